@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Trapeze configuration: the typed form of the YAML file.
+ *
+ * The loader parses YAML (libyaml) into these structs, validates the whole
+ * tree, and only then hands it to the caller, so a running daemon swaps a
+ * fully valid config in whole or keeps the old one.  Every string is owned
+ * by the struct tz_config and freed by tz_cfg_free().
+ *
+ * Threading: the loader is reentrant (no globals); a loaded config is
+ * immutable and may be read from any thread.
+ */
+#ifndef TZ_CONFIG_H
+#define TZ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define TZ_CFG_MAX_WORKERS 64
+#define TZ_CFG_NAME_MAX 32
+
+/** An IPv4 or IPv6 address; family is 0 when unset. */
+struct tz_cfg_addr {
+	int family;               /**< AF_INET, AF_INET6 or 0 (unset) */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+/** An address with a prefix length, "198.51.100.1/24". */
+struct tz_cfg_cidr {
+	struct tz_cfg_addr addr;
+	uint8_t prefix;
+};
+
+/** host:port, "[2001:db8::1]:5060" or "gw.example.net:5061". */
+struct tz_cfg_hostport {
+	char *host;               /**< literal address or DNS name, never NULL when set */
+	uint16_t port;            /**< 0 when the text gave none and no default applies */
+};
+
+struct tz_cfg_range {
+	uint16_t first;
+	uint16_t last;            /**< inclusive */
+};
+
+enum tz_cfg_role {
+	TZ_ROLE_ACCESS,           /**< browsers: ICE + DTLS-SRTP */
+	TZ_ROLE_CORE,             /**< SIP networks: RTP / SDES-SRTP */
+	TZ_ROLE_COUNT,
+};
+
+/** How a port reaches its wire. */
+enum tz_cfg_port_driver {
+	TZ_DRV_PCI,               /**< a NIC by PCI address, any PMD DPDK has */
+	TZ_DRV_AUTO,              /**< software: af_xdp if it starts, else af_packet */
+	TZ_DRV_AF_XDP,
+	TZ_DRV_AF_PACKET,
+	TZ_DRV_TAP,
+	TZ_DRV_RING,
+	TZ_DRV_PCAP,
+	TZ_DRV_NULL,
+};
+
+struct tz_cfg_port {
+	char name[TZ_CFG_NAME_MAX];   /**< unique; names the TAP "tz-<name>" */
+	enum tz_cfg_role role;
+	enum tz_cfg_port_driver driver;
+	char *pci;                /**< "0000:03:00.0" for TZ_DRV_PCI, else NULL */
+	char *iface;              /**< kernel interface for af_xdp/af_packet, else NULL */
+	char *devargs;            /**< extra PMD arguments appended verbatim, or NULL */
+	bool has_mac;
+	uint8_t mac[6];           /**< override; else the NIC's / interface's own */
+	struct tz_cfg_cidr ipv4;  /**< addr.family 0 when absent */
+	struct tz_cfg_cidr ipv6;  /**< addr.family 0 when absent */
+	struct tz_cfg_addr gateway4;  /**< next hop for off-link IPv4, or unset */
+	struct tz_cfg_addr gateway6;
+	uint16_t mtu;             /**< default 1500 */
+	uint16_t queues;          /**< rx/tx queue pairs, default 1 */
+	int line, col;            /**< where the entry starts in the file */
+};
+
+struct tz_cfg_eal {
+	uint16_t control_core;        /**< lcore for the control loop, default 0 */
+	uint16_t n_workers;
+	uint16_t worker_cores[TZ_CFG_MAX_WORKERS];  /**< default: { 1 } */
+	int hugepages;                /**< -1 auto (use if reserved), 0 never, 1 require */
+	uint32_t memory_mb;           /**< -m / --socket-mem; default 256 */
+	uint32_t idle_sleep_us;       /**< workers sleep this long after an empty poll
+	                                   round; 0 = pure busy polling (default) */
+	char *file_prefix;            /**< default "trapeze" */
+	char **extra_args;            /**< NULL-terminated; appended to the EAL argv */
+};
+
+struct tz_cfg_media {
+	struct tz_cfg_range ports[TZ_ROLE_COUNT];  /**< UDP port range per role */
+};
+
+struct tz_cfg_signalling {
+	struct tz_cfg_hostport http;  /**< plain HTTP + ws://, host unset = disabled */
+	struct tz_cfg_hostport https; /**< HTTPS + wss://, host unset = disabled */
+	char *tls_cert;               /**< PEM paths, required when https is set */
+	char *tls_key;
+	char *web_root;               /**< directory of the demo web phone, or NULL */
+};
+
+enum tz_cfg_transport {
+	TZ_SIP_UDP = 1 << 0,
+	TZ_SIP_TCP = 1 << 1,
+	TZ_SIP_TLS = 1 << 2,
+};
+
+enum tz_cfg_dtmf {
+	TZ_DTMF_RFC4733,
+	TZ_DTMF_INFO,
+};
+
+struct tz_cfg_trunk {
+	char name[TZ_CFG_NAME_MAX];
+	struct tz_cfg_hostport address;   /**< default port 5060 (5061 for tls) */
+	enum tz_cfg_transport transport;  /**< exactly one bit */
+	char *username;                   /**< digest credentials, or NULL */
+	char *password;
+	char *realm;
+	bool register_users;              /**< REGISTER web users here */
+	uint32_t register_expires;        /**< seconds, default 600 */
+	char **codecs;                    /**< NULL-terminated allow-list, NULL = all */
+	enum tz_cfg_dtmf dtmf;
+	uint32_t answer_timeout_s;        /**< default 60 */
+	int line, col;
+};
+
+/** One routing rule: the first rule whose every given criterion matches wins. */
+struct tz_cfg_route {
+	char *prefix;             /**< dialled-number prefix ("+4420"), or NULL */
+	char *domain;             /**< target domain, or NULL */
+	char *tenant;             /**< tenant name, or NULL */
+	char *strip;              /**< unused until the SIP leg: reserved */
+	uint32_t trunk;           /**< index into sip.trunks */
+	int line, col;
+};
+
+struct tz_cfg_tenant {
+	char name[TZ_CFG_NAME_MAX];
+	char **domains;           /**< NULL-terminated */
+	uint32_t max_calls;       /**< 0 = no limit */
+};
+
+struct tz_cfg_sip {
+	struct tz_cfg_hostport *listen;   /**< n_listen entries; default port 5060 */
+	size_t n_listen;
+	unsigned transports;              /**< OR of tz_cfg_transport, default UDP|TCP */
+	char *tls_cert;                   /**< required when transports has TLS */
+	char *tls_key;
+	struct tz_cfg_trunk *trunks;
+	size_t n_trunks;
+	struct tz_cfg_route *routes;
+	size_t n_routes;
+	struct tz_cfg_tenant *tenants;
+	size_t n_tenants;
+};
+
+struct tz_cfg_limits {
+	uint32_t max_sessions;            /**< dataplane session table size, default 65536 */
+	uint32_t max_calls_per_user;      /**< default 4 */
+	uint32_t ws_max_message;          /**< bytes, default 65536 */
+	uint32_t ws_max_rate;             /**< messages per second per connection, default 50 */
+	uint32_t media_timeout_s;         /**< no media for this long ends a call, default 30 */
+};
+
+enum tz_cfg_log_target {
+	TZ_LOG_STDERR,
+	TZ_LOG_SYSLOG,
+};
+
+struct tz_cfg_log_level {
+	char *subsystem;          /**< "dp", "dp.srtp", "cp.sip", "drivers" ... */
+	int level;                /**< RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8) */
+};
+
+struct tz_cfg_logging {
+	enum tz_cfg_log_target target;
+	int level;                /**< default for every subsystem, RTE_LOG_INFO */
+	struct tz_cfg_log_level *levels;
+	size_t n_levels;
+};
+
+struct tz_cfg_control {
+	char *socket;             /**< default "/run/trapeze/trapezed.sock" */
+	uint32_t mode;            /**< default 0660 */
+	char *group;              /**< owner group of the socket, or NULL */
+};
+
+struct tz_config {
+	char *path;               /**< the file it came from */
+	struct tz_cfg_eal eal;
+	struct tz_cfg_port *ports;
+	size_t n_ports;
+	struct tz_cfg_media media;
+	struct tz_cfg_signalling signalling;
+	struct tz_cfg_sip sip;
+	struct tz_cfg_limits limits;
+	struct tz_cfg_logging logging;
+	struct tz_cfg_control control;
+};
+
+/** All errors found in one load, in file order. */
+struct tz_cfg_errors {
+	char **msg;               /**< "FILE:LINE:COL: path.to.field: what is wrong ..." */
+	size_t n;
+};
+
+/**
+ * Load, parse and validate a config file.
+ *
+ * @param path   file to read
+ * @param errs   filled with every error found (caller frees with
+ *               tz_cfg_errors_free); n == 0 on success
+ * @return the config, or NULL with errno set: ENOENT/EACCES (cannot read,
+ *         also reported in errs), EINVAL (errors in errs), ENOMEM.
+ */
+struct tz_config *tz_cfg_load(const char *path, struct tz_cfg_errors *errs);
+
+/**
+ * Same as tz_cfg_load() on a buffer; @p name stands for the file in messages.
+ */
+struct tz_config *tz_cfg_load_buffer(const char *name, const char *buf, size_t len,
+				     struct tz_cfg_errors *errs);
+
+void tz_cfg_free(struct tz_config *cfg);
+void tz_cfg_errors_free(struct tz_cfg_errors *errs);
+
+/** Name of a role / driver / transport, as written in YAML. */
+const char *tz_cfg_role_name(enum tz_cfg_role role);
+const char *tz_cfg_driver_name(enum tz_cfg_port_driver drv);
+
+/**
+ * Write the effective config (defaults filled in, secrets shown as "***")
+ * back as YAML text, for `show config`.  Returns a malloc'd string or NULL.
+ */
+char *tz_cfg_dump(const struct tz_config *cfg);
+
+#endif /* TZ_CONFIG_H */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TZ_DAEMON_PVT_H
+#define TZ_DAEMON_PVT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "tz_config.h"
+#include "tz_dp.h"
+#include "tz_ports.h"
+
+#define TZ_EAL_ARGV_MAX 96
+
+/* The running daemon; owned by the control thread. */
+struct tz_daemon {
+	struct tz_config *cfg;
+	struct tz_port ports[TZ_DP_MAX_PORTS];
+	size_t n_ports;
+	struct rte_mempool *mbufs;
+	bool hugepages;                 /* EAL runs on hugepages */
+	time_t started;
+	/* busy % per worker over the last sample period */
+	struct tz_dp_lcore_stats last[TZ_DP_MAX_WORKERS];
+	double busy_pct[TZ_DP_MAX_WORKERS];
+};
+
+struct options {
+	const char *config;
+	const char *check;
+	const char *pidfile;
+	int log_level;
+	bool print_eal;
+};
+
+/* Start everything, run the control loop until a signal, stop everything.
+ * Returns the process exit status. */
+int tz_daemon_run(struct tz_daemon *d, const struct options *o);
+
+/* Build the EAL argv for @p cfg into @p argv (strings owned by @p store). */
+int tz_eal_args(const struct tz_config *cfg, const char *prog, char **argv, int max,
+		char *store, size_t store_len, bool *hugepages);
+
+/* Hugepages currently free on this host (all sizes, in pages). */
+long tz_hugepages_free(void);
+
+/* Register show/set commands on the control socket. */
+int tz_daemon_commands_register(struct tz_daemon *d);
+
+/* Sample the workers' busy time (called once a second). */
+void tz_daemon_sample_lcores(struct tz_daemon *d);
+
+#endif

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Start-up and shut-down of the daemon, in one place and in order:
+ * logging, control socket (refuses a second daemon), EAL, mbufs, ports and
+ * TAPs, workers, control loop; then the reverse.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "daemon_pvt.h"
+#include "tz_cli.h"
+#include "tz_log.h"
+
+#define MBUFS_PER_QUEUE 2048
+#define MBUF_CACHE 256
+
+static gboolean on_signal(gpointer loop)
+{
+	TZ_LOG(MAIN, NOTICE, "signal received, stopping");
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean on_sample(gpointer d)
+{
+	tz_daemon_sample_lcores(d);
+	return G_SOURCE_CONTINUE;
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static int eal_start(struct tz_daemon *d, bool print_only)
+{
+	char *argv[TZ_EAL_ARGV_MAX];
+	char store[1024];
+	int argc;
+
+	argc = tz_eal_args(d->cfg, "trapezed", argv, TZ_EAL_ARGV_MAX, store, sizeof(store),
+			   &d->hugepages);
+	if (argc < 0) {
+		fprintf(stderr, "trapezed: too many EAL arguments\n");
+		return -E2BIG;
+	}
+	if (print_only) {
+		for (int i = 1; i < argc; i++)
+			printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+		return 1;
+	}
+	TZ_LOG(MAIN, INFO, "EAL on %s", d->hugepages ? "hugepages (--in-memory)" : "4 KiB pages (--no-huge)");
+	if (rte_eal_init(argc, argv) < 0) {
+		TZ_LOG(MAIN, ERR, "DPDK EAL did not start: %s (check eal.* in %s)",
+		       rte_strerror(rte_errno), d->cfg->path);
+		return -rte_errno;
+	}
+	return 0;
+}
+
+/* One worker per configured worker core; wire queues dealt round-robin. */
+static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsigned n_w)
+{
+	for (unsigned i = 0; i < n_w; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].lcore = d->cfg->eal.worker_cores[i];
+		w[i].index = (uint16_t)i;
+		w[i].idle_sleep_us = d->cfg->eal.idle_sleep_us;
+	}
+	for (size_t p = 0; p < d->n_ports; p++) {
+		const struct tz_port *port = &d->ports[p];
+
+		for (uint16_t q = 0; q < port->n_queues; q++) {
+			struct tz_dp_worker_conf *c = &w[q % n_w];
+
+			c->rxq[c->n_rxq++] = (struct tz_dp_rxq){
+				.port = port->port_id, .queue = q, .tx_port = port->tap_id,
+				.port_idx = (uint16_t)p, .from_kernel = 0,
+			};
+		}
+		for (uint16_t q = 0; q < port->n_tap_queues; q++) {
+			struct tz_dp_worker_conf *c = &w[q % n_w];
+
+			c->rxq[c->n_rxq++] = (struct tz_dp_rxq){
+				.port = port->tap_id, .queue = q, .tx_port = port->port_id,
+				.port_idx = (uint16_t)p, .from_kernel = 1,
+			};
+		}
+	}
+}
+
+static int dataplane_start(struct tz_daemon *d)
+{
+	struct tz_dp_worker_conf confs[TZ_DP_MAX_WORKERS];
+	unsigned n_w = d->cfg->eal.n_workers;
+	unsigned n_mbufs;
+	int rc;
+
+	d->n_ports = d->cfg->n_ports;
+	n_mbufs = (unsigned)(d->n_ports * 2 * (n_w + 1) * MBUFS_PER_QUEUE) - 1;
+	d->mbufs = rte_pktmbuf_pool_create("tz_mbufs", n_mbufs, MBUF_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (d->mbufs == NULL) {
+		TZ_LOG(MAIN, ERR, "cannot allocate %u packet buffers: %s (raise eal.memory_mb)",
+		       n_mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	rc = tz_ports_open(d->cfg, d->mbufs, (uint16_t)n_w, d->ports);
+	if (rc != 0) {
+		d->n_ports = 0;
+		return rc;
+	}
+	plan_workers(d, confs, n_w);
+	rc = tz_dp_start(confs, n_w);
+	if (rc != 0)
+		TZ_LOG(MAIN, ERR, "cannot start the workers: %s", strerror(-rc));
+	return rc;
+}
+
+static void dataplane_stop(struct tz_daemon *d)
+{
+	tz_dp_stop();
+	tz_ports_close(d->ports, d->n_ports);
+	d->n_ports = 0;
+	rte_mempool_free(d->mbufs);
+	d->mbufs = NULL;
+}
+
+/* With --in-memory / --no-shconf EAL writes no files, but it still makes the
+ * runtime directory; take it away so nothing is left under /var/run/dpdk. */
+static void remove_runtime_dir(const struct tz_config *cfg)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s",
+		 cfg->eal.file_prefix != NULL ? cfg->eal.file_prefix : "trapeze");
+	rmdir(path);
+	rmdir("/var/run/dpdk");
+}
+
+static void run_loop(struct tz_daemon *d)
+{
+	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	guint sources[3];
+
+	sources[0] = g_unix_signal_add(SIGINT, on_signal, loop);
+	sources[1] = g_unix_signal_add(SIGTERM, on_signal, loop);
+	sources[2] = g_timeout_add_seconds(1, on_sample, d);
+	TZ_LOG(MAIN, NOTICE, "trapezed %s running: %zu ports, %u workers, control socket %s",
+	       TZ_VERSION, d->n_ports, tz_dp_n_workers(), d->cfg->control.socket);
+	g_main_loop_run(loop);
+	for (int i = 0; i < 3; i++)
+		g_source_remove(sources[i]);
+	g_main_loop_unref(loop);
+}
+
+int tz_daemon_run(struct tz_daemon *d, const struct options *o)
+{
+	int rc, status = 2;
+
+	rc = eal_start(d, o->print_eal);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	tz_log_init(d->cfg->logging.target == TZ_LOG_SYSLOG ? TZ_LOG_TO_SYSLOG : TZ_LOG_TO_STDERR,
+		    d->cfg->logging.level);
+	for (size_t i = 0; i < d->cfg->logging.n_levels; i++)
+		tz_log_set_level(d->cfg->logging.levels[i].subsystem, d->cfg->logging.levels[i].level);
+	d->started = time(NULL);
+	rc = tz_cli_server_start(d->cfg->control.socket, d->cfg->control.mode, d->cfg->control.group);
+	if (rc != 0) {
+		TZ_LOG(MAIN, ERR, "control socket %s: %s", d->cfg->control.socket,
+		       rc == -EADDRINUSE ? "another trapezed is running there" : strerror(-rc));
+		goto out_eal;
+	}
+	if (o->pidfile != NULL && write_pidfile(o->pidfile) != 0)
+		TZ_LOG(MAIN, WARNING, "cannot write pidfile %s", o->pidfile);
+	if (dataplane_start(d) != 0)
+		goto out_dp;
+	tz_daemon_commands_register(d);
+	run_loop(d);
+	status = 0;
+out_dp:
+	dataplane_stop(d);
+	tz_cli_server_stop();
+	if (o->pidfile != NULL)
+		unlink(o->pidfile);
+out_eal:
+	rte_eal_cleanup();
+	remove_runtime_dir(d->cfg);
+	TZ_LOG(MAIN, NOTICE, "stopped");
+	return status;
+}

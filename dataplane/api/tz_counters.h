@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Dataplane counters: one X-macro list gives the enum, the names used by the
+ * CLI and telemetry, and the help text, so they can never disagree.
+ *
+ * Threading: each worker increments only its own copy (no atomics); readers
+ * on the control thread sum the per-worker copies and may see a value that
+ * is a few packets old, never a torn one (aligned 64-bit stores on x86-64).
+ */
+#ifndef TZ_COUNTERS_H
+#define TZ_COUNTERS_H
+
+/* X(enum suffix, name, help) — per configured port, summed over workers. */
+#define TZ_PORT_COUNTERS(X)                                                             \
+	X(RX_PKTS, "rx_packets", "packets received from the wire")                      \
+	X(RX_BYTES, "rx_bytes", "bytes received from the wire")                         \
+	X(TX_PKTS, "tx_packets", "packets sent to the wire")                            \
+	X(TX_BYTES, "tx_bytes", "bytes sent to the wire")                               \
+	X(TX_DROPS, "tx_drops", "packets dropped because the wire tx queue was full")   \
+	X(TO_KERNEL, "to_kernel", "packets punted to the kernel through the TAP")       \
+	X(FROM_KERNEL, "from_kernel", "packets the kernel sent out through the TAP")    \
+	X(KERNEL_DROPS, "kernel_drops", "punts dropped because the TAP queue was full")
+
+enum tz_port_counter {
+#define TZ_CNT_ENUM(e, n, h) TZ_PC_##e,
+	TZ_PORT_COUNTERS(TZ_CNT_ENUM)
+#undef TZ_CNT_ENUM
+	TZ_PC_COUNT
+};
+
+/** Name of a port counter ("rx_packets"). */
+const char *tz_port_counter_name(enum tz_port_counter c);
+
+/** One-line help of a port counter. */
+const char *tz_port_counter_help(enum tz_port_counter c);
+
+#endif /* TZ_COUNTERS_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Dataplane workers: start, stop and read their counters.
+ *
+ * Each worker is a pinned, polling lcore.  It owns a fixed list of rx queues
+ * (wire ports and their exception TAPs) and one tx queue on every port,
+ * indexed by the worker's index, so no two workers share a queue.
+ *
+ * Threading: tz_dp_start()/tz_dp_stop() are control-thread only.  The
+ * readers (tz_dp_port_counters, tz_dp_lcore_stats) may run on any thread
+ * while workers run, lock-free.
+ */
+#ifndef TZ_DP_H
+#define TZ_DP_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "tz_counters.h"
+
+#define TZ_DP_MAX_WORKERS 64
+#define TZ_DP_MAX_PORTS 16
+#define TZ_DP_MAX_RXQ 64
+#define TZ_DP_BURST 32
+
+/** One rx queue a worker polls, and where its packets go. */
+struct tz_dp_rxq {
+	uint16_t port;        /**< ethdev port id to receive from */
+	uint16_t queue;       /**< its rx queue */
+	uint16_t tx_port;     /**< ethdev port id its packets are sent on */
+	uint16_t port_idx;    /**< configured port they belong to (counters) */
+	uint8_t from_kernel;  /**< 1: rx from the TAP (kernel -> wire) */
+};
+
+struct tz_dp_worker_conf {
+	unsigned lcore;           /**< EAL lcore id to run on */
+	uint16_t index;           /**< worker index = tx queue id on every port */
+	uint16_t n_rxq;
+	struct tz_dp_rxq rxq[TZ_DP_MAX_RXQ];
+	uint32_t idle_sleep_us;   /**< sleep after an empty round; 0 = busy poll */
+};
+
+/** Cumulative time accounting of one worker lcore (TSC cycles). */
+struct tz_dp_lcore_stats {
+	uint64_t busy_tsc;        /**< cycles in rounds that moved packets */
+	uint64_t total_tsc;       /**< all cycles since start, sleeps included */
+	uint64_t rounds;          /**< poll rounds */
+};
+
+/**
+ * Launch one worker per conf on its lcore.
+ * @return 0; -EINVAL (bad conf: index or lcore out of range, too many rx
+ *         queues), -EBUSY (an lcore is not idle).
+ */
+int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n);
+
+/** Ask every worker to stop and wait until they have. Idempotent. */
+void tz_dp_stop(void);
+
+/** Number of workers running. */
+unsigned tz_dp_n_workers(void);
+
+/** Sum of port @p port_idx's counters over all workers into @p out. */
+void tz_dp_port_counters(uint16_t port_idx, uint64_t out[TZ_PC_COUNT]);
+
+/**
+ * Time accounting of worker @p index.
+ * @return 0, or -ENOENT when no such worker runs.
+ */
+int tz_dp_lcore_stats(unsigned index, unsigned *lcore, struct tz_dp_lcore_stats *out);
+
+#endif /* TZ_DP_H */

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop.  Today every packet takes the exception path: what comes
+ * from the wire goes to the port's TAP (the kernel answers ARP, ICMP and the
+ * control plane's sockets), what the kernel sends goes out of the wire.  The
+ * media fast path (classify, SRTP, rewrite) slots in between rx and tx.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "tz_dp.h"
+#include "tz_log.h"
+
+struct worker {
+	struct tz_dp_worker_conf conf;
+	uint64_t cnt[TZ_DP_MAX_PORTS][TZ_PC_COUNT];
+	struct tz_dp_lcore_stats stats;
+	bool running;
+} __rte_cache_aligned;
+
+static struct worker workers[TZ_DP_MAX_WORKERS];
+static unsigned n_workers;
+static volatile bool quit;
+
+static const char *const counter_names[TZ_PC_COUNT] = {
+#define TZ_CNT_NAME(e, n, h) [TZ_PC_##e] = n,
+	TZ_PORT_COUNTERS(TZ_CNT_NAME)
+#undef TZ_CNT_NAME
+};
+
+static const char *const counter_help[TZ_PC_COUNT] = {
+#define TZ_CNT_HELP(e, n, h) [TZ_PC_##e] = h,
+	TZ_PORT_COUNTERS(TZ_CNT_HELP)
+#undef TZ_CNT_HELP
+};
+
+const char *tz_port_counter_name(enum tz_port_counter c)
+{
+	return (unsigned)c < TZ_PC_COUNT ? counter_names[c] : "?";
+}
+
+const char *tz_port_counter_help(enum tz_port_counter c)
+{
+	return (unsigned)c < TZ_PC_COUNT ? counter_help[c] : "?";
+}
+
+static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	return bytes;
+}
+
+/* Move one rx burst to its tx port; returns how many packets were received. */
+static inline uint16_t forward_rxq(struct worker *w, const struct tz_dp_rxq *q)
+{
+	struct rte_mbuf *pkts[TZ_DP_BURST];
+	uint64_t *cnt = w->cnt[q->port_idx];
+	uint16_t n, sent;
+	uint64_t bytes;
+
+	n = rte_eth_rx_burst(q->port, q->queue, pkts, TZ_DP_BURST);
+	if (n == 0)
+		return 0;
+	bytes = burst_bytes(pkts, n);
+	sent = rte_eth_tx_burst(q->tx_port, w->conf.index, pkts, n);
+	if (unlikely(sent < n))
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	if (q->from_kernel) {
+		cnt[TZ_PC_FROM_KERNEL] += n;
+		cnt[TZ_PC_TX_PKTS] += sent;
+		cnt[TZ_PC_TX_BYTES] += sent == n ? bytes : burst_bytes(pkts, sent);
+		cnt[TZ_PC_TX_DROPS] += n - sent;
+	} else {
+		cnt[TZ_PC_RX_PKTS] += n;
+		cnt[TZ_PC_RX_BYTES] += bytes;
+		cnt[TZ_PC_TO_KERNEL] += sent;
+		cnt[TZ_PC_KERNEL_DROPS] += n - sent;
+	}
+	return n;
+}
+
+static int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct tz_dp_worker_conf *c = &w->conf;
+	uint64_t last = rte_rdtsc();
+
+	TZ_LOG(DP, INFO, "worker %u on lcore %u polls %u rx queues", c->index, c->lcore, c->n_rxq);
+	while (!quit) {
+		unsigned moved = 0;
+		uint64_t now;
+
+		for (uint16_t i = 0; i < c->n_rxq; i++)
+			moved += forward_rxq(w, &c->rxq[i]);
+		now = rte_rdtsc();
+		w->stats.rounds++;
+		if (moved > 0)
+			w->stats.busy_tsc += now - last;
+		else if (c->idle_sleep_us > 0)
+			rte_delay_us_sleep(c->idle_sleep_us);
+		w->stats.total_tsc += rte_rdtsc() - last;
+		last = rte_rdtsc();
+	}
+	return 0;
+}
+
+static int check_conf(const struct tz_dp_worker_conf *c)
+{
+	if (c->index >= TZ_DP_MAX_WORKERS || c->n_rxq > TZ_DP_MAX_RXQ ||
+	    c->lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(c->lcore))
+		return -EINVAL;
+	for (uint16_t i = 0; i < c->n_rxq; i++)
+		if (c->rxq[i].port_idx >= TZ_DP_MAX_PORTS)
+			return -EINVAL;
+	return 0;
+}
+
+int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n)
+{
+	if (n > TZ_DP_MAX_WORKERS || n_workers > 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (check_conf(&confs[i]) != 0 || confs[i].index != i)
+			return -EINVAL;
+	quit = false;
+	for (unsigned i = 0; i < n; i++) {
+		memset(&workers[i], 0, sizeof(workers[i]));
+		workers[i].conf = confs[i];
+		if (rte_eal_remote_launch(worker_main, &workers[i], confs[i].lcore) != 0) {
+			tz_dp_stop();
+			return -EBUSY;
+		}
+		workers[i].running = true;
+		n_workers = i + 1;
+	}
+	return 0;
+}
+
+void tz_dp_stop(void)
+{
+	quit = true;
+	for (unsigned i = 0; i < n_workers; i++) {
+		if (workers[i].running)
+			rte_eal_wait_lcore(workers[i].conf.lcore);
+		workers[i].running = false;
+	}
+	n_workers = 0;
+}
+
+unsigned tz_dp_n_workers(void)
+{
+	return n_workers;
+}
+
+void tz_dp_port_counters(uint16_t port_idx, uint64_t out[TZ_PC_COUNT])
+{
+	memset(out, 0, sizeof(uint64_t) * TZ_PC_COUNT);
+	if (port_idx >= TZ_DP_MAX_PORTS)
+		return;
+	for (unsigned w = 0; w < n_workers; w++)
+		for (int c = 0; c < TZ_PC_COUNT; c++)
+			out[c] += *(volatile uint64_t *)&workers[w].cnt[port_idx][c];
+}
+
+int tz_dp_lcore_stats(unsigned index, unsigned *lcore, struct tz_dp_lcore_stats *out)
+{
+	if (index >= n_workers)
+		return -ENOENT;
+	*lcore = workers[index].conf.lcore;
+	out->busy_tsc = *(volatile uint64_t *)&workers[index].stats.busy_tsc;
+	out->total_tsc = *(volatile uint64_t *)&workers[index].stats.total_tsc;
+	out->rounds = *(volatile uint64_t *)&workers[index].stats.rounds;
+	return 0;
+}

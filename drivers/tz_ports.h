@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Ports: the wire side (a NIC by PCI address or a software port) and its
+ * exception TAP, where the kernel answers ARP/ICMP and the control plane's
+ * sockets live.  Hardware and PMD differences end here.
+ *
+ * Threading: control thread only, after rte_eal_init().
+ */
+#ifndef TZ_PORTS_H
+#define TZ_PORTS_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "tz_config.h"
+
+struct tz_port {
+	const struct tz_cfg_port *cfg;
+	uint16_t index;                 /**< position in the config */
+	uint16_t port_id;               /**< ethdev id of the wire side */
+	uint16_t tap_id;                /**< ethdev id of the exception TAP */
+	uint16_t n_queues;              /**< rx = tx queues on the wire side */
+	uint16_t n_tap_queues;          /**< rx = tx queues on the TAP */
+	char vdev[64];                  /**< vdev name of the wire side, "" for PCI */
+	char tap_vdev[64];
+	char tap_ifname[IF_NAMESIZE];   /**< "tz-<name>" */
+	int tap_ifindex;
+	const char *driver;             /**< what actually runs: "af_xdp", "af_packet", "net_ixgbe" ... */
+	struct rte_ether_addr mac;
+	bool wire_started, tap_started;
+};
+
+/**
+ * Open every configured port and its TAP, configure the TAP's addresses and
+ * routes, and start them.  Software ports with driver "auto" try af_xdp
+ * first and fall back to af_packet.
+ * @param n_tx_queues  tx queues to set up on each port (one per worker)
+ * @return 0, or -errno after logging which port failed and why; ports opened
+ *         before the failure are closed again.
+ */
+int tz_ports_open(const struct tz_config *cfg, struct rte_mempool *mp, uint16_t n_tx_queues,
+		  struct tz_port *ports);
+
+/** Stop and close every port and TAP that was opened (TAP interfaces vanish). */
+void tz_ports_close(struct tz_port *ports, size_t n);
+
+/** EAL arguments a config's ports need ("-a" per PCI address); appended to @p argv. */
+int tz_ports_eal_args(const struct tz_config *cfg, char **argv, int max);
+
+#endif /* TZ_PORTS_H */

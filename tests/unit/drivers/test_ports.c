@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports and the exception path on real DPDK software vdevs (ring, null) with
+ * real TAP interfaces, inside a private network namespace so that the test's
+ * addresses never appear on the host.  A ring vdev loops what it sends back
+ * to its receive side, so a frame the kernel sends out of the TAP crosses
+ * the worker twice: TAP -> wire (from_kernel) -> ring -> wire rx -> TAP
+ * (to_kernel).  Needs root (CAP_NET_ADMIN, /dev/net/tun).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "tz_dp.h"
+#include "tz_ports.h"
+
+static struct rte_mempool *mp;
+
+static int group_setup(void **state)
+{
+	char *argv[] = { "test_ports", "-l", "0,1", "--no-huge", "--no-pci", "--no-shconf",
+			 "-m", "128", "--no-telemetry", "--log-level=*:warning",
+			 "--file-prefix", "tz_test_ports" };
+
+	if (unshare(CLONE_NEWNET) != 0) {
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s (run as root)\n", strerror(errno));
+		return -1;
+	}
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+		return -1;
+	mp = rte_pktmbuf_pool_create("test_mbufs", 8191, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	return mp == NULL ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return 0;
+}
+
+static void cfg_port(struct tz_cfg_port *p, const char *name, enum tz_cfg_port_driver drv,
+		     const char *v4, uint8_t prefix)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->role = TZ_ROLE_ACCESS;
+	p->driver = drv;
+	p->mtu = 1500;
+	p->queues = 1;
+	if (v4 != NULL) {
+		p->ipv4.addr.family = AF_INET;
+		inet_pton(AF_INET, v4, &p->ipv4.addr.v4);
+		p->ipv4.prefix = prefix;
+	}
+}
+
+/* IPv4 address of a kernel interface, as text. */
+static int if_ipv4(const char *ifname, char *buf, size_t len)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFADDR, &ifr);
+	close(fd);
+	if (rc != 0)
+		return -errno;
+	inet_ntop(AF_INET, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, buf, (socklen_t)len);
+	return 0;
+}
+
+static int if_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return rc;
+}
+
+static void test_ring_port_gets_tap_with_address_and_mac(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc;
+	struct tz_port port;
+	char ip[INET_ADDRSTRLEN];
+	uint8_t mac[6];
+
+	cfg_port(&pc, "ring0", TZ_DRV_RING, "198.51.100.1", 24);
+	cfg.ports = &pc;
+	cfg.n_ports = 1;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), 0);
+	assert_string_equal(port.tap_ifname, "tz-ring0");
+	assert_string_equal(port.driver, "ring");
+	assert_int_not_equal(if_nametoindex("tz-ring0"), 0);
+	assert_int_equal(if_ipv4("tz-ring0", ip, sizeof(ip)), 0);
+	assert_string_equal(ip, "198.51.100.1");
+	assert_int_equal(if_mac("tz-ring0", mac), 0);
+	assert_memory_equal(mac, port.mac.addr_bytes, 6);
+	tz_ports_close(&port, 1);
+	assert_int_equal(if_nametoindex("tz-ring0"), 0);
+}
+
+static void test_two_ports_and_queues(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc[2];
+	struct tz_port ports[2];
+
+	cfg_port(&pc[0], "a", TZ_DRV_NULL, "198.51.100.1", 24);
+	cfg_port(&pc[1], "c", TZ_DRV_RING, "203.0.113.1", 24);
+	pc[1].role = TZ_ROLE_CORE;
+	pc[1].queues = 2;
+	cfg.ports = pc;
+	cfg.n_ports = 2;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, ports), 0);
+	assert_string_equal(ports[0].driver, "null");
+	assert_int_equal(ports[1].n_queues, 2);
+	assert_int_equal(ports[1].n_tap_queues, 1);
+	assert_int_not_equal(ports[0].port_id, ports[1].port_id);
+	tz_ports_close(ports, 2);
+	assert_int_equal(if_nametoindex("tz-a"), 0);
+	assert_int_equal(if_nametoindex("tz-c"), 0);
+}
+
+static void test_long_name_is_refused(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc;
+	struct tz_port port;
+
+	cfg_port(&pc, "a-very-long-port-name", TZ_DRV_NULL, NULL, 0);
+	cfg.ports = &pc;
+	cfg.n_ports = 1;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), -ENAMETOOLONG);
+}
+
+static void test_missing_interface_fails_cleanly(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc;
+	struct tz_port port;
+
+	cfg_port(&pc, "gone", TZ_DRV_AF_PACKET, NULL, 0);
+	pc.iface = "tz-no-such-if";
+	cfg.ports = &pc;
+	cfg.n_ports = 1;
+	assert_true(tz_ports_open(&cfg, mp, 1, &port) < 0);
+	assert_int_equal(if_nametoindex("tz-gone"), 0);
+}
+
+/* Send a UDP datagram to an on-link address nobody has: the kernel's ARP
+ * request leaves through the TAP, the worker sends it on the ring, the ring
+ * hands it back, the worker gives it to the kernel. */
+static void test_worker_moves_kernel_traffic_both_ways(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc;
+	struct tz_port port;
+	struct tz_dp_worker_conf wc = { 0 };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	uint64_t cnt[TZ_PC_COUNT] = { 0 };
+	int fd;
+
+	cfg_port(&pc, "loop", TZ_DRV_RING, "198.51.100.1", 24);
+	cfg.ports = &pc;
+	cfg.n_ports = 1;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), 0);
+	wc.lcore = 1;
+	wc.n_rxq = 2;
+	wc.rxq[0] = (struct tz_dp_rxq){ .port = port.port_id, .tx_port = port.tap_id };
+	wc.rxq[1] = (struct tz_dp_rxq){ .port = port.tap_id, .tx_port = port.port_id,
+					.from_kernel = 1 };
+	assert_int_equal(tz_dp_start(&wc, 1), 0);
+	inet_pton(AF_INET, "198.51.100.77", &to.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	for (int i = 0; i < 50 && cnt[TZ_PC_TO_KERNEL] == 0; i++) {
+		sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to));
+		usleep(100 * 1000);
+		tz_dp_port_counters(0, cnt);
+	}
+	close(fd);
+	tz_dp_port_counters(0, cnt);
+	tz_dp_stop();
+	tz_ports_close(&port, 1);
+	assert_true(cnt[TZ_PC_FROM_KERNEL] >= 1);
+	assert_true(cnt[TZ_PC_TX_PKTS] >= 1);
+	assert_true(cnt[TZ_PC_RX_PKTS] >= 1);
+	assert_true(cnt[TZ_PC_TO_KERNEL] >= 1);
+	assert_true(cnt[TZ_PC_TX_BYTES] >= 42);  /* an ARP frame at least */
+	assert_int_equal(cnt[TZ_PC_TX_DROPS], 0);
+}
+
+static void test_bad_worker_conf_is_refused(void **state)
+{
+	struct tz_dp_worker_conf wc = { .lcore = 1, .index = 3 };
+
+	assert_int_equal(tz_dp_start(&wc, 1), -EINVAL);
+	wc.index = 0;
+	wc.lcore = RTE_MAX_LCORE + 1;
+	assert_int_equal(tz_dp_start(&wc, 1), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_port_gets_tap_with_address_and_mac),
+		cmocka_unit_test(test_two_ports_and_queues),
+		cmocka_unit_test(test_long_name_is_refused),
+		cmocka_unit_test(test_missing_interface_fails_cleanly),
+		cmocka_unit_test(test_worker_moves_kernel_traffic_both_ways),
+		cmocka_unit_test(test_bad_worker_conf_is_refused),
+	};
+
+	return cmocka_run_group_tests_name("drivers", tests, group_setup, group_teardown);
+}

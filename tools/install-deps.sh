@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Install everything Trapeze needs to build, test and run its lab on Debian 12.
+# Idempotent, non-interactive, root only.  Usage: tools/install-deps.sh [--with-lab]
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (apt-get needs it)" >&2
+	exit 1
+fi
+
+build_pkgs=(
+	build-essential
+	ca-certificates
+	dpdk-dev
+	iproute2
+	iputils-ping
+	libcmocka-dev
+	libedit-dev
+	libglib2.0-dev
+	libjson-glib-dev
+	libipsec-mb-dev
+	libnice-dev
+	libsofia-sip-ua-dev
+	libsofia-sip-ua-glib-dev
+	libsrtp2-dev
+	libssl-dev
+	libwebsockets-dev
+	libyaml-dev
+	meson
+	ninja-build
+	openssl
+	pkg-config
+	python3
+)
+# The lab and the end-to-end tests use real peers.
+lab_pkgs=(
+	chromium
+	ethtool
+	sip-tester
+	tcpdump
+)
+
+pkgs=("${build_pkgs[@]}")
+if [ "${1:-}" = "--with-lab" ]; then
+	pkgs+=("${lab_pkgs[@]}")
+	# Node.js may come from elsewhere already (it does on the CI image);
+	# Debian's nodejs conflicts with such builds, so only add it when absent.
+	command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	case "$p" in *-) continue ;; esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+	echo "install-deps: all packages present"
+fi

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Trapeze lab: three network namespaces on one machine, joined by veth pairs.
+#
+#   web (browsers, load client)          gw (trapezed)                 sip (SIP peers)
+#   web0 198.51.100.10/24  <== veth ==>  acc0 -[DPDK]- TAP tz-access   198.51.100.1/24
+#        2001:db8:100::10/64                            2001:db8:100::1/64
+#                                        core0 -[DPDK]- TAP tz-core    203.0.113.1/24
+#   sip0 203.0.113.2/24    <== veth ==>                 2001:db8:200::1/64
+#        2001:db8:200::2/64
+#
+# acc0 and core0 carry no addresses: DPDK reads them (af_xdp or af_packet) and
+# the gateway's addresses live on its TAPs, so every packet to the gateway
+# crosses the dataplane.  Only these namespaces carry test traffic.
+#
+# Usage: tools/lab.sh up|down|status|start|stop|exec NS CMD...|run [trapezed args]
+#   up       create the namespaces and veths (idempotent)
+#   start    up + start trapezed in gw with config/lab.yaml (or $TZ_CONFIG),
+#            wait until its control socket answers
+#   stop     stop trapezed (SIGTERM to its PID, SIGKILL after 10 s)
+#   down     stop + delete the namespaces (also after a crash)
+#   status   what exists
+#   exec NS CMD...   run CMD inside namespace NS
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+state=${TZ_LAB_STATE:-/run/trapeze/lab}
+build=${TZ_BUILD:-$here/build}
+config=${TZ_CONFIG:-$here/config/lab.yaml}
+namespaces=(web gw sip)
+
+die() { echo "lab: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root (it creates network namespaces)"
+
+ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# Checksum offload on veth leaves UDP checksums to be filled in later; a
+# packet read raw by DPDK would carry a partial checksum, so turn it off.
+no_offload() {
+	local ns=$1 dev=$2
+	if command -v ethtool >/dev/null; then
+		in_ns "$ns" ethtool -K "$dev" tx off rx off gso off tso off gro off >/dev/null 2>&1 || true
+	fi
+}
+
+lab_up() {
+	mkdir -p "$state"
+	for ns in "${namespaces[@]}"; do
+		ns_exists "$ns" || ip netns add "$ns"
+		in_ns "$ns" ip link set lo up
+	done
+	if ! in_ns gw ip link show acc0 >/dev/null 2>&1; then
+		ip link add web0 netns web type veth peer name acc0 netns gw
+	fi
+	if ! in_ns gw ip link show core0 >/dev/null 2>&1; then
+		ip link add sip0 netns sip type veth peer name core0 netns gw
+	fi
+	in_ns gw sysctl -qw net.ipv6.conf.acc0.disable_ipv6=1 net.ipv6.conf.core0.disable_ipv6=1
+	for dev in acc0 core0; do
+		in_ns gw ip link set "$dev" up
+		no_offload gw "$dev"
+	done
+	in_ns web ip link set web0 up
+	in_ns sip ip link set sip0 up
+	no_offload web web0
+	no_offload sip sip0
+	in_ns web ip addr replace 198.51.100.10/24 dev web0
+	in_ns web ip -6 addr replace 2001:db8:100::10/64 dev web0 nodad
+	in_ns web ip route replace default via 198.51.100.1
+	in_ns web ip -6 route replace default via 2001:db8:100::1
+	in_ns sip ip addr replace 203.0.113.2/24 dev sip0
+	in_ns sip ip -6 addr replace 2001:db8:200::2/64 dev sip0 nodad
+	in_ns sip ip route replace default via 203.0.113.1
+	in_ns sip ip -6 route replace default via 2001:db8:200::1
+	# The gateway namespace forwards nothing itself: media goes through DPDK.
+	in_ns gw sysctl -qw net.ipv4.ip_forward=0
+	echo "lab: up (web 198.51.100.10, gw 198.51.100.1 / 203.0.113.1, sip 203.0.113.2)"
+}
+
+pid_alive() { [ -f "$state/trapezed.pid" ] && kill -0 "$(cat "$state/trapezed.pid")" 2>/dev/null; }
+
+lab_start() {
+	lab_up
+	pid_alive && die "trapezed already running (PID $(cat "$state/trapezed.pid"))"
+	[ -x "$build/ctrlplane/daemon/trapezed" ] || die "no trapezed in $build (build first: meson setup build && ninja -C build)"
+	mkdir -p "$state"
+	in_ns gw "$build/ctrlplane/daemon/trapezed" -c "$config" "$@" \
+		>"$state/trapezed.log" 2>&1 &
+	echo $! >"$state/trapezed.pid"
+	local sock
+	sock=$(awk '/^ *socket:/ {print $2; exit}' "$config" | tr -d '"')
+	sock=${sock:-/run/trapeze/trapezed.sock}
+	for _ in $(seq 1 150); do
+		if ! pid_alive; then
+			cat "$state/trapezed.log" >&2
+			die "trapezed exited during start-up (log above, also $state/trapezed.log)"
+		fi
+		if in_ns gw "$build/ctrlplane/cli/trapezectl" --socket "$sock" show version >/dev/null 2>&1 &&
+		   in_ns gw ip link show tz-access >/dev/null 2>&1; then
+			echo "lab: trapezed running (PID $(cat "$state/trapezed.pid"), log $state/trapezed.log)"
+			return 0
+		fi
+		sleep 0.2
+	done
+	die "trapezed did not answer on $sock within 30 s (log: $state/trapezed.log)"
+}
+
+lab_stop() {
+	local pid
+	[ -f "$state/trapezed.pid" ] || return 0
+	pid=$(cat "$state/trapezed.pid")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "lab: trapezed (PID $pid) ignored SIGTERM for 10 s, killing it" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	rm -f "$state/trapezed.pid"
+	echo "lab: trapezed stopped"
+}
+
+lab_down() {
+	lab_stop
+	for ns in "${namespaces[@]}"; do
+		if ns_exists "$ns"; then
+			# Anything still running in there was started by the lab.
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+			ip netns del "$ns"
+		fi
+	done
+	echo "lab: down"
+}
+
+lab_status() {
+	for ns in "${namespaces[@]}"; do
+		if ns_exists "$ns"; then
+			echo "== $ns"; in_ns "$ns" ip -br addr
+		else
+			echo "== $ns: absent"
+		fi
+	done
+	if pid_alive; then echo "trapezed: running, PID $(cat "$state/trapezed.pid")"; else echo "trapezed: not running"; fi
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+	up) lab_up ;;
+	down) lab_down ;;
+	start) lab_start "$@" ;;
+	stop) lab_stop ;;
+	status) lab_status ;;
+	exec) [ $# -ge 2 ] || die "usage: lab.sh exec NS CMD..."; ns=$1; shift; in_ns "$ns" "$@" ;;
+	*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
+esac
