@@ -15,15 +15,28 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "fastpath_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
 
 struct worker {
 	struct tz_dp_worker_conf conf;
-	uint64_t cnt[TZ_DP_MAX_PORTS][TZ_PC_COUNT];
+	uint64_t cnt[TZ_DP_MAX_PORTS][TZ_PC_COUNT + 1];   /* last slot: sink */
 	struct tz_dp_lcore_stats stats;
+	uint64_t now;                                   /* TSC at the start of the round */
+	uint16_t txn[TZ_DP_MAX_PORTS];
+	struct rte_mbuf *txb[TZ_DP_MAX_PORTS][TZ_DP_BURST];
 	bool running;
 } __rte_cache_aligned;
+
+/* Which port counter each class increments. */
+static const uint8_t fp_class_counter[] = {
+	[FP_MEDIA] = TZ_PC_COUNT,       /* counted after lookup; slot below is a sink */
+	[FP_STUN] = TZ_PC_PUNT_STUN,
+	[FP_DTLS] = TZ_PC_PUNT_DTLS,
+	[FP_OTHER] = TZ_PC_PUNT_OTHER,
+	[FP_MALFORMED] = TZ_PC_MALFORMED,
+};
 
 static struct worker workers[TZ_DP_MAX_WORKERS];
 static unsigned n_workers;
@@ -60,8 +73,120 @@ static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
 	return bytes;
 }
 
-/* Move one rx burst to its tx port; returns how many packets were received. */
-static inline uint16_t forward_rxq(struct worker *w, const struct tz_dp_rxq *q)
+/* Hand punted packets to the port's TAP. */
+static inline void punt(struct worker *w, const struct tz_dp_rxq *q, struct rte_mbuf **pkts,
+			uint16_t n)
+{
+	uint64_t *cnt = w->cnt[q->port_idx];
+	uint16_t sent;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(q->tx_port, w->conf.index, pkts, n);
+	if (unlikely(sent < n))
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	cnt[TZ_PC_TO_KERNEL] += sent;
+	cnt[TZ_PC_KERNEL_DROPS] += n - sent;
+}
+
+/* Queue a fast-path packet for its egress port; flushed once per rx burst. */
+static inline void stage_tx(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	w->txb[port_idx][w->txn[port_idx]++] = m;
+}
+
+static inline void flush_tx(struct worker *w)
+{
+	for (uint16_t p = 0; p < w->conf.n_ports; p++) {
+		uint16_t n = w->txn[p], sent;
+		uint64_t *cnt = w->cnt[p];
+
+		if (n == 0)
+			continue;
+		sent = rte_eth_tx_burst(w->conf.wire_port[p], w->conf.index, w->txb[p], n);
+		cnt[TZ_PC_TX_PKTS] += sent;
+		cnt[TZ_PC_MEDIA_TX] += sent;
+		cnt[TZ_PC_TX_BYTES] += burst_bytes(w->txb[p], sent);
+		if (unlikely(sent < n)) {
+			cnt[TZ_PC_TX_DROPS] += n - sent;
+			rte_pktmbuf_free_bulk(&w->txb[p][sent], n - sent);
+		}
+		w->txn[p] = 0;
+	}
+}
+
+/* One packet of a published flow: transform, rewrite, queue for egress. */
+static inline void media_one(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m,
+			     uint16_t hdr_len)
+{
+	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
+	bool rtcp = f->is_rtcp_port || fp_is_rtcp(m, hdr_len);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	if (unlikely(f->xform != TZ_XF_FORWARD || fp_rewrite(m, hdr_len, &f->out, rtcp) != 0)) {
+		/* SRTP flows are not handled by this build of the loop. */
+		st->cnt[TZ_FC_MALFORMED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	st->cnt[TZ_FC_PKTS]++;
+	st->cnt[TZ_FC_BYTES] += len;
+	st->cnt[TZ_FC_RTCP] += rtcp;
+	st->last_rx_tsc = w->now;
+	stage_tx(w, f->out.port_idx, m);
+}
+
+/* A burst from the wire: media to the fast path, the rest to the kernel. */
+static inline uint16_t wire_rxq(struct worker *w, const struct tz_dp_rxq *q)
+{
+	struct rte_mbuf *pkts[TZ_DP_BURST], *punts[TZ_DP_BURST], *media[TZ_DP_BURST];
+	struct tz_dp_flow_key keys[TZ_DP_BURST];
+	const struct tz_dp_flow_key *kp[TZ_DP_BURST];
+	const struct tz_dp_flow *flows[TZ_DP_BURST];
+	uint16_t hlen[TZ_DP_BURST];
+	uint64_t *cnt = w->cnt[q->port_idx];
+	uint16_t n, np = 0, nm = 0;
+
+	n = rte_eth_rx_burst(q->port, q->queue, pkts, TZ_DP_BURST);
+	if (n == 0)
+		return 0;
+	cnt[TZ_PC_RX_PKTS] += n;
+	cnt[TZ_PC_RX_BYTES] += burst_bytes(pkts, n);
+	if (w->conf.sessions == NULL || q->media_last == 0) {
+		cnt[TZ_PC_PUNT_OTHER] += n;
+		punt(w, q, pkts, n);
+		return n;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		enum fp_class c = fp_classify(pkts[i], q, &keys[nm], &hlen[nm]);
+
+		cnt[fp_class_counter[c]]++;
+		if (c == FP_MEDIA) {
+			kp[nm] = &keys[nm];
+			media[nm++] = pkts[i];
+		} else if (c == FP_MALFORMED) {
+			rte_pktmbuf_free(pkts[i]);
+		} else {
+			punts[np++] = pkts[i];
+		}
+	}
+	tz_dp_flow_lookup_bulk(w->conf.sessions, kp, nm, flows);
+	for (uint16_t j = 0; j < nm; j++) {
+		if (flows[j] == NULL) {
+			cnt[TZ_PC_NO_SESSION]++;
+			punts[np++] = media[j];
+			continue;
+		}
+		cnt[TZ_PC_MEDIA_RX]++;
+		media_one(w, flows[j], media[j], hlen[j]);
+	}
+	punt(w, q, punts, np);
+	flush_tx(w);
+	return n;
+}
+
+/* A burst the kernel sent out of a TAP: straight to the wire. */
+static inline uint16_t tap_rxq(struct worker *w, const struct tz_dp_rxq *q)
 {
 	struct rte_mbuf *pkts[TZ_DP_BURST];
 	uint64_t *cnt = w->cnt[q->port_idx];
@@ -75,17 +200,10 @@ static inline uint16_t forward_rxq(struct worker *w, const struct tz_dp_rxq *q)
 	sent = rte_eth_tx_burst(q->tx_port, w->conf.index, pkts, n);
 	if (unlikely(sent < n))
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-	if (q->from_kernel) {
-		cnt[TZ_PC_FROM_KERNEL] += n;
-		cnt[TZ_PC_TX_PKTS] += sent;
-		cnt[TZ_PC_TX_BYTES] += sent == n ? bytes : burst_bytes(pkts, sent);
-		cnt[TZ_PC_TX_DROPS] += n - sent;
-	} else {
-		cnt[TZ_PC_RX_PKTS] += n;
-		cnt[TZ_PC_RX_BYTES] += bytes;
-		cnt[TZ_PC_TO_KERNEL] += sent;
-		cnt[TZ_PC_KERNEL_DROPS] += n - sent;
-	}
+	cnt[TZ_PC_FROM_KERNEL] += n;
+	cnt[TZ_PC_TX_PKTS] += sent;
+	cnt[TZ_PC_TX_BYTES] += sent == n ? bytes : burst_bytes(pkts, sent);
+	cnt[TZ_PC_TX_DROPS] += n - sent;
 	return n;
 }
 
@@ -95,13 +213,18 @@ static int worker_main(void *arg)
 	const struct tz_dp_worker_conf *c = &w->conf;
 	uint64_t last = rte_rdtsc();
 
+	if (c->sessions != NULL)
+		tz_dp_sessions_reader_online(c->sessions, c->index);
 	TZ_LOG(DP, INFO, "worker %u on lcore %u polls %u rx queues", c->index, c->lcore, c->n_rxq);
 	while (!quit) {
 		unsigned moved = 0;
 		uint64_t now;
 
+		w->now = last;
 		for (uint16_t i = 0; i < c->n_rxq; i++)
-			moved += forward_rxq(w, &c->rxq[i]);
+			moved += c->rxq[i].from_kernel ? tap_rxq(w, &c->rxq[i]) : wire_rxq(w, &c->rxq[i]);
+		if (c->sessions != NULL)
+			tz_dp_sessions_quiescent(c->sessions, c->index);
 		now = rte_rdtsc();
 		w->stats.rounds++;
 		if (moved > 0)
@@ -111,12 +234,14 @@ static int worker_main(void *arg)
 		w->stats.total_tsc += rte_rdtsc() - last;
 		last = rte_rdtsc();
 	}
+	if (c->sessions != NULL)
+		tz_dp_sessions_reader_offline(c->sessions, c->index);
 	return 0;
 }
 
 static int check_conf(const struct tz_dp_worker_conf *c)
 {
-	if (c->index >= TZ_DP_MAX_WORKERS || c->n_rxq > TZ_DP_MAX_RXQ ||
+	if (c->index >= TZ_DP_MAX_WORKERS || c->n_rxq > TZ_DP_MAX_RXQ || c->n_ports > TZ_DP_MAX_PORTS ||
 	    c->lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(c->lcore))
 		return -EINVAL;
 	for (uint16_t i = 0; i < c->n_rxq; i++)

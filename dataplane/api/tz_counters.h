@@ -20,7 +20,14 @@
 	X(TX_DROPS, "tx_drops", "packets dropped because the wire tx queue was full")   \
 	X(TO_KERNEL, "to_kernel", "packets punted to the kernel through the TAP")       \
 	X(FROM_KERNEL, "from_kernel", "packets the kernel sent out through the TAP")    \
-	X(KERNEL_DROPS, "kernel_drops", "punts dropped because the TAP queue was full")
+	X(KERNEL_DROPS, "kernel_drops", "punts dropped because the TAP queue was full")     \
+	X(MEDIA_RX, "media_rx", "RTP/RTCP packets that matched a session")               \
+	X(MEDIA_TX, "media_tx", "media packets sent out of this port by the fast path")  \
+	X(NO_SESSION, "no_session", "RTP/RTCP to a media port with no session (punted)") \
+	X(PUNT_STUN, "punt_stun", "STUN to a media port, punted to ICE")                 \
+	X(PUNT_DTLS, "punt_dtls", "DTLS to a media port, punted to the control plane")   \
+	X(PUNT_OTHER, "punt_other", "everything else punted (ARP, ICMP, signalling ...)")\
+	X(MALFORMED, "malformed", "media packets dropped as truncated or bad version")
 
 enum tz_port_counter {
 #define TZ_CNT_ENUM(e, n, h) TZ_PC_##e,

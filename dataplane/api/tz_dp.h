@@ -19,6 +19,7 @@
 #include <rte_common.h>
 
 #include "tz_counters.h"
+#include "tz_session.h"
 
 #define TZ_DP_MAX_WORKERS 64
 #define TZ_DP_MAX_PORTS 16
@@ -32,6 +33,8 @@ struct tz_dp_rxq {
 	uint16_t tx_port;     /**< ethdev port id its packets are sent on */
 	uint16_t port_idx;    /**< configured port they belong to (counters) */
 	uint8_t from_kernel;  /**< 1: rx from the TAP (kernel -> wire) */
+	uint16_t media_first; /**< UDP media port range of the port's role; */
+	uint16_t media_last;  /**< 0-0 = no fast path on this queue */
 };
 
 struct tz_dp_worker_conf {
@@ -40,6 +43,10 @@ struct tz_dp_worker_conf {
 	uint16_t n_rxq;
 	struct tz_dp_rxq rxq[TZ_DP_MAX_RXQ];
 	uint32_t idle_sleep_us;   /**< sleep after an empty round; 0 = busy poll */
+	struct tz_dp_sessions *sessions;      /**< flow table, or NULL (all punted) */
+	uint16_t n_ports;                     /**< configured ports */
+	uint16_t wire_port[TZ_DP_MAX_PORTS];  /**< port index -> wire ethdev id */
+	uint16_t tap_port[TZ_DP_MAX_PORTS];   /**< port index -> TAP ethdev id */
 };
 
 /** Cumulative time accounting of one worker lcore (TSC cycles). */

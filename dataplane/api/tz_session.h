@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The session table: the one door from the control plane into the fast path.
+ *
+ * A *flow* is one direction of one media stream as it arrives at the
+ * gateway: (port, local UDP port, remote address, remote UDP port).  The
+ * control thread publishes an immutable struct tz_dp_flow for it into an
+ * rte_hash created with lock-free read/write concurrency; workers look flows
+ * up in bulk without locks.  A deleted flow's entry is freed only after
+ * every worker has reported a quiescent state (RCU QSBR), so a worker never
+ * reads freed memory.  What changes per packet (ROC, replay window,
+ * counters) lives in a per-flow state slot written only by the flow's
+ * owning worker.
+ *
+ * Threading: functions marked "control thread only" must be called from a
+ * single thread (the table's only writer).  Lookups, state access and
+ * quiescent reports are for workers and are lock-free.
+ */
+#ifndef TZ_SESSION_H
+#define TZ_SESSION_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+
+struct tz_dp_sessions;
+struct tz_srtp_ctx;
+
+/** Lookup key of a flow (24 bytes, all fields in host order, pad zero). */
+struct tz_dp_flow_key {
+	uint8_t remote[16];       /**< IPv6, or IPv4-mapped ::ffff:a.b.c.d */
+	uint16_t remote_port;
+	uint16_t local_port;
+	uint16_t port_idx;        /**< configured port the packet arrives on */
+	uint16_t pad;
+};
+
+/** What the fast path does to a flow's packets. */
+enum tz_dp_xform {
+	TZ_XF_FORWARD,            /**< rewrite addresses only (RTP -> RTP) */
+	TZ_XF_UNPROTECT,          /**< SRTP -> RTP (browser to SIP) */
+	TZ_XF_PROTECT,            /**< RTP -> SRTP (SIP to browser) */
+};
+
+/** Where a flow's packets leave. */
+struct tz_dp_egress {
+	uint16_t port_idx;            /**< configured port to send on */
+	uint8_t family;               /**< AF_INET or AF_INET6 */
+	uint8_t pad;
+	struct rte_ether_addr src_mac;
+	struct rte_ether_addr dst_mac;    /**< next hop, resolved by the control plane */
+	uint8_t src[16];              /**< gateway address (IPv4 in the first 4 bytes) */
+	uint8_t dst[16];              /**< peer address (IPv4 in the first 4 bytes) */
+	uint16_t src_port;            /**< gateway media port on that side */
+	uint16_t dst_port;            /**< peer RTP port */
+	uint16_t dst_rtcp_port;       /**< peer RTCP port (== dst_port with rtcp-mux) */
+};
+
+/** An immutable flow entry, as published. */
+struct tz_dp_flow {
+	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
+	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
+	uint16_t worker;              /**< owning worker index */
+	uint8_t xform;                /**< enum tz_dp_xform */
+	uint8_t is_rtcp_port;         /**< 1: this key is a separate RTCP port */
+	struct tz_dp_egress out;
+	const struct tz_srtp_ctx *srtp;   /**< RTP crypto, NULL for TZ_XF_FORWARD */
+	const struct tz_srtp_ctx *srtcp;  /**< RTCP crypto, NULL for TZ_XF_FORWARD */
+};
+
+/* X(enum suffix, name, help): per-flow counters, one writer (the owner). */
+#define TZ_FLOW_COUNTERS(X)                                                   \
+	X(PKTS, "packets", "packets forwarded")                                \
+	X(BYTES, "bytes", "bytes forwarded (as received)")                    \
+	X(RTCP, "rtcp", "RTCP packets forwarded")                             \
+	X(AUTH_FAIL, "auth_fail", "dropped: SRTP/SRTCP authentication failed")\
+	X(REPLAY, "replay", "dropped: replayed or too old")                   \
+	X(MALFORMED, "malformed", "dropped: short packet or bad RTP version") \
+	X(TX_DROPS, "tx_drops", "dropped: egress queue full")
+
+enum tz_flow_counter {
+#define TZ_FLOW_CNT_ENUM(e, n, h) TZ_FC_##e,
+	TZ_FLOW_COUNTERS(TZ_FLOW_CNT_ENUM)
+#undef TZ_FLOW_CNT_ENUM
+	TZ_FC_COUNT
+};
+
+/** Size of the SRTP stream state a flow slot carries (opaque here). */
+#define TZ_DP_STREAM_STATE_SIZE 128
+
+/** Per-flow mutable state; written only by the owning worker. */
+struct tz_dp_flow_state {
+	uint64_t cnt[TZ_FC_COUNT];
+	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
+	uint8_t rtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);   /**< SRTP stream state */
+	uint8_t rtcp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);  /**< SRTCP stream state */
+} __rte_cache_aligned;
+
+/**
+ * Create a table for up to @p max_flows flows read by @p n_workers workers.
+ * Control thread only.
+ * @return the table, or NULL with rte_errno set: EINVAL (0 flows or
+ *         workers, too many workers), ENOMEM, EEXIST (name in use).
+ */
+struct tz_dp_sessions *tz_dp_sessions_create(const char *name, uint32_t max_flows,
+					     unsigned n_workers, int socket);
+
+/** Free the table and every entry. Workers must have stopped. Control thread only. */
+void tz_dp_sessions_free(struct tz_dp_sessions *s);
+
+/**
+ * Publish a flow: copy @p flow into a new immutable entry and make @p key
+ * find it.  Its state slot starts zeroed.
+ * Control thread only.
+ * @return the state slot (>= 0), or -EEXIST (key present; delete first),
+ *         -ENOSPC (table full), -EINVAL (bad worker index), -ENOMEM.
+ */
+int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
+		   const struct tz_dp_flow *flow);
+
+/**
+ * Unpublish a flow.  Lookups miss at once; the entry and its slot are
+ * reclaimed after every worker's next quiescent report.
+ * Control thread only.
+ * @return 0, or -ENOENT.
+ */
+int tz_dp_flow_del(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key);
+
+/**
+ * Find a published flow (control-plane view).  The entry stays valid
+ * until the caller deletes it.  Control thread only.
+ * @return the entry or NULL.
+ */
+const struct tz_dp_flow *tz_dp_flow_find(const struct tz_dp_sessions *s,
+					 const struct tz_dp_flow_key *key);
+
+/** Number of published flows. Any thread. */
+uint32_t tz_dp_flow_count(const struct tz_dp_sessions *s);
+
+/**
+ * Visit every published flow.  Control thread only.
+ * @p fn returns non-zero to stop early.
+ */
+void tz_dp_flow_walk(const struct tz_dp_sessions *s,
+		     int (*fn)(const struct tz_dp_flow_key *, const struct tz_dp_flow *, void *),
+		     void *arg);
+
+/**
+ * Look up @p n keys (n <= 64) in one go.  Misses give NULL.
+ * Any worker, lock-free; entries stay valid until the caller's next
+ * tz_dp_sessions_quiescent().
+ * @return the number of hits.
+ */
+unsigned tz_dp_flow_lookup_bulk(const struct tz_dp_sessions *s,
+				const struct tz_dp_flow_key **keys, unsigned n,
+				const struct tz_dp_flow **out);
+
+/** State slot of a flow.  The owning worker writes it; anyone may read counters. */
+struct tz_dp_flow_state *tz_dp_flow_state(const struct tz_dp_sessions *s, uint32_t slot);
+
+/** Register worker @p w as a reader (before its first lookup). Worker @p w only. */
+void tz_dp_sessions_reader_online(struct tz_dp_sessions *s, unsigned w);
+
+/** Report that worker @p w holds no entry pointer now. Once per loop round. */
+void tz_dp_sessions_quiescent(struct tz_dp_sessions *s, unsigned w);
+
+/** Unregister worker @p w (when it stops). Worker @p w only. */
+void tz_dp_sessions_reader_offline(struct tz_dp_sessions *s, unsigned w);
+
+/** Name / help text of a flow counter. */
+const char *tz_flow_counter_name(enum tz_flow_counter c);
+
+#endif /* TZ_SESSION_H */

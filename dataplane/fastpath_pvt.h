@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-packet helpers of the fast path, inlined into the worker loop:
+ * classification (RFC 7983 demultiplexing of a media port's UDP payload)
+ * and the egress header rewrite.  Only fully expected packets are handled;
+ * anything else is punted to the kernel with a reason.
+ */
+#ifndef TZ_FASTPATH_PVT_H
+#define TZ_FASTPATH_PVT_H
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "tz_dp.h"
+#include "tz_session.h"
+
+enum fp_class {
+	FP_MEDIA,       /* RTP or RTCP to a media port: look it up */
+	FP_STUN,        /* RFC 7983: first byte 0..3 */
+	FP_DTLS,        /* RFC 7983: first byte 20..63 */
+	FP_OTHER,       /* not IPv4/IPv6 UDP to a media port, or another payload */
+	FP_MALFORMED,   /* a media port's packet too short for RTP (12 bytes) */
+};
+
+#define FP_RTP_MIN 12
+#define FP_ETH_IP4_UDP (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+#define FP_ETH_IP6_UDP (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr))
+
+/* L3 part of the key and the UDP header, or NULL when not plain IP/UDP. */
+static inline const struct rte_udp_hdr *fp_l3(const struct rte_mbuf *m, struct tz_dp_flow_key *k,
+					       uint16_t *hdr_len)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint16_t dlen = rte_pktmbuf_data_len(m);
+
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const void *)(eth + 1);
+
+		if (dlen < FP_ETH_IP4_UDP || ip->version_ihl != 0x45 ||
+		    ip->next_proto_id != IPPROTO_UDP ||
+		    (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+			return NULL;
+		memset(k->remote, 0, 10);
+		k->remote[10] = 0xff;
+		k->remote[11] = 0xff;
+		memcpy(&k->remote[12], &ip->src_addr, 4);
+		*hdr_len = FP_ETH_IP4_UDP;
+		return (const void *)(ip + 1);
+	}
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip = (const void *)(eth + 1);
+
+		if (dlen < FP_ETH_IP6_UDP || ip->proto != IPPROTO_UDP)
+			return NULL;
+		memcpy(k->remote, ip->src_addr, 16);
+		*hdr_len = FP_ETH_IP6_UDP;
+		return (const void *)(ip + 1);
+	}
+	return NULL;
+}
+
+/* Classify one packet from the wire; for FP_MEDIA fill the key. */
+static inline enum fp_class fp_classify(const struct rte_mbuf *m, const struct tz_dp_rxq *q,
+					struct tz_dp_flow_key *k, uint16_t *hdr_len)
+{
+	const struct rte_udp_hdr *udp = fp_l3(m, k, hdr_len);
+	uint16_t dport, ulen;
+	uint8_t b0;
+
+	if (udp == NULL)
+		return FP_OTHER;
+	dport = rte_be_to_cpu_16(udp->dst_port);
+	if (dport < q->media_first || dport > q->media_last)
+		return FP_OTHER;
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (ulen <= sizeof(*udp) || ulen + *hdr_len - sizeof(*udp) > rte_pktmbuf_pkt_len(m))
+		return FP_MALFORMED;
+	b0 = *((const uint8_t *)(udp + 1));
+	if (b0 <= 3)
+		return FP_STUN;
+	if (b0 >= 20 && b0 <= 63)
+		return FP_DTLS;
+	if (b0 < 128 || b0 > 191)
+		return FP_OTHER;
+	if (ulen - sizeof(*udp) < FP_RTP_MIN)
+		return FP_MALFORMED;
+	k->remote_port = rte_be_to_cpu_16(udp->src_port);
+	k->local_port = dport;
+	k->port_idx = q->port_idx;
+	k->pad = 0;
+	return FP_MEDIA;
+}
+
+/* RTCP on an rtcp-mux port: payload type 192..223 in the second byte (RFC 5761 §4). */
+static inline bool fp_is_rtcp(const struct rte_mbuf *m, uint16_t hdr_len)
+{
+	uint8_t pt = *rte_pktmbuf_mtod_offset(m, const uint8_t *, hdr_len + 1);
+
+	return pt >= 192 && pt <= 223;
+}
+
+/* Strip the old Ethernet/IP/UDP headers and build the egress ones. */
+static inline int fp_rewrite(struct rte_mbuf *m, uint16_t old_hdr_len, const struct tz_dp_egress *e,
+			     bool rtcp)
+{
+	uint16_t new_len = e->family == AF_INET ? FP_ETH_IP4_UDP : FP_ETH_IP6_UDP;
+	uint16_t plen, dst_port = rtcp ? e->dst_rtcp_port : e->dst_port;
+	uint16_t src_port = e->src_port + (rtcp && e->dst_rtcp_port != e->dst_port);
+	struct rte_ether_hdr *eth;
+	struct rte_udp_hdr *udp;
+
+	/* The UDP length, not the frame, bounds the payload (Ethernet padding). */
+	plen = rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
+			old_hdr_len - sizeof(struct rte_udp_hdr))->dgram_len) - sizeof(struct rte_udp_hdr);
+	if (rte_pktmbuf_adj(m, old_hdr_len) == NULL)
+		return -1;
+	if (rte_pktmbuf_pkt_len(m) > plen)
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - plen);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, new_len);
+	if (eth == NULL)
+		return -1;
+	rte_ether_addr_copy(&e->dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&e->src_mac, &eth->src_addr);
+	if (e->family == AF_INET) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		*ip = (struct rte_ipv4_hdr){
+			.version_ihl = 0x45,
+			.type_of_service = 0xb8,   /* DSCP EF: voice (RFC 4594) */
+			.total_length = rte_cpu_to_be_16(plen + 28),
+			.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
+			.time_to_live = 64,
+			.next_proto_id = IPPROTO_UDP,
+		};
+		memcpy(&ip->src_addr, e->src, 4);
+		memcpy(&ip->dst_addr, e->dst, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		*udp = (struct rte_udp_hdr){ rte_cpu_to_be_16(src_port), rte_cpu_to_be_16(dst_port),
+					     rte_cpu_to_be_16(plen + 8), 0 };
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip->vtc_flow = rte_cpu_to_be_32(0x60000000 | (0xb8u << 20));
+		ip->payload_len = rte_cpu_to_be_16(plen + 8);
+		ip->proto = IPPROTO_UDP;
+		ip->hop_limits = 64;
+		memcpy(ip->src_addr, e->src, 16);
+		memcpy(ip->dst_addr, e->dst, 16);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		*udp = (struct rte_udp_hdr){ rte_cpu_to_be_16(src_port), rte_cpu_to_be_16(dst_port),
+					     rte_cpu_to_be_16(plen + 8), 0 };
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+	}
+	return 0;
+}
+
+#endif /* TZ_FASTPATH_PVT_H */

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Session table: rte_hash with lock-free read/write concurrency, entries
+ * reclaimed through RCU QSBR (the hash's own defer queue), per-flow state
+ * slots handed out from a stack that only the control thread touches.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "tz_dp.h"
+#include "tz_log.h"
+#include "tz_session.h"
+
+/* Deleted keys stay allocated until their grace period ends, so the hash
+ * gets some room beyond max_flows. */
+#define HASH_SLACK 1024
+
+struct tz_dp_sessions {
+	struct rte_hash *hash;
+	struct rte_rcu_qsbr *rcu;
+	struct tz_dp_flow_state *state;     /* max_flows slots */
+	uint32_t *free_slots;               /* stack of free slot numbers */
+	uint32_t n_free;
+	uint32_t max_flows;
+	uint32_t n_flows;                   /* published (rte_hash_count also
+					       counts deleted keys awaiting reclaim) */
+	unsigned n_workers;
+};
+
+static const char *const flow_counter_names[TZ_FC_COUNT] = {
+#define TZ_FLOW_CNT_NAME(e, n, h) [TZ_FC_##e] = n,
+	TZ_FLOW_COUNTERS(TZ_FLOW_CNT_NAME)
+#undef TZ_FLOW_CNT_NAME
+};
+
+const char *tz_flow_counter_name(enum tz_flow_counter c)
+{
+	return (unsigned)c < TZ_FC_COUNT ? flow_counter_names[c] : "?";
+}
+
+/* Called by the hash (on the control thread) once no worker can hold it. */
+static void free_entry(void *p, void *key_data)
+{
+	struct tz_dp_sessions *s = p;
+	struct tz_dp_flow *f = key_data;
+
+	s->free_slots[s->n_free++] = f->slot;
+	rte_free(f);
+}
+
+static int attach_rcu(struct tz_dp_sessions *s)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(s->n_workers);
+	struct rte_hash_rcu_config rc = {
+		.mode = RTE_HASH_QSBR_MODE_DQ,
+		.dq_size = s->max_flows + HASH_SLACK,
+		.trigger_reclaim_limit = 0,     /* try to reclaim on every delete */
+		.key_data_ptr = s,
+		.free_key_data_func = free_entry,
+	};
+
+	s->rcu = rte_zmalloc("tz_sessions_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (s->rcu == NULL || rte_rcu_qsbr_init(s->rcu, s->n_workers) != 0)
+		return -ENOMEM;
+	for (unsigned w = 0; w < s->n_workers; w++)
+		rte_rcu_qsbr_thread_register(s->rcu, w);
+	rc.v = s->rcu;
+	return rte_hash_rcu_qsbr_add(s->hash, &rc);
+}
+
+struct tz_dp_sessions *tz_dp_sessions_create(const char *name, uint32_t max_flows,
+					     unsigned n_workers, int socket)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = max_flows + HASH_SLACK,
+		.key_len = sizeof(struct tz_dp_flow_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+	struct tz_dp_sessions *s;
+
+	if (max_flows == 0 || n_workers == 0 || n_workers > TZ_DP_MAX_WORKERS) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	s = rte_zmalloc_socket("tz_sessions", sizeof(*s), RTE_CACHE_LINE_SIZE, socket);
+	if (s == NULL)
+		goto err_nomem;
+	s->max_flows = max_flows;
+	s->n_workers = n_workers;
+	s->state = rte_zmalloc_socket("tz_flow_state", sizeof(*s->state) * max_flows,
+				      RTE_CACHE_LINE_SIZE, socket);
+	s->free_slots = rte_malloc_socket("tz_flow_slots", sizeof(uint32_t) * max_flows, 0, socket);
+	if (s->state == NULL || s->free_slots == NULL)
+		goto err_nomem;
+	for (uint32_t i = 0; i < max_flows; i++)
+		s->free_slots[i] = max_flows - 1 - i;
+	s->n_free = max_flows;
+	s->hash = rte_hash_create(&hp);
+	if (s->hash == NULL)
+		goto err_hash;
+	if (attach_rcu(s) != 0)
+		goto err_nomem;
+	return s;
+
+err_hash:
+	tz_dp_sessions_free(s);
+	rte_errno = rte_errno == EEXIST ? EEXIST : ENOMEM;
+	return NULL;
+err_nomem:
+	tz_dp_sessions_free(s);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void tz_dp_sessions_free(struct tz_dp_sessions *s)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	if (s == NULL)
+		return;
+	if (s->hash != NULL) {
+		while (rte_hash_iterate(s->hash, &key, &data, &it) >= 0)
+			rte_free(data);
+		/* Entries deleted but not yet reclaimed are freed by the hash's
+		 * defer queue when it is destroyed with the hash. */
+		rte_hash_free(s->hash);
+	}
+	rte_free(s->rcu);
+	rte_free(s->state);
+	rte_free(s->free_slots);
+	rte_free(s);
+}
+
+int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
+		   const struct tz_dp_flow *flow)
+{
+	struct tz_dp_flow *e;
+	uint32_t slot;
+	int rc;
+
+	if (flow->worker >= s->n_workers)
+		return -EINVAL;
+	if (rte_hash_lookup(s->hash, key) >= 0)
+		return -EEXIST;
+	if (s->n_free == 0)
+		return -ENOSPC;
+	e = rte_malloc("tz_flow", sizeof(*e), RTE_CACHE_LINE_SIZE);
+	if (e == NULL)
+		return -ENOMEM;
+	slot = s->free_slots[--s->n_free];
+	*e = *flow;
+	e->slot = slot;
+	memset(&s->state[slot], 0, sizeof(s->state[slot]));
+	rc = rte_hash_add_key_data(s->hash, key, e);
+	if (rc != 0) {
+		s->free_slots[s->n_free++] = slot;
+		rte_free(e);
+		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
+	}
+	s->n_flows++;
+	return (int)slot;
+}
+
+int tz_dp_flow_del(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key)
+{
+	if (rte_hash_del_key(s->hash, key) < 0)
+		return -ENOENT;
+	s->n_flows--;
+	return 0;
+}
+
+const struct tz_dp_flow *tz_dp_flow_find(const struct tz_dp_sessions *s,
+					 const struct tz_dp_flow_key *key)
+{
+	void *data;
+
+	return rte_hash_lookup_data(s->hash, key, &data) >= 0 ? data : NULL;
+}
+
+uint32_t tz_dp_flow_count(const struct tz_dp_sessions *s)
+{
+	return s->n_flows;
+}
+
+void tz_dp_flow_walk(const struct tz_dp_sessions *s,
+		     int (*fn)(const struct tz_dp_flow_key *, const struct tz_dp_flow *, void *),
+		     void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(s->hash, &key, &data, &it) >= 0)
+		if (fn(key, data, arg) != 0)
+			break;
+}
+
+unsigned tz_dp_flow_lookup_bulk(const struct tz_dp_sessions *s,
+				const struct tz_dp_flow_key **keys, unsigned n,
+				const struct tz_dp_flow **out)
+{
+	uint64_t hits = 0;
+	void *data[64];
+
+	if (n == 0)
+		return 0;
+	n = RTE_MIN(n, 64u);
+	rte_hash_lookup_bulk_data(s->hash, (const void **)keys, n, &hits, data);
+	for (unsigned i = 0; i < n; i++)
+		out[i] = (hits >> i) & 1 ? data[i] : NULL;
+	return (unsigned)__builtin_popcountll(hits);
+}
+
+struct tz_dp_flow_state *tz_dp_flow_state(const struct tz_dp_sessions *s, uint32_t slot)
+{
+	return slot < s->max_flows ? &s->state[slot] : NULL;
+}
+
+void tz_dp_sessions_reader_online(struct tz_dp_sessions *s, unsigned w)
+{
+	rte_rcu_qsbr_thread_online(s->rcu, w);
+}
+
+void tz_dp_sessions_quiescent(struct tz_dp_sessions *s, unsigned w)
+{
+	rte_rcu_qsbr_quiescent(s->rcu, w);
+}
+
+void tz_dp_sessions_reader_offline(struct tz_dp_sessions *s, unsigned w)
+{
+	rte_rcu_qsbr_thread_offline(s->rcu, w);
+}

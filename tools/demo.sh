@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: install, build, bring up the lab,
+# start trapezed in it, run a self-test and print what happened, then keep
+# the gateway running until Ctrl-C (which stops it and takes the lab down).
+#   tools/demo.sh            interactive: waits for Ctrl-C
+#   tools/demo.sh --once     self-test, then stop (for scripts)
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${TZ_BUILD:-$here/build}
+export TZ_BUILD=$build
+mode=${1:-}
+cd "$here"
+
+tools/install-deps.sh --with-lab || exit 1
+tools/build.sh "$build" >/dev/null || { echo "demo: build failed (run tools/build.sh to see why)" >&2; exit 1; }
+
+ctl() { "$build/ctrlplane/cli/trapezectl" "$@"; }
+stop() { echo; tools/lab.sh down; exit "${1:-0}"; }
+trap 'stop 130' INT TERM
+
+tools/lab.sh down >/dev/null 2>&1
+tools/lab.sh start || stop 1
+
+echo
+echo "== self-test: the gateway answers through the DPDK dataplane"
+result=0
+for target in "web 198.51.100.1" "web 2001:db8:100::1" "sip 203.0.113.1" "sip 2001:db8:200::1"; do
+	set -- $target
+	if out=$(ip netns exec "$1" ping -c 3 -i 0.2 -W 2 "$2" 2>&1); then
+		printf '  %-4s -> %-18s %s\n' "$1" "$2" "$(echo "$out" | grep -o '[0-9]* received.*time [0-9]*ms' | sed 's/, time.*//')"
+	else
+		printf '  %-4s -> %-18s FAILED\n' "$1" "$2"; result=1
+	fi
+done
+echo
+echo "== trapezectl show ports"
+ctl show ports
+echo
+echo "== trapezectl show lcores"
+ctl show lcores
+echo
+if [ $result -ne 0 ]; then
+	echo "demo: self-test FAILED (gateway log: /run/trapeze/lab/trapezed.log)"
+	stop 1
+fi
+echo "demo: self-test passed."
+[ "$mode" = "--once" ] && stop 0
+cat <<MSG
+
+The gateway is running in namespace gw (log: /run/trapeze/lab/trapezed.log).
+Try:  $build/ctrlplane/cli/trapezectl            (interactive shell)
+      ip netns exec web ping 198.51.100.1
+Press Ctrl-C to stop the gateway and take the lab down.
+MSG
+while sleep 3600; do :; done

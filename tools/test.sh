@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install what the tests need, build, run every test suite, and print one
+# summary line "N passed, N failed".  Idempotent; run as root.
+#   tools/test.sh                 all suites (unit, fuzz, integration, e2e)
+#   tools/test.sh --suite unit    one suite (meson test options pass through)
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${TZ_BUILD:-$here/build}
+cd "$here"
+
+tools/install-deps.sh --with-lab || exit 1
+tools/build.sh "$build" || { echo "0 passed, 1 failed"; exit 1; }
+
+# The lab suites use the fixed namespaces web/gw/sip: make sure nothing is
+# left from an earlier, interrupted run.
+tools/lab.sh down >/dev/null 2>&1 || true
+
+meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
+rc=$?
+
+tools/lab.sh down >/dev/null 2>&1 || true
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except OSError:
+    lines = []
+for line in lines:
+    r = json.loads(line).get("result")
+    if r in ("OK", "EXPECTEDFAIL"):
+        passed += 1
+    elif r == "SKIP":
+        skipped += 1
+    else:
+        failed += 1
+if not lines:
+    failed = 1
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+exit $rc
