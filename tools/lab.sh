@@ -43,6 +43,18 @@ no_offload() {
 	fi
 }
 
+# A self-signed certificate for the lab's https/wss listener (config/lab.yaml).
+lab_cert() {
+	local dir=/run/trapeze/lab
+	[ -s "$dir/cert.pem" ] && [ -s "$dir/key.pem" ] && return 0
+	mkdir -p "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+		-subj "/CN=trapeze-lab" -addext "subjectAltName=IP:198.51.100.1,IP:2001:db8:100::1" \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 ||
+		die "cannot make the lab certificate with openssl"
+	chmod 600 "$dir/key.pem"
+}
+
 lab_up() {
 	mkdir -p "$state"
 	for ns in "${namespaces[@]}"; do
@@ -74,6 +86,7 @@ lab_up() {
 	in_ns sip ip -6 route replace default via 2001:db8:200::1
 	# The gateway namespace forwards nothing itself: media goes through DPDK.
 	in_ns gw sysctl -qw net.ipv4.ip_forward=0
+	lab_cert
 	echo "lab: up (web 198.51.100.10, gw 198.51.100.1 / 203.0.113.1, sip 203.0.113.2)"
 }
 

@@ -8,6 +8,7 @@
 #include "tz_config.h"
 #include "tz_dp.h"
 #include "tz_ports.h"
+#include "tz_session.h"
 
 #define TZ_EAL_ARGV_MAX 96
 
@@ -17,6 +18,7 @@ struct tz_daemon {
 	struct tz_port ports[TZ_DP_MAX_PORTS];
 	size_t n_ports;
 	struct rte_mempool *mbufs;
+	struct tz_dp_sessions *sessions;
 	bool hugepages;                 /* EAL runs on hugepages */
 	time_t started;
 	/* busy % per worker over the last sample period */
@@ -45,6 +47,9 @@ long tz_hugepages_free(void);
 
 /* Register show/set commands on the control socket. */
 int tz_daemon_commands_register(struct tz_daemon *d);
+
+/* Register the dataplane commands (sessions, stats). */
+int tz_daemon_dp_commands_register(struct tz_daemon *d);
 
 /* Sample the workers' busy time (called once a second). */
 void tz_daemon_sample_lcores(struct tz_daemon *d);

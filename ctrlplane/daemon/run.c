@@ -13,6 +13,7 @@
 #include <glib-unix.h>
 #include <glib.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
@@ -27,7 +28,7 @@ static gboolean on_signal(gpointer loop)
 {
 	TZ_LOG(MAIN, NOTICE, "signal received, stopping");
 	g_main_loop_quit(loop);
-	return G_SOURCE_REMOVE;
+	return G_SOURCE_CONTINUE;   /* removed by run_loop() */
 }
 
 static gboolean on_sample(gpointer d)
@@ -80,9 +81,16 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 		w[i].lcore = d->cfg->eal.worker_cores[i];
 		w[i].index = (uint16_t)i;
 		w[i].idle_sleep_us = d->cfg->eal.idle_sleep_us;
+		w[i].sessions = d->sessions;
+		w[i].n_ports = (uint16_t)d->n_ports;
+		for (size_t p = 0; p < d->n_ports; p++) {
+			w[i].wire_port[p] = d->ports[p].port_id;
+			w[i].tap_port[p] = d->ports[p].tap_id;
+		}
 	}
 	for (size_t p = 0; p < d->n_ports; p++) {
 		const struct tz_port *port = &d->ports[p];
+		const struct tz_cfg_range *media = &d->cfg->media.ports[port->cfg->role];
 
 		for (uint16_t q = 0; q < port->n_queues; q++) {
 			struct tz_dp_worker_conf *c = &w[q % n_w];
@@ -90,6 +98,7 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 			c->rxq[c->n_rxq++] = (struct tz_dp_rxq){
 				.port = port->port_id, .queue = q, .tx_port = port->tap_id,
 				.port_idx = (uint16_t)p, .from_kernel = 0,
+				.media_first = media->first, .media_last = media->last,
 			};
 		}
 		for (uint16_t q = 0; q < port->n_tap_queues; q++) {
@@ -119,6 +128,15 @@ static int dataplane_start(struct tz_daemon *d)
 		       n_mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	/* Three flows per call: browser RTP (RTCP muxed), SIP RTP, SIP RTCP. */
+	d->sessions = tz_dp_sessions_create("tz_sessions", d->cfg->limits.max_sessions * 3, n_w,
+					    (int)rte_socket_id());
+	if (d->sessions == NULL) {
+		TZ_LOG(MAIN, ERR, "cannot allocate the session table for %u sessions: %s "
+		       "(lower limits.max_sessions or raise eal.memory_mb)",
+		       d->cfg->limits.max_sessions, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
 	rc = tz_ports_open(d->cfg, d->mbufs, (uint16_t)n_w, d->ports);
 	if (rc != 0) {
 		d->n_ports = 0;
@@ -136,6 +154,8 @@ static void dataplane_stop(struct tz_daemon *d)
 	tz_dp_stop();
 	tz_ports_close(d->ports, d->n_ports);
 	d->n_ports = 0;
+	tz_dp_sessions_free(d->sessions);
+	d->sessions = NULL;
 	rte_mempool_free(d->mbufs);
 	d->mbufs = NULL;
 }
@@ -191,6 +211,7 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 	if (dataplane_start(d) != 0)
 		goto out_dp;
 	tz_daemon_commands_register(d);
+	tz_daemon_dp_commands_register(d);
 	run_loop(d);
 	status = 0;
 out_dp:

@@ -63,7 +63,7 @@ fi
 daemon_stop; rc=$?
 if [ $rc -eq 0 ]; then ok "SIGTERM stops trapezed with status 0"; else not_ok "SIGTERM: exit status $rc"; fi
 if ip netns exec gw ip link show tz-access >/dev/null 2>&1; then not_ok "TAP tz-access removed"; else ok "TAP interfaces are gone"; fi
-if [ -e /var/run/dpdk/trapeze ]; then not_ok "/var/run/dpdk/trapeze left behind"; else ok "nothing left under /var/run/dpdk"; fi
+if [ -e /var/run/dpdk/trapeze-lab ]; then not_ok "/var/run/dpdk/trapeze-lab left behind"; else ok "nothing left under /var/run/dpdk"; fi
 if [ -e "$sock" ]; then not_ok "control socket left behind"; else ok "control socket removed"; fi
 
 if daemon_start "$config" "$sock"; then ok "a second start right after works"; else not_ok "second start"; fi
