@@ -105,24 +105,31 @@ static inline bool fp_is_rtcp(const struct rte_mbuf *m, uint16_t hdr_len)
 	return pt >= 192 && pt <= 223;
 }
 
-/* Strip the old Ethernet/IP/UDP headers and build the egress ones. */
-static inline int fp_rewrite(struct rte_mbuf *m, uint16_t old_hdr_len, const struct tz_dp_egress *e,
-			     bool rtcp)
+/* Strip Ethernet/IP/UDP so the data starts at the RTP header; the UDP
+ * length, not the frame, bounds the payload (Ethernet padding). */
+static inline int fp_strip(struct rte_mbuf *m, uint16_t hdr_len)
 {
-	uint16_t new_len = e->family == AF_INET ? FP_ETH_IP4_UDP : FP_ETH_IP6_UDP;
-	uint16_t plen, dst_port = rtcp ? e->dst_rtcp_port : e->dst_port;
-	uint16_t src_port = e->src_port + (rtcp && e->dst_rtcp_port != e->dst_port);
-	struct rte_ether_hdr *eth;
-	struct rte_udp_hdr *udp;
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+							hdr_len - sizeof(struct rte_udp_hdr));
+	uint16_t plen = rte_be_to_cpu_16(udp->dgram_len) - sizeof(struct rte_udp_hdr);
 
-	/* The UDP length, not the frame, bounds the payload (Ethernet padding). */
-	plen = rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
-			old_hdr_len - sizeof(struct rte_udp_hdr))->dgram_len) - sizeof(struct rte_udp_hdr);
-	if (rte_pktmbuf_adj(m, old_hdr_len) == NULL)
+	if (rte_pktmbuf_adj(m, hdr_len) == NULL)
 		return -1;
 	if (rte_pktmbuf_pkt_len(m) > plen)
 		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - plen);
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, new_len);
+	return 0;
+}
+
+/* Put the egress Ethernet/IP/UDP headers in front of an RTP/RTCP payload. */
+static inline int fp_push_headers(struct rte_mbuf *m, const struct tz_dp_egress *e, bool rtcp)
+{
+	uint16_t new_len = e->family == AF_INET ? FP_ETH_IP4_UDP : FP_ETH_IP6_UDP;
+	uint16_t plen = (uint16_t)rte_pktmbuf_pkt_len(m);
+	uint16_t dst_port = rtcp ? e->dst_rtcp_port : e->dst_port;
+	uint16_t src_port = e->src_port + (rtcp && e->dst_rtcp_port != e->dst_port);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, new_len);
+	struct rte_udp_hdr *udp;
+
 	if (eth == NULL)
 		return -1;
 	rte_ether_addr_copy(&e->dst_mac, &eth->dst_addr);

@@ -123,7 +123,8 @@ static inline void media_one(struct worker *w, const struct tz_dp_flow *f, struc
 	bool rtcp = f->is_rtcp_port || fp_is_rtcp(m, hdr_len);
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
-	if (unlikely(f->xform != TZ_XF_FORWARD || fp_rewrite(m, hdr_len, &f->out, rtcp) != 0)) {
+	if (unlikely(f->xform != TZ_XF_FORWARD || fp_strip(m, hdr_len) != 0 ||
+		     fp_push_headers(m, &f->out, rtcp) != 0)) {
 		/* SRTP flows are not handled by this build of the loop. */
 		st->cnt[TZ_FC_MALFORMED]++;
 		rte_pktmbuf_free(m);

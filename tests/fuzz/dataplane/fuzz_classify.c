@@ -39,7 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Alternate egress families so both rewrites run. */
 	if (size & 1)
 		e.family = AF_INET;
-	fp_rewrite(&m, hlen, &e, fp_is_rtcp(&m, hlen));
+	{
+		bool rtcp = fp_is_rtcp(&m, hlen);
+
+		if (fp_strip(&m, hlen) == 0)
+			fp_push_headers(&m, &e, rtcp);
+	}
 	if (m.data_off > sizeof(buf) || m.data_off + m.data_len > sizeof(buf))
 		abort();
 	return 0;

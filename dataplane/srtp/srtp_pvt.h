@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to dataplane/srtp: object layouts, the per-op scratch area, the
+ * replay-window helpers and the GCM tag fix-up shared by the RTP and RTCP
+ * paths.
+ */
+#ifndef TZ_SRTP_PVT_H
+#define TZ_SRTP_PVT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_crypto.h>
+#include <rte_cryptodev.h>
+#include <rte_mbuf.h>
+
+#include "tz_srtp.h"
+
+#define SRTP_GCM_TAG_LEN 16
+#define SRTP_CM_RTCP_TAG_LEN 10
+#define SRTP_RTCP_TRAILER_LEN 4 /* E flag + 31-bit SRTCP index */
+#define SRTP_RTCP_E_FLAG 0x80000000u
+#define SRTP_RTCP_INDEX_MASK 0x7fffffffu
+#define SRTP_RTP_INDEX_MAX ((UINT64_C(1) << 48) - 1)
+/*
+ * AAD length baked into the GCM sessions.  cryptodev fixes the AAD length
+ * per session, SRTP headers vary (CSRCs, extensions); 12 is both the plain
+ * RTP header and the SRTCP AAD (RFC 7714 §9.1), and every other length is
+ * handled by srtp_gcm_fix() below.
+ */
+#define SRTP_GCM_SESSION_AAD_LEN 12
+/* H^(2^k), k = 0..12: enough for 4096 ciphertext blocks (a 64 KiB mbuf). */
+#define SRTP_GCM_HPOW 13
+
+/* Scratch area after each crypto op, at SRTP_OP_PRIV_OFFSET (the IV offset). */
+struct srtp_op_priv {
+	uint8_t iv[16];
+	uint8_t aad[16];
+	uint8_t tag[32];	/* engine digest out (protect) / expected tag (unprotect) */
+	uint8_t fix[16];	/* GCM tag correction to apply after the engine (protect) */
+	uint16_t pkt;		/* index of the packet in the round */
+	uint8_t has_fix;
+};
+
+#define SRTP_OP_PRIV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+
+static inline struct srtp_op_priv *srtp_op_priv(struct rte_crypto_op *op)
+{
+	return rte_crypto_op_ctod_offset(op, struct srtp_op_priv *, SRTP_OP_PRIV_OFFSET);
+}
+
+struct tz_srtp_qp {
+	uint8_t dev_id;
+	uint16_t qp_id;
+	struct rte_crypto_op *ops[TZ_SRTP_BURST_MAX];
+	struct rte_crypto_op *done[TZ_SRTP_BURST_MAX];
+} __rte_cache_aligned;
+
+struct tz_srtp_engine {
+	uint8_t dev_id;
+	bool own_vdev;		/* we created the vdev and must uninit it */
+	char driver[32];
+	char vdev_name[48];
+	uint16_t nb_qps;
+	struct rte_mempool *sess_pool;
+	struct rte_mempool *op_pool;
+	struct tz_srtp_qp *qps;
+};
+
+/* Session material of one protocol (SRTP or SRTCP) in one context. */
+struct srtp_proto_keys {
+	void *sess;		/* cryptodev session */
+	uint8_t salt[16];	/* session salt, zero padded (14 bytes CM, 12 GCM) */
+};
+
+struct tz_srtp_ctx {
+	struct srtp_proto_keys rtp;
+	struct srtp_proto_keys rtcp;
+	struct tz_srtp_engine *eng;
+	enum tz_srtp_suite suite;
+	enum tz_srtp_dir dir;
+	bool aead;
+	uint8_t rtp_tag_len;
+	uint8_t rtcp_tag_len;
+	/* GCM only: powers H^(2^k) of the SRTP hash key and the SRTCP hash key,
+	 * byte-reflected for PCLMULQDQ (see srtp_gcm.c). */
+	uint8_t rtp_hpow[SRTP_GCM_HPOW][16] __rte_aligned(16);
+	uint8_t rtcp_h[16] __rte_aligned(16);
+};
+
+/* Per-packet bookkeeping of one round, kept on the caller's stack. */
+struct srtp_pkt_meta {
+	uint64_t index;		/* 48-bit SRTP index or 31-bit SRTCP index */
+	uint16_t tag_off;	/* where the tag goes (protect) / starts (unprotect) */
+	uint16_t trim;		/* bytes to trim after unprotect */
+	uint16_t slot;		/* op used in the round */
+};
+
+/* Session keys of one protocol (RFC 3711 §4.3 output); wiped after use. */
+struct srtp_session_keys {
+	uint8_t enc[32];
+	uint8_t auth[20];
+	uint8_t salt[14];
+};
+
+/* Context from session keys (no KDF): tz_srtp_ctx_create() after derivation,
+ * and the RFC 7714 vectors, which are stated in session keys. */
+struct tz_srtp_ctx *srtp_ctx_create_keys(struct tz_srtp_engine *eng, enum tz_srtp_suite suite,
+					 enum tz_srtp_dir dir,
+					 const struct srtp_session_keys *rtp,
+					 const struct srtp_session_keys *rtcp);
+
+/* --- key derivation (srtp_kdf.c) -------------------------------------- */
+
+/* RFC 3711 §4.3.1 AES-CM PRF, kdr 0: out = AES-CM(key, (salt ^ label<<48) << 16). */
+int srtp_kdf(const uint8_t *key, size_t key_len, const uint8_t *salt, size_t salt_len,
+	     uint8_t label, uint8_t *out, size_t out_len);
+
+/* AES-CM keystream from a 16-byte IV (also the RFC 3711 B.2 check). */
+int srtp_aes_cm(const uint8_t *key, size_t key_len, const uint8_t iv[16], uint8_t *out,
+		size_t out_len);
+
+/* H = AES_K(0^128), the GHASH key. */
+int srtp_gcm_hash_key(const uint8_t *key, size_t key_len, uint8_t h[16]);
+
+/* --- GCM tag fix-up for AAD lengths other than the session's (srtp_gcm.c) --- */
+
+/* Fill hpow[k] = H^(2^k) from H (big-endian block as AES outputs it). */
+void srtp_gcm_hpow_init(const uint8_t h[16], uint8_t hpow[][16], unsigned int n);
+
+/*
+ * Correction c such that tag(AAD = a1||a2, C) = tag_engine ^ c, where the
+ * engine ran with 12 zero bytes of AAD over clen bytes of ciphertext.
+ */
+void srtp_gcm_fix(const uint8_t hpow[][16], const uint8_t *a1, size_t l1, const uint8_t *a2,
+		  size_t l2, size_t clen, uint8_t fix[16]);
+
+/* --- engine round (srtp_engine.c) -------------------------------------- */
+
+/* Enqueue qp->ops[0..nb), dequeue them all, write each op's outcome to
+ * status[priv->pkt]. */
+void srtp_engine_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[]);
+
+/* --- replay window (RFC 3711 §3.3.2), shared by SRTP and SRTCP ---------- */
+
+/* 0 if @p index is acceptable against (hi, win), else TZ_SRTP_REPLAY. */
+static inline uint8_t srtp_replay_check(uint64_t hi, const uint64_t win[2], bool started,
+					 uint64_t index)
+{
+	uint64_t back;
+
+	if (!started || index > hi)
+		return TZ_SRTP_OK;
+	back = hi - index;
+	if (back >= TZ_SRTP_REPLAY_WINDOW)
+		return TZ_SRTP_REPLAY;
+	return (win[back >> 6] >> (back & 63)) & 1 ? TZ_SRTP_REPLAY : TZ_SRTP_OK;
+}
+
+/* Record @p index (already checked) as seen; moves hi forward if newer. */
+static inline void srtp_replay_commit(uint64_t *hi, uint64_t win[2], bool started,
+				      uint64_t index)
+{
+	uint64_t d, back;
+
+	if (!started) {
+		*hi = index;
+		win[0] = 1;
+		win[1] = 0;
+		return;
+	}
+	if (index > *hi) {
+		d = index - *hi;
+		if (d >= TZ_SRTP_REPLAY_WINDOW) {
+			win[0] = 0;
+			win[1] = 0;
+		} else if (d >= 64) {
+			win[1] = win[0] << (d - 64);
+			win[0] = 0;
+		} else {
+			win[1] = (win[1] << d) | (win[0] >> (64 - d));
+			win[0] <<= d;
+		}
+		win[0] |= 1;
+		*hi = index;
+		return;
+	}
+	back = *hi - index;
+	win[back >> 6] |= UINT64_C(1) << (back & 63);
+}
+
+/*
+ * RFC 3711 §3.3.1 / Appendix A index estimate from the stream's highest
+ * index and a received sequence number (the same guess as libsrtp, so the
+ * two agree on every packet).
+ */
+static inline uint64_t srtp_rtp_estimate(const struct tz_srtp_stream *st, uint16_t seq)
+{
+	uint64_t local = st->rtp_index;
+	uint64_t roc = local >> 16;
+	uint16_t s_l = (uint16_t)local;
+
+	if (!st->rtp_started)
+		return (roc << 16) | seq;
+	if (s_l < 32768) {
+		if ((int)seq - (int)s_l > 32768 && roc > 0)
+			roc--;
+	} else if ((int)s_l - 32768 > (int)seq) {
+		roc++;
+	}
+	return (roc << 16) | seq;
+}
+
+#endif /* TZ_SRTP_PVT_H */
