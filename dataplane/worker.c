@@ -18,6 +18,19 @@
 #include "fastpath_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
+#include "tz_srtp.h"
+
+/* Packets of SRTP flows waiting for one crypto burst of a kind. */
+struct crypto_group {
+	uint16_t n;
+	const struct tz_srtp_ctx *ctx[TZ_DP_BURST];
+	struct tz_srtp_stream *st[TZ_DP_BURST];
+	struct rte_mbuf *m[TZ_DP_BURST];
+	const struct tz_dp_flow *flow[TZ_DP_BURST];
+	uint8_t status[TZ_DP_BURST];
+};
+
+enum { CG_UNPROTECT_RTP, CG_UNPROTECT_RTCP, CG_PROTECT_RTP, CG_PROTECT_RTCP, CG_COUNT };
 
 struct worker {
 	struct tz_dp_worker_conf conf;
@@ -26,6 +39,7 @@ struct worker {
 	uint64_t now;                                   /* TSC at the start of the round */
 	uint16_t txn[TZ_DP_MAX_PORTS];
 	struct rte_mbuf *txb[TZ_DP_MAX_PORTS][TZ_DP_BURST];
+	struct crypto_group cg[CG_COUNT];
 	bool running;
 } __rte_cache_aligned;
 
@@ -115,26 +129,98 @@ static inline void flush_tx(struct worker *w)
 	}
 }
 
-/* One packet of a published flow: transform, rewrite, queue for egress. */
-static inline void media_one(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m,
-			     uint16_t hdr_len)
+typedef uint16_t (*crypto_burst_fn)(struct tz_srtp_qp *, const struct tz_srtp_ctx *const[],
+				    struct tz_srtp_stream *const[], struct rte_mbuf *const[],
+				    uint16_t, uint8_t[]);
+
+static const crypto_burst_fn crypto_fn[CG_COUNT] = {
+	[CG_UNPROTECT_RTP] = tz_srtp_unprotect_burst,
+	[CG_UNPROTECT_RTCP] = tz_srtp_unprotect_rtcp_burst,
+	[CG_PROTECT_RTP] = tz_srtp_protect_burst,
+	[CG_PROTECT_RTCP] = tz_srtp_protect_rtcp_burst,
+};
+
+/* Which flow counter a failed packet's SRTP status increments. */
+static const uint8_t srtp_drop_counter[TZ_SRTP_STATUS_COUNT] = {
+	[TZ_SRTP_OK] = TZ_FC_PKTS,
+	[TZ_SRTP_AUTH_FAIL] = TZ_FC_AUTH_FAIL,
+	[TZ_SRTP_REPLAY] = TZ_FC_REPLAY,
+	[TZ_SRTP_TOO_SHORT] = TZ_FC_MALFORMED,
+	[TZ_SRTP_BAD_VERSION] = TZ_FC_MALFORMED,
+	[TZ_SRTP_BAD_MBUF] = TZ_FC_MALFORMED,
+	[TZ_SRTP_KEY_EXPIRED] = TZ_FC_AUTH_FAIL,
+	[TZ_SRTP_CRYPTO_ERR] = TZ_FC_AUTH_FAIL,
+};
+
+_Static_assert(sizeof(struct tz_srtp_stream) <= TZ_DP_STREAM_STATE_SIZE,
+	       "flow state too small for the SRTP stream");
+
+/* Egress of a packet that is ready: headers, counters, tx queue. */
+static inline void media_out(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m,
+			     bool rtcp, uint32_t in_len)
 {
 	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
-	bool rtcp = f->is_rtcp_port || fp_is_rtcp(m, hdr_len);
-	uint32_t len = rte_pktmbuf_pkt_len(m);
 
-	if (unlikely(f->xform != TZ_XF_FORWARD || fp_strip(m, hdr_len) != 0 ||
-		     fp_push_headers(m, &f->out, rtcp) != 0)) {
-		/* SRTP flows are not handled by this build of the loop. */
+	if (unlikely(fp_push_headers(m, &f->out, rtcp) != 0)) {
 		st->cnt[TZ_FC_MALFORMED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	st->cnt[TZ_FC_PKTS]++;
-	st->cnt[TZ_FC_BYTES] += len;
+	st->cnt[TZ_FC_BYTES] += in_len;
 	st->cnt[TZ_FC_RTCP] += rtcp;
 	st->last_rx_tsc = w->now;
 	stage_tx(w, f->out.port_idx, m);
+}
+
+/* One packet of a published flow: strip to RTP, then egress or a crypto group. */
+static inline void media_one(struct worker *w, struct crypto_group *cg, const struct tz_dp_flow *f,
+			     struct rte_mbuf *m, uint16_t hdr_len)
+{
+	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
+	bool rtcp = f->is_rtcp_port || fp_is_rtcp(m, hdr_len);
+	struct crypto_group *g;
+
+	if (unlikely(fp_strip(m, hdr_len) != 0 ||
+		     (f->xform != TZ_XF_FORWARD && w->conf.srtp_qp == NULL))) {
+		st->cnt[TZ_FC_MALFORMED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (f->xform == TZ_XF_FORWARD) {
+		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m));
+		return;
+	}
+	g = &cg[(f->xform == TZ_XF_PROTECT ? CG_PROTECT_RTP : CG_UNPROTECT_RTP) + rtcp];
+	g->ctx[g->n] = rtcp ? f->srtcp : f->srtp;
+	g->st[g->n] = (struct tz_srtp_stream *)st->srtp;
+	g->flow[g->n] = f;
+	g->m[g->n++] = m;
+}
+
+/* Run each crypto group as one burst; good packets leave, bad ones are counted. */
+static inline void crypto_flush(struct worker *w, struct crypto_group *cg)
+{
+	for (int k = 0; k < CG_COUNT; k++) {
+		struct crypto_group *g = &cg[k];
+		bool rtcp = k == CG_UNPROTECT_RTCP || k == CG_PROTECT_RTCP;
+
+		if (g->n == 0)
+			continue;
+		crypto_fn[k](w->conf.srtp_qp, g->ctx, g->st, g->m, g->n, g->status);
+		for (uint16_t i = 0; i < g->n; i++) {
+			const struct tz_dp_flow *f = g->flow[i];
+
+			if (likely(g->status[i] == TZ_SRTP_OK)) {
+				media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]));
+				continue;
+			}
+			tz_dp_flow_state(w->conf.sessions, f->slot)
+				->cnt[srtp_drop_counter[g->status[i] % TZ_SRTP_STATUS_COUNT]]++;
+			rte_pktmbuf_free(g->m[i]);
+		}
+		g->n = 0;
+	}
 }
 
 /* A burst from the wire: media to the fast path, the rest to the kernel. */
@@ -146,6 +232,7 @@ static inline uint16_t wire_rxq(struct worker *w, const struct tz_dp_rxq *q)
 	const struct tz_dp_flow *flows[TZ_DP_BURST];
 	uint16_t hlen[TZ_DP_BURST];
 	uint64_t *cnt = w->cnt[q->port_idx];
+	struct crypto_group *cg = w->cg;
 	uint16_t n, np = 0, nm = 0;
 
 	n = rte_eth_rx_burst(q->port, q->queue, pkts, TZ_DP_BURST);
@@ -179,8 +266,9 @@ static inline uint16_t wire_rxq(struct worker *w, const struct tz_dp_rxq *q)
 			continue;
 		}
 		cnt[TZ_PC_MEDIA_RX]++;
-		media_one(w, flows[j], media[j], hlen[j]);
+		media_one(w, cg, flows[j], media[j], hlen[j]);
 	}
+	crypto_flush(w, cg);
 	punt(w, q, punts, np);
 	flush_tx(w);
 	return n;

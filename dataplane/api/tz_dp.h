@@ -21,6 +21,8 @@
 #include "tz_counters.h"
 #include "tz_session.h"
 
+struct tz_srtp_qp;
+
 #define TZ_DP_MAX_WORKERS 64
 #define TZ_DP_MAX_PORTS 16
 #define TZ_DP_MAX_RXQ 64
@@ -44,6 +46,7 @@ struct tz_dp_worker_conf {
 	struct tz_dp_rxq rxq[TZ_DP_MAX_RXQ];
 	uint32_t idle_sleep_us;   /**< sleep after an empty round; 0 = busy poll */
 	struct tz_dp_sessions *sessions;      /**< flow table, or NULL (all punted) */
+	struct tz_srtp_qp *srtp_qp;           /**< this worker's crypto queue pair, or NULL */
 	uint16_t n_ports;                     /**< configured ports */
 	uint16_t wire_port[TZ_DP_MAX_PORTS];  /**< port index -> wire ethdev id */
 	uint16_t tap_port[TZ_DP_MAX_PORTS];   /**< port index -> TAP ethdev id */

@@ -94,8 +94,8 @@ enum tz_flow_counter {
 struct tz_dp_flow_state {
 	uint64_t cnt[TZ_FC_COUNT];
 	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
-	uint8_t rtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);   /**< SRTP stream state */
-	uint8_t rtcp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);  /**< SRTCP stream state */
+	/** SRTP/SRTCP stream state (struct tz_srtp_stream) of the flow's SSRC */
+	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
 } __rte_cache_aligned;
 
 /**

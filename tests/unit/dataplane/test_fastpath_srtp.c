@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP through the worker on ring ethdevs, with libsrtp2 as the other end:
+ * a browser's SRTP (protected by libsrtp2) leaves towards the SIP side as the
+ * exact original RTP; the SIP side's RTP leaves towards the browser as SRTP
+ * that libsrtp2 unprotects to the original.  Tampered and replayed packets
+ * are dropped and counted per session.  Both AES_CM_128_HMAC_SHA1_80 and
+ * AEAD_AES_128_GCM, RTP and rtcp-mux RTCP.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+#include <srtp2/srtp.h>
+
+#include "tz_dp.h"
+#include "tz_session.h"
+#include "tz_srtp.h"
+
+enum { WEB, SIP, KWEB, KSIP, NPORTS };
+static struct rte_ring *rx[NPORTS], *tx[NPORTS];
+static uint16_t pid[NPORTS];
+static struct rte_mempool *mp;
+static struct tz_dp_sessions *sess;
+static struct tz_srtp_engine *eng;
+
+static const uint8_t master[30] = {
+	0xe1, 0xf9, 0x7a, 0x0d, 0x3e, 0x01, 0x8b, 0xe0, 0xd6, 0x4f, 0xa3, 0x2c, 0x06, 0xde, 0x41, 0x39,
+	0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a, 0xfe, 0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6,
+};
+
+static int group_setup(void **state)
+{
+	char *argv[] = { "test_fastpath_srtp", "-l", "0,1", "--no-huge", "--no-pci", "--no-shconf",
+			 "-m", "256", "--no-telemetry", "--log-level=*:warning",
+			 "--file-prefix", "tz_test_fp_srtp" };
+	struct tz_srtp_engine_conf ec = { .nb_workers = 1, .max_ctx = 64, .socket_id = 0 };
+	char name[32];
+
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+		return -1;
+	mp = rte_pktmbuf_pool_create("fps_mbufs", 8191, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	for (int p = 0; p < NPORTS; p++) {
+		snprintf(name, sizeof(name), "srx%d", p);
+		rx[p] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "stx%d", p);
+		tx[p] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "sport%d", p);
+		pid[p] = (uint16_t)rte_eth_from_rings(name, &rx[p], 1, &tx[p], 1, 0);
+		if (rte_eth_dev_configure(pid[p], 1, 1, &(struct rte_eth_conf){ 0 }) != 0 ||
+		    rte_eth_rx_queue_setup(pid[p], 0, 1024, 0, NULL, mp) != 0 ||
+		    rte_eth_tx_queue_setup(pid[p], 0, 1024, 0, NULL) != 0 ||
+		    rte_eth_dev_start(pid[p]) != 0)
+			return -1;
+	}
+	sess = tz_dp_sessions_create("fps_sessions", 256, 1, 0);
+	eng = tz_srtp_engine_create(&ec);
+	srtp_init();
+	return mp == NULL || sess == NULL || eng == NULL ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	tz_dp_sessions_free(sess);
+	tz_srtp_engine_destroy(eng);
+	rte_eal_cleanup();
+	return 0;
+}
+
+static void start_worker(void)
+{
+	struct tz_dp_worker_conf c = { .lcore = 1, .index = 0, .sessions = sess, .n_ports = 2,
+				       .srtp_qp = tz_srtp_engine_qp(eng, 0) };
+
+	c.wire_port[0] = pid[WEB];
+	c.wire_port[1] = pid[SIP];
+	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[WEB], .tx_port = pid[KWEB], .port_idx = 0,
+					       .media_first = 20000, .media_last = 29999 };
+	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[SIP], .tx_port = pid[KSIP], .port_idx = 1,
+					       .media_first = 30000, .media_last = 39999 };
+	assert_int_equal(tz_dp_start(&c, 1), 0);
+}
+
+static struct rte_mbuf *frame4(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			       const uint8_t *payload, uint16_t plen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth = (void *)rte_pktmbuf_append(m, 42 + plen);
+	struct rte_ipv4_hdr *ip = (void *)(eth + 1);
+	struct rte_udp_hdr *udp = (void *)(ip + 1);
+
+	memset(eth, 0x02, sizeof(*eth));
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+	*ip = (struct rte_ipv4_hdr){ .version_ihl = 0x45, .total_length = htons(28 + plen),
+				     .time_to_live = 64, .next_proto_id = IPPROTO_UDP };
+	inet_pton(AF_INET, src, &ip->src_addr);
+	inet_pton(AF_INET, dst, &ip->dst_addr);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	*udp = (struct rte_udp_hdr){ htons(sport), htons(dport), htons(8 + plen), 0 };
+	memcpy(udp + 1, payload, plen);
+	return m;
+}
+
+static int rtp(uint8_t *buf, int len, uint8_t pt, uint16_t seq, uint32_t ssrc)
+{
+	buf[0] = 0x80;
+	buf[1] = pt;
+	buf[2] = (uint8_t)(seq >> 8);
+	buf[3] = (uint8_t)seq;
+	memset(buf + 4, 0, 4);
+	buf[8] = (uint8_t)(ssrc >> 24);
+	buf[9] = (uint8_t)(ssrc >> 16);
+	buf[10] = (uint8_t)(ssrc >> 8);
+	buf[11] = (uint8_t)ssrc;
+	for (int i = 12; i < len; i++)
+		buf[i] = (uint8_t)(i * 13 + seq);
+	return len;
+}
+
+static void egress(struct tz_dp_egress *e, int port_idx, const char *src, uint16_t sport,
+		   const char *dst, uint16_t dport)
+{
+	*e = (struct tz_dp_egress){ .port_idx = (uint16_t)port_idx, .family = AF_INET,
+				    .src_port = sport, .dst_port = dport, .dst_rtcp_port = dport };
+	inet_pton(AF_INET, src, e->src);
+	inet_pton(AF_INET, dst, e->dst);
+}
+
+static void key(struct tz_dp_flow_key *k, const char *remote, uint16_t rport, uint16_t lport,
+		uint16_t port_idx)
+{
+	memset(k, 0, sizeof(*k));
+	k->remote[10] = k->remote[11] = 0xff;
+	inet_pton(AF_INET, remote, &k->remote[12]);
+	k->remote_port = rport;
+	k->local_port = lport;
+	k->port_idx = port_idx;
+}
+
+struct suite_case {
+	enum tz_srtp_suite ours;
+	void (*policy)(srtp_crypto_policy_t *);
+	int key_len;
+};
+
+static srtp_t oracle(const struct suite_case *sc, bool inbound)
+{
+	srtp_policy_t p;
+	srtp_t s;
+
+	memset(&p, 0, sizeof(p));
+	sc->policy(&p.rtp);
+	sc->policy(&p.rtcp);
+	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+	p.key = (unsigned char *)master;
+	p.window_size = 128;
+	assert_int_equal(srtp_create(&s, &p), srtp_err_status_ok);
+	return s;
+}
+
+static struct rte_mbuf *drain_one(struct rte_ring *r)
+{
+	struct rte_mbuf *m = NULL;
+
+	for (int i = 0; i < 200 && rte_ring_dequeue(r, (void **)&m) != 0; i++)
+		usleep(5000);
+	return m;
+}
+
+static void run_suite(const struct suite_case *sc)
+{
+	int salt = (int)tz_srtp_suite_salt_len(sc->ours);
+	struct tz_srtp_ctx *in = tz_srtp_ctx_create(eng, sc->ours, TZ_SRTP_DIR_UNPROTECT, master,
+						    sc->key_len, master + sc->key_len, salt);
+	struct tz_srtp_ctx *out = tz_srtp_ctx_create(eng, sc->ours, TZ_SRTP_DIR_PROTECT, master,
+						     sc->key_len, master + sc->key_len, salt);
+	srtp_t browser_tx = oracle(sc, false), browser_rx = oracle(sc, true);
+	struct tz_dp_flow f_in = { .id = 7, .xform = TZ_XF_UNPROTECT, .srtp = in, .srtcp = in };
+	struct tz_dp_flow f_out = { .id = 7, .xform = TZ_XF_PROTECT, .srtp = out, .srtcp = out };
+	struct tz_dp_flow_key k_in, k_out;
+	uint8_t plain[200], buf[300], replay[300];
+	int len, slot_in, replay_len = 0;
+	struct rte_mbuf *m;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	egress(&f_in.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004);
+	egress(&f_out.out, 0, "198.51.100.1", 20000, "198.51.100.10", 40000);
+	key(&k_in, "198.51.100.10", 40000, 20000, 0);
+	key(&k_out, "203.0.113.2", 5004, 30000, 1);
+	slot_in = tz_dp_flow_add(sess, &k_in, &f_in);
+	assert_true(slot_in >= 0);
+	assert_true(tz_dp_flow_add(sess, &k_out, &f_out) >= 0);
+	start_worker();
+
+	for (uint16_t seq = 65530; seq != 10; seq++) {   /* crosses the ROC rollover */
+		/* browser -> gateway -> SIP: SRTP in, the exact RTP out */
+		len = rtp(plain, 172, 0, seq, 0x11223344);
+		memcpy(buf, plain, (size_t)len);
+		assert_int_equal(srtp_protect(browser_tx, buf, &len), srtp_err_status_ok);
+		if (seq == 65535) {
+			memcpy(replay, buf, (size_t)len);
+			replay_len = len;
+		}
+		rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, buf,
+						 (uint16_t)len));
+		m = drain_one(tx[SIP]);
+		assert_non_null(m);
+		assert_int_equal(rte_pktmbuf_pkt_len(m), 42 + 172);
+		assert_memory_equal(rte_pktmbuf_mtod_offset(m, void *, 42), plain, 172);
+		rte_pktmbuf_free(m);
+
+		/* SIP -> gateway -> browser: RTP in, SRTP out that libsrtp2 accepts */
+		len = rtp(plain, 172, 8, seq, 0x55667788);
+		rte_ring_enqueue(rx[SIP], frame4("203.0.113.2", 5004, "203.0.113.1", 30000, plain, 172));
+		m = drain_one(tx[WEB]);
+		assert_non_null(m);
+		len = (int)rte_pktmbuf_pkt_len(m) - 42;
+		memcpy(buf, rte_pktmbuf_mtod_offset(m, void *, 42), (size_t)len);
+		rte_pktmbuf_free(m);
+		assert_int_equal(srtp_unprotect(browser_rx, buf, &len), srtp_err_status_ok);
+		assert_int_equal(len, 172);
+		assert_memory_equal(buf, plain, 172);
+	}
+	/* rtcp-mux: an SRTCP sender report from the browser leaves as RTCP */
+	len = rtp(plain, 28, 200, 6, 0x11223344);
+	memcpy(buf, plain, (size_t)len);
+	assert_int_equal(srtp_protect_rtcp(browser_tx, buf, &len), srtp_err_status_ok);
+	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, buf, (uint16_t)len));
+	m = drain_one(tx[SIP]);
+	assert_non_null(m);
+	assert_memory_equal(rte_pktmbuf_mtod_offset(m, void *, 42), plain, 28);
+	rte_pktmbuf_free(m);
+
+	/* a replay and a tampered packet are dropped and counted */
+	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, replay,
+					 (uint16_t)replay_len));
+	len = rtp(plain, 172, 0, 11, 0x11223344);
+	assert_int_equal(srtp_protect(browser_tx, plain, &len), srtp_err_status_ok);
+	plain[20] ^= 1;
+	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, plain, (uint16_t)len));
+	for (int i = 0; i < 100; i++) {
+		const struct tz_dp_flow_state *st = tz_dp_flow_state(sess, (uint32_t)slot_in);
+
+		if (st->cnt[TZ_FC_REPLAY] + st->cnt[TZ_FC_AUTH_FAIL] >= 2)
+			break;
+		usleep(5000);
+	}
+	tz_dp_stop();
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_REPLAY], 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_AUTH_FAIL], 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_PKTS], 17);
+	assert_int_equal(rte_ring_count(tx[SIP]), 0);
+
+	tz_dp_flow_del(sess, &k_in);
+	tz_dp_flow_del(sess, &k_out);
+	srtp_dealloc(browser_tx);
+	srtp_dealloc(browser_rx);
+	/* Workers are stopped: no grace period to wait for. */
+	tz_srtp_ctx_destroy(in);
+	tz_srtp_ctx_destroy(out);
+}
+
+static void test_aes_cm_80_both_ways(void **state)
+{
+	const struct suite_case sc = { TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
+				       srtp_crypto_policy_set_rtp_default, 16 };
+	run_suite(&sc);
+}
+
+static void test_aead_aes_128_gcm_both_ways(void **state)
+{
+	const struct suite_case sc = { TZ_SRTP_AEAD_AES_128_GCM,
+				       srtp_crypto_policy_set_aes_gcm_128_16_auth, 16 };
+	run_suite(&sc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aes_cm_80_both_ways),
+		cmocka_unit_test(test_aead_aes_128_gcm_both_ways),
+	};
+
+	return cmocka_run_group_tests_name("fastpath_srtp", tests, group_setup, group_teardown);
+}
