@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The config schema: one table per YAML mapping.  A row names the key, its
+ * value type, where it lands in struct tz_config, whether it is required,
+ * its default and range.  The walk, the defaults, tz_cfg_free() and
+ * tz_cfg_dump() all run off these tables; docs/config.md documents them.
+ */
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "cfg_pvt.h"
+
+#define ROW(st, k, T, m, ...) \
+	{ .key = k, .type = &tz_cfg_t_##T, .off = offsetof(struct st, m), __VA_ARGS__ }
+#define MAP(st, k, m, s) \
+	{ .key = k, .sub = &s, .off = offsetof(struct st, m) }
+#define LIST(st, k, m, nm, s, what, ...) \
+	{ .key = k, .sub = &s, .off = offsetof(struct st, m), .off_n = offsetof(struct st, nm), \
+	  .esize = sizeof(*((struct st *)0)->m), .arg = what, __VA_ARGS__ }
+#define TABLE(f) f, sizeof(f) / sizeof(f[0])
+
+static const int af4 = AF_INET, af6 = AF_INET6;
+static const struct tz_cfg_hp_opts hp_bind = { .literal = true };
+static const struct tz_cfg_hp_opts hp_sip_bind = { .default_port = 5060, .literal = true };
+static const struct tz_cfg_hp_opts hp_trunk = { .port_optional = true };
+
+static const struct tz_cfg_enum hugepages[] = {
+	{ "auto", -1, false }, { "yes", 1, false }, { "no", 0, false },
+	{ "true", 1, true }, { "false", 0, true }, { NULL, 0, false },
+};
+const struct tz_cfg_enum tz_cfg_roles[] = {
+	{ "access", TZ_ROLE_ACCESS, false }, { "core", TZ_ROLE_CORE, false }, { NULL, 0, false },
+};
+const struct tz_cfg_enum tz_cfg_drivers[] = {
+	{ "pci", TZ_DRV_PCI, false }, { "auto", TZ_DRV_AUTO, false },
+	{ "af_xdp", TZ_DRV_AF_XDP, false }, { "af_packet", TZ_DRV_AF_PACKET, false },
+	{ "tap", TZ_DRV_TAP, false }, { "ring", TZ_DRV_RING, false },
+	{ "pcap", TZ_DRV_PCAP, false }, { "null", TZ_DRV_NULL, false }, { NULL, 0, false },
+};
+const struct tz_cfg_enum tz_cfg_transport_names[] = {
+	{ "udp", TZ_SIP_UDP, false }, { "tcp", TZ_SIP_TCP, false }, { "tls", TZ_SIP_TLS, false },
+	{ NULL, 0, false },
+};
+static const struct tz_cfg_enum dtmf[] = {
+	{ "rfc4733", TZ_DTMF_RFC4733, false }, { "info", TZ_DTMF_INFO, false }, { NULL, 0, false },
+};
+static const struct tz_cfg_enum log_targets[] = {
+	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false }, { NULL, 0, false },
+};
+/* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8); digits accepted too. */
+static const struct tz_cfg_enum log_levels[] = {
+	{ "emerg", 1, false }, { "alert", 2, false }, { "crit", 3, false },
+	{ "error", 4, false }, { "warning", 5, false }, { "notice", 6, false },
+	{ "info", 7, false }, { "debug", 8, false },
+	{ "1", 1, true }, { "2", 2, true }, { "3", 3, true }, { "4", 4, true },
+	{ "5", 5, true }, { "6", 6, true }, { "7", 7, true }, { "8", 8, true },
+	{ NULL, 0, false },
+};
+
+static void eal_init(void *obj)
+{
+	struct tz_cfg_eal *e = obj;
+
+	e->n_workers = 1;
+	e->worker_cores[0] = 1;
+}
+
+static const struct tz_cfg_field eal_fields[] = {
+	ROW(tz_cfg_eal, "control_core", u16, control_core, .def = "0", .max = TZ_CFG_MAX_CORE),
+	ROW(tz_cfg_eal, "worker_cores", cores, worker_cores,
+	    .off_n = offsetof(struct tz_cfg_eal, n_workers), .max = TZ_CFG_MAX_CORE),
+	ROW(tz_cfg_eal, "hugepages", enum, hugepages, .def = "auto", .arg = hugepages),
+	ROW(tz_cfg_eal, "memory_mb", u32, memory_mb, .def = "256", .min = 64, .max = 1048576),
+	ROW(tz_cfg_eal, "idle_sleep_us", u32, idle_sleep_us, .def = "0", .max = 1000000),
+	ROW(tz_cfg_eal, "file_prefix", word, file_prefix, .def = "trapeze"),
+	ROW(tz_cfg_eal, "extra_args", strlist, extra_args),
+};
+static const struct tz_cfg_schema eal_schema = { TABLE(eal_fields), eal_init, NULL };
+
+static void port_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	struct tz_cfg_port *p = obj;
+
+	p->line = map->line;
+	p->col = map->col;
+	/* a port given by PCI address is a PCI NIC unless the driver says otherwise */
+	if (p->pci != NULL && tz_cfg_pos_find(c, &p->driver) == NULL)
+		p->driver = TZ_DRV_PCI;
+}
+
+static const struct tz_cfg_field port_fields[] = {
+	ROW(tz_cfg_port, "name", name, name, .required = true),
+	ROW(tz_cfg_port, "role", enum, role, .required = true, .arg = tz_cfg_roles),
+	ROW(tz_cfg_port, "driver", enum, driver, .def = "auto", .arg = tz_cfg_drivers),
+	ROW(tz_cfg_port, "pci", pci, pci),
+	ROW(tz_cfg_port, "iface", iface, iface),
+	ROW(tz_cfg_port, "devargs", str, devargs),
+	ROW(tz_cfg_port, "mac", mac, mac, .off_n = offsetof(struct tz_cfg_port, has_mac)),
+	ROW(tz_cfg_port, "ipv4", cidr, ipv4, .arg = &af4),
+	ROW(tz_cfg_port, "ipv6", cidr, ipv6, .arg = &af6),
+	ROW(tz_cfg_port, "gateway4", addr, gateway4, .arg = &af4),
+	ROW(tz_cfg_port, "gateway6", addr, gateway6, .arg = &af6),
+	ROW(tz_cfg_port, "mtu", u16, mtu, .def = "1500", .min = 576, .max = 9216),
+	ROW(tz_cfg_port, "queues", u16, queues, .def = "1", .min = 1, .max = 64),
+};
+static const struct tz_cfg_schema port_schema = { TABLE(port_fields), NULL, port_finish };
+
+static const struct tz_cfg_field media_access_fields[] = {
+	ROW(tz_cfg_range, "ports", range, first, .def = "20000-29999", .min = 1024,
+	    .max = 65535),
+};
+static const struct tz_cfg_field media_core_fields[] = {
+	ROW(tz_cfg_range, "ports", range, first, .def = "30000-39999", .min = 1024,
+	    .max = 65535),
+};
+static const struct tz_cfg_schema media_access_schema = { TABLE(media_access_fields) };
+static const struct tz_cfg_schema media_core_schema = { TABLE(media_core_fields) };
+
+static const struct tz_cfg_field media_fields[] = {
+	MAP(tz_cfg_media, "access", ports[TZ_ROLE_ACCESS], media_access_schema),
+	MAP(tz_cfg_media, "core", ports[TZ_ROLE_CORE], media_core_schema),
+};
+static const struct tz_cfg_schema media_schema = { TABLE(media_fields) };
+
+static const struct tz_cfg_field signalling_fields[] = {
+	ROW(tz_cfg_signalling, "http", hostport, http, .arg = &hp_bind),
+	ROW(tz_cfg_signalling, "https", hostport, https, .arg = &hp_bind),
+	ROW(tz_cfg_signalling, "tls_cert", path, tls_cert),
+	ROW(tz_cfg_signalling, "tls_key", path, tls_key),
+	ROW(tz_cfg_signalling, "web_root", path, web_root),
+};
+static const struct tz_cfg_schema signalling_schema = { TABLE(signalling_fields) };
+
+static void trunk_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	struct tz_cfg_trunk *t = obj;
+
+	t->line = map->line;
+	t->col = map->col;
+	if (t->address.host != NULL && t->address.port == 0)
+		t->address.port = t->transport == TZ_SIP_TLS ? 5061 : 5060;
+}
+
+static const struct tz_cfg_field trunk_fields[] = {
+	ROW(tz_cfg_trunk, "name", name, name, .required = true),
+	ROW(tz_cfg_trunk, "address", hostport, address, .required = true, .arg = &hp_trunk),
+	ROW(tz_cfg_trunk, "transport", enum, transport, .def = "udp",
+	    .arg = tz_cfg_transport_names),
+	ROW(tz_cfg_trunk, "username", str, username),
+	ROW(tz_cfg_trunk, "password", secret, password),
+	ROW(tz_cfg_trunk, "realm", str, realm),
+	ROW(tz_cfg_trunk, "register_users", bool, register_users, .def = "false"),
+	ROW(tz_cfg_trunk, "register_expires", u32, register_expires, .def = "600", .min = 60,
+	    .max = 86400),
+	ROW(tz_cfg_trunk, "codecs", strlist, codecs),
+	ROW(tz_cfg_trunk, "dtmf", enum, dtmf, .def = "rfc4733", .arg = dtmf),
+	ROW(tz_cfg_trunk, "answer_timeout_s", u32, answer_timeout_s, .def = "60", .min = 1,
+	    .max = 3600),
+};
+static const struct tz_cfg_schema trunk_schema = { TABLE(trunk_fields), NULL, trunk_finish };
+
+static void route_init(void *obj)
+{
+	((struct tz_cfg_route *)obj)->trunk = UINT32_MAX;
+}
+
+static void route_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	struct tz_cfg_route *r = obj;
+
+	r->line = map->line;
+	r->col = map->col;
+}
+
+static const struct tz_cfg_field route_fields[] = {
+	ROW(tz_cfg_route, "prefix", prefix, prefix),
+	ROW(tz_cfg_route, "domain", str, domain),
+	ROW(tz_cfg_route, "tenant", word, tenant),
+	ROW(tz_cfg_route, "strip", prefix, strip),
+	ROW(tz_cfg_route, "trunk", trunkref, trunk, .required = true),
+};
+static const struct tz_cfg_schema route_schema = {
+	TABLE(route_fields), route_init, route_finish,
+};
+
+static const struct tz_cfg_field tenant_fields[] = {
+	ROW(tz_cfg_tenant, "name", name, name, .required = true),
+	ROW(tz_cfg_tenant, "domains", strlist, domains),
+	ROW(tz_cfg_tenant, "max_calls", u32, max_calls, .def = "0", .max = 10000000),
+};
+static const struct tz_cfg_schema tenant_schema = { TABLE(tenant_fields) };
+
+static void sip_init(void *obj)
+{
+	((struct tz_cfg_sip *)obj)->transports = TZ_SIP_UDP | TZ_SIP_TCP;
+}
+
+static const struct tz_cfg_field sip_fields[] = {
+	ROW(tz_cfg_sip, "listen", listen, listen, .off_n = offsetof(struct tz_cfg_sip, n_listen),
+	    .arg = &hp_sip_bind),
+	ROW(tz_cfg_sip, "transports", transports, transports, .arg = tz_cfg_transport_names),
+	ROW(tz_cfg_sip, "tls_cert", path, tls_cert),
+	ROW(tz_cfg_sip, "tls_key", path, tls_key),
+	LIST(tz_cfg_sip, "trunks", trunks, n_trunks, trunk_schema, "a sequence of trunks"),
+	LIST(tz_cfg_sip, "routes", routes, n_routes, route_schema, "a sequence of routes"),
+	LIST(tz_cfg_sip, "tenants", tenants, n_tenants, tenant_schema, "a sequence of tenants"),
+};
+static const struct tz_cfg_schema sip_schema = { TABLE(sip_fields), sip_init, NULL };
+
+static const struct tz_cfg_field limits_fields[] = {
+	ROW(tz_cfg_limits, "max_sessions", u32, max_sessions, .def = "65536", .min = 1,
+	    .max = 16777216),
+	ROW(tz_cfg_limits, "max_calls_per_user", u32, max_calls_per_user, .def = "4", .min = 1,
+	    .max = 1000),
+	ROW(tz_cfg_limits, "ws_max_message", size, ws_max_message, .def = "65536", .min = 1024,
+	    .max = 16777216),
+	ROW(tz_cfg_limits, "ws_max_rate", u32, ws_max_rate, .def = "50", .min = 1, .max = 100000),
+	ROW(tz_cfg_limits, "media_timeout_s", u32, media_timeout_s, .def = "30", .min = 1,
+	    .max = 3600),
+};
+static const struct tz_cfg_schema limits_schema = { TABLE(limits_fields) };
+
+static const struct tz_cfg_field logging_fields[] = {
+	ROW(tz_cfg_logging, "target", enum, target, .def = "stderr", .arg = log_targets),
+	ROW(tz_cfg_logging, "level", enum, level, .def = "info", .arg = log_levels),
+	ROW(tz_cfg_logging, "levels", levels, levels,
+	    .off_n = offsetof(struct tz_cfg_logging, n_levels), .arg = log_levels),
+};
+static const struct tz_cfg_schema logging_schema = { TABLE(logging_fields) };
+
+static const struct tz_cfg_field control_fields[] = {
+	ROW(tz_cfg_control, "socket", path, socket, .def = "/run/trapeze/trapezed.sock"),
+	ROW(tz_cfg_control, "mode", mode, mode, .def = "0660"),
+	ROW(tz_cfg_control, "group", word, group),
+};
+static const struct tz_cfg_schema control_schema = { TABLE(control_fields) };
+
+static const struct tz_cfg_field top_fields[] = {
+	MAP(tz_config, "eal", eal, eal_schema),
+	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
+	     .required = true),
+	MAP(tz_config, "media", media, media_schema),
+	MAP(tz_config, "signalling", signalling, signalling_schema),
+	MAP(tz_config, "sip", sip, sip_schema),
+	MAP(tz_config, "limits", limits, limits_schema),
+	MAP(tz_config, "logging", logging, logging_schema),
+	MAP(tz_config, "control", control, control_schema),
+};
+const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Bad configs and the exact message each must produce.  PORTS is a valid
+ * three-line ports section so a case can show one mistake elsewhere; lines
+ * of the case's own text therefore start at 4.
+ */
+#ifndef TZ_TEST_BAD_CONFIGS_H
+#define TZ_TEST_BAD_CONFIGS_H
+
+#define PORTS                                                            \
+	"ports:\n"                                                       \
+	"  - {name: a, role: access, iface: acc0, ipv4: 198.51.100.1/24}\n" \
+	"  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n"
+
+/* a port entry at line 2 with extra keys, then the core port at line 3 */
+#define PORT_A(extra)                                                    \
+	"ports:\n"                                                       \
+	"  - {name: a, role: access, ipv4: 198.51.100.1/24, " extra "}\n"  \
+	"  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n"
+
+struct bad_config {
+	const char *what;
+	const char *yaml;
+	const char *msg;
+};
+
+static const struct bad_config bad_configs[] = {
+	{ "unknown key with a suggestion", PORTS "sipp: {}\n",
+	  "t.yaml:4:1: sipp: unknown key; did you mean \"sip\"?" },
+	{ "unknown key without a suggestion", PORTS "eal:\n  frobnicate: 1\n",
+	  "t.yaml:5:3: eal.frobnicate: unknown key; expected one of: control_core, "
+	  "worker_cores, hugepages, memory_mb, idle_sleep_us, file_prefix, extra_args" },
+	{ "unknown key in a port", PORT_A("iface: acc0, ifcae: x"),
+	  "t.yaml:2:65: ports[0].ifcae: unknown key; did you mean \"iface\"?" },
+	{ "mapping expected", PORTS "eal: [1, 2]\n",
+	  "t.yaml:4:6: eal: expected a mapping, got a sequence" },
+	{ "sequence expected", PORTS "eal:\n  worker_cores: 3\n",
+	  "t.yaml:5:17: eal.worker_cores: expected a sequence, got a scalar" },
+	{ "scalar expected", PORTS "eal:\n  control_core: [0]\n",
+	  "t.yaml:5:17: eal.control_core: expected a single value, got a sequence" },
+	{ "ports is a mapping", "ports: {name: a}\n",
+	  "t.yaml:1:8: ports: expected a sequence, got a mapping" },
+	{ "not an integer", PORTS "eal:\n  control_core: zero\n",
+	  "t.yaml:5:17: eal.control_core: \"zero\" is not an integer; expected an integer "
+	  "0..1023" },
+	{ "integer out of range", PORT_A("iface: acc0, mtu: 10000"),
+	  "t.yaml:2:70: ports[0].mtu: 10000 is out of range; expected 576..9216" },
+	{ "huge integer", PORTS "eal:\n  control_core: 99999999999999999999999\n",
+	  "t.yaml:5:17: eal.control_core: 99999999999999999999999 is out of range; "
+	  "expected 0..1023" },
+	{ "negative integer", PORT_A("iface: acc0, queues: -1"),
+	  "t.yaml:2:73: ports[0].queues: -1 is out of range; expected 1..64" },
+	{ "duplicate key", PORTS "eal:\n  control_core: 0\n  control_core: 1\n",
+	  "t.yaml:6:3: eal.control_core: duplicate key; first given at line 5" },
+	{ "duplicate port name",
+	  "ports:\n  - {name: a, role: access, iface: acc0, ipv4: 198.51.100.1/24}\n"
+	  "  - {name: a, role: core, iface: core0, ipv4: 203.0.113.1/24}\n",
+	  "t.yaml:3:12: ports[1].name: \"a\" is already the name of ports[0]; expected a "
+	  "unique name" },
+	{ "duplicate trunk name",
+	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2}\n"
+	  "    - {name: pbx, address: 203.0.113.3}\n",
+	  "t.yaml:7:14: sip.trunks[1].name: \"pbx\" is already the name of sip.trunks[0]; "
+	  "expected a unique name" },
+	{ "duplicate tenant name",
+	  PORTS "sip:\n  tenants:\n    - name: acme\n    - name: acme\n",
+	  "t.yaml:7:13: sip.tenants[1].name: \"acme\" is already the name of sip.tenants[0]; "
+	  "expected a unique name" },
+	{ "missing required role",
+	  "ports:\n  - {name: a, iface: acc0, ipv4: 198.51.100.1/24}\n"
+	  "  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n",
+	  "t.yaml:2:5: ports[0].role: required key is missing; expected one of: access, core" },
+	{ "missing ports", "eal: {}\n",
+	  "t.yaml:1:1: ports: required key is missing; expected a sequence of ports" },
+	{ "missing trunk address", PORTS "sip:\n  trunks:\n    - name: pbx\n",
+	  "t.yaml:6:7: sip.trunks[0].address: required key is missing; expected host:port "
+	  "like 203.0.113.1:5060 or [2001:db8::1]:5060" },
+	{ "required key without a value",
+	  "ports:\n  - name:\n    role: access\n    iface: acc0\n    ipv4: 198.51.100.1/24\n"
+	  "  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n",
+	  "t.yaml:2:10: ports[0].name: has no value; expected a name of 1..31 letters, digits, "
+	  "'.', '_' or '-'" },
+	{ "overlapping media ranges",
+	  PORTS "media:\n  access: {ports: 20000-29999}\n  core: {ports: 29000-39999}\n",
+	  "t.yaml:6:17: media.core.ports: 29000-39999 overlaps media.access.ports "
+	  "(20000-29999); expected disjoint ranges" },
+	{ "reversed port range", PORTS "media:\n  access: {ports: 30000-20000}\n",
+	  "t.yaml:5:19: media.access.ports: \"30000-20000\" is not a port range; expected "
+	  "first-last within 1024..65535 like \"20000-29999\"" },
+	{ "bad CIDR prefix",
+	  "ports:\n  - {name: a, role: access, iface: acc0, ipv4: 198.51.100.1/33}\n"
+	  "  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n",
+	  "t.yaml:2:48: ports[0].ipv4: \"198.51.100.1/33\" is not an IPv4 address with "
+	  "prefix length like 198.51.100.1/24" },
+	{ "IPv4 given as ipv6", PORT_A("iface: acc0, ipv6: 198.51.100.1/24"),
+	  "t.yaml:2:71: ports[0].ipv6: \"198.51.100.1/24\" is not an IPv6 address with "
+	  "prefix length like 2001:db8:1::1/64" },
+	{ "bad IP", PORT_A("iface: acc0, gateway4: 198.51.100.256"),
+	  "t.yaml:2:75: ports[0].gateway4: \"198.51.100.256\" is not an IPv4 address like "
+	  "198.51.100.254" },
+	{ "bad PCI address", PORT_A("driver: pci, pci: \"0000:03:00.x\""),
+	  "t.yaml:2:70: ports[0].pci: \"0000:03:00.x\" is not a PCI address; expected "
+	  "DDDD:BB:DD.F like 0000:03:00.0" },
+	{ "PCI device out of range", PORT_A("pci: \"0000:03:20.0\""),
+	  "t.yaml:2:57: ports[0].pci: \"0000:03:20.0\" is not a PCI address; expected "
+	  "DDDD:BB:DD.F like 0000:03:00.0" },
+	{ "bad MAC", PORT_A("iface: acc0, mac: \"02:00:00:00:00\""),
+	  "t.yaml:2:70: ports[0].mac: \"02:00:00:00:00\" is not a MAC address; expected six "
+	  "hex bytes like 02:00:00:00:00:01" },
+	{ "multicast MAC", PORT_A("iface: acc0, mac: \"01:00:5e:00:00:01\""),
+	  "t.yaml:2:70: ports[0].mac: \"01:00:5e:00:00:01\" is a multicast MAC address; "
+	  "expected a unicast one like 02:00:00:00:00:01" },
+	{ "host:port without port", PORTS "signalling:\n  http: 198.51.100.1\n",
+	  "t.yaml:5:9: signalling.http: \"198.51.100.1\" is not host:port: the port is "
+	  "missing; expected like 203.0.113.1:5060 or [2001:db8::1]:5060" },
+	{ "IPv6 host:port without brackets", PORTS "sip:\n  listen: [\"2001:db8::1:5060\"]\n",
+	  "t.yaml:5:12: sip.listen[0]: \"2001:db8::1:5060\" is not host:port: an IPv6 "
+	  "address is written [2001:db8::1]:5060; expected like 203.0.113.1:5060 or "
+	  "[2001:db8::1]:5060" },
+	{ "host:port port out of range",
+	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: \"203.0.113.2:70000\"}\n",
+	  "t.yaml:6:28: sip.trunks[0].address: \"203.0.113.2:70000\" is not host:port: the "
+	  "port is not 1..65535; expected like 203.0.113.1:5060 or [2001:db8::1]:5060" },
+	{ "DNS name where an address is needed",
+	  PORTS "signalling:\n  http: gw.example.net:8080\n",
+	  "t.yaml:5:9: signalling.http: \"gw.example.net:8080\" is not host:port: the host "
+	  "must be an IP address, not a name; expected like 203.0.113.1:5060 or "
+	  "[2001:db8::1]:5060" },
+	{ "bad enum", PORT_A("iface: acc0, driver: pcie"),
+	  "t.yaml:2:73: ports[0].driver: \"pcie\" is not allowed here; expected one of: pci, "
+	  "auto, af_xdp, af_packet, tap, ring, pcap, null" },
+	{ "bad transport in a list", PORTS "sip:\n  transports: [udp, sctp]\n",
+	  "t.yaml:5:21: sip.transports[1]: \"sctp\" is not allowed here; expected one of: "
+	  "udp, tcp, tls" },
+	{ "bad log level", PORTS "logging:\n  level: verbose\n",
+	  "t.yaml:5:10: logging.level: \"verbose\" is not allowed here; expected one of: "
+	  "emerg, alert, crit, error, warning, notice, info, debug" },
+	{ "unknown log subsystem", PORTS "logging:\n  levels: {cp.sp: debug}\n",
+	  "t.yaml:5:12: logging.levels.cp.sp: unknown log subsystem; did you mean \"cp.sip\"?" },
+	{ "route to an unknown trunk",
+	  PORTS "sip:\n  trunks:\n    - {name: lab-pbx, address: 203.0.113.2}\n"
+	  "  routes:\n    - {prefix: \"\", trunk: lab-pb}\n",
+	  "t.yaml:8:27: sip.routes[0].trunk: no trunk is named \"lab-pb\"; did you mean "
+	  "\"lab-pbx\"?" },
+	{ "route to an unknown tenant",
+	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2}\n"
+	  "  routes:\n    - {tenant: globex, trunk: pbx}\n"
+	  "  tenants:\n    - {name: acme}\n",
+	  "t.yaml:8:16: sip.routes[0].tenant: no tenant is named \"globex\"; expected one of: "
+	  "acme" },
+	{ "https without TLS files", PORTS "signalling:\n  https: 198.51.100.1:8443\n",
+	  "t.yaml:5:10: signalling.https: TLS needs tls_cert and tls_key; expected both set "
+	  "in signalling to PEM file paths" },
+	{ "SIP over TLS without a key",
+	  PORTS "sip:\n  transports: [tls]\n  tls_cert: /etc/trapeze/cert.pem\n",
+	  "t.yaml:5:15: sip.transports: TLS needs tls_key; expected it set in sip to PEM "
+	  "file paths" },
+	{ "worker core is the control core", PORTS "eal:\n  control_core: 1\n  worker_cores: [2, 1]\n",
+	  "t.yaml:6:21: eal.worker_cores[1]: core 1 is the control_core; expected worker "
+	  "cores other than 1" },
+	{ "duplicate worker core", PORTS "eal:\n  worker_cores: [2, 3, 2]\n",
+	  "t.yaml:5:24: eal.worker_cores[2]: core 2 is listed twice; expected each worker "
+	  "core once" },
+	{ "control core on the default worker", PORTS "eal:\n  control_core: 1\n",
+	  "t.yaml:5:17: eal.control_core: core 1 is the control_core; expected worker cores "
+	  "other than 1" },
+	{ "port with neither pci nor iface", PORT_A("mtu: 1500"),
+	  "t.yaml:2:5: ports[0]: neither pci nor iface is set; driver auto needs iface or pci" },
+	{ "pci driver without pci", PORT_A("driver: pci, iface: acc0"),
+	  "t.yaml:2:5: ports[0]: neither pci nor iface is set; driver pci needs pci" },
+	{ "port without addresses",
+	  "ports:\n  - {name: a, role: access, iface: acc0}\n"
+	  "  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n",
+	  "t.yaml:2:5: ports[0]: neither ipv4 nor ipv6 is set; a port needs the gateway's "
+	  "address on its network" },
+	{ "gateway off the subnet", PORT_A("iface: acc0, gateway4: 203.0.113.1"),
+	  "t.yaml:2:75: ports[0].gateway4: is not inside ipv4's subnet; expected an on-link "
+	  "next hop" },
+	{ "no core port", "ports:\n  - {name: a, role: access, iface: acc0, ipv4: 198.51.100.1/24}\n",
+	  "t.yaml:2:3: ports: no port has role core; expected at least one access and one "
+	  "core port" },
+	{ "password without username",
+	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2, password: x}\n",
+	  "t.yaml:6:51: sip.trunks[0].password: is set but username is not; expected both or "
+	  "neither" },
+	{ "not YAML", PORTS "eal: [1, 2\n",
+	  "t.yaml:5:1: not valid YAML: did not find expected ',' or ']' (while parsing a flow "
+	  "sequence that starts at 4:6)" },
+	{ "bad indentation", "eal:\n  memory_mb: 1\n mtu: 2\n",
+	  "t.yaml:3:2: not valid YAML: did not find expected key (while parsing a block "
+	  "mapping that starts at 1:1)" },
+	{ "bad UTF-8", "eal:\n  file_prefix: \"\xff\"\n",
+	  "t.yaml:2:17: not valid YAML: invalid leading UTF-8 octet" },
+	{ "empty file", "",
+	  "t.yaml:1:1: the file is empty; expected a mapping of sections like eal:, ports:, sip:" },
+	{ "comments only", "# nothing here\n\n",
+	  "t.yaml:1:1: the file is empty; expected a mapping of sections like eal:, ports:, sip:" },
+	{ "top level is a sequence", "- eal\n- ports\n",
+	  "t.yaml:1:1: the top level is a sequence; expected a mapping of sections like eal:, "
+	  "ports:, sip:" },
+	{ "top level is a scalar", "hello\n",
+	  "t.yaml:1:1: the top level is a scalar; expected a mapping of sections like eal:, "
+	  "ports:, sip:" },
+	{ "alias", PORTS "eal: &e {}\nlimits: *e\n",
+	  "t.yaml:5:9: limits: YAML aliases (*e) are not supported; write the value out" },
+	{ "two documents", PORTS "---\neal: {}\n",
+	  "t.yaml:4:1: a second YAML document; a config file holds exactly one" },
+	{ "deep nesting", PORTS "eal: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+	  "t.yaml:4:37: YAML nested deeper than 32 levels; a config needs at most 5" },
+	{ "bad boolean",
+	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2, register_users: maybe}\n",
+	  "t.yaml:6:57: sip.trunks[0].register_users: \"maybe\" is not a boolean; expected true "
+	  "or false" },
+	{ "bad size", PORTS "limits:\n  ws_max_message: 64q\n",
+	  "t.yaml:5:19: limits.ws_max_message: \"64q\" is not a size; expected bytes like 65536 "
+	  "or 64k" },
+	{ "bad mode", PORTS "control:\n  mode: \"0999\"\n",
+	  "t.yaml:5:9: control.mode: \"0999\" is not a file mode; expected octal 0000..0777 like "
+	  "\"0660\"" },
+	{ "bad name",
+	  "ports:\n  - {name: \"a b\", role: access, iface: acc0, ipv4: 198.51.100.1/24}\n"
+	  "  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n",
+	  "t.yaml:2:12: ports[0].name: \"a b\" has a character that is not allowed; expected "
+	  "a name of 1..31 letters, digits, '.', '_' or '-'" },
+	{ "key is a sequence", PORTS "? [a]\n: 1\n",
+	  "t.yaml:4:3: a key must be a plain name, got a sequence" },
+	{ "relative TLS path",
+	  PORTS "signalling:\n  https: 198.51.100.1:8443\n  tls_cert: cert.pem\n"
+	  "  tls_key: /etc/trapeze/key.pem\n",
+	  "t.yaml:6:13: signalling.tls_cert: \"cert.pem\" is a relative path; expected an "
+	  "absolute path like /etc/trapeze/cert.pem" },
+	{ "hugepages", PORTS "eal:\n  hugepages: maybe\n",
+	  "t.yaml:5:14: eal.hugepages: \"maybe\" is not allowed here; expected one of: auto, "
+	  "yes, no" },
+};
+
+#endif /* TZ_TEST_BAD_CONFIGS_H */

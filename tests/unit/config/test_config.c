@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config loader tests: a table of bad configs, each with the exact message
+ * a user sees; the shipped samples; defaults; dump round trips; error
+ * collection; unreadable files.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tz_config.h"
+#include "bad_configs.h"
+
+#define N_BAD (sizeof(bad_configs) / sizeof(bad_configs[0]))
+
+static struct tz_config *load(const char *yaml, struct tz_cfg_errors *errs)
+{
+	return tz_cfg_load_buffer("t.yaml", yaml, strlen(yaml), errs);
+}
+
+static void test_bad_configs(void **state)
+{
+	unsigned failed = 0;
+
+	for (size_t i = 0; i < N_BAD; i++) {
+		const struct bad_config *b = &bad_configs[i];
+		struct tz_cfg_errors errs;
+		struct tz_config *cfg = load(b->yaml, &errs);
+		int err = errno;
+
+		if (cfg != NULL || err != EINVAL || errs.n != 1 || strcmp(errs.msg[0], b->msg)) {
+			print_error("case \"%s\":\n  want: %s\n", b->what, b->msg);
+			for (size_t j = 0; j < errs.n; j++)
+				print_error("  got:  %s\n", errs.msg[j]);
+			failed++;
+		}
+		tz_cfg_free(cfg);
+		tz_cfg_errors_free(&errs);
+	}
+	assert_int_equal(failed, 0);
+	assert_true(N_BAD >= 35);
+}
+
+static struct tz_config *load_sample(const char *name)
+{
+	char path[512];
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg;
+
+	snprintf(path, sizeof(path), "%s/%s", TZ_CONFIG_DIR, name);
+	cfg = tz_cfg_load(path, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.msg[i]);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	tz_cfg_errors_free(&errs);
+	return cfg;
+}
+
+static void test_lab_sample(void **state)
+{
+	struct tz_config *cfg = load_sample("lab.yaml");
+
+	assert_int_equal(cfg->n_ports, 2);
+	assert_string_equal(cfg->ports[0].name, "access");
+	assert_string_equal(cfg->ports[0].iface, "acc0");
+	assert_int_equal(cfg->ports[0].role, TZ_ROLE_ACCESS);
+	assert_int_equal(cfg->ports[0].driver, TZ_DRV_AUTO);
+	assert_string_equal(cfg->ports[1].iface, "core0");
+	assert_int_equal(cfg->ports[1].role, TZ_ROLE_CORE);
+	assert_int_equal(cfg->ports[1].ipv6.prefix, 64);
+	assert_int_equal(cfg->eal.idle_sleep_us, 50);
+	assert_int_equal(cfg->eal.hugepages, -1);
+	assert_int_equal(cfg->eal.n_workers, 1);
+	assert_int_equal(cfg->eal.worker_cores[0], 1);
+	assert_int_equal(cfg->signalling.https.port, 8443);
+	assert_string_equal(cfg->signalling.tls_key, "/run/trapeze/lab/key.pem");
+	assert_int_equal(cfg->sip.transports, TZ_SIP_UDP | TZ_SIP_TCP);
+	assert_int_equal(cfg->sip.n_trunks, 1);
+	assert_string_equal(cfg->sip.trunks[0].address.host, "203.0.113.2");
+	assert_int_equal(cfg->sip.trunks[0].address.port, 5060);
+	assert_int_equal(cfg->sip.n_routes, 1);
+	assert_string_equal(cfg->sip.routes[0].prefix, "");
+	assert_int_equal(cfg->sip.routes[0].trunk, 0);
+	assert_int_equal(cfg->limits.ws_max_message, 65536);
+	assert_int_equal(cfg->logging.n_levels, 2);
+	assert_string_equal(cfg->logging.levels[0].subsystem, "cp.sip");
+	assert_int_equal(cfg->logging.levels[0].level, 8);
+	assert_string_equal(cfg->control.socket, "/run/trapeze/trapezed.sock");
+	tz_cfg_free(cfg);
+}
+
+static void test_bare_metal_sample(void **state)
+{
+	struct tz_config *cfg = load_sample("bare-metal.yaml");
+
+	assert_int_equal(cfg->eal.n_workers, 4);
+	assert_int_equal(cfg->eal.hugepages, 1);
+	assert_int_equal(cfg->ports[0].driver, TZ_DRV_PCI);
+	assert_string_equal(cfg->ports[1].pci, "0000:3b:00.1");
+	assert_true(cfg->ports[0].has_mac);
+	assert_int_equal(cfg->ports[0].mac[5], 1);
+	assert_int_equal(cfg->sip.n_listen, 2);
+	assert_string_equal(cfg->sip.listen[1].host, "2001:db8:20::10");
+	assert_int_equal(cfg->sip.trunks[0].transport, TZ_SIP_TLS);
+	assert_string_equal(cfg->sip.trunks[0].password, "change-me");
+	assert_string_equal(cfg->sip.trunks[0].codecs[2], "PCMA");
+	assert_null(cfg->sip.trunks[0].codecs[3]);
+	assert_int_equal(cfg->sip.trunks[1].address.port, 5060);
+	assert_int_equal(cfg->sip.trunks[1].dtmf, TZ_DTMF_INFO);
+	assert_int_equal(cfg->sip.n_routes, 3);
+	assert_int_equal(cfg->sip.routes[0].trunk, 0);
+	assert_int_equal(cfg->sip.routes[1].trunk, 1);
+	assert_string_equal(cfg->sip.routes[0].tenant, "acme");
+	assert_int_equal(cfg->sip.n_tenants, 2);
+	assert_string_equal(cfg->sip.tenants[1].domains[1], "sip.globex.example.net");
+	assert_int_equal(cfg->logging.target, TZ_LOG_SYSLOG);
+	assert_int_equal(cfg->logging.level, 6);
+	assert_string_equal(cfg->control.group, "trapeze");
+	tz_cfg_free(cfg);
+}
+
+static void test_defaults(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(PORTS "sip:\n  trunks:\n    - {name: t, address: "
+				     "\"[2001:db8::5]\", transport: tls}\n", &errs);
+
+	assert_non_null(cfg);
+	assert_int_equal(cfg->eal.control_core, 0);
+	assert_int_equal(cfg->eal.n_workers, 1);
+	assert_int_equal(cfg->eal.worker_cores[0], 1);
+	assert_int_equal(cfg->eal.hugepages, -1);
+	assert_int_equal(cfg->eal.memory_mb, 256);
+	assert_int_equal(cfg->eal.idle_sleep_us, 0);
+	assert_string_equal(cfg->eal.file_prefix, "trapeze");
+	assert_null(cfg->eal.extra_args);
+	assert_int_equal(cfg->ports[0].mtu, 1500);
+	assert_int_equal(cfg->ports[0].queues, 1);
+	assert_int_equal(cfg->ports[0].driver, TZ_DRV_AUTO);
+	assert_false(cfg->ports[0].has_mac);
+	assert_int_equal(cfg->ports[0].ipv6.addr.family, 0);
+	assert_int_equal(cfg->media.ports[TZ_ROLE_ACCESS].first, 20000);
+	assert_int_equal(cfg->media.ports[TZ_ROLE_ACCESS].last, 29999);
+	assert_int_equal(cfg->media.ports[TZ_ROLE_CORE].first, 30000);
+	assert_int_equal(cfg->media.ports[TZ_ROLE_CORE].last, 39999);
+	assert_null(cfg->signalling.http.host);
+	assert_int_equal(cfg->sip.transports, TZ_SIP_UDP | TZ_SIP_TCP);
+	assert_int_equal(cfg->sip.trunks[0].address.port, 5061);
+	assert_int_equal(cfg->sip.trunks[0].register_expires, 600);
+	assert_int_equal(cfg->sip.trunks[0].answer_timeout_s, 60);
+	assert_int_equal(cfg->sip.trunks[0].dtmf, TZ_DTMF_RFC4733);
+	assert_null(cfg->sip.trunks[0].codecs);
+	assert_int_equal(cfg->limits.max_sessions, 65536);
+	assert_int_equal(cfg->limits.max_calls_per_user, 4);
+	assert_int_equal(cfg->limits.ws_max_message, 65536);
+	assert_int_equal(cfg->limits.ws_max_rate, 50);
+	assert_int_equal(cfg->limits.media_timeout_s, 30);
+	assert_int_equal(cfg->logging.target, TZ_LOG_STDERR);
+	assert_int_equal(cfg->logging.level, 7);
+	assert_int_equal(cfg->logging.n_levels, 0);
+	assert_string_equal(cfg->control.socket, "/run/trapeze/trapezed.sock");
+	assert_int_equal(cfg->control.mode, 0660);
+	assert_null(cfg->control.group);
+	tz_cfg_free(cfg);
+}
+
+static void round_trip(const char *name)
+{
+	struct tz_config *cfg = load_sample(name), *again;
+	struct tz_cfg_errors errs;
+	char *text, *text2;
+
+	text = tz_cfg_dump(cfg);
+	assert_non_null(text);
+	assert_null(strstr(text, "change-me"));
+	again = tz_cfg_load_buffer("dump.yaml", text, strlen(text), &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.msg[i]);
+	assert_non_null(again);
+	text2 = tz_cfg_dump(again);
+	assert_string_equal(text, text2);
+	free(text);
+	free(text2);
+	tz_cfg_free(cfg);
+	tz_cfg_free(again);
+}
+
+static void test_round_trip(void **state)
+{
+	round_trip("lab.yaml");
+	round_trip("bare-metal.yaml");
+}
+
+static void test_secrets_hidden(void **state)
+{
+	struct tz_config *cfg = load_sample("bare-metal.yaml");
+	char *text = tz_cfg_dump(cfg);
+
+	assert_non_null(strstr(text, "password: \"***\""));
+	assert_null(strstr(text, "also-change-me"));
+	free(text);
+	tz_cfg_free(cfg);
+}
+
+static void test_all_errors_in_order(void **state)
+{
+	static const char *const want[] = {
+		"t.yaml:1:1: ports: required key is missing; expected a sequence of ports",
+		"t.yaml:2:17: eal.control_core: \"x\" is not an integer; expected an integer "
+		"0..1023",
+		"t.yaml:3:3: eal.worker_core: unknown key; did you mean \"worker_cores\"?",
+		"t.yaml:5:10: logging.level: \"loud\" is not allowed here; expected one of: "
+		"emerg, alert, crit, error, warning, notice, info, debug",
+	};
+	const char *yaml = "eal:\n  control_core: x\n  worker_core: [1]\nlogging:\n"
+			   "  level: loud\n";
+	struct tz_cfg_errors errs;
+
+	assert_null(load(yaml, &errs));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(errs.n, 4);
+	for (size_t i = 0; i < errs.n; i++)
+		assert_string_equal(errs.msg[i], want[i]);
+	tz_cfg_errors_free(&errs);
+}
+
+static void test_missing_file(void **state)
+{
+	struct tz_cfg_errors errs;
+
+	assert_null(tz_cfg_load("/nonexistent/trapeze.yaml", &errs));
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msg[0],
+			    "/nonexistent/trapeze.yaml: cannot read: No such file or directory");
+	tz_cfg_errors_free(&errs);
+}
+
+static void test_no_error_list(void **state)
+{
+	assert_null(tz_cfg_load_buffer("t.yaml", "eal: [", 6, NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_normalised_values(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(
+		"ports:\n  - {name: a, role: access, pci: \"3B:00.0\", ipv4: 198.51.100.1/24}\n"
+		"  - {name: c, role: core, iface: core0, ipv6: \"2001:db8::1/64\", "
+		"gateway6: \"2001:db8::fe\"}\n"
+		"control: {mode: 600}\nlogging: {levels: {\"cp.*\": 8, \"*\": error}}\n", &errs);
+
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(cfg->ports[0].pci, "0000:3b:00.0");
+	assert_int_equal(cfg->ports[0].driver, TZ_DRV_PCI);
+	assert_int_equal(cfg->ports[1].gateway6.family, AF_INET6);
+	assert_int_equal(cfg->control.mode, 0600);
+	assert_int_equal(cfg->logging.levels[0].level, 8);
+	assert_int_equal(cfg->logging.levels[1].level, 4);
+	assert_string_equal(tz_cfg_role_name(TZ_ROLE_CORE), "core");
+	assert_string_equal(tz_cfg_driver_name(TZ_DRV_AF_XDP), "af_xdp");
+	tz_cfg_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_lab_sample),
+		cmocka_unit_test(test_bare_metal_sample),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_secrets_hidden),
+		cmocka_unit_test(test_all_errors_in_order),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_no_error_list),
+		cmocka_unit_test(test_normalised_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
