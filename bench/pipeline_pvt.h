@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TZ_PIPELINE_PVT_H
+#define TZ_PIPELINE_PVT_H
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "bench.h"
+#include "tz_dp.h"
+#include "tz_session.h"
+#include "tz_srtp.h"
+
+enum { SIDE_WEB, SIDE_SIP, SIDES };
+
+/* Everything a pipeline run sets up. */
+struct pipeline {
+	struct pipeline_opts o;
+	struct rte_mempool *mp;
+	struct tz_srtp_engine *eng;
+	struct tz_dp_sessions *sess;
+	struct tz_srtp_ctx **gw_ctx;          /* 2 per call: unprotect (web in), protect (web out) */
+	struct tz_srtp_ctx *browser_tx;       /* the generator's browser: one key for all calls */
+	struct tz_srtp_stream *browser_st;    /* per call */
+	uint16_t *seq;                        /* per call: next seq, web side and sip side */
+	struct rte_ring *in[TZ_DP_MAX_WORKERS][SIDES];    /* what the worker receives */
+	struct rte_ring *out[TZ_DP_MAX_WORKERS][SIDES];   /* what it sends */
+	uint16_t in_port[TZ_DP_MAX_WORKERS][SIDES];
+	uint16_t out_port[SIDES];
+	int ts_off;                           /* mbuf dynfield: generator TSC stamp */
+	uint32_t ring_size;
+};
+
+int pipeline_setup(struct pipeline *pl, struct pipeline_result *r);
+void pipeline_teardown(struct pipeline *pl);
+int pipeline_publish(struct pipeline *pl, struct pipeline_result *r);
+int pipeline_start_workers(struct pipeline *pl);
+
+/* Build @p n packets (alternating directions, calls round-robin); returns
+ * how many were built, with each packet's worker in @p worker. */
+uint32_t pipeline_build(struct pipeline *pl, struct rte_mbuf **pkts, uint8_t *worker,
+			uint8_t *side, uint32_t n);
+
+double pipeline_floor(struct pipeline *pl);
+int pipeline_throughput(struct pipeline *pl, struct pipeline_result *r);
+int pipeline_latency(struct pipeline *pl, struct pipeline_result *r);
+
+/* Where call @p c's flows are keyed. */
+void pipeline_keys(uint32_t c, struct tz_dp_flow_key *web, struct tz_dp_flow_key *sip);
+
+#endif
