@@ -141,17 +141,19 @@ struct tz_srtp_qp *tz_srtp_engine_qp(struct tz_srtp_engine *eng, uint16_t worker
  */
 size_t tz_srtp_engine_ctx_footprint(const struct tz_srtp_engine *eng);
 
-/** Master key length in bytes for @p suite (16 or 32), or 0 if unknown. */
+/** Master key length in bytes for @p suite (16 or 32), 0 if unknown.  Threading: any. */
 size_t tz_srtp_suite_key_len(enum tz_srtp_suite suite);
 
-/** Master salt length in bytes for @p suite (14 or 12), or 0 if unknown. */
+/** Master salt length in bytes for @p suite (14 or 12), 0 if unknown.  Threading: any. */
 size_t tz_srtp_suite_salt_len(enum tz_srtp_suite suite);
 
-/** SRTP (RTP) authentication tag length in bytes (10, 4 or 16). */
+/** SRTP authentication tag length in bytes (10, 4 or 16), 0 if unknown.  Threading: any. */
 size_t tz_srtp_suite_rtp_tag_len(enum tz_srtp_suite suite);
 
-/** Bytes protect adds to an RTP packet (the tag), and to an RTCP packet (index + tag). */
+/** Bytes protect adds to an RTP packet (the tag), 0 if unknown.  Threading: any. */
 size_t tz_srtp_suite_rtp_overhead(enum tz_srtp_suite suite);
+
+/** Bytes protect adds to an RTCP packet (E|index + tag: 14 or 20), 0 if unknown.  Threading: any. */
 size_t tz_srtp_suite_rtcp_overhead(enum tz_srtp_suite suite);
 
 /**
@@ -246,7 +248,7 @@ uint16_t tz_srtp_unprotect_rtcp_burst(struct tz_srtp_qp *qp,
 				      struct rte_mbuf *const pkts[], uint16_t n,
 				      uint8_t status[]);
 
-/** Counter name of a status ("srtp_auth_fail"), "?" if out of range. */
+/** Counter name of a status ("srtp_auth_fail"), "?" if out of range.  Threading: any. */
 const char *tz_srtp_status_name(unsigned int status);
 
 #endif /* TZ_SRTP_H */

@@ -26,8 +26,10 @@ static const char *const default_drivers[] = {
 #define QP_DESCRIPTORS (2 * TZ_SRTP_BURST_MAX)
 
 static unsigned int engine_seq;
+/* Devices owned by a live engine (control thread only). */
+static bool dev_in_use[RTE_CRYPTO_MAX_DEVS];
 
-/* An existing, stopped-or-unused device of @p driver (e.g. from --vdev), or -1. */
+/* An existing device of @p driver (e.g. from --vdev) no engine owns, or -1. */
 static int find_device(const char *driver)
 {
 	uint8_t devs[RTE_CRYPTO_MAX_DEVS];
@@ -37,7 +39,7 @@ static int find_device(const char *driver)
 		struct rte_cryptodev_info info;
 
 		rte_cryptodev_info_get(devs[i], &info);
-		if (strcmp(info.driver_name, driver) == 0)
+		if (!dev_in_use[devs[i]] && strcmp(info.driver_name, driver) == 0)
 			return devs[i];
 	}
 	return -1;
@@ -72,6 +74,7 @@ static int open_device(struct tz_srtp_engine *eng, const char *driver)
 static void close_device(struct tz_srtp_engine *eng)
 {
 	rte_cryptodev_stop(eng->dev_id);
+	dev_in_use[eng->dev_id] = false;
 	if (eng->own_vdev)
 		rte_vdev_uninit(eng->vdev_name);
 }
@@ -156,6 +159,7 @@ static int try_driver(struct tz_srtp_engine *eng, const struct tz_srtp_engine_co
 		rc = setup_device(eng, socket);
 	if (rc == 0) {
 		snprintf(eng->driver, sizeof(eng->driver), "%s", driver);
+		dev_in_use[eng->dev_id] = true;
 		return 0;
 	}
 	close_device(eng);

@@ -4,8 +4,8 @@
  * a browser's SRTP (protected by libsrtp2) leaves towards the SIP side as the
  * exact original RTP; the SIP side's RTP leaves towards the browser as SRTP
  * that libsrtp2 unprotects to the original.  Tampered and replayed packets
- * are dropped and counted per session.  Both AES_CM_128_HMAC_SHA1_80 and
- * AEAD_AES_128_GCM, RTP and rtcp-mux RTCP.
+ * are dropped and counted per session.  All four suites, RTP and rtcp-mux
+ * RTCP.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -35,9 +35,10 @@ static struct rte_mempool *mp;
 static struct tz_dp_sessions *sess;
 static struct tz_srtp_engine *eng;
 
-static const uint8_t master[30] = {
+static const uint8_t master[46] = {
 	0xe1, 0xf9, 0x7a, 0x0d, 0x3e, 0x01, 0x8b, 0xe0, 0xd6, 0x4f, 0xa3, 0x2c, 0x06, 0xde, 0x41, 0x39,
-	0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a, 0xfe, 0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6,
+	0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a, 0xfe, 0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6, 0x11, 0x22,
+	0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01,
 };
 
 static int group_setup(void **state)
@@ -151,6 +152,7 @@ static void key(struct tz_dp_flow_key *k, const char *remote, uint16_t rport, ui
 struct suite_case {
 	enum tz_srtp_suite ours;
 	void (*policy)(srtp_crypto_policy_t *);
+	void (*rtcp_policy)(srtp_crypto_policy_t *);   /* SRTCP keeps an 80-bit tag with _32 */
 	int key_len;
 };
 
@@ -161,7 +163,7 @@ static srtp_t oracle(const struct suite_case *sc, bool inbound)
 
 	memset(&p, 0, sizeof(p));
 	sc->policy(&p.rtp);
-	sc->policy(&p.rtcp);
+	sc->rtcp_policy(&p.rtcp);
 	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
 	p.key = (unsigned char *)master;
 	p.window_size = 128;
@@ -275,6 +277,15 @@ static void run_suite(const struct suite_case *sc)
 static void test_aes_cm_80_both_ways(void **state)
 {
 	const struct suite_case sc = { TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
+				       srtp_crypto_policy_set_rtp_default,
+				       srtp_crypto_policy_set_rtp_default, 16 };
+	run_suite(&sc);
+}
+
+static void test_aes_cm_32_both_ways(void **state)
+{
+	const struct suite_case sc = { TZ_SRTP_AES_CM_128_HMAC_SHA1_32,
+				       srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32,
 				       srtp_crypto_policy_set_rtp_default, 16 };
 	run_suite(&sc);
 }
@@ -282,7 +293,16 @@ static void test_aes_cm_80_both_ways(void **state)
 static void test_aead_aes_128_gcm_both_ways(void **state)
 {
 	const struct suite_case sc = { TZ_SRTP_AEAD_AES_128_GCM,
+				       srtp_crypto_policy_set_aes_gcm_128_16_auth,
 				       srtp_crypto_policy_set_aes_gcm_128_16_auth, 16 };
+	run_suite(&sc);
+}
+
+static void test_aead_aes_256_gcm_both_ways(void **state)
+{
+	const struct suite_case sc = { TZ_SRTP_AEAD_AES_256_GCM,
+				       srtp_crypto_policy_set_aes_gcm_256_16_auth,
+				       srtp_crypto_policy_set_aes_gcm_256_16_auth, 32 };
 	run_suite(&sc);
 }
 
@@ -290,7 +310,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aes_cm_80_both_ways),
+		cmocka_unit_test(test_aes_cm_32_both_ways),
 		cmocka_unit_test(test_aead_aes_128_gcm_both_ways),
+		cmocka_unit_test(test_aead_aes_256_gcm_both_ways),
 	};
 
 	return cmocka_run_group_tests_name("fastpath_srtp", tests, group_setup, group_teardown);

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Known-answer tests: RFC 3711 Appendix B.2 (AES-CM keystream) and B.3 (key
+ * derivation), RFC 7714 §16 (SRTP) and §17 (SRTCP) for both GCM suites,
+ * run through every available cryptodev engine; plus input-validation
+ * cases that must fail cleanly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "srtp_pvt.h"
+#include "srtp_test_util.h"
+
+/* ---- RFC 3711 Appendix B ------------------------------------------------ */
+
+static const char B3_MASTER_KEY[] = "E1F97A0D3E018BE0D64FA32C06DE4139";
+static const char B3_MASTER_SALT[] = "0EC675AD498AFEEBB6960B3AABE6";
+static const char B3_CIPHER_KEY[] = "C61E7A93744F39EE10734AFE3FF7A087";
+static const char B3_CIPHER_SALT[] = "30CBBC08863D8C85D49DB34A9AE1";
+static const char B3_AUTH_KEY[] = "CEBE321F6FF7716B6FD4AB49AF256A15"
+				  "6D38BAA48F0A0ACF3C34E2359E6CDBCE"
+				  "E049646C43D9327AD175578EF7227098"
+				  "6371C10C9A369AC2F94A8C5FBCDDDC25"
+				  "6D6E919A48B610EF17C2041E47403576"
+				  "6B68642C59BBFC2F34DB60DBDFB2";
+
+static const char B2_SESSION_KEY[] = "2B7E151628AED2A6ABF7158809CF4F3C";
+static const char B2_SALT[] = "F0F1F2F3F4F5F6F7F8F9FAFBFCFD";
+static const char B2_KS_HEAD[] = "E03EAD0935C95E80E166B16DD92B4EB4"
+				 "D23513162B02D0F72A43A2FE4A5F97AB"
+				 "41E95B3BB0A2E8DD477901E4FCA894C0";
+static const char B2_KS_TAIL[] = "EC8CDF7398607CB0F2D21675EA9EA1E4"
+				 "362B7C3C6773516318A077D7FC5073AE"
+				 "6A2CC3787889374FBEB4C81B17BA6C44";
+
+static void kdf_rfc3711_b3(void **state)
+{
+	uint8_t mk[16], ms[14], want[94], got[94];
+	size_t n;
+
+	test_unhex(B3_MASTER_KEY, mk, sizeof(mk));
+	test_unhex(B3_MASTER_SALT, ms, sizeof(ms));
+	n = test_unhex(B3_CIPHER_KEY, want, sizeof(want));
+	assert_int_equal(srtp_kdf(mk, 16, ms, 14, 0, got, n), 0);
+	assert_memory_equal(got, want, n);
+	n = test_unhex(B3_CIPHER_SALT, want, sizeof(want));
+	assert_int_equal(srtp_kdf(mk, 16, ms, 14, 2, got, n), 0);
+	assert_memory_equal(got, want, n);
+	n = test_unhex(B3_AUTH_KEY, want, sizeof(want));
+	assert_int_equal(n, 94);
+	assert_int_equal(srtp_kdf(mk, 16, ms, 14, 1, got, n), 0);
+	assert_memory_equal(got, want, n);
+}
+
+static void keystream_rfc3711_b2(void **state)
+{
+	enum { BLOCKS = 65282 };
+	static uint8_t ks[BLOCKS * 16];
+	uint8_t key[16], iv[16] = { 0 }, want[48];
+
+	test_unhex(B2_SESSION_KEY, key, sizeof(key));
+	test_unhex(B2_SALT, iv, 14);
+	assert_int_equal(srtp_aes_cm(key, 16, iv, ks, sizeof(ks)), 0);
+	test_unhex(B2_KS_HEAD, want, sizeof(want));
+	assert_memory_equal(ks, want, 48);
+	test_unhex(B2_KS_TAIL, want, sizeof(want));
+	assert_memory_equal(ks + sizeof(ks) - 48, want, 48);
+}
+
+/* B.2 through the engine: SSRC 0, index 0, zero payload -> the keystream. */
+static void keystream_b2_engine(void **state)
+{
+	struct test_engine *te = *state;
+	struct srtp_session_keys k = { 0 };
+	struct tz_srtp_stream st;
+	struct tz_srtp_ctx *ctx;
+	uint8_t pkt[12 + 48] = { 0x80 }, want[48];
+	struct rte_mbuf *m;
+
+	if (te->eng == NULL)
+		skip();
+	test_unhex(B2_SESSION_KEY, k.enc, 16);
+	test_unhex(B2_SALT, k.salt, 14);
+	ctx = srtp_ctx_create_keys(te->eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_PROTECT,
+				   &k, &k);
+	assert_non_null(ctx);
+	tz_srtp_stream_init(&st, 0);
+	m = test_mbuf(pkt, sizeof(pkt));
+	assert_int_equal(test_protect(te, ctx, &st, m, 0), TZ_SRTP_OK);
+	assert_int_equal(rte_pktmbuf_data_len(m), sizeof(pkt) + 10);
+	test_unhex(B2_KS_HEAD, want, sizeof(want));
+	assert_memory_equal(rte_pktmbuf_mtod_offset(m, uint8_t *, 12), want, 48);
+	rte_pktmbuf_free(m);
+	tz_srtp_ctx_destroy(ctx);
+}
+
+/* ---- RFC 7714 §16, §17 (stated in session keys) --------------------------- */
+
+static const char GCM_KEY_128[] = "000102030405060708090a0b0c0d0e0f";
+static const char GCM_KEY_256[] = "000102030405060708090a0b0c0d0e0f"
+				  "101112131415161718191a1b1c1d1e1f";
+static const char GCM_SALT[] = "517569642070726f2071756f";
+static const char RTP_PLAIN[] = "8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f"
+				"6d6e6973 20646976 69736120 696e2070 61727465 73207472 6573";
+/* §16.1.1 */
+static const char SRTP_128[] = "8040f17b 8041f8d3 5501a0b2 f24de3a3 fb34de6c acba861c"
+			       "9d7e4bca be633bd5 0d294e6f 42a5f47a 51c7d19b 36de3adf"
+			       "8833899d 7f27beb1 6a9152cf 765ee439 0cce";
+/* §16.2.1 */
+static const char SRTP_256[] = "8040f17b 8041f8d3 5501a0b2 32b1de78 a822fe12 ef9f78fa"
+			       "332e33aa b1801238 9a58e2f3 b50b2a02 76ffae0f 1ba63799"
+			       "b87b7aa3 db36dfff d6b0f9bb 7878d7a7 6c13";
+static const char RTCP_PLAIN[] = "81c8000d 4d617273 4e545031 4e545032 52545020 0000042a"
+				 "0000e930 4c756e61 deadbeef deadbeef deadbeef deadbeef"
+				 "deadbeef";
+/* §17.1 */
+static const char SRTCP_128[] = "81c8000d 4d617273 63e94885 dcdab67c a727d766 2f6b7e99"
+				"7ff5c0f7 6c06f32d c676a5f1 730d6fda 4ce09b46 86303ded"
+				"0bb9275b c84aa458 96cf4d2f c5abf872 45d9eade 800005d4";
+/* §17.2 */
+static const char SRTCP_256[] = "81c8000d 4d617273 d50ae4d1 f5ce5d30 4ba297e4 7d470c28"
+				"2c3ece5d bffe0a50 a2eaa5c1 110555be 8415f658 c61de047"
+				"6f1b6fad 1d1eb30c 4446839f 57ff6f6c b26ac3be 800005d4";
+/* §17.3: E flag clear, authenticated only */
+static const char SRTCP_128_AUTH[] = "81c8000d 4d617273 4e545031 4e545032 52545020 0000042a"
+				     "0000e930 4c756e61 deadbeef deadbeef deadbeef deadbeef"
+				     "deadbeef 841dd968 3dd78ec9 2ae58790 125f62b3 000005d4";
+
+static struct tz_srtp_ctx *gcm_ctx(struct test_engine *te, int k256, enum tz_srtp_dir dir)
+{
+	struct srtp_session_keys k = { 0 };
+
+	test_unhex(k256 ? GCM_KEY_256 : GCM_KEY_128, k.enc, sizeof(k.enc));
+	test_unhex(GCM_SALT, k.salt, 12);
+	return srtp_ctx_create_keys(te->eng,
+				    k256 ? TZ_SRTP_AEAD_AES_256_GCM : TZ_SRTP_AEAD_AES_128_GCM,
+				    dir, &k, &k);
+}
+
+/* protect @p plain must give @p prot, and unprotect @p prot must give @p plain */
+static void check_vector(struct test_engine *te, int k256, int rtcp, const char *plain_hex,
+			 const char *prot_hex, int check_protect)
+{
+	uint8_t plain[128], prot[160];
+	size_t pl = test_unhex(plain_hex, plain, sizeof(plain));
+	size_t ql = test_unhex(prot_hex, prot, sizeof(prot));
+	struct tz_srtp_ctx *pc = gcm_ctx(te, k256, TZ_SRTP_DIR_PROTECT);
+	struct tz_srtp_ctx *uc = gcm_ctx(te, k256, TZ_SRTP_DIR_UNPROTECT);
+	struct tz_srtp_stream st;
+	struct rte_mbuf *m;
+
+	assert_non_null(pc);
+	assert_non_null(uc);
+	if (check_protect) {
+		tz_srtp_stream_init(&st, 0);
+		st.rtcp_index = 0x5d4; /* the §17 vectors' SRTCP index */
+		m = test_mbuf(plain, pl);
+		assert_int_equal(test_protect(te, pc, &st, m, rtcp), TZ_SRTP_OK);
+		assert_int_equal(rte_pktmbuf_data_len(m), ql);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), prot, ql);
+		rte_pktmbuf_free(m);
+	}
+	tz_srtp_stream_init(&st, 0);
+	m = test_mbuf(prot, ql);
+	assert_int_equal(test_unprotect(te, uc, &st, m, rtcp), TZ_SRTP_OK);
+	assert_int_equal(rte_pktmbuf_data_len(m), pl);
+	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), plain, pl);
+	rte_pktmbuf_free(m);
+	/* the same packet again is a replay */
+	m = test_mbuf(prot, ql);
+	assert_int_equal(test_unprotect(te, uc, &st, m, rtcp), TZ_SRTP_REPLAY);
+	rte_pktmbuf_free(m);
+	/* any flipped bit after the header fails authentication */
+	for (size_t bit = 8 * (rtcp ? 8 : 12); bit < 8 * ql; bit += 7) {
+		tz_srtp_stream_init(&st, 0);
+		prot[bit / 8] ^= 1u << (bit % 8);
+		m = test_mbuf(prot, ql);
+		assert_int_not_equal(test_unprotect(te, uc, &st, m, rtcp), TZ_SRTP_OK);
+		rte_pktmbuf_free(m);
+		prot[bit / 8] ^= 1u << (bit % 8);
+	}
+	tz_srtp_ctx_destroy(pc);
+	tz_srtp_ctx_destroy(uc);
+}
+
+static void rfc7714_srtp_128(void **state)
+{
+	if (((struct test_engine *)*state)->eng == NULL)
+		skip();
+	check_vector(*state, 0, 0, RTP_PLAIN, SRTP_128, 1);
+}
+
+static void rfc7714_srtp_256(void **state)
+{
+	if (((struct test_engine *)*state)->eng == NULL)
+		skip();
+	check_vector(*state, 1, 0, RTP_PLAIN, SRTP_256, 1);
+}
+
+static void rfc7714_srtcp_128(void **state)
+{
+	if (((struct test_engine *)*state)->eng == NULL)
+		skip();
+	check_vector(*state, 0, 1, RTCP_PLAIN, SRTCP_128, 1);
+}
+
+static void rfc7714_srtcp_256(void **state)
+{
+	if (((struct test_engine *)*state)->eng == NULL)
+		skip();
+	check_vector(*state, 1, 1, RTCP_PLAIN, SRTCP_256, 1);
+}
+
+static void rfc7714_srtcp_128_auth_only(void **state)
+{
+	if (((struct test_engine *)*state)->eng == NULL)
+		skip();
+	/* we always set E when protecting, so only unprotect is checked */
+	check_vector(*state, 0, 1, RTCP_PLAIN, SRTCP_128_AUTH, 0);
+}
+
+/* ---- input validation ------------------------------------------------------ */
+
+static void bad_inputs(void **state)
+{
+	struct test_engine *te = *state;
+	uint8_t mk[16] = { 1 }, ms[14] = { 2 }, pkt[64] = { 0x80 };
+	struct tz_srtp_ctx *pc, *uc;
+	struct tz_srtp_stream st;
+	struct rte_mbuf *m, *m2;
+
+	if (te->eng == NULL)
+		skip();
+	assert_null(tz_srtp_ctx_create(te->eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
+				       TZ_SRTP_DIR_PROTECT, mk, 15, ms, 14));
+	assert_int_equal(errno, EINVAL);
+	assert_null(tz_srtp_ctx_create(te->eng, TZ_SRTP_SUITE_COUNT, TZ_SRTP_DIR_PROTECT, mk, 16,
+				       ms, 14));
+	pc = tz_srtp_ctx_create(te->eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_PROTECT,
+				mk, 16, ms, 14);
+	uc = tz_srtp_ctx_create(te->eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_UNPROTECT,
+				mk, 16, ms, 14);
+	assert_non_null(pc);
+	assert_non_null(uc);
+	tz_srtp_stream_init(&st, 0);
+	/* every length from 0 to 40 bytes: never OK, never a crash */
+	for (size_t len = 0; len <= 40; len++) {
+		m = test_mbuf(pkt, len);
+		assert_int_not_equal(test_unprotect(te, uc, &st, m, 0), TZ_SRTP_OK);
+		rte_pktmbuf_free(m);
+		m = test_mbuf(pkt, len);
+		assert_int_not_equal(test_unprotect(te, uc, &st, m, 1), TZ_SRTP_OK);
+		rte_pktmbuf_free(m);
+	}
+	m = test_mbuf(pkt, 11);
+	assert_int_equal(test_unprotect(te, uc, &st, m, 0), TZ_SRTP_TOO_SHORT);
+	rte_pktmbuf_free(m);
+	pkt[0] = 0x40;
+	m = test_mbuf(pkt, 40);
+	assert_int_equal(test_unprotect(te, uc, &st, m, 0), TZ_SRTP_BAD_VERSION);
+	assert_int_equal(test_protect(te, pc, &st, m, 0), TZ_SRTP_BAD_VERSION);
+	rte_pktmbuf_free(m);
+	pkt[0] = 0x90; /* extension claimed, 0xffff words long */
+	pkt[14] = 0xff;
+	pkt[15] = 0xff;
+	m = test_mbuf(pkt, 40);
+	assert_int_equal(test_unprotect(te, uc, &st, m, 0), TZ_SRTP_TOO_SHORT);
+	rte_pktmbuf_free(m);
+	/* wrong direction and segmented mbufs are refused */
+	pkt[0] = 0x80;
+	m = test_mbuf(pkt, 40);
+	assert_int_equal(test_unprotect(te, pc, &st, m, 0), TZ_SRTP_CRYPTO_ERR);
+	m2 = test_mbuf(pkt, 20);
+	assert_int_equal(rte_pktmbuf_chain(m, m2), 0);
+	assert_int_equal(test_protect(te, pc, &st, m, 0), TZ_SRTP_BAD_MBUF);
+	rte_pktmbuf_free(m);
+	/* no tailroom for the tag */
+	m = test_mbuf(pkt, 40);
+	rte_pktmbuf_append(m, rte_pktmbuf_tailroom(m));
+	assert_int_equal(test_protect(te, pc, &st, m, 0), TZ_SRTP_BAD_MBUF);
+	rte_pktmbuf_free(m);
+	tz_srtp_ctx_destroy(pc);
+	tz_srtp_ctx_destroy(uc);
+}
+
+/* Index space exhaustion: SRTP 2^48 (RFC 3711 §3.3.1), SRTCP 2^31 (§3.3.2). */
+static void key_limits(void **state)
+{
+	struct test_engine *te = *state;
+	uint8_t mk[16] = { 7 }, ms[14] = { 8 }, pkt[40] = { 0x80 };
+	struct tz_srtp_ctx *pc;
+	struct tz_srtp_stream st;
+	struct rte_mbuf *m;
+
+	if (te->eng == NULL)
+		skip();
+	pc = tz_srtp_ctx_create(te->eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_PROTECT,
+				mk, 16, ms, 14);
+	assert_non_null(pc);
+	/* last SRTP index: ROC 2^32-1, seq 65535; seq 0 would need ROC 2^32 */
+	tz_srtp_stream_init(&st, UINT32_MAX);
+	pkt[2] = 0xff;
+	pkt[3] = 0xff;
+	m = test_mbuf(pkt, sizeof(pkt));
+	assert_int_equal(test_protect(te, pc, &st, m, 0), TZ_SRTP_OK);
+	rte_pktmbuf_free(m);
+	pkt[2] = 0;
+	pkt[3] = 0;
+	m = test_mbuf(pkt, sizeof(pkt));
+	assert_int_equal(test_protect(te, pc, &st, m, 0), TZ_SRTP_KEY_EXPIRED);
+	rte_pktmbuf_free(m);
+	/* last SRTCP index 2^31-1 */
+	st.rtcp_index = 0x7fffffff;
+	m = test_mbuf(pkt, sizeof(pkt));
+	assert_int_equal(test_protect(te, pc, &st, m, 1), TZ_SRTP_OK);
+	rte_pktmbuf_free(m);
+	m = test_mbuf(pkt, sizeof(pkt));
+	assert_int_equal(test_protect(te, pc, &st, m, 1), TZ_SRTP_KEY_EXPIRED);
+	rte_pktmbuf_free(m);
+	tz_srtp_ctx_destroy(pc);
+}
+
+/* Every status has a counter name, and the footprint is reported. */
+static void names_and_footprint(void **state)
+{
+	struct test_engine *te = *state;
+
+	for (unsigned int s = 0; s < TZ_SRTP_STATUS_COUNT; s++)
+		assert_string_not_equal(tz_srtp_status_name(s), "?");
+	assert_string_equal(tz_srtp_status_name(TZ_SRTP_STATUS_COUNT), "?");
+	if (te->eng == NULL)
+		skip();
+	assert_string_equal(tz_srtp_engine_driver(te->eng), te->driver);
+	print_message("%s: %zu bytes per context\n", te->driver,
+		      tz_srtp_engine_ctx_footprint(te->eng));
+	assert_true(tz_srtp_engine_ctx_footprint(te->eng) > sizeof(struct tz_srtp_ctx));
+}
+
+static int group_setup(void **state)
+{
+	return test_env_setup("srtp_vectors");
+}
+
+static int group_teardown(void **state)
+{
+	test_env_teardown();
+	return 0;
+}
+
+#define PER_ENGINE(fn)                                                             \
+	cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_AESNI_MB]),          \
+		cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_OPENSSL])
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(kdf_rfc3711_b3),
+		cmocka_unit_test(keystream_rfc3711_b2),
+		PER_ENGINE(keystream_b2_engine),
+		PER_ENGINE(rfc7714_srtp_128),
+		PER_ENGINE(rfc7714_srtp_256),
+		PER_ENGINE(rfc7714_srtcp_128),
+		PER_ENGINE(rfc7714_srtcp_256),
+		PER_ENGINE(rfc7714_srtcp_128_auth_only),
+		PER_ENGINE(bad_inputs),
+		PER_ENGINE(key_limits),
+		PER_ENGINE(names_and_footprint),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
