@@ -225,8 +225,15 @@ int pipeline_publish(struct pipeline *pl, struct pipeline_result *r)
 
 	pl->sess = tz_dp_sessions_create("bench_sessions", pl->o.sessions * 2, pl->o.workers,
 					 (int)rte_socket_id());
-	if (pl->sess == NULL)
+	if (pl->sess == NULL) {
+		struct rte_malloc_socket_stats st;
+
+		rte_malloc_get_socket_stats((int)rte_socket_id(), &st);
+		fprintf(stderr, "\ntrapeze-bench: no memory for a %u-flow session table "
+			"(heap: %zu MiB free, largest block %zu MiB)\n", pl->o.sessions * 2,
+			st.heap_freesz_bytes >> 20, st.greatest_free_size >> 20);
 		return -ENOMEM;
+	}
 	t0 = rte_rdtsc();
 	for (uint32_t c = 0; c < pl->o.sessions; c++) {
 		rc = publish_call(pl, c);

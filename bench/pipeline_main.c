@@ -101,7 +101,7 @@ static int eal_init(const struct pipeline_opts *o, bool *huge)
 	int argc = 10;
 	/* mbufs, sessions with their crypto sessions and state, rings; generous. */
 	unsigned mb = (unsigned)(((uint64_t)(o->packets + o->latency_packets) * 640 +
-				  (uint64_t)o->sessions * 8192) >> 20) + 512;
+				  (uint64_t)o->sessions * 10240) >> 20) + 512;
 
 	snprintf(lcores, sizeof(lcores), "0-%u", o->workers);
 	snprintf(mem, sizeof(mem), "%u", mb);
@@ -132,10 +132,20 @@ int bench_pipeline_main(int argc, char **argv)
 	r.sessions = pl.o.sessions;
 	r.workers = pl.o.workers;
 	r.size = pl.o.size;
-	if (pipeline_setup(&pl, &r) != 0 || pipeline_publish(&pl, &r) != 0) {
-		fprintf(stderr, "\ntrapeze-bench: set-up failed (memory? see --help)\n");
+	rc = pipeline_setup(&pl, &r);
+	if (rc != 0) {
+		fprintf(stderr, "\ntrapeze-bench: set-up failed: %s\n", strerror(-rc));
+		rc = 1;
 		goto out;
 	}
+	rc = pipeline_publish(&pl, &r);
+	if (rc != 0) {
+		fprintf(stderr, "\ntrapeze-bench: publishing %u calls failed: %s\n", pl.o.sessions,
+			strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
 	if (pl.o.suite != BENCH_SUITE_NONE) {
 		bench_progress(pl.o.quiet, "measuring the SRTP floor");
 		r.floor_ns = pipeline_floor(&pl);

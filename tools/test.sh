@@ -3,6 +3,8 @@
 # summary line "N passed, N failed".  Idempotent; run as root.
 #   tools/test.sh                 all suites (unit, fuzz, integration, e2e)
 #   tools/test.sh --suite unit    one suite (meson test options pass through)
+# With no options it also builds a second tree with AddressSanitizer and runs
+# the unit and fuzz suites there (TZ_NO_ASAN=1 skips that).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TZ_BUILD:-$here/build}
@@ -17,15 +19,30 @@ tools/lab.sh down >/dev/null 2>&1 || true
 
 meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
 rc=$?
-
 tools/lab.sh down >/dev/null 2>&1 || true
-python3 - "$build/meson-logs/testlog.json" <<'PY'
+logs=("$build/meson-logs/testlog.json")
+
+if [ $# -eq 0 ] && [ -z "${TZ_NO_ASAN:-}" ]; then
+	asan=${build}-asan
+	if { [ -f "$asan/build.ninja" ] || meson setup "$asan" "$here" -Db_sanitize=address -Db_lundef=false >/dev/null; } &&
+	   ninja -C "$asan" >/dev/null; then
+		ASAN_OPTIONS=detect_leaks=1 meson test -C "$asan" --print-errorlogs --num-processes 2 \
+			--suite unit --suite fuzz || rc=1
+		logs+=("$asan/meson-logs/testlog.json")
+	else
+		echo "test: the AddressSanitizer build failed"; rc=1
+	fi
+fi
+
+python3 - "${logs[@]}" <<'PY'
 import json, sys
 passed = failed = skipped = 0
-try:
-    lines = open(sys.argv[1]).read().splitlines()
-except OSError:
-    lines = []
+lines = []
+for path in sys.argv[1:]:
+    try:
+        lines += open(path).read().splitlines()
+    except OSError:
+        lines.append('{"result": "ERROR"}')
 for line in lines:
     r = json.loads(line).get("result")
     if r in ("OK", "EXPECTEDFAIL"):
