@@ -31,11 +31,12 @@ daemon_start() {
 	return 1
 }
 
-# Stop it with SIGTERM and return its exit status (124 if it hung).
+# Stop it with SIGTERM (or the signal given) and return its exit status
+# (124 if it hung).
 daemon_stop() {
-	local pid=$daemon_pid rc
+	local pid=$daemon_pid rc sig=${1:-TERM}
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
+	kill -"$sig" "$pid" 2>/dev/null
 	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -KILL "$pid"; wait "$pid" 2>/dev/null; daemon_pid=; return 124

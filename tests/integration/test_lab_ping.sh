@@ -68,8 +68,9 @@ if [ -e "$sock" ]; then not_ok "control socket left behind"; else ok "control so
 
 if daemon_start "$config" "$sock"; then ok "a second start right after works"; else not_ok "second start"; fi
 check "web pings the access address again" ip netns exec web ping -c 2 -i 0.2 -W 2 198.51.100.1
-daemon_stop; rc=$?
-[ $rc -eq 0 ] && ok "second stop is clean" || not_ok "second stop: status $rc"
+daemon_stop INT; rc=$?
+[ $rc -eq 0 ] && ok "Ctrl-C (SIGINT) stops it with status 0" || not_ok "SIGINT: status $rc"
+if ip netns exec gw ip link show tz-access >/dev/null 2>&1; then not_ok "TAPs gone after SIGINT"; else ok "TAPs gone after SIGINT"; fi
 "$lab" down >/dev/null 2>&1
 if ip netns list | grep -Eq '^(web|gw|sip)( |$)'; then not_ok "lab down removes the namespaces"; else ok "lab down removes the namespaces"; fi
 finish
