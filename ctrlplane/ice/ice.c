@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <agent.h>
+#include <glib.h>
+
+#include "tz_ice.h"
+#include "tz_log.h"
+
+struct tz_ice {
+	NiceAgent *agent;
+	guint stream;
+	tz_ice_state_fn state_fn;
+	tz_ice_recv_fn recv_fn;
+	void *user;
+	char ufrag[9];
+	char pwd[25];
+	uint16_t port;
+	bool connected;
+	struct sockaddr_storage remote;
+	struct tz_ice_stats stats;
+	GPtrArray *pending;     /* GBytes sent before the pair was nominated */
+};
+
+/* A lite agent's component becomes ready only when the peer nominates a
+ * pair, which can come after the peer's first DTLS flight; what we send
+ * before that is held (a few datagrams) instead of being lost. */
+#define PENDING_MAX 16
+
+static void random_string(char *out, size_t n)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = alphabet[g_random_int_range(0, 64)];
+	out[n] = '\0';
+}
+
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer data)
+{
+	struct tz_ice *ice = data;
+
+	ice->stats.rx_datagrams++;
+	if (ice->recv_fn != NULL)
+		ice->recv_fn(ice, (const uint8_t *)buf, len, ice->user);
+}
+
+static void on_selected(NiceAgent *agent, guint stream, guint comp, NiceCandidate *local,
+			NiceCandidate *remote, gpointer data)
+{
+	struct tz_ice *ice = data;
+	char ip[NICE_ADDRESS_STRING_LEN];
+
+	nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&ice->remote);
+	nice_address_to_string(&remote->addr, ip);
+	TZ_LOG(CP_ICE, INFO, "port %u: selected pair with %s:%u", ice->port, ip,
+	       nice_address_get_port(&remote->addr));
+}
+
+static void on_state(NiceAgent *agent, guint stream, guint comp, guint state, gpointer data)
+{
+	struct tz_ice *ice = data;
+
+	if (state == NICE_COMPONENT_STATE_READY && !ice->connected) {
+		ice->connected = true;
+		for (guint i = 0; i < ice->pending->len; i++) {
+			gsize len;
+			const gchar *d = g_bytes_get_data(g_ptr_array_index(ice->pending, i), &len);
+
+			if (nice_agent_send(agent, stream, 1, (guint)len, d) >= 0)
+				ice->stats.tx_datagrams++;
+		}
+		g_ptr_array_set_size(ice->pending, 0);
+		if (ice->state_fn != NULL)
+			ice->state_fn(ice, TZ_ICE_CONNECTED, ice->user);
+	} else if (state == NICE_COMPONENT_STATE_FAILED) {
+		TZ_LOG(CP_ICE, NOTICE, "port %u: ICE failed", ice->port);
+		ice->connected = false;
+		if (ice->state_fn != NULL)
+			ice->state_fn(ice, TZ_ICE_FAILED, ice->user);
+	}
+}
+
+/* The bound host candidate's port, after gathering. */
+static uint16_t host_port(struct tz_ice *ice)
+{
+	GSList *cands = nice_agent_get_local_candidates(ice->agent, ice->stream, 1);
+	uint16_t port = 0;
+
+	for (GSList *l = cands; l != NULL; l = l->next) {
+		NiceCandidate *c = l->data;
+
+		if (port == 0 && c->type == NICE_CANDIDATE_TYPE_HOST &&
+		    c->transport == NICE_CANDIDATE_TRANSPORT_UDP)
+			port = (uint16_t)nice_address_get_port(&c->addr);
+	}
+	g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+	return port;
+}
+
+static int setup_agent(struct tz_ice *ice, GMainContext *ctx, const struct tz_ice_conf *conf)
+{
+	NiceAddress addr;
+
+	ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_LITE_MODE);
+	if (ice->agent == NULL)
+		return -ENOMEM;
+	g_object_set(ice->agent, "upnp", FALSE, "controlling-mode", FALSE, "ice-tcp", FALSE, NULL);
+	nice_address_init(&addr);
+	if (!nice_address_set_from_string(&addr, conf->local_ip))
+		return -EINVAL;
+	nice_agent_add_local_address(ice->agent, &addr);
+	ice->stream = nice_agent_add_stream(ice->agent, 1);
+	if (ice->stream == 0)
+		return -ENOMEM;
+	nice_agent_set_port_range(ice->agent, ice->stream, 1, conf->port_min, conf->port_max);
+	random_string(ice->ufrag, 8);
+	random_string(ice->pwd, 24);
+	nice_agent_set_local_credentials(ice->agent, ice->stream, ice->ufrag, ice->pwd);
+	g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_state), ice);
+	g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_selected), ice);
+	nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
+	if (!nice_agent_gather_candidates(ice->agent, ice->stream))
+		return -EADDRINUSE;
+	ice->port = host_port(ice);
+	return ice->port != 0 ? 0 : -EADDRINUSE;
+}
+
+struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
+			  tz_ice_state_fn state_fn, tz_ice_recv_fn recv_fn, void *user)
+{
+	struct tz_ice *ice = g_new0(struct tz_ice, 1);
+	int rc;
+
+	ice->pending = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	ice->state_fn = state_fn;
+	ice->recv_fn = recv_fn;
+	ice->user = user;
+	rc = setup_agent(ice, ctx, conf);
+	if (rc != 0) {
+		TZ_LOG(CP_ICE, WARNING, "cannot bind ICE on %s ports %u-%u: %s", conf->local_ip,
+		       conf->port_min, conf->port_max, g_strerror(-rc));
+		tz_ice_free(ice);
+		errno = -rc;
+		return NULL;
+	}
+	return ice;
+}
+
+const char *tz_ice_local_ufrag(const struct tz_ice *ice)
+{
+	return ice->ufrag;
+}
+
+const char *tz_ice_local_pwd(const struct tz_ice *ice)
+{
+	return ice->pwd;
+}
+
+uint16_t tz_ice_local_port(const struct tz_ice *ice)
+{
+	return ice->port;
+}
+
+int tz_ice_local_candidate(const struct tz_ice *ice, char *buf, size_t len)
+{
+	GSList *cands = nice_agent_get_local_candidates(ice->agent, ice->stream, 1);
+	int rc = -ENOENT;
+
+	for (GSList *l = cands; l != NULL && rc == -ENOENT; l = l->next) {
+		NiceCandidate *c = l->data;
+		gchar *sdp;
+
+		if (c->type != NICE_CANDIDATE_TYPE_HOST || c->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+			continue;
+		sdp = nice_agent_generate_local_candidate_sdp(ice->agent, c);
+		/* "a=candidate:..." -> "candidate:..." */
+		rc = g_strlcpy(buf, g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp, len) < len ? 0 : -ENOSPC;
+		g_free(sdp);
+	}
+	g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+	return rc;
+}
+
+int tz_ice_set_remote_credentials(struct tz_ice *ice, const char *ufrag, const char *pwd)
+{
+	if (ufrag == NULL || pwd == NULL || *ufrag == '\0' || *pwd == '\0')
+		return -EINVAL;
+	return nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag, pwd) ? 0 : -EINVAL;
+}
+
+int tz_ice_add_remote_candidate(struct tz_ice *ice, const char *sdp_candidate)
+{
+	g_autofree gchar *line = g_str_has_prefix(sdp_candidate, "a=") ? g_strdup(sdp_candidate)
+						: g_strconcat("a=", sdp_candidate, NULL);
+	NiceCandidate *c;
+	GSList one = { 0 };
+	int rc;
+
+	if (strstr(line, " tcp ") != NULL || strstr(line, " TCP ") != NULL ||
+	    strstr(line, ".local ") != NULL)
+		return -ENOTSUP;
+	c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, line);
+	if (c == NULL)
+		return -EINVAL;
+	one.data = c;
+	rc = nice_agent_set_remote_candidates(ice->agent, ice->stream, 1, &one) >= 0 ? 0 : -EINVAL;
+	nice_candidate_free(c);
+	return rc;
+}
+
+int tz_ice_send(struct tz_ice *ice, const uint8_t *data, size_t len)
+{
+	gint n;
+
+	if (!ice->connected) {
+		if (ice->pending->len >= PENDING_MAX)
+			return -EAGAIN;
+		g_ptr_array_add(ice->pending, g_bytes_new(data, len));
+		return (int)len;
+	}
+	n = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)data);
+
+	if (n < 0)
+		return -EAGAIN;
+	ice->stats.tx_datagrams++;
+	return n;
+}
+
+int tz_ice_selected_remote(const struct tz_ice *ice, struct sockaddr_storage *addr)
+{
+	if (!ice->connected || ice->remote.ss_family == 0)
+		return -ENOTCONN;
+	*addr = ice->remote;
+	return 0;
+}
+
+void tz_ice_get_stats(const struct tz_ice *ice, struct tz_ice_stats *st)
+{
+	*st = ice->stats;
+}
+
+/* libnice must not be finalized from inside one of its own callbacks. */
+static gboolean unref_later(gpointer agent)
+{
+	g_object_unref(agent);
+	return G_SOURCE_REMOVE;
+}
+
+void tz_ice_free(struct tz_ice *ice)
+{
+	if (ice == NULL)
+		return;
+	if (ice->agent != NULL) {
+		g_signal_handlers_disconnect_by_data(ice->agent, ice);
+		if (ice->stream != 0) {
+			nice_agent_attach_recv(ice->agent, ice->stream, 1, NULL, NULL, NULL);
+			nice_agent_remove_stream(ice->agent, ice->stream);
+		}
+		g_idle_add(unref_later, ice->agent);
+	}
+	if (ice->pending != NULL)
+		g_ptr_array_unref(ice->pending);
+	g_free(ice);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * ICE-lite for one call's media (RFC 8445 §2.5), over libnice.
+ *
+ * The gateway is always ICE-lite and controlled: it binds one UDP socket on
+ * the access TAP address from the configured media port range, answers the
+ * browser's connectivity checks (which reach it through the dataplane's
+ * punt path) and learns the browser's address from the nominated pair.
+ * Non-STUN datagrams that reach the socket (DTLS, before the dataplane has a
+ * session: also RTP) are handed to the owner.  One component: rtcp-mux and
+ * BUNDLE are required of WebRTC peers.
+ *
+ * Threading: control thread only; callbacks run on the GMainContext given
+ * to tz_ice_new().
+ */
+#ifndef TZ_ICE_H
+#define TZ_ICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <glib.h>
+
+struct tz_ice;
+
+enum tz_ice_state {
+	TZ_ICE_CHECKING,      /**< waiting for the peer's checks */
+	TZ_ICE_CONNECTED,     /**< a pair is nominated; tz_ice_selected_remote() is valid */
+	TZ_ICE_FAILED,        /**< the agent gave up */
+};
+
+struct tz_ice_conf {
+	const char *local_ip;     /**< the access TAP address to bind (IPv4 or IPv6 literal) */
+	uint16_t port_min;        /**< media port range to bind in */
+	uint16_t port_max;
+};
+
+/** State change.  After TZ_ICE_FAILED the object may be freed from the callback. */
+typedef void (*tz_ice_state_fn)(struct tz_ice *ice, enum tz_ice_state state, void *user);
+
+/** A non-STUN datagram from the peer (DTLS, RTP before the fast path has it). */
+typedef void (*tz_ice_recv_fn)(struct tz_ice *ice, const uint8_t *data, size_t len, void *user);
+
+/**
+ * Create an agent, bind a port and gather the host candidate.  Local
+ * credentials are generated (ufrag 8 and pwd 24 characters of [A-Za-z0-9+/]).
+ * @return the agent, or NULL with errno: EINVAL (bad address), EADDRINUSE
+ *         (no free port in the range), ENOMEM.
+ */
+struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
+			  tz_ice_state_fn state_fn, tz_ice_recv_fn recv_fn, void *user);
+
+/** Local ICE credentials, for the SDP (valid while the agent lives). */
+const char *tz_ice_local_ufrag(const struct tz_ice *ice);
+const char *tz_ice_local_pwd(const struct tz_ice *ice);
+
+/** The bound local UDP port (the host candidate's port). */
+uint16_t tz_ice_local_port(const struct tz_ice *ice);
+
+/**
+ * The host candidate as an SDP attribute value ("candidate:1 1 udp ...
+ * typ host"), written to @p buf.  @return 0 or -ENOSPC.
+ */
+int tz_ice_local_candidate(const struct tz_ice *ice, char *buf, size_t len);
+
+/**
+ * Set the peer's credentials (from its SDP).  Checks that arrive before this
+ * are answered once it is set (libnice queues them).
+ * @return 0 or -EINVAL.
+ */
+int tz_ice_set_remote_credentials(struct tz_ice *ice, const char *ufrag, const char *pwd);
+
+/**
+ * Add one remote candidate (SDP attribute value, "candidate:..." with or
+ * without the "a=" prefix).  ICE-lite needs none (peer-reflexive pairs are
+ * learnt from checks), but known candidates let the agent validate them.
+ * @return 0, -EINVAL (does not parse), -ENOTSUP (TCP or an mDNS name: ignored).
+ */
+int tz_ice_add_remote_candidate(struct tz_ice *ice, const char *sdp_candidate);
+
+/**
+ * Send a datagram to the selected peer (DTLS).  Before a pair is nominated
+ * up to 16 datagrams are held and sent when it is.
+ * @return bytes sent (or held), or -EAGAIN.
+ */
+int tz_ice_send(struct tz_ice *ice, const uint8_t *data, size_t len);
+
+/**
+ * The peer address of the nominated pair.
+ * @return 0, or -ENOTCONN before TZ_ICE_CONNECTED.
+ */
+int tz_ice_selected_remote(const struct tz_ice *ice, struct sockaddr_storage *addr);
+
+/** Counters: binding requests answered, datagrams in and out. */
+struct tz_ice_stats {
+	uint64_t rx_datagrams;
+	uint64_t tx_datagrams;
+};
+void tz_ice_get_stats(const struct tz_ice *ice, struct tz_ice_stats *st);
+
+/** Close the socket and free the agent.  Safe from any callback of this agent. */
+void tz_ice_free(struct tz_ice *ice);
+
+#endif /* TZ_ICE_H */

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ICE-lite against a real full ICE agent: libnice in controlling mode plays
+ * the browser on 127.0.0.1.  The lite side gets connected, learns the
+ * browser's address from the nominated pair (no remote candidates given),
+ * and datagrams (DTLS stand-ins) cross both ways.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <agent.h>
+#include <cmocka.h>
+#include <glib.h>
+
+#include "tz_ice.h"
+
+struct world {
+	GMainLoop *loop;
+	struct tz_ice *lite;
+	NiceAgent *full;
+	guint full_stream;
+	bool lite_connected, full_ready;
+	char lite_got[64], full_got[64];
+	int failed;
+};
+
+static void lite_state(struct tz_ice *ice, enum tz_ice_state s, void *user)
+{
+	struct world *w = user;
+
+	if (s == TZ_ICE_CONNECTED)
+		w->lite_connected = true;
+	if (s == TZ_ICE_FAILED)
+		w->failed++;
+}
+
+static void lite_recv(struct tz_ice *ice, const uint8_t *data, size_t len, void *user)
+{
+	struct world *w = user;
+
+	g_strlcpy(w->lite_got, (const char *)data, MIN(len + 1, sizeof(w->lite_got)));
+	tz_ice_send(ice, (const uint8_t *)"pong", 5);
+}
+
+static void full_recv(NiceAgent *a, guint s, guint c, guint len, gchar *buf, gpointer user)
+{
+	struct world *w = user;
+
+	g_strlcpy(w->full_got, buf, MIN(len + 1, sizeof(w->full_got)));
+	g_main_loop_quit(w->loop);
+}
+
+static void full_state(NiceAgent *a, guint s, guint c, guint state, gpointer user)
+{
+	struct world *w = user;
+
+	if (state == NICE_COMPONENT_STATE_READY && !w->full_ready) {
+		w->full_ready = true;
+		nice_agent_send(a, s, 1, 5, "ping");
+	}
+}
+
+static gboolean give_up(gpointer user)
+{
+	g_main_loop_quit(((struct world *)user)->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* The browser side: a full controlling agent told the lite side's candidate. */
+static void start_full(struct world *w)
+{
+	NiceAddress addr;
+	char cand[256];
+	gchar *ufrag, *pwd;
+	NiceCandidate *rc;
+	GSList one = { 0 };
+
+	w->full = nice_agent_new_full(NULL, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
+	g_object_set(w->full, "upnp", FALSE, "controlling-mode", TRUE, "ice-tcp", FALSE, NULL);
+	nice_address_init(&addr);
+	nice_address_set_from_string(&addr, "127.0.0.1");
+	nice_agent_add_local_address(w->full, &addr);
+	w->full_stream = nice_agent_add_stream(w->full, 1);
+	g_signal_connect(w->full, "component-state-changed", G_CALLBACK(full_state), w);
+	nice_agent_attach_recv(w->full, w->full_stream, 1, NULL, full_recv, w);
+	assert_true(nice_agent_gather_candidates(w->full, w->full_stream));
+	nice_agent_get_local_credentials(w->full, w->full_stream, &ufrag, &pwd);
+	assert_int_equal(tz_ice_set_remote_credentials(w->lite, ufrag, pwd), 0);
+	nice_agent_set_remote_credentials(w->full, w->full_stream, tz_ice_local_ufrag(w->lite),
+					  tz_ice_local_pwd(w->lite));
+	assert_int_equal(tz_ice_local_candidate(w->lite, cand, sizeof(cand)), 0);
+	assert_non_null(strstr(cand, "typ host"));
+	rc = nice_agent_parse_remote_candidate_sdp(w->full, w->full_stream, g_strconcat("a=", cand, NULL));
+	assert_non_null(rc);
+	one.data = rc;
+	assert_int_equal(nice_agent_set_remote_candidates(w->full, w->full_stream, 1, &one), 1);
+	nice_candidate_free(rc);
+	g_free(ufrag);
+	g_free(pwd);
+}
+
+static void test_lite_connects_and_exchanges_datagrams(void **state)
+{
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41000, .port_max = 41099 };
+	struct world w = { .loop = g_main_loop_new(NULL, FALSE) };
+	struct sockaddr_storage peer;
+	guint timer;
+
+	w.lite = tz_ice_new(NULL, &conf, lite_state, lite_recv, &w);
+	assert_non_null(w.lite);
+	assert_true(tz_ice_local_port(w.lite) >= 41000 && tz_ice_local_port(w.lite) <= 41099);
+	assert_int_equal(strlen(tz_ice_local_ufrag(w.lite)), 8);
+	assert_int_equal(strlen(tz_ice_local_pwd(w.lite)), 24);
+	assert_int_equal(tz_ice_selected_remote(w.lite, &peer), -ENOTCONN);
+	start_full(&w);
+	timer = g_timeout_add_seconds(10, give_up, &w);
+	g_main_loop_run(w.loop);
+	g_source_remove(timer);
+
+	assert_true(w.lite_connected);
+	assert_true(w.full_ready);
+	assert_string_equal(w.lite_got, "ping");
+	assert_string_equal(w.full_got, "pong");
+	assert_int_equal(tz_ice_selected_remote(w.lite, &peer), 0);
+	assert_int_equal(peer.ss_family, AF_INET);
+	assert_int_equal(((struct sockaddr_in *)&peer)->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	assert_int_equal(w.failed, 0);
+	tz_ice_free(w.lite);
+	g_object_unref(w.full);
+	g_main_loop_unref(w.loop);
+}
+
+static void test_each_call_gets_its_own_port(void **state)
+{
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41100, .port_max = 41101 };
+	struct tz_ice *a = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
+	struct tz_ice *b = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
+	struct tz_ice *c;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_not_equal(tz_ice_local_port(a), tz_ice_local_port(b));
+	c = tz_ice_new(NULL, &conf, NULL, NULL, NULL);   /* range exhausted */
+	assert_null(c);
+	assert_int_equal(errno, EADDRINUSE);
+	tz_ice_free(a);
+	tz_ice_free(b);
+}
+
+static void test_bad_input_is_refused(void **state)
+{
+	struct tz_ice_conf conf = { .local_ip = "not-an-ip", .port_min = 41200, .port_max = 41209 };
+	struct tz_ice *ice;
+
+	assert_null(tz_ice_new(NULL, &conf, NULL, NULL, NULL));
+	assert_int_equal(errno, EINVAL);
+	conf.local_ip = "127.0.0.1";
+	ice = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
+	assert_non_null(ice);
+	assert_int_equal(tz_ice_add_remote_candidate(ice, "candidate:garbage"), -EINVAL);
+	assert_int_equal(tz_ice_add_remote_candidate(ice,
+		"candidate:1 1 tcp 1518280447 198.51.100.10 9 typ host tcptype active"), -ENOTSUP);
+	assert_int_equal(tz_ice_add_remote_candidate(ice,
+		"candidate:2 1 udp 2122260223 0f9a2b3c-aaaa-bbbb-cccc-000000000001.local 50000 typ host"),
+		-ENOTSUP);
+	assert_int_equal(tz_ice_add_remote_candidate(ice,
+		"a=candidate:3 1 udp 2122260223 198.51.100.10 50000 typ host"), 0);
+	assert_int_equal(tz_ice_set_remote_credentials(ice, "", "x"), -EINVAL);
+	tz_ice_free(ice);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lite_connects_and_exchanges_datagrams),
+		cmocka_unit_test(test_each_call_gets_its_own_port),
+		cmocka_unit_test(test_bad_input_is_refused),
+	};
+
+	return cmocka_run_group_tests_name("ice", tests, NULL, NULL);
+}
