@@ -156,8 +156,13 @@ static const uint8_t srtp_drop_counter[TZ_SRTP_STATUS_COUNT] = {
 	[TZ_SRTP_CRYPTO_ERR] = TZ_FC_AUTH_FAIL,
 };
 
-_Static_assert(sizeof(struct tz_srtp_stream) <= TZ_DP_STREAM_STATE_SIZE,
-	       "flow state too small for the SRTP stream");
+_Static_assert(2 * sizeof(struct tz_srtp_stream) <= TZ_DP_STREAM_STATE_SIZE,
+	       "flow state too small for two SRTP streams");
+
+static inline struct tz_srtp_stream *flow_stream(struct tz_dp_flow_state *st, int i)
+{
+	return (struct tz_srtp_stream *)st->srtp + i;
+}
 
 /* Egress of a packet that is ready: headers, counters, tx queue. */
 static inline void media_out(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m,
@@ -197,7 +202,31 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 	}
 	g = &cg[(f->xform == TZ_XF_PROTECT ? CG_PROTECT_RTP : CG_UNPROTECT_RTP) + rtcp];
 	g->ctx[g->n] = rtcp ? f->srtcp : f->srtp;
-	g->st[g->n] = (struct tz_srtp_stream *)st->srtp;
+	g->st[g->n] = flow_stream(st, 0);
+	g->flow[g->n] = f;
+	g->m[g->n++] = m;
+}
+
+/* Echo: the decrypted packet goes back to its sender under our SSRC,
+ * protected with the flow's outbound context in the same flush. */
+static inline void echo_stage(struct worker *w, struct crypto_group *cg, const struct tz_dp_flow *f,
+			      struct rte_mbuf *m, bool rtcp)
+{
+	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
+	struct crypto_group *g = &cg[CG_PROTECT_RTP];
+	uint8_t *rtp = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (rtcp) {             /* verified; the echo has no RTCP of its own */
+		st->cnt[TZ_FC_RTCP]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rtp[8] = (uint8_t)(f->ssrc_out >> 24);
+	rtp[9] = (uint8_t)(f->ssrc_out >> 16);
+	rtp[10] = (uint8_t)(f->ssrc_out >> 8);
+	rtp[11] = (uint8_t)f->ssrc_out;
+	g->ctx[g->n] = f->srtp_out;
+	g->st[g->n] = flow_stream(st, 1);
 	g->flow[g->n] = f;
 	g->m[g->n++] = m;
 }
@@ -216,7 +245,10 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg)
 			const struct tz_dp_flow *f = g->flow[i];
 
 			if (likely(g->status[i] == TZ_SRTP_OK)) {
-				media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]));
+				if (f->xform == TZ_XF_ECHO && k < CG_PROTECT_RTP)
+					echo_stage(w, cg, f, g->m[i], rtcp);
+				else
+					media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]));
 				continue;
 			}
 			tz_dp_flow_state(w->conf.sessions, f->slot)

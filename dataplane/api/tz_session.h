@@ -42,6 +42,9 @@ enum tz_dp_xform {
 	TZ_XF_FORWARD,            /**< rewrite addresses only (RTP -> RTP) */
 	TZ_XF_UNPROTECT,          /**< SRTP -> RTP (browser to SIP) */
 	TZ_XF_PROTECT,            /**< RTP -> SRTP (SIP to browser) */
+	TZ_XF_ECHO,               /**< SRTP -> RTP -> SRTP back to the sender, SSRC
+				       rewritten (the echo service); RTCP is verified
+				       and consumed */
 };
 
 /** Where a flow's packets leave. */
@@ -68,6 +71,8 @@ struct tz_dp_flow {
 	struct tz_dp_egress out;
 	const struct tz_srtp_ctx *srtp;   /**< RTP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtcp;  /**< RTCP crypto, NULL for TZ_XF_FORWARD */
+	const struct tz_srtp_ctx *srtp_out;   /**< TZ_XF_ECHO: the protect context back */
+	uint32_t ssrc_out;                    /**< TZ_XF_ECHO: SSRC of the echoed stream */
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */
@@ -94,7 +99,8 @@ enum tz_flow_counter {
 struct tz_dp_flow_state {
 	uint64_t cnt[TZ_FC_COUNT];
 	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
-	/** SRTP/SRTCP stream state (struct tz_srtp_stream) of the flow's SSRC */
+	/** SRTP/SRTCP stream states (struct tz_srtp_stream): [0] the flow's
+	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow */
 	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
 } __rte_cache_aligned;
 

@@ -306,6 +306,54 @@ static void test_aead_aes_256_gcm_both_ways(void **state)
 	run_suite(&sc);
 }
 
+/* The echo service: the browser's SRTP comes back to it decryptable with
+ * the gateway's outbound keys, under the gateway's SSRC. */
+static void test_echo_returns_media_under_our_ssrc(void **state)
+{
+	const struct suite_case sc = { TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
+				       srtp_crypto_policy_set_rtp_default,
+				       srtp_crypto_policy_set_rtp_default, 16 };
+	struct tz_srtp_ctx *in = tz_srtp_ctx_create(eng, sc.ours, TZ_SRTP_DIR_UNPROTECT, master, 16,
+						    master + 16, 14);
+	struct tz_srtp_ctx *out = tz_srtp_ctx_create(eng, sc.ours, TZ_SRTP_DIR_PROTECT, master, 16,
+						     master + 16, 14);
+	srtp_t browser_tx = oracle(&sc, false), browser_rx = oracle(&sc, true);
+	struct tz_dp_flow f = { .id = 9, .xform = TZ_XF_ECHO, .srtp = in, .srtcp = in,
+				.srtp_out = out, .ssrc_out = 0xcafe0001 };
+	struct tz_dp_flow_key k;
+	uint8_t plain[200], buf[300];
+	struct rte_mbuf *m;
+	int len;
+
+	egress(&f.out, 0, "198.51.100.1", 20002, "198.51.100.10", 40002);
+	key(&k, "198.51.100.10", 40002, 20002, 0);
+	assert_true(tz_dp_flow_add(sess, &k, &f) >= 0);
+	start_worker();
+	for (uint16_t seq = 1; seq <= 20; seq++) {
+		len = rtp(plain, 172, 111, seq, 0x11223344);
+		memcpy(buf, plain, (size_t)len);
+		assert_int_equal(srtp_protect(browser_tx, buf, &len), srtp_err_status_ok);
+		rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40002, "198.51.100.1", 20002, buf,
+						 (uint16_t)len));
+		m = drain_one(tx[WEB]);
+		assert_non_null(m);
+		assert_int_equal(ntohs(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->dst_port), 40002);
+		len = (int)rte_pktmbuf_pkt_len(m) - 42;
+		memcpy(buf, rte_pktmbuf_mtod_offset(m, void *, 42), (size_t)len);
+		rte_pktmbuf_free(m);
+		assert_int_equal(srtp_unprotect(browser_rx, buf, &len), srtp_err_status_ok);
+		assert_int_equal(len, 172);
+		assert_memory_equal(buf + 12, plain + 12, 160);                 /* the payload */
+		assert_memory_equal(buf + 8, "\xca\xfe\x00\x01", 4);          /* our SSRC */
+	}
+	tz_dp_stop();
+	tz_dp_flow_del(sess, &k);
+	srtp_dealloc(browser_tx);
+	srtp_dealloc(browser_rx);
+	tz_srtp_ctx_destroy(in);
+	tz_srtp_ctx_destroy(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_aes_cm_32_both_ways),
 		cmocka_unit_test(test_aead_aes_128_gcm_both_ways),
 		cmocka_unit_test(test_aead_aes_256_gcm_both_ways),
+		cmocka_unit_test(test_echo_returns_media_under_our_ssrc),
 	};
 
 	return cmocka_run_group_tests_name("fastpath_srtp", tests, group_setup, group_teardown);
