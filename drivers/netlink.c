@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -33,6 +34,72 @@ static void add_attr(struct nl_req *req, unsigned short type, const void *data, 
 static size_t addr_len(const struct tz_cfg_addr *a)
 {
 	return a->family == AF_INET ? sizeof(a->v4) : sizeof(a->v6);
+}
+
+/* Find a neighbour reply matching @p addr in a dump; 0 with @p mac, or -ENOENT. */
+static int neigh_match(struct nlmsghdr *h, const struct tz_cfg_addr *addr, int ifindex,
+		       uint8_t mac[6])
+{
+	struct ndmsg *nd = NLMSG_DATA(h);
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nd));
+	const void *dst = NULL, *ll = NULL;
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || nd->ndm_ifindex != ifindex ||
+	    nd->ndm_family != addr->family ||
+	    (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP)) || nd->ndm_state == NUD_NONE)
+		return -ENOENT;
+	for (struct rtattr *a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_DST)
+			dst = RTA_DATA(a);
+		else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
+			ll = RTA_DATA(a);
+	}
+	if (dst == NULL || ll == NULL || memcmp(dst, &addr->v4, addr_len(addr)) != 0)
+		return -ENOENT;
+	memcpy(mac, ll, 6);
+	return 0;
+}
+
+int tz_nl_neigh_get(int ifindex, const struct tz_cfg_addr *addr, uint8_t mac[6])
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ndmsg nd;
+	} req = {
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg)), .nlmsg_type = RTM_GETNEIGH,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.nd = { .ndm_family = (unsigned char)addr->family, .ndm_ifindex = ifindex },
+	};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static char buf[32768];
+	int fd, rc = -ENOENT, done = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = 1;
+				break;
+			}
+			if (rc != 0 && neigh_match(h, addr, ifindex, mac) == 0)
+				rc = 0;
+		}
+	}
+out:
+	close(fd);
+	return rc;
 }
 
 /* Send one request and wait for its ack: 0 or the kernel's -errno. */

@@ -18,4 +18,11 @@ int tz_nl_route_default(int ifindex, const struct tz_cfg_addr *gw);
 /** Set the interface administratively up. 0 or -errno. */
 int tz_nl_link_up(int ifindex);
 
+/**
+ * The kernel's neighbour entry (ARP / ND) for @p addr on @p ifindex.
+ * @return 0 with @p mac filled, -ENOENT (no usable entry: absent,
+ *         incomplete or failed), or -errno.
+ */
+int tz_nl_neigh_get(int ifindex, const struct tz_cfg_addr *addr, uint8_t mac[6]);
+
 #endif

@@ -62,7 +62,7 @@ int tz_tap_open(struct tz_port *p, uint16_t n_queues, struct rte_mempool *mp)
 	char args[128];
 	int rc;
 
-	snprintf(p->tap_ifname, sizeof(p->tap_ifname), "tz-%s", p->cfg->name);
+	snprintf(p->tap_ifname, sizeof(p->tap_ifname), "tz-%.12s", p->cfg->name);
 	snprintf(p->tap_vdev, sizeof(p->tap_vdev), "net_tap_tz_%s", p->cfg->name);
 	snprintf(args, sizeof(args), "iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT, p->tap_ifname,
 		 RTE_ETHER_ADDR_BYTES(&p->mac));

@@ -48,6 +48,16 @@ int tz_ports_open(const struct tz_config *cfg, struct rte_mempool *mp, uint16_t 
 /** Stop and close every port and TAP that was opened (TAP interfaces vanish). */
 void tz_ports_close(struct tz_port *ports, size_t n);
 
+/**
+ * The MAC to send to @p dst from port @p p: the neighbour itself when it is
+ * on the port's subnet, else the port's gateway, as the kernel resolved it
+ * on the TAP.
+ * @return 0; -EAGAIN (not resolved yet: resolution was started, ask again
+ *         shortly), -ENETUNREACH (off-link and no gateway configured).
+ */
+int tz_port_next_hop(const struct tz_port *p, const struct tz_cfg_addr *dst,
+		     struct rte_ether_addr *mac);
+
 /** EAL arguments a config's ports need ("-a" per PCI address); appended to @p argv. */
 int tz_ports_eal_args(const struct tz_config *cfg, char **argv, int max);
 

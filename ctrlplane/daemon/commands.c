@@ -35,6 +35,8 @@ static int show_version(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	json_builder_add_int_value(b, time(NULL) - d->started);
 	json_builder_set_member_name(b, "config");
 	json_builder_add_string_value(b, d->cfg->path);
+	json_builder_set_member_name(b, "crypto");
+	json_builder_add_string_value(b, d->srtp != NULL ? tz_srtp_engine_driver(d->srtp) : "none");
 	json_builder_set_member_name(b, "memory");
 	json_builder_add_string_value(b, d->hugepages ? "hugepages" : "4k-pages (--no-huge)");
 	json_builder_end_object(b);

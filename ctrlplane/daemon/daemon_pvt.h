@@ -9,6 +9,7 @@
 #include "tz_dp.h"
 #include "tz_ports.h"
 #include "tz_session.h"
+#include "tz_srtp.h"
 
 #define TZ_EAL_ARGV_MAX 96
 
@@ -19,6 +20,7 @@ struct tz_daemon {
 	size_t n_ports;
 	struct rte_mempool *mbufs;
 	struct tz_dp_sessions *sessions;
+	struct tz_srtp_engine *srtp;
 	bool hugepages;                 /* EAL runs on hugepages */
 	time_t started;
 	/* busy % per worker over the last sample period */

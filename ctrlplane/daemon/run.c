@@ -82,6 +82,7 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 		w[i].index = (uint16_t)i;
 		w[i].idle_sleep_us = d->cfg->eal.idle_sleep_us;
 		w[i].sessions = d->sessions;
+		w[i].srtp_qp = tz_srtp_engine_qp(d->srtp, (uint16_t)i);
 		w[i].n_ports = (uint16_t)d->n_ports;
 		for (size_t p = 0; p < d->n_ports; p++) {
 			w[i].wire_port[p] = d->ports[p].port_id;
@@ -137,6 +138,14 @@ static int dataplane_start(struct tz_daemon *d)
 		       d->cfg->limits.max_sessions, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	d->srtp = tz_srtp_engine_create(&(struct tz_srtp_engine_conf){
+		.nb_workers = (uint16_t)n_w, .max_ctx = d->cfg->limits.max_sessions * 2,
+		.socket_id = (int)rte_socket_id() });
+	if (d->srtp == NULL) {
+		TZ_LOG(MAIN, ERR, "no SRTP crypto engine (crypto_aesni_mb or crypto_openssl): %s",
+		       strerror(errno));
+		return -ENODEV;
+	}
 	rc = tz_ports_open(d->cfg, d->mbufs, (uint16_t)n_w, d->ports);
 	if (rc != 0) {
 		d->n_ports = 0;
@@ -156,6 +165,8 @@ static void dataplane_stop(struct tz_daemon *d)
 	d->n_ports = 0;
 	tz_dp_sessions_free(d->sessions);
 	d->sessions = NULL;
+	tz_srtp_engine_destroy(d->srtp);
+	d->srtp = NULL;
 	rte_mempool_free(d->mbufs);
 	d->mbufs = NULL;
 }

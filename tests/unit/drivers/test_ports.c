@@ -211,6 +211,39 @@ static void test_worker_moves_kernel_traffic_both_ways(void **state)
 	assert_int_equal(cnt[TZ_PC_TX_DROPS], 0);
 }
 
+/* Next hops come from the kernel's neighbour table on the TAP. */
+static void test_next_hop_from_kernel_neighbours(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc;
+	struct tz_port port;
+	struct tz_cfg_addr a = { .family = AF_INET };
+	struct rte_ether_addr mac;
+	static const uint8_t want[6] = { 0x02, 0, 0, 0, 0, 0x20 }, gw[6] = { 0x02, 0, 0, 0, 0, 0xfe };
+
+	cfg_port(&pc, "nh", TZ_DRV_RING, "198.51.100.1", 24);
+	cfg.ports = &pc;
+	cfg.n_ports = 1;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), 0);
+	assert_int_equal(system("ip neigh replace 198.51.100.20 lladdr 02:00:00:00:00:20 dev tz-nh"), 0);
+	inet_pton(AF_INET, "198.51.100.20", &a.v4);
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), 0);
+	assert_memory_equal(mac.addr_bytes, want, 6);
+	inet_pton(AF_INET, "198.51.100.30", &a.v4);           /* nobody there yet */
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), -EAGAIN);
+	inet_pton(AF_INET, "203.0.113.5", &a.v4);             /* off-link, no gateway */
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), -ENETUNREACH);
+	tz_ports_close(&port, 1);
+
+	pc.gateway4.family = AF_INET;                          /* off-link via the gateway */
+	inet_pton(AF_INET, "198.51.100.254", &pc.gateway4.v4);
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), 0);
+	assert_int_equal(system("ip neigh replace 198.51.100.254 lladdr 02:00:00:00:00:fe dev tz-nh"), 0);
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), 0);
+	assert_memory_equal(mac.addr_bytes, gw, 6);
+	tz_ports_close(&port, 1);
+}
+
 static void test_bad_worker_conf_is_refused(void **state)
 {
 	struct tz_dp_worker_conf wc = { .lcore = 1, .index = 3 };
@@ -229,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_long_name_is_refused),
 		cmocka_unit_test(test_missing_interface_fails_cleanly),
 		cmocka_unit_test(test_worker_moves_kernel_traffic_both_ways),
+		cmocka_unit_test(test_next_hop_from_kernel_neighbours),
 		cmocka_unit_test(test_bad_worker_conf_is_refused),
 	};
 
