@@ -227,6 +227,11 @@ struct tz_dp_flow_state *tz_dp_flow_state(const struct tz_dp_sessions *s, uint32
 	return slot < s->max_flows ? &s->state[slot] : NULL;
 }
 
+void tz_dp_sessions_synchronize(struct tz_dp_sessions *s)
+{
+	rte_rcu_qsbr_synchronize(s->rcu, RTE_QSBR_THRID_INVALID);
+}
+
 void tz_dp_sessions_reader_online(struct tz_dp_sessions *s, unsigned w)
 {
 	rte_rcu_qsbr_thread_online(s->rcu, w);

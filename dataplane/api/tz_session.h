@@ -135,6 +135,14 @@ int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 int tz_dp_flow_del(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key);
 
 /**
+ * Wait until every running worker has reported a quiescent state: after it
+ * returns no worker holds an entry deleted before the call, so what those
+ * entries pointed at (crypto contexts) may be freed.  Blocks for about one
+ * poll round of the slowest worker.  Control thread only.
+ */
+void tz_dp_sessions_synchronize(struct tz_dp_sessions *s);
+
+/**
  * Find a published flow (control-plane view).  The entry stays valid
  * until the caller deletes it.  Control thread only.
  * @return the entry or NULL.

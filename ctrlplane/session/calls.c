@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Calls: client messages in, call objects and their lifecycle, replies out.
+ * Every path that ends a call goes through tz_call_end(), which retires the
+ * media, frees the legs and tells the client once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "calls_pvt.h"
+#include "tz_log.h"
+
+#define NEGOTIATION_S 30        /* answer sent -> DTLS connected, at most */
+#define NEXT_HOP_TRIES 40       /* x 50 ms */
+
+struct tz_calls_env tz_calls_env;
+static GHashTable *by_id;       /* id -> struct call */
+static GHashTable *by_name;     /* "conn/name" -> struct call */
+static uint32_t next_id = 1;
+static guint supervisor;
+
+static char *name_key(const void *conn, const char *name)
+{
+	return g_strdup_printf("%p/%s", conn, name);
+}
+
+static void send_out(void *conn, const struct tz_jsep_out *o)
+{
+	if (conn != NULL)
+		tz_calls_env.send(conn, o);
+}
+
+static void send_error(void *conn, int64_t id, const char *call, enum tz_jsep_err err,
+		       const char *message)
+{
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ERROR, .id = id, .call = call, .err = err,
+				 .message = message, .sdp_mline_index = -1 };
+
+	send_out(conn, &o);
+}
+
+static void call_free(gpointer p)
+{
+	struct call *c = p;
+
+	if (c->timer != 0)
+		g_source_remove(c->timer);
+	tz_media_retire(c);
+	tz_web_leg_free(c);
+	g_free(c);
+}
+
+static gboolean free_later(gpointer p)
+{
+	call_free(p);
+	return G_SOURCE_REMOVE;
+}
+
+void tz_call_end(struct call *c, int code, const char *reason, bool notify)
+{
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_HANGUP, .id = TZ_JSEP_NO_ID, .call = c->name,
+				 .code = code, .reason = reason, .sdp_mline_index = -1 };
+	g_autofree char *key = name_key(c->conn, c->name);
+
+	if (c->state == CALL_ENDED)
+		return;
+	c->state = CALL_ENDED;
+	if (c->timer != 0) {
+		g_source_remove(c->timer);
+		c->timer = 0;
+	}
+	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) ended: %d %s, %lu packets", c->id, c->user,
+	       c->target, code, reason, (unsigned long)tz_media_packets(c));
+	if (notify)
+		send_out(c->conn, &o);
+	g_hash_table_remove(by_name, key);
+	/* Freed from an idle callback: we may be inside a libnice or DTLS callback. */
+	g_hash_table_steal(by_id, GUINT_TO_POINTER(c->id));
+	g_idle_add_full(G_PRIORITY_HIGH, free_later, c, NULL);
+}
+
+void tz_call_failed(struct call *c, enum tz_jsep_err err, const char *why)
+{
+	if (c->state == CALL_ENDED)
+		return;
+	TZ_LOG(CP_SESSION, NOTICE, "call %u (%s -> %s) failed: %s: %s", c->id, c->user, c->target,
+	       tz_jsep_err_name(err), why != NULL ? why : "");
+	send_error(c->conn, TZ_JSEP_NO_ID, c->name, err, why != NULL ? why : tz_jsep_err_name(err));
+	tz_call_end(c, 0, tz_jsep_err_name(err), true);
+}
+
+static gboolean negotiation_expired(gpointer p)
+{
+	struct call *c = p;
+
+	c->timer = 0;
+	tz_call_failed(c, c->t_ice == 0 ? TZ_JSEP_ERR_ICE_FAILED : TZ_JSEP_ERR_DTLS_FAILED,
+		       c->t_ice == 0 ? "no ICE connectivity check arrived in time"
+				     : "DTLS handshake did not complete in time");
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean try_publish(gpointer p)
+{
+	struct call *c = p;
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID, .call = c->name,
+				 .sdp_mline_index = -1 };
+	int rc = tz_media_publish_echo(c);
+
+	if (rc == -EAGAIN && ++c->nh_tries < NEXT_HOP_TRIES)
+		return G_SOURCE_CONTINUE;          /* the browser's MAC is being resolved */
+	c->timer = 0;
+	if (rc != 0) {
+		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, rc == -EAGAIN ? "browser address did not resolve"
+								 : g_strerror(-rc));
+		return G_SOURCE_REMOVE;
+	}
+	c->state = CALL_CONNECTED;
+	c->last_media = g_get_monotonic_time();
+	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) connected: %s, ICE %.1f ms, DTLS %.1f ms after offer",
+	       c->id, c->user, c->target, tz_srtp_ctx_suite(c->ctx_in) == TZ_SRTP_AEAD_AES_128_GCM ?
+	       "AEAD_AES_128_GCM" : "SRTP", (double)(c->t_ice - c->t_offer) / 1000.0,
+	       (double)(c->t_dtls - c->t_offer) / 1000.0);
+	send_out(c->conn, &o);
+	return G_SOURCE_REMOVE;
+}
+
+void tz_call_connected(struct call *c)
+{
+	if (c->state == CALL_ENDED)
+		return;
+	if (c->timer != 0)
+		g_source_remove(c->timer);
+	c->timer = 0;
+	if (try_publish(c) == G_SOURCE_CONTINUE)
+		c->timer = g_timeout_add(50, try_publish, c);
+}
+
+static struct call *find(void *conn, const char *name)
+{
+	g_autofree char *key = name_key(conn, name);
+
+	return g_hash_table_lookup(by_name, key);
+}
+
+static unsigned calls_of_user(const char *user)
+{
+	GHashTableIter it;
+	gpointer v;
+	unsigned n = 0;
+
+	g_hash_table_iter_init(&it, by_id);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		n += strcmp(((struct call *)v)->user, user) == 0;
+	return n;
+}
+
+static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user)
+{
+	if (find(conn, m->call) != NULL) {
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_CALL_EXISTS, "a live call has this name");
+		return false;
+	}
+	if (calls_of_user(user) >= tz_calls_env.cfg->limits.max_calls_per_user) {
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_TOO_MANY_CALLS,
+			   "limits.max_calls_per_user reached");
+		return false;
+	}
+	if (strcmp(m->target, "echo") != 0) {
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_NO_ROUTE,
+			   "only the echo service is reachable in this release");
+		return false;
+	}
+	return true;
+}
+
+static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
+{
+	struct call *c;
+	char err[256] = "";
+	g_autofree char *answer = NULL;
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWER, .id = m->id, .sdp_mline_index = -1 };
+
+	if (!admit(conn, m, user))
+		return;
+	c = g_new0(struct call, 1);
+	c->id = next_id++;
+	c->conn = conn;
+	c->t_offer = g_get_monotonic_time();
+	g_strlcpy(c->name, m->call, sizeof(c->name));
+	g_strlcpy(c->user, user, sizeof(c->user));
+	g_strlcpy(c->target, m->target, sizeof(c->target));
+	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
+		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_BAD_SDP, err);
+		call_free(c);
+		return;
+	}
+	g_hash_table_insert(by_id, GUINT_TO_POINTER(c->id), c);
+	g_hash_table_insert(by_name, name_key(conn, c->name), c);
+	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
+	o.call = c->name;
+	o.sdp = answer;
+	send_out(conn, &o);
+}
+
+/* The user a connection logged in as, kept per connection. */
+static GHashTable *users;       /* conn -> user name */
+
+static void on_login(void *conn, const struct tz_jsep_msg *m)
+{
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = m->id, .user = m->user,
+				 .sdp_mline_index = -1 };
+
+	g_hash_table_replace(users, conn, g_strdup(m->user));
+	if (tz_calls_env.logged_in != NULL)
+		tz_calls_env.logged_in(conn, m->user);
+	send_out(conn, &o);
+}
+
+static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
+{
+	struct call *c = find(conn, m->call);
+
+	if (c == NULL) {
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_UNKNOWN_CALL, "no live call has this name");
+		return;
+	}
+	switch (m->type) {
+	case TZ_JSEP_HANGUP:
+		tz_call_end(c, 200, "normal", true);
+		break;
+	case TZ_JSEP_CANDIDATE:
+		if (c->ice != NULL)
+			tz_ice_add_remote_candidate(c->ice, m->candidate);
+		break;
+	default:        /* end-of-candidates; dtmf/hold need a far end: echo ignores them */
+		break;
+	}
+}
+
+void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
+{
+	const char *user = g_hash_table_lookup(users, conn);
+
+	if (m->type == TZ_JSEP_LOGIN) {
+		on_login(conn, m);
+	} else if (m->type == TZ_JSEP_PING) {
+		send_out(conn, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_PONG, .id = m->id,
+						       .sdp_mline_index = -1 });
+	} else if (user == NULL) {
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_NOT_LOGGED_IN, "log in first");
+	} else if (m->type == TZ_JSEP_CALL) {
+		on_call(conn, m, user);
+	} else if (m->type == TZ_JSEP_LOGOUT) {
+		tz_calls_on_close(conn);
+	} else {
+		on_call_msg(conn, m);
+	}
+}
+
+void tz_calls_on_close(void *conn)
+{
+	GHashTableIter it;
+	gpointer v;
+	GSList *dead = NULL;
+
+	g_hash_table_iter_init(&it, by_id);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((struct call *)v)->conn == conn)
+			dead = g_slist_prepend(dead, v);
+	for (GSList *l = dead; l != NULL; l = l->next) {
+		((struct call *)l->data)->conn = NULL;
+		tz_call_end(l->data, 0, "disconnected", false);
+	}
+	g_slist_free(dead);
+	g_hash_table_remove(users, conn);
+}
+
+/* Media supervision: a connected call with no packets for the configured
+ * time has lost its browser (it stopped sending and consenting). */
+static void check_media(struct call *c, void *arg)
+{
+	int64_t now = *(int64_t *)arg;
+	uint64_t pkts = tz_media_packets(c);
+
+	if (c->state != CALL_CONNECTED)
+		return;
+	if (pkts != c->last_pkts) {
+		c->last_pkts = pkts;
+		c->last_media = now;
+	} else if (now - c->last_media > (int64_t)tz_calls_env.cfg->limits.media_timeout_s * 1000000) {
+		tz_call_failed(c, TZ_JSEP_ERR_MEDIA_TIMEOUT, "no media from the browser");
+	}
+}
+
+void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg)
+{
+	GList *all = g_hash_table_get_values(by_id);
+
+	for (GList *l = all; l != NULL; l = l->next)
+		fn(l->data, arg);
+	g_list_free(all);
+}
+
+static gboolean supervise(gpointer unused)
+{
+	int64_t now = g_get_monotonic_time();
+
+	tz_calls_foreach(check_media, &now);
+	return G_SOURCE_CONTINUE;
+}
+
+int tz_calls_init(const struct tz_calls_env *env)
+{
+	tz_calls_env = *env;
+	by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
+	by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	users = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	supervisor = g_timeout_add_seconds(1, supervise, NULL);
+	return tz_calls_commands_register();
+}
+
+static void end_for_shutdown(struct call *c, void *arg)
+{
+	tz_call_end(c, 503, "gateway shutting down", true);
+}
+
+void tz_calls_shutdown(void)
+{
+	if (by_id == NULL)
+		return;
+	tz_calls_foreach(end_for_shutdown, NULL);
+	/* tz_call_end() queued the frees; run them now, the loop is stopping. */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_source_remove(supervisor);
+	g_hash_table_destroy(by_id);
+	g_hash_table_destroy(by_name);
+	g_hash_table_destroy(users);
+	by_id = by_name = users = NULL;
+}
+
+unsigned tz_calls_count(void)
+{
+	return by_id != NULL ? g_hash_table_size(by_id) : 0;
+}

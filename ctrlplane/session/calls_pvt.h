@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TZ_CALLS_PVT_H
+#define TZ_CALLS_PVT_H
+
+#include <glib.h>
+
+#include "tz_calls.h"
+#include "tz_ice.h"
+#include "tz_sdp.h"
+
+enum call_state {
+	CALL_NEGOTIATING,     /* answer sent, waiting for ICE and DTLS */
+	CALL_CONNECTED,       /* keys known, media published */
+	CALL_ENDED,
+};
+
+struct call {
+	uint32_t id;
+	char name[TZ_JSEP_CALL_MAX + 1];
+	void *conn;
+	char user[64];
+	char target[128];
+	enum call_state state;
+	int64_t t_offer, t_ice, t_dtls;       /* g_get_monotonic_time(), us */
+	struct tz_ice *ice;
+	struct tz_dtls *dtls;
+	struct tz_sdp *offer;
+	struct tz_sdp_neg neg;
+	uint32_t ssrc;
+	enum tz_srtp_suite suite;
+	struct tz_srtp_ctx *ctx_in, *ctx_out;
+	struct tz_dp_flow_key key;
+	bool published;
+	int slot;
+	guint timer;                          /* negotiation deadline / next-hop retry */
+	unsigned nh_tries;
+	uint64_t last_pkts;                   /* media supervision */
+	int64_t last_media;
+};
+
+extern struct tz_calls_env tz_calls_env;
+
+/* web_leg.c: the browser side of a call */
+int tz_web_leg_start(struct call *c, const char *offer_sdp, char *answer_out_err, size_t errlen,
+		     char **answer_sdp);
+void tz_web_leg_free(struct call *c);
+
+/* media.c: dataplane flows of a call */
+int tz_media_publish_echo(struct call *c);
+void tz_media_retire(struct call *c);
+uint64_t tz_media_packets(const struct call *c);
+
+/* calls.c: ending a call from any layer */
+void tz_call_end(struct call *c, int code, const char *reason, bool notify);
+void tz_call_connected(struct call *c);
+void tz_call_failed(struct call *c, enum tz_jsep_err err, const char *why);
+
+/* cmd.c */
+int tz_calls_commands_register(void);
+void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg);
+
+#endif

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The browser side of a call: answer its offer (ICE-lite, DTLS fingerprint,
+ * one audio section), run ICE on the access address and DTLS-SRTP over the
+ * ICE component.  When DTLS is connected the keys are in hand and the call
+ * manager publishes the media.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "calls_pvt.h"
+#include "tz_log.h"
+
+static const char *const hash_names[] = {
+	[TZ_SDP_HASH_SHA1] = "sha-1",
+	[TZ_SDP_HASH_SHA256] = "sha-256",
+	[TZ_SDP_HASH_SHA384] = "sha-384",
+	[TZ_SDP_HASH_SHA512] = "sha-512",
+};
+
+static void ice_state(struct tz_ice *ice, enum tz_ice_state s, void *user)
+{
+	struct call *c = user;
+
+	if (s == TZ_ICE_FAILED) {
+		tz_call_failed(c, TZ_JSEP_ERR_ICE_FAILED, "ICE failed");
+		return;
+	}
+	if (s != TZ_ICE_CONNECTED || c->t_ice != 0)
+		return;
+	c->t_ice = g_get_monotonic_time();
+	if (tz_dtls_role(c->dtls) == TZ_DTLS_CLIENT)
+		tz_dtls_start(c->dtls);
+}
+
+/* RFC 7983: what reaches the ICE socket besides STUN is DTLS (20..63) or,
+ * until the fast path has the session, media (which has no use here). */
+static void ice_recv(struct tz_ice *ice, const uint8_t *data, size_t len, void *user)
+{
+	struct call *c = user;
+
+	if (len > 0 && data[0] >= 20 && data[0] <= 63)
+		tz_dtls_input(c->dtls, data, len);
+}
+
+static void dtls_send(const uint8_t *data, size_t len, void *user)
+{
+	struct call *c = user;
+
+	tz_ice_send(c->ice, data, len);
+}
+
+static void dtls_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
+{
+	struct call *c = user;
+
+	if (ev == TZ_DTLS_CONNECTED) {
+		c->t_dtls = g_get_monotonic_time();
+		tz_call_connected(c);
+	} else if (ev == TZ_DTLS_FAILED) {
+		tz_call_failed(c, TZ_JSEP_ERR_DTLS_FAILED, tz_dtls_error(d));
+	} else {
+		tz_call_end(c, 200, "normal", true);
+	}
+}
+
+/* The offer's UDP IP candidates for the agent (ICE-lite can do without). */
+static void add_remote_candidates(struct call *c)
+{
+	const struct tz_sdp_media *m = &c->offer->media[c->neg.media];
+	char line[256];
+
+	for (unsigned i = 0; i < m->n_cands; i++) {
+		const struct tz_sdp_candidate *k = &m->cands[i];
+
+		if (k->tcp || k->family == 0 || k->component != 1)
+			continue;
+		snprintf(line, sizeof(line), "candidate:%s 1 udp %u %s %u typ host", k->foundation,
+			 k->priority, k->addr, k->port);
+		tz_ice_add_remote_candidate(c->ice, line);
+	}
+}
+
+static int make_dtls(struct call *c, char *err, size_t errlen)
+{
+	struct tz_dtls_fingerprint fp = { 0 };
+	const struct tz_sdp_fingerprint *sfp = &c->neg.fingerprint;
+
+	if (sfp->hash <= TZ_SDP_HASH_NONE || sfp->hash > TZ_SDP_HASH_SHA512 || sfp->len > sizeof(fp.value)) {
+		snprintf(err, errlen, "a=fingerprint: unsupported hash function");
+		return -EINVAL;
+	}
+	g_strlcpy(fp.algorithm, hash_names[sfp->hash], sizeof(fp.algorithm));
+	memcpy(fp.value, sfp->digest, sfp->len);
+	fp.len = sfp->len;
+	c->dtls = tz_dtls_new(tz_calls_env.cert, c->neg.dtls_client ? TZ_DTLS_CLIENT : TZ_DTLS_SERVER,
+			      &fp, dtls_send, dtls_event, c);
+	if (c->dtls == NULL) {
+		snprintf(err, errlen, "cannot create the DTLS context");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The access address browsers reach us on (IPv4 preferred). */
+static void access_addr(char *addr, size_t addrlen)
+{
+	const struct tz_cfg_port *p = tz_calls_env.access->cfg;
+
+	if (p->ipv4.addr.family != 0)
+		inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, (socklen_t)addrlen);
+	else
+		inet_ntop(AF_INET6, &p->ipv6.addr.v6, addr, (socklen_t)addrlen);
+}
+
+/* Our side of the SDP: ICE credentials and port from the agent, our cert. */
+static void local_params(struct call *c, struct tz_sdp_local *l, const char *addr, uint8_t fp[32])
+{
+	struct tz_dtls_fingerprint mine;
+
+	tz_dtls_cert_digest(tz_calls_env.cert, "sha-256", &mine);
+	memcpy(fp, mine.value, 32);
+	*l = (struct tz_sdp_local){
+		.ice_ufrag = tz_ice_local_ufrag(c->ice), .ice_pwd = tz_ice_local_pwd(c->ice),
+		.setup = TZ_SDP_SETUP_PASSIVE, .addr = addr, .port = tz_ice_local_port(c->ice),
+		.ssrc = c->ssrc, .cname = "trapeze", .sess_id = g_get_real_time(), .sess_version = 1,
+	};
+	memcpy(l->fingerprint, fp, 32);
+}
+
+int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t errlen,
+		     char **answer_sdp)
+{
+	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_ACCESS];
+	struct tz_ice_conf ic = { .port_min = r->first, .port_max = r->last };
+	char addr[INET6_ADDRSTRLEN];
+	struct tz_sdp *answer = NULL;
+	struct tz_sdp_local local;
+	uint8_t fp[32];
+	int rc;
+
+	rc = tz_sdp_parse(offer_sdp, strlen(offer_sdp), &c->offer, err, errlen);
+	if (rc != 0)
+		return rc;
+	c->ssrc = g_random_int() | 1;
+	access_addr(addr, sizeof(addr));
+	ic.local_ip = addr;
+	c->ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
+	if (c->ice == NULL) {
+		snprintf(err, errlen, "no free media port on %s (%u-%u)", addr, r->first, r->last);
+		return -EADDRINUSE;
+	}
+	local_params(c, &local, addr, fp);
+	rc = tz_sdp_answer_webrtc(c->offer, &local, &answer, &c->neg, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = make_dtls(c, err, errlen);
+	if (rc == 0 && tz_ice_set_remote_credentials(c->ice, c->neg.ice_ufrag, c->neg.ice_pwd) != 0) {
+		snprintf(err, errlen, "a=ice-ufrag/ice-pwd: unusable");
+		rc = -EINVAL;
+	}
+	if (rc == 0) {
+		add_remote_candidates(c);
+		*answer_sdp = tz_sdp_build(answer, NULL);
+		rc = *answer_sdp != NULL ? 0 : -ENOMEM;
+	}
+	tz_sdp_free(answer);
+	return rc;
+}
+
+void tz_web_leg_free(struct call *c)
+{
+	tz_dtls_free(c->dtls);
+	c->dtls = NULL;
+	tz_ice_free(c->ice);
+	c->ice = NULL;
+	tz_sdp_free(c->offer);
+	c->offer = NULL;
+}
