@@ -12,13 +12,14 @@
 # the gateway's addresses live on its TAPs, so every packet to the gateway
 # crosses the dataplane.  Only these namespaces carry test traffic.
 #
-# Usage: tools/lab.sh up|down|status|start|stop|exec NS CMD...|run [trapezed args]
+# Usage: tools/lab.sh up|down|status|start|stop|config|exec NS CMD...
 #   up       create the namespaces and veths (idempotent)
 #   start    up + start trapezed in gw with config/lab.yaml (or $TZ_CONFIG),
 #            wait until its control socket answers
 #   stop     stop trapezed (SIGTERM to its PID, SIGKILL after 10 s)
 #   down     stop + delete the namespaces (also after a crash)
 #   status   what exists
+#   config   write the lab config trapezed runs with (web_root filled in), print its path
 #   exec NS CMD...   run CMD inside namespace NS
 set -euo pipefail
 
@@ -90,14 +91,23 @@ lab_up() {
 	echo "lab: up (web 198.51.100.10, gw 198.51.100.1 / 203.0.113.1, sip 203.0.113.2)"
 }
 
+# The lab config as trapezed runs it: config/lab.yaml with web_root set to
+# this checkout's demo web phone (config paths must be absolute).
+lab_config() {
+	mkdir -p "$state"
+	sed -e "s|^  # web_root: .*|  web_root: $here/ctrlplane/web|" "$config" >"$state/trapeze.yaml"
+	echo "$state/trapeze.yaml"
+}
+
 pid_alive() { [ -f "$state/trapezed.pid" ] && kill -0 "$(cat "$state/trapezed.pid")" 2>/dev/null; }
 
 lab_start() {
 	lab_up
 	pid_alive && die "trapezed already running (PID $(cat "$state/trapezed.pid"))"
 	[ -x "$build/ctrlplane/daemon/trapezed" ] || die "no trapezed in $build (build first: meson setup build && ninja -C build)"
-	mkdir -p "$state"
-	in_ns gw "$build/ctrlplane/daemon/trapezed" -c "$config" "$@" \
+	local runcfg
+	runcfg=$(lab_config)
+	in_ns gw "$build/ctrlplane/daemon/trapezed" -c "$runcfg" "$@" \
 		>"$state/trapezed.log" 2>&1 &
 	echo $! >"$state/trapezed.pid"
 	local sock
@@ -165,6 +175,7 @@ case "$cmd" in
 	start) lab_start "$@" ;;
 	stop) lab_stop ;;
 	status) lab_status ;;
+	config) lab_config ;;
 	exec) [ $# -ge 2 ] || die "usage: lab.sh exec NS CMD..."; ns=$1; shift; in_ns "$ns" "$@" ;;
 	*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
 esac

@@ -11,6 +11,9 @@
 #include "tz_session.h"
 #include "tz_srtp.h"
 
+struct tz_ws_server;
+struct tz_dtls_cert;
+
 #define TZ_EAL_ARGV_MAX 96
 
 /* The running daemon; owned by the control thread. */
@@ -21,6 +24,8 @@ struct tz_daemon {
 	struct rte_mempool *mbufs;
 	struct tz_dp_sessions *sessions;
 	struct tz_srtp_engine *srtp;
+	struct tz_ws_server *ws;        /* signalling (NULL when not built) */
+	struct tz_dtls_cert *cert;      /* our DTLS certificate */
 	bool hugepages;                 /* EAL runs on hugepages */
 	time_t started;
 	/* busy % per worker over the last sample period */
@@ -49,6 +54,10 @@ long tz_hugepages_free(void);
 
 /* Register show/set commands on the control socket. */
 int tz_daemon_commands_register(struct tz_daemon *d);
+
+/* Signalling: DTLS certificate, call manager, WebSocket server.  0 or -errno. */
+int tz_daemon_signalling_start(struct tz_daemon *d);
+void tz_daemon_signalling_stop(struct tz_daemon *d);
 
 /* Register the dataplane commands (sessions, stats). */
 int tz_daemon_dp_commands_register(struct tz_daemon *d);

@@ -223,8 +223,14 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 		goto out_dp;
 	tz_daemon_commands_register(d);
 	tz_daemon_dp_commands_register(d);
+	if (tz_daemon_signalling_start(d) != 0) {
+		TZ_LOG(MAIN, ERR, "signalling did not start (see above)");
+		goto out_sig;
+	}
 	run_loop(d);
 	status = 0;
+out_sig:
+	tz_daemon_signalling_stop(d);
 out_dp:
 	dataplane_stop(d);
 	tz_cli_server_stop();

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control plane's signalling side: the DTLS certificate, the call
+ * manager and the WebSocket server, joined together.  The call manager does
+ * not know the transport; this file is the only place that knows both.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "daemon_pvt.h"
+#include "tz_log.h"
+
+#ifdef TZ_HAVE_SESSION
+#include "tz_calls.h"
+#include "tz_ws.h"
+
+static void ws_open(struct tz_ws_conn *conn, void *user)
+{
+	TZ_LOG(CP_WS, INFO, "client %s connected", tz_ws_conn_peer(conn));
+}
+
+static void ws_message(struct tz_ws_conn *conn, const struct tz_jsep_msg *msg, void *user)
+{
+	tz_calls_on_message(conn, msg);
+}
+
+static void ws_close(struct tz_ws_conn *conn, void *user)
+{
+	TZ_LOG(CP_WS, INFO, "client %s disconnected", tz_ws_conn_peer(conn));
+	tz_calls_on_close(conn);
+}
+
+static void calls_send(void *conn, const struct tz_jsep_out *out)
+{
+	tz_ws_send_out(conn, out);
+}
+
+static void calls_logged_in(void *conn, const char *user)
+{
+	tz_ws_conn_set_logged_in(conn, user);
+}
+
+static const struct tz_port *access_port(struct tz_daemon *d, uint16_t *idx)
+{
+	for (size_t i = 0; i < d->n_ports; i++) {
+		if (d->ports[i].cfg->role == TZ_ROLE_ACCESS) {
+			*idx = (uint16_t)i;
+			return &d->ports[i];
+		}
+	}
+	return NULL;
+}
+
+int tz_daemon_signalling_start(struct tz_daemon *d)
+{
+	static const struct tz_ws_handlers handlers = {
+		.on_open = ws_open, .on_message = ws_message, .on_close = ws_close,
+	};
+	struct tz_calls_env env = {
+		.cfg = d->cfg, .sessions = d->sessions, .srtp = d->srtp,
+		.send = calls_send, .logged_in = calls_logged_in,
+	};
+	char fp[TZ_DTLS_FP_STR_MAX];
+
+	env.access = access_port(d, &env.access_idx);
+	if (env.access == NULL)
+		return -ENODEV;
+	d->cert = tz_dtls_cert_generate();
+	if (d->cert == NULL) {
+		TZ_LOG(MAIN, ERR, "cannot generate the DTLS certificate");
+		return -ENOMEM;
+	}
+	tz_dtls_cert_fingerprint(d->cert, fp, sizeof(fp));
+	TZ_LOG(CP_DTLS, INFO, "DTLS certificate %s", fp);
+	env.cert = d->cert;
+	if (tz_calls_init(&env) != 0)
+		return -ENOMEM;
+	d->ws = tz_ws_server_start(&d->cfg->signalling, &d->cfg->limits, &handlers, d);
+	return d->ws != NULL ? 0 : -errno;
+}
+
+void tz_daemon_signalling_stop(struct tz_daemon *d)
+{
+	tz_calls_shutdown();
+	if (d->ws != NULL)
+		tz_ws_server_stop(d->ws);
+	d->ws = NULL;
+	tz_dtls_cert_free(d->cert);
+	d->cert = NULL;
+}
+
+#else
+
+int tz_daemon_signalling_start(struct tz_daemon *d)
+{
+	TZ_LOG(MAIN, WARNING, "built without the signalling side: no WebSocket, no calls");
+	return 0;
+}
+
+void tz_daemon_signalling_stop(struct tz_daemon *d)
+{
+}
+
+#endif
