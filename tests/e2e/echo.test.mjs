@@ -1,0 +1,221 @@
+// E2E scenario: the demo web phone calls the gateway's built-in `echo`
+// service, plus protocol-error cases, with real Chromium in the lab.
+//
+// Needs the whole gateway: tools/lab.sh start, then from the host
+//   tests/e2e/run.sh --netns web echo.test.mjs
+// (Chromium's traffic must go through the lab: namespace `web`, towards
+// 198.51.100.1).  Skips with a message when the gateway is not reachable.
+//
+// Note: the reachability probe is http://198.51.100.1:8080/, but the phone is
+// opened at https://198.51.100.1:8443/ (lib/gateway.mjs PHONE_URL): browsers
+// allow getUserMedia only in secure contexts, and http://198.51.100.1 is not.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, login, statsSummary, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
+import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+
+const skip = await gatewaySkipReason();
+if (skip) console.log(`# SKIP e2e echo: ${skip}`);
+
+/** @type {Awaited<ReturnType<typeof launchBrowser>>} */
+let browser;
+/** @type {import('playwright-core').Page} */
+let page;
+
+const waitStatus = (state, timeout = 15000) =>
+  page.waitForFunction((s) => document.querySelector('#status').dataset.state === s, state, { timeout });
+
+/** Call `target` from the demo page and wait until it is answered. */
+async function dialAndWait(target = 'echo') {
+  await page.fill('#target', target);
+  await page.click('#call');
+  await waitStatus('in-call');
+}
+
+/** Hang up from the page; resolves with the hangup event's {code, reason}. */
+async function hangupFromPage() {
+  const ended = page.evaluate(() => new Promise((r) =>
+    window.phone.call.addEventListener('hangup', (e) => r({ code: e.code, reason: e.reason }))));
+  await page.click('#hangup');
+  const e = await ended;
+  await waitStatus('ended');
+  return e;
+}
+
+/**
+ * Open a second WebSocket from the page (same origin, `/ws`) and send raw
+ * frames; each step waits for the next message (up to `wait` ms).
+ * @param {Array<{send: string, wait?: number}>} steps
+ * @returns {Promise<{replies: Array<object|null>, open: boolean}>}
+ */
+function rawSession(steps) {
+  return page.evaluate(async (steps) => {
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+    const ws = new WebSocket(url, 'trapeze-jsep.v1');
+    await new Promise((res, rej) => { ws.onopen = res; ws.onerror = () => rej(new Error('raw ws failed')); });
+    const queue = [];
+    let waiter = null;
+    ws.onmessage = (e) => {
+      let m;
+      try { m = JSON.parse(e.data); } catch { m = { unparsable: e.data }; }
+      if (waiter) { const w = waiter; waiter = null; w(m); } else queue.push(m);
+    };
+    const next = (ms) => (queue.length ? Promise.resolve(queue.shift())
+      : new Promise((r) => { waiter = r; setTimeout(() => { if (waiter === r) { waiter = null; r(null); } }, ms); }));
+    const replies = [];
+    for (const s of steps) {
+      ws.send(s.send);
+      replies.push(await next(s.wait ?? 3000));
+    }
+    const open = ws.readyState === WebSocket.OPEN;
+    ws.close();
+    return { replies, open };
+  }, steps);
+}
+
+describe('e2e: echo call through the gateway', { skip }, () => {
+  before(async () => {
+    browser = await launchBrowser({ ignoreHTTPSErrors: true });
+    page = await browser.openPhone(PHONE_URL);
+    await login(page, 'e2e-echo');
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+  });
+
+  test('echo: ICE + DTLS connected, audio both ways, clean hangup', async (t) => {
+    await withScreenshot(t, page, async () => {
+      await dialAndWait('echo');
+      await page.waitForTimeout(3000);
+      const s = await statsSummary(page);
+      t.diagnostic(`stats: ${JSON.stringify(s)}`);
+      assert.equal(s.pc.connectionState, 'connected');
+      assert.ok(['connected', 'completed'].includes(s.pc.iceConnectionState), `ICE ${s.pc.iceConnectionState}`);
+      assert.equal(s.transport?.dtlsState, 'connected');
+      assert.equal(s.candidatePair?.state, 'succeeded');
+      assert.match(s.candidatePair.remote, /^198\.51\.100\.1:/, 'media to the gateway\'s access address');
+      assert.ok(s.outbound.packetsSent > 50, `packetsSent ${s.outbound.packetsSent} > 50`);
+      assert.ok(s.inbound.packetsReceived > 50, `packetsReceived ${s.inbound.packetsReceived} > 50`);
+      // The fake microphone beeps; the echo sends it back.
+      assert.ok(s.inbound.totalAudioEnergy > 0, `totalAudioEnergy ${s.inbound.totalAudioEnergy} > 0`);
+      assert.ok(await maxAudioLevel(page, 2000) > 0, 'received audio level > 0');
+
+      // Dataplane sessions: the lead wires the assertions on `show sessions`.
+      try {
+        t.diagnostic(`show sessions: ${JSON.stringify(await trapezectl(['show', 'sessions']))}`);
+      } catch (e) {
+        t.diagnostic(`trapezectl: ${e.message}`);
+      }
+
+      const e = await hangupFromPage();
+      assert.equal(e.code, 200);
+      assert.match(await page.textContent('#status'), /^ended/);
+    });
+  });
+
+  test('malformed JSON and an oversized frame: protocol errors, connection and a parallel call survive', async (t) => {
+    await withScreenshot(t, page, async () => {
+      await dialAndWait('echo');
+      const before = await statsSummary(page);
+
+      const big = JSON.stringify({ type: 'ping', id: 7, pad: 'x'.repeat(70 * 1024) }); // > ws_max_message 64k
+      const r = await rawSession([
+        { send: '{"type": "ping", "id": ' },            // not JSON
+        { send: '[1, 2, 3]' },                           // JSON, not an object
+        { send: big },                                   // too big
+        { send: '{"type":"ping","id":42}' },             // still alive?
+      ]);
+      t.diagnostic(`raw replies: ${JSON.stringify(r.replies)}`);
+      assert.equal(r.replies[0]?.type, 'error');
+      assert.equal(r.replies[0].code, 'bad-json');
+      assert.equal(r.replies[1]?.type, 'error');
+      assert.equal(r.replies[1].code, 'bad-json');
+      assert.equal(r.replies[2]?.type, 'error');
+      assert.equal(r.replies[2].code, 'too-big');
+      assert.deepEqual(r.replies[3], { type: 'pong', id: 42 });
+      assert.ok(r.open, 'the raw connection is still open');
+
+      // Garbage on the phone's own connection: an error event, nothing breaks.
+      const err = page.evaluate(() => new Promise((res) =>
+        window.phone.client.addEventListener('error', (e) => res(e.code), { once: true })));
+      await page.evaluate(() => window.phone.client.ws.send('this is not json'));
+      assert.equal(await err, 'bad-json');
+      assert.ok(await page.evaluate(() => window.phone.client.ping()) >= 0, 'ping still answered');
+
+      await page.waitForTimeout(1000);
+      const after = await statsSummary(page);
+      assert.equal(after.pc.connectionState, 'connected');
+      assert.ok(after.inbound.packetsReceived > before.inbound.packetsReceived + 25,
+        `the call keeps receiving (${before.inbound.packetsReceived} -> ${after.inbound.packetsReceived})`);
+      assert.equal(await page.evaluate(() => window.phone.call?.state), 'answered');
+      assert.equal((await hangupFromPage()).code, 200);
+    });
+  });
+
+  test('bad SDP: bad-sdp error', async (t) => {
+    await withScreenshot(t, page, async () => {
+      // Raw, on a second connection.
+      const r = await rawSession([
+        { send: JSON.stringify({ type: 'login', id: 1, user: 'e2e-raw' }) },
+        { send: JSON.stringify({ type: 'call', id: 2, call: 'bad1', target: 'echo', sdp: 'v=0\r\nthis is not SDP\r\n' }) },
+        { send: JSON.stringify({ type: 'ping', id: 3 }) },
+      ]);
+      t.diagnostic(`raw replies: ${JSON.stringify(r.replies)}`);
+      assert.equal(r.replies[0]?.type, 'login-ok');
+      assert.equal(r.replies[1]?.type, 'error');
+      assert.equal(r.replies[1].code, 'bad-sdp');
+      assert.equal(r.replies[1].id, 2);
+      assert.deepEqual(r.replies[2], { type: 'pong', id: 3 });
+
+      // Through the page: the user sees it in plain words.
+      await page.evaluate(() => { window.phone.sdpTransform = () => 'v=0\r\nthis is not SDP\r\n'; });
+      try {
+        await page.fill('#target', 'echo');
+        await page.click('#call');
+        await waitStatus('ended');
+        assert.equal(await page.getAttribute('#error', 'data-code'), 'bad-sdp');
+        assert.ok(await page.isVisible('#error'));
+      } finally {
+        await page.evaluate(() => { window.phone.sdpTransform = null; });
+      }
+    });
+  });
+
+  test('wrong DTLS fingerprint: the call fails cleanly with dtls-failed, shown on the page', async (t) => {
+    await withScreenshot(t, page, async () => {
+      await page.evaluate(() => {
+        window.phone.errors.length = 0;
+        // Flip the first byte of the offer's fingerprint (the local
+        // description keeps the real one: only the gateway sees the lie).
+        window.phone.sdpTransform = (sdp) => sdp.replace(/^(a=fingerprint:\S+ )([0-9A-F]{2})/m,
+          (_, p, b) => p + (b === '00' ? '11' : '00'));
+      });
+      try {
+        const ended = page.evaluate(() => new Promise((res) => {
+          const watch = () => {
+            const c = window.phone.call;
+            if (!c) { setTimeout(watch, 20); return; }
+            c.addEventListener('hangup', (e) => res({ code: e.code, reason: e.reason }));
+          };
+          watch();
+        }));
+        await page.fill('#target', 'echo');
+        await page.click('#call');
+        const e = await ended;
+        t.diagnostic(`hangup: ${JSON.stringify(e)}`);
+        assert.deepEqual(e, { code: 0, reason: 'dtls-failed' });
+        await waitStatus('ended');
+        const codes = await page.evaluate(() => window.phone.errors.map((x) => x.code));
+        assert.ok(codes.includes('dtls-failed'), `errors shown: ${codes}`);
+        assert.match(await page.textContent('#error'), /DTLS/);
+        assert.ok(await page.isVisible('#error'));
+        // The connection is fine afterwards.
+        assert.ok(await page.evaluate(() => window.phone.client.ping()) >= 0);
+      } finally {
+        await page.evaluate(() => { window.phone.sdpTransform = null; });
+      }
+    });
+  });
+});
