@@ -26,12 +26,14 @@ build_pkgs=(
 	libsrtp2-dev
 	libssl-dev
 	libwebsockets-dev
+	libwebsockets-evlib-glib
 	libyaml-dev
 	meson
 	ninja-build
 	openssl
 	pkg-config
 	python3
+	python3-websockets
 )
 # The lab and the end-to-end tests use real peers.
 lab_pkgs=(

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sending: messages are queued per connection and written when lws says the
+ * socket is writeable (lws writes only from LWS_CALLBACK_SERVER_WRITEABLE).
+ * Also the connection accessors, references and close.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ws_pvt.h"
+
+void tz_ws_conn_set_user(struct tz_ws_conn *conn, void *data)
+{
+	conn->user_data = data;
+}
+
+void *tz_ws_conn_get_user(const struct tz_ws_conn *conn)
+{
+	return conn->user_data;
+}
+
+int tz_ws_conn_set_logged_in(struct tz_ws_conn *conn, const char *user)
+{
+	if (user != NULL && user[0] == '\0')
+		return -EINVAL;
+	g_free(conn->login_user);
+	conn->login_user = g_strdup(user);
+	return 0;
+}
+
+const char *tz_ws_conn_user(const struct tz_ws_conn *conn)
+{
+	return conn->login_user;
+}
+
+const char *tz_ws_conn_peer(const struct tz_ws_conn *conn)
+{
+	return conn->peer;
+}
+
+bool tz_ws_conn_is_tls(const struct tz_ws_conn *conn)
+{
+	return conn->tls;
+}
+
+struct tz_ws_conn *tz_ws_conn_ref(struct tz_ws_conn *conn)
+{
+	conn->refs++;
+	return conn;
+}
+
+void tz_ws_conn_unref(struct tz_ws_conn *conn)
+{
+	if (conn == NULL || --conn->refs > 0)
+		return;
+	tz_ws_conn_drop_txq(conn);
+	g_string_free(conn->rx, TRUE);
+	g_free(conn->login_user);
+	g_free(conn);
+}
+
+void tz_ws_conn_drop_txq(struct tz_ws_conn *conn)
+{
+	struct ws_frame *f;
+
+	while ((f = g_queue_pop_head(&conn->txq)) != NULL)
+		g_free(f);
+	conn->txq_bytes = 0;
+}
+
+int tz_ws_conn_close(struct tz_ws_conn *conn, uint16_t code, const char *reason)
+{
+	if (conn->closing)
+		return -ENOTCONN;
+	conn->closing = true;
+	conn->close_code = code;
+	g_strlcpy(conn->close_reason, reason != NULL ? reason : "", sizeof(conn->close_reason));
+	lws_callback_on_writable(conn->wsi);
+	return 0;
+}
+
+/* LWS_CALLBACK_SERVER_WRITEABLE: one frame per call, as lws requires. */
+int tz_ws_conn_writeable(struct tz_ws_conn *conn)
+{
+	struct ws_frame *f = g_queue_pop_head(&conn->txq);
+
+	if (f != NULL) {
+		int n = lws_write(conn->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+
+		conn->txq_bytes -= f->len;
+		g_free(f);
+		if (n < 0)
+			return -1;
+		if (!g_queue_is_empty(&conn->txq) || conn->closing)
+			lws_callback_on_writable(conn->wsi);
+		return 0;
+	}
+	if (conn->closing) {
+		lws_close_reason(conn->wsi, (enum lws_close_status)conn->close_code,
+				 (unsigned char *)conn->close_reason, strlen(conn->close_reason));
+		return -1;
+	}
+	return 0;
+}
+
+int tz_ws_send_text(struct tz_ws_conn *conn, const char *text, size_t len)
+{
+	struct ws_frame *f;
+
+	if (conn->closing || conn->wsi == NULL)
+		return -ENOTCONN;
+	if (conn->txq_bytes + len > TZ_WS_SENDQ_MAX) {
+		TZ_LOG(CP_WS, DEBUG, "%s: send queue over %u bytes: closing", conn->peer,
+		       TZ_WS_SENDQ_MAX);
+		ws_count(conn->srv, TZ_WS_CNT_SENDQ_OVERFLOW, 1);
+		tz_ws_conn_drop_txq(conn);
+		tz_ws_conn_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading");
+		return -ENOBUFS;
+	}
+	f = g_malloc(sizeof(*f) + LWS_PRE + len);
+	f->len = len;
+	memcpy(f->buf + LWS_PRE, text, len);
+	g_queue_push_tail(&conn->txq, f);
+	conn->txq_bytes += len;
+	ws_count(conn->srv, TZ_WS_CNT_MSG_OUT, 1);
+	ws_count(conn->srv, TZ_WS_CNT_BYTES_OUT, len);
+	lws_callback_on_writable(conn->wsi);
+	return 0;
+}
+
+int tz_ws_send(struct tz_ws_conn *conn, JsonNode *msg)
+{
+	g_autoptr(JsonGenerator) gen = NULL;
+	g_autofree char *text = NULL;
+	gsize len = 0;
+
+	if (msg == NULL || !JSON_NODE_HOLDS_OBJECT(msg))
+		return -EINVAL;
+	if (conn->closing || conn->wsi == NULL)
+		return -ENOTCONN;
+	gen = json_generator_new();
+	json_generator_set_root(gen, msg);
+	text = json_generator_to_data(gen, &len);
+	return tz_ws_send_text(conn, text, len);
+}
+
+int tz_ws_send_out(struct tz_ws_conn *conn, const struct tz_jsep_out *out)
+{
+	g_autofree char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (conn->closing || conn->wsi == NULL)
+		return -ENOTCONN;
+	text = tz_jsep_build_text(out, &len);
+	if (text == NULL)
+		return -EINVAL;
+	rc = tz_ws_send_text(conn, text, len);
+	if (rc == 0 && out->type == TZ_JSEP_OUT_ERROR)
+		conn->srv->stats.errors[out->err]++;
+	return rc;
+}
+
+/* id and sdpMLineIndex are only read by the types that carry them, set below. */
+#define OUT(t, ...) (&(struct tz_jsep_out){ .type = TZ_JSEP_OUT_##t, __VA_ARGS__ })
+
+int tz_ws_send_login_ok(struct tz_ws_conn *conn, int64_t id, const char *user)
+{
+	return tz_ws_send_out(conn, OUT(LOGIN_OK, .id = id, .user = user));
+}
+
+int tz_ws_send_answer(struct tz_ws_conn *conn, const char *call, const char *sdp)
+{
+	return tz_ws_send_out(conn, OUT(ANSWER, .call = call, .sdp = sdp));
+}
+
+int tz_ws_send_ringing(struct tz_ws_conn *conn, const char *call)
+{
+	return tz_ws_send_out(conn, OUT(RINGING, .call = call));
+}
+
+int tz_ws_send_progress(struct tz_ws_conn *conn, const char *call, const char *sdp)
+{
+	return tz_ws_send_out(conn, OUT(PROGRESS, .call = call, .sdp = sdp));
+}
+
+int tz_ws_send_answered(struct tz_ws_conn *conn, const char *call)
+{
+	return tz_ws_send_out(conn, OUT(ANSWERED, .call = call));
+}
+
+int tz_ws_send_incoming(struct tz_ws_conn *conn, const char *call, const char *from,
+			const char *display, const char *sdp)
+{
+	return tz_ws_send_out(conn, OUT(INCOMING, .call = call, .from = from,
+					.display = display, .sdp = sdp));
+}
+
+int tz_ws_send_hangup(struct tz_ws_conn *conn, const char *call, int code, const char *reason)
+{
+	return tz_ws_send_out(conn, OUT(HANGUP, .call = call, .code = code, .reason = reason));
+}
+
+int tz_ws_send_held(struct tz_ws_conn *conn, const char *call, enum tz_jsep_by by)
+{
+	return tz_ws_send_out(conn, OUT(HELD, .call = call, .by = by));
+}
+
+int tz_ws_send_unheld(struct tz_ws_conn *conn, const char *call, enum tz_jsep_by by)
+{
+	return tz_ws_send_out(conn, OUT(UNHELD, .call = call, .by = by));
+}
+
+int tz_ws_send_candidate(struct tz_ws_conn *conn, const char *call, const char *candidate,
+			 const char *sdp_mid, int sdp_mline_index)
+{
+	return tz_ws_send_out(conn, OUT(CANDIDATE, .call = call, .candidate = candidate,
+					.sdp_mid = sdp_mid, .sdp_mline_index = sdp_mline_index));
+}
+
+int tz_ws_send_end_of_candidates(struct tz_ws_conn *conn, const char *call)
+{
+	return tz_ws_send_out(conn, OUT(END_OF_CANDIDATES, .call = call));
+}
+
+static int send_verror(struct tz_ws_conn *conn, int64_t id, const char *call,
+		       enum tz_jsep_err code, const char *fmt, va_list ap)
+{
+	char message[256];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	return tz_ws_send_out(conn, OUT(ERROR, .id = id, .call = call, .err = code,
+					.message = message));
+}
+
+int tz_ws_send_error(struct tz_ws_conn *conn, int64_t id, const char *call,
+		     enum tz_jsep_err code, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = send_verror(conn, id, call, code, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int tz_ws_send_error_for(struct tz_ws_conn *conn, const struct tz_jsep_msg *req,
+			 enum tz_jsep_err code, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = send_verror(conn, req->id, req->call, code, fmt, ap);
+	va_end(ap);
+	return rc;
+}

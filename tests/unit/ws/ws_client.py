@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Real WebSocket/HTTP client for test_ws_server: `ws_client.py SCENARIO`.
+
+Talks to the server test_ws_server.c started on 127.0.0.1 (ports and files in
+the environment) and exits 0 when the scenario behaved as docs/protocol.md
+says, 1 with the reason on stderr otherwise.  Needs python3-websockets.
+"""
+import asyncio
+import http.client
+import json
+import os
+import ssl
+import sys
+
+import websockets
+
+HTTP_PORT = int(os.environ["TZ_WS_HTTP_PORT"])
+HTTPS_PORT = int(os.environ["TZ_WS_HTTPS_PORT"])
+CERT = os.environ["TZ_WS_CERT"]
+MAX_MESSAGE = int(os.environ["TZ_WS_MAX_MESSAGE"])
+MAX_RATE = int(os.environ["TZ_WS_MAX_RATE"])
+PROTO = "trapeze-jsep.v1"
+URL = f"ws://127.0.0.1:{HTTP_PORT}/ws"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def connect(url=URL, proto=PROTO, **kw):
+    return websockets.connect(url, subprotocols=[proto] if proto else None,
+                              max_size=None, open_timeout=5, **kw)
+
+
+async def request(ws, msg):
+    await ws.send(msg if isinstance(msg, str) else json.dumps(msg))
+    return await recv(ws)
+
+
+async def recv(ws):
+    return json.loads(await asyncio.wait_for(ws.recv(), 5))
+
+
+def expect_error(reply, code, message=None, **echo):
+    check(reply.get("type") == "error", f"expected error {code}, got {reply}")
+    check(reply.get("code") == code, f"expected code {code}, got {reply}")
+    if message is not None:
+        check(reply.get("message") == message, f"expected message {message!r}, got {reply}")
+    for k, v in echo.items():
+        check(reply.get(k) == v, f"expected {k}={v!r}, got {reply}")
+
+
+async def login(ws, user="alice", id=1):
+    reply = await request(ws, {"type": "login", "id": id, "user": user})
+    check(reply == {"type": "login-ok", "id": id, "user": user}, f"login: {reply}")
+
+
+async def still_works(ws, id=99):
+    reply = await request(ws, {"type": "ping", "id": id})
+    check(reply == {"type": "pong", "id": id}, f"connection no longer works: {reply}")
+
+
+async def s_subprotocol():
+    async with connect() as ws:
+        check(ws.subprotocol == PROTO, f"subprotocol {ws.subprotocol!r}")
+        await still_works(ws)
+
+
+async def s_login():
+    async with connect() as ws:
+        reply = await request(ws, {"type": "call", "id": 5, "call": "c1",
+                                   "target": "echo", "sdp": "v=0"})
+        expect_error(reply, "not-logged-in", "call: log in first", id=5, call="c1")
+        reply = await request(ws, {"type": "login", "id": 2, "user": "alice",
+                                   "password": "wrong"})
+        expect_error(reply, "auth-failed", id=2)
+        await login(ws, id=3)
+        reply = await request(ws, {"type": "login", "id": 4, "user": "bob"})
+        expect_error(reply, "bad-message",
+                     "login: already logged in as 'alice'; send logout first", id=4)
+        reply = await request(ws, {"type": "call", "id": 6, "call": "c1",
+                                   "target": "echo", "sdp": "v=0"})
+        check(reply == {"type": "answer", "call": "c1", "sdp": "v=0 test-answer"},
+              f"answer: {reply}")
+        reply = await recv(ws)
+        check(reply == {"type": "answered", "call": "c1"}, f"answered: {reply}")
+        await ws.send(json.dumps({"type": "logout", "id": 7}))
+        reply = await request(ws, {"type": "hold", "call": "c1"})
+        expect_error(reply, "not-logged-in", "hold: log in first", call="c1")
+
+
+async def s_bad_json():
+    async with connect() as ws:
+        reply = await request(ws, "{nope")
+        expect_error(reply, "bad-json")
+        check(reply["message"].startswith("frame is not valid JSON: "), reply)
+        reply = await request(ws, "[1,2]")
+        expect_error(reply, "bad-json", "frame is not a JSON object")
+        reply = await request(ws, {"type": "dial", "id": 3})
+        expect_error(reply, "bad-message", "type: 'dial' is not a message type", id=3)
+        await ws.send(b'{"type":"ping"}')
+        expect_error(await recv(ws), "bad-json", "binary frame; send JSON in a text frame")
+        await still_works(ws)
+
+
+async def s_too_big():
+    async with connect() as ws:
+        pad = "x" * (MAX_MESSAGE + 100)
+        reply = await request(ws, {"type": "ping", "id": 1, "pad": pad})
+        expect_error(reply, "too-big")
+        check(str(MAX_MESSAGE) in reply["message"], reply)
+        await still_works(ws)
+        # Fragmented: a message in pieces is reassembled ...
+        text = json.dumps({"type": "ping", "id": 2, "pad": "y" * (MAX_MESSAGE // 2)})
+        await ws.send(iter([text[:100], text[100:1000], text[1000:]]))
+        check(await recv(ws) == {"type": "pong", "id": 2}, "fragmented message")
+        # ... and one over the limit in pieces is dropped as one frame.
+        big = "z" * (MAX_MESSAGE // 2 + 10)
+        await ws.send(iter([big, big, big]))
+        expect_error(await recv(ws), "too-big")
+        await still_works(ws)
+
+
+async def s_rate():
+    async with connect() as ws:
+        n = MAX_RATE * 2
+        for i in range(n):
+            await ws.send(json.dumps({"type": "ping", "id": i}))
+        pongs, errors = 0, 0
+        while True:
+            try:
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
+            except asyncio.TimeoutError:
+                break
+            if reply["type"] == "pong":
+                pongs += 1
+            else:
+                expect_error(reply, "rate-limited")
+                errors += 1
+        check(MAX_RATE <= pongs < n, f"{pongs} of {n} pings answered at {MAX_RATE}/s")
+        check(errors == 1, f"{errors} rate-limited errors, want 1 per second")
+        await asyncio.sleep(1.1)
+        await still_works(ws)
+
+
+async def refused(**kw):
+    try:
+        async with connect(**kw):
+            pass
+    except websockets.exceptions.InvalidHandshake:
+        return True
+    except (ConnectionError, asyncio.TimeoutError):
+        return True
+    return False
+
+
+async def s_wrong_subprotocol():
+    check(await refused(proto="chat"), "subprotocol 'chat' was accepted")
+    check(await refused(proto=None), "no subprotocol was accepted")
+    check(await refused(url=f"ws://127.0.0.1:{HTTP_PORT}/other"), "path /other was accepted")
+    async with connect() as ws:   # the server is still fine
+        await still_works(ws)
+
+
+async def s_two_conns():
+    async with connect() as a, connect() as b:
+        await login(a, "alice")
+        reply = await request(b, {"type": "dtmf", "call": "c1", "digits": "1"})
+        expect_error(reply, "not-logged-in", call="c1")
+        reply = await request(a, {"type": "dtmf", "call": "c9", "digits": "1"})
+        expect_error(reply, "unknown-call", call="c9")
+        await login(b, "bob", id=2)
+    conns = [await connect().__aenter__() for _ in range(50)]
+    for i, ws in enumerate(conns):
+        await ws.send(json.dumps({"type": "ping", "id": i}))
+    for i, ws in enumerate(conns):
+        check(await recv(ws) == {"type": "pong", "id": i}, f"connection {i}")
+    for ws in conns:
+        await ws.close()
+
+
+async def s_server_close():
+    async with connect() as ws:
+        await login(ws)
+        await ws.send(json.dumps({"type": "hangup", "call": "close-me"}))
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            raise Failure("no close")
+        except websockets.exceptions.ConnectionClosed as e:
+            check(e.code == 1000 and e.reason == "bye", f"close {e.code} {e.reason!r}")
+
+
+async def s_held_open():
+    """Stay connected until the server shuts down; it must close us."""
+    async with connect() as ws:
+        await login(ws)
+        try:
+            await asyncio.wait_for(ws.recv(), 10)
+            raise Failure("a message instead of a close")
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        except asyncio.TimeoutError:
+            raise Failure("the server did not close the connection when it stopped")
+
+
+def http_get(path, tls=False, method="GET"):
+    if tls:
+        ctx = ssl.create_default_context(cafile=CERT)
+        c = http.client.HTTPSConnection("127.0.0.1", HTTPS_PORT, context=ctx, timeout=5)
+    else:
+        c = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=5)
+    c.request(method, path)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, r.getheader("content-type"), body
+
+
+def s_static():
+    cases = [
+        ("/", 200, "text/html; charset=utf-8", b"<title>phone</title>"),
+        ("/index.html", 200, "text/html; charset=utf-8", b"<title>phone</title>"),
+        ("/app.js", 200, "text/javascript; charset=utf-8", b"console.log"),
+        ("/mod.mjs", 200, "text/javascript; charset=utf-8", b"export"),
+        ("/style.css", 200, "text/css; charset=utf-8", b"body"),
+        ("/img/logo.svg", 200, "image/svg+xml", b"<svg"),
+        ("/manifest.json", 200, "application/json", b"{}"),
+        ("/missing.html", 404, None, None),
+        ("/img/", 404, None, None),
+        ("/../secret.txt", 404, None, None),
+        ("/%2e%2e/secret.txt", 404, None, None),
+        ("/img/../../secret.txt", 404, None, None),
+        ("/..%2fsecret.txt", 404, None, None),
+        ("/.hidden", 404, None, None),
+        ("/escape.txt", 404, None, None),      # symlink out of web_root
+    ]
+    for path, status, ctype, body in cases:
+        got_status, got_ctype, got_body = http_get(path)
+        check(got_status == status, f"GET {path}: status {got_status}, want {status}")
+        if ctype is not None:
+            check(got_ctype == ctype, f"GET {path}: content-type {got_ctype!r}, want {ctype!r}")
+            check(body in got_body, f"GET {path}: body {got_body[:80]!r}")
+    status, ctype, body = http_get("/app.js", method="HEAD")
+    check(status == 200 and body == b"", f"HEAD /app.js: {status} {body[:40]!r}")
+    status, _, _ = http_get("/app.js", method="POST")
+    check(status == 405, f"POST /app.js: status {status}, want 405")
+
+
+async def s_wss():
+    ctx = ssl.create_default_context(cafile=CERT)
+    async with connect(url=f"wss://127.0.0.1:{HTTPS_PORT}/ws", ssl=ctx) as ws:
+        check(ws.subprotocol == PROTO, f"subprotocol {ws.subprotocol!r}")
+        await login(ws)
+        await still_works(ws)
+    status, ctype, body = http_get("/", tls=True)
+    check(status == 200 and b"<title>phone</title>" in body, f"GET / over TLS: {status}")
+
+
+SCENARIOS = {
+    "subprotocol": s_subprotocol,
+    "login": s_login,
+    "bad_json": s_bad_json,
+    "too_big": s_too_big,
+    "rate": s_rate,
+    "wrong_subprotocol": s_wrong_subprotocol,
+    "two_conns": s_two_conns,
+    "server_close": s_server_close,
+    "static": s_static,
+    "held_open": s_held_open,
+    "wss": s_wss,
+}
+
+
+def main():
+    fn = SCENARIOS[sys.argv[1]]
+    try:
+        if asyncio.iscoroutinefunction(fn):
+            asyncio.run(fn())
+        else:
+            fn()
+    except Failure as e:
+        print(f"{sys.argv[1]}: FAIL: {e}", file=sys.stderr)
+        return 1
+    print(f"{sys.argv[1]}: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
