@@ -205,6 +205,28 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
 	send_out(conn, &o);
 }
 
+/* End every call of a connection: on logout the client hears each hangup,
+ * on disconnect there is nobody to tell. */
+static void end_calls_of(void *conn, bool notify)
+{
+	GHashTableIter it;
+	gpointer v;
+	GSList *dead = NULL;
+
+	g_hash_table_iter_init(&it, by_id);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((struct call *)v)->conn == conn)
+			dead = g_slist_prepend(dead, v);
+	for (GSList *l = dead; l != NULL; l = l->next) {
+		struct call *c = l->data;
+
+		if (!notify)
+			c->conn = NULL;
+		tz_call_end(c, notify ? 200 : 0, notify ? "logout" : "disconnected", notify);
+	}
+	g_slist_free(dead);
+}
+
 /* The user a connection logged in as, kept per connection. */
 static GHashTable *users;       /* conn -> user name */
 
@@ -254,7 +276,8 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 	} else if (m->type == TZ_JSEP_CALL) {
 		on_call(conn, m, user);
 	} else if (m->type == TZ_JSEP_LOGOUT) {
-		tz_calls_on_close(conn);
+		end_calls_of(conn, true);
+		g_hash_table_remove(users, conn);
 	} else {
 		on_call_msg(conn, m);
 	}
@@ -262,19 +285,7 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 
 void tz_calls_on_close(void *conn)
 {
-	GHashTableIter it;
-	gpointer v;
-	GSList *dead = NULL;
-
-	g_hash_table_iter_init(&it, by_id);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		if (((struct call *)v)->conn == conn)
-			dead = g_slist_prepend(dead, v);
-	for (GSList *l = dead; l != NULL; l = l->next) {
-		((struct call *)l->data)->conn = NULL;
-		tz_call_end(l->data, 0, "disconnected", false);
-	}
-	g_slist_free(dead);
+	end_calls_of(conn, false);
 	g_hash_table_remove(users, conn);
 }
 
