@@ -107,7 +107,9 @@ lab_start() {
 	[ -x "$build/ctrlplane/daemon/trapezed" ] || die "no trapezed in $build (build first: meson setup build && ninja -C build)"
 	local runcfg
 	runcfg=$(lab_config)
-	in_ns gw "$build/ctrlplane/daemon/trapezed" -c "$runcfg" "$@" \
+	# Not through in_ns: a backgrounded shell function runs in a subshell,
+	# and $! would be that subshell's PID, not the daemon's.
+	ip netns exec gw "$build/ctrlplane/daemon/trapezed" -c "$runcfg" "$@" \
 		>"$state/trapezed.log" 2>&1 &
 	echo $! >"$state/trapezed.pid"
 	local sock

@@ -47,6 +47,24 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
 		ice->recv_fn(ice, (const uint8_t *)buf, len, ice->user);
 }
 
+/* Connected: send what was held, tell the owner (once). */
+static void set_connected(struct tz_ice *ice, NiceAgent *agent, guint stream)
+{
+	if (ice->connected)
+		return;
+	ice->connected = true;
+	for (guint i = 0; i < ice->pending->len; i++) {
+		gsize len;
+		const gchar *d = g_bytes_get_data(g_ptr_array_index(ice->pending, i), &len);
+
+		if (nice_agent_send(agent, stream, 1, (guint)len, d) >= 0)
+			ice->stats.tx_datagrams++;
+	}
+	g_ptr_array_set_size(ice->pending, 0);
+	if (ice->state_fn != NULL)
+		ice->state_fn(ice, TZ_ICE_CONNECTED, ice->user);
+}
+
 static void on_selected(NiceAgent *agent, guint stream, guint comp, NiceCandidate *local,
 			NiceCandidate *remote, gpointer data)
 {
@@ -57,24 +75,17 @@ static void on_selected(NiceAgent *agent, guint stream, guint comp, NiceCandidat
 	nice_address_to_string(&remote->addr, ip);
 	TZ_LOG(CP_ICE, INFO, "port %u: selected pair with %s:%u", ice->port, ip,
 	       nice_address_get_port(&remote->addr));
+	/* A lite agent is connected when the controlling peer nominates: the
+	 * component's READY can lag behind (libnice finishes its own checks). */
+	set_connected(ice, agent, stream);
 }
 
 static void on_state(NiceAgent *agent, guint stream, guint comp, guint state, gpointer data)
 {
 	struct tz_ice *ice = data;
 
-	if (state == NICE_COMPONENT_STATE_READY && !ice->connected) {
-		ice->connected = true;
-		for (guint i = 0; i < ice->pending->len; i++) {
-			gsize len;
-			const gchar *d = g_bytes_get_data(g_ptr_array_index(ice->pending, i), &len);
-
-			if (nice_agent_send(agent, stream, 1, (guint)len, d) >= 0)
-				ice->stats.tx_datagrams++;
-		}
-		g_ptr_array_set_size(ice->pending, 0);
-		if (ice->state_fn != NULL)
-			ice->state_fn(ice, TZ_ICE_CONNECTED, ice->user);
+	if (state == NICE_COMPONENT_STATE_READY) {
+		set_connected(ice, agent, stream);
 	} else if (state == NICE_COMPONENT_STATE_FAILED) {
 		TZ_LOG(CP_ICE, NOTICE, "port %u: ICE failed", ice->port);
 		ice->connected = false;

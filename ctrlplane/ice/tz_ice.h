@@ -75,8 +75,10 @@ int tz_ice_set_remote_credentials(struct tz_ice *ice, const char *ufrag, const c
 
 /**
  * Add one remote candidate (SDP attribute value, "candidate:..." with or
- * without the "a=" prefix).  ICE-lite needs none (peer-reflexive pairs are
- * learnt from checks), but known candidates let the agent validate them.
+ * without the "a=" prefix).  A lite agent needs none: it learns the peer
+ * from the check that nominates.  Beware: libnice then runs checks of its
+ * own towards the candidate, which delays its READY state; the call
+ * manager therefore does not use this.
  * @return 0, -EINVAL (does not parse), -ENOTSUP (TCP or an mDNS name: ignored).
  */
 int tz_ice_add_remote_candidate(struct tz_ice *ice, const char *sdp_candidate);

@@ -253,11 +253,8 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 	case TZ_JSEP_HANGUP:
 		tz_call_end(c, 200, "normal", true);
 		break;
-	case TZ_JSEP_CANDIDATE:
-		if (c->ice != NULL)
-			tz_ice_add_remote_candidate(c->ice, m->candidate);
-		break;
-	default:        /* end-of-candidates; dtmf/hold need a far end: echo ignores them */
+	default:        /* candidates: ICE-lite learns the peer from its checks;
+			   end-of-candidates; dtmf/hold need a far end: echo ignores them */
 		break;
 	}
 }

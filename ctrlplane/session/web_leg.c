@@ -66,23 +66,6 @@ static void dtls_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
 	}
 }
 
-/* The offer's UDP IP candidates for the agent (ICE-lite can do without). */
-static void add_remote_candidates(struct call *c)
-{
-	const struct tz_sdp_media *m = &c->offer->media[c->neg.media];
-	char line[256];
-
-	for (unsigned i = 0; i < m->n_cands; i++) {
-		const struct tz_sdp_candidate *k = &m->cands[i];
-
-		if (k->tcp || k->family == 0 || k->component != 1)
-			continue;
-		snprintf(line, sizeof(line), "candidate:%s 1 udp %u %s %u typ host", k->foundation,
-			 k->priority, k->addr, k->port);
-		tz_ice_add_remote_candidate(c->ice, line);
-	}
-}
-
 static int make_dtls(struct call *c, char *err, size_t errlen)
 {
 	struct tz_dtls_fingerprint fp = { 0 };
@@ -161,8 +144,10 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 		snprintf(err, errlen, "a=ice-ufrag/ice-pwd: unusable");
 		rc = -EINVAL;
 	}
+	/* No remote candidates for the agent: as ICE-lite we learn the browser's
+	 * address from its nominating check (RFC 8445 §2.5), and checks of our
+	 * own would only delay the connected state. */
 	if (rc == 0) {
-		add_remote_candidates(c);
 		*answer_sdp = tz_sdp_build(answer, NULL);
 		rc = *answer_sdp != NULL ? 0 : -ENOMEM;
 	}
