@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The gateway scenarios in the lab: bring the lab up, start trapezed with the
+# lab config (media timeout shortened to 5 s for the "browser vanishes"
+# case), run echo.test.mjs with Chromium inside namespace `web`, take the lab
+# down.  Exit status: the tests'.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
+state=$(mktemp -d /tmp/tz-e2e.XXXXXX)
+export TZ_LAB_STATE=$state TZ_E2E_REQUIRE_GATEWAY=1
+trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
+
+sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' "$here/config/lab.yaml" >"$state/e2e.yaml"
+"$here/tools/lab.sh" down >/dev/null 2>&1
+if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
+	echo "lab_echo: the gateway did not start"; exit 1
+fi
+"$here/tests/e2e/run.sh" --netns web echo.test.mjs "$@"
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "# trapezed log (last 60 lines):"; tail -60 "$state/trapezed.log" | sed 's/^/#   /'
+fi
+exit $rc
