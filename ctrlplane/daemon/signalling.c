@@ -10,7 +10,6 @@
 #include "daemon_pvt.h"
 #include "tz_log.h"
 
-#ifdef TZ_HAVE_SESSION
 #include "tz_calls.h"
 #include "tz_ws.h"
 
@@ -88,17 +87,3 @@ void tz_daemon_signalling_stop(struct tz_daemon *d)
 	tz_dtls_cert_free(d->cert);
 	d->cert = NULL;
 }
-
-#else
-
-int tz_daemon_signalling_start(struct tz_daemon *d)
-{
-	TZ_LOG(MAIN, WARNING, "built without the signalling side: no WebSocket, no calls");
-	return 0;
-}
-
-void tz_daemon_signalling_stop(struct tz_daemon *d)
-{
-}
-
-#endif
