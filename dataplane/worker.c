@@ -430,6 +430,17 @@ void tz_dp_port_counters(uint16_t port_idx, uint64_t out[TZ_PC_COUNT])
 			out[c] += *(volatile uint64_t *)&workers[w].cnt[port_idx][c];
 }
 
+int tz_dp_worker_counters(unsigned index, uint64_t out[TZ_PC_COUNT])
+{
+	memset(out, 0, sizeof(uint64_t) * TZ_PC_COUNT);
+	if (index >= n_workers)
+		return -ENOENT;
+	for (unsigned p = 0; p < TZ_DP_MAX_PORTS; p++)
+		for (int c = 0; c < TZ_PC_COUNT; c++)
+			out[c] += *(volatile uint64_t *)&workers[index].cnt[p][c];
+	return 0;
+}
+
 int tz_dp_lcore_stats(unsigned index, unsigned *lcore, struct tz_dp_lcore_stats *out)
 {
 	if (index >= n_workers)

@@ -33,6 +33,15 @@ for target in "web 198.51.100.1" "web 2001:db8:100::1" "sip 203.0.113.1" "sip 20
 	fi
 done
 echo
+echo
+# A real call: headless Chromium in namespace web calls the echo service.
+if (cd tests/e2e && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; }) &&
+   ip netns exec web node tests/e2e/selftest.mjs; then
+	:
+else
+	result=1
+fi
+echo
 echo "== trapezectl show ports"
 ctl show ports
 echo
@@ -48,6 +57,9 @@ echo "demo: self-test passed."
 cat <<MSG
 
 The gateway is running in namespace gw (log: /run/trapeze/lab/trapezed.log).
+Demo web phone: https://198.51.100.1:8443/ (lab certificate, self-signed) —
+reachable from the lab's web namespace, e.g. with a desktop session:
+      ip netns exec web chromium --user-data-dir=\$(mktemp -d) https://198.51.100.1:8443/
 Try:  $build/ctrlplane/cli/trapezectl            (interactive shell)
       ip netns exec web ping 198.51.100.1
 Press Ctrl-C to stop the gateway and take the lab down.

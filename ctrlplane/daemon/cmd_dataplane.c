@@ -118,6 +118,31 @@ static int show_session(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	return 0;
 }
 
+/* One worker's share: what it received, sent, punted and dropped. */
+static void worker_row(JsonBuilder *b, unsigned w)
+{
+	static const enum tz_port_counter shown[] = {
+		TZ_PC_RX_PKTS, TZ_PC_TX_PKTS, TZ_PC_MEDIA_RX, TZ_PC_MEDIA_TX, TZ_PC_TO_KERNEL,
+		TZ_PC_FROM_KERNEL, TZ_PC_NO_SESSION, TZ_PC_MALFORMED, TZ_PC_TX_DROPS,
+	};
+	uint64_t cnt[TZ_PC_COUNT];
+	struct tz_dp_lcore_stats st;
+	unsigned lcore;
+
+	if (tz_dp_worker_counters(w, cnt) != 0 || tz_dp_lcore_stats(w, &lcore, &st) != 0)
+		return;
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "worker");
+	json_builder_add_int_value(b, w);
+	json_builder_set_member_name(b, "lcore");
+	json_builder_add_int_value(b, lcore);
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		json_builder_set_member_name(b, tz_port_counter_name(shown[i]));
+		json_builder_add_int_value(b, (gint64)cnt[shown[i]]);
+	}
+	json_builder_end_object(b);
+}
+
 static int show_dp_stats(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b, void *arg)
 {
 	struct tz_daemon *d = arg;
@@ -137,6 +162,11 @@ static int show_dp_stats(struct tz_cli_req *req, int argc, char **argv, JsonBuil
 		json_builder_set_member_name(b, tz_port_counter_name(c));
 		json_builder_add_int_value(b, (gint64)sum[c]);
 	}
+	json_builder_set_member_name(b, "per_worker");
+	json_builder_begin_array(b);
+	for (unsigned w = 0; w < tz_dp_n_workers(); w++)
+		worker_row(b, w);
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 	return 0;
 }

@@ -72,6 +72,12 @@ void tz_dp_stop(void);
 /** Number of workers running. */
 unsigned tz_dp_n_workers(void);
 
+/**
+ * Counters of one worker, summed over the ports it serves, into @p out.
+ * @return 0, or -ENOENT when no such worker runs.
+ */
+int tz_dp_worker_counters(unsigned index, uint64_t out[TZ_PC_COUNT]);
+
 /** Sum of port @p port_idx's counters over all workers into @p out. */
 void tz_dp_port_counters(uint16_t port_idx, uint64_t out[TZ_PC_COUNT]);
 

@@ -1,0 +1,60 @@
+// The main job's self-test call: headless Chromium in the lab's `web`
+// namespace opens the gateway's demo phone, calls `echo`, lets audio flow
+// for a few seconds and prints what happened (set-up time, packets each way,
+// loss, audio level, dataplane counters).  Exit status 0 when media flowed
+// both ways through the dataplane.
+//
+//   ip netns exec web node tests/e2e/selftest.mjs      (tools/demo.sh does this)
+
+import { launchBrowser, login, statsSummary, maxAudioLevel } from './lib/browser.mjs';
+import { trapezectl, PHONE_URL } from './lib/gateway.mjs';
+
+const seconds = Number(process.env.TZ_SELFTEST_SECONDS || 4);
+const row = (k, v) => console.log(`  ${k.padEnd(30)} ${v}`);
+
+async function callEcho(page) {
+  const t0 = Date.now();
+  await page.fill('#target', 'echo');
+  await page.click('#call');
+  await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
+    null, { timeout: 15000 });
+  return Date.now() - t0;
+}
+
+async function main() {
+  const browser = await launchBrowser({ ignoreHTTPSErrors: true });
+  let ok = false;
+  try {
+    const page = await browser.openPhone(PHONE_URL);
+    await login(page, 'selftest');
+    const answeredMs = await callEcho(page);
+    await page.waitForTimeout(seconds * 1000);
+    const s = await statsSummary(page);
+    const level = await maxAudioLevel(page, 1500);
+    const calls = await trapezectl(['show', 'calls']);
+    const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.xform === 'echo');
+    const call = calls.find((c) => c.user === 'selftest') || {};
+    const flow = flows[0] || {};
+    const ended = page.evaluate(() => new Promise((r) =>
+      window.phone.call.addEventListener('hangup', (e) => r(`${e.code} ${e.reason}`))));
+    await page.click('#hangup');
+    const hangup = await ended;
+
+    console.log('== self-test call: Chromium (web) -> trapezed -> echo');
+    row('answered after', `${answeredMs} ms (click to "answered")`);
+    row('gateway set-up', `${call.setup_ms} ms (offer to DTLS connected)`);
+    row('ICE / DTLS', `${s.pc.iceConnectionState} / ${s.transport?.dtlsState}, ${s.transport?.srtpCipher}`);
+    row('browser sent', `${s.outbound.packetsSent} packets`);
+    row('browser received', `${s.inbound.packetsReceived} packets, ${s.inbound.packetsLost} lost`);
+    row('received audio level', `${level.toFixed(3)} (peak, 0..1)`);
+    row('dataplane echoed', `${flow.packets ?? 0} packets, ${flow.drops ?? 0} dropped`);
+    row('hang-up', hangup);
+    ok = s.outbound.packetsSent > 0 && s.inbound.packetsReceived > 0 && (flow.packets ?? 0) > 0 && level > 0;
+  } finally {
+    await browser.close();
+  }
+  console.log(ok ? 'self-test: media flowed both ways through the dataplane' : 'self-test: FAILED');
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e) => { console.error(`self-test: FAILED: ${e.message}`); process.exit(1); });
