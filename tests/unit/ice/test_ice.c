@@ -74,7 +74,7 @@ static void start_full(struct world *w)
 {
 	NiceAddress addr;
 	char cand[256];
-	gchar *ufrag, *pwd;
+	gchar *ufrag, *pwd, *line;
 	NiceCandidate *rc;
 	GSList one = { 0 };
 
@@ -93,7 +93,9 @@ static void start_full(struct world *w)
 					  tz_ice_local_pwd(w->lite));
 	assert_int_equal(tz_ice_local_candidate(w->lite, cand, sizeof(cand)), 0);
 	assert_non_null(strstr(cand, "typ host"));
-	rc = nice_agent_parse_remote_candidate_sdp(w->full, w->full_stream, g_strconcat("a=", cand, NULL));
+	line = g_strconcat("a=", cand, NULL);
+	rc = nice_agent_parse_remote_candidate_sdp(w->full, w->full_stream, line);
+	g_free(line);
 	assert_non_null(rc);
 	one.data = rc;
 	assert_int_equal(nice_agent_set_remote_candidates(w->full, w->full_stream, 1, &one), 1);
@@ -131,6 +133,8 @@ static void test_lite_connects_and_exchanges_datagrams(void **state)
 	tz_ice_free(w.lite);
 	g_object_unref(w.full);
 	g_main_loop_unref(w.loop);
+	while (g_main_context_iteration(NULL, FALSE))   /* the deferred agent unref */
+		;
 }
 
 static void test_each_call_gets_its_own_port(void **state)
@@ -148,6 +152,8 @@ static void test_each_call_gets_its_own_port(void **state)
 	assert_int_equal(errno, EADDRINUSE);
 	tz_ice_free(a);
 	tz_ice_free(b);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
 }
 
 static void test_bad_input_is_refused(void **state)
@@ -170,6 +176,8 @@ static void test_bad_input_is_refused(void **state)
 		"a=candidate:3 1 udp 2122260223 198.51.100.10 50000 typ host"), 0);
 	assert_int_equal(tz_ice_set_remote_credentials(ice, "", "x"), -EINVAL);
 	tz_ice_free(ice);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
 }
 
 int main(void)
