@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
+#include "fp_test.h"
 #include "tz_dp.h"
 #include "tz_session.h"
 
@@ -32,36 +33,16 @@ static uint16_t pid[NPORTS];
 static struct rte_mempool *mp;
 static struct tz_dp_sessions *sess;
 
-static const struct rte_ether_addr mac_gw_a = {{ 0x02, 0, 0, 0, 0, 0xa }};
 static const struct rte_ether_addr mac_gw_b = {{ 0x02, 0, 0, 0, 0, 0xb }};
-static const struct rte_ether_addr mac_web = {{ 0x02, 0, 0, 0, 0, 0x10 }};
 static const struct rte_ether_addr mac_sip = {{ 0x02, 0, 0, 0, 0, 0x20 }};
 
 static int group_setup(void **state)
 {
-	char *argv[] = { "test_fastpath", "-l", "0,1", "--no-huge", "--no-pci", "--no-shconf",
-			 "-m", "128", "--no-telemetry", "--log-level=*:warning",
-			 "--file-prefix", "tz_test_fastpath" };
-	char name[32];
-
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+	mp = fp_test_eal("tz_test_fastpath");
+	if (mp == NULL || fp_test_ring_ports(mp, "fp", NPORTS, rx, tx, pid) != 0)
 		return -1;
-	mp = rte_pktmbuf_pool_create("fp_mbufs", 8191, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	for (int p = 0; p < NPORTS; p++) {
-		snprintf(name, sizeof(name), "rx%d", p);
-		rx[p] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "tx%d", p);
-		tx[p] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "port%d", p);
-		pid[p] = (uint16_t)rte_eth_from_rings(name, &rx[p], 1, &tx[p], 1, 0);
-		if (rte_eth_dev_configure(pid[p], 1, 1, &(struct rte_eth_conf){ 0 }) != 0 ||
-		    rte_eth_rx_queue_setup(pid[p], 0, 1024, 0, NULL, mp) != 0 ||
-		    rte_eth_tx_queue_setup(pid[p], 0, 1024, 0, NULL) != 0 ||
-		    rte_eth_dev_start(pid[p]) != 0)
-			return -1;
-	}
 	sess = tz_dp_sessions_create("fp_sessions", 1024, 1, 0);
-	return mp == NULL || sess == NULL ? -1 : 0;
+	return sess == NULL ? -1 : 0;
 }
 
 static int group_teardown(void **state)
@@ -86,26 +67,10 @@ static void start_worker(void)
 	assert_int_equal(tz_dp_start(&c, 1), 0);
 }
 
-/* Build an Ethernet/IPv4/UDP frame carrying @p payload. */
 static struct rte_mbuf *frame4(const char *src, uint16_t sport, const char *dst, uint16_t dport,
 			       const uint8_t *payload, uint16_t plen)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	struct rte_ether_hdr *eth = (void *)rte_pktmbuf_append(m, 42 + plen);
-	struct rte_ipv4_hdr *ip = (void *)(eth + 1);
-	struct rte_udp_hdr *udp = (void *)(ip + 1);
-
-	eth->dst_addr = mac_gw_a;
-	eth->src_addr = mac_web;
-	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
-	*ip = (struct rte_ipv4_hdr){ .version_ihl = 0x45, .total_length = htons(28 + plen),
-				     .time_to_live = 64, .next_proto_id = IPPROTO_UDP };
-	inet_pton(AF_INET, src, &ip->src_addr);
-	inet_pton(AF_INET, dst, &ip->dst_addr);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	*udp = (struct rte_udp_hdr){ htons(sport), htons(dport), htons(8 + plen), 0 };
-	memcpy(udp + 1, payload, plen);
-	return m;
+	return fp_test_frame4(mp, src, sport, dst, dport, payload, plen);
 }
 
 static void rtp(uint8_t *buf, uint16_t len, uint8_t pt, uint16_t seq)

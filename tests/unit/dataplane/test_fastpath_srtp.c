@@ -24,6 +24,7 @@
 #include <rte_udp.h>
 #include <srtp2/srtp.h>
 
+#include "fp_test.h"
 #include "tz_dp.h"
 #include "tz_session.h"
 #include "tz_srtp.h"
@@ -43,32 +44,15 @@ static const uint8_t master[46] = {
 
 static int group_setup(void **state)
 {
-	char *argv[] = { "test_fastpath_srtp", "-l", "0,1", "--no-huge", "--no-pci", "--no-shconf",
-			 "-m", "256", "--no-telemetry", "--log-level=*:warning",
-			 "--file-prefix", "tz_test_fp_srtp" };
 	struct tz_srtp_engine_conf ec = { .nb_workers = 1, .max_ctx = 64, .socket_id = 0 };
-	char name[32];
 
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+	mp = fp_test_eal("tz_test_fp_srtp");
+	if (mp == NULL || fp_test_ring_ports(mp, "fps", NPORTS, rx, tx, pid) != 0)
 		return -1;
-	mp = rte_pktmbuf_pool_create("fps_mbufs", 8191, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	for (int p = 0; p < NPORTS; p++) {
-		snprintf(name, sizeof(name), "srx%d", p);
-		rx[p] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "stx%d", p);
-		tx[p] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "sport%d", p);
-		pid[p] = (uint16_t)rte_eth_from_rings(name, &rx[p], 1, &tx[p], 1, 0);
-		if (rte_eth_dev_configure(pid[p], 1, 1, &(struct rte_eth_conf){ 0 }) != 0 ||
-		    rte_eth_rx_queue_setup(pid[p], 0, 1024, 0, NULL, mp) != 0 ||
-		    rte_eth_tx_queue_setup(pid[p], 0, 1024, 0, NULL) != 0 ||
-		    rte_eth_dev_start(pid[p]) != 0)
-			return -1;
-	}
 	sess = tz_dp_sessions_create("fps_sessions", 256, 1, 0);
 	eng = tz_srtp_engine_create(&ec);
 	srtp_init();
-	return mp == NULL || sess == NULL || eng == NULL ? -1 : 0;
+	return sess == NULL || eng == NULL ? -1 : 0;
 }
 
 static int group_teardown(void **state)
@@ -96,21 +80,7 @@ static void start_worker(void)
 static struct rte_mbuf *frame4(const char *src, uint16_t sport, const char *dst, uint16_t dport,
 			       const uint8_t *payload, uint16_t plen)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	struct rte_ether_hdr *eth = (void *)rte_pktmbuf_append(m, 42 + plen);
-	struct rte_ipv4_hdr *ip = (void *)(eth + 1);
-	struct rte_udp_hdr *udp = (void *)(ip + 1);
-
-	memset(eth, 0x02, sizeof(*eth));
-	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
-	*ip = (struct rte_ipv4_hdr){ .version_ihl = 0x45, .total_length = htons(28 + plen),
-				     .time_to_live = 64, .next_proto_id = IPPROTO_UDP };
-	inet_pton(AF_INET, src, &ip->src_addr);
-	inet_pton(AF_INET, dst, &ip->dst_addr);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	*udp = (struct rte_udp_hdr){ htons(sport), htons(dport), htons(8 + plen), 0 };
-	memcpy(udp + 1, payload, plen);
-	return m;
+	return fp_test_frame4(mp, src, sport, dst, dport, payload, plen);
 }
 
 static int rtp(uint8_t *buf, int len, uint8_t pt, uint16_t seq, uint32_t ssrc)
@@ -173,11 +143,7 @@ static srtp_t oracle(const struct suite_case *sc, bool inbound)
 
 static struct rte_mbuf *drain_one(struct rte_ring *r)
 {
-	struct rte_mbuf *m = NULL;
-
-	for (int i = 0; i < 200 && rte_ring_dequeue(r, (void **)&m) != 0; i++)
-		usleep(5000);
-	return m;
+	return fp_test_drain_one(r);
 }
 
 static void run_suite(const struct suite_case *sc)
