@@ -10,7 +10,7 @@
 // opened at https://198.51.100.1:8443/ (lib/gateway.mjs PHONE_URL): browsers
 // allow getUserMedia only in secure contexts, and http://198.51.100.1 is not.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, login, statsSummary, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
@@ -34,6 +34,28 @@ async function dialAndWait(target = 'echo') {
   await page.fill('#target', target);
   await page.click('#call');
   await waitStatus('in-call');
+}
+
+/**
+ * Stats once the browser has received at least `min` packets: right after
+ * "answered" the inbound stream may not exist yet (a loaded machine).
+ */
+async function statsWithMedia(min = 1, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let s = await statsSummary(page);
+  while ((s.inbound?.packetsReceived ?? 0) < min && Date.now() < deadline) {
+    await page.waitForTimeout(200);
+    s = await statsSummary(page);
+  }
+  return s;
+}
+
+/** A failed test must not leave a call up for the next one. */
+async function resetPhone() {
+  const live = await page.evaluate(() => !!window.phone.call && !['ended', 'failed'].includes(window.phone.call.state));
+  if (live) await page.evaluate(() => window.phone.call.hangup().catch(() => {}));
+  await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 })
+    .catch(() => {});
 }
 
 /** Hang up from the page; resolves with the hangup event's {code, reason}. */
@@ -88,11 +110,15 @@ describe('e2e: echo call through the gateway', { skip }, () => {
     if (browser) await browser.close();
   });
 
+  afterEach(async () => {
+    if (page) await resetPhone();
+  });
+
   test('echo: ICE + DTLS connected, audio both ways, clean hangup', async (t) => {
     await withScreenshot(t, page, async () => {
       await dialAndWait('echo');
       await page.waitForTimeout(3000);
-      const s = await statsSummary(page);
+      const s = await statsWithMedia(51);
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       assert.equal(s.pc.connectionState, 'connected');
       assert.ok(['connected', 'completed'].includes(s.pc.iceConnectionState), `ICE ${s.pc.iceConnectionState}`);
@@ -135,7 +161,7 @@ describe('e2e: echo call through the gateway', { skip }, () => {
   test('malformed JSON and an oversized frame: protocol errors, connection and a parallel call survive', async (t) => {
     await withScreenshot(t, page, async () => {
       await dialAndWait('echo');
-      const before = await statsSummary(page);
+      const before = await statsWithMedia(1);
 
       const big = JSON.stringify({ type: 'ping', id: 7, pad: 'x'.repeat(70 * 1024) }); // > ws_max_message 64k
       const r = await rawSession([
