@@ -200,6 +200,14 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m));
 		return;
 	}
+	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp) {
+		uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);   /* the SSRC our SDP announced */
+
+		h[8] = (uint8_t)(f->ssrc_out >> 24);
+		h[9] = (uint8_t)(f->ssrc_out >> 16);
+		h[10] = (uint8_t)(f->ssrc_out >> 8);
+		h[11] = (uint8_t)f->ssrc_out;
+	}
 	g = &cg[(f->xform == TZ_XF_PROTECT ? CG_PROTECT_RTP : CG_UNPROTECT_RTP) + rtcp];
 	g->ctx[g->n] = rtcp ? f->srtcp : f->srtp;
 	g->st[g->n] = flow_stream(st, 0);

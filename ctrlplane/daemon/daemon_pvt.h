@@ -12,6 +12,7 @@
 #include "tz_srtp.h"
 
 struct tz_ws_server;
+struct tz_sip;
 struct tz_dtls_cert;
 
 #define TZ_EAL_ARGV_MAX 96
@@ -26,6 +27,7 @@ struct tz_daemon {
 	struct tz_srtp_engine *srtp;
 	struct tz_ws_server *ws;        /* signalling (NULL when not built) */
 	struct tz_dtls_cert *cert;      /* our DTLS certificate */
+	struct tz_sip *sip;             /* the SIP user agent */
 	bool hugepages;                 /* EAL runs on hugepages */
 	time_t started;
 	/* busy % per worker over the last sample period */

@@ -11,6 +11,7 @@
 #include "tz_log.h"
 
 #include "tz_calls.h"
+#include "tz_sip.h"
 #include "tz_ws.h"
 
 static void ws_open(struct tz_ws_conn *conn, void *user)
@@ -39,10 +40,10 @@ static void calls_logged_in(void *conn, const char *user)
 	tz_ws_conn_set_logged_in(conn, user);
 }
 
-static const struct tz_port *access_port(struct tz_daemon *d, uint16_t *idx)
+static const struct tz_port *port_of(struct tz_daemon *d, enum tz_cfg_role role, uint16_t *idx)
 {
 	for (size_t i = 0; i < d->n_ports; i++) {
-		if (d->ports[i].cfg->role == TZ_ROLE_ACCESS) {
+		if (d->ports[i].cfg->role == role) {
 			*idx = (uint16_t)i;
 			return &d->ports[i];
 		}
@@ -61,9 +62,17 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	};
 	char fp[TZ_DTLS_FP_STR_MAX];
 
-	env.access = access_port(d, &env.access_idx);
+	env.access = port_of(d, TZ_ROLE_ACCESS, &env.access_idx);
+	env.core = port_of(d, TZ_ROLE_CORE, &env.core_idx);
 	if (env.access == NULL)
 		return -ENODEV;
+	/* The SIP side binds the core addresses, which exist once the TAPs do. */
+	if (env.core != NULL && d->cfg->sip.n_listen > 0) {
+		d->sip = tz_sip_start(&d->cfg->sip, tz_calls_sip_handlers_get(), d);
+		if (d->sip == NULL)
+			return -errno;
+	}
+	env.sip = d->sip;
 	d->cert = tz_dtls_cert_generate();
 	if (d->cert == NULL) {
 		TZ_LOG(MAIN, ERR, "cannot generate the DTLS certificate");
@@ -81,6 +90,9 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 void tz_daemon_signalling_stop(struct tz_daemon *d)
 {
 	tz_calls_shutdown();
+	if (d->sip != NULL)
+		tz_sip_stop(d->sip);
+	d->sip = NULL;
 	if (d->ws != NULL)
 		tz_ws_server_stop(d->ws);
 	d->ws = NULL;

@@ -46,7 +46,9 @@ static void call_free(gpointer p)
 
 	if (c->timer != 0)
 		g_source_remove(c->timer);
+	tz_sip_leg_free(c->leg);          /* hangs up silently if still live */
 	tz_media_retire(c);
+	tz_media_core_ports_close(c);
 	tz_web_leg_free(c);
 	g_free(c);
 }
@@ -106,24 +108,36 @@ static gboolean try_publish(gpointer p)
 	struct call *c = p;
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID, .call = c->name,
 				 .sdp_mline_index = -1 };
-	int rc = tz_media_publish_echo(c);
+	int rc = c->trunk != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
 
 	if (rc == -EAGAIN && ++c->nh_tries < NEXT_HOP_TRIES)
-		return G_SOURCE_CONTINUE;          /* the browser's MAC is being resolved */
+		return G_SOURCE_CONTINUE;          /* a peer's MAC is being resolved */
 	c->timer = 0;
 	if (rc != 0) {
-		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, rc == -EAGAIN ? "browser address did not resolve"
+		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, rc == -EAGAIN ? "media peer address did not resolve"
 								 : g_strerror(-rc));
 		return G_SOURCE_REMOVE;
 	}
 	c->state = CALL_CONNECTED;
 	c->last_media = g_get_monotonic_time();
-	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) connected: %s, ICE %.1f ms, DTLS %.1f ms after offer",
-	       c->id, c->user, c->target, tz_srtp_ctx_suite(c->ctx_in) == TZ_SRTP_AEAD_AES_128_GCM ?
-	       "AEAD_AES_128_GCM" : "SRTP", (double)(c->t_ice - c->t_offer) / 1000.0,
+	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) media up: ICE %.1f ms, DTLS %.1f ms after offer",
+	       c->id, c->user, c->target, (double)(c->t_ice - c->t_offer) / 1000.0,
 	       (double)(c->t_dtls - c->t_offer) / 1000.0);
-	send_out(c->conn, &o);
+	if (c->trunk == NULL)
+		send_out(c->conn, &o);             /* echo: answered when media is up */
 	return G_SOURCE_REMOVE;
+}
+
+/* Publish once everything the flows need is known: the DTLS keys, and for a
+ * call to a trunk the peer's media address. */
+static void media_maybe(struct call *c)
+{
+	if (c->state == CALL_ENDED || c->n_flows > 0 || c->timer != 0 || !c->dtls_done ||
+	    (c->trunk != NULL && !c->peer.known))
+		return;
+	c->nh_tries = 0;
+	if (try_publish(c) == G_SOURCE_CONTINUE)
+		c->timer = g_timeout_add(50, try_publish, c);
 }
 
 void tz_call_connected(struct call *c)
@@ -131,10 +145,15 @@ void tz_call_connected(struct call *c)
 	if (c->state == CALL_ENDED)
 		return;
 	if (c->timer != 0)
-		g_source_remove(c->timer);
+		g_source_remove(c->timer);     /* the negotiation deadline */
 	c->timer = 0;
-	if (try_publish(c) == G_SOURCE_CONTINUE)
-		c->timer = g_timeout_add(50, try_publish, c);
+	c->dtls_done = true;
+	media_maybe(c);
+}
+
+void tz_call_media_ready(struct call *c)
+{
+	media_maybe(c);
 }
 
 static struct call *find(void *conn, const char *name)
@@ -167,24 +186,31 @@ static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user)
 			   "limits.max_calls_per_user reached");
 		return false;
 	}
-	if (strcmp(m->target, "echo") != 0) {
-		send_error(conn, m->id, m->call, TZ_JSEP_ERR_NO_ROUTE,
-			   "only the echo service is reachable in this release");
-		return false;
-	}
 	return true;
 }
 
 static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
 {
+	const struct tz_cfg_trunk *trunk = NULL;
+	char err[256] = "", user_part[128];
 	struct call *c;
-	char err[256] = "";
 	g_autofree char *answer = NULL;
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWER, .id = m->id, .sdp_mline_index = -1 };
 
 	if (!admit(conn, m, user))
 		return;
+	if (strcmp(m->target, "echo") != 0) {
+		trunk = tz_calls_env.sip != NULL ? tz_route_target(m->target, user_part, sizeof(user_part))
+						 : NULL;
+		if (trunk == NULL) {
+			send_error(conn, m->id, m->call, TZ_JSEP_ERR_NO_ROUTE,
+				   "no routing rule matches this target");
+			return;
+		}
+	}
 	c = g_new0(struct call, 1);
+	c->core_fd[0] = c->core_fd[1] = -1;
+	c->trunk = trunk;
 	c->id = next_id++;
 	c->conn = conn;
 	c->t_offer = g_get_monotonic_time();
@@ -194,6 +220,12 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
 	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_BAD_SDP, err);
+		call_free(c);
+		return;
+	}
+	if (trunk != NULL && tz_sip_side_start(c, user_part, err, sizeof(err)) != 0) {
+		TZ_LOG(CP_SESSION, NOTICE, "call from %s to %s refused: %s", user, m->target, err);
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_INTERNAL, err);
 		call_free(c);
 		return;
 	}

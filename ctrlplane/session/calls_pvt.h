@@ -7,6 +7,7 @@
 #include "tz_calls.h"
 #include "tz_ice.h"
 #include "tz_sdp.h"
+#include "tz_sip.h"
 
 enum call_state {
 	CALL_NEGOTIATING,     /* answer sent, waiting for ICE and DTLS */
@@ -29,9 +30,21 @@ struct call {
 	uint32_t ssrc;
 	enum tz_srtp_suite suite;
 	struct tz_srtp_ctx *ctx_in, *ctx_out;
-	struct tz_dp_flow_key key;
-	bool published;
-	int slot;
+	struct tz_dp_flow_key keys[3];        /* published flows */
+	int slots[3];
+	unsigned n_flows;
+	/* SIP leg (calls to a trunk) */
+	struct tz_sip_leg *leg;
+	const struct tz_cfg_trunk *trunk;
+	int core_fd[2];                       /* our RTP/RTCP ports on the core side, held */
+	uint16_t core_port;
+	struct {
+		bool known;
+		struct tz_cfg_addr addr;
+		uint16_t port, rtcp_port;
+	} peer;                               /* the SIP side's media address */
+	bool dtls_done;
+	bool sip_answered;
 	guint timer;                          /* negotiation deadline / next-hop retry */
 	unsigned nh_tries;
 	uint64_t last_pkts;                   /* media supervision */
@@ -47,13 +60,24 @@ void tz_web_leg_free(struct call *c);
 
 /* media.c: dataplane flows of a call */
 int tz_media_publish_echo(struct call *c);
+int tz_media_publish_bridge(struct call *c);
+int tz_media_core_ports(struct call *c);
+void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);
 uint64_t tz_media_packets(const struct call *c);
 
 /* calls.c: ending a call from any layer */
 void tz_call_end(struct call *c, int code, const char *reason, bool notify);
-void tz_call_connected(struct call *c);
+void tz_call_connected(struct call *c);      /* DTLS is up */
+void tz_call_media_ready(struct call *c);    /* the SIP peer's media address is known */
 void tz_call_failed(struct call *c, enum tz_jsep_err err, const char *why);
+
+/* route.c: the trunk for a target; @p user gets the target's user part */
+const struct tz_cfg_trunk *tz_route_target(const char *target, char *user, size_t ulen);
+
+/* sip_side.c: the SIP leg of a call */
+int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t errlen);
+extern const struct tz_sip_handlers tz_calls_sip_handlers;
 
 /* cmd.c */
 int tz_calls_commands_register(void);

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 
 #include "calls_pvt.h"
 #include "tz_log.h"
@@ -74,33 +76,147 @@ static int make_contexts(struct call *c)
 	return c->ctx_in != NULL && c->ctx_out != NULL ? 0 : -ENOMEM;
 }
 
+static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f)
+{
+	int rc = tz_dp_flow_add(tz_calls_env.sessions, k, f);
+
+	if (rc < 0)
+		return rc;
+	c->keys[c->n_flows] = *k;
+	c->slots[c->n_flows++] = rc;
+	return 0;
+}
+
 int tz_media_publish_echo(struct call *c)
 {
 	struct tz_dp_flow f = { .id = c->id, .xform = TZ_XF_ECHO };
+	struct tz_dp_flow_key k;
 	int rc = make_contexts(c);
 
 	if (rc != 0)
 		return rc;
-	rc = browser_path(c, &c->key, &f.out);
+	rc = browser_path(c, &k, &f.out);
 	if (rc != 0)
 		return rc;
 	f.srtp = f.srtcp = c->ctx_in;
 	f.srtp_out = c->ctx_out;
 	f.ssrc_out = c->ssrc;
-	rc = tz_dp_flow_add(tz_calls_env.sessions, &c->key, &f);
-	if (rc < 0)
+	return publish(c, &k, &f);
+}
+
+/* Key and egress of the SIP side: our core port, the peer's media address. */
+static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_dp_flow_key *k,
+		     struct tz_dp_egress *e)
+{
+	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
+	const struct tz_cfg_addr *a = &c->peer.addr;
+
+	memset(k, 0, sizeof(*k));
+	memset(e, 0, sizeof(*e));
+	if (a->family == AF_INET) {
+		k->remote[10] = k->remote[11] = 0xff;
+		memcpy(&k->remote[12], &a->v4, 4);
+		memcpy(e->dst, &a->v4, 4);
+		memcpy(e->src, &p->ipv4.addr.v4, 4);
+	} else {
+		memcpy(k->remote, &a->v6, 16);
+		memcpy(e->dst, &a->v6, 16);
+		memcpy(e->src, &p->ipv6.addr.v6, 16);
+	}
+	k->remote_port = remote;
+	k->local_port = local;
+	k->port_idx = tz_calls_env.core_idx;
+	e->port_idx = tz_calls_env.core_idx;
+	e->family = (uint8_t)a->family;
+	e->src_mac = tz_calls_env.core->mac;
+	e->src_port = c->core_port;
+	e->dst_port = c->peer.port;
+	e->dst_rtcp_port = c->peer.rtcp_port;
+	return tz_port_next_hop(tz_calls_env.core, a, &e->dst_mac);
+}
+
+/*
+ * A call bridged to SIP: browser SRTP -> RTP to the peer (RTCP to its RTCP
+ * port), peer RTP -> SRTP to the browser under our SSRC, peer RTCP (its own
+ * port unless muxed) -> SRTCP to the browser.  Published all or nothing.
+ */
+int tz_media_publish_bridge(struct call *c)
+{
+	struct tz_dp_flow web = { .id = c->id, .xform = TZ_XF_UNPROTECT };
+	struct tz_dp_flow sip = { .id = c->id, .xform = TZ_XF_PROTECT };
+	struct tz_dp_flow_key kw, ks, kr;
+	struct tz_dp_egress to_sip;
+	int rc = make_contexts(c);
+
+	if (rc == 0)
+		rc = browser_path(c, &kw, &sip.out);
+	if (rc == 0)
+		rc = peer_path(c, c->core_port, c->peer.port, &ks, &to_sip);
+	if (rc != 0)
 		return rc;
-	c->slot = rc;
-	c->published = true;
-	return 0;
+	web.out = to_sip;
+	web.srtp = web.srtcp = c->ctx_in;
+	sip.srtp = sip.srtcp = c->ctx_out;
+	sip.ssrc_out = c->ssrc;
+	rc = publish(c, &kw, &web);
+	if (rc == 0)
+		rc = publish(c, &ks, &sip);
+	if (rc == 0 && c->peer.rtcp_port != c->peer.port) {
+		kr = ks;
+		kr.local_port = (uint16_t)(c->core_port + 1);
+		kr.remote_port = c->peer.rtcp_port;
+		sip.is_rtcp_port = 1;
+		rc = publish(c, &kr, &sip);
+	}
+	return rc;
+}
+
+/* Hold an even RTP port and the RTCP port above it on the core address, so
+ * no other call or process gets them. */
+int tz_media_core_ports(struct call *c)
+{
+	static unsigned cursor;
+	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_CORE];
+	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
+	unsigned base = (r->first + 1u) & ~1u, span = (unsigned)(r->last - base + 1) / 2;
+
+	for (unsigned i = 0; i < span; i++) {
+		uint16_t port = (uint16_t)(base + 2 * ((cursor + i) % span));
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = p->ipv4.addr.v4 };
+		int fd0 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int fd1 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		sa.sin_port = htons(port);
+		if (bind(fd0, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			sa.sin_port = htons(port + 1);
+			if (bind(fd1, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+				c->core_fd[0] = fd0;
+				c->core_fd[1] = fd1;
+				c->core_port = port;
+				cursor = (cursor + i + 1) % span;
+				return 0;
+			}
+		}
+		close(fd0);
+		close(fd1);
+	}
+	return -EADDRINUSE;
+}
+
+void tz_media_core_ports_close(struct call *c)
+{
+	for (int i = 0; i < 2; i++) {
+		if (c->core_fd[i] > 0)
+			close(c->core_fd[i]);
+		c->core_fd[i] = -1;
+	}
 }
 
 void tz_media_retire(struct call *c)
 {
-	if (c->published) {
-		tz_dp_flow_del(tz_calls_env.sessions, &c->key);
-		c->published = false;
-	}
+	for (unsigned i = 0; i < c->n_flows; i++)
+		tz_dp_flow_del(tz_calls_env.sessions, &c->keys[i]);
+	c->n_flows = 0;
 	if (c->ctx_in != NULL || c->ctx_out != NULL) {
 		tz_dp_sessions_synchronize(tz_calls_env.sessions);
 		tz_srtp_ctx_destroy(c->ctx_in);
@@ -109,8 +225,12 @@ void tz_media_retire(struct call *c)
 	}
 }
 
+/* Packets the dataplane moved for this call (all its flows). */
 uint64_t tz_media_packets(const struct call *c)
 {
-	return c->published ? tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->slot)->cnt[TZ_FC_PKTS]
-			    : 0;
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < c->n_flows; i++)
+		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
+	return n;
 }

@@ -20,6 +20,7 @@
 #include "tz_jsep_msg.h"
 #include "tz_ports.h"
 #include "tz_session.h"
+#include "tz_sip.h"
 #include "tz_srtp.h"
 
 struct tz_calls_env {
@@ -29,6 +30,9 @@ struct tz_calls_env {
 	const struct tz_port *access;     /**< the access port (browsers) */
 	uint16_t access_idx;              /**< its index in the config */
 	const struct tz_dtls_cert *cert;  /**< our DTLS certificate */
+	const struct tz_port *core;       /**< the core port (SIP networks), or NULL */
+	uint16_t core_idx;
+	struct tz_sip *sip;               /**< the SIP user agent, or NULL (echo only) */
 	/** Send one message to a client connection. */
 	void (*send)(void *conn, const struct tz_jsep_out *out);
 	/** Mark a connection logged in (the transport then accepts call messages). */
@@ -50,6 +54,9 @@ void tz_calls_on_close(void *conn);
 
 /** End every call and free everything (daemon shutdown, before the dataplane stops). */
 void tz_calls_shutdown(void);
+
+/** Handlers to give tz_sip_start(): the SIP leg's events drive the calls. */
+const struct tz_sip_handlers *tz_calls_sip_handlers_get(void);
 
 /** Live calls. */
 unsigned tz_calls_count(void);

@@ -72,7 +72,9 @@ struct tz_dp_flow {
 	const struct tz_srtp_ctx *srtp;   /**< RTP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtcp;  /**< RTCP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtp_out;   /**< TZ_XF_ECHO: the protect context back */
-	uint32_t ssrc_out;                    /**< TZ_XF_ECHO: SSRC of the echoed stream */
+	uint32_t ssrc_out;                    /**< TZ_XF_ECHO, TZ_XF_PROTECT: SSRC written
+						   into outgoing RTP (the one our SDP
+						   announced); 0 = keep the sender's */
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */

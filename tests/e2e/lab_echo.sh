@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The gateway scenarios in the lab: bring the lab up, start trapezed with the
 # lab config (media timeout shortened to 5 s for the "browser vanishes"
-# case), run echo.test.mjs with Chromium inside namespace `web`, take the lab
-# down.  Exit status: the tests'.
+# case), run the browser scenarios with Chromium inside namespace `web` —
+# echo.test.mjs (the echo service) and sip.test.mjs (calls to a sipp PBX in
+# namespace `sip`) — and take the lab down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
@@ -15,7 +16,8 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' "$here/config/lab.yaml" >"$stat
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
-"$here/tests/e2e/run.sh" --netns web echo.test.mjs "$@"
+[ $# -gt 0 ] || set -- echo.test.mjs sip.test.mjs
+"$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "# trapezed log (last 60 lines):"; tail -60 "$state/trapezed.log" | sed 's/^/#   /'

@@ -10,11 +10,12 @@ import { launchBrowser, login, statsSummary, maxAudioLevel } from './lib/browser
 import { trapezectl, PHONE_URL } from './lib/gateway.mjs';
 
 const seconds = Number(process.env.TZ_SELFTEST_SECONDS || 4);
+const target = process.env.TZ_SELFTEST_TARGET || 'echo';
 const row = (k, v) => console.log(`  ${k.padEnd(30)} ${v}`);
 
-async function callEcho(page) {
+async function callTarget(page) {
   const t0 = Date.now();
-  await page.fill('#target', 'echo');
+  await page.fill('#target', target);
   await page.click('#call');
   await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
     null, { timeout: 15000 });
@@ -27,29 +28,30 @@ async function main() {
   try {
     const page = await browser.openPhone(PHONE_URL);
     await login(page, 'selftest');
-    const answeredMs = await callEcho(page);
+    const answeredMs = await callTarget(page);
     await page.waitForTimeout(seconds * 1000);
     const s = await statsSummary(page);
     const level = await maxAudioLevel(page, 1500);
     const calls = await trapezectl(['show', 'calls']);
-    const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.xform === 'echo');
     const call = calls.find((c) => c.user === 'selftest') || {};
-    const flow = flows[0] || {};
+    const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
+    const flow = { packets: flows.reduce((n, f) => n + f.packets, 0),
+                   drops: flows.reduce((n, f) => n + f.drops, 0) };
     const ended = page.evaluate(() => new Promise((r) =>
       window.phone.call.addEventListener('hangup', (e) => r(`${e.code} ${e.reason}`))));
     await page.click('#hangup');
     const hangup = await ended;
 
-    console.log('== self-test call: Chromium (web) -> trapezed -> echo');
+    console.log(`== self-test call: Chromium (web) -> trapezed -> ${target}`);
     row('answered after', `${answeredMs} ms (click to "answered")`);
     row('gateway set-up', `${call.setup_ms} ms (offer to DTLS connected)`);
     row('ICE / DTLS', `${s.pc.iceConnectionState} / ${s.transport?.dtlsState}, ${s.transport?.srtpCipher}`);
     row('browser sent', `${s.outbound.packetsSent} packets`);
     row('browser received', `${s.inbound.packetsReceived} packets, ${s.inbound.packetsLost} lost`);
     row('received audio level', `${level.toFixed(3)} (peak, 0..1)`);
-    row('dataplane echoed', `${flow.packets ?? 0} packets, ${flow.drops ?? 0} dropped`);
+    row('dataplane moved', `${flow.packets} packets in ${flows.length} flow(s), ${flow.drops} dropped`);
     row('hang-up', hangup);
-    ok = s.outbound.packetsSent > 0 && s.inbound.packetsReceived > 0 && (flow.packets ?? 0) > 0 && level > 0;
+    ok = s.outbound.packetsSent > 0 && s.inbound.packetsReceived > 0 && flow.packets > 0 && level > 0;
   } finally {
     await browser.close();
   }

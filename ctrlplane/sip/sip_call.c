@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* INVITE dialogs: outbound and inbound legs, their events and mid-call requests. */
+#include <errno.h>
+#include <string.h>
+
+#include "sip_pvt.h"
+
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/url.h>
+
+#define SDP_TYPE "application/sdp"
+#define DTMF_TYPE "application/dtmf-relay"
+
+static struct tz_sip_leg *leg_new(struct tz_sip *s, bool outbound, void *user)
+{
+	struct tz_sip_leg *leg = g_new0(struct tz_sip_leg, 1);
+
+	leg->own.kind = SIP_OWNER_LEG;
+	leg->sip = s;
+	leg->outbound = outbound;
+	leg->user = user;
+	leg->refs = 2; /* owner + stack */
+	s->legs = g_list_prepend(s->legs, leg);
+	return leg;
+}
+
+void sip_leg_unref(struct tz_sip_leg *leg)
+{
+	if (--leg->refs > 0)
+		return;
+	g_free(leg->call_id);
+	g_free(leg->auth_user);
+	g_free(leg->auth_pass);
+	g_free(leg->auth_realm);
+	g_free(leg->end_reason);
+	g_free(leg);
+}
+
+/* The first cause wins: a local CANCEL stays 408/487 when the 487 arrives. */
+static void leg_set_end(struct tz_sip_leg *leg, int status, const char *reason)
+{
+	if (leg->end_status)
+		return;
+	leg->end_status = status;
+	leg->end_reason = g_strdup(reason ? reason : "");
+}
+
+static void leg_stop_timer(struct tz_sip_leg *leg)
+{
+	if (leg->answer_timer)
+		g_source_remove(leg->answer_timer);
+	leg->answer_timer = 0;
+}
+
+/* Dialog over: report once, let go of the handle and of the stack's reference. */
+static void leg_terminated(struct tz_sip_leg *leg)
+{
+	struct tz_sip *s = leg->sip;
+
+	if (leg->ended)
+		return;
+	leg->ended = true;
+	leg_stop_timer(leg);
+	leg_set_end(leg, 500, "Terminated");
+	TZ_LOG(CP_SIP, INFO, "call %s ended: %d %s", leg->call_id ? leg->call_id : "-",
+	       leg->end_status, leg->end_reason);
+	if (!leg->released && !s->stopping && s->h.on_ended)
+		s->h.on_ended(leg, leg->end_status, leg->end_reason, s->user);
+	if (leg->nh) {
+		nua_handle_bind(leg->nh, NULL);
+		nua_handle_destroy(leg->nh);
+		leg->nh = NULL;
+	}
+	s->legs = g_list_remove(s->legs, leg);
+	sip_leg_unref(leg);
+}
+
+static void leg_learn_call_id(struct tz_sip_leg *leg, const sip_t *sip)
+{
+	if (!leg->call_id && sip && sip->sip_call_id && sip->sip_call_id->i_id)
+		leg->call_id = g_strdup(sip->sip_call_id->i_id);
+}
+
+static gboolean answer_timeout(gpointer data)
+{
+	struct tz_sip_leg *leg = data;
+
+	leg->answer_timer = 0;
+	TZ_LOG(CP_SIP, INFO, "call %s: no answer in time, cancelling",
+	       leg->call_id ? leg->call_id : "-");
+	leg_set_end(leg, 408, "Request Timeout");
+	leg->hangup_sent = true;
+	nua_cancel(leg->nh, TAG_END());
+	return G_SOURCE_REMOVE;
+}
+
+static char *from_header(struct tz_sip *s, const char *user, const char *display)
+{
+	if (display && *display)
+		return g_strdup_printf("\"%s\" <sip:%s@%s>", display, user, s->local_host);
+	return g_strdup_printf("<sip:%s@%s>", user, s->local_host);
+}
+
+static void leg_copy_auth(struct tz_sip_leg *leg, const struct tz_cfg_trunk *trunk)
+{
+	leg->auth_user = g_strdup(trunk->username);
+	leg->auth_pass = g_strdup(trunk->password);
+	leg->auth_realm = g_strdup(trunk->realm);
+}
+
+struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *trunk,
+				 const char *to_user, const char *from_user,
+				 const char *from_display, const char *sdp_offer, void *leg_user)
+{
+	struct tz_sip_leg *leg;
+	char *ruri, *from, *to, *cid;
+
+	if (!s || !trunk || !trunk->address.host || !to_user || !from_user || !sdp_offer)
+		return errno = EINVAL, NULL;
+	if (s->stopping)
+		return errno = ESHUTDOWN, NULL;
+	leg = leg_new(s, true, leg_user);
+	leg_copy_auth(leg, trunk);
+	ruri = sip_request_uri(trunk, to_user);
+	to = g_strdup_printf("<%s>", ruri);
+	from = from_header(s, from_user, from_display);
+	cid = g_uuid_string_random();
+	leg->call_id = g_strdup(cid);
+	leg->nh = nua_handle(s->nua, &leg->own, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
+			     SIPTAG_CALL_ID_STR(cid), TAG_END());
+	if (!leg->nh)
+		goto fail_handle;
+	nua_invite(leg->nh, NUTAG_URL(ruri), SIPTAG_CONTENT_TYPE_STR(SDP_TYPE),
+		   SIPTAG_PAYLOAD_STR(sdp_offer), TAG_END());
+	s->ctr[TZ_SIP_CTR_INVITE_OUT]++;
+	leg->answer_timer = g_timeout_add_seconds(trunk->answer_timeout_s ?
+						  trunk->answer_timeout_s : 60,
+						  answer_timeout, leg);
+	TZ_LOG(CP_SIP, INFO, "call %s: INVITE %s via trunk %s", cid, ruri, trunk->name);
+	g_free(ruri), g_free(to), g_free(from), g_free(cid);
+	return leg;
+
+fail_handle:
+	g_free(ruri), g_free(to), g_free(from), g_free(cid);
+	s->legs = g_list_remove(s->legs, leg);
+	leg->refs = 1;
+	sip_leg_unref(leg);
+	return errno = ENOMEM, NULL;
+}
+
+/* Final response to our initial INVITE or to our re-INVITE. */
+static void on_invite_final(struct tz_sip *s, struct tz_sip_leg *leg, int status,
+			    const char *phrase, const sip_t *sip)
+{
+	char *sdp = sip_body_dup(sip);
+
+	if (leg->reinvite_out) {
+		leg->reinvite_out = false;
+		if (!leg->released && s->h.on_reinvite_answer)
+			s->h.on_reinvite_answer(leg, status, sdp, s->user);
+	} else if (status < 300) {
+		leg->answered = true;
+		leg_stop_timer(leg);
+		if (leg->hangup_sent)
+			nua_bye(leg->nh, TAG_END()); /* answered while we cancelled */
+		else if (!leg->released && s->h.on_answered)
+			s->h.on_answered(leg, sdp, s->user);
+	} else {
+		leg_set_end(leg, status, phrase);
+	}
+	g_free(sdp);
+}
+
+static void on_r_invite(struct tz_sip *s, struct tz_sip_leg *leg, int status,
+			const char *phrase, const sip_t *sip)
+{
+	char *sdp;
+
+	leg_learn_call_id(leg, sip);
+	if (status > 100 && status < 200 && !leg->answered) {
+		sdp = sip_body_dup(sip);
+		if (!leg->released && s->h.on_progress)
+			s->h.on_progress(leg, status, phrase, sdp, s->user);
+		g_free(sdp);
+		return;
+	}
+	if (status < 200)
+		return;
+	if ((status == 401 || status == 407) && leg->auth_tries++ == 0 &&
+	    sip_authenticate(leg->nh, sip, leg->auth_realm, leg->auth_user, leg->auth_pass) == 0)
+		return;
+	on_invite_final(s, leg, status, phrase, sip);
+	/* A challenge we cannot answer leaves nua waiting for credentials. */
+	if ((status == 401 || status == 407) && !leg->answered)
+		leg_terminated(leg);
+}
+
+void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
+{
+	struct tz_sip_leg *leg;
+	const url_t *ru = sip && sip->sip_request ? sip->sip_request->rq_url : NULL;
+	char from[512] = "", *display = NULL, *sdp;
+
+	if (s->stopping || !s->h.on_incoming) {
+		nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	leg = leg_new(s, false, NULL);
+	leg->nh = nh;
+	nua_handle_bind(nh, &leg->own);
+	leg_learn_call_id(leg, sip);
+	if (sip->sip_from)
+		url_e(from, sizeof(from), sip->sip_from->a_url);
+	if (sip->sip_from && sip->sip_from->a_display)
+		display = g_strdup(sip->sip_from->a_display);
+	if (display && display[0] == '"')
+		g_strstrip(g_strdelimit(display, "\"", ' '));
+	sdp = sip_body_dup(sip);
+	TZ_LOG(CP_SIP, INFO, "call %s: INVITE from %s to %s", leg->call_id ? leg->call_id : "-",
+	       from, ru && ru->url_user ? ru->url_user : "");
+	s->h.on_incoming(leg, ru && ru->url_user ? ru->url_user : "", from, display, sdp, s->user);
+	g_free(display);
+	g_free(sdp);
+}
+
+static void on_i_reinvite(struct tz_sip *s, struct tz_sip_leg *leg, const sip_t *sip)
+{
+	char *sdp;
+
+	if (leg->released || !s->h.on_reinvite) {
+		nua_respond(leg->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		return;
+	}
+	leg->reinvite_in = true;
+	sdp = sip_body_dup(sip);
+	s->h.on_reinvite(leg, sdp, s->user);
+	g_free(sdp);
+}
+
+static void on_i_info(struct tz_sip *s, struct tz_sip_leg *leg, const sip_t *sip)
+{
+	char *body = sip_body_dup(sip), digit;
+	unsigned ms;
+
+	if (sip && sip->sip_content_type && sip->sip_content_type->c_type &&
+	    !g_ascii_strcasecmp(sip->sip_content_type->c_type, DTMF_TYPE) &&
+	    sip_dtmf_parse(body, &digit, &ms) == 0 && !leg->released && s->h.on_dtmf)
+		s->h.on_dtmf(leg, digit, ms, s->user);
+	g_free(body);
+}
+
+static void on_i_state(struct tz_sip_leg *leg, tagi_t tags[])
+{
+	int state = nua_callstate_init;
+
+	tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+	if (state == nua_callstate_terminated)
+		leg_terminated(leg);
+}
+
+void sip_call_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		    nua_handle_t *nh, struct tz_sip_leg *leg, const sip_t *sip, tagi_t tags[])
+{
+	(void)nh;
+	if (leg->ended)
+		return;
+	switch (ev) {
+	case nua_r_invite:
+		on_r_invite(s, leg, status, phrase, sip);
+		break;
+	case nua_i_invite:
+		on_i_reinvite(s, leg, sip);
+		break;
+	case nua_i_cancel:
+		leg_set_end(leg, 487, "Request Terminated");
+		break;
+	case nua_i_bye:
+		leg_set_end(leg, 200, "BYE");
+		break;
+	case nua_i_info:
+		on_i_info(s, leg, sip);
+		break;
+	case nua_i_state:
+		on_i_state(leg, tags);
+		break;
+	case nua_i_error:
+		TZ_LOG(CP_SIP, WARNING, "call %s: %d %s", leg->call_id ? leg->call_id : "-",
+		       status, phrase);
+		break;
+	default:
+		break;
+	}
+}

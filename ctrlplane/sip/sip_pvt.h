@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to ctrlplane/sip: the agent, legs and registrations. */
+#ifndef TZ_SIP_PVT_H
+#define TZ_SIP_PVT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+struct sip_owner;
+struct tz_sip;
+
+#define SU_ROOT_MAGIC_T struct tz_sip
+#define NUA_MAGIC_T struct tz_sip
+#define NUA_HMAGIC_T struct sip_owner
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_glib.h>
+
+#include "tz_log.h"
+#include "tz_sip.h"
+
+/* First member of every nua handle magic: tells legs from registrations. */
+enum sip_owner_kind {
+	SIP_OWNER_LEG,
+	SIP_OWNER_REG,
+};
+
+struct sip_owner {
+	enum sip_owner_kind kind;
+};
+
+struct tz_sip {
+	const struct tz_cfg_sip *cfg;
+	struct tz_sip_handlers h;
+	void *user;
+	GMainContext *ctx;
+	su_root_t *root;
+	GSource *src;
+	nua_t *nua;
+	char *tls_dir;          /* private agent.pem/cafile.pem directory, or NULL */
+	char *local_host;       /* host part of our From */
+	GList *legs;            /* struct tz_sip_leg *, live dialogs */
+	GList *regs;            /* struct tz_sip_reg * */
+	bool stopping;
+	bool shutdown_done;
+	uint64_t ctr[TZ_SIP_CTR_COUNT];
+};
+
+struct tz_sip_leg {
+	struct sip_owner own;
+	struct tz_sip *sip;
+	nua_handle_t *nh;
+	void *user;
+	char *call_id;
+	char *auth_user, *auth_pass, *auth_realm;
+	int refs;               /* owner + stack */
+	int auth_tries;
+	int end_status;
+	char *end_reason;
+	guint answer_timer;
+	bool outbound;
+	bool answered;          /* 2xx received (outbound) or sent (inbound) */
+	bool ended;
+	bool released;          /* owner called tz_sip_leg_free() */
+	bool hangup_sent;
+	bool reinvite_out;      /* our re-INVITE pending */
+	bool reinvite_in;       /* far end's re-INVITE waiting for our answer */
+};
+
+struct tz_sip_reg {
+	struct sip_owner own;
+	struct tz_sip *sip;
+	nua_handle_t *nh;
+	tz_sip_reg_cb *cb;
+	void *user;
+	char *auth_user, *auth_pass, *auth_realm;
+	int auth_tries;
+	bool registered;
+	bool unregistering;
+};
+
+/* sip_ua.c */
+void sip_count_status(struct tz_sip *s, int status);
+void sip_spin(struct tz_sip *s, bool (*done)(struct tz_sip *), unsigned ms);
+
+/* sip_call.c */
+void sip_call_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		    nua_handle_t *nh, struct tz_sip_leg *leg, const sip_t *sip, tagi_t tags[]);
+void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip);
+void sip_call_stop_all(struct tz_sip *s);
+void sip_leg_unref(struct tz_sip_leg *leg);
+void sip_call_free_all(struct tz_sip *s);
+
+/* sip_reg.c */
+void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		   struct tz_sip_reg *reg, const sip_t *sip);
+void sip_reg_stop_all(struct tz_sip *s);
+void sip_reg_free_all(struct tz_sip *s);
+
+/* sip_util.c */
+char *sip_hostport(const char *host, uint16_t port);
+const char *sip_transport_name(enum tz_cfg_transport t);
+char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user);
+char *sip_body_dup(const sip_t *sip);
+char *sip_challenge_realm(const sip_t *sip);
+int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm,
+		     const char *user, const char *pass);
+int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
+char *sip_tls_dir_create(const char *cert, const char *key);
+void sip_tls_dir_remove(char *dir);
+int sip_probe_bind(const char *host, uint16_t port, int socktype);
+void sip_log_redirect(bool on, uint64_t *malformed);
+
+#endif /* TZ_SIP_PVT_H */

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* REGISTER on behalf of web users (RFC 3261 section 10); nua refreshes. */
+#include <errno.h>
+#include <string.h>
+
+#include "sip_pvt.h"
+
+#include <sofia-sip/sip_header.h>
+
+static void reg_free(struct tz_sip_reg *reg)
+{
+	struct tz_sip *s = reg->sip;
+
+	s->regs = g_list_remove(s->regs, reg);
+	if (reg->nh) {
+		nua_handle_bind(reg->nh, NULL);
+		nua_handle_destroy(reg->nh);
+	}
+	g_free(reg->auth_user);
+	g_free(reg->auth_pass);
+	g_free(reg->auth_realm);
+	g_free(reg);
+}
+
+static char *registrar_url(const struct tz_cfg_trunk *t)
+{
+	uint16_t port = t->address.port ? t->address.port : t->transport == TZ_SIP_TLS ? 5061 : 5060;
+	char *hp = sip_hostport(t->address.host, port);
+	char *url = g_strdup_printf("sip:%s;transport=%s", hp, sip_transport_name(t->transport));
+
+	g_free(hp);
+	return url;
+}
+
+struct tz_sip_reg *tz_sip_register(struct tz_sip *s, const struct tz_cfg_trunk *registrar,
+				   const char *user, const char *password, uint32_t expires,
+				   tz_sip_reg_cb *cb, void *user_data)
+{
+	struct tz_sip_reg *reg;
+	char *aor, *host, *url, exp[16];
+
+	if (!s || !registrar || !registrar->address.host || !user || !cb)
+		return errno = EINVAL, NULL;
+	if (s->stopping)
+		return errno = ESHUTDOWN, NULL;
+	reg = g_new0(struct tz_sip_reg, 1);
+	reg->own.kind = SIP_OWNER_REG;
+	reg->sip = s;
+	reg->cb = cb;
+	reg->user = user_data;
+	reg->auth_user = g_strdup(user);
+	reg->auth_pass = g_strdup(password);
+	reg->auth_realm = g_strdup(registrar->realm);
+	s->regs = g_list_prepend(s->regs, reg);
+	host = sip_hostport(registrar->address.host, 0);
+	aor = g_strdup_printf("<sip:%s@%s>", user, host);
+	url = registrar_url(registrar);
+	g_snprintf(exp, sizeof(exp), "%u", expires ? expires :
+		   registrar->register_expires ? registrar->register_expires : 600);
+	reg->nh = nua_handle(s->nua, &reg->own, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor), TAG_END());
+	if (reg->nh)
+		nua_register(reg->nh, NUTAG_REGISTRAR(url), SIPTAG_EXPIRES_STR(exp),
+			     NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"),
+			     TAG_END());
+	TZ_LOG(CP_SIP, INFO, "REGISTER %s at %s, expires %s", aor, url, exp);
+	g_free(host), g_free(aor), g_free(url);
+	if (reg->nh)
+		return reg;
+	reg_free(reg);
+	return errno = ENOMEM, NULL;
+}
+
+static void reg_report(struct tz_sip_reg *reg, int status, const char *reason)
+{
+	struct tz_sip *s = reg->sip;
+
+	if (status < 300)
+		s->ctr[TZ_SIP_CTR_REG_OK]++;
+	else
+		s->ctr[TZ_SIP_CTR_REG_FAILED]++;
+	if (status < 300)
+		TZ_LOG(CP_SIP, INFO, "registration of %s: %d %s", reg->auth_user, status, reason);
+	else
+		TZ_LOG(CP_SIP, WARNING, "registration of %s: %d %s", reg->auth_user, status, reason);
+	if (reg->cb && !s->stopping)
+		reg->cb(reg, status, reason, reg->user);
+}
+
+static void on_r_register(struct tz_sip_reg *reg, int status, const char *phrase,
+			  const sip_t *sip)
+{
+	if (status < 200)
+		return;
+	if ((status == 401 || status == 407) && reg->auth_tries++ == 0 &&
+	    sip_authenticate(reg->nh, sip, reg->auth_realm, reg->auth_user, reg->auth_pass) == 0)
+		return;
+	if (status < 300) {
+		reg->auth_tries = 0; /* a refresh may be challenged again */
+		reg->registered = true;
+		reg_report(reg, status, phrase);
+		return;
+	}
+	reg->registered = false;
+	if (status == 401 || status == 407)
+		reg_report(reg, status, "credentials rejected by the registrar (wrong user or password?)");
+	else
+		reg_report(reg, status, phrase);
+}
+
+void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		   struct tz_sip_reg *reg, const sip_t *sip)
+{
+	(void)s;
+	if (ev == nua_r_register && !reg->unregistering) {
+		on_r_register(reg, status, phrase, sip);
+	} else if (ev == nua_r_unregister && status >= 200) {
+		if ((status == 401 || status == 407) && reg->auth_tries++ < 2 &&
+		    sip_authenticate(reg->nh, sip, reg->auth_realm, reg->auth_user,
+				     reg->auth_pass) == 0)
+			return;
+		reg->registered = false;
+		reg_free(reg);
+	}
+}
+
+void tz_sip_unregister(struct tz_sip_reg *reg)
+{
+	if (!reg || reg->unregistering)
+		return;
+	reg->cb = NULL;
+	if (!reg->registered) {
+		reg_free(reg);
+		return;
+	}
+	reg->unregistering = true;
+	reg->auth_tries = 0;
+	nua_unregister(reg->nh, TAG_END());
+}
+
+void sip_reg_stop_all(struct tz_sip *s)
+{
+	GList *copy = g_list_copy(s->regs);
+
+	for (GList *l = copy; l; l = l->next)
+		tz_sip_unregister(l->data);
+	g_list_free(copy);
+}
+
+void sip_reg_free_all(struct tz_sip *s)
+{
+	while (s->regs)
+		reg_free(s->regs->data);
+}

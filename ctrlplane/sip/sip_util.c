@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Small helpers: URIs, bodies, digest credentials, DTMF bodies, TLS files, logs. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "sip_pvt.h"
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_log.h>
+
+extern su_log_t nua_log[];
+extern su_log_t nta_log[];
+extern su_log_t tport_log[];
+extern su_log_t soa_log[];
+extern su_log_t sresolv_log[];
+extern su_log_t iptsec_log[];
+
+char *sip_hostport(const char *host, uint16_t port)
+{
+	bool v6 = strchr(host, ':') != NULL && host[0] != '[';
+
+	if (port)
+		return g_strdup_printf(v6 ? "[%s]:%u" : "%s:%u", host, port);
+	return g_strdup_printf(v6 ? "[%s]" : "%s", host);
+}
+
+const char *sip_transport_name(enum tz_cfg_transport t)
+{
+	switch (t) {
+	case TZ_SIP_TCP:
+		return "tcp";
+	case TZ_SIP_TLS:
+		return "tls";
+	default:
+		return "udp";
+	}
+}
+
+/* sip:user@host:port;transport=X, or @p user itself when it already is a URI. */
+char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user)
+{
+	uint16_t port = trunk->address.port;
+	char *hp, *uri;
+
+	if (g_str_has_prefix(user, "sip:") || g_str_has_prefix(user, "sips:"))
+		return g_strdup(user);
+	if (!port)
+		port = trunk->transport == TZ_SIP_TLS ? 5061 : 5060;
+	hp = sip_hostport(trunk->address.host, port);
+	uri = g_strdup_printf("sip:%s@%s;transport=%s", user, hp,
+			      sip_transport_name(trunk->transport));
+	g_free(hp);
+	return uri;
+}
+
+char *sip_body_dup(const sip_t *sip)
+{
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data || !sip->sip_payload->pl_len)
+		return NULL;
+	return g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+/* Realm of the challenge, quotes included ("\"example.com\""), or NULL. */
+char *sip_challenge_realm(const sip_t *sip)
+{
+	const msg_auth_t *au = NULL;
+	const char *realm;
+
+	if (sip && sip->sip_www_authenticate)
+		au = sip->sip_www_authenticate;
+	else if (sip && sip->sip_proxy_authenticate)
+		au = sip->sip_proxy_authenticate;
+	if (!au || !au->au_params)
+		return NULL;
+	realm = msg_params_find(au->au_params, "realm=");
+	return realm ? g_strdup(realm) : NULL;
+}
+
+/* Answer a 401/407 once with "Digest:realm:user:password" (RFC 3261 22.2). */
+int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm,
+		     const char *user, const char *pass)
+{
+	char *realm, *cred;
+	const char *scheme = "Digest";
+
+	if (!user || !pass)
+		return -EACCES;
+	if (cfg_realm)
+		realm = g_strdup_printf("\"%s\"", cfg_realm);
+	else
+		realm = sip_challenge_realm(sip);
+	if (!realm)
+		return -EPROTO;
+	if (sip && sip->sip_www_authenticate && sip->sip_www_authenticate->au_scheme)
+		scheme = sip->sip_www_authenticate->au_scheme;
+	else if (sip && sip->sip_proxy_authenticate && sip->sip_proxy_authenticate->au_scheme)
+		scheme = sip->sip_proxy_authenticate->au_scheme;
+	cred = g_strdup_printf("%s:%s:%s:%s", scheme, realm, user, pass);
+	nua_authenticate(nh, NUTAG_AUTH(cred), TAG_END());
+	g_free(cred);
+	g_free(realm);
+	return 0;
+}
+
+/* "Signal=5\r\nDuration=160\r\n" (application/dtmf-relay, de-facto format). */
+int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms)
+{
+	const char *sig = body ? strstr(body, "Signal=") : NULL;
+	const char *dur = body ? strstr(body, "Duration=") : NULL;
+
+	if (!sig)
+		return -EINVAL;
+	sig += strlen("Signal=");
+	while (*sig == ' ')
+		sig++;
+	if (!strchr("0123456789*#ABCDabcd", *sig) || !*sig)
+		return -EINVAL;
+	*digit = g_ascii_toupper(*sig);
+	*duration_ms = dur ? (unsigned)strtoul(dur + strlen("Duration="), NULL, 10) : 0;
+	return 0;
+}
+
+/*
+ * sofia's tport takes a directory holding agent.pem (key + certificate) and
+ * cafile.pem; build one from the two configured PEM files, mode 0700.
+ */
+char *sip_tls_dir_create(const char *cert, const char *key)
+{
+	gchar *c = NULL, *k = NULL, *agent = NULL, *dir, *p;
+	GError *err = NULL;
+
+	dir = g_dir_make_tmp("trapeze-sip-tls-XXXXXX", &err);
+	if (!dir)
+		goto fail_dir;
+	if (!g_file_get_contents(cert, &c, NULL, &err) || !g_file_get_contents(key, &k, NULL, &err))
+		goto fail_read;
+	agent = g_strconcat(k, "\n", c, NULL);
+	p = g_build_filename(dir, "agent.pem", NULL);
+	if (!g_file_set_contents_full(p, agent, -1, G_FILE_SET_CONTENTS_NONE, 0600, &err))
+		goto fail_write;
+	g_free(p);
+	p = g_build_filename(dir, "cafile.pem", NULL);
+	if (!g_file_set_contents_full(p, c, -1, G_FILE_SET_CONTENTS_NONE, 0600, &err))
+		goto fail_write;
+	g_free(p);
+	g_free(agent), g_free(c), g_free(k);
+	return dir;
+
+fail_write:
+	g_free(p);
+fail_read:
+	TZ_LOG(CP_SIP, ERR, "sip.tls: %s; give readable PEM files in sip.tls_cert/sip.tls_key",
+	       err->message);
+	sip_tls_dir_remove(dir);
+	g_free(agent), g_free(c), g_free(k);
+	g_error_free(err);
+	errno = EINVAL;
+	return NULL;
+fail_dir:
+	TZ_LOG(CP_SIP, ERR, "sip.tls: cannot create a private directory: %s", err->message);
+	g_error_free(err);
+	errno = EIO;
+	return NULL;
+}
+
+void sip_tls_dir_remove(char *dir)
+{
+	static const char *const names[] = { "agent.pem", "cafile.pem" };
+
+	if (!dir)
+		return;
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		char *p = g_build_filename(dir, names[i], NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	g_rmdir(dir);
+	g_free(dir);
+}
+
+/*
+ * sofia's logger gets no per-message level, so the level is chosen by
+ * threshold: sofia logs at <= 3 (errors, warnings) as NOTICE normally; when
+ * cp.sip is at DEBUG, sofia logs up to 7 and they go out as DEBUG.
+ * Sofia may write a line in pieces: keep them until the newline.
+ */
+static GString *log_line;
+static bool log_debug;
+static uint64_t *log_malformed; /* the agent's counter: nta only logs bad input */
+
+static void log_sofia(void *stream, const char *fmt, va_list ap)
+{
+	char *nl;
+
+	(void)stream;
+	if (!log_line)
+		log_line = g_string_new(NULL);
+	g_string_append_vprintf(log_line, fmt, ap);
+	while ((nl = strchr(log_line->str, '\n')) != NULL) {
+		*nl = '\0';
+		if (log_malformed && (strstr(log_line->str, "received garbage") ||
+				      strstr(log_line->str, "Bad message")))
+			(*log_malformed)++;
+		if (log_line->str[0] && log_debug)
+			TZ_LOG(CP_SIP, DEBUG, "sofia: %s", log_line->str);
+		else if (log_line->str[0])
+			TZ_LOG(CP_SIP, NOTICE, "sofia: %s", log_line->str);
+		g_string_erase(log_line, 0, nl - log_line->str + 1);
+	}
+}
+
+void sip_log_redirect(bool on, uint64_t *malformed)
+{
+	su_log_t *logs[] = { su_log_default, nua_log, nta_log, tport_log,
+			     soa_log, sresolv_log, iptsec_log };
+	unsigned level;
+
+	log_malformed = on ? malformed : NULL;
+	log_debug = tz_log_get_level(TZ_LOG_CP_SIP) >= (int)RTE_LOG_DEBUG;
+	level = log_debug ? 7 : 3;
+	for (size_t i = 0; i < G_N_ELEMENTS(logs); i++) {
+		su_log_redirect(logs[i], on ? log_sofia : NULL, NULL);
+		if (on)
+			su_log_soft_set_level(logs[i], level);
+	}
+	if (!on && log_line) {
+		g_string_free(log_line, TRUE);
+		log_line = NULL;
+	}
+}
+
+/*
+ * Try to bind @p host:@p port ourselves first: sofia's tport crashes on some
+ * bind failures with a transport list, and cannot tell which one failed.
+ * Returns 0 or -errno.
+ */
+int sip_probe_bind(const char *host, uint16_t port, int socktype)
+{
+	struct addrinfo hints = { .ai_socktype = socktype, .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *ai = NULL;
+	char serv[8];
+	int fd, rc, one = 1;
+
+	g_snprintf(serv, sizeof(serv), "%u", port);
+	if (getaddrinfo(!strcmp(host, "*") ? NULL : host, serv, &hints, &ai) != 0 || !ai)
+		return -EADDRNOTAVAIL;
+	fd = socket(ai->ai_family, ai->ai_socktype, 0);
+	if (fd < 0) {
+		freeaddrinfo(ai);
+		return -errno;
+	}
+	if (socktype == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	rc = bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ? -errno : 0;
+	close(fd);
+	freeaddrinfo(ai);
+	return rc;
+}

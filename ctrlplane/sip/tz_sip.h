@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file tz_sip.h
+ * SIP user agent: sofia-sip nua driven by the control thread's GLib loop.
+ *
+ * One struct tz_sip per process.  It runs on the thread-default GMainContext
+ * of the thread that called tz_sip_start() (su_glib: no extra thread), and
+ * every function here must be called on that thread ("control thread only").
+ * Handlers are called on that thread too, from inside the main loop.
+ *
+ * SDP bodies are opaque text: this module never parses them.
+ *
+ * Lifetime of a leg (struct tz_sip_leg):
+ *  - created by tz_sip_invite() (outbound) or handed to on_incoming()
+ *    (inbound); the caller then owns one reference;
+ *  - on_ended() is called exactly once when the dialog is over, unless the
+ *    owner released the leg before;
+ *  - tz_sip_leg_free() releases the owner's reference: on a live leg it
+ *    first hangs up silently (CANCEL, BYE or 480) and no more handlers are
+ *    called for it.  It is safe from any handler, including on_ended();
+ *  - after tz_sip_stop() every leg and registration pointer is invalid;
+ *    handlers are not called while stopping.
+ */
+#ifndef TZ_SIP_H
+#define TZ_SIP_H
+
+#include <stdint.h>
+
+#include "tz_config.h"
+
+struct tz_sip;
+struct tz_sip_leg;
+struct tz_sip_reg;
+
+/** Events of the SIP side; every pointer argument is valid only during the call. */
+struct tz_sip_handlers {
+	/** New inbound INVITE.  Answer later with tz_sip_leg_ringing/answer/reject.
+	 *  Without this handler every INVITE is rejected with 480. */
+	void (*on_incoming)(struct tz_sip_leg *leg, const char *to_user, const char *from_uri,
+			    const char *display, const char *sdp_offer /* or NULL */, void *user);
+	/** Provisional response 101..199 to our INVITE (180, 183 ...). */
+	void (*on_progress)(struct tz_sip_leg *leg, int status, const char *reason,
+			    const char *sdp /* or NULL */, void *user);
+	/** 2xx to our initial INVITE; nua has sent the ACK. */
+	void (*on_answered)(struct tz_sip_leg *leg, const char *sdp_answer, void *user);
+	/** Dialog over: final failure (status of the response), far-end BYE (200 "BYE"),
+	 *  local BYE (200 "BYE"), CANCEL by the caller (487), answer timeout (408),
+	 *  transport error (503 from sofia). */
+	void (*on_ended)(struct tz_sip_leg *leg, int status, const char *reason, void *user);
+	/** re-INVITE from the far end (hold/resume); reply with tz_sip_leg_reinvite_answer().
+	 *  Without this handler the re-INVITE is refused with 488. */
+	void (*on_reinvite)(struct tz_sip_leg *leg, const char *sdp_offer, void *user);
+	/** Final response to our tz_sip_leg_reinvite(): 2xx with the answer, or the failure. */
+	void (*on_reinvite_answer)(struct tz_sip_leg *leg, int status, const char *sdp, void *user);
+	/** SIP INFO application/dtmf-relay received (already answered 200). */
+	void (*on_dtmf)(struct tz_sip_leg *leg, char digit, unsigned duration_ms, void *user);
+};
+
+/**
+ * Create the user agent and bind its listeners.
+ *
+ * Binds cfg->listen[0] for every transport in cfg->transports (udp, tcp on
+ * "sip:", tls on "sips:" with cfg->tls_cert/tls_key).  Further listen entries
+ * are ignored with a warning (sofia nua binds one address per scheme).
+ *
+ * @param cfg   SIP config; must outlive the agent
+ * @param h     handlers (copied)
+ * @param user  passed to every handler
+ * @return the agent, or NULL with errno: EINVAL (no listener, bad TLS files),
+ *         EADDRINUSE/EADDRNOTAVAIL (bind failed, logged with the listener),
+ *         ENOMEM.
+ * Threading: control thread; attaches to g_main_context_get_thread_default().
+ */
+struct tz_sip *tz_sip_start(const struct tz_cfg_sip *cfg, const struct tz_sip_handlers *h,
+			    void *user);
+
+/**
+ * Graceful stop: CANCEL/BYE live dialogs, un-REGISTER, nua_shutdown, and run
+ * the GLib context (bounded: ~5 s in total) until sofia confirms; then free all.
+ * Threading: control thread, not from inside a tz_sip handler.
+ */
+void tz_sip_stop(struct tz_sip *sip);
+
+/**
+ * Send an INVITE to a trunk.
+ *
+ * Request-URI sip:to_user@trunk-host:port;transport=X (or @p to_user itself
+ * if it is a sip:/sips: URI), From "from_display" <sip:from_user@local-host>,
+ * Contact from the bound transport, body application/sdp.  401/407 are
+ * answered once with trunk->username/password (digest MD5).  No answer within
+ * trunk->answer_timeout_s -> CANCEL and on_ended(408).
+ *
+ * @return the leg, or NULL with errno: EINVAL (missing argument), ENOMEM,
+ *         ESHUTDOWN (stopping).
+ * Threading: control thread.
+ */
+struct tz_sip_leg *tz_sip_invite(struct tz_sip *sip, const struct tz_cfg_trunk *trunk,
+				 const char *to_user, const char *from_user,
+				 const char *from_display, const char *sdp_offer, void *leg_user);
+
+/** Send 180 Ringing on an inbound leg.  0, -ENOTCONN (over), -EALREADY (answered). */
+int tz_sip_leg_ringing(struct tz_sip_leg *leg);
+/** Send 200 OK with @p sdp_answer on an inbound leg.  0, -EINVAL, -ENOTCONN, -EALREADY. */
+int tz_sip_leg_answer(struct tz_sip_leg *leg, const char *sdp_answer);
+/** Reject an inbound leg (status 300..699, reason may be NULL).  0, -EINVAL, -ENOTCONN,
+ *  -EALREADY.  on_ended(status) follows. */
+int tz_sip_leg_reject(struct tz_sip_leg *leg, int status, const char *reason);
+/** End a leg: CANCEL (outbound, unanswered), 480 (inbound, unanswered) or BYE.
+ *  on_ended follows.  0 or -ENOTCONN.  Repeating it is harmless (0). */
+int tz_sip_leg_hangup(struct tz_sip_leg *leg);
+/** Send a re-INVITE with @p sdp (hold/unhold); the result reaches on_reinvite_answer.
+ *  0, -EINVAL, -ENOTCONN (not answered or over), -EBUSY (one pending). */
+int tz_sip_leg_reinvite(struct tz_sip_leg *leg, const char *sdp);
+/** Answer the far end's re-INVITE (from on_reinvite) with 200 + @p sdp.
+ *  0, -EINVAL, -ENOTCONN, -EPROTO (no re-INVITE pending). */
+int tz_sip_leg_reinvite_answer(struct tz_sip_leg *leg, const char *sdp);
+/** Send INFO application/dtmf-relay ("Signal=5\r\nDuration=160\r\n").
+ *  @p digit one of 0-9*#A-D.  0, -EINVAL, -ENOTCONN. */
+int tz_sip_leg_info_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms);
+
+void tz_sip_leg_set_user(struct tz_sip_leg *leg, void *user);
+void *tz_sip_leg_get_user(const struct tz_sip_leg *leg);
+/** Call-ID of the dialog (ours for outbound legs, the caller's for inbound). */
+const char *tz_sip_leg_call_id(const struct tz_sip_leg *leg);
+/** Release the owner's reference; see the lifetime rules at the top.  NULL is a no-op. */
+void tz_sip_leg_free(struct tz_sip_leg *leg);
+
+/** Result of a registration: 200 when (re)registered, else the final failure
+ *  (401/403 for bad credentials, 408/503 unreachable ...). */
+typedef void (tz_sip_reg_cb)(struct tz_sip_reg *reg, int status, const char *reason, void *user);
+
+/**
+ * REGISTER sip:user@registrar-host at @p registrar (its address and transport)
+ * for @p expires seconds (0 = registrar->register_expires); digest auth with
+ * @p user / @p password; nua refreshes before expiry.  @p cb is called with
+ * every final outcome (first registration, later refresh failures).
+ *
+ * @return the registration, or NULL with errno: EINVAL, ENOMEM, ESHUTDOWN.
+ * Threading: control thread.
+ */
+struct tz_sip_reg *tz_sip_register(struct tz_sip *sip, const struct tz_cfg_trunk *registrar,
+				   const char *user, const char *password, uint32_t expires,
+				   tz_sip_reg_cb *cb, void *user_data);
+
+/** Un-REGISTER (if registered) and release @p reg; cb is not called again.
+ *  Safe from cb.  NULL is a no-op. */
+void tz_sip_unregister(struct tz_sip_reg *reg);
+
+/** Counters, one X-macro list: enum, names, CLI and telemetry keys. */
+#define TZ_SIP_COUNTERS(X)                          \
+	X(INVITE_IN, "invite_in")                   \
+	X(INVITE_OUT, "invite_out")                 \
+	X(RESP_1XX, "responses_1xx")                \
+	X(RESP_2XX, "responses_2xx")                \
+	X(RESP_3XX, "responses_3xx")                \
+	X(RESP_4XX, "responses_4xx")                \
+	X(RESP_5XX, "responses_5xx")                \
+	X(RESP_6XX, "responses_6xx")                \
+	X(AUTH_CHALLENGE, "auth_challenges")        \
+	X(REG_OK, "registrations_ok")               \
+	X(REG_FAILED, "registrations_failed")       \
+	X(MALFORMED, "malformed_dropped")
+
+enum tz_sip_counter {
+#define TZ_SIP_CTR_ENUM(e, n) TZ_SIP_CTR_##e,
+	TZ_SIP_COUNTERS(TZ_SIP_CTR_ENUM)
+#undef TZ_SIP_CTR_ENUM
+	TZ_SIP_CTR_COUNT
+};
+
+/** Name of a counter ("invite_in" ...), NULL when out of range. */
+const char *tz_sip_counter_name(enum tz_sip_counter c);
+/** Copy the counters into @p out[TZ_SIP_CTR_COUNT].  Control thread. */
+void tz_sip_counters(const struct tz_sip *sip, uint64_t out[TZ_SIP_CTR_COUNT]);
+
+#endif /* TZ_SIP_H */

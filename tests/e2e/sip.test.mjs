@@ -1,0 +1,133 @@
+// E2E: calls from the demo web phone to the SIP side of the lab.  A real
+// sipp in namespace `sip` (203.0.113.2:5060, the lab's trunk `lab-pbx`)
+// plays the PBX: it answers and echoes RTP, or answers 486.  Chromium runs in
+// namespace `web`; media crosses the DPDK dataplane: browser SRTP -> RTP to
+// sipp, sipp's RTP -> SRTP to the browser.  Run by lab_echo.sh (CI).
+
+import { test, describe, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { launchBrowser, login, statsSummary, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
+import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+import { REPO } from './lib/server.mjs';
+
+const skip = await gatewaySkipReason();
+if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
+if (skip) console.log(`# SKIP e2e sip: ${skip}`);
+
+let browser;
+let page;
+
+/** Start sipp as the lab PBX with `scenario`; resolves with its exit code. */
+function pbx(scenario, extra = []) {
+  const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', '203.0.113.2', '-p', '5060',
+    '-m', '1', '-nostdin', '-timeout', '60s', '-timeout_error', ...extra];
+  const p = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  const done = new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
+  return { done, kill: () => p.kill('SIGTERM') };
+}
+
+const waitStatus = (state, timeout = 15000) =>
+  page.waitForFunction((s) => document.querySelector('#status').dataset.state === s, state, { timeout });
+
+async function statsWithMedia(min, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let s = await statsSummary(page);
+  while ((s.inbound?.packetsReceived ?? 0) < min && Date.now() < deadline) {
+    await page.waitForTimeout(200);
+    s = await statsSummary(page);
+  }
+  return s;
+}
+
+describe('e2e: calls to the SIP side', { skip }, () => {
+  before(async () => {
+    browser = await launchBrowser({ ignoreHTTPSErrors: true });
+    page = await browser.openPhone(PHONE_URL);
+    await login(page, 'e2e-sip');
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+  });
+
+  afterEach(async () => {
+    await page.evaluate(() => window.phone.call && window.phone.call.state !== 'ended'
+      && window.phone.call.hangup().catch(() => {}));
+  });
+
+  test('browser calls a number: INVITE to the trunk, ringing, answered, audio both ways, BYE', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/lab/uas_echo.xml'),
+      ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
+    await withScreenshot(t, page, async () => {
+      const events = page.evaluate(() => new Promise((r) => {
+        const seen = [];
+        const grab = () => {
+          const c = window.phone.call;
+          if (!c) { setTimeout(grab, 20); return; }
+          c.addEventListener('ringing', () => seen.push('ringing'));
+          c.addEventListener('answered', () => { seen.push('answered'); r(seen); });
+        };
+        grab();
+      }));
+      await page.fill('#target', '+4420794600');
+      await page.click('#call');
+      assert.deepEqual(await events, ['ringing', 'answered']);
+      await page.waitForTimeout(2500);
+      const s = await statsWithMedia(51);
+      t.diagnostic(`stats: ${JSON.stringify(s)}`);
+      assert.equal(s.transport?.dtlsState, 'connected');
+      assert.ok(s.outbound.packetsSent > 50, `packetsSent ${s.outbound.packetsSent}`);
+      assert.ok(s.inbound.packetsReceived > 50, `packetsReceived ${s.inbound.packetsReceived} (sipp echo)`);
+      assert.ok(await maxAudioLevel(page, 2000) > 0, 'the browser hears its audio back from the PBX');
+
+      // Three flows in the dataplane: browser SRTP -> RTP to the PBX, PBX RTP
+      // and RTCP -> SRTP to the browser; both directions carried packets.
+      const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'e2e-sip');
+      assert.equal(call?.state, 'connected');
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
+      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
+      const toSip = flows.find((f) => f.xform === 'srtp>rtp');
+      const fromSip = flows.find((f) => f.xform === 'rtp>srtp' && f.from.startsWith('203.0.113.2:6000'));
+      assert.ok(toSip && toSip.in_port === 'access' && toSip.to === '203.0.113.2:6000', 'browser -> PBX flow');
+      assert.ok(fromSip && fromSip.in_port === 'core', 'PBX -> browser flow');
+      assert.ok(toSip.packets > 50 && fromSip.packets > 50, `${toSip.packets} / ${fromSip.packets} packets`);
+      assert.equal(toSip.drops + fromSip.drops, 0);
+
+      const ended = page.evaluate(() => new Promise((r) =>
+        window.phone.call.addEventListener('hangup', (e) => r(e.code))));
+      await page.click('#hangup');
+      assert.equal(await ended, 200);
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `sipp saw the whole call incl. our BYE: ${r.err}`);
+      assert.deepEqual((await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call), []);
+    });
+    sipp.kill();
+  });
+
+  test('the PBX answers 486: the browser gets hangup 486 and no media is left', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/scenarios/uas_busy.xml'));
+    await withScreenshot(t, page, async () => {
+      await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 });
+      const ended = page.evaluate(() => new Promise((r) => {
+        const grab = () => {
+          const c = window.phone.call;
+          if (!c || c.state === 'ended') { setTimeout(grab, 20); return; }
+          c.addEventListener('hangup', (e) => r({ code: e.code, reason: e.reason }));
+        };
+        grab();
+      }));
+      await page.fill('#target', '1001');
+      await page.click('#call');
+      const e = await ended;
+      t.diagnostic(`hangup: ${JSON.stringify(e)}`);
+      assert.equal(e.code, 486);
+      assert.equal((await sipp.done).code, 0);
+      assert.deepEqual((await trapezectl(['show', 'calls'])).filter((c) => c.user === 'e2e-sip'), []);
+    });
+    sipp.kill();
+  });
+});
