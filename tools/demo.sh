@@ -34,13 +34,21 @@ for target in "web 198.51.100.1" "web 2001:db8:100::1" "sip 203.0.113.1" "sip 20
 done
 echo
 echo
-# A real call: headless Chromium in namespace web calls the echo service.
-if (cd tests/e2e && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; }) &&
-   ip netns exec web node tests/e2e/selftest.mjs; then
-	:
-else
-	result=1
+# Real calls: headless Chromium in namespace web calls the echo service,
+# then a number on the lab's SIP trunk, where sipp (namespace sip) plays the
+# PBX: it rings, answers and echoes the RTP back.
+if ! (cd tests/e2e && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; }); then
+	echo "demo: cannot install the browser test driver (npm ci in tests/e2e)"; result=1
 fi
+ip netns exec web node tests/e2e/selftest.mjs || result=1
+echo
+ip netns exec sip sipp -sf tests/sip/lab/uas_echo.xml -i 203.0.113.2 -p 5060 -mi 203.0.113.2 \
+	-mp 6000 -rtp_echo -m 1 -nostdin -timeout 60s >/dev/null 2>&1 &
+pbx=$!
+sleep 0.5
+TZ_SELFTEST_TARGET=+442079460000 ip netns exec web node tests/e2e/selftest.mjs || result=1
+wait "$pbx" 2>/dev/null && echo "  the PBX (sipp) saw INVITE, ACK and BYE: complete call" ||
+	{ echo "  the PBX (sipp) did not see a complete call"; result=1; }
 echo
 echo "== trapezectl show ports"
 ctl show ports
