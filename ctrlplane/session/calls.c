@@ -50,6 +50,7 @@ static void call_free(gpointer p)
 	tz_media_retire(c);
 	tz_media_core_ports_close(c);
 	tz_web_leg_free(c);
+	g_free(c->sip_offer);
 	g_free(c);
 }
 
@@ -108,7 +109,7 @@ static gboolean try_publish(gpointer p)
 	struct call *c = p;
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID, .call = c->name,
 				 .sdp_mline_index = -1 };
-	int rc = c->trunk != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
+	int rc = c->leg != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
 
 	if (rc == -EAGAIN && ++c->nh_tries < NEXT_HOP_TRIES)
 		return G_SOURCE_CONTINUE;          /* a peer's MAC is being resolved */
@@ -123,7 +124,7 @@ static gboolean try_publish(gpointer p)
 	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) media up: ICE %.1f ms, DTLS %.1f ms after offer",
 	       c->id, c->user, c->target, (double)(c->t_ice - c->t_offer) / 1000.0,
 	       (double)(c->t_dtls - c->t_offer) / 1000.0);
-	if (c->trunk == NULL)
+	if (c->leg == NULL)
 		send_out(c->conn, &o);             /* echo: answered when media is up */
 	return G_SOURCE_REMOVE;
 }
@@ -133,7 +134,7 @@ static gboolean try_publish(gpointer p)
 static void media_maybe(struct call *c)
 {
 	if (c->state == CALL_ENDED || c->n_flows > 0 || c->timer != 0 || !c->dtls_done ||
-	    (c->trunk != NULL && !c->peer.known))
+	    (c->leg != NULL && !c->peer.known))
 		return;
 	c->nh_tries = 0;
 	if (try_publish(c) == G_SOURCE_CONTINUE)
@@ -154,6 +155,34 @@ void tz_call_connected(struct call *c)
 void tz_call_media_ready(struct call *c)
 {
 	media_maybe(c);
+}
+
+/* A new call registered under (conn, name). */
+struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target)
+{
+	struct call *c = g_new0(struct call, 1);
+
+	c->core_fd[0] = c->core_fd[1] = -1;
+	c->id = next_id++;
+	c->conn = conn;
+	c->t_offer = g_get_monotonic_time();
+	g_strlcpy(c->name, name != NULL ? name : "", sizeof(c->name));
+	if (name == NULL)
+		g_snprintf(c->name, sizeof(c->name), "in-%u", c->id);
+	g_strlcpy(c->user, user, sizeof(c->user));
+	g_strlcpy(c->target, target, sizeof(c->target));
+	return c;
+}
+
+void tz_call_register(struct call *c)
+{
+	g_hash_table_insert(by_id, GUINT_TO_POINTER(c->id), c);
+	g_hash_table_insert(by_name, name_key(c->conn, c->name), c);
+}
+
+void tz_calls_send(struct call *c, const struct tz_jsep_out *o)
+{
+	send_out(c->conn, o);
 }
 
 static struct call *find(void *conn, const char *name)
@@ -208,15 +237,8 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
 			return;
 		}
 	}
-	c = g_new0(struct call, 1);
-	c->core_fd[0] = c->core_fd[1] = -1;
+	c = tz_call_new(conn, m->call, user, m->target);
 	c->trunk = trunk;
-	c->id = next_id++;
-	c->conn = conn;
-	c->t_offer = g_get_monotonic_time();
-	g_strlcpy(c->name, m->call, sizeof(c->name));
-	g_strlcpy(c->user, user, sizeof(c->user));
-	g_strlcpy(c->target, m->target, sizeof(c->target));
 	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_BAD_SDP, err);
@@ -229,8 +251,7 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
 		call_free(c);
 		return;
 	}
-	g_hash_table_insert(by_id, GUINT_TO_POINTER(c->id), c);
-	g_hash_table_insert(by_name, name_key(conn, c->name), c);
+	tz_call_register(c);
 	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
 	o.call = c->name;
 	o.sdp = answer;
@@ -262,6 +283,25 @@ static void end_calls_of(void *conn, bool notify)
 /* The user a connection logged in as, kept per connection. */
 static GHashTable *users;       /* conn -> user name */
 
+/* The connection a web user is logged in on (the latest), or NULL. */
+void *tz_calls_conn_of_user(const char *user)
+{
+	GHashTableIter it;
+	gpointer conn, name;
+
+	g_hash_table_iter_init(&it, users);
+	while (g_hash_table_iter_next(&it, &conn, &name))
+		if (strcmp(name, user) == 0)
+			return conn;
+	return NULL;
+}
+
+/* A user already in a call does not take another from SIP (486). */
+bool tz_calls_user_busy(const char *user)
+{
+	return calls_of_user(user) > 0;
+}
+
 static void on_login(void *conn, const struct tz_jsep_msg *m)
 {
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = m->id, .user = m->user,
@@ -271,6 +311,32 @@ static void on_login(void *conn, const struct tz_jsep_msg *m)
 	if (tz_calls_env.logged_in != NULL)
 		tz_calls_env.logged_in(conn, m->user);
 	send_out(conn, &o);
+}
+
+/* The web user took an incoming call: its answer, then 200 OK to the caller. */
+static void on_accept(struct call *c, const struct tz_jsep_msg *m)
+{
+	char err[256] = "";
+
+	if (!c->inbound || c->sip_answered || c->dtls != NULL) {
+		send_error(c->conn, m->id, c->name, TZ_JSEP_ERR_BAD_MESSAGE, "this call is not ringing here");
+		return;
+	}
+	if (c->timer != 0)
+		g_source_remove(c->timer);     /* the no-answer timer */
+	c->timer = 0;
+	if (tz_web_leg_accept(c, m->sdp, err, sizeof(err)) != 0) {
+		send_error(c->conn, m->id, c->name, TZ_JSEP_ERR_BAD_SDP, err);
+		tz_sip_leg_reject(c->leg, 488, "Not Acceptable Here");
+		tz_call_end(c, 0, "bad-sdp", true);
+		return;
+	}
+	c->t_offer = g_get_monotonic_time();     /* set-up timing from the answer */
+	if (tz_sip_side_answer(c, err, sizeof(err)) != 0) {
+		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, err);
+		return;
+	}
+	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
 }
 
 static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
@@ -284,6 +350,15 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 	switch (m->type) {
 	case TZ_JSEP_HANGUP:
 		tz_call_end(c, 200, "normal", true);
+		break;
+	case TZ_JSEP_ACCEPT:
+		on_accept(c, m);
+		break;
+	case TZ_JSEP_REJECT:
+		if (c->inbound && !c->sip_answered) {
+			tz_sip_leg_reject(c->leg, (int)m->code, NULL);
+			tz_call_end(c, (int)m->code, "rejected", false);
+		}
 		break;
 	default:        /* candidates: ICE-lite learns the peer from its checks;
 			   end-of-candidates; dtmf/hold need a far end: echo ignores them */

@@ -25,7 +25,11 @@ struct call {
 	int64_t t_offer, t_ice, t_dtls;       /* g_get_monotonic_time(), us */
 	struct tz_ice *ice;
 	struct tz_dtls *dtls;
-	struct tz_sdp *offer;
+	struct tz_sdp *offer;                 /* the browser's SDP (offer, or answer inbound) */
+	struct tz_sdp *our_offer;             /* inbound: what we offered the browser */
+	bool inbound;                         /* the call came from SIP */
+	char from[128];
+	char *sip_offer;                      /* inbound: the caller's SDP */
 	struct tz_sdp_neg neg;
 	uint32_t ssrc;
 	enum tz_srtp_suite suite;
@@ -57,6 +61,9 @@ extern struct tz_calls_env tz_calls_env;
 int tz_web_leg_start(struct call *c, const char *offer_sdp, char *answer_out_err, size_t errlen,
 		     char **answer_sdp);
 void tz_web_leg_free(struct call *c);
+int tz_web_leg_offer(struct call *c, const char *const *codecs, char *err, size_t errlen,
+		     char **offer_sdp);
+int tz_web_leg_accept(struct call *c, const char *answer_sdp, char *err, size_t errlen);
 
 /* media.c: dataplane flows of a call */
 int tz_media_publish_echo(struct call *c);
@@ -65,6 +72,16 @@ int tz_media_core_ports(struct call *c);
 void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);
 uint64_t tz_media_packets(const struct call *c);
+
+/* calls.c: registry shared with the SIP side */
+struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
+void tz_call_register(struct call *c);
+void *tz_calls_conn_of_user(const char *user);
+bool tz_calls_user_busy(const char *user);
+void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
+
+/* sip_side.c: answering an inbound call once the browser accepted */
+int tz_sip_side_answer(struct call *c, char *err, size_t errlen);
 
 /* calls.c: ending a call from any layer */
 void tz_call_end(struct call *c, int code, const char *reason, bool notify);

@@ -87,7 +87,124 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 		    reason != NULL ? reason : "", true);
 }
 
+/* No answer from the web user in time: 480 to the caller. */
+static gboolean no_answer(gpointer p)
+{
+	struct call *c = p;
+
+	c->timer = 0;
+	tz_sip_leg_reject(c->leg, 480, "Temporarily Unavailable");
+	tz_call_end(c, 480, "no answer", true);
+	return G_SOURCE_REMOVE;
+}
+
+static uint32_t ring_time(void)
+{
+	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
+
+	return sip->n_trunks > 0 && sip->trunks[0].answer_timeout_s > 0 ? sip->trunks[0].answer_timeout_s
+									  : 60;
+}
+
+/* Offer the SIP caller's call to the web user's browser.  0, or the SIP
+ * status to refuse it with. */
+static int offer_to_browser(struct call *c, const char *display)
+{
+	struct tz_sdp *sdp = NULL;
+	struct tz_sdp_neg neg;
+	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
+	g_autofree char *offer = NULL;
+	char err[160];
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_INCOMING, .id = TZ_JSEP_NO_ID, .call = c->name,
+				 .from = c->from, .display = display, .sdp_mline_index = -1 };
+
+	if (tz_sdp_parse(c->sip_offer, strlen(c->sip_offer), &sdp, err, sizeof(err)) != 0 ||
+	    tz_sdp_read_sip(sdp, NULL, &neg, err, sizeof(err)) != 0) {
+		TZ_LOG(CP_SESSION, NOTICE, "incoming call %u: SDP refused: %s", c->id, err);
+		tz_sdp_free(sdp);
+		return 488;
+	}
+	tz_sdp_neg_names(&neg, names, G_N_ELEMENTS(names));
+	tz_sdp_free(sdp);
+	if (read_peer(c, c->sip_offer) != 0 || tz_media_core_ports(c) != 0 ||
+	    tz_web_leg_offer(c, names, err, sizeof(err), &offer) != 0)
+		return 500;
+	o.sdp = offer;
+	tz_calls_send(c, &o);
+	tz_sip_leg_ringing(c->leg);
+	c->timer = g_timeout_add_seconds(ring_time(), no_answer, c);
+	return 0;
+}
+
+static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char *from_uri,
+			const char *display, const char *sdp_offer, void *user)
+{
+	void *conn = tz_calls_conn_of_user(to_user);
+	struct call *c;
+	int status;
+
+	if (conn == NULL || tz_calls_user_busy(to_user) || sdp_offer == NULL) {
+		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : 486;
+		TZ_LOG(CP_SESSION, INFO, "incoming call from %s to %s refused: %d", from_uri, to_user, status);
+		tz_sip_leg_reject(leg, status, NULL);
+		tz_sip_leg_free(leg);
+		return;
+	}
+	c = tz_call_new(conn, NULL, to_user, from_uri);
+	c->inbound = true;
+	c->leg = leg;
+	g_strlcpy(c->from, from_uri, sizeof(c->from));
+	c->sip_offer = g_strdup(sdp_offer);
+	tz_sip_leg_set_user(leg, c);
+	tz_call_register(c);
+	status = offer_to_browser(c, display);
+	if (status != 0) {
+		tz_sip_leg_reject(leg, status, NULL);
+		tz_call_end(c, 0, "internal", false);
+		return;
+	}
+	TZ_LOG(CP_SESSION, INFO, "call %u: %s -> web user %s, ringing", c->id, from_uri, to_user);
+}
+
+/* The browser accepted: answer the caller with our core media address and
+ * the codecs both sides have. */
+int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
+{
+	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
+	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
+	struct tz_sdp_sip_local l = { .sess_id = (uint64_t)g_get_real_time(), .sess_version = 1 };
+	struct tz_sdp *sdp = NULL, *answer = NULL;
+	struct tz_sdp_neg neg;
+	char addr[INET6_ADDRSTRLEN];
+	g_autofree char *text = NULL;
+	int rc;
+
+	tz_sdp_neg_names(&c->neg, names, G_N_ELEMENTS(names));
+	rc = tz_sdp_parse(c->sip_offer, strlen(c->sip_offer), &sdp, err, errlen);
+	if (rc == 0)
+		rc = tz_sdp_read_sip(sdp, names, &neg, err, errlen);
+	inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
+	l.addr = addr;
+	l.port = c->core_port;
+	if (rc == 0)
+		rc = tz_sdp_answer_sip(&l, &neg, &answer);
+	if (rc == 0)
+		text = tz_sdp_build(answer, NULL);
+	tz_sdp_free(answer);
+	tz_sdp_free(sdp);
+	if (text == NULL || tz_sip_leg_answer(c->leg, text) != 0) {
+		if (rc == 0)
+			snprintf(err, errlen, "cannot answer the SIP caller");
+		return rc != 0 ? rc : -EIO;
+	}
+	c->sip_answered = true;
+	tz_calls_send(c, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID,
+					       .call = c->name, .sdp_mline_index = -1 });
+	return 0;
+}
+
 const struct tz_sip_handlers tz_calls_sip_handlers = {
+	.on_incoming = on_incoming,
 	.on_progress = on_progress,
 	.on_answered = on_answered,
 	.on_ended = on_ended,

@@ -113,11 +113,68 @@ static void local_params(struct call *c, struct tz_sdp_local *l, const char *add
 	memcpy(l->fingerprint, fp, 32);
 }
 
-int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t errlen,
-		     char **answer_sdp)
+static int make_ice(struct call *c, char *addr, size_t addrlen, char *err, size_t errlen)
 {
 	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_ACCESS];
 	struct tz_ice_conf ic = { .port_min = r->first, .port_max = r->last };
+
+	access_addr(addr, addrlen);
+	ic.local_ip = addr;
+	c->ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
+	if (c->ice == NULL) {
+		snprintf(err, errlen, "no free media port on %s (%u-%u)", addr, r->first, r->last);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/*
+ * Inbound: our offer to the browser (ICE-lite, actpass) with the codecs the
+ * SIP caller offered, in its order.
+ */
+int tz_web_leg_offer(struct call *c, const char *const *codecs, char *err, size_t errlen,
+		     char **offer_sdp)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct tz_sdp_local local;
+	uint8_t fp[32];
+	int rc;
+
+	c->ssrc = g_random_int() | 1;
+	rc = make_ice(c, addr, sizeof(addr), err, errlen);
+	if (rc != 0)
+		return rc;
+	local_params(c, &local, addr, fp);
+	local.setup = TZ_SDP_SETUP_ACTPASS;
+	local.codecs = codecs;
+	rc = tz_sdp_offer_webrtc(&local, &c->our_offer);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot build the offer to the browser");
+		return rc;
+	}
+	*offer_sdp = tz_sdp_build(c->our_offer, NULL);
+	return *offer_sdp != NULL ? 0 : -ENOMEM;
+}
+
+/* Inbound: the browser's answer to our offer; ICE and DTLS can start. */
+int tz_web_leg_accept(struct call *c, const char *answer_sdp, char *err, size_t errlen)
+{
+	int rc = tz_sdp_parse(answer_sdp, strlen(answer_sdp), &c->offer, err, errlen);
+
+	if (rc == 0)
+		rc = tz_sdp_accept_webrtc(c->our_offer, c->offer, &c->neg, err, errlen);
+	if (rc == 0)
+		rc = make_dtls(c, err, errlen);
+	if (rc == 0 && tz_ice_set_remote_credentials(c->ice, c->neg.ice_ufrag, c->neg.ice_pwd) != 0) {
+		snprintf(err, errlen, "a=ice-ufrag/ice-pwd: unusable");
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t errlen,
+		     char **answer_sdp)
+{
 	char addr[INET6_ADDRSTRLEN];
 	struct tz_sdp *answer = NULL;
 	struct tz_sdp_local local;
@@ -128,14 +185,12 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 	if (rc != 0)
 		return rc;
 	c->ssrc = g_random_int() | 1;
-	access_addr(addr, sizeof(addr));
-	ic.local_ip = addr;
-	c->ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
-	if (c->ice == NULL) {
-		snprintf(err, errlen, "no free media port on %s (%u-%u)", addr, r->first, r->last);
-		return -EADDRINUSE;
-	}
+	rc = make_ice(c, addr, sizeof(addr), err, errlen);
+	if (rc != 0)
+		return rc;
 	local_params(c, &local, addr, fp);
+	if (c->trunk != NULL)
+		local.codecs = (const char *const *)c->trunk->codecs;
 	rc = tz_sdp_answer_webrtc(c->offer, &local, &answer, &c->neg, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -163,4 +218,6 @@ void tz_web_leg_free(struct call *c)
 	c->ice = NULL;
 	tz_sdp_free(c->offer);
 	c->offer = NULL;
+	tz_sdp_free(c->our_offer);
+	c->our_offer = NULL;
 }

@@ -20,8 +20,8 @@ let browser;
 let page;
 
 /** Start sipp as the lab PBX with `scenario`; resolves with its exit code. */
-function pbx(scenario, extra = []) {
-  const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', '203.0.113.2', '-p', '5060',
+function pbx(scenario, extra = [], port = '5060') {
+  const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', '203.0.113.2', '-p', port,
     '-m', '1', '-nostdin', '-timeout', '60s', '-timeout_error', ...extra];
   const p = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -127,6 +127,31 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       assert.equal(e.code, 486);
       assert.equal((await sipp.done).code, 0);
       assert.deepEqual((await trapezectl(['show', 'calls'])).filter((c) => c.user === 'e2e-sip'), []);
+    });
+    sipp.kill();
+  });
+  test('the PBX calls the web user: incoming, accept, audio both ways, the PBX hangs up', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/lab/uac_call.xml'),
+      ['-s', 'e2e-sip', '-mi', '203.0.113.2', '-mp', '6100', '-rtp_echo', '203.0.113.1:5060'], '5062');
+    await withScreenshot(t, page, async () => {
+      await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
+      assert.match(await page.textContent('#incoming-text'), /sipp@203\.0\.113\.2/);
+      const ended = page.evaluate(() => new Promise((r) =>
+        window.phone.call.addEventListener('hangup', (e) => r(e.code))));
+      await page.click('#accept');
+      await waitStatus('in-call');
+      const s = await statsWithMedia(51);
+      t.diagnostic(`stats: ${JSON.stringify(s)}`);
+      assert.ok(s.inbound.packetsReceived > 50, `packetsReceived ${s.inbound.packetsReceived}`);
+      const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'e2e-sip');
+      assert.equal(call?.state, 'connected');
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
+      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
+      assert.ok(flows.some((f) => f.xform === 'srtp>rtp' && f.to === '203.0.113.2:6100' && f.packets > 0));
+      assert.ok(flows.some((f) => f.xform === 'rtp>srtp' && f.in_port === 'core' && f.packets > 0));
+      assert.equal(await ended, 200, 'the PBX hung up: BYE -> hangup 200');
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `sipp: ${r.err}`);
     });
     sipp.kill();
   });
