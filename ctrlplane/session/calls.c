@@ -283,15 +283,40 @@ static void end_calls_of(void *conn, bool notify)
 /* The user a connection logged in as, kept per connection. */
 static GHashTable *users;       /* conn -> user name */
 
+/* A login waiting for, or holding, a registration on the user's behalf. */
+struct reg {
+	void *conn;
+	int64_t id;
+	char user[64];
+	char sip_user[64];
+	bool answered;
+	struct tz_sip_reg *r;
+};
+
+static GHashTable *regs;        /* conn -> struct reg */
+
+static void reg_free(gpointer p)
+{
+	struct reg *g = p;
+
+	if (g->r != NULL)
+		tz_sip_unregister(g->r);     /* un-REGISTER; no more callbacks */
+	g_free(g);
+}
+
 /* The connection a web user is logged in on (the latest), or NULL. */
 void *tz_calls_conn_of_user(const char *user)
 {
 	GHashTableIter it;
-	gpointer conn, name;
+	gpointer conn, v;
 
+	g_hash_table_iter_init(&it, regs);            /* registered: by SIP user name */
+	while (g_hash_table_iter_next(&it, &conn, &v))
+		if (((struct reg *)v)->answered && strcmp(((struct reg *)v)->sip_user, user) == 0)
+			return conn;
 	g_hash_table_iter_init(&it, users);
-	while (g_hash_table_iter_next(&it, &conn, &name))
-		if (strcmp(name, user) == 0)
+	while (g_hash_table_iter_next(&it, &conn, &v))
+		if (strcmp(v, user) == 0)
 			return conn;
 	return NULL;
 }
@@ -302,15 +327,78 @@ bool tz_calls_user_busy(const char *user)
 	return calls_of_user(user) > 0;
 }
 
-static void on_login(void *conn, const struct tz_jsep_msg *m)
+static void login_ok(void *conn, int64_t id, const char *user)
 {
-	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = m->id, .user = m->user,
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = id, .user = user,
 				 .sdp_mline_index = -1 };
 
-	g_hash_table_replace(users, conn, g_strdup(m->user));
+	g_hash_table_replace(users, conn, g_strdup(user));
 	if (tz_calls_env.logged_in != NULL)
-		tz_calls_env.logged_in(conn, m->user);
+		tz_calls_env.logged_in(conn, user);
 	send_out(conn, &o);
+}
+
+static void reg_cb(struct tz_sip_reg *r, int status, const char *reason, void *p)
+{
+	struct reg *g = p;
+	char msg[160];
+
+	if (g->answered) {              /* a refresh */
+		if (status != 200)
+			TZ_LOG(CP_SESSION, WARNING, "registration of %s lost: %d %s", g->sip_user, status,
+			       reason != NULL ? reason : "");
+		return;
+	}
+	g->answered = true;
+	if (status == 200) {
+		TZ_LOG(CP_SESSION, INFO, "web user %s registered as %s", g->user, g->sip_user);
+		login_ok(g->conn, g->id, g->user);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "the registrar refused the SIP credentials: %d %s", status,
+		 reason != NULL ? reason : "");
+	send_error(g->conn, g->id, NULL, TZ_JSEP_ERR_AUTH_FAILED, msg);
+	g->r = NULL;
+	tz_sip_unregister(r);
+	g_hash_table_remove(regs, g->conn);
+}
+
+static const struct tz_cfg_trunk *registrar(void)
+{
+	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
+
+	for (size_t i = 0; i < sip->n_trunks; i++)
+		if (sip->trunks[i].register_users)
+			return &sip->trunks[i];
+	return NULL;
+}
+
+/* Log in; with SIP credentials, after the registrar accepted them. */
+static void on_login(void *conn, const struct tz_jsep_msg *m)
+{
+	const struct tz_cfg_trunk *t = registrar();
+	struct reg *g;
+
+	if (!m->has_sip) {
+		login_ok(conn, m->id, m->user);
+		return;
+	}
+	if (t == NULL || tz_calls_env.sip == NULL) {
+		send_error(conn, m->id, NULL, TZ_JSEP_ERR_AUTH_FAILED,
+			   "no trunk registers web users (sip.trunks[].register_users)");
+		return;
+	}
+	g = g_new0(struct reg, 1);
+	g->conn = conn;
+	g->id = m->id;
+	g_strlcpy(g->user, m->user, sizeof(g->user));
+	g_strlcpy(g->sip_user, m->sip.username, sizeof(g->sip_user));
+	g_hash_table_replace(regs, conn, g);
+	g->r = tz_sip_register(tz_calls_env.sip, t, m->sip.username, m->sip.password, 0, reg_cb, g);
+	if (g->r == NULL) {
+		send_error(conn, m->id, NULL, TZ_JSEP_ERR_INTERNAL, "cannot send the REGISTER");
+		g_hash_table_remove(regs, conn);
+	}
 }
 
 /* The web user took an incoming call: its answer, then 200 OK to the caller. */
@@ -382,6 +470,7 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 	} else if (m->type == TZ_JSEP_LOGOUT) {
 		end_calls_of(conn, true);
 		g_hash_table_remove(users, conn);
+		g_hash_table_remove(regs, conn);
 	} else {
 		on_call_msg(conn, m);
 	}
@@ -391,6 +480,7 @@ void tz_calls_on_close(void *conn)
 {
 	end_calls_of(conn, false);
 	g_hash_table_remove(users, conn);
+	g_hash_table_remove(regs, conn);
 }
 
 /* Media supervision: a connected call with no packets for the configured
@@ -433,6 +523,7 @@ int tz_calls_init(const struct tz_calls_env *env)
 	by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	users = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	regs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, reg_free);
 	supervisor = g_timeout_add_seconds(1, supervise, NULL);
 	return tz_calls_commands_register();
 }
@@ -454,7 +545,8 @@ void tz_calls_shutdown(void)
 	g_hash_table_destroy(by_id);
 	g_hash_table_destroy(by_name);
 	g_hash_table_destroy(users);
-	by_id = by_name = users = NULL;
+	g_hash_table_destroy(regs);
+	by_id = by_name = users = regs = NULL;
 }
 
 unsigned tz_calls_count(void)

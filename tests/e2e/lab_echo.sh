@@ -11,7 +11,8 @@ state=$(mktemp -d /tmp/tz-e2e.XXXXXX)
 export TZ_LAB_STATE=$state TZ_E2E_REQUIRE_GATEWAY=1
 trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 
-sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' "$here/config/lab.yaml" >"$state/e2e.yaml"
+sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
+    -e 's/^\( *register_users:\) *false/\1 true/' "$here/config/lab.yaml" >"$state/e2e.yaml"
 "$here/tools/lab.sh" down >/dev/null 2>&1
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1

@@ -155,4 +155,46 @@ describe('e2e: calls to the SIP side', { skip }, () => {
     });
     sipp.kill();
   });
+  // Registration on behalf of a web user: login with SIP credentials sends
+  // REGISTER with digest auth to the trunk that registers web users (the lab
+  // e2e config sets register_users on lab-pbx); login-ok only after the
+  // registrar's 200; logout un-REGISTERs.  A wrong password is auth-failed.
+  async function rawLogin(user, sip, logout) {
+    return page.evaluate(async ({ user, sip, logout }) => {
+      const ws = new WebSocket(`wss://${location.host}/ws`, 'trapeze-jsep.v1');
+      await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
+      const reply = await new Promise((res) => {
+        ws.onmessage = (e) => res(JSON.parse(e.data));
+        ws.send(JSON.stringify({ type: 'login', id: 1, user, sip }));
+        setTimeout(() => res(null), 10000);
+      });
+      if (logout && reply?.type === 'login-ok') {
+        ws.send(JSON.stringify({ type: 'logout', id: 2 }));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      ws.close();
+      return reply;
+    }, { user, sip, logout });
+  }
+
+  test('login with SIP credentials REGISTERs at the registrar; logout un-REGISTERs', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/scenarios/reg_auth.xml'));
+    await new Promise((r) => setTimeout(r, 300));
+    const reply = await rawLogin('e2e-reg', { username: 'alice', password: 'secret' }, true);
+    t.diagnostic(`reply: ${JSON.stringify(reply)}`);
+    assert.equal(reply?.type, 'login-ok');
+    const r = await sipp.done;
+    assert.equal(r.code, 0, `the registrar saw REGISTER, the authenticated REGISTER and the un-REGISTER: ${r.err}`);
+  });
+
+  test('a wrong SIP password: auth-failed reaches the client', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/scenarios/reg_auth.xml'));
+    await new Promise((r) => setTimeout(r, 300));
+    const reply = await rawLogin('e2e-reg2', { username: 'alice', password: 'wrong' }, false);
+    t.diagnostic(`reply: ${JSON.stringify(reply)}`);
+    assert.equal(reply?.type, 'error');
+    assert.equal(reply.code, 'auth-failed');
+    assert.match(reply.message, /403/);
+    await sipp.done;
+  });
 });
