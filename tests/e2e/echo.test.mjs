@@ -12,7 +12,7 @@
 
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, login, statsSummary, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
+import { launchBrowser, login, statsSummary, statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
 
 const skip = await gatewaySkipReason();
@@ -34,20 +34,6 @@ async function dialAndWait(target = 'echo') {
   await page.fill('#target', target);
   await page.click('#call');
   await waitStatus('in-call');
-}
-
-/**
- * Stats once the browser has received at least `min` packets: right after
- * "answered" the inbound stream may not exist yet (a loaded machine).
- */
-async function statsWithMedia(min = 1, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let s = await statsSummary(page);
-  while ((s.inbound?.packetsReceived ?? 0) < min && Date.now() < deadline) {
-    await page.waitForTimeout(200);
-    s = await statsSummary(page);
-  }
-  return s;
 }
 
 /** A failed test must not leave a call up for the next one. */
@@ -118,7 +104,7 @@ describe('e2e: echo call through the gateway', { skip }, () => {
     await withScreenshot(t, page, async () => {
       await dialAndWait('echo');
       await page.waitForTimeout(3000);
-      const s = await statsWithMedia(51);
+      const s = await statsWithMedia(page, 51);
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       assert.equal(s.pc.connectionState, 'connected');
       assert.ok(['connected', 'completed'].includes(s.pc.iceConnectionState), `ICE ${s.pc.iceConnectionState}`);
@@ -161,7 +147,7 @@ describe('e2e: echo call through the gateway', { skip }, () => {
   test('malformed JSON and an oversized frame: protocol errors, connection and a parallel call survive', async (t) => {
     await withScreenshot(t, page, async () => {
       await dialAndWait('echo');
-      const before = await statsWithMedia(1);
+      const before = await statsWithMedia(page, 1);
 
       const big = JSON.stringify({ type: 'ping', id: 7, pad: 'x'.repeat(70 * 1024) }); // > ws_max_message 64k
       const r = await rawSession([

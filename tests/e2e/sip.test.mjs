@@ -8,7 +8,7 @@ import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { launchBrowser, login, statsSummary, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
+import { launchBrowser, login, statsSummary, statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
 import { REPO } from './lib/server.mjs';
 
@@ -32,16 +32,6 @@ function pbx(scenario, extra = [], port = '5060') {
 
 const waitStatus = (state, timeout = 15000) =>
   page.waitForFunction((s) => document.querySelector('#status').dataset.state === s, state, { timeout });
-
-async function statsWithMedia(min, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  let s = await statsSummary(page);
-  while ((s.inbound?.packetsReceived ?? 0) < min && Date.now() < deadline) {
-    await page.waitForTimeout(200);
-    s = await statsSummary(page);
-  }
-  return s;
-}
 
 describe('e2e: calls to the SIP side', { skip }, () => {
   before(async () => {
@@ -77,7 +67,7 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       await page.click('#call');
       assert.deepEqual(await events, ['ringing', 'answered']);
       await page.waitForTimeout(2500);
-      const s = await statsWithMedia(51);
+      const s = await statsWithMedia(page, 51);
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       assert.equal(s.transport?.dtlsState, 'connected');
       assert.ok(s.outbound.packetsSent > 50, `packetsSent ${s.outbound.packetsSent}`);
@@ -140,7 +130,7 @@ describe('e2e: calls to the SIP side', { skip }, () => {
         window.phone.call.addEventListener('hangup', (e) => r(e.code))));
       await page.click('#accept');
       await waitStatus('in-call');
-      const s = await statsWithMedia(51);
+      const s = await statsWithMedia(page, 51);
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       assert.ok(s.inbound.packetsReceived > 50, `packetsReceived ${s.inbound.packetsReceived}`);
       const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'e2e-sip');

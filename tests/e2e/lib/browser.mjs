@@ -175,6 +175,23 @@ export async function statsSummary(page, callExpr = 'window.phone.call') {
  * @param {string} [callExpr]
  * @returns {Promise<number>}
  */
+/**
+ * Stats once the browser has received at least `min` packets: right after
+ * "answered" the inbound stream may not exist yet (a loaded machine).
+ * @param {import('playwright-core').Page} page
+ * @param {number} min
+ * @param {number} [timeout=10000]
+ */
+export async function statsWithMedia(page, min, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let s = await statsSummary(page);
+  while ((s.inbound?.packetsReceived ?? 0) < min && Date.now() < deadline) {
+    await page.waitForTimeout(200);
+    s = await statsSummary(page);
+  }
+  return s;
+}
+
 export async function maxAudioLevel(page, ms = 2000, callExpr) {
   let max = 0;
   const end = Date.now() + ms;
