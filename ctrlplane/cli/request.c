@@ -11,36 +11,10 @@
 #include <json-glib/json-glib.h>
 
 #include "cli_pvt.h"
+#include "tz_json_depth.h"
 
-/* json-glib parses recursively; a line of "[[[[..." must not eat the stack. */
+/* JSON nesting a request may have (json-glib recurses per level). */
 #define DEPTH_MAX 32
-
-static bool too_deep(const char *s, size_t len)
-{
-	bool in_str = false, esc = false;
-	int depth = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > DEPTH_MAX)
-				return true;
-		} else if (c == ']' || c == '}') {
-			depth--;
-		}
-	}
-	return false;
-}
 
 static char *scalar_to_string(JsonNode *n)
 {
@@ -132,7 +106,7 @@ static int check_bytes(const char *s, size_t len, char **err)
 		*err = g_strdup_printf("bad request: line longer than %d bytes", TZ_CLI_LINE_MAX);
 	else if (memchr(s, '\0', len) != NULL || !g_utf8_validate(s, (gssize)len, NULL))
 		*err = g_strdup("bad request: not UTF-8 text");
-	else if (too_deep(s, len))
+	else if (!tz_json_depth_ok(s, len, DEPTH_MAX))
 		*err = g_strdup_printf("bad request: JSON nested deeper than %d", DEPTH_MAX);
 	else
 		return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jsep_pvt.h"
+#include "tz_json_depth.h"
 
 /* Which members each client type requires and allows (docs/protocol.md). */
 #define B(m) (1u << M_##m)
@@ -79,37 +80,6 @@ static int fail(struct tz_jsep_error *err, enum tz_jsep_err code, const char *fm
 	return -EINVAL;
 }
 
-/*
- * json-glib's parser recurses once per nesting level, so a 64 KiB frame of
- * '[' would exhaust the stack: refuse deep frames before parsing them.
- */
-static bool depth_ok(const char *buf, size_t len, unsigned max)
-{
-	unsigned depth = 0;
-	bool in_str = false, esc = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max)
-				return false;
-		} else if ((c == ']' || c == '}') && depth > 0) {
-			depth--;
-		}
-	}
-	return true;
-}
-
 static int load_object(const char *buf, size_t len, JsonNode **root,
 		       struct tz_jsep_error *err)
 {
@@ -120,7 +90,7 @@ static int load_object(const char *buf, size_t len, JsonNode **root,
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame is empty; send a JSON object");
 	if (len > G_MAXSSIZE || !g_utf8_validate_len(buf, len, NULL))
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame is not valid UTF-8");
-	if (!depth_ok(buf, len, TZ_JSEP_DEPTH_MAX))
+	if (!tz_json_depth_ok(buf, len, TZ_JSEP_DEPTH_MAX))   /* json-glib recurses per level */
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame nests deeper than %d levels",
 			    TZ_JSEP_DEPTH_MAX);
 	parser = json_parser_new_immutable();

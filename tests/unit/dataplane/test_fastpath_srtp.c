@@ -146,6 +146,33 @@ static struct rte_mbuf *drain_one(struct rte_ring *r)
 	return fp_test_drain_one(r);
 }
 
+/* A replay and a tampered packet from the browser are dropped and counted;
+ * stops the worker. */
+static void check_rejects(srtp_t browser_tx, const uint8_t *replay, int replay_len, int slot_in)
+{
+	uint8_t plain[300];
+	int len;
+
+	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, replay,
+					 (uint16_t)replay_len));
+	len = rtp(plain, 172, 0, 11, 0x11223344);
+	assert_int_equal(srtp_protect(browser_tx, plain, &len), srtp_err_status_ok);
+	plain[20] ^= 1;
+	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, plain, (uint16_t)len));
+	for (int i = 0; i < 100; i++) {
+		const struct tz_dp_flow_state *st = tz_dp_flow_state(sess, (uint32_t)slot_in);
+
+		if (st->cnt[TZ_FC_REPLAY] + st->cnt[TZ_FC_AUTH_FAIL] >= 2)
+			break;
+		usleep(5000);
+	}
+	tz_dp_stop();
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_REPLAY], 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_AUTH_FAIL], 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_PKTS], 17);
+	assert_int_equal(rte_ring_count(tx[SIP]), 0);
+}
+
 static void run_suite(const struct suite_case *sc)
 {
 	int salt = (int)tz_srtp_suite_salt_len(sc->ours);
@@ -211,25 +238,7 @@ static void run_suite(const struct suite_case *sc)
 	assert_memory_equal(rte_pktmbuf_mtod_offset(m, void *, 42), plain, 28);
 	rte_pktmbuf_free(m);
 
-	/* a replay and a tampered packet are dropped and counted */
-	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, replay,
-					 (uint16_t)replay_len));
-	len = rtp(plain, 172, 0, 11, 0x11223344);
-	assert_int_equal(srtp_protect(browser_tx, plain, &len), srtp_err_status_ok);
-	plain[20] ^= 1;
-	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, plain, (uint16_t)len));
-	for (int i = 0; i < 100; i++) {
-		const struct tz_dp_flow_state *st = tz_dp_flow_state(sess, (uint32_t)slot_in);
-
-		if (st->cnt[TZ_FC_REPLAY] + st->cnt[TZ_FC_AUTH_FAIL] >= 2)
-			break;
-		usleep(5000);
-	}
-	tz_dp_stop();
-	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_REPLAY], 1);
-	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_AUTH_FAIL], 1);
-	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_in)->cnt[TZ_FC_PKTS], 17);
-	assert_int_equal(rte_ring_count(tx[SIP]), 0);
+	check_rejects(browser_tx, replay, replay_len, slot_in);
 
 	tz_dp_flow_del(sess, &k_in);
 	tz_dp_flow_del(sess, &k_out);
