@@ -105,6 +105,19 @@ static inline bool fp_is_rtcp(const struct rte_mbuf *m, uint16_t hdr_len)
 	return pt >= 192 && pt <= 223;
 }
 
+/* Rewrite the payload type of an RTP packet (header at @p rtp, at least 12
+ * bytes: fp_strip checked) per the flow's map; the marker bit stays. */
+static inline void fp_pt_rewrite(uint8_t *rtp, const struct tz_dp_pt_rewrite *rw)
+{
+	uint8_t pt = rtp[1] & 0x7f;
+
+	for (uint8_t i = 0; i < rw->n && i < TZ_DP_PT_REWRITE_MAX; i++)
+		if (rw->from[i] == pt) {
+			rtp[1] = (uint8_t)((rtp[1] & 0x80) | (rw->to[i] & 0x7f));
+			return;
+		}
+}
+
 /* Strip Ethernet/IP/UDP so the data starts at the RTP header; the UDP
  * length, not the frame, bounds the payload (Ethernet padding). */
 static inline int fp_strip(struct rte_mbuf *m, uint16_t hdr_len)

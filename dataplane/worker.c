@@ -196,6 +196,8 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (f->pt.n != 0 && !rtcp && f->xform != TZ_XF_UNPROTECT)
+		fp_pt_rewrite(rte_pktmbuf_mtod(m, uint8_t *), &f->pt);
 	if (f->xform == TZ_XF_FORWARD) {
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m));
 		return;
@@ -253,10 +255,13 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg)
 			const struct tz_dp_flow *f = g->flow[i];
 
 			if (likely(g->status[i] == TZ_SRTP_OK)) {
-				if (f->xform == TZ_XF_ECHO && k < CG_PROTECT_RTP)
+				if (f->xform == TZ_XF_ECHO && k < CG_PROTECT_RTP) {
 					echo_stage(w, cg, f, g->m[i], rtcp);
-				else
-					media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]));
+					continue;
+				}
+				if (f->pt.n != 0 && k == CG_UNPROTECT_RTP)
+					fp_pt_rewrite(rte_pktmbuf_mtod(g->m[i], uint8_t *), &f->pt);
+				media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]));
 				continue;
 			}
 			tz_dp_flow_state(w->conf.sessions, f->slot)

@@ -21,6 +21,8 @@
 	X(CODE, "code")         \
 	X(REASON, "reason")     \
 	X(BY, "by")             \
+	X(DIGITS, "digits")     \
+	X(DURATION, "duration") \
 	X(ERR, "code")          \
 	X(MESSAGE, "message")
 
@@ -61,6 +63,7 @@ static const struct {
 	[TZ_JSEP_OUT_HANGUP] = { B(CALL) | B(CODE) | B(REASON), 0 },
 	[TZ_JSEP_OUT_HELD] = { B(CALL) | B(BY), 0 },
 	[TZ_JSEP_OUT_UNHELD] = { B(CALL) | B(BY), 0 },
+	[TZ_JSEP_OUT_DTMF] = { B(CALL) | B(DIGITS), B(DURATION) },
 	[TZ_JSEP_OUT_CANDIDATE] = { B(CALL) | B(CANDIDATE), B(SDP_MID) | B(SDP_MLINE_INDEX) },
 	[TZ_JSEP_OUT_END_OF_CANDIDATES] = { B(CALL), 0 },
 	[TZ_JSEP_OUT_PONG] = { 0, B(ID) },
@@ -86,6 +89,7 @@ static const char *str_member(const struct tz_jsep_out *o, enum out_member m)
 	case OM_SDP_MID: return o->sdp_mid;
 	case OM_REASON: return o->reason;
 	case OM_BY: return o->by == TZ_JSEP_BY_REMOTE ? "remote" : "local";
+	case OM_DIGITS: return o->digits;
 	case OM_ERR: return (unsigned)o->err < TZ_JSEP_ERR_COUNT ? tz_jsep_err_name(o->err) : NULL;
 	case OM_MESSAGE: return o->message;
 	default: return NULL;
@@ -109,6 +113,12 @@ static int add_member(JsonBuilder *b, const struct tz_jsep_out *o, enum out_memb
 		json_builder_add_int_value(b, v);
 		return 0;
 	}
+	case OM_DURATION:
+		if (o->duration_ms <= 0)
+			return required ? -1 : 0;
+		json_builder_set_member_name(b, member_keys[m]);
+		json_builder_add_int_value(b, o->duration_ms);
+		return 0;
 	case OM_CODE:
 		json_builder_set_member_name(b, member_keys[m]);
 		json_builder_add_int_value(b, o->code);

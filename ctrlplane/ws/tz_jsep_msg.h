@@ -66,6 +66,7 @@ enum tz_jsep_type {
 	X(HANGUP, "hangup")                          \
 	X(HELD, "held")                              \
 	X(UNHELD, "unheld")                          \
+	X(DTMF, "dtmf")                              \
 	X(CANDIDATE, "candidate")                    \
 	X(END_OF_CANDIDATES, "end-of-candidates")    \
 	X(PONG, "pong")                              \
@@ -188,6 +189,8 @@ struct tz_jsep_out {
 	int32_t code;                 /**< hangup: SIP status, 200 or 0 */
 	const char *reason;           /**< hangup */
 	enum tz_jsep_by by;           /**< held, unheld */
+	const char *digits;           /**< dtmf: digits the far end sent (SIP INFO) */
+	int32_t duration_ms;          /**< dtmf: ms per digit, 0 = omit */
 	const char *candidate;        /**< candidate */
 	const char *sdp_mid;          /**< candidate, optional */
 	int32_t sdp_mline_index;      /**< candidate, -1 = omit */

@@ -62,6 +62,16 @@ struct tz_dp_egress {
 };
 
 /** An immutable flow entry, as published. */
+/** RTP payload types to rewrite on the way out: the dynamic PTs (e.g.
+ *  telephone-event 126 in the browser's SDP, 101 in the trunk's) that differ
+ *  between the legs.  RTCP is never touched; the marker bit is kept. */
+#define TZ_DP_PT_REWRITE_MAX 4
+struct tz_dp_pt_rewrite {
+	uint8_t n;
+	uint8_t from[TZ_DP_PT_REWRITE_MAX];
+	uint8_t to[TZ_DP_PT_REWRITE_MAX];
+};
+
 struct tz_dp_flow {
 	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
 	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
@@ -75,6 +85,8 @@ struct tz_dp_flow {
 	uint32_t ssrc_out;                    /**< TZ_XF_ECHO, TZ_XF_PROTECT: SSRC written
 						   into outgoing RTP (the one our SDP
 						   announced); 0 = keep the sender's */
+	struct tz_dp_pt_rewrite pt;           /**< TZ_XF_FORWARD, _PROTECT (before
+						   protecting), _UNPROTECT (after) */
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */

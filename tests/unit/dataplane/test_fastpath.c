@@ -84,11 +84,14 @@ static void rtp(uint8_t *buf, uint16_t len, uint8_t pt, uint16_t seq)
 		buf[i] = (uint8_t)(i * 7 + seq);
 }
 
-static void publish_a_to_b(uint32_t id, uint16_t remote_port)
+static void publish_a_to_b_pt(uint32_t id, uint16_t remote_port, const struct tz_dp_pt_rewrite *pt)
 {
 	struct tz_dp_flow_key k = { .remote = { [10] = 0xff, [11] = 0xff }, .remote_port = remote_port,
 				    .local_port = 20000, .port_idx = 0 };
 	struct tz_dp_flow f = { .id = id, .worker = 0, .xform = TZ_XF_FORWARD };
+
+	if (pt != NULL)
+		f.pt = *pt;
 
 	inet_pton(AF_INET, "198.51.100.10", &k.remote[12]);
 	f.out = (struct tz_dp_egress){ .port_idx = 1, .family = AF_INET, .src_mac = mac_gw_b,
@@ -97,6 +100,11 @@ static void publish_a_to_b(uint32_t id, uint16_t remote_port)
 	inet_pton(AF_INET, "203.0.113.1", f.out.src);
 	inet_pton(AF_INET, "203.0.113.2", f.out.dst);
 	assert_true(tz_dp_flow_add(sess, &k, &f) >= 0);
+}
+
+static void publish_a_to_b(uint32_t id, uint16_t remote_port)
+{
+	publish_a_to_b_pt(id, remote_port, NULL);
 }
 
 static void unpublish_a_to_b(uint16_t remote_port)
@@ -161,6 +169,36 @@ static void test_rtp_is_rewritten_byte_exact(void **state)
 	assert_int_equal(cnt[TZ_PC_MEDIA_RX], 1);
 	rte_pktmbuf_free(out);
 	unpublish_a_to_b(40000);
+}
+
+/* Dynamic payload types differ between the legs (telephone-event 126 at the
+ * browser, 101 at the trunk): the flow rewrites them, keeps the marker bit
+ * and leaves every other payload type alone. */
+static void test_payload_types_are_mapped(void **state)
+{
+	const struct tz_dp_pt_rewrite map = { .n = 2, .from = { 126, 111 }, .to = { 101, 96 } };
+	static const struct { uint8_t in, out; } cases[] = {
+		{ 126, 101 }, { 0x80 | 126, 0x80 | 101 }, { 0, 0 }, { 8, 8 }, { 111, 96 }, { 101, 101 },
+	};
+	struct rte_mbuf *out[RTE_DIM(cases)];
+	uint8_t pl[60];
+
+	publish_a_to_b_pt(7, 40002, &map);
+	start_worker();
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		rtp(pl, sizeof(pl), cases[i].in, (uint16_t)(100 + i));
+		inject(A, frame4("198.51.100.10", 40002, "198.51.100.1", 20000, pl, sizeof(pl)));
+	}
+	assert_int_equal(drain(tx[B], out, RTE_DIM(cases)), RTE_DIM(cases));
+	tz_dp_stop();
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		const uint8_t *r = rte_pktmbuf_mtod_offset(out[i], const uint8_t *, 42);
+
+		assert_int_equal(r[3], 100 + i);               /* order kept */
+		assert_int_equal(r[1], cases[i].out);
+		rte_pktmbuf_free(out[i]);
+	}
+	unpublish_a_to_b(40002);
 }
 
 static void test_demux_punts_and_drops_with_reasons(void **state)
@@ -255,6 +293,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rtp_is_rewritten_byte_exact),
+		cmocka_unit_test(test_payload_types_are_mapped),
 		cmocka_unit_test(test_demux_punts_and_drops_with_reasons),
 		cmocka_unit_test(test_flows_change_under_traffic),
 	};

@@ -214,6 +214,11 @@ static const struct build_case builds[] = {
 	  "{\"type\":\"held\",\"call\":\"c1\",\"by\":\"remote\"}" },
 	{ { .type = TZ_JSEP_OUT_UNHELD, .call = "c1", .by = TZ_JSEP_BY_LOCAL },
 	  "{\"type\":\"unheld\",\"call\":\"c1\",\"by\":\"local\"}" },
+	{ { .type = TZ_JSEP_OUT_DTMF, .call = "c1", .digits = "5", .duration_ms = 160 },
+	  "{\"type\":\"dtmf\",\"call\":\"c1\",\"digits\":\"5\",\"duration\":160}" },
+	{ { .type = TZ_JSEP_OUT_DTMF, .call = "c1", .digits = "#" },
+	  "{\"type\":\"dtmf\",\"call\":\"c1\",\"digits\":\"#\"}" },
+	{ { .type = TZ_JSEP_OUT_DTMF, .call = "c1" }, NULL },             /* digits missing */
 	{ { .type = TZ_JSEP_OUT_CANDIDATE, .call = "c1", .candidate = "candidate:1",
 	    .sdp_mid = "0", .sdp_mline_index = 0 },
 	  "{\"type\":\"candidate\",\"call\":\"c1\",\"candidate\":\"candidate:1\",\"sdpMid\":\"0\","
