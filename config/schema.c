@@ -119,6 +119,7 @@ static const struct tz_cfg_schema media_core_schema = { TABLE(media_core_fields)
 static const struct tz_cfg_field media_fields[] = {
 	MAP(tz_cfg_media, "access", ports[TZ_ROLE_ACCESS], media_access_schema),
 	MAP(tz_cfg_media, "core", ports[TZ_ROLE_CORE], media_core_schema),
+	ROW(tz_cfg_media, "latching", bool, latching, .def = "true"),
 };
 static const struct tz_cfg_schema media_schema = { TABLE(media_fields) };
 

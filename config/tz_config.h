@@ -98,6 +98,7 @@ struct tz_cfg_eal {
 
 struct tz_cfg_media {
 	struct tz_cfg_range ports[TZ_ROLE_COUNT];  /**< UDP port range per role */
+	bool latching;            /**< symmetric RTP: follow the SIP peer's real source */
 };
 
 struct tz_cfg_signalling {

@@ -15,6 +15,7 @@
 #define NEXT_HOP_TRIES 40       /* x 50 ms */
 
 struct tz_calls_env tz_calls_env;
+uint64_t tz_calls_ctr[TZ_CC_COUNT];
 static GHashTable *by_id;       /* id -> struct call */
 static GHashTable *by_name;     /* "conn/name" -> struct call */
 static uint32_t next_id = 1;
@@ -46,6 +47,7 @@ static void call_free(gpointer p)
 
 	if (c->timer != 0)
 		g_source_remove(c->timer);
+	tz_call_midcall_free(c);
 	tz_sip_leg_free(c->leg);          /* hangs up silently if still live */
 	tz_media_retire(c);
 	tz_media_core_ports_close(c);
@@ -121,6 +123,8 @@ static gboolean try_publish(gpointer p)
 	}
 	c->state = CALL_CONNECTED;
 	c->last_media = g_get_monotonic_time();
+	if (c->leg != NULL)
+		tz_call_latch_watch(c);
 	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) media up: ICE %.1f ms, DTLS %.1f ms after offer",
 	       c->id, c->user, c->target, (double)(c->t_ice - c->t_offer) / 1000.0,
 	       (double)(c->t_dtls - c->t_offer) / 1000.0);
@@ -448,8 +452,15 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 			tz_call_end(c, (int)m->code, "rejected", false);
 		}
 		break;
+	case TZ_JSEP_HOLD:
+	case TZ_JSEP_UNHOLD:
+		tz_call_hold(c, m, m->type == TZ_JSEP_HOLD);
+		break;
+	case TZ_JSEP_DTMF:
+		tz_call_dtmf(c, m);
+		break;
 	default:        /* candidates: ICE-lite learns the peer from its checks;
-			   end-of-candidates; dtmf/hold need a far end: echo ignores them */
+			   end-of-candidates */
 		break;
 	}
 }
@@ -492,7 +503,7 @@ static void check_media(struct call *c, void *arg)
 
 	if (c->state != CALL_CONNECTED)
 		return;
-	if (pkts != c->last_pkts) {
+	if (pkts != c->last_pkts || tz_call_held(c)) {   /* a held call may be silent */
 		c->last_pkts = pkts;
 		c->last_media = now;
 	} else if (now - c->last_media > (int64_t)tz_calls_env.cfg->limits.media_timeout_s * 1000000) {

@@ -47,15 +47,48 @@ struct call {
 		struct tz_cfg_addr addr;
 		uint16_t port, rtcp_port;
 	} peer;                               /* the SIP side's media address */
+	struct tz_sdp_neg sip_neg;            /* the SIP side's codecs and PTs (only
+						 codecs, n_codecs, te_pt are kept) */
+	bool sip_neg_known;
+	uint64_t sip_sess_id, sip_version;    /* our SIP-side SDP's o= line */
+	bool held_local, held_remote;         /* the web user / the SIP side holds */
+	bool hold_pending, hold_target;       /* our re-INVITE is out */
+	int64_t hold_msg_id;
+	GString *dtmf_queue;                  /* digits waiting to go out as SIP INFO */
+	unsigned dtmf_ms;
+	guint dtmf_timer;
+	guint core_watch;                     /* punted media on our core port (latching) */
+	bool latched;
 	bool dtls_done;
 	bool sip_answered;
 	guint timer;                          /* negotiation deadline / next-hop retry */
 	unsigned nh_tries;
 	uint64_t last_pkts;                   /* media supervision */
+	uint64_t pkts_before;                 /* packets of flows since republished */
 	int64_t last_media;
 };
 
 extern struct tz_calls_env tz_calls_env;
+
+/* Call-manager counters of the SIP side, shown by `show sip stats`. */
+#define TZ_CALLS_COUNTERS(X)                        \
+	X(SDP_REFUSED, "sdp_refused")               \
+	X(REINVITE_IN, "reinvites_in")              \
+	X(REINVITE_OUT, "reinvites_out")            \
+	X(HOLD_IN, "holds_by_sip")                  \
+	X(HOLD_OUT, "holds_by_web")                 \
+	X(DTMF_INFO_IN, "dtmf_info_in")             \
+	X(DTMF_INFO_OUT, "dtmf_info_out")           \
+	X(LATCHED, "media_latched")
+
+enum tz_calls_counter {
+#define TZ_CC_ENUM(e, n) TZ_CC_##e,
+	TZ_CALLS_COUNTERS(TZ_CC_ENUM)
+#undef TZ_CC_ENUM
+	TZ_CC_COUNT
+};
+
+extern uint64_t tz_calls_ctr[TZ_CC_COUNT];
 
 /* web_leg.c: the browser side of a call */
 int tz_web_leg_start(struct call *c, const char *offer_sdp, char *answer_out_err, size_t errlen,
@@ -95,6 +128,23 @@ const struct tz_cfg_trunk *tz_route_target(const char *target, char *user, size_
 /* sip_side.c: the SIP leg of a call */
 int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t errlen);
 extern const struct tz_sip_handlers tz_calls_sip_handlers;
+
+/* midcall.c: hold/resume, DTMF, latching */
+void tz_call_hold(struct call *c, const struct tz_jsep_msg *m, bool hold);
+void tz_call_dtmf(struct call *c, const struct tz_jsep_msg *m);
+void tz_call_midcall_free(struct call *c);
+bool tz_call_held(const struct call *c);
+void tz_call_latch_watch(struct call *c);
+/* SIP handlers implemented in midcall.c */
+void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user);
+void tz_midcall_on_reinvite_answer(struct tz_sip_leg *leg, int status, const char *sdp, void *user);
+void tz_midcall_on_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms, void *user);
+/* sip_side.c: our SIP-side SDP (offer), direction @p dir; NULL on failure */
+char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir);
+/* sip_side.c: read the peer's SDP into c->peer and c->sip_neg; 0 or -EINVAL */
+int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold);
+/* media.c: unpublish and republish the flows with the current peer (keys kept) */
+int tz_media_republish(struct call *c);
 
 /* cmd.c */
 int tz_calls_commands_register(void);

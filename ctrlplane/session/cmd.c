@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* `show calls`: every live call with its state, timings and media. */
+#include <arpa/inet.h>
 #include <stdio.h>
 
 #include "calls_pvt.h"
@@ -37,6 +38,17 @@ static void call_row(struct call *c, void *arg)
 	add_int(b, "setup_ms", c->t_dtls != 0 ? (c->t_dtls - c->t_offer) / 1000 : -1);
 	add_int(b, "age_s", (now - c->t_offer) / 1000000);
 	add_int(b, "packets", (gint64)tz_media_packets(c));
+	add_str(b, "hold", c->held_local && c->held_remote ? "both"
+			   : c->held_local ? "local" : c->held_remote ? "remote" : "none");
+	if (c->peer.known) {
+		char a[64];
+
+		inet_ntop(c->peer.addr.family, &c->peer.addr.v4, a, sizeof(a));
+		add_str(b, "sip_media", a);
+		add_int(b, "sip_media_port", c->peer.port);
+		json_builder_set_member_name(b, "latched");
+		json_builder_add_boolean_value(b, c->latched);
+	}
 	json_builder_end_object(b);
 }
 
@@ -48,11 +60,36 @@ static int show_calls(struct tz_cli_req *req, int argc, char **argv, JsonBuilder
 	return 0;
 }
 
+/* `show sip stats`: the user agent's counters and the call manager's. */
+static int show_sip_stats(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b, void *arg)
+{
+	static const char *const names[TZ_CC_COUNT] = {
+#define TZ_CC_NAME(e, n) [TZ_CC_##e] = n,
+		TZ_CALLS_COUNTERS(TZ_CC_NAME)
+#undef TZ_CC_NAME
+	};
+	uint64_t sip[TZ_SIP_CTR_COUNT] = { 0 };
+
+	if (tz_calls_env.sip != NULL)
+		tz_sip_counters(tz_calls_env.sip, sip);
+	json_builder_begin_object(b);
+	add_int(b, "calls", tz_calls_count());
+	for (int i = 0; i < TZ_SIP_CTR_COUNT; i++)
+		add_int(b, tz_sip_counter_name(i), (gint64)sip[i]);
+	for (int i = 0; i < TZ_CC_COUNT; i++)
+		add_int(b, names[i], (gint64)tz_calls_ctr[i]);
+	json_builder_end_object(b);
+	return 0;
+}
+
 int tz_calls_commands_register(void)
 {
 	static const struct tz_cli_cmd cmds[] = {
 		{ "show calls", NULL, 0, 0,
-		  "live calls: user, target, state, set-up time, packets", show_calls },
+		  "live calls: user, target, state, hold, set-up time, packets", show_calls },
+		{ "show sip stats", NULL, 0, 0,
+		  "SIP requests and responses, registrations, malformed messages, refused SDP, "
+		  "re-INVITEs, holds, DTMF, latching", show_sip_stats },
 	};
 
 	return tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));

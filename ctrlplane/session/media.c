@@ -135,6 +135,28 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 	return tz_port_next_hop(tz_calls_env.core, a, &e->dst_mac);
 }
 
+/* The payload types that differ between the legs, both ways. */
+static void pt_rewrites(const struct call *c, struct tz_dp_pt_rewrite *to_sip,
+			struct tz_dp_pt_rewrite *to_web)
+{
+	struct tz_sdp_pt_map map;
+
+	memset(to_sip, 0, sizeof(*to_sip));
+	memset(to_web, 0, sizeof(*to_web));
+	if (!c->sip_neg_known || tz_sdp_pt_map_build(&c->neg, &c->sip_neg, &map) != 0)
+		return;
+	for (unsigned i = 0; i < map.n; i++) {
+		const struct tz_sdp_pt_pair *p = &map.pair[i];
+
+		if (p->web_pt == p->sip_pt || to_sip->n == TZ_DP_PT_REWRITE_MAX)
+			continue;
+		to_sip->from[to_sip->n] = p->web_pt;
+		to_sip->to[to_sip->n++] = p->sip_pt;
+		to_web->from[to_web->n] = p->sip_pt;
+		to_web->to[to_web->n++] = p->web_pt;
+	}
+}
+
 /*
  * A call bridged to SIP: browser SRTP -> RTP to the peer (RTCP to its RTCP
  * port), peer RTP -> SRTP to the browser under our SSRC, peer RTCP (its own
@@ -155,6 +177,7 @@ int tz_media_publish_bridge(struct call *c)
 	if (rc != 0)
 		return rc;
 	web.out = to_sip;
+	pt_rewrites(c, &web.pt, &sip.pt);
 	web.srtp = web.srtcp = c->ctx_in;
 	sip.srtp = sip.srtcp = c->ctx_out;
 	sip.ssrc_out = c->ssrc;
@@ -212,11 +235,29 @@ void tz_media_core_ports_close(struct call *c)
 	}
 }
 
-void tz_media_retire(struct call *c)
+static void unpublish(struct call *c)
 {
 	for (unsigned i = 0; i < c->n_flows; i++)
 		tz_dp_flow_del(tz_calls_env.sessions, &c->keys[i]);
 	c->n_flows = 0;
+}
+
+/* The peer's address, its ports or the payload types changed (re-INVITE,
+ * latching): the flows again, with the same SRTP contexts.  Packets in
+ * between go to the kernel and are lost, as with any re-route. */
+int tz_media_republish(struct call *c)
+{
+	if (c->n_flows == 0 || c->leg == NULL)
+		return 0;
+	c->pkts_before = tz_media_packets(c);
+	unpublish(c);
+	tz_call_media_ready(c);     /* publishes again, retrying while a MAC resolves */
+	return 0;
+}
+
+void tz_media_retire(struct call *c)
+{
+	unpublish(c);
 	if (c->ctx_in != NULL || c->ctx_out != NULL) {
 		tz_dp_sessions_synchronize(tz_calls_env.sessions);
 		tz_srtp_ctx_destroy(c->ctx_in);
@@ -228,7 +269,7 @@ void tz_media_retire(struct call *c)
 /* Packets the dataplane moved for this call (all its flows). */
 uint64_t tz_media_packets(const struct call *c)
 {
-	uint64_t n = 0;
+	uint64_t n = c->pkts_before;
 
 	for (unsigned i = 0; i < c->n_flows; i++)
 		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];

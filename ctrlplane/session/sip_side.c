@@ -23,30 +23,52 @@ static void send_simple(struct call *c, enum tz_jsep_out_type type)
 		tz_calls_env.send(c->conn, &o);
 }
 
-/* The peer's media address from its SDP; 0 or -EINVAL. */
-static int read_peer(struct call *c, const char *text)
+/* The peer's media address and codecs from its SDP; 0 or -EINVAL.  A null
+ * address (c=0.0.0.0, the old hold form) keeps the address we had. */
+int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold)
 {
 	struct tz_sdp *sdp = NULL;
 	struct tz_sdp_neg neg;
+	struct tz_cfg_addr a = { 0 };
+	const char *allow[TZ_SDP_NEG_MAX_CODECS + 1];
 	char err[160];
 	int rc = tz_sdp_parse(text, strlen(text), &sdp, err, sizeof(err));
 
+	if (c->sip_neg_known)
+		tz_sdp_neg_names(&c->sip_neg, allow, G_N_ELEMENTS(allow));
 	if (rc == 0)
-		rc = tz_sdp_read_sip(sdp, NULL, &neg, err, sizeof(err));
-	if (rc == 0) {
-		c->peer.addr.family = neg.family;
-		rc = inet_pton(neg.family, neg.addr, &c->peer.addr.v4) == 1 ? 0 : -EINVAL;
+		rc = tz_sdp_read_sip(sdp, c->sip_neg_known ? allow : NULL, &neg, err, sizeof(err));
+	if (rc == 0 && strcmp(neg.addr, "0.0.0.0") != 0 && strcmp(neg.addr, "::") != 0) {
+		a.family = neg.family;
+		rc = inet_pton(neg.family, neg.addr, &a.v4) == 1 ? 0 : -EINVAL;
 		snprintf(err, sizeof(err), "c=%s is not an IP address", neg.addr);
+		if (rc == 0) {
+			c->peer.addr = a;
+			c->peer.port = neg.port;
+			c->peer.rtcp_port = neg.rtcp_port;
+			c->peer.known = true;
+			c->latched = false;     /* a new address: latch afresh */
+		}
+	} else if (rc == 0 && !c->peer.known) {
+		rc = -EINVAL;
+		snprintf(err, sizeof(err), "c=%s: no media address", neg.addr);
 	}
 	if (rc == 0) {
-		c->peer.port = neg.port;
-		c->peer.rtcp_port = neg.rtcp_port;
-		c->peer.known = true;
+		c->sip_neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
+		memcpy(c->sip_neg.codecs, neg.codecs, sizeof(neg.codecs));
+		c->sip_neg_known = true;
+		if (hold != NULL)
+			*hold = neg.hold;
 	} else {
-		TZ_LOG(CP_SESSION, NOTICE, "call %u: unusable SDP from the trunk: %s", c->id, err);
+		TZ_LOG(CP_SESSION, NOTICE, "call %u: unusable SDP from the SIP side: %s", c->id, err);
 	}
 	tz_sdp_free(sdp);
 	return rc;
+}
+
+static int read_peer(struct call *c, const char *text)
+{
+	return tz_sip_side_read_peer(c, text, NULL);
 }
 
 static void on_progress(struct tz_sip_leg *leg, int status, const char *reason, const char *sdp,
@@ -121,6 +143,7 @@ static int offer_to_browser(struct call *c, const char *display)
 	if (tz_sdp_parse(c->sip_offer, strlen(c->sip_offer), &sdp, err, sizeof(err)) != 0 ||
 	    tz_sdp_read_sip(sdp, NULL, &neg, err, sizeof(err)) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "incoming call %u: SDP refused: %s", c->id, err);
+		tz_calls_ctr[TZ_CC_SDP_REFUSED]++;
 		tz_sdp_free(sdp);
 		return 488;
 	}
@@ -145,6 +168,7 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 
 	if (conn == NULL || tz_calls_user_busy(to_user) || sdp_offer == NULL) {
 		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : 486;
+		tz_calls_ctr[TZ_CC_SDP_REFUSED] += status == 488;
 		TZ_LOG(CP_SESSION, INFO, "incoming call from %s to %s refused: %d", from_uri, to_user, status);
 		tz_sip_leg_reject(leg, status, NULL);
 		tz_sip_leg_free(leg);
@@ -188,8 +212,13 @@ int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
 	l.port = c->core_port;
 	if (rc == 0)
 		rc = tz_sdp_answer_sip(&l, &neg, &answer);
-	if (rc == 0)
+	if (rc == 0) {
 		text = tz_sdp_build(answer, NULL);
+		c->sip_sess_id = l.sess_id;
+		c->sip_version = l.sess_version;
+		c->sip_neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
+		memcpy(c->sip_neg.codecs, neg.codecs, sizeof(neg.codecs));
+	}
 	tz_sdp_free(answer);
 	tz_sdp_free(sdp);
 	if (text == NULL || tz_sip_leg_answer(c->leg, text) != 0) {
@@ -203,11 +232,39 @@ int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Our SIP-side SDP again, as an offer (re-INVITE for hold/resume, or the
+ * answer to an offerless re-INVITE): same origin, next version, the codecs
+ * the legs agreed on, direction @p dir. */
+char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
+{
+	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
+	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
+	struct tz_sdp_sip_local l = { .sess_id = c->sip_sess_id, .sess_version = ++c->sip_version,
+				      .port = c->core_port, .dir = dir, .codecs = names,
+				      .no_dtmf = c->sip_neg.te_pt < 0 };
+	struct tz_sdp *offer = NULL;
+	char addr[INET6_ADDRSTRLEN], err[160];
+	char *text = NULL;
+
+	tz_sdp_neg_names(&c->sip_neg, names, G_N_ELEMENTS(names));
+	inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
+	l.addr = addr;
+	if (tz_sdp_offer_sip(&l, c->offer, &offer, err, sizeof(err)) == 0)
+		text = tz_sdp_build(offer, NULL);
+	else
+		TZ_LOG(CP_SESSION, WARNING, "call %u: cannot build our SDP again: %s", c->id, err);
+	tz_sdp_free(offer);
+	return text;
+}
+
 const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_incoming = on_incoming,
 	.on_progress = on_progress,
 	.on_answered = on_answered,
 	.on_ended = on_ended,
+	.on_reinvite = tz_midcall_on_reinvite,
+	.on_reinvite_answer = tz_midcall_on_reinvite_answer,
+	.on_dtmf = tz_midcall_on_dtmf,
 };
 
 const struct tz_sip_handlers *tz_calls_sip_handlers_get(void)
@@ -222,16 +279,21 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	struct tz_sdp *offer = NULL;
 	char addr[INET6_ADDRSTRLEN];
 	g_autofree char *text = NULL;
+	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
 	int rc = tz_media_core_ports(c);
 
 	if (rc != 0) {
 		snprintf(err, errlen, "no free media port on the core side");
 		return rc;
 	}
+	tz_sdp_neg_names(&c->neg, names, G_N_ELEMENTS(names));   /* what the browser got */
+	c->sip_sess_id = l.sess_id;
+	c->sip_version = l.sess_version;
 	inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
 	l.addr = addr;
 	l.port = c->core_port;
-	l.codecs = (const char *const *)c->trunk->codecs;
+	l.codecs = names;
+	l.no_dtmf = c->trunk->dtmf == TZ_DTMF_INFO;
 	rc = tz_sdp_offer_sip(&l, c->offer, &offer, err, errlen);
 	if (rc == 0)
 		text = tz_sdp_build(offer, NULL);

@@ -189,9 +189,24 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 	if (rc != 0)
 		return rc;
 	local_params(c, &local, addr, fp);
-	if (c->trunk != NULL)
+	if (c->trunk != NULL) {
 		local.codecs = (const char *const *)c->trunk->codecs;
+		local.no_dtmf = c->trunk->dtmf == TZ_DTMF_INFO;   /* DTMF goes as SIP INFO */
+	}
 	rc = tz_sdp_answer_webrtc(c->offer, &local, &answer, &c->neg, err, errlen);
+	if (rc == 0 && c->trunk != NULL) {
+		/* One codec for a call to a trunk: the first of the trunk's the
+		 * browser offered.  The browser sends the first codec of our answer,
+		 * so the trunk is offered exactly that one (and telephone-event): the
+		 * two legs cannot end up on different codecs. */
+		const char *pick[2] = { NULL, NULL };
+
+		tz_sdp_neg_names(&c->neg, pick, G_N_ELEMENTS(pick));
+		local.codecs = pick;
+		tz_sdp_free(answer);
+		answer = NULL;
+		rc = tz_sdp_answer_webrtc(c->offer, &local, &answer, &c->neg, err, errlen);
+	}
 	if (rc != 0)
 		return rc;
 	rc = make_dtls(c, err, errlen);

@@ -108,6 +108,19 @@ int tz_sip_leg_reinvite_answer(struct tz_sip_leg *leg, const char *sdp)
 	return 0;
 }
 
+int tz_sip_leg_reinvite_reject(struct tz_sip_leg *leg, int status, const char *reason)
+{
+	if (!leg || status < 300 || status > 699)
+		return -EINVAL;
+	if (leg->ended || leg->hangup_sent)
+		return -ENOTCONN;
+	if (!leg->reinvite_in)
+		return -EPROTO;
+	leg->reinvite_in = false;
+	nua_respond(leg->nh, status, reason ? reason : sip_status_phrase(status), TAG_END());
+	return 0;
+}
+
 int tz_sip_leg_info_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms)
 {
 	char body[64];

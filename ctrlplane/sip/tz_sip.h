@@ -114,6 +114,10 @@ int tz_sip_leg_reinvite(struct tz_sip_leg *leg, const char *sdp);
 /** Answer the far end's re-INVITE (from on_reinvite) with 200 + @p sdp.
  *  0, -EINVAL, -ENOTCONN, -EPROTO (no re-INVITE pending). */
 int tz_sip_leg_reinvite_answer(struct tz_sip_leg *leg, const char *sdp);
+/** Refuse the far end's re-INVITE (status 300..699, e.g. 488 for an SDP we
+ *  cannot use; reason NULL = the standard phrase); the dialog stays up.
+ *  0, -EINVAL, -ENOTCONN, -EPROTO (no re-INVITE pending). */
+int tz_sip_leg_reinvite_reject(struct tz_sip_leg *leg, int status, const char *reason);
 /** Send INFO application/dtmf-relay ("Signal=5\r\nDuration=160\r\n").
  *  @p digit one of 0-9*#A-D.  0, -EINVAL, -ENOTCONN. */
 int tz_sip_leg_info_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms);

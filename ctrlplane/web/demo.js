@@ -133,8 +133,8 @@ function refreshButtons() {
   for (const i of el.loginForm.querySelectorAll('input')) i.disabled = loggedIn;
   el.mute.setAttribute('aria-pressed', String(live && call.muted));
   el.mute.textContent = live && call.muted ? 'Unmute' : 'Mute';
-  el.hold.setAttribute('aria-pressed', String(live && call.held));
-  el.hold.textContent = live && call.held ? 'Resume' : 'Hold';
+  el.hold.setAttribute('aria-pressed', String(live && call.heldLocal));
+  el.hold.textContent = live && call.heldLocal ? 'Resume' : 'Hold';
 }
 
 function hangupText(code, reason) {
@@ -238,7 +238,12 @@ function wireCall(c) {
     if (!meters.remote) meters.remote = startMeter(c.remoteStream, el.remoteMeter);
   });
   c.addEventListener('held', (e) => { setStatus('held', `on hold (${e.by})`); refreshButtons(); });
-  c.addEventListener('unheld', () => { setStatus('in-call', 'in call'); refreshButtons(); });
+  c.addEventListener('unheld', () => {
+    if (c.held) setStatus('held', `on hold (${c.heldLocal ? 'local' : 'remote'})`);
+    else setStatus('in-call', 'in call');
+    refreshButtons();
+  });
+  c.addEventListener('dtmf', (e) => log(`call ${c.id}: DTMF ${e.digits} from the far end`));
   c.addEventListener('mute', refreshButtons);
   c.addEventListener('error', (e) => showError(e.code, e.message));
   c.addEventListener('hangup', (e) => {
@@ -312,8 +317,8 @@ async function acceptIncoming() {
 function pressKey(key) {
   if (call && call.state === 'answered') {
     try {
-      call.dtmf(key, 100);
-      log(`DTMF ${key}`);
+      const how = call.dtmf(key, 100);
+      log(`DTMF ${key} (${how === 'rfc4733' ? 'in the media, RFC 4733' : 'SIP INFO'})`);
     } catch (e) {
       showError(e.code, e.message);
     }
@@ -414,7 +419,7 @@ el.mute.addEventListener('click', () => {
 el.hold.addEventListener('click', () => {
   if (!call) return;
   try {
-    if (call.held) call.unhold(); else call.hold();
+    if (call.heldLocal) call.unhold(); else call.hold();
   } catch (e) {
     showError(e.code, e.message);
   }

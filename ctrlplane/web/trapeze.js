@@ -432,6 +432,7 @@ export class TrapezeClient extends EventTarget {
  * - `answered`   the call is up; media flows
  * - `track`      {track} a remote audio track arrived (in `remoteStream`)
  * - `held` / `unheld` {by: 'local'|'remote'}
+ * - `dtmf`       {digits, duration} DTMF from the far end (SIP INFO)
  * - `error`      {code, message} a gateway or local error about this call
  * - `hangup`     {code, reason} the call ended: SIP status (486, 404 …),
  *                200 for a normal end, 0 + a gateway code as reason
@@ -473,6 +474,8 @@ export class TrapezeCall extends EventTarget {
     this.muted = false;
     /** @type {boolean} */
     this.held = false;
+    this.heldLocal = false;
+    this.heldRemote = false;
     /** @type {{code: number, reason: string}|null} set when the call ended */
     this.endReason = null;
     this._options = options;
@@ -692,7 +695,15 @@ export class TrapezeCall extends EventTarget {
     const d = String(digits).toUpperCase();
     if (!DTMF_RE.test(d)) throw new TrapezeError('bad-dtmf', `invalid DTMF digits "${digits}"`);
     const ms = Math.max(40, Math.min(2000, Math.round(Number(duration) || 100)));
+    // In the media when telephone-event was negotiated (the gateway maps it
+    // to the trunk's payload type); otherwise the gateway sends SIP INFO.
+    const sender = this.pc && this.pc.getSenders().find((s) => s.track && s.track.kind === 'audio');
+    if (sender && sender.dtmf && sender.dtmf.canInsertDTMF) {
+      sender.dtmf.insertDTMF(sender.dtmf.toneBuffer + d, ms, 70);
+      return 'rfc4733';
+    }
     this._send({ type: 'dtmf', digits: d, duration: ms });
+    return 'info';
   }
 
   /** Put the far end on hold; `held` follows when done. */
@@ -779,9 +790,20 @@ export class TrapezeCall extends EventTarget {
         this._answered();
         break;
       case 'held':
-      case 'unheld':
-        this.held = msg.type === 'held';
+      case 'unheld': {
+        const on = msg.type === 'held';
+        if (msg.by === 'remote') this.heldRemote = on;
+        else {
+          this.heldLocal = on;
+          // Our own hold: the far end should hear nothing from us.
+          if (this.localStream) this.localStream.getAudioTracks().forEach((t) => { t.enabled = !on; });
+        }
+        this.held = !!(this.heldLocal || this.heldRemote);
         emit(this, msg.type, { by: msg.by });
+        break;
+      }
+      case 'dtmf':
+        emit(this, 'dtmf', { digits: msg.digits, duration: msg.duration });
         break;
       case 'candidate': {
         const c = { candidate: msg.candidate, sdpMid: msg.sdpMid, sdpMLineIndex: msg.sdpMLineIndex };

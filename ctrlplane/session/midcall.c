@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Mid-call events between the legs of a call to or from SIP:
+ *  - hold/resume: the web user's hold -> re-INVITE a=sendonly to the SIP
+ *    side, unhold -> a=sendrecv; the SIP side's re-INVITE is answered with
+ *    the mirrored direction and the browser hears held/unheld {by: remote}.
+ *    A held call is not ended by the media timeout.
+ *  - DTMF: with telephone-event negotiated on both legs the digits travel in
+ *    the media (RFC 4733, payload types mapped by the dataplane); with
+ *    trunks set to `dtmf: info`, or a SIP side without telephone-event, the
+ *    client's dtmf message becomes SIP INFO application/dtmf-relay, one
+ *    request per digit; INFO from the SIP side reaches the browser as a
+ *    dtmf message.
+ *  - latching (symmetric RTP): media from the SIP side that reaches our core
+ *    port from another address than its SDP announced (a PBX behind NAT)
+ *    misses the fast path and lands on the socket we hold for the port; the
+ *    first such packet moves the call's SIP-side flows to its source.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "calls_pvt.h"
+#include "tz_log.h"
+
+#define DTMF_GAP_MS 80          /* between two INFO digits, after the duration */
+
+static void send_out(struct call *c, const struct tz_jsep_out *o)
+{
+	tz_calls_send(c, o);
+}
+
+static void send_hold_state(struct call *c, bool held, enum tz_jsep_by by)
+{
+	send_out(c, &(struct tz_jsep_out){ .type = held ? TZ_JSEP_OUT_HELD : TZ_JSEP_OUT_UNHELD,
+					   .id = TZ_JSEP_NO_ID, .call = c->name, .by = by,
+					   .sdp_mline_index = -1 });
+}
+
+static void send_err(struct call *c, int64_t id, enum tz_jsep_err err, const char *msg)
+{
+	send_out(c, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_ERROR, .id = id, .call = c->name,
+					   .err = err, .message = msg, .sdp_mline_index = -1 });
+}
+
+bool tz_call_held(const struct call *c)
+{
+	return c->held_local || c->held_remote;
+}
+
+/* ---- hold / resume ----------------------------------------------------- */
+
+void tz_call_hold(struct call *c, const struct tz_jsep_msg *m, bool hold)
+{
+	g_autofree char *sdp = NULL;
+	int rc;
+
+	if (c->leg == NULL) {                  /* echo: nobody to tell */
+		if (c->state != CALL_CONNECTED) {
+			send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "the call is not connected yet");
+			return;
+		}
+		c->held_local = hold;
+		send_hold_state(c, hold, TZ_JSEP_BY_LOCAL);
+		return;
+	}
+	if (!c->sip_answered) {
+		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "the call is not answered yet");
+		return;
+	}
+	if (c->hold_pending) {
+		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "a hold or unhold is already in progress");
+		return;
+	}
+	if (c->held_local == hold) {           /* already there: say so again */
+		send_hold_state(c, hold, TZ_JSEP_BY_LOCAL);
+		return;
+	}
+	sdp = tz_sip_side_sdp(c, hold ? (c->held_remote ? TZ_SDP_INACTIVE : TZ_SDP_SENDONLY)
+				      : (c->held_remote ? TZ_SDP_RECVONLY : TZ_SDP_SENDRECV));
+	rc = sdp != NULL ? tz_sip_leg_reinvite(c->leg, sdp) : -ENOMEM;
+	if (rc != 0) {
+		send_err(c, m->id, TZ_JSEP_ERR_INTERNAL,
+			 rc == -EBUSY ? "the SIP side is renegotiating; try again"
+				      : "cannot send the re-INVITE");
+		return;
+	}
+	c->hold_pending = true;
+	c->hold_target = hold;
+	tz_calls_ctr[TZ_CC_REINVITE_OUT]++;
+	tz_calls_ctr[TZ_CC_HOLD_OUT] += hold;
+	c->hold_msg_id = m->id;
+	TZ_LOG(CP_SESSION, INFO, "call %u: %s by the web user: re-INVITE sent", c->id,
+	       hold ? "hold" : "resume");
+}
+
+void tz_midcall_on_reinvite_answer(struct tz_sip_leg *leg, int status, const char *sdp, void *user)
+{
+	struct call *c = tz_sip_leg_get_user(leg);
+	char msg[128];
+
+	if (c == NULL || c->state == CALL_ENDED || !c->hold_pending)
+		return;
+	c->hold_pending = false;
+	if (status >= 300) {
+		snprintf(msg, sizeof(msg), "the SIP side refused the %s: %d", c->hold_target ? "hold"
+											    : "resume", status);
+		TZ_LOG(CP_SESSION, NOTICE, "call %u: %s", c->id, msg);
+		send_err(c, c->hold_msg_id, TZ_JSEP_ERR_INTERNAL, msg);
+		return;
+	}
+	c->held_local = c->hold_target;
+	if (sdp != NULL && tz_sip_side_read_peer(c, sdp, NULL) == 0)
+		tz_media_republish(c);          /* address or payload types may have moved */
+	c->last_media = g_get_monotonic_time();
+	TZ_LOG(CP_SESSION, INFO, "call %u: %s by the web user", c->id,
+	       c->held_local ? "held" : "resumed");
+	send_hold_state(c, c->held_local, TZ_JSEP_BY_LOCAL);
+}
+
+/* The SIP side's re-INVITE: hold, resume, a new address, or a session refresh. */
+void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
+{
+	struct call *c = tz_sip_leg_get_user(leg);
+	g_autofree char *answer = NULL;
+	bool hold = false, was = false;
+
+	if (c == NULL || c->state == CALL_ENDED) {
+		tz_sip_leg_reinvite_reject(leg, 481, NULL);
+		return;
+	}
+	tz_calls_ctr[TZ_CC_REINVITE_IN]++;
+	if (sdp == NULL) {                      /* offerless: our SDP is the offer */
+		answer = tz_sip_side_sdp(c, c->held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV);
+		if (answer == NULL || tz_sip_leg_reinvite_answer(leg, answer) != 0)
+			tz_sip_leg_reinvite_reject(leg, 500, NULL);
+		return;
+	}
+	if (tz_sip_side_read_peer(c, sdp, &hold) != 0) {
+		tz_calls_ctr[TZ_CC_SDP_REFUSED]++;
+		tz_sip_leg_reinvite_reject(leg, 488, NULL);
+		return;
+	}
+	/* Answer: the offer's direction mirrored, and our own hold on top. */
+	{
+		enum tz_sdp_dir d = hold ? (c->held_local ? TZ_SDP_INACTIVE : TZ_SDP_RECVONLY)
+					 : (c->held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV);
+		const struct tz_cfg_port *p = tz_calls_env.core->cfg;
+		const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
+		struct tz_sdp_sip_local l = { .sess_id = c->sip_sess_id, .sess_version = ++c->sip_version,
+					      .port = c->core_port, .dir = d };
+		struct tz_sdp *parsed = NULL, *ans = NULL;
+		struct tz_sdp_neg neg;
+		char addr[INET6_ADDRSTRLEN], err[160];
+
+		tz_sdp_neg_names(&c->sip_neg, names, G_N_ELEMENTS(names));
+		inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
+		l.addr = addr;
+		if (tz_sdp_parse(sdp, strlen(sdp), &parsed, err, sizeof(err)) == 0 &&
+		    tz_sdp_read_sip(parsed, names, &neg, err, sizeof(err)) == 0 &&
+		    tz_sdp_answer_sip(&l, &neg, &ans) == 0)
+			answer = tz_sdp_build(ans, NULL);
+		tz_sdp_free(ans);
+		tz_sdp_free(parsed);
+	}
+	if (answer == NULL || tz_sip_leg_reinvite_answer(leg, answer) != 0) {
+		tz_sip_leg_reinvite_reject(leg, 488, NULL);
+		return;
+	}
+	was = c->held_remote;
+	c->held_remote = hold;
+	tz_media_republish(c);
+	c->last_media = g_get_monotonic_time();
+	if (was != hold) {
+		TZ_LOG(CP_SESSION, INFO, "call %u: %s by the SIP side", c->id, hold ? "held" : "resumed");
+		tz_calls_ctr[TZ_CC_HOLD_IN] += hold;
+		send_hold_state(c, hold, TZ_JSEP_BY_REMOTE);
+	}
+}
+
+/* ---- DTMF --------------------------------------------------------------- */
+
+static gboolean dtmf_next(gpointer p)
+{
+	struct call *c = p;
+	char d;
+
+	if (c->dtmf_queue == NULL || c->dtmf_queue->len == 0 || c->state == CALL_ENDED) {
+		c->dtmf_timer = 0;
+		return G_SOURCE_REMOVE;
+	}
+	d = c->dtmf_queue->str[0];
+	g_string_erase(c->dtmf_queue, 0, 1);
+	if (tz_sip_leg_info_dtmf(c->leg, d, c->dtmf_ms) == 0 && ++tz_calls_ctr[TZ_CC_DTMF_INFO_OUT])
+		TZ_LOG(CP_SESSION, INFO, "call %u: DTMF %c -> SIP INFO", c->id, d);
+	if (c->dtmf_queue->len == 0) {
+		c->dtmf_timer = 0;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void tz_call_dtmf(struct call *c, const struct tz_jsep_msg *m)
+{
+	unsigned ms = m->duration_ms != 0 ? m->duration_ms : 100;
+
+	if (c->leg == NULL)
+		return;                         /* echo: the digits have nowhere to go */
+	if (!c->sip_answered) {
+		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "the call is not answered yet");
+		return;
+	}
+	if ((c->trunk == NULL || c->trunk->dtmf != TZ_DTMF_INFO) && c->sip_neg.te_pt >= 0 &&
+	    c->neg.te_pt >= 0) {
+		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE,
+			 "this call carries DTMF in the media (RFC 4733 telephone-event was "
+			 "negotiated): send it with RTCDTMFSender, as trapeze.js does");
+		return;
+	}
+	if (c->dtmf_queue == NULL)
+		c->dtmf_queue = g_string_new(NULL);
+	if (c->dtmf_queue->len + strlen(m->digits) > 64) {
+		send_err(c, m->id, TZ_JSEP_ERR_RATE_LIMITED, "too many DTMF digits queued");
+		return;
+	}
+	g_string_append(c->dtmf_queue, m->digits);
+	c->dtmf_ms = ms;
+	if (c->dtmf_timer == 0) {
+		dtmf_next(c);
+		if (c->dtmf_queue->len > 0)
+			c->dtmf_timer = g_timeout_add(ms + DTMF_GAP_MS, dtmf_next, c);
+	}
+}
+
+void tz_midcall_on_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms, void *user)
+{
+	struct call *c = tz_sip_leg_get_user(leg);
+	char digits[2] = { digit, 0 };
+
+	if (c == NULL || c->state == CALL_ENDED)
+		return;
+	tz_calls_ctr[TZ_CC_DTMF_INFO_IN]++;
+	TZ_LOG(CP_SESSION, INFO, "call %u: DTMF %c from SIP INFO", c->id, digit);
+	send_out(c, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_DTMF, .id = TZ_JSEP_NO_ID,
+					   .call = c->name, .digits = digits,
+					   .duration_ms = (int32_t)duration_ms, .sdp_mline_index = -1 });
+}
+
+/* ---- latching ------------------------------------------------------------ */
+
+static bool same_peer(const struct call *c, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET && c->peer.addr.family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		return s4->sin_addr.s_addr == c->peer.addr.v4.s_addr &&
+		       ntohs(s4->sin_port) == c->peer.port;
+	}
+	if (ss->ss_family == AF_INET6 && c->peer.addr.family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		return memcmp(&s6->sin6_addr, &c->peer.addr.v6, 16) == 0 &&
+		       ntohs(s6->sin6_port) == c->peer.port;
+	}
+	return false;
+}
+
+/* Packets on our core RTP socket are media the fast path had no flow for. */
+static gboolean core_readable(GIOChannel *ch, GIOCondition cond, gpointer p)
+{
+	struct call *c = p;
+	uint8_t buf[2048];
+	struct sockaddr_storage ss;
+	char from[INET6_ADDRSTRLEN] = "?";
+
+	for (int i = 0; i < 64; i++) {
+		socklen_t sl = sizeof(ss);
+		ssize_t n = recvfrom(c->core_fd[0], buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&ss, &sl);
+
+		if (n < 0)
+			break;
+		/* RTP only (RFC 7983: 128..191), once the call's media is up,
+		 * to a source that is not the one we send to. */
+		if (n < 12 || buf[0] < 128 || buf[0] > 191 || !c->sip_answered || c->latched ||
+		    c->n_flows == 0 || same_peer(c, &ss) || !tz_calls_env.cfg->media.latching)
+			continue;
+		if (ss.ss_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+
+			c->peer.addr.family = AF_INET;
+			c->peer.addr.v4 = s4->sin_addr;
+			c->peer.port = ntohs(s4->sin_port);
+			inet_ntop(AF_INET, &s4->sin_addr, from, sizeof(from));
+		} else if (ss.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+
+			c->peer.addr.family = AF_INET6;
+			c->peer.addr.v6 = s6->sin6_addr;
+			c->peer.port = ntohs(s6->sin6_port);
+			inet_ntop(AF_INET6, &s6->sin6_addr, from, sizeof(from));
+		} else {
+			continue;
+		}
+		if (c->peer.rtcp_port != 0 && c->peer.rtcp_port != c->peer.port)
+			c->peer.rtcp_port = (uint16_t)(c->peer.port + 1);
+		else
+			c->peer.rtcp_port = c->peer.port;
+		c->latched = true;
+		tz_calls_ctr[TZ_CC_LATCHED]++;
+		TZ_LOG(CP_SESSION, NOTICE, "call %u: SIP-side media comes from %s:%u, not the SDP's "
+		       "address: latched (symmetric RTP)", c->id, from, c->peer.port);
+		tz_media_republish(c);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void tz_call_latch_watch(struct call *c)
+{
+	GIOChannel *ch;
+
+	if (c->core_watch != 0 || c->core_fd[0] < 0)
+		return;
+	ch = g_io_channel_unix_new(c->core_fd[0]);
+	c->core_watch = g_io_add_watch(ch, G_IO_IN, core_readable, c);
+	g_io_channel_unref(ch);
+}
+
+void tz_call_midcall_free(struct call *c)
+{
+	if (c->core_watch != 0)
+		g_source_remove(c->core_watch);
+	c->core_watch = 0;
+	if (c->dtmf_timer != 0)
+		g_source_remove(c->dtmf_timer);
+	c->dtmf_timer = 0;
+	if (c->dtmf_queue != NULL)
+		g_string_free(c->dtmf_queue, TRUE);
+	c->dtmf_queue = NULL;
+}
