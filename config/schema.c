@@ -202,6 +202,7 @@ static const struct tz_cfg_field sip_fields[] = {
 	ROW(tz_cfg_sip, "transports", transports, transports, .arg = tz_cfg_transport_names),
 	ROW(tz_cfg_sip, "tls_cert", path, tls_cert),
 	ROW(tz_cfg_sip, "tls_key", path, tls_key),
+	ROW(tz_cfg_sip, "ring_timeout_s", u32, ring_timeout_s, .def = "60", .min = 1, .max = 600),
 	LIST(tz_cfg_sip, "trunks", trunks, n_trunks, trunk_schema, "a sequence of trunks"),
 	LIST(tz_cfg_sip, "routes", routes, n_routes, route_schema, "a sequence of routes"),
 	LIST(tz_cfg_sip, "tenants", tenants, n_tenants, tenant_schema, "a sequence of tenants"),

@@ -157,6 +157,7 @@ struct tz_cfg_sip {
 	unsigned transports;              /**< OR of tz_cfg_transport, default UDP|TCP */
 	char *tls_cert;                   /**< required when transports has TLS */
 	char *tls_key;
+	uint32_t ring_timeout_s;          /**< unanswered incoming call -> 480, default 60 */
 	struct tz_cfg_trunk *trunks;
 	size_t n_trunks;
 	struct tz_cfg_route *routes;

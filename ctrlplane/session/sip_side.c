@@ -122,10 +122,7 @@ static gboolean no_answer(gpointer p)
 
 static uint32_t ring_time(void)
 {
-	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
-
-	return sip->n_trunks > 0 && sip->trunks[0].answer_timeout_s > 0 ? sip->trunks[0].answer_timeout_s
-									  : 60;
+	return tz_calls_env.cfg->sip.ring_timeout_s > 0 ? tz_calls_env.cfg->sip.ring_timeout_s : 60;
 }
 
 /* Offer the SIP caller's call to the web user's browser.  0, or the SIP

@@ -190,7 +190,12 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 		return rc;
 	local_params(c, &local, addr, fp);
 	if (c->trunk != NULL) {
-		local.codecs = (const char *const *)c->trunk->codecs;
+		/* A trunk without an allow-list gets G.711 and G.722: what SIP
+		 * networks carry; opus only when the trunk lists it. */
+		static const char *const trunk_default[] = { "PCMU", "PCMA", "G722", NULL };
+
+		local.codecs = c->trunk->codecs != NULL ? (const char *const *)c->trunk->codecs
+							: trunk_default;
 		local.no_dtmf = c->trunk->dtmf == TZ_DTMF_INFO;   /* DTMF goes as SIP INFO */
 	}
 	rc = tz_sdp_answer_webrtc(c->offer, &local, &answer, &c->neg, err, errlen);

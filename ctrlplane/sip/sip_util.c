@@ -197,23 +197,37 @@ static GString *log_line;
 static bool log_debug;
 static uint64_t *log_malformed; /* the agent's counter: nta only logs bad input */
 
+static bool is_malformed(const char *line)
+{
+	return strstr(line, "received garbage") || strstr(line, "Bad message") ||
+	       (strstr(line, "nta: ") && strstr(line, " has bad "));
+}
+
+/*
+ * nta and tport report unparsable messages (answered 400 or dropped) only
+ * at level 5, so those two logs always run at 5; their other level-4/5
+ * lines are demoted to DEBUG unless cp.sip is at debug.  A line that
+ * reports a malformed message counts and is logged at NOTICE.
+ */
 static void log_sofia(void *stream, const char *fmt, va_list ap)
 {
+	bool demote = !log_debug && (stream == (void *)nta_log || stream == (void *)tport_log);
 	char *nl;
 
-	(void)stream;
 	if (!log_line)
 		log_line = g_string_new(NULL);
 	g_string_append_vprintf(log_line, fmt, ap);
 	while ((nl = strchr(log_line->str, '\n')) != NULL) {
 		*nl = '\0';
-		if (log_malformed && (strstr(log_line->str, "received garbage") ||
-				      strstr(log_line->str, "Bad message")))
-			(*log_malformed)++;
-		if (log_line->str[0] && log_debug)
+		if (log_line->str[0] && is_malformed(log_line->str)) {
+			if (log_malformed)
+				(*log_malformed)++;
+			TZ_LOG(CP_SIP, NOTICE, "malformed SIP: sofia: %s", log_line->str);
+		} else if (log_line->str[0] && (log_debug || demote)) {
 			TZ_LOG(CP_SIP, DEBUG, "sofia: %s", log_line->str);
-		else if (log_line->str[0])
+		} else if (log_line->str[0]) {
 			TZ_LOG(CP_SIP, NOTICE, "sofia: %s", log_line->str);
+		}
 		g_string_erase(log_line, 0, nl - log_line->str + 1);
 	}
 }
@@ -228,9 +242,10 @@ void sip_log_redirect(bool on, uint64_t *malformed)
 	log_debug = tz_log_get_level(TZ_LOG_CP_SIP) >= (int)RTE_LOG_DEBUG;
 	level = log_debug ? 7 : 3;
 	for (size_t i = 0; i < G_N_ELEMENTS(logs); i++) {
-		su_log_redirect(logs[i], on ? log_sofia : NULL, NULL);
+		su_log_redirect(logs[i], on ? log_sofia : NULL, logs[i]);
 		if (on)
-			su_log_soft_set_level(logs[i], level);
+			su_log_soft_set_level(logs[i], logs[i] == nta_log || logs[i] == tport_log
+							       ? MAX(level, 5u) : level);
 	}
 	if (!on && log_line) {
 		g_string_free(log_line, TRUE);

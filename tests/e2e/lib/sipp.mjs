@@ -1,0 +1,85 @@
+// The SIP side of the lab for e2e tests: sipp as a PBX (UAS) or caller
+// (UAC) in namespace `sip`, a packet capture there, raw datagrams to the
+// gateway.  Every process is ended by its PID.
+
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The lab's PBX host and the gateway's SIP address (config/lab.yaml). */
+export const PBX_IP = '203.0.113.2';
+export const GW_SIP = '203.0.113.1:5060';
+
+/**
+ * Start sipp in namespace sip with `scenario` on SIP port `port`; extra args
+ * are appended (media: -mi/-mp/-rtp_echo; UAC: -s USER and the remote).
+ * @returns {{done: Promise<{code: number, err: string}>, kill: () => void}}
+ */
+export function sipp(scenario, extra = [], port = '5060') {
+  const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', PBX_IP, '-p', String(port),
+    '-m', '1', '-nostdin', '-timeout', '60s', '-timeout_error', ...extra];
+  const p = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (d) => { if (err.length < 20000) err += d; });
+  const done = new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
+  return { done, kill: () => { if (p.exitCode === null) p.kill('SIGTERM'); } };
+}
+
+/**
+ * Capture UDP packets in namespace sip (tcpdump on every interface) into a
+ * temporary pcap file until stop() resolves with the file's bytes.
+ * @param {string} filter a pcap filter, e.g. 'udp and dst port 6000'
+ */
+export async function capture(filter) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tz-cap-')), 'cap.pcap');
+  const p = spawn('ip', ['netns', 'exec', 'sip', 'tcpdump', '-i', 'any', '-n', '-U', '-w', file, filter],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  await new Promise((resolve) => {
+    const t = setTimeout(resolve, 3000);
+    p.stderr.on('data', (d) => { err += d; if (/listening on/.test(err)) { clearTimeout(t); resolve(); } });
+    p.on('exit', () => { clearTimeout(t); resolve(); });
+  });
+  return {
+    async stop() {
+      if (p.exitCode === null) {
+        const exited = new Promise((r) => p.on('exit', r));
+        p.kill('SIGINT');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      }
+      const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      return { buf, err };
+    },
+  };
+}
+
+/**
+ * Send raw datagrams from the PBX host to the gateway's SIP port and collect
+ * the first line of each reply (or null when none came within 1.5 s).
+ * @param {string[]} messages
+ * @returns {Promise<(string|null)[]>}
+ */
+export function sendRawSip(messages) {
+  const py = `
+import socket, sys, json
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((${JSON.stringify(PBX_IP)}, 5098))
+s.settimeout(1.5)
+out = []
+for m in json.load(sys.stdin):
+    s.sendto(m.encode(), ("203.0.113.1", 5060))
+    try:
+        d, a = s.recvfrom(65535)
+        out.append(d.split(b"\\r\\n")[0].decode(errors="replace"))
+    except socket.timeout:
+        out.append(None)
+print(json.dumps(out))
+`;
+  return new Promise((resolve, reject) => {
+    const p = execFile('ip', ['netns', 'exec', 'sip', 'python3', '-c', py], { timeout: 20000 },
+      (e, stdout) => (e ? reject(e) : resolve(JSON.parse(stdout))));
+    p.stdin.end(JSON.stringify(messages));
+  });
+}
