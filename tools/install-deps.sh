@@ -37,6 +37,7 @@ build_pkgs=(
 )
 # The lab and the end-to-end tests use real peers.
 lab_pkgs=(
+	baresip-core
 	chromium
 	ethtool
 	sip-tester
