@@ -62,14 +62,19 @@ if [ $result -ne 0 ]; then
 fi
 echo "demo: self-test passed."
 [ "$mode" = "--once" ] && stop 0
+tools/lab.sh pbx || stop 1
 cat <<MSG
 
-The gateway is running in namespace gw (log: /run/trapeze/lab/trapezed.log).
+The gateway is running in namespace gw (log: /run/trapeze/lab/trapezed.log),
+the lab PBX (sipp: answers every number, echoes your audio) in namespace sip.
 Demo web phone: https://198.51.100.1:8443/ (lab certificate, self-signed) —
 reachable from the lab's web namespace, e.g. with a desktop session:
       ip netns exec web chromium --user-data-dir=\$(mktemp -d) https://198.51.100.1:8443/
-Try:  $build/ctrlplane/cli/trapezectl            (interactive shell)
-      ip netns exec web ping 198.51.100.1
-Press Ctrl-C to stop the gateway and take the lab down.
+Log in as any name, dial any number: the PBX answers and you hear yourself.
+Have the PBX call you back (answer on the page):
+      tools/lab.sh call NAME [SECONDS]
+Try:  $build/ctrlplane/cli/trapezectl            (interactive shell: show calls,
+      show sessions, show sip stats)
+Press Ctrl-C to stop the gateway and the PBX and take the lab down.
 MSG
 while sleep 3600; do :; done

@@ -20,6 +20,11 @@
 #   down     stop + delete the namespaces (also after a crash)
 #   status   what exists
 #   config   write the lab config trapezed runs with (web_root filled in), print its path
+#   pbx      start the lab PBX in namespace sip (sipp at 203.0.113.2:5060, the
+#            trunk lab-pbx): it answers every call and echoes its audio; runs
+#            until `lab.sh down` (or `lab.sh pbx stop`)
+#   call USER [SECONDS]  the PBX calls web user USER (logged in on the demo
+#            page): ring, answer, SECONDS (default 20) of echoed audio, BYE
 #   exec NS CMD...   run CMD inside namespace NS
 set -euo pipefail
 
@@ -158,6 +163,48 @@ lab_down() {
 	echo "lab: down"
 }
 
+lab_pbx() {
+	local pid
+	ns_exists sip || die "the lab is not up (tools/lab.sh up)"
+	mkdir -p "$state"
+	if [ -f "$state/pbx.pid" ]; then
+		pid=$(cat "$state/pbx.pid")
+		if [ "${1:-}" = stop ]; then
+			kill -TERM "$pid" 2>/dev/null || true
+			rm -f "$state/pbx.pid"
+			echo "lab: PBX stopped"
+			return 0
+		fi
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "lab: PBX already running (PID $pid)"
+			return 0
+		fi
+	fi
+	[ "${1:-}" != stop ] || return 0
+	# `ip netns exec` becomes sipp: $! is sipp's PID.
+	ip netns exec sip sipp -sf "$here/tests/sip/lab/uas_echo.xml" -i 203.0.113.2 -p 5060 \
+		-mi 203.0.113.2 -mp 6000 -rtp_echo -nostdin >/dev/null 2>"$state/pbx.log" &
+	echo $! >"$state/pbx.pid"
+	sleep 0.5
+	kill -0 "$(cat "$state/pbx.pid")" 2>/dev/null || die "the PBX did not start (log: $state/pbx.log)"
+	echo "lab: PBX (sipp, echo) at 203.0.113.2:5060, PID $(cat "$state/pbx.pid")"
+}
+
+lab_call() {
+	local user=${1:?usage: lab.sh call USER [SECONDS]} secs=${2:-20}
+	ns_exists sip || die "the lab is not up (tools/lab.sh up)"
+	echo "lab: calling web user $user from the PBX (answer it on the demo page)"
+	if ip netns exec sip sipp -sf "$here/tests/sip/lab/uac_call.xml" -s "$user" -i 203.0.113.2 \
+		-p 5062 -mi 203.0.113.2 -mp 6100 -rtp_echo -m 1 -d $((secs * 1000)) -nostdin \
+		-timeout $((secs + 90))s -timeout_error 203.0.113.1:5060 >/dev/null 2>"$state/call.log"; then
+		echo "lab: the call to $user was answered, lasted ${secs} s and ended with BYE"
+	else
+		echo "lab: the call to $user did not complete (not logged in: 404, busy: 486," \
+		     "not answered: 480; sipp's log: $state/call.log)"
+		return 1
+	fi
+}
+
 lab_status() {
 	for ns in "${namespaces[@]}"; do
 		if ns_exists "$ns"; then
@@ -178,6 +225,8 @@ case "$cmd" in
 	stop) lab_stop ;;
 	status) lab_status ;;
 	config) lab_config ;;
+	pbx) lab_pbx "$@" ;;
+	call) lab_call "$@" ;;
 	exec) [ $# -ge 2 ] || die "usage: lab.sh exec NS CMD..."; ns=$1; shift; in_ns "$ns" "$@" ;;
-	*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
+	*) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
 esac

@@ -25,6 +25,14 @@ static struct tz_sip_leg *leg_new(struct tz_sip *s, bool outbound, void *user)
 	return leg;
 }
 
+/* Forget the saved UPDATE event (answered, or the dialog is gone). */
+void sip_leg_drop_update(struct tz_sip_leg *leg)
+{
+	if (leg->update_ev[0])
+		nua_destroy_event(leg->update_ev);
+	leg->update_ev[0] = NULL;
+}
+
 void sip_leg_unref(struct tz_sip_leg *leg)
 {
 	if (--leg->refs > 0)
@@ -67,6 +75,7 @@ static void leg_terminated(struct tz_sip_leg *leg)
 	       leg->end_status, leg->end_reason);
 	if (!leg->released && !s->stopping && s->h.on_ended)
 		s->h.on_ended(leg, leg->end_status, leg->end_reason, s->user);
+	sip_leg_drop_update(leg); /* nua answered a pending UPDATE when the dialog ended */
 	if (leg->nh) {
 		nua_handle_bind(leg->nh, NULL);
 		nua_handle_destroy(leg->nh);
@@ -233,6 +242,66 @@ static void on_i_reinvite(struct tz_sip *s, struct tz_sip_leg *leg, const sip_t 
 		nua_respond(leg->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
 		return;
 	}
+	if (leg->reinvite_in) {
+		/* An UPDATE offer still waits for our answer (nua normally refuses
+		 * the overlap itself): RFC 3261 14.2, 500 with Retry-After. */
+		nua_respond(leg->nh, SIP_500_INTERNAL_SERVER_ERROR, SIPTAG_RETRY_AFTER_STR("2"),
+			    TAG_END());
+		return;
+	}
+	leg->reinvite_in = true;
+	sdp = sip_body_dup(sip);
+	s->h.on_reinvite(leg, sdp, s->user);
+	g_free(sdp);
+}
+
+/* Whether nua takes the body for an SDP offer (its session_get_description()):
+ * Content-Type application/sdp, or no Content-Type and a body starting "v=0". */
+static bool body_is_sdp(const sip_t *sip)
+{
+	const sip_payload_t *pl = sip ? sip->sip_payload : NULL;
+	const sip_content_type_t *ct = sip ? sip->sip_content_type : NULL;
+
+	if (!pl || !pl->pl_data || !pl->pl_len)
+		return false;
+	if (ct && ct->c_type && *ct->c_type)
+		return !g_ascii_strcasecmp(ct->c_type, SDP_TYPE);
+	return pl->pl_len >= 3 && !g_ascii_strncasecmp(pl->pl_data, "v=0", 3);
+}
+
+/*
+ * In-dialog UPDATE (RFC 3311).  UPDATE is one of our NUTAG_APPL_METHODs, so
+ * nua leaves the answer to us (status 100 here) and, without soa, puts no
+ * SDP in it by itself.  Without an offer (a session refresh, RFC 4028) it is
+ * answered 200 at once; nua adds the session timer headers.  An offer goes
+ * to on_reinvite like a re-INVITE's; the event is saved so that the answer,
+ * now or later, names this request (NUTAG_WITH_SAVED).
+ */
+static void on_i_update(struct tz_sip *s, struct tz_sip_leg *leg, int status, const sip_t *sip)
+{
+	char *sdp;
+
+	if (status >= 200)
+		return; /* nua refused it already (overlap 500, glare 491 ...) */
+	if (!body_is_sdp(sip)) {
+		nua_respond(leg->nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
+		return;
+	}
+	if (leg->released || !s->h.on_reinvite) {
+		nua_respond(leg->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(s->nua), TAG_END());
+		return;
+	}
+	if (leg->reinvite_in) { /* normally refused by nua already, see above */
+		nua_respond(leg->nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(s->nua),
+			    SIPTAG_RETRY_AFTER_STR("2"), TAG_END());
+		return;
+	}
+	if (!nua_save_event(s->nua, leg->update_ev)) {
+		nua_respond(leg->nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(s->nua),
+			    TAG_END());
+		return;
+	}
+	TZ_LOG(CP_SIP, INFO, "call %s: UPDATE with an SDP offer", leg->call_id ? leg->call_id : "-");
 	leg->reinvite_in = true;
 	sdp = sip_body_dup(sip);
 	s->h.on_reinvite(leg, sdp, s->user);
@@ -272,6 +341,9 @@ void sip_call_event(struct tz_sip *s, nua_event_t ev, int status, const char *ph
 		break;
 	case nua_i_invite:
 		on_i_reinvite(s, leg, sip);
+		break;
+	case nua_i_update:
+		on_i_update(s, leg, status, sip);
 		break;
 	case nua_i_cancel:
 		leg_set_end(leg, 487, "Request Terminated");

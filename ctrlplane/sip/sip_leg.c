@@ -94,6 +94,23 @@ int tz_sip_leg_reinvite(struct tz_sip_leg *leg, const char *sdp)
 	return 0;
 }
 
+/* Final response to the pending re-INVITE or UPDATE offer.  nua_respond()
+ * finds a re-INVITE by itself; an UPDATE is named by the request of its saved
+ * event (NUTAG_WITH_SAVED, spelled out: nua compares the message by address,
+ * and its server request holds its own reference, so the event can go now). */
+static void reinvite_respond(struct tz_sip_leg *leg, int status, const char *phrase,
+			     const char *sdp)
+{
+	msg_t *update = leg->update_ev[0] ? nua_saved_event_request(leg->update_ev) : NULL;
+
+	leg->reinvite_in = false;
+	nua_respond(leg->nh, status, phrase, TAG_IF(update, NUTAG_WITH(update)),
+		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR(SDP_TYPE)),
+		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
+		    TAG_END());
+	sip_leg_drop_update(leg);
+}
+
 int tz_sip_leg_reinvite_answer(struct tz_sip_leg *leg, const char *sdp)
 {
 	if (!leg || !sdp)
@@ -102,9 +119,7 @@ int tz_sip_leg_reinvite_answer(struct tz_sip_leg *leg, const char *sdp)
 		return -ENOTCONN;
 	if (!leg->reinvite_in)
 		return -EPROTO;
-	leg->reinvite_in = false;
-	nua_respond(leg->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR(SDP_TYPE),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	reinvite_respond(leg, SIP_200_OK, sdp);
 	return 0;
 }
 
@@ -116,8 +131,7 @@ int tz_sip_leg_reinvite_reject(struct tz_sip_leg *leg, int status, const char *r
 		return -ENOTCONN;
 	if (!leg->reinvite_in)
 		return -EPROTO;
-	leg->reinvite_in = false;
-	nua_respond(leg->nh, status, reason ? reason : sip_status_phrase(status), TAG_END());
+	reinvite_respond(leg, status, reason ? reason : sip_status_phrase(status), NULL);
 	return 0;
 }
 
@@ -177,6 +191,7 @@ void sip_call_free_all(struct tz_sip *s)
 		s->legs = g_list_delete_link(s->legs, s->legs);
 		if (leg->answer_timer)
 			g_source_remove(leg->answer_timer);
+		sip_leg_drop_update(leg);
 		if (leg->nh)
 			nua_handle_destroy(leg->nh);
 		leg->nh = NULL;

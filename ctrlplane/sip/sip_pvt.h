@@ -68,7 +68,10 @@ struct tz_sip_leg {
 	bool released;          /* owner called tz_sip_leg_free() */
 	bool hangup_sent;
 	bool reinvite_out;      /* our re-INVITE pending */
-	bool reinvite_in;       /* far end's re-INVITE waiting for our answer */
+	bool reinvite_in;       /* far end's re-INVITE or UPDATE offer waiting for our answer */
+	/* That offer came in an UPDATE: its nua_i_update event, kept so the answer
+	 * can name the request (NUTAG_WITH_SAVED) after the callback; else NULL. */
+	nua_saved_event_t update_ev[1];
 };
 
 struct tz_sip_reg {
@@ -93,6 +96,7 @@ void sip_call_event(struct tz_sip *s, nua_event_t ev, int status, const char *ph
 void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip);
 void sip_call_stop_all(struct tz_sip *s);
 void sip_leg_unref(struct tz_sip_leg *leg);
+void sip_leg_drop_update(struct tz_sip_leg *leg);
 void sip_call_free_all(struct tz_sip *s);
 
 /* sip_reg.c */

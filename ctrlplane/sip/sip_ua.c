@@ -147,7 +147,13 @@ static int create_nua(struct tz_sip *s, const char *url, const char *sips_url)
 			    NUTAG_AUTOANSWER(0),
 			    NUTAG_AUTOACK(1),
 			    NUTAG_ENABLEINVITE(1),
+			    /* Added to nua's defaults (Allow: INVITE, ACK, BYE, CANCEL,
+			     * OPTIONS, PRACK, MESSAGE, SUBSCRIBE, NOTIFY, REFER, UPDATE;
+			     * application methods INVITE, REGISTER, PUBLISH, SUBSCRIBE).
+			     * UPDATE is ours to answer: without soa nua would send a 2xx
+			     * without the SDP answer (sip_call.c on_i_update). */
 			    NUTAG_ALLOW("INFO"),
+			    NUTAG_APPL_METHOD("UPDATE"),
 			    NUTAG_SESSION_TIMER(1800),
 			    NUTAG_MIN_SE(90),
 			    NUTAG_SESSION_REFRESHER(nua_any_refresher),

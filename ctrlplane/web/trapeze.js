@@ -724,7 +724,7 @@ export class TrapezeCall extends EventTarget {
   mute(on = true) {
     this.muted = !!on;
     if (this.localStream) {
-      for (const t of this.localStream.getAudioTracks()) t.enabled = !this.muted;
+      for (const t of this.localStream.getAudioTracks()) t.enabled = !this.muted && !this.heldLocal;
     }
     emit(this, 'mute', { muted: this.muted });
     return this.muted;
@@ -796,7 +796,7 @@ export class TrapezeCall extends EventTarget {
         else {
           this.heldLocal = on;
           // Our own hold: the far end should hear nothing from us.
-          if (this.localStream) this.localStream.getAudioTracks().forEach((t) => { t.enabled = !on; });
+          if (this.localStream) this.localStream.getAudioTracks().forEach((t) => { t.enabled = !on && !this.muted; });
         }
         this.held = !!(this.heldLocal || this.heldRemote);
         emit(this, msg.type, { by: msg.by });

@@ -16,7 +16,8 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # Two more trunks on the PBX host for sip.test.mjs: lab-info (DTMF as SIP
 # INFO, port 5070, numbers +1555...) and lab-nat (PCMA, port 5080, numbers
 # +1666...: the PBX sends media from another port than its SDP says),
-# lab-baresip (baresip auto-answering on port 5090, numbers +1777...); an
+# lab-baresip (baresip auto-answering on port 5090, numbers +1777...),
+# lab-slow (the PBX, but given up after 3 s without an answer, +1888...); an
 # unanswered incoming call is refused with 480 after 6 s.
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e 's/^\( *register_users:\) *false/\1 true/' \
@@ -25,11 +26,13 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e '/^  trunks:/a\
     - { name: lab-info, address: "203.0.113.2:5070", dtmf: info, codecs: [PCMU] }\
     - { name: lab-nat, address: "203.0.113.2:5080", codecs: [PCMA] }\
-    - { name: lab-baresip, address: "203.0.113.2:5090" }' \
+    - { name: lab-baresip, address: "203.0.113.2:5090" }\
+    - { name: lab-slow, address: "203.0.113.2:5060", answer_timeout_s: 3 }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\
-    - { prefix: "+1777", trunk: lab-baresip }' \
+    - { prefix: "+1777", trunk: lab-baresip }\
+    - { prefix: "+1888", trunk: lab-slow }' \
     "$here/config/lab.yaml" >"$state/e2e.yaml"
 "$here/tools/lab.sh" down >/dev/null 2>&1
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then

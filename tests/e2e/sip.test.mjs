@@ -122,7 +122,7 @@ describe('e2e: calls to the SIP side', { skip }, () => {
   });
   test('the PBX calls the web user: incoming, accept, audio both ways, the PBX hangs up', async (t) => {
     const sipp = pbx(path.join(REPO, 'tests/sip/lab/uac_call.xml'),
-      ['-s', 'e2e-sip', '-mi', '203.0.113.2', '-mp', '6100', '-rtp_echo', '203.0.113.1:5060'], '5062');
+      ['-s', 'e2e-sip', '-mi', '203.0.113.2', '-mp', '6100', '-rtp_echo', '-d', '5000', '203.0.113.1:5060'], '5062');
     await withScreenshot(t, page, async () => {
       await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
       assert.match(await page.textContent('#incoming-text'), /sipp@203\.0\.113\.2/);

@@ -1,6 +1,7 @@
 // E2E: the ways a call between a browser and the SIP side does not happen
 // or ends early, each with the SIP code both sides expect: 404 from the
-// PBX, the web user giving up while it rings (CANCEL), the PBX calling a
+// PBX, the web user giving up while it rings (CANCEL), the trunk not
+// answering in time (CANCEL, 408 to the browser), the PBX calling a
 // user who is not logged in (404), busy (486), does not answer (480), or
 // who hears the PBX give up (CANCEL -> 487); bad SDP (488) and malformed
 // SIP (400) from the SIP side, counted, and the gateway still working
@@ -91,6 +92,25 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
       await ended;
       const r = await pbx.done;
       assert.equal(r.code, 0, `the PBX saw CANCEL and our ACK to its 487: ${r.err}`);
+      assert.deepEqual(await myCalls(), []);
+    });
+    pbx.kill();
+  });
+
+  test('the trunk does not answer in answer_timeout_s: CANCEL, the browser hears 408', async (t) => {
+    const pbx = sipp(SCEN('uas_noanswer.xml'));
+    await withScreenshot(t, page, async () => {
+      const ended = hangupOfCall();
+      const t0 = Date.now();
+      await page.fill('#target', '+18880001');
+      await page.click('#call');
+      const e = await ended;
+      const waited = Date.now() - t0;
+      t.diagnostic(`hangup ${JSON.stringify(e)} after ${waited} ms`);
+      assert.equal(e.code, 408);
+      assert.ok(waited > 2500, 'after the trunk\'s answer_timeout_s (3 s)');
+      const r = await pbx.done;
+      assert.equal(r.code, 0, `the PBX saw our CANCEL: ${r.err}`);
       assert.deepEqual(await myCalls(), []);
     });
     pbx.kill();

@@ -29,6 +29,12 @@ static const char offer[] =
 	"m=audio 17000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
 	"a=rtpmap:101 telephone-event/8000\r\n";
 
+/* Our answer to the far end's hold (sendonly) offers. */
+static const char answer_recvonly[] =
+	"v=0\r\no=- 2 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	"m=audio 17000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+
 struct world {
 	struct tz_sip *sip;
 	struct tz_sip_leg *leg;
@@ -38,6 +44,9 @@ struct world {
 	char in_to[64], in_from[128], in_display[64];
 	bool in_sdp, reject;
 	int reinvites;
+	int reinvite_reject;    /* refuse the far end's offer with this status, 0 = answer */
+	bool reinvite_async;    /* answer from a timer after on_reinvite returned */
+	bool reinvite_done;     /* the answer or refusal went out */
 	char dtmf;
 	unsigned dtmf_ms;
 	int reg_calls, reg_status;
@@ -92,12 +101,31 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 	w.leg = NULL;
 }
 
+static void reinvite_respond(struct tz_sip_leg *leg)
+{
+	if (w.reinvite_reject)
+		assert_int_equal(tz_sip_leg_reinvite_reject(leg, w.reinvite_reject, NULL), 0);
+	else
+		assert_int_equal(tz_sip_leg_reinvite_answer(leg, answer_recvonly), 0);
+	w.reinvite_done = true;
+}
+
+static gboolean reinvite_respond_later(gpointer leg)
+{
+	reinvite_respond(leg);
+	return G_SOURCE_REMOVE;
+}
+
+/* re-INVITE or UPDATE offer from the far end: all our scenarios hold (sendonly). */
 static void on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
 {
 	assert_non_null(sdp);
 	assert_non_null(strstr(sdp, "a=sendonly"));
 	w.reinvites++;
-	assert_int_equal(tz_sip_leg_reinvite_answer(leg, offer), 0);
+	if (w.reinvite_async)
+		g_timeout_add(200, reinvite_respond_later, leg);
+	else
+		reinvite_respond(leg);
 }
 
 static void on_dtmf(struct tz_sip_leg *leg, char digit, unsigned ms, void *user)
@@ -131,6 +159,15 @@ static gboolean deadline_hit(gpointer data)
 		if (!late_)                                                     \
 			g_source_remove(t_);                                    \
 	} while (0)
+
+/* Run the loop for @p ms (let the peer go on). */
+static void run_for(unsigned ms)
+{
+	bool later = false;
+
+	g_timeout_add(ms, deadline_hit, &later);
+	WAIT_FOR(later, ms / 1000 + 2);
+}
 
 static void sipp_exited(GPid pid, gint status, gpointer data)
 {
@@ -383,16 +420,57 @@ static void test_midcall_info_and_hold(void **state)
 	assert_int_equal(w.dtmf, '7');
 	assert_int_equal(w.dtmf_ms, 160);
 	assert_int_equal(w.reinvites, 1);
-	{
-		bool later = false;
-
-		g_timeout_add(300, deadline_hit, &later);
-		WAIT_FOR(later, 2);
-	}
+	run_for(300);
 	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
 	WAIT_FOR(w.ended, 5);
 	assert_int_equal(w.end_status, 200);
 	sipp_finish();
+}
+
+/*
+ * The far end's in-dialog UPDATE (RFC 3311) with a hold offer reaches
+ * on_reinvite like a re-INVITE; @p scenario checks our response (200 with
+ * a=recvonly, or the refusal) and may send a body-less UPDATE (session
+ * refresh) that nua-side code answers 200 without calling the handler.
+ */
+static void update_call(const char *scenario)
+{
+	struct tz_cfg_trunk t = trunk();
+
+	sipp_start(scenario, NULL);
+	call(&t);
+	WAIT_FOR(w.answered, 5);
+	assert_int_equal(w.answered, 1);
+	WAIT_FOR(w.reinvite_done, 5);
+	assert_int_equal(w.reinvites, 1);
+	run_for(500); /* the response, the body-less UPDATE and its 200 */
+	assert_int_equal(w.reinvites, 1);
+	assert_int_equal(w.ended, 0);
+	/* Nothing pending any more. */
+	assert_int_equal(tz_sip_leg_reinvite_answer(w.leg, answer_recvonly), -EPROTO);
+	assert_int_equal(tz_sip_leg_reinvite_reject(w.leg, 488, NULL), -EPROTO);
+	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();
+}
+
+static void test_midcall_update_hold(void **state)
+{
+	update_call("uas_update.xml");
+}
+
+static void test_midcall_update_answer_later(void **state)
+{
+	w.reinvite_async = true;
+	update_call("uas_update.xml");
+}
+
+static void test_midcall_update_refused(void **state)
+{
+	w.reinvite_async = true;
+	w.reinvite_reject = 488;
+	update_call("uas_update_reject.xml");
 }
 
 static void reg_cb(struct tz_sip_reg *reg, int status, const char *reason, void *user)
@@ -473,6 +551,9 @@ int main(void)
 		cmocka_unit_test_setup(test_in_answer_far_bye, reset),
 		cmocka_unit_test_setup(test_in_reject, reset),
 		cmocka_unit_test_setup(test_midcall_info_and_hold, reset),
+		cmocka_unit_test_setup(test_midcall_update_hold, reset),
+		cmocka_unit_test_setup(test_midcall_update_answer_later, reset),
+		cmocka_unit_test_setup(test_midcall_update_refused, reset),
 		cmocka_unit_test_setup(test_register_ok, reset),
 		cmocka_unit_test_setup(test_register_wrong_password, reset),
 		cmocka_unit_test_setup(test_malformed_then_options, reset),
