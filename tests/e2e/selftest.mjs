@@ -1,7 +1,9 @@
 // The main job's self-test call: headless Chromium in the lab's `web`
-// namespace opens the gateway's demo phone, calls `echo`, lets audio flow
+// namespace opens the gateway's demo phone, calls `echo` (or
+// $TZ_SELFTEST_TARGET, a number on the lab trunk), lets audio flow
 // for a few seconds and prints what happened (set-up time, packets each way,
-// loss, audio level, dataplane counters).  Exit status 0 when media flowed
+// loss, audio level, dataplane counters; for a number: the SIP responses and
+// the packets each way through the dataplane).  Exit status 0 when media flowed
 // both ways through the dataplane.
 //
 //   ip netns exec web node tests/e2e/selftest.mjs      (tools/demo.sh does this)
@@ -16,11 +18,26 @@ const row = (k, v) => console.log(`  ${k.padEnd(30)} ${v}`);
 async function callTarget(page) {
   const t0 = Date.now();
   await page.fill('#target', target);
+  // What the far end said, in order: ringing (SIP 180), progress (183), answered (200).
+  await page.evaluate(() => {
+    window.selftestEvents = [];
+    const t = performance.now();
+    const grab = () => {
+      const c = window.phone.call;
+      if (!c || c.state === 'ended') { setTimeout(grab, 5); return; }
+      for (const type of ['ringing', 'progress', 'answered']) {
+        c.addEventListener(type, () => window.selftestEvents.push([type, Math.round(performance.now() - t)]));
+      }
+    };
+    grab();
+  });
   await page.click('#call');
   await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
     null, { timeout: 15000 });
   return Date.now() - t0;
 }
+
+const SIP_CODE = { ringing: '180', progress: '183', answered: '200' };
 
 async function main() {
   const browser = await launchBrowser({ ignoreHTTPSErrors: true });
@@ -37,6 +54,8 @@ async function main() {
     const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
     const flow = { packets: flows.reduce((n, f) => n + f.packets, 0),
                    drops: flows.reduce((n, f) => n + f.drops, 0) };
+    const dir = (port) => flows.filter((f) => f.in_port === port).reduce((n, f) => n + f.packets, 0);
+    const events = await page.evaluate(() => window.selftestEvents);
     const ended = page.evaluate(() => new Promise((r) =>
       window.phone.call.addEventListener('hangup', (e) => r(`${e.code} ${e.reason}`))));
     await page.click('#hangup');
@@ -50,6 +69,11 @@ async function main() {
     row('browser received', `${s.inbound.packetsReceived} packets, ${s.inbound.packetsLost} lost`);
     row('received audio level', `${level.toFixed(3)} (peak, 0..1)`);
     row('dataplane moved', `${flow.packets} packets in ${flows.length} flow(s), ${flow.drops} dropped`);
+    if (target !== 'echo') {
+      row('  browser -> far end', `${dir('access')} packets (SRTP in, RTP out)`);
+      row('  far end -> browser', `${dir('core')} packets (RTP in, SRTP out)`);
+      row('far end said', events.map(([e, ms]) => `${SIP_CODE[e]} ${e} at ${ms} ms`).join(', ') || '-');
+    }
     row('hang-up', hangup);
     ok = s.outbound.packetsSent > 0 && s.inbound.packetsReceived > 0 && flow.packets > 0 && level > 0;
   } finally {
