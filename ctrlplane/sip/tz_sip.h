@@ -47,8 +47,16 @@ struct tz_sip_handlers {
 	 *  local BYE (200 "BYE"), CANCEL by the caller (487), answer timeout (408),
 	 *  transport error (503 from sofia). */
 	void (*on_ended)(struct tz_sip_leg *leg, int status, const char *reason, void *user);
-	/** re-INVITE from the far end (hold/resume); reply with tz_sip_leg_reinvite_answer().
-	 *  Without this handler the re-INVITE is refused with 488. */
+	/** New SDP offer from the far end in a dialog (hold/resume, new address): a
+	 *  re-INVITE, or an UPDATE with an SDP body (RFC 3311; handled the same way).
+	 *  Reply with tz_sip_leg_reinvite_answer() (200 + our SDP answer) or
+	 *  tz_sip_leg_reinvite_reject(), from the handler or later (soon: the far end's
+	 *  UPDATE transaction times out after 32 s).  @p sdp_offer is NULL only for an
+	 *  offerless re-INVITE (the 200 then carries our offer).  An UPDATE without
+	 *  SDP (session refresh, RFC 4028) is answered 200 without calling this.
+	 *  One offer is pending at a time; sofia refuses an overlapping one (500, or
+	 *  491 on glare with our own re-INVITE).
+	 *  Without this handler re-INVITE and UPDATE offers are refused with 488. */
 	void (*on_reinvite)(struct tz_sip_leg *leg, const char *sdp_offer, void *user);
 	/** Final response to our tz_sip_leg_reinvite(): 2xx with the answer, or the failure. */
 	void (*on_reinvite_answer)(struct tz_sip_leg *leg, int status, const char *sdp, void *user);
@@ -111,12 +119,12 @@ int tz_sip_leg_hangup(struct tz_sip_leg *leg);
 /** Send a re-INVITE with @p sdp (hold/unhold); the result reaches on_reinvite_answer.
  *  0, -EINVAL, -ENOTCONN (not answered or over), -EBUSY (one pending). */
 int tz_sip_leg_reinvite(struct tz_sip_leg *leg, const char *sdp);
-/** Answer the far end's re-INVITE (from on_reinvite) with 200 + @p sdp.
- *  0, -EINVAL, -ENOTCONN, -EPROTO (no re-INVITE pending). */
+/** Answer the far end's re-INVITE or UPDATE offer (see on_reinvite) with 200 + @p sdp.
+ *  0, -EINVAL, -ENOTCONN, -EPROTO (no offer pending). */
 int tz_sip_leg_reinvite_answer(struct tz_sip_leg *leg, const char *sdp);
-/** Refuse the far end's re-INVITE (status 300..699, e.g. 488 for an SDP we
- *  cannot use; reason NULL = the standard phrase); the dialog stays up.
- *  0, -EINVAL, -ENOTCONN, -EPROTO (no re-INVITE pending). */
+/** Refuse the far end's re-INVITE or UPDATE offer (status 300..699, e.g. 488 for
+ *  an SDP we cannot use; reason NULL = the standard phrase); the dialog stays up.
+ *  0, -EINVAL, -ENOTCONN, -EPROTO (no offer pending). */
 int tz_sip_leg_reinvite_reject(struct tz_sip_leg *leg, int status, const char *reason);
 /** Send INFO application/dtmf-relay ("Signal=5\r\nDuration=160\r\n").
  *  @p digit one of 0-9*#A-D.  0, -EINVAL, -ENOTCONN. */
