@@ -104,8 +104,8 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
     pbx.kill();
   });
 
-  test('the PBX holds and resumes: the browser hears held/unheld by remote; media keeps flowing after', async (t) => {
-    const pbx = sipp(LAB('uas_hold.xml'), ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
+  for (const [how, scenario] of [['re-INVITE', 'uas_hold.xml'], ['UPDATE', 'uas_hold_update.xml']]) test(`the PBX holds and resumes by ${how}: the browser hears held/unheld by remote; media keeps flowing after`, async (t) => {
+    const pbx = sipp(LAB(scenario), ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
     await withScreenshot(t, page, async () => {
       const held = dial('+442079460002').then(() => nextEvent('held'));
       assert.equal((await held).by, 'remote');
