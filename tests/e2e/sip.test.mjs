@@ -6,11 +6,11 @@
 
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { launchBrowser, login, statsSummary, statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
 import { REPO } from './lib/server.mjs';
+import { sipp as pbx } from './lib/sipp.mjs';
 
 const skip = await gatewaySkipReason();
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
@@ -18,17 +18,6 @@ if (skip) console.log(`# SKIP e2e sip: ${skip}`);
 
 let browser;
 let page;
-
-/** Start sipp as the lab PBX with `scenario`; resolves with its exit code. */
-function pbx(scenario, extra = [], port = '5060') {
-  const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', '203.0.113.2', '-p', port,
-    '-m', '1', '-nostdin', '-timeout', '60s', '-timeout_error', ...extra];
-  const p = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr.on('data', (d) => { err += d; });
-  const done = new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
-  return { done, kill: () => p.kill('SIGTERM') };
-}
 
 const waitStatus = (state, timeout = 15000) =>
   page.waitForFunction((s) => document.querySelector('#status').dataset.state === s, state, { timeout });

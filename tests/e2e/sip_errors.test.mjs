@@ -7,11 +7,12 @@
 // SIP (400) from the SIP side, counted, and the gateway still working
 // after.  Run by lab_echo.sh (CI): ring_timeout_s is 6 there.
 
-import { test, describe, before, after, afterEach } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launchBrowser, login, withScreenshot } from './lib/browser.mjs';
-import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+import { withScreenshot } from './lib/browser.mjs';
+import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
+import { usePhone, nextCallEvent } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp, sendRawSip, GW_SIP } from './lib/sipp.mjs';
 
@@ -22,7 +23,6 @@ if (skip) console.log(`# SKIP e2e sip errors: ${skip}`);
 const USER = 'e2e-err';
 const SCEN = (f) => path.join(REPO, 'tests/sip/scenarios', f);
 const LAB = (f) => path.join(REPO, 'tests/sip/lab', f);
-let browser;
 let page;
 
 /** sipp calling web user `user` through the gateway. */
@@ -30,35 +30,15 @@ const caller = (scenario, user, mp) => sipp(LAB(scenario),
   ['-s', user, '-mi', '203.0.113.2', '-mp', String(mp), GW_SIP], '5062');
 
 /** The hangup of the current (or next) call on the page. */
-const hangupOfCall = () => page.evaluate(() => new Promise((r) => {
-  const grab = () => {
-    const c = window.phone.call;
-    if (!c || c.state === 'ended') { setTimeout(grab, 20); return; }
-    c.addEventListener('hangup', (e) => r({ code: e.code, reason: e.reason }));
-  };
-  grab();
-}));
+const hangupOfCall = () => nextCallEvent(page, ['hangup'])
+  .then((e) => ({ code: e.code, reason: e.reason }));
 
 const myCalls = async () => (await trapezectl(['show', 'calls'])).filter((c) => c.user === USER);
 const sipStats = () => trapezectl(['show', 'sip', 'stats']);
 
 describe('e2e: SIP failures and early ends', { skip }, () => {
-  before(async () => {
-    browser = await launchBrowser({ ignoreHTTPSErrors: true });
-    page = await browser.openPhone(PHONE_URL);
-    await login(page, USER);
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-  });
-
-  afterEach(async () => {
-    await page.evaluate(() => window.phone.call && window.phone.call.state !== 'ended'
-      && window.phone.call.hangup().catch(() => {}));
-    await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 })
-      .catch(() => {});
-  });
+  const phone = usePhone(USER);
+  before(() => { page = phone.page; });
 
   test('the PBX answers 404: the browser gets hangup 404 and nothing is left', async (t) => {
     const pbx = sipp(SCEN('uas_notfound.xml'));
@@ -76,14 +56,7 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
   test('the web user hangs up while the PBX rings: CANCEL, 487, nothing is left', async (t) => {
     const pbx = sipp(SCEN('uas_noanswer.xml'));
     await withScreenshot(t, page, async () => {
-      const ringing = page.evaluate(() => new Promise((r) => {
-        const grab = () => {
-          const c = window.phone.call;
-          if (!c || c.state === 'ended') { setTimeout(grab, 20); return; }
-          c.addEventListener('ringing', () => r(true));
-        };
-        grab();
-      }));
+      const ringing = nextCallEvent(page, ['ringing']);
       await page.fill('#target', '+442079460487');
       await page.click('#call');
       await ringing;

@@ -6,12 +6,13 @@
 // config adds trunks lab-info (+1555…, DTMF as SIP INFO, port 5070),
 // lab-nat (+1666…, PCMA, port 5080) and lab-baresip (+1777…, port 5090).
 
-import { test, describe, before, after, afterEach } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { launchBrowser, login, statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
-import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+import { statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
+import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
+import { usePhone, nextCallEvent } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp, capture } from './lib/sipp.mjs';
 import { parsePcap, rfc4733Digits, rtpPayloadTypes } from './lib/rtp_events.mjs';
@@ -23,32 +24,20 @@ if (skip) console.log(`# SKIP e2e sip mid-call: ${skip}`);
 
 const USER = 'e2e-mid';
 const LAB = (f) => path.join(REPO, 'tests/sip/lab', f);
-let browser;
 let page;
 
 /** Dial `target` from the demo page; resolves at answer (or the hangup). */
 async function dial(target) {
   await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 });
-  const outcome = page.evaluate(() => new Promise((r) => {
-    const grab = () => {
-      const c = window.phone.call;
-      if (!c || c.state === 'ended') { setTimeout(grab, 20); return; }
-      c.addEventListener('answered', () => r({ answered: true }));
-      c.addEventListener('hangup', (e) => r({ answered: false, code: e.code, reason: e.reason }));
-    };
-    grab();
-  }));
+  const outcome = nextCallEvent(page, ['answered', 'hangup']);
   await page.fill('#target', target);
   await page.click('#call');
-  return outcome;
+  const e = await outcome;
+  return e.type === 'answered' ? { answered: true } : { answered: false, code: e.code, reason: e.reason };
 }
 
 /** Resolves with the detail of the next `type` event of the current call. */
-const nextEvent = (type, timeout = 15000) => page.evaluate(({ type, timeout }) => new Promise((r, j) => {
-  const t = setTimeout(() => j(new Error(`no ${type} event in ${timeout} ms`)), timeout);
-  window.phone.call.addEventListener(type, (e) => { clearTimeout(t); r({ by: e.by, code: e.code }); },
-    { once: true });
-}), { type, timeout });
+const nextEvent = (type, timeout = 15000) => nextCallEvent(page, [type], timeout);
 
 async function hangup() {
   const ended = nextEvent('hangup');
@@ -61,20 +50,8 @@ const flowsOf = async (call) => (await trapezectl(['show', 'sessions'])).filter(
 const sipStats = () => trapezectl(['show', 'sip', 'stats']);
 
 describe('e2e: mid-call features with the SIP side', { skip }, () => {
-  before(async () => {
-    browser = await launchBrowser({ ignoreHTTPSErrors: true });
-    page = await browser.openPhone(PHONE_URL);
-    await login(page, USER);
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-  });
-
-  afterEach(async () => {
-    await page.evaluate(() => window.phone.call && window.phone.call.state !== 'ended'
-      && window.phone.call.hangup().catch(() => {}));
-  });
+  const phone = usePhone(USER);
+  before(() => { page = phone.page; });
 
   test('the web user holds and resumes: re-INVITE a=sendonly then a=sendrecv, with session timers', async (t) => {
     const pbx = sipp(LAB('uas_expect_hold.xml'), ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
