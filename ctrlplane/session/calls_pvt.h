@@ -141,6 +141,10 @@ void tz_midcall_on_reinvite_answer(struct tz_sip_leg *leg, int status, const cha
 void tz_midcall_on_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms, void *user);
 /* sip_side.c: our SIP-side SDP (offer), direction @p dir; NULL on failure */
 char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir);
+/* sip_side.c: our answer to a SIP offer (codecs among @p allow, direction
+ * @p dir, NONE = mirrored); c->sip_neg takes the result; NULL + @p err */
+char *tz_sip_side_answer_sdp(struct call *c, const char *offer, const char *const *allow,
+			     enum tz_sdp_dir dir, char *err, size_t errlen);
 /* sip_side.c: read the peer's SDP into c->peer and c->sip_neg; 0 or -EINVAL */
 int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold);
 /* media.c: unpublish and republish the flows with the current peer (keys kept) */

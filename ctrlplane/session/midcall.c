@@ -124,8 +124,10 @@ void tz_midcall_on_reinvite_answer(struct tz_sip_leg *leg, int status, const cha
 void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
 {
 	struct call *c = tz_sip_leg_get_user(leg);
+	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
 	g_autofree char *answer = NULL;
 	bool hold = false, was = false;
+	char err[160];
 
 	if (c == NULL || c->state == CALL_ENDED) {
 		tz_sip_leg_reinvite_reject(leg, 481, NULL);
@@ -144,27 +146,11 @@ void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
 		return;
 	}
 	/* Answer: the offer's direction mirrored, and our own hold on top. */
-	{
-		enum tz_sdp_dir d = hold ? (c->held_local ? TZ_SDP_INACTIVE : TZ_SDP_RECVONLY)
-					 : (c->held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV);
-		const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-		const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
-		struct tz_sdp_sip_local l = { .sess_id = c->sip_sess_id, .sess_version = ++c->sip_version,
-					      .port = c->core_port, .dir = d };
-		struct tz_sdp *parsed = NULL, *ans = NULL;
-		struct tz_sdp_neg neg;
-		char addr[INET6_ADDRSTRLEN], err[160];
-
-		tz_sdp_neg_names(&c->sip_neg, names, G_N_ELEMENTS(names));
-		inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
-		l.addr = addr;
-		if (tz_sdp_parse(sdp, strlen(sdp), &parsed, err, sizeof(err)) == 0 &&
-		    tz_sdp_read_sip(parsed, names, &neg, err, sizeof(err)) == 0 &&
-		    tz_sdp_answer_sip(&l, &neg, &ans) == 0)
-			answer = tz_sdp_build(ans, NULL);
-		tz_sdp_free(ans);
-		tz_sdp_free(parsed);
-	}
+	tz_sdp_neg_names(&c->sip_neg, names, G_N_ELEMENTS(names));
+	answer = tz_sip_side_answer_sdp(c, sdp, names,
+					hold ? (c->held_local ? TZ_SDP_INACTIVE : TZ_SDP_RECVONLY)
+					     : (c->held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV),
+					err, sizeof(err));
 	if (answer == NULL || tz_sip_leg_reinvite_answer(leg, answer) != 0) {
 		tz_sip_leg_reinvite_reject(leg, 488, NULL);
 		return;

@@ -187,41 +187,56 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	TZ_LOG(CP_SESSION, INFO, "call %u: %s -> web user %s, ringing", c->id, from_uri, to_user);
 }
 
-/* The browser accepted: answer the caller with our core media address and
- * the codecs both sides have. */
-int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
+/* Our answer to a SIP offer (the first INVITE's or a re-INVITE's / UPDATE's):
+ * the offer's codecs among @p allow with its payload types, direction @p dir
+ * (NONE = the offer's mirrored), our origin with the next version.
+ * c->sip_neg takes what was agreed.  NULL with @p err when unusable. */
+char *tz_sip_side_answer_sdp(struct call *c, const char *offer, const char *const *allow,
+			     enum tz_sdp_dir dir, char *err, size_t errlen)
 {
 	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
-	struct tz_sdp_sip_local l = { .sess_id = (uint64_t)g_get_real_time(), .sess_version = 1 };
+	struct tz_sdp_sip_local l = { .sess_id = c->sip_sess_id, .sess_version = c->sip_version + 1,
+				      .port = c->core_port, .dir = dir };
 	struct tz_sdp *sdp = NULL, *answer = NULL;
 	struct tz_sdp_neg neg;
 	char addr[INET6_ADDRSTRLEN];
-	g_autofree char *text = NULL;
-	int rc;
+	char *text = NULL;
+	int rc = tz_sdp_parse(offer, strlen(offer), &sdp, err, errlen);
 
-	tz_sdp_neg_names(&c->neg, names, G_N_ELEMENTS(names));
-	rc = tz_sdp_parse(c->sip_offer, strlen(c->sip_offer), &sdp, err, errlen);
 	if (rc == 0)
-		rc = tz_sdp_read_sip(sdp, names, &neg, err, errlen);
+		rc = tz_sdp_read_sip(sdp, allow, &neg, err, errlen);
 	inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
 	l.addr = addr;
-	l.port = c->core_port;
-	if (rc == 0)
-		rc = tz_sdp_answer_sip(&l, &neg, &answer);
-	if (rc == 0) {
+	if (rc == 0 && tz_sdp_answer_sip(&l, &neg, &answer) != 0)
+		snprintf(err, errlen, "cannot build the SDP answer");
+	else if (rc == 0)
 		text = tz_sdp_build(answer, NULL);
-		c->sip_sess_id = l.sess_id;
+	if (text != NULL) {
 		c->sip_version = l.sess_version;
 		c->sip_neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
 		memcpy(c->sip_neg.codecs, neg.codecs, sizeof(neg.codecs));
 	}
 	tz_sdp_free(answer);
 	tz_sdp_free(sdp);
-	if (text == NULL || tz_sip_leg_answer(c->leg, text) != 0) {
-		if (rc == 0)
-			snprintf(err, errlen, "cannot answer the SIP caller");
-		return rc != 0 ? rc : -EIO;
+	return text;
+}
+
+/* The browser accepted: answer the caller with our core media address and
+ * the codecs both sides have. */
+int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
+{
+	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
+	g_autofree char *text = NULL;
+
+	tz_sdp_neg_names(&c->neg, names, G_N_ELEMENTS(names));
+	c->sip_sess_id = (uint64_t)g_get_real_time();
+	c->sip_version = 0;
+	text = tz_sip_side_answer_sdp(c, c->sip_offer, names, TZ_SDP_DIR_NONE, err, errlen);
+	if (text == NULL)
+		return -EINVAL;
+	if (tz_sip_leg_answer(c->leg, text) != 0) {
+		snprintf(err, errlen, "cannot answer the SIP caller");
+		return -EIO;
 	}
 	c->sip_answered = true;
 	tz_calls_send(c, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID,
