@@ -241,15 +241,6 @@ static int crypto(struct sdp_parser *p, struct tz_sdp_common *c, char *v)
 	return sdp_crypto_parse(p, v, cr);
 }
 
-int sdp_rtpmap(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_fmtp(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_rtcp_fb(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_extmap(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_ssrc(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_ssrc_group(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_ptime(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_maxptime(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-
 static const struct sdp_attr_rule attr_rules[] = {
 	{ "candidate", AT_MEDIA, true, candidate },
 	{ "crypto", AT_MEDIA, true, crypto },

@@ -12,15 +12,6 @@
 
 #define KEEP 1
 
-int sdp_rtpmap(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_fmtp(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_rtcp_fb(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_extmap(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_ssrc(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_ssrc_group(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_ptime(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-int sdp_maxptime(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
-
 /* The codec an rtpmap/fmtp names, NULL to keep the line as it is. */
 static int find_codec(struct sdp_parser *p, const char *what, const char *pt_text,
 		      struct tz_sdp_codec **out)

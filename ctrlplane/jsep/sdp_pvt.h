@@ -45,6 +45,15 @@ int sdp_fail(struct sdp_parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int sdp_attr_line(struct sdp_parser *p, char *body);
 const struct sdp_attr_rule *sdp_attr_rule_find(const char *name);
+/* a= parsers of the RTP attributes (sdp_attr_rtp.c), used by the rule table (sdp_attr.c) */
+int sdp_rtpmap(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
+int sdp_fmtp(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
+int sdp_rtcp_fb(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
+int sdp_extmap(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
+int sdp_ssrc(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
+int sdp_ssrc_group(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
+int sdp_ptime(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
+int sdp_maxptime(struct sdp_parser *p, struct tz_sdp_common *c, char *v);
 int sdp_candidate_parse(struct sdp_parser *p, char *value, struct tz_sdp_candidate *c);
 int sdp_crypto_parse(struct sdp_parser *p, char *value, struct tz_sdp_crypto *c);
 int sdp_fingerprint_parse(struct sdp_parser *p, char *value, struct tz_sdp_fingerprint *fp);

@@ -179,8 +179,10 @@ static gboolean dtmf_next(gpointer p)
 	}
 	d = c->dtmf_queue->str[0];
 	g_string_erase(c->dtmf_queue, 0, 1);
-	if (tz_sip_leg_info_dtmf(c->leg, d, c->dtmf_ms) == 0 && ++tz_calls_ctr[TZ_CC_DTMF_INFO_OUT])
+	if (tz_sip_leg_info_dtmf(c->leg, d, c->dtmf_ms) == 0) {
+		tz_calls_ctr[TZ_CC_DTMF_INFO_OUT]++;
 		TZ_LOG(CP_SESSION, INFO, "call %u: DTMF %c -> SIP INFO", c->id, d);
+	}
 	if (c->dtmf_queue->len == 0) {
 		c->dtmf_timer = 0;
 		return G_SOURCE_REMOVE;
