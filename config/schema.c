@@ -222,6 +222,38 @@ static const struct tz_cfg_field limits_fields[] = {
 };
 static const struct tz_cfg_schema limits_schema = { TABLE(limits_fields) };
 
+static void secret_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	struct tz_cfg_token_secret *s = obj;
+
+	s->line = map->line;
+	s->col = map->col;
+}
+
+static const struct tz_cfg_field secret_fields[] = {
+	ROW(tz_cfg_token_secret, "name", name, name, .required = true),
+	ROW(tz_cfg_token_secret, "secret", secret, secret),
+	ROW(tz_cfg_token_secret, "secret_file", path, secret_file),
+};
+static const struct tz_cfg_schema secret_schema = { TABLE(secret_fields), NULL, secret_finish };
+
+static const struct tz_cfg_field auth_fields[] = {
+	LIST(tz_cfg_auth, "token_secrets", secrets, n_secrets, secret_schema,
+	     "a sequence of token secrets"),
+	ROW(tz_cfg_auth, "issuer", str, issuer),
+	ROW(tz_cfg_auth, "audience", str, audience),
+	ROW(tz_cfg_auth, "clock_skew_s", u32, clock_skew_s, .def = "30", .max = 3600),
+	ROW(tz_cfg_auth, "max_lifetime_s", u32, max_lifetime_s, .def = "86400", .min = 60,
+	    .max = 31536000),
+	ROW(tz_cfg_auth, "sip_login", bool, sip_login, .def = "true"),
+	ROW(tz_cfg_auth, "fail_limit", u32, fail_limit, .def = "5", .min = 1, .max = 1000),
+	ROW(tz_cfg_auth, "fail_window_s", u32, fail_window_s, .def = "300", .min = 1,
+	    .max = 86400),
+	ROW(tz_cfg_auth, "lockout_max_s", u32, lockout_max_s, .def = "300", .min = 1,
+	    .max = 86400),
+};
+static const struct tz_cfg_schema auth_schema = { TABLE(auth_fields) };
+
 static const struct tz_cfg_field logging_fields[] = {
 	ROW(tz_cfg_logging, "target", enum, target, .def = "stderr", .arg = log_targets),
 	ROW(tz_cfg_logging, "level", enum, level, .def = "info", .arg = log_levels),
@@ -245,6 +277,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "signalling", signalling, signalling_schema),
 	MAP(tz_config, "sip", sip, sip_schema),
 	MAP(tz_config, "limits", limits, limits_schema),
+	MAP(tz_config, "auth", auth, auth_schema),
 	MAP(tz_config, "logging", logging, logging_schema),
 	MAP(tz_config, "control", control, control_schema),
 };

@@ -191,6 +191,28 @@ struct tz_cfg_logging {
 	size_t n_levels;
 };
 
+/** One key that signs login tokens (HS256); several allow rotation. */
+struct tz_cfg_token_secret {
+	char name[TZ_CFG_NAME_MAX];   /**< matched against the token header's "kid" */
+	char *secret;             /**< the key itself (>= 32 bytes), or NULL */
+	char *secret_file;        /**< a file holding the key (first line), or NULL */
+	int line, col;
+};
+
+/** Who may log in, and how (docs/security.md). */
+struct tz_cfg_auth {
+	struct tz_cfg_token_secret *secrets;
+	size_t n_secrets;
+	char *issuer;             /**< required "iss" claim, or NULL */
+	char *audience;           /**< required "aud" claim, or NULL */
+	uint32_t clock_skew_s;    /**< leeway for exp/nbf/iat, default 30 */
+	uint32_t max_lifetime_s;  /**< exp more than this after now is refused, default 86400 */
+	bool sip_login;           /**< login by SIP credentials (register_users), default true */
+	uint32_t fail_limit;      /**< failed logins per IP or user before backing off, default 5 */
+	uint32_t fail_window_s;   /**< failures older than this are forgotten, default 300 */
+	uint32_t lockout_max_s;   /**< longest back-off, default 300 */
+};
+
 struct tz_cfg_control {
 	char *socket;             /**< default "/run/trapeze/trapezed.sock" */
 	uint32_t mode;            /**< default 0660 */
@@ -206,6 +228,7 @@ struct tz_config {
 	struct tz_cfg_signalling signalling;
 	struct tz_cfg_sip sip;
 	struct tz_cfg_limits limits;
+	struct tz_cfg_auth auth;
 	struct tz_cfg_logging logging;
 	struct tz_cfg_control control;
 };

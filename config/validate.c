@@ -253,6 +253,29 @@ static void check_routes(struct tz_cfg_ctx *c, struct tz_cfg_sip *sip)
 	}
 }
 
+/* Each token secret: exactly one of secret / secret_file; a key long enough
+ * for HS256 (RFC 7518 3.2: at least the hash size, 256 bits). */
+static void check_auth(struct tz_cfg_ctx *c, const struct tz_cfg_auth *a)
+{
+	char path[64];
+
+	check_dup_names(c, "auth.token_secrets", a->secrets, sizeof(*a->secrets), a->n_secrets);
+	for (size_t i = 0; i < a->n_secrets; i++) {
+		const struct tz_cfg_token_secret *s = &a->secrets[i];
+		bool has_s = given(c, &s->secret, s->secret != NULL);
+		bool has_f = given(c, &s->secret_file, s->secret_file != NULL);
+
+		snprintf(path, sizeof(path), "auth.token_secrets[%zu]", i);
+		if (has_s == has_f)
+			tz_cfg_err_at(c, s->line, s->col, path, "%s; expected exactly one of secret "
+				      "or secret_file", has_s ? "has both secret and secret_file" :
+				      "has neither secret nor secret_file");
+		else if (s->secret != NULL && strlen(s->secret) < 32)
+			err_field(c, &s->secret, s->line, s->col, path, "is shorter than 32 bytes; "
+				  "expected a random key of at least 32 bytes (HS256)");
+	}
+}
+
 void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 {
 	check_cores(c, &cfg->eal);
@@ -268,4 +291,5 @@ void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 	check_dup_names(c, "sip.tenants", cfg->sip.tenants, sizeof(*cfg->sip.tenants),
 			cfg->sip.n_tenants);
 	check_routes(c, &cfg->sip);
+	check_auth(c, &cfg->auth);
 }

@@ -19,6 +19,7 @@ build_pkgs=(
 	libedit-dev
 	libglib2.0-dev
 	libjson-glib-dev
+	libjwt-dev
 	libipsec-mb-dev
 	libnice-dev
 	libsofia-sip-ua-dev

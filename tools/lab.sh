@@ -104,7 +104,16 @@ lab_config() {
 	echo "$state/trapeze.yaml"
 }
 
-pid_alive() { [ -f "$state/trapezed.pid" ] && kill -0 "$(cat "$state/trapezed.pid")" 2>/dev/null; }
+# A PID file is trusted only while its process is still the program that
+# wrote it: after a reboot or a crash the number may belong to anything.
+pid_is() {   # FILE PATTERN: the PID in FILE runs a command line matching PATTERN
+	local pid
+	[ -f "$1" ] || return 1
+	pid=$(cat "$1")
+	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
+}
+pid_alive() { pid_is "$state/trapezed.pid" trapezed; }
 
 lab_start() {
 	lab_up
@@ -139,7 +148,7 @@ lab_stop() {
 	local pid
 	[ -f "$state/trapezed.pid" ] || return 0
 	pid=$(cat "$state/trapezed.pid")
-	if kill -0 "$pid" 2>/dev/null; then
+	if pid_alive; then
 		kill -TERM "$pid"
 		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		if kill -0 "$pid" 2>/dev/null; then
@@ -153,6 +162,7 @@ lab_stop() {
 
 lab_down() {
 	lab_stop
+	lab_pbx_stop
 	for ns in "${namespaces[@]}"; do
 		if ns_exists "$ns"; then
 			# Anything still running in there was started by the lab.
@@ -163,30 +173,38 @@ lab_down() {
 	echo "lab: down"
 }
 
+pbx_alive() { pid_is "$state/pbx.pid" "sipp .*uas_echo.xml"; }
+
+lab_pbx_stop() {
+	if pbx_alive; then
+		kill -TERM "$(cat "$state/pbx.pid")" 2>/dev/null || true
+		echo "lab: PBX stopped"
+	fi
+	rm -f "$state/pbx.pid"
+}
+
 lab_pbx() {
-	local pid
+	if [ "${1:-}" = stop ]; then
+		lab_pbx_stop
+		return 0
+	fi
 	ns_exists sip || die "the lab is not up (tools/lab.sh up)"
 	mkdir -p "$state"
-	if [ -f "$state/pbx.pid" ]; then
-		pid=$(cat "$state/pbx.pid")
-		if [ "${1:-}" = stop ]; then
-			kill -TERM "$pid" 2>/dev/null || true
-			rm -f "$state/pbx.pid"
-			echo "lab: PBX stopped"
-			return 0
-		fi
-		if kill -0 "$pid" 2>/dev/null; then
-			echo "lab: PBX already running (PID $pid)"
-			return 0
-		fi
+	if pbx_alive; then
+		echo "lab: PBX already running (PID $(cat "$state/pbx.pid"))"
+		return 0
 	fi
-	[ "${1:-}" != stop ] || return 0
+	rm -f "$state/pbx.pid"
 	# `ip netns exec` becomes sipp: $! is sipp's PID.
 	ip netns exec sip sipp -sf "$here/tests/sip/lab/uas_echo.xml" -i 203.0.113.2 -p 5060 \
 		-mi 203.0.113.2 -mp 6000 -rtp_echo -nostdin >/dev/null 2>"$state/pbx.log" &
 	echo $! >"$state/pbx.pid"
-	sleep 0.5
-	kill -0 "$(cat "$state/pbx.pid")" 2>/dev/null || die "the PBX did not start (log: $state/pbx.log)"
+	# ready once its SIP socket is bound
+	for _ in $(seq 1 100); do
+		pbx_alive || die "the PBX did not start (log: $state/pbx.log)"
+		in_ns sip ss -Hlun 'sport = :5060' | grep -q 203.0.113.2:5060 && break
+		sleep 0.05
+	done
 	echo "lab: PBX (sipp, echo) at 203.0.113.2:5060, PID $(cat "$state/pbx.pid")"
 }
 

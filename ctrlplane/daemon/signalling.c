@@ -10,6 +10,7 @@
 #include "daemon_pvt.h"
 #include "tz_log.h"
 
+#include "tz_auth.h"
 #include "tz_calls.h"
 #include "tz_sip.h"
 #include "tz_ws.h"
@@ -40,6 +41,33 @@ static void calls_logged_in(void *conn, const char *user)
 	tz_ws_conn_set_logged_in(conn, user);
 }
 
+static const char *calls_peer(void *conn)
+{
+	return tz_ws_conn_peer(conn);
+}
+
+/* Token secrets loaded; say so when nobody could log in at all. */
+static int auth_start(const struct tz_config *cfg)
+{
+	char err[256] = "";
+	bool sip_login = false;
+
+	if (tz_auth_init(&cfg->auth, err, sizeof(err)) != 0) {
+		TZ_LOG(MAIN, ERR, "auth.token_secrets: %s", err);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->sip.n_trunks; i++)
+		sip_login |= cfg->auth.sip_login && cfg->sip.trunks[i].register_users;
+	if (!tz_auth_tokens_enabled() && !sip_login)
+		TZ_LOG(MAIN, WARNING, "nobody can log in: no auth.token_secrets and no trunk with "
+		       "register_users (docs/security.md)");
+	else
+		TZ_LOG(MAIN, INFO, "login by %s%s%s", tz_auth_tokens_enabled() ? "token" : "",
+		       tz_auth_tokens_enabled() && sip_login ? " and " : "",
+		       sip_login ? "SIP credentials" : "");
+	return 0;
+}
+
 static const struct tz_port *port_of(struct tz_daemon *d, enum tz_cfg_role role, uint16_t *idx)
 {
 	for (size_t i = 0; i < d->n_ports; i++) {
@@ -58,7 +86,7 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	};
 	struct tz_calls_env env = {
 		.cfg = d->cfg, .sessions = d->sessions, .srtp = d->srtp,
-		.send = calls_send, .logged_in = calls_logged_in,
+		.send = calls_send, .logged_in = calls_logged_in, .peer = calls_peer,
 	};
 	char fp[TZ_DTLS_FP_STR_MAX];
 
@@ -81,6 +109,8 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	tz_dtls_cert_fingerprint(d->cert, fp, sizeof(fp));
 	TZ_LOG(CP_DTLS, INFO, "DTLS certificate %s", fp);
 	env.cert = d->cert;
+	if (auth_start(d->cfg) != 0)
+		return -EINVAL;
 	if (tz_calls_init(&env) != 0)
 		return -ENOMEM;
 	d->ws = tz_ws_server_start(&d->cfg->signalling, &d->cfg->limits, &handlers, d);
@@ -90,6 +120,7 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 void tz_daemon_signalling_stop(struct tz_daemon *d)
 {
 	tz_calls_shutdown();
+	tz_auth_shutdown();
 	if (d->sip != NULL)
 		tz_sip_stop(d->sip);
 	d->sip = NULL;

@@ -222,8 +222,9 @@ static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user)
 	return true;
 }
 
-static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
+static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_auth_identity *id)
 {
+	const char *user = id->user;
 	const struct tz_cfg_trunk *trunk = NULL;
 	char err[256] = "", user_part[128];
 	struct call *c;
@@ -232,6 +233,13 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
 
 	if (!admit(conn, m, user))
 		return;
+	if (!tz_auth_target_allowed(id, m->target)) {
+		TZ_LOG(CP_SESSION, NOTICE, "call from %s to %s refused: not among the token's targets",
+		       user, m->target);
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_FORBIDDEN,
+			   "your login does not allow calls to this target");
+		return;
+	}
 	if (strcmp(m->target, "echo") != 0) {
 		trunk = tz_calls_env.sip != NULL ? tz_route_target(m->target, user_part, sizeof(user_part))
 						 : NULL;
@@ -242,6 +250,7 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const char *user)
 		}
 	}
 	c = tz_call_new(conn, m->call, user, m->target);
+	g_strlcpy(c->display, id->display, sizeof(c->display));
 	c->trunk = trunk;
 	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
@@ -284,125 +293,10 @@ static void end_calls_of(void *conn, bool notify)
 	g_slist_free(dead);
 }
 
-/* The user a connection logged in as, kept per connection. */
-static GHashTable *users;       /* conn -> user name */
-
-/* A login waiting for, or holding, a registration on the user's behalf. */
-struct reg {
-	void *conn;
-	int64_t id;
-	char user[64];
-	char sip_user[64];
-	bool answered;
-	struct tz_sip_reg *r;
-};
-
-static GHashTable *regs;        /* conn -> struct reg */
-
-static void reg_free(gpointer p)
-{
-	struct reg *g = p;
-
-	if (g->r != NULL)
-		tz_sip_unregister(g->r);     /* un-REGISTER; no more callbacks */
-	g_free(g);
-}
-
-/* The connection a web user is logged in on (the latest), or NULL. */
-void *tz_calls_conn_of_user(const char *user)
-{
-	GHashTableIter it;
-	gpointer conn, v;
-
-	g_hash_table_iter_init(&it, regs);            /* registered: by SIP user name */
-	while (g_hash_table_iter_next(&it, &conn, &v))
-		if (((struct reg *)v)->answered && strcmp(((struct reg *)v)->sip_user, user) == 0)
-			return conn;
-	g_hash_table_iter_init(&it, users);
-	while (g_hash_table_iter_next(&it, &conn, &v))
-		if (strcmp(v, user) == 0)
-			return conn;
-	return NULL;
-}
-
 /* A user already in a call does not take another from SIP (486). */
 bool tz_calls_user_busy(const char *user)
 {
 	return calls_of_user(user) > 0;
-}
-
-static void login_ok(void *conn, int64_t id, const char *user)
-{
-	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = id, .user = user,
-				 .sdp_mline_index = -1 };
-
-	g_hash_table_replace(users, conn, g_strdup(user));
-	if (tz_calls_env.logged_in != NULL)
-		tz_calls_env.logged_in(conn, user);
-	send_out(conn, &o);
-}
-
-static void reg_cb(struct tz_sip_reg *r, int status, const char *reason, void *p)
-{
-	struct reg *g = p;
-	char msg[160];
-
-	if (g->answered) {              /* a refresh */
-		if (status != 200)
-			TZ_LOG(CP_SESSION, WARNING, "registration of %s lost: %d %s", g->sip_user, status,
-			       reason != NULL ? reason : "");
-		return;
-	}
-	g->answered = true;
-	if (status == 200) {
-		TZ_LOG(CP_SESSION, INFO, "web user %s registered as %s", g->user, g->sip_user);
-		login_ok(g->conn, g->id, g->user);
-		return;
-	}
-	snprintf(msg, sizeof(msg), "the registrar refused the SIP credentials: %d %s", status,
-		 reason != NULL ? reason : "");
-	send_error(g->conn, g->id, NULL, TZ_JSEP_ERR_AUTH_FAILED, msg);
-	g->r = NULL;
-	tz_sip_unregister(r);
-	g_hash_table_remove(regs, g->conn);
-}
-
-static const struct tz_cfg_trunk *registrar(void)
-{
-	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
-
-	for (size_t i = 0; i < sip->n_trunks; i++)
-		if (sip->trunks[i].register_users)
-			return &sip->trunks[i];
-	return NULL;
-}
-
-/* Log in; with SIP credentials, after the registrar accepted them. */
-static void on_login(void *conn, const struct tz_jsep_msg *m)
-{
-	const struct tz_cfg_trunk *t = registrar();
-	struct reg *g;
-
-	if (!m->has_sip) {
-		login_ok(conn, m->id, m->user);
-		return;
-	}
-	if (t == NULL || tz_calls_env.sip == NULL) {
-		send_error(conn, m->id, NULL, TZ_JSEP_ERR_AUTH_FAILED,
-			   "no trunk registers web users (sip.trunks[].register_users)");
-		return;
-	}
-	g = g_new0(struct reg, 1);
-	g->conn = conn;
-	g->id = m->id;
-	g_strlcpy(g->user, m->user, sizeof(g->user));
-	g_strlcpy(g->sip_user, m->sip.username, sizeof(g->sip_user));
-	g_hash_table_replace(regs, conn, g);
-	g->r = tz_sip_register(tz_calls_env.sip, t, m->sip.username, m->sip.password, 0, reg_cb, g);
-	if (g->r == NULL) {
-		send_error(conn, m->id, NULL, TZ_JSEP_ERR_INTERNAL, "cannot send the REGISTER");
-		g_hash_table_remove(regs, conn);
-	}
 }
 
 /* The web user took an incoming call: its answer, then 200 OK to the caller. */
@@ -467,21 +361,20 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 
 void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 {
-	const char *user = g_hash_table_lookup(users, conn);
+	const struct tz_auth_identity *id = tz_login_identity(conn);
 
 	if (m->type == TZ_JSEP_LOGIN) {
-		on_login(conn, m);
+		tz_login_on_login(conn, m);
 	} else if (m->type == TZ_JSEP_PING) {
 		send_out(conn, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_PONG, .id = m->id,
 						       .sdp_mline_index = -1 });
-	} else if (user == NULL) {
+	} else if (id == NULL) {
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_NOT_LOGGED_IN, "log in first");
 	} else if (m->type == TZ_JSEP_CALL) {
-		on_call(conn, m, user);
+		on_call(conn, m, id);
 	} else if (m->type == TZ_JSEP_LOGOUT) {
 		end_calls_of(conn, true);
-		g_hash_table_remove(users, conn);
-		g_hash_table_remove(regs, conn);
+		tz_login_end(conn);
 	} else {
 		on_call_msg(conn, m);
 	}
@@ -490,8 +383,7 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 void tz_calls_on_close(void *conn)
 {
 	end_calls_of(conn, false);
-	g_hash_table_remove(users, conn);
-	g_hash_table_remove(regs, conn);
+	tz_login_end(conn);
 }
 
 /* Media supervision: a connected call with no packets for the configured
@@ -533,8 +425,7 @@ int tz_calls_init(const struct tz_calls_env *env)
 	tz_calls_env = *env;
 	by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	users = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-	regs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, reg_free);
+	tz_login_init();
 	supervisor = g_timeout_add_seconds(1, supervise, NULL);
 	return tz_calls_commands_register();
 }
@@ -555,9 +446,8 @@ void tz_calls_shutdown(void)
 	g_source_remove(supervisor);
 	g_hash_table_destroy(by_id);
 	g_hash_table_destroy(by_name);
-	g_hash_table_destroy(users);
-	g_hash_table_destroy(regs);
-	by_id = by_name = users = regs = NULL;
+	tz_login_shutdown();
+	by_id = by_name = NULL;
 }
 
 unsigned tz_calls_count(void)

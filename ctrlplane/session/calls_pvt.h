@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "tz_auth.h"
 #include "tz_calls.h"
 #include "tz_ice.h"
 #include "tz_sdp.h"
@@ -19,7 +20,8 @@ struct call {
 	uint32_t id;
 	char name[TZ_JSEP_CALL_MAX + 1];
 	void *conn;
-	char user[64];
+	char user[64];                        /* the caller's identity (login) */
+	char display[64];                     /* its display name, or "" */
 	char target[128];
 	enum call_state state;
 	int64_t t_offer, t_ice, t_dtls;       /* g_get_monotonic_time(), us */
@@ -115,6 +117,13 @@ void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 
 /* sip_side.c: answering an inbound call once the browser accepted */
 int tz_sip_side_answer(struct call *c, char *err, size_t errlen);
+
+/* login.c: who a connection is */
+void tz_login_init(void);
+void tz_login_shutdown(void);
+void tz_login_on_login(void *conn, const struct tz_jsep_msg *m);
+const struct tz_auth_identity *tz_login_identity(void *conn);
+void tz_login_end(void *conn);
 
 /* calls.c: ending a call from any layer */
 void tz_call_end(struct call *c, int code, const char *reason, bool notify);

@@ -312,7 +312,7 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	tz_sdp_free(offer);
 	if (text == NULL)
 		return rc != 0 ? rc : -ENOMEM;
-	c->leg = tz_sip_invite(tz_calls_env.sip, c->trunk, user_part, c->user, NULL, text, c);
+	c->leg = tz_sip_invite(tz_calls_env.sip, c->trunk, user_part, c->user, c->display, text, c);
 	if (c->leg == NULL) {
 		snprintf(err, errlen, "cannot send the INVITE to trunk %s", c->trunk->name);
 		return -EIO;

@@ -37,6 +37,8 @@ struct tz_calls_env {
 	void (*send)(void *conn, const struct tz_jsep_out *out);
 	/** Mark a connection logged in (the transport then accepts call messages). */
 	void (*logged_in)(void *conn, const char *user);
+	/** The connection's source, "ip:port" or "[ipv6]:port". */
+	const char *(*peer)(void *conn);
 };
 
 /**

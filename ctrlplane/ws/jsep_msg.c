@@ -29,7 +29,7 @@ static const struct {
 	uint32_t required;
 	uint32_t optional;
 } type_members[TZ_JSEP_TYPE_COUNT] = {
-	[TZ_JSEP_LOGIN] = { B(USER), B(ID) | B(PASSWORD) | B(SIP) | B(TOKEN) },
+	[TZ_JSEP_LOGIN] = { 0, B(ID) | B(USER) | B(SIP) | B(TOKEN) },
 	[TZ_JSEP_CALL] = { B(CALL) | B(TARGET) | B(SDP), B(ID) },
 	[TZ_JSEP_CANDIDATE] = { B(CALL) | B(CANDIDATE),
 				B(ID) | B(SDP_MID) | B(SDP_MLINE_INDEX) },

@@ -92,6 +92,7 @@ enum tz_jsep_out_type {
 	X(TOO_MANY_CALLS, "too-many-calls")  \
 	X(BAD_SDP, "bad-sdp")                \
 	X(NO_ROUTE, "no-route")              \
+	X(FORBIDDEN, "forbidden")            \
 	X(DTLS_FAILED, "dtls-failed")        \
 	X(ICE_FAILED, "ice-failed")          \
 	X(MEDIA_TIMEOUT, "media-timeout")    \

@@ -11,6 +11,7 @@ import { launchBrowser, login, statsSummary, statsWithMedia, maxAudioLevel, with
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp as pbx } from './lib/sipp.mjs';
+import { waitUntil } from './lib/wait.mjs';
 
 const skip = await gatewaySkipReason();
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
@@ -41,6 +42,7 @@ describe('e2e: calls to the SIP side', { skip }, () => {
   test('browser calls a number: INVITE to the trunk, ringing, answered, audio both ways, BYE', async (t) => {
     const sipp = pbx(path.join(REPO, 'tests/sip/lab/uas_echo.xml'),
       ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
+    await sipp.ready;
     await withScreenshot(t, page, async () => {
       const events = page.evaluate(() => new Promise((r) => {
         const seen = [];
@@ -55,7 +57,6 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       await page.fill('#target', '+4420794600');
       await page.click('#call');
       assert.deepEqual(await events, ['ringing', 'answered']);
-      await page.waitForTimeout(2500);
       const s = await statsWithMedia(page, 51);
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       assert.equal(s.transport?.dtlsState, 'connected');
@@ -67,7 +68,11 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       // and RTCP -> SRTP to the browser; both directions carried packets.
       const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'e2e-sip');
       assert.equal(call?.state, 'connected');
-      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
+      const bothWays = (fl) => fl.find((f) => f.xform === 'srtp>rtp')?.packets > 50
+        && fl.find((f) => f.xform === 'rtp>srtp' && f.from.startsWith('203.0.113.2:6000'))?.packets > 50 && fl;
+      const flows = await waitUntil(async () => bothWays((await trapezectl(['show', 'sessions']))
+        .filter((f) => f.session === call.call)), 'more than 50 packets each way in the call\'s flows')
+        .catch(async (e) => { t.diagnostic(`flows: ${JSON.stringify(await trapezectl(['show', 'sessions']))}`); throw e; });
       t.diagnostic(`flows: ${JSON.stringify(flows)}`);
       const toSip = flows.find((f) => f.xform === 'srtp>rtp');
       const fromSip = flows.find((f) => f.xform === 'rtp>srtp' && f.from.startsWith('203.0.113.2:6000'));
@@ -89,6 +94,7 @@ describe('e2e: calls to the SIP side', { skip }, () => {
 
   test('the PBX answers 486: the browser gets hangup 486 and no media is left', async (t) => {
     const sipp = pbx(path.join(REPO, 'tests/sip/scenarios/uas_busy.xml'));
+    await sipp.ready;
     await withScreenshot(t, page, async () => {
       await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 });
       const ended = page.evaluate(() => new Promise((r) => {
@@ -158,7 +164,7 @@ describe('e2e: calls to the SIP side', { skip }, () => {
 
   test('login with SIP credentials REGISTERs at the registrar; logout un-REGISTERs', async (t) => {
     const sipp = pbx(path.join(REPO, 'tests/sip/scenarios/reg_auth.xml'));
-    await new Promise((r) => setTimeout(r, 300));
+    await sipp.ready;
     const reply = await rawLogin('e2e-reg', { username: 'alice', password: 'secret' }, true);
     t.diagnostic(`reply: ${JSON.stringify(reply)}`);
     assert.equal(reply?.type, 'login-ok');
@@ -168,7 +174,7 @@ describe('e2e: calls to the SIP side', { skip }, () => {
 
   test('a wrong SIP password: auth-failed reaches the client', async (t) => {
     const sipp = pbx(path.join(REPO, 'tests/sip/scenarios/reg_auth.xml'));
-    await new Promise((r) => setTimeout(r, 300));
+    await sipp.ready;
     const reply = await rawLogin('e2e-reg2', { username: 'alice', password: 'wrong' }, false);
     t.diagnostic(`reply: ${JSON.stringify(reply)}`);
     assert.equal(reply?.type, 'error');

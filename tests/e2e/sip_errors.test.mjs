@@ -42,6 +42,7 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
 
   test('the PBX answers 404: the browser gets hangup 404 and nothing is left', async (t) => {
     const pbx = sipp(SCEN('uas_notfound.xml'));
+    await pbx.ready;
     await withScreenshot(t, page, async () => {
       const ended = hangupOfCall();
       await page.fill('#target', '+442079460404');
@@ -55,6 +56,7 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
 
   test('the web user hangs up while the PBX rings: CANCEL, 487, nothing is left', async (t) => {
     const pbx = sipp(SCEN('uas_noanswer.xml'));
+    await pbx.ready;
     await withScreenshot(t, page, async () => {
       const ringing = nextCallEvent(page, ['ringing']);
       await page.fill('#target', '+442079460487');
@@ -72,6 +74,7 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
 
   test('the trunk does not answer in answer_timeout_s: CANCEL, the browser hears 408', async (t) => {
     const pbx = sipp(SCEN('uas_noanswer.xml'));
+    await pbx.ready;
     await withScreenshot(t, page, async () => {
       const ended = hangupOfCall();
       const t0 = Date.now();

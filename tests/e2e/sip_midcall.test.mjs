@@ -17,6 +17,7 @@ import { REPO } from './lib/server.mjs';
 import { sipp, capture } from './lib/sipp.mjs';
 import { parsePcap, rfc4733Digits, rtpPayloadTypes } from './lib/rtp_events.mjs';
 import { startBaresip } from './lib/baresip.mjs';
+import { waitUntil } from './lib/wait.mjs';
 
 const skip = await gatewaySkipReason();
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
@@ -55,6 +56,7 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
 
   test('the web user holds and resumes: re-INVITE a=sendonly then a=sendrecv, with session timers', async (t) => {
     const pbx = sipp(LAB('uas_expect_hold.xml'), ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
+    await pbx.ready;
     await withScreenshot(t, page, async () => {
       assert.deepEqual(await dial('+442079460001'), { answered: true });
       await statsWithMedia(page, 20);
@@ -83,6 +85,7 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
 
   for (const [how, scenario] of [['re-INVITE', 'uas_hold.xml'], ['UPDATE', 'uas_hold_update.xml']]) test(`the PBX holds and resumes by ${how}: the browser hears held/unheld by remote; media keeps flowing after`, async (t) => {
     const pbx = sipp(LAB(scenario), ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
+    await pbx.ready;
     await withScreenshot(t, page, async () => {
       const held = dial('+442079460002').then(() => nextEvent('held'));
       assert.equal((await held).by, 'remote');
@@ -92,8 +95,7 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
       const call = await myCall();
       assert.equal(call?.hold, 'none');
       const p0 = call.packets;
-      await page.waitForTimeout(1000);
-      assert.ok((await myCall()).packets > p0 + 40, 'media flows after the resume');
+      await waitUntil(async () => (await myCall()).packets > p0 + 40, 'media flowing after the resume');
       assert.equal(await hangup(), 200);
       const r = await pbx.done;
       assert.equal(r.code, 0, `the PBX got a=recvonly to its hold and a=sendrecv to its resume: ${r.err}`);
@@ -103,6 +105,7 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
 
   test('DTMF from the browser arrives at the PBX as RFC 4733 events in the trunk\'s payload type', async (t) => {
     const pbx = sipp(LAB('uas_echo.xml'), ['-mi', '203.0.113.2', '-mp', '6000', '-rtp_echo']);
+    await pbx.ready;
     const cap = await capture('udp and dst host 203.0.113.2 and dst port 6000');
     let pcap;
     await withScreenshot(t, page, async () => {
@@ -116,7 +119,9 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
       assert.ok(browserTe > 0, 'telephone-event was negotiated with the browser');
       const how = await page.evaluate(() => window.phone.call.dtmf('1#9', 120));
       assert.equal(how, 'rfc4733');
-      await page.waitForTimeout(1500);
+      // the last digit's end packets (sent 3 times) seen at the PBX
+      await waitUntil(() => rfc4733Digits(parsePcap(cap.peek()), { pt: 101, dport: 6000 }) === '1#9',
+        'the digits 1#9 at the PBX');
       assert.equal(await hangup(), 200);
       pcap = (await cap.stop()).buf;
       assert.equal((await pbx.done).code, 0);
@@ -133,13 +138,15 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
 
   test('DTMF to a trunk with dtmf: info goes as SIP INFO, one per digit, in order', async (t) => {
     const pbx = sipp(LAB('uas_info.xml'), ['-mi', '203.0.113.2', '-mp', '6200', '-rtp_echo'], '5070');
+    await pbx.ready;
     await withScreenshot(t, page, async () => {
       assert.deepEqual(await dial('+15550001'), { answered: true });
       const hasTe = await page.evaluate(() => /telephone-event/.test(window.phone.call.pc.remoteDescription.sdp));
       assert.equal(hasTe, false, 'no telephone-event offered to the browser for an INFO trunk');
       const before = await sipStats();
       assert.equal(await page.evaluate(() => window.phone.call.dtmf('123', 100)), 'info');
-      await page.waitForTimeout(1500);
+      await waitUntil(async () => (await sipStats()).dtmf_info_out - before.dtmf_info_out >= 3,
+        'three SIP INFO sent');
       assert.equal((await sipStats()).dtmf_info_out - before.dtmf_info_out, 3);
       assert.equal(await hangup(), 200);
       const r = await pbx.done;
@@ -150,12 +157,15 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
 
   test('a PBX behind NAT: the gateway latches to where its RTP really comes from', async (t) => {
     const pbx = sipp(LAB('uas_nat.xml'), ['-mi', '203.0.113.2', '-mp', '6300'], '5080');
+    await pbx.ready;
     let media;
     await withScreenshot(t, page, async () => {
       const before = await sipStats();
       assert.deepEqual(await dial('+16660001'), { answered: true });
       // The PBX's media, from port 6330 to our core port (SDP said 6310).
-      const core = (await flowsOf(await myCall())).find((f) => f.from === '203.0.113.2:6310');
+      // `answered` may reach the page before the flows are published.
+      const core = await waitUntil(async () => (await flowsOf(await myCall()))
+        .find((f) => f.from === '203.0.113.2:6310'), 'the flow from the SDP address 203.0.113.2:6310');
       media = spawn('ip', ['netns', 'exec', 'sip', 'python3', LAB('nat_peer.py'), '203.0.113.1',
         String(core.local_port), '30'], { stdio: 'ignore' });
       const s = await statsWithMedia(page, 51);
@@ -165,8 +175,16 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
       assert.equal(call.latched, true, 'show calls: latched');
       assert.equal(call.sip_media_port, 6330, 'the real source port, not the SDP\'s 6310');
       assert.equal((await sipStats()).media_latched - before.media_latched, 1);
-      await page.waitForTimeout(1000);
-      const flows = await flowsOf(call);
+      const through = (fl) => {
+        const to = fl.find((f) => f.xform === 'srtp>rtp');
+        const from = fl.find((f) => f.xform === 'rtp>srtp' && f.from === '203.0.113.2:6330');
+        return to?.packets > 20 && from?.packets > 20 ? fl : null;
+      };
+      const flows = await waitUntil(async () => through(await flowsOf(call)),
+        'more than 20 packets each way through the latched flows').catch(async (e) => {
+        t.diagnostic(`flows: ${JSON.stringify(await flowsOf(call))}`);
+        throw e;
+      });
       t.diagnostic(`flows: ${JSON.stringify(flows)}`);
       const toSip = flows.find((f) => f.xform === 'srtp>rtp');
       const fromSip = flows.find((f) => f.xform === 'rtp>srtp' && f.from === '203.0.113.2:6330');

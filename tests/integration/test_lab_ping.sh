@@ -71,6 +71,16 @@ check "web pings the access address again" ip netns exec web ping -c 2 -i 0.2 -W
 daemon_stop INT; rc=$?
 [ $rc -eq 0 ] && ok "Ctrl-C (SIGINT) stops it with status 0" || not_ok "SIGINT: status $rc"
 if ip netns exec gw ip link show tz-access >/dev/null 2>&1; then not_ok "TAPs gone after SIGINT"; else ok "TAPs gone after SIGINT"; fi
+# The PBX's PID file: a stale one naming a live process that is not the
+# PBX (this shell) must not make `lab.sh pbx` think the PBX runs.
+echo $$ >"$state/pbx.pid"
+if "$lab" pbx >"$state/out" 2>&1 && grep -q "PBX (sipp, echo) at" "$state/out" &&
+   ip netns exec sip ss -Hlun 'sport = :5060' | grep -q 203.0.113.2:5060; then
+	ok "lab.sh pbx starts the PBX despite a stale PID file naming another process"
+else
+	not_ok "lab.sh pbx with a stale PID file"; sed 's/^/# /' "$state/out"
+fi
 "$lab" down >/dev/null 2>&1
 if ip netns list | grep -Eq '^(web|gw|sip)( |$)'; then not_ok "lab down removes the namespaces"; else ok "lab down removes the namespaces"; fi
+if [ -e "$state/pbx.pid" ]; then not_ok "lab down leaves no PBX PID file"; else ok "lab down removes the PBX PID file"; fi
 finish

@@ -2,10 +2,11 @@
 // (UAC) in namespace `sip`, a packet capture there, raw datagrams to the
 // gateway.  Every process is ended by its PID.
 
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitUntil } from './wait.mjs';
 
 /** The lab's PBX host and the gateway's SIP address (config/lab.yaml). */
 export const PBX_IP = '203.0.113.2';
@@ -14,7 +15,8 @@ export const GW_SIP = '203.0.113.1:5060';
 /**
  * Start sipp in namespace sip with `scenario` on SIP port `port`; extra args
  * are appended (media: -mi/-mp/-rtp_echo; UAC: -s USER and the remote).
- * @returns {{done: Promise<{code: number, err: string}>, kill: () => void}}
+ * `ready` resolves once sipp's SIP socket is bound (a UAS can take calls).
+ * @returns {{done: Promise<{code: number, err: string}>, ready: Promise<void>, kill: () => void}}
  */
 export function sipp(scenario, extra = [], port = '5060') {
   const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', PBX_IP, '-p', String(port),
@@ -23,7 +25,19 @@ export function sipp(scenario, extra = [], port = '5060') {
   let err = '';
   p.stderr.on('data', (d) => { if (err.length < 20000) err += d; });
   const done = new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
-  return { done, kill: () => { if (p.exitCode === null) p.kill('SIGTERM'); } };
+  const ready = waitUntil(() => {
+    if (p.exitCode !== null) throw new Error(`sipp exited (${p.exitCode}): ${err.slice(0, 500)}`);
+    return udpBound('sip', PBX_IP, port);
+  }, `sipp listening on ${PBX_IP}:${port}`, { timeout: 10000, interval: 50 });
+  ready.catch(() => {});
+  return { done, ready, kill: () => { if (p.exitCode === null) p.kill('SIGTERM'); } };
+}
+
+/** Whether a UDP socket is bound to addr:port in namespace `ns` (ss). */
+export function udpBound(ns, addr, port) {
+  const out = execFileSync('ip', ['netns', 'exec', ns, 'ss', '-Hlun', `sport = :${port}`],
+    { encoding: 'utf8' });
+  return out.split('\n').some((l) => l.includes(`${addr}:${port}`));
 }
 
 /**
@@ -42,6 +56,10 @@ export async function capture(filter) {
     p.on('exit', () => { clearTimeout(t); resolve(); });
   });
   return {
+    /** The bytes captured so far (tcpdump -U writes each packet at once). */
+    peek() {
+      return fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    },
     async stop() {
       if (p.exitCode === null) {
         const exited = new Promise((r) => p.on('exit', r));

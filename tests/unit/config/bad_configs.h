@@ -229,6 +229,13 @@ static const struct bad_config bad_configs[] = {
 	  "  tls_key: /etc/trapeze/key.pem\n",
 	  "t.yaml:6:13: signalling.tls_cert: \"cert.pem\" is a relative path; expected an "
 	  "absolute path like /etc/trapeze/cert.pem" },
+	{ "token secret without a key", PORTS "auth:\n  token_secrets:\n    - name: k1\n",
+	  "t.yaml:6:7: auth.token_secrets[0]: has neither secret nor secret_file; expected "
+	  "exactly one of secret or secret_file" },
+	{ "short token secret",
+	  PORTS "auth:\n  token_secrets:\n    - {name: k1, secret: short}\n",
+	  "t.yaml:6:26: auth.token_secrets[0].secret: is shorter than 32 bytes; expected a random key "
+	  "of at least 32 bytes (HS256)" },
 	{ "hugepages", PORTS "eal:\n  hugepages: maybe\n",
 	  "t.yaml:5:14: eal.hugepages: \"maybe\" is not allowed here; expected one of: auto, "
 	  "yes, no" },

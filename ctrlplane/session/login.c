@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Login: who a connection is.  Either a signed token (tz_auth: HS256 JWT
+ * from the enterprise's web server; its `sub` is the identity) or SIP
+ * credentials the registrar accepts (the gateway REGISTERs on the user's
+ * behalf; the SIP user name is the identity).  Nothing else logs in: a bare
+ * user name is refused.  The identity is what calls carry in From, never
+ * text the client chose.  Failed logins back off per source IP and per user.
+ */
+#include <string.h>
+
+#include "calls_pvt.h"
+#include "tz_log.h"
+
+/* A login waiting for, or holding, a registration on the user's behalf. */
+struct reg {
+	void *conn;
+	int64_t id;
+	char ip[INET6_ADDRSTRLEN];
+	char sip_user[TZ_AUTH_USER_MAX + 1];
+	bool answered;
+	struct tz_sip_reg *r;
+};
+
+static GHashTable *identities;  /* conn -> struct tz_auth_identity */
+static GHashTable *regs;        /* conn -> struct reg */
+
+static void send_error(void *conn, int64_t id, enum tz_jsep_err err, const char *message)
+{
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ERROR, .id = id, .err = err,
+				 .message = message, .sdp_mline_index = -1 };
+
+	tz_calls_env.send(conn, &o);
+}
+
+static void identity_free(gpointer p)
+{
+	tz_auth_identity_clear(p);
+	g_free(p);
+}
+
+static void reg_free(gpointer p)
+{
+	struct reg *g = p;
+
+	if (g->r != NULL)
+		tz_sip_unregister(g->r);     /* un-REGISTER; no more callbacks */
+	g_free(g);
+}
+
+/* The source address of a connection, without its port. */
+static void peer_ip(void *conn, char *ip, size_t len)
+{
+	const char *peer = tz_calls_env.peer != NULL ? tz_calls_env.peer(conn) : NULL;
+	const char *end;
+
+	if (peer == NULL || *peer == '\0') {
+		g_strlcpy(ip, "?", len);
+		return;
+	}
+	if (peer[0] == '[') {
+		end = strchr(peer, ']');
+		peer++;
+	} else {
+		end = strrchr(peer, ':');
+	}
+	g_strlcpy(ip, peer, end != NULL && (size_t)(end - peer) < len ? (size_t)(end - peer) + 1 : len);
+}
+
+static void refuse(void *conn, int64_t id, const char *ip, const char *user,
+		   enum tz_auth_counter why, const char *message)
+{
+	tz_auth_count(why);
+	if (why != TZ_AUTH_THROTTLED && why != TZ_AUTH_NO_CREDENTIALS)
+		tz_auth_failed(ip, user, g_get_real_time() / G_USEC_PER_SEC);
+	TZ_LOG(CP_SESSION, NOTICE, "login from %s%s%s refused (%s): %s", ip,
+	       user != NULL ? " as " : "", user != NULL ? user : "", tz_auth_counter_name(why),
+	       message);
+	send_error(conn, id, TZ_JSEP_ERR_AUTH_FAILED, message);
+}
+
+static void login_ok(void *conn, int64_t id, struct tz_auth_identity *ident)
+{
+	struct tz_auth_identity *keep = g_new0(struct tz_auth_identity, 1);
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = id, .user = ident->user,
+				 .sdp_mline_index = -1 };
+
+	*keep = *ident;                          /* takes over the targets */
+	memset(ident, 0, sizeof(*ident));
+	g_hash_table_replace(identities, conn, keep);
+	tz_auth_succeeded(keep->user);
+	if (tz_calls_env.logged_in != NULL)
+		tz_calls_env.logged_in(conn, keep->user);
+	tz_calls_env.send(conn, &o);
+}
+
+static void reg_cb(struct tz_sip_reg *r, int status, const char *reason, void *p)
+{
+	struct reg *g = p;
+	struct tz_auth_identity ident = { 0 };
+	char msg[160];
+
+	if (g->answered) {              /* a refresh */
+		if (status != 200)
+			TZ_LOG(CP_SESSION, WARNING, "registration of %s lost: %d %s", g->sip_user, status,
+			       reason != NULL ? reason : "");
+		return;
+	}
+	g->answered = true;
+	if (status == 200) {
+		TZ_LOG(CP_SESSION, INFO, "web user registered as %s (from %s)", g->sip_user, g->ip);
+		tz_auth_count(TZ_AUTH_OK_SIP);
+		g_strlcpy(ident.user, g->sip_user, sizeof(ident.user));
+		g_strlcpy(ident.how, "sip", sizeof(ident.how));
+		login_ok(g->conn, g->id, &ident);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "the registrar refused the SIP credentials: %d %s", status,
+		 reason != NULL ? reason : "");
+	refuse(g->conn, g->id, g->ip, g->sip_user, TZ_AUTH_SIP_REFUSED, msg);
+	g->r = NULL;
+	tz_sip_unregister(r);
+	g_hash_table_remove(regs, g->conn);
+}
+
+static const struct tz_cfg_trunk *registrar(void)
+{
+	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
+
+	for (size_t i = 0; i < sip->n_trunks; i++)
+		if (sip->trunks[i].register_users)
+			return &sip->trunks[i];
+	return NULL;
+}
+
+static void login_token(void *conn, const struct tz_jsep_msg *m, const char *ip)
+{
+	struct tz_auth_identity ident;
+	char err[192];
+	int rc = tz_auth_verify_token(m->token, g_get_real_time() / G_USEC_PER_SEC, &ident, err,
+				      sizeof(err));
+
+	if (rc != 0) {
+		refuse(conn, m->id, ip, NULL, (enum tz_auth_counter)(-rc - 1), err);
+		return;
+	}
+	if (m->user != NULL && strcmp(m->user, ident.user) != 0) {
+		refuse(conn, m->id, ip, NULL, TZ_AUTH_BAD_CLAIMS,
+		       "user does not match the token's sub; leave user out");
+		tz_auth_identity_clear(&ident);
+		return;
+	}
+	TZ_LOG(CP_SESSION, INFO, "%s logged in by token (key %s) from %s", ident.user, ident.key, ip);
+	tz_auth_count(TZ_AUTH_OK_TOKEN);
+	login_ok(conn, m->id, &ident);
+}
+
+static void login_sip(void *conn, const struct tz_jsep_msg *m, const char *ip)
+{
+	const struct tz_cfg_trunk *t = registrar();
+	struct reg *g;
+
+	if (!tz_calls_env.cfg->auth.sip_login || t == NULL || tz_calls_env.sip == NULL) {
+		refuse(conn, m->id, ip, NULL, TZ_AUTH_NO_CREDENTIALS,
+		       !tz_calls_env.cfg->auth.sip_login ? "login with SIP credentials is disabled "
+		       "(auth.sip_login)" : "no trunk registers web users (sip.trunks[].register_users)");
+		return;
+	}
+	if (!tz_auth_user_valid(m->sip.username)) {
+		refuse(conn, m->id, ip, NULL, TZ_AUTH_BAD_CLAIMS,
+		       "sip.username must be 1-63 characters of A-Z a-z 0-9 . _ + -");
+		return;
+	}
+	g = g_new0(struct reg, 1);
+	g->conn = conn;
+	g->id = m->id;
+	g_strlcpy(g->ip, ip, sizeof(g->ip));
+	g_strlcpy(g->sip_user, m->sip.username, sizeof(g->sip_user));
+	g_hash_table_replace(regs, conn, g);
+	g->r = tz_sip_register(tz_calls_env.sip, t, m->sip.username, m->sip.password, 0, reg_cb, g);
+	if (g->r == NULL) {
+		send_error(conn, m->id, TZ_JSEP_ERR_INTERNAL, "cannot send the REGISTER");
+		g_hash_table_remove(regs, conn);
+	}
+}
+
+void tz_login_on_login(void *conn, const struct tz_jsep_msg *m)
+{
+	char ip[INET6_ADDRSTRLEN], msg[160];
+	const char *user = m->has_sip ? m->sip.username : NULL;
+	unsigned wait;
+
+	peer_ip(conn, ip, sizeof(ip));
+	wait = tz_auth_throttled(ip, user, g_get_real_time() / G_USEC_PER_SEC);
+	if (wait > 0) {
+		snprintf(msg, sizeof(msg), "too many failed logins; try again in %u s", wait);
+		refuse(conn, m->id, ip, user, TZ_AUTH_THROTTLED, msg);
+	} else if (m->token != NULL) {
+		login_token(conn, m, ip);
+	} else if (m->has_sip) {
+		login_sip(conn, m, ip);
+	} else {
+		refuse(conn, m->id, ip, NULL, TZ_AUTH_NO_CREDENTIALS,
+		       "log in with a token (from your web application) or SIP credentials");
+	}
+}
+
+const struct tz_auth_identity *tz_login_identity(void *conn)
+{
+	return identities != NULL ? g_hash_table_lookup(identities, conn) : NULL;
+}
+
+void tz_login_end(void *conn)
+{
+	g_hash_table_remove(identities, conn);
+	g_hash_table_remove(regs, conn);
+}
+
+/* The connection a web user is logged in on (the latest), or NULL. */
+void *tz_calls_conn_of_user(const char *user)
+{
+	GHashTableIter it;
+	gpointer conn, v;
+
+	g_hash_table_iter_init(&it, identities);
+	while (g_hash_table_iter_next(&it, &conn, &v))
+		if (strcmp(((struct tz_auth_identity *)v)->user, user) == 0)
+			return conn;
+	return NULL;
+}
+
+void tz_login_init(void)
+{
+	identities = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, identity_free);
+	regs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, reg_free);
+}
+
+void tz_login_shutdown(void)
+{
+	if (identities == NULL)
+		return;
+	g_hash_table_destroy(identities);
+	g_hash_table_destroy(regs);
+	identities = regs = NULL;
+}
