@@ -15,7 +15,10 @@
 # Usage: tools/lab.sh up|down|status|start|stop|config|exec NS CMD...
 #   up       create the namespaces and veths (idempotent)
 #   start    up + start trapezed in gw with config/lab.yaml (or $TZ_CONFIG),
-#            wait until its control socket answers
+#            wait until its control socket answers; start the example token
+#            issuer (tools/token-issuer.py) at https://198.51.100.1:8444/token
+#   token USER [ARGS]  print a login token for USER signed with the lab's key
+#            (ARGS: token-issuer.py mint options, e.g. --targets "+4420*")
 #   stop     stop trapezed (SIGTERM to its PID, SIGKILL after 10 s)
 #   down     stop + delete the namespaces (also after a crash)
 #   status   what exists
@@ -61,6 +64,41 @@ lab_cert() {
 	chmod 600 "$dir/key.pem"
 }
 
+# The key the lab's token issuer signs login tokens with, and trapezed
+# checks them with (config/lab.yaml auth.token_secrets).
+lab_token_secret() {
+	local dir=/run/trapeze/lab
+	[ -s "$dir/token.secret" ] && return 0
+	mkdir -p "$dir"
+	(umask 077; openssl rand -hex 32 >"$dir/token.secret") ||
+		die "cannot make the lab token secret with openssl"
+}
+
+# The example token issuer (tools/token-issuer.py) at 198.51.100.1:8444, as
+# an enterprise's web server would be: the demo page gets its tokens there.
+issuer_alive() { pid_is "$state/issuer.pid" "token-issuer.py serve"; }
+
+lab_issuer_start() {
+	issuer_alive && return 0
+	ip netns exec gw python3 "$here/tools/token-issuer.py" serve \
+		--secret-file /run/trapeze/lab/token.secret --listen 198.51.100.1:8444 \
+		--cert /run/trapeze/lab/cert.pem --key /run/trapeze/lab/key.pem \
+		--origin https://198.51.100.1:8443 --origin http://198.51.100.1:8080 \
+		>"$state/issuer.log" 2>&1 &
+	echo $! >"$state/issuer.pid"
+	for _ in $(seq 1 100); do
+		issuer_alive || die "the token issuer did not start (log: $state/issuer.log)"
+		in_ns gw ss -Hltn 'sport = :8444' | grep -q 198.51.100.1:8444 && return 0
+		sleep 0.05
+	done
+	die "the token issuer did not listen on 198.51.100.1:8444 (log: $state/issuer.log)"
+}
+
+lab_issuer_stop() {
+	issuer_alive && kill -TERM "$(cat "$state/issuer.pid")" 2>/dev/null
+	rm -f "$state/issuer.pid"
+}
+
 lab_up() {
 	mkdir -p "$state"
 	for ns in "${namespaces[@]}"; do
@@ -93,6 +131,7 @@ lab_up() {
 	# The gateway namespace forwards nothing itself: media goes through DPDK.
 	in_ns gw sysctl -qw net.ipv4.ip_forward=0
 	lab_cert
+	lab_token_secret
 	echo "lab: up (web 198.51.100.10, gw 198.51.100.1 / 203.0.113.1, sip 203.0.113.2)"
 }
 
@@ -137,6 +176,8 @@ lab_start() {
 		if in_ns gw "$build/ctrlplane/cli/trapezectl" --socket "$sock" show version >/dev/null 2>&1 &&
 		   in_ns gw ip link show tz-access >/dev/null 2>&1; then
 			echo "lab: trapezed running (PID $(cat "$state/trapezed.pid"), log $state/trapezed.log)"
+			lab_issuer_start
+			echo "lab: token issuer at https://198.51.100.1:8444/token (PID $(cat "$state/issuer.pid"))"
 			return 0
 		fi
 		sleep 0.2
@@ -146,6 +187,7 @@ lab_start() {
 
 lab_stop() {
 	local pid
+	lab_issuer_stop
 	[ -f "$state/trapezed.pid" ] || return 0
 	pid=$(cat "$state/trapezed.pid")
 	if pid_alive; then
@@ -245,6 +287,9 @@ case "$cmd" in
 	config) lab_config ;;
 	pbx) lab_pbx "$@" ;;
 	call) lab_call "$@" ;;
+	token) [ $# -ge 1 ] || die "usage: lab.sh token USER [--targets P,...]"; lab_token_secret
+		u=$1; shift
+		python3 "$here/tools/token-issuer.py" mint --secret-file /run/trapeze/lab/token.secret --user "$u" "$@" ;;
 	exec) [ $# -ge 2 ] || die "usage: lab.sh exec NS CMD..."; ns=$1; shift; in_ns "$ns" "$@" ;;
 	*) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
 esac

@@ -82,6 +82,27 @@ static int show_sip_stats(struct tz_cli_req *req, int argc, char **argv, JsonBui
 	return 0;
 }
 
+/* `show auth`: how logins went, who is backed off, which keys are in use. */
+static int show_auth(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b, void *arg)
+{
+	const struct tz_cfg_auth *a = &tz_calls_env.cfg->auth;
+	const uint64_t *ctr = tz_auth_counters();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "token_keys");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < a->n_secrets; i++)
+		json_builder_add_string_value(b, a->secrets[i].name);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "sip_login");
+	json_builder_add_boolean_value(b, a->sip_login);
+	add_int(b, "backed_off", tz_auth_locked_count(g_get_real_time() / G_USEC_PER_SEC));
+	for (int i = 0; i < TZ_AUTH_COUNT; i++)
+		add_int(b, tz_auth_counter_name(i), (gint64)ctr[i]);
+	json_builder_end_object(b);
+	return 0;
+}
+
 int tz_calls_commands_register(void)
 {
 	static const struct tz_cli_cmd cmds[] = {
@@ -90,6 +111,9 @@ int tz_calls_commands_register(void)
 		{ "show sip stats", NULL, 0, 0,
 		  "SIP requests and responses, registrations, malformed messages, refused SDP, "
 		  "re-INVITEs, holds, DTMF, latching", show_sip_stats },
+		{ "show auth", NULL, 0, 0,
+		  "logins by token and by SIP credentials, refusals by reason, back-off, "
+		  "calls refused by a token's targets", show_auth },
 	};
 
 	return tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));

@@ -82,7 +82,7 @@ static void refuse(void *conn, int64_t id, const char *ip, const char *user,
 static void login_ok(void *conn, int64_t id, struct tz_auth_identity *ident)
 {
 	struct tz_auth_identity *keep = g_new0(struct tz_auth_identity, 1);
-	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = id, .user = ident->user,
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_LOGIN_OK, .id = id, .user = keep->user,
 				 .sdp_mline_index = -1 };
 
 	*keep = *ident;                          /* takes over the targets */

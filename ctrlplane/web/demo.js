@@ -13,7 +13,7 @@ import { TrapezeClient } from './trapeze.js';
 const $ = (id) => document.getElementById(id);
 const el = {
   conn: $('conn'), error: $('error'),
-  loginForm: $('login-form'), user: $('user'), password: $('password'),
+  loginForm: $('login-form'), user: $('user'), token: $('token'), issuerHint: $('issuer-hint'),
   sipUser: $('sip-user'), sipPassword: $('sip-password'), sipDomain: $('sip-domain'), login: $('login'),
   incoming: $('incoming'), incomingText: $('incoming-text'), accept: $('accept'), reject: $('reject'),
   target: $('target'), backspace: $('backspace'), dialpad: $('dialpad'),
@@ -29,7 +29,8 @@ const ERROR_WORDS = {
   'too-big': 'A message was too large for the gateway.',
   'rate-limited': 'Too many requests in a short time; slow down.',
   'not-logged-in': 'Please log in first.',
-  'auth-failed': 'Login refused: check the user name and password.',
+  'auth-failed': 'Login refused',
+  forbidden: 'Your login does not allow calls to that number.',
   'unknown-call': 'That call no longer exists.',
   'call-exists': 'A call with that name is already running.',
   'too-many-calls': 'You have too many calls at once.',
@@ -88,7 +89,7 @@ function log(text) {
 
 function describe(code, message) {
   const words = ERROR_WORDS[code];
-  if (words && message && code === 'media') return `${words} (${message.replace(/^microphone: /, '')})`;
+  if (words && message && (code === 'media' || code === 'auth-failed')) return `${words} (${message.replace(/^microphone: /, '')})`;
   return words || message || code || 'Something went wrong.';
 }
 
@@ -369,6 +370,30 @@ client.addEventListener('login', (e) => {
 client.addEventListener('incoming', onIncoming);
 client.addEventListener('error', (e) => showError(e.code, e.message));
 
+// ---------------------------------------------------------------- login token
+
+// Where the demo gets login tokens: the lab's example issuer
+// (tools/token-issuer.py) next to the gateway, or ?issuer=URL.  A real page
+// gets its token from its own web application, for the user it signed in.
+const ISSUER = new URLSearchParams(location.search).get('issuer')
+  || `https://${location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname}:8444/token`;
+el.issuerHint.textContent = `A login token for this name comes from the example issuer at ${ISSUER}.`;
+
+async function fetchToken(user) {
+  let r;
+  try {
+    r = await fetch(`${ISSUER}?user=${encodeURIComponent(user)}`, { cache: 'no-store' });
+  } catch (e) {
+    throw Object.assign(new Error(`cannot reach the token issuer at ${ISSUER} (${e.message}); `
+      + 'open it once to accept its certificate, or paste a token'), { code: 'auth-failed' });
+  }
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok || !body.token) {
+    throw Object.assign(new Error(`the token issuer refused: ${body.error || r.status}`), { code: 'auth-failed' });
+  }
+  return body.token;
+}
+
 // ---------------------------------------------------------------- controls
 
 el.loginForm.addEventListener('submit', async (ev) => {
@@ -388,15 +413,18 @@ el.loginForm.addEventListener('submit', async (ev) => {
     return;
   }
   const user = el.user.value.trim();
-  const creds = {};
-  if (el.password.value) creds.password = el.password.value;
+  let creds;
   if (el.sipUser.value) {
-    creds.sip = { username: el.sipUser.value.trim(), password: el.sipPassword.value };
+    creds = { sip: { username: el.sipUser.value.trim(), password: el.sipPassword.value } };
     if (el.sipDomain.value) creds.sip.domain = el.sipDomain.value.trim();
+  } else if (el.token.value) {
+    creds = { token: el.token.value.trim() };
+  } else {
+    creds = { token: () => fetchToken(user) };   // fresh at every (re)login
   }
   el.login.disabled = true;
   try {
-    await client.login(user, creds);
+    await client.login(creds);
     el.target.focus();
   } catch (e) {
     loggedIn = false;

@@ -7,7 +7,7 @@
 //   import { TrapezeClient } from './trapeze.js';
 //   const client = new TrapezeClient();
 //   await client.connect();                      // same origin, /ws
-//   await client.login('alice');
+//   await client.login({ token });   // from your web application
 //   const call = client.call('echo');
 //   call.addEventListener('answered', () => audio.srcObject = call.remoteStream);
 //   call.addEventListener('hangup', (e) => console.log(e.code, e.reason));
@@ -23,7 +23,7 @@ const DTMF_RE = /^[0-9*#A-D]{1,32}$/;
  * codes"); other errors about a call (e.g. a refused `dtmf`) leave it up.
  */
 const FATAL_CALL_ERRORS = new Set([
-  'bad-sdp', 'no-route', 'call-exists', 'too-many-calls', 'not-logged-in',
+  'bad-sdp', 'no-route', 'forbidden', 'call-exists', 'too-many-calls', 'not-logged-in',
   'dtls-failed', 'ice-failed', 'media-timeout', 'internal',
 ]);
 
@@ -280,24 +280,32 @@ export class TrapezeClient extends EventTarget {
   }
 
   /**
-   * Log in.  Required before calls.
-   * @param {string} user the user name
-   * @param {object} [creds]
-   * @param {string} [creds.password]
+   * Log in.  Required before calls.  The gateway accepts a signed token
+   * issued by your web application to a user it authenticated, or SIP
+   * credentials it checks by registering at the registrar; the identity
+   * (`user` of the resolved value, the caller shown to the far end) comes
+   * from those, never from free text.
+   * @param {object} creds one of
+   * @param {string|function(): (string|Promise<string>)} [creds.token] the
+   *        login token, or a function fetching a fresh one: called at every
+   *        login, including after a reconnect (tokens are short-lived)
    * @param {{username: string, password: string, domain?: string}} [creds.sip]
    *        SIP credentials: the gateway REGISTERs on the user's behalf
-   * @param {string} [creds.token] an authentication token
+   * @param {string} [creds.user] optional; must equal the token's subject
    * @returns {Promise<{user: string}>} rejected with a TrapezeError
    *          (`auth-failed` …) when refused
    */
-  async login(user, creds = {}) {
-    const msg = { type: 'login', user };
-    if (creds.password != null) msg.password = creds.password;
+  async login(creds = {}, legacy) {
+    if (typeof creds === 'string') creds = { ...(legacy || {}), user: creds };   // login(user, creds)
+    const msg = { type: 'login' };
+    if (creds.user != null) msg.user = creds.user;
     if (creds.sip) msg.sip = creds.sip;
-    if (creds.token != null) msg.token = creds.token;
+    if (creds.token != null) {
+      msg.token = typeof creds.token === 'function' ? await creds.token() : creds.token;
+    }
     const reply = await this.request(msg);
-    this.user = reply.user || user;
-    this._loginArgs = [user, creds];
+    this.user = reply.user;
+    this._loginArgs = [creds];
     emit(this, 'login', { user: this.user });
     return { user: this.user };
   }
@@ -308,9 +316,11 @@ export class TrapezeClient extends EventTarget {
    */
   async logout() {
     this._loginArgs = null;
-    const reply = await this.request({ type: 'logout' });
+    // `logout` has no reply (docs/protocol.md); the pong to a ping sent
+    // after it says the gateway has handled it.
+    this.send({ type: 'logout' });
+    await this.ping();
     this.user = null;
-    return reply;
   }
 
   /**

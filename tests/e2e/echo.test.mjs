@@ -12,6 +12,7 @@
 
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { loginMessage } from './lib/auth.mjs';
 import { launchBrowser, login, statsSummary, statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
 
@@ -187,7 +188,7 @@ describe('e2e: echo call through the gateway', { skip }, () => {
     await withScreenshot(t, page, async () => {
       // Raw, on a second connection.
       const r = await rawSession([
-        { send: JSON.stringify({ type: 'login', id: 1, user: 'e2e-raw' }) },
+        { send: JSON.stringify(loginMessage('e2e-raw')) },
         { send: JSON.stringify({ type: 'call', id: 2, call: 'bad1', target: 'echo', sdp: 'v=0\r\nthis is not SDP\r\n' }) },
         { send: JSON.stringify({ type: 'ping', id: 3 }) },
       ]);

@@ -65,7 +65,8 @@ async function peerState(states, timeoutMs = 10000) {
 function mockGateway(msg, ws) {
   switch (msg.type) {
     case 'login':
-      ws.send({ type: 'login-ok', id: msg.id, user: msg.user });
+      if (msg.token === 'mock-token-for-alice') ws.send({ type: 'login-ok', id: msg.id, user: 'alice' });
+      else ws.send({ type: 'error', id: msg.id, code: 'auth-failed', message: 'mock: bad token' });
       break;
     case 'ping':
       ws.send({ type: 'pong', id: msg.id });
@@ -116,7 +117,7 @@ describe('e2e harness self-test (no gateway)', () => {
     browser = await launchBrowser();
     peer = await browser.context.newPage();
     await peer.goto(`${server.url}__blank`);
-    page = await browser.openPhone(server.url);
+    page = await browser.openPhone(`${server.url}?issuer=/token`);
   });
 
   after(async () => {
@@ -198,7 +199,9 @@ describe('e2e harness self-test (no gateway)', () => {
       await login(page, 'alice');
       assert.equal(await page.textContent('#conn'), 'online as alice');
       assert.equal(await page.textContent('#login'), 'Log out');
-      assert.deepEqual(sent('login').at(-1), { type: 'login', id: sent('login').at(-1).id, user: 'alice' });
+      assert.deepEqual(sent('login').at(-1),
+        { type: 'login', id: sent('login').at(-1).id, token: 'mock-token-for-alice' },
+        'the page logs in with the token it got from the issuer');
 
       await page.fill('#target', 'echo');
       await page.click('#call');

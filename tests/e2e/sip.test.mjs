@@ -154,8 +154,11 @@ describe('e2e: calls to the SIP side', { skip }, () => {
         setTimeout(() => res(null), 10000);
       });
       if (logout && reply?.type === 'login-ok') {
+        // logout has no reply: a ping after it is answered once it was handled
+        const pong = new Promise((res) => { ws.onmessage = (e) => res(JSON.parse(e.data)); });
         ws.send(JSON.stringify({ type: 'logout', id: 2 }));
-        await new Promise((r) => setTimeout(r, 500));
+        ws.send(JSON.stringify({ type: 'ping', id: 3 }));
+        await pong;
       }
       ws.close();
       return reply;

@@ -101,6 +101,13 @@ export async function startServer(opts = {}) {
       res.end('<!doctype html><title>blank</title>');
       return;
     }
+    if (url.pathname === '/token') {
+      // A stand-in for a token issuer (tools/token-issuer.py in the lab).
+      const user = url.searchParams.get('user') || '';
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify({ token: `mock-token-for-${user}`, user }));
+      return;
+    }
     let p = decodeURIComponent(url.pathname);
     if (p.endsWith('/')) p += 'index.html';
     const file = path.join(root, path.normalize(p));

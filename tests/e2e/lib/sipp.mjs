@@ -6,7 +6,21 @@ import { spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { waitUntil } from './wait.mjs';
+
+// Every process started here is ended when the test file is done, also
+// after a failed test skipped its own clean-up: a leftover sipp or tcpdump
+// would keep the file's process (and the whole run) waiting.
+const live = new Set();
+after(() => {
+  for (const p of live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+function track(p) {
+  live.add(p);
+  p.on('exit', () => live.delete(p));
+  return p;
+}
 
 /** The lab's PBX host and the gateway's SIP address (config/lab.yaml). */
 export const PBX_IP = '203.0.113.2';
@@ -21,7 +35,7 @@ export const GW_SIP = '203.0.113.1:5060';
 export function sipp(scenario, extra = [], port = '5060') {
   const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', PBX_IP, '-p', String(port),
     '-m', '1', '-nostdin', '-timeout', '60s', '-timeout_error', ...extra];
-  const p = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = track(spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   let err = '';
   p.stderr.on('data', (d) => { if (err.length < 20000) err += d; });
   const done = new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
@@ -47,8 +61,8 @@ export function udpBound(ns, addr, port) {
  */
 export async function capture(filter) {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tz-cap-')), 'cap.pcap');
-  const p = spawn('ip', ['netns', 'exec', 'sip', 'tcpdump', '-i', 'any', '-n', '-U', '-w', file, filter],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = track(spawn('ip', ['netns', 'exec', 'sip', 'tcpdump', '-i', 'any', '-n', '-U', '--immediate-mode', '-w', file, filter],
+    { stdio: ['ignore', 'ignore', 'pipe'] }));
   let err = '';
   await new Promise((resolve) => {
     const t = setTimeout(resolve, 3000);

@@ -64,7 +64,7 @@ static const struct parse_case cases[] = {
 	{ "{\"type\":\"dial\",\"id\":4}", TZ_JSEP_ERR_BAD_MESSAGE,
 	  "type: 'dial' is not a message type", false, 4 },
 	/* required members, types */
-	{ "{\"type\":\"login\",\"id\":5}", TZ_JSEP_ERR_BAD_MESSAGE, "user: missing", false, 5 },
+	{ "{\"type\":\"login\",\"id\":5}", OK, "login" },   /* credentials: the call manager */
 	{ "{\"type\":\"hangup\"}", TZ_JSEP_ERR_BAD_MESSAGE, "call: missing" },
 	{ "{\"type\":\"hangup\",\"call\":null}", TZ_JSEP_ERR_BAD_MESSAGE, "call: missing" },
 	{ "{\"type\":\"hangup\",\"call\":12}", TZ_JSEP_ERR_BAD_MESSAGE, "call: must be a string" },

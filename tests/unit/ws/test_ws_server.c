@@ -55,7 +55,7 @@ static void on_open(struct tz_ws_conn *conn, void *user)
 
 static void on_login(struct tz_ws_conn *conn, const struct tz_jsep_msg *m)
 {
-	if (m->password != NULL && strcmp(m->password, "wrong") == 0) {
+	if (m->token != NULL && strcmp(m->token, "wrong") == 0) {
 		tz_ws_send_error_for(conn, m, TZ_JSEP_ERR_AUTH_FAILED,
 				     "login: wrong password for '%s'", m->user);
 		return;

@@ -78,7 +78,7 @@ async def s_login():
                                    "target": "echo", "sdp": "v=0"})
         expect_error(reply, "not-logged-in", "call: log in first", id=5, call="c1")
         reply = await request(ws, {"type": "login", "id": 2, "user": "alice",
-                                   "password": "wrong"})
+                                   "token": "wrong"})
         expect_error(reply, "auth-failed", id=2)
         await login(ws, id=3)
         reply = await request(ws, {"type": "login", "id": 4, "user": "bob"})
