@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { loginMessage } from './lib/auth.mjs';
 import { launchBrowser, login, statsSummary, statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+import { waitUntil } from './lib/wait.mjs';
 
 const skip = await gatewaySkipReason();
 // Under lab_echo.sh (CI) the gateway was started for these tests: not
@@ -104,7 +105,6 @@ describe('e2e: echo call through the gateway', { skip }, () => {
   test('echo: ICE + DTLS connected, audio both ways, clean hangup', async (t) => {
     await withScreenshot(t, page, async () => {
       await dialAndWait('echo');
-      await page.waitForTimeout(3000);
       const s = await statsWithMedia(page, 51);
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       assert.equal(s.pc.connectionState, 'connected');
@@ -174,8 +174,10 @@ describe('e2e: echo call through the gateway', { skip }, () => {
       assert.equal(await err, 'bad-json');
       assert.ok(await page.evaluate(() => window.phone.client.ping()) >= 0, 'ping still answered');
 
-      await page.waitForTimeout(1000);
-      const after = await statsSummary(page);
+      const after = await waitUntil(async () => {
+        const st = await statsSummary(page);
+        return st.inbound.packetsReceived > before.inbound.packetsReceived + 25 && st;
+      }, 'more packets on the call').catch(() => statsSummary(page));
       assert.equal(after.pc.connectionState, 'connected');
       assert.ok(after.inbound.packetsReceived > before.inbound.packetsReceived + 25,
         `the call keeps receiving (${before.inbound.packetsReceived} -> ${after.inbound.packetsReceived})`);
@@ -259,9 +261,8 @@ describe('e2e: echo call through the gateway', { skip }, () => {
     await other.click('#call');
     await other.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
       null, { timeout: 15000 });
-    await other.waitForTimeout(1000);
-    const before = await trapezectl(['show', 'calls']);
-    assert.ok(before.some((c) => c.user === 'e2e-vanish' && c.state === 'connected'));
+    await waitUntil(async () => (await trapezectl(['show', 'calls']))
+      .some((c) => c.user === 'e2e-vanish' && c.state === 'connected'), 'the call connected in show calls');
     // Freeze the page's media without telling the gateway: stop the peer
     // connection's transport from JS would send nothing either, but a
     // closed WebSocket would end the call at once, so keep the socket and

@@ -11,6 +11,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { startServer } from './lib/server.mjs';
+import { waitUntil } from './lib/wait.mjs';
 import { launchBrowser, login, statsSummary, maxAudioLevel, withScreenshot, CHROMIUM_FLAGS } from './lib/browser.mjs';
 
 const SCREENSHOT = process.env.TZ_SCREENSHOT || '/tmp/trapeze-demo.png';
@@ -219,8 +220,14 @@ describe('e2e harness self-test (no gateway)', () => {
       assert.match(call.sdp, /^a=candidate:.* typ host/m, 'candidates inside the offer (non-trickle)');
       assert.equal(sent('candidate').length, 0, 'no trickle by default');
 
-      await page.waitForTimeout(3000);
-      const s = await statsSummary(page);
+      // media flowing both ways, whatever time the set-up took
+      const s = await waitUntil(async () => {
+        const st = await statsSummary(page);
+        return st.outbound?.packetsSent > 50 && st.inbound?.packetsReceived > 50 && st;
+      }, 'more than 50 packets each way').catch(async (e) => {
+        t.diagnostic(`stats: ${JSON.stringify(await statsSummary(page))}`);
+        throw e;
+      });
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       assert.equal(s.pc.connectionState, 'connected');
       assert.ok(['connected', 'completed'].includes(s.pc.iceConnectionState));
@@ -239,7 +246,8 @@ describe('e2e harness self-test (no gateway)', () => {
       // digits go in the media (RTCDTMFSender), not as dtmf messages; mute, hold.
       await page.click('#dialpad button[data-key="5"]');
       await page.click('#dialpad button[data-key="#"]');
-      await page.waitForTimeout(200);
+      await page.waitForFunction(() => /DTMF # \(/.test(document.querySelector('#log').textContent),
+        null, { timeout: 5000 });
       assert.deepEqual(sent('dtmf'), []);
       assert.match(await page.textContent('#log'), /DTMF 5 \(in the media, RFC 4733\)/);
       assert.match(await page.textContent('#log'), /DTMF # \(in the media, RFC 4733\)/);
@@ -322,8 +330,9 @@ describe('e2e harness self-test (no gateway)', () => {
         const before = sent('candidate').length;
         await page.click('#call');
         await waitStatus('in-call');
-        await page.waitForTimeout(500);
         const call = sent('call').at(-1);
+        await waitUntil(() => sent('end-of-candidates').some((m) => m.call === call.call),
+          'end-of-candidates sent');
         const cands = sent('candidate').slice(before).filter((m) => m.call === call.call);
         const offerHasCandidates = /^a=candidate:/m.test(call.sdp);
         assert.ok(cands.length > 0 || offerHasCandidates, 'candidates sent');
