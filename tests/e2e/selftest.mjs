@@ -44,7 +44,10 @@ async function main() {
   let ok = false;
   try {
     const page = await browser.openPhone(PHONE_URL);
+    const t0 = Date.now();
     await login(page, 'selftest');
+    const loginMs = Date.now() - t0;
+    const auth = await trapezectl(['show', 'auth']);
     const answeredMs = await callTarget(page);
     await page.waitForTimeout(seconds * 1000);
     const s = await statsSummary(page);
@@ -62,6 +65,9 @@ async function main() {
     const hangup = await ended;
 
     console.log(`== self-test call: Chromium (web) -> trapezed -> ${target}`);
+    row('login', `as selftest with a token from the example issuer, ${loginMs} ms `
+      + `(gateway: ${auth.login_ok_token} by token, ${auth.login_no_credentials + auth.login_bad_token
+        + auth.login_bad_signature + auth.login_expired} refused)`);
     row('answered after', `${answeredMs} ms (click to "answered")`);
     row('gateway set-up', `${call.setup_ms} ms (offer to DTLS connected)`);
     row('ICE / DTLS', `${s.pc.iceConnectionState} / ${s.transport?.dtlsState}, ${s.transport?.srtpCipher}`);
