@@ -42,6 +42,8 @@ struct tz_ws_conn;
 #define TZ_WS_IDLE_TIMEOUT_S 75
 /** Bytes a connection may have queued for sending before it is closed. */
 #define TZ_WS_SENDQ_MAX (4u << 20)
+/** Seconds a closing connection may take to accept its close frame. */
+#define TZ_WS_CLOSE_WAIT_S 5
 
 /**
  * What the call manager is told.  Any pointer may be NULL.  The handlers
@@ -106,7 +108,15 @@ int tz_ws_server_port(const struct tz_ws_server *srv, bool tls);
 	X(BYTES_OUT, "ws_bytes_out")                   \
 	X(SENDQ_OVERFLOW, "ws_sendq_overflows")        \
 	X(HTTP_REQUESTS, "http_requests")              \
-	X(HTTP_NOT_FOUND, "http_not_found")
+	X(HTTP_NOT_FOUND, "http_not_found")            \
+	X(REFUSED_PLAIN, "ws_refused_plain_ws")        \
+	X(REFUSED_PATH, "ws_refused_path")             \
+	X(REFUSED_SUBPROTOCOL, "ws_refused_subprotocol") \
+	X(REFUSED_ORIGIN, "ws_refused_origin")         \
+	X(REFUSED_FULL, "ws_refused_server_full")      \
+	X(REFUSED_PER_IP, "ws_refused_per_ip")         \
+	X(SLOW_READER, "ws_slow_reader_closes")        \
+	X(QUEUED_BYTES, "ws_queued_bytes")
 
 enum tz_ws_counter {
 #define TZ_WS_CNT_ENUM(e, n) TZ_WS_CNT_##e,
