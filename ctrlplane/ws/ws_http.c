@@ -53,16 +53,18 @@ static const char *mime_of(const char *path)
  * control character; then check the resolved path is inside web_root (a
  * symlink may point out of it).
  */
-int tz_ws_http_resolve(const char *web_root, const char *uri, char *out, size_t osz)
+int tz_ws_http_resolve(const char *web_root, const char *uri, size_t len, char *out,
+		       size_t osz)
 {
 	g_autofree char *joined = NULL;
 	char real[PATH_MAX];
-	size_t root_len, len;
+	size_t root_len;
 	struct stat st;
 
-	if (web_root == NULL || uri == NULL || uri[0] != '/')
+	/* A decoded %00 would cut the path short: "/%00/../x" is not "/". */
+	if (web_root == NULL || uri == NULL || len == 0 || uri[0] != '/' ||
+	    memchr(uri, '\0', len) != NULL || uri[len] != '\0')
 		return -ENOENT;
-	len = strlen(uri);
 	if (len > PATH_MAX / 2 || !g_utf8_validate(uri, (gssize)len, NULL) ||
 	    strstr(uri, "/.") != NULL || strchr(uri, '\\') != NULL)
 		return -ENOENT;
@@ -119,7 +121,7 @@ static int to_https(struct lws *wsi, struct tz_ws_server *srv, const char *uri)
 	return finish(wsi);
 }
 
-static int serve(struct lws *wsi, const char *uri)
+static int serve(struct lws *wsi, const char *uri, size_t len)
 {
 	struct tz_ws_server *srv = ws_server_of(wsi);
 	unsigned char hdr[256], *p = hdr, *end = hdr + sizeof(hdr);
@@ -132,7 +134,7 @@ static int serve(struct lws *wsi, const char *uri)
 		return not_found(wsi, srv, HTTP_STATUS_METHOD_NOT_ALLOWED);
 	if (srv->require_tls && !lws_is_ssl(wsi))
 		return to_https(wsi, srv, uri);
-	if (tz_ws_http_resolve(srv->web_root, uri, path, sizeof(path)) < 0)
+	if (tz_ws_http_resolve(srv->web_root, uri, len, path, sizeof(path)) < 0)
 		return not_found(wsi, srv, HTTP_STATUS_NOT_FOUND);
 	if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
 					(const unsigned char *)"nosniff", 7, &p, end) ||
@@ -150,7 +152,7 @@ int tz_ws_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 {
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		return serve(wsi, in);
+		return serve(wsi, in, len);
 	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
 		return finish(wsi);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:

@@ -107,8 +107,13 @@ bool tz_ws_origin_normalise(const char *in, char *out, size_t osz);
 /* The source address of wsi's socket ("192.0.2.1", "2001:db8::1"), port in *port. */
 void tz_ws_peer_addr(struct lws *wsi, char *ip, size_t isz, unsigned *port);
 
-/* ws_http.c: resolve a decoded request path under web_root (realpath) into out. */
-int tz_ws_http_resolve(const char *web_root, const char *uri, char *out, size_t osz);
+/*
+ * ws_http.c: resolve a decoded request path (len bytes, NUL-terminated at
+ * len) under web_root (a realpath) into out: 0 or -errno (-ENOENT when
+ * refused: outside web_root, hidden, not UTF-8, control characters, NUL).
+ */
+int tz_ws_http_resolve(const char *web_root, const char *uri, size_t len, char *out,
+		       size_t osz);
 
 /* Add one fragment; @p last: the message ends with it. Call ws_rx_reset() after a result. */
 enum ws_rx_result tz_ws_rx_feed(struct ws_rx *rx, const void *in, size_t len, bool last,

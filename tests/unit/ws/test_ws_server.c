@@ -200,6 +200,9 @@ static void make_web_root(void)
 	write_file(fx.web_root, ".hidden", "hidden");
 	link = g_build_filename(fx.web_root, "escape.txt", NULL);
 	assert_int_equal(symlink(secret, link), 0);
+	g_free(link);
+	link = g_build_filename(fx.web_root, "linkdir", NULL);    /* a directory out */
+	assert_int_equal(symlink(fx.dir, link), 0);
 }
 
 static void make_cert(void)

@@ -248,6 +248,20 @@ def s_static():
         if ctype is not None:
             check(got_ctype == ctype, f"GET {path}: content-type {got_ctype!r}, want {ctype!r}")
             check(body in got_body, f"GET {path}: body {got_body[:80]!r}")
+    # Tricks that must not reach outside web_root (issue 9): whatever lws
+    # or we answer, never 200 and never the secret.
+    for path in ("/%2e%2e/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%5csecret.txt",
+                 "/%00/../secret.txt", "/index.html%00.js", "/%c0%ae%c0%ae/secret.txt",
+                 "/%e0%80%ae%e0%80%ae/secret.txt", "/img/%2e%2e/%2e%2e/secret.txt",
+                 "/./../secret.txt", "//../secret.txt", "/escape.txt/", "/linkdir/secret.txt",
+                 "/img%2f..%2f..%2fsecret.txt", "/%ff/index.html"):
+        try:
+            got_status, _, got_body = http_get(path)
+        except (http.client.HTTPException, ConnectionError):
+            continue                     # hung up on: refused too
+        check(got_status in (400, 403, 404),
+              f"GET {path}: status {got_status}, want a refusal")
+        check(b"top secret" not in got_body, f"GET {path}: served the secret")
     status, ctype, body = http_get("/app.js", method="HEAD")
     check(status == 200 and body == b"", f"HEAD /app.js: {status} {body[:40]!r}")
     status, _, _ = http_get("/app.js", method="POST")
