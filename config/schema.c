@@ -269,7 +269,7 @@ static const struct tz_cfg_field limits_fields[] = {
 	ROW(tz_cfg_limits, "ws_max_rate", u32, ws_max_rate, .def = "50", .min = 1, .max = 100000),
 	ROW(tz_cfg_limits, "media_timeout_s", u32, media_timeout_s, .def = "30", .min = 1,
 	    .max = 3600),
-	ROW(tz_cfg_limits, "ws_connections_per_ip", u32, ws_connections_per_ip, .def = "32",
+	ROW(tz_cfg_limits, "ws_connections_per_ip", u32, ws_connections_per_ip, .def = "64",
 	    .max = 1000000),
 	ROW(tz_cfg_limits, "ws_connections_max", u32, ws_connections_max, .def = "10000",
 	    .max = 1000000),

@@ -180,7 +180,7 @@ struct tz_cfg_limits {
 	uint32_t ws_max_rate;             /**< messages per second per connection, default 50 */
 	uint32_t media_timeout_s;         /**< no media for this long ends a call, default 30 */
 	/* WebSocket admission (issue 9): 0 = no cap. */
-	uint32_t ws_connections_per_ip;   /**< open WebSockets per source address, default 32 */
+	uint32_t ws_connections_per_ip;   /**< open WebSockets per source address, default 64 */
 	uint32_t ws_connections_max;      /**< open WebSockets in all, default 10000 */
 	uint32_t ws_max_queued_bytes;     /**< all send queues together, default 256 MiB */
 };
