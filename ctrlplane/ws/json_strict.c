@@ -12,6 +12,8 @@
 #include "tz_json_strict.h"
 
 #define DEPTH_LIMIT 64          /* hard cap on the stack below, whatever the caller asks */
+#define KEYS_MAX 256            /* member names of the objects open at once */
+#define KEY_ARENA 8192          /* their decoded bytes */
 
 enum token { T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_COLON, T_COMMA, T_STRING, T_SCALAR,
 	     T_COUNT };
@@ -81,14 +83,25 @@ static const uint8_t number[N_COUNT][NC_COUNT] = {
 struct level {
 	bool obj;
 	size_t key, key_len;    /* the current member name's raw text, objects only */
+	unsigned first_key;     /* its names start here in scan.keys */
 };
 
+/*
+ * Member names of the open objects, decoded, to refuse a name given twice:
+ * RFC 8259 section 4 leaves duplicates to the implementation, and a frame
+ * that two readers may take differently ({"type":"ping","type":"call"}:
+ * json-glib keeps the last) has no place here.
+ */
 struct scan {
 	const char *buf;
 	size_t len, i;
 	struct tz_json_check *out;
 	struct level stack[DEPTH_LIMIT];
 	unsigned depth;
+	struct { size_t off, len; } keys[KEYS_MAX];
+	unsigned n_keys;
+	char arena[KEY_ARENA];
+	size_t arena_used;
 };
 
 static int fail(struct scan *s, size_t at, const char *fmt, const char *arg)
@@ -305,6 +318,105 @@ static int next_token(struct scan *s, enum token *t, bool *nul)
 	}
 }
 
+static size_t put_utf8(char *out, unsigned cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Decode a string already checked by string() (raw text between the quotes). */
+static size_t decode(const struct scan *s, size_t at, size_t len, char *out)
+{
+	static const char simple[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+	size_t n = 0;
+
+	for (size_t k = at; k < at + len; k++) {
+		unsigned cp, lo;
+
+		if (s->buf[k] != '\\') {
+			out[n++] = s->buf[k];
+			continue;
+		}
+		k++;
+		if (s->buf[k] != 'u') {
+			out[n++] = strchr(simple, s->buf[k])[1];
+			continue;
+		}
+		hex4(s, k + 1, &cp);
+		k += 4;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			hex4(s, k + 3, &lo);
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			k += 6;
+		}
+		n += put_utf8(out + n, cp);
+	}
+	return n;
+}
+
+/* Up to 40 bytes of the raw name, cut on a character boundary. */
+static void key_shown(const struct scan *s, size_t at, size_t len, char *out, size_t osz)
+{
+	size_t n = len < 40 ? len : 40;
+
+	while (n > 0 && n < len && ((unsigned char)s->buf[at + n] & 0xC0) == 0x80)
+		n--;
+	snprintf(out, osz, "\"%.*s\"%s", (int)n, s->buf + at, n < len ? "..." : "");
+}
+
+/* A member name at raw text [at, at+len): refuse it if its object has it already. */
+static int add_key(struct scan *s, size_t at, size_t len)
+{
+	unsigned first = s->stack[s->depth - 1].first_key;
+	char shown[56], *mine;
+	size_t n;
+
+	/* Decoded is never longer than raw. */
+	if (s->n_keys >= KEYS_MAX || len > KEY_ARENA - s->arena_used)
+		return fail(s, at - 1, "%s", "too many member names in one frame");
+	mine = s->arena + s->arena_used;
+	n = decode(s, at, len, mine);
+	for (unsigned k = first; k < s->n_keys; k++) {
+		if (s->keys[k].len == n && memcmp(s->arena + s->keys[k].off, mine, n) == 0) {
+			key_shown(s, at, len, shown, sizeof(shown));
+			return fail(s, at - 1, "member %s appears twice", shown);
+		}
+	}
+	s->keys[s->n_keys].off = s->arena_used;
+	s->keys[s->n_keys].len = n;
+	s->n_keys++;
+	s->arena_used += n;
+	return 0;
+}
+
+/* An object closes: its names are forgotten. */
+static void drop_keys(struct scan *s)
+{
+	unsigned first = s->stack[s->depth - 1].first_key;
+
+	if (first < s->n_keys)
+		s->arena_used = s->keys[first].off;
+	s->n_keys = first;
+}
+
 static enum state after_value(const struct scan *s)
 {
 	if (s->depth == 0)
@@ -321,7 +433,7 @@ static int open_level(struct scan *s, bool obj, unsigned max_depth, size_t at)
 		fail(s, at, "nests deeper than %s levels", n);
 		return -E2BIG;
 	}
-	s->stack[s->depth++] = (struct level){ .obj = obj };
+	s->stack[s->depth++] = (struct level){ .obj = obj, .first_key = s->n_keys };
 	return 0;
 }
 
@@ -348,6 +460,10 @@ static int step(struct scan *s, enum state *st, unsigned max_depth)
 		*st = S_ARR_FIRST;
 		return open_level(s, false, max_depth, at);
 	case A_CLOSE_OBJ:
+		drop_keys(s);
+		s->depth--;
+		*st = after_value(s);
+		return 0;
 	case A_CLOSE_ARR:
 		s->depth--;
 		*st = after_value(s);
@@ -356,6 +472,8 @@ static int step(struct scan *s, enum state *st, unsigned max_depth)
 		s->stack[s->depth - 1].key = at + 1;
 		s->stack[s->depth - 1].key_len = s->i - at - 2;
 		*st = S_COLON;
+		if (add_key(s, at + 1, s->i - at - 2) < 0)
+			return -EINVAL;
 		break;
 	case A_COLON:
 		*st = S_VALUE;

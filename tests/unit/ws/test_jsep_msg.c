@@ -130,6 +130,14 @@ static const struct parse_case cases[] = {
 	  "code: 100000000000000000000 is out of range (400-699)", false, TZ_JSEP_NO_ID, "c2" },
 	{ "{\"type\":\"ping\",\"pad\":[99999999999999999999]}", TZ_JSEP_ERR_BAD_MESSAGE,
 	  "pad: 99999999999999999999 is out of range for an integer", false, TZ_JSEP_NO_ID },
+	/* a member name twice (json-glib keeps the last) */
+	{ "{\"type\":\"ping\",\"type\":\"call\"}", TZ_JSEP_ERR_BAD_JSON,
+	  "frame is not valid JSON: at byte 15: member \"type\" appears twice" },
+	{ "{\"type\":\"ping\",\"typ\\u0065\":\"call\"}", TZ_JSEP_ERR_BAD_JSON,
+	  "frame is not valid JSON: at byte 15: member \"typ\\u0065\" appears twice" },
+	{ "{\"type\":\"ping\",\"x\":{\"a\":1,\"b\":{\"a\":2},\"a\":3}}", TZ_JSEP_ERR_BAD_JSON,
+	  "frame is not valid JSON: at byte 38: member \"a\" appears twice" },
+	{ "{\"type\":\"ping\",\"x\":{\"type\":1},\"y\":[{\"a\":1},{\"a\":2}],\"z\":{\"a\":{\"a\":{}}}}", OK, "ping" },
 	/* type */
 	{ "{\"id\":3}", TZ_JSEP_ERR_BAD_MESSAGE, "type: missing", false, 3 },
 	{ "{\"type\":7}", TZ_JSEP_ERR_BAD_MESSAGE, "type: must be a string" },
