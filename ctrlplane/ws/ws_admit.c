@@ -16,6 +16,28 @@
 
 #define WS_PATH "/ws"
 #define RETRY_AFTER_S "10"
+/* Refusals are peer-triggered: at most LOG_BURST logged per LOG_WINDOW_US. */
+#define LOG_BURST 20
+#define LOG_WINDOW_US (10 * G_USEC_PER_SEC)
+
+static bool log_allowed(void)
+{
+	static int64_t window_start;
+	static unsigned in_window, suppressed;
+	int64_t now = g_get_monotonic_time();
+
+	if (now - window_start > LOG_WINDOW_US) {
+		if (suppressed > 0)
+			TZ_LOG(CP_WS, INFO, "%u more WebSocket refusals not logged "
+			       "(see show signalling stats)", suppressed);
+		window_start = now;
+		in_window = suppressed = 0;
+	}
+	if (in_window++ < LOG_BURST)
+		return true;
+	suppressed++;
+	return false;
+}
 
 static void set_reason(char *why, size_t wsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -246,7 +268,9 @@ int tz_ws_admit_upgrade(struct lws *wsi, struct tz_ws_server *srv)
 			continue;
 		ws_count(srv, TZ_WS_CNT_CONN_REFUSED, 1);
 		ws_count(srv, checks[i].counter, 1);
-		TZ_LOG(CP_WS, INFO, "%s:%u: WebSocket refused: %u %s", a.ip, port, status, why);
+		if (log_allowed())
+			TZ_LOG(CP_WS, INFO, "%s:%u: WebSocket refused: %u %s", a.ip, port, status,
+			       why);
 		return refuse(wsi, status, why);
 	}
 	return 0;

@@ -114,6 +114,7 @@ int tz_ws_conn_writeable(struct tz_ws_conn *conn)
 /* Drop what a peer that does not read has queued and close it (1008). */
 static void cut(struct tz_ws_conn *conn, enum tz_ws_counter why, const char *reason)
 {
+	/* One per connection at most: bounded by the connection caps. */
 	TZ_LOG(CP_WS, INFO, "%s: %s (%zu bytes queued): closing", conn->peer, reason,
 	       conn->txq_bytes);
 	ws_count(conn->srv, why, 1);
