@@ -594,6 +594,10 @@ static void test_bad_config(void **state)
 	sig.web_root = "/nonexistent/web";
 	assert_null(tz_ws_server_start(&sig, &fx.lim, &handlers, NULL));
 	assert_int_equal(errno, ENOENT);
+	sig = fx.sig;
+	sig.origins = (char *[]){ "https://ok.example", "ftp://files.example", NULL };
+	assert_null(tz_ws_server_start(&sig, &fx.lim, &handlers, NULL));
+	assert_int_equal(errno, EINVAL);
 }
 
 static void test_ipv6_listener(void **state)
