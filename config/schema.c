@@ -6,6 +6,7 @@
  * tz_cfg_dump() all run off these tables; docs/config.md documents them.
  */
 #include <stddef.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "cfg_pvt.h"
@@ -129,8 +130,57 @@ static const struct tz_cfg_field signalling_fields[] = {
 	ROW(tz_cfg_signalling, "tls_cert", path, tls_cert),
 	ROW(tz_cfg_signalling, "tls_key", path, tls_key),
 	ROW(tz_cfg_signalling, "web_root", path, web_root),
+	ROW(tz_cfg_signalling, "origins", strlist, origins),
+	ROW(tz_cfg_signalling, "allow_no_origin", bool, allow_no_origin, .def = "true"),
+	ROW(tz_cfg_signalling, "require_tls", bool, require_tls, .def = "false"),
 };
-static const struct tz_cfg_schema signalling_schema = { TABLE(signalling_fields) };
+
+/* An Origin (RFC 6454 section 6.1) as browsers send it: scheme://host[:port], no path. */
+static bool origin_valid(const char *o)
+{
+	const char *host;
+
+	if (strcmp(o, "*") == 0)
+		return true;
+	if (strncmp(o, "https://", 8) == 0)
+		host = o + 8;
+	else if (strncmp(o, "http://", 7) == 0)
+		host = o + 7;
+	else
+		return false;
+	if (*host == '\0')
+		return false;
+	for (const char *p = host; *p != '\0'; p++)
+		if (strchr("/?#@ \t\\", *p) != NULL || (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+static void signalling_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	struct tz_cfg_signalling *s = obj;
+	const struct tz_cfg_pos *pos;
+
+	for (size_t i = 0; s->origins != NULL && s->origins[i] != NULL; i++) {
+		if (origin_valid(s->origins[i]))
+			continue;
+		pos = tz_cfg_pos_find(c, &s->origins);
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      "signalling.origins", "\"%s\" is not an origin: write "
+			      "\"https://host\" or \"https://host:port\" (no path), or \"*\"",
+			      s->origins[i]);
+	}
+	if (s->require_tls && s->https.host == NULL) {
+		pos = tz_cfg_pos_find(c, &s->require_tls);
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      "signalling.require_tls", "needs signalling.https (there is no "
+			      "wss:// listener to send clients to)");
+	}
+}
+
+static const struct tz_cfg_schema signalling_schema = {
+	TABLE(signalling_fields), NULL, signalling_finish,
+};
 
 static void trunk_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
 {
@@ -219,6 +269,12 @@ static const struct tz_cfg_field limits_fields[] = {
 	ROW(tz_cfg_limits, "ws_max_rate", u32, ws_max_rate, .def = "50", .min = 1, .max = 100000),
 	ROW(tz_cfg_limits, "media_timeout_s", u32, media_timeout_s, .def = "30", .min = 1,
 	    .max = 3600),
+	ROW(tz_cfg_limits, "ws_connections_per_ip", u32, ws_connections_per_ip, .def = "64",
+	    .max = 1000000),
+	ROW(tz_cfg_limits, "ws_connections_max", u32, ws_connections_max, .def = "10000",
+	    .max = 1000000),
+	ROW(tz_cfg_limits, "ws_max_queued_bytes", size, ws_max_queued_bytes, .def = "256M",
+	    .max = 4294967295LL),
 };
 static const struct tz_cfg_schema limits_schema = { TABLE(limits_fields) };
 

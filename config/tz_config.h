@@ -107,6 +107,13 @@ struct tz_cfg_signalling {
 	char *tls_cert;               /**< PEM paths, required when https is set */
 	char *tls_key;
 	char *web_root;               /**< directory of the demo web phone, or NULL */
+	/* Who may open the WebSocket (issue 9). */
+	char **origins;               /**< NULL-terminated "https://host[:port]" allow-list;
+				       *   NULL/empty = same origin as the Host header only;
+				       *   "*" = any origin */
+	bool allow_no_origin;         /**< accept upgrades without Origin (non-browser
+				       *   clients), default true */
+	bool require_tls;             /**< ws:// refused when https is set, default false */
 };
 
 enum tz_cfg_transport {
@@ -172,6 +179,10 @@ struct tz_cfg_limits {
 	uint32_t ws_max_message;          /**< bytes, default 65536 */
 	uint32_t ws_max_rate;             /**< messages per second per connection, default 50 */
 	uint32_t media_timeout_s;         /**< no media for this long ends a call, default 30 */
+	/* WebSocket admission (issue 9): 0 = no cap. */
+	uint32_t ws_connections_per_ip;   /**< open WebSockets per source address, default 64 */
+	uint32_t ws_connections_max;      /**< open WebSockets in all, default 10000 */
+	uint32_t ws_max_queued_bytes;     /**< all send queues together, default 256 MiB */
 };
 
 enum tz_cfg_log_target {

@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "daemon_pvt.h"
+#include "rlimits.h"
 #include "tz_cli.h"
 #include "tz_log.h"
 
@@ -199,6 +200,34 @@ static void run_loop(struct tz_daemon *d)
 	g_main_loop_unref(loop);
 }
 
+/*
+ * One descriptor per WebSocket the caps allow plus a reserve; log what is
+ * in force, refuse to start when the caps cannot be met.
+ */
+static int nofile_setup(const struct tz_config *cfg)
+{
+	uint32_t ws = cfg->limits.ws_connections_max;
+	rlim_t need = ws != 0 ? (rlim_t)ws + TZ_NOFILE_RESERVE : 0;
+	struct rlimit set;
+	char why[256];
+	int rc = tz_daemon_nofile_raise(need, &set, why, sizeof(why));
+
+	if (rc == -EMFILE) {
+		TZ_LOG(MAIN, ERR, "limits.ws_connections_max %u: %s; raise it (LimitNOFILE= "
+		       "in the systemd unit, ulimit -Hn) or lower limits.ws_connections_max",
+		       ws, why);
+		return rc;
+	}
+	if (rc < 0) {
+		TZ_LOG(MAIN, ERR, "RLIMIT_NOFILE: %s", strerror(-rc));
+		return rc;
+	}
+	TZ_LOG(MAIN, INFO, "RLIMIT_NOFILE: %llu open files (hard %llu; limits.ws_connections_max "
+	       "%u + %u reserved)", (unsigned long long)set.rlim_cur,
+	       (unsigned long long)set.rlim_max, ws, TZ_NOFILE_RESERVE);
+	return 0;
+}
+
 int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 {
 	int rc, status = 2;
@@ -211,6 +240,8 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 	for (size_t i = 0; i < d->cfg->logging.n_levels; i++)
 		tz_log_set_level(d->cfg->logging.levels[i].subsystem, d->cfg->logging.levels[i].level);
 	d->started = time(NULL);
+	if (nofile_setup(d->cfg) != 0)
+		goto out_eal;
 	rc = tz_cli_server_start(d->cfg->control.socket, d->cfg->control.mode, d->cfg->control.group);
 	if (rc != 0) {
 		TZ_LOG(MAIN, ERR, "control socket %s: %s", d->cfg->control.socket,

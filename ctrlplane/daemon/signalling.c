@@ -12,6 +12,7 @@
 
 #include "tz_auth.h"
 #include "tz_calls.h"
+#include "tz_cli.h"
 #include "tz_sip.h"
 #include "tz_ws.h"
 
@@ -79,6 +80,49 @@ static const struct tz_port *port_of(struct tz_daemon *d, enum tz_cfg_role role,
 	return NULL;
 }
 
+/*
+ * `show signalling stats`: the WebSocket/HTTP server's counters (refusals by
+ * reason, slow readers cut, bytes queued now) and `error` messages sent to
+ * clients, by code.
+ */
+static int show_signalling_stats(struct tz_cli_req *req, int argc, char **argv,
+				 JsonBuilder *b, void *arg)
+{
+	struct tz_daemon *d = arg;
+	struct tz_ws_stats st;
+
+	if (d->ws == NULL)
+		return tz_cli_error(req, "signalling is not running");
+	tz_ws_server_stats(d->ws, &st);
+	json_builder_begin_object(b);
+	for (int i = 0; i < TZ_WS_CNT_COUNT; i++) {
+		json_builder_set_member_name(b, tz_ws_counter_name((enum tz_ws_counter)i));
+		json_builder_add_int_value(b, (gint64)st.cnt[i]);
+	}
+	json_builder_set_member_name(b, "errors_sent");
+	json_builder_begin_object(b);
+	for (int i = 0; i < TZ_JSEP_ERR_COUNT; i++) {
+		json_builder_set_member_name(b, tz_jsep_err_name((enum tz_jsep_err)i));
+		json_builder_add_int_value(b, (gint64)st.errors[i]);
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return 0;
+}
+
+static int signalling_commands_register(struct tz_daemon *d)
+{
+	/* The registry keeps the pointer: static storage, arg set once. */
+	static struct tz_cli_cmd cmds[] = {
+		{ "show signalling stats", NULL, 0, 0,
+		  "WebSocket/HTTP: connections, refusals by reason, slow readers cut, "
+		  "bytes queued, errors sent by code", show_signalling_stats, NULL, NULL },
+	};
+
+	cmds[0].arg = d;
+	return tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));
+}
+
 int tz_daemon_signalling_start(struct tz_daemon *d)
 {
 	static const struct tz_ws_handlers handlers = {
@@ -114,7 +158,11 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	if (tz_calls_init(&env) != 0)
 		return -ENOMEM;
 	d->ws = tz_ws_server_start(&d->cfg->signalling, &d->cfg->limits, &handlers, d);
-	return d->ws != NULL ? 0 : -errno;
+	if (d->ws == NULL)
+		return -errno;
+	if (signalling_commands_register(d) != 0)
+		TZ_LOG(MAIN, WARNING, "show signalling stats: cannot register the command");
+	return 0;
 }
 
 void tz_daemon_signalling_stop(struct tz_daemon *d)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "jsep_pvt.h"
-#include "tz_json_depth.h"
+#include "tz_json_strict.h"
 
 /* Which members each client type requires and allows (docs/protocol.md). */
 #define B(m) (1u << M_##m)
@@ -80,19 +80,28 @@ static int fail(struct tz_jsep_error *err, enum tz_jsep_err code, const char *fm
 	return -EINVAL;
 }
 
+/*
+ * json-glib accepts more than JSON (comments, single quotes, 01, a second
+ * value) and wraps integers past 64 bits: the strict RFC 8259 check runs
+ * first, so both parsers agree on every frame that gets through.
+ */
 static int load_object(const char *buf, size_t len, JsonNode **root,
-		       struct tz_jsep_error *err)
+		       struct tz_json_check *chk, struct tz_jsep_error *err)
 {
 	g_autoptr(JsonParser) parser = NULL;
 	g_autoptr(GError) gerr = NULL;
+	int rc;
 
 	if (len == 0)
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame is empty; send a JSON object");
 	if (len > G_MAXSSIZE || !g_utf8_validate_len(buf, len, NULL))
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame is not valid UTF-8");
-	if (!tz_json_depth_ok(buf, len, TZ_JSEP_DEPTH_MAX))   /* json-glib recurses per level */
+	rc = tz_json_strict_check(buf, len, TZ_JSEP_DEPTH_MAX, chk);
+	if (rc == -E2BIG)       /* json-glib also recurses per level */
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame nests deeper than %d levels",
 			    TZ_JSEP_DEPTH_MAX);
+	if (rc < 0)
+		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame is not valid JSON: %s", chk->message);
 	parser = json_parser_new_immutable();
 	if (!json_parser_load_from_data(parser, buf, (gssize)len, &gerr))
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame is not valid JSON: %s",
@@ -101,6 +110,33 @@ static int load_object(const char *buf, size_t len, JsonNode **root,
 	if (*root == NULL || !JSON_NODE_HOLDS_OBJECT(*root))
 		return fail(err, TZ_JSEP_ERR_BAD_JSON, "frame is not a JSON object");
 	return 0;
+}
+
+/*
+ * Valid JSON that the members cannot hold: a string with \u0000 (C strings
+ * would cut it there) and an integer past int64_t (json-glib wraps it: 2^64
+ * read as -1).  Named with the member and the value as sent.
+ */
+static int check_findings(const struct tz_json_check *chk, struct tz_jsep_error *err)
+{
+	if (chk->nul)
+		return fail(err, TZ_JSEP_ERR_BAD_MESSAGE,
+			    "%s: contains U+0000 (an escaped NUL); not allowed",
+			    chk->nul_path[0] ? chk->nul_path : "member name");
+	if (!chk->overflow)
+		return 0;
+	if (strcmp(chk->overflow_path, "id") == 0)
+		err->id = TZ_JSEP_NO_ID;       /* json-glib's wrapped value is not the id */
+	for (unsigned m = 0; m < M_COUNT; m++) {
+		const struct jsep_member_def *d = &tz_jsep_members[m];
+
+		if (d->kind == K_INT && strcmp(d->label, chk->overflow_path) == 0)
+			return fail(err, TZ_JSEP_ERR_BAD_MESSAGE,
+				    "%s: %s is out of range (%lld-%lld)", d->label,
+				    chk->overflow_value, (long long)d->min, (long long)d->max);
+	}
+	return fail(err, TZ_JSEP_ERR_BAD_MESSAGE, "%s: %s is out of range for an integer",
+		    chk->overflow_path, chk->overflow_value);
 }
 
 static int read_type(JsonObject *obj, enum tz_jsep_type *type, struct tz_jsep_error *err)
@@ -180,15 +216,18 @@ static void msg_init(struct tz_jsep_msg *msg)
 int tz_jsep_msg_parse(const char *buf, size_t len, struct tz_jsep_msg *msg,
 		      struct tz_jsep_error *err)
 {
+	struct tz_json_check chk;
 	JsonObject *obj;
 
 	msg_init(msg);
 	memset(err, 0, sizeof(*err));
 	err->id = TZ_JSEP_NO_ID;
-	if (load_object(buf, len, &msg->root, err) < 0)
+	if (load_object(buf, len, &msg->root, &chk, err) < 0)
 		goto err_invalid;
 	obj = json_node_get_object(msg->root);
 	read_echo(obj, err);
+	if (check_findings(&chk, err) < 0)
+		goto err_invalid;
 	if (read_type(obj, &msg->type, err) < 0)
 		goto err_invalid;
 	if (read_members(obj, msg, err) < 0)

@@ -9,11 +9,21 @@
  * event library, foreign-loop mode): no thread of its own, every callback
  * below runs from that loop.
  *
+ * Before a WebSocket exists the upgrade is checked (signalling.require_tls,
+ * path /ws, subprotocol, signalling.origins / allow_no_origin,
+ * limits.ws_connections_max, limits.ws_connections_per_ip); a refusal is
+ * answered with an HTTP status and a text reason and counted by reason
+ * (docs/protocol.md, "Refused handshakes").
+ *
  * Per connection the server enforces limits.ws_max_message (error too-big,
  * the frame is dropped, the connection stays), limits.ws_max_rate (token
  * bucket; error rate-limited, the message is dropped), answers `ping`,
  * keeps the login flag (call-related messages before login get
- * not-logged-in) and pings idle peers.  Everything else is the handlers'.
+ * not-logged-in) and pings idle peers.  Across connections it caps the
+ * bytes queued for sending (limits.ws_max_queued_bytes): a connection
+ * holding more than its share when the cap is reached is closed (1008).
+ * Client JSON is checked strictly (RFC 8259) before it is parsed.
+ * Everything else is the handlers'.
  *
  * Lifetime of a struct tz_ws_conn: valid from on_open until on_close
  * returns; after that it is freed unless the holder took a reference with
@@ -42,6 +52,8 @@ struct tz_ws_conn;
 #define TZ_WS_IDLE_TIMEOUT_S 75
 /** Bytes a connection may have queued for sending before it is closed. */
 #define TZ_WS_SENDQ_MAX (4u << 20)
+/** Seconds a closing connection may take to accept its close frame. */
+#define TZ_WS_CLOSE_WAIT_S 5
 
 /**
  * What the call manager is told.  Any pointer may be NULL.  The handlers
@@ -68,12 +80,15 @@ struct tz_ws_handlers {
  * Start listening on every configured listener (signalling.http,
  * signalling.https; an unset host means disabled).
  *
- * @param sig   listeners, TLS files and web_root; copied, may be freed after
- * @param lim   ws_max_message and ws_max_rate; copied
+ * @param sig   listeners, TLS files, web_root, origins, allow_no_origin,
+ *              require_tls; copied, may be freed after
+ * @param lim   ws_max_message, ws_max_rate, ws_connections_per_ip,
+ *              ws_connections_max, ws_max_queued_bytes (0 = no cap); copied
  * @param h     handlers; copied
  * @param user  passed to every handler
  * @return the server, or NULL with errno: EINVAL (no listener, host not an
- *         address, tls_cert/tls_key missing, bad cert), ENOENT/EACCES (a TLS
+ *         address, tls_cert/tls_key missing, bad cert, an origin that is not
+ *         http(s)://host[:port]), ENOENT/EACCES (a TLS
  *         file or web_root cannot be read), EADDRINUSE/EADDRNOTAVAIL/EACCES
  *         (bind), ENOMEM.  Each failure is logged naming the listener:
  *         "signalling.https [::]:443: cannot listen: Address already in use".
@@ -106,7 +121,15 @@ int tz_ws_server_port(const struct tz_ws_server *srv, bool tls);
 	X(BYTES_OUT, "ws_bytes_out")                   \
 	X(SENDQ_OVERFLOW, "ws_sendq_overflows")        \
 	X(HTTP_REQUESTS, "http_requests")              \
-	X(HTTP_NOT_FOUND, "http_not_found")
+	X(HTTP_NOT_FOUND, "http_not_found")            \
+	X(REFUSED_PLAIN, "ws_refused_plain_ws")        \
+	X(REFUSED_PATH, "ws_refused_path")             \
+	X(REFUSED_SUBPROTOCOL, "ws_refused_subprotocol") \
+	X(REFUSED_ORIGIN, "ws_refused_origin")         \
+	X(REFUSED_FULL, "ws_refused_server_full")      \
+	X(REFUSED_PER_IP, "ws_refused_per_ip")         \
+	X(SLOW_READER, "ws_slow_reader_closes")        \
+	X(QUEUED_BYTES, "ws_queued_bytes")
 
 enum tz_ws_counter {
 #define TZ_WS_CNT_ENUM(e, n) TZ_WS_CNT_##e,
@@ -158,8 +181,9 @@ int tz_ws_conn_close(struct tz_ws_conn *conn, uint16_t code, const char *reason)
 /**
  * Queue a message (any JSON object) for sending.  Does not take @p msg.
  * @return 0; -ENOTCONN (closing or closed); -EINVAL (not an object);
- *         -ENOBUFS (over TZ_WS_SENDQ_MAX: the peer does not read; the
- *         connection is being closed with 1008)
+ *         -ENOBUFS (over TZ_WS_SENDQ_MAX, or over its share of
+ *         limits.ws_max_queued_bytes while the cap is reached: the peer
+ *         does not read; the connection is being closed with 1008)
  */
 int tz_ws_send(struct tz_ws_conn *conn, JsonNode *msg);
 

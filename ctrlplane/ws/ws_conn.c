@@ -15,25 +15,13 @@
 
 static void conn_peer(struct tz_ws_conn *conn, struct lws *wsi)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char addr[INET6_ADDRSTRLEN];
-	int fd = lws_get_socket_fd(wsi);
+	unsigned port;
 
-	g_strlcpy(conn->peer, "?", sizeof(conn->peer));
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
-		snprintf(conn->peer, sizeof(conn->peer), "%s:%u", addr, ntohs(s4->sin_port));
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
-		snprintf(conn->peer, sizeof(conn->peer), "[%s]:%u", addr, ntohs(s6->sin6_port));
-	}
+	tz_ws_peer_addr(wsi, conn->ip, sizeof(conn->ip), &port);
+	if (strchr(conn->ip, ':') != NULL)
+		snprintf(conn->peer, sizeof(conn->peer), "[%s]:%u", conn->ip, port);
+	else
+		snprintf(conn->peer, sizeof(conn->peer), "%s:%u", conn->ip, port);
 }
 
 static int on_filter(struct lws *wsi)
@@ -56,12 +44,13 @@ static int on_established(struct lws *wsi, struct ws_pss *pss)
 	conn->wsi = wsi;
 	conn->refs = 1;
 	conn->tls = lws_is_ssl(wsi) != 0;
-	conn->rx = g_string_new(NULL);
+	conn->rx.buf = g_string_new(NULL);
 	conn->tokens = srv->max_rate;
 	conn->tokens_at = g_get_monotonic_time();
 	g_queue_init(&conn->txq);
 	conn_peer(conn, wsi);
 	pss->conn = conn;
+	tz_ws_admit_opened(srv, conn);
 	ws_count(srv, TZ_WS_CNT_CONN_OPENED, 1);
 	ws_count(srv, TZ_WS_CNT_CONN_OPEN, 1);
 	TZ_LOG(CP_WS, DEBUG, "%s: connected%s", conn->peer, conn->tls ? " (wss)" : "");
@@ -82,6 +71,7 @@ static void on_closed(struct ws_pss *pss)
 	conn->wsi = NULL;
 	conn->closing = true;
 	tz_ws_conn_drop_txq(conn);
+	tz_ws_admit_closed(srv, conn);
 	srv->stats.cnt[TZ_WS_CNT_CONN_OPEN]--;
 	TZ_LOG(CP_WS, DEBUG, "%s: closed", conn->peer);
 	if (srv->h.on_close != NULL)
@@ -147,7 +137,7 @@ static void dispatch(struct tz_ws_conn *conn, const struct tz_jsep_msg *msg)
 		tz_ws_conn_set_logged_in(conn, NULL);
 }
 
-static void on_frame(struct tz_ws_conn *conn, bool binary)
+static void on_frame(struct tz_ws_conn *conn, bool binary, bool too_big)
 {
 	struct tz_jsep_msg msg;
 	struct tz_jsep_error err;
@@ -157,7 +147,7 @@ static void on_frame(struct tz_ws_conn *conn, bool binary)
 		rate_limited(conn);
 		return;
 	}
-	if (conn->rx_oversize) {
+	if (too_big) {
 		tz_ws_send_error(conn, TZ_JSEP_NO_ID, NULL, TZ_JSEP_ERR_TOO_BIG,
 				 "frame over %u bytes (limits.ws_max_message); dropped",
 				 conn->srv->max_message);
@@ -168,7 +158,7 @@ static void on_frame(struct tz_ws_conn *conn, bool binary)
 				 "binary frame; send JSON in a text frame");
 		return;
 	}
-	if (tz_jsep_msg_parse(conn->rx->str, conn->rx->len, &msg, &err) < 0) {
+	if (tz_jsep_msg_parse(conn->rx.buf->str, conn->rx.buf->len, &msg, &err) < 0) {
 		TZ_LOG(CP_WS, DEBUG, "%s: %s: %s", conn->peer, tz_jsep_err_name(err.code),
 		       err.message);
 		tz_ws_send_error(conn, err.id, err.call[0] ? err.call : NULL, err.code, "%s",
@@ -184,22 +174,15 @@ static void on_frame(struct tz_ws_conn *conn, bool binary)
 
 static void on_receive(struct lws *wsi, struct tz_ws_conn *conn, const void *in, size_t len)
 {
-	uint32_t max = conn->srv->max_message;
+	bool last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+	enum ws_rx_result r;
 
 	ws_count(conn->srv, TZ_WS_CNT_BYTES_IN, len);
-	if (!conn->rx_oversize) {
-		if (max != 0 && conn->rx->len + len > max) {
-			conn->rx_oversize = true;
-			g_string_truncate(conn->rx, 0);
-		} else {
-			g_string_append_len(conn->rx, in, (gssize)len);
-		}
-	}
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+	r = tz_ws_rx_feed(&conn->rx, in, len, last, conn->srv->max_message);
+	if (r == WS_RX_MORE)
 		return;
-	on_frame(conn, lws_frame_is_binary(wsi) != 0);
-	g_string_truncate(conn->rx, 0);
-	conn->rx_oversize = false;
+	on_frame(conn, lws_frame_is_binary(wsi) != 0, r == WS_RX_TOO_BIG);
+	tz_ws_rx_reset(&conn->rx);
 }
 
 int tz_ws_jsep_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,

@@ -48,29 +48,39 @@ static const char *mime_of(const char *path)
 
 /*
  * lws has already %-decoded the URI and folded "/../"; refuse anything that
- * still names a parent, a hidden file, or is not absolute, then check the
- * resolved path is inside web_root (a symlink may point out of it).
+ * still names a parent, a hidden file, is not absolute, is not UTF-8 (an
+ * overlong "%c0%ae" is not a dot, but is not a name either) or holds a
+ * control character; then check the resolved path is inside web_root (a
+ * symlink may point out of it).
  */
-static int resolve(const struct tz_ws_server *srv, const char *uri, char *out, size_t osz)
+int tz_ws_http_resolve(const char *web_root, const char *uri, size_t len, char *out,
+		       size_t osz)
 {
 	g_autofree char *joined = NULL;
 	char real[PATH_MAX];
 	size_t root_len;
 	struct stat st;
 
-	if (srv->web_root == NULL || uri[0] != '/' || strstr(uri, "/.") != NULL ||
-	    strchr(uri, '\\') != NULL)
+	/* A decoded %00 would cut the path short: "/%00/../x" is not "/". */
+	if (web_root == NULL || uri == NULL || len == 0 || uri[0] != '/' ||
+	    memchr(uri, '\0', len) != NULL || uri[len] != '\0')
 		return -ENOENT;
-	joined = g_strconcat(srv->web_root, uri,
-			     uri[strlen(uri) - 1] == '/' ? "index.html" : "", NULL);
+	if (len > PATH_MAX / 2 || !g_utf8_validate(uri, (gssize)len, NULL) ||
+	    strstr(uri, "/.") != NULL || strchr(uri, '\\') != NULL)
+		return -ENOENT;
+	for (const char *p = uri; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -ENOENT;
+	joined = g_strconcat(web_root, uri, uri[len - 1] == '/' ? "index.html" : "", NULL);
 	if (realpath(joined, real) == NULL)
 		return -errno;
-	root_len = strlen(srv->web_root);
-	if (strncmp(real, srv->web_root, root_len) != 0 || real[root_len] != '/')
+	root_len = strlen(web_root);
+	if (strncmp(real, web_root, root_len) != 0 || real[root_len] != '/')
 		return -ENOENT;
 	if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
 		return -ENOENT;
-	g_strlcpy(out, real, osz);
+	if (g_strlcpy(out, real, osz) >= osz)
+		return -ENAMETOOLONG;
 	return 0;
 }
 
@@ -88,7 +98,30 @@ static int not_found(struct lws *wsi, struct tz_ws_server *srv, int status)
 	return finish(wsi);
 }
 
-static int serve(struct lws *wsi, const char *uri)
+/*
+ * signalling.require_tls: the plain listener sends pages to https://, on the
+ * host name the client used (the Host header, only if it is a plain name).
+ */
+static int to_https(struct lws *wsi, struct tz_ws_server *srv, const char *uri)
+{
+	unsigned char hdr[LWS_PRE + 512], *p = hdr + LWS_PRE, *end = hdr + sizeof(hdr);
+	char host[256], loc[400];
+	size_t n;
+
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0 || host[0] == '[' ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
+		    != strlen(host) || strlen(uri) > 128)
+		return not_found(wsi, srv, HTTP_STATUS_FORBIDDEN);
+	host[strcspn(host, ":")] = '\0';
+	n = (size_t)snprintf(loc, sizeof(loc), "https://%s:%d%s", host,
+			     tz_ws_server_port(srv, true), uri);
+	if (lws_http_redirect(wsi, 308 /* Permanent Redirect, RFC 9110 */, (unsigned char *)loc,
+			      (int)n, &p, end) < 0)
+		return -1;
+	return finish(wsi);
+}
+
+static int serve(struct lws *wsi, const char *uri, size_t len)
 {
 	struct tz_ws_server *srv = ws_server_of(wsi);
 	unsigned char hdr[256], *p = hdr, *end = hdr + sizeof(hdr);
@@ -99,7 +132,9 @@ static int serve(struct lws *wsi, const char *uri)
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&
 	    lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0)
 		return not_found(wsi, srv, HTTP_STATUS_METHOD_NOT_ALLOWED);
-	if (resolve(srv, uri, path, sizeof(path)) < 0)
+	if (srv->require_tls && !lws_is_ssl(wsi))
+		return to_https(wsi, srv, uri);
+	if (tz_ws_http_resolve(srv->web_root, uri, len, path, sizeof(path)) < 0)
 		return not_found(wsi, srv, HTTP_STATUS_NOT_FOUND);
 	if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
 					(const unsigned char *)"nosniff", 7, &p, end) ||
@@ -117,9 +152,11 @@ int tz_ws_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 {
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		return serve(wsi, in);
+		return serve(wsi, in, len);
 	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
 		return finish(wsi);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return tz_ws_admit_upgrade(wsi, ws_server_of(wsi));
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* Upgrade without "trapeze-jsep.v1" in Sec-WebSocket-Protocol. */
 		ws_count(ws_server_of(wsi), TZ_WS_CNT_CONN_REFUSED, 1);

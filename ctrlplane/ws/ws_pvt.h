@@ -24,8 +24,29 @@ struct tz_ws_server {
 	uint32_t max_rate;                /* messages per second, 0 = none */
 	char *web_root;                   /* realpath, or NULL: every GET is 404 */
 	struct tz_ws_stats stats;
+	/* Admission (ws_admit.c): who may open a WebSocket. */
+	char **origins;                   /* normalised allow-list, NULL-terminated */
+	bool any_origin;                  /* "*" listed */
+	bool allow_no_origin;
+	bool require_tls;                 /* ws:// refused (https exists) */
+	uint32_t per_ip;                  /* open WebSockets per source address, 0 = no cap */
+	uint32_t max_conns;               /* open WebSockets in all, 0 = no cap */
+	uint64_t max_queued;              /* bytes queued on all connections, 0 = no cap */
+	uint64_t queued;                  /* bytes queued now */
+	GHashTable *ip_conns;             /* source address -> open WebSockets (GUINT) */
+	GHashTable *conns;                /* every open struct tz_ws_conn */
 };
 
+/* ws_rx.c: message reassembly from frames (RFC 6455 section 5.4). */
+struct ws_rx {
+	GString *buf;                     /* message being assembled */
+	bool oversize;                    /* passed max: the rest is dropped */
+};
+enum ws_rx_result {
+	WS_RX_MORE,                       /* wait for more fragments */
+	WS_RX_MESSAGE,                    /* rx->buf holds a complete message */
+	WS_RX_TOO_BIG,                    /* a complete message went over max; dropped */
+};
 /* A queued outgoing frame, with the headroom lws_write() needs. */
 struct ws_frame {
 	size_t len;
@@ -39,12 +60,12 @@ struct tz_ws_conn {
 	void *user_data;
 	char *login_user;                 /* NULL = not logged in */
 	char peer[INET6_ADDRSTRLEN + 8];
+	char ip[INET6_ADDRSTRLEN];        /* source address, for limits.ws_connections_per_ip */
 	bool tls;
 	bool closing;                     /* no more sends accepted */
 	uint16_t close_code;
 	char close_reason[64];
-	GString *rx;                      /* frame being assembled */
-	bool rx_oversize;                 /* the frame passed max_message: drop it */
+	struct ws_rx rx;                  /* message being assembled */
 	double tokens;                    /* rate limit bucket */
 	int64_t tokens_at;                /* monotonic us of the last refill */
 	int64_t limited_told_at;          /* last rate-limited error, us */
@@ -73,6 +94,32 @@ int tz_ws_jsep_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 /* ws_http.c: static files and refusing upgrades that chose no subprotocol. */
 int tz_ws_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *pss,
 			void *in, size_t len);
+/* ws_admit.c: the upgrade checks, answered with an HTTP status and reason. */
+int tz_ws_admit_init(struct tz_ws_server *srv, const struct tz_cfg_signalling *sig,
+		     const struct tz_cfg_limits *lim);
+void tz_ws_admit_free(struct tz_ws_server *srv);
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 = go on, 1 = refused (answer sent), -1 = hang up. */
+int tz_ws_admit_upgrade(struct lws *wsi, struct tz_ws_server *srv);
+void tz_ws_admit_opened(struct tz_ws_server *srv, struct tz_ws_conn *conn);
+void tz_ws_admit_closed(struct tz_ws_server *srv, struct tz_ws_conn *conn);
+/* Normalise an origin: lower case, default port dropped; false when not one. */
+bool tz_ws_origin_normalise(const char *in, char *out, size_t osz);
+/* The source address of wsi's socket ("192.0.2.1", "2001:db8::1"), port in *port. */
+void tz_ws_peer_addr(struct lws *wsi, char *ip, size_t isz, unsigned *port);
+
+/*
+ * ws_http.c: resolve a decoded request path (len bytes, NUL-terminated at
+ * len) under web_root (a realpath) into out: 0 or -errno (-ENOENT when
+ * refused: outside web_root, hidden, not UTF-8, control characters, NUL).
+ */
+int tz_ws_http_resolve(const char *web_root, const char *uri, size_t len, char *out,
+		       size_t osz);
+
+/* Add one fragment; @p last: the message ends with it. Call ws_rx_reset() after a result. */
+enum ws_rx_result tz_ws_rx_feed(struct ws_rx *rx, const void *in, size_t len, bool last,
+				uint32_t max);
+void tz_ws_rx_reset(struct ws_rx *rx);
+
 /* ws_send.c */
 int tz_ws_conn_writeable(struct tz_ws_conn *conn);
 void tz_ws_conn_drop_txq(struct tz_ws_conn *conn);

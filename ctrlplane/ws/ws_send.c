@@ -55,7 +55,7 @@ void tz_ws_conn_unref(struct tz_ws_conn *conn)
 	if (conn == NULL || --conn->refs > 0)
 		return;
 	tz_ws_conn_drop_txq(conn);
-	g_string_free(conn->rx, TRUE);
+	g_string_free(conn->rx.buf, TRUE);
 	g_free(conn->login_user);
 	g_free(conn);
 }
@@ -66,6 +66,11 @@ void tz_ws_conn_drop_txq(struct tz_ws_conn *conn)
 
 	while ((f = g_queue_pop_head(&conn->txq)) != NULL)
 		g_free(f);
+	/* After on_closed the queue is empty: srv may be gone by then. */
+	if (conn->txq_bytes > 0) {
+		conn->srv->queued -= conn->txq_bytes;
+		conn->srv->stats.cnt[TZ_WS_CNT_QUEUED_BYTES] = conn->srv->queued;
+	}
 	conn->txq_bytes = 0;
 }
 
@@ -89,6 +94,8 @@ int tz_ws_conn_writeable(struct tz_ws_conn *conn)
 		int n = lws_write(conn->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
 
 		conn->txq_bytes -= f->len;
+		conn->srv->queued -= f->len;
+		conn->srv->stats.cnt[TZ_WS_CNT_QUEUED_BYTES] = conn->srv->queued;
 		g_free(f);
 		if (n < 0)
 			return -1;
@@ -104,27 +111,70 @@ int tz_ws_conn_writeable(struct tz_ws_conn *conn)
 	return 0;
 }
 
+/* Drop what a peer that does not read has queued and close it (1008). */
+static void cut(struct tz_ws_conn *conn, enum tz_ws_counter why, const char *reason)
+{
+	/* One per connection at most: bounded by the connection caps. */
+	TZ_LOG(CP_WS, INFO, "%s: %s (%zu bytes queued): closing", conn->peer, reason,
+	       conn->txq_bytes);
+	ws_count(conn->srv, why, 1);
+	tz_ws_conn_drop_txq(conn);
+	tz_ws_conn_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION, reason);
+	/* The close frame waits behind what the peer has not read; not forever. */
+	lws_set_timeout(conn->wsi, PENDING_TIMEOUT_CLOSE_SEND, TZ_WS_CLOSE_WAIT_S);
+}
+
+/*
+ * limits.ws_max_queued_bytes is shared: each open connection's share is the
+ * cap divided by the open connections.  When a send would pass the cap,
+ * every connection over its share is a slow reader and is cut; the others
+ * (the sender too, if within its share) keep going.
+ */
+static void cut_slow_readers(struct tz_ws_server *srv, struct tz_ws_conn *sender, size_t len)
+{
+	guint open = g_hash_table_size(srv->conns);
+	uint64_t share = srv->max_queued / (open > 0 ? open : 1);
+	g_autoptr(GPtrArray) over = g_ptr_array_new();
+	GHashTableIter it;
+	void *key;
+
+	g_hash_table_iter_init(&it, srv->conns);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		struct tz_ws_conn *c = key;
+
+		if (!c->closing && c->txq_bytes + (c == sender ? len : 0) > share)
+			g_ptr_array_add(over, c);
+	}
+	for (guint i = 0; i < over->len; i++)
+		cut(g_ptr_array_index(over, i), TZ_WS_CNT_SLOW_READER,
+		    "slow reader: send queue over its share");
+}
+
 int tz_ws_send_text(struct tz_ws_conn *conn, const char *text, size_t len)
 {
+	struct tz_ws_server *srv = conn->srv;
 	struct ws_frame *f;
 
 	if (conn->closing || conn->wsi == NULL)
 		return -ENOTCONN;
 	if (conn->txq_bytes + len > TZ_WS_SENDQ_MAX) {
-		TZ_LOG(CP_WS, DEBUG, "%s: send queue over %u bytes: closing", conn->peer,
-		       TZ_WS_SENDQ_MAX);
-		ws_count(conn->srv, TZ_WS_CNT_SENDQ_OVERFLOW, 1);
-		tz_ws_conn_drop_txq(conn);
-		tz_ws_conn_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading");
+		cut(conn, TZ_WS_CNT_SENDQ_OVERFLOW, "not reading");
 		return -ENOBUFS;
+	}
+	if (srv->max_queued != 0 && srv->queued + len > srv->max_queued) {
+		cut_slow_readers(srv, conn, len);
+		if (conn->closing)
+			return -ENOBUFS;
 	}
 	f = g_malloc(sizeof(*f) + LWS_PRE + len);
 	f->len = len;
 	memcpy(f->buf + LWS_PRE, text, len);
 	g_queue_push_tail(&conn->txq, f);
 	conn->txq_bytes += len;
-	ws_count(conn->srv, TZ_WS_CNT_MSG_OUT, 1);
-	ws_count(conn->srv, TZ_WS_CNT_BYTES_OUT, len);
+	srv->queued += len;
+	ws_count(srv, TZ_WS_CNT_MSG_OUT, 1);
+	ws_count(srv, TZ_WS_CNT_BYTES_OUT, len);
+	srv->stats.cnt[TZ_WS_CNT_QUEUED_BYTES] = srv->queued;
 	lws_callback_on_writable(conn->wsi);
 	return 0;
 }

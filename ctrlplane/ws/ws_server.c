@@ -138,6 +138,27 @@ static int check_readable(const char *what, const char *path)
 	return 0;
 }
 
+/*
+ * TLS 1.2 and 1.3 only (RFC 8996 deprecates 1.0 and 1.1), forward-secret
+ * AEAD suites only, the server's order, no renegotiation, no compression.
+ * Whatever the system's openssl.cnf allows, these hold.
+ */
+#define TLS12_CIPHERS \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS13_CIPHERS \
+	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+
+static void tls_policy(struct lws_context_creation_info *vi)
+{
+	vi->ssl_cipher_list = TLS12_CIPHERS;
+	vi->tls1_3_plus_cipher_list = TLS13_CIPHERS;
+	vi->ssl_options_set = (long)(SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
+				     SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION |
+				     SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+}
+
 static int listener_info(const struct tz_cfg_signalling *sig, enum ws_listener l,
 			 struct lws_context_creation_info *vi, const char *where)
 {
@@ -166,6 +187,7 @@ static int listener_info(const struct tz_cfg_signalling *sig, enum ws_listener l
 		vi->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		vi->ssl_cert_filepath = sig->tls_cert;
 		vi->ssl_private_key_filepath = sig->tls_key;
+		tls_policy(vi);
 	}
 	/* lws also makes a client TLS context per vhost; we make no client
 	 * connections, so spare it the system CA store. */
@@ -264,7 +286,9 @@ struct tz_ws_server *tz_ws_server_start(const struct tz_cfg_signalling *sig,
 	srv->user = user;
 	srv->max_message = lim->ws_max_message;
 	srv->max_rate = lim->ws_max_rate;
-	rc = resolve_web_root(srv, sig->web_root);
+	rc = tz_ws_admit_init(srv, sig, lim);
+	if (rc == 0)
+		rc = resolve_web_root(srv, sig->web_root);
 	if (rc == 0)
 		rc = create_context(srv);
 	for (int l = 0; rc == 0 && l < WS_LISTEN_COUNT; l++)
@@ -288,6 +312,7 @@ void tz_ws_server_stop(struct tz_ws_server *srv)
 		lws_context_destroy(srv->ctx);
 	if (srv->loop != NULL)
 		g_main_loop_unref(srv->loop);
+	tz_ws_admit_free(srv);
 	g_free(srv->web_root);
 	g_free(srv);
 }

@@ -239,6 +239,17 @@ static const struct bad_config bad_configs[] = {
 	{ "hugepages", PORTS "eal:\n  hugepages: maybe\n",
 	  "t.yaml:5:14: eal.hugepages: \"maybe\" is not allowed here; expected one of: auto, "
 	  "yes, no" },
+	/* signalling: who may open the WebSocket (issue 9) */
+	{ "origin with a path", PORTS "signalling:\n  origins: [\"https://phone.example.com/app\"]\n",
+	  "t.yaml:5:12: signalling.origins: \"https://phone.example.com/app\" is not an origin: "
+	  "write \"https://host\" or \"https://host:port\" (no path), or \"*\"" },
+	{ "origin without scheme", PORTS "signalling:\n  origins: [phone.example.com]\n",
+	  "t.yaml:5:12: signalling.origins: \"phone.example.com\" is not an origin: "
+	  "write \"https://host\" or \"https://host:port\" (no path), or \"*\"" },
+	{ "require_tls without https",
+	  PORTS "signalling:\n  http: 198.51.100.1:8080\n  require_tls: true\n",
+	  "t.yaml:6:16: signalling.require_tls: needs signalling.https (there is no wss:// "
+	  "listener to send clients to)" },
 };
 
 #endif /* TZ_TEST_BAD_CONFIGS_H */

@@ -162,6 +162,12 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->limits.ws_max_message, 65536);
 	assert_int_equal(cfg->limits.ws_max_rate, 50);
 	assert_int_equal(cfg->limits.media_timeout_s, 30);
+	assert_int_equal(cfg->limits.ws_connections_per_ip, 64);
+	assert_int_equal(cfg->limits.ws_connections_max, 10000);
+	assert_int_equal(cfg->limits.ws_max_queued_bytes, 256u << 20);
+	assert_null(cfg->signalling.origins);
+	assert_true(cfg->signalling.allow_no_origin);
+	assert_false(cfg->signalling.require_tls);
 	assert_int_equal(cfg->logging.target, TZ_LOG_STDERR);
 	assert_int_equal(cfg->logging.level, 7);
 	assert_int_equal(cfg->logging.n_levels, 0);

@@ -26,6 +26,10 @@
 
 #define MAX_MESSAGE 8192
 #define MAX_RATE 20
+#define MAX_QUEUED (1u << 20)     /* limits.ws_max_queued_bytes */
+#define PER_IP 3                  /* test_per_ip */
+#define MAX_CONNS 4               /* test_server_full */
+#define FLOOD_CHUNK 8000          /* bytes per message of the slow-reader flood */
 
 struct fixture {
 	char *dir;                  /* temp dir: web/, cert.pem, key.pem */
@@ -38,6 +42,9 @@ struct fixture {
 	unsigned send_after_close_ok;
 	GPtrArray *kept;            /* conns referenced past on_close */
 	bool stop_when_logged_in;   /* test_stop_with_open_connection */
+	struct tz_ws_conn *watcher; /* test_slow_reader: told when the flood is cut */
+	struct tz_ws_conn *flooded;
+	guint flood_timer;
 };
 
 static struct fixture fx;
@@ -50,7 +57,7 @@ static void on_open(struct tz_ws_conn *conn, void *user)
 
 	f->opened++;
 	assert_non_null(tz_ws_conn_peer(conn));
-	assert_true(g_str_has_prefix(tz_ws_conn_peer(conn), "127.0.0.1:"));
+	assert_true(g_str_has_prefix(tz_ws_conn_peer(conn), "127.0.0."));   /* 127/8: test_per_ip */
 }
 
 static void on_login(struct tz_ws_conn *conn, const struct tz_jsep_msg *m)
@@ -78,6 +85,47 @@ static gboolean stop_server(void *data)
 	return G_SOURCE_REMOVE;
 }
 
+/*
+ * test_slow_reader: send FLOOD_CHUNK-byte messages to the flooded peer every
+ * millisecond until the server refuses (the peer does not read), then tell
+ * the watcher how the flood ended.
+ */
+static gboolean flood_tick(void *data)
+{
+	struct fixture *f = data;
+	static char sdp[FLOOD_CHUNK];
+	int rc = 0;
+
+	if (sdp[0] == '\0') {
+		memset(sdp, 'x', sizeof(sdp) - 1);
+		sdp[sizeof(sdp) - 1] = '\0';
+	}
+	for (int i = 0; i < 16 && rc == 0; i++)
+		rc = tz_ws_send_answer(f->flooded, "f1", sdp);
+	if (rc == 0)
+		return G_SOURCE_CONTINUE;
+	if (f->watcher != NULL)
+		tz_ws_send_hangup(f->watcher, "w1", 200, rc == -ENOBUFS ? "cut" : "gone");
+	tz_ws_conn_unref(f->flooded);
+	f->flooded = NULL;
+	f->flood_timer = 0;
+	return G_SOURCE_REMOVE;
+}
+
+static bool on_test_call(struct tz_ws_conn *conn, const struct tz_jsep_msg *m)
+{
+	if (strcmp(m->target, "watch") == 0) {
+		fx.watcher = conn;
+		return true;
+	}
+	if (strcmp(m->target, "flood") == 0) {
+		fx.flooded = tz_ws_conn_ref(conn);
+		fx.flood_timer = g_timeout_add(1, flood_tick, &fx);
+		return true;
+	}
+	return false;
+}
+
 static void on_message(struct tz_ws_conn *conn, const struct tz_jsep_msg *m, void *user)
 {
 	switch (m->type) {
@@ -85,6 +133,8 @@ static void on_message(struct tz_ws_conn *conn, const struct tz_jsep_msg *m, voi
 		on_login(conn, m);
 		break;
 	case TZ_JSEP_CALL:
+		if (on_test_call(conn, m))
+			break;
 		assert_string_equal(tz_ws_conn_user(conn), "alice");
 		assert_int_equal(tz_ws_send_answer(conn, m->call, "v=0 test-answer"), 0);
 		assert_int_equal(tz_ws_send_answered(conn, m->call), 0);
@@ -109,6 +159,8 @@ static void on_close(struct tz_ws_conn *conn, void *user)
 	struct fixture *f = user;
 
 	f->closed++;
+	if (f->watcher == conn)
+		f->watcher = NULL;
 	/* The manager may still hold conn here: sending must be refused, not crash. */
 	if (tz_ws_send_ringing(conn, "late") == -ENOTCONN)
 		f->send_after_close_ok++;
@@ -148,6 +200,9 @@ static void make_web_root(void)
 	write_file(fx.web_root, ".hidden", "hidden");
 	link = g_build_filename(fx.web_root, "escape.txt", NULL);
 	assert_int_equal(symlink(secret, link), 0);
+	g_free(link);
+	link = g_build_filename(fx.web_root, "linkdir", NULL);    /* a directory out */
+	assert_int_equal(symlink(fx.dir, link), 0);
 }
 
 static void make_cert(void)
@@ -169,6 +224,24 @@ static void make_cert(void)
 	assert_true(g_spawn_check_wait_status(status, NULL));
 }
 
+/*
+ * An OpenSSL config that allows TLS 1.0 and every cipher, for this process
+ * (the server) and the clients it runs: the server's own TLS policy, not the
+ * system's openssl.cnf, must be what refuses old versions (test_tls_versions).
+ */
+static void make_openssl_conf(void)
+{
+	g_autofree char *path = g_build_filename(fx.dir, "openssl.cnf", NULL);
+
+	write_file(fx.dir, "openssl.cnf",
+		   "openssl_conf = default_conf\n"
+		   "[default_conf]\nssl_conf = ssl_sect\n"
+		   "[ssl_sect]\nsystem_default = system_default_sect\n"
+		   "[system_default_sect]\nMinProtocol = TLSv1\n"
+		   "CipherString = DEFAULT@SECLEVEL=0\n");
+	setenv("OPENSSL_CONF", path, 1);
+}
+
 static int group_setup(void **state)
 {
 	fx.dir = g_dir_make_tmp("tz-ws-XXXXXX", NULL);
@@ -178,13 +251,16 @@ static int group_setup(void **state)
 	fx.key = g_build_filename(fx.dir, "key.pem", NULL);
 	make_web_root();
 	make_cert();
+	make_openssl_conf();
 	fx.sig.http.host = "127.0.0.1";
 	fx.sig.https.host = "127.0.0.1";
 	fx.sig.tls_cert = fx.cert;
 	fx.sig.tls_key = fx.key;
 	fx.sig.web_root = fx.web_root;
+	fx.sig.allow_no_origin = true;          /* the config's default */
 	fx.lim.ws_max_message = MAX_MESSAGE;
 	fx.lim.ws_max_rate = MAX_RATE;
+	fx.lim.ws_max_queued_bytes = MAX_QUEUED;
 	return 0;
 }
 
@@ -209,8 +285,23 @@ static int server_setup(void **state)
 	return 0;
 }
 
+/* Restart the server with other settings (the fixture's are restored after). */
+static void restart(const struct tz_cfg_signalling *sig, const struct tz_cfg_limits *lim)
+{
+	tz_ws_server_stop(fx.srv);
+	fx.srv = tz_ws_server_start(sig, lim, &handlers, &fx);
+	assert_non_null(fx.srv);
+}
+
 static int server_teardown(void **state)
 {
+	if (fx.flood_timer != 0)
+		g_source_remove(fx.flood_timer);
+	fx.flood_timer = 0;
+	if (fx.flooded != NULL)
+		tz_ws_conn_unref(fx.flooded);
+	fx.flooded = NULL;
+	fx.watcher = NULL;
 	tz_ws_server_stop(fx.srv);
 	fx.srv = NULL;
 	/* Every connection the manager saw open, it also saw close. */
@@ -277,6 +368,10 @@ static void run_scenario(const char *name)
 	env = g_environ_setenv(env, "TZ_WS_MAX_MESSAGE", num, TRUE);
 	snprintf(num, sizeof(num), "%d", MAX_RATE);
 	env = g_environ_setenv(env, "TZ_WS_MAX_RATE", num, TRUE);
+	snprintf(num, sizeof(num), "%d", PER_IP);
+	env = g_environ_setenv(env, "TZ_WS_PER_IP", num, TRUE);
+	snprintf(num, sizeof(num), "%d", MAX_CONNS);
+	env = g_environ_setenv(env, "TZ_WS_MAX_CONNS", num, TRUE);
 	if (fx.stop_when_logged_in)
 		g_timeout_add(200, stop_server, &fx);
 	if (!g_spawn_async(NULL, (char **)argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
@@ -351,6 +446,107 @@ static void test_counters(void **state)
 	assert_string_equal(tz_ws_counter_name(TZ_WS_CNT_MSG_IN), "ws_messages_in");
 }
 
+
+/* --- admission (issue 9) ------------------------------------------------- */
+
+static uint64_t counter(enum tz_ws_counter c)
+{
+	struct tz_ws_stats st;
+
+	tz_ws_server_stats(fx.srv, &st);
+	return st.cnt[c];
+}
+
+static void test_origin_list(void **state)
+{
+	char *origins[] = { "https://phone.example.com", "http://198.51.100.1:8080", NULL };
+	struct tz_cfg_signalling sig = fx.sig;
+
+	sig.origins = origins;
+	restart(&sig, &fx.lim);
+	run_scenario("origin_list");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_ORIGIN), 3);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_REFUSED), 3);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), 4);
+}
+
+static void test_origin_default(void **state)
+{
+	run_scenario("origin_default");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_ORIGIN), 2);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), 2);
+}
+
+static void test_origin_required(void **state)
+{
+	struct tz_cfg_signalling sig = fx.sig;
+
+	sig.allow_no_origin = false;
+	restart(&sig, &fx.lim);
+	run_scenario("origin_required");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_ORIGIN), 1);
+}
+
+static void test_require_tls(void **state)
+{
+	struct tz_cfg_signalling sig = fx.sig;
+
+	sig.require_tls = true;
+	restart(&sig, &fx.lim);
+	run_scenario("require_tls");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_PLAIN), 1);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), 1);
+}
+
+static void test_refusals(void **state)
+{
+	run_scenario("refusals");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_PATH), 1);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_SUBPROTOCOL), 1);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_REFUSED), 2);
+}
+
+static void test_per_ip(void **state)
+{
+	struct tz_cfg_limits lim = fx.lim;
+
+	lim.ws_connections_per_ip = PER_IP;
+	restart(&fx.sig, &lim);
+	run_scenario("per_ip");
+	settle();
+	assert_true(counter(TZ_WS_CNT_REFUSED_PER_IP) >= 1);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_FULL), 0);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPEN), 0);
+}
+
+static void test_server_full(void **state)
+{
+	struct tz_cfg_limits lim = fx.lim;
+
+	lim.ws_connections_max = MAX_CONNS;
+	restart(&fx.sig, &lim);
+	run_scenario("server_full");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_FULL), 1);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), MAX_CONNS);
+}
+
+static void test_slow_reader(void **state)
+{
+	run_scenario("slow_reader");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_SLOW_READER), 1);
+	assert_int_equal(counter(TZ_WS_CNT_SENDQ_OVERFLOW), 0);
+	assert_int_equal(counter(TZ_WS_CNT_QUEUED_BYTES), 0);
+}
+
+SCENARIO(tls_versions)
+
 /* --- start-up failures --------------------------------------------------- */
 
 static void test_port_in_use(void **state)
@@ -398,6 +594,10 @@ static void test_bad_config(void **state)
 	sig.web_root = "/nonexistent/web";
 	assert_null(tz_ws_server_start(&sig, &fx.lim, &handlers, NULL));
 	assert_int_equal(errno, ENOENT);
+	sig = fx.sig;
+	sig.origins = (char *[]){ "https://ok.example", "ftp://files.example", NULL };
+	assert_null(tz_ws_server_start(&sig, &fx.lim, &handlers, NULL));
+	assert_int_equal(errno, EINVAL);
 }
 
 static void test_ipv6_listener(void **state)
@@ -432,6 +632,15 @@ int main(void)
 		T(wss),
 		T(counters),
 		T(stop_with_open_connection),
+		T(origin_list),
+		T(origin_default),
+		T(origin_required),
+		T(require_tls),
+		T(refusals),
+		T(per_ip),
+		T(server_full),
+		T(slow_reader),
+		T(tls_versions),
 		/* These start their own servers. */
 		cmocka_unit_test(test_port_in_use),
 		cmocka_unit_test(test_bad_config),

@@ -10,7 +10,9 @@ import asyncio
 import http.client
 import json
 import os
+import socket
 import ssl
+import subprocess
 import sys
 
 import websockets
@@ -246,6 +248,20 @@ def s_static():
         if ctype is not None:
             check(got_ctype == ctype, f"GET {path}: content-type {got_ctype!r}, want {ctype!r}")
             check(body in got_body, f"GET {path}: body {got_body[:80]!r}")
+    # Tricks that must not reach outside web_root (issue 9): whatever lws
+    # or we answer, never 200 and never the secret.
+    for path in ("/%2e%2e/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%5csecret.txt",
+                 "/%00/../secret.txt", "/index.html%00.js", "/%c0%ae%c0%ae/secret.txt",
+                 "/%e0%80%ae%e0%80%ae/secret.txt", "/img/%2e%2e/%2e%2e/secret.txt",
+                 "/./../secret.txt", "//../secret.txt", "/escape.txt/", "/linkdir/secret.txt",
+                 "/img%2f..%2f..%2fsecret.txt", "/%ff/index.html"):
+        try:
+            got_status, _, got_body = http_get(path)
+        except (http.client.HTTPException, ConnectionError):
+            continue                     # hung up on: refused too
+        check(got_status in (400, 403, 404),
+              f"GET {path}: status {got_status}, want a refusal")
+        check(b"top secret" not in got_body, f"GET {path}: served the secret")
     status, ctype, body = http_get("/app.js", method="HEAD")
     check(status == 200 and body == b"", f"HEAD /app.js: {status} {body[:40]!r}")
     status, _, _ = http_get("/app.js", method="POST")
@@ -262,6 +278,203 @@ async def s_wss():
     check(status == 200 and b"<title>phone</title>" in body, f"GET / over TLS: {status}")
 
 
+# --- admission (issue 9): raw upgrades, so the status and reason are visible ---
+
+def upgrade(path="/ws", origin=None, proto=PROTO, tls=False, source="127.0.0.1"):
+    """Send a WebSocket upgrade; return (status, headers, body, socket).
+
+    On 101 the socket is left open (the connection counts as open on the
+    server until it is closed); otherwise it is closed."""
+    port = HTTPS_PORT if tls else HTTP_PORT
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5,
+                                    source_address=(source, 0))
+    if tls:
+        sock = ssl.create_default_context(cafile=CERT).wrap_socket(
+            sock, server_hostname="127.0.0.1")
+    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
+             "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+             "Sec-WebSocket-Version: 13"]
+    if proto:
+        lines.append(f"Sec-WebSocket-Protocol: {proto}")
+    if origin:
+        lines.append(f"Origin: {origin}")
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise Failure(f"upgrade {path} from {source}: connection closed without an answer")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    status = int(head.split(b" ")[1])
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.decode().partition(":")
+        headers[k.strip().lower()] = v.strip()
+    if status == 101:
+        return status, headers, b"", sock
+    want = int(headers.get("content-length", "0"))
+    while len(body) < want:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    sock.close()
+    return status, headers, body, None
+
+
+def expect_refused(status, body, want_status, reason):
+    check(status == want_status, f"status {status}, want {want_status} ({body!r})")
+    check(reason.encode() in body, f"reason {reason!r} not in {body!r}")
+
+
+def s_origin_list():
+    """signalling.origins = [https://phone.example.com, http://198.51.100.1:8080]"""
+    status, _, body, _ = upgrade(origin="https://evil.example")
+    expect_refused(status, body, 403, "Origin 'https://evil.example' is not allowed")
+    status, _, body, _ = upgrade(origin="null")
+    expect_refused(status, body, 403, "Origin 'null' is not allowed")
+    status, _, body, _ = upgrade(origin="https://phone.example.com.evil.example")
+    expect_refused(status, body, 403, "is not allowed")
+    for ok in ("https://phone.example.com", "https://PHONE.example.com:443",
+               "http://198.51.100.1:8080", None):
+        status, _, body, sock = upgrade(origin=ok)
+        check(status == 101, f"Origin {ok}: status {status} {body!r}")
+        sock.close()
+
+
+def s_origin_default():
+    """No list: only pages of this server (same scheme, host and port)."""
+    status, _, body, sock = upgrade(origin=f"http://127.0.0.1:{HTTP_PORT}")
+    check(status == 101, f"same origin: status {status} {body!r}")
+    sock.close()
+    status, _, body, sock = upgrade(origin=f"https://127.0.0.1:{HTTPS_PORT}", tls=True)
+    check(status == 101, f"same origin over TLS: status {status} {body!r}")
+    sock.close()
+    status, _, body, _ = upgrade(origin=f"https://127.0.0.1:{HTTP_PORT}")
+    expect_refused(status, body, 403, "is not allowed (signalling.origins)")
+    status, _, body, _ = upgrade(origin="https://evil.example")
+    expect_refused(status, body, 403, "Origin 'https://evil.example' is not allowed")
+
+
+def s_origin_required():
+    """allow_no_origin: false -- a client without Origin is refused."""
+    status, _, body, _ = upgrade(origin=None)
+    expect_refused(status, body, 403, "an Origin header is required")
+
+
+def s_require_tls():
+    status, _, body, _ = upgrade()
+    expect_refused(status, body, 403, f"connect with wss:// to port {HTTPS_PORT}")
+    status, _, body, sock = upgrade(tls=True)
+    check(status == 101, f"wss://: status {status} {body!r}")
+    sock.close()
+    c = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=5)
+    c.request("GET", "/app.js")
+    r = c.getresponse()
+    r.read()
+    check(r.status == 308 and r.getheader("location") ==
+          f"https://127.0.0.1:{HTTPS_PORT}/app.js",
+          f"GET http://.../app.js: {r.status} {r.getheader('location')}")
+    c.close()
+
+
+def s_refusals():
+    """Path and subprotocol refusals get an answer too, not a closed socket."""
+    status, _, body, _ = upgrade(path="/other")
+    expect_refused(status, body, 404, "the WebSocket is at /ws")
+    status, _, body, _ = upgrade(proto="chat, superchat")
+    expect_refused(status, body, 400, "Sec-WebSocket-Protocol must offer trapeze-jsep.v1")
+    status, _, body, sock = upgrade(proto="chat, trapeze-jsep.v1")
+    check(status == 101, f"offer list: status {status}")
+    sock.close()
+
+
+PER_IP = int(os.environ.get("TZ_WS_PER_IP", "0"))
+MAX_CONNS = int(os.environ.get("TZ_WS_MAX_CONNS", "0"))
+
+
+def s_per_ip():
+    held = []
+    for i in range(PER_IP):
+        status, _, body, sock = upgrade()
+        check(status == 101, f"connection {i + 1} of {PER_IP}: status {status} {body!r}")
+        held.append(sock)
+    status, headers, body, _ = upgrade()
+    expect_refused(status, body, 429,
+                   f"too many WebSocket connections from 127.0.0.1: {PER_IP}")
+    check(headers.get("retry-after") == "10", f"Retry-After: {headers}")
+    status, _, body, sock = upgrade(source="127.0.0.2")   # another address still gets in
+    check(status == 101, f"from 127.0.0.2: status {status} {body!r}")
+    sock.close()
+    held.pop().close()
+    for _ in range(100):          # the server frees the slot once it saw the close
+        status, _, body, sock = upgrade()
+        if status == 101:
+            sock.close()
+            break
+        expect_refused(status, body, 429, "too many")
+    else:
+        raise Failure("a closed connection's slot was never freed")
+    for s in held:
+        s.close()
+
+
+def s_server_full():
+    held = []
+    for i in range(MAX_CONNS):
+        status, _, body, sock = upgrade(source=f"127.0.0.{i + 1}")
+        check(status == 101, f"connection {i + 1}: status {status} {body!r}")
+        held.append(sock)
+    status, headers, body, _ = upgrade(source="127.0.0.99")
+    expect_refused(status, body, 503, "server full")
+    for s in held:
+        s.close()
+
+
+async def s_slow_reader():
+    """b asks for a flood and does not read; the server cuts b, a is untouched."""
+    async with connect() as a, connect(max_queue=1) as b:
+        await login(a, "alice")
+        await login(b, "bob", id=2)
+        await a.send(json.dumps({"type": "call", "call": "w1", "target": "watch",
+                                 "sdp": "v=0"}))
+        await b.send(json.dumps({"type": "call", "call": "f1", "target": "flood",
+                                 "sdp": "v=0"}))
+        # a hears from the manager once b was cut (no reading on b till then).
+        reply = json.loads(await asyncio.wait_for(a.recv(), 50))
+        check(reply == {"type": "hangup", "call": "w1", "code": 200, "reason": "cut"},
+              f"watcher: {reply}")
+        n = 0
+        try:
+            while True:
+                await asyncio.wait_for(b.recv(), 10)
+                n += 1
+        except websockets.exceptions.ConnectionClosed as e:
+            check(e.code == 1008 and e.reason == "slow reader: send queue over its share",
+                  f"b closed with {e.code} {e.reason!r} after {n} messages")
+        await still_works(a)
+
+
+def s_tls_versions():
+    """openssl s_client: TLS 1.0/1.1 and non-forward-secret suites refused."""
+    def s_client(*args):
+        r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{HTTPS_PORT}",
+                            "-servername", "localhost", *args],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+        return r.returncode, r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+    for v in ("-tls1", "-tls1_1"):
+        rc, out = s_client(v, "-cipher", "DEFAULT@SECLEVEL=0")
+        # The client itself must have offered it (OPENSSL_CONF of the test allows it).
+        check("no protocols available" not in out, f"{v}: the client did not try:\n{out[-600:]}")
+        check(rc != 0, f"{v} was accepted:\n{out[-600:]}")
+    rc, out = s_client("-tls1_2", "-cipher", "AES128-SHA:@SECLEVEL=0")
+    check(rc != 0, f"TLS 1.2 with AES128-SHA (no forward secrecy) was accepted:\n{out[-600:]}")
+    for v, proto in (("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")):
+        rc, out = s_client(v)
+        check(rc == 0 and f"New, {proto}," in out, f"{v} refused:\n{out[-600:]}")
+
+
 SCENARIOS = {
     "subprotocol": s_subprotocol,
     "login": s_login,
@@ -274,6 +487,15 @@ SCENARIOS = {
     "static": s_static,
     "held_open": s_held_open,
     "wss": s_wss,
+    "origin_list": s_origin_list,
+    "origin_default": s_origin_default,
+    "origin_required": s_origin_required,
+    "require_tls": s_require_tls,
+    "refusals": s_refusals,
+    "per_ip": s_per_ip,
+    "server_full": s_server_full,
+    "slow_reader": s_slow_reader,
+    "tls_versions": s_tls_versions,
 }
 
 
