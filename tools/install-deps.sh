@@ -40,6 +40,7 @@ lab_pkgs=(
 	baresip-core
 	chromium
 	ethtool
+	iptables
 	sip-tester
 	tcpdump
 )

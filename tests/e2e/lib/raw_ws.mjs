@@ -68,11 +68,13 @@ export function openRaw(opts = {}) {
         w.t = setTimeout(() => { waiters.splice(waiters.indexOf(w), 1); rej(new Error(`no matching message in ${ms} ms; got ${JSON.stringify(messages)}`)); }, ms);
         waiters.push(w);
       }),
-      /** Send with a fresh id; resolves with the reply or error carrying it. */
+      /** Send with a fresh id; resolves with the reply (or error) carrying
+       *  it, or for a call message the first answer/error of that call. */
       request: (o, ms = 10000) => {
         const id = nextId++;
         api.send({ ...o, id });
-        return api.next((m) => m.id === id, ms);
+        return api.next((m) => m.id === id ||
+          (o.call !== undefined && m.call === o.call && (m.type === 'answer' || m.type === 'error')), ms);
       },
       close: () => { if (!sock.destroyed) { try { frame(8, Buffer.from([3, 232])); } catch { /* gone */ } sock.end(); sock.destroy(); } },
     };
