@@ -219,7 +219,13 @@ for i in range(50):
       await withScreenshot(t, page, async () => {
         assert.deepEqual(await dial('echo'), { answered: true });
         await statsWithMedia(page, 20);
-        const call = await myCall();
+        // First the browser's own checks keep the call alive past the
+        // timeout: consent is seen, not just assumed at the nomination.
+        const call = await until(`the call to pass ${CONSENT_TIMEOUT_S + 3} s`, async () => {
+          const c = await myCall();
+          assert.equal(c?.state, 'connected', 'the call lives on its consent checks');
+          return c.age_s >= CONSENT_TIMEOUT_S + 3 ? c : null;
+        }, (CONSENT_TIMEOUT_S + 10) * 1000);
         const before = await stats();
         rule = ['-p', 'udp', '-d', '198.51.100.1', '--dport', String(call.local_port),
           '-m', 'u32', '--u32', '0>>22&0x3C@8>>30=0', '-j', 'DROP'];
