@@ -121,6 +121,10 @@ static const struct tz_cfg_field media_fields[] = {
 	MAP(tz_cfg_media, "access", ports[TZ_ROLE_ACCESS], media_access_schema),
 	MAP(tz_cfg_media, "core", ports[TZ_ROLE_CORE], media_core_schema),
 	ROW(tz_cfg_media, "latching", bool, latching, .def = "true"),
+	ROW(tz_cfg_media, "latch_window_s", u32, latch_window_s, .def = "5", .min = 1,
+	    .max = 3600),
+	ROW(tz_cfg_media, "latch_networks", cidrs, latch_networks,
+	    .off_n = offsetof(struct tz_cfg_media, n_latch_networks)),
 };
 static const struct tz_cfg_schema media_schema = { TABLE(media_fields) };
 
@@ -275,6 +279,13 @@ static const struct tz_cfg_field limits_fields[] = {
 	    .max = 1000000),
 	ROW(tz_cfg_limits, "ws_max_queued_bytes", size, ws_max_queued_bytes, .def = "256M",
 	    .max = 4294967295LL),
+	ROW(tz_cfg_limits, "max_calls", u32, max_calls, .def = "1000", .min = 1, .max = 1000000),
+	ROW(tz_cfg_limits, "max_calls_per_ip", u32, max_calls_per_ip, .def = "50", .min = 1,
+	    .max = 1000000),
+	ROW(tz_cfg_limits, "sip_media_timeout_s", u32, sip_media_timeout_s, .def = "60",
+	    .max = 3600),
+	ROW(tz_cfg_limits, "consent_timeout_s", u32, consent_timeout_s, .def = "30", .min = 1,
+	    .max = 3600),
 };
 static const struct tz_cfg_schema limits_schema = { TABLE(limits_fields) };
 

@@ -37,6 +37,9 @@ struct tz_cfg_cidr {
 	uint8_t prefix;
 };
 
+/** Is @p a inside @p net (same family, first prefix bits equal)? */
+bool tz_cfg_cidr_contains(const struct tz_cfg_cidr *net, const struct tz_cfg_addr *a);
+
 /** host:port, "[2001:db8::1]:5060" or "gw.example.net:5061". */
 struct tz_cfg_hostport {
 	char *host;               /**< literal address or DNS name, never NULL when set */
@@ -99,6 +102,11 @@ struct tz_cfg_eal {
 struct tz_cfg_media {
 	struct tz_cfg_range ports[TZ_ROLE_COUNT];  /**< UDP port range per role */
 	bool latching;            /**< symmetric RTP: follow the SIP peer's real source */
+	/* latching is allowed only from the SDP's address or these networks,
+	 * within latch_window_s of the media start, with one SSRC throughout */
+	uint32_t latch_window_s;          /**< default 5 */
+	struct tz_cfg_cidr *latch_networks;  /**< NAT ranges the PBXs' media may come from */
+	size_t n_latch_networks;
 };
 
 struct tz_cfg_signalling {
@@ -183,6 +191,11 @@ struct tz_cfg_limits {
 	uint32_t ws_connections_per_ip;   /**< open WebSockets per source address, default 64 */
 	uint32_t ws_connections_max;      /**< open WebSockets in all, default 10000 */
 	uint32_t ws_max_queued_bytes;     /**< all send queues together, default 256 MiB */
+	/* admission and supervision of calls */
+	uint32_t max_calls;               /**< live calls, default 1000 */
+	uint32_t max_calls_per_ip;        /**< live calls per client IP, default 50 */
+	uint32_t sip_media_timeout_s;     /**< no RTP from the SIP side, default 60, 0 = off */
+	uint32_t consent_timeout_s;       /**< no ICE consent check (RFC 7675), default 30 */
 };
 
 enum tz_cfg_log_target {

@@ -73,6 +73,12 @@ int tz_dtls_profile_list(const enum tz_srtp_suite *suites, unsigned int n, char 
 	return 0;
 }
 
+void tz_dtls_keys_wipe(struct tz_dtls_keys *k)
+{
+	if (k != NULL)
+		OPENSSL_cleanse(k, sizeof(*k));
+}
+
 static void fill(struct tz_dtls_keys *k, const uint8_t *key, size_t key_len,
 		 const uint8_t *salt, size_t salt_len)
 {

@@ -235,11 +235,18 @@ int tz_dtls_input(struct tz_dtls *d, const uint8_t *data, size_t len);
  * The SRTP keys of a connected context (RFC 5764 §4.2): keying material
  * from the "EXTRACTOR-dtls_srtp" exporter, split into client and server
  * write keys and salts.  @p local is what we protect with (our write key),
- * @p remote what we unprotect with.  Callers should wipe them after use.
+ * @p remote what we unprotect with.  Callers must wipe them after use with
+ * tz_dtls_keys_wipe().
  * @return 0, -EINVAL (NULL argument), -ENOTCONN (not connected), -EIO.
  */
 int tz_dtls_srtp_keys(struct tz_dtls *d, enum tz_srtp_suite *suite, struct tz_dtls_keys *local,
 		      struct tz_dtls_keys *remote);
+
+/**
+ * Wipe exported keys (OPENSSL_cleanse: unlike memset on a buffer that is
+ * not read again, the compiler may not drop it).  NULL is a no-op.
+ */
+void tz_dtls_keys_wipe(struct tz_dtls_keys *k);
 
 /**
  * Why the context failed or closed ("fingerprint mismatch: SDP says sha-256

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <agent.h>
 #include <glib.h>
+#include <glib-unix.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "tz_ice.h"
 #include "tz_log.h"
@@ -21,21 +25,116 @@ struct tz_ice {
 	struct sockaddr_storage remote;
 	struct tz_ice_stats stats;
 	GPtrArray *pending;     /* GBytes sent before the pair was nominated */
+	/* consent (RFC 7675): the browser's checks seen on libnice's socket */
+	int consent_fd;
+	guint consent_watch, consent_rearm;
+	int64_t last_consent;   /* g_get_monotonic_time() of the last valid check */
 };
+
+/* After a peek, libnice's own (default-priority) source reads the socket;
+ * the watch comes back this much later. */
+#define CONSENT_REARM_MS 2
 
 /* A lite agent's component becomes ready only when the peer nominates a
  * pair, which can come after the peer's first DTLS flight; what we send
  * before that is held (a few datagrams) instead of being lost. */
 #define PENDING_MAX 16
 
-static void random_string(char *out, size_t n)
+/* ICE credentials are secrets (RFC 8445 §5.3: at least 128 bits of
+ * randomness in the password): from the OpenSSL CSPRNG, never g_random
+ * (a Mersenne Twister whose state its output reveals).  64 symbols: a byte's
+ * low 6 bits pick one without bias. */
+static int random_string(char *out, size_t n)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t rnd[64];
 
+	if (n > sizeof(rnd) || RAND_bytes(rnd, (int)n) != 1)
+		return -EIO;
 	for (size_t i = 0; i < n; i++)
-		out[i] = alphabet[g_random_int_range(0, 64)];
+		out[i] = alphabet[rnd[i] & 63];
 	out[n] = '\0';
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return 0;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_addr.s_addr == y->sin_addr.s_addr && x->sin_port == y->sin_port;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 && x->sin6_port == y->sin6_port;
+	}
+	return false;
+}
+
+static gboolean consent_peek(gint fd, GIOCondition cond, gpointer data);
+
+static gboolean consent_rearm(gpointer data)
+{
+	struct tz_ice *ice = data;
+
+	ice->consent_rearm = 0;
+	ice->consent_watch = g_unix_fd_add_full(G_PRIORITY_HIGH, ice->consent_fd, G_IO_IN,
+						consent_peek, ice, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * A lite agent sends no checks of its own, and libnice tells nobody about
+ * the checks it answers.  The datagram at the head of its socket is peeked
+ * (left for libnice) before libnice reads it: this source has a higher
+ * priority than libnice's, and steps aside until libnice has drained the
+ * socket.  A valid check from the selected pair renews consent.
+ */
+static gboolean consent_peek(gint fd, GIOCondition cond, gpointer data)
+{
+	struct tz_ice *ice = data;
+	uint8_t buf[1500];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &fl);
+
+	if (n > 0 && buf[0] < 4) {           /* RFC 7983: STUN */
+		int rc = tz_ice_stun_consent_check(buf, (size_t)n, ice->ufrag, ice->pwd);
+
+		if (rc == 0 && same_addr(&from, &ice->remote)) {
+			ice->last_consent = g_get_monotonic_time();
+			ice->stats.consent_checks++;
+		} else if (rc != -ENOMSG) {
+			ice->stats.consent_refused++;
+		}
+	}
+	ice->consent_watch = 0;
+	ice->consent_rearm = g_timeout_add(CONSENT_REARM_MS, consent_rearm, ice);
+	return G_SOURCE_REMOVE;
+}
+
+/* Watch libnice's socket of the selected pair for consent checks. */
+static void consent_start(struct tz_ice *ice, NiceAgent *agent, guint stream)
+{
+	GSocket *s;
+
+	ice->last_consent = g_get_monotonic_time();     /* the nominating check */
+	if (ice->consent_watch != 0 || ice->consent_rearm != 0)
+		return;
+	s = nice_agent_get_selected_socket(agent, stream, 1);
+	if (s == NULL) {
+		TZ_LOG(CP_ICE, WARNING, "port %u: no socket to watch for consent checks", ice->port);
+		return;
+	}
+	ice->consent_fd = g_socket_get_fd(s);
+	g_object_unref(s);
+	consent_rearm(ice);
 }
 
 static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer data)
@@ -61,6 +160,7 @@ static void set_connected(struct tz_ice *ice, NiceAgent *agent, guint stream)
 			ice->stats.tx_datagrams++;
 	}
 	g_ptr_array_set_size(ice->pending, 0);
+	consent_start(ice, agent, stream);
 	if (ice->state_fn != NULL)
 		ice->state_fn(ice, TZ_ICE_CONNECTED, ice->user);
 }
@@ -127,8 +227,8 @@ static int setup_agent(struct tz_ice *ice, GMainContext *ctx, const struct tz_ic
 	if (ice->stream == 0)
 		return -ENOMEM;
 	nice_agent_set_port_range(ice->agent, ice->stream, 1, conf->port_min, conf->port_max);
-	random_string(ice->ufrag, 8);
-	random_string(ice->pwd, 24);
+	if (random_string(ice->ufrag, 8) != 0 || random_string(ice->pwd, 24) != 0)
+		return -EIO;
 	nice_agent_set_local_credentials(ice->agent, ice->stream, ice->ufrag, ice->pwd);
 	g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_state), ice);
 	g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_selected), ice);
@@ -248,6 +348,11 @@ int tz_ice_selected_remote(const struct tz_ice *ice, struct sockaddr_storage *ad
 	return 0;
 }
 
+int64_t tz_ice_last_consent(const struct tz_ice *ice)
+{
+	return ice->consent_watch != 0 || ice->consent_rearm != 0 ? ice->last_consent : 0;
+}
+
 void tz_ice_get_stats(const struct tz_ice *ice, struct tz_ice_stats *st)
 {
 	*st = ice->stats;
@@ -274,5 +379,10 @@ void tz_ice_free(struct tz_ice *ice)
 	}
 	if (ice->pending != NULL)
 		g_ptr_array_unref(ice->pending);
+	if (ice->consent_watch != 0)
+		g_source_remove(ice->consent_watch);
+	if (ice->consent_rearm != 0)
+		g_source_remove(ice->consent_rearm);
+	OPENSSL_cleanse(ice->pwd, sizeof(ice->pwd));
 	g_free(ice);
 }

@@ -46,9 +46,10 @@ typedef void (*tz_ice_recv_fn)(struct tz_ice *ice, const uint8_t *data, size_t l
 
 /**
  * Create an agent, bind a port and gather the host candidate.  Local
- * credentials are generated (ufrag 8 and pwd 24 characters of [A-Za-z0-9+/]).
+ * credentials are generated from the OpenSSL CSPRNG (RAND_bytes: ufrag 8
+ * and pwd 24 characters of [A-Za-z0-9+/], 144 bits).
  * @return the agent, or NULL with errno: EINVAL (bad address), EADDRINUSE
- *         (no free port in the range), ENOMEM.
+ *         (no free port in the range), ENOMEM, EIO (no randomness).
  */
 struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
 			  tz_ice_state_fn state_fn, tz_ice_recv_fn recv_fn, void *user);
@@ -96,12 +97,36 @@ int tz_ice_send(struct tz_ice *ice, const uint8_t *data, size_t len);
  */
 int tz_ice_selected_remote(const struct tz_ice *ice, struct sockaddr_storage *addr);
 
-/** Counters: binding requests answered, datagrams in and out. */
+/** Counters: datagrams in and out, consent checks seen. */
 struct tz_ice_stats {
 	uint64_t rx_datagrams;
 	uint64_t tx_datagrams;
+	uint64_t consent_checks;      /**< valid checks from the selected pair */
+	uint64_t consent_refused;     /**< STUN that is not one (bad integrity, other source) */
 };
 void tz_ice_get_stats(const struct tz_ice *ice, struct tz_ice_stats *st);
+
+/**
+ * Consent freshness (RFC 7675) as an ICE-lite agent sees it: the time
+ * (g_get_monotonic_time(), µs) of the last Binding request from the
+ * selected pair with a valid MESSAGE-INTEGRITY for our credentials (the
+ * nominating check counts).  The browser sends one every few seconds for as
+ * long as it wants our media; the owner ends the call when none came for
+ * its consent timeout.
+ * @return the time, or 0 when not connected or the socket cannot be watched
+ *         (then consent is not known: do not act on it).
+ */
+int64_t tz_ice_last_consent(const struct tz_ice *ice);
+
+/**
+ * Is @p buf a STUN Binding request to us: USERNAME "<ufrag>:...", and a
+ * MESSAGE-INTEGRITY (HMAC-SHA1 keyed with @p pwd, RFC 8489 §14.5)?  Pure
+ * function, any thread.
+ * @return 0 yes; -EINVAL not STUN / malformed; -ENOMSG STUN but not a
+ *         Binding request; -EACCES no or wrong USERNAME / MESSAGE-INTEGRITY.
+ */
+int tz_ice_stun_consent_check(const uint8_t *buf, size_t len, const char *ufrag,
+			      const char *pwd);
 
 /** Close the socket and free the agent.  Safe from any callback of this agent. */
 void tz_ice_free(struct tz_ice *ice);

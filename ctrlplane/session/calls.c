@@ -10,6 +10,7 @@
 
 #include "calls_pvt.h"
 #include "tz_log.h"
+#include "tz_ws.h"
 
 #define NEGOTIATION_S 30        /* answer sent -> DTLS connected, at most */
 #define NEXT_HOP_TRIES 40       /* x 50 ms */
@@ -145,6 +146,23 @@ static void media_maybe(struct call *c)
 		c->timer = g_timeout_add(50, try_publish, c);
 }
 
+/* A call to a trunk sends its INVITE only now that the browser has proved
+ * it holds the media path (ICE nominated, DTLS with its fingerprint up): a
+ * script with a made-up SDP never makes a trunk ring. */
+static int invite_now(struct call *c)
+{
+	char err[256] = "";
+
+	if (c->trunk == NULL || c->leg != NULL || c->inbound)
+		return 0;
+	if (tz_sip_side_start(c, c->user_part, err, sizeof(err)) != 0) {
+		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, err);
+		return -EIO;
+	}
+	tz_calls_ctr[TZ_CC_INVITE_AFTER_DTLS]++;
+	return 0;
+}
+
 void tz_call_connected(struct call *c)
 {
 	if (c->state == CALL_ENDED)
@@ -153,12 +171,34 @@ void tz_call_connected(struct call *c)
 		g_source_remove(c->timer);     /* the negotiation deadline */
 	c->timer = 0;
 	c->dtls_done = true;
+	if (invite_now(c) != 0)
+		return;
 	media_maybe(c);
 }
 
 void tz_call_media_ready(struct call *c)
 {
 	media_maybe(c);
+}
+
+/* The client's IP from "192.0.2.1:50312" / "[2001:db8::1]:50312". */
+void tz_calls_conn_ip(void *conn, char *out, size_t len)
+{
+	const char *peer = conn != NULL && tz_calls_env.peer != NULL ? tz_calls_env.peer(conn) : NULL;
+	const char *end;
+
+	out[0] = '\0';
+	if (peer == NULL)
+		return;
+	if (peer[0] == '[') {
+		end = strchr(peer, ']');
+		peer++;
+	} else {
+		end = strrchr(peer, ':');
+	}
+	if (end == NULL)
+		end = peer + strlen(peer);
+	g_strlcpy(out, peer, MIN(len, (size_t)(end - peer) + 1));
 }
 
 /* A new call registered under (conn, name). */
@@ -175,6 +215,7 @@ struct call *tz_call_new(void *conn, const char *name, const char *user, const c
 		g_snprintf(c->name, sizeof(c->name), "in-%u", c->id);
 	g_strlcpy(c->user, user, sizeof(c->user));
 	g_strlcpy(c->target, target, sizeof(c->target));
+	tz_calls_conn_ip(conn, c->src_ip, sizeof(c->src_ip));
 	return c;
 }
 
@@ -208,8 +249,60 @@ static unsigned calls_of_user(const char *user)
 	return n;
 }
 
-static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user)
+/* Dataplane flows a call may publish: one (echo), or three for a bridge
+ * (browser, SIP RTP, SIP RTCP); reserved from the call's start. */
+static unsigned flows_needed(const struct call *c)
 {
+	return c->trunk != NULL || c->inbound ? 3 : 1;
+}
+
+/* Is there room for one more call (@p ip: the client's, or NULL) needing
+ * @p flows session-table slots?  NULL, or which limit says no. */
+static const char *over_limit(const char *ip, unsigned flows, enum tz_calls_counter *ctr)
+{
+	const struct tz_cfg_limits *l = &tz_calls_env.cfg->limits;
+	GHashTableIter it;
+	gpointer v;
+	unsigned n = 0, n_ip = 0, slots = 0;
+
+	g_hash_table_iter_init(&it, by_id);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const struct call *c = v;
+
+		n++;
+		n_ip += ip != NULL && ip[0] != '\0' && strcmp(c->src_ip, ip) == 0;
+		slots += flows_needed(c);
+	}
+	*ctr = TZ_CC_REFUSED_MAX_CALLS;
+	if (n >= l->max_calls)
+		return "limits.max_calls reached: the gateway is full";
+	*ctr = TZ_CC_REFUSED_PER_IP;
+	if (n_ip >= l->max_calls_per_ip)
+		return "limits.max_calls_per_ip reached for this address";
+	*ctr = TZ_CC_REFUSED_TABLE_FULL;
+	if (slots + flows > l->max_sessions)
+		return "the media session table is full (limits.max_sessions)";
+	return NULL;
+}
+
+bool tz_calls_admit_inbound(void)
+{
+	enum tz_calls_counter ctr;
+	const char *why = over_limit(NULL, 3, &ctr);
+
+	if (why == NULL)
+		return true;
+	tz_calls_ctr[ctr]++;
+	TZ_LOG(CP_SESSION, NOTICE, "incoming call refused: %s", why);
+	return false;
+}
+
+static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user, bool trunk)
+{
+	enum tz_calls_counter ctr;
+	char ip[48];
+	const char *why;
+
 	if (find(conn, m->call) != NULL) {
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_CALL_EXISTS, "a live call has this name");
 		return false;
@@ -219,6 +312,14 @@ static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user)
 			   "limits.max_calls_per_user reached");
 		return false;
 	}
+	tz_calls_conn_ip(conn, ip, sizeof(ip));
+	why = over_limit(ip, trunk ? 3 : 1, &ctr);
+	if (why != NULL) {
+		tz_calls_ctr[ctr]++;
+		TZ_LOG(CP_SESSION, NOTICE, "call from %s (%s) refused: %s", user, ip, why);
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_TOO_MANY_CALLS, why);
+		return false;
+	}
 	return true;
 }
 
@@ -226,12 +327,12 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 {
 	const char *user = id->user;
 	const struct tz_cfg_trunk *trunk = NULL;
-	char err[256] = "", user_part[128];
+	char err[256] = "", user_part[128] = "";
 	struct call *c;
 	g_autofree char *answer = NULL;
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWER, .id = m->id, .sdp_mline_index = -1 };
 
-	if (!admit(conn, m, user))
+	if (!admit(conn, m, user, strcmp(m->target, "echo") != 0))
 		return;
 	if (!tz_auth_target_allowed(id, m->target)) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s to %s refused: not among the token's targets",
@@ -258,12 +359,16 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 		call_free(c);
 		return;
 	}
-	if (trunk != NULL && tz_sip_side_start(c, user_part, err, sizeof(err)) != 0) {
-		TZ_LOG(CP_SESSION, NOTICE, "call from %s to %s refused: %s", user, m->target, err);
-		send_error(conn, m->id, m->call, TZ_JSEP_ERR_INTERNAL, err);
+	/* Admitted: the core ports are held now; the INVITE leaves once ICE
+	 * and DTLS are up (invite_now). */
+	if (trunk != NULL && tz_media_core_ports(c) != 0) {
+		TZ_LOG(CP_SESSION, NOTICE, "call from %s to %s refused: no free core media port", user,
+		       m->target);
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_INTERNAL, "no free media port on the core side");
 		call_free(c);
 		return;
 	}
+	g_strlcpy(c->user_part, user_part, sizeof(c->user_part));
 	tz_call_register(c);
 	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
 	o.call = c->name;
@@ -386,20 +491,62 @@ void tz_calls_on_close(void *conn)
 	tz_login_end(conn);
 }
 
-/* Media supervision: a connected call with no packets for the configured
- * time has lost its browser (it stopped sending and consenting). */
+/* Packets the dataplane received for this call, per direction: [0] from
+ * the browser (flows keyed on the access port), [1] from the SIP side. */
+static void packets_by_direction(const struct call *c, uint64_t out[2])
+{
+	out[0] = out[1] = 0;
+	for (unsigned i = 0; i < c->n_flows; i++) {
+		uint64_t n = tz_dp_flow_state(tz_calls_env.sessions,
+					      (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
+
+		out[c->keys[i].port_idx == tz_calls_env.access_idx ? 0 : 1] += n;
+	}
+}
+
+/*
+ * Supervision of a connected call, each check on its own clock:
+ *  - consent (RFC 7675 §5.1): the browser checks every few seconds that we
+ *    still want its media; none for limits.consent_timeout_s -> ice-failed;
+ *  - media from the browser: none for limits.media_timeout_s;
+ *  - media from the SIP side (answered calls): none for
+ *    limits.sip_media_timeout_s -> BYE (a PBX that vanished without one).
+ * A held call may be silent either way; consent still applies.
+ */
 static void check_media(struct call *c, void *arg)
 {
-	int64_t now = *(int64_t *)arg;
-	uint64_t pkts = tz_media_packets(c);
+	const struct tz_cfg_limits *l = &tz_calls_env.cfg->limits;
+	int64_t now = *(int64_t *)arg, consent;
+	uint64_t pkts[2];
+	char why[128];
 
 	if (c->state != CALL_CONNECTED)
 		return;
-	if (pkts != c->last_pkts || tz_call_held(c)) {   /* a held call may be silent */
-		c->last_pkts = pkts;
-		c->last_media = now;
-	} else if (now - c->last_media > (int64_t)tz_calls_env.cfg->limits.media_timeout_s * 1000000) {
+	consent = c->ice != NULL ? tz_ice_last_consent(c->ice) : 0;
+	if (consent != 0 && now - consent > (int64_t)l->consent_timeout_s * G_USEC_PER_SEC) {
+		tz_calls_ctr[TZ_CC_CONSENT_LOST]++;
+		snprintf(why, sizeof(why), "consent lost: no ICE check from the browser for %u s "
+			 "(RFC 7675)", l->consent_timeout_s);
+		tz_call_failed(c, TZ_JSEP_ERR_ICE_FAILED, why);
+		return;
+	}
+	packets_by_direction(c, pkts);
+	for (int d = 0; d < 2; d++) {
+		if (pkts[d] != c->dir_pkts[d] || tz_call_held(c) || c->dir_last[d] == 0 ||
+		    c->dir_last[d] < c->last_media) {
+			c->dir_pkts[d] = pkts[d];
+			c->dir_last[d] = MAX(now, c->last_media);
+		}
+	}
+	if (now - c->dir_last[0] > (int64_t)l->media_timeout_s * G_USEC_PER_SEC) {
+		tz_calls_ctr[TZ_CC_MEDIA_TIMEOUT_WEB]++;
 		tz_call_failed(c, TZ_JSEP_ERR_MEDIA_TIMEOUT, "no media from the browser");
+	} else if (c->leg != NULL && c->sip_answered && l->sip_media_timeout_s > 0 &&
+		   now - c->dir_last[1] > (int64_t)l->sip_media_timeout_s * G_USEC_PER_SEC) {
+		tz_calls_ctr[TZ_CC_MEDIA_TIMEOUT_SIP]++;
+		snprintf(why, sizeof(why), "no media from the SIP side for %u s",
+			 l->sip_media_timeout_s);
+		tz_call_failed(c, TZ_JSEP_ERR_MEDIA_TIMEOUT, why);
 	}
 }
 

@@ -68,6 +68,18 @@ struct call {
 	uint64_t last_pkts;                   /* media supervision */
 	uint64_t pkts_before;                 /* packets of flows since republished */
 	int64_t last_media;
+	/* admission, deferred INVITE, latching rules, per-direction supervision */
+	char src_ip[48];                      /* the client's IP (limits.max_calls_per_ip) */
+	char user_part[128];                  /* the INVITE waits for ICE + DTLS */
+	struct tz_cfg_addr sdp_addr;          /* the SIP side's media address per its SDP */
+	int64_t latch_start;                  /* media published: the latch window opens */
+	struct {
+		struct sockaddr_storage from;
+		uint32_t ssrc;
+		unsigned n;
+	} latch_cand;                         /* the source about to be latched to */
+	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
+	int64_t dir_last[2];                  /* when each last moved */
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -81,7 +93,18 @@ extern struct tz_calls_env tz_calls_env;
 	X(HOLD_OUT, "holds_by_web")                 \
 	X(DTMF_INFO_IN, "dtmf_info_in")             \
 	X(DTMF_INFO_OUT, "dtmf_info_out")           \
-	X(LATCHED, "media_latched")
+	X(LATCHED, "media_latched")                 \
+	X(LATCH_REFUSED_ADDRESS, "latch_refused_address") \
+	X(LATCH_REFUSED_WINDOW, "latch_refused_window") \
+	X(LATCH_REFUSED_SSRC, "latch_refused_ssrc") \
+	X(REFUSED_MAX_CALLS, "calls_refused_max_calls") \
+	X(REFUSED_PER_IP, "calls_refused_per_ip")   \
+	X(REFUSED_TABLE_FULL, "calls_refused_table_full") \
+	X(INVITE_AFTER_DTLS, "invites_after_dtls")  \
+	X(CONSENT_LOST, "consent_lost")             \
+	X(MEDIA_TIMEOUT_WEB, "media_timeout_web")   \
+	X(MEDIA_TIMEOUT_SIP, "media_timeout_sip")   \
+	X(FP_REFUSED, "dtls_fingerprint_refused")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -118,12 +141,18 @@ void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 /* sip_side.c: answering an inbound call once the browser accepted */
 int tz_sip_side_answer(struct call *c, char *err, size_t errlen);
 
+/* calls.c: a connection's source address without the port ("" if unknown) */
+void tz_calls_conn_ip(void *conn, char *out, size_t len);
+
 /* login.c: who a connection is */
 void tz_login_init(void);
 void tz_login_shutdown(void);
 void tz_login_on_login(void *conn, const struct tz_jsep_msg *m);
 const struct tz_auth_identity *tz_login_identity(void *conn);
 void tz_login_end(void *conn);
+/* calls.c: may one more call start now (limits.max_calls, the session
+ * table)?  Inbound calls from SIP ask this before ringing anyone. */
+bool tz_calls_admit_inbound(void);
 
 /* calls.c: ending a call from any layer */
 void tz_call_end(struct call *c, int code, const char *reason, bool notify);

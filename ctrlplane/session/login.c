@@ -48,25 +48,6 @@ static void reg_free(gpointer p)
 	g_free(g);
 }
 
-/* The source address of a connection, without its port. */
-static void peer_ip(void *conn, char *ip, size_t len)
-{
-	const char *peer = tz_calls_env.peer != NULL ? tz_calls_env.peer(conn) : NULL;
-	const char *end;
-
-	if (peer == NULL || *peer == '\0') {
-		g_strlcpy(ip, "?", len);
-		return;
-	}
-	if (peer[0] == '[') {
-		end = strchr(peer, ']');
-		peer++;
-	} else {
-		end = strrchr(peer, ':');
-	}
-	g_strlcpy(ip, peer, end != NULL && (size_t)(end - peer) < len ? (size_t)(end - peer) + 1 : len);
-}
-
 static void refuse(void *conn, int64_t id, const char *ip, const char *user,
 		   enum tz_auth_counter why, const char *message)
 {
@@ -190,7 +171,9 @@ void tz_login_on_login(void *conn, const struct tz_jsep_msg *m)
 	const char *user = m->has_sip ? m->sip.username : NULL;
 	unsigned wait;
 
-	peer_ip(conn, ip, sizeof(ip));
+	tz_calls_conn_ip(conn, ip, sizeof(ip));
+	if (ip[0] == '\0')
+		g_strlcpy(ip, "?", sizeof(ip));
 	wait = tz_auth_throttled(ip, user, g_get_real_time() / G_USEC_PER_SEC);
 	if (wait > 0) {
 		snprintf(msg, sizeof(msg), "too many failed logins; try again in %u s", wait);

@@ -71,8 +71,8 @@ static int make_contexts(struct call *c)
 				       remote.key_len, remote.salt, remote.salt_len);
 	c->ctx_out = tz_srtp_ctx_create(tz_calls_env.srtp, c->suite, TZ_SRTP_DIR_PROTECT, local.key,
 					local.key_len, local.salt, local.salt_len);
-	memset(&local, 0, sizeof(local));
-	memset(&remote, 0, sizeof(remote));
+	tz_dtls_keys_wipe(&local);
+	tz_dtls_keys_wipe(&remote);
 	return c->ctx_in != NULL && c->ctx_out != NULL ? 0 : -ENOMEM;
 }
 

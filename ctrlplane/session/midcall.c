@@ -13,8 +13,12 @@
  *    dtmf message.
  *  - latching (symmetric RTP): media from the SIP side that reaches our core
  *    port from another address than its SDP announced (a PBX behind NAT)
- *    misses the fast path and lands on the socket we hold for the port; the
- *    first such packet moves the call's SIP-side flows to its source.
+ *    misses the fast path and lands on the socket we hold for the port.
+ *    The call's SIP-side flows move to that source only if it is the SDP's
+ *    address (another port) or inside media.latch_networks, within
+ *    media.latch_window_s of the media start, after LATCH_PACKETS packets
+ *    in a row with one SSRC: anyone else's RTP (RTP bleed) is dropped and
+ *    counted (latch_refused_*).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +30,7 @@
 #include "tz_log.h"
 
 #define DTMF_GAP_MS 80          /* between two INFO digits, after the duration */
+#define LATCH_PACKETS 3         /* in a row from one source with one SSRC */
 
 static void send_out(struct call *c, const struct tz_jsep_out *o)
 {
@@ -255,6 +260,94 @@ static bool same_peer(const struct call *c, const struct sockaddr_storage *ss)
 	return false;
 }
 
+/* Same address and port. */
+static bool same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+			      &((const struct sockaddr_in *)b)->sin_addr, 4) == 0 &&
+		       ((const struct sockaddr_in *)a)->sin_port == ((const struct sockaddr_in *)b)->sin_port;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0 &&
+	       ((const struct sockaddr_in6 *)a)->sin6_port == ((const struct sockaddr_in6 *)b)->sin6_port;
+}
+
+/* May media from @p ss be latched to: the address the SIP side's SDP
+ * announced (a NAT keeps the address more often than the port), or one of
+ * media.latch_networks (the PBXs' NAT ranges)? */
+static bool latch_address_ok(const struct call *c, const struct sockaddr_storage *ss)
+{
+	const struct tz_cfg_media *m = &tz_calls_env.cfg->media;
+	struct tz_cfg_addr a = { .family = ss->ss_family };
+
+	if (ss->ss_family == AF_INET)
+		a.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+	else if (ss->ss_family == AF_INET6)
+		a.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+	else
+		return false;
+	if (a.family == c->sdp_addr.family &&
+	    memcmp(&a.v6, &c->sdp_addr.v6, a.family == AF_INET ? 4 : 16) == 0)
+		return true;
+	for (size_t i = 0; i < m->n_latch_networks; i++)
+		if (tz_cfg_cidr_contains(&m->latch_networks[i], &a))
+			return true;
+	return false;
+}
+
+static void latch_refused(struct call *c, enum tz_calls_counter why, const struct sockaddr_storage *ss)
+{
+	static int64_t last_log;
+	int64_t now = g_get_monotonic_time();
+	char from[INET6_ADDRSTRLEN] = "?";
+
+	tz_calls_ctr[why]++;
+	if (now - last_log < G_USEC_PER_SEC)
+		return;                         /* a peer can send many: one line a second */
+	last_log = now;
+	inet_ntop(ss->ss_family, ss->ss_family == AF_INET
+		  ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+		  : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr, from, sizeof(from));
+	TZ_LOG(CP_SESSION, NOTICE, "call %u: RTP from %s:%u not latched: %s", c->id, from,
+	       ntohs(((const struct sockaddr_in *)ss)->sin_port),
+	       why == TZ_CC_LATCH_REFUSED_ADDRESS ? "not the SDP's address nor in media.latch_networks"
+	       : why == TZ_CC_LATCH_REFUSED_WINDOW ? "after media.latch_window_s"
+						   : "its SSRC changed");
+}
+
+/*
+ * One RTP packet on our core socket from @p ss (not the peer we send to):
+ * latch to it once LATCH_PACKETS packets in a row came from there with one
+ * SSRC, from an allowed address, within the window.  Anything else is
+ * dropped and counted by reason.  true = latch now.
+ */
+static bool latch_candidate(struct call *c, const uint8_t *rtp, const struct sockaddr_storage *ss)
+{
+	uint32_t ssrc = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 | rtp[11];
+
+	if (!latch_address_ok(c, ss)) {
+		latch_refused(c, TZ_CC_LATCH_REFUSED_ADDRESS, ss);
+		return false;
+	}
+	if (g_get_monotonic_time() - c->latch_start >
+	    (int64_t)tz_calls_env.cfg->media.latch_window_s * G_USEC_PER_SEC) {
+		latch_refused(c, TZ_CC_LATCH_REFUSED_WINDOW, ss);
+		return false;
+	}
+	if (c->latch_cand.n > 0 && same_source(&c->latch_cand.from, ss) && c->latch_cand.ssrc == ssrc) {
+		c->latch_cand.n++;
+	} else {
+		if (c->latch_cand.n > 0)
+			latch_refused(c, TZ_CC_LATCH_REFUSED_SSRC, ss);
+		c->latch_cand.from = *ss;
+		c->latch_cand.ssrc = ssrc;
+		c->latch_cand.n = 1;
+	}
+	return c->latch_cand.n >= LATCH_PACKETS;
+}
+
 /* Packets on our core RTP socket are media the fast path had no flow for. */
 static gboolean core_readable(GIOChannel *ch, GIOCondition cond, gpointer p)
 {
@@ -274,6 +367,8 @@ static gboolean core_readable(GIOChannel *ch, GIOCondition cond, gpointer p)
 		 * to a source that is not the one we send to. */
 		if (n < 12 || buf[0] < 128 || buf[0] > 191 || !c->sip_answered || c->latched ||
 		    c->n_flows == 0 || same_peer(c, &ss) || !tz_calls_env.cfg->media.latching)
+			continue;
+		if (!latch_candidate(c, buf, &ss))
 			continue;
 		if (ss.ss_family == AF_INET) {
 			const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
@@ -311,6 +406,8 @@ void tz_call_latch_watch(struct call *c)
 
 	if (c->core_watch != 0 || c->core_fd[0] < 0)
 		return;
+	c->latch_start = g_get_monotonic_time();     /* media is up: the window opens */
+	c->latch_cand.n = 0;
 	ch = g_io_channel_unix_new(c->core_fd[0]);
 	c->core_watch = g_io_add_watch(ch, G_IO_IN, core_readable, c);
 	g_io_channel_unref(ch);

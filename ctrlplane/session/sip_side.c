@@ -48,6 +48,9 @@ int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold)
 			c->peer.rtcp_port = neg.rtcp_port;
 			c->peer.known = true;
 			c->latched = false;     /* a new address: latch afresh */
+			c->sdp_addr = a;        /* latching only from here (or media.latch_networks) */
+			c->latch_start = g_get_monotonic_time();
+			c->latch_cand.n = 0;
 		}
 	} else if (rc == 0 && !c->peer.known) {
 		rc = -EINVAL;
@@ -163,8 +166,10 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	struct call *c;
 	int status;
 
-	if (conn == NULL || tz_calls_user_busy(to_user) || sdp_offer == NULL) {
-		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : 486;
+	if (conn == NULL || tz_calls_user_busy(to_user) || sdp_offer == NULL ||
+	    !tz_calls_admit_inbound()) {
+		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : tz_calls_user_busy(to_user) ? 486
+										: 503;
 		tz_calls_ctr[TZ_CC_SDP_REFUSED] += status == 488;
 		TZ_LOG(CP_SESSION, INFO, "incoming call from %s to %s refused: %d", from_uri, to_user, status);
 		tz_sip_leg_reject(leg, status, NULL);
@@ -292,7 +297,7 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	char addr[INET6_ADDRSTRLEN];
 	g_autofree char *text = NULL;
 	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
-	int rc = tz_media_core_ports(c);
+	int rc = c->core_fd[0] >= 0 ? 0 : tz_media_core_ports(c);   /* held since admission */
 
 	if (rc != 0) {
 		snprintf(err, errlen, "no free media port on the core side");

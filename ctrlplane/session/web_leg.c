@@ -66,13 +66,38 @@ static void dtls_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
 	}
 }
 
+/*
+ * The browser's certificate fingerprint to check: the strongest hash among
+ * its a=fingerprint lines (the media section's, else the session's).  SHA-1
+ * is refused (RFC 8122 §5: SHA-256 or stronger; every browser offers
+ * sha-256): a fingerprint an attacker could match with a second certificate
+ * would let it take the call's keys.  NULL when nothing acceptable.
+ */
+static const struct tz_sdp_fingerprint *strongest_fingerprint(const struct call *c)
+{
+	const struct tz_sdp_common *where[2] = { NULL, &c->offer->common };
+	const struct tz_sdp_fingerprint *best = NULL;
+
+	if (c->neg.media < c->offer->n_media)
+		where[0] = &c->offer->media[c->neg.media].common;
+	for (int w = 0; w < 2 && best == NULL; w++)
+		for (unsigned i = 0; where[w] != NULL && i < where[w]->n_fp; i++)
+			if (where[w]->fp[i].hash >= TZ_SDP_HASH_SHA256 &&
+			    where[w]->fp[i].hash <= TZ_SDP_HASH_SHA512 &&
+			    (best == NULL || where[w]->fp[i].hash > best->hash))
+				best = &where[w]->fp[i];
+	return best;
+}
+
 static int make_dtls(struct call *c, char *err, size_t errlen)
 {
 	struct tz_dtls_fingerprint fp = { 0 };
-	const struct tz_sdp_fingerprint *sfp = &c->neg.fingerprint;
+	const struct tz_sdp_fingerprint *sfp = strongest_fingerprint(c);
 
-	if (sfp->hash <= TZ_SDP_HASH_NONE || sfp->hash > TZ_SDP_HASH_SHA512 || sfp->len > sizeof(fp.value)) {
-		snprintf(err, errlen, "a=fingerprint: unsupported hash function");
+	if (sfp == NULL || sfp->len > sizeof(fp.value)) {
+		tz_calls_ctr[TZ_CC_FP_REFUSED]++;
+		snprintf(err, errlen, "a=fingerprint: no sha-256 (or stronger) fingerprint; sha-1 "
+			 "is refused");
 		return -EINVAL;
 	}
 	g_strlcpy(fp.algorithm, hash_names[sfp->hash], sizeof(fp.algorithm));

@@ -18,8 +18,15 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # +1666...: the PBX sends media from another port than its SDP says),
 # lab-baresip (baresip auto-answering on port 5090, numbers +1777...),
 # lab-slow (the PBX, but given up after 3 s without an answer, +1888...); an
-# unanswered incoming call is refused with 480 after 6 s.
+# unanswered incoming call is refused with 480 after 6 s.  media_security.test.mjs
+# needs short supervision timeouts (SIP side 6 s, ICE consent 8 s) and small
+# call limits (6 calls, 4 per client address).
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
+    -e '/^ *media_timeout_s:/a\
+  sip_media_timeout_s: 6\
+  consent_timeout_s: 8\
+  max_calls: 6\
+  max_calls_per_ip: 4' \
     -e 's/^\( *register_users:\) *false/\1 true/' \
     -e '/^  transports:/a\
   ring_timeout_s: 6' \
@@ -38,7 +45,7 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
-[ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs
+[ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs media_security.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -4,7 +4,7 @@
 
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
-import { execFile } from 'node:child_process';
+import { openRaw } from './raw_ws.mjs';
 
 export const SECRET_FILE = process.env.TZ_TOKEN_SECRET_FILE || '/run/trapeze/lab/token.secret';
 
@@ -34,19 +34,32 @@ export function mintToken(user, o = {}) {
 export const loginMessage = (user, id = 1, o = {}) => ({ type: 'login', id, token: mintToken(user, o) });
 
 /**
- * Run a bare WebSocket client (lib/ws_raw.py) from this namespace.
- * @param {Array<{send?: object|string, wait?: number}>} steps
- * @param {{source?: string, url?: string, origin?: string}} [o]
- * @returns {Promise<{replies: object[], closed: number|null}>}
+ * A script's session (lib/raw_ws.mjs: no browser, plain ws://): each step
+ * sends a message and collects the replies that arrive within `wait` ms
+ * (default 1500) or until one carries the message's id.
+ * @param {Array<{send?: object, wait?: number}>} steps
+ * @param {{source?: string}} [o] source address (one of web0's)
+ * @returns {Promise<{replies: object[]}>}
  */
-export function rawClient(steps, o = {}) {
-  const args = [new URL('./ws_raw.py', import.meta.url).pathname];
-  if (o.source) args.push('--source', o.source);
-  if (o.url) args.push('--url', o.url);
-  if (o.origin) args.push('--origin', o.origin);
-  return new Promise((resolve, reject) => {
-    const p = execFile('/usr/bin/python3', args, { timeout: 60000 }, (e, stdout, stderr) =>
-      (e ? reject(new Error(`ws_raw.py: ${e.message} ${stderr}`)) : resolve(JSON.parse(stdout))));
-    p.stdin.end(JSON.stringify(steps));
-  });
+export async function rawClient(steps, o = {}) {
+  const ws = await openRaw({ localAddress: o.source });
+  const replies = [];
+  try {
+    for (const step of steps) {
+      if (step.send) ws.send(step.send);
+      const want = step.send?.id;
+      const deadline = Date.now() + (step.wait ?? 1500);
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        const m = await ws.next(() => true, left).catch(() => null);
+        if (!m) break;
+        replies.push(m);
+        if (want !== undefined && m.id === want) break;
+      }
+    }
+  } finally {
+    ws.close();
+  }
+  return { replies };
 }

@@ -4,6 +4,7 @@
  * a user sees; the shipped samples; defaults; dump round trips; error
  * collection; unreadable files.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -276,6 +277,53 @@ static void test_normalised_values(void **state)
 	tz_cfg_free(cfg);
 }
 
+/* media.latch_*, limits for admission and supervision: defaults, values,
+ * networks of both families, the containment check, a bad network. */
+static void test_media_security_keys(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(PORTS, &errs);
+	struct tz_cfg_addr in4 = { .family = AF_INET }, in6 = { .family = AF_INET6 };
+	char *text;
+
+	assert_non_null(cfg);
+	assert_int_equal(cfg->media.latch_window_s, 5);
+	assert_int_equal(cfg->media.n_latch_networks, 0);
+	assert_int_equal(cfg->limits.max_calls, 1000);
+	assert_int_equal(cfg->limits.max_calls_per_ip, 50);
+	assert_int_equal(cfg->limits.sip_media_timeout_s, 60);
+	assert_int_equal(cfg->limits.consent_timeout_s, 30);
+	tz_cfg_free(cfg);
+	cfg = load(PORTS "media:\n  latch_window_s: 3\n  latch_networks: [\"192.0.2.0/23\", "
+		   "\"2001:db8:5::/48\"]\nlimits: {max_calls: 7, max_calls_per_ip: 2, "
+		   "sip_media_timeout_s: 0, consent_timeout_s: 9}\n", &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->media.latch_window_s, 3);
+	assert_int_equal(cfg->media.n_latch_networks, 2);
+	assert_int_equal(cfg->limits.max_calls, 7);
+	assert_int_equal(cfg->limits.max_calls_per_ip, 2);
+	assert_int_equal(cfg->limits.sip_media_timeout_s, 0);
+	assert_int_equal(cfg->limits.consent_timeout_s, 9);
+	inet_pton(AF_INET, "192.0.3.200", &in4.v4);
+	assert_true(tz_cfg_cidr_contains(&cfg->media.latch_networks[0], &in4));
+	inet_pton(AF_INET, "192.0.4.1", &in4.v4);
+	assert_false(tz_cfg_cidr_contains(&cfg->media.latch_networks[0], &in4));
+	inet_pton(AF_INET6, "2001:db8:5:ffff::1", &in6.v6);
+	assert_true(tz_cfg_cidr_contains(&cfg->media.latch_networks[1], &in6));
+	assert_false(tz_cfg_cidr_contains(&cfg->media.latch_networks[0], &in6));
+	inet_pton(AF_INET6, "2001:db8:6::1", &in6.v6);
+	assert_false(tz_cfg_cidr_contains(&cfg->media.latch_networks[1], &in6));
+	text = tz_cfg_dump(cfg);
+	assert_non_null(strstr(text, "latch_networks: [\"192.0.2.0/23\", \"2001:db8:5::/48\"]"));
+	free(text);
+	tz_cfg_free(cfg);
+	assert_null(load(PORTS "media:\n  latch_networks: [\"203.0.113.7\"]\n", &errs));
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msg[0], "t.yaml:5:20: media.latch_networks[0]: \"203.0.113.7\" is not "
+			    "a network like 203.0.113.0/24 or 2001:db8::/32");
+	tz_cfg_errors_free(&errs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_no_error_list),
 		cmocka_unit_test(test_normalised_values),
+		cmocka_unit_test(test_media_security_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,6 +97,14 @@ static void assert_keys_match(struct dtls_pair *p, enum tz_srtp_suite want)
 	assert_memory_equal(sl.key, cr.key, sl.key_len);
 	assert_memory_equal(sl.salt, cr.salt, sl.salt_len);
 	assert_memory_not_equal(cl.key, cr.key, cl.key_len);
+	/* Exported keys are wiped after use: every byte, lengths too. */
+	tz_dtls_keys_wipe(&cl);
+	for (size_t i = 0; i < sizeof(cl); i++)
+		assert_int_equal(((const uint8_t *)&cl)[i], 0);
+	tz_dtls_keys_wipe(NULL);
+	tz_dtls_keys_wipe(&cr);
+	tz_dtls_keys_wipe(&sl);
+	tz_dtls_keys_wipe(&sr);
 }
 
 static void test_connect_and_keys(void **state)

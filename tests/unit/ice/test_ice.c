@@ -70,7 +70,7 @@ static gboolean give_up(gpointer user)
 }
 
 /* The browser side: a full controlling agent told the lite side's candidate. */
-static void start_full(struct world *w)
+static void start_full_opts(struct world *w, NiceAgentOption opts)
 {
 	NiceAddress addr;
 	char cand[256];
@@ -78,7 +78,7 @@ static void start_full(struct world *w)
 	NiceCandidate *rc;
 	GSList one = { 0 };
 
-	w->full = nice_agent_new_full(NULL, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
+	w->full = nice_agent_new_full(NULL, NICE_COMPATIBILITY_RFC5245, opts);
 	g_object_set(w->full, "upnp", FALSE, "controlling-mode", TRUE, "ice-tcp", FALSE, NULL);
 	nice_address_init(&addr);
 	nice_address_set_from_string(&addr, "127.0.0.1");
@@ -102,6 +102,11 @@ static void start_full(struct world *w)
 	nice_candidate_free(rc);
 	g_free(ufrag);
 	g_free(pwd);
+}
+
+static void start_full(struct world *w)
+{
+	start_full_opts(w, NICE_AGENT_OPTION_NONE);
 }
 
 static void test_lite_connects_and_exchanges_datagrams(void **state)
@@ -134,6 +139,131 @@ static void test_lite_connects_and_exchanges_datagrams(void **state)
 	g_object_unref(w.full);
 	g_main_loop_unref(w.loop);
 	while (g_main_context_iteration(NULL, FALSE))   /* the deferred agent unref */
+		;
+}
+
+/* ICE credentials are secrets: they do not repeat when GLib's generator
+ * (a Mersenne Twister anyone can re-seed or predict) is re-seeded. */
+static void test_credentials_do_not_come_from_g_random(void **state)
+{
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41300, .port_max = 41309 };
+	struct tz_ice *a, *b;
+
+	g_random_set_seed(7);
+	a = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
+	g_random_set_seed(7);
+	b = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_not_equal(tz_ice_local_pwd(a), tz_ice_local_pwd(b));
+	assert_string_not_equal(tz_ice_local_ufrag(a), tz_ice_local_ufrag(b));
+	for (const char *p = tz_ice_local_pwd(a); *p != '\0'; p++)
+		assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", *p));
+	tz_ice_free(a);
+	tz_ice_free(b);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+/* RFC 5769 §2.1: the sample request (USERNAME "evtj:h6vY", password
+ * "VOkJxbRl1RmTxUk/WvJxBt", MESSAGE-INTEGRITY then FINGERPRINT). */
+static const uint8_t rfc5769_request[] = {
+	0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01,
+	0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae, 0x80, 0x22, 0x00, 0x10,
+	0x53, 0x54, 0x55, 0x4e, 0x20, 0x74, 0x65, 0x73, 0x74, 0x20, 0x63, 0x6c,
+	0x69, 0x65, 0x6e, 0x74, 0x00, 0x24, 0x00, 0x04, 0x6e, 0x00, 0x01, 0xff,
+	0x80, 0x29, 0x00, 0x08, 0x93, 0x2f, 0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36,
+	0x00, 0x06, 0x00, 0x09, 0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76,
+	0x59, 0x20, 0x20, 0x20, 0x00, 0x08, 0x00, 0x14, 0x9a, 0xea, 0xa7, 0x0c,
+	0xbf, 0xd8, 0xcb, 0x56, 0x78, 0x1e, 0xf2, 0xb5, 0xb2, 0xd3, 0xf2, 0x49,
+	0xc1, 0xb5, 0x71, 0xa2, 0x80, 0x28, 0x00, 0x04, 0xe5, 0x7a, 0x3b, 0xcf,
+};
+#define RFC5769_PWD "VOkJxbRl1RmTxUk/WvJxBt"
+
+static void test_consent_check_recognised(void **state)
+{
+	uint8_t m[sizeof(rfc5769_request)];
+
+	assert_int_equal(tz_ice_stun_consent_check(rfc5769_request, sizeof(m), "evtj", RFC5769_PWD), 0);
+	/* another agent's ufrag, or a wrong password: not a check to us */
+	assert_int_equal(tz_ice_stun_consent_check(rfc5769_request, sizeof(m), "h6vY", RFC5769_PWD),
+			 -EACCES);
+	assert_int_equal(tz_ice_stun_consent_check(rfc5769_request, sizeof(m), "evt", RFC5769_PWD),
+			 -EACCES);
+	assert_int_equal(tz_ice_stun_consent_check(rfc5769_request, sizeof(m), "evtj", "guess"),
+			 -EACCES);
+	/* one bit changed in the covered part (SOFTWARE): integrity fails */
+	memcpy(m, rfc5769_request, sizeof(m));
+	m[30] ^= 1;
+	assert_int_equal(tz_ice_stun_consent_check(m, sizeof(m), "evtj", RFC5769_PWD), -EACCES);
+	/* a success response is not a check */
+	memcpy(m, rfc5769_request, sizeof(m));
+	m[0] = 0x01;
+	assert_int_equal(tz_ice_stun_consent_check(m, sizeof(m), "evtj", RFC5769_PWD), -ENOMSG);
+	/* truncated, a length past the end, no cookie, RTP */
+	assert_int_equal(tz_ice_stun_consent_check(m, 19, "evtj", RFC5769_PWD), -EINVAL);
+	assert_int_equal(tz_ice_stun_consent_check(rfc5769_request, sizeof(m) - 4, "evtj", RFC5769_PWD),
+			 -EINVAL);
+	memcpy(m, rfc5769_request, sizeof(m));
+	m[4] = 0;
+	assert_int_equal(tz_ice_stun_consent_check(m, sizeof(m), "evtj", RFC5769_PWD), -EINVAL);
+	m[0] = 0x80;
+	assert_int_equal(tz_ice_stun_consent_check(m, sizeof(m), "evtj", RFC5769_PWD), -EINVAL);
+	/* no MESSAGE-INTEGRITY at all (cut before it, length fixed) */
+	memcpy(m, rfc5769_request, sizeof(m));
+	m[3] = 56;                  /* SOFTWARE, PRIORITY, ICE-CONTROLLED, USERNAME */
+	assert_int_equal(tz_ice_stun_consent_check(m, 20 + 56, "evtj", RFC5769_PWD), -EACCES);
+}
+
+static gboolean quit_loop(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* Run the loop for @p ms. */
+static void spin(GMainLoop *loop, guint ms)
+{
+	g_timeout_add(ms, quit_loop, loop);
+	g_main_loop_run(loop);
+}
+
+/* The browser's consent checks (a full agent with RFC 7675 on sends one
+ * every ~5 s) renew tz_ice_last_consent(); when they stop, it stays put. */
+static void test_consent_follows_the_peers_checks(void **state)
+{
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41400, .port_max = 41409 };
+	struct world w = { .loop = g_main_loop_new(NULL, FALSE) };
+	struct tz_ice_stats st;
+	int64_t t0, t1;
+	guint timer;
+
+	w.lite = tz_ice_new(NULL, &conf, lite_state, lite_recv, &w);
+	assert_non_null(w.lite);
+	assert_int_equal(tz_ice_last_consent(w.lite), 0);           /* not connected */
+	start_full_opts(&w, NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+	timer = g_timeout_add_seconds(10, give_up, &w);
+	g_main_loop_run(w.loop);                 /* connected, ping/pong done */
+	g_source_remove(timer);
+	assert_true(w.lite_connected);
+	assert_string_equal(w.full_got, "pong");  /* libnice still reads its socket */
+	t0 = tz_ice_last_consent(w.lite);
+	assert_true(t0 > 0);
+	spin(w.loop, 7000);                      /* a keepalive check or more */
+	t1 = tz_ice_last_consent(w.lite);
+	tz_ice_get_stats(w.lite, &st);
+	assert_true(st.consent_checks >= 1);
+	assert_true(t1 > t0);
+	/* the browser goes away: no more checks, consent ages */
+	g_object_unref(w.full);
+	w.full = NULL;
+	spin(w.loop, 500);
+	t0 = tz_ice_last_consent(w.lite);
+	spin(w.loop, 6000);
+	assert_int_equal(tz_ice_last_consent(w.lite), t0);
+	tz_ice_free(w.lite);
+	g_main_loop_unref(w.loop);
+	while (g_main_context_iteration(NULL, FALSE))
 		;
 }
 
@@ -186,6 +316,9 @@ int main(void)
 		cmocka_unit_test(test_lite_connects_and_exchanges_datagrams),
 		cmocka_unit_test(test_each_call_gets_its_own_port),
 		cmocka_unit_test(test_bad_input_is_refused),
+		cmocka_unit_test(test_credentials_do_not_come_from_g_random),
+		cmocka_unit_test(test_consent_check_recognised),
+		cmocka_unit_test(test_consent_follows_the_peers_checks),
 	};
 
 	return cmocka_run_group_tests_name("ice", tests, NULL, NULL);
