@@ -503,6 +503,7 @@ static void check_media(struct call *c, void *arg)
 
 	if (c->state != CALL_CONNECTED)
 		return;
+	tz_media_check_auth(c, now);
 	if (pkts != c->last_pkts || tz_call_held(c)) {   /* a held call may be silent */
 		c->last_pkts = pkts;
 		c->last_media = now;
