@@ -172,6 +172,11 @@ struct tz_cfg_limits {
 	uint32_t ws_max_message;          /**< bytes, default 65536 */
 	uint32_t ws_max_rate;             /**< messages per second per connection, default 50 */
 	uint32_t media_timeout_s;         /**< no media for this long ends a call, default 30 */
+	/* punt policing in the workers (STUN, DTLS, unknown, session-less RTP
+	 * to media ports on their way to the kernel) */
+	uint32_t punt_pps_per_source;     /**< packets/s per source address, default 500; 0 = off */
+	uint32_t punt_burst;              /**< per source, packets, default 1000 */
+	uint32_t punt_pps_per_worker;     /**< packets/s per worker, all sources, default 50000; 0 = off */
 };
 
 enum tz_cfg_log_target {

@@ -24,7 +24,8 @@ enum fp_class {
 	FP_MEDIA,       /* RTP or RTCP to a media port: look it up */
 	FP_STUN,        /* RFC 7983: first byte 0..3 */
 	FP_DTLS,        /* RFC 7983: first byte 20..63 */
-	FP_OTHER,       /* not IPv4/IPv6 UDP to a media port, or another payload */
+	FP_UNKNOWN,     /* UDP to a media port with another first byte (RFC 7983) */
+	FP_OTHER,       /* not IPv4/IPv6 UDP to a media port */
 	FP_MALFORMED,   /* a media port's packet too short for RTP (12 bytes) */
 };
 
@@ -65,7 +66,8 @@ static inline const struct rte_udp_hdr *fp_l3(const struct rte_mbuf *m, struct t
 	return NULL;
 }
 
-/* Classify one packet from the wire; for FP_MEDIA fill the key. */
+/* Classify one packet from the wire; for FP_MEDIA fill the key, for every
+ * IPv4/IPv6 UDP packet (all but FP_OTHER) at least k->remote, the source. */
 static inline enum fp_class fp_classify(const struct rte_mbuf *m, const struct tz_dp_rxq *q,
 					struct tz_dp_flow_key *k, uint16_t *hdr_len)
 {
@@ -87,7 +89,7 @@ static inline enum fp_class fp_classify(const struct rte_mbuf *m, const struct t
 	if (b0 >= 20 && b0 <= 63)
 		return FP_DTLS;
 	if (b0 < 128 || b0 > 191)
-		return FP_OTHER;
+		return FP_UNKNOWN;
 	if (ulen - sizeof(*udp) < FP_RTP_MIN)
 		return FP_MALFORMED;
 	k->remote_port = rte_be_to_cpu_16(udp->src_port);
