@@ -120,6 +120,15 @@ static inline void fp_pt_rewrite(uint8_t *rtp, const struct tz_dp_pt_rewrite *rw
 		}
 }
 
+/* Write @p ssrc into an RTP header (at least 12 bytes: fp_strip checked). */
+static inline void fp_ssrc_rewrite(uint8_t *rtp, uint32_t ssrc)
+{
+	rtp[8] = (uint8_t)(ssrc >> 24);
+	rtp[9] = (uint8_t)(ssrc >> 16);
+	rtp[10] = (uint8_t)(ssrc >> 8);
+	rtp[11] = (uint8_t)ssrc;
+}
+
 /* Strip Ethernet/IP/UDP so the data starts at the RTP header; the UDP
  * length, not the frame, bounds the payload (Ethernet padding). */
 static inline int fp_strip(struct rte_mbuf *m, uint16_t hdr_len)

@@ -24,6 +24,7 @@
 #include "tz_dp.h"
 #include "tz_log.h"
 #include "tz_srtp.h"
+#include "worker_pvt.h"
 
 /* Packets of SRTP flows waiting for one crypto burst of a kind. */
 struct crypto_group {
@@ -287,14 +288,8 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m));
 		return;
 	}
-	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp) {
-		uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);   /* the SSRC our SDP announced */
-
-		h[8] = (uint8_t)(f->ssrc_out >> 24);
-		h[9] = (uint8_t)(f->ssrc_out >> 16);
-		h[10] = (uint8_t)(f->ssrc_out >> 8);
-		h[11] = (uint8_t)f->ssrc_out;
-	}
+	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp)
+		fp_ssrc_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);   /* our SDP's */
 	g = &cg[(f->xform == TZ_XF_PROTECT ? CG_PROTECT_RTP : CG_UNPROTECT_RTP) + rtcp];
 	g->ctx[g->n] = rtcp ? f->srtcp : f->srtp;
 	g->st[g->n] = flow_stream(st, 0);
@@ -309,17 +304,13 @@ static inline void echo_stage(struct worker *w, struct crypto_group *cg, const s
 {
 	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
 	struct crypto_group *g = &cg[CG_PROTECT_RTP];
-	uint8_t *rtp = rte_pktmbuf_mtod(m, uint8_t *);
 
 	if (rtcp) {             /* verified; the echo has no RTCP of its own */
 		st->cnt[TZ_FC_RTCP]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	rtp[8] = (uint8_t)(f->ssrc_out >> 24);
-	rtp[9] = (uint8_t)(f->ssrc_out >> 16);
-	rtp[10] = (uint8_t)(f->ssrc_out >> 8);
-	rtp[11] = (uint8_t)f->ssrc_out;
+	fp_ssrc_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);
 	g->ctx[g->n] = f->srtp_out;
 	g->st[g->n] = flow_stream(st, 1);
 	g->flow[g->n] = f;
@@ -516,6 +507,47 @@ static int police_init(struct worker *w)
 	p->src = rte_zmalloc_socket("tz_punt_src", sizeof(*p->src) * TZ_DP_PUNT_SOURCES,
 				    RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(c->lcore));
 	return p->src != NULL ? 0 : -ENOMEM;
+}
+
+/* worker_pvt.h: one worker run round by round on the calling thread. */
+int tz_dp_inline_start(const struct tz_dp_worker_conf *c)
+{
+	int rc;
+
+	if (n_workers > 0 || check_conf(c) != 0 || c->index != 0)
+		return -EINVAL;
+	memset(&workers[0], 0, sizeof(workers[0]));
+	workers[0].conf = *c;
+	rc = police_init(&workers[0]);
+	if (rc != 0)
+		return rc;
+	if (c->sessions != NULL)
+		tz_dp_sessions_reader_online(c->sessions, 0);
+	n_workers = 1;
+	return 0;
+}
+
+unsigned tz_dp_inline_round(void)
+{
+	struct worker *w = &workers[0];
+	const struct tz_dp_worker_conf *c = &w->conf;
+	unsigned moved = 0;
+
+	w->now = rte_rdtsc();
+	for (uint16_t i = 0; i < c->n_rxq; i++)
+		moved += c->rxq[i].from_kernel ? tap_rxq(w, &c->rxq[i]) : wire_rxq(w, &c->rxq[i]);
+	if (c->sessions != NULL)
+		tz_dp_sessions_quiescent(c->sessions, 0);
+	return moved;
+}
+
+void tz_dp_inline_stop(void)
+{
+	if (workers[0].conf.sessions != NULL)
+		tz_dp_sessions_reader_offline(workers[0].conf.sessions, 0);
+	rte_free(workers[0].pol.src);
+	workers[0].pol.src = NULL;
+	n_workers = 0;
 }
 
 int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n)
