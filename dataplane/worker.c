@@ -268,6 +268,29 @@ static inline void media_out(struct worker *w, const struct tz_dp_flow *f, struc
 	stage_tx(w, f->out.port_idx, m);
 }
 
+/* RTP towards the browser leaves under our SSRC (the one our SDP announced)
+ * and so in our sequence space: a new sender SSRC continues after the
+ * highest number written so far, so no sequence number goes back into
+ * indices already used (the protect replay check would drop them). */
+static inline void protect_renumber(struct tz_dp_flow_state *st, uint8_t *rtp, uint32_t ssrc_out)
+{
+	uint32_t in = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 | rtp[11];
+	uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
+
+	if (unlikely(!st->in_started || in != st->in_ssrc)) {
+		st->seq_off = st->in_started ? (uint16_t)(st->out_last + 1 - seq) : 0;
+		st->out_last = (uint16_t)(seq + st->seq_off - 1);
+		st->in_ssrc = in;
+		st->in_started = 1;
+	}
+	seq = (uint16_t)(seq + st->seq_off);
+	if ((int16_t)(seq - st->out_last) > 0)      /* RFC 1982 serial order */
+		st->out_last = seq;
+	rtp[2] = (uint8_t)(seq >> 8);
+	rtp[3] = (uint8_t)seq;
+	fp_ssrc_rewrite(rtp, ssrc_out);
+}
+
 /* One packet of a published flow: strip to RTP, then egress or a crypto group. */
 static inline void media_one(struct worker *w, struct crypto_group *cg, const struct tz_dp_flow *f,
 			     struct rte_mbuf *m, uint16_t hdr_len)
@@ -289,7 +312,7 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		return;
 	}
 	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp)
-		fp_ssrc_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);   /* our SDP's */
+		protect_renumber(st, rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);
 	g = &cg[(f->xform == TZ_XF_PROTECT ? CG_PROTECT_RTP : CG_UNPROTECT_RTP) + rtcp];
 	g->ctx[g->n] = rtcp ? f->srtcp : f->srtp;
 	g->st[g->n] = flow_stream(st, 0);

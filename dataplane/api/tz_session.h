@@ -116,6 +116,16 @@ struct tz_dp_flow_state {
 	/** SRTP/SRTCP stream states (struct tz_srtp_stream): [0] the flow's
 	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow */
 	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
+	/** TZ_XF_PROTECT with ssrc_out: the sender's SSRC last seen and the
+	 *  offset added to its sequence numbers.  We rewrite the SSRC, so the
+	 *  outgoing sequence is ours: when the SIP side's source changes (music
+	 *  on hold, a transfer) it continues after the last number we wrote
+	 *  instead of jumping back into numbers already used (which the
+	 *  protect replay check would refuse for a long while). */
+	uint32_t in_ssrc;
+	uint16_t seq_off;
+	uint16_t out_last;            /**< highest sequence number written */
+	uint8_t in_started;
 } __rte_cache_aligned;
 
 /**

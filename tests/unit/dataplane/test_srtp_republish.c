@@ -13,7 +13,10 @@
  *   every packet;
  * - from the browser, packets past the wrap still authenticate (ROC kept);
  * - SRTCP indices continue and never repeat, although two flows (RTP port
- *   with muxed RTCP, and the RTCP port) protect with one context.
+ *   with muxed RTCP, and the RTCP port) protect with one context;
+ * - when the SIP side's source changes (new SSRC, sequence number back at
+ *   1000), the browser's stream (our SSRC) goes on with the next index
+ *   instead of stepping back into indices already used (and dropped).
  *
  * Before tz_dp_flow_replace the control plane deleted and re-added the flows,
  * and the new slot started at ROC 0 with SRTCP index 0: every one of these
@@ -196,8 +199,9 @@ static struct rte_mbuf *frame(const char *src, uint16_t sport, const char *dst, 
 }
 
 /* The browser got SRTP from us: it must authenticate, and its index must be
- * one the gateway never used before (indices only grow here). */
-static void browser_gets_rtp(struct call *c, struct rte_mbuf *m, uint16_t seq)
+ * the one after the last (we send in order, nothing is lost): never one the
+ * gateway used before. */
+static void browser_gets_rtp(struct call *c, struct rte_mbuf *m)
 {
 	uint8_t buf[300];
 	int len = (int)rte_pktmbuf_pkt_len(m) - 42;
@@ -208,17 +212,19 @@ static void browser_gets_rtp(struct call *c, struct rte_mbuf *m, uint16_t seq)
 	rte_pktmbuf_free(m);
 	assert_int_equal(srtp_unprotect(c->browser_rx, buf, &len), srtp_err_status_ok);
 	assert_int_equal(len, 172);
-	assert_int_equal(((unsigned)buf[2] << 8) | buf[3], seq);
+	assert_memory_equal(buf + 8, "\xca\xfe\x00\x01", 4);
 	assert_int_equal(srtp_get_stream_roc(c->browser_rx, OUR_SSRC, &roc), srtp_err_status_ok);
-	index = ((uint64_t)roc << 16) | seq;
+	index = ((uint64_t)roc << 16) | ((unsigned)buf[2] << 8) | buf[3];
 	if (c->any_index)
-		assert_true(index > c->last_index);
+		assert_int_equal(index, c->last_index + 1);
 	c->last_index = index;
 	c->any_index = true;
 }
 
-/* @p n packets each way, sequence numbers from @p seq0 (mod 2^16). */
-static void media_both_ways(struct call *c, uint32_t seq0, uint32_t n)
+/* @p n packets each way, sequence numbers from @p seq0 (mod 2^16); the SIP
+ * side's from @p sip_seq0 under @p sip_ssrc. */
+static void media_both_ways_sip(struct call *c, uint32_t seq0, uint32_t n, uint32_t sip_seq0,
+				uint32_t sip_ssrc)
 {
 	uint8_t plain[200], buf[300];
 	struct rte_mbuf *m;
@@ -234,7 +240,7 @@ static void media_both_ways(struct call *c, uint32_t seq0, uint32_t n)
 			assert_int_equal(srtp_protect(c->browser_tx, buf, &len), srtp_err_status_ok);
 			assert_int_equal(rte_ring_enqueue(rx[WEB], frame(BROWSER, 40000, GW_WEB, 20000,
 									 buf, len)), 0);
-			len = rtp(plain, 172, 8, seq, 0x55667788);
+			len = rtp(plain, 172, 8, (uint16_t)(sip_seq0 + done + i), sip_ssrc);
 			assert_int_equal(rte_ring_enqueue(rx[SIP], frame(PEER, c->peer_port, GW_SIP, 30000,
 									 plain, len)), 0);
 		}
@@ -250,9 +256,14 @@ static void media_both_ways(struct call *c, uint32_t seq0, uint32_t n)
 			rte_pktmbuf_free(m);
 			m = fp_test_drain_one(tx[WEB]);
 			assert_non_null(m);
-			browser_gets_rtp(c, m, seq);
+			browser_gets_rtp(c, m);
 		}
 	}
+}
+
+static void media_both_ways(struct call *c, uint32_t seq0, uint32_t n)
+{
+	media_both_ways_sip(c, seq0, n, seq0, 0x55667788);
 }
 
 /* An RTCP report from the SIP side on port @p lport (30000: muxed on the RTP
@@ -330,13 +341,19 @@ static void run_case(const struct suite_case *sc)
 	rtcp_to_browser(&c, 6004, 30000);
 	rtcp_to_browser(&c, 5005, 30001);
 	assert_int_equal(tz_srtp_ctx_rtcp_index(c.out), 5);
+
+	/* the SIP side's source changes (music on hold, a transfer): new SSRC,
+	 * sequence back at 1000; the browser's stream goes on without a step
+	 * back (our SSRC, our sequence space) */
+	media_both_ways_sip(&c, seq0 + BEFORE + AFTER, AFTER, 1000, 0x99aabbcc);
+	media_both_ways_sip(&c, seq0 + BEFORE + 2 * AFTER, AFTER, 40000, 0x55667788);
 	/* everything arrived; nothing was dropped on the way */
 	for (int i = 0; i < 2; i++) {
 		const struct tz_dp_flow_state *st =
 			tz_dp_flow_state(sess, (uint32_t)tz_dp_flow_find(sess, &c.k[i])->slot);
 
 		assert_int_equal(st->cnt[TZ_FC_AUTH_FAIL] + st->cnt[TZ_FC_REPLAY], 0);
-		assert_true(st->cnt[TZ_FC_PKTS] >= BEFORE + AFTER);      /* counters carried */
+		assert_true(st->cnt[TZ_FC_PKTS] >= BEFORE + 3 * AFTER);  /* counters carried */
 	}
 	tz_dp_stop();
 	for (int i = 0; i < 3; i++)
