@@ -64,7 +64,7 @@ struct call {
 	guint timer;                          /* negotiation deadline / next-hop retry */
 	unsigned nh_tries;
 	uint64_t last_pkts;                   /* media supervision */
-	uint64_t pkts_before;                 /* packets of flows since republished */
+	uint64_t pkts_before;                 /* packets of flows no longer published */
 	int64_t last_media;
 	/* media.c: re-publication retry, SRTP auth-failure reports */
 	guint republish_timer;
