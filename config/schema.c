@@ -286,6 +286,11 @@ static const struct tz_cfg_field limits_fields[] = {
 	    .max = 3600),
 	ROW(tz_cfg_limits, "consent_timeout_s", u32, consent_timeout_s, .def = "30", .min = 1,
 	    .max = 3600),
+	ROW(tz_cfg_limits, "punt_pps_per_source", u32, punt_pps_per_source, .def = "500",
+	    .max = 10000000),
+	ROW(tz_cfg_limits, "punt_burst", u32, punt_burst, .def = "1000", .min = 1, .max = 10000000),
+	ROW(tz_cfg_limits, "punt_pps_per_worker", u32, punt_pps_per_worker, .def = "50000",
+	    .max = 100000000),
 };
 static const struct tz_cfg_schema limits_schema = { TABLE(limits_fields) };
 

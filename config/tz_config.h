@@ -196,6 +196,11 @@ struct tz_cfg_limits {
 	uint32_t max_calls_per_ip;        /**< live calls per client IP, default 50 */
 	uint32_t sip_media_timeout_s;     /**< no RTP from the SIP side, default 60, 0 = off */
 	uint32_t consent_timeout_s;       /**< no ICE consent check (RFC 7675), default 30 */
+	/* punt policing in the workers (STUN, DTLS, unknown, session-less RTP
+	 * to media ports on their way to the kernel) */
+	uint32_t punt_pps_per_source;     /**< packets/s per source address, default 500; 0 = off */
+	uint32_t punt_burst;              /**< per source, packets, default 1000 */
+	uint32_t punt_pps_per_worker;     /**< packets/s per worker, all sources, default 50000; 0 = off */
 };
 
 enum tz_cfg_log_target {

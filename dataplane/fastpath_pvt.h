@@ -24,7 +24,8 @@ enum fp_class {
 	FP_MEDIA,       /* RTP or RTCP to a media port: look it up */
 	FP_STUN,        /* RFC 7983: first byte 0..3 */
 	FP_DTLS,        /* RFC 7983: first byte 20..63 */
-	FP_OTHER,       /* not IPv4/IPv6 UDP to a media port, or another payload */
+	FP_UNKNOWN,     /* UDP to a media port with another first byte (RFC 7983) */
+	FP_OTHER,       /* not IPv4/IPv6 UDP to a media port */
 	FP_MALFORMED,   /* a media port's packet too short for RTP (12 bytes) */
 };
 
@@ -65,7 +66,8 @@ static inline const struct rte_udp_hdr *fp_l3(const struct rte_mbuf *m, struct t
 	return NULL;
 }
 
-/* Classify one packet from the wire; for FP_MEDIA fill the key. */
+/* Classify one packet from the wire; for FP_MEDIA fill the key, for every
+ * IPv4/IPv6 UDP packet (all but FP_OTHER) at least k->remote, the source. */
 static inline enum fp_class fp_classify(const struct rte_mbuf *m, const struct tz_dp_rxq *q,
 					struct tz_dp_flow_key *k, uint16_t *hdr_len)
 {
@@ -87,7 +89,7 @@ static inline enum fp_class fp_classify(const struct rte_mbuf *m, const struct t
 	if (b0 >= 20 && b0 <= 63)
 		return FP_DTLS;
 	if (b0 < 128 || b0 > 191)
-		return FP_OTHER;
+		return FP_UNKNOWN;
 	if (ulen - sizeof(*udp) < FP_RTP_MIN)
 		return FP_MALFORMED;
 	k->remote_port = rte_be_to_cpu_16(udp->src_port);
@@ -116,6 +118,15 @@ static inline void fp_pt_rewrite(uint8_t *rtp, const struct tz_dp_pt_rewrite *rw
 			rtp[1] = (uint8_t)((rtp[1] & 0x80) | (rw->to[i] & 0x7f));
 			return;
 		}
+}
+
+/* Write @p ssrc into an RTP header (at least 12 bytes: fp_strip checked). */
+static inline void fp_ssrc_rewrite(uint8_t *rtp, uint32_t ssrc)
+{
+	rtp[8] = (uint8_t)(ssrc >> 24);
+	rtp[9] = (uint8_t)(ssrc >> 16);
+	rtp[10] = (uint8_t)(ssrc >> 8);
+	rtp[11] = (uint8_t)ssrc;
 }
 
 /* Strip Ethernet/IP/UDP so the data starts at the RTP header; the UDP

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Session table: rte_hash with lock-free read/write concurrency, entries
- * reclaimed through RCU QSBR (the hash's own defer queue), per-flow state
- * slots handed out from a stack that only the control thread touches.
+ * reclaimed through RCU QSBR, per-flow state slots handed out from a stack
+ * that only the control thread touches.
+ *
+ * Deleted keys go through the hash's own defer queue.  An entry swapped out
+ * under a key that stays (tz_dp_flow_replace) is not the hash's business
+ * (rte_hash just stores the new pointer), so it goes through a second
+ * defer queue of ours.  A state slot is referenced by every entry that
+ * names it -- a replacement names its predecessor's -- and returns to the
+ * free stack when the last of them is reclaimed.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -24,7 +32,9 @@
 struct tz_dp_sessions {
 	struct rte_hash *hash;
 	struct rte_rcu_qsbr *rcu;
+	struct rte_rcu_qsbr_dq *swapped;    /* entries replaced under their key */
 	struct tz_dp_flow_state *state;     /* max_flows slots */
+	uint8_t *slot_refs;                 /* entries (live or retiring) per slot */
 	uint32_t *free_slots;               /* stack of free slot numbers */
 	uint32_t n_free;
 	uint32_t max_flows;
@@ -44,14 +54,23 @@ const char *tz_flow_counter_name(enum tz_flow_counter c)
 	return (unsigned)c < TZ_FC_COUNT ? flow_counter_names[c] : "?";
 }
 
-/* Called by the hash (on the control thread) once no worker can hold it. */
+/* Called by a defer queue (on the control thread) once no worker can hold it. */
 static void free_entry(void *p, void *key_data)
 {
 	struct tz_dp_sessions *s = p;
 	struct tz_dp_flow *f = key_data;
 
-	s->free_slots[s->n_free++] = f->slot;
+	if (--s->slot_refs[f->slot] == 0)
+		s->free_slots[s->n_free++] = f->slot;
 	rte_free(f);
+}
+
+static void free_swapped(void *p, void *e, unsigned n)
+{
+	struct tz_dp_flow *const *f = e;
+
+	for (unsigned i = 0; i < n; i++)
+		free_entry(p, f[i]);
 }
 
 static int attach_rcu(struct tz_dp_sessions *s)
@@ -71,7 +90,20 @@ static int attach_rcu(struct tz_dp_sessions *s)
 	for (unsigned w = 0; w < s->n_workers; w++)
 		rte_rcu_qsbr_thread_register(s->rcu, w);
 	rc.v = s->rcu;
-	return rte_hash_rcu_qsbr_add(s->hash, &rc);
+	if (rte_hash_rcu_qsbr_add(s->hash, &rc) != 0)
+		return -ENOMEM;
+	s->swapped = rte_rcu_qsbr_dq_create(&(struct rte_rcu_qsbr_dq_parameters){
+		.name = "tz_swapped",
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,     /* the control thread alone */
+		.size = s->max_flows,
+		.esize = sizeof(struct tz_dp_flow *),
+		.trigger_reclaim_limit = 0,
+		.max_reclaim_size = s->max_flows,
+		.free_fn = free_swapped,
+		.p = s,
+		.v = s->rcu,
+	});
+	return s->swapped != NULL ? 0 : -ENOMEM;
 }
 
 struct tz_dp_sessions *tz_dp_sessions_create(const char *name, uint32_t max_flows,
@@ -99,7 +131,8 @@ struct tz_dp_sessions *tz_dp_sessions_create(const char *name, uint32_t max_flow
 	s->state = rte_zmalloc_socket("tz_flow_state", sizeof(*s->state) * max_flows,
 				      RTE_CACHE_LINE_SIZE, socket);
 	s->free_slots = rte_malloc_socket("tz_flow_slots", sizeof(uint32_t) * max_flows, 0, socket);
-	if (s->state == NULL || s->free_slots == NULL)
+	s->slot_refs = rte_zmalloc_socket("tz_slot_refs", max_flows, 0, socket);
+	if (s->state == NULL || s->free_slots == NULL || s->slot_refs == NULL)
 		goto err_nomem;
 	for (uint32_t i = 0; i < max_flows; i++)
 		s->free_slots[i] = max_flows - 1 - i;
@@ -136,8 +169,13 @@ void tz_dp_sessions_free(struct tz_dp_sessions *s)
 		 * defer queue when it is destroyed with the hash. */
 		rte_hash_free(s->hash);
 	}
+	if (s->swapped != NULL)
+		rte_rcu_qsbr_dq_delete(s->swapped);     /* workers stopped: reclaims all */
 	rte_free(s->rcu);
+	if (s->state != NULL)       /* SRTP stream state: no key, but no use left either */
+		memset(s->state, 0, sizeof(*s->state) * s->max_flows);
 	rte_free(s->state);
+	rte_free(s->slot_refs);
 	rte_free(s->free_slots);
 	rte_free(s);
 }
@@ -168,8 +206,55 @@ int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 		rte_free(e);
 		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
 	}
+	s->slot_refs[slot] = 1;
 	s->n_flows++;
 	return (int)slot;
+}
+
+/* Retire an entry no lookup can find any more, after the grace period. */
+static void retire_swapped(struct tz_dp_sessions *s, struct tz_dp_flow *old)
+{
+	if (rte_rcu_qsbr_dq_enqueue(s->swapped, &old) == 0)
+		return;
+	/* queue full of entries still in their grace period: wait it out */
+	rte_rcu_qsbr_synchronize(s->rcu, RTE_QSBR_THRID_INVALID);
+	free_entry(s, old);
+}
+
+int tz_dp_flow_replace(struct tz_dp_sessions *s, const struct tz_dp_flow_key *old_key,
+		       const struct tz_dp_flow_key *key, const struct tz_dp_flow *flow)
+{
+	bool same = memcmp(old_key, key, sizeof(*key)) == 0;
+	struct tz_dp_flow *e;
+	void *data;
+	int rc;
+
+	if (flow->worker >= s->n_workers)
+		return -EINVAL;
+	if (rte_hash_lookup_data(s->hash, old_key, &data) < 0)
+		return -ENOENT;
+	if (!same && rte_hash_lookup(s->hash, key) >= 0)
+		return -EEXIST;
+	if (s->slot_refs[((struct tz_dp_flow *)data)->slot] == UINT8_MAX)
+		return -ENOSPC;     /* a slot renamed 255 times within one grace period */
+	e = rte_malloc("tz_flow", sizeof(*e), RTE_CACHE_LINE_SIZE);
+	if (e == NULL)
+		return -ENOMEM;
+	*e = *flow;
+	e->slot = ((struct tz_dp_flow *)data)->slot;
+	/* Make before break: a worker finds the old entry or the new one,
+	 * both naming the same stream state; never neither. */
+	rc = rte_hash_add_key_data(s->hash, key, e);
+	if (rc != 0) {
+		rte_free(e);
+		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
+	}
+	s->slot_refs[e->slot]++;
+	if (same)
+		retire_swapped(s, data);        /* the hash just swapped the pointer */
+	else
+		rte_hash_del_key(s->hash, old_key);     /* the hash retires it */
+	return (int)e->slot;
 }
 
 int tz_dp_flow_del(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key)

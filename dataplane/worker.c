@@ -11,15 +11,20 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_hash_crc.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_meter.h>
 #include <rte_prefetch.h>
+#include <rte_random.h>
 
 #include "fastpath_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
 #include "tz_srtp.h"
+#include "worker_pvt.h"
 
 /* Packets of SRTP flows waiting for one crypto burst of a kind. */
 struct crypto_group {
@@ -36,8 +41,35 @@ enum { CG_UNPROTECT_RTP, CG_UNPROTECT_RTCP, CG_PROTECT_RTP, CG_PROTECT_RTCP, CG_
 /* Packets ahead whose headers are prefetched while classifying. */
 #define FP_PREFETCH 4
 
+/*
+ * Punt policer.  A source address (what the worker sees; a spoofer can
+ * vary it, which the worker-wide meter then catches) maps by a keyed hash
+ * to a 2-way bucket; a new source takes the way used least recently, with
+ * a full token bucket.  srTCM colour-blind with the packet as the unit
+ * (length 1): CIR = packets/s, CBS = burst, EBS = 0 (green or red).
+ */
+#define PUNT_WAYS 2
+#define PUNT_BUCKETS (TZ_DP_PUNT_SOURCES / PUNT_WAYS)
+_Static_assert((PUNT_BUCKETS & (PUNT_BUCKETS - 1)) == 0, "buckets: a power of two");
+
+struct punt_src {
+	uint8_t addr[16];
+	uint64_t last;                  /* TSC of its last punt */
+	struct rte_meter_srtcm m;
+};
+
+struct punt_police {
+	struct punt_src *src;           /* TZ_DP_PUNT_SOURCES, NULL = off */
+	uint32_t seed;                  /* per worker, random: no aiming at a bucket */
+	bool total_on;
+	struct rte_meter_srtcm total;
+	struct rte_meter_srtcm_profile src_prof;
+	struct rte_meter_srtcm_profile total_prof;
+};
+
 struct worker {
 	struct tz_dp_worker_conf conf;
+	struct punt_police pol;
 	uint64_t cnt[TZ_DP_MAX_PORTS][TZ_PC_COUNT + 1];   /* last slot: sink */
 	struct tz_dp_lcore_stats stats;
 	uint64_t now;                                   /* TSC at the start of the round */
@@ -52,8 +84,17 @@ static const uint8_t fp_class_counter[] = {
 	[FP_MEDIA] = TZ_PC_COUNT,       /* counted after lookup; slot below is a sink */
 	[FP_STUN] = TZ_PC_PUNT_STUN,
 	[FP_DTLS] = TZ_PC_PUNT_DTLS,
+	[FP_UNKNOWN] = TZ_PC_PUNT_OTHER,
 	[FP_OTHER] = TZ_PC_PUNT_OTHER,
 	[FP_MALFORMED] = TZ_PC_MALFORMED,
+};
+
+/* Which drop counter the punt policer increments per class (0: not metered). */
+static const uint8_t fp_class_drop[] = {
+	[FP_STUN] = TZ_PC_PUNT_DROP_STUN,
+	[FP_DTLS] = TZ_PC_PUNT_DROP_DTLS,
+	[FP_UNKNOWN] = TZ_PC_PUNT_DROP_OTHER,
+	[FP_MEDIA] = TZ_PC_PUNT_DROP_NO_SESSION,      /* media without a session */
 };
 
 static struct worker workers[TZ_DP_MAX_WORKERS];
@@ -105,6 +146,51 @@ static inline void punt(struct worker *w, const struct tz_dp_rxq *q, struct rte_
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	cnt[TZ_PC_TO_KERNEL] += sent;
 	cnt[TZ_PC_KERNEL_DROPS] += n - sent;
+}
+
+/* The meter of source @p a: its own, or the least recently used way of its
+ * bucket, reset to a full bucket. */
+static inline struct rte_meter_srtcm *punt_src_meter(struct punt_police *p, const uint8_t a[16],
+						     uint64_t now)
+{
+	struct punt_src *b = &p->src[PUNT_WAYS * (rte_hash_crc(a, 16, p->seed) & (PUNT_BUCKETS - 1))];
+	struct punt_src *e;
+
+	if (memcmp(b[0].addr, a, 16) == 0)
+		e = &b[0];
+	else if (memcmp(b[1].addr, a, 16) == 0)
+		e = &b[1];
+	else {
+		e = b[0].last <= b[1].last ? &b[0] : &b[1];
+		memcpy(e->addr, a, 16);
+		rte_meter_srtcm_config(&e->m, &p->src_prof);
+		/* config stamps the current TSC; the checks use the round's,
+		 * which is older: an earlier stamp keeps time - m->time >= 0 */
+		e->m.time = now;
+	}
+	e->last = now;
+	return &e->m;
+}
+
+/* May a packet of class @p c from source @p a go to the kernel?  Counts the
+ * drop by reason when not.  Punted packets only: media never gets here. */
+static inline bool punt_allowed(struct worker *w, uint64_t *cnt, enum fp_class c, const uint8_t a[16])
+{
+	struct punt_police *p = &w->pol;
+
+	if (p->src == NULL)
+		return true;
+	if (rte_meter_srtcm_color_blind_check(punt_src_meter(p, a, w->now), &p->src_prof, w->now,
+					      1) == RTE_COLOR_RED) {
+		cnt[fp_class_drop[c]]++;
+		return false;
+	}
+	if (p->total_on && rte_meter_srtcm_color_blind_check(&p->total, &p->total_prof, w->now,
+							     1) == RTE_COLOR_RED) {
+		cnt[TZ_PC_PUNT_DROP_WORKER]++;
+		return false;
+	}
+	return true;
 }
 
 /* Queue a fast-path packet for its egress port; flushed once per rx burst. */
@@ -182,6 +268,29 @@ static inline void media_out(struct worker *w, const struct tz_dp_flow *f, struc
 	stage_tx(w, f->out.port_idx, m);
 }
 
+/* RTP towards the browser leaves under our SSRC (the one our SDP announced)
+ * and so in our sequence space: a new sender SSRC continues after the
+ * highest number written so far, so no sequence number goes back into
+ * indices already used (the protect replay check would drop them). */
+static inline void protect_renumber(struct tz_dp_flow_state *st, uint8_t *rtp, uint32_t ssrc_out)
+{
+	uint32_t in = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 | rtp[11];
+	uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
+
+	if (unlikely(!st->in_started || in != st->in_ssrc)) {
+		st->seq_off = st->in_started ? (uint16_t)(st->out_last + 1 - seq) : 0;
+		st->out_last = (uint16_t)(seq + st->seq_off - 1);
+		st->in_ssrc = in;
+		st->in_started = 1;
+	}
+	seq = (uint16_t)(seq + st->seq_off);
+	if ((int16_t)(seq - st->out_last) > 0)      /* RFC 1982 serial order */
+		st->out_last = seq;
+	rtp[2] = (uint8_t)(seq >> 8);
+	rtp[3] = (uint8_t)seq;
+	fp_ssrc_rewrite(rtp, ssrc_out);
+}
+
 /* One packet of a published flow: strip to RTP, then egress or a crypto group. */
 static inline void media_one(struct worker *w, struct crypto_group *cg, const struct tz_dp_flow *f,
 			     struct rte_mbuf *m, uint16_t hdr_len)
@@ -202,14 +311,8 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m));
 		return;
 	}
-	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp) {
-		uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);   /* the SSRC our SDP announced */
-
-		h[8] = (uint8_t)(f->ssrc_out >> 24);
-		h[9] = (uint8_t)(f->ssrc_out >> 16);
-		h[10] = (uint8_t)(f->ssrc_out >> 8);
-		h[11] = (uint8_t)f->ssrc_out;
-	}
+	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp)
+		protect_renumber(st, rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);
 	g = &cg[(f->xform == TZ_XF_PROTECT ? CG_PROTECT_RTP : CG_UNPROTECT_RTP) + rtcp];
 	g->ctx[g->n] = rtcp ? f->srtcp : f->srtp;
 	g->st[g->n] = flow_stream(st, 0);
@@ -224,25 +327,23 @@ static inline void echo_stage(struct worker *w, struct crypto_group *cg, const s
 {
 	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
 	struct crypto_group *g = &cg[CG_PROTECT_RTP];
-	uint8_t *rtp = rte_pktmbuf_mtod(m, uint8_t *);
 
 	if (rtcp) {             /* verified; the echo has no RTCP of its own */
 		st->cnt[TZ_FC_RTCP]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	rtp[8] = (uint8_t)(f->ssrc_out >> 24);
-	rtp[9] = (uint8_t)(f->ssrc_out >> 16);
-	rtp[10] = (uint8_t)(f->ssrc_out >> 8);
-	rtp[11] = (uint8_t)f->ssrc_out;
+	fp_ssrc_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);
 	g->ctx[g->n] = f->srtp_out;
 	g->st[g->n] = flow_stream(st, 1);
 	g->flow[g->n] = f;
 	g->m[g->n++] = m;
 }
 
-/* Run each crypto group as one burst; good packets leave, bad ones are counted. */
-static inline void crypto_flush(struct worker *w, struct crypto_group *cg)
+/* Run each crypto group as one burst; good packets leave, bad ones are
+ * counted per flow (and authentication failures per port @p port_idx, for
+ * the control plane's rate-limited warning and `show dataplane stats`). */
+static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint16_t port_idx)
 {
 	for (int k = 0; k < CG_COUNT; k++) {
 		struct crypto_group *g = &cg[k];
@@ -266,6 +367,7 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg)
 			}
 			tz_dp_flow_state(w->conf.sessions, f->slot)
 				->cnt[srtp_drop_counter[g->status[i] % TZ_SRTP_STATUS_COUNT]]++;
+			w->cnt[port_idx][TZ_PC_SRTP_AUTH_FAIL] += g->status[i] == TZ_SRTP_AUTH_FAIL;
 			rte_pktmbuf_free(g->m[i]);
 		}
 		g->n = 0;
@@ -307,7 +409,8 @@ static inline uint16_t wire_rxq(struct worker *w, const struct tz_dp_rxq *q)
 		if (c == FP_MEDIA) {
 			kp[nm] = &keys[nm];
 			media[nm++] = pkts[i];
-		} else if (c == FP_MALFORMED) {
+		} else if (c == FP_MALFORMED ||
+			   (c != FP_OTHER && !punt_allowed(w, cnt, c, keys[nm].remote))) {
 			rte_pktmbuf_free(pkts[i]);
 		} else {
 			punts[np++] = pkts[i];
@@ -317,13 +420,16 @@ static inline uint16_t wire_rxq(struct worker *w, const struct tz_dp_rxq *q)
 	for (uint16_t j = 0; j < nm; j++) {
 		if (flows[j] == NULL) {
 			cnt[TZ_PC_NO_SESSION]++;
-			punts[np++] = media[j];
+			if (punt_allowed(w, cnt, FP_MEDIA, keys[j].remote))
+				punts[np++] = media[j];
+			else
+				rte_pktmbuf_free(media[j]);
 			continue;
 		}
 		cnt[TZ_PC_MEDIA_RX]++;
 		media_one(w, cg, flows[j], media[j], hlen[j]);
 	}
-	crypto_flush(w, cg);
+	crypto_flush(w, cg, q->port_idx);
 	punt(w, q, punts, np);
 	flush_tx(w);
 	return n;
@@ -388,7 +494,8 @@ static int worker_main(void *arg)
 static int check_conf(const struct tz_dp_worker_conf *c)
 {
 	if (c->index >= TZ_DP_MAX_WORKERS || c->n_rxq > TZ_DP_MAX_RXQ || c->n_ports > TZ_DP_MAX_PORTS ||
-	    c->lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(c->lcore))
+	    c->lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(c->lcore) ||
+	    (c->punt_pps != 0 && c->punt_burst == 0))
 		return -EINVAL;
 	for (uint16_t i = 0; i < c->n_rxq; i++)
 		if (c->rxq[i].port_idx >= TZ_DP_MAX_PORTS)
@@ -396,8 +503,80 @@ static int check_conf(const struct tz_dp_worker_conf *c)
 	return 0;
 }
 
+/* The punt policer of a worker about to start (control thread). */
+static int police_init(struct worker *w)
+{
+	const struct tz_dp_worker_conf *c = &w->conf;
+	struct punt_police *p = &w->pol;
+	struct rte_meter_srtcm_params src = { .cir = c->punt_pps, .cbs = c->punt_burst };
+	/* the worker's bucket: a quarter second of its rate, at least one source's burst */
+	struct rte_meter_srtcm_params total = {
+		.cir = c->punt_pps_total,
+		.cbs = RTE_MAX(c->punt_pps_total / 4, c->punt_burst),
+	};
+
+	memset(p, 0, sizeof(*p));
+	if (c->punt_pps == 0)
+		return 0;
+	if (rte_meter_srtcm_profile_config(&p->src_prof, &src) != 0)
+		return -EINVAL;
+	if (c->punt_pps_total != 0) {
+		if (rte_meter_srtcm_profile_config(&p->total_prof, &total) != 0 ||
+		    rte_meter_srtcm_config(&p->total, &p->total_prof) != 0)
+			return -EINVAL;
+		p->total_on = true;
+	}
+	p->seed = (uint32_t)rte_rand();
+	p->src = rte_zmalloc_socket("tz_punt_src", sizeof(*p->src) * TZ_DP_PUNT_SOURCES,
+				    RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(c->lcore));
+	return p->src != NULL ? 0 : -ENOMEM;
+}
+
+/* worker_pvt.h: one worker run round by round on the calling thread. */
+int tz_dp_inline_start(const struct tz_dp_worker_conf *c)
+{
+	int rc;
+
+	if (n_workers > 0 || check_conf(c) != 0 || c->index != 0)
+		return -EINVAL;
+	memset(&workers[0], 0, sizeof(workers[0]));
+	workers[0].conf = *c;
+	rc = police_init(&workers[0]);
+	if (rc != 0)
+		return rc;
+	if (c->sessions != NULL)
+		tz_dp_sessions_reader_online(c->sessions, 0);
+	n_workers = 1;
+	return 0;
+}
+
+unsigned tz_dp_inline_round(void)
+{
+	struct worker *w = &workers[0];
+	const struct tz_dp_worker_conf *c = &w->conf;
+	unsigned moved = 0;
+
+	w->now = rte_rdtsc();
+	for (uint16_t i = 0; i < c->n_rxq; i++)
+		moved += c->rxq[i].from_kernel ? tap_rxq(w, &c->rxq[i]) : wire_rxq(w, &c->rxq[i]);
+	if (c->sessions != NULL)
+		tz_dp_sessions_quiescent(c->sessions, 0);
+	return moved;
+}
+
+void tz_dp_inline_stop(void)
+{
+	if (workers[0].conf.sessions != NULL)
+		tz_dp_sessions_reader_offline(workers[0].conf.sessions, 0);
+	rte_free(workers[0].pol.src);
+	workers[0].pol.src = NULL;
+	n_workers = 0;
+}
+
 int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n)
 {
+	int rc;
+
 	if (n > TZ_DP_MAX_WORKERS || n_workers > 0)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
@@ -407,9 +586,14 @@ int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		memset(&workers[i], 0, sizeof(workers[i]));
 		workers[i].conf = confs[i];
-		if (rte_eal_remote_launch(worker_main, &workers[i], confs[i].lcore) != 0) {
+		rc = police_init(&workers[i]);
+		if (rc == 0 && rte_eal_remote_launch(worker_main, &workers[i], confs[i].lcore) != 0)
+			rc = -EBUSY;
+		if (rc != 0) {
+			rte_free(workers[i].pol.src);
+			workers[i].pol.src = NULL;
 			tz_dp_stop();
-			return -EBUSY;
+			return rc;
 		}
 		workers[i].running = true;
 		n_workers = i + 1;
@@ -424,6 +608,8 @@ void tz_dp_stop(void)
 		if (workers[i].running)
 			rte_eal_wait_lcore(workers[i].conf.lcore);
 		workers[i].running = false;
+		rte_free(workers[i].pol.src);
+		workers[i].pol.src = NULL;
 	}
 	n_workers = 0;
 }

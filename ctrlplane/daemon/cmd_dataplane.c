@@ -124,6 +124,8 @@ static void worker_row(JsonBuilder *b, unsigned w)
 	static const enum tz_port_counter shown[] = {
 		TZ_PC_RX_PKTS, TZ_PC_TX_PKTS, TZ_PC_MEDIA_RX, TZ_PC_MEDIA_TX, TZ_PC_TO_KERNEL,
 		TZ_PC_FROM_KERNEL, TZ_PC_NO_SESSION, TZ_PC_MALFORMED, TZ_PC_TX_DROPS,
+		TZ_PC_PUNT_DROP_STUN, TZ_PC_PUNT_DROP_DTLS, TZ_PC_PUNT_DROP_NO_SESSION,
+		TZ_PC_PUNT_DROP_OTHER, TZ_PC_PUNT_DROP_WORKER, TZ_PC_SRTP_AUTH_FAIL,
 	};
 	uint64_t cnt[TZ_PC_COUNT];
 	struct tz_dp_lcore_stats st;

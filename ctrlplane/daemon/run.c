@@ -82,6 +82,9 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 		w[i].lcore = d->cfg->eal.worker_cores[i];
 		w[i].index = (uint16_t)i;
 		w[i].idle_sleep_us = d->cfg->eal.idle_sleep_us;
+		w[i].punt_pps = d->cfg->limits.punt_pps_per_source;
+		w[i].punt_burst = d->cfg->limits.punt_burst;
+		w[i].punt_pps_total = d->cfg->limits.punt_pps_per_worker;
 		w[i].sessions = d->sessions;
 		w[i].srtp_qp = tz_srtp_engine_qp(d->srtp, (uint16_t)i);
 		w[i].n_ports = (uint16_t)d->n_ports;

@@ -530,6 +530,7 @@ static void check_media(struct call *c, void *arg)
 		tz_call_failed(c, TZ_JSEP_ERR_ICE_FAILED, why);
 		return;
 	}
+	tz_media_check_auth(c, now);
 	packets_by_direction(c, pkts);
 	for (int d = 0; d < 2; d++) {
 		if (pkts[d] != c->dir_pkts[d] || tz_call_held(c) || c->dir_last[d] == 0 ||

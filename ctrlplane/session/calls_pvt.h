@@ -66,7 +66,7 @@ struct call {
 	guint timer;                          /* negotiation deadline / next-hop retry */
 	unsigned nh_tries;
 	uint64_t last_pkts;                   /* media supervision */
-	uint64_t pkts_before;                 /* packets of flows since republished */
+	uint64_t pkts_before;                 /* packets of flows no longer published */
 	int64_t last_media;
 	/* admission, deferred INVITE, latching rules, per-direction supervision */
 	char src_ip[48];                      /* the client's IP (limits.max_calls_per_ip) */
@@ -80,6 +80,11 @@ struct call {
 	} latch_cand;                         /* the source about to be latched to */
 	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
 	int64_t dir_last[2];                  /* when each last moved */
+	/* media.c: re-publication retry, SRTP auth-failure reports */
+	guint republish_timer;
+	unsigned republish_tries;
+	uint64_t auth_fail_seen;
+	int64_t auth_fail_logged;
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -130,6 +135,9 @@ int tz_media_core_ports(struct call *c);
 void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);
 uint64_t tz_media_packets(const struct call *c);
+/* Warn (rate-limited) when the call's SRTP/SRTCP authentication failures
+ * grew; @p now is g_get_monotonic_time().  From the media supervision. */
+void tz_media_check_auth(struct call *c, int64_t now);
 
 /* calls.c: registry shared with the SIP side */
 struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
@@ -185,7 +193,8 @@ char *tz_sip_side_answer_sdp(struct call *c, const char *offer, const char *cons
 			     enum tz_sdp_dir dir, char *err, size_t errlen);
 /* sip_side.c: read the peer's SDP into c->peer and c->sip_neg; 0 or -EINVAL */
 int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold);
-/* media.c: unpublish and republish the flows with the current peer (keys kept) */
+/* media.c: replace the flows in place for the current peer (keys and SRTP
+ * stream state kept, make before break) */
 int tz_media_republish(struct call *c);
 
 /* cmd.c */

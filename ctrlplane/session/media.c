@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A call's media in the dataplane: SRTP contexts from the DTLS keys, flows
- * published into the session table, and their retirement (flows first, then
- * the contexts once no worker can still see them).
+ * published into the session table, their re-publication (hold, resume,
+ * re-INVITE, latching: the same keys, so the SRTP stream state must carry
+ * over), SRTP authentication failures reported, and their retirement
+ * (flows first, then the contexts once no worker can still see them).
  */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+
+#include <openssl/crypto.h>
 
 #include "calls_pvt.h"
 #include "tz_log.h"
@@ -76,14 +80,36 @@ static int make_contexts(struct call *c)
 	return c->ctx_in != NULL && c->ctx_out != NULL ? 0 : -ENOMEM;
 }
 
-static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f)
+/*
+ * Publish the call's flows, @p n of them, by role (0 browser, 1 SIP RTP,
+ * 2 SIP RTCP port).  A role published before is replaced in place, make
+ * before break, with its SRTP stream state (ROC, replay window) carried
+ * over: the contexts are the same, so a fresh state would reuse keystream
+ * and, past a sequence wrap, fail every packet's authentication.  Roles no
+ * longer needed (the peer now muxes RTCP) are removed.
+ */
+static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f,
+		   unsigned n)
 {
-	int rc = tz_dp_flow_add(tz_calls_env.sessions, k, f);
+	struct tz_dp_sessions *s = tz_calls_env.sessions;
+	unsigned had = c->n_flows;
 
-	if (rc < 0)
-		return rc;
-	c->keys[c->n_flows] = *k;
-	c->slots[c->n_flows++] = rc;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = i < had ? tz_dp_flow_replace(s, &c->keys[i], &k[i], &f[i])
+				 : tz_dp_flow_add(s, &k[i], &f[i]);
+
+		if (rc < 0)
+			return rc;
+		c->keys[i] = k[i];
+		c->slots[i] = rc;
+		if (i >= c->n_flows)
+			c->n_flows = i + 1;
+	}
+	for (unsigned i = n; i < had; i++) {
+		c->pkts_before += tz_dp_flow_state(s, (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
+		tz_dp_flow_del(s, &c->keys[i]);
+	}
+	c->n_flows = n;
 	return 0;
 }
 
@@ -101,7 +127,7 @@ int tz_media_publish_echo(struct call *c)
 	f.srtp = f.srtcp = c->ctx_in;
 	f.srtp_out = c->ctx_out;
 	f.ssrc_out = c->ssrc;
-	return publish(c, &k, &f);
+	return publish(c, &k, &f, 1);
 }
 
 /* Key and egress of the SIP side: our core port, the peer's media address. */
@@ -164,34 +190,33 @@ static void pt_rewrites(const struct call *c, struct tz_dp_pt_rewrite *to_sip,
  */
 int tz_media_publish_bridge(struct call *c)
 {
-	struct tz_dp_flow web = { .id = c->id, .xform = TZ_XF_UNPROTECT };
-	struct tz_dp_flow sip = { .id = c->id, .xform = TZ_XF_PROTECT };
-	struct tz_dp_flow_key kw, ks, kr;
-	struct tz_dp_egress to_sip;
+	struct tz_dp_flow f[3] = {
+		{ .id = c->id, .xform = TZ_XF_UNPROTECT },
+		{ .id = c->id, .xform = TZ_XF_PROTECT },
+	};
+	struct tz_dp_flow_key k[3];
+	unsigned n = 2;
 	int rc = make_contexts(c);
 
 	if (rc == 0)
-		rc = browser_path(c, &kw, &sip.out);
+		rc = browser_path(c, &k[0], &f[1].out);
 	if (rc == 0)
-		rc = peer_path(c, c->core_port, c->peer.port, &ks, &to_sip);
+		rc = peer_path(c, c->core_port, c->peer.port, &k[1], &f[0].out);
 	if (rc != 0)
 		return rc;
-	web.out = to_sip;
-	pt_rewrites(c, &web.pt, &sip.pt);
-	web.srtp = web.srtcp = c->ctx_in;
-	sip.srtp = sip.srtcp = c->ctx_out;
-	sip.ssrc_out = c->ssrc;
-	rc = publish(c, &kw, &web);
-	if (rc == 0)
-		rc = publish(c, &ks, &sip);
-	if (rc == 0 && c->peer.rtcp_port != c->peer.port) {
-		kr = ks;
-		kr.local_port = (uint16_t)(c->core_port + 1);
-		kr.remote_port = c->peer.rtcp_port;
-		sip.is_rtcp_port = 1;
-		rc = publish(c, &kr, &sip);
+	pt_rewrites(c, &f[0].pt, &f[1].pt);
+	f[0].srtp = f[0].srtcp = c->ctx_in;
+	f[1].srtp = f[1].srtcp = c->ctx_out;
+	f[1].ssrc_out = c->ssrc;
+	if (c->peer.rtcp_port != c->peer.port) {
+		k[2] = k[1];
+		k[2].local_port = (uint16_t)(c->core_port + 1);
+		k[2].remote_port = c->peer.rtcp_port;
+		f[2] = f[1];
+		f[2].is_rtcp_port = 1;
+		n = 3;
 	}
-	return rc;
+	return publish(c, k, f, n);
 }
 
 /* Hold an even RTP port and the RTCP port above it on the core address, so
@@ -242,21 +267,48 @@ static void unpublish(struct call *c)
 	c->n_flows = 0;
 }
 
+#define REPUBLISH_TRIES 40      /* x 50 ms while a new peer's MAC resolves */
+
+static gboolean republish_try(gpointer p)
+{
+	struct call *c = p;
+	int rc;
+
+	if (c->state == CALL_ENDED) {
+		c->republish_timer = 0;
+		return G_SOURCE_REMOVE;
+	}
+	rc = c->leg != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
+	if (rc == -EAGAIN && ++c->republish_tries < REPUBLISH_TRIES)
+		return G_SOURCE_CONTINUE;       /* the old flows keep running meanwhile */
+	c->republish_timer = 0;
+	if (rc != 0)
+		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, rc == -EAGAIN ? "media peer address did not resolve"
+								 : g_strerror(-rc));
+	return G_SOURCE_REMOVE;
+}
+
 /* The peer's address, its ports or the payload types changed (re-INVITE,
- * latching): the flows again, with the same SRTP contexts.  Packets in
- * between go to the kernel and are lost, as with any re-route. */
+ * hold, resume, latching): the flows replaced in place with the same SRTP
+ * contexts and their stream state, make before break, so no packet is lost
+ * and no keystream reused. */
 int tz_media_republish(struct call *c)
 {
-	if (c->n_flows == 0 || c->leg == NULL)
+	if (c->n_flows == 0 || c->leg == NULL || c->state == CALL_ENDED)
 		return 0;
-	c->pkts_before = tz_media_packets(c);
-	unpublish(c);
-	tz_call_media_ready(c);     /* publishes again, retrying while a MAC resolves */
+	if (c->republish_timer != 0)
+		return 0;               /* a retry is pending; it publishes the current peer */
+	c->republish_tries = 0;
+	if (republish_try(c) == G_SOURCE_CONTINUE)
+		c->republish_timer = g_timeout_add(50, republish_try, c);
 	return 0;
 }
 
 void tz_media_retire(struct call *c)
 {
+	if (c->republish_timer != 0)
+		g_source_remove(c->republish_timer);
+	c->republish_timer = 0;
 	unpublish(c);
 	if (c->ctx_in != NULL || c->ctx_out != NULL) {
 		tz_dp_sessions_synchronize(tz_calls_env.sessions);
@@ -264,6 +316,52 @@ void tz_media_retire(struct call *c)
 		tz_srtp_ctx_destroy(c->ctx_out);
 		c->ctx_in = c->ctx_out = NULL;
 	}
+}
+
+/* At most this many auth-failure warnings a second over all calls: a peer
+ * (or anyone spraying a media port with the right 5-tuple) can make them. */
+#define AUTH_LOG_PER_S 5
+#define AUTH_LOG_CALL_S 10      /* and one per call every 10 s */
+
+void tz_media_check_auth(struct call *c, int64_t now)
+{
+	static int64_t window;
+	static unsigned in_window, suppressed;
+	uint64_t fails = 0;
+	char peer[INET6_ADDRSTRLEN + 8] = "?";
+
+	for (unsigned i = 0; i < c->n_flows; i++)
+		fails += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->slots[i])
+				 ->cnt[TZ_FC_AUTH_FAIL];
+	if (fails <= c->auth_fail_seen ||
+	    (c->auth_fail_logged != 0 && now - c->auth_fail_logged < AUTH_LOG_CALL_S * 1000000))
+		return;
+	if (now - window >= 1000000) {
+		window = now;
+		in_window = 0;
+	}
+	if (in_window++ >= AUTH_LOG_PER_S) {
+		suppressed++;
+		return;
+	}
+	if (c->n_flows > 0) {
+		const struct tz_dp_flow_key *k = &c->keys[0];     /* the browser's flow */
+		static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
+		char ip[INET6_ADDRSTRLEN];
+
+		if (memcmp(k->remote, v4, 12) == 0)
+			inet_ntop(AF_INET, k->remote + 12, ip, sizeof(ip));
+		else
+			inet_ntop(AF_INET6, k->remote, ip, sizeof(ip));
+		snprintf(peer, sizeof(peer), "%s:%u", ip, k->remote_port);
+	}
+	TZ_LOG(CP_SESSION, WARNING, "call %u (%s, media from %s): %lu SRTP/SRTCP packets failed "
+	       "authentication (%lu in all; 'show session %u')%s", c->id, c->user, peer,
+	       (unsigned long)(fails - c->auth_fail_seen), (unsigned long)fails, c->id,
+	       suppressed > 0 ? "; other calls' reports suppressed" : "");
+	suppressed = 0;
+	c->auth_fail_seen = fails;
+	c->auth_fail_logged = now;
 }
 
 /* Packets the dataplane moved for this call (all its flows). */

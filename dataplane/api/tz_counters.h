@@ -11,7 +11,9 @@
 #ifndef TZ_COUNTERS_H
 #define TZ_COUNTERS_H
 
-/* X(enum suffix, name, help) — per configured port, summed over workers. */
+/* X(enum suffix, name, help) — per configured port, summed over workers.
+ * punt_stun, punt_dtls, punt_other and no_session count what was classified;
+ * the punt_drop_* counters say how many of those the punt policer dropped. */
 #define TZ_PORT_COUNTERS(X)                                                             \
 	X(RX_PKTS, "rx_packets", "packets received from the wire")                      \
 	X(RX_BYTES, "rx_bytes", "bytes received from the wire")                         \
@@ -27,7 +29,19 @@
 	X(PUNT_STUN, "punt_stun", "STUN to a media port, punted to ICE")                 \
 	X(PUNT_DTLS, "punt_dtls", "DTLS to a media port, punted to the control plane")   \
 	X(PUNT_OTHER, "punt_other", "everything else punted (ARP, ICMP, signalling ...)")\
-	X(MALFORMED, "malformed", "media packets dropped as truncated or bad version")
+	X(MALFORMED, "malformed", "media packets dropped as truncated or bad version")    \
+	X(PUNT_DROP_STUN, "punt_drop_stun",                                              \
+	  "STUN to a media port dropped: its source exceeded limits.punt_pps_per_source") \
+	X(PUNT_DROP_DTLS, "punt_drop_dtls",                                              \
+	  "DTLS to a media port dropped: its source exceeded limits.punt_pps_per_source") \
+	X(PUNT_DROP_NO_SESSION, "punt_drop_no_session",                                  \
+	  "RTP/RTCP with no session dropped: its source exceeded limits.punt_pps_per_source") \
+	X(PUNT_DROP_OTHER, "punt_drop_other",                                            \
+	  "other payloads to a media port dropped: source over limits.punt_pps_per_source") \
+	X(PUNT_DROP_WORKER, "punt_drop_worker",                                          \
+	  "punts to media ports dropped: the worker's limits.punt_pps_per_worker exceeded") \
+	X(SRTP_AUTH_FAIL, "srtp_auth_fail",                                              \
+	  "SRTP/SRTCP packets that failed authentication ('show session' names the call)")
 
 enum tz_port_counter {
 #define TZ_CNT_ENUM(e, n, h) TZ_PC_##e,

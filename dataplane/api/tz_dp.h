@@ -50,6 +50,13 @@ struct tz_dp_worker_conf {
 	uint16_t n_ports;                     /**< configured ports */
 	uint16_t wire_port[TZ_DP_MAX_PORTS];  /**< port index -> wire ethdev id */
 	uint16_t tap_port[TZ_DP_MAX_PORTS];   /**< port index -> TAP ethdev id */
+	/* Punt policing of what reaches a media port and goes to the kernel
+	 * (STUN, DTLS, RTP without a session, unknown payloads): an srTCM
+	 * meter per source address in a fixed table of the worker, then one
+	 * for the worker as a whole.  Signalling, ARP and ICMP are not metered. */
+	uint32_t punt_pps;        /**< per source address, packets/s; 0 = off */
+	uint32_t punt_burst;      /**< per source address, bucket depth (packets) */
+	uint32_t punt_pps_total;  /**< all metered punts of the worker, packets/s; 0 = off */
 };
 
 /** Cumulative time accounting of one worker lcore (TSC cycles). */
@@ -59,10 +66,14 @@ struct tz_dp_lcore_stats {
 	uint64_t rounds;          /**< poll rounds */
 };
 
+/** Sources a worker's punt policer tracks at once (2-way hashed table). */
+#define TZ_DP_PUNT_SOURCES 2048
+
 /**
  * Launch one worker per conf on its lcore.
  * @return 0; -EINVAL (bad conf: index or lcore out of range, too many rx
- *         queues), -EBUSY (an lcore is not idle).
+ *         queues, punt_pps without punt_burst), -EBUSY (an lcore is not
+ *         idle), -ENOMEM (the punt policer's table).
  */
 int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n);
 

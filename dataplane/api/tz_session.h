@@ -116,6 +116,16 @@ struct tz_dp_flow_state {
 	/** SRTP/SRTCP stream states (struct tz_srtp_stream): [0] the flow's
 	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow */
 	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
+	/** TZ_XF_PROTECT with ssrc_out: the sender's SSRC last seen and the
+	 *  offset added to its sequence numbers.  We rewrite the SSRC, so the
+	 *  outgoing sequence is ours: when the SIP side's source changes (music
+	 *  on hold, a transfer) it continues after the last number we wrote
+	 *  instead of jumping back into numbers already used (which the
+	 *  protect replay check would refuse for a long while). */
+	uint32_t in_ssrc;
+	uint16_t seq_off;
+	uint16_t out_last;            /**< highest sequence number written */
+	uint8_t in_started;
 } __rte_cache_aligned;
 
 /**
@@ -132,13 +142,34 @@ void tz_dp_sessions_free(struct tz_dp_sessions *s);
 
 /**
  * Publish a flow: copy @p flow into a new immutable entry and make @p key
- * find it.  Its state slot starts zeroed.
+ * find it.  Its state slot starts zeroed (a new SRTP association: ROC 0);
+ * to re-publish a flow with the same keys use tz_dp_flow_replace().
  * Control thread only.
  * @return the state slot (>= 0), or -EEXIST (key present; delete first),
  *         -ENOSPC (table full), -EINVAL (bad worker index), -ENOMEM.
  */
 int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 		   const struct tz_dp_flow *flow);
+
+/**
+ * Publish @p flow under @p key in place of the flow published under
+ * @p old_key, make before break: the new entry takes over the old one's
+ * state slot -- SRTP stream state (ROC, highest sequence number, replay
+ * windows) and counters -- so re-publishing a call's flows with the same
+ * crypto contexts (hold, resume, re-INVITE, latching) never restarts a
+ * keystream or forgets a rollover.  With @p key equal to @p old_key the
+ * pointer is swapped atomically: every lookup finds the old entry or the
+ * new one.  Otherwise @p key is added, then @p old_key removed.  The old
+ * entry is freed after every worker's next quiescent report.
+ * Use tz_dp_flow_add() for a new crypto association (new keys): its slot
+ * starts zeroed.
+ * Control thread only.
+ * @return the state slot (>= 0), or -ENOENT (@p old_key not published),
+ *         -EEXIST (@p key differs from @p old_key and is published),
+ *         -ENOSPC (table full), -EINVAL (bad worker index), -ENOMEM.
+ */
+int tz_dp_flow_replace(struct tz_dp_sessions *s, const struct tz_dp_flow_key *old_key,
+		       const struct tz_dp_flow_key *key, const struct tz_dp_flow *flow);
 
 /**
  * Unpublish a flow.  Lookups miss at once; the entry and its slot are

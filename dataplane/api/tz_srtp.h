@@ -13,9 +13,13 @@
  *   SRTP association: suite, session salts, one cryptodev session for SRTP
  *   and one for SRTCP.  Built by the control thread (key derivation happens
  *   here, RFC 3711 §4.3, key derivation rate 0), then only read, by any
- *   number of workers.  Retire it through RCU before tz_srtp_ctx_destroy().
+ *   number of workers -- except its SRTCP sender index, which is per
+ *   context (per key, RFC 3711 §3.4) and taken atomically, so flows that
+ *   share a context never send the same index.  Retire it through RCU
+ *   before tz_srtp_ctx_destroy().
  * - struct tz_srtp_stream: the small mutable state of one SSRC in one
- *   direction (ROC, highest sequence number, replay windows, SRTCP index).
+ *   direction (ROC, highest sequence number, replay windows, highest
+ *   SRTCP index received).
  *   Owned by exactly one worker; no atomics.
  *
  * Packet functions work on bursts of single-segment mbufs.  Each packet
@@ -85,7 +89,7 @@ struct tz_srtp_stream {
 	uint64_t rtp_index;	/**< highest 48-bit index (ROC << 16 | s_l) */
 	uint64_t rtp_win[2];	/**< bit k: index rtp_index - k seen (k < 128) */
 	uint64_t rtcp_win[2];	/**< bit k: SRTCP index rtcp_index - k seen */
-	uint32_t rtcp_index;	/**< protect: next to send; unprotect: highest seen */
+	uint32_t rtcp_index;	/**< unprotect: highest seen (protect: the context's) */
 	uint8_t rtp_started;	/**< unprotect/protect: rtp_index is valid */
 	uint8_t rtcp_started;	/**< unprotect: rtcp_index is valid */
 };
@@ -178,6 +182,20 @@ struct tz_srtp_ctx *tz_srtp_ctx_create(struct tz_srtp_engine *eng, enum tz_srtp_
  */
 void tz_srtp_ctx_destroy(struct tz_srtp_ctx *ctx);
 
+/**
+ * Set the SRTCP index the next packet protected with @p ctx gets (RFC 3711
+ * §3.4; tests, or a resumed SDES association).  A new context starts at 0.
+ * Threading: control thread, before the context is published.
+ * @return 0, or -EINVAL (NULL, or @p next beyond 2^31).
+ */
+int tz_srtp_ctx_set_rtcp_index(struct tz_srtp_ctx *ctx, uint32_t next);
+
+/**
+ * The SRTCP index the next packet protected with @p ctx gets (2^31: the
+ * index space is spent, the key must change).  Threading: any thread.
+ */
+uint32_t tz_srtp_ctx_rtcp_index(const struct tz_srtp_ctx *ctx);
+
 /** Suite of a context.  Threading: any thread. */
 enum tz_srtp_suite tz_srtp_ctx_suite(const struct tz_srtp_ctx *ctx);
 
@@ -228,7 +246,8 @@ uint16_t tz_srtp_unprotect_burst(struct tz_srtp_qp *qp, const struct tz_srtp_ctx
  * Protect a burst of (compound) RTCP packets in place: encrypt, append
  * E-flag|31-bit SRTCP index and the tag (RFC 3711 §3.4; RFC 7714 §9 for
  * GCM, where the tag precedes the index).  Each mbuf needs tailroom for
- * tz_srtp_suite_rtcp_overhead().  The index comes from the stream.
+ * tz_srtp_suite_rtcp_overhead().  The index comes from the context (one
+ * sequence per key, shared by every stream and worker using it).
  * Parameters and return as tz_srtp_protect_burst.
  * Threading: the worker owning @p qp and the streams; lock-free.
  */

@@ -239,6 +239,21 @@ enum tz_srtp_suite tz_srtp_ctx_suite(const struct tz_srtp_ctx *ctx)
 	return ctx->suite;
 }
 
+int tz_srtp_ctx_set_rtcp_index(struct tz_srtp_ctx *ctx, uint32_t next)
+{
+	if (ctx == NULL || next > SRTP_RTCP_INDEX_MASK + 1u)
+		return -EINVAL;
+	__atomic_store_n(&ctx->rtcp_next, next, __ATOMIC_RELAXED);
+	return 0;
+}
+
+uint32_t tz_srtp_ctx_rtcp_index(const struct tz_srtp_ctx *ctx)
+{
+	uint64_t n = __atomic_load_n(&ctx->rtcp_next, __ATOMIC_RELAXED);
+
+	return n > SRTP_RTCP_INDEX_MASK ? SRTP_RTCP_INDEX_MASK + 1u : (uint32_t)n;
+}
+
 void tz_srtp_stream_init(struct tz_srtp_stream *st, uint32_t roc)
 {
 	memset(st, 0, sizeof(*st));

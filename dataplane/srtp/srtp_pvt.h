@@ -87,7 +87,21 @@ struct tz_srtp_ctx {
 	 * byte-reflected for PCLMULQDQ (see srtp_gcm.c). */
 	uint8_t rtp_hpow[SRTP_GCM_HPOW][16] __rte_aligned(16);
 	uint8_t rtcp_h[16] __rte_aligned(16);
+	/* The one field that changes: the next SRTCP index to send (protect).
+	 * RFC 3711 §3.4 makes the index per key, not per flow, and several
+	 * flows (RTP port with muxed RTCP, a separate RTCP port) on possibly
+	 * different workers protect with one context: atomic, own cache line
+	 * (RTCP is a few packets a second). */
+	uint64_t rtcp_next __rte_cache_aligned;
 };
+
+/* Take the next SRTCP index of a protect context. */
+static inline uint64_t srtp_ctx_rtcp_take(const struct tz_srtp_ctx *ctx)
+{
+	/* contexts are allocated writable; const is the workers' view */
+	return __atomic_fetch_add(&((struct tz_srtp_ctx *)(uintptr_t)ctx)->rtcp_next, 1,
+				  __ATOMIC_RELAXED);
+}
 
 /* Per-packet bookkeeping of one round, kept on the caller's stack. */
 struct srtp_pkt_meta {

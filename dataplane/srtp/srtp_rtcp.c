@@ -33,12 +33,12 @@ static uint8_t protect_prepare(const struct tz_srtp_ctx *ctx, struct tz_srtp_str
 	rc = rtcp_check_header(p, len, RTCP_HDR_LEN);
 	if (rc != TZ_SRTP_OK)
 		return rc;
-	if (unlikely(st->rtcp_index > SRTP_RTCP_INDEX_MASK))
-		return TZ_SRTP_KEY_EXPIRED;
 	if (unlikely(rte_pktmbuf_append(m, ctx->rtcp_tag_len + SRTP_RTCP_TRAILER_LEN) == NULL))
 		return TZ_SRTP_BAD_MBUF;
 	/* a sender index is spent even if the packet later fails: never reused */
-	meta->index = st->rtcp_index++;
+	meta->index = srtp_ctx_rtcp_take(ctx);
+	if (unlikely(meta->index > SRTP_RTCP_INDEX_MASK))
+		return TZ_SRTP_KEY_EXPIRED;
 	trailer = SRTP_RTCP_E_FLAG | (uint32_t)meta->index;
 	srtp_op_init(op, ctx->rtcp.sess, m);
 	srtp_fill_iv(pv->iv, ctx->rtcp.salt, ctx->aead, srtp_be32(p + 4), meta->index);

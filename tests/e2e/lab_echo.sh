@@ -4,7 +4,8 @@
 # case), run the browser scenarios with Chromium inside namespace `web` —
 # echo.test.mjs (the echo service), sip.test.mjs (calls to and from a sipp
 # PBX in namespace `sip`, registration), sip_midcall.test.mjs (hold, DTMF,
-# latching, baresip) and sip_errors.test.mjs (404/486/480/487/488/400) —
+# latching, baresip), sip_errors.test.mjs (404/486/480/487/488/400) and
+# sip_srtp_wrap.test.mjs (hold/resume after the PBX's RTP sequence wrapped) —
 # and take the lab down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -45,7 +46,8 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
-[ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs media_security.test.mjs
+[ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
+	media_security.test.mjs sip_srtp_wrap.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

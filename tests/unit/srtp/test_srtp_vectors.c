@@ -158,7 +158,8 @@ static void check_vector(struct test_engine *te, int k256, int rtcp, const char 
 	assert_non_null(uc);
 	if (check_protect) {
 		tz_srtp_stream_init(&st, 0);
-		st.rtcp_index = 0x5d4; /* the §17 vectors' SRTCP index */
+		/* the §17 vectors' SRTCP index */
+		assert_int_equal(tz_srtp_ctx_set_rtcp_index(pc, 0x5d4), 0);
 		m = test_mbuf(plain, pl);
 		assert_int_equal(test_protect(te, pc, &st, m, rtcp), TZ_SRTP_OK);
 		assert_int_equal(rte_pktmbuf_data_len(m), ql);
@@ -315,7 +316,7 @@ static void key_limits(void **state)
 	assert_int_equal(test_protect(te, pc, &st, m, 0), TZ_SRTP_KEY_EXPIRED);
 	rte_pktmbuf_free(m);
 	/* last SRTCP index 2^31-1 */
-	st.rtcp_index = 0x7fffffff;
+	assert_int_equal(tz_srtp_ctx_set_rtcp_index(pc, 0x7fffffff), 0);
 	m = test_mbuf(pkt, sizeof(pkt));
 	assert_int_equal(test_protect(te, pc, &st, m, 1), TZ_SRTP_OK);
 	rte_pktmbuf_free(m);
