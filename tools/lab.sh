@@ -87,7 +87,7 @@ lab_issuer_start() {
 		>"$state/issuer.log" 2>&1 &
 	echo $! >"$state/issuer.pid"
 	for _ in $(seq 1 100); do
-		issuer_alive || die "the token issuer did not start (log: $state/issuer.log)"
+		started_alive "$state/issuer.pid" || die "the token issuer did not start (log: $state/issuer.log)"
 		in_ns gw ss -Hltn 'sport = :8444' | grep -q 198.51.100.1:8444 && return 0
 		sleep 0.05
 	done
@@ -153,6 +153,9 @@ pid_is() {   # FILE PATTERN: the PID in FILE runs a command line matching PATTER
 	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
 }
 pid_alive() { pid_is "$state/trapezed.pid" trapezed; }
+# Just started by us: alive while the PID exists (its command line is the
+# forking shell's until it has exec'd, so pid_is would race).
+started_alive() { kill -0 "$(cat "$1")" 2>/dev/null; }
 
 lab_start() {
 	lab_up
@@ -169,7 +172,7 @@ lab_start() {
 	sock=$(awk '/^ *socket:/ {print $2; exit}' "$config" | tr -d '"')
 	sock=${sock:-/run/trapeze/trapezed.sock}
 	for _ in $(seq 1 150); do
-		if ! pid_alive; then
+		if ! started_alive "$state/trapezed.pid"; then
 			cat "$state/trapezed.log" >&2
 			die "trapezed exited during start-up (log above, also $state/trapezed.log)"
 		fi
@@ -243,7 +246,7 @@ lab_pbx() {
 	echo $! >"$state/pbx.pid"
 	# ready once its SIP socket is bound
 	for _ in $(seq 1 100); do
-		pbx_alive || die "the PBX did not start (log: $state/pbx.log)"
+		started_alive "$state/pbx.pid" || die "the PBX did not start (log: $state/pbx.log)"
 		in_ns sip ss -Hlun 'sport = :5060' | grep -q 203.0.113.2:5060 && break
 		sleep 0.05
 	done
