@@ -81,7 +81,8 @@ extern struct tz_calls_env tz_calls_env;
 	X(HOLD_OUT, "holds_by_web")                 \
 	X(DTMF_INFO_IN, "dtmf_info_in")             \
 	X(DTMF_INFO_OUT, "dtmf_info_out")           \
-	X(LATCHED, "media_latched")
+	X(LATCHED, "media_latched")                 \
+	X(STALE_CONTACT, "incoming_stale_contact")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -112,6 +113,8 @@ uint64_t tz_media_packets(const struct call *c);
 struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
 void tz_call_register(struct call *c);
 void *tz_calls_conn_of_user(const char *user);
+/* login.c: the connection registered with the Contact token @p token as @p user */
+void *tz_login_conn_of_contact(const char *user, const char *token);
 bool tz_calls_user_busy(const char *user);
 void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 

@@ -38,6 +38,7 @@ void sip_leg_unref(struct tz_sip_leg *leg)
 	if (--leg->refs > 0)
 		return;
 	g_free(leg->call_id);
+	g_free(leg->contact_token);
 	g_free(leg->auth_user);
 	g_free(leg->auth_pass);
 	g_free(leg->auth_realm);
@@ -205,6 +206,16 @@ static void on_r_invite(struct tz_sip *s, struct tz_sip_leg *leg, int status,
 		leg_terminated(leg);
 }
 
+/* The tz= parameter of a Request-URI (one of our registration Contacts,
+ * sip_reg.c), or NULL. */
+static char *ruri_token(const url_t *ru)
+{
+	char buf[64];
+	isize_t n = ru && ru->url_params ? url_param(ru->url_params, "tz", buf, sizeof(buf)) : 0;
+
+	return n > 0 && n < (isize_t)sizeof(buf) ? g_strdup(buf) : NULL;
+}
+
 void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
 {
 	struct tz_sip_leg *leg;
@@ -220,6 +231,7 @@ void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
 	leg->nh = nh;
 	nua_handle_bind(nh, &leg->own);
 	leg_learn_call_id(leg, sip);
+	leg->contact_token = ruri_token(ru);
 	if (sip->sip_from)
 		url_e(from, sizeof(from), sip->sip_from->a_url);
 	if (sip->sip_from && sip->sip_from->a_display)

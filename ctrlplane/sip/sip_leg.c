@@ -164,6 +164,11 @@ const char *tz_sip_leg_call_id(const struct tz_sip_leg *leg)
 	return leg ? leg->call_id : NULL;
 }
 
+const char *tz_sip_leg_contact_token(const struct tz_sip_leg *leg)
+{
+	return leg ? leg->contact_token : NULL;
+}
+
 void tz_sip_leg_free(struct tz_sip_leg *leg)
 {
 	if (!leg || leg->released)

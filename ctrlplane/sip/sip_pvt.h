@@ -69,6 +69,7 @@ struct tz_sip_leg {
 	bool hangup_sent;
 	bool reinvite_out;      /* our re-INVITE pending */
 	bool reinvite_in;       /* far end's re-INVITE or UPDATE offer waiting for our answer */
+	char *contact_token;    /* inbound: the tz= parameter of the Request-URI, or NULL */
 	/* That offer came in an UPDATE: its nua_i_update event, kept so the answer
 	 * can name the request (NUTAG_WITH_SAVED) after the callback; else NULL. */
 	nua_saved_event_t update_ev[1];
@@ -81,6 +82,7 @@ struct tz_sip_reg {
 	tz_sip_reg_cb *cb;
 	void *user;
 	char *auth_user, *auth_pass, *auth_realm;
+	char *contact_token;    /* our Contact's tz= parameter (sip_reg.c) */
 	int auth_tries;
 	bool registered;
 	bool unregistering;
