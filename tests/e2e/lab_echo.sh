@@ -4,8 +4,9 @@
 # case), run the browser scenarios with Chromium inside namespace `web` —
 # echo.test.mjs (the echo service), sip.test.mjs (calls to and from a sipp
 # PBX in namespace `sip`, registration), sip_midcall.test.mjs (hold, DTMF,
-# latching, baresip) and sip_errors.test.mjs (404/486/480/487/488/400) —
-# and take the lab down.  Exit status: the tests'.
+# latching, baresip), sip_errors.test.mjs (404/486/480/487/488/400) and
+# kamailio.test.mjs (Kamailio as registrar and proxy) — and take the lab
+# down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
@@ -18,7 +19,10 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # +1666...: the PBX sends media from another port than its SDP says),
 # lab-baresip (baresip auto-answering on port 5090, numbers +1777...),
 # lab-slow (the PBX, but given up after 3 s without an answer, +1888...); an
-# unanswered incoming call is refused with 480 after 6 s.
+# unanswered incoming call is refused with 480 after 6 s.  After the PBX, the
+# trunk lab-kam: Kamailio (kamailio.test.mjs starts it on 203.0.113.3:5060,
+# tests/sip/kamailio/) registers web users who log in with SIP domain
+# 203.0.113.3 and proxies calls to them; numbers +1999... go to it.
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e 's/^\( *register_users:\) *false/\1 true/' \
     -e '/^  transports:/a\
@@ -28,17 +32,21 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     - { name: lab-nat, address: "203.0.113.2:5080", codecs: [PCMA] }\
     - { name: lab-baresip, address: "203.0.113.2:5090" }\
     - { name: lab-slow, address: "203.0.113.2:5060", answer_timeout_s: 3 }' \
+    -e '/^  routes:/i\
+    - { name: lab-kam, address: "203.0.113.3:5060", register_users: true }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\
     - { prefix: "+1777", trunk: lab-baresip }\
-    - { prefix: "+1888", trunk: lab-slow }' \
+    - { prefix: "+1888", trunk: lab-slow }\
+    - { prefix: "+1999", trunk: lab-kam }' \
     "$here/config/lab.yaml" >"$state/e2e.yaml"
 "$here/tools/lab.sh" down >/dev/null 2>&1
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
-[ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs
+[ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
+	kamailio.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
