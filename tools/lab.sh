@@ -87,7 +87,10 @@ lab_issuer_start() {
 		>"$state/issuer.log" 2>&1 &
 	echo $! >"$state/issuer.pid"
 	for _ in $(seq 1 100); do
-		issuer_alive || die "the token issuer did not start (log: $state/issuer.log)"
+		# kill -0, not issuer_alive: until the forked shell has exec'd
+		# python, /proc/PID/cmdline is still lab.sh's own
+		kill -0 "$(cat "$state/issuer.pid")" 2>/dev/null ||
+			die "the token issuer did not start (log: $state/issuer.log)"
 		in_ns gw ss -Hltn 'sport = :8444' | grep -q 198.51.100.1:8444 && return 0
 		sleep 0.05
 	done
@@ -169,7 +172,7 @@ lab_start() {
 	sock=$(awk '/^ *socket:/ {print $2; exit}' "$config" | tr -d '"')
 	sock=${sock:-/run/trapeze/trapezed.sock}
 	for _ in $(seq 1 150); do
-		if ! pid_alive; then
+		if ! kill -0 "$(cat "$state/trapezed.pid")" 2>/dev/null; then   # (as for the issuer)
 			cat "$state/trapezed.log" >&2
 			die "trapezed exited during start-up (log above, also $state/trapezed.log)"
 		fi
