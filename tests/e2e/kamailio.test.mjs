@@ -83,7 +83,12 @@ describe('e2e: Kamailio as registrar and proxy', { skip }, () => {
     const uac = sipp(SCEN('uac_call.xml'), ['-s', 'alice', '-mi', '203.0.113.2', '-mp', '6200',
       '-rtp_echo', '-d', '5000', `${KAM_IP}:5060`], '5064');
     await withScreenshot(t, page, async () => {
-      await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
+      // The caller gives up first when the call fails on the way (e.g. the
+      // gateway answered the forwarded INVITE 404): say so, with sipp's words.
+      const rang = page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
+      const failed = uac.done.then((r) => { throw new Error(`the call failed before ringing: ${r.err.slice(0, 800)}`); });
+      failed.catch(() => {});
+      await Promise.race([rang, failed]);
       const tRing = Date.now();
       assert.match(await page.textContent('#incoming-text'), /sipp@203\.0\.113\.2/);
       const line = await kam.waitLog(/INVITE for alice goes to its contact/);
