@@ -41,6 +41,7 @@ lab_pkgs=(
 	baresip-core
 	chromium
 	ethtool
+	kamailio
 	sip-tester
 	tcpdump
 )
