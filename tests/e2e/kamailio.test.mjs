@@ -11,7 +11,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launchBrowser, statsWithMedia, withScreenshot } from './lib/browser.mjs';
+import { launchBrowser, login, statsWithMedia, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
 import { startKamailio, KAM_IP } from './lib/kamailio.mjs';
 import { REPO } from './lib/server.mjs';
@@ -118,6 +118,40 @@ describe('e2e: Kamailio as registrar and proxy', { skip }, () => {
       assert.deepEqual((await trapezectl(['show', 'calls'])).filter((c) => c.user === 'alice'), []);
     });
     uac.kill();
+  });
+
+  test('another web user\'s INVITE and 180 do not carry alice\'s registration contact', async (t) => {
+    const other = await browser.context.newPage();
+    const pbx = sipp(SCEN('uas_busy_contact.xml'));
+    try {
+      await pbx.ready;
+      await other.goto(PHONE_URL, { waitUntil: 'load' });
+      await other.waitForFunction(() => window.phone && window.phone.ready, null, { timeout: 10000 });
+      await login(other, 'e2e-kam-other');
+      const ended = other.evaluate(() => new Promise((r) => {
+        const grab = () => {
+          const c = window.phone.call;
+          if (!c || c.state === 'ended') { setTimeout(grab, 20); return; }
+          c.addEventListener('hangup', (e) => r(e.code));
+        };
+        grab();
+      }));
+      await other.fill('#target', '+442079460486');
+      await other.click('#call');
+      const r = await pbx.done;
+      assert.equal(r.code, 0, `the PBX saw no tz= in the INVITE's Contact: ${r.err.slice(0, 800)}`);
+      assert.equal(await ended, 486);
+
+      // And the other way: the 180 to a caller of e2e-kam-other.
+      const uac = sipp(SCEN('uac_ring_cancel_contact.xml'), ['-s', 'e2e-kam-other', '-mi', '203.0.113.2',
+        '-mp', '6220', GW_SIP], '5068');
+      const r2 = await uac.done;
+      assert.equal(r2.code, 0, `the caller saw no tz= in the 180's Contact: ${r2.err.slice(0, 800)}`);
+    } finally {
+      pbx.kill();
+      await other.close();
+      await page.bringToFront();
+    }
   });
 
   test('a Request-URI with a contact token no login holds: 404, counted, no ringing', async (t) => {
