@@ -42,6 +42,7 @@ lab_pkgs=(
 	chromium
 	ethtool
 	iptables
+	kamailio
 	sip-tester
 	tcpdump
 )

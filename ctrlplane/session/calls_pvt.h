@@ -109,7 +109,8 @@ extern struct tz_calls_env tz_calls_env;
 	X(CONSENT_LOST, "consent_lost")             \
 	X(MEDIA_TIMEOUT_WEB, "media_timeout_web")   \
 	X(MEDIA_TIMEOUT_SIP, "media_timeout_sip")   \
-	X(FP_REFUSED, "dtls_fingerprint_refused")
+	X(FP_REFUSED, "dtls_fingerprint_refused") \
+	X(STALE_CONTACT, "incoming_stale_contact")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -143,6 +144,8 @@ void tz_media_check_auth(struct call *c, int64_t now);
 struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
 void tz_call_register(struct call *c);
 void *tz_calls_conn_of_user(const char *user);
+/* login.c: the connection registered with the Contact token @p token as @p user */
+void *tz_login_conn_of_contact(const char *user, const char *token);
 bool tz_calls_user_busy(const char *user);
 void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 

@@ -104,12 +104,16 @@ static void reg_cb(struct tz_sip_reg *r, int status, const char *reason, void *p
 	g_hash_table_remove(regs, g->conn);
 }
 
-static const struct tz_cfg_trunk *registrar(void)
+/* The registrar for a SIP login: the trunk with register_users whose host is
+ * @p domain, or without a domain the first trunk with register_users. */
+static const struct tz_cfg_trunk *registrar(const char *domain)
 {
 	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
 
 	for (size_t i = 0; i < sip->n_trunks; i++)
-		if (sip->trunks[i].register_users)
+		if (sip->trunks[i].register_users &&
+		    (domain == NULL || (sip->trunks[i].address.host != NULL &&
+					g_ascii_strcasecmp(sip->trunks[i].address.host, domain) == 0)))
 			return &sip->trunks[i];
 	return NULL;
 }
@@ -138,13 +142,19 @@ static void login_token(void *conn, const struct tz_jsep_msg *m, const char *ip)
 
 static void login_sip(void *conn, const struct tz_jsep_msg *m, const char *ip)
 {
-	const struct tz_cfg_trunk *t = registrar();
+	const struct tz_cfg_trunk *t = registrar(m->sip.domain);
 	struct reg *g;
+	char msg[256];
 
 	if (!tz_calls_env.cfg->auth.sip_login || t == NULL || tz_calls_env.sip == NULL) {
-		refuse(conn, m->id, ip, NULL, TZ_AUTH_NO_CREDENTIALS,
-		       !tz_calls_env.cfg->auth.sip_login ? "login with SIP credentials is disabled "
-		       "(auth.sip_login)" : "no trunk registers web users (sip.trunks[].register_users)");
+		snprintf(msg, sizeof(msg), "%s", !tz_calls_env.cfg->auth.sip_login ?
+			 "login with SIP credentials is disabled (auth.sip_login)" :
+			 "no trunk registers web users (sip.trunks[].register_users)");
+		if (tz_calls_env.cfg->auth.sip_login && m->sip.domain != NULL &&
+		    registrar(NULL) != NULL)
+			snprintf(msg, sizeof(msg), "no registrar for SIP domain '%.64s' (the "
+				 "address of a trunk with register_users)", m->sip.domain);
+		refuse(conn, m->id, ip, NULL, TZ_AUTH_NO_CREDENTIALS, msg);
 		return;
 	}
 	if (!tz_auth_user_valid(m->sip.username)) {
@@ -197,6 +207,39 @@ void tz_login_end(void *conn)
 {
 	g_hash_table_remove(identities, conn);
 	g_hash_table_remove(regs, conn);
+}
+
+/* Whether two NUL-terminated strings are equal, in a time that does not
+ * depend on where they differ (the token is a secret). */
+static bool token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* The connection whose registration's Contact carries @p token, if it is
+ * logged in as @p user; else NULL. */
+void *tz_login_conn_of_contact(const char *user, const char *token)
+{
+	GHashTableIter it;
+	gpointer conn, v;
+
+	if (regs == NULL || user == NULL || token == NULL)
+		return NULL;
+	g_hash_table_iter_init(&it, regs);
+	while (g_hash_table_iter_next(&it, &conn, &v)) {
+		const struct reg *g = v;
+		const char *mine = tz_sip_reg_contact_token(g->r);
+
+		if (g->answered && mine != NULL && token_equal(mine, token) &&
+		    strcmp(g->sip_user, user) == 0 && tz_login_identity(conn) != NULL)
+			return conn;
+	}
+	return NULL;
 }
 
 /* The connection a web user is logged in on (the latest), or NULL. */

@@ -162,10 +162,20 @@ static int offer_to_browser(struct call *c, const char *display)
 static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char *from_uri,
 			const char *display, const char *sdp_offer, void *user)
 {
-	void *conn = tz_calls_conn_of_user(to_user);
+	const char *token = tz_sip_leg_contact_token(leg);
+	void *conn;
 	struct call *c;
 	int status;
 
+	/* Forwarded by a registrar to one registration's Contact: that login
+	 * only, while it lasts (sip_reg.c); else the user's latest login. */
+	conn = token != NULL ? tz_login_conn_of_contact(to_user, token)
+			     : tz_calls_conn_of_user(to_user);
+	if (conn == NULL && token != NULL) {
+		tz_calls_ctr[TZ_CC_STALE_CONTACT]++;
+		TZ_LOG(CP_SESSION, NOTICE, "incoming call from %s to %s: no login holds that "
+		       "registration contact (stale or made up): 404", from_uri, to_user);
+	}
 	if (conn == NULL || tz_calls_user_busy(to_user) || sdp_offer == NULL ||
 	    !tz_calls_admit_inbound()) {
 		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : tz_calls_user_busy(to_user) ? 486

@@ -38,6 +38,8 @@ void sip_leg_unref(struct tz_sip_leg *leg)
 	if (--leg->refs > 0)
 		return;
 	g_free(leg->call_id);
+	g_free(leg->contact_token);
+	g_free(leg->contact);
 	g_free(leg->auth_user);
 	g_free(leg->auth_pass);
 	g_free(leg->auth_realm);
@@ -111,6 +113,28 @@ static char *from_header(struct tz_sip *s, const char *user, const char *display
 	return g_strdup_printf("<sip:%s@%s>", user, s->local_host);
 }
 
+/*
+ * Our Contact for a dialog, given explicitly: without one nua takes the
+ * Contact of the first registration in its list whose AOR is not the From
+ * (nua_registration_by_aor), i.e. another web user's registration contact
+ * <sip:alice@gw;tz=TOKEN> (sip_reg.c), which would leak her token to this
+ * dialog's peer.  NULL (nua's choice) on a wildcard listener.
+ */
+char *sip_dialog_contact(const struct tz_sip *s, enum tz_cfg_transport t)
+{
+	const struct tz_cfg_hostport *l = &s->cfg->listen[0];
+	char *hp, *m;
+
+	if (!l->host || !strcmp(l->host, "0.0.0.0") || !strcmp(l->host, "::") ||
+	    !strcmp(l->host, "*"))
+		return NULL;
+	hp = sip_hostport(l->host, l->port ? l->port : t == TZ_SIP_TLS ? 5061 : 5060);
+	m = g_strdup_printf(t == TZ_SIP_TLS ? "<sips:%s>" : t == TZ_SIP_TCP ?
+			    "<sip:%s;transport=tcp>" : "<sip:%s>", hp);
+	g_free(hp);
+	return m;
+}
+
 static void leg_copy_auth(struct tz_sip_leg *leg, const struct tz_cfg_trunk *trunk)
 {
 	leg->auth_user = g_strdup(trunk->username);
@@ -131,6 +155,7 @@ struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *tr
 		return errno = ESHUTDOWN, NULL;
 	leg = leg_new(s, true, leg_user);
 	leg_copy_auth(leg, trunk);
+	leg->contact = sip_dialog_contact(s, trunk->transport);
 	ruri = sip_request_uri(trunk, to_user);
 	to = g_strdup_printf("<%s>", ruri);
 	from = from_header(s, from_user, from_display);
@@ -140,7 +165,8 @@ struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *tr
 			     SIPTAG_CALL_ID_STR(cid), TAG_END());
 	if (!leg->nh)
 		goto fail_handle;
-	nua_invite(leg->nh, NUTAG_URL(ruri), SIPTAG_CONTENT_TYPE_STR(SDP_TYPE),
+	nua_invite(leg->nh, NUTAG_URL(ruri), TAG_IF(leg->contact, SIPTAG_CONTACT_STR(leg->contact)),
+		   SIPTAG_CONTENT_TYPE_STR(SDP_TYPE),
 		   SIPTAG_PAYLOAD_STR(sdp_offer), TAG_END());
 	s->ctr[TZ_SIP_CTR_INVITE_OUT]++;
 	leg->answer_timer = g_timeout_add_seconds(trunk->answer_timeout_s ?
@@ -205,6 +231,16 @@ static void on_r_invite(struct tz_sip *s, struct tz_sip_leg *leg, int status,
 		leg_terminated(leg);
 }
 
+/* The tz= parameter of a Request-URI (one of our registration Contacts,
+ * sip_reg.c), or NULL. */
+static char *ruri_token(const url_t *ru)
+{
+	char buf[64];
+	isize_t n = ru && ru->url_params ? url_param(ru->url_params, "tz", buf, sizeof(buf)) : 0;
+
+	return n > 0 && n < (isize_t)sizeof(buf) ? g_strdup(buf) : NULL;
+}
+
 void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
 {
 	struct tz_sip_leg *leg;
@@ -220,6 +256,10 @@ void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
 	leg->nh = nh;
 	nua_handle_bind(nh, &leg->own);
 	leg_learn_call_id(leg, sip);
+	leg->contact_token = ruri_token(ru);
+	leg->contact = sip_dialog_contact(s, !sip->sip_via || !sip->sip_via->v_protocol ? TZ_SIP_UDP :
+					  strstr(sip->sip_via->v_protocol, "TLS") ? TZ_SIP_TLS :
+					  strstr(sip->sip_via->v_protocol, "TCP") ? TZ_SIP_TCP : TZ_SIP_UDP);
 	if (sip->sip_from)
 		url_e(from, sizeof(from), sip->sip_from->a_url);
 	if (sip->sip_from && sip->sip_from->a_display)

@@ -17,7 +17,8 @@ int tz_sip_leg_ringing(struct tz_sip_leg *leg)
 		return -ENOTCONN;
 	if (leg->outbound || leg->answered)
 		return -EALREADY;
-	nua_respond(leg->nh, SIP_180_RINGING, TAG_END());
+	nua_respond(leg->nh, SIP_180_RINGING,
+		    TAG_IF(leg->contact, SIPTAG_CONTACT_STR(leg->contact)), TAG_END());
 	return 0;
 }
 
@@ -31,6 +32,7 @@ int tz_sip_leg_answer(struct tz_sip_leg *leg, const char *sdp_answer)
 		return -EALREADY;
 	leg->answered = true;
 	nua_respond(leg->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR(SDP_TYPE),
+		    TAG_IF(leg->contact, SIPTAG_CONTACT_STR(leg->contact)),
 		    SIPTAG_PAYLOAD_STR(sdp_answer), TAG_END());
 	return 0;
 }
@@ -90,7 +92,7 @@ int tz_sip_leg_reinvite(struct tz_sip_leg *leg, const char *sdp)
 		return -EBUSY;
 	leg->reinvite_out = true;
 	nua_invite(leg->nh, SIPTAG_CONTENT_TYPE_STR(SDP_TYPE), SIPTAG_PAYLOAD_STR(sdp),
-		   TAG_END());
+		   TAG_IF(leg->contact, SIPTAG_CONTACT_STR(leg->contact)), TAG_END());
 	return 0;
 }
 
@@ -105,6 +107,7 @@ static void reinvite_respond(struct tz_sip_leg *leg, int status, const char *phr
 
 	leg->reinvite_in = false;
 	nua_respond(leg->nh, status, phrase, TAG_IF(update, NUTAG_WITH(update)),
+		    TAG_IF(leg->contact && status < 300, SIPTAG_CONTACT_STR(leg->contact)),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR(SDP_TYPE)),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_END());
@@ -162,6 +165,11 @@ void *tz_sip_leg_get_user(const struct tz_sip_leg *leg)
 const char *tz_sip_leg_call_id(const struct tz_sip_leg *leg)
 {
 	return leg ? leg->call_id : NULL;
+}
+
+const char *tz_sip_leg_contact_token(const struct tz_sip_leg *leg)
+{
+	return leg ? leg->contact_token : NULL;
 }
 
 void tz_sip_leg_free(struct tz_sip_leg *leg)

@@ -69,6 +69,8 @@ struct tz_sip_leg {
 	bool hangup_sent;
 	bool reinvite_out;      /* our re-INVITE pending */
 	bool reinvite_in;       /* far end's re-INVITE or UPDATE offer waiting for our answer */
+	char *contact_token;    /* inbound: the tz= parameter of the Request-URI, or NULL */
+	char *contact;          /* our Contact in this dialog (sip_dialog_contact), or NULL */
 	/* That offer came in an UPDATE: its nua_i_update event, kept so the answer
 	 * can name the request (NUTAG_WITH_SAVED) after the callback; else NULL. */
 	nua_saved_event_t update_ev[1];
@@ -81,6 +83,7 @@ struct tz_sip_reg {
 	tz_sip_reg_cb *cb;
 	void *user;
 	char *auth_user, *auth_pass, *auth_realm;
+	char *contact_token;    /* our Contact's tz= parameter (sip_reg.c) */
 	int auth_tries;
 	bool registered;
 	bool unregistering;
@@ -98,6 +101,7 @@ void sip_call_stop_all(struct tz_sip *s);
 void sip_leg_unref(struct tz_sip_leg *leg);
 void sip_leg_drop_update(struct tz_sip_leg *leg);
 void sip_call_free_all(struct tz_sip *s);
+char *sip_dialog_contact(const struct tz_sip *s, enum tz_cfg_transport t);
 
 /* sip_reg.c */
 void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,

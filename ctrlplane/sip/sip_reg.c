@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* REGISTER on behalf of web users (RFC 3261 section 10); nua refreshes. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "sip_pvt.h"
 
@@ -19,7 +21,32 @@ static void reg_free(struct tz_sip_reg *reg)
 	g_free(reg->auth_user);
 	g_free(reg->auth_pass);
 	g_free(reg->auth_realm);
+	g_free(reg->contact_token);
 	g_free(reg);
+}
+
+/*
+ * Each registration has its own Contact, <sip:USER@our-address;tz=TOKEN>: a
+ * registrar forwards a call for the AOR to that URI (RFC 3261 10.2.1, 16.5),
+ * so its user part names the web user and the token (128 random bits, hex)
+ * this one registration; a stale or made-up Request-URI reaches no other
+ * login (see tz_sip_leg_contact_token).  NULL if the kernel gives no randomness.
+ */
+static char *contact_token_new(void)
+{
+	uint8_t raw[16];
+	char hex[2 * sizeof(raw) + 1];
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return NULL;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	return g_strdup(hex);
+}
+
+const char *tz_sip_reg_contact_token(const struct tz_sip_reg *reg)
+{
+	return reg ? reg->contact_token : NULL;
 }
 
 static char *registrar_url(const struct tz_cfg_trunk *t)
@@ -37,7 +64,7 @@ struct tz_sip_reg *tz_sip_register(struct tz_sip *s, const struct tz_cfg_trunk *
 				   tz_sip_reg_cb *cb, void *user_data)
 {
 	struct tz_sip_reg *reg;
-	char *aor, *host, *url, exp[16];
+	char *aor, *host, *url, *params, exp[16];
 
 	if (!s || !registrar || !registrar->address.host || !user || !cb)
 		return errno = EINVAL, NULL;
@@ -51,19 +78,25 @@ struct tz_sip_reg *tz_sip_register(struct tz_sip *s, const struct tz_cfg_trunk *
 	reg->auth_user = g_strdup(user);
 	reg->auth_pass = g_strdup(password);
 	reg->auth_realm = g_strdup(registrar->realm);
+	reg->contact_token = contact_token_new();
 	s->regs = g_list_prepend(s->regs, reg);
+	if (!reg->contact_token) {
+		reg_free(reg);
+		return errno = EAGAIN, NULL;
+	}
 	host = sip_hostport(registrar->address.host, 0);
 	aor = g_strdup_printf("<sip:%s@%s>", user, host);
 	url = registrar_url(registrar);
 	g_snprintf(exp, sizeof(exp), "%u", expires ? expires :
 		   registrar->register_expires ? registrar->register_expires : 600);
+	params = g_strdup_printf("tz=%s", reg->contact_token);
 	reg->nh = nua_handle(s->nua, &reg->own, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor), TAG_END());
 	if (reg->nh)
 		nua_register(reg->nh, NUTAG_REGISTRAR(url), SIPTAG_EXPIRES_STR(exp),
 			     NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"),
-			     TAG_END());
+			     NUTAG_M_USERNAME(user), NUTAG_M_PARAMS(params), TAG_END());
 	TZ_LOG(CP_SIP, INFO, "REGISTER %s at %s, expires %s", aor, url, exp);
-	g_free(host), g_free(aor), g_free(url);
+	g_free(host), g_free(aor), g_free(url), g_free(params);
 	if (reg->nh)
 		return reg;
 	reg_free(reg);

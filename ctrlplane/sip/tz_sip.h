@@ -134,6 +134,10 @@ void tz_sip_leg_set_user(struct tz_sip_leg *leg, void *user);
 void *tz_sip_leg_get_user(const struct tz_sip_leg *leg);
 /** Call-ID of the dialog (ours for outbound legs, the caller's for inbound). */
 const char *tz_sip_leg_call_id(const struct tz_sip_leg *leg);
+/** Inbound legs: the `tz` parameter of the INVITE's Request-URI, i.e. the
+ *  registration Contact a registrar forwarded the call to (see
+ *  tz_sip_reg_contact_token), or NULL when the Request-URI has none. */
+const char *tz_sip_leg_contact_token(const struct tz_sip_leg *leg);
 /** Release the owner's reference; see the lifetime rules at the top.  NULL is a no-op. */
 void tz_sip_leg_free(struct tz_sip_leg *leg);
 
@@ -143,16 +147,22 @@ typedef void (tz_sip_reg_cb)(struct tz_sip_reg *reg, int status, const char *rea
 
 /**
  * REGISTER sip:user@registrar-host at @p registrar (its address and transport)
+ * with the Contact <sip:user@our-address;tz=TOKEN> (tz_sip_reg_contact_token)
  * for @p expires seconds (0 = registrar->register_expires); digest auth with
  * @p user / @p password; nua refreshes before expiry.  @p cb is called with
  * every final outcome (first registration, later refresh failures).
  *
- * @return the registration, or NULL with errno: EINVAL, ENOMEM, ESHUTDOWN.
+ * @return the registration, or NULL with errno: EINVAL, ENOMEM, ESHUTDOWN,
+ *         EAGAIN (no random bytes for the Contact).
  * Threading: control thread.
  */
 struct tz_sip_reg *tz_sip_register(struct tz_sip *sip, const struct tz_cfg_trunk *registrar,
 				   const char *user, const char *password, uint32_t expires,
 				   tz_sip_reg_cb *cb, void *user_data);
+
+/** The unique part of @p reg's Contact, <sip:USER@our-address;tz=TOKEN> (32 hex
+ *  digits, random): a registrar forwards the AOR's calls there.  NULL for NULL. */
+const char *tz_sip_reg_contact_token(const struct tz_sip_reg *reg);
 
 /** Un-REGISTER (if registered) and release @p reg; cb is not called again.
  *  Safe from cb.  NULL is a no-op. */

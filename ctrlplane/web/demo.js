@@ -419,8 +419,12 @@ el.loginForm.addEventListener('submit', async (ev) => {
     if (el.sipDomain.value) creds.sip.domain = el.sipDomain.value.trim();
   } else if (el.token.value) {
     creds = { token: el.token.value.trim() };
-  } else {
+  } else if (user) {
     creds = { token: () => fetchToken(user) };   // fresh at every (re)login
+  } else {
+    showError('auth-failed', 'type a user name (or give a token or a SIP account)');
+    el.user.focus();
+    return;
   }
   el.login.disabled = true;
   try {

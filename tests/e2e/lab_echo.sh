@@ -5,8 +5,9 @@
 # echo.test.mjs (the echo service), sip.test.mjs (calls to and from a sipp
 # PBX in namespace `sip`, registration), sip_midcall.test.mjs (hold, DTMF,
 # latching, baresip), sip_errors.test.mjs (404/486/480/487/488/400) and
-# sip_srtp_wrap.test.mjs (hold/resume after the PBX's RTP sequence wrapped) —
-# and take the lab down.  Exit status: the tests'.
+# sip_srtp_wrap.test.mjs (hold/resume after the PBX's RTP sequence wrapped),
+# kamailio.test.mjs (Kamailio as registrar and proxy) — and take the lab
+# down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
@@ -22,6 +23,9 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # unanswered incoming call is refused with 480 after 6 s.  media_security.test.mjs
 # needs short supervision timeouts (SIP side 6 s, ICE consent 8 s) and small
 # call limits (6 calls, 4 per client address).
+# After the PBX, the trunk lab-kam: Kamailio (kamailio.test.mjs starts it on
+# 203.0.113.3:5060, tests/sip/kamailio/) registers web users who log in with
+# SIP domain 203.0.113.3 and proxies calls to them; numbers +1999... go to it.
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e '/^ *media_timeout_s:/a\
   sip_media_timeout_s: 6\
@@ -36,18 +40,21 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     - { name: lab-nat, address: "203.0.113.2:5080", codecs: [PCMA] }\
     - { name: lab-baresip, address: "203.0.113.2:5090" }\
     - { name: lab-slow, address: "203.0.113.2:5060", answer_timeout_s: 3 }' \
+    -e '/^  routes:/i\
+    - { name: lab-kam, address: "203.0.113.3:5060", register_users: true }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\
     - { prefix: "+1777", trunk: lab-baresip }\
-    - { prefix: "+1888", trunk: lab-slow }' \
+    - { prefix: "+1888", trunk: lab-slow }\
+    - { prefix: "+1999", trunk: lab-kam }' \
     "$here/config/lab.yaml" >"$state/e2e.yaml"
 "$here/tools/lab.sh" down >/dev/null 2>&1
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
-	media_security.test.mjs sip_srtp_wrap.test.mjs
+	media_security.test.mjs sip_srtp_wrap.test.mjs kamailio.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
