@@ -57,6 +57,7 @@ struct tz_sip_leg {
 	void *user;
 	char *call_id;
 	char *auth_user, *auth_pass, *auth_realm;
+	char *auth_pinned;      /* realm answered in this dialog (trunk realm unset) */
 	int refs;               /* owner + stack */
 	int auth_tries;
 	int end_status;
@@ -81,6 +82,7 @@ struct tz_sip_reg {
 	tz_sip_reg_cb *cb;
 	void *user;
 	char *auth_user, *auth_pass, *auth_realm;
+	char *auth_pinned;      /* realm answered for this registration */
 	int auth_tries;
 	bool registered;
 	bool unregistering;
@@ -111,7 +113,8 @@ const char *sip_transport_name(enum tz_cfg_transport t);
 char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user);
 char *sip_body_dup(const sip_t *sip);
 char *sip_challenge_realm(const sip_t *sip);
-int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm,
+char *sip_challenge_pick(const sip_t *sip, const char *want, const char *pinned);
+int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, char **pinned,
 		     const char *user, const char *pass);
 int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
 char *sip_tls_dir_create(const char *cert, const char *key);

@@ -27,6 +27,12 @@ void tz_sip_counters(const struct tz_sip *sip, uint64_t out[TZ_SIP_CTR_COUNT])
 	memcpy(out, sip->ctr, sizeof(sip->ctr));
 }
 
+void tz_sip_count(struct tz_sip *sip, enum tz_sip_counter c)
+{
+	if (sip != NULL && (unsigned)c < TZ_SIP_CTR_COUNT)
+		sip->ctr[c]++;
+}
+
 void sip_count_status(struct tz_sip *s, int status)
 {
 	if (status >= 100 && status < 700)

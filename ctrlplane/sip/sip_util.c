@@ -44,14 +44,18 @@ const char *sip_transport_name(enum tz_cfg_transport t)
 	}
 }
 
-/* sip:user@host:port;transport=X, or @p user itself when it already is a URI. */
+/*
+ * sip:user@host:port;transport=X, built from the trunk alone (issue 9): the
+ * target only supplies @p user, which must be a plain user part (what
+ * tz_sip_target_parse() gives).  NULL when it is not.
+ */
 char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user)
 {
 	uint16_t port = trunk->address.port;
 	char *hp, *uri;
 
-	if (g_str_has_prefix(user, "sip:") || g_str_has_prefix(user, "sips:"))
-		return g_strdup(user);
+	if (!tz_sip_user_valid(user))
+		return NULL;
 	if (!port)
 		port = trunk->transport == TZ_SIP_TLS ? 5061 : 5060;
 	hp = sip_hostport(trunk->address.host, port);
@@ -68,45 +72,97 @@ char *sip_body_dup(const sip_t *sip)
 	return g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 }
 
-/* Realm of the challenge, quotes included ("\"example.com\""), or NULL. */
+/* The realm parameter without its quotes; NULL when absent or when it holds a
+ * quote, backslash or control character (it goes into a credential string). */
+static char *realm_of(const msg_auth_t *au)
+{
+	const char *v = au->au_params ? msg_params_find(au->au_params, "realm=") : NULL;
+	size_t n;
+
+	if (!v)
+		return NULL;
+	n = strlen(v);
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
+		v++, n -= 2;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == '"' || v[i] == '\\' || (unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return NULL;
+	return g_strndup(v, n);
+}
+
+/* Realm of the first challenge, unquoted, or NULL. */
 char *sip_challenge_realm(const sip_t *sip)
 {
 	const msg_auth_t *au = NULL;
-	const char *realm;
 
 	if (sip && sip->sip_www_authenticate)
 		au = sip->sip_www_authenticate;
 	else if (sip && sip->sip_proxy_authenticate)
 		au = sip->sip_proxy_authenticate;
-	if (!au || !au->au_params)
-		return NULL;
-	realm = msg_params_find(au->au_params, "realm=");
-	return realm ? g_strdup(realm) : NULL;
+	return au ? realm_of(au) : NULL;
 }
 
-/* Answer a 401/407 once with "Digest:realm:user:password" (RFC 3261 22.2). */
-int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm,
+/*
+ * The Digest challenge to answer and its realm (RFC 3261 22.2), or NULL:
+ *  - @p want set (trunks[].realm): a challenge for exactly that realm; a
+ *    challenge for any other realm is never answered;
+ *  - unset: the first Digest challenge, and when @p pinned (the realm this
+ *    leg or registration answered before) is set its realm must equal it, so
+ *    a dialog never sends the trunk's credentials to a second realm.
+ */
+char *sip_challenge_pick(const sip_t *sip, const char *want, const char *pinned)
+{
+	const msg_auth_t *lists[2] = { sip ? sip->sip_www_authenticate : NULL,
+				       sip ? sip->sip_proxy_authenticate : NULL };
+	const char *match = want ? want : pinned;
+
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++) {
+		for (const msg_auth_t *au = lists[l]; au; au = au->au_next) {
+			char *realm;
+
+			if (!au->au_scheme || g_ascii_strcasecmp(au->au_scheme, "Digest") != 0)
+				continue;
+			realm = realm_of(au);
+			if (realm && (!match || strcmp(realm, match) == 0))
+				return realm;
+			g_free(realm);
+			if (!want)
+				return NULL;   /* only the first Digest challenge counts */
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Answer a 401/407 once with "Digest:"realm":user:password".  0, -EACCES (no
+ * credentials), -EPERM (no challenge for an acceptable realm: see
+ * sip_challenge_pick; counted by the caller).  *pinned keeps the realm answered.
+ */
+int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, char **pinned,
 		     const char *user, const char *pass)
 {
 	char *realm, *cred;
-	const char *scheme = "Digest";
 
 	if (!user || !pass)
 		return -EACCES;
-	if (cfg_realm)
-		realm = g_strdup_printf("\"%s\"", cfg_realm);
-	else
-		realm = sip_challenge_realm(sip);
-	if (!realm)
-		return -EPROTO;
-	if (sip && sip->sip_www_authenticate && sip->sip_www_authenticate->au_scheme)
-		scheme = sip->sip_www_authenticate->au_scheme;
-	else if (sip && sip->sip_proxy_authenticate && sip->sip_proxy_authenticate->au_scheme)
-		scheme = sip->sip_proxy_authenticate->au_scheme;
-	cred = g_strdup_printf("%s:%s:%s:%s", scheme, realm, user, pass);
+	realm = sip_challenge_pick(sip, cfg_realm, pinned ? *pinned : NULL);
+	if (!realm) {
+		char *offered = sip_challenge_realm(sip);
+
+		TZ_LOG(CP_SIP, WARNING, "digest challenge for realm \"%s\" not answered: %s",
+		       offered ? offered : "?", cfg_realm ? "the trunk's realm is set to another "
+		       "(trunks[].realm)" : "another realm was answered before in this dialog");
+		g_free(offered);
+		return -EPERM;
+	}
+	cred = g_strdup_printf("Digest:\"%s\":%s:%s", realm, user, pass);
 	nua_authenticate(nh, NUTAG_AUTH(cred), TAG_END());
+	explicit_bzero(cred, strlen(cred));
 	g_free(cred);
-	g_free(realm);
+	if (pinned && !*pinned)
+		*pinned = realm;
+	else
+		g_free(realm);
 	return 0;
 }
 
