@@ -184,49 +184,79 @@ int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms)
 	return 0;
 }
 
+/* Wipe and free a file's contents (the private key is in it). */
+static void secret_free(gchar *buf, gsize len)
+{
+	if (buf) {
+		explicit_bzero(buf, len);
+		g_free(buf);
+	}
+}
+
 /*
  * sofia's tport takes a directory holding agent.pem (key + certificate) and
- * cafile.pem; build one from the two configured PEM files, mode 0700.
+ * cafile.pem (the CAs that trunk certificates must chain to).  Build one in
+ * a private mode-0700 directory under @p parent (sip.tls_dir, default
+ * /run/trapeze: tmpfs, never /tmp), files mode 0600.  sofia reads them once
+ * when the TLS transport is created; sip_ua.c removes the directory right
+ * after, so the key copy lives only during start-up.  Buffers holding the
+ * key are wiped.  @p ca: PEM bundle (sip.tls_ca).
  */
-char *sip_tls_dir_create(const char *cert, const char *key)
+char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca)
 {
-	gchar *c = NULL, *k = NULL, *agent = NULL, *dir, *p;
+	gchar *c = NULL, *k = NULL, *agent = NULL, *cas = NULL, *dir = NULL, *p = NULL;
+	gsize clen = 0, klen = 0, calen = 0, alen = 0;
 	GError *err = NULL;
+	int e;
 
-	dir = g_dir_make_tmp("trapeze-sip-tls-XXXXXX", &err);
-	if (!dir)
-		goto fail_dir;
-	if (!g_file_get_contents(cert, &c, NULL, &err) || !g_file_get_contents(key, &k, NULL, &err))
+	parent = parent ? parent : "/run/trapeze";
+	if (g_mkdir_with_parents(parent, 0755) < 0) {
+		e = errno;
+		TZ_LOG(CP_SIP, ERR, "sip.tls_dir: cannot create %s: %s", parent, g_strerror(e));
+		errno = e;
+		return NULL;
+	}
+	dir = g_build_filename(parent, "sip-tls-XXXXXX", NULL);
+	if (!g_mkdtemp_full(dir, 0700)) {
+		e = errno;
+		TZ_LOG(CP_SIP, ERR, "sip.tls_dir: cannot create a private directory in %s: %s",
+		       parent, g_strerror(e));
+		g_free(dir);
+		errno = e;
+		return NULL;
+	}
+	if (!g_file_get_contents(cert, &c, &clen, &err) ||
+	    !g_file_get_contents(key, &k, &klen, &err))
+		goto fail_read;
+	if (!g_file_get_contents(ca ? ca : "/etc/ssl/certs/ca-certificates.crt", &cas, &calen,
+				 &err))
 		goto fail_read;
 	agent = g_strconcat(k, "\n", c, NULL);
+	alen = strlen(agent);
 	p = g_build_filename(dir, "agent.pem", NULL);
 	if (!g_file_set_contents_full(p, agent, -1, G_FILE_SET_CONTENTS_NONE, 0600, &err))
 		goto fail_write;
 	g_free(p);
 	p = g_build_filename(dir, "cafile.pem", NULL);
-	if (!g_file_set_contents_full(p, c, -1, G_FILE_SET_CONTENTS_NONE, 0600, &err))
+	if (!g_file_set_contents_full(p, cas, (gssize)calen, G_FILE_SET_CONTENTS_NONE, 0600, &err))
 		goto fail_write;
 	g_free(p);
-	g_free(agent), g_free(c), g_free(k);
+	secret_free(agent, alen), secret_free(k, klen), g_free(c), g_free(cas);
 	return dir;
 
 fail_write:
 	g_free(p);
 fail_read:
-	TZ_LOG(CP_SIP, ERR, "sip.tls: %s; give readable PEM files in sip.tls_cert/sip.tls_key",
-	       err->message);
+	TZ_LOG(CP_SIP, ERR, "sip.tls: %s; give readable PEM files in sip.tls_cert, sip.tls_key "
+	       "and sip.tls_ca", err->message);
 	sip_tls_dir_remove(dir);
-	g_free(agent), g_free(c), g_free(k);
+	secret_free(agent, alen), secret_free(k, klen), g_free(c), g_free(cas);
 	g_error_free(err);
 	errno = EINVAL;
 	return NULL;
-fail_dir:
-	TZ_LOG(CP_SIP, ERR, "sip.tls: cannot create a private directory: %s", err->message);
-	g_error_free(err);
-	errno = EIO;
-	return NULL;
 }
 
+/* Remove the files (overwritten first: tmpfs pages are not wiped on unlink). */
 void sip_tls_dir_remove(char *dir)
 {
 	static const char *const names[] = { "agent.pem", "cafile.pem" };
@@ -235,7 +265,19 @@ void sip_tls_dir_remove(char *dir)
 		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		char *p = g_build_filename(dir, names[i], NULL);
+		FILE *f = fopen(p, "r+");
 
+		if (f) {
+			long n;
+			static const char zero[4096];
+
+			fseek(f, 0, SEEK_END);
+			n = ftell(f);
+			rewind(f);
+			for (; n > 0; n -= (long)sizeof(zero))
+				fwrite(zero, 1, n < (long)sizeof(zero) ? (size_t)n : sizeof(zero), f);
+			fclose(f);
+		}
 		g_unlink(p);
 		g_free(p);
 	}

@@ -235,6 +235,19 @@ const char *tz_sip_counter_name(enum tz_sip_counter c);
 /** Count one event of @p c (for callers that refuse input on the SIP side's behalf,
  *  e.g. call targets).  NULL @p sip is a no-op.  Control thread. */
 void tz_sip_count(struct tz_sip *sip, enum tz_sip_counter c);
+/** What one source address sent us (`show sip sources`). */
+struct tz_sip_source_stats {
+	char addr[48];                  /**< "198.51.100.7", "2001:db8::1" or "(others)" */
+	uint64_t requests;              /**< requests that reached the agent */
+	uint64_t refused_acl;           /**< requests and datagrams refused: not a trunk */
+	uint64_t rate_limited;          /**< requests answered 503 (over the budget) */
+	uint64_t dropped;               /**< datagrams dropped while flooding */
+};
+
+/** Up to @p max sources, most refused/limited/dropped first.  Returns the count.
+ *  Control thread. */
+size_t tz_sip_sources(const struct tz_sip *sip, struct tz_sip_source_stats *out, size_t max);
+
 /** Copy the counters into @p out[TZ_SIP_CTR_COUNT].  Control thread. */
 void tz_sip_counters(const struct tz_sip *sip, uint64_t out[TZ_SIP_CTR_COUNT]);
 
