@@ -155,12 +155,11 @@ static int parse_user(const char *u, size_t n, char *out, char *why, size_t wlen
 	return 0;
 }
 
+/* @p d is not NUL-terminated (the target has a length): copy, then check. */
 static int parse_domain(const char *d, size_t n, char *out, char *why, size_t wlen)
 {
 	if (n == 0)
 		return refuse(why, wlen, "target: the domain of %s is empty", "the URI");
-	if (d[0] == '.' || d[0] == '-' || d[n - 1] == '.' || strstr(d, "..") != NULL)
-		return refuse(why, wlen, "target: '%s' is not a domain name", d);
 	for (size_t i = 0; i < n; i++) {
 		if (!(cls[(uint8_t)d[i]] & C_HOST))
 			return refuse(why, wlen, "target: the domain has a character that is not "
@@ -169,6 +168,8 @@ static int parse_domain(const char *d, size_t n, char *out, char *why, size_t wl
 		out[i] = g_ascii_tolower(d[i]);
 	}
 	out[n] = '\0';
+	if (out[0] == '.' || out[0] == '-' || out[n - 1] == '.' || strstr(out, "..") != NULL)
+		return refuse(why, wlen, "target: '%s' is not a domain name", out);
 	return 0;
 }
 

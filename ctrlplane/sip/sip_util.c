@@ -180,7 +180,8 @@ int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms)
 	if (!strchr("0123456789*#ABCDabcd", *sig) || !*sig)
 		return -EINVAL;
 	*digit = g_ascii_toupper(*sig);
-	*duration_ms = dur ? (unsigned)strtoul(dur + strlen("Duration="), NULL, 10) : 0;
+	*duration_ms = dur ? (unsigned)MIN(strtoul(dur + strlen("Duration="), NULL, 10), 10000UL)
+			   : 0;   /* a peer's number: kept to 10 s */
 	return 0;
 }
 
