@@ -38,7 +38,8 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
-[ $# -gt 0 ] || set -- echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs
+[ $# -gt 0 ] || set -- echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
+	sip_targets.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
