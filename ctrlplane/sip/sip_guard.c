@@ -60,6 +60,7 @@ struct sip_guard {
 	uint32_t rate;                  /* 0 = no budget */
 	GHashTable *sources;            /* key: struct tz_cfg_addr (family + 16 bytes) */
 	struct source overflow;
+	gint64 last_evict_us;
 	uint64_t *ctr;                  /* the agent's counters */
 	GSource *watch[GUARD_MAX_FDS];
 	size_t n_watch;
@@ -171,6 +172,10 @@ static struct source *source_get(struct sip_guard *g, const struct tz_cfg_addr *
 		GHashTableIter it;
 		gpointer v;
 
+		/* A scan costs the whole table: at most once a second (spoofed floods). */
+		if (now - g->last_evict_us < G_USEC_PER_SEC)
+			return &g->overflow;
+		g->last_evict_us = now;
 		g_hash_table_iter_init(&it, g->sources);
 		while (g_hash_table_iter_next(&it, NULL, &v))
 			if (now - ((struct source *)v)->last_us > GUARD_IDLE_US)
