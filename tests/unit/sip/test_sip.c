@@ -402,6 +402,28 @@ static void test_out_digest_auth(void **state)
 	assert_true(ctr[TZ_SIP_CTR_INVITE_OUT] >= 1);
 }
 
+/* A challenge for another realm than the trunk's is not answered: the call
+ * ends with the 401 at once, counted (issue 9: digest answers go to the
+ * trunk's realm only). */
+static void test_out_digest_other_realm_refused(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
+
+	t.username = "alice";
+	t.password = "secret";
+	t.realm = "carrier.example";
+	tz_sip_counters(w.sip, before);
+	sipp_start("uas_auth_realm.xml", NULL);
+	call(&t);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.ended, 1);
+	assert_int_equal(w.end_status, 401);
+	sipp_finish();
+	tz_sip_counters(w.sip, after);
+	assert_int_equal(after[TZ_SIP_CTR_REALM_REFUSED], before[TZ_SIP_CTR_REALM_REFUSED] + 1);
+}
+
 static void test_in_answer_far_bye(void **state)
 {
 	sipp_start("uac_call.xml", "1000");
@@ -730,6 +752,7 @@ int main(void)
 		cmocka_unit_test_setup(test_out_cancel, reset),
 		cmocka_unit_test_setup(test_out_answer_timeout, reset),
 		cmocka_unit_test_setup(test_out_digest_auth, reset),
+		cmocka_unit_test_setup(test_out_digest_other_realm_refused, reset),
 		cmocka_unit_test_setup(test_in_answer_far_bye, reset),
 		cmocka_unit_test_setup(test_in_reject, reset),
 		cmocka_unit_test_setup(test_midcall_info_and_hold, reset),
