@@ -137,6 +137,6 @@ int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
 char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca);
 void sip_tls_dir_remove(char *dir);
 int sip_probe_bind(const char *host, uint16_t port, int socktype);
-void sip_log_redirect(bool on, uint64_t *malformed);
+void sip_log_redirect(bool on, uint64_t *ctr);   /* ctr: TZ_SIP_CTR_COUNT counters */
 
 #endif /* TZ_SIP_PVT_H */

@@ -381,7 +381,7 @@ struct tz_sip *tz_sip_start(const struct tz_cfg_sip *cfg, const struct tz_sip_ha
 	s->h = *h;
 	s->user = user;
 	su_init();
-	sip_log_redirect(true, &s->ctr[TZ_SIP_CTR_MALFORMED]);
+	sip_log_redirect(true, s->ctr);
 	rc = setup_root(s);
 	if (rc < 0)
 		goto fail;

@@ -294,12 +294,19 @@ void sip_tls_dir_remove(char *dir)
  */
 static GString *log_line;
 static bool log_debug;
-static uint64_t *log_malformed; /* the agent's counter: nta only logs bad input */
+static uint64_t *log_ctr;       /* the agent's counters: sofia only logs these events */
 
 static bool is_malformed(const char *line)
 {
 	return strstr(line, "received garbage") || strstr(line, "Bad message") ||
 	       (strstr(line, "nta: ") && strstr(line, " has bad "));
+}
+
+/* tport's TLS client refused a trunk's certificate (chain or name); sofia then
+ * closes the connection without failing the request (it times out). */
+static bool is_tls_refusal(const char *line)
+{
+	return strstr(line, "-Error with certificate") || strstr(line, "Peer Subject Mismatch");
 }
 
 /*
@@ -319,9 +326,14 @@ static void log_sofia(void *stream, const char *fmt, va_list ap)
 	while ((nl = strchr(log_line->str, '\n')) != NULL) {
 		*nl = '\0';
 		if (log_line->str[0] && is_malformed(log_line->str)) {
-			if (log_malformed)
-				(*log_malformed)++;
+			if (log_ctr)
+				log_ctr[TZ_SIP_CTR_MALFORMED]++;
 			TZ_LOG(CP_SIP, NOTICE, "malformed SIP: sofia: %s", log_line->str);
+		} else if (log_line->str[0] && is_tls_refusal(log_line->str)) {
+			if (log_ctr)
+				log_ctr[TZ_SIP_CTR_TLS_VERIFY_FAILED]++;
+			TZ_LOG(CP_SIP, WARNING, "trunk TLS certificate refused (sip.tls_ca, "
+			       "trunks[].tls_verify): sofia: %s", log_line->str);
 		} else if (log_line->str[0] && (log_debug || demote)) {
 			TZ_LOG(CP_SIP, DEBUG, "sofia: %s", log_line->str);
 		} else if (log_line->str[0]) {
@@ -331,13 +343,13 @@ static void log_sofia(void *stream, const char *fmt, va_list ap)
 	}
 }
 
-void sip_log_redirect(bool on, uint64_t *malformed)
+void sip_log_redirect(bool on, uint64_t *ctr)
 {
 	su_log_t *logs[] = { su_log_default, nua_log, nta_log, tport_log,
 			     soa_log, sresolv_log, iptsec_log };
 	unsigned level;
 
-	log_malformed = on ? malformed : NULL;
+	log_ctr = on ? ctr : NULL;
 	log_debug = tz_log_get_level(TZ_LOG_CP_SIP) >= (int)RTE_LOG_DEBUG;
 	level = log_debug ? 7 : 3;
 	for (size_t i = 0; i < G_N_ELEMENTS(logs); i++) {

@@ -221,7 +221,8 @@ char *tz_sip_user_escape(const char *user);
 	X(REALM_REFUSED, "auth_realm_refused")      \
 	X(ACL_REFUSED, "requests_refused_acl")      \
 	X(RATE_LIMITED, "requests_rate_limited")    \
-	X(FLOOD_DROPPED, "requests_dropped_flood")
+	X(FLOOD_DROPPED, "requests_dropped_flood")  \
+	X(TLS_VERIFY_FAILED, "tls_verify_failed")
 
 enum tz_sip_counter {
 #define TZ_SIP_CTR_ENUM(e, n) TZ_SIP_CTR_##e,

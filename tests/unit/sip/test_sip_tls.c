@@ -2,12 +2,17 @@
 /*
  * Trunk TLS (issue 9 items 8 and 10): an `openssl s_server` with a
  * self-signed certificate plays the trunk on 127.0.0.1:15071.
- *  - the certificate is not in sip.tls_ca: the INVITE never reaches it
- *    (the leg ends with a transport error, 503);
+ *  - the certificate is not in sip.tls_ca: the INVITE never reaches it and
+ *    `tls_verify_failed` counts it (sofia 1.12 closes the refused connection
+ *    without failing the request: the call ends when the INVITE transaction
+ *    times out, 32 s, not checked here);
  *  - it is: the INVITE arrives over TLS;
  *  - while the agent runs, no copy of the key is on disk (sip.tls_dir is
  *    empty, nothing in /tmp).
- * Fixed ports (15060 for us, 15071): run under /tmp/tz-test.lock.
+ * Fixed ports (15060 for us, 15071): run under /tmp/tz-test.lock.  One case
+ * per process (argv[1]: "refused" or "accepted"): after a refused handshake
+ * sofia keeps the INVITE transaction until timer B, so the agent cannot be
+ * stopped and started again quickly.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -23,6 +28,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "tz_log.h"
 #include "tz_sip.h"
 
 #define TZ_PORT 15060
@@ -35,7 +41,9 @@ static const char offer[] =
 static struct {
 	char *dir, *cert, *key, *other_ca, *out, *tls_dir;
 	GPid server;
+	int server_in;
 	int ended, end_status;
+	uint64_t ctr[TZ_SIP_CTR_COUNT];
 } w;
 
 static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, void *user)
@@ -121,8 +129,10 @@ static void server_start(void)
 				   "-naccept 1 -quiet > %s 2>&1", TRUNK_PORT, w.cert, w.key, w.out);
 	const char *argv[] = { "/bin/sh", "-c", sh, NULL };
 
-	assert_true(g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-				  NULL, &w.server, NULL));
+	/* s_server stops at EOF on its input: give it a pipe we hold open. */
+	assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+					     NULL, NULL, &w.server, &w.server_in, NULL, NULL,
+					     NULL));
 	for (int i = 0; i < 250 && !server_up(); i++)
 		g_usleep(20000);
 	assert_true(server_up());
@@ -134,6 +144,7 @@ static void server_stop(void)
 	int status;
 
 	if (w.server) {
+		close(w.server_in);
 		kill(w.server, SIGTERM);   /* only the server we started */
 		waitpid(w.server, &status, 0);
 		g_spawn_close_pid(w.server);
@@ -194,6 +205,13 @@ static bool call_with_ca(const char *ca)
 	assert_non_null(leg);
 	WAIT_FOR(w.ended || server_got("INVITE sip:"), 8);
 	got = server_got("INVITE sip:15551234@127.0.0.1");
+	{
+		g_autofree char *text = NULL;
+
+		if (g_file_get_contents(w.out, &text, NULL, NULL))
+			print_message("trunk received: %.120s\n", text);
+	}
+	tz_sip_counters(sip, w.ctr);
 	if (!w.ended)
 		tz_sip_leg_free(leg);
 	tz_sip_stop(sip);
@@ -204,22 +222,28 @@ static bool call_with_ca(const char *ca)
 static void test_tls_trunk_not_in_ca_refused(void **state)
 {
 	assert_false(call_with_ca("/etc/ssl/certs/ca-certificates.crt"));
-	assert_int_equal(w.ended, 1);
-	assert_int_equal(w.end_status, 503);
+	assert_true(w.ctr[TZ_SIP_CTR_TLS_VERIFY_FAILED] >= 1);
 }
 
 static void test_tls_trunk_in_ca_accepted(void **state)
 {
 	assert_true(call_with_ca(w.cert));
+	assert_int_equal(w.ctr[TZ_SIP_CTR_TLS_VERIFY_FAILED], 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest refused[] = {
 		cmocka_unit_test(test_tls_trunk_not_in_ca_refused),
+	};
+	const struct CMUnitTest accepted[] = {
 		cmocka_unit_test(test_tls_trunk_in_ca_accepted),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	if (getenv("TZ_TEST_SIP_DEBUG"))   /* sofia's own logs, for debugging */
+		tz_log_set_level("cp.sip", RTE_LOG_DEBUG);
+	if (argc > 1 && strcmp(argv[1], "accepted") == 0)
+		return cmocka_run_group_tests(accepted, group_setup, group_teardown);
+	return cmocka_run_group_tests(refused, group_setup, group_teardown);
 }
