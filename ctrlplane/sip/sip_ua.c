@@ -166,6 +166,14 @@ static void ua_event(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		}
 		return;
 	}
+	if (own && (ev == nua_i_options || ev == nua_i_message)) {
+		/* In a dialog (keep-alive OPTIONS from the trunk): ours to answer, as
+		 * NUTAG_APPL_METHOD; the dialog's peer was checked when it began. */
+		nua_respond(nh, ev == nua_i_options ? 200 : 405,
+			    ev == nua_i_options ? sip_200_OK : sip_405_Method_not_allowed,
+			    NUTAG_WITH_THIS(nua), TAG_END());
+		return;
+	}
 	if (!own) {
 		if (ev == nua_i_error)
 			TZ_LOG(CP_SIP, WARNING, "sofia: error %d %s", status, phrase);

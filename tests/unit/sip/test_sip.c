@@ -424,6 +424,22 @@ static void test_out_digest_other_realm_refused(void **state)
 	assert_int_equal(after[TZ_SIP_CTR_REALM_REFUSED], before[TZ_SIP_CTR_REALM_REFUSED] + 1);
 }
 
+/* OPTIONS is answered by us (after the source check): in a dialog too. */
+static void test_midcall_options_answered(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+
+	sipp_start("uas_options_indialog.xml", NULL);
+	call(&t);
+	WAIT_FOR(w.answered, 5);
+	assert_int_equal(w.answered, 1);
+	run_for(500);   /* the OPTIONS and our 200 */
+	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();   /* fails if the OPTIONS got no 200 */
+}
+
 static void test_in_answer_far_bye(void **state)
 {
 	sipp_start("uac_call.xml", "1000");
@@ -756,6 +772,7 @@ int main(void)
 		cmocka_unit_test_setup(test_in_answer_far_bye, reset),
 		cmocka_unit_test_setup(test_in_reject, reset),
 		cmocka_unit_test_setup(test_midcall_info_and_hold, reset),
+		cmocka_unit_test_setup(test_midcall_options_answered, reset),
 		cmocka_unit_test_setup(test_midcall_update_hold, reset),
 		cmocka_unit_test_setup(test_midcall_update_answer_later, reset),
 		cmocka_unit_test_setup(test_midcall_update_refused, reset),
