@@ -4,8 +4,9 @@
 # case), run the browser scenarios with Chromium inside namespace `web` —
 # echo.test.mjs (the echo service), sip.test.mjs (calls to and from a sipp
 # PBX in namespace `sip`, registration), sip_midcall.test.mjs (hold, DTMF,
-# latching, baresip) and sip_errors.test.mjs (404/486/480/487/488/400) —
-# and take the lab down.  Exit status: the tests'.
+# latching, baresip), sip_errors.test.mjs (404/486/480/487/488/400),
+# sip_targets.test.mjs (refused call targets) and sip_guard.test.mjs (SIP
+# from trunks only) — and take the lab down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
@@ -39,7 +40,7 @@ if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
 [ $# -gt 0 ] || set -- echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
-	sip_targets.test.mjs
+	sip_targets.test.mjs sip_guard.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
