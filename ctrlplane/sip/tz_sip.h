@@ -94,14 +94,17 @@ void tz_sip_stop(struct tz_sip *sip);
 /**
  * Send an INVITE to a trunk.
  *
- * Request-URI sip:to_user@trunk-host:port;transport=X (or @p to_user itself
- * if it is a sip:/sips: URI), From "from_display" <sip:from_user@local-host>,
+ * Request-URI always sip:to_user@trunk-host:port;transport=X, built from the
+ * trunk; @p to_user must be a plain user part (tz_sip_target_parse() output,
+ * tz_sip_user_valid()), From "from_display" <sip:from_user@local-host> (user
+ * part %XX-escaped, quotes dropped from the display name),
  * Contact from the bound transport, body application/sdp.  401/407 are
  * answered once with trunk->username/password (digest MD5).  No answer within
- * trunk->answer_timeout_s -> CANCEL and on_ended(408).
+ * trunk->answer_timeout_s -> CANCEL and on_ended(408).  401/407 only for the
+ * trunk's realm (trunk->realm, else the first one answered in the dialog).
  *
- * @return the leg, or NULL with errno: EINVAL (missing argument), ENOMEM,
- *         ESHUTDOWN (stopping).
+ * @return the leg, or NULL with errno: EINVAL (missing argument, @p to_user not
+ *         a plain user part), ENOMEM, ESHUTDOWN (stopping).
  * Threading: control thread.
  */
 struct tz_sip_leg *tz_sip_invite(struct tz_sip *sip, const struct tz_cfg_trunk *trunk,
