@@ -183,7 +183,7 @@ extern const struct tz_cfg_type tz_cfg_t_word;
 extern const struct tz_cfg_type tz_cfg_t_iface;
 extern const struct tz_cfg_type tz_cfg_t_prefix;
 extern const struct tz_cfg_type tz_cfg_t_cidr;
-extern const struct tz_cfg_type tz_cfg_t_cidrs;
+extern const struct tz_cfg_type tz_cfg_t_cidrlist;
 extern const struct tz_cfg_type tz_cfg_t_addr;
 extern const struct tz_cfg_type tz_cfg_t_hostport;
 extern const struct tz_cfg_type tz_cfg_t_pci;

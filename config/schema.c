@@ -123,7 +123,7 @@ static const struct tz_cfg_field media_fields[] = {
 	ROW(tz_cfg_media, "latching", bool, latching, .def = "true"),
 	ROW(tz_cfg_media, "latch_window_s", u32, latch_window_s, .def = "5", .min = 1,
 	    .max = 3600),
-	ROW(tz_cfg_media, "latch_networks", cidrs, latch_networks,
+	ROW(tz_cfg_media, "latch_networks", cidrlist, latch_networks,
 	    .off_n = offsetof(struct tz_cfg_media, n_latch_networks)),
 };
 static const struct tz_cfg_schema media_schema = { TABLE(media_fields) };
@@ -211,6 +211,8 @@ static const struct tz_cfg_field trunk_fields[] = {
 	ROW(tz_cfg_trunk, "dtmf", enum, dtmf, .def = "rfc4733", .arg = dtmf),
 	ROW(tz_cfg_trunk, "answer_timeout_s", u32, answer_timeout_s, .def = "60", .min = 1,
 	    .max = 3600),
+	ROW(tz_cfg_trunk, "acl", cidrlist, acl, .off_n = offsetof(struct tz_cfg_trunk, n_acl)),
+	ROW(tz_cfg_trunk, "tls_verify", bool, tls_verify, .def = "true"),
 };
 static const struct tz_cfg_schema trunk_schema = { TABLE(trunk_fields), NULL, trunk_finish };
 
@@ -232,6 +234,7 @@ static const struct tz_cfg_field route_fields[] = {
 	ROW(tz_cfg_route, "domain", str, domain),
 	ROW(tz_cfg_route, "tenant", word, tenant),
 	ROW(tz_cfg_route, "strip", prefix, strip),
+	ROW(tz_cfg_route, "allow_uri", bool, allow_uri, .def = "false"),
 	ROW(tz_cfg_route, "trunk", trunkref, trunk, .required = true),
 };
 static const struct tz_cfg_schema route_schema = {
@@ -257,6 +260,10 @@ static const struct tz_cfg_field sip_fields[] = {
 	ROW(tz_cfg_sip, "tls_cert", path, tls_cert),
 	ROW(tz_cfg_sip, "tls_key", path, tls_key),
 	ROW(tz_cfg_sip, "ring_timeout_s", u32, ring_timeout_s, .def = "60", .min = 1, .max = 600),
+	ROW(tz_cfg_sip, "max_requests_per_source", u32, max_requests_per_source, .def = "50",
+	    .max = 1000000),
+	ROW(tz_cfg_sip, "tls_ca", path, tls_ca, .def = "/etc/ssl/certs/ca-certificates.crt"),
+	ROW(tz_cfg_sip, "tls_dir", path, tls_dir, .def = "/run/trapeze"),
 	LIST(tz_cfg_sip, "trunks", trunks, n_trunks, trunk_schema, "a sequence of trunks"),
 	LIST(tz_cfg_sip, "routes", routes, n_routes, route_schema, "a sequence of routes"),
 	LIST(tz_cfg_sip, "tenants", tenants, n_tenants, tenant_schema, "a sequence of tenants"),

@@ -224,48 +224,67 @@ const struct tz_cfg_type tz_cfg_t_range = {
 	"a port range like \"20000-29999\"", TZ_NODE_SCALAR, parse_range, dump_range, NULL,
 };
 
-/* ---- a sequence of networks of either family: ["203.0.113.0/24", "2001:db8::/32"] */
-
-static int parse_cidrs(struct tz_cfg_ctx *c, const struct tz_cfg_node *v, void *obj,
-		       const struct tz_cfg_field *f)
+/*
+ * A sequence of source addresses: "198.51.100.7", "198.51.100.0/24",
+ * "2001:db8::/32" (a bare address is a /32 or /128).  Stored as an array of
+ * tz_cfg_cidr with its count at f->off_n (size_t).  Used by sip.trunks[].acl.
+ */
+static int cidr_item(const char *text, struct tz_cfg_cidr *r)
 {
-	struct tz_cfg_cidr **list = TZ_CFG_AT(obj, f, struct tz_cfg_cidr *);
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long len = -1;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		if (!isdigit((unsigned char)slash[1]))
+			return -EINVAL;
+		*slash = '\0';
+		len = strtol(slash + 1, &end, 10);
+		if (*end != '\0')
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, &r->addr.v4) == 1)
+		r->addr.family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, &r->addr.v6) == 1)
+		r->addr.family = AF_INET6;
+	else
+		return -EINVAL;
+	if (len < 0)
+		len = r->addr.family == AF_INET ? 32 : 128;
+	if (len > (r->addr.family == AF_INET ? 32 : 128))
+		return -EINVAL;
+	r->prefix = (uint8_t)len;
+	return 0;
+}
+
+static int parse_cidrlist(struct tz_cfg_ctx *c, const struct tz_cfg_node *v, void *obj,
+			  const struct tz_cfg_field *f)
+{
+	struct tz_cfg_cidr *list;
 	size_t *n = (size_t *)((char *)obj + f->off_n);
 	int rc = 0;
 
-	*list = calloc(v->n + 1, sizeof(**list));
-	if (*list == NULL) {
+	list = calloc(v->n ? v->n : 1, sizeof(*list));
+	if (list == NULL) {
 		c->nomem = true;
 		return -ENOMEM;
 	}
+	*TZ_CFG_AT(obj, f, struct tz_cfg_cidr *) = list;
 	*n = 0;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct tz_cfg_node *it = v->kids[i];
 		size_t mark = tz_cfg_path_push(c, NULL, (long)i);
-		struct tz_cfg_cidr *r = &(*list)[*n];
-		char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-		long len = -1;
-		int af = 0;
 
-		if (it->kind == TZ_NODE_SCALAR && text_ok(it, sizeof(buf) - 1)) {
-			memcpy(buf, it->text, it->len + 1);
-			slash = strchr(buf, '/');
-			if (slash != NULL && isdigit((unsigned char)slash[1])) {
-				*slash = '\0';
-				len = strtol(slash + 1, &end, 10);
-				if (*end != '\0')
-					len = -1;
-				af = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
-			}
-		}
-		if (af == 0 || len < 0 || len > (af == AF_INET ? 32 : 128) ||
-		    inet_pton(af, buf, &r->addr.v6) != 1) {
-			tz_cfg_err(c, it, "\"%.40s\" is not a network like 203.0.113.0/24 or "
-				   "2001:db8::/32", it->kind == TZ_NODE_SCALAR ? it->text : "");
+		if (it->kind != TZ_NODE_SCALAR || tz_cfg_is_null(it) || !text_ok(it, 64) ||
+		    cidr_item(it->text, &list[*n]) != 0) {
+			tz_cfg_err(c, it, "\"%.40s\" is not an address or CIDR like 198.51.100.0/24 "
+				   "or 2001:db8::/32", it->kind == TZ_NODE_SCALAR && it->text ?
+				   it->text : "");
 			rc = -EINVAL;
 		} else {
-			r->addr.family = af;
-			r->prefix = (uint8_t)len;
 			(*n)++;
 		}
 		tz_cfg_path_pop(c, mark);
@@ -273,21 +292,24 @@ static int parse_cidrs(struct tz_cfg_ctx *c, const struct tz_cfg_node *v, void *
 	return rc;
 }
 
-static void dump_cidrs(FILE *out, const void *obj, const struct tz_cfg_field *f,
-		       const struct tz_config *root)
+static void dump_cidrlist(FILE *out, const void *obj, const struct tz_cfg_field *f,
+			  const struct tz_config *root)
 {
 	const struct tz_cfg_cidr *list = *TZ_CFG_CAT(obj, f, struct tz_cfg_cidr *);
 	size_t n = *(const size_t *)((const char *)obj + f->off_n);
 	char buf[INET6_ADDRSTRLEN];
 
+	if (list == NULL)
+		return;
 	fputc('[', out);
-	for (size_t i = 0; list != NULL && i < n; i++)
-		if (inet_ntop(list[i].addr.family, &list[i].addr.v6, buf, sizeof(buf)) != NULL)
-			fprintf(out, "%s\"%s/%u\"", i ? ", " : "", buf, list[i].prefix);
+	for (size_t i = 0; i < n; i++) {
+		inet_ntop(list[i].addr.family, &list[i].addr.v6, buf, sizeof(buf));
+		fprintf(out, "%s\"%s/%u\"", i ? ", " : "", buf, list[i].prefix);
+	}
 	fputc(']', out);
 }
 
-static void release_cidrs(void *obj, const struct tz_cfg_field *f)
+static void release_cidrlist(void *obj, const struct tz_cfg_field *f)
 {
 	struct tz_cfg_cidr **list = TZ_CFG_AT(obj, f, struct tz_cfg_cidr *);
 
@@ -296,9 +318,9 @@ static void release_cidrs(void *obj, const struct tz_cfg_field *f)
 	*(size_t *)((char *)obj + f->off_n) = 0;
 }
 
-const struct tz_cfg_type tz_cfg_t_cidrs = {
-	"a sequence of networks like [\"203.0.113.0/24\"]", TZ_NODE_SEQ, parse_cidrs, dump_cidrs,
-	release_cidrs,
+const struct tz_cfg_type tz_cfg_t_cidrlist = {
+	"a sequence of addresses or CIDRs like [\"198.51.100.0/24\", \"2001:db8::7\"]",
+	TZ_NODE_SEQ, parse_cidrlist, dump_cidrlist, release_cidrlist,
 };
 
 bool tz_cfg_cidr_contains(const struct tz_cfg_cidr *net, const struct tz_cfg_addr *a)

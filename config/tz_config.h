@@ -147,6 +147,13 @@ struct tz_cfg_trunk {
 	char **codecs;                    /**< NULL-terminated allow-list, NULL = all */
 	enum tz_cfg_dtmf dtmf;
 	uint32_t answer_timeout_s;        /**< default 60 */
+	/* Security (issue 9): who may send us requests, how the trunk's TLS is checked. */
+	struct tz_cfg_cidr *acl;          /**< sources allowed to send requests (n_acl);
+					   *   none given: the address when it is an IP
+					   *   literal, else its DNS addresses at start */
+	size_t n_acl;
+	bool tls_verify;                  /**< verify the trunk's certificate (tls only),
+					   *   default true */
 	int line, col;
 };
 
@@ -156,6 +163,7 @@ struct tz_cfg_route {
 	char *domain;             /**< target domain, or NULL */
 	char *tenant;             /**< tenant name, or NULL */
 	char *strip;              /**< unused until the SIP leg: reserved */
+	bool allow_uri;           /**< sip:user@domain targets allowed (domain = trunk host) */
 	uint32_t trunk;           /**< index into sip.trunks */
 	int line, col;
 };
@@ -173,6 +181,13 @@ struct tz_cfg_sip {
 	char *tls_cert;                   /**< required when transports has TLS */
 	char *tls_key;
 	uint32_t ring_timeout_s;          /**< unanswered incoming call -> 480, default 60 */
+	/* Security (issue 9) */
+	uint32_t max_requests_per_source; /**< SIP datagrams/requests per second per source
+					   *   address before 503; 0 = no limit; default 50 */
+	char *tls_ca;                     /**< CA bundle for trunk certificates, default
+					   *   /etc/ssl/certs/ca-certificates.crt */
+	char *tls_dir;                    /**< parent of the private TLS file directory,
+					   *   default /run/trapeze */
 	struct tz_cfg_trunk *trunks;
 	size_t n_trunks;
 	struct tz_cfg_route *routes;

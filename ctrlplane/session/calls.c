@@ -342,11 +342,15 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 		return;
 	}
 	if (strcmp(m->target, "echo") != 0) {
-		trunk = tz_calls_env.sip != NULL ? tz_route_target(m->target, user_part, sizeof(user_part))
-						 : NULL;
-		if (trunk == NULL) {
-			send_error(conn, m->id, m->call, TZ_JSEP_ERR_NO_ROUTE,
-				   "no routing rule matches this target");
+		enum tz_jsep_err code = TZ_JSEP_ERR_NO_ROUTE;
+
+		if (tz_calls_env.sip == NULL) {
+			send_error(conn, m->id, m->call, code, "no routing rule matches this target");
+			return;
+		}
+		if (tz_route_target(m->target, strlen(m->target), &trunk, user_part,
+				    sizeof(user_part), &code, err, sizeof(err)) != 0) {
+			send_error(conn, m->id, m->call, code, err);
 			return;
 		}
 	}

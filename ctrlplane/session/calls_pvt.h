@@ -171,8 +171,11 @@ void tz_call_connected(struct call *c);      /* DTLS is up */
 void tz_call_media_ready(struct call *c);    /* the SIP peer's media address is known */
 void tz_call_failed(struct call *c, enum tz_jsep_err err, const char *why);
 
-/* route.c: the trunk for a target; @p user gets the target's user part */
-const struct tz_cfg_trunk *tz_route_target(const char *target, char *user, size_t ulen);
+/* route.c: validate @p target (@p len bytes) and find its trunk; @p user gets the
+ * Request-URI user part.  0, or -errno with *code (bad-target, bad-message,
+ * no-route) and @p why for the client; refusals are counted (targets_refused). */
+int tz_route_target(const char *target, size_t len, const struct tz_cfg_trunk **trunk,
+		    char *user, size_t ulen, enum tz_jsep_err *code, char *why, size_t wlen);
 
 /* sip_side.c: the SIP leg of a call */
 int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t errlen);

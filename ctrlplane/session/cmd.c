@@ -103,6 +103,27 @@ static int show_auth(struct tz_cli_req *req, int argc, char **argv, JsonBuilder 
 	return 0;
 }
 
+/* `show sip sources`: the sources refused, limited or dropped most (sip_guard.c). */
+static int show_sip_sources(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b,
+			    void *arg)
+{
+	struct tz_sip_source_stats top[20];
+	size_t n = tz_sip_sources(tz_calls_env.sip, top, G_N_ELEMENTS(top));
+
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n; i++) {
+		json_builder_begin_object(b);
+		add_str(b, "source", top[i].addr);
+		add_int(b, "requests", (gint64)top[i].requests);
+		add_int(b, "refused_acl", (gint64)top[i].refused_acl);
+		add_int(b, "rate_limited", (gint64)top[i].rate_limited);
+		add_int(b, "dropped", (gint64)top[i].dropped);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	return 0;
+}
+
 int tz_calls_commands_register(void)
 {
 	static const struct tz_cli_cmd cmds[] = {
@@ -114,6 +135,9 @@ int tz_calls_commands_register(void)
 		{ "show auth", NULL, 0, 0,
 		  "logins by token and by SIP credentials, refusals by reason, back-off, "
 		  "calls refused by a token's targets", show_auth },
+		{ "show sip sources", NULL, 0, 0,
+		  "SIP sources most refused (not a trunk), rate-limited (503) or dropped (flood)",
+		  show_sip_sources },
 	};
 
 	return tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));

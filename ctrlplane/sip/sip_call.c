@@ -43,6 +43,7 @@ void sip_leg_unref(struct tz_sip_leg *leg)
 	g_free(leg->auth_user);
 	g_free(leg->auth_pass);
 	g_free(leg->auth_realm);
+	g_free(leg->auth_pinned);
 	g_free(leg->end_reason);
 	g_free(leg);
 }
@@ -106,11 +107,18 @@ static gboolean answer_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* The user part is escaped and the display name loses quotes and backslashes:
+ * both come from web users (RFC 3261 25.1). */
 static char *from_header(struct tz_sip *s, const char *user, const char *display)
 {
-	if (display && *display)
-		return g_strdup_printf("\"%s\" <sip:%s@%s>", display, user, s->local_host);
-	return g_strdup_printf("<sip:%s@%s>", user, s->local_host);
+	g_autofree char *u = tz_sip_user_escape(user);
+	g_autofree char *d = display ? g_strdup(display) : NULL;
+
+	if (d && *d) {
+		g_strdelimit(d, "\"\\\r\n", '\'');
+		return g_strdup_printf("\"%s\" <sip:%s@%s>", d, u, s->local_host);
+	}
+	return g_strdup_printf("<sip:%s@%s>", u, s->local_host);
 }
 
 /*
@@ -153,10 +161,12 @@ struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *tr
 		return errno = EINVAL, NULL;
 	if (s->stopping)
 		return errno = ESHUTDOWN, NULL;
+	ruri = sip_request_uri(trunk, to_user);
+	if (!ruri)
+		return errno = EINVAL, NULL;   /* not a plain user part: see tz_sip_target_parse */
 	leg = leg_new(s, true, leg_user);
 	leg_copy_auth(leg, trunk);
 	leg->contact = sip_dialog_contact(s, trunk->transport);
-	ruri = sip_request_uri(trunk, to_user);
 	to = g_strdup_printf("<%s>", ruri);
 	from = from_header(s, from_user, from_display);
 	cid = g_uuid_string_random();
@@ -222,9 +232,15 @@ static void on_r_invite(struct tz_sip *s, struct tz_sip_leg *leg, int status,
 	}
 	if (status < 200)
 		return;
-	if ((status == 401 || status == 407) && leg->auth_tries++ == 0 &&
-	    sip_authenticate(leg->nh, sip, leg->auth_realm, leg->auth_user, leg->auth_pass) == 0)
-		return;
+	if ((status == 401 || status == 407) && leg->auth_tries++ == 0) {
+		int rc = sip_authenticate(leg->nh, sip, leg->auth_realm, &leg->auth_pinned,
+					  leg->auth_user, leg->auth_pass);
+
+		if (rc == 0)
+			return;
+		if (rc == -EPERM)
+			s->ctr[TZ_SIP_CTR_REALM_REFUSED]++;
+	}
 	on_invite_final(s, leg, status, phrase, sip);
 	/* A challenge we cannot answer leaves nua waiting for credentials. */
 	if ((status == 401 || status == 407) && !leg->answered)

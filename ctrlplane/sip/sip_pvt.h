@@ -41,7 +41,8 @@ struct tz_sip {
 	su_root_t *root;
 	GSource *src;
 	nua_t *nua;
-	char *tls_dir;          /* private agent.pem/cafile.pem directory, or NULL */
+	char *tls_dir;          /* private agent.pem/cafile.pem directory while starting */
+	struct sip_guard *guard; /* allow-list and per-source budget (sip_guard.c) */
 	char *local_host;       /* host part of our From */
 	GList *legs;            /* struct tz_sip_leg *, live dialogs */
 	GList *regs;            /* struct tz_sip_reg * */
@@ -57,6 +58,7 @@ struct tz_sip_leg {
 	void *user;
 	char *call_id;
 	char *auth_user, *auth_pass, *auth_realm;
+	char *auth_pinned;      /* realm answered in this dialog (trunk realm unset) */
 	int refs;               /* owner + stack */
 	int auth_tries;
 	int end_status;
@@ -84,6 +86,7 @@ struct tz_sip_reg {
 	void *user;
 	char *auth_user, *auth_pass, *auth_realm;
 	char *contact_token;    /* our Contact's tz= parameter (sip_reg.c) */
+	char *auth_pinned;      /* realm answered for this registration */
 	int auth_tries;
 	bool registered;
 	bool unregistering;
@@ -109,18 +112,35 @@ void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phr
 void sip_reg_stop_all(struct tz_sip *s);
 void sip_reg_free_all(struct tz_sip *s);
 
+/* sip_guard.c */
+enum sip_guard_verdict {
+	SIP_GUARD_PASS,
+	SIP_GUARD_ACL,          /* not a trunk or peer: 403 */
+	SIP_GUARD_LIMIT,        /* over budget: 503 + Retry-After */
+	SIP_GUARD_DROP,         /* flooding: 503 here, dropped at the socket from now on */
+};
+struct sip_guard;
+struct sockaddr;
+struct sip_guard *sip_guard_new(const struct tz_cfg_sip *cfg, uint64_t *ctr);
+void sip_guard_watch(struct sip_guard *g, GMainContext *ctx, uint16_t port);
+void sip_guard_free(struct sip_guard *g);
+bool sip_guard_allowed(const struct sip_guard *g, const struct tz_cfg_addr *a);
+enum sip_guard_verdict sip_guard_request(struct sip_guard *g, const struct sockaddr *sa);
+unsigned sip_guard_retry_after(void);
+
 /* sip_util.c */
 char *sip_hostport(const char *host, uint16_t port);
 const char *sip_transport_name(enum tz_cfg_transport t);
 char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user);
 char *sip_body_dup(const sip_t *sip);
 char *sip_challenge_realm(const sip_t *sip);
-int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm,
+char *sip_challenge_pick(const sip_t *sip, const char *want, const char *pinned);
+int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, char **pinned,
 		     const char *user, const char *pass);
 int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
-char *sip_tls_dir_create(const char *cert, const char *key);
+char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca);
 void sip_tls_dir_remove(char *dir);
 int sip_probe_bind(const char *host, uint16_t port, int socktype);
-void sip_log_redirect(bool on, uint64_t *malformed);
+void sip_log_redirect(bool on, uint64_t *ctr);   /* ctr: TZ_SIP_CTR_COUNT counters */
 
 #endif /* TZ_SIP_PVT_H */

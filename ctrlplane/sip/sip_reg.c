@@ -22,6 +22,7 @@ static void reg_free(struct tz_sip_reg *reg)
 	g_free(reg->auth_pass);
 	g_free(reg->auth_realm);
 	g_free(reg->contact_token);
+	g_free(reg->auth_pinned);
 	g_free(reg);
 }
 
@@ -124,9 +125,15 @@ static void on_r_register(struct tz_sip_reg *reg, int status, const char *phrase
 {
 	if (status < 200)
 		return;
-	if ((status == 401 || status == 407) && reg->auth_tries++ == 0 &&
-	    sip_authenticate(reg->nh, sip, reg->auth_realm, reg->auth_user, reg->auth_pass) == 0)
-		return;
+	if ((status == 401 || status == 407) && reg->auth_tries++ == 0) {
+		int rc = sip_authenticate(reg->nh, sip, reg->auth_realm, &reg->auth_pinned,
+					  reg->auth_user, reg->auth_pass);
+
+		if (rc == 0)
+			return;
+		if (rc == -EPERM)
+			reg->sip->ctr[TZ_SIP_CTR_REALM_REFUSED]++;
+	}
 	if (status < 300) {
 		reg->auth_tries = 0; /* a refresh may be challenged again */
 		reg->registered = true;
@@ -148,8 +155,8 @@ void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phr
 		on_r_register(reg, status, phrase, sip);
 	} else if (ev == nua_r_unregister && status >= 200) {
 		if ((status == 401 || status == 407) && reg->auth_tries++ < 2 &&
-		    sip_authenticate(reg->nh, sip, reg->auth_realm, reg->auth_user,
-				     reg->auth_pass) == 0)
+		    sip_authenticate(reg->nh, sip, reg->auth_realm, &reg->auth_pinned,
+				     reg->auth_user, reg->auth_pass) == 0)
 			return;
 		reg->registered = false;
 		reg_free(reg);

@@ -9,7 +9,10 @@
 
 #include "sip_pvt.h"
 
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport_tag.h>
 
 static const char *const counter_names[] = {
 #define TZ_SIP_CTR_NAME(e, n) n,
@@ -25,6 +28,12 @@ const char *tz_sip_counter_name(enum tz_sip_counter c)
 void tz_sip_counters(const struct tz_sip *sip, uint64_t out[TZ_SIP_CTR_COUNT])
 {
 	memcpy(out, sip->ctr, sizeof(sip->ctr));
+}
+
+void tz_sip_count(struct tz_sip *sip, enum tz_sip_counter c)
+{
+	if (sip != NULL && (unsigned)c < TZ_SIP_CTR_COUNT)
+		sip->ctr[c]++;
 }
 
 void sip_count_status(struct tz_sip *s, int status)
@@ -71,6 +80,69 @@ static bool is_response(nua_event_t ev)
 	}
 }
 
+/* Requests outside a dialog that reach us with a new handle (sip_guard.c checks them). */
+static bool opens_transaction(nua_event_t ev)
+{
+	switch (ev) {
+	case nua_i_invite:
+	case nua_i_options:
+	case nua_i_message:
+	case nua_i_register:
+	case nua_i_publish:
+	case nua_i_subscribe:
+	case nua_i_info:
+	case nua_i_refer:
+	case nua_i_notify:
+	case nua_i_method:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Methods the application answers (NUTAG_APPL_METHOD and nua's defaults). */
+static bool answered_by_us(nua_event_t ev)
+{
+	return ev == nua_i_invite || ev == nua_i_options || ev == nua_i_message ||
+	       ev == nua_i_register || ev == nua_i_publish || ev == nua_i_subscribe;
+}
+
+/*
+ * Check the request's source (allow-list and budget).  Refused: 403 (not a
+ * trunk or peer) or 503 + Retry-After (over budget), handle released; a
+ * request nua answered itself is only counted.  True when refused.
+ */
+static bool guard_refused(struct tz_sip *s, nua_t *nua, nua_event_t ev, nua_handle_t *nh)
+{
+	msg_t *m = nua_current_request(nua);
+	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+	enum sip_guard_verdict v = sip_guard_request(s->guard, ai ? ai->ai_addr : NULL);
+	char ra[12];
+
+	if (v == SIP_GUARD_PASS)
+		return false;
+	if (answered_by_us(ev) && v == SIP_GUARD_ACL) {
+		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
+	} else if (answered_by_us(ev)) {
+		g_snprintf(ra, sizeof(ra), "%u", sip_guard_retry_after());
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR(ra),
+			    NUTAG_WITH_THIS(nua), TAG_END());
+	}
+	nua_handle_destroy(nh);
+	return true;
+}
+
+/* OPTIONS (keep-alive pings from the trunk): 200; other methods we do not serve: 405. */
+static void answer_other(struct tz_sip *s, nua_t *nua, nua_event_t ev, nua_handle_t *nh)
+{
+	(void)s;
+	if (ev == nua_i_options)
+		nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
+	else if (answered_by_us(ev))
+		nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, NUTAG_WITH_THIS(nua), TAG_END());
+	nua_handle_destroy(nh);
+}
+
 static void ua_event(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		     struct tz_sip *s, nua_handle_t *nh, struct sip_owner *own,
 		     sip_t const *sip, tagi_t tags[])
@@ -83,9 +155,23 @@ static void ua_event(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 			s->shutdown_done = true;
 		return;
 	}
-	if (ev == nua_i_invite && !own) {
-		s->ctr[TZ_SIP_CTR_INVITE_IN]++;
-		sip_call_incoming(s, nh, sip);
+	if (!own && opens_transaction(ev)) {
+		if (guard_refused(s, nua, ev, nh))
+			return;
+		if (ev == nua_i_invite) {
+			s->ctr[TZ_SIP_CTR_INVITE_IN]++;
+			sip_call_incoming(s, nh, sip);
+		} else {
+			answer_other(s, nua, ev, nh);
+		}
+		return;
+	}
+	if (own && (ev == nua_i_options || ev == nua_i_message)) {
+		/* In a dialog (keep-alive OPTIONS from the trunk): ours to answer, as
+		 * NUTAG_APPL_METHOD; the dialog's peer was checked when it began. */
+		nua_respond(nh, ev == nua_i_options ? 200 : 405,
+			    ev == nua_i_options ? sip_200_OK : sip_405_Method_not_allowed,
+			    NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	}
 	if (!own) {
@@ -136,12 +222,47 @@ static bool wildcard(const char *host)
 	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "*");
 }
 
+/*
+ * Outgoing TLS (to trunks): the certificate must chain to sip.tls_ca and
+ * name the host we connected to (TPTLS_VERIFY_SUBJECTS_OUT: subjectAltName
+ * DNS or CN equal to the trunk's host).  sofia has one TLS context per agent,
+ * so this holds for every TLS trunk unless all of them say tls_verify: false.
+ * Incoming TLS connections are not asked for a client certificate.
+ */
+static unsigned tls_policy(const struct tz_cfg_sip *cfg)
+{
+	bool any = false, off = false;
+
+	for (size_t i = 0; i < cfg->n_trunks; i++) {
+		if (cfg->trunks[i].transport != TZ_SIP_TLS)
+			continue;
+		any = true;
+		off |= !cfg->trunks[i].tls_verify;
+		if (!cfg->trunks[i].tls_verify)
+			TZ_LOG(CP_SIP, WARNING, "sip.trunks %s: tls_verify: false: the trunk's "
+			       "certificate is not checked", cfg->trunks[i].name);
+	}
+	if (any && off) {
+		for (size_t i = 0; i < cfg->n_trunks; i++)
+			if (cfg->trunks[i].transport == TZ_SIP_TLS && cfg->trunks[i].tls_verify) {
+				TZ_LOG(CP_SIP, WARNING, "sip.trunks: tls_verify is on for %s: "
+				       "sofia checks every TLS trunk alike, so all are verified",
+				       cfg->trunks[i].name);
+				return TPTLS_VERIFY_SUBJECTS_OUT;
+			}
+		return TPTLS_VERIFY_NONE;
+	}
+	return TPTLS_VERIFY_SUBJECTS_OUT;
+}
+
 static int create_nua(struct tz_sip *s, const char *url, const char *sips_url)
 {
 	s->nua = nua_create(s->root, ua_event, s,
 			    TAG_IF(url, NUTAG_URL(url)),
 			    TAG_IF(sips_url, NUTAG_SIPS_URL(sips_url)),
 			    TAG_IF(s->tls_dir, NUTAG_CERTIFICATE_DIR(s->tls_dir)),
+			    TAG_IF(s->tls_dir, TPTAG_TLS_VERIFY_POLICY(tls_policy(s->cfg))),
+			    TAG_IF(s->tls_dir, TPTAG_TLS_VERIFY_DEPTH(8)),
 			    NUTAG_MEDIA_ENABLE(0),
 			    NUTAG_AUTOALERT(0),
 			    NUTAG_AUTOANSWER(0),
@@ -154,6 +275,9 @@ static int create_nua(struct tz_sip *s, const char *url, const char *sips_url)
 			     * without the SDP answer (sip_call.c on_i_update). */
 			    NUTAG_ALLOW("INFO"),
 			    NUTAG_APPL_METHOD("UPDATE"),
+			    /* Answered in ua_event() after the source check (sip_guard.c). */
+			    NUTAG_APPL_METHOD("OPTIONS"),
+			    NUTAG_APPL_METHOD("MESSAGE"),
 			    NUTAG_SESSION_TIMER(1800),
 			    NUTAG_MIN_SE(90),
 			    NUTAG_SESSION_REFRESHER(nua_any_refresher),
@@ -216,13 +340,17 @@ static int open_transports(struct tz_sip *s)
 	if (rc < 0)
 		goto out;
 	if (surl) {
-		s->tls_dir = sip_tls_dir_create(cfg->tls_cert, cfg->tls_key);
+		s->tls_dir = sip_tls_dir_create(cfg->tls_dir, cfg->tls_cert, cfg->tls_key,
+						cfg->tls_ca);
 		if (!s->tls_dir) {
 			rc = -errno;
 			goto out;
 		}
 	}
 	rc = create_nua(s, url, surl);
+	/* sofia has read the key and CAs into its TLS context: no copy stays on disk. */
+	sip_tls_dir_remove(s->tls_dir);
+	s->tls_dir = NULL;
 	if (rc == 0)
 		TZ_LOG(CP_SIP, INFO, "listening on %s%s%s", url ? url : "", url && surl ? ", " : "",
 		       surl ? surl : "");
@@ -261,13 +389,16 @@ struct tz_sip *tz_sip_start(const struct tz_cfg_sip *cfg, const struct tz_sip_ha
 	s->h = *h;
 	s->user = user;
 	su_init();
-	sip_log_redirect(true, &s->ctr[TZ_SIP_CTR_MALFORMED]);
+	sip_log_redirect(true, s->ctr);
 	rc = setup_root(s);
 	if (rc < 0)
 		goto fail;
+	s->guard = sip_guard_new(cfg, s->ctr);
 	rc = open_transports(s);
 	if (rc < 0)
 		goto fail;
+	if (cfg->transports & TZ_SIP_UDP)
+		sip_guard_watch(s->guard, s->ctx, cfg->listen[0].port ? cfg->listen[0].port : 5060);
 	s->local_host = wildcard(cfg->listen[0].host) ? g_strdup(g_get_host_name())
 						      : sip_hostport(cfg->listen[0].host, 0);
 	return s;
@@ -313,6 +444,7 @@ void tz_sip_stop(struct tz_sip *s)
 	if (s->ctx)
 		g_main_context_unref(s->ctx);
 	sip_tls_dir_remove(s->tls_dir);
+	sip_guard_free(s->guard);
 	sip_log_redirect(false, NULL);
 	su_deinit();
 	g_free(s->local_host);

@@ -44,14 +44,18 @@ const char *sip_transport_name(enum tz_cfg_transport t)
 	}
 }
 
-/* sip:user@host:port;transport=X, or @p user itself when it already is a URI. */
+/*
+ * sip:user@host:port;transport=X, built from the trunk alone (issue 9): the
+ * target only supplies @p user, which must be a plain user part (what
+ * tz_sip_target_parse() gives).  NULL when it is not.
+ */
 char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user)
 {
 	uint16_t port = trunk->address.port;
 	char *hp, *uri;
 
-	if (g_str_has_prefix(user, "sip:") || g_str_has_prefix(user, "sips:"))
-		return g_strdup(user);
+	if (!tz_sip_user_valid(user))
+		return NULL;
 	if (!port)
 		port = trunk->transport == TZ_SIP_TLS ? 5061 : 5060;
 	hp = sip_hostport(trunk->address.host, port);
@@ -68,45 +72,97 @@ char *sip_body_dup(const sip_t *sip)
 	return g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 }
 
-/* Realm of the challenge, quotes included ("\"example.com\""), or NULL. */
+/* The realm parameter without its quotes; NULL when absent or when it holds a
+ * quote, backslash or control character (it goes into a credential string). */
+static char *realm_of(const msg_auth_t *au)
+{
+	const char *v = au->au_params ? msg_params_find(au->au_params, "realm=") : NULL;
+	size_t n;
+
+	if (!v)
+		return NULL;
+	n = strlen(v);
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
+		v++, n -= 2;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == '"' || v[i] == '\\' || (unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return NULL;
+	return g_strndup(v, n);
+}
+
+/* Realm of the first challenge, unquoted, or NULL. */
 char *sip_challenge_realm(const sip_t *sip)
 {
 	const msg_auth_t *au = NULL;
-	const char *realm;
 
 	if (sip && sip->sip_www_authenticate)
 		au = sip->sip_www_authenticate;
 	else if (sip && sip->sip_proxy_authenticate)
 		au = sip->sip_proxy_authenticate;
-	if (!au || !au->au_params)
-		return NULL;
-	realm = msg_params_find(au->au_params, "realm=");
-	return realm ? g_strdup(realm) : NULL;
+	return au ? realm_of(au) : NULL;
 }
 
-/* Answer a 401/407 once with "Digest:realm:user:password" (RFC 3261 22.2). */
-int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm,
+/*
+ * The Digest challenge to answer and its realm (RFC 3261 22.2), or NULL:
+ *  - @p want set (trunks[].realm): a challenge for exactly that realm; a
+ *    challenge for any other realm is never answered;
+ *  - unset: the first Digest challenge, and when @p pinned (the realm this
+ *    leg or registration answered before) is set its realm must equal it, so
+ *    a dialog never sends the trunk's credentials to a second realm.
+ */
+char *sip_challenge_pick(const sip_t *sip, const char *want, const char *pinned)
+{
+	const msg_auth_t *lists[2] = { sip ? sip->sip_www_authenticate : NULL,
+				       sip ? sip->sip_proxy_authenticate : NULL };
+	const char *match = want ? want : pinned;
+
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++) {
+		for (const msg_auth_t *au = lists[l]; au; au = au->au_next) {
+			char *realm;
+
+			if (!au->au_scheme || g_ascii_strcasecmp(au->au_scheme, "Digest") != 0)
+				continue;
+			realm = realm_of(au);
+			if (realm && (!match || strcmp(realm, match) == 0))
+				return realm;
+			g_free(realm);
+			if (!want)
+				return NULL;   /* only the first Digest challenge counts */
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Answer a 401/407 once with "Digest:"realm":user:password".  0, -EACCES (no
+ * credentials), -EPERM (no challenge for an acceptable realm: see
+ * sip_challenge_pick; counted by the caller).  *pinned keeps the realm answered.
+ */
+int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, char **pinned,
 		     const char *user, const char *pass)
 {
 	char *realm, *cred;
-	const char *scheme = "Digest";
 
 	if (!user || !pass)
 		return -EACCES;
-	if (cfg_realm)
-		realm = g_strdup_printf("\"%s\"", cfg_realm);
-	else
-		realm = sip_challenge_realm(sip);
-	if (!realm)
-		return -EPROTO;
-	if (sip && sip->sip_www_authenticate && sip->sip_www_authenticate->au_scheme)
-		scheme = sip->sip_www_authenticate->au_scheme;
-	else if (sip && sip->sip_proxy_authenticate && sip->sip_proxy_authenticate->au_scheme)
-		scheme = sip->sip_proxy_authenticate->au_scheme;
-	cred = g_strdup_printf("%s:%s:%s:%s", scheme, realm, user, pass);
+	realm = sip_challenge_pick(sip, cfg_realm, pinned ? *pinned : NULL);
+	if (!realm) {
+		char *offered = sip_challenge_realm(sip);
+
+		TZ_LOG(CP_SIP, WARNING, "digest challenge for realm \"%s\" not answered: %s",
+		       offered ? offered : "?", cfg_realm ? "the trunk's realm is set to another "
+		       "(trunks[].realm)" : "another realm was answered before in this dialog");
+		g_free(offered);
+		return -EPERM;
+	}
+	cred = g_strdup_printf("Digest:\"%s\":%s:%s", realm, user, pass);
 	nua_authenticate(nh, NUTAG_AUTH(cred), TAG_END());
+	explicit_bzero(cred, strlen(cred));
 	g_free(cred);
-	g_free(realm);
+	if (pinned && !*pinned)
+		*pinned = realm;
+	else
+		g_free(realm);
 	return 0;
 }
 
@@ -124,53 +180,84 @@ int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms)
 	if (!strchr("0123456789*#ABCDabcd", *sig) || !*sig)
 		return -EINVAL;
 	*digit = g_ascii_toupper(*sig);
-	*duration_ms = dur ? (unsigned)strtoul(dur + strlen("Duration="), NULL, 10) : 0;
+	*duration_ms = dur ? (unsigned)MIN(strtoul(dur + strlen("Duration="), NULL, 10), 10000UL)
+			   : 0;   /* a peer's number: kept to 10 s */
 	return 0;
+}
+
+/* Wipe and free a file's contents (the private key is in it). */
+static void secret_free(gchar *buf, gsize len)
+{
+	if (buf) {
+		explicit_bzero(buf, len);
+		g_free(buf);
+	}
 }
 
 /*
  * sofia's tport takes a directory holding agent.pem (key + certificate) and
- * cafile.pem; build one from the two configured PEM files, mode 0700.
+ * cafile.pem (the CAs that trunk certificates must chain to).  Build one in
+ * a private mode-0700 directory under @p parent (sip.tls_dir, default
+ * /run/trapeze: tmpfs, never /tmp), files mode 0600.  sofia reads them once
+ * when the TLS transport is created; sip_ua.c removes the directory right
+ * after, so the key copy lives only during start-up.  Buffers holding the
+ * key are wiped.  @p ca: PEM bundle (sip.tls_ca).
  */
-char *sip_tls_dir_create(const char *cert, const char *key)
+char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca)
 {
-	gchar *c = NULL, *k = NULL, *agent = NULL, *dir, *p;
+	gchar *c = NULL, *k = NULL, *agent = NULL, *cas = NULL, *dir = NULL, *p = NULL;
+	gsize clen = 0, klen = 0, calen = 0, alen = 0;
 	GError *err = NULL;
+	int e;
 
-	dir = g_dir_make_tmp("trapeze-sip-tls-XXXXXX", &err);
-	if (!dir)
-		goto fail_dir;
-	if (!g_file_get_contents(cert, &c, NULL, &err) || !g_file_get_contents(key, &k, NULL, &err))
+	parent = parent ? parent : "/run/trapeze";
+	if (g_mkdir_with_parents(parent, 0755) < 0) {
+		e = errno;
+		TZ_LOG(CP_SIP, ERR, "sip.tls_dir: cannot create %s: %s", parent, g_strerror(e));
+		errno = e;
+		return NULL;
+	}
+	dir = g_build_filename(parent, "sip-tls-XXXXXX", NULL);
+	if (!g_mkdtemp_full(dir, 0700)) {
+		e = errno;
+		TZ_LOG(CP_SIP, ERR, "sip.tls_dir: cannot create a private directory in %s: %s",
+		       parent, g_strerror(e));
+		g_free(dir);
+		errno = e;
+		return NULL;
+	}
+	if (!g_file_get_contents(cert, &c, &clen, &err) ||
+	    !g_file_get_contents(key, &k, &klen, &err))
+		goto fail_read;
+	if (!g_file_get_contents(ca ? ca : "/etc/ssl/certs/ca-certificates.crt", &cas, &calen,
+				 &err))
 		goto fail_read;
 	agent = g_strconcat(k, "\n", c, NULL);
+	alen = strlen(agent);
 	p = g_build_filename(dir, "agent.pem", NULL);
 	if (!g_file_set_contents_full(p, agent, -1, G_FILE_SET_CONTENTS_NONE, 0600, &err))
 		goto fail_write;
 	g_free(p);
 	p = g_build_filename(dir, "cafile.pem", NULL);
-	if (!g_file_set_contents_full(p, c, -1, G_FILE_SET_CONTENTS_NONE, 0600, &err))
+	if (!g_file_set_contents_full(p, cas, (gssize)calen, G_FILE_SET_CONTENTS_NONE, 0600, &err))
 		goto fail_write;
 	g_free(p);
-	g_free(agent), g_free(c), g_free(k);
+	secret_free(agent, alen), secret_free(k, klen), g_free(c), g_free(cas);
 	return dir;
 
 fail_write:
 	g_free(p);
 fail_read:
-	TZ_LOG(CP_SIP, ERR, "sip.tls: %s; give readable PEM files in sip.tls_cert/sip.tls_key",
-	       err->message);
+	TZ_LOG(CP_SIP, ERR, "sip.tls: %s; give readable PEM files in sip.tls_cert, sip.tls_key "
+	       "and sip.tls_ca", err->message);
 	sip_tls_dir_remove(dir);
-	g_free(agent), g_free(c), g_free(k);
+	secret_free(agent, alen), secret_free(k, klen), g_free(c), g_free(cas);
 	g_error_free(err);
 	errno = EINVAL;
 	return NULL;
-fail_dir:
-	TZ_LOG(CP_SIP, ERR, "sip.tls: cannot create a private directory: %s", err->message);
-	g_error_free(err);
-	errno = EIO;
-	return NULL;
 }
 
+/* Remove the files (overwritten first: tmpfs pages are not wiped on unlink). */
 void sip_tls_dir_remove(char *dir)
 {
 	static const char *const names[] = { "agent.pem", "cafile.pem" };
@@ -179,7 +266,19 @@ void sip_tls_dir_remove(char *dir)
 		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		char *p = g_build_filename(dir, names[i], NULL);
+		FILE *f = fopen(p, "r+");
 
+		if (f) {
+			long n;
+			static const char zero[4096];
+
+			fseek(f, 0, SEEK_END);
+			n = ftell(f);
+			rewind(f);
+			for (; n > 0; n -= (long)sizeof(zero))
+				fwrite(zero, 1, n < (long)sizeof(zero) ? (size_t)n : sizeof(zero), f);
+			fclose(f);
+		}
 		g_unlink(p);
 		g_free(p);
 	}
@@ -195,12 +294,19 @@ void sip_tls_dir_remove(char *dir)
  */
 static GString *log_line;
 static bool log_debug;
-static uint64_t *log_malformed; /* the agent's counter: nta only logs bad input */
+static uint64_t *log_ctr;       /* the agent's counters: sofia only logs these events */
 
 static bool is_malformed(const char *line)
 {
 	return strstr(line, "received garbage") || strstr(line, "Bad message") ||
 	       (strstr(line, "nta: ") && strstr(line, " has bad "));
+}
+
+/* tport's TLS client refused a trunk's certificate (chain or name); sofia then
+ * closes the connection without failing the request (it times out). */
+static bool is_tls_refusal(const char *line)
+{
+	return strstr(line, "-Error with certificate") || strstr(line, "Peer Subject Mismatch");
 }
 
 /*
@@ -220,9 +326,14 @@ static void log_sofia(void *stream, const char *fmt, va_list ap)
 	while ((nl = strchr(log_line->str, '\n')) != NULL) {
 		*nl = '\0';
 		if (log_line->str[0] && is_malformed(log_line->str)) {
-			if (log_malformed)
-				(*log_malformed)++;
+			if (log_ctr)
+				log_ctr[TZ_SIP_CTR_MALFORMED]++;
 			TZ_LOG(CP_SIP, NOTICE, "malformed SIP: sofia: %s", log_line->str);
+		} else if (log_line->str[0] && is_tls_refusal(log_line->str)) {
+			if (log_ctr)
+				log_ctr[TZ_SIP_CTR_TLS_VERIFY_FAILED]++;
+			TZ_LOG(CP_SIP, WARNING, "trunk TLS certificate refused (sip.tls_ca, "
+			       "trunks[].tls_verify): sofia: %s", log_line->str);
 		} else if (log_line->str[0] && (log_debug || demote)) {
 			TZ_LOG(CP_SIP, DEBUG, "sofia: %s", log_line->str);
 		} else if (log_line->str[0]) {
@@ -232,13 +343,13 @@ static void log_sofia(void *stream, const char *fmt, va_list ap)
 	}
 }
 
-void sip_log_redirect(bool on, uint64_t *malformed)
+void sip_log_redirect(bool on, uint64_t *ctr)
 {
 	su_log_t *logs[] = { su_log_default, nua_log, nta_log, tport_log,
 			     soa_log, sresolv_log, iptsec_log };
 	unsigned level;
 
-	log_malformed = on ? malformed : NULL;
+	log_ctr = on ? ctr : NULL;
 	log_debug = tz_log_get_level(TZ_LOG_CP_SIP) >= (int)RTE_LOG_DEBUG;
 	level = log_debug ? 7 : 3;
 	for (size_t i = 0; i < G_N_ELEMENTS(logs); i++) {

@@ -24,6 +24,8 @@
 #ifndef TZ_SIP_H
 #define TZ_SIP_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tz_config.h"
@@ -92,14 +94,17 @@ void tz_sip_stop(struct tz_sip *sip);
 /**
  * Send an INVITE to a trunk.
  *
- * Request-URI sip:to_user@trunk-host:port;transport=X (or @p to_user itself
- * if it is a sip:/sips: URI), From "from_display" <sip:from_user@local-host>,
+ * Request-URI always sip:to_user@trunk-host:port;transport=X, built from the
+ * trunk; @p to_user must be a plain user part (tz_sip_target_parse() output,
+ * tz_sip_user_valid()), From "from_display" <sip:from_user@local-host> (user
+ * part %XX-escaped, quotes dropped from the display name),
  * Contact from the bound transport, body application/sdp.  401/407 are
  * answered once with trunk->username/password (digest MD5).  No answer within
- * trunk->answer_timeout_s -> CANCEL and on_ended(408).
+ * trunk->answer_timeout_s -> CANCEL and on_ended(408).  401/407 only for the
+ * trunk's realm (trunk->realm, else the first one answered in the dialog).
  *
- * @return the leg, or NULL with errno: EINVAL (missing argument), ENOMEM,
- *         ESHUTDOWN (stopping).
+ * @return the leg, or NULL with errno: EINVAL (missing argument, @p to_user not
+ *         a plain user part), ENOMEM, ESHUTDOWN (stopping).
  * Threading: control thread.
  */
 struct tz_sip_leg *tz_sip_invite(struct tz_sip *sip, const struct tz_cfg_trunk *trunk,
@@ -168,6 +173,49 @@ const char *tz_sip_reg_contact_token(const struct tz_sip_reg *reg);
  *  Safe from cb.  NULL is a no-op. */
 void tz_sip_unregister(struct tz_sip_reg *reg);
 
+/** Longest target accepted, in bytes; most digits in a number. */
+#define TZ_SIP_TARGET_MAX 128
+#define TZ_SIP_TARGET_DIGITS_MAX 32
+
+/** A validated call target (see sip_target.c for the accepted forms). */
+struct tz_sip_target {
+	bool uri;                               /**< sip:user@domain, else a number */
+	char user[TZ_SIP_TARGET_MAX + 1];       /**< "+442079460000" or the escaped user part */
+	char domain[TZ_SIP_TARGET_MAX + 1];     /**< lower case, URI targets only */
+};
+
+/**
+ * Validate a web user's call target of @p len bytes (no NUL expected).
+ * @param why  filled with a message for the user on failure (may be NULL)
+ * @return 0, -EINVAL (not an acceptable target: client error bad-target),
+ *         -EILSEQ (contains a NUL: bad-message).
+ * Threading: any thread (pure).
+ */
+int tz_sip_target_parse(const char *text, size_t len, struct tz_sip_target *t, char *why,
+			size_t wlen);
+
+/** The trunk of the first route of @p cfg that accepts @p t, or NULL.  Numbers match
+ *  routes without `domain` whose prefix they start with; URIs match routes whose
+ *  `domain` equals theirs, or `allow_uri` routes when the domain is the trunk's host.
+ *  Routes for a tenant never match (web users carry no tenant yet). */
+const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
+					       const struct tz_sip_target *t);
+
+/**
+ * The one check for call targets: tz_sip_target_parse() then tz_sip_target_route().
+ * @return 0 with *trunk set, -EINVAL (bad-target), -EILSEQ (bad-message),
+ *         -ENOENT (no-route); @p why says why.
+ */
+int tz_sip_target_check(const struct tz_cfg_sip *cfg, const char *text, size_t len,
+			struct tz_sip_target *t, const struct tz_cfg_trunk **trunk, char *why,
+			size_t wlen);
+
+/** True when @p user is a safe Request-URI user part (what tz_sip_target_parse gives). */
+bool tz_sip_user_valid(const char *user);
+/** @p user with every character outside RFC 3261 unreserved / user-unreserved (minus
+ *  ';' '?') as %XX; g_free() it.  For From user parts taken from login names. */
+char *tz_sip_user_escape(const char *user);
+
 /** Counters, one X-macro list: enum, names, CLI and telemetry keys. */
 #define TZ_SIP_COUNTERS(X)                          \
 	X(INVITE_IN, "invite_in")                   \
@@ -181,7 +229,13 @@ void tz_sip_unregister(struct tz_sip_reg *reg);
 	X(AUTH_CHALLENGE, "auth_challenges")        \
 	X(REG_OK, "registrations_ok")               \
 	X(REG_FAILED, "registrations_failed")       \
-	X(MALFORMED, "malformed_dropped")
+	X(MALFORMED, "malformed_dropped")          \
+	X(TARGET_REFUSED, "targets_refused")        \
+	X(REALM_REFUSED, "auth_realm_refused")      \
+	X(ACL_REFUSED, "requests_refused_acl")      \
+	X(RATE_LIMITED, "requests_rate_limited")    \
+	X(FLOOD_DROPPED, "requests_dropped_flood")  \
+	X(TLS_VERIFY_FAILED, "tls_verify_failed")
 
 enum tz_sip_counter {
 #define TZ_SIP_CTR_ENUM(e, n) TZ_SIP_CTR_##e,
@@ -192,6 +246,22 @@ enum tz_sip_counter {
 
 /** Name of a counter ("invite_in" ...), NULL when out of range. */
 const char *tz_sip_counter_name(enum tz_sip_counter c);
+/** Count one event of @p c (for callers that refuse input on the SIP side's behalf,
+ *  e.g. call targets).  NULL @p sip is a no-op.  Control thread. */
+void tz_sip_count(struct tz_sip *sip, enum tz_sip_counter c);
+/** What one source address sent us (`show sip sources`). */
+struct tz_sip_source_stats {
+	char addr[48];                  /**< "198.51.100.7", "2001:db8::1" or "(others)" */
+	uint64_t requests;              /**< requests that reached the agent */
+	uint64_t refused_acl;           /**< requests and datagrams refused: not a trunk */
+	uint64_t rate_limited;          /**< requests answered 503 (over the budget) */
+	uint64_t dropped;               /**< datagrams dropped while flooding */
+};
+
+/** Up to @p max sources, most refused/limited/dropped first.  Returns the count.
+ *  Control thread. */
+size_t tz_sip_sources(const struct tz_sip *sip, struct tz_sip_source_stats *out, size_t max);
+
 /** Copy the counters into @p out[TZ_SIP_CTR_COUNT].  Control thread. */
 void tz_sip_counters(const struct tz_sip *sip, uint64_t out[TZ_SIP_CTR_COUNT]);
 

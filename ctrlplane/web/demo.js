@@ -35,6 +35,7 @@ const ERROR_WORDS = {
   'call-exists': 'A call with that name is already running.',
   'too-many-calls': 'You have too many calls at once.',
   'bad-sdp': 'The gateway could not use this browser\'s media description.',
+  'bad-target': 'That is not a number (+ and digits) or a sip:user@domain address this gateway calls.',
   'no-route': 'There is no route to that number.',
   'dtls-failed': 'The secure media connection (DTLS) could not be set up.',
   'ice-failed': 'No network path for the audio (ICE failed); a firewall may block UDP.',

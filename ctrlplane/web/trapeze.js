@@ -23,7 +23,7 @@ const DTMF_RE = /^[0-9*#A-D]{1,32}$/;
  * codes"); other errors about a call (e.g. a refused `dtmf`) leave it up.
  */
 const FATAL_CALL_ERRORS = new Set([
-  'bad-sdp', 'no-route', 'forbidden', 'call-exists', 'too-many-calls', 'not-logged-in',
+  'bad-sdp', 'bad-target', 'no-route', 'forbidden', 'call-exists', 'too-many-calls', 'not-logged-in',
   'dtls-failed', 'ice-failed', 'media-timeout', 'internal',
 ]);
 

@@ -91,6 +91,7 @@ enum tz_jsep_out_type {
 	X(CALL_EXISTS, "call-exists")        \
 	X(TOO_MANY_CALLS, "too-many-calls")  \
 	X(BAD_SDP, "bad-sdp")                \
+	X(BAD_TARGET, "bad-target")          \
 	X(NO_ROUTE, "no-route")              \
 	X(FORBIDDEN, "forbidden")            \
 	X(DTLS_FAILED, "dtls-failed")        \

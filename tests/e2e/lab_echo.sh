@@ -2,12 +2,14 @@
 # The gateway scenarios in the lab: bring the lab up, start trapezed with the
 # lab config (media timeout shortened to 5 s for the "browser vanishes"
 # case), run the browser scenarios with Chromium inside namespace `web` —
+# auth.test.mjs (login by token, back-off, identity),
 # echo.test.mjs (the echo service), sip.test.mjs (calls to and from a sipp
 # PBX in namespace `sip`, registration), sip_midcall.test.mjs (hold, DTMF,
-# latching, baresip), sip_errors.test.mjs (404/486/480/487/488/400) and
-# sip_srtp_wrap.test.mjs (hold/resume after the PBX's RTP sequence wrapped),
-# kamailio.test.mjs (Kamailio as registrar and proxy) — and take the lab
-# down.  Exit status: the tests'.
+# latching, baresip), sip_errors.test.mjs (404/486/480/487/488/400),
+# sip_targets.test.mjs (refused call targets), sip_guard.test.mjs (SIP from
+# trunks only), media_security.test.mjs, sip_srtp_wrap.test.mjs (hold/resume
+# after the PBX's RTP sequence wrapped), kamailio.test.mjs (Kamailio as
+# registrar and proxy) — and take the lab down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
@@ -54,7 +56,8 @@ if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
-	media_security.test.mjs sip_srtp_wrap.test.mjs kamailio.test.mjs
+	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
+	kamailio.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -72,6 +72,11 @@ static const struct bad_config bad_configs[] = {
 	  "t.yaml:2:5: ports[0].role: required key is missing; expected one of: access, core" },
 	{ "missing ports", "eal: {}\n",
 	  "t.yaml:1:1: ports: required key is missing; expected a sequence of ports" },
+	{ "bad trunk acl entry",
+	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2, acl: [203.0.113.0/24, "
+	  "203.0.113.0/33]}\n",
+	  "t.yaml:6:63: sip.trunks[0].acl[1]: \"203.0.113.0/33\" is not an address or CIDR like "
+	  "198.51.100.0/24 or 2001:db8::/32" },
 	{ "missing trunk address", PORTS "sip:\n  trunks:\n    - name: pbx\n",
 	  "t.yaml:6:7: sip.trunks[0].address: required key is missing; expected host:port "
 	  "like 203.0.113.1:5060 or [2001:db8::1]:5060" },

@@ -115,6 +115,14 @@ static void test_bare_metal_sample(void **state)
 	assert_null(cfg->sip.trunks[0].codecs[3]);
 	assert_int_equal(cfg->sip.trunks[1].address.port, 5060);
 	assert_int_equal(cfg->sip.trunks[1].dtmf, TZ_DTMF_INFO);
+	assert_int_equal(cfg->sip.trunks[0].n_acl, 1);
+	assert_int_equal(cfg->sip.trunks[0].acl[0].prefix, 29);
+	assert_int_equal(cfg->sip.trunks[1].n_acl, 0);       /* default: its address */
+	assert_true(cfg->sip.trunks[0].tls_verify);
+	assert_int_equal(cfg->sip.max_requests_per_source, 50);
+	assert_string_equal(cfg->sip.tls_ca, "/etc/ssl/certs/ca-certificates.crt");
+	assert_string_equal(cfg->sip.tls_dir, "/run/trapeze");
+	assert_false(cfg->sip.routes[0].allow_uri);
 	assert_int_equal(cfg->sip.n_routes, 3);
 	assert_int_equal(cfg->sip.routes[0].trunk, 0);
 	assert_int_equal(cfg->sip.routes[1].trunk, 1);

@@ -6,10 +6,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -228,10 +230,25 @@ static void sipp_finish(void)
 }
 
 static struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = TZ_PORT };
+/* Requests are accepted from the trunks only: sipp's 127.0.0.1 (the trunk's
+ * address, no acl given) and a peer at 127.0.0.3 (acl).  127.0.0.2 is nobody. */
+static struct tz_cfg_cidr peer_acl[] = {
+	{ .addr = { .family = AF_INET, .v4 = { .s_addr = 0 } }, .prefix = 32 },
+};
+static struct tz_cfg_trunk cfg_trunks[] = {
+	{ .name = "sipp", .address = { .host = "127.0.0.1", .port = PEER_PORT },
+	  .transport = TZ_SIP_UDP },
+	{ .name = "peer", .address = { .host = "peer.invalid", .port = 5060 },
+	  .transport = TZ_SIP_UDP, .acl = peer_acl, .n_acl = 1 },
+};
+#define FLOOD_RATE 20
 static struct tz_cfg_sip cfg = {
 	.listen = &listen_on,
 	.n_listen = 1,
 	.transports = TZ_SIP_UDP | TZ_SIP_TCP,
+	.trunks = cfg_trunks,
+	.n_trunks = 2,
+	.max_requests_per_source = FLOOD_RATE,
 };
 
 static struct tz_cfg_trunk trunk(void)
@@ -248,6 +265,7 @@ static struct tz_cfg_trunk trunk(void)
 
 static int group_setup(void **state)
 {
+	inet_pton(AF_INET, "127.0.0.3", &peer_acl[0].addr.v4);
 	w.tmpdir = g_dir_make_tmp("tz-sip-test-XXXXXX", NULL);
 	w.sip = tz_sip_start(&cfg, &handlers, NULL);
 	return w.sip && w.tmpdir ? 0 : -1;
@@ -382,6 +400,44 @@ static void test_out_digest_auth(void **state)
 	tz_sip_counters(w.sip, ctr);
 	assert_true(ctr[TZ_SIP_CTR_AUTH_CHALLENGE] >= 1);
 	assert_true(ctr[TZ_SIP_CTR_INVITE_OUT] >= 1);
+}
+
+/* A challenge for another realm than the trunk's is not answered: the call
+ * ends with the 401 at once, counted (issue 9: digest answers go to the
+ * trunk's realm only). */
+static void test_out_digest_other_realm_refused(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
+
+	t.username = "alice";
+	t.password = "secret";
+	t.realm = "carrier.example";
+	tz_sip_counters(w.sip, before);
+	sipp_start("uas_auth_realm.xml", NULL);
+	call(&t);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.ended, 1);
+	assert_int_equal(w.end_status, 401);
+	sipp_finish();
+	tz_sip_counters(w.sip, after);
+	assert_int_equal(after[TZ_SIP_CTR_REALM_REFUSED], before[TZ_SIP_CTR_REALM_REFUSED] + 1);
+}
+
+/* OPTIONS is answered by us (after the source check): in a dialog too. */
+static void test_midcall_options_answered(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+
+	sipp_start("uas_options_indialog.xml", NULL);
+	call(&t);
+	WAIT_FOR(w.answered, 5);
+	assert_int_equal(w.answered, 1);
+	run_for(500);   /* the OPTIONS and our 200 */
+	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();   /* fails if the OPTIONS got no 200 */
 }
 
 static void test_in_answer_far_bye(void **state)
@@ -530,6 +586,170 @@ static void test_malformed_then_options(void **state)
 	assert_int_equal(w.incoming, 0);
 }
 
+/* A UDP socket on @p src (any port), connected to the agent. */
+static int udp_from(const char *src)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(TZ_PORT) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	inet_pton(AF_INET, src, &a.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	return fd;
+}
+
+static char *request(const char *method, const char *src, int n, const char *proto)
+{
+	return g_strdup_printf("%s sip:1000@127.0.0.1:%d SIP/2.0\r\n"
+			       "Via: SIP/2.0/%s %s:5099;rport;branch=z9hG4bK-guard-%s-%d\r\n"
+			       "Max-Forwards: 70\r\n"
+			       "From: <sip:scan@%s>;tag=%d\r\nTo: <sip:1000@127.0.0.1>\r\n"
+			       "Call-ID: guard-%s-%d@%s\r\nCSeq: 1 %s\r\n"
+			       "Contact: <sip:scan@%s:5099>\r\nContent-Length: 0\r\n\r\n",
+			       method, TZ_PORT, proto, src, method, n, src, n, method, n, src,
+			       method, src);
+}
+
+static const struct tz_sip_source_stats *source_of(const char *addr,
+						   struct tz_sip_source_stats *tab, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tab[i].addr, addr) == 0)
+			return &tab[i];
+	return NULL;
+}
+
+static uint64_t source_total(const char *addr)
+{
+	struct tz_sip_source_stats tab[64];
+	size_t n = tz_sip_sources(w.sip, tab, G_N_ELEMENTS(tab));
+	const struct tz_sip_source_stats *st = source_of(addr, tab, n);
+
+	return st ? st->requests + st->dropped + st->refused_acl : 0;
+}
+
+/* An INVITE from an address that is no trunk: dropped unanswered over UDP,
+ * 403 over TCP; counted, and the call handler never hears of it. */
+static void test_guard_non_trunk_refused(void **state)
+{
+	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
+	struct sockaddr_in a = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	char *inv = request("INVITE", "127.0.0.2", 1, "UDP"), buf[2048];
+	int fd = udp_from("127.0.0.2"), tcp;
+	ssize_t got;
+
+	tz_sip_counters(w.sip, before);
+	assert_int_equal(send(fd, inv, strlen(inv), 0), (ssize_t)strlen(inv));
+	WAIT_FOR(source_total("127.0.0.2") >= 1, 5);
+	run_for(300);   /* time for an answer, if any were sent */
+	got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	assert_true(got < 0);
+	close(fd);
+	g_free(inv);
+
+	/* TCP: sofia accepts the connection, the request gets 403. */
+	tcp = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons(TZ_PORT);
+	assert_int_equal(bind(tcp, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(connect(tcp, (struct sockaddr *)&to, sizeof(to)), 0);
+	inv = request("INVITE", "127.0.0.2", 2, "TCP");
+	assert_int_equal(send(tcp, inv, strlen(inv), 0), (ssize_t)strlen(inv));
+	g_free(inv);
+	/* 100 Trying may come first: read until the final answer. */
+	{
+		GString *in = g_string_new(NULL);
+
+		for (int i = 0; i < 250 && !strstr(in->str, "SIP/2.0 4"); i++) {
+			g_main_context_iteration(NULL, FALSE);
+			got = recv(tcp, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+			if (got > 0)
+				g_string_append_len(in, buf, got);
+			else
+				g_usleep(20000);
+		}
+		print_message("TCP answer: %.80s\n", strstr(in->str, "SIP/2.0 4") ?: in->str);
+		assert_non_null(strstr(in->str, "SIP/2.0 403 Forbidden"));
+		g_string_free(in, TRUE);
+	}
+	close(tcp);
+
+	tz_sip_counters(w.sip, after);
+	assert_int_equal(w.incoming, 0);
+	assert_true(after[TZ_SIP_CTR_ACL_REFUSED] >= before[TZ_SIP_CTR_ACL_REFUSED] + 2);
+	assert_int_equal(after[TZ_SIP_CTR_INVITE_IN], before[TZ_SIP_CTR_INVITE_IN]);
+}
+
+/*
+ * A peer floods OPTIONS: the first FLOOD_RATE get 200, then 503 with
+ * Retry-After, then nothing (dropped at the socket); a call from the trunk
+ * still gets through meanwhile.
+ */
+static void test_guard_flood_503_then_drop(void **state)
+{
+	enum { N = 200 };
+	int fd = udp_from("127.0.0.3"), ok = 0, busy = 0, retry_after = 0;
+	struct tz_sip_source_stats tab[64];
+	const struct tz_sip_source_stats *st;
+	uint64_t ctr[TZ_SIP_CTR_COUNT];
+	char buf[2048];
+	size_t n;
+
+	/* In bursts of 10 the agent takes in before the next: the kernel's socket
+	 * buffer would drop part of one burst of 200 before the agent sees it. */
+	for (int i = 0; i < N; i++) {
+		char *req = request("OPTIONS", "127.0.0.3", i, "UDP");
+
+		send(fd, req, strlen(req), 0);
+		g_free(req);
+		if (i % 10 == 9)
+			WAIT_FOR(source_total("127.0.0.3") >= (uint64_t)i + 1, 5);
+	}
+	WAIT_FOR(source_total("127.0.0.3") >= N, 5);
+	n = tz_sip_sources(w.sip, tab, G_N_ELEMENTS(tab));
+	st = source_of("127.0.0.3", tab, n);
+	assert_non_null(st);
+	/* one answer per request that reached the agent */
+	for (int i = 0; i < 250 && (uint64_t)(ok + busy) < st->requests; i++) {
+		ssize_t got = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+		if (got <= 0) {
+			g_main_context_iteration(NULL, FALSE);
+			g_usleep(10000);
+			continue;
+		}
+		buf[got] = '\0';
+		if (!g_str_has_prefix(buf, "SIP/2.0 200") && !g_str_has_prefix(buf, "SIP/2.0 503"))
+			print_message("flood answer: %.60s\n", buf);
+		ok += g_str_has_prefix(buf, "SIP/2.0 200");
+		busy += g_str_has_prefix(buf, "SIP/2.0 503");
+		retry_after += g_str_has_prefix(buf, "SIP/2.0 503") && strstr(buf, "Retry-After: ");
+	}
+	close(fd);
+	print_message("flood of %d: %d x 200, %d x 503, %" PRIu64 " dropped (agent: %" PRIu64
+		      " requests, %" PRIu64 " limited)\n", N, ok, busy, st->dropped, st->requests,
+		      st->rate_limited);
+	assert_true(ok >= FLOOD_RATE && ok < N / 4);   /* the bucket refills while we run */
+	assert_true(busy >= 1);
+	assert_int_equal(retry_after, busy);
+	assert_true(st->dropped >= N / 2);
+	assert_int_equal((uint64_t)(ok + busy) + st->dropped, N);
+	tz_sip_counters(w.sip, ctr);
+	assert_true(ctr[TZ_SIP_CTR_RATE_LIMITED] >= (uint64_t)busy);
+	assert_true(ctr[TZ_SIP_CTR_FLOOD_DROPPED] >= st->dropped);
+	assert_string_equal(tab[0].addr, "127.0.0.3");   /* top offender first */
+
+	/* The trunk is another source: its call is untouched. */
+	sipp_start("uac_call.xml", "1000");
+	WAIT_FOR(w.ended, 8);
+	assert_int_equal(w.incoming, 1);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();
+}
+
 static void test_start_bind_failure(void **state)
 {
 	struct tz_sip *second = tz_sip_start(&cfg, &handlers, NULL);
@@ -548,18 +768,24 @@ int main(void)
 		cmocka_unit_test_setup(test_out_cancel, reset),
 		cmocka_unit_test_setup(test_out_answer_timeout, reset),
 		cmocka_unit_test_setup(test_out_digest_auth, reset),
+		cmocka_unit_test_setup(test_out_digest_other_realm_refused, reset),
 		cmocka_unit_test_setup(test_in_answer_far_bye, reset),
 		cmocka_unit_test_setup(test_in_reject, reset),
 		cmocka_unit_test_setup(test_midcall_info_and_hold, reset),
+		cmocka_unit_test_setup(test_midcall_options_answered, reset),
 		cmocka_unit_test_setup(test_midcall_update_hold, reset),
 		cmocka_unit_test_setup(test_midcall_update_answer_later, reset),
 		cmocka_unit_test_setup(test_midcall_update_refused, reset),
 		cmocka_unit_test_setup(test_register_ok, reset),
 		cmocka_unit_test_setup(test_register_wrong_password, reset),
 		cmocka_unit_test_setup(test_malformed_then_options, reset),
+		cmocka_unit_test_setup(test_guard_non_trunk_refused, reset),
+		cmocka_unit_test_setup(test_guard_flood_503_then_drop, reset),
 		cmocka_unit_test_setup(test_start_bind_failure, reset),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("TZ_TEST_FILTER"))   /* run some tests only: TZ_TEST_FILTER='test_guard*' */
+		cmocka_set_test_filter(getenv("TZ_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
