@@ -325,10 +325,10 @@ static void test_media_security_keys(void **state)
 	assert_non_null(strstr(text, "latch_networks: [\"192.0.2.0/23\", \"2001:db8:5::/48\"]"));
 	free(text);
 	tz_cfg_free(cfg);
-	assert_null(load(PORTS "media:\n  latch_networks: [\"203.0.113.7\"]\n", &errs));
+	assert_null(load(PORTS "media:\n  latch_networks: [\"203.0.113.7/33\"]\n", &errs));
 	assert_int_equal(errs.n, 1);
-	assert_string_equal(errs.msg[0], "t.yaml:5:20: media.latch_networks[0]: \"203.0.113.7\" is not "
-			    "a network like 203.0.113.0/24 or 2001:db8::/32");
+	assert_string_equal(errs.msg[0], "t.yaml:5:20: media.latch_networks[0]: \"203.0.113.7/33\" is "
+			    "not an address or CIDR like 198.51.100.0/24 or 2001:db8::/32");
 	tz_cfg_errors_free(&errs);
 }
 
