@@ -17,7 +17,7 @@ import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { statsWithMedia, statsSummary, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
-import { usePhone, nextCallEvent } from './lib/phone.mjs';
+import { usePhone, nextCallEvent, dialFrom } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp } from './lib/sipp.mjs';
 import { openRaw, loginRaw, madeUpOffer } from './lib/raw_ws.mjs';
@@ -32,14 +32,8 @@ const CONSENT_TIMEOUT_S = 8;      // lab_echo.sh
 const SIP_MEDIA_TIMEOUT_S = 6;    // lab_echo.sh
 let page;
 
-async function dial(target) {
-  await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 });
-  const outcome = nextCallEvent(page, ['answered', 'hangup']);
-  await page.fill('#target', target);
-  await page.click('#call');
-  const e = await outcome;
-  return e.type === 'answered' ? { answered: true } : { answered: false, code: e.code, reason: e.reason };
-}
+/** Dial `target` from the demo page; resolves at answer (or the hangup). */
+const dial = (target) => dialFrom(page, target);
 
 async function hangup() {
   const ended = nextCallEvent(page, ['hangup'], 15000);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
-import { usePhone, nextCallEvent } from './lib/phone.mjs';
+import { usePhone, nextCallEvent, dialFrom } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp, capture } from './lib/sipp.mjs';
 import { parsePcap, rfc4733Digits, rtpPayloadTypes } from './lib/rtp_events.mjs';
@@ -28,14 +28,7 @@ const LAB = (f) => path.join(REPO, 'tests/sip/lab', f);
 let page;
 
 /** Dial `target` from the demo page; resolves at answer (or the hangup). */
-async function dial(target) {
-  await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 });
-  const outcome = nextCallEvent(page, ['answered', 'hangup']);
-  await page.fill('#target', target);
-  await page.click('#call');
-  const e = await outcome;
-  return e.type === 'answered' ? { answered: true } : { answered: false, code: e.code, reason: e.reason };
-}
+const dial = (target) => dialFrom(page, target);
 
 /** Resolves with the detail of the next `type` event of the current call. */
 const nextEvent = (type, timeout = 15000) => nextCallEvent(page, [type], timeout);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { statsSummary, statsWithMedia, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
-import { usePhone, nextCallEvent } from './lib/phone.mjs';
+import { usePhone, nextCallEvent, dialFrom } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp } from './lib/sipp.mjs';
 
@@ -27,14 +27,8 @@ const LAB = (f) => path.join(REPO, 'tests/sip/lab', f);
 const FIRST_SEQ = 65450;        // 86 packets (1.7 s) before the wrap
 let page;
 
-async function dial(target) {
-  await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 });
-  const outcome = nextCallEvent(page, ['answered', 'hangup']);
-  await page.fill('#target', target);
-  await page.click('#call');
-  const e = await outcome;
-  return e.type === 'answered' ? { answered: true } : { answered: false, code: e.code, reason: e.reason };
-}
+/** Dial `target` from the demo page; resolves at answer (or the hangup). */
+const dial = (target) => dialFrom(page, target);
 
 const nextEvent = (type, timeout = 15000) => nextCallEvent(page, [type], timeout);
 const myCall = async () => (await trapezectl(['show', 'calls'])).find((c) => c.user === USER);

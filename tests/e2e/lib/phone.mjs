@@ -52,3 +52,17 @@ export function nextCallEvent(page, types, timeout = 30000) {
     grab();
   }), { types, timeout });
 }
+
+/**
+ * Dial `target` on the demo page once the Call button is ready; resolves at
+ * the answer, or with the hangup's code and reason.
+ * @returns {Promise<{answered: true} | {answered: false, code: number, reason: string}>}
+ */
+export async function dialFrom(page, target) {
+  await page.waitForFunction(() => !document.querySelector('#call').disabled, null, { timeout: 10000 });
+  const outcome = nextCallEvent(page, ['answered', 'hangup']);
+  await page.fill('#target', target);
+  await page.click('#call');
+  const e = await outcome;
+  return e.type === 'answered' ? { answered: true } : { answered: false, code: e.code, reason: e.reason };
+}

@@ -72,32 +72,12 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void key(struct tz_dp_flow_key *k, const char *remote, uint16_t rport, uint16_t lport,
-		uint16_t port_idx)
-{
-	memset(k, 0, sizeof(*k));
-	k->remote[10] = k->remote[11] = 0xff;
-	inet_pton(AF_INET, remote, &k->remote[12]);
-	k->remote_port = rport;
-	k->local_port = lport;
-	k->port_idx = port_idx;
-}
-
-static void egress(struct tz_dp_egress *e, int port_idx, const char *src, uint16_t sport,
-		   const char *dst, uint16_t dport)
-{
-	*e = (struct tz_dp_egress){ .port_idx = (uint16_t)port_idx, .family = AF_INET,
-				    .src_port = sport, .dst_port = dport, .dst_rtcp_port = dport + 1 };
-	inet_pton(AF_INET, src, e->src);
-	inet_pton(AF_INET, dst, e->dst);
-}
-
 static void publish(const char *remote, uint16_t rport, uint16_t lport, uint16_t port_idx,
 		    struct tz_dp_flow *f)
 {
 	struct tz_dp_flow_key k;
 
-	key(&k, remote, rport, lport, port_idx);
+	fp_test_key(&k, remote, rport, lport, port_idx);
 	if (tz_dp_flow_add(sess, &k, f) < 0)
 		die("flow_add");
 }
@@ -115,21 +95,21 @@ static void flows(void)
 		die("srtp contexts");
 	f = (struct tz_dp_flow){ .id = 1, .xform = TZ_XF_UNPROTECT, .srtp = in, .srtcp = in,
 				 .pt = { 2, { 111, 101 }, { 0, 126 } } };
-	egress(&f.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004);
+	fp_test_egress(&f.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004, 5005);
 	publish("198.51.100.10", 40000, 20000, 0, &f);
 	f = (struct tz_dp_flow){ .id = 2, .xform = TZ_XF_ECHO, .srtp = in, .srtcp = in,
 				 .srtp_out = out, .ssrc_out = 0xcafe0002 };
-	egress(&f.out, 0, "198.51.100.1", 20002, "198.51.100.10", 40002);
+	fp_test_egress(&f.out, 0, "198.51.100.1", 20002, "198.51.100.10", 40002, 40003);
 	publish("198.51.100.10", 40002, 20002, 0, &f);
 	f = (struct tz_dp_flow){ .id = 1, .xform = TZ_XF_PROTECT, .srtp = out, .srtcp = out,
 				 .ssrc_out = 0xcafe0001, .pt = { 1, { 126 }, { 101 } } };
-	egress(&f.out, 0, "198.51.100.1", 20000, "198.51.100.10", 40000);
+	fp_test_egress(&f.out, 0, "198.51.100.1", 20000, "198.51.100.10", 40000, 40001);
 	publish("203.0.113.2", 5004, 30000, 1, &f);
 	f.is_rtcp_port = 1;
 	publish("203.0.113.2", 5005, 30001, 1, &f);
 	f = (struct tz_dp_flow){ .id = 3, .xform = TZ_XF_FORWARD,
 				 .pt = { 2, { 0, 101 }, { 8, 126 } } };
-	egress(&f.out, 0, "198.51.100.1", 20004, "198.51.100.11", 41000);
+	fp_test_egress(&f.out, 0, "198.51.100.1", 20004, "198.51.100.11", 41000, 41001);
 	publish("203.0.113.3", 6000, 30002, 1, &f);
 }
 

@@ -78,3 +78,58 @@ struct rte_mbuf *fp_test_drain_one(struct rte_ring *r)
 		usleep(5000);
 	return m;
 }
+
+int fp_test_start_worker(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
+			 const uint16_t *pid)
+{
+	struct tz_dp_worker_conf c = { .lcore = 1, .index = 0, .sessions = sess, .n_ports = 2,
+				       .srtp_qp = srtp_qp };
+
+	c.wire_port[0] = pid[FP_WIRE0];
+	c.wire_port[1] = pid[FP_WIRE1];
+	c.tap_port[0] = pid[FP_KERNEL0];
+	c.tap_port[1] = pid[FP_KERNEL1];
+	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[FP_WIRE0], .tx_port = pid[FP_KERNEL0],
+					       .port_idx = 0, .media_first = 20000,
+					       .media_last = 29999 };
+	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[FP_WIRE1], .tx_port = pid[FP_KERNEL1],
+					       .port_idx = 1, .media_first = 30000,
+					       .media_last = 39999 };
+	return tz_dp_start(&c, 1);
+}
+
+int fp_test_rtp(uint8_t *buf, int len, uint8_t pt, uint16_t seq, uint32_t ssrc)
+{
+	buf[0] = 0x80;
+	buf[1] = pt;
+	buf[2] = (uint8_t)(seq >> 8);
+	buf[3] = (uint8_t)seq;
+	memset(buf + 4, 0, 4);
+	buf[8] = (uint8_t)(ssrc >> 24);
+	buf[9] = (uint8_t)(ssrc >> 16);
+	buf[10] = (uint8_t)(ssrc >> 8);
+	buf[11] = (uint8_t)ssrc;
+	for (int i = 12; i < len; i++)
+		buf[i] = (uint8_t)(i * 13 + seq);
+	return len;
+}
+
+void fp_test_egress(struct tz_dp_egress *e, int port_idx, const char *src, uint16_t sport,
+		    const char *dst, uint16_t dport, uint16_t drtcp)
+{
+	*e = (struct tz_dp_egress){ .port_idx = (uint16_t)port_idx, .family = AF_INET,
+				    .src_port = sport, .dst_port = dport, .dst_rtcp_port = drtcp };
+	inet_pton(AF_INET, src, e->src);
+	inet_pton(AF_INET, dst, e->dst);
+}
+
+void fp_test_key(struct tz_dp_flow_key *k, const char *remote, uint16_t rport, uint16_t lport,
+		 uint16_t port_idx)
+{
+	memset(k, 0, sizeof(*k));
+	k->remote[10] = k->remote[11] = 0xff;
+	inet_pton(AF_INET, remote, &k->remote[12]);
+	k->remote_port = rport;
+	k->local_port = lport;
+	k->port_idx = port_idx;
+}

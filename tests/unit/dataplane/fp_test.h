@@ -8,6 +8,9 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "tz_dp.h"
+#include "tz_session.h"
+
 /* Start EAL (lcores 0,1, no hugepages) under @p prefix; the mbuf pool. */
 struct rte_mempool *fp_test_eal(const char *prefix);
 
@@ -25,5 +28,27 @@ struct rte_mbuf *fp_test_frame4(struct rte_mempool *mp, const char *src, uint16_
 
 /* Dequeue one mbuf from @p r, waiting up to 1 s; NULL when none came. */
 struct rte_mbuf *fp_test_drain_one(struct rte_ring *r);
+
+/* Layout of the two-port tests' ring ports: two wires and their kernels. */
+enum { FP_WIRE0, FP_WIRE1, FP_KERNEL0, FP_KERNEL1, FP_NPORTS };
+
+/*
+ * Start one worker on lcore 1 polling both wires (media ports 20000-29999 on
+ * wire 0, 30000-39999 on wire 1), punting to their kernels; @p pid in the
+ * layout above, @p srtp_qp may be NULL.  0 or tz_dp_start()'s error.
+ */
+int fp_test_start_worker(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
+			 const uint16_t *pid);
+
+/* An RTP packet (no CSRC) of @p len bytes with a payload pattern; its length. */
+int fp_test_rtp(uint8_t *buf, int len, uint8_t pt, uint16_t seq, uint32_t ssrc);
+
+/* IPv4 egress on @p port_idx from src:sport to dst:dport (RTCP to drtcp). */
+void fp_test_egress(struct tz_dp_egress *e, int port_idx, const char *src, uint16_t sport,
+		    const char *dst, uint16_t dport, uint16_t drtcp);
+
+/* The flow key of IPv4 @p remote:rport to our @p lport on @p port_idx. */
+void fp_test_key(struct tz_dp_flow_key *k, const char *remote, uint16_t rport, uint16_t lport,
+		 uint16_t port_idx);
 
 #endif

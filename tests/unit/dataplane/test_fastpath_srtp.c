@@ -63,60 +63,10 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void start_worker(void)
-{
-	struct tz_dp_worker_conf c = { .lcore = 1, .index = 0, .sessions = sess, .n_ports = 2,
-				       .srtp_qp = tz_srtp_engine_qp(eng, 0) };
-
-	c.wire_port[0] = pid[WEB];
-	c.wire_port[1] = pid[SIP];
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[WEB], .tx_port = pid[KWEB], .port_idx = 0,
-					       .media_first = 20000, .media_last = 29999 };
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[SIP], .tx_port = pid[KSIP], .port_idx = 1,
-					       .media_first = 30000, .media_last = 39999 };
-	assert_int_equal(tz_dp_start(&c, 1), 0);
-}
-
 static struct rte_mbuf *frame4(const char *src, uint16_t sport, const char *dst, uint16_t dport,
 			       const uint8_t *payload, uint16_t plen)
 {
 	return fp_test_frame4(mp, src, sport, dst, dport, payload, plen);
-}
-
-static int rtp(uint8_t *buf, int len, uint8_t pt, uint16_t seq, uint32_t ssrc)
-{
-	buf[0] = 0x80;
-	buf[1] = pt;
-	buf[2] = (uint8_t)(seq >> 8);
-	buf[3] = (uint8_t)seq;
-	memset(buf + 4, 0, 4);
-	buf[8] = (uint8_t)(ssrc >> 24);
-	buf[9] = (uint8_t)(ssrc >> 16);
-	buf[10] = (uint8_t)(ssrc >> 8);
-	buf[11] = (uint8_t)ssrc;
-	for (int i = 12; i < len; i++)
-		buf[i] = (uint8_t)(i * 13 + seq);
-	return len;
-}
-
-static void egress(struct tz_dp_egress *e, int port_idx, const char *src, uint16_t sport,
-		   const char *dst, uint16_t dport)
-{
-	*e = (struct tz_dp_egress){ .port_idx = (uint16_t)port_idx, .family = AF_INET,
-				    .src_port = sport, .dst_port = dport, .dst_rtcp_port = dport };
-	inet_pton(AF_INET, src, e->src);
-	inet_pton(AF_INET, dst, e->dst);
-}
-
-static void key(struct tz_dp_flow_key *k, const char *remote, uint16_t rport, uint16_t lport,
-		uint16_t port_idx)
-{
-	memset(k, 0, sizeof(*k));
-	k->remote[10] = k->remote[11] = 0xff;
-	inet_pton(AF_INET, remote, &k->remote[12]);
-	k->remote_port = rport;
-	k->local_port = lport;
-	k->port_idx = port_idx;
 }
 
 struct suite_case {
@@ -155,7 +105,7 @@ static void check_rejects(srtp_t browser_tx, const uint8_t *replay, int replay_l
 
 	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, replay,
 					 (uint16_t)replay_len));
-	len = rtp(plain, 172, 0, 11, 0x11223344);
+	len = fp_test_rtp(plain, 172, 0, 11, 0x11223344);
 	assert_int_equal(srtp_protect(browser_tx, plain, &len), srtp_err_status_ok);
 	plain[20] ^= 1;
 	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, plain, (uint16_t)len));
@@ -190,18 +140,18 @@ static void run_suite(const struct suite_case *sc)
 
 	assert_non_null(in);
 	assert_non_null(out);
-	egress(&f_in.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004);
-	egress(&f_out.out, 0, "198.51.100.1", 20000, "198.51.100.10", 40000);
-	key(&k_in, "198.51.100.10", 40000, 20000, 0);
-	key(&k_out, "203.0.113.2", 5004, 30000, 1);
+	fp_test_egress(&f_in.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004, 5004);
+	fp_test_egress(&f_out.out, 0, "198.51.100.1", 20000, "198.51.100.10", 40000, 40000);
+	fp_test_key(&k_in, "198.51.100.10", 40000, 20000, 0);
+	fp_test_key(&k_out, "203.0.113.2", 5004, 30000, 1);
 	slot_in = tz_dp_flow_add(sess, &k_in, &f_in);
 	assert_true(slot_in >= 0);
 	assert_true(tz_dp_flow_add(sess, &k_out, &f_out) >= 0);
-	start_worker();
+	assert_int_equal(fp_test_start_worker(sess, tz_srtp_engine_qp(eng, 0), pid), 0);
 
 	for (uint16_t seq = 65530; seq != 10; seq++) {   /* crosses the ROC rollover */
 		/* browser -> gateway -> SIP: SRTP in, the exact RTP out */
-		len = rtp(plain, 172, 0, seq, 0x11223344);
+		len = fp_test_rtp(plain, 172, 0, seq, 0x11223344);
 		memcpy(buf, plain, (size_t)len);
 		assert_int_equal(srtp_protect(browser_tx, buf, &len), srtp_err_status_ok);
 		if (seq == 65535) {
@@ -217,7 +167,7 @@ static void run_suite(const struct suite_case *sc)
 		rte_pktmbuf_free(m);
 
 		/* SIP -> gateway -> browser: RTP in, SRTP out that libsrtp2 accepts */
-		len = rtp(plain, 172, 8, seq, 0x55667788);
+		len = fp_test_rtp(plain, 172, 8, seq, 0x55667788);
 		rte_ring_enqueue(rx[SIP], frame4("203.0.113.2", 5004, "203.0.113.1", 30000, plain, 172));
 		m = drain_one(tx[WEB]);
 		assert_non_null(m);
@@ -229,7 +179,7 @@ static void run_suite(const struct suite_case *sc)
 		assert_memory_equal(buf, plain, 172);
 	}
 	/* rtcp-mux: an SRTCP sender report from the browser leaves as RTCP */
-	len = rtp(plain, 28, 200, 6, 0x11223344);
+	len = fp_test_rtp(plain, 28, 200, 6, 0x11223344);
 	memcpy(buf, plain, (size_t)len);
 	assert_int_equal(srtp_protect_rtcp(browser_tx, buf, &len), srtp_err_status_ok);
 	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40000, "198.51.100.1", 20000, buf, (uint16_t)len));
@@ -300,12 +250,12 @@ static void test_echo_returns_media_under_our_ssrc(void **state)
 	struct rte_mbuf *m;
 	int len;
 
-	egress(&f.out, 0, "198.51.100.1", 20002, "198.51.100.10", 40002);
-	key(&k, "198.51.100.10", 40002, 20002, 0);
+	fp_test_egress(&f.out, 0, "198.51.100.1", 20002, "198.51.100.10", 40002, 40002);
+	fp_test_key(&k, "198.51.100.10", 40002, 20002, 0);
 	assert_true(tz_dp_flow_add(sess, &k, &f) >= 0);
-	start_worker();
+	assert_int_equal(fp_test_start_worker(sess, tz_srtp_engine_qp(eng, 0), pid), 0);
 	for (uint16_t seq = 1; seq <= 20; seq++) {
-		len = rtp(plain, 172, 111, seq, 0x11223344);
+		len = fp_test_rtp(plain, 172, 111, seq, 0x11223344);
 		memcpy(buf, plain, (size_t)len);
 		assert_int_equal(srtp_protect(browser_tx, buf, &len), srtp_err_status_ok);
 		rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40002, "198.51.100.1", 20002, buf,

@@ -105,56 +105,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void start_worker(void)
-{
-	struct tz_dp_worker_conf c = { .lcore = 1, .index = 0, .sessions = sess, .n_ports = 2,
-				       .srtp_qp = tz_srtp_engine_qp(eng, 0) };
-
-	c.wire_port[0] = pid[WEB];
-	c.wire_port[1] = pid[SIP];
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[WEB], .tx_port = pid[KWEB], .port_idx = 0,
-					       .media_first = 20000, .media_last = 29999 };
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[SIP], .tx_port = pid[KSIP], .port_idx = 1,
-					       .media_first = 30000, .media_last = 39999 };
-	assert_int_equal(tz_dp_start(&c, 1), 0);
-}
-
-static int rtp(uint8_t *buf, int len, uint8_t pt, uint16_t seq, uint32_t ssrc)
-{
-	buf[0] = 0x80;
-	buf[1] = pt;
-	buf[2] = (uint8_t)(seq >> 8);
-	buf[3] = (uint8_t)seq;
-	memset(buf + 4, 0, 4);
-	buf[8] = (uint8_t)(ssrc >> 24);
-	buf[9] = (uint8_t)(ssrc >> 16);
-	buf[10] = (uint8_t)(ssrc >> 8);
-	buf[11] = (uint8_t)ssrc;
-	for (int i = 12; i < len; i++)
-		buf[i] = (uint8_t)(i * 13 + seq);
-	return len;
-}
-
-static void egress(struct tz_dp_egress *e, int port_idx, const char *src, uint16_t sport,
-		   const char *dst, uint16_t dport, uint16_t drtcp)
-{
-	*e = (struct tz_dp_egress){ .port_idx = (uint16_t)port_idx, .family = AF_INET,
-				    .src_port = sport, .dst_port = dport, .dst_rtcp_port = drtcp };
-	inet_pton(AF_INET, src, e->src);
-	inet_pton(AF_INET, dst, e->dst);
-}
-
-static void key(struct tz_dp_flow_key *k, const char *remote, uint16_t rport, uint16_t lport,
-		uint16_t port_idx)
-{
-	memset(k, 0, sizeof(*k));
-	k->remote[10] = k->remote[11] = 0xff;
-	inet_pton(AF_INET, remote, &k->remote[12]);
-	k->remote_port = rport;
-	k->local_port = lport;
-	k->port_idx = port_idx;
-}
-
 static srtp_t oracle(const struct suite_case *sc, bool inbound)
 {
 	srtp_policy_t p;
@@ -178,15 +128,15 @@ static void build_flows(struct call *c, uint16_t peer_port)
 	c->peer_port = peer_port;
 	c->f[0] = (struct tz_dp_flow){ .id = 5, .xform = TZ_XF_UNPROTECT, .srtp = c->in,
 				       .srtcp = c->in };
-	egress(&c->f[0].out, 1, GW_SIP, 30000, PEER, peer_port, peer_port + 1);
-	key(&c->k[0], BROWSER, 40000, 20000, 0);
+	fp_test_egress(&c->f[0].out, 1, GW_SIP, 30000, PEER, peer_port, peer_port + 1);
+	fp_test_key(&c->k[0], BROWSER, 40000, 20000, 0);
 	c->f[1] = (struct tz_dp_flow){ .id = 5, .xform = TZ_XF_PROTECT, .srtp = c->out,
 				       .srtcp = c->out, .ssrc_out = OUR_SSRC };
-	egress(&c->f[1].out, 0, GW_WEB, 20000, BROWSER, 40000, 40000);
-	key(&c->k[1], PEER, peer_port, 30000, 1);
+	fp_test_egress(&c->f[1].out, 0, GW_WEB, 20000, BROWSER, 40000, 40000);
+	fp_test_key(&c->k[1], PEER, peer_port, 30000, 1);
 	c->f[2] = c->f[1];
 	c->f[2].is_rtcp_port = 1;
-	key(&c->k[2], PEER, peer_port + 1, 30001, 1);
+	fp_test_key(&c->k[2], PEER, peer_port + 1, 30001, 1);
 }
 
 static struct rte_mbuf *frame(const char *src, uint16_t sport, const char *dst, uint16_t dport,
@@ -236,11 +186,11 @@ static void media_both_ways_sip(struct call *c, uint32_t seq0, uint32_t n, uint3
 		for (uint32_t i = 0; i < b; i++) {
 			uint16_t seq = (uint16_t)(seq0 + done + i);
 
-			len = rtp(buf, 172, 0, seq, BROWSER_SSRC);
+			len = fp_test_rtp(buf, 172, 0, seq, BROWSER_SSRC);
 			assert_int_equal(srtp_protect(c->browser_tx, buf, &len), srtp_err_status_ok);
 			assert_int_equal(rte_ring_enqueue(rx[WEB], frame(BROWSER, 40000, GW_WEB, 20000,
 									 buf, len)), 0);
-			len = rtp(plain, 172, 8, (uint16_t)(sip_seq0 + done + i), sip_ssrc);
+			len = fp_test_rtp(plain, 172, 8, (uint16_t)(sip_seq0 + done + i), sip_ssrc);
 			assert_int_equal(rte_ring_enqueue(rx[SIP], frame(PEER, c->peer_port, GW_SIP, 30000,
 									 plain, len)), 0);
 		}
@@ -250,7 +200,7 @@ static void media_both_ways_sip(struct call *c, uint32_t seq0, uint32_t n, uint3
 			/* browser -> SIP: the exact RTP, also past the wrap */
 			m = fp_test_drain_one(tx[SIP]);
 			assert_non_null(m);
-			rtp(plain, 172, 0, seq, BROWSER_SSRC);
+			fp_test_rtp(plain, 172, 0, seq, BROWSER_SSRC);
 			assert_int_equal(rte_pktmbuf_pkt_len(m), 42 + 172);
 			assert_memory_equal(rte_pktmbuf_mtod_offset(m, void *, 42), plain, 172);
 			rte_pktmbuf_free(m);
@@ -276,7 +226,7 @@ static void rtcp_to_browser(struct call *c, uint16_t rport, uint16_t lport)
 	uint32_t index;
 	int len;
 
-	len = rtp(plain, 28, 200, 6, 0x55667788);
+	len = fp_test_rtp(plain, 28, 200, 6, 0x55667788);
 	plain[1] = 200;                 /* SR */
 	plain[3] = 6;                   /* length in words - 1 */
 	rte_ring_enqueue(rx[SIP], frame(PEER, rport, GW_SIP, lport, plain, len));
@@ -319,7 +269,7 @@ static void run_case(const struct suite_case *sc)
 	build_flows(&c, 5004);
 	for (int i = 0; i < 3; i++)
 		assert_true(tz_dp_flow_add(sess, &c.k[i], &c.f[i]) >= 0);
-	start_worker();
+	assert_int_equal(fp_test_start_worker(sess, tz_srtp_engine_qp(eng, 0), pid), 0);
 
 	media_both_ways(&c, seq0, BEFORE);              /* wraps at 65536 */
 	assert_true(c.last_index >= 65536);             /* the browser's ROC is 1 */
@@ -386,9 +336,9 @@ static void test_replace_slots(void **state)
 	struct tz_dp_flow_key a, b, c;
 	int slot, s2;
 
-	key(&a, PEER, 7000, 30010, 1);
-	key(&b, PEER, 7002, 30010, 1);
-	key(&c, PEER, 7004, 30010, 1);
+	fp_test_key(&a, PEER, 7000, 30010, 1);
+	fp_test_key(&b, PEER, 7002, 30010, 1);
+	fp_test_key(&c, PEER, 7004, 30010, 1);
 	assert_int_equal(tz_dp_flow_replace(sess, &a, &b, &f), -ENOENT);
 	slot = tz_dp_flow_add(sess, &a, &f);
 	assert_true(slot >= 0);
