@@ -104,7 +104,9 @@ static void test_targets(void **state)
 		size_t len = r->len ? r->len : strlen(r->text);
 		int rc = tz_sip_target_check(&cfg, r->text, len, &t, &trunk, why, sizeof(why));
 
-		print_message("%-45.45s -> %d %s\n", g_strescape(r->text, NULL), rc, why);
+		g_autofree char *shown = g_strescape(r->text, NULL);
+
+		print_message("%-45.45s -> %d %s\n", shown, rc, why);
 		assert_int_equal(rc, r->rc);
 		if (rc != 0) {
 			assert_null(trunk);
