@@ -224,6 +224,23 @@ static void test_secrets_hidden(void **state)
 	tz_cfg_free(cfg);
 }
 
+/* A login-token key given inline is never printed either (show config). */
+static void test_token_secret_hidden(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(PORTS "auth:\n  token_secrets:\n    - name: k1\n"
+				     "      secret: this-key-signs-every-login-0123456789\n", &errs);
+	char *text;
+
+	assert_non_null(cfg);
+	assert_string_equal(cfg->auth.secrets[0].secret, "this-key-signs-every-login-0123456789");
+	text = tz_cfg_dump(cfg);
+	assert_null(strstr(text, "this-key-signs-every-login"));
+	assert_non_null(strstr(text, "secret: \"***\""));
+	free(text);
+	tz_cfg_free(cfg);
+}
+
 static void test_all_errors_in_order(void **state)
 {
 	static const char *const want[] = {
@@ -341,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_secrets_hidden),
+		cmocka_unit_test(test_token_secret_hidden),
 		cmocka_unit_test(test_all_errors_in_order),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_no_error_list),
