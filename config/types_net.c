@@ -323,6 +323,31 @@ const struct tz_cfg_type tz_cfg_t_cidrlist = {
 	TZ_NODE_SEQ, parse_cidrlist, dump_cidrlist, release_cidrlist,
 };
 
+bool tz_cfg_addr_equal(const struct tz_cfg_addr *a, const struct tz_cfg_addr *b)
+{
+	return a->family == b->family &&
+	       memcmp(&a->v6, &b->v6, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+void tz_cfg_addr_from_sockaddr(const struct sockaddr *sa, struct tz_cfg_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		a->family = AF_INET;
+		a->v4 = ((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *v6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(v6)) {
+			a->family = AF_INET;
+			memcpy(&a->v4, &v6->s6_addr[12], 4);
+		} else {
+			a->family = AF_INET6;
+			a->v6 = *v6;
+		}
+	}
+}
+
 bool tz_cfg_cidr_contains(const struct tz_cfg_cidr *net, const struct tz_cfg_addr *a)
 {
 	const uint8_t *x = (const uint8_t *)&net->addr.v6, *y = (const uint8_t *)&a->v6;

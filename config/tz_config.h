@@ -40,6 +40,14 @@ struct tz_cfg_cidr {
 /** Is @p a inside @p net (same family, first prefix bits equal)? */
 bool tz_cfg_cidr_contains(const struct tz_cfg_cidr *net, const struct tz_cfg_addr *a);
 
+/** Same family and address (two unset addresses are equal)? */
+bool tz_cfg_addr_equal(const struct tz_cfg_addr *a, const struct tz_cfg_addr *b);
+
+struct sockaddr;
+/** The address of a socket address (AF_INET, AF_INET6; an IPv4-mapped IPv6
+ *  address is its IPv4 address); family 0 for anything else. */
+void tz_cfg_addr_from_sockaddr(const struct sockaddr *sa, struct tz_cfg_addr *a);
+
 /** host:port, "[2001:db8::1]:5060" or "gw.example.net:5061". */
 struct tz_cfg_hostport {
 	char *host;               /**< literal address or DNS name, never NULL when set */

@@ -50,20 +50,6 @@ static void check_dup_names(struct tz_cfg_ctx *c, const char *list, const void *
 	}
 }
 
-static bool on_link(const struct tz_cfg_cidr *net, const struct tz_cfg_addr *a)
-{
-	const uint8_t *x = (const uint8_t *)&net->addr.v6, *y = (const uint8_t *)&a->v6;
-	unsigned bits = net->prefix;
-
-	for (unsigned i = 0; bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
-		uint8_t mask = (uint8_t)(0xff << (8 - (bits > 8 ? 8 : bits)));
-
-		if ((x[i] & mask) != (y[i] & mask))
-			return false;
-	}
-	return true;
-}
-
 static void check_gateway(struct tz_cfg_ctx *c, const struct tz_cfg_port *p,
 			  const struct tz_cfg_cidr *net, const struct tz_cfg_addr *gw,
 			  const char *netkey)
@@ -75,7 +61,7 @@ static void check_gateway(struct tz_cfg_ctx *c, const struct tz_cfg_port *p,
 	if (net->addr.family == 0)
 		snprintf(what, sizeof(what), "is set but %s is not; expected %s too", netkey,
 			 netkey);
-	else if (!on_link(net, gw))
+	else if (!tz_cfg_cidr_contains(net, gw))
 		snprintf(what, sizeof(what), "is not inside %s's subnet; expected an on-link "
 			 "next hop", netkey);
 	else

@@ -65,7 +65,6 @@ struct call {
 	bool sip_answered;
 	guint timer;                          /* negotiation deadline / next-hop retry */
 	unsigned nh_tries;
-	uint64_t last_pkts;                   /* media supervision */
 	uint64_t pkts_before;                 /* packets of flows no longer published */
 	int64_t last_media;
 	/* admission, deferred INVITE, latching rules, per-direction supervision */

@@ -280,16 +280,12 @@ static bool same_source(const struct sockaddr_storage *a, const struct sockaddr_
 static bool latch_address_ok(const struct call *c, const struct sockaddr_storage *ss)
 {
 	const struct tz_cfg_media *m = &tz_calls_env.cfg->media;
-	struct tz_cfg_addr a = { .family = ss->ss_family };
+	struct tz_cfg_addr a;
 
-	if (ss->ss_family == AF_INET)
-		a.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
-	else if (ss->ss_family == AF_INET6)
-		a.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-	else
+	tz_cfg_addr_from_sockaddr((const struct sockaddr *)ss, &a);
+	if (a.family == 0)
 		return false;
-	if (a.family == c->sdp_addr.family &&
-	    memcmp(&a.v6, &c->sdp_addr.v6, a.family == AF_INET ? 4 : 16) == 0)
+	if (tz_cfg_addr_equal(&a, &c->sdp_addr))
 		return true;
 	for (size_t i = 0; i < m->n_latch_networks; i++)
 		if (tz_cfg_cidr_contains(&m->latch_networks[i], &a))

@@ -86,50 +86,15 @@ static guint addr_hash(gconstpointer k)
 
 static gboolean addr_equal(gconstpointer x, gconstpointer y)
 {
-	const struct tz_cfg_addr *a = x, *b = y;
-
-	return a->family == b->family &&
-	       memcmp(&a->v6, &b->v6, a->family == AF_INET ? 4 : 16) == 0;
-}
-
-static bool in_cidr(const struct tz_cfg_cidr *c, const struct tz_cfg_addr *a)
-{
-	const uint8_t *x = (const uint8_t *)&c->addr.v6, *y = (const uint8_t *)&a->v6;
-	unsigned bits = c->prefix, full = bits / 8, rest = bits % 8;
-
-	if (c->addr.family != a->family)
-		return false;
-	if (memcmp(x, y, full) != 0)
-		return false;
-	return rest == 0 || ((x[full] ^ y[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+	return tz_cfg_addr_equal(x, y);
 }
 
 bool sip_guard_allowed(const struct sip_guard *g, const struct tz_cfg_addr *a)
 {
 	for (size_t i = 0; i < g->n_acl; i++)
-		if (in_cidr(&g->acl[i], a))
+		if (tz_cfg_cidr_contains(&g->acl[i], a))
 			return true;
 	return false;
-}
-
-/* An IPv4-mapped IPv6 source (dual-stack socket) is its IPv4 address. */
-static void addr_from_sa(const struct sockaddr *sa, struct tz_cfg_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET) {
-		a->family = AF_INET;
-		a->v4 = ((const struct sockaddr_in *)sa)->sin_addr;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *v6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-		if (IN6_IS_ADDR_V4MAPPED(v6)) {
-			a->family = AF_INET;
-			memcpy(&a->v4, &v6->s6_addr[12], 4);
-		} else {
-			a->family = AF_INET6;
-			a->v6 = *v6;
-		}
-	}
 }
 
 static void acl_add(struct sip_guard *g, const struct tz_cfg_addr *a)
@@ -155,7 +120,7 @@ static void acl_of_address(struct sip_guard *g, const struct tz_cfg_trunk *t)
 		return;
 	}
 	for (struct addrinfo *p = ai; p; p = p->ai_next) {
-		addr_from_sa(p->ai_addr, &a);
+		tz_cfg_addr_from_sockaddr(p->ai_addr, &a);
 		if (a.family && !sip_guard_allowed(g, &a))
 			acl_add(g, &a);
 	}
@@ -228,7 +193,7 @@ enum sip_guard_verdict sip_guard_request(struct sip_guard *g, const struct socka
 
 	if (!g || !sa)
 		return SIP_GUARD_PASS;
-	addr_from_sa(sa, &a);
+	tz_cfg_addr_from_sockaddr(sa, &a);
 	if (!a.family)
 		return SIP_GUARD_PASS;
 	s = source_get(g, &a, now);
@@ -264,7 +229,7 @@ static bool head_is_droppable(struct watch *w)
 	if (recvfrom(w->pfd.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT, (struct sockaddr *)&ss,
 		     &sl) < 0)
 		return false;
-	addr_from_sa((struct sockaddr *)&ss, &a);
+	tz_cfg_addr_from_sockaddr((struct sockaddr *)&ss, &a);
 	if (!a.family)
 		return false;
 	s = source_get(w->g, &a, now);
@@ -307,7 +272,7 @@ static gboolean watch_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 		if (recvfrom(w->pfd.fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss,
 			     &sl) < 0)
 			break;
-		addr_from_sa((struct sockaddr *)&ss, &a);
+		tz_cfg_addr_from_sockaddr((struct sockaddr *)&ss, &a);
 		s = source_get(g, &a, g_get_monotonic_time());
 		if (s == &g->overflow ? !sip_guard_allowed(g, &a) : !s->allowed) {
 			s->st.refused_acl++;

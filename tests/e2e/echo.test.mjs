@@ -269,12 +269,9 @@ describe('e2e: echo call through the gateway', { skip }, () => {
     // silence the media.
     await other.evaluate(() => window.phone.call.pc.getSenders().forEach((s) => s.track && s.track.stop()));
     await other.evaluate(() => window.phone.call.pc.close());
-    const deadline = Date.now() + 20000;
-    let gone = false;
-    while (!gone && Date.now() < deadline) {
-      await other.waitForTimeout(500);
-      gone = !(await trapezectl(['show', 'calls'])).some((c) => c.user === 'e2e-vanish');
-    }
+    const gone = await waitUntil(async () => !(await trapezectl(['show', 'calls']))
+      .some((c) => c.user === 'e2e-vanish'), 'the call to end', { timeout: 20000, interval: 500 })
+      .catch(() => false);
     assert.ok(gone, 'the call ended by itself');
     assert.deepEqual((await trapezectl(['show', 'sessions'])).filter((f) => f.xform === 'echo'), []);
     await other.close();

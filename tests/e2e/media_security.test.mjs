@@ -17,6 +17,7 @@ import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { statsWithMedia, statsSummary, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
+import { waitUntil } from './lib/wait.mjs';
 import { usePhone, nextCallEvent, dialFrom } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp } from './lib/sipp.mjs';
@@ -45,16 +46,8 @@ const stats = () => trapezectl(['show', 'sip', 'stats']);
 const myCall = async () => (await trapezectl(['show', 'calls'])).find((c) => c.user === USER);
 const flowsOf = async (call) => (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
 
-/** Poll `fn` until it returns a truthy value (or throw after `ms`). */
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** lib/wait.mjs's waitUntil, with the description first as this file reads. */
+const until = (what, fn, ms = 15000) => waitUntil(fn, what, { timeout: ms, interval: 200 });
 
 const sh = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 

@@ -159,8 +159,8 @@ describe('e2e: mid-call features with the SIP side', { skip }, () => {
       // `answered` may reach the page before the flows are published.
       const core = await waitUntil(async () => (await flowsOf(await myCall()))
         .find((f) => f.from === '203.0.113.2:6310'), 'the flow from the SDP address 203.0.113.2:6310');
-      media = spawn('ip', ['netns', 'exec', 'sip', 'python3', LAB('nat_peer.py'), '203.0.113.1',
-        String(core.local_port), '30'], { stdio: 'ignore' });
+      media = spawn('ip', ['netns', 'exec', 'sip', 'python3', LAB('rtp_peer.py'), '203.0.113.1',
+        String(core.local_port), '30', '--src-port', '6330', '--codec', 'pcma'], { stdio: 'ignore' });
       const s = await statsWithMedia(page, 51);
       t.diagnostic(`stats: ${JSON.stringify(s.inbound)}`);
       const call = await myCall();

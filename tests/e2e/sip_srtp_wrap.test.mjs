@@ -14,6 +14,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { statsSummary, statsWithMedia, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
+import { waitUntil } from './lib/wait.mjs';
 import { usePhone, nextCallEvent, dialFrom } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp } from './lib/sipp.mjs';
@@ -35,15 +36,12 @@ const myCall = async () => (await trapezectl(['show', 'calls'])).find((c) => c.u
 const received = async () => (await statsSummary(page))?.inbound?.packetsReceived ?? 0;
 
 /** The call's flow from the PBX's media address, once published (bounded wait). */
-async function pbxFlow(from, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+function pbxFlow(from, timeoutMs = 5000) {
+  return waitUntil(async () => {
     const call = await myCall();
     const flows = call ? (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call) : [];
-    const f = flows.find((x) => x.from === from && x.xform === 'rtp>srtp');
-    if (f || Date.now() > deadline) return f;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return flows.find((x) => x.from === from && x.xform === 'rtp>srtp');
+  }, `the flow from ${from}`, { timeout: timeoutMs }).catch(() => undefined);
 }
 
 describe('e2e: SRTP state across hold/resume after a sequence wrap', { skip }, () => {
@@ -58,8 +56,9 @@ describe('e2e: SRTP state across hold/resume after a sequence wrap', { skip }, (
       assert.deepEqual(await dial('+442079460077'), { answered: true });
       const flow = await pbxFlow('203.0.113.2:6400');
       assert.ok(flow, 'a flow from the PBX\'s media address 203.0.113.2:6400');
-      media = spawn('ip', ['netns', 'exec', 'sip', 'python3', LAB('rtp_wrap_peer.py'), '203.0.113.1',
-        String(flow.local_port), '25', String(FIRST_SEQ)], { stdio: 'ignore' });
+      media = spawn('ip', ['netns', 'exec', 'sip', 'python3', LAB('rtp_peer.py'), '203.0.113.1',
+        String(flow.local_port), '25', '--src-port', '6400', '--codec', 'pcmu',
+        '--first-seq', String(FIRST_SEQ), '--ssrc', '0x57524150'], { stdio: 'ignore' });
       assert.equal((await held).by, 'remote');
       const atHold = await received();
       t.diagnostic(`packets the browser decrypted before the hold: ${atHold}`);
