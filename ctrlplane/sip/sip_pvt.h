@@ -90,6 +90,19 @@ struct tz_sip_reg {
 	int auth_tries;
 	bool registered;
 	bool unregistering;
+	/* Relayed registration (sip_relay.c): the browser answers the challenges. */
+	bool relay;
+	bool relay_in_flight;   /* one REGISTER transaction on nh */
+	bool relay_proxy;       /* last_auth is a Proxy-Authorization */
+	tz_sip_relay_cb *relay_cb;
+	char *call_id;          /* one for the life of the registration */
+	uint32_t cseq;
+	uint32_t relay_expires;  /* Expires of the REGISTER in flight */
+	char *aor;              /* <sip:USER@DOMAIN> */
+	char *ruri;             /* sip:DOMAIN */
+	char *proxy;            /* the registrar's address: sip:host:port;transport=X */
+	char *contact;          /* our Contact header value, with the browser's parameters */
+	char *last_auth;        /* the browser's last credentials, for the un-REGISTER */
 };
 
 /* sip_ua.c */
@@ -111,6 +124,15 @@ void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phr
 		   struct tz_sip_reg *reg, const sip_t *sip);
 void sip_reg_stop_all(struct tz_sip *s);
 void sip_reg_free_all(struct tz_sip *s);
+void sip_reg_free(struct tz_sip_reg *reg);
+char *sip_reg_token_new(void);
+
+/* sip_relay.c */
+void sip_relay_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		     struct tz_sip_reg *reg, const sip_t *sip);
+void sip_relay_unregister(struct tz_sip_reg *reg);
+char **sip_challenges_dup(const sip_t *sip, int status);
+bool sip_header_value_ok(const char *v, size_t max);
 
 /* sip_guard.c */
 enum sip_guard_verdict {
