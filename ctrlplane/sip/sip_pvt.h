@@ -73,6 +73,8 @@ struct tz_sip_leg {
 	bool reinvite_in;       /* far end's re-INVITE or UPDATE offer waiting for our answer */
 	char *contact_token;    /* inbound: the tz= parameter of the Request-URI, or NULL */
 	char *contact;          /* our Contact in this dialog (sip_dialog_contact), or NULL */
+	bool relay_challenge;   /* 401/407 end the leg; the browser answers them */
+	char **challenges;      /* their WWW-/Proxy-Authenticate values, or NULL */
 	/* That offer came in an UPDATE: its nua_i_update event, kept so the answer
 	 * can name the request (NUTAG_WITH_SAVED) after the callback; else NULL. */
 	nua_saved_event_t update_ev[1];
@@ -118,6 +120,10 @@ void sip_leg_unref(struct tz_sip_leg *leg);
 void sip_leg_drop_update(struct tz_sip_leg *leg);
 void sip_call_free_all(struct tz_sip *s);
 char *sip_dialog_contact(const struct tz_sip *s, enum tz_cfg_transport t);
+bool sip_uri_ok(const char *uri, bool tel);
+int sip_opts_check(const struct tz_sip_invite_opts *o);
+char *sip_opts_from(const struct tz_sip *s, const struct tz_sip_invite_opts *o);
+char *sip_opts_pai(const struct tz_sip_invite_opts *o);
 
 /* sip_reg.c */
 void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,

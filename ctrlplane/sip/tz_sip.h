@@ -92,7 +92,7 @@ struct tz_sip *tz_sip_start(const struct tz_cfg_sip *cfg, const struct tz_sip_ha
 void tz_sip_stop(struct tz_sip *sip);
 
 /**
- * Send an INVITE to a trunk.
+ * Send an INVITE to a trunk (a wrapper of tz_sip_invite_opts()'s machinery).
  *
  * Request-URI always sip:to_user@trunk-host:port;transport=X, built from the
  * trunk; @p to_user must be a plain user part (tz_sip_target_parse() output,
@@ -110,6 +110,43 @@ void tz_sip_stop(struct tz_sip *sip);
 struct tz_sip_leg *tz_sip_invite(struct tz_sip *sip, const struct tz_cfg_trunk *trunk,
 				 const char *to_user, const char *from_user,
 				 const char *from_display, const char *sdp_offer, void *leg_user);
+
+/** Options of tz_sip_invite_opts() and tz_sip_message() (calls and messages from
+ *  a SIP-over-WebSocket user).  Every field may be NULL/false. */
+struct tz_sip_invite_opts {
+	/** Full From URI, e.g. "sip:alice@203.0.113.3": sip: or sips:, at most 256
+	 *  bytes, no CR/LF, space, '<', '>', '"' or ','; else -EINVAL.  NULL: From
+	 *  <sip:anonymous@local-host> (tz_sip_invite() gives its own user). */
+	const char *from_uri;
+	/** Display name (quotes, backslashes and line ends become '), at most 128 bytes. */
+	const char *from_display;
+	/** P-Asserted-Identity URI (sip:, sips: or tel:, checked as from_uri), or NULL. */
+	const char *pai;
+	/** The browser's credentials, sent verbatim as Authorization (Proxy-Authorization
+	 *  with @p proxy_auth); at most 4096 printable bytes.  NULL: none. */
+	const char *authorization;
+	bool proxy_auth;
+	/** 401/407 end the leg (on_ended 401/407) instead of being answered with the
+	 *  trunk's username/password; the challenge values are then in
+	 *  tz_sip_leg_challenges() (for tz_sip_message: the status reaches the callback). */
+	bool relay_challenge;
+};
+
+/**
+ * tz_sip_invite() with a From, P-Asserted-Identity and credentials of the caller's
+ * own (see struct tz_sip_invite_opts; @p o NULL = all defaults).  Request-URI,
+ * Contact, answer timeout and the trunk's digest answer as tz_sip_invite().
+ * @return the leg, or NULL with errno EINVAL (missing argument, bad option, @p to_user
+ *         not a plain user part), ENOMEM, ESHUTDOWN.
+ */
+struct tz_sip_leg *tz_sip_invite_opts(struct tz_sip *sip, const struct tz_cfg_trunk *trunk,
+				      const char *to_user, const struct tz_sip_invite_opts *o,
+				      const char *sdp_offer, void *leg_user);
+
+/** After on_ended(401|407) of a relay_challenge leg: the WWW-/Proxy-Authenticate
+ *  values ("Digest realm=..., nonce=...", as in struct tz_sip_reg_result),
+ *  NULL-terminated, valid until tz_sip_leg_free(); else NULL. */
+const char *const *tz_sip_leg_challenges(const struct tz_sip_leg *leg);
 
 /** Send 180 Ringing on an inbound leg.  0, -ENOTCONN (over), -EALREADY (answered). */
 int tz_sip_leg_ringing(struct tz_sip_leg *leg);

@@ -55,6 +55,7 @@ struct world {
 	int reg_calls, reg_status;
 	char reg_reason[128];
 	bool hangup_on_ringing;
+	bool keep_leg;          /* on_ended leaves the leg to the test */
 	GPid pid;
 	bool sipp_done;
 	int sipp_rc;
@@ -100,6 +101,8 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 	w.ended++;
 	w.end_status = status;
 	g_strlcpy(w.end_reason, reason, sizeof(w.end_reason));
+	if (w.keep_leg)
+		return; /* the test reads the leg (tz_sip_leg_challenges) and frees it */
 	tz_sip_leg_free(leg); /* allowed from the handler */
 	w.leg = NULL;
 }
@@ -1099,6 +1102,93 @@ static void test_relay_bad_input(void **state)
 	tz_sip_unregister(reg); /* never registered: nothing sent */
 }
 
+static const char proxy_challenge[] = "Digest realm=\"203.0.113.3\", nonce=\"inv-n0nce\", algorithm=MD5";
+
+/* A proxy that wants the caller's own credentials: 407 without them, 403 for
+ * wrong ones, 486 (busy: no dialog to tear down) for right ones. */
+static char *auth_proxy(const char *req, int n)
+{
+	g_autofree char *extra = NULL, *pa = hdr(req, "Proxy-Authorization");
+
+	if (!strncmp(req, "CANCEL ", 7) || !strncmp(req, "BYE ", 4))
+		return reply(req, 200, "OK", NULL, NULL);
+	if (!pa) {
+		extra = g_strdup_printf("Proxy-Authenticate: %s\r\n", proxy_challenge);
+		return reply(req, 407, "Proxy Authentication Required", extra, NULL);
+	}
+	if (!auth_valid(req, "Proxy-Authorization"))
+		return reply(req, 403, "Forbidden", NULL, NULL);
+	return reply(req, 486, "Busy Here", NULL, NULL);
+}
+
+/* A SIP-over-WS caller's INVITE: its From and P-Asserted-Identity; the 407 goes
+ * back to the browser (not answered with the trunk's credentials); its answer
+ * is carried verbatim. */
+static void test_invite_opts_relay_challenge(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	struct tz_sip_invite_opts o = {
+		.from_uri = "sip:alice@203.0.113.3", .from_display = "Alice \"A\"",
+		.pai = "sip:alice@203.0.113.3", .relay_challenge = true,
+	};
+	struct tz_sip_leg *leg;
+	g_autofree char *from = NULL, *pai = NULL, *pa = NULL, *cred = NULL;
+
+	t.username = "trunkuser";
+	t.password = "trunkpass";
+	raw_start(auth_proxy);
+	leg = tz_sip_invite_opts(w.sip, &t, "15551234", &o, offer, &w);
+	assert_non_null(leg);
+	w.leg = leg;
+	w.keep_leg = true;
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 407);
+	assert_non_null(tz_sip_leg_challenges(leg));
+	assert_string_equal(tz_sip_leg_challenges(leg)[0], proxy_challenge);
+	assert_null(tz_sip_leg_challenges(leg)[1]);
+	assert_int_equal(raw.n, 1);          /* not answered with the trunk's password */
+	from = hdr(raw.req[0], "From");
+	assert_true(g_str_has_prefix(from, "\"Alice 'A'\" <sip:alice@203.0.113.3>;tag="));
+	pai = hdr(raw.req[0], "P-Asserted-Identity");
+	assert_string_equal(pai, "<sip:alice@203.0.113.3>");
+	cred = browser_auth(tz_sip_leg_challenges(leg)[0], "INVITE",
+			    "sip:15551234@127.0.0.1:15070;transport=udp", "secret");
+	tz_sip_leg_free(leg);
+
+	memset(&w.ended, 0, sizeof(w.ended));
+	w.end_status = 0;
+	w.keep_leg = false;
+	o.authorization = cred;
+	o.proxy_auth = true;
+	leg = tz_sip_invite_opts(w.sip, &t, "15551234", &o, offer, &w);
+	assert_non_null(leg);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 486);  /* the proxy took the browser's answer */
+	pa = hdr(raw.req[1], "Proxy-Authorization");
+	assert_string_equal(pa, cred);
+	raw_stop();
+}
+
+static void test_invite_opts_bad_from(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	static const char *const bad[] = {
+		"http://alice@x", "sip:alice@x\r\nVia: evil", "alice@x", "sip:a b@x",
+		"sip:<alice@x>", "sip:", "",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		struct tz_sip_invite_opts o = { .from_uri = bad[i] };
+
+		errno = 0;
+		assert_null(tz_sip_invite_opts(w.sip, &t, "15551234", &o, offer, &w));
+		assert_int_equal(errno, EINVAL);
+	}
+	struct tz_sip_invite_opts o2 = { .from_uri = "sip:alice@x", .authorization = "a\nb" };
+	assert_null(tz_sip_invite_opts(w.sip, &t, "15551234", &o2, offer, &w));
+	assert_int_equal(errno, EINVAL);
+}
+
 static void test_start_bind_failure(void **state)
 {
 	struct tz_sip *second = tz_sip_start(&cfg, &handlers, NULL);
@@ -1133,6 +1223,8 @@ int main(void)
 		cmocka_unit_test_setup(test_relay_register_digest, reset),
 		cmocka_unit_test_setup(test_relay_unregister_refused, reset),
 		cmocka_unit_test_setup(test_relay_bad_input, reset),
+		cmocka_unit_test_setup(test_invite_opts_relay_challenge, reset),
+		cmocka_unit_test_setup(test_invite_opts_bad_from, reset),
 		cmocka_unit_test_setup(test_start_bind_failure, reset),
 	};
 
