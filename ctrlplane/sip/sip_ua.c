@@ -74,6 +74,8 @@ static bool is_response(nua_event_t ev)
 	case nua_r_register:
 	case nua_r_unregister:
 	case nua_r_options:
+	case nua_r_method:
+	case nua_r_message:
 		return true;
 	default:
 		return false;
