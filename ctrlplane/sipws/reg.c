@@ -50,12 +50,12 @@ static void binding_free(struct binding *b)
 	bindings = g_list_remove(bindings, b);
 	if (b->timer != 0)
 		g_source_remove(b->timer);
+	if (b->logged_in && sipws.env.logout != NULL)
+		sipws.env.logout(b->sc->conn);
 	/* reg_free un-REGISTERs when the registrar had accepted the binding
 	 * (an expired one too: harmless, the registrar answers 200) */
 	if (b->reg != NULL)
 		sipws.env.up.reg_free(b->reg);
-	if (b->logged_in && sipws.env.logout != NULL)
-		sipws.env.logout(b->sc->conn);
 	sipws_msg_clear(&b->pending);
 	g_free(b->contact_url);
 	if (b->sc->b == b)

@@ -37,6 +37,9 @@
 #include "tz_jsep_msg.h"
 #include "tz_sip.h"
 
+/** The final status of a relayed MESSAGE (same shape as tz_sip_message_cb). */
+typedef void (tz_sipws_message_cb)(int status, const char *reason, void *user);
+
 /** The registrar side of a relayed registration (tz_sip_register_relay & co. by default). */
 struct tz_sipws_upstream {
 	struct tz_sip_reg *(*reg_new)(void *ctx, const struct tz_cfg_trunk *registrar,
@@ -49,7 +52,7 @@ struct tz_sipws_upstream {
 	/* MESSAGE towards a trunk; NULL = MESSAGE refused with 405 */
 	int (*message)(void *ctx, const struct tz_cfg_trunk *trunk, const char *to_user,
 		       const struct tz_sip_invite_opts *o, const char *content_type,
-		       const char *body, size_t len, tz_sip_message_cb *cb, void *ud);
+		       const char *body, size_t len, tz_sipws_message_cb *cb, void *ud);
 	void *ctx;                                           /* the struct tz_sip */
 };
 
