@@ -21,7 +21,9 @@
 // SIP.js ships ES modules with relative imports (lib/): they are served as
 // they are and imported by the page.
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from './wait.mjs';
@@ -297,4 +299,34 @@ export async function dumpPhone(ph) {
     const l = await ph.log();
     console.error(`# ${ph.stack} ${ph.uri} log:\n#   ${l.slice(-80).join('\n#   ')}`);
   } catch { /* page gone */ }
+}
+
+/**
+ * Ask the gateway for a WebSocket with subprotocol `sip` (RFC 7118) over
+ * plain TCP: resolves with the status line and the Sec-WebSocket-Protocol it
+ * chose ('' when none), or null when nothing answered within 3 s.
+ * @param {string} [url] a ws:// URL, default SIPWS_WS
+ */
+export function probeSipSubprotocol(url = SIPWS_WS) {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: u.hostname, port: Number(u.port || 80) });
+    let buf = '';
+    const done = (v) => { clearTimeout(t); sock.destroy(); resolve(v); };
+    const t = setTimeout(() => done(null), 3000);
+    sock.on('error', () => done(null));
+    sock.on('connect', () => sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\n`
+      + 'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+      + `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\n`
+      + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n'
+      + `Origin: http://${u.host}\r\n\r\n`));
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.slice(0, end).split('\r\n');
+      const proto = head.find((l) => /^sec-websocket-protocol:/i.test(l));
+      done({ status: head[0], protocol: proto ? proto.replace(/^[^:]*:\s*/, '').trim() : '' });
+    });
+  });
 }

@@ -385,7 +385,10 @@ window.tz = {
     P.stack = o.stack;
     P.opts = o;
     // The microphone first (the fake device): the offer needs a track.
-    P.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    // No navigator.mediaDevices on an http:// page (not a secure context):
+    // such a phone can register and send MESSAGEs, not call.
+    P.stream = navigator.mediaDevices
+      ? await navigator.mediaDevices.getUserMedia({ audio: true, video: false }) : null;
     await impl().init(o);
     window.tz.ready = true;
   },
