@@ -9,8 +9,10 @@
 # sip_targets.test.mjs (refused call targets), sip_guard.test.mjs (SIP from
 # trunks only), media_security.test.mjs, sip_srtp_wrap.test.mjs (hold/resume
 # after the PBX's RTP sequence wrapped), kamailio.test.mjs (Kamailio as
-# registrar and proxy), flood.test.mjs (a flood from one source) — and take
-# the lab down.  Exit status: the tests'.
+# registrar and proxy), flood.test.mjs (a flood from one source),
+# sipws_jssip.test.mjs and sipws_sipjs.test.mjs (real JsSIP and SIP.js web
+# phones over the SIP-over-WebSocket edge, RFC 7118, with Kamailio) — and
+# take the lab down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
@@ -58,7 +60,7 @@ if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
-	kamailio.test.mjs flood.test.mjs
+	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

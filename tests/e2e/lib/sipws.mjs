@@ -1,0 +1,332 @@
+// Real SIP-over-WebSocket web phones (RFC 7118) for the e2e tests: JsSIP
+// 3.13 or SIP.js 0.21 in Chromium, behind one API, talking to the gateway's
+// WebSocket edge (subprotocol `sip`).
+//
+//   const b = await launchBrowser({ ignoreHTTPSErrors: true });
+//   const ph = await openSipPhone(b, { stack: 'jssip', uri: 'sip:alice@203.0.113.3', password: 'secret' });
+//   await ph.register(); await ph.waitRegistered();
+//   const id = await ph.call('+442079460000');
+//   await ph.waitState(id, 'confirmed');
+//   ...
+//   await ph.close();
+//
+// The harness page is not on the gateway: it is served by Playwright
+// (context.route) under <origin>/__tz_sipws/, where <origin> is the one of
+// the WebSocket URL (wss://198.51.100.1:8443/ -> https://198.51.100.1:8443,
+// which signalling.origins allows; https so getUserMedia works, ws:// pages
+// are http:// and cannot open the microphone: register/MESSAGE only).
+// JsSIP's npm package ships CommonJS only (lib/, no dist/): a small bundler
+// below wraps its modules and those of its dependencies (debug's browser
+// build, events, sdp-transform) into one script setting window.JsSIP.
+// SIP.js ships ES modules with relative imports (lib/): they are served as
+// they are and imported by the page.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitUntil } from './wait.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MODULES = path.join(HERE, '..', 'node_modules');
+const PREFIX = '/__tz_sipws/';
+
+/** The lab's WebSocket edge: wss on the https listener (the default), ws on http. */
+export const SIPWS_WSS = process.env.TZ_SIPWS_WSS || 'wss://198.51.100.1:8443/';
+export const SIPWS_WS = process.env.TZ_SIPWS_WS || 'ws://198.51.100.1:8080/';
+/** Kamailio's domain in the lab and its users (tests/sip/kamailio/kamailio.cfg). */
+export const SIP_DOMAIN = '203.0.113.3';
+
+// ------------------------------------------------------------ JsSIP bundle
+
+function resolveFile(p) {
+  for (const c of [p, `${p}.js`, `${p}.json`, path.join(p, 'index.js')]) {
+    if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
+  }
+  return null;
+}
+
+function resolveRequire(from, spec) {
+  if (spec.startsWith('.')) return resolveFile(path.resolve(path.dirname(from), spec));
+  const dir = path.join(MODULES, spec);
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const main = (typeof pkg.browser === 'string' && pkg.browser) || pkg.main || 'index.js';
+  return resolveFile(path.resolve(dir, main));
+}
+
+/**
+ * One browser script from a CommonJS entry file: every file reachable
+ * through require('…') with a literal argument becomes a function in a
+ * table; `require` inside maps the literal to the table index.  Enough for
+ * JsSIP and its three dependencies (no dynamic requires, no node built-ins
+ * on their browser paths).
+ * @param {string} entry
+ * @param {string} global the window property that gets module.exports
+ * @returns {string}
+ */
+export function bundleCjs(entry, global) {
+  const ids = new Map();
+  const defs = [];
+  const add = (file) => {
+    if (ids.has(file)) return ids.get(file);
+    const id = defs.length;
+    ids.set(file, id);
+    defs.push(null);
+    const src = fs.readFileSync(file, 'utf8');
+    if (file.endsWith('.json')) {
+      defs[id] = `function(require, module) { module.exports = ${src.trim()}; }`;
+      return id;
+    }
+    const map = {};
+    for (const m of src.matchAll(/\brequire\(\s*(['"])([^'"]+)\1\s*\)/g)) {
+      const target = resolveRequire(file, m[2]);
+      if (!target) throw new Error(`bundleCjs: cannot resolve require('${m[2]}') in ${file}`);
+      map[m[2]] = add(target);
+    }
+    defs[id] = `function(require, module, exports) { // ${path.relative(MODULES, file)}\n${src}\n}`
+      + `/*map*/${JSON.stringify(map)}`;
+    return id;
+  };
+  add(entry);
+  const table = defs.map((d) => {
+    const i = d.lastIndexOf('/*map*/');
+    return i < 0 ? `[${d}, {}]` : `[${d.slice(0, i)}, ${d.slice(i + 7)}]`;
+  });
+  return `(function () {
+var defs = [\n${table.join(',\n')}\n];
+var cache = {};
+function load(id) {
+  if (cache[id]) return cache[id].exports;
+  var module = cache[id] = { exports: {} };
+  var map = defs[id][1];
+  defs[id][0].call(module.exports, function (spec) {
+    if (!(spec in map)) throw new Error('bundle: no module ' + spec);
+    return load(map[spec]);
+  }, module, module.exports);
+  return module.exports;
+}
+window[${JSON.stringify(global)}] = load(0);
+})();\n`;
+}
+
+let jssipBundle = null;
+const jssipJs = () => (jssipBundle ??= bundleCjs(path.join(MODULES, 'jssip', 'lib', 'JsSIP.js'), 'JsSIP'));
+
+// ------------------------------------------------------------ serving
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>trapeze e2e sip phone</title></head>
+<body>
+<script src="jssip.js"></script>
+<script type="module" src="page.js"></script>
+</body></html>
+`;
+
+const routed = new WeakMap();
+
+/** Serve the harness under `origin`/__tz_sipws/ in `context` (once). */
+async function serve(context, origin) {
+  let set = routed.get(context);
+  if (!set) routed.set(context, (set = new Set()));
+  if (set.has(origin)) return;
+  set.add(origin);
+  const js = (body) => ({ status: 200, contentType: 'text/javascript; charset=utf-8', body });
+  await context.route(`${origin}${PREFIX}**`, async (route) => {
+    const rel = decodeURIComponent(new URL(route.request().url()).pathname.slice(PREFIX.length));
+    try {
+      if (rel === '' || rel === 'phone.html') {
+        await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: PAGE });
+      } else if (rel === 'jssip.js') {
+        await route.fulfill(js(jssipJs()));
+      } else if (rel === 'page.js') {
+        await route.fulfill(js(fs.readFileSync(path.join(HERE, 'sipws_page.js'), 'utf8')));
+      } else if (rel.startsWith('sipjs/')) {
+        const root = path.join(MODULES, 'sip.js', 'lib');
+        const file = path.resolve(root, rel.slice('sipjs/'.length));
+        if (!file.startsWith(root + path.sep) || !file.endsWith('.js') || !fs.existsSync(file)) {
+          await route.fulfill({ status: 404, body: 'not found' });
+        } else {
+          await route.fulfill(js(fs.readFileSync(file, 'utf8')));
+        }
+      } else {
+        await route.fulfill({ status: 404, body: 'not found' });
+      }
+    } catch (e) {
+      await route.fulfill({ status: 500, body: String(e && e.stack) });
+    }
+  });
+}
+
+// ------------------------------------------------------------ the phone
+
+/**
+ * Open a web phone page with JsSIP or SIP.js, its microphone open (the fake
+ * device) and its UA started (the WebSocket connecting; no REGISTER yet).
+ * @param {{context: import('playwright-core').BrowserContext}|import('playwright-core').BrowserContext} target
+ *        the object of launchBrowser() or a BrowserContext
+ * @param {object} o
+ * @param {'jssip'|'sipjs'} o.stack
+ * @param {string} o.uri          e.g. sip:alice@203.0.113.3
+ * @param {string} [o.password]
+ * @param {string} [o.ws]         default SIPWS_WSS
+ * @param {string} [o.instanceId] a UUID (+sip.instance, RFC 5626)
+ * @param {number} [o.registerExpires]
+ * @param {boolean} [o.debug]     the stack's own SIP trace in the page log
+ */
+export async function openSipPhone(target, o) {
+  const context = typeof target.newPage === 'function' ? target : target.context;
+  if (o.stack !== 'jssip' && o.stack !== 'sipjs') throw new Error(`openSipPhone: stack ${o.stack}?`);
+  const ws = o.ws || SIPWS_WSS;
+  const u = new URL(ws);
+  const origin = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
+  await serve(context, origin);
+  const blank = context.pages().find((p) => p.url() === 'about:blank' && !p.tzSipPhone);
+  const page = blank || await context.newPage();
+  page.tzSipPhone = true;
+  page.tzLog = [];
+  page.on('console', (m) => { if (page.tzLog.length < 3000) page.tzLog.push(`console.${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => page.tzLog.push(`pageerror: ${e.message}`));
+  await page.goto(`${origin}${PREFIX}phone.html`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.tz && window.tz.ready === 'loaded', null, { timeout: 15000 });
+  await page.evaluate((opts) => window.tz.init(opts), {
+    stack: o.stack, ws, uri: o.uri, password: o.password ?? null, instanceId: o.instanceId ?? null,
+    registerExpires: o.registerExpires ?? null, debug: !!o.debug,
+  });
+
+  const snap = () => page.evaluate(() => window.tz.snapshot());
+  const ev = (fn, ...args) => page.evaluate(fn, args);
+  let incomingTaken = 0;
+  const ph = {
+    page,
+    stack: o.stack,
+    uri: o.uri,
+    snapshot: snap,
+    /** The page's own log (state changes, errors) and console. */
+    log: async () => [...(await page.evaluate(() => window.tz.log()).catch(() => [])), ...page.tzLog],
+    /** Connected WebSocket, per the stack. */
+    waitConnected: (timeout = 15000) => waitUntil(async () => (await snap()).transport.state === 'connected',
+      `${o.stack} ${o.uri}: WebSocket connected to ${ws}`, { timeout }),
+    async register() { await ev(() => window.tz.register()); },
+    async unregister() { await ev(() => window.tz.unregister()); },
+    waitRegistered: (timeout = 15000) => waitUntil(async () => {
+      const s = await snap();
+      if (s.reg.state === 'failed') throw new Error(`registration failed: ${JSON.stringify(s.reg.failures)}`);
+      return s.reg.state === 'registered';
+    }, `${o.stack} ${o.uri} registered`, { timeout }),
+    waitUnregistered: (timeout = 15000) => waitUntil(async () => (await snap()).reg.state === 'unregistered',
+      `${o.stack} ${o.uri} unregistered`, { timeout }),
+    /** The status code of the first failed registration (null: no response). */
+    async waitRegistrationFailed(timeout = 15000) {
+      const f = await waitUntil(async () => {
+        const s = await snap();
+        if (s.reg.state === 'registered') throw new Error('registered, expected a failure');
+        return s.reg.failures[0];
+      }, `${o.stack} ${o.uri} registration failure`, { timeout });
+      return f.code;
+    },
+    /** Start a call (a number or a SIP URI); its id. */
+    call: (t) => ev(([x]) => window.tz.call(x), t),
+    /** The id of the next incoming call (in arrival order). */
+    async waitIncoming(timeout = 15000) {
+      const c = await waitUntil(async () => (await snap()).calls.filter((x) => x.dir === 'in')[incomingTaken],
+        `${o.stack} ${o.uri}: an incoming call`, { timeout });
+      incomingTaken++;
+      return c.id;
+    },
+    /** The call's public state: {id, dir, from, state, seen, ended, held}. */
+    callInfo: async (id) => (await snap()).calls.find((c) => c.id === id),
+    /**
+     * Wait until the call reached `state` ('progress'|'confirmed'|'ended');
+     * fails at once when it ended before reaching it.
+     */
+    waitState(id, state, timeout = 20000) {
+      return waitUntil(async () => {
+        const c = (await snap()).calls.find((x) => x.id === id);
+        if (!c) throw new Error(`no call ${id}`);
+        if (c.seen.includes(state)) return c;
+        if (c.state === 'ended') throw new Error(`call ${id} ended before ${state}: ${JSON.stringify(c.ended)}`);
+        return null;
+      }, `${o.stack} ${o.uri}: call ${id} ${state}`, { timeout });
+    },
+    answer: (id) => ev(([x]) => window.tz.answer(x), id ?? null),
+    reject: (code, id) => ev(([c, x]) => window.tz.reject(x, c), code, id ?? null),
+    hangup: (id) => ev(([x]) => window.tz.hangup(x), id ?? null),
+    /** re-INVITE with a=sendonly; resolves once the far end accepted it. */
+    hold: (id) => ev(([x]) => window.tz.hold(x), id ?? null),
+    unhold: (id) => ev(([x]) => window.tz.unhold(x), id ?? null),
+    /** DTMF: 'info' (one INFO application/dtmf-relay per digit, each answered) or 'rfc4733'. */
+    sendDtmf: (digits, mode = 'info', id) => ev(([d, m, x]) => window.tz.dtmf(x, d, m), digits, mode, id ?? null),
+    /** MESSAGE text/plain; the final status code. */
+    sendMessage: (to, text) => ev(([t, x]) => window.tz.message(t, x), to, text),
+    /** The MESSAGEs received: [{from, body, contentType}]. */
+    messages: async () => (await snap()).messages,
+    /** Audio counters of the call's RTCPeerConnection (getStats). */
+    audioStats: (id) => ev(([x]) => window.tz.stats(x), id ?? null),
+    /** How the call ended: {originator, cause, code, method?, reason?} or null. */
+    endedCause: async (id) => (await ph.callInfo(id))?.ended ?? null,
+    /** Close the page: the WebSocket goes away without an un-REGISTER. */
+    async close() {
+      if (!page.isClosed()) await page.close();
+    },
+    /** Stop the UA the polite way (un-REGISTER, BYE, close the WebSocket). */
+    stop: () => ev(() => window.tz.close()),
+  };
+  return ph;
+}
+
+/**
+ * Wait until the received audio of call `id` shows both directions flowing:
+ * packetsSent and packetsReceived above `min`, and a non-zero audioLevel
+ * (the echo of the fake microphone's beeps).  Returns the last stats.
+ */
+export async function waitAudioBothWays(ph, id, { min = 50, timeout = 20000 } = {}) {
+  let maxLevel = 0;
+  let last = null;
+  await waitUntil(async () => {
+    last = await ph.audioStats(id);
+    if (!last) return false;
+    maxLevel = Math.max(maxLevel, last.audioLevel);
+    return last.packetsSent > min && last.packetsReceived > min && maxLevel > 0;
+  }, `audio both ways in ${ph.stack} call ${id} (> ${min} packets, audioLevel > 0)`, { timeout })
+    .catch((e) => { throw new Error(`${e.message}; stats ${JSON.stringify(last)}`); });
+  return { ...last, maxAudioLevel: maxLevel };
+}
+
+/** On failure: the phone's page log, for the report. */
+export async function dumpPhone(ph) {
+  try {
+    const l = await ph.log();
+    console.error(`# ${ph.stack} ${ph.uri} log:\n#   ${l.slice(-80).join('\n#   ')}`);
+  } catch { /* page gone */ }
+}
+
+/**
+ * Ask the gateway for a WebSocket with subprotocol `sip` (RFC 7118) over
+ * plain TCP: resolves with the status line and the Sec-WebSocket-Protocol it
+ * chose ('' when none), or null when nothing answered within 3 s.
+ * @param {string} [url] a ws:// URL, default SIPWS_WS
+ */
+export function probeSipSubprotocol(url = SIPWS_WS) {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: u.hostname, port: Number(u.port || 80) });
+    let buf = '';
+    const done = (v) => { clearTimeout(t); sock.destroy(); resolve(v); };
+    const t = setTimeout(() => done(null), 3000);
+    sock.on('error', () => done(null));
+    sock.on('connect', () => sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\n`
+      + 'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+      + `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\n`
+      + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n'
+      + `Origin: http://${u.host}\r\n\r\n`));
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.slice(0, end).split('\r\n');
+      const proto = head.find((l) => /^sec-websocket-protocol:/i.test(l));
+      done({ status: head[0], protocol: proto ? proto.replace(/^[^:]*:\s*/, '').trim() : '' });
+    });
+  });
+}

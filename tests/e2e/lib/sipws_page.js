@@ -1,0 +1,444 @@
+// The in-page half of lib/sipws.mjs: one web phone on JsSIP (window.JsSIP,
+// the bundle lib/sipws.mjs serves) or SIP.js 0.21 (its ES modules, served
+// under ./sipjs/), behind one API, window.tz.  The test drives it with
+// page.evaluate and reads window.tz.snapshot(); nothing here waits for a
+// fixed time.  Served by lib/sipws.mjs at <origin>/__tz_sipws/page.js.
+
+const P = {
+  stack: null,
+  opts: null,
+  ua: null,
+  registerer: null,            // SIP.js
+  stream: null,                // the microphone (fake device), taken once
+  reg: { state: 'none', failures: [], registered: 0, unregistered: 0 },
+  transport: { state: 'none', connects: 0, disconnects: 0, lastError: null },
+  calls: new Map(),
+  nextId: 1,
+  messages: [],                // received MESSAGEs
+  log: [],
+};
+const log = (s) => { P.log.push(`${new Date().toISOString()} ${s}`); if (P.log.length > 500) P.log.shift(); };
+
+function newCall(dir, session, from) {
+  const c = {
+    id: `c${P.nextId++}`, dir, session, from, state: 'new', seen: [], ended: null,
+    held: false, audio: null, pc: null, infoSent: 0,
+  };
+  P.calls.set(c.id, c);
+  return c;
+}
+function setState(c, s) {
+  c.state = s;
+  if (!c.seen.includes(s)) c.seen.push(s);
+  log(`${c.id} ${s}`);
+}
+function ended(c, e) {
+  if (c.ended) return;
+  c.ended = e;
+  log(`${c.id} ended ${JSON.stringify(e)}`);
+  setState(c, 'ended');
+  if (c.audio) { c.audio.srcObject = null; c.audio.remove(); }
+}
+function playRemote(c, stream) {
+  if (!stream) return;
+  if (!c.audio) {
+    c.audio = document.createElement('audio');
+    c.audio.autoplay = true;
+    document.body.appendChild(c.audio);
+  }
+  if (c.audio.srcObject !== stream) {
+    c.audio.srcObject = stream;
+    c.audio.play().catch((e) => log(`${c.id} audio play: ${e.message}`));
+  }
+}
+function call(id) {
+  const c = id ? P.calls.get(id) : [...P.calls.values()].reverse().find((x) => x.state !== 'ended');
+  if (!c) throw new Error(`no call ${id || '(live)'}`);
+  return c;
+}
+const userOf = (uri) => uri.replace(/^sips?:/, '').split('@')[0];
+
+// ---------------------------------------------------------------- JsSIP
+
+const jssip = {
+  init(o) {
+    const JsSIP = window.JsSIP;
+    if (o.debug) JsSIP.debug.enable('JsSIP:*'); else JsSIP.debug.disable();
+    const socket = new JsSIP.WebSocketInterface(o.ws);
+    const cfg = {
+      sockets: [socket], uri: o.uri, password: o.password, register: false,
+      session_timers: false, connection_recovery_min_interval: 2, connection_recovery_max_interval: 30,
+    };
+    if (o.instanceId) cfg.instance_id = o.instanceId;
+    if (o.registerExpires) cfg.register_expires = o.registerExpires;
+    const ua = new JsSIP.UA(cfg);
+    P.ua = ua;
+    ua.on('connecting', () => { P.transport.state = 'connecting'; });
+    ua.on('connected', () => { P.transport.state = 'connected'; P.transport.connects++; log('ws connected'); });
+    ua.on('disconnected', (e) => {
+      P.transport.state = 'disconnected'; P.transport.disconnects++;
+      P.transport.lastError = e && (e.reason || (e.code !== undefined ? `code ${e.code}` : null));
+      log(`ws disconnected ${P.transport.lastError}`);
+    });
+    ua.on('registered', () => { P.reg.state = 'registered'; P.reg.registered++; log('registered'); });
+    ua.on('unregistered', () => { P.reg.state = 'unregistered'; P.reg.unregistered++; log('unregistered'); });
+    ua.on('registrationFailed', (e) => {
+      const code = e.response ? e.response.status_code : null;
+      P.reg.state = 'failed';
+      P.reg.failures.push({ code, cause: e.cause });
+      log(`registration failed ${code} ${e.cause}`);
+    });
+    ua.on('newRTCSession', (e) => {
+      if (e.originator !== 'remote') return;
+      const s = e.session;
+      const c = newCall('in', s, s.remote_identity.uri.toString());
+      jssip.watch(c, s);
+      setState(c, 'progress');
+    });
+    ua.on('newMessage', (e) => {
+      if (e.originator !== 'remote') return;
+      P.messages.push({
+        from: e.request.from.uri.toString(), body: e.request.body,
+        contentType: e.request.getHeader('Content-Type'),
+      });
+      log(`message from ${e.request.from.uri}`);
+    });
+    ua.start();
+  },
+  watch(c, s) {
+    const attach = (pc) => {
+      c.pc = pc;
+      pc.addEventListener('track', (ev) => playRemote(c, ev.streams[0] || new MediaStream([ev.track])));
+    };
+    if (s.connection) attach(s.connection);
+    s.on('peerconnection', (e) => attach(e.peerconnection));
+    s.on('progress', () => setState(c, 'progress'));
+    s.on('accepted', () => setState(c, 'accepted'));
+    s.on('confirmed', () => setState(c, 'confirmed'));
+    s.on('hold', (e) => log(`${c.id} hold ${e.originator}`));
+    s.on('unhold', (e) => log(`${c.id} unhold ${e.originator}`));
+    s.on('ended', (e) => ended(c, {
+      originator: e.originator, cause: e.cause,
+      code: e.message && e.message.status_code ? e.message.status_code : null,
+      method: e.message && e.message.method ? e.message.method : null,
+    }));
+    s.on('failed', (e) => ended(c, {
+      originator: e.originator, cause: e.cause,
+      code: e.message && e.message.status_code ? e.message.status_code : null,
+      method: e.message && e.message.method ? e.message.method : null,
+      reason: e.message && e.message.getHeader ? e.message.getHeader('Reason') || null : null,
+    }));
+  },
+  register() { P.ua.register(); },
+  unregister() { P.ua.unregister(); },
+  call(target) {
+    const s = P.ua.call(target, {
+      mediaStream: P.stream, pcConfig: { iceServers: [] }, rtcOfferConstraints: { offerToReceiveAudio: true },
+    });
+    const c = newCall('out', s, null);
+    jssip.watch(c, s);
+    if (s.connection) c.pc = s.connection;
+    return c.id;
+  },
+  answer(c) { c.session.answer({ mediaStream: P.stream, pcConfig: { iceServers: [] } }); },
+  reject(c, code) { c.session.terminate({ status_code: code }); },
+  hangup(c) { c.session.terminate(); },
+  hold(c) {
+    return new Promise((resolve, reject) => {
+      const ok = c.session.hold({}, () => { c.held = true; resolve(true); });
+      if (!ok) reject(new Error('JsSIP refused hold()'));
+    });
+  },
+  unhold(c) {
+    return new Promise((resolve, reject) => {
+      const ok = c.session.unhold({}, () => { c.held = false; resolve(true); });
+      if (!ok) reject(new Error('JsSIP refused unhold()'));
+    });
+  },
+  dtmf(c, digits, mode) {
+    // JsSIP sends one INFO per tone, spaced by interToneGap.
+    return new Promise((resolve, reject) => {
+      let left = digits.length;
+      const transportType = mode === 'info' ? 'INFO' : 'RFC2833';
+      c.session.sendDTMF(digits, { transportType, duration: 160, interToneGap: 100 });
+      if (transportType !== 'INFO') { resolve(digits.length); return; }
+      const onDtmf = (e) => {
+        if (e.originator !== 'local') return;
+        c.infoSent++;
+        if (--left === 0) { c.session.removeListener('newDTMF', onDtmf); resolve(digits.length); }
+      };
+      c.session.on('newDTMF', onDtmf);
+      setTimeout(() => reject(new Error(`DTMF: ${left} of ${digits.length} tones not sent`)), 15000);
+    });
+  },
+  message(target, text) {
+    return new Promise((resolve) => {
+      P.ua.sendMessage(target, text, {
+        contentType: 'text/plain',
+        eventHandlers: {
+          succeeded: (e) => resolve(e.response.status_code),
+          failed: (e) => resolve(e.response ? e.response.status_code : `failed: ${e.cause}`),
+        },
+      });
+    });
+  },
+  close() { P.ua.stop(); },
+};
+
+// ---------------------------------------------------------------- SIP.js
+
+const sipjs = {
+  SIP: null,
+  async init(o) {
+    const SIP = await import('./sipjs/index.js');
+    sipjs.SIP = SIP;
+    const uri = SIP.UserAgent.makeURI(o.uri);
+    if (!uri) throw new Error(`SIP.js cannot parse ${o.uri}`);
+    const uaOpts = {
+      uri,
+      transportOptions: { server: o.ws, traceSip: !!o.debug },
+      authorizationUsername: userOf(o.uri),
+      authorizationPassword: o.password,
+      logLevel: o.debug ? 'debug' : 'warn',
+      logBuiltinEnabled: !!o.debug,
+      sessionDescriptionHandlerFactoryOptions: { peerConnectionConfiguration: { iceServers: [] } },
+      delegate: {
+        onConnect: () => { P.transport.state = 'connected'; P.transport.connects++; log('ws connected'); },
+        onDisconnect: (err) => {
+          P.transport.state = 'disconnected'; P.transport.disconnects++;
+          P.transport.lastError = err ? err.message : null;
+          log(`ws disconnected ${P.transport.lastError}`);
+        },
+        onInvite: (inv) => {
+          const c = newCall('in', inv, inv.remoteIdentity.uri.toString());
+          sipjs.watch(c, inv);
+          inv.delegate = {
+            ...inv.delegate,
+            onCancel: (cancel) => { c.cancelReason = cancel.request.getHeader('Reason') || null; },
+          };
+          setState(c, 'progress');
+        },
+        onMessage: (m) => {
+          P.messages.push({
+            from: m.request.from.uri.toString(), body: m.request.body,
+            contentType: m.request.getHeader('Content-Type'),
+          });
+          log(`message from ${m.request.from.uri}`);
+          m.accept();
+        },
+      },
+    };
+    if (o.instanceId) uaOpts.instanceId = o.instanceId;
+    const ua = new SIP.UserAgent(uaOpts);
+    P.ua = ua;
+    const reg = new SIP.Registerer(ua, o.registerExpires ? { expires: o.registerExpires } : {});
+    P.registerer = reg;
+    reg.stateChange.addListener((s) => {
+      log(`registerer ${s}`);
+      if (s === SIP.RegistererState.Registered) { P.reg.state = 'registered'; P.reg.registered++; }
+      if (s === SIP.RegistererState.Unregistered && P.reg.state === 'registered') {
+        P.reg.state = 'unregistered'; P.reg.unregistered++;
+      }
+    });
+    P.transport.state = 'connecting';
+    ua.start().catch((e) => {
+      P.transport.state = 'disconnected'; P.transport.lastError = e.message;
+      log(`ua.start: ${e.message}`);
+    });
+  },
+  watch(c, s) {
+    const SIP = sipjs.SIP;
+    s.delegate = {
+      ...s.delegate,
+      onBye: () => { c.byeFromRemote = true; },
+      onInfo: (info) => info.accept(),
+      onSessionDescriptionHandler: (sdh) => {
+        c.pc = sdh.peerConnection;
+        c.pc.addEventListener('track', () => playRemote(c, sdh.remoteMediaStream));
+      },
+    };
+    s.stateChange.addListener((st) => {
+      log(`${c.id} session ${st}`);
+      if (st === SIP.SessionState.Established) {
+        setState(c, 'confirmed');
+        if (s.sessionDescriptionHandler) {
+          c.pc = s.sessionDescriptionHandler.peerConnection;
+          playRemote(c, s.sessionDescriptionHandler.remoteMediaStream);
+        }
+      } else if (st === SIP.SessionState.Terminated) {
+        let e;
+        if (c.rejectCode) e = { originator: c.rejectBy, cause: 'Rejected', code: c.rejectCode };
+        else if (c.cancelReason !== undefined || (c.dir === 'in' && s.isCanceled)) {
+          e = { originator: 'remote', cause: 'Canceled', code: null, reason: c.cancelReason || null };
+        } else if (c.byeFromRemote) e = { originator: 'remote', cause: 'BYE', code: null, method: 'BYE' };
+        else if (c.localEnd) e = { originator: 'local', cause: c.localEnd, code: null };
+        else e = { originator: 'system', cause: 'Terminated', code: null };
+        ended(c, e);
+      }
+    });
+  },
+  register() {
+    const go = () => P.registerer.register({
+      requestDelegate: {
+        onReject: (r) => {
+          const code = r.message.statusCode;
+          P.reg.state = 'failed';
+          P.reg.failures.push({ code, cause: r.message.reasonPhrase });
+          log(`registration failed ${code}`);
+        },
+      },
+    }).catch((e) => { P.reg.state = 'failed'; P.reg.failures.push({ code: null, cause: e.message }); });
+    // register() before the WebSocket is up would fail: wait for it.
+    if (P.ua.isConnected()) return go();
+    return new Promise((resolve) => {
+      const t = setInterval(() => { if (P.ua.isConnected()) { clearInterval(t); resolve(go()); } }, 50);
+    });
+  },
+  unregister() { return P.registerer.unregister(); },
+  call(target) {
+    const SIP = sipjs.SIP;
+    const uri = SIP.UserAgent.makeURI(target.includes(':') ? target
+      : `sip:${target}@${SIP.UserAgent.makeURI(P.opts.uri).host}`);
+    if (!uri) throw new Error(`SIP.js cannot parse ${target}`);
+    const inv = new SIP.Inviter(P.ua, uri, {
+      sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } },
+    });
+    const c = newCall('out', inv, null);
+    sipjs.watch(c, inv);
+    inv.invite({
+      requestDelegate: {
+        onProgress: () => { if (c.state === 'new') setState(c, 'progress'); },
+        onReject: (r) => { c.rejectCode = r.message.statusCode; c.rejectBy = 'remote'; },
+      },
+    }).catch((e) => { log(`${c.id} invite: ${e.message}`); ended(c, { originator: 'local', cause: e.message, code: null }); });
+    return c.id;
+  },
+  answer(c) {
+    return c.session.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+  },
+  reject(c, code) { c.rejectCode = code; c.rejectBy = 'local'; return c.session.reject({ statusCode: code }); },
+  hangup(c) {
+    const SIP = sipjs.SIP;
+    const s = c.session;
+    if (s.state === SIP.SessionState.Established) { c.localEnd = 'BYE'; return s.bye(); }
+    if (c.dir === 'out') { c.localEnd = 'Canceled'; return s.cancel(); }
+    c.rejectCode = 480; c.rejectBy = 'local';
+    return s.reject({ statusCode: 480 });
+  },
+  reinvite(c, hold) {
+    const s = c.session;
+    s.sessionDescriptionHandlerOptionsReInvite = { ...s.sessionDescriptionHandlerOptionsReInvite, hold };
+    return new Promise((resolve, reject) => {
+      s.invite({
+        requestDelegate: {
+          onAccept: () => { c.held = hold; resolve(true); },
+          onReject: (r) => reject(new Error(`re-INVITE rejected: ${r.message.statusCode}`)),
+        },
+      }).catch(reject);
+    });
+  },
+  hold(c) { return sipjs.reinvite(c, true); },
+  unhold(c) { return sipjs.reinvite(c, false); },
+  async dtmf(c, digits, mode) {
+    for (const d of digits) {
+      if (mode === 'info') {
+        await new Promise((resolve, reject) => {
+          c.session.info({
+            requestOptions: {
+              body: { contentDisposition: 'render', contentType: 'application/dtmf-relay',
+                content: `Signal=${d}\r\nDuration=160` },
+            },
+            requestDelegate: {
+              onAccept: () => { c.infoSent++; resolve(); },
+              onReject: (r) => reject(new Error(`INFO ${d}: ${r.message.statusCode}`)),
+            },
+          }).catch(reject);
+        });
+      } else if (!c.session.sessionDescriptionHandler.sendDtmf(d, { duration: 160, interToneGap: 100 })) {
+        throw new Error(`RFC 4733 DTMF ${d} refused (no DTMF sender?)`);
+      }
+    }
+    return digits.length;
+  },
+  message(target, text) {
+    const SIP = sipjs.SIP;
+    return new Promise((resolve) => {
+      const m = new SIP.Messager(P.ua, SIP.UserAgent.makeURI(target), text, 'text/plain');
+      m.message({
+        requestDelegate: {
+          onAccept: (r) => resolve(r.message.statusCode),
+          onReject: (r) => resolve(r.message.statusCode),
+        },
+      }).catch((e) => resolve(`failed: ${e.message}`));
+    });
+  },
+  close() { return P.ua.stop(); },
+};
+
+// ---------------------------------------------------------------- API
+
+const impl = () => (P.stack === 'jssip' ? jssip : sipjs);
+
+window.tz = {
+  ready: false,
+  async init(o) {
+    P.stack = o.stack;
+    P.opts = o;
+    // The microphone first (the fake device): the offer needs a track.
+    // No navigator.mediaDevices on an http:// page (not a secure context):
+    // such a phone can register and send MESSAGEs, not call.
+    P.stream = navigator.mediaDevices
+      ? await navigator.mediaDevices.getUserMedia({ audio: true, video: false }) : null;
+    await impl().init(o);
+    window.tz.ready = true;
+  },
+  register: () => impl().register(),
+  unregister: () => impl().unregister(),
+  call: (target) => impl().call(target),
+  answer: (id) => impl().answer(call(id)),
+  reject: (id, code) => impl().reject(call(id), code),
+  hangup: (id) => impl().hangup(call(id)),
+  hold: (id) => impl().hold(call(id)),
+  unhold: (id) => impl().unhold(call(id)),
+  dtmf: (id, digits, mode) => impl().dtmf(call(id), digits, mode),
+  message: (target, text) => impl().message(target, text),
+  close: () => impl().close(),
+  /** Everything a test reads, as plain data. */
+  snapshot() {
+    return {
+      stack: P.stack,
+      reg: P.reg,
+      transport: P.transport,
+      messages: P.messages,
+      calls: [...P.calls.values()].map((c) => ({
+        id: c.id, dir: c.dir, from: c.from, state: c.state, seen: c.seen, ended: c.ended, held: c.held,
+        infoSent: c.infoSent,
+      })),
+    };
+  },
+  log: () => P.log,
+  /** getStats of a call's RTCPeerConnection, audio only. */
+  async stats(id) {
+    const c = call(id);
+    if (!c.pc) c.pc = c.session.connection || (c.session.sessionDescriptionHandler || {}).peerConnection || null;
+    if (!c.pc) return null;
+    const out = {
+      packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0, audioLevel: 0, totalAudioEnergy: 0,
+      connectionState: c.pc.connectionState, dtlsState: null,
+      directions: c.pc.getTransceivers().map((t) => t.currentDirection),
+    };
+    (await c.pc.getStats()).forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'audio') {
+        out.packetsSent += s.packetsSent || 0; out.bytesSent += s.bytesSent || 0;
+      } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        out.packetsReceived += s.packetsReceived || 0; out.bytesReceived += s.bytesReceived || 0;
+        out.audioLevel = Math.max(out.audioLevel, s.audioLevel || 0);
+        out.totalAudioEnergy += s.totalAudioEnergy || 0;
+      } else if (s.type === 'transport') {
+        out.dtlsState = s.dtlsState;
+      }
+    });
+    return out;
+  },
+};
+window.tz.ready = 'loaded';
