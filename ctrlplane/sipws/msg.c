@@ -14,6 +14,8 @@
 
 #include "sipws_pvt.h"
 
+#include <sofia-sip/msg_header.h>
+
 /* Longest header value we copy into a response (a Via, a From ...). */
 #define HDR_MAX 2048
 
@@ -114,21 +116,24 @@ err:
 	return -EINVAL;
 }
 
+/*
+ * A header field's value printed back by sofia.  Not sip_header_as_string():
+ * in sofia-sip 1.12 it drops the last parameter of some headers (the nc= of
+ * an Authorization, the last ;param of a Contact), which breaks digest
+ * passthrough; msg_header_field_e() into a buffer of our own does not.
+ */
 char *sipws_hdr(const void *h)
 {
-	char *s;
+	char buf[HDR_MAX + 1];
+	issize_t n;
 
 	if (h == NULL)
 		return g_strdup("");
-	s = sip_header_as_string(NULL, (const sip_header_t *)h);
-	if (s == NULL)
+	n = msg_header_field_e(buf, sizeof(buf), (const msg_header_t *)h, 0);
+	if (n < 0 || (size_t)n >= sizeof(buf))
 		return g_strdup("");
-	{
-		char *copy = g_strdup(s);
-
-		su_free(NULL, s);
-		return copy;
-	}
+	buf[n] = '\0';
+	return g_strdup(buf);
 }
 
 char *sipws_url(const url_t *u)
