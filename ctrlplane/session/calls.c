@@ -436,10 +436,19 @@ static void end_calls_of(void *conn, bool notify)
 	g_slist_free(dead);
 }
 
-/* A user already in a call does not take another from SIP (486). */
-bool tz_calls_user_busy(const char *user)
+/* A connection already in a call does not take another from SIP (486).  Per
+ * connection, not per user: the devices of one AOR (SIP over WebSocket)
+ * each ring when the registrar forks a call to them. */
+bool tz_calls_conn_busy(void *conn)
 {
-	return calls_of_user(user) > 0;
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, by_id);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((struct call *)v)->conn == conn)
+			return true;
+	return false;
 }
 
 /* The web user took an incoming call: its answer, then 200 OK to the caller. */

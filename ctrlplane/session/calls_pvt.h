@@ -150,7 +150,7 @@ void tz_call_register(struct call *c);
 void *tz_calls_conn_of_user(const char *user);
 /* login.c: the connection registered with the Contact token @p token as @p user */
 void *tz_login_conn_of_contact(const char *user, const char *token);
-bool tz_calls_user_busy(const char *user);
+bool tz_calls_conn_busy(void *conn);
 void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 
 /* sip_side.c: answering an inbound call once the browser accepted */

@@ -189,9 +189,9 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 		TZ_LOG(CP_SESSION, NOTICE, "incoming call from %s to %s: no login holds that "
 		       "registration contact (stale or made up): 404", from_uri, to_user);
 	}
-	if (conn == NULL || tz_calls_user_busy(to_user) || sdp_offer == NULL ||
+	if (conn == NULL || tz_calls_conn_busy(conn) || sdp_offer == NULL ||
 	    !tz_calls_admit_inbound()) {
-		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : tz_calls_user_busy(to_user) ? 486
+		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : tz_calls_conn_busy(conn) ? 486
 										: 503;
 		tz_calls_ctr[TZ_CC_SDP_REFUSED] += status == 488;
 		TZ_LOG(CP_SESSION, INFO, "incoming call from %s to %s refused: %d", from_uri, to_user, status);

@@ -129,7 +129,13 @@ const jssip = {
       reason: e.message && e.message.getHeader ? e.message.getHeader('Reason') || null : null,
     }));
   },
-  register() { P.ua.register(); },
+  register() {
+    // register() before the WebSocket is up fails at once ("Connection Error"): wait for it.
+    if (P.ua.isConnected()) return P.ua.register();
+    return new Promise((resolve) => {
+      const t = setInterval(() => { if (P.ua.isConnected()) { clearInterval(t); resolve(P.ua.register()); } }, 50);
+    });
+  },
   unregister() { P.ua.unregister(); },
   call(target) {
     const s = P.ua.call(target, {
@@ -160,14 +166,19 @@ const jssip = {
     return new Promise((resolve, reject) => {
       let left = digits.length;
       const transportType = mode === 'info' ? 'INFO' : 'RFC2833';
-      c.session.sendDTMF(digits, { transportType, duration: 160, interToneGap: 100 });
-      if (transportType !== 'INFO') { resolve(digits.length); return; }
+      if (transportType !== 'INFO') {
+        c.session.sendDTMF(digits, { transportType, duration: 160, interToneGap: 100 });
+        resolve(digits.length);
+        return;
+      }
+      // The first tone's newDTMF fires inside sendDTMF(): listen first.
       const onDtmf = (e) => {
         if (e.originator !== 'local') return;
         c.infoSent++;
         if (--left === 0) { c.session.removeListener('newDTMF', onDtmf); resolve(digits.length); }
       };
       c.session.on('newDTMF', onDtmf);
+      c.session.sendDTMF(digits, { transportType, duration: 160, interToneGap: 100 });
       setTimeout(() => reject(new Error(`DTMF: ${left} of ${digits.length} tones not sent`)), 15000);
     });
   },
