@@ -143,7 +143,7 @@ static uint32_t ring_time(void)
 
 /* Offer the SIP caller's call to the web user's browser.  0, or the SIP
  * status to refuse it with. */
-static int offer_to_browser(struct call *c, const char *display)
+int tz_sip_side_offer(struct call *c, const char *display)
 {
 	struct tz_sdp *sdp = NULL;
 	struct tz_sdp_neg neg;
@@ -167,9 +167,21 @@ static int offer_to_browser(struct call *c, const char *display)
 		return 500;
 	o.sdp = offer;
 	tz_calls_send(c, &o);
-	tz_sip_leg_ringing(c->leg);
-	c->timer = g_timeout_add_seconds(ring_time(), no_answer, c);
+	if (c->leg != NULL) {
+		tz_sip_leg_ringing(c->leg);
+		tz_sip_side_ring_timer(c);
+	}
 	return 0;
+}
+
+/* The caller hears ringing for at most ring_timeout_s from the INVITE. */
+void tz_sip_side_ring_timer(struct call *c)
+{
+	int64_t left = (int64_t)ring_time() * G_USEC_PER_SEC - (g_get_monotonic_time() - c->t_offer);
+
+	if (c->timer != 0)
+		g_source_remove(c->timer);
+	c->timer = g_timeout_add(left > 1000 ? (guint)(left / 1000) : 1, no_answer, c);
 }
 
 static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char *from_uri,
@@ -206,13 +218,15 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	c->sip_offer = g_strdup(sdp_offer);
 	tz_sip_leg_set_user(leg, c);
 	tz_call_register(c);
-	status = offer_to_browser(c, display);
+	status = tz_sip_side_offer(c, display);
 	if (status != 0) {
 		tz_sip_leg_reject(leg, status, NULL);
 		tz_call_end(c, 0, "internal", false);
 		return;
 	}
 	TZ_LOG(CP_SESSION, INFO, "call %u: %s -> web user %s, ringing", c->id, from_uri, to_user);
+	if (c->kind == TZ_WEB_SIPWS)
+		tz_fork_ring_siblings(c, display);
 }
 
 /* Our answer to a SIP offer (the first INVITE's or a re-INVITE's / UPDATE's):

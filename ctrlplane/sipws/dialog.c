@@ -579,8 +579,10 @@ static void invite_browser(struct sconn *sc, const struct tz_jsep_out *o)
 	sipws_send(sc, out);
 }
 
-/* CANCEL, or ACK for a non-2xx: same branch and CSeq number as our INVITE. */
-static void invite_txn_request(struct dlg *d, const char *method, const char *to)
+/* CANCEL, or ACK for a non-2xx: same branch and CSeq number as our INVITE;
+ * @p extra: header lines or NULL. */
+static void invite_txn_request(struct dlg *d, const char *method, const char *to,
+			       const char *extra)
 {
 	GString *out = g_string_sized_new(512);
 
@@ -589,8 +591,8 @@ static void invite_txn_request(struct dlg *d, const char *method, const char *to
 			       ws_transport(d->sc), d->branch);
 	g_string_append(out, "Max-Forwards: 70\r\n");
 	g_string_append_printf(out, "From: %s;tag=%s\r\nTo: %s\r\n", d->local_hdr, d->local_tag, to);
-	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\nContent-Length: 0\r\n\r\n",
-			       d->call_id, d->invite_cseq, method);
+	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n",
+			       d->call_id, d->invite_cseq, method, extra != NULL ? extra : "");
 	sipws_send(d->sc, out);
 }
 
@@ -615,7 +617,7 @@ void sipws_on_response(struct sconn *sc, struct sipws_msg *m)
 	g_strlcpy(call, d->call, sizeof(call));
 	if (m->status >= 300) {
 		to = sipws_hdr(s->sip_to);
-		invite_txn_request(d, "ACK", to);
+		invite_txn_request(d, "ACK", to, NULL);
 		dlg_end(d);
 		if (m->status != 487) {
 			cm.code = (uint32_t)CLAMP(m->status, 400, 699);
@@ -658,7 +660,10 @@ static void on_hangup(struct dlg *d, const struct tz_jsep_out *o)
 			dlg_end(d);
 		} else if (!d->cancelled) {
 			d->cancelled = true;   /* the browser's 487 ends it */
-			invite_txn_request(d, "CANCEL", d->remote_hdr);
+			invite_txn_request(d, "CANCEL", d->remote_hdr,
+					   o->reason != NULL && strcmp(o->reason, "answered elsewhere") == 0
+					   ? "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+					   : NULL);
 		}
 		return;
 	}
