@@ -56,6 +56,9 @@ struct world {
 	char reg_reason[128];
 	bool hangup_on_ringing;
 	bool keep_leg;          /* on_ended leaves the leg to the test */
+	int msg_calls, msg_status;
+	char msg_to[64], msg_token[64], msg_from[128], msg_display[64], msg_ct[64], msg_body[64];
+	size_t msg_len;
 	GPid pid;
 	bool sipp_done;
 	int sipp_rc;
@@ -140,7 +143,22 @@ static void on_dtmf(struct tz_sip_leg *leg, char digit, unsigned ms, void *user)
 	w.dtmf_ms = ms;
 }
 
+static int on_message(const char *to_user, const char *token, const char *from_uri,
+		      const char *display, const char *ct, const char *body, size_t len, void *user)
+{
+	w.msg_calls++;
+	g_strlcpy(w.msg_to, to_user, sizeof(w.msg_to));
+	g_strlcpy(w.msg_token, token ? token : "", sizeof(w.msg_token));
+	g_strlcpy(w.msg_from, from_uri, sizeof(w.msg_from));
+	g_strlcpy(w.msg_display, display ? display : "", sizeof(w.msg_display));
+	g_strlcpy(w.msg_ct, ct, sizeof(w.msg_ct));
+	w.msg_len = len;
+	memcpy(w.msg_body, body, MIN(len, sizeof(w.msg_body)));
+	return w.msg_status;
+}
+
 static const struct tz_sip_handlers handlers = {
+	.on_message = on_message,
 	.on_incoming = on_incoming,
 	.on_progress = on_progress,
 	.on_answered = on_answered,
@@ -765,6 +783,7 @@ struct raw_peer {
 	int fd;
 	guint watch;
 	int n;                          /* requests received (ACKs not counted) */
+	int resp_status;                /* last final response received */
 	char *req[RAW_MAX];
 	char *(*respond)(const char *req, int n);
 };
@@ -888,6 +907,8 @@ static gboolean raw_readable(gint fd, GIOCondition cond, gpointer data)
 	if (n <= 0)
 		return G_SOURCE_CONTINUE;
 	buf[n] = '\0';
+	if (!strncmp(buf, "SIP/2.0 ", 8) && atoi(buf + 8) >= 200)
+		raw.resp_status = atoi(buf + 8);
 	if (!strncmp(buf, "ACK ", 4) || !strncmp(buf, "SIP/2.0", 7))
 		return G_SOURCE_CONTINUE;
 	if (raw.n < RAW_MAX)
@@ -1189,6 +1210,123 @@ static void test_invite_opts_bad_from(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+static char *msg_peer(const char *req, int n)
+{
+	return reply(req, 202, "Accepted", NULL, NULL);
+}
+
+static int msg_status;
+static char msg_reason[64];
+static void msg_cb(int status, const char *reason, void *user)
+{
+	msg_status = status;
+	g_strlcpy(msg_reason, reason, sizeof(msg_reason));
+	*(int *)user += 1;
+}
+
+/* Our MESSAGE: the browser's From, its text and type; the trunk's 202 reaches cb. */
+static void test_message_out(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	struct tz_sip_invite_opts o = { .from_uri = "sip:alice@203.0.113.3", .from_display = "Alice" };
+	static const char text[] = "hello \xc3\xa9 bob";
+	uint64_t out = ctr(TZ_SIP_CTR_MESSAGE_OUT);
+	int calls = 0;
+	g_autofree char *ct = NULL, *from = NULL;
+	g_autofree char *big = g_malloc0(TZ_SIP_MESSAGE_MAX + 1);
+
+	raw_start(msg_peer);
+	msg_status = 0;
+	assert_int_equal(tz_sip_message(w.sip, &t, "bob", &o, "text/plain;charset=UTF-8", text,
+					strlen(text), msg_cb, &calls), 0);
+	assert_int_equal(calls, 0);
+	WAIT_FOR(calls, 5);
+	assert_int_equal(calls, 1);
+	assert_int_equal(msg_status, 202);
+	assert_true(g_str_has_prefix(raw.req[0], "MESSAGE sip:bob@127.0.0.1:15070;transport=udp SIP/2.0\r\n"));
+	ct = hdr(raw.req[0], "Content-Type");
+	assert_string_equal(ct, "text/plain;charset=UTF-8");
+	from = hdr(raw.req[0], "From");
+	assert_true(g_str_has_prefix(from, "\"Alice\" <sip:alice@203.0.113.3>"));
+	assert_true(g_str_has_suffix(raw.req[0], "\r\n\r\nhello \xc3\xa9 bob"));
+	assert_int_equal(ctr(TZ_SIP_CTR_MESSAGE_OUT) - out, 1);
+
+	assert_int_equal(tz_sip_message(w.sip, &t, "bob", &o, "text/plain", big,
+					TZ_SIP_MESSAGE_MAX + 1, msg_cb, &calls), -EINVAL);
+	assert_int_equal(tz_sip_message(w.sip, &t, "bob", &o, "text/plain\r\nX: y", "a", 1,
+					msg_cb, &calls), -EINVAL);
+	o.from_uri = "tel:+1555";
+	assert_int_equal(tz_sip_message(w.sip, &t, "bob", &o, "text/plain", "a", 1, msg_cb,
+					&calls), -EINVAL);
+	raw_stop();
+}
+
+/* A MESSAGE from the trunk reaches on_message with the registration's token; its
+ * status is the answer.  Over 64 KiB: 413, the handler is not called. */
+static void test_message_in(void **state)
+{
+	uint64_t in = ctr(TZ_SIP_CTR_MESSAGE_IN);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(TZ_PORT) };
+	g_autofree char *m = g_strdup_printf(
+		"MESSAGE sip:alice@127.0.0.1:%d;tz=0123abcd SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-msg-1\r\nMax-Forwards: 70\r\n"
+		"From: \"Bob\" <sip:bob@203.0.113.3>;tag=b1\r\nTo: <sip:alice@203.0.113.3>\r\n"
+		"Call-ID: msg-in-1@127.0.0.1\r\nCSeq: 1 MESSAGE\r\n"
+		"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhi_yo", TZ_PORT, PEER_PORT);
+	size_t mlen = strlen(m);
+	GString *big = g_string_new(NULL);
+	char buf[2048];
+	size_t off = 0;
+	ssize_t n;
+	int tcp;
+
+	raw_start(NULL);
+	w.msg_status = 202;
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	m[mlen - 3] = '\0';            /* the body holds a NUL */
+	sendto(raw.fd, m, mlen, 0, (struct sockaddr *)&to, sizeof(to));
+	WAIT_FOR(raw.resp_status, 5);
+	assert_int_equal(raw.resp_status, 202);
+	assert_int_equal(w.msg_calls, 1);
+	assert_string_equal(w.msg_to, "alice");
+	assert_string_equal(w.msg_token, "0123abcd");
+	assert_string_equal(w.msg_from, "sip:bob@203.0.113.3");
+	assert_string_equal(w.msg_display, "Bob");
+	assert_string_equal(w.msg_ct, "text/plain");
+	assert_int_equal(w.msg_len, 5);
+	assert_memory_equal(w.msg_body, "hi\0yo", 5);
+	assert_int_equal(ctr(TZ_SIP_CTR_MESSAGE_IN) - in, 1);
+	raw_stop();
+
+	/* Over TCP (too large for a datagram). */
+	g_string_append_printf(big, "MESSAGE sip:alice@127.0.0.1:%d SIP/2.0\r\n"
+			       "Via: SIP/2.0/TCP 127.0.0.1:5099;branch=z9hG4bK-msg-2\r\n"
+			       "Max-Forwards: 70\r\nFrom: <sip:bob@203.0.113.3>;tag=b2\r\n"
+			       "To: <sip:alice@203.0.113.3>\r\nCall-ID: msg-in-2@127.0.0.1\r\n"
+			       "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
+			       "Content-Length: %d\r\n\r\n", TZ_PORT, TZ_SIP_MESSAGE_MAX + 1);
+	for (int i = 0; i <= TZ_SIP_MESSAGE_MAX; i++)
+		g_string_append_c(big, 'x');
+	tcp = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(tcp, (struct sockaddr *)&to, sizeof(to)), 0);
+	while (off < big->len) {
+		n = send(tcp, big->str + off, big->len - off, MSG_DONTWAIT);
+		if (n > 0)
+			off += (size_t)n;
+		else
+			g_main_context_iteration(NULL, FALSE);
+	}
+	n = 0;
+	WAIT_FOR((n = recv(tcp, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0 ||
+		 (g_main_context_iteration(NULL, FALSE), false), 5);
+	assert_true(n > 12);
+	buf[n] = '\0';
+	assert_true(g_str_has_prefix(buf, "SIP/2.0 413 "));
+	assert_int_equal(w.msg_calls, 1);
+	close(tcp);
+	g_string_free(big, TRUE);
+}
+
 static void test_start_bind_failure(void **state)
 {
 	struct tz_sip *second = tz_sip_start(&cfg, &handlers, NULL);
@@ -1225,6 +1363,8 @@ int main(void)
 		cmocka_unit_test_setup(test_relay_bad_input, reset),
 		cmocka_unit_test_setup(test_invite_opts_relay_challenge, reset),
 		cmocka_unit_test_setup(test_invite_opts_bad_from, reset),
+		cmocka_unit_test_setup(test_message_out, reset),
+		cmocka_unit_test_setup(test_message_in, reset),
 		cmocka_unit_test_setup(test_start_bind_failure, reset),
 	};
 
