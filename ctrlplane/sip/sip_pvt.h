@@ -167,6 +167,7 @@ unsigned sip_guard_retry_after(void);
 
 /* sip_util.c */
 char *sip_hostport(const char *host, uint16_t port);
+bool sip_host_is_wildcard(const char *host);
 const char *sip_transport_name(enum tz_cfg_transport t);
 char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user);
 char *sip_body_dup(const sip_t *sip);

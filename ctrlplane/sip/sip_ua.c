@@ -226,7 +226,7 @@ static char *tls_url(const struct tz_cfg_sip *cfg)
 
 static bool wildcard(const char *host)
 {
-	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "*");
+	return sip_host_is_wildcard(host);
 }
 
 /*
