@@ -1104,6 +1104,113 @@ static void test_relay_unregister_refused(void **state)
 	rs_reset();
 }
 
+/*
+ * The lab's Kamailio (tests/sip/kamailio/kamailio.cfg, moved to 127.0.0.1:15080)
+ * as the registrar of a relayed registration: its real 401, the digest the
+ * "browser" computes for it, its 200 with the binding, and the un-REGISTER with
+ * the reused credentials removing the binding.  Skipped without kamailio.
+ */
+#define KAM_PORT 15080
+static const char kam_bin[] = "/usr/sbin/kamailio";
+
+static gboolean tick(gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+static char *kam_log(const char *dir)
+{
+	g_autofree char *p = g_build_filename(dir, "kam.log", NULL);
+	char *text = NULL;
+
+	g_file_get_contents(p, &text, NULL, NULL);
+	return text ? text : g_strdup("");
+}
+
+static bool kam_logged(const char *dir, const char *what)
+{
+	g_autofree char *log = kam_log(dir);
+
+	return strstr(log, what) != NULL;
+}
+
+static void test_relay_register_kamailio(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	g_autofree char *cfg = NULL, *dir = g_dir_make_tmp("tz-kam-XXXXXX", NULL);
+	g_autofree char *cfgp = g_build_filename(dir, "kamailio.cfg", NULL);
+	g_autofree char *cmd = NULL, *good = NULL, *bye = NULL;
+	g_autoptr(GError) err = NULL;
+	uint64_t refused = ctr(TZ_SIP_CTR_RELAY_UNREG_REFUSED);
+	struct tz_sip_reg *reg;
+	GString *c;
+	guint tk;
+	GPid pid;
+	int status;
+
+	if (access(kam_bin, X_OK) != 0)
+		skip();
+	assert_true(g_file_get_contents(SCENARIO_DIR "/../kamailio/kamailio.cfg", &cfg, NULL, NULL));
+	c = g_string_new(cfg);
+	g_string_replace(c, "listen=udp:203.0.113.3:5060", "listen=udp:127.0.0.1:15080", 0);
+	g_string_replace(c, "alias=\"203.0.113.3:5060\"", "alias=\"127.0.0.1:15080\"", 0);
+	assert_true(g_file_set_contents(cfgp, c->str, -1, NULL));
+	g_string_free(c, TRUE);
+	cmd = g_strdup_printf("exec %s -f %s -DD -E -Y %s -P %s/kam.pid -m 32 -M 4 -w %s "
+			      "-A 'CTL_SOCKET=\"unix:%s/ctl\"' 2>%s/kam.log", kam_bin, cfgp, dir,
+			      dir, dir, dir, dir);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	assert_true(g_spawn_async(dir, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				  &pid, &err));
+	for (int i = 0; i < 250 && !port_bound(KAM_PORT); i++)
+		g_usleep(20000);
+	assert_true(port_bound(KAM_PORT));
+	tk = g_timeout_add(50, tick, NULL);   /* wake the loop to poll Kamailio's log */
+
+	rs_reset();
+	t.address.port = KAM_PORT;
+	reg = tz_sip_register_relay(w.sip, &t, "alice", "203.0.113.3",
+				    "+sip.instance=\"<urn:uuid:kam-1>\"", relay_cb, NULL);
+	assert_non_null(reg);
+	assert_int_equal(tz_sip_register_relay_send(reg, 600, NULL, false), 0);
+	WAIT_FOR(rs.calls == 1, 5);
+	assert_int_equal(rs.status, 401);
+	assert_non_null(rs.challenges[0]);
+	assert_non_null(strstr(rs.challenges[0], "realm=\"203.0.113.3\""));
+	good = browser_auth(rs.challenges[0], "REGISTER", "sip:203.0.113.3", "secret");
+	assert_int_equal(tz_sip_register_relay_send(reg, 600, good, false), 0);
+	WAIT_FOR(rs.calls == 2, 5);
+	assert_int_equal(rs.status, 200);
+	assert_true(rs.expires > 0 && rs.expires <= 600);
+	WAIT_FOR(kam_logged(dir, "expires 600: saved"), 5);
+	assert_true(kam_logged(dir, tz_sip_reg_contact_token(reg)));
+
+	tz_sip_unregister(reg);
+	WAIT_FOR(kam_logged(dir, "expires 0: saved"), 5);
+	assert_true(kam_logged(dir, "expires 0: saved"));
+	assert_int_equal(ctr(TZ_SIP_CTR_RELAY_UNREG_REFUSED), refused);
+
+	g_source_remove(tk);
+	kill(pid, SIGTERM);  /* the Kamailio we started, by its PID */
+	for (int i = 0; i < 250 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		g_usleep(20000);
+	g_spawn_close_pid(pid);
+	rs_reset();
+	{
+		GDir *d = g_dir_open(dir, 0, NULL);
+		const char *name;
+
+		while (d && (name = g_dir_read_name(d))) {
+			g_autofree char *p = g_build_filename(dir, name, NULL);
+
+			g_unlink(p);
+		}
+		if (d)
+			g_dir_close(d);
+		g_rmdir(dir);
+	}
+}
+
 static void test_relay_bad_input(void **state)
 {
 	struct tz_cfg_trunk t = trunk();
@@ -1360,6 +1467,7 @@ int main(void)
 		cmocka_unit_test_setup(test_guard_flood_503_then_drop, reset),
 		cmocka_unit_test_setup(test_relay_register_digest, reset),
 		cmocka_unit_test_setup(test_relay_unregister_refused, reset),
+		cmocka_unit_test_setup(test_relay_register_kamailio, reset),
 		cmocka_unit_test_setup(test_relay_bad_input, reset),
 		cmocka_unit_test_setup(test_invite_opts_relay_challenge, reset),
 		cmocka_unit_test_setup(test_invite_opts_bad_from, reset),
