@@ -140,6 +140,17 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+static void raw_stop(void);
+static void kam_stop(void);
+
+/* After each test, also a failed one: nothing of it keeps a port or runs on. */
+static int cleanup(void **state)
+{
+	raw_stop();
+	kam_stop();
+	return 0;
+}
+
 static int reset(void **state)
 {
 	struct tz_sip *sip = w.sip;
@@ -312,6 +323,8 @@ static void raw_start(char *(*respond)(const char *, int))
 
 static void raw_stop(void)
 {
+	if (!raw.watch)
+		return;
 	g_source_remove(raw.watch);
 	close(raw.fd);
 	for (int i = 0; i < RAW_MAX; i++)
@@ -491,6 +504,41 @@ static void test_relay_unregister_refused(void **state)
 #define KAM_PORT 15080
 static const char kam_bin[] = "/usr/sbin/kamailio";
 
+static GPid kam_pid;
+static char *kam_dir;
+static guint kam_tick;
+
+/* End the Kamailio we started (by its PID) and remove its directory. */
+static void kam_stop(void)
+{
+	int status;
+
+	if (kam_tick)
+		g_source_remove(kam_tick);
+	kam_tick = 0;
+	if (kam_pid) {
+		kill(kam_pid, SIGTERM);
+		for (int i = 0; i < 250 && waitpid(kam_pid, &status, WNOHANG) == 0; i++)
+			g_usleep(20000);
+		g_spawn_close_pid(kam_pid);
+		kam_pid = 0;
+	}
+	if (kam_dir) {
+		GDir *d = g_dir_open(kam_dir, 0, NULL);
+		const char *name;
+
+		while (d && (name = g_dir_read_name(d))) {
+			g_autofree char *p = g_build_filename(kam_dir, name, NULL);
+
+			g_unlink(p);
+		}
+		if (d)
+			g_dir_close(d);
+		g_rmdir(kam_dir);
+		g_clear_pointer(&kam_dir, g_free);
+	}
+}
+
 static gboolean tick(gpointer data)
 {
 	return G_SOURCE_CONTINUE;
@@ -515,19 +563,20 @@ static bool kam_logged(const char *dir, const char *what)
 static void test_relay_register_kamailio(void **state)
 {
 	struct tz_cfg_trunk t = trunk();
-	g_autofree char *cfg = NULL, *dir = g_dir_make_tmp("tz-kam-XXXXXX", NULL);
-	g_autofree char *cfgp = g_build_filename(dir, "kamailio.cfg", NULL);
+	g_autofree char *cfg = NULL, *dir = NULL, *cfgp = NULL;
 	g_autofree char *cmd = NULL, *good = NULL, *bye = NULL;
 	g_autoptr(GError) err = NULL;
 	uint64_t refused = ctr(TZ_SIP_CTR_RELAY_UNREG_REFUSED);
 	struct tz_sip_reg *reg;
 	GString *c;
-	guint tk;
-	GPid pid;
 	int status;
 
 	if (access(kam_bin, X_OK) != 0)
 		skip();
+	assert_false(port_bound(KAM_PORT));     /* no stale Kamailio answers for ours */
+	kam_dir = g_dir_make_tmp("tz-kam-XXXXXX", NULL);
+	dir = g_strdup(kam_dir);
+	cfgp = g_build_filename(dir, "kamailio.cfg", NULL);
 	assert_true(g_file_get_contents(KAMAILIO_CFG, &cfg, NULL, NULL));
 	c = g_string_new(cfg);
 	g_string_replace(c, "listen=udp:203.0.113.3:5060", "listen=udp:127.0.0.1:15080", 0);
@@ -539,11 +588,12 @@ static void test_relay_register_kamailio(void **state)
 			      dir, dir, dir, dir);
 	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	assert_true(g_spawn_async(dir, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-				  &pid, &err));
+				  &kam_pid, &err));
 	for (int i = 0; i < 250 && !port_bound(KAM_PORT); i++)
 		g_usleep(20000);
 	assert_true(port_bound(KAM_PORT));
-	tk = g_timeout_add(50, tick, NULL);   /* wake the loop to poll Kamailio's log */
+	assert_int_equal(waitpid(kam_pid, &status, WNOHANG), 0);   /* ours holds it */
+	kam_tick = g_timeout_add(50, tick, NULL);   /* wake the loop to poll Kamailio's log */
 
 	rs_reset();
 	t.address.port = KAM_PORT;
@@ -568,25 +618,8 @@ static void test_relay_register_kamailio(void **state)
 	assert_true(kam_logged(dir, "expires 0: saved"));
 	assert_int_equal(ctr(TZ_SIP_CTR_RELAY_UNREG_REFUSED), refused);
 
-	g_source_remove(tk);
-	kill(pid, SIGTERM);  /* the Kamailio we started, by its PID */
-	for (int i = 0; i < 250 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		g_usleep(20000);
-	g_spawn_close_pid(pid);
 	rs_reset();
-	{
-		GDir *d = g_dir_open(dir, 0, NULL);
-		const char *name;
-
-		while (d && (name = g_dir_read_name(d))) {
-			g_autofree char *p = g_build_filename(dir, name, NULL);
-
-			g_unlink(p);
-		}
-		if (d)
-			g_dir_close(d);
-		g_rmdir(dir);
-	}
+	kam_stop();
 }
 
 static void test_relay_bad_input(void **state)
@@ -817,14 +850,14 @@ static void test_message_in(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_relay_register_digest, reset),
-		cmocka_unit_test_setup(test_relay_unregister_refused, reset),
-		cmocka_unit_test_setup(test_relay_register_kamailio, reset),
-		cmocka_unit_test_setup(test_relay_bad_input, reset),
-		cmocka_unit_test_setup(test_invite_opts_relay_challenge, reset),
-		cmocka_unit_test_setup(test_invite_opts_bad_from, reset),
-		cmocka_unit_test_setup(test_message_out, reset),
-		cmocka_unit_test_setup(test_message_in, reset),
+		cmocka_unit_test_setup_teardown(test_relay_register_digest, reset, cleanup),
+		cmocka_unit_test_setup_teardown(test_relay_unregister_refused, reset, cleanup),
+		cmocka_unit_test_setup_teardown(test_relay_register_kamailio, reset, cleanup),
+		cmocka_unit_test_setup_teardown(test_relay_bad_input, reset, cleanup),
+		cmocka_unit_test_setup_teardown(test_invite_opts_relay_challenge, reset, cleanup),
+		cmocka_unit_test_setup_teardown(test_invite_opts_bad_from, reset, cleanup),
+		cmocka_unit_test_setup_teardown(test_message_out, reset, cleanup),
+		cmocka_unit_test_setup_teardown(test_message_in, reset, cleanup),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
