@@ -6,6 +6,7 @@
  * tz_cfg_dump() all run off these tables; docs/config.md documents them.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -137,7 +138,32 @@ static const struct tz_cfg_field signalling_fields[] = {
 	ROW(tz_cfg_signalling, "origins", strlist, origins),
 	ROW(tz_cfg_signalling, "allow_no_origin", bool, allow_no_origin, .def = "true"),
 	ROW(tz_cfg_signalling, "require_tls", bool, require_tls, .def = "false"),
+	ROW(tz_cfg_signalling, "sip_paths", strlist, sip_paths),
 };
+
+/* A list default cannot be a def string: "/", "/ws", "/sip" (JsSIP, SIP.js). */
+static void signalling_init(void *obj)
+{
+	static const char *const def[] = { "/", "/ws", "/sip" };
+	struct tz_cfg_signalling *s = obj;
+	size_t n = sizeof(def) / sizeof(def[0]);
+
+	s->sip_paths = calloc(n + 1, sizeof(*s->sip_paths));
+	for (size_t i = 0; s->sip_paths != NULL && i < n; i++)
+		s->sip_paths[i] = strdup(def[i]);   /* a NULL cuts the list short */
+}
+
+/* A URL path the upgrade's request-target is compared with: "/x", no query, no spaces. */
+static bool url_path_valid(const char *p)
+{
+	if (p[0] != '/' || strlen(p) > TZ_CFG_URL_PATH_MAX)
+		return false;
+	for (; *p != '\0'; p++)
+		if (strchr("?# \t", *p) != NULL || (unsigned char)*p < 0x20 ||
+		    (unsigned char)*p >= 0x7f)
+			return false;
+	return true;
+}
 
 /* An Origin (RFC 6454 section 6.1) as browsers send it: scheme://host[:port], no path. */
 static bool origin_valid(const char *o)
@@ -174,6 +200,16 @@ static void signalling_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_c
 			      "\"https://host\" or \"https://host:port\" (no path), or \"*\"",
 			      s->origins[i]);
 	}
+	for (size_t i = 0; s->sip_paths != NULL && s->sip_paths[i] != NULL; i++) {
+		if (url_path_valid(s->sip_paths[i]))
+			continue;
+		pos = tz_cfg_pos_find(c, &s->sip_paths);
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      "signalling.sip_paths", "\"%s\" is not a URL path: write it "
+			      "starting with '/' (\"/ws\"), without query, spaces or control "
+			      "characters, at most %d bytes", s->sip_paths[i],
+			      TZ_CFG_URL_PATH_MAX);
+	}
 	if (s->require_tls && s->https.host == NULL) {
 		pos = tz_cfg_pos_find(c, &s->require_tls);
 		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
@@ -183,7 +219,7 @@ static void signalling_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_c
 }
 
 static const struct tz_cfg_schema signalling_schema = {
-	TABLE(signalling_fields), NULL, signalling_finish,
+	TABLE(signalling_fields), signalling_init, signalling_finish,
 };
 
 static void trunk_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)

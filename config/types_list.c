@@ -39,6 +39,8 @@ static size_t scalar_items(struct tz_cfg_ctx *c, const struct tz_cfg_node *seq)
 	return bad;
 }
 
+static void release_strlist(void *obj, const struct tz_cfg_field *f);
+
 static int parse_strlist(struct tz_cfg_ctx *c, const struct tz_cfg_node *v, void *obj,
 			 const struct tz_cfg_field *f)
 {
@@ -46,6 +48,7 @@ static int parse_strlist(struct tz_cfg_ctx *c, const struct tz_cfg_node *v, void
 
 	if (scalar_items(c, v) != 0)
 		return -EINVAL;
+	release_strlist(obj, f);          /* a default list (schema init) is replaced */
 	list = calloc(v->n + 1, sizeof(*list));
 	if (list == NULL)
 		goto err_nomem;

@@ -21,6 +21,8 @@
 
 #define TZ_CFG_MAX_WORKERS 64
 #define TZ_CFG_NAME_MAX 32
+/** Longest signalling.sip_paths entry, in bytes. */
+#define TZ_CFG_URL_PATH_MAX 63
 
 /** An IPv4 or IPv6 address; family is 0 when unset. */
 struct tz_cfg_addr {
@@ -130,6 +132,10 @@ struct tz_cfg_signalling {
 	bool allow_no_origin;         /**< accept upgrades without Origin (non-browser
 				       *   clients), default true */
 	bool require_tls;             /**< ws:// refused when https is set, default false */
+	/* SIP over WebSocket (RFC 7118, issue 10). */
+	char **sip_paths;             /**< NULL-terminated URL paths where subprotocol `sip`
+				       *   is accepted, each starting with '/'; default
+				       *   "/", "/ws", "/sip"; empty = SIP over WebSocket off */
 };
 
 enum tz_cfg_transport {

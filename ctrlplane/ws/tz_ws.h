@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * The signalling server: HTTP (static files of the web phone) and the
- * `trapeze-jsep.v1` WebSocket at /ws, on the signalling.http (ws://) and
- * signalling.https (wss://) listeners.
+ * The signalling server: HTTP (static files of the web phone), the
+ * `trapeze-jsep.v1` WebSocket at /ws and the `sip` WebSocket (SIP over
+ * WebSocket, RFC 7118) at signalling.sip_paths, on the signalling.http (ws://)
+ * and signalling.https (wss://) listeners.
  *
  * libwebsockets runs on the control thread's GLib main loop (lws's glib
  * event library, foreign-loop mode): no thread of its own, every callback
  * below runs from that loop.
  *
  * Before a WebSocket exists the upgrade is checked (signalling.require_tls,
- * path /ws, subprotocol, signalling.origins / allow_no_origin,
+ * subprotocol, its path (/ws, or signalling.sip_paths for `sip`),
+ * signalling.origins / allow_no_origin,
  * limits.ws_connections_max, limits.ws_connections_per_ip); a refusal is
  * answered with an HTTP status and a text reason and counted by reason
  * (docs/protocol.md, "Refused handshakes").
@@ -24,6 +26,12 @@
  * holding more than its share when the cap is reached is closed (1008).
  * Client JSON is checked strictly (RFC 8259) before it is parsed.
  * Everything else is the handlers'.
+ *
+ * On a `sip` connection the server only frames: one WebSocket message (text
+ * or binary, reassembled) is one SIP message for on_sip; over
+ * limits.ws_max_message or limits.ws_max_rate it is dropped and counted
+ * (no JSON is ever sent there); a CRLF CRLF keep-alive (RFC 5626 section
+ * 4.4.1) is answered with CRLF by the server.
  *
  * Lifetime of a struct tz_ws_conn: valid from on_open until on_close
  * returns; after that it is freed unless the holder took a reference with
@@ -46,6 +54,15 @@
 struct tz_ws_server;
 struct tz_ws_conn;
 
+/** The WebSocket subprotocol the SIP transport answers to (RFC 7118 section 4). */
+#define TZ_WS_SIP_SUBPROTOCOL "sip"
+
+/** Which subprotocol a connection speaks. */
+enum tz_ws_kind {
+	TZ_WS_KIND_JSEP,              /**< `trapeze-jsep.v1` at /ws */
+	TZ_WS_KIND_SIP,               /**< `sip` (RFC 7118) at signalling.sip_paths */
+};
+
 /** Seconds of silence after which the server pings a WebSocket peer. */
 #define TZ_WS_PING_AFTER_S 30
 /** Seconds of silence (no frame, no pong) after which it drops the peer. */
@@ -61,7 +78,10 @@ struct tz_ws_conn;
  * tz_ws_server_stop().
  */
 struct tz_ws_handlers {
-	/** A WebSocket is established (subprotocol negotiated, path /ws). */
+	/**
+	 * A WebSocket is established (subprotocol negotiated, path checked);
+	 * for both kinds: see tz_ws_conn_kind().
+	 */
 	void (*on_open)(struct tz_ws_conn *conn, void *user);
 	/**
 	 * A valid message arrived.  Already checked: JSON, members, size, rate,
@@ -72,8 +92,17 @@ struct tz_ws_handlers {
 	 * out.  @p msg and its strings are valid only during the call.
 	 */
 	void (*on_message)(struct tz_ws_conn *conn, const struct tz_jsep_msg *msg, void *user);
-	/** The connection is gone (peer, idle timeout, close, or server stop). */
+	/** The connection is gone (peer, idle timeout, close, or server stop); both kinds. */
 	void (*on_close)(struct tz_ws_conn *conn, void *user);
+	/**
+	 * One complete SIP message on a `sip` connection (one per WebSocket
+	 * message, text or binary, RFC 7118 section 5); CRLF keep-alives are
+	 * answered by the server and never arrive.  Already checked: size
+	 * (limits.ws_max_message), rate (limits.ws_max_rate), not empty.
+	 * @p buf (not NUL-terminated, @p len bytes) is valid only during the
+	 * call.  NULL: SIP messages are dropped (connections still open).
+	 */
+	void (*on_sip)(struct tz_ws_conn *conn, const char *buf, size_t len, void *user);
 };
 
 /**
@@ -81,14 +110,15 @@ struct tz_ws_handlers {
  * signalling.https; an unset host means disabled).
  *
  * @param sig   listeners, TLS files, web_root, origins, allow_no_origin,
- *              require_tls; copied, may be freed after
+ *              require_tls, sip_paths (NULL: the default "/", "/ws", "/sip";
+ *              empty: no `sip` subprotocol); copied, may be freed after
  * @param lim   ws_max_message, ws_max_rate, ws_connections_per_ip,
  *              ws_connections_max, ws_max_queued_bytes (0 = no cap); copied
  * @param h     handlers; copied
  * @param user  passed to every handler
  * @return the server, or NULL with errno: EINVAL (no listener, host not an
  *         address, tls_cert/tls_key missing, bad cert, an origin that is not
- *         http(s)://host[:port]), ENOENT/EACCES (a TLS
+ *         http(s)://host[:port], a sip path not starting with '/'), ENOENT/EACCES (a TLS
  *         file or web_root cannot be read), EADDRINUSE/EADDRNOTAVAIL/EACCES
  *         (bind), ENOMEM.  Each failure is logged naming the listener:
  *         "signalling.https [::]:443: cannot listen: Address already in use".
@@ -129,7 +159,14 @@ int tz_ws_server_port(const struct tz_ws_server *srv, bool tls);
 	X(REFUSED_FULL, "ws_refused_server_full")      \
 	X(REFUSED_PER_IP, "ws_refused_per_ip")         \
 	X(SLOW_READER, "ws_slow_reader_closes")        \
-	X(QUEUED_BYTES, "ws_queued_bytes")
+	X(QUEUED_BYTES, "ws_queued_bytes")             \
+	X(SIP_OPENED, "ws_sip_connections_opened")     \
+	X(SIP_MSG_IN, "ws_sip_messages_in")            \
+	X(SIP_MSG_OUT, "ws_sip_messages_out")          \
+	X(SIP_KEEPALIVE, "ws_sip_keepalives")          \
+	X(SIP_TOO_BIG, "ws_sip_too_big")               \
+	X(SIP_RATE_LIMITED, "ws_sip_rate_limited")     \
+	X(SIP_EMPTY, "ws_sip_empty")
 
 enum tz_ws_counter {
 #define TZ_WS_CNT_ENUM(e, n) TZ_WS_CNT_##e,
@@ -166,6 +203,8 @@ const char *tz_ws_conn_user(const struct tz_ws_conn *conn);
 const char *tz_ws_conn_peer(const struct tz_ws_conn *conn);
 /** Whether the connection came in on the TLS (wss://) listener. */
 bool tz_ws_conn_is_tls(const struct tz_ws_conn *conn);
+/** Which subprotocol the connection speaks. */
+enum tz_ws_kind tz_ws_conn_kind(const struct tz_ws_conn *conn);
 
 /** Keep @p conn allocated past on_close; each ref needs a tz_ws_conn_unref(). */
 struct tz_ws_conn *tz_ws_conn_ref(struct tz_ws_conn *conn);
@@ -179,7 +218,16 @@ void tz_ws_conn_unref(struct tz_ws_conn *conn);
 int tz_ws_conn_close(struct tz_ws_conn *conn, uint16_t code, const char *reason);
 
 /**
+ * Queue one SIP message as one text frame on a `sip` connection (RFC 7118
+ * section 5: one message per WebSocket message).  @p buf is copied.
+ * @return same as tz_ws_send(); -EPROTO when @p conn is not a sip
+ *         connection; -EINVAL when @p len is 0
+ */
+int tz_ws_send_sip(struct tz_ws_conn *conn, const char *buf, size_t len);
+
+/**
  * Queue a message (any JSON object) for sending.  Does not take @p msg.
+ * This and every JSON sender below return -EPROTO on a `sip` connection.
  * @return 0; -ENOTCONN (closing or closed); -EINVAL (not an object);
  *         -ENOBUFS (over TZ_WS_SENDQ_MAX, or over its share of
  *         limits.ws_max_queued_bytes while the cap is reached: the peer

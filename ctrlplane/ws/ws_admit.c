@@ -16,6 +16,8 @@
 
 #define WS_PATH "/ws"
 #define RETRY_AFTER_S "10"
+/* lws 4.1 copies Sec-WebSocket-Protocol into 128 bytes and hangs up on more. */
+#define LWS_PROTOCOL_LIST_MAX 127
 /* Refusals are peer-triggered: at most LOG_BURST logged per LOG_WINDOW_US. */
 #define LOG_BURST 20
 #define LOG_WINDOW_US (10 * G_USEC_PER_SEC)
@@ -129,6 +131,7 @@ struct admit_ctx {
 	struct lws *wsi;
 	struct tz_ws_server *srv;
 	char ip[INET6_ADDRSTRLEN];
+	enum tz_ws_kind kind;             /* set by check_subprotocol */
 };
 
 static unsigned check_tls(struct admit_ctx *a, char *why, size_t wsz)
@@ -143,29 +146,73 @@ static unsigned check_tls(struct admit_ctx *a, char *why, size_t wsz)
 	return HTTP_STATUS_FORBIDDEN;
 }
 
-static unsigned check_path(struct admit_ctx *a, char *why, size_t wsz)
-{
-	char uri[64];
-
-	if (header(a->wsi, WSI_TOKEN_GET_URI, uri, sizeof(uri)) > 0 && strcmp(uri, WS_PATH) == 0)
-		return 0;
-	set_reason(why, wsz, "the WebSocket is at " WS_PATH);
-	return HTTP_STATUS_NOT_FOUND;
-}
-
+/*
+ * The subprotocol lws will bind (lws_process_ws_upgrade): the first name in
+ * the client's list that the vhost has -- trapeze-jsep.v1, sip when served,
+ * or our "http" handler, which would hang up.  Without this check a client
+ * offering only names we lack (JsSIP's "sip" before issue 10) got its socket
+ * closed without an answer (1006 in the browser).
+ */
 static unsigned check_subprotocol(struct admit_ctx *a, char *why, size_t wsz)
 {
 	char list[256];
 	g_auto(GStrv) names = NULL;
+	bool sip_asked = false;
+	int n = header(a->wsi, WSI_TOKEN_PROTOCOL, list, sizeof(list));
 
-	if (header(a->wsi, WSI_TOKEN_PROTOCOL, list, sizeof(list)) > 0) {
-		names = g_strsplit(list, ",", -1);
-		for (size_t i = 0; names[i] != NULL; i++)
-			if (strcmp(g_strstrip(names[i]), TZ_JSEP_SUBPROTOCOL) == 0)
-				return 0;
+	if (n < 0 || strlen(list) > LWS_PROTOCOL_LIST_MAX) {
+		set_reason(why, wsz, "Sec-WebSocket-Protocol is longer than %d bytes; offer "
+			   "sip or " TZ_JSEP_SUBPROTOCOL, LWS_PROTOCOL_LIST_MAX);
+		return HTTP_STATUS_BAD_REQUEST;
 	}
-	set_reason(why, wsz, "Sec-WebSocket-Protocol must offer " TZ_JSEP_SUBPROTOCOL);
+	if (n > 0) {
+		names = g_strsplit(list, ",", -1);
+		for (size_t i = 0; names[i] != NULL; i++) {
+			const char *name = g_strstrip(names[i]);
+
+			if (strcmp(name, TZ_JSEP_SUBPROTOCOL) == 0) {
+				a->kind = TZ_WS_KIND_JSEP;
+				return 0;
+			}
+			if (strcmp(name, TZ_WS_SIP_SUBPROTOCOL) == 0 && ws_sip_on(a->srv)) {
+				a->kind = TZ_WS_KIND_SIP;
+				return 0;
+			}
+			sip_asked |= strcmp(name, TZ_WS_SIP_SUBPROTOCOL) == 0;
+			if (strcmp(name, "http") == 0)
+				break;    /* lws would pick our HTTP handler, which hangs up */
+		}
+	}
+	if (sip_asked)
+		set_reason(why, wsz, "subprotocol 'sip' is not served here (signalling.sip_paths "
+			   "is empty); Sec-WebSocket-Protocol must offer " TZ_JSEP_SUBPROTOCOL);
+	else if (ws_sip_on(a->srv))
+		set_reason(why, wsz, "Sec-WebSocket-Protocol must offer " TZ_JSEP_SUBPROTOCOL
+			   " (on " WS_PATH ") or sip (SIP over WebSocket, RFC 7118, on %s)",
+			   a->srv->sip_paths_text);
+	else
+		set_reason(why, wsz, "Sec-WebSocket-Protocol must offer " TZ_JSEP_SUBPROTOCOL);
 	return HTTP_STATUS_BAD_REQUEST;
+}
+
+/* The path for the subprotocol chosen: /ws, or one of signalling.sip_paths. */
+static unsigned check_path(struct admit_ctx *a, char *why, size_t wsz)
+{
+	if (a->kind == TZ_WS_KIND_SIP) {
+		if (tz_ws_sip_path_ok(a->wsi, a->srv))
+			return 0;
+		set_reason(why, wsz, "subprotocol 'sip' is served on %s (signalling.sip_paths)",
+			   a->srv->sip_paths_text);
+		return HTTP_STATUS_NOT_FOUND;
+	}
+	if (tz_ws_uri_is(a->wsi, WS_PATH))
+		return 0;
+	if (ws_sip_on(a->srv))
+		set_reason(why, wsz, "the WebSocket is at " WS_PATH " (subprotocol "
+			   TZ_JSEP_SUBPROTOCOL "; 'sip' is served on %s)", a->srv->sip_paths_text);
+	else
+		set_reason(why, wsz, "the WebSocket is at " WS_PATH);
+	return HTTP_STATUS_NOT_FOUND;
 }
 
 static unsigned check_origin(struct admit_ctx *a, char *why, size_t wsz)
@@ -220,8 +267,8 @@ static const struct {
 	enum tz_ws_counter counter;
 } checks[] = {
 	{ check_tls, TZ_WS_CNT_REFUSED_PLAIN },
-	{ check_path, TZ_WS_CNT_REFUSED_PATH },
 	{ check_subprotocol, TZ_WS_CNT_REFUSED_SUBPROTOCOL },
+	{ check_path, TZ_WS_CNT_REFUSED_PATH },
 	{ check_origin, TZ_WS_CNT_REFUSED_ORIGIN },
 	{ check_total, TZ_WS_CNT_REFUSED_FULL },
 	{ check_per_ip, TZ_WS_CNT_REFUSED_PER_IP },
@@ -232,7 +279,7 @@ static int refuse(struct lws *wsi, unsigned status, const char *why)
 {
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
 		      *end = buf + sizeof(buf) - 1;
-	char body[320];
+	char body[600];
 	int n = snprintf(body, sizeof(body), "%u %s\n", status, why);
 
 	if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8",
@@ -257,7 +304,7 @@ static int refuse(struct lws *wsi, unsigned status, const char *why)
 int tz_ws_admit_upgrade(struct lws *wsi, struct tz_ws_server *srv)
 {
 	struct admit_ctx a = { .wsi = wsi, .srv = srv };
-	char why[256];
+	char why[512];
 	unsigned port;
 
 	tz_ws_peer_addr(wsi, a.ip, sizeof(a.ip), &port);

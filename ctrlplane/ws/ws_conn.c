@@ -24,18 +24,23 @@ static void conn_peer(struct tz_ws_conn *conn, struct lws *wsi)
 		snprintf(conn->peer, sizeof(conn->peer), "%s:%u", conn->ip, port);
 }
 
+bool tz_ws_uri_is(struct lws *wsi, const char *path)
+{
+	char uri[TZ_CFG_URL_PATH_MAX + 2];
+
+	return lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) > 0 &&
+	       strcmp(uri, path) == 0;
+}
+
 static int on_filter(struct lws *wsi)
 {
-	char uri[64];
-
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) > 0 &&
-	    strcmp(uri, WS_PATH) == 0)
+	if (tz_ws_uri_is(wsi, WS_PATH))
 		return 0;
 	ws_count(ws_server_of(wsi), TZ_WS_CNT_CONN_REFUSED, 1);
 	return 1;
 }
 
-static int on_established(struct lws *wsi, struct ws_pss *pss)
+int tz_ws_conn_established(struct lws *wsi, struct ws_pss *pss, enum tz_ws_kind kind)
 {
 	struct tz_ws_server *srv = ws_server_of(wsi);
 	struct tz_ws_conn *conn = g_new0(struct tz_ws_conn, 1);
@@ -43,6 +48,7 @@ static int on_established(struct lws *wsi, struct ws_pss *pss)
 	conn->srv = srv;
 	conn->wsi = wsi;
 	conn->refs = 1;
+	conn->kind = kind;
 	conn->tls = lws_is_ssl(wsi) != 0;
 	conn->rx.buf = g_string_new(NULL);
 	conn->tokens = srv->max_rate;
@@ -53,13 +59,16 @@ static int on_established(struct lws *wsi, struct ws_pss *pss)
 	tz_ws_admit_opened(srv, conn);
 	ws_count(srv, TZ_WS_CNT_CONN_OPENED, 1);
 	ws_count(srv, TZ_WS_CNT_CONN_OPEN, 1);
-	TZ_LOG(CP_WS, DEBUG, "%s: connected%s", conn->peer, conn->tls ? " (wss)" : "");
+	if (kind == TZ_WS_KIND_SIP)
+		ws_count(srv, TZ_WS_CNT_SIP_OPENED, 1);
+	TZ_LOG(CP_WS, DEBUG, "%s: connected%s%s", conn->peer, conn->tls ? " (wss)" : "",
+	       kind == TZ_WS_KIND_SIP ? " (sip)" : "");
 	if (srv->h.on_open != NULL)
 		srv->h.on_open(conn, srv->user);
 	return 0;
 }
 
-static void on_closed(struct ws_pss *pss)
+void tz_ws_conn_closed(struct ws_pss *pss)
 {
 	struct tz_ws_conn *conn = pss->conn;
 	struct tz_ws_server *srv;
@@ -80,7 +89,7 @@ static void on_closed(struct ws_pss *pss)
 }
 
 /* Token bucket, RFC 2697 style: ws_max_rate tokens per second, burst the same. */
-static bool take_token(struct tz_ws_conn *conn)
+bool tz_ws_conn_take_token(struct tz_ws_conn *conn)
 {
 	uint32_t rate = conn->srv->max_rate;
 	int64_t now = g_get_monotonic_time();
@@ -143,7 +152,7 @@ static void on_frame(struct tz_ws_conn *conn, bool binary, bool too_big)
 	struct tz_jsep_error err;
 
 	ws_count(conn->srv, TZ_WS_CNT_MSG_IN, 1);
-	if (!take_token(conn)) {
+	if (!tz_ws_conn_take_token(conn)) {
 		rate_limited(conn);
 		return;
 	}
@@ -194,7 +203,7 @@ int tz_ws_jsep_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return on_filter(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
-		return on_established(wsi, pss);
+		return tz_ws_conn_established(wsi, pss, TZ_WS_KIND_JSEP);
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->conn != NULL)
 			on_receive(wsi, pss->conn, in, len);
@@ -202,7 +211,7 @@ int tz_ws_jsep_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->conn != NULL ? tz_ws_conn_writeable(pss->conn) : -1;
 	case LWS_CALLBACK_CLOSED:
-		on_closed(pss);
+		tz_ws_conn_closed(pss);
 		return 0;
 	default:
 		return 0;

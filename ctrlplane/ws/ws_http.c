@@ -3,7 +3,7 @@
  * Plain HTTP on the signalling listeners: GET serves the web phone's static
  * files from signalling.web_root ("/" is index.html), nothing outside it.
  * A WebSocket upgrade that named no (or no known) subprotocol lands here
- * and is refused.
+ * and is refused (ws_admit.c has answered it with the reason first).
  */
 #include <errno.h>
 #include <limits.h>
@@ -158,7 +158,7 @@ int tz_ws_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return tz_ws_admit_upgrade(wsi, ws_server_of(wsi));
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		/* Upgrade without "trapeze-jsep.v1" in Sec-WebSocket-Protocol. */
+		/* Upgrade without a subprotocol we serve (ws_admit.c answered it already). */
 		ws_count(ws_server_of(wsi), TZ_WS_CNT_CONN_REFUSED, 1);
 		return 1;
 	default:

@@ -14,6 +14,9 @@ enum ws_listener {
 	WS_LISTEN_COUNT,
 };
 
+/* http, trapeze-jsep.v1, sip, terminator. */
+#define WS_PROTOCOLS_MAX 4
+
 struct tz_ws_server {
 	struct lws_context *ctx;
 	GMainLoop *loop;                  /* the caller's context, lent to lws */
@@ -35,6 +38,11 @@ struct tz_ws_server {
 	uint64_t queued;                  /* bytes queued now */
 	GHashTable *ip_conns;             /* source address -> open WebSockets (GUINT) */
 	GHashTable *conns;                /* every open struct tz_ws_conn */
+	/* SIP over WebSocket (ws_sip.c): subprotocol `sip` on these paths. */
+	char **sip_paths;                 /* NULL-terminated; empty = `sip` not offered */
+	char *sip_paths_text;             /* "/, /ws, /sip" for refusal reasons */
+	/* What lws picks from Sec-WebSocket-Protocol; lives as long as the vhosts. */
+	struct lws_protocols protocols[WS_PROTOCOLS_MAX];
 };
 
 /* ws_rx.c: message reassembly from frames (RFC 6455 section 5.4). */
@@ -56,6 +64,7 @@ struct ws_frame {
 struct tz_ws_conn {
 	struct tz_ws_server *srv;
 	struct lws *wsi;                  /* NULL once lws closed it */
+	enum tz_ws_kind kind;
 	unsigned refs;                    /* lws's own + tz_ws_conn_ref()s */
 	void *user_data;
 	char *login_user;                 /* NULL = not logged in */
@@ -73,7 +82,7 @@ struct tz_ws_conn {
 	size_t txq_bytes;
 };
 
-/* Per-session data lws keeps for the trapeze-jsep.v1 protocol. */
+/* Per-session data lws keeps for the trapeze-jsep.v1 and sip protocols. */
 struct ws_pss {
 	struct tz_ws_conn *conn;
 };
@@ -81,6 +90,12 @@ struct ws_pss {
 static inline struct tz_ws_server *ws_server_of(struct lws *wsi)
 {
 	return lws_context_user(lws_get_context(wsi));
+}
+
+/* Whether subprotocol `sip` is served (signalling.sip_paths not empty). */
+static inline bool ws_sip_on(const struct tz_ws_server *srv)
+{
+	return srv->sip_paths != NULL && srv->sip_paths[0] != NULL;
 }
 
 static inline void ws_count(struct tz_ws_server *srv, enum tz_ws_counter c, uint64_t n)
@@ -91,6 +106,19 @@ static inline void ws_count(struct tz_ws_server *srv, enum tz_ws_counter c, uint
 /* ws_conn.c: the trapeze-jsep.v1 protocol callback. */
 int tz_ws_jsep_callback(struct lws *wsi, enum lws_callback_reasons reason, void *pss,
 			void *in, size_t len);
+/* ws_conn.c, for both kinds: a new connection, its end, its token bucket. */
+int tz_ws_conn_established(struct lws *wsi, struct ws_pss *pss, enum tz_ws_kind kind);
+void tz_ws_conn_closed(struct ws_pss *pss);
+bool tz_ws_conn_take_token(struct tz_ws_conn *conn);
+/* Whether the request-target of wsi's upgrade is @p path. */
+bool tz_ws_uri_is(struct lws *wsi, const char *path);
+/* ws_sip.c: the sip protocol callback (RFC 7118), its paths. */
+int tz_ws_sip_callback(struct lws *wsi, enum lws_callback_reasons reason, void *pss,
+		       void *in, size_t len);
+int tz_ws_sip_init(struct tz_ws_server *srv, const struct tz_cfg_signalling *sig);
+void tz_ws_sip_free(struct tz_ws_server *srv);
+/* Whether wsi's upgrade asks for one of signalling.sip_paths. */
+bool tz_ws_sip_path_ok(struct lws *wsi, const struct tz_ws_server *srv);
 /* ws_http.c: static files and refusing upgrades that chose no subprotocol. */
 int tz_ws_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *pss,
 			void *in, size_t len);

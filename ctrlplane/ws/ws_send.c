@@ -44,6 +44,11 @@ bool tz_ws_conn_is_tls(const struct tz_ws_conn *conn)
 	return conn->tls;
 }
 
+enum tz_ws_kind tz_ws_conn_kind(const struct tz_ws_conn *conn)
+{
+	return conn->kind;
+}
+
 struct tz_ws_conn *tz_ws_conn_ref(struct tz_ws_conn *conn)
 {
 	conn->refs++;
@@ -185,6 +190,8 @@ int tz_ws_send(struct tz_ws_conn *conn, JsonNode *msg)
 	g_autofree char *text = NULL;
 	gsize len = 0;
 
+	if (conn->kind != TZ_WS_KIND_JSEP)
+		return -EPROTO;           /* never JSON on a sip connection */
 	if (msg == NULL || !JSON_NODE_HOLDS_OBJECT(msg))
 		return -EINVAL;
 	if (conn->closing || conn->wsi == NULL)
@@ -201,6 +208,8 @@ int tz_ws_send_out(struct tz_ws_conn *conn, const struct tz_jsep_out *out)
 	size_t len = 0;
 	int rc;
 
+	if (conn->kind != TZ_WS_KIND_JSEP)
+		return -EPROTO;           /* never JSON on a sip connection */
 	if (conn->closing || conn->wsi == NULL)
 		return -ENOTCONN;
 	text = tz_jsep_build_text(out, &len);
@@ -209,6 +218,20 @@ int tz_ws_send_out(struct tz_ws_conn *conn, const struct tz_jsep_out *out)
 	rc = tz_ws_send_text(conn, text, len);
 	if (rc == 0 && out->type == TZ_JSEP_OUT_ERROR)
 		conn->srv->stats.errors[out->err]++;
+	return rc;
+}
+
+int tz_ws_send_sip(struct tz_ws_conn *conn, const char *buf, size_t len)
+{
+	int rc;
+
+	if (conn->kind != TZ_WS_KIND_SIP)
+		return -EPROTO;
+	if (buf == NULL || len == 0)
+		return -EINVAL;
+	rc = tz_ws_send_text(conn, buf, len);
+	if (rc == 0)
+		ws_count(conn->srv, TZ_WS_CNT_SIP_MSG_OUT, 1);
 	return rc;
 }
 

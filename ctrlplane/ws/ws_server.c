@@ -20,12 +20,32 @@ static const char *const listener_names[WS_LISTEN_COUNT] = {
 	[WS_LISTEN_HTTPS] = "signalling.https",
 };
 
-static const struct lws_protocols protocols[] = {
-	/* First: lws binds an upgrade without a subprotocol here; it refuses it. */
-	{ "http", tz_ws_http_callback, 0, 0, 0, NULL, 0 },
-	{ TZ_JSEP_SUBPROTOCOL, tz_ws_jsep_callback, sizeof(struct ws_pss), 4096, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 },
-};
+/*
+ * lws binds an upgrade to the first name in Sec-WebSocket-Protocol that is
+ * in this list (ws_admit.c mirrors that choice to refuse with a reason).
+ * `sip` is listed only when signalling.sip_paths is not empty, so a client
+ * offering "sip, trapeze-jsep.v1" to a server without SIP gets the latter.
+ */
+static void build_protocols(struct tz_ws_server *srv)
+{
+	const struct lws_protocols http = {
+		/* First: lws binds an upgrade without a subprotocol here; it refuses it. */
+		"http", tz_ws_http_callback, 0, 0, 0, NULL, 0,
+	};
+	const struct lws_protocols jsep = {
+		TZ_JSEP_SUBPROTOCOL, tz_ws_jsep_callback, sizeof(struct ws_pss), 4096, 0, NULL, 0,
+	};
+	const struct lws_protocols sip = {
+		TZ_WS_SIP_SUBPROTOCOL, tz_ws_sip_callback, sizeof(struct ws_pss), 4096, 0, NULL, 0,
+	};
+	size_t n = 0;
+
+	srv->protocols[n++] = http;
+	srv->protocols[n++] = jsep;
+	if (ws_sip_on(srv))
+		srv->protocols[n++] = sip;
+	memset(&srv->protocols[n], 0, sizeof(srv->protocols[n]));
+}
 
 static const lws_retry_bo_t keepalive = {
 	.secs_since_valid_ping = TZ_WS_PING_AFTER_S,
@@ -159,7 +179,8 @@ static void tls_policy(struct lws_context_creation_info *vi)
 				     SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
 }
 
-static int listener_info(const struct tz_cfg_signalling *sig, enum ws_listener l,
+static int listener_info(struct tz_ws_server *srv, const struct tz_cfg_signalling *sig,
+			 enum ws_listener l,
 			 struct lws_context_creation_info *vi, const char *where)
 {
 	const struct tz_cfg_hostport *hp = l == WS_LISTEN_HTTPS ? &sig->https : &sig->http;
@@ -195,7 +216,7 @@ static int listener_info(const struct tz_cfg_signalling *sig, enum ws_listener l
 	vi->port = hp->port;
 	vi->iface = hp->host;
 	vi->vhost_name = listener_names[l];
-	vi->protocols = protocols;
+	vi->protocols = srv->protocols;
 	vi->retry_and_idle_policy = &keepalive;
 	vi->alpn = "http/1.1";    /* WebSocket over HTTP/1.1 only, no RFC 8441 */
 	return 0;
@@ -212,7 +233,7 @@ static int open_listener(struct tz_ws_server *srv, const struct tz_cfg_signallin
 	if (hp->host == NULL)
 		return 0;
 	format_hostport(hp, where, sizeof(where));
-	rc = listener_info(sig, l, &vi, where);
+	rc = listener_info(srv, sig, l, &vi, where);
 	if (rc < 0)
 		return rc;
 	srv->vh[l] = lws_create_vhost(srv->ctx, &vi);
@@ -224,8 +245,10 @@ static int open_listener(struct tz_ws_server *srv, const struct tz_cfg_signallin
 		       strerror(-rc), rc == -EINVAL ? " (check tls_cert and tls_key)" : "");
 		return rc;
 	}
-	TZ_LOG(CP_WS, INFO, "%s: listening on %s, port %d (%s://.../ws)", listener_names[l],
-	       where, lws_get_vhost_listen_port(srv->vh[l]), l == WS_LISTEN_HTTPS ? "wss" : "ws");
+	TZ_LOG(CP_WS, INFO, "%s: listening on %s, port %d (%s://.../ws; sip: %s)",
+	       listener_names[l], where, lws_get_vhost_listen_port(srv->vh[l]),
+	       l == WS_LISTEN_HTTPS ? "wss" : "ws",
+	       ws_sip_on(srv) ? srv->sip_paths_text : "off");
 	return 0;
 }
 
@@ -288,7 +311,11 @@ struct tz_ws_server *tz_ws_server_start(const struct tz_cfg_signalling *sig,
 	srv->max_rate = lim->ws_max_rate;
 	rc = tz_ws_admit_init(srv, sig, lim);
 	if (rc == 0)
+		rc = tz_ws_sip_init(srv, sig);
+	if (rc == 0) {
+		build_protocols(srv);
 		rc = resolve_web_root(srv, sig->web_root);
+	}
 	if (rc == 0)
 		rc = create_context(srv);
 	for (int l = 0; rc == 0 && l < WS_LISTEN_COUNT; l++)
@@ -313,6 +340,7 @@ void tz_ws_server_stop(struct tz_ws_server *srv)
 	if (srv->loop != NULL)
 		g_main_loop_unref(srv->loop);
 	tz_ws_admit_free(srv);
+	tz_ws_sip_free(srv);
 	g_free(srv->web_root);
 	g_free(srv);
 }

@@ -255,6 +255,15 @@ static const struct bad_config bad_configs[] = {
 	  PORTS "signalling:\n  http: 198.51.100.1:8080\n  require_tls: true\n",
 	  "t.yaml:6:16: signalling.require_tls: needs signalling.https (there is no wss:// "
 	  "listener to send clients to)" },
+	/* signalling.sip_paths: SIP over WebSocket (issue 10) */
+	{ "sip path without slash", PORTS "signalling:\n  sip_paths: [/ws, sip]\n",
+	  "t.yaml:5:14: signalling.sip_paths: \"sip\" is not a URL path: write it starting "
+	  "with '/' (\"/ws\"), without query, spaces or control characters, at most 63 bytes" },
+	{ "sip path with a query", PORTS "signalling:\n  sip_paths: [\"/sip?x=1\"]\n",
+	  "t.yaml:5:14: signalling.sip_paths: \"/sip?x=1\" is not a URL path: write it starting "
+	  "with '/' (\"/ws\"), without query, spaces or control characters, at most 63 bytes" },
+	{ "sip paths not a list", PORTS "signalling:\n  sip_paths: /sip\n",
+	  "t.yaml:5:14: signalling.sip_paths: expected a sequence, got a scalar" },
 };
 
 #endif /* TZ_TEST_BAD_CONFIGS_H */

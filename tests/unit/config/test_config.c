@@ -177,6 +177,11 @@ static void test_defaults(void **state)
 	assert_null(cfg->signalling.origins);
 	assert_true(cfg->signalling.allow_no_origin);
 	assert_false(cfg->signalling.require_tls);
+	assert_non_null(cfg->signalling.sip_paths);
+	assert_string_equal(cfg->signalling.sip_paths[0], "/");
+	assert_string_equal(cfg->signalling.sip_paths[1], "/ws");
+	assert_string_equal(cfg->signalling.sip_paths[2], "/sip");
+	assert_null(cfg->signalling.sip_paths[3]);
 	assert_int_equal(cfg->logging.target, TZ_LOG_STDERR);
 	assert_int_equal(cfg->logging.level, 7);
 	assert_int_equal(cfg->logging.n_levels, 0);
@@ -349,6 +354,33 @@ static void test_media_security_keys(void **state)
 	tz_cfg_errors_free(&errs);
 }
 
+/* signalling.sip_paths: the default, [] = off, own paths replace the default; shown. */
+static void test_sip_paths(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(PORTS "signalling:\n  sip_paths: []\n", &errs);
+	char *text;
+
+	assert_non_null(cfg);
+	assert_non_null(cfg->signalling.sip_paths);
+	assert_null(cfg->signalling.sip_paths[0]);
+	text = tz_cfg_dump(cfg);
+	assert_non_null(strstr(text, "sip_paths: []"));
+	free(text);
+	tz_cfg_free(cfg);
+	cfg = load(PORTS "signalling:\n  sip_paths: [/phone/sip]\n", &errs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->signalling.sip_paths[0], "/phone/sip");
+	assert_null(cfg->signalling.sip_paths[1]);
+	tz_cfg_free(cfg);
+	cfg = load(PORTS, &errs);
+	assert_non_null(cfg);
+	text = tz_cfg_dump(cfg);
+	assert_non_null(strstr(text, "sip_paths: [\"/\", \"/ws\", \"/sip\"]"));
+	free(text);
+	tz_cfg_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_no_error_list),
 		cmocka_unit_test(test_normalised_values),
 		cmocka_unit_test(test_media_security_keys),
+		cmocka_unit_test(test_sip_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,6 +45,7 @@ struct fixture {
 	struct tz_ws_conn *watcher; /* test_slow_reader: told when the flood is cut */
 	struct tz_ws_conn *flooded;
 	guint flood_timer;
+	unsigned sip_in;            /* messages on_sip saw */
 };
 
 static struct fixture fx;
@@ -118,6 +119,14 @@ static bool on_test_call(struct tz_ws_conn *conn, const struct tz_jsep_msg *m)
 		fx.watcher = conn;
 		return true;
 	}
+	if (strcmp(m->target, "sip-send") == 0) {
+		/* SIP on a jsep connection is refused; the jsep senders still work. */
+		int rc = tz_ws_send_sip(conn, "OPTIONS sip:x SIP/2.0\r\n\r\n", 25);
+
+		assert_int_equal(tz_ws_conn_kind(conn), TZ_WS_KIND_JSEP);
+		tz_ws_send_hangup(conn, m->call, 200, rc == -EPROTO ? "eproto" : "sent");
+		return true;
+	}
 	if (strcmp(m->target, "flood") == 0) {
 		fx.flooded = tz_ws_conn_ref(conn);
 		fx.flood_timer = g_timeout_add(1, flood_tick, &fx);
@@ -154,6 +163,21 @@ static void on_message(struct tz_ws_conn *conn, const struct tz_jsep_msg *m, voi
 	}
 }
 
+/*
+ * SIP over WebSocket: echo each message back with tz_ws_send_sip (a text
+ * frame); JSON senders must refuse a sip connection.
+ */
+static void on_sip(struct tz_ws_conn *conn, const char *buf, size_t len, void *user)
+{
+	struct fixture *f = user;
+
+	f->sip_in++;
+	assert_int_equal(tz_ws_conn_kind(conn), TZ_WS_KIND_SIP);
+	assert_int_equal(tz_ws_send_ringing(conn, "c1"), -EPROTO);
+	assert_int_equal(tz_ws_send_sip(conn, buf, 0), -EINVAL);
+	assert_int_equal(tz_ws_send_sip(conn, buf, len), 0);
+}
+
 static void on_close(struct tz_ws_conn *conn, void *user)
 {
 	struct fixture *f = user;
@@ -162,7 +186,8 @@ static void on_close(struct tz_ws_conn *conn, void *user)
 	if (f->watcher == conn)
 		f->watcher = NULL;
 	/* The manager may still hold conn here: sending must be refused, not crash. */
-	if (tz_ws_send_ringing(conn, "late") == -ENOTCONN)
+	if (tz_ws_send_ringing(conn, "late") ==
+	    (tz_ws_conn_kind(conn) == TZ_WS_KIND_SIP ? -EPROTO : -ENOTCONN))
 		f->send_after_close_ok++;
 	/* ... and it may keep it longer with a reference. */
 	g_ptr_array_add(f->kept, tz_ws_conn_ref(conn));
@@ -172,6 +197,7 @@ static const struct tz_ws_handlers handlers = {
 	.on_open = on_open,
 	.on_message = on_message,
 	.on_close = on_close,
+	.on_sip = on_sip,
 };
 
 /* --- set-up ------------------------------------------------------------ */
@@ -278,7 +304,7 @@ static int group_teardown(void **state)
 
 static int server_setup(void **state)
 {
-	fx.opened = fx.closed = fx.logins = fx.send_after_close_ok = 0;
+	fx.opened = fx.closed = fx.logins = fx.send_after_close_ok = fx.sip_in = 0;
 	fx.kept = g_ptr_array_new();
 	fx.srv = tz_ws_server_start(&fx.sig, &fx.lim, &handlers, &fx);
 	assert_non_null(fx.srv);
@@ -311,7 +337,10 @@ static int server_teardown(void **state)
 	for (unsigned i = 0; i < fx.kept->len; i++) {
 		struct tz_ws_conn *conn = g_ptr_array_index(fx.kept, i);
 
-		assert_int_equal(tz_ws_send_hangup(conn, "c1", 200, "normal"), -ENOTCONN);
+		assert_int_equal(tz_ws_send_hangup(conn, "c1", 200, "normal"),
+				 tz_ws_conn_kind(conn) == TZ_WS_KIND_SIP ? -EPROTO : -ENOTCONN);
+		assert_true(tz_ws_conn_kind(conn) == TZ_WS_KIND_JSEP ||
+			    tz_ws_send_sip(conn, "x", 1) == -ENOTCONN);
 		assert_int_equal(tz_ws_conn_close(conn, 1000, NULL), -ENOTCONN);
 		tz_ws_conn_unref(conn);
 	}
@@ -547,6 +576,81 @@ static void test_slow_reader(void **state)
 
 SCENARIO(tls_versions)
 
+/* --- SIP over WebSocket (issue 10, RFC 7118) ------------------------------ */
+
+static void test_sip_handshake(void **state)
+{
+	run_scenario("sip_handshake");
+	settle();
+	/* 101 on /, /sip, /ws, /sip?x=1 (also over wss, and "chat, sip",
+	 * "sip, trapeze-jsep.v1") */
+	assert_int_equal(counter(TZ_WS_CNT_SIP_OPENED), 7);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), 7);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_PATH), 3);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_SUBPROTOCOL), 3);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_ORIGIN), 1);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_REFUSED), 7);
+	assert_int_equal(fx.sip_in, 0);
+}
+
+static void test_sip_messages(void **state)
+{
+	run_scenario("sip_messages");
+	settle();
+	/* text, binary, fragmented text, fragmented binary, after-oversize, wss */
+	assert_int_equal(fx.sip_in, 6);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_MSG_IN), 6);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_MSG_OUT), 6);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_KEEPALIVE), 1);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_TOO_BIG), 2);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_EMPTY), 1);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_RATE_LIMITED), 0);
+	/* + the pong "\r\n" (ignored) */
+	assert_int_equal(counter(TZ_WS_CNT_MSG_IN), 11);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_OPENED), 2);
+}
+
+static void test_sip_rate(void **state)
+{
+	run_scenario("sip_rate");
+	settle();
+	assert_true(counter(TZ_WS_CNT_SIP_RATE_LIMITED) >= 1);
+	/* every message was either passed up or dropped for the rate, none closed us */
+	assert_int_equal(counter(TZ_WS_CNT_SIP_RATE_LIMITED) + counter(TZ_WS_CNT_SIP_MSG_IN),
+			 counter(TZ_WS_CNT_MSG_IN));
+	assert_int_equal(counter(TZ_WS_CNT_SIP_OPENED), 1);
+	assert_int_equal(fx.sip_in, counter(TZ_WS_CNT_SIP_MSG_IN));
+}
+
+SCENARIO(sip_on_jsep)
+
+static void test_sip_disabled(void **state)
+{
+	char *none[] = { NULL };
+	struct tz_cfg_signalling sig = fx.sig;
+
+	sig.sip_paths = none;
+	restart(&sig, &fx.lim);
+	run_scenario("sip_disabled");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_SIP_OPENED), 0);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), 1);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_SUBPROTOCOL), 1);
+}
+
+static void test_sip_paths_own(void **state)
+{
+	char *paths[] = { "/phone/sip", NULL };
+	struct tz_cfg_signalling sig = fx.sig;
+
+	sig.sip_paths = paths;
+	restart(&sig, &fx.lim);
+	run_scenario("sip_paths_own");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_SIP_OPENED), 1);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_PATH), 1);
+}
+
 /* --- start-up failures --------------------------------------------------- */
 
 static void test_port_in_use(void **state)
@@ -598,6 +702,10 @@ static void test_bad_config(void **state)
 	sig.origins = (char *[]){ "https://ok.example", "ftp://files.example", NULL };
 	assert_null(tz_ws_server_start(&sig, &fx.lim, &handlers, NULL));
 	assert_int_equal(errno, EINVAL);
+	sig = fx.sig;
+	sig.sip_paths = (char *[]){ "/sip", "sip", NULL };
+	assert_null(tz_ws_server_start(&sig, &fx.lim, &handlers, NULL));
+	assert_int_equal(errno, EINVAL);
 }
 
 static void test_ipv6_listener(void **state)
@@ -641,6 +749,12 @@ int main(void)
 		T(server_full),
 		T(slow_reader),
 		T(tls_versions),
+		T(sip_handshake),
+		T(sip_messages),
+		T(sip_rate),
+		T(sip_on_jsep),
+		T(sip_disabled),
+		T(sip_paths_own),
 		/* These start their own servers. */
 		cmocka_unit_test(test_port_in_use),
 		cmocka_unit_test(test_bad_config),

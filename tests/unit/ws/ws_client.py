@@ -475,6 +475,138 @@ def s_tls_versions():
         check(rc == 0 and f"New, {proto}," in out, f"{v} refused:\n{out[-600:]}")
 
 
+# --- SIP over WebSocket (issue 10, RFC 7118) ---
+
+SIP = "sip"
+SIP_URL = f"ws://127.0.0.1:{HTTP_PORT}/sip"
+
+
+def sip_msg(n, body=""):
+    return (f"OPTIONS sip:gw@127.0.0.1 SIP/2.0\r\n"
+            f"Via: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK{n}\r\n"
+            f"Max-Forwards: 70\r\nTo: <sip:gw@127.0.0.1>\r\n"
+            f"From: <sip:alice@example.com>;tag={n}\r\nCall-ID: call-{n}\r\n"
+            f"CSeq: {n} OPTIONS\r\nContent-Length: {len(body)}\r\n\r\n{body}")
+
+
+async def sip_echo(ws, msg, what, pieces=None):
+    """Send msg (str: text, bytes: binary; in pieces when given); expect it back as text."""
+    await ws.send(msg if pieces is None else iter(pieces))
+    got = await asyncio.wait_for(ws.recv(), 5)
+    want = msg if isinstance(msg, str) else msg.decode()
+    check(isinstance(got, str), f"{what}: answer is not a text frame: {got[:40]!r}")
+    check(got == want, f"{what}: got {got[:80]!r}, want {want[:80]!r}")
+
+
+def s_sip_handshake():
+    """Subprotocol sip on /, /sip, /ws; refusals name the reason."""
+    for path, proto in (("/", SIP), ("/sip", SIP), ("/ws", SIP), ("/sip?x=1", SIP),
+                        ("/sip", "chat, sip"),
+                        ("/ws", "sip, trapeze-jsep.v1")):
+        status, headers, body, sock = upgrade(path=path, proto=proto)
+        check(status == 101, f"{path} {proto}: status {status} {body!r}")
+        check(headers.get("sec-websocket-protocol") == SIP,
+              f"{path} {proto}: chose {headers.get('sec-websocket-protocol')!r}")
+        sock.close()
+    status, headers, body, sock = upgrade(path="/sip", proto=SIP, tls=True)
+    check(status == 101 and headers.get("sec-websocket-protocol") == SIP,
+          f"wss /sip: status {status} {body!r}")
+    sock.close()
+    for path in ("/other", "/sip/"):
+        status, _, body, _ = upgrade(path=path, proto=SIP)
+        expect_refused(status, body, 404, "subprotocol 'sip' is served on /, /ws, /sip")
+    status, _, body, _ = upgrade(path="/sip", proto=PROTO)
+    expect_refused(status, body, 404, "the WebSocket is at /ws")
+    for proto in ("chat", None, "http, sip"):
+        status, _, body, _ = upgrade(path="/sip", proto=proto)
+        expect_refused(status, body, 400,
+                       "Sec-WebSocket-Protocol must offer trapeze-jsep.v1 (on /ws) or sip "
+                       "(SIP over WebSocket, RFC 7118, on /, /ws, /sip)")
+    status, _, body, _ = upgrade(path="/sip", proto=SIP, origin="https://evil.example")
+    expect_refused(status, body, 403, "Origin 'https://evil.example' is not allowed")
+
+
+async def s_sip_messages():
+    """One WebSocket message = one SIP message; keep-alive; limits drop, not close."""
+    async with connect(url=SIP_URL, proto=SIP) as ws:
+        check(ws.subprotocol == SIP, f"subprotocol {ws.subprotocol!r}")
+        await sip_echo(ws, sip_msg(1), "text")
+        await sip_echo(ws, sip_msg(2).encode(), "binary")
+        m = sip_msg(3, "v=0\r\n" + "a=x\r\n" * (MAX_MESSAGE // 12))
+        check(len(m) < MAX_MESSAGE, "test message too long")
+        await sip_echo(ws, m, "fragmented text", [m[:10], m[10:100], m[100:]])
+        b = sip_msg(4).encode()
+        await sip_echo(ws, b, "fragmented binary", [b[:7], b[7:]])
+        await ws.send("\r\n\r\n")
+        got = await asyncio.wait_for(ws.recv(), 5)
+        check(got == "\r\n", f"keep-alive CRLF CRLF answered with {got!r}, want CRLF")
+        await ws.send("\r\n")                       # a pong: ignored
+        await ws.send("")                           # empty: ignored
+        await ws.send("x" * (MAX_MESSAGE + 1))      # too big: dropped
+        big = "z" * (MAX_MESSAGE // 2 + 10)
+        await ws.send(iter([big, big, big]))        # too big in pieces: dropped
+        # Nothing came back for those: the next answer is this message's echo.
+        await sip_echo(ws, sip_msg(5), "after the dropped ones")
+    ctx = ssl.create_default_context(cafile=CERT)
+    async with connect(url=f"wss://127.0.0.1:{HTTPS_PORT}/", proto=SIP, ssl=ctx) as ws:
+        await sip_echo(ws, sip_msg(6), "wss")
+
+
+async def s_sip_rate():
+    async with connect(url=SIP_URL, proto=SIP) as ws:
+        n = MAX_RATE * 2
+        for i in range(n):
+            await ws.send(sip_msg(i))
+        echoes = 0
+        while True:
+            try:
+                got = await asyncio.wait_for(ws.recv(), 0.5)
+            except asyncio.TimeoutError:
+                break
+            check(got.startswith("OPTIONS "), f"not an echo: {got[:40]!r}")
+            echoes += 1
+        check(MAX_RATE <= echoes < n, f"{echoes} of {n} messages passed at {MAX_RATE}/s")
+        # The connection stays: once the bucket refills a message gets through.
+        for i in range(50):
+            await ws.send(sip_msg(1000 + i))
+            try:
+                got = await asyncio.wait_for(ws.recv(), 0.2)
+                check(got == sip_msg(1000 + i), f"after the flood: {got[:40]!r}")
+                return
+            except asyncio.TimeoutError:
+                continue
+        raise Failure("no message got through after the flood")
+
+
+async def s_sip_on_jsep():
+    async with connect() as ws:
+        await login(ws)
+        reply = await request(ws, {"type": "call", "call": "s1", "target": "sip-send",
+                                   "sdp": "v=0"})
+        check(reply == {"type": "hangup", "call": "s1", "code": 200, "reason": "eproto"},
+              f"tz_ws_send_sip on a jsep connection: {reply}")
+
+
+def s_sip_disabled():
+    """signalling.sip_paths: [] -- sip refused with a reason, jsep unchanged."""
+    status, _, body, _ = upgrade(path="/sip", proto=SIP)
+    expect_refused(status, body, 400, "subprotocol 'sip' is not served here "
+                   "(signalling.sip_paths is empty)")
+    status, headers, body, sock = upgrade(path="/ws", proto="sip, trapeze-jsep.v1")
+    check(status == 101 and headers.get("sec-websocket-protocol") == PROTO,
+          f"sip, trapeze-jsep.v1 without sip: {status} {headers} {body!r}")
+    sock.close()
+
+
+def s_sip_paths_own():
+    """signalling.sip_paths: [/phone/sip]"""
+    status, headers, body, sock = upgrade(path="/phone/sip", proto=SIP)
+    check(status == 101, f"/phone/sip: status {status} {body!r}")
+    sock.close()
+    status, _, body, _ = upgrade(path="/sip", proto=SIP)
+    expect_refused(status, body, 404, "subprotocol 'sip' is served on /phone/sip")
+
+
 SCENARIOS = {
     "subprotocol": s_subprotocol,
     "login": s_login,
@@ -496,6 +628,12 @@ SCENARIOS = {
     "server_full": s_server_full,
     "slow_reader": s_slow_reader,
     "tls_versions": s_tls_versions,
+    "sip_handshake": s_sip_handshake,
+    "sip_messages": s_sip_messages,
+    "sip_rate": s_sip_rate,
+    "sip_on_jsep": s_sip_on_jsep,
+    "sip_disabled": s_sip_disabled,
+    "sip_paths_own": s_sip_paths_own,
 }
 
 
