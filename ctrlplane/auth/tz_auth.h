@@ -46,7 +46,8 @@ enum tz_auth_counter {
 struct tz_auth_identity {
 	char user[TZ_AUTH_USER_MAX + 1];   /**< From / P-Asserted-Identity user part */
 	char display[64];                  /**< display name, or "" */
-	char how[8];                       /**< "token" or "sip" */
+	char how[8];                       /**< "token", "sip" or "sip-ws" */
+	char uri[160];                     /**< sip-ws: the registered AOR (From, PAI), else "" */
 	char key[TZ_CFG_NAME_MAX];         /**< token: the secret that verified it */
 	int64_t expires;                   /**< token exp (unix s), 0 for SIP */
 	unsigned n_targets;                /**< 0: any routed target */

@@ -14,11 +14,25 @@
 #include "tz_calls.h"
 #include "tz_cli.h"
 #include "tz_sip.h"
+#include "tz_sipws.h"
 #include "tz_ws.h"
+
+static bool is_sip(void *conn)
+{
+	return tz_ws_conn_kind(conn) == TZ_WS_KIND_SIP;
+}
 
 static void ws_open(struct tz_ws_conn *conn, void *user)
 {
-	TZ_LOG(CP_WS, INFO, "client %s connected", tz_ws_conn_peer(conn));
+	TZ_LOG(CP_WS, INFO, "client %s connected (%s)", tz_ws_conn_peer(conn),
+	       is_sip(conn) ? "SIP over WebSocket" : TZ_JSEP_SUBPROTOCOL);
+	if (is_sip(conn))
+		tz_sipws_on_open(conn);
+}
+
+static void ws_sip(struct tz_ws_conn *conn, const char *buf, size_t len, void *user)
+{
+	tz_sipws_on_message(conn, buf, len);
 }
 
 static void ws_message(struct tz_ws_conn *conn, const struct tz_jsep_msg *msg, void *user)
@@ -30,11 +44,92 @@ static void ws_close(struct tz_ws_conn *conn, void *user)
 {
 	TZ_LOG(CP_WS, INFO, "client %s disconnected", tz_ws_conn_peer(conn));
 	tz_calls_on_close(conn);
+	if (is_sip(conn))
+		tz_sipws_on_close(conn);
 }
 
 static void calls_send(void *conn, const struct tz_jsep_out *out)
 {
-	tz_ws_send_out(conn, out);
+	if (is_sip(conn))
+		tz_sipws_deliver(conn, out);
+	else
+		tz_ws_send_out(conn, out);
+}
+
+static enum tz_web_kind calls_kind(void *conn)
+{
+	return is_sip(conn) ? TZ_WEB_SIPWS : TZ_WEB_JSEP;
+}
+
+static int calls_message(void *conn, const char *from_uri, const char *display,
+			 const char *content_type, const char *body, size_t len)
+{
+	if (!is_sip(conn))
+		return -EPROTONOSUPPORT;     /* trapeze-jsep.v1 has no messages yet */
+	return tz_sipws_send_message(conn, from_uri, display, content_type, body, len);
+}
+
+/* The SIP-over-WebSocket edge's view of the transport and the call manager. */
+static int sipws_send(void *conn, const char *buf, size_t len)
+{
+	return tz_ws_send_sip(conn, buf, len);
+}
+
+static const char *sipws_peer(void *conn)
+{
+	return tz_ws_conn_peer(conn);
+}
+
+static bool sipws_tls(void *conn)
+{
+	return tz_ws_conn_is_tls(conn);
+}
+
+static void sipws_login(void *conn, const struct tz_auth_identity *id, struct tz_sip_reg *reg)
+{
+	tz_login_adopt(conn, id, reg);
+}
+
+static void sipws_logout(void *conn)
+{
+	tz_login_drop(conn);
+}
+
+static struct tz_sip_reg *up_reg_new(void *ctx, const struct tz_cfg_trunk *registrar,
+				     const char *user, const char *domain,
+				     const char *contact_params, tz_sip_relay_cb *cb, void *ud)
+{
+	return tz_sip_register_relay(ctx, registrar, user, domain, contact_params, cb, ud);
+}
+
+static void sipws_stats(JsonBuilder *b)
+{
+	const uint64_t *c = tz_sipws_counters();
+
+	for (int i = 0; i < TZ_SIPWS_CTR_COUNT; i++) {
+		json_builder_set_member_name(b, tz_sipws_counter_name((enum tz_sipws_counter)i));
+		json_builder_add_int_value(b, (gint64)c[i]);
+	}
+}
+
+static int sipws_start(struct tz_daemon *d)
+{
+	struct tz_sipws_env env = {
+		.cfg = d->cfg, .send = sipws_send, .peer = sipws_peer, .is_tls = sipws_tls,
+		.calls_message = tz_calls_on_message, .login = sipws_login,
+		.logout = sipws_logout, .route = tz_calls_route,
+		.up = {
+			.reg_new = d->sip != NULL ? up_reg_new : NULL,
+			.reg_send = tz_sip_register_relay_send,
+			.reg_free = tz_sip_unregister,
+			.reg_token = tz_sip_reg_contact_token,
+			.message = NULL,       /* until tz_sip_message lands */
+			.ctx = d->sip,
+		},
+	};
+
+	tz_calls_set_stats_hook(sipws_stats);
+	return tz_sipws_init(&env);
 }
 
 static void calls_logged_in(void *conn, const char *user)
@@ -110,6 +205,56 @@ static int show_signalling_stats(struct tz_cli_req *req, int argc, char **argv,
 	return 0;
 }
 
+static void reg_row_ws(const struct tz_sipws_binding_info *i, void *arg)
+{
+	JsonBuilder *b = arg;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "aor");
+	json_builder_add_string_value(b, i->aor);
+	json_builder_set_member_name(b, "kind");
+	json_builder_add_string_value(b, "sip-ws");
+	json_builder_set_member_name(b, "peer");
+	json_builder_add_string_value(b, i->peer);
+	json_builder_set_member_name(b, "instance");
+	json_builder_add_string_value(b, i->instance);
+	json_builder_set_member_name(b, "registered");
+	json_builder_add_boolean_value(b, i->registered);
+	json_builder_set_member_name(b, "expires_in");
+	json_builder_add_int_value(b, i->expires_in);
+	json_builder_end_object(b);
+}
+
+static void reg_row_jsep(const struct tz_calls_reg_info *i, void *arg)
+{
+	JsonBuilder *b = arg;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "aor");
+	json_builder_add_string_value(b, i->user);
+	json_builder_set_member_name(b, "kind");
+	json_builder_add_string_value(b, "jsep");
+	json_builder_set_member_name(b, "peer");
+	json_builder_add_string_value(b, i->peer);
+	json_builder_set_member_name(b, "registrar");
+	json_builder_add_string_value(b, i->registrar);
+	json_builder_set_member_name(b, "registered");
+	json_builder_add_boolean_value(b, i->registered);
+	json_builder_end_object(b);
+}
+
+/* `show registrations`: SIP-over-WebSocket phones' relayed registrations and
+ * those made on behalf of trapeze-jsep.v1 logins. */
+static int show_registrations(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b,
+			      void *arg)
+{
+	json_builder_begin_array(b);
+	tz_sipws_foreach_binding(reg_row_ws, b);
+	tz_login_foreach_registration(reg_row_jsep, b);
+	json_builder_end_array(b);
+	return 0;
+}
+
 static int signalling_commands_register(struct tz_daemon *d)
 {
 	/* The registry keeps the pointer: static storage, arg set once. */
@@ -117,6 +262,10 @@ static int signalling_commands_register(struct tz_daemon *d)
 		{ "show signalling stats", NULL, 0, 0,
 		  "WebSocket/HTTP: connections, refusals by reason, slow readers cut, "
 		  "bytes queued, errors sent by code", show_signalling_stats, NULL, NULL },
+		{ "show registrations", NULL, 0, 0,
+		  "SIP registrations: SIP-over-WebSocket phones (AOR, connection, device, "
+		  "expiry) and trapeze-jsep.v1 logins with SIP credentials",
+		  show_registrations, NULL, NULL },
 	};
 
 	cmds[0].arg = d;
@@ -127,13 +276,12 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 {
 	static const struct tz_ws_handlers handlers = {
 		.on_open = ws_open, .on_message = ws_message, .on_close = ws_close,
-		/* SIP over WebSocket (issue 10): ctrlplane/sipws wires in here; until
-		 * then sip connections open and their messages are counted, dropped. */
-		.on_sip = NULL,
+		.on_sip = ws_sip,              /* SIP over WebSocket: ctrlplane/sipws */
 	};
 	struct tz_calls_env env = {
 		.cfg = d->cfg, .sessions = d->sessions, .srtp = d->srtp,
 		.send = calls_send, .logged_in = calls_logged_in, .peer = calls_peer,
+		.kind = calls_kind, .message = calls_message,
 	};
 	char fp[TZ_DTLS_FP_STR_MAX];
 
@@ -158,7 +306,7 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	env.cert = d->cert;
 	if (auth_start(d->cfg) != 0)
 		return -EINVAL;
-	if (tz_calls_init(&env) != 0)
+	if (tz_calls_init(&env) != 0 || sipws_start(d) != 0)
 		return -ENOMEM;
 	d->ws = tz_ws_server_start(&d->cfg->signalling, &d->cfg->limits, &handlers, d);
 	if (d->ws == NULL)
@@ -171,6 +319,7 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 void tz_daemon_signalling_stop(struct tz_daemon *d)
 {
 	tz_calls_shutdown();
+	tz_sipws_shutdown();           /* un-REGISTERs while the SIP side still runs */
 	tz_auth_shutdown();
 	if (d->sip != NULL)
 		tz_sip_stop(d->sip);

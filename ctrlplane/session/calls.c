@@ -149,7 +149,7 @@ static void media_maybe(struct call *c)
 /* A call to a trunk sends its INVITE only now that the browser has proved
  * it holds the media path (ICE nominated, DTLS with its fingerprint up): a
  * script with a made-up SDP never makes a trunk ring. */
-static int invite_now(struct call *c)
+static int invite_now(struct call *c, bool after_dtls)
 {
 	char err[256] = "";
 
@@ -159,7 +159,7 @@ static int invite_now(struct call *c)
 		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, err);
 		return -EIO;
 	}
-	tz_calls_ctr[TZ_CC_INVITE_AFTER_DTLS]++;
+	tz_calls_ctr[TZ_CC_INVITE_AFTER_DTLS] += after_dtls;
 	return 0;
 }
 
@@ -171,7 +171,7 @@ void tz_call_connected(struct call *c)
 		g_source_remove(c->timer);     /* the negotiation deadline */
 	c->timer = 0;
 	c->dtls_done = true;
-	if (invite_now(c) != 0)
+	if (invite_now(c, true) != 0)
 		return;
 	media_maybe(c);
 }
@@ -209,6 +209,7 @@ struct call *tz_call_new(void *conn, const char *name, const char *user, const c
 	c->core_fd[0] = c->core_fd[1] = -1;
 	c->id = next_id++;
 	c->conn = conn;
+	c->kind = conn != NULL && tz_calls_env.kind != NULL ? tz_calls_env.kind(conn) : TZ_WEB_JSEP;
 	c->t_offer = g_get_monotonic_time();
 	g_strlcpy(c->name, name != NULL ? name : "", sizeof(c->name));
 	if (name == NULL)
@@ -356,6 +357,7 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 	}
 	c = tz_call_new(conn, m->call, user, m->target);
 	g_strlcpy(c->display, id->display, sizeof(c->display));
+	g_strlcpy(c->from_uri, id->uri, sizeof(c->from_uri));
 	c->trunk = trunk;
 	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
@@ -374,10 +376,42 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 	}
 	g_strlcpy(c->user_part, user_part, sizeof(c->user_part));
 	tz_call_register(c);
-	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
 	o.call = c->name;
 	o.sdp = answer;
 	send_out(conn, &o);
+	if (c->kind == TZ_WEB_SIPWS && trunk != NULL) {
+		/* A SIP phone starts ICE and DTLS when our answer reaches it in a
+		 * 18x or the 200, i.e. once the far end rings or answers: the INVITE
+		 * leaves now (the phone's registration vouches for it), and the
+		 * negotiation deadline starts when the far end answers. */
+		invite_now(c, false);
+		return;
+	}
+	tz_call_negotiation_deadline(c);
+}
+
+void tz_call_negotiation_deadline(struct call *c)
+{
+	if (c->timer != 0 || c->dtls_done || c->state == CALL_ENDED)
+		return;
+	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
+}
+
+int tz_calls_route(const char *target, const struct tz_cfg_trunk **trunk, char *user,
+		   size_t ulen, int *status, char *why, size_t wlen)
+{
+	enum tz_jsep_err code = TZ_JSEP_ERR_NO_ROUTE;
+	int rc;
+
+	*status = 404;
+	if (tz_calls_env.sip == NULL) {
+		g_strlcpy(why, "no SIP side", wlen);
+		return -ENOENT;
+	}
+	rc = tz_route_target(target, strlen(target), trunk, user, ulen, &code, why, wlen);
+	if (rc != 0)
+		*status = code == TZ_JSEP_ERR_BAD_TARGET ? 484 : code == TZ_JSEP_ERR_NO_ROUTE ? 404 : 400;
+	return rc;
 }
 
 /* End every call of a connection: on logout the client hears each hangup,
@@ -402,10 +436,19 @@ static void end_calls_of(void *conn, bool notify)
 	g_slist_free(dead);
 }
 
-/* A user already in a call does not take another from SIP (486). */
-bool tz_calls_user_busy(const char *user)
+/* A connection already in a call does not take another from SIP (486).  Per
+ * connection, not per user: the devices of one AOR (SIP over WebSocket)
+ * each ring when the registrar forks a call to them. */
+bool tz_calls_conn_busy(void *conn)
 {
-	return calls_of_user(user) > 0;
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, by_id);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((struct call *)v)->conn == conn)
+			return true;
+	return false;
 }
 
 /* The web user took an incoming call: its answer, then 200 OK to the caller. */

@@ -20,7 +20,9 @@ struct call {
 	uint32_t id;
 	char name[TZ_JSEP_CALL_MAX + 1];
 	void *conn;
+	enum tz_web_kind kind;                /* the browser side: trapeze-jsep.v1 or SIP-WS */
 	char user[64];                        /* the caller's identity (login) */
+	char from_uri[160];                   /* SIP-WS: the registered AOR, else "" */
 	char display[64];                     /* its display name, or "" */
 	char target[128];
 	enum call_state state;
@@ -139,13 +141,16 @@ uint64_t tz_media_packets(const struct call *c);
  * grew; @p now is g_get_monotonic_time().  From the media supervision. */
 void tz_media_check_auth(struct call *c, int64_t now);
 
+/* calls.c: the deadline for ICE + DTLS after our answer reached the browser */
+void tz_call_negotiation_deadline(struct call *c);
+
 /* calls.c: registry shared with the SIP side */
 struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
 void tz_call_register(struct call *c);
 void *tz_calls_conn_of_user(const char *user);
 /* login.c: the connection registered with the Contact token @p token as @p user */
 void *tz_login_conn_of_contact(const char *user, const char *token);
-bool tz_calls_user_busy(const char *user);
+bool tz_calls_conn_busy(void *conn);
 void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 
 /* sip_side.c: answering an inbound call once the browser accepted */

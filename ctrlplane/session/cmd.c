@@ -31,6 +31,7 @@ static void call_row(struct call *c, void *arg)
 
 	json_builder_begin_object(b);
 	add_int(b, "call", c->id);
+	add_str(b, "leg", c->kind == TZ_WEB_SIPWS ? "sip-ws" : "jsep");
 	add_str(b, "user", c->user);
 	add_str(b, "target", c->target);
 	add_str(b, "state", state_names[c->state]);
@@ -60,7 +61,15 @@ static int show_calls(struct tz_cli_req *req, int argc, char **argv, JsonBuilder
 	return 0;
 }
 
-/* `show sip stats`: the user agent's counters and the call manager's. */
+static void (*stats_hook)(JsonBuilder *b);
+
+void tz_calls_set_stats_hook(void (*fn)(JsonBuilder *b))
+{
+	stats_hook = fn;
+}
+
+/* `show sip stats`: the user agent's counters, the call manager's and the
+ * SIP-over-WebSocket edge's. */
 static int show_sip_stats(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b, void *arg)
 {
 	static const char *const names[TZ_CC_COUNT] = {
@@ -78,6 +87,8 @@ static int show_sip_stats(struct tz_cli_req *req, int argc, char **argv, JsonBui
 		add_int(b, tz_sip_counter_name(i), (gint64)sip[i]);
 	for (int i = 0; i < TZ_CC_COUNT; i++)
 		add_int(b, names[i], (gint64)tz_calls_ctr[i]);
+	if (stats_hook != NULL)
+		stats_hook(b);
 	json_builder_end_object(b);
 	return 0;
 }

@@ -19,6 +19,8 @@ struct reg {
 	char ip[INET6_ADDRSTRLEN];
 	char sip_user[TZ_AUTH_USER_MAX + 1];
 	bool answered;
+	bool borrowed;                  /* SIP over WebSocket: the edge owns r */
+	const struct tz_cfg_trunk *registrar;
 	struct tz_sip_reg *r;
 };
 
@@ -43,7 +45,7 @@ static void reg_free(gpointer p)
 {
 	struct reg *g = p;
 
-	if (g->r != NULL)
+	if (g->r != NULL && !g->borrowed)
 		tz_sip_unregister(g->r);     /* un-REGISTER; no more callbacks */
 	g_free(g);
 }
@@ -167,6 +169,7 @@ static void login_sip(void *conn, const struct tz_jsep_msg *m, const char *ip)
 	g->id = m->id;
 	g_strlcpy(g->ip, ip, sizeof(g->ip));
 	g_strlcpy(g->sip_user, m->sip.username, sizeof(g->sip_user));
+	g->registrar = t;
 	g_hash_table_replace(regs, conn, g);
 	g->r = tz_sip_register(tz_calls_env.sip, t, m->sip.username, m->sip.password, 0, reg_cb, g);
 	if (g->r == NULL) {
@@ -205,8 +208,58 @@ const struct tz_auth_identity *tz_login_identity(void *conn)
 
 void tz_login_end(void *conn)
 {
+	if (identities == NULL)
+		return;                  /* after tz_login_shutdown() */
 	g_hash_table_remove(identities, conn);
 	g_hash_table_remove(regs, conn);
+}
+
+void tz_login_adopt(void *conn, const struct tz_auth_identity *id, struct tz_sip_reg *reg)
+{
+	struct tz_auth_identity *keep = g_new0(struct tz_auth_identity, 1);
+	struct reg *g = g_new0(struct reg, 1);
+
+	*keep = *id;
+	keep->n_targets = 0;                     /* a registration carries no target list */
+	memset(keep->targets, 0, sizeof(keep->targets));
+	g_hash_table_replace(identities, conn, keep);
+	g->conn = conn;
+	g->answered = true;
+	g->borrowed = true;
+	g->r = reg;
+	tz_calls_conn_ip(conn, g->ip, sizeof(g->ip));
+	g_strlcpy(g->sip_user, id->user, sizeof(g->sip_user));
+	g_hash_table_replace(regs, conn, g);
+	tz_auth_count(TZ_AUTH_OK_SIP);
+	if (tz_calls_env.logged_in != NULL)
+		tz_calls_env.logged_in(conn, keep->user);
+}
+
+void tz_login_drop(void *conn)
+{
+	tz_login_end(conn);
+}
+
+void tz_login_foreach_registration(void (*fn)(const struct tz_calls_reg_info *, void *), void *arg)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	if (regs == NULL)
+		return;
+	g_hash_table_iter_init(&it, regs);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const struct reg *g = v;
+		struct tz_calls_reg_info i = { .registered = g->answered && g->r != NULL,
+					       .registrar = g->registrar != NULL ? g->registrar->name : "" };
+
+		if (g->borrowed)
+			continue;              /* the SIP-over-WebSocket edge lists its own */
+		g_strlcpy(i.user, g->sip_user, sizeof(i.user));
+		g_strlcpy(i.peer, tz_calls_env.peer != NULL ? tz_calls_env.peer(g->conn) : g->ip,
+			  sizeof(i.peer));
+		fn(&i, arg);
+	}
 }
 
 /* Whether two NUL-terminated strings are equal, in a time that does not

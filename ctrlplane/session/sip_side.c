@@ -69,6 +69,18 @@ int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold)
 	return rc;
 }
 
+/* Our core media address for SDP: the core port's IPv4 address, or its IPv6
+ * one on an IPv6-only core. */
+static void core_addr(const struct tz_cfg_port *p, char *out, size_t len)
+{
+	if (p->ipv4.addr.family == AF_INET)
+		inet_ntop(AF_INET, &p->ipv4.addr.v4, out, (socklen_t)len);
+	else if (p->ipv6.addr.family == AF_INET6)
+		inet_ntop(AF_INET6, &p->ipv6.addr.v6, out, (socklen_t)len);
+	else
+		g_strlcpy(out, "0.0.0.0", len);
+}
+
 static int read_peer(struct call *c, const char *text)
 {
 	return tz_sip_side_read_peer(c, text, NULL);
@@ -98,6 +110,7 @@ static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 	}
 	c->sip_answered = true;
 	send_simple(c, TZ_JSEP_OUT_ANSWERED);
+	tz_call_negotiation_deadline(c);         /* SIP-WS: the phone's DTLS starts now at the latest */
 	tz_call_media_ready(c);
 }
 
@@ -176,9 +189,9 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 		TZ_LOG(CP_SESSION, NOTICE, "incoming call from %s to %s: no login holds that "
 		       "registration contact (stale or made up): 404", from_uri, to_user);
 	}
-	if (conn == NULL || tz_calls_user_busy(to_user) || sdp_offer == NULL ||
+	if (conn == NULL || tz_calls_conn_busy(conn) || sdp_offer == NULL ||
 	    !tz_calls_admit_inbound()) {
-		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : tz_calls_user_busy(to_user) ? 486
+		status = conn == NULL ? 404 : sdp_offer == NULL ? 488 : tz_calls_conn_busy(conn) ? 486
 										: 503;
 		tz_calls_ctr[TZ_CC_SDP_REFUSED] += status == 488;
 		TZ_LOG(CP_SESSION, INFO, "incoming call from %s to %s refused: %d", from_uri, to_user, status);
@@ -220,7 +233,7 @@ char *tz_sip_side_answer_sdp(struct call *c, const char *offer, const char *cons
 
 	if (rc == 0)
 		rc = tz_sdp_read_sip(sdp, allow, &neg, err, errlen);
-	inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
+	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	if (rc == 0 && tz_sdp_answer_sip(&l, &neg, &answer) != 0)
 		snprintf(err, errlen, "cannot build the SDP answer");
@@ -274,7 +287,7 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	char *text = NULL;
 
 	tz_sdp_neg_names(&c->sip_neg, names, G_N_ELEMENTS(names));
-	inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
+	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	if (tz_sdp_offer_sip(&l, c->offer, &offer, err, sizeof(err)) == 0)
 		text = tz_sdp_build(offer, NULL);
@@ -316,7 +329,7 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	tz_sdp_neg_names(&c->neg, names, G_N_ELEMENTS(names));   /* what the browser got */
 	c->sip_sess_id = l.sess_id;
 	c->sip_version = l.sess_version;
-	inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, sizeof(addr));
+	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	l.port = c->core_port;
 	l.codecs = names;
@@ -327,7 +340,16 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	tz_sdp_free(offer);
 	if (text == NULL)
 		return rc != 0 ? rc : -ENOMEM;
-	c->leg = tz_sip_invite(tz_calls_env.sip, c->trunk, user_part, c->user, c->display, text, c);
+	if (c->from_uri[0] != '\0') {
+		/* SIP over WebSocket: the registered AOR, as From and P-Asserted-Identity */
+		struct tz_sip_invite_opts o = { .from_uri = c->from_uri, .pai = c->from_uri,
+						.from_display = c->display[0] ? c->display : NULL };
+
+		c->leg = tz_sip_invite_opts(tz_calls_env.sip, c->trunk, user_part, &o, text, c);
+	} else {
+		c->leg = tz_sip_invite(tz_calls_env.sip, c->trunk, user_part, c->user, c->display,
+				       text, c);
+	}
 	if (c->leg == NULL) {
 		snprintf(err, errlen, "cannot send the INVITE to trunk %s", c->trunk->name);
 		return -EIO;

@@ -23,6 +23,14 @@
 #include "tz_sip.h"
 #include "tz_srtp.h"
 
+#include <json-glib/json-glib.h>
+
+/** What kind of web leg a connection speaks. */
+enum tz_web_kind {
+	TZ_WEB_JSEP,                      /**< trapeze-jsep.v1 (trapeze.js) */
+	TZ_WEB_SIPWS,                     /**< SIP over WebSocket (JsSIP, SIP.js) */
+};
+
 struct tz_calls_env {
 	const struct tz_config *cfg;
 	struct tz_dp_sessions *sessions;
@@ -39,6 +47,11 @@ struct tz_calls_env {
 	void (*logged_in)(void *conn, const char *user);
 	/** The connection's source, "ip:port" or "[ipv6]:port". */
 	const char *(*peer)(void *conn);
+	/** The connection's kind (NULL: every connection is TZ_WEB_JSEP). */
+	enum tz_web_kind (*kind)(void *conn);
+	/** Deliver a SIP MESSAGE to a logged-in connection; 0 or -errno (NULL: 405). */
+	int (*message)(void *conn, const char *from_uri, const char *display,
+		       const char *content_type, const char *body, size_t len);
 };
 
 /**
@@ -59,6 +72,38 @@ void tz_calls_shutdown(void);
 
 /** Handlers to give tz_sip_start(): the SIP leg's events drive the calls. */
 const struct tz_sip_handlers *tz_calls_sip_handlers_get(void);
+
+/**
+ * A SIP-over-WebSocket connection whose REGISTER the registrar accepted is
+ * now @p id (copied); @p reg (owned by the caller, outliving the login) is
+ * its registration, whose Contact leads calls back to @p conn.
+ */
+void tz_login_adopt(void *conn, const struct tz_auth_identity *id, struct tz_sip_reg *reg);
+/** The connection is nobody again (its calls go on). */
+void tz_login_drop(void *conn);
+
+/**
+ * Route @p target (a number, "echo" is not routed, or sip:user@domain) as a
+ * call from a web user would be: 0 with *trunk and @p user (Request-URI user
+ * part), or -errno with *status the SIP status to refuse with (404 no route,
+ * 484 bad target, 400) and @p why.
+ */
+int tz_calls_route(const char *target, const struct tz_cfg_trunk **trunk, char *user,
+		   size_t ulen, int *status, char *why, size_t wlen);
+
+/** A registration for `show registrations`. */
+struct tz_calls_reg_info {
+	char user[64];
+	char peer[64];
+	const char *registrar;            /**< trunk name */
+	bool registered;
+};
+/** Registrations made on behalf of trapeze-jsep.v1 logins (SIP credentials). */
+void tz_login_foreach_registration(void (*fn)(const struct tz_calls_reg_info *, void *),
+				   void *arg);
+
+/** Extra lines for `show sip stats` (the SIP-over-WebSocket edge's counters). */
+void tz_calls_set_stats_hook(void (*fn)(JsonBuilder *b));
 
 /** Live calls. */
 unsigned tz_calls_count(void);

@@ -45,6 +45,7 @@ void sip_leg_unref(struct tz_sip_leg *leg)
 	g_free(leg->auth_realm);
 	g_free(leg->auth_pinned);
 	g_free(leg->end_reason);
+	g_strfreev(leg->challenges);
 	g_free(leg);
 }
 
@@ -150,25 +151,89 @@ static void leg_copy_auth(struct tz_sip_leg *leg, const struct tz_cfg_trunk *tru
 	leg->auth_realm = g_strdup(trunk->realm);
 }
 
-struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *trunk,
-				 const char *to_user, const char *from_user,
-				 const char *from_display, const char *sdp_offer, void *leg_user)
+/* A From or P-Asserted-Identity URI from a web user: sip:/sips: (tel: as well for
+ * @p tel), printable, nothing that ends a header or a name-addr, sane length;
+ * sofia must parse it. */
+bool sip_uri_ok(const char *uri, bool tel)
+{
+	url_t *u;
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	bool ok;
+
+	if (!sip_header_value_ok(uri, 256) || strpbrk(uri, " <>\",\\"))
+		return false;
+	if (g_ascii_strncasecmp(uri, "sip:", 4) && g_ascii_strncasecmp(uri, "sips:", 5) &&
+	    !(tel && !g_ascii_strncasecmp(uri, "tel:", 4)))
+		return false;
+	u = url_hdup(home, (url_t *)uri);
+	ok = u && (u->url_type == url_sip || u->url_type == url_sips ||
+		   (tel && u->url_type == url_tel)) && u->url_host;
+	su_home_deinit(home);
+	return ok;
+}
+
+/* "Display" <URI>: the display name loses quotes, backslashes and line ends (it
+ * comes from web users, RFC 3261 25.1). */
+static char *name_addr(const char *uri, const char *display)
+{
+	g_autofree char *d = display ? g_strdup(display) : NULL;
+
+	if (d && *d) {
+		g_strdelimit(d, "\"\\\r\n", '\'');
+		return g_strdup_printf("\"%s\" <%s>", d, uri);
+	}
+	return g_strdup_printf("<%s>", uri);
+}
+
+/* Check the options of tz_sip_invite_opts() / tz_sip_message(). */
+int sip_opts_check(const struct tz_sip_invite_opts *o)
+{
+	if (!o)
+		return 0;
+	if (o->from_uri && !sip_uri_ok(o->from_uri, false))
+		return -EINVAL;
+	if (o->pai && !sip_uri_ok(o->pai, true))
+		return -EINVAL;
+	if (o->from_display && strlen(o->from_display) > 128)
+		return -EINVAL;
+	if (o->authorization && !sip_header_value_ok(o->authorization, 4096))
+		return -EINVAL;
+	return 0;
+}
+
+/* The From header of a request built with @p o. */
+char *sip_opts_from(const struct tz_sip *s, const struct tz_sip_invite_opts *o)
+{
+	g_autofree char *dflt = g_strdup_printf("sip:anonymous@%s", s->local_host);
+
+	return name_addr(o && o->from_uri ? o->from_uri : dflt, o ? o->from_display : NULL);
+}
+
+char *sip_opts_pai(const struct tz_sip_invite_opts *o)
+{
+	return o && o->pai ? g_strdup_printf("P-Asserted-Identity: <%s>", o->pai) : NULL;
+}
+
+static struct tz_sip_leg *invite_start(struct tz_sip *s, const struct tz_cfg_trunk *trunk,
+				       const char *to_user, const char *from,
+				       const struct tz_sip_invite_opts *o, const char *sdp_offer,
+				       void *leg_user)
 {
 	struct tz_sip_leg *leg;
-	char *ruri, *from, *to, *cid;
+	char *ruri, *to, *cid, *pai = sip_opts_pai(o);
+	const char *auth = o ? o->authorization : NULL;
+	bool proxy = o && o->proxy_auth;
 
-	if (!s || !trunk || !trunk->address.host || !to_user || !from_user || !sdp_offer)
-		return errno = EINVAL, NULL;
-	if (s->stopping)
-		return errno = ESHUTDOWN, NULL;
 	ruri = sip_request_uri(trunk, to_user);
-	if (!ruri)
+	if (!ruri) {
+		g_free(pai);
 		return errno = EINVAL, NULL;   /* not a plain user part: see tz_sip_target_parse */
+	}
 	leg = leg_new(s, true, leg_user);
 	leg_copy_auth(leg, trunk);
+	leg->relay_challenge = o && o->relay_challenge;
 	leg->contact = sip_dialog_contact(s, trunk->transport);
 	to = g_strdup_printf("<%s>", ruri);
-	from = from_header(s, from_user, from_display);
 	cid = g_uuid_string_random();
 	leg->call_id = g_strdup(cid);
 	leg->nh = nua_handle(s->nua, &leg->own, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
@@ -176,6 +241,9 @@ struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *tr
 	if (!leg->nh)
 		goto fail_handle;
 	nua_invite(leg->nh, NUTAG_URL(ruri), TAG_IF(leg->contact, SIPTAG_CONTACT_STR(leg->contact)),
+		   TAG_IF(pai, SIPTAG_HEADER_STR(pai)),
+		   TAG_IF(auth && !proxy, SIPTAG_AUTHORIZATION_STR(auth)),
+		   TAG_IF(auth && proxy, SIPTAG_PROXY_AUTHORIZATION_STR(auth)),
 		   SIPTAG_CONTENT_TYPE_STR(SDP_TYPE),
 		   SIPTAG_PAYLOAD_STR(sdp_offer), TAG_END());
 	s->ctr[TZ_SIP_CTR_INVITE_OUT]++;
@@ -183,15 +251,54 @@ struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *tr
 						  trunk->answer_timeout_s : 60,
 						  answer_timeout, leg);
 	TZ_LOG(CP_SIP, INFO, "call %s: INVITE %s via trunk %s", cid, ruri, trunk->name);
-	g_free(ruri), g_free(to), g_free(from), g_free(cid);
+	g_free(ruri), g_free(to), g_free(cid), g_free(pai);
 	return leg;
 
 fail_handle:
-	g_free(ruri), g_free(to), g_free(from), g_free(cid);
+	g_free(ruri), g_free(to), g_free(cid), g_free(pai);
 	s->legs = g_list_remove(s->legs, leg);
 	leg->refs = 1;
 	sip_leg_unref(leg);
 	return errno = ENOMEM, NULL;
+}
+
+struct tz_sip_leg *tz_sip_invite_opts(struct tz_sip *s, const struct tz_cfg_trunk *trunk,
+				      const char *to_user, const struct tz_sip_invite_opts *o,
+				      const char *sdp_offer, void *leg_user)
+{
+	struct tz_sip_leg *leg;
+	char *from;
+
+	if (!s || !trunk || !trunk->address.host || !to_user || !sdp_offer || sip_opts_check(o))
+		return errno = EINVAL, NULL;
+	if (s->stopping)
+		return errno = ESHUTDOWN, NULL;
+	from = sip_opts_from(s, o);
+	leg = invite_start(s, trunk, to_user, from, o, sdp_offer, leg_user);
+	g_free(from);
+	return leg;
+}
+
+struct tz_sip_leg *tz_sip_invite(struct tz_sip *s, const struct tz_cfg_trunk *trunk,
+				 const char *to_user, const char *from_user,
+				 const char *from_display, const char *sdp_offer, void *leg_user)
+{
+	struct tz_sip_leg *leg;
+	char *from;
+
+	if (!s || !trunk || !trunk->address.host || !to_user || !from_user || !sdp_offer)
+		return errno = EINVAL, NULL;
+	if (s->stopping)
+		return errno = ESHUTDOWN, NULL;
+	from = from_header(s, from_user, from_display);
+	leg = invite_start(s, trunk, to_user, from, NULL, sdp_offer, leg_user);
+	g_free(from);
+	return leg;
+}
+
+const char *const *tz_sip_leg_challenges(const struct tz_sip_leg *leg)
+{
+	return leg ? (const char *const *)leg->challenges : NULL;
 }
 
 /* Final response to our initial INVITE or to our re-INVITE. */
@@ -232,7 +339,11 @@ static void on_r_invite(struct tz_sip *s, struct tz_sip_leg *leg, int status,
 	}
 	if (status < 200)
 		return;
-	if ((status == 401 || status == 407) && leg->auth_tries++ == 0) {
+	if ((status == 401 || status == 407) && leg->relay_challenge) {
+		/* The browser answers: hand the challenge over, end the leg. */
+		g_strfreev(leg->challenges);
+		leg->challenges = sip_challenges_dup(sip, status);
+	} else if ((status == 401 || status == 407) && leg->auth_tries++ == 0) {
 		int rc = sip_authenticate(leg->nh, sip, leg->auth_realm, &leg->auth_pinned,
 					  leg->auth_user, leg->auth_pass);
 

@@ -73,6 +73,8 @@ struct tz_sip_leg {
 	bool reinvite_in;       /* far end's re-INVITE or UPDATE offer waiting for our answer */
 	char *contact_token;    /* inbound: the tz= parameter of the Request-URI, or NULL */
 	char *contact;          /* our Contact in this dialog (sip_dialog_contact), or NULL */
+	bool relay_challenge;   /* 401/407 end the leg; the browser answers them */
+	char **challenges;      /* their WWW-/Proxy-Authenticate values, or NULL */
 	/* That offer came in an UPDATE: its nua_i_update event, kept so the answer
 	 * can name the request (NUTAG_WITH_SAVED) after the callback; else NULL. */
 	nua_saved_event_t update_ev[1];
@@ -90,6 +92,19 @@ struct tz_sip_reg {
 	int auth_tries;
 	bool registered;
 	bool unregistering;
+	/* Relayed registration (sip_relay.c): the browser answers the challenges. */
+	bool relay;
+	bool relay_in_flight;   /* one REGISTER transaction on nh */
+	bool relay_proxy;       /* last_auth is a Proxy-Authorization */
+	tz_sip_relay_cb *relay_cb;
+	char *call_id;          /* one for the life of the registration */
+	uint32_t cseq;
+	uint32_t relay_expires;  /* Expires of the REGISTER in flight */
+	char *aor;              /* <sip:USER@DOMAIN> */
+	char *ruri;             /* sip:DOMAIN */
+	char *proxy;            /* the registrar's address: sip:host:port;transport=X */
+	char *contact;          /* our Contact header value, with the browser's parameters */
+	char *last_auth;        /* the browser's last credentials, for the un-REGISTER */
 };
 
 /* sip_ua.c */
@@ -105,12 +120,25 @@ void sip_leg_unref(struct tz_sip_leg *leg);
 void sip_leg_drop_update(struct tz_sip_leg *leg);
 void sip_call_free_all(struct tz_sip *s);
 char *sip_dialog_contact(const struct tz_sip *s, enum tz_cfg_transport t);
+bool sip_uri_ok(const char *uri, bool tel);
+int sip_opts_check(const struct tz_sip_invite_opts *o);
+char *sip_opts_from(const struct tz_sip *s, const struct tz_sip_invite_opts *o);
+char *sip_opts_pai(const struct tz_sip_invite_opts *o);
 
 /* sip_reg.c */
 void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
 		   struct tz_sip_reg *reg, const sip_t *sip);
 void sip_reg_stop_all(struct tz_sip *s);
 void sip_reg_free_all(struct tz_sip *s);
+void sip_reg_free(struct tz_sip_reg *reg);
+char *sip_reg_token_new(void);
+
+/* sip_relay.c */
+void sip_relay_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		     struct tz_sip_reg *reg, const sip_t *sip);
+void sip_relay_unregister(struct tz_sip_reg *reg);
+char **sip_challenges_dup(const sip_t *sip, int status);
+bool sip_header_value_ok(const char *v, size_t max);
 
 /* sip_guard.c */
 enum sip_guard_verdict {

@@ -9,7 +9,7 @@
 
 #include <sofia-sip/sip_header.h>
 
-static void reg_free(struct tz_sip_reg *reg)
+void sip_reg_free(struct tz_sip_reg *reg)
 {
 	struct tz_sip *s = reg->sip;
 
@@ -23,6 +23,14 @@ static void reg_free(struct tz_sip_reg *reg)
 	g_free(reg->auth_realm);
 	g_free(reg->contact_token);
 	g_free(reg->auth_pinned);
+	g_free(reg->call_id);
+	g_free(reg->aor);
+	g_free(reg->ruri);
+	g_free(reg->proxy);
+	g_free(reg->contact);
+	if (reg->last_auth)
+		memset(reg->last_auth, 0, strlen(reg->last_auth));
+	g_free(reg->last_auth);
 	g_free(reg);
 }
 
@@ -33,7 +41,7 @@ static void reg_free(struct tz_sip_reg *reg)
  * this one registration; a stale or made-up Request-URI reaches no other
  * login (see tz_sip_leg_contact_token).  NULL if the kernel gives no randomness.
  */
-static char *contact_token_new(void)
+char *sip_reg_token_new(void)
 {
 	uint8_t raw[16];
 	char hex[2 * sizeof(raw) + 1];
@@ -79,10 +87,10 @@ struct tz_sip_reg *tz_sip_register(struct tz_sip *s, const struct tz_cfg_trunk *
 	reg->auth_user = g_strdup(user);
 	reg->auth_pass = g_strdup(password);
 	reg->auth_realm = g_strdup(registrar->realm);
-	reg->contact_token = contact_token_new();
+	reg->contact_token = sip_reg_token_new();
 	s->regs = g_list_prepend(s->regs, reg);
 	if (!reg->contact_token) {
-		reg_free(reg);
+		sip_reg_free(reg);
 		return errno = EAGAIN, NULL;
 	}
 	host = sip_hostport(registrar->address.host, 0);
@@ -100,7 +108,7 @@ struct tz_sip_reg *tz_sip_register(struct tz_sip *s, const struct tz_cfg_trunk *
 	g_free(host), g_free(aor), g_free(url), g_free(params);
 	if (reg->nh)
 		return reg;
-	reg_free(reg);
+	sip_reg_free(reg);
 	return errno = ENOMEM, NULL;
 }
 
@@ -150,7 +158,10 @@ static void on_r_register(struct tz_sip_reg *reg, int status, const char *phrase
 void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
 		   struct tz_sip_reg *reg, const sip_t *sip)
 {
-	(void)s;
+	if (reg->relay) {
+		sip_relay_event(s, ev, status, phrase, reg, sip);
+		return;
+	}
 	if (ev == nua_r_register && !reg->unregistering) {
 		on_r_register(reg, status, phrase, sip);
 	} else if (ev == nua_r_unregister && status >= 200) {
@@ -159,7 +170,7 @@ void sip_reg_event(struct tz_sip *s, nua_event_t ev, int status, const char *phr
 				     reg->auth_user, reg->auth_pass) == 0)
 			return;
 		reg->registered = false;
-		reg_free(reg);
+		sip_reg_free(reg);
 	}
 }
 
@@ -168,8 +179,12 @@ void tz_sip_unregister(struct tz_sip_reg *reg)
 	if (!reg || reg->unregistering)
 		return;
 	reg->cb = NULL;
+	if (reg->relay) {
+		sip_relay_unregister(reg);
+		return;
+	}
 	if (!reg->registered) {
-		reg_free(reg);
+		sip_reg_free(reg);
 		return;
 	}
 	reg->unregistering = true;
@@ -189,5 +204,5 @@ void sip_reg_stop_all(struct tz_sip *s)
 void sip_reg_free_all(struct tz_sip *s)
 {
 	while (s->regs)
-		reg_free(s->regs->data);
+		sip_reg_free(s->regs->data);
 }

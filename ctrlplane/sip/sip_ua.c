@@ -9,6 +9,8 @@
 
 #include "sip_pvt.h"
 
+#include <sofia-sip/nta_tag.h>
+
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_tag_io.h>
@@ -74,6 +76,8 @@ static bool is_response(nua_event_t ev)
 	case nua_r_register:
 	case nua_r_unregister:
 	case nua_r_options:
+	case nua_r_method:
+	case nua_r_message:
 		return true;
 	default:
 		return false;
@@ -283,6 +287,12 @@ static int create_nua(struct tz_sip *s, const char *url, const char *sips_url)
 			    NUTAG_SESSION_REFRESHER(nua_any_refresher),
 			    NUTAG_UPDATE_REFRESH(0),
 			    SIPTAG_USER_AGENT_STR("Trapeze"),
+			    /* One gateway holds many registrations' Contacts: a registrar
+			     * forking a call to two devices of one AOR sends us two INVITEs
+			     * with the same From tag, Call-ID and CSeq but different
+			     * Request-URIs.  Each is its own call, not a merged request
+			     * (RFC 3261 8.2.2.2 would answer the second 482). */
+			    NTATAG_MERGE_482(0),
 			    TAG_END());
 	if (s->nua)
 		return 0;

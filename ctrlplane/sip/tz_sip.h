@@ -92,7 +92,7 @@ struct tz_sip *tz_sip_start(const struct tz_cfg_sip *cfg, const struct tz_sip_ha
 void tz_sip_stop(struct tz_sip *sip);
 
 /**
- * Send an INVITE to a trunk.
+ * Send an INVITE to a trunk (a wrapper of tz_sip_invite_opts()'s machinery).
  *
  * Request-URI always sip:to_user@trunk-host:port;transport=X, built from the
  * trunk; @p to_user must be a plain user part (tz_sip_target_parse() output,
@@ -110,6 +110,43 @@ void tz_sip_stop(struct tz_sip *sip);
 struct tz_sip_leg *tz_sip_invite(struct tz_sip *sip, const struct tz_cfg_trunk *trunk,
 				 const char *to_user, const char *from_user,
 				 const char *from_display, const char *sdp_offer, void *leg_user);
+
+/** Options of tz_sip_invite_opts() and tz_sip_message() (calls and messages from
+ *  a SIP-over-WebSocket user).  Every field may be NULL/false. */
+struct tz_sip_invite_opts {
+	/** Full From URI, e.g. "sip:alice@203.0.113.3": sip: or sips:, at most 256
+	 *  bytes, no CR/LF, space, '<', '>', '"' or ','; else -EINVAL.  NULL: From
+	 *  <sip:anonymous@local-host> (tz_sip_invite() gives its own user). */
+	const char *from_uri;
+	/** Display name (quotes, backslashes and line ends become '), at most 128 bytes. */
+	const char *from_display;
+	/** P-Asserted-Identity URI (sip:, sips: or tel:, checked as from_uri), or NULL. */
+	const char *pai;
+	/** The browser's credentials, sent verbatim as Authorization (Proxy-Authorization
+	 *  with @p proxy_auth); at most 4096 printable bytes.  NULL: none. */
+	const char *authorization;
+	bool proxy_auth;
+	/** 401/407 end the leg (on_ended 401/407) instead of being answered with the
+	 *  trunk's username/password; the challenge values are then in
+	 *  tz_sip_leg_challenges() (for tz_sip_message: the status reaches the callback). */
+	bool relay_challenge;
+};
+
+/**
+ * tz_sip_invite() with a From, P-Asserted-Identity and credentials of the caller's
+ * own (see struct tz_sip_invite_opts; @p o NULL = all defaults).  Request-URI,
+ * Contact, answer timeout and the trunk's digest answer as tz_sip_invite().
+ * @return the leg, or NULL with errno EINVAL (missing argument, bad option, @p to_user
+ *         not a plain user part), ENOMEM, ESHUTDOWN.
+ */
+struct tz_sip_leg *tz_sip_invite_opts(struct tz_sip *sip, const struct tz_cfg_trunk *trunk,
+				      const char *to_user, const struct tz_sip_invite_opts *o,
+				      const char *sdp_offer, void *leg_user);
+
+/** After on_ended(401|407) of a relay_challenge leg: the WWW-/Proxy-Authenticate
+ *  values ("Digest realm=..., nonce=...", as in struct tz_sip_reg_result),
+ *  NULL-terminated, valid until tz_sip_leg_free(); else NULL. */
+const char *const *tz_sip_leg_challenges(const struct tz_sip_leg *leg);
 
 /** Send 180 Ringing on an inbound leg.  0, -ENOTCONN (over), -EALREADY (answered). */
 int tz_sip_leg_ringing(struct tz_sip_leg *leg);
@@ -170,8 +207,69 @@ struct tz_sip_reg *tz_sip_register(struct tz_sip *sip, const struct tz_cfg_trunk
 const char *tz_sip_reg_contact_token(const struct tz_sip_reg *reg);
 
 /** Un-REGISTER (if registered) and release @p reg; cb is not called again.
- *  Safe from cb.  NULL is a no-op. */
+ *  Safe from cb.  NULL is a no-op.
+ *  A relayed registration (tz_sip_register_relay) that had a 2xx is removed with
+ *  one REGISTER Expires: 0 for our Contact only, carrying the browser's last
+ *  credentials (registrars accept a nonce until it goes stale: 300 s in Kamailio);
+ *  a 401/407 to it is not retried: logged and counted (relay_unregister_refused),
+ *  the binding then expires at the registrar by itself.  A REGISTER in flight is
+ *  abandoned (its result is not reported). */
 void tz_sip_unregister(struct tz_sip_reg *reg);
+
+/** Outcome of one relayed REGISTER transaction (tz_sip_register_relay_send). */
+struct tz_sip_reg_result {
+	int status;                      /**< final status, 408/503 when nothing answered */
+	const char *reason;
+	/** 401: the WWW-Authenticate values, 407: the Proxy-Authenticate values, one per
+	 *  challenge, NULL-terminated; NULL otherwise.  Scheme and parameters as the
+	 *  registrar sent them (sofia re-joins the parameters with ", "). */
+	const char *const *challenges;
+	/** 2xx: seconds the registrar granted OUR contact: its ;expires= in the 200's
+	 *  Contact list, else the Expires header, else 0.  0 as well when the 200 lists
+	 *  contacts but not ours.  Other devices' bindings are never exposed. */
+	uint32_t expires;
+};
+typedef void (tz_sip_relay_cb)(struct tz_sip_reg *reg, const struct tz_sip_reg_result *r,
+			       void *user);
+
+/**
+ * A registration the browser authenticates itself (SIP over WebSocket: digest
+ * passthrough, Trapeze never knows the password).  Nothing is sent yet.
+ *
+ * Contact <sip:USER@our-core-address:port;tz=TOKEN> (";transport=tcp" or sips: after
+ * the registrar's transport) followed by @p contact_params (header parameters such as
+ * "+sip.instance=\"<urn:uuid:...>\";reg-id=1", with or without the leading ';', or
+ * NULL); tz_sip_reg_contact_token() works on it.  Request-URI sip:DOMAIN (the
+ * browser's AOR domain: the digest uri JsSIP/SIP.js computed is their own
+ * Request-URI, sip:DOMAIN), sent to @p registrar's address and transport (as an
+ * outbound proxy: no Route); From/To sip:USER@DOMAIN; one Call-ID for the life of
+ * @p reg, CSeq increasing by one per REGISTER.
+ *
+ * The gateway never refreshes it by itself (the browser does); each REGISTER is one
+ * plain transaction (nua_method), there is no refresh timer to lose.
+ *
+ * @param user    the AOR's user part (tz_sip_user_valid())
+ * @param domain  the AOR's host[:port] (DNS name, IPv4 or [IPv6])
+ * @return the registration, or NULL with errno: EINVAL (bad argument or parameter
+ *         text), ESHUTDOWN, EAGAIN (no random bytes for the Contact).
+ * Release with tz_sip_unregister().  Threading: control thread.
+ */
+struct tz_sip_reg *tz_sip_register_relay(struct tz_sip *sip, const struct tz_cfg_trunk *registrar,
+					 const char *user, const char *domain,
+					 const char *contact_params, tz_sip_relay_cb *cb,
+					 void *user_data);
+
+/**
+ * Send one REGISTER for @p reg with Expires @p expires and, when not NULL,
+ * @p authorization as the Authorization header value (Proxy-Authorization when
+ * @p proxy), copied verbatim from the browser (at most 4096 bytes, no CR/LF).
+ * The callback gets the result once (from the loop, never from inside this call).
+ * The last credentials given are kept for tz_sip_unregister().
+ * @return 0, -EINVAL (not a relayed registration, bad credentials text), -EBUSY (one
+ *         REGISTER in flight), -ESHUTDOWN (stopping or being unregistered), -ENOMEM.
+ */
+int tz_sip_register_relay_send(struct tz_sip_reg *reg, uint32_t expires,
+			       const char *authorization, bool proxy);
 
 /** Longest target accepted, in bytes; most digits in a number. */
 #define TZ_SIP_TARGET_MAX 128
@@ -235,7 +333,12 @@ char *tz_sip_user_escape(const char *user);
 	X(ACL_REFUSED, "requests_refused_acl")      \
 	X(RATE_LIMITED, "requests_rate_limited")    \
 	X(FLOOD_DROPPED, "requests_dropped_flood")  \
-	X(TLS_VERIFY_FAILED, "tls_verify_failed")
+	X(TLS_VERIFY_FAILED, "tls_verify_failed")   \
+	X(RELAY_REGISTERS, "relay_registers")       \
+	X(RELAY_REG_CHALLENGES, "relay_register_challenges") \
+	X(RELAY_REG_OK, "relay_registers_ok")       \
+	X(RELAY_REG_FAILED, "relay_registers_failed") \
+	X(RELAY_UNREG_REFUSED, "relay_unregister_refused")
 
 enum tz_sip_counter {
 #define TZ_SIP_CTR_ENUM(e, n) TZ_SIP_CTR_##e,

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 
 #include "tz_sip.h"
 
@@ -54,6 +55,7 @@ struct world {
 	int reg_calls, reg_status;
 	char reg_reason[128];
 	bool hangup_on_ringing;
+	bool keep_leg;          /* on_ended leaves the leg to the test */
 	GPid pid;
 	bool sipp_done;
 	int sipp_rc;
@@ -99,6 +101,8 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 	w.ended++;
 	w.end_status = status;
 	g_strlcpy(w.end_reason, reason, sizeof(w.end_reason));
+	if (w.keep_leg)
+		return; /* the test reads the leg (tz_sip_leg_challenges) and frees it */
 	tz_sip_leg_free(leg); /* allowed from the handler */
 	w.leg = NULL;
 }
@@ -750,6 +754,441 @@ static void test_guard_flood_503_then_drop(void **state)
 	sipp_finish();
 }
 
+/*
+ * A raw SIP peer on 127.0.0.1:15070 (UDP) written here rather than in sipp:
+ * the tests read every header the agent sent (Authorization verbatim,
+ * Expires, Contact) and compute digest answers.  It keeps each request and
+ * answers through raw.respond().
+ */
+#define RAW_MAX 16
+struct raw_peer {
+	int fd;
+	guint watch;
+	int n;                          /* requests received (ACKs not counted) */
+	char *req[RAW_MAX];
+	char *(*respond)(const char *req, int n);
+};
+static struct raw_peer raw;
+
+/* Value of header @p name (first occurrence, case-insensitive), g_free() it, or NULL. */
+static char *hdr(const char *msg, const char *name)
+{
+	g_auto(GStrv) lines = g_strsplit(msg, "\r\n", -1);
+	size_t n = strlen(name);
+
+	for (size_t i = 1; lines[i] && *lines[i]; i++)
+		if (!g_ascii_strncasecmp(lines[i], name, n) && lines[i][n] == ':')
+			return g_strstrip(g_strdup(lines[i] + n + 1));
+	return NULL;
+}
+
+/* All header lines @p name, verbatim ("Via: ...\r\n" ...). */
+static GString *hdr_lines(const char *msg, const char *name, GString *out)
+{
+	g_auto(GStrv) lines = g_strsplit(msg, "\r\n", -1);
+	size_t n = strlen(name);
+
+	for (size_t i = 1; lines[i] && *lines[i]; i++)
+		if (!g_ascii_strncasecmp(lines[i], name, n) && lines[i][n] == ':')
+			g_string_append_printf(out, "%s\r\n", lines[i]);
+	return out;
+}
+
+/* A digest parameter's value (quotes removed), g_free() it, or NULL. */
+static char *dparam(const char *h, const char *name)
+{
+	g_autofree char *pat = g_strdup_printf("%s=", name);
+	const char *p = h;
+
+	while ((p = strstr(p, pat)) != NULL) {
+		if (p == h || p[-1] == ' ' || p[-1] == ',')
+			break;
+		p++;
+	}
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	if (*p == '"')
+		return g_strndup(p + 1, strcspn(p + 1, "\""));
+	return g_strndup(p, strcspn(p, ", "));
+}
+
+static char *md5(const char *s)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
+}
+
+/* RFC 2617 without qop: MD5(MD5(user:realm:pass):nonce:MD5(method:uri)). */
+static char *digest(const char *user, const char *realm, const char *pass, const char *nonce,
+		    const char *method, const char *uri)
+{
+	g_autofree char *a1 = g_strdup_printf("%s:%s:%s", user, realm, pass);
+	g_autofree char *a2 = g_strdup_printf("%s:%s", method, uri);
+	g_autofree char *h1 = md5(a1), *h2 = md5(a2);
+	g_autofree char *all = g_strdup_printf("%s:%s:%s", h1, nonce, h2);
+
+	return md5(all);
+}
+
+/* The browser's side: an Authorization value for @p challenge. */
+static char *browser_auth(const char *challenge, const char *method, const char *uri,
+			  const char *pass)
+{
+	g_autofree char *realm = dparam(challenge, "realm"), *nonce = dparam(challenge, "nonce");
+	g_autofree char *resp = digest("alice", realm, pass, nonce, method, uri);
+
+	return g_strdup_printf("Digest username=\"alice\", realm=\"%s\", nonce=\"%s\", "
+			       "uri=\"%s\", response=\"%s\", algorithm=MD5", realm, nonce, uri, resp);
+}
+
+/* Whether the request's Authorization (or Proxy-) is right for password "secret". */
+static bool auth_valid(const char *req, const char *hname)
+{
+	g_autofree char *a = hdr(req, hname);
+	g_autofree char *user = a ? dparam(a, "username") : NULL;
+	g_autofree char *realm = a ? dparam(a, "realm") : NULL;
+	g_autofree char *nonce = a ? dparam(a, "nonce") : NULL;
+	g_autofree char *uri = a ? dparam(a, "uri") : NULL;
+	g_autofree char *resp = a ? dparam(a, "response") : NULL;
+	g_autofree char *method = g_strndup(req, strcspn(req, " "));
+	g_autofree char *want = NULL;
+
+	if (!user || !realm || !nonce || !uri || !resp)
+		return false;
+	want = digest(user, realm, "secret", nonce, method, uri);
+	return !strcmp(want, resp);
+}
+
+/* A response to @p req: its Via, From, To (with a tag), Call-ID and CSeq. */
+static char *reply(const char *req, int status, const char *reason, const char *extra,
+		   const char *body)
+{
+	GString *r = g_string_new(NULL);
+	g_autofree char *from = hdr(req, "From"), *to = hdr(req, "To");
+	g_autofree char *cid = hdr(req, "Call-ID"), *cseq = hdr(req, "CSeq");
+
+	g_string_append_printf(r, "SIP/2.0 %d %s\r\n", status, reason);
+	hdr_lines(req, "Via", r);
+	g_string_append_printf(r, "From: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n",
+			       from, to, strstr(to, "tag=") ? "" : ";tag=raw1", cid, cseq);
+	g_string_append(r, extra ? extra : "");
+	g_string_append_printf(r, "Content-Length: %zu\r\n\r\n%s", body ? strlen(body) : 0,
+			       body ? body : "");
+	return g_string_free(r, FALSE);
+}
+
+static gboolean raw_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	char buf[8192];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+	char *resp;
+
+	if (n <= 0)
+		return G_SOURCE_CONTINUE;
+	buf[n] = '\0';
+	if (!strncmp(buf, "ACK ", 4) || !strncmp(buf, "SIP/2.0", 7))
+		return G_SOURCE_CONTINUE;
+	if (raw.n < RAW_MAX)
+		raw.req[raw.n] = g_strdup(buf);
+	raw.n++;
+	resp = raw.respond ? raw.respond(buf, raw.n) : NULL;
+	if (resp)
+		sendto(fd, resp, strlen(resp), 0, (struct sockaddr *)&from, fl);
+	g_free(resp);
+	return G_SOURCE_CONTINUE;
+}
+
+static void raw_start(char *(*respond)(const char *, int))
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PEER_PORT) };
+
+	memset(&raw, 0, sizeof(raw));
+	raw.respond = respond;
+	raw.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	assert_int_equal(bind(raw.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	raw.watch = g_unix_fd_add(raw.fd, G_IO_IN, raw_readable, NULL);
+}
+
+static void raw_stop(void)
+{
+	g_source_remove(raw.watch);
+	close(raw.fd);
+	for (int i = 0; i < RAW_MAX; i++)
+		g_free(raw.req[i]);
+	memset(&raw, 0, sizeof(raw));
+}
+
+static const char challenge1[] = "Digest realm=\"example.test\", nonce=\"n0nce-4711\", algorithm=MD5";
+static const char challenge2[] = "Digest realm=\"example.test\", nonce=\"other-1\", "
+				 "algorithm=SHA-256, qop=\"auth\"";
+static bool registrar_refuses_unregister;
+
+/* A registrar for domain example.test: 401 with two challenges without credentials,
+ * 403 for wrong ones, 200 with another device's binding and ours (at most 120 s). */
+static char *registrar(const char *req, int n)
+{
+	g_autofree char *auth = hdr(req, "Authorization"), *exp = hdr(req, "Expires");
+	g_autofree char *contact = hdr(req, "Contact"), *extra = NULL;
+	unsigned e = exp ? (unsigned)atoi(exp) : 3600;
+
+	if (!auth || (e == 0 && registrar_refuses_unregister)) {
+		extra = g_strdup_printf("WWW-Authenticate: %s\r\nWWW-Authenticate: %s\r\n",
+					challenge1, challenge2);
+		return reply(req, 401, "Unauthorized", extra, NULL);
+	}
+	if (!auth_valid(req, "Authorization"))
+		return reply(req, 403, "Forbidden", NULL, NULL);
+	if (e == 0)
+		return reply(req, 200, "OK",
+			     "Contact: <sip:alice@198.51.100.9:5060;transport=udp>;expires=3000\r\n",
+			     NULL);
+	extra = g_strdup_printf("Contact: <sip:alice@198.51.100.9:5060;transport=udp>;expires=3000, "
+				"%s;expires=%u\r\n", contact, MIN(e, 120u));
+	return reply(req, 200, "OK", extra, NULL);
+}
+
+struct relay_seen {
+	int calls, status;
+	uint32_t expires;
+	char *challenges[4];
+	bool unregister_in_cb;
+};
+static struct relay_seen rs;
+
+static void relay_cb(struct tz_sip_reg *reg, const struct tz_sip_reg_result *r, void *user)
+{
+	for (int i = 0; i < 4; i++)
+		g_clear_pointer(&rs.challenges[i], g_free);
+	rs.calls++;
+	rs.status = r->status;
+	rs.expires = r->expires;
+	for (int i = 0; r->challenges && r->challenges[i] && i < 3; i++)
+		rs.challenges[i] = g_strdup(r->challenges[i]);
+	assert_true(r->status != 401 || r->challenges);
+	assert_true(r->status == 401 || r->status == 407 || !r->challenges);
+}
+
+static uint64_t ctr(enum tz_sip_counter c)
+{
+	uint64_t v[TZ_SIP_CTR_COUNT];
+
+	tz_sip_counters(w.sip, v);
+	return v[c];
+}
+
+static void rs_reset(void)
+{
+	for (int i = 0; i < 4; i++)
+		g_free(rs.challenges[i]);
+	memset(&rs, 0, sizeof(rs));
+}
+
+/* Digest passthrough: 401 values reach the browser verbatim, its answer goes out
+ * verbatim, 200 gives OUR contact's expiry only, the un-REGISTER carries the last
+ * credentials with Expires: 0. */
+static void test_relay_register_digest(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	uint64_t sent = ctr(TZ_SIP_CTR_RELAY_REGISTERS), ch = ctr(TZ_SIP_CTR_RELAY_REG_CHALLENGES);
+	uint64_t ok = ctr(TZ_SIP_CTR_RELAY_REG_OK), bad = ctr(TZ_SIP_CTR_RELAY_REG_FAILED);
+	struct tz_sip_reg *reg;
+	g_autofree char *good = NULL, *wrong = NULL, *cid1 = NULL, *cid3 = NULL;
+	g_autofree char *contact = NULL, *cseq = NULL, *auth = NULL, *exp = NULL, *contact0 = NULL;
+
+	rs_reset();
+	registrar_refuses_unregister = false;
+	raw_start(registrar);
+	reg = tz_sip_register_relay(w.sip, &t, "alice", "example.test",
+				    "+sip.instance=\"<urn:uuid:0c5e-1>\";reg-id=1", relay_cb, NULL);
+	assert_non_null(reg);
+	assert_int_equal(raw.n, 0); /* nothing sent yet */
+	assert_int_equal(tz_sip_register_relay_send(reg, 600, NULL, false), 0);
+	assert_int_equal(tz_sip_register_relay_send(reg, 600, NULL, false), -EBUSY);
+	WAIT_FOR(rs.calls == 1, 5);
+	assert_int_equal(rs.status, 401);
+	assert_string_equal(rs.challenges[0], challenge1);
+	assert_string_equal(rs.challenges[1], challenge2);
+	assert_null(rs.challenges[2]);
+	assert_true(!strncmp(raw.req[0], "REGISTER sip:example.test SIP/2.0\r\n", 35));
+	contact = hdr(raw.req[0], "Contact");
+	assert_non_null(strstr(contact, "<sip:alice@127.0.0.1:15060;tz="));
+	assert_non_null(strstr(contact, tz_sip_reg_contact_token(reg)));
+	assert_non_null(strstr(contact, ";+sip.instance=\"<urn:uuid:0c5e-1>\";reg-id=1"));
+	cid1 = hdr(raw.req[0], "Call-ID");
+
+	wrong = browser_auth(rs.challenges[0], "REGISTER", "sip:example.test", "guess");
+	assert_int_equal(tz_sip_register_relay_send(reg, 600, wrong, false), 0);
+	WAIT_FOR(rs.calls == 2, 5);
+	assert_int_equal(rs.status, 403);
+
+	good = browser_auth(challenge1, "REGISTER", "sip:example.test", "secret");
+	assert_int_equal(tz_sip_register_relay_send(reg, 600, good, false), 0);
+	WAIT_FOR(rs.calls == 3, 5);
+	assert_int_equal(rs.status, 200);
+	assert_int_equal(rs.expires, 120);   /* ours, not the other device's 3000 */
+	auth = hdr(raw.req[2], "Authorization");
+	assert_string_equal(auth, good);     /* verbatim */
+	cid3 = hdr(raw.req[2], "Call-ID");
+	assert_string_equal(cid1, cid3);
+	cseq = hdr(raw.req[2], "CSeq");
+	assert_string_equal(cseq, "3 REGISTER");
+
+	assert_int_equal(ctr(TZ_SIP_CTR_RELAY_REGISTERS) - sent, 3);
+	assert_int_equal(ctr(TZ_SIP_CTR_RELAY_REG_CHALLENGES) - ch, 1);
+	assert_int_equal(ctr(TZ_SIP_CTR_RELAY_REG_OK) - ok, 1);
+	assert_int_equal(ctr(TZ_SIP_CTR_RELAY_REG_FAILED) - bad, 1);
+
+	tz_sip_unregister(reg);
+	WAIT_FOR(raw.n == 4, 5);
+	assert_int_equal(raw.n, 4);
+	exp = hdr(raw.req[3], "Expires");
+	assert_string_equal(exp, "0");
+	g_free(auth);
+	auth = hdr(raw.req[3], "Authorization");
+	assert_string_equal(auth, good);
+	contact0 = hdr(raw.req[3], "Contact");
+	assert_string_equal(contact0, contact);  /* our binding only, not '*' */
+	assert_int_equal(rs.calls, 3);           /* the callback is gone */
+	raw_stop();
+	rs_reset();
+}
+
+/* A stale nonce at un-REGISTER: one try, counted, never a loop. */
+static void test_relay_unregister_refused(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	uint64_t refused = ctr(TZ_SIP_CTR_RELAY_UNREG_REFUSED);
+	struct tz_sip_reg *reg;
+	g_autofree char *good = browser_auth(challenge1, "REGISTER", "sip:example.test", "secret");
+
+	rs_reset();
+	registrar_refuses_unregister = true;
+	raw_start(registrar);
+	reg = tz_sip_register_relay(w.sip, &t, "alice", "example.test", NULL, relay_cb, NULL);
+	assert_non_null(reg);
+	assert_int_equal(tz_sip_register_relay_send(reg, 300, good, false), 0);
+	WAIT_FOR(rs.calls == 1, 5);
+	assert_int_equal(rs.status, 200);
+	assert_int_equal(rs.expires, 120);
+	tz_sip_unregister(reg);
+	WAIT_FOR(ctr(TZ_SIP_CTR_RELAY_UNREG_REFUSED) > refused, 5);
+	assert_int_equal(ctr(TZ_SIP_CTR_RELAY_UNREG_REFUSED) - refused, 1);
+	WAIT_FOR(raw.n > 2, 1);                  /* a retry would come now */
+	assert_int_equal(raw.n, 2);
+	registrar_refuses_unregister = false;
+	raw_stop();
+	rs_reset();
+}
+
+static void test_relay_bad_input(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	struct tz_sip_reg *reg;
+
+	assert_null(tz_sip_register_relay(w.sip, &t, "alice", "exa mple", NULL, relay_cb, NULL));
+	assert_int_equal(errno, EINVAL);
+	assert_null(tz_sip_register_relay(w.sip, &t, "alice", "example.test",
+					  "x=1\r\nVia: evil", relay_cb, NULL));
+	assert_null(tz_sip_register_relay(w.sip, &t, "alice", "example.test",
+					  "x=1>,<sip:evil@x", relay_cb, NULL));
+	assert_null(tz_sip_register_relay(w.sip, &t, "al ice", "example.test", NULL, relay_cb, NULL));
+	reg = tz_sip_register_relay(w.sip, &t, "alice", "[2001:db8::1]:5060", NULL, relay_cb, NULL);
+	assert_non_null(reg);
+	assert_int_equal(tz_sip_register_relay_send(reg, 60, "Digest x\r\nVia: evil", false),
+			 -EINVAL);
+	tz_sip_unregister(reg); /* never registered: nothing sent */
+}
+
+static const char proxy_challenge[] = "Digest realm=\"203.0.113.3\", nonce=\"inv-n0nce\", algorithm=MD5";
+
+/* A proxy that wants the caller's own credentials: 407 without them, 403 for
+ * wrong ones, 486 (busy: no dialog to tear down) for right ones. */
+static char *auth_proxy(const char *req, int n)
+{
+	g_autofree char *extra = NULL, *pa = hdr(req, "Proxy-Authorization");
+
+	if (!strncmp(req, "CANCEL ", 7) || !strncmp(req, "BYE ", 4))
+		return reply(req, 200, "OK", NULL, NULL);
+	if (!pa) {
+		extra = g_strdup_printf("Proxy-Authenticate: %s\r\n", proxy_challenge);
+		return reply(req, 407, "Proxy Authentication Required", extra, NULL);
+	}
+	if (!auth_valid(req, "Proxy-Authorization"))
+		return reply(req, 403, "Forbidden", NULL, NULL);
+	return reply(req, 486, "Busy Here", NULL, NULL);
+}
+
+/* A SIP-over-WS caller's INVITE: its From and P-Asserted-Identity; the 407 goes
+ * back to the browser (not answered with the trunk's credentials); its answer
+ * is carried verbatim. */
+static void test_invite_opts_relay_challenge(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	struct tz_sip_invite_opts o = {
+		.from_uri = "sip:alice@203.0.113.3", .from_display = "Alice \"A\"",
+		.pai = "sip:alice@203.0.113.3", .relay_challenge = true,
+	};
+	struct tz_sip_leg *leg;
+	g_autofree char *from = NULL, *pai = NULL, *pa = NULL, *cred = NULL;
+
+	t.username = "trunkuser";
+	t.password = "trunkpass";
+	raw_start(auth_proxy);
+	leg = tz_sip_invite_opts(w.sip, &t, "15551234", &o, offer, &w);
+	assert_non_null(leg);
+	w.leg = leg;
+	w.keep_leg = true;
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 407);
+	assert_non_null(tz_sip_leg_challenges(leg));
+	assert_string_equal(tz_sip_leg_challenges(leg)[0], proxy_challenge);
+	assert_null(tz_sip_leg_challenges(leg)[1]);
+	assert_int_equal(raw.n, 1);          /* not answered with the trunk's password */
+	from = hdr(raw.req[0], "From");
+	assert_true(g_str_has_prefix(from, "\"Alice 'A'\" <sip:alice@203.0.113.3>;tag="));
+	pai = hdr(raw.req[0], "P-Asserted-Identity");
+	assert_string_equal(pai, "<sip:alice@203.0.113.3>");
+	cred = browser_auth(tz_sip_leg_challenges(leg)[0], "INVITE",
+			    "sip:15551234@127.0.0.1:15070;transport=udp", "secret");
+	tz_sip_leg_free(leg);
+
+	memset(&w.ended, 0, sizeof(w.ended));
+	w.end_status = 0;
+	w.keep_leg = false;
+	o.authorization = cred;
+	o.proxy_auth = true;
+	leg = tz_sip_invite_opts(w.sip, &t, "15551234", &o, offer, &w);
+	assert_non_null(leg);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 486);  /* the proxy took the browser's answer */
+	pa = hdr(raw.req[1], "Proxy-Authorization");
+	assert_string_equal(pa, cred);
+	raw_stop();
+}
+
+static void test_invite_opts_bad_from(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+	static const char *const bad[] = {
+		"http://alice@x", "sip:alice@x\r\nVia: evil", "alice@x", "sip:a b@x",
+		"sip:<alice@x>", "sip:", "",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		struct tz_sip_invite_opts o = { .from_uri = bad[i] };
+
+		errno = 0;
+		assert_null(tz_sip_invite_opts(w.sip, &t, "15551234", &o, offer, &w));
+		assert_int_equal(errno, EINVAL);
+	}
+	struct tz_sip_invite_opts o2 = { .from_uri = "sip:alice@x", .authorization = "a\nb" };
+	assert_null(tz_sip_invite_opts(w.sip, &t, "15551234", &o2, offer, &w));
+	assert_int_equal(errno, EINVAL);
+}
+
 static void test_start_bind_failure(void **state)
 {
 	struct tz_sip *second = tz_sip_start(&cfg, &handlers, NULL);
@@ -781,6 +1220,11 @@ int main(void)
 		cmocka_unit_test_setup(test_malformed_then_options, reset),
 		cmocka_unit_test_setup(test_guard_non_trunk_refused, reset),
 		cmocka_unit_test_setup(test_guard_flood_503_then_drop, reset),
+		cmocka_unit_test_setup(test_relay_register_digest, reset),
+		cmocka_unit_test_setup(test_relay_unregister_refused, reset),
+		cmocka_unit_test_setup(test_relay_bad_input, reset),
+		cmocka_unit_test_setup(test_invite_opts_relay_challenge, reset),
+		cmocka_unit_test_setup(test_invite_opts_bad_from, reset),
 		cmocka_unit_test_setup(test_start_bind_failure, reset),
 	};
 

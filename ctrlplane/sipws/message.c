@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * MESSAGE (RFC 3428) both ways.  From a registered browser: relayed to the
+ * route of its Request-URI with the registered AOR as From and
+ * P-Asserted-Identity (never what the browser wrote), the far end's final
+ * status returned to the browser.  To a browser: a MESSAGE request on its
+ * connection (tz_sipws_send_message), answered upstream at once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sipws_pvt.h"
+
+#define MESSAGE_MAX (64 * 1024)
+
+struct pending {
+	void *conn;
+	uint64_t serial;                 /* the connection it came on, still open? */
+	struct sipws_msg req;
+};
+
+static void message_cb(int status, const char *reason, void *p)
+{
+	struct pending *pm = p;
+	struct sconn *sc = sipws_conn(pm->conn);
+
+	if (sc != NULL && sc->serial == pm->serial)
+		sipws_send(sc, sipws_response(&pm->req, status, reason, NULL, NULL, NULL, NULL));
+	sipws_msg_clear(&pm->req);
+	g_free(pm);
+}
+
+void sipws_on_message_request(struct sconn *sc, struct sipws_msg *m)
+{
+	const sip_t *s = m->sip;
+	const url_t *ru = s->sip_request->rq_url;
+	const struct tz_cfg_trunk *trunk = NULL;
+	struct tz_sip_invite_opts o = { 0 };
+	g_autofree char *target = NULL, *ctype = NULL;
+	char user[128], why[160];
+	int status = 404;
+	struct pending *pm;
+
+	if (!sipws_registered(sc)) {
+		sipws_count(TZ_SIPWS_NOT_REGISTERED);
+		sipws_reply(sc, m, 403, "Forbidden (register first)", NULL);
+		return;
+	}
+	if (sipws.env.up.message == NULL) {
+		sipws_reply(sc, m, 405, NULL, NULL);
+		return;
+	}
+	if (s->sip_payload == NULL || s->sip_payload->pl_len == 0 || s->sip_content_type == NULL) {
+		sipws_reply(sc, m, 400, "Bad Request (no body)", NULL);
+		return;
+	}
+	if (s->sip_payload->pl_len > MESSAGE_MAX) {
+		sipws_reply(sc, m, 413, NULL, NULL);
+		return;
+	}
+	target = sipws_target(sc, ru);
+	if (target == NULL || sipws.env.route(target, &trunk, user, sizeof(user), &status, why,
+					      sizeof(why)) != 0) {
+		sipws_reply(sc, m, target == NULL ? 484 : status, NULL, NULL);
+		return;
+	}
+	o.from_uri = sipws_aor(sc);
+	o.pai = sipws_aor(sc);
+	ctype = sipws_hdr(s->sip_content_type);
+	pm = g_new0(struct pending, 1);
+	pm->conn = sc->conn;
+	pm->serial = sc->serial;
+	if (sipws.env.up.message(sipws.env.up.ctx, trunk, user, &o, ctype, s->sip_payload->pl_data,
+				 s->sip_payload->pl_len, message_cb, pm) != 0) {
+		g_free(pm);
+		sipws_reply(sc, m, 503, NULL, NULL);
+		return;
+	}
+	pm->req = *m;
+	memset(m, 0, sizeof(*m));
+}
+
+int tz_sipws_send_message(void *conn, const char *from_uri, const char *display,
+			  const char *content_type, const char *body, size_t len)
+{
+	struct sconn *sc = sipws_conn(conn);
+	GString *out;
+	g_autofree char *from = NULL, *call_id = NULL, *tag = NULL, *branch = NULL;
+
+	if (sc == NULL || !sipws_registered(sc))
+		return -ENOTCONN;
+	if (content_type == NULL || strpbrk(content_type, "\r\n") != NULL || len > MESSAGE_MAX)
+		return -EINVAL;
+	from = sipws_caller_hdr(from_uri, display);
+	call_id = sipws_random("tz-");
+	tag = sipws_random("tz");
+	branch = sipws_random("z9hG4bK");
+	out = g_string_sized_new(512 + len);
+	g_string_append_printf(out, "MESSAGE %s SIP/2.0\r\n", sipws_contact_url(sc));
+	g_string_append_printf(out, "Via: SIP/2.0/%s trapeze.invalid;branch=%s\r\n",
+			       sc->tls ? "WSS" : "WS", branch);
+	g_string_append_printf(out, "Max-Forwards: 70\r\nFrom: %s;tag=%s\r\nTo: <%s>\r\n", from, tag,
+			       sipws_aor(sc));
+	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: 1 MESSAGE\r\n", call_id);
+	g_string_append_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", content_type,
+			       len);
+	g_string_append_len(out, body, (gssize)len);
+	sipws_count(TZ_SIPWS_MESSAGES_TO_BROWSER);
+	sipws_send(sc, out);
+	return 0;
+}
