@@ -123,6 +123,27 @@ const PAGE = `<!doctype html>
 </body></html>
 `;
 
+/**
+ * A file of the harness page by its path under /__tz_sipws/:
+ * {contentType, body} or null.
+ * @param {string} rel
+ */
+export function harnessFile(rel) {
+  const js = (body) => ({ contentType: 'text/javascript; charset=utf-8', body });
+  if (rel === '' || rel === 'phone.html') return { contentType: 'text/html; charset=utf-8', body: PAGE };
+  if (rel === 'jssip.js') return js(jssipJs());
+  if (rel === 'page.js') return js(fs.readFileSync(path.join(HERE, 'sipws_page.js'), 'utf8'));
+  if (rel.startsWith('sipjs/')) {
+    const root = path.join(MODULES, 'sip.js', 'lib');
+    const file = path.resolve(root, rel.slice('sipjs/'.length));
+    if (file.startsWith(root + path.sep) && file.endsWith('.js') && fs.existsSync(file)) {
+      return js(fs.readFileSync(file, 'utf8'));
+    }
+  }
+  return null;
+}
+export const HARNESS_PREFIX = PREFIX;
+
 const routed = new WeakMap();
 
 /** Serve the harness under `origin`/__tz_sipws/ in `context` (once). */
@@ -131,27 +152,11 @@ async function serve(context, origin) {
   if (!set) routed.set(context, (set = new Set()));
   if (set.has(origin)) return;
   set.add(origin);
-  const js = (body) => ({ status: 200, contentType: 'text/javascript; charset=utf-8', body });
   await context.route(`${origin}${PREFIX}**`, async (route) => {
     const rel = decodeURIComponent(new URL(route.request().url()).pathname.slice(PREFIX.length));
     try {
-      if (rel === '' || rel === 'phone.html') {
-        await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: PAGE });
-      } else if (rel === 'jssip.js') {
-        await route.fulfill(js(jssipJs()));
-      } else if (rel === 'page.js') {
-        await route.fulfill(js(fs.readFileSync(path.join(HERE, 'sipws_page.js'), 'utf8')));
-      } else if (rel.startsWith('sipjs/')) {
-        const root = path.join(MODULES, 'sip.js', 'lib');
-        const file = path.resolve(root, rel.slice('sipjs/'.length));
-        if (!file.startsWith(root + path.sep) || !file.endsWith('.js') || !fs.existsSync(file)) {
-          await route.fulfill({ status: 404, body: 'not found' });
-        } else {
-          await route.fulfill(js(fs.readFileSync(file, 'utf8')));
-        }
-      } else {
-        await route.fulfill({ status: 404, body: 'not found' });
-      }
+      const f = harnessFile(rel);
+      await route.fulfill(f ? { status: 200, ...f } : { status: 404, body: 'not found' });
     } catch (e) {
       await route.fulfill({ status: 500, body: String(e && e.stack) });
     }
@@ -173,6 +178,7 @@ async function serve(context, origin) {
  * @param {string} [o.instanceId] a UUID (+sip.instance, RFC 5626)
  * @param {number} [o.registerExpires]
  * @param {boolean} [o.debug]     the stack's own SIP trace in the page log
+ * @param {boolean} [o.served]    the ws URL's origin serves the page itself
  */
 export async function openSipPhone(target, o) {
   const context = typeof target.newPage === 'function' ? target : target.context;
@@ -180,7 +186,10 @@ export async function openSipPhone(target, o) {
   const ws = o.ws || SIPWS_WSS;
   const u = new URL(ws);
   const origin = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
-  await serve(context, origin);
+  // o.served: the page's origin serves /__tz_sipws/ itself (lib/sipws_mock.mjs
+  // on 127.0.0.1: Chromium lets only a page really loaded from loopback open
+  // a WebSocket to loopback).
+  if (!o.served) await serve(context, origin);
   const blank = context.pages().find((p) => p.url() === 'about:blank' && !p.tzSipPhone);
   const page = blank || await context.newPage();
   page.tzSipPhone = true;

@@ -22,7 +22,7 @@ const log = (s) => { P.log.push(`${new Date().toISOString()} ${s}`); if (P.log.l
 function newCall(dir, session, from) {
   const c = {
     id: `c${P.nextId++}`, dir, session, from, state: 'new', seen: [], ended: null,
-    held: false, audio: null, pc: null, infoSent: 0,
+    held: false, audio: null, pc: null, infoSent: 0, infoReceived: [],
   };
   P.calls.set(c.id, c);
   return c;
@@ -115,6 +115,14 @@ const jssip = {
     s.on('progress', () => setState(c, 'progress'));
     s.on('accepted', () => setState(c, 'accepted'));
     s.on('confirmed', () => setState(c, 'confirmed'));
+    s.on('newDTMF', (e) => {
+      if (e.originator === 'remote') {
+        c.infoReceived.push({ contentType: 'application/dtmf-relay', body: `Signal=${e.dtmf.tone}` });
+      }
+    });
+    s.on('newInfo', (e) => {
+      if (e.originator === 'remote') c.infoReceived.push({ contentType: e.info.contentType, body: e.info.body });
+    });
     s.on('hold', (e) => log(`${c.id} hold ${e.originator}`));
     s.on('unhold', (e) => log(`${c.id} unhold ${e.originator}`));
     s.on('ended', (e) => ended(c, {
@@ -130,11 +138,9 @@ const jssip = {
     }));
   },
   register() {
-    // register() before the WebSocket is up fails at once ("Connection Error"): wait for it.
-    if (P.ua.isConnected()) return P.ua.register();
-    return new Promise((resolve) => {
-      const t = setInterval(() => { if (P.ua.isConnected()) { clearInterval(t); resolve(P.ua.register()); } }, 50);
-    });
+    // Before the WebSocket is up JsSIP would fail it ("Connection Error").
+    if (P.ua.isConnected()) P.ua.register();
+    else P.ua.once('connected', () => P.ua.register());
   },
   unregister() { P.ua.unregister(); },
   call(target) {
@@ -162,24 +168,26 @@ const jssip = {
     });
   },
   dtmf(c, digits, mode) {
-    // JsSIP sends one INFO per tone, spaced by interToneGap.
+    // JsSIP sends one INFO per tone, spaced by interToneGap; each DTMF
+    // object (given by the local newDTMF event) says when its INFO got 2xx.
     return new Promise((resolve, reject) => {
-      let left = digits.length;
       const transportType = mode === 'info' ? 'INFO' : 'RFC2833';
       if (transportType !== 'INFO') {
         c.session.sendDTMF(digits, { transportType, duration: 160, interToneGap: 100 });
         resolve(digits.length);
         return;
       }
-      // The first tone's newDTMF fires inside sendDTMF(): listen first.
+      let ok = 0;
       const onDtmf = (e) => {
         if (e.originator !== 'local') return;
-        c.infoSent++;
-        if (--left === 0) { c.session.removeListener('newDTMF', onDtmf); resolve(digits.length); }
+        e.dtmf.on('succeeded', () => {
+          c.infoSent++;
+          if (++ok === digits.length) { c.session.removeListener('newDTMF', onDtmf); resolve(ok); }
+        });
+        e.dtmf.on('failed', (f) => reject(new Error(`INFO ${e.dtmf.tone}: ${f.response ? f.response.status_code : f.cause}`)));
       };
       c.session.on('newDTMF', onDtmf);
       c.session.sendDTMF(digits, { transportType, duration: 160, interToneGap: 100 });
-      setTimeout(() => reject(new Error(`DTMF: ${left} of ${digits.length} tones not sent`)), 15000);
     });
   },
   message(target, text) {
@@ -228,6 +236,7 @@ const sipjs = {
             onCancel: (cancel) => { c.cancelReason = cancel.request.getHeader('Reason') || null; },
           };
           setState(c, 'progress');
+          // SIP.js answers 180 itself (sendInitialProvisionalResponse).
         },
         onMessage: (m) => {
           P.messages.push({
@@ -262,7 +271,10 @@ const sipjs = {
     s.delegate = {
       ...s.delegate,
       onBye: () => { c.byeFromRemote = true; },
-      onInfo: (info) => info.accept(),
+      onInfo: (info) => {
+        c.infoReceived.push({ contentType: info.request.getHeader('Content-Type'), body: info.request.body });
+        info.accept();
+      },
       onSessionDescriptionHandler: (sdh) => {
         c.pc = sdh.peerConnection;
         c.pc.addEventListener('track', () => playRemote(c, sdh.remoteMediaStream));
@@ -277,16 +289,21 @@ const sipjs = {
           playRemote(c, s.sessionDescriptionHandler.remoteMediaStream);
         }
       } else if (st === SIP.SessionState.Terminated) {
-        let e;
-        if (c.rejectCode) e = { originator: c.rejectBy, cause: 'Rejected', code: c.rejectCode };
-        else if (c.cancelReason !== undefined || (c.dir === 'in' && s.isCanceled)) {
-          e = { originator: 'remote', cause: 'Canceled', code: null, reason: c.cancelReason || null };
-        } else if (c.byeFromRemote) e = { originator: 'remote', cause: 'BYE', code: null, method: 'BYE' };
-        else if (c.localEnd) e = { originator: 'local', cause: c.localEnd, code: null };
-        else e = { originator: 'system', cause: 'Terminated', code: null };
-        ended(c, e);
+        // The Inviter's onReject delegate runs after this state change:
+        // decide how the call ended once it had its say.
+        setTimeout(() => sipjs.terminated(c, s), 0);
       }
     });
+  },
+  terminated(c, s) {
+    let e;
+    if (c.rejectCode) e = { originator: c.rejectBy, cause: 'Rejected', code: c.rejectCode };
+    else if (c.cancelReason !== undefined || (c.dir === 'in' && s.isCanceled)) {
+      e = { originator: 'remote', cause: 'Canceled', code: null, reason: c.cancelReason || null };
+    } else if (c.byeFromRemote) e = { originator: 'remote', cause: 'BYE', code: null, method: 'BYE' };
+    else if (c.localEnd) e = { originator: 'local', cause: c.localEnd, code: null };
+    else e = { originator: 'system', cause: 'Terminated', code: null };
+    ended(c, e);
   },
   register() {
     const go = () => P.registerer.register({
@@ -423,7 +440,7 @@ window.tz = {
       messages: P.messages,
       calls: [...P.calls.values()].map((c) => ({
         id: c.id, dir: c.dir, from: c.from, state: c.state, seen: c.seen, ended: c.ended, held: c.held,
-        infoSent: c.infoSent,
+        infoSent: c.infoSent, infoReceived: c.infoReceived,
       })),
     };
   },

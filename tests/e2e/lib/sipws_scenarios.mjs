@@ -39,6 +39,11 @@ export async function sipwsScenarios(stack) {
   let alice;       // alice's first device, wss://, registered in the first test
   let bob;         // bob over plain ws:// on /sip: register and MESSAGE only
   const phones = [];
+  let aliceUp = false;  // registered by the first test: the others need her
+  let bobUp = false;
+  /** Fail at once (not after every timeout) when the registrations failed. */
+  const needAlice = () => { if (!aliceUp) throw new Error('alice is not registered (see the first test)'); };
+  const needBob = () => { if (!bobUp) throw new Error('bob is not registered (see the bob test)'); };
 
   const open = async (o) => {
     const ph = await openSipPhone(browser, { stack, ws: SIPWS_WSS, password: 'secret', ...o });
@@ -89,10 +94,12 @@ export async function sipwsScenarios(stack) {
         assert.equal(c.length, 1);
         assert.match(c[0], GW_CONTACT, 'the binding points at the gateway, not at the browser');
         await kam.waitLog(/REGISTER sip:alice@203\.0\.113\.3 contact .*saved/);
+        aliceUp = true;
       });
     });
 
     test('a wrong password: the registration fails with Kamailio\'s 403, alice\'s binding stays', async () => {
+      needAlice();
       const bad = await open({ uri: ALICE, password: 'wrong' });
       await logged([bad], async () => {
         await bad.register();
@@ -111,10 +118,12 @@ export async function sipwsScenarios(stack) {
         const c = await waitUntil(async () => { const x = await contacts('bob'); return x.length > 0 && x; },
           'bob bound at Kamailio');
         assert.match(c[0], GW_CONTACT);
+        bobUp = true;
       });
     });
 
     test('alice calls a number: ringing, confirmed, audio both ways through the echo PBX; her BYE reaches the PBX', async (t) => {
+      needAlice();
       const pbx = sipp(LAB('uas_echo.xml'), ['-mi', '203.0.113.2', '-mp', '6300', '-rtp_echo']);
       await pbx.ready;
       await logged([alice], async () => {
@@ -135,6 +144,7 @@ export async function sipwsScenarios(stack) {
     });
 
     test('sipp calls alice through Kamailio: incoming, answer, audio both ways, the caller\'s BYE ends the session', async (t) => {
+      needAlice();
       const uac = sipp(KAM('uac_call.xml'), ['-s', 'alice', '-mi', '203.0.113.2', '-mp', '6310',
         '-rtp_echo', '-d', '4000', `${KAM_IP}:5060`], '5064');
       await logged([alice], async () => {
@@ -158,6 +168,7 @@ export async function sipwsScenarios(stack) {
     });
 
     test('hold and resume: re-INVITE sendonly, then sendrecv, reach the PBX', async () => {
+      needAlice();
       const pbx = sipp(LAB('uas_expect_hold.xml'), ['-mi', '203.0.113.2', '-mp', '6320', '-rtp_echo']);
       await pbx.ready;
       await logged([alice], async () => {
@@ -180,6 +191,7 @@ export async function sipwsScenarios(stack) {
     });
 
     test('DTMF by SIP INFO reaches the PBX (trunk lab-info)', async () => {
+      needAlice();
       const pbx = sipp(LAB('uas_info.xml'), ['-mi', '203.0.113.2', '-mp', '6330', '-rtp_echo'], '5070');
       await pbx.ready;
       await logged([alice], async () => {
@@ -196,6 +208,8 @@ export async function sipwsScenarios(stack) {
     });
 
     test('MESSAGE alice -> bob (through Kamailio to bob\'s browser) and back', async () => {
+      needAlice();
+      needBob();
       await logged([alice, bob], async () => {
         const text = `hello bob from ${stack} ${Date.now()}`;
         const st = await alice.sendMessage(BOB, text);
@@ -214,6 +228,7 @@ export async function sipwsScenarios(stack) {
     });
 
     test('a second device of alice rings too and is cancelled when the first answers', async (t) => {
+      needAlice();
       const alice2 = await open({ uri: ALICE, instanceId: crypto.randomUUID() });
       await logged([alice, alice2], async () => {
         await alice2.register();
@@ -247,10 +262,12 @@ export async function sipwsScenarios(stack) {
     });
 
     test('closing the page un-registers: Kamailio\'s location loses alice\'s gateway contact', async () => {
+      needAlice();
       await alice.close();
       await waitUntil(async () => (await contacts('alice')).length === 0,
         'alice\'s binding removed at Kamailio after her WebSocket closed', { timeout: 20000 });
-      await bob.stop();
+      needBob();
+      await bob.stop();                 // the polite way: un-REGISTER, then close
       await waitUntil(async () => (await contacts('bob')).length === 0,
         'bob\'s binding removed by his un-REGISTER', { timeout: 20000 });
     });
