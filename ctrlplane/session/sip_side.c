@@ -311,6 +311,31 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	return text;
 }
 
+/* SIP MESSAGE for a web user: to the connection of the registration the
+ * registrar forwarded it to (or the user's latest login), now. */
+static int on_message(const char *to_user, const char *contact_token, const char *from_uri,
+		      const char *display, const char *content_type, const char *body,
+		      size_t len, void *user)
+{
+	void *conn = contact_token != NULL ? tz_login_conn_of_contact(to_user, contact_token)
+					   : tz_calls_conn_of_user(to_user);
+
+	if (conn == NULL)
+		return contact_token != NULL ? 404 : 480;
+	if (tz_calls_env.message == NULL)
+		return 405;
+	switch (tz_calls_env.message(conn, from_uri, display, content_type, body, len)) {
+	case 0:
+		return 200;
+	case -EPROTONOSUPPORT:
+		return 415;     /* a trapeze-jsep.v1 login: no messages in that protocol yet */
+	case -EINVAL:
+		return 415;
+	default:
+		return 480;
+	}
+}
+
 const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_incoming = on_incoming,
 	.on_progress = on_progress,
@@ -319,6 +344,7 @@ const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_reinvite = tz_midcall_on_reinvite,
 	.on_reinvite_answer = tz_midcall_on_reinvite_answer,
 	.on_dtmf = tz_midcall_on_dtmf,
+	.on_message = on_message,
 };
 
 const struct tz_sip_handlers *tz_calls_sip_handlers_get(void)
