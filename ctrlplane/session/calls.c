@@ -119,8 +119,7 @@ static gboolean try_publish(gpointer p)
 		return G_SOURCE_CONTINUE;          /* a peer's MAC is being resolved */
 	c->timer = 0;
 	if (rc != 0) {
-		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, rc == -EAGAIN ? "media peer address did not resolve"
-								 : g_strerror(-rc));
+		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, tz_media_error(rc));
 		return G_SOURCE_REMOVE;
 	}
 	c->state = CALL_CONNECTED;

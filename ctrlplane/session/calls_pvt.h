@@ -137,6 +137,8 @@ int tz_web_leg_accept(struct call *c, const char *answer_sdp, char *err, size_t 
 /* media.c: dataplane flows of a call */
 int tz_media_publish_echo(struct call *c);
 int tz_media_publish_bridge(struct call *c);
+/* A user-facing reason for a publish failure (-EAGAIN, -EXDEV hairpin ...). */
+const char *tz_media_error(int rc);
 int tz_media_core_ports(struct call *c);
 void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);

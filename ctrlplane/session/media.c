@@ -130,6 +130,14 @@ int tz_media_publish_echo(struct call *c)
 	return publish(c, &k, &f, 1);
 }
 
+const char *tz_media_error(int rc)
+{
+	return rc == -EAGAIN ? "media peer address did not resolve"
+	       : rc == -EXDEV ? "the far end is another call of this gateway: media hairpin "
+				"is not supported yet"
+	       : g_strerror(-rc);
+}
+
 /* Key and egress of the SIP side: our core port, the peer's media address. */
 static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_dp_flow_key *k,
 		     struct tz_dp_egress *e)
@@ -139,6 +147,13 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 
 	memset(k, 0, sizeof(*k));
 	memset(e, 0, sizeof(*e));
+	/* Our own core address: the far end is another call of this gateway (two
+	 * web users calling each other through a registrar).  Its media would have
+	 * to turn around inside the dataplane, which does not do that yet. */
+	if ((a->family == AF_INET && a->v4.s_addr == p->ipv4.addr.v4.s_addr) ||
+	    (a->family == AF_INET6 && p->ipv6.addr.family == AF_INET6 &&
+	     memcmp(&a->v6, &p->ipv6.addr.v6, 16) == 0))
+		return -EXDEV;
 	if (a->family == AF_INET) {
 		k->remote[10] = k->remote[11] = 0xff;
 		memcpy(&k->remote[12], &a->v4, 4);
@@ -283,8 +298,7 @@ static gboolean republish_try(gpointer p)
 		return G_SOURCE_CONTINUE;       /* the old flows keep running meanwhile */
 	c->republish_timer = 0;
 	if (rc != 0)
-		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, rc == -EAGAIN ? "media peer address did not resolve"
-								 : g_strerror(-rc));
+		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, tz_media_error(rc));
 	return G_SOURCE_REMOVE;
 }
 
