@@ -13,6 +13,7 @@
 #include "sipws_pvt.h"
 
 #define MESSAGE_MAX (64 * 1024)
+#define MESSAGES_PENDING_MAX 16          /* per connection, waiting for the far end */
 
 struct pending {
 	void *conn;
@@ -25,8 +26,10 @@ static void message_cb(int status, const char *reason, void *p)
 	struct pending *pm = p;
 	struct sconn *sc = sipws_conn(pm->conn);
 
-	if (sc != NULL && sc->serial == pm->serial)
+	if (sc != NULL && sc->serial == pm->serial) {
+		sc->messages_pending--;
 		sipws_send(sc, sipws_response(&pm->req, status, reason, NULL, NULL, NULL, NULL));
+	}
 	sipws_msg_clear(&pm->req);
 	g_free(pm);
 }
@@ -59,6 +62,11 @@ void sipws_on_message_request(struct sconn *sc, struct sipws_msg *m)
 		sipws_reply(sc, m, 413, NULL, NULL);
 		return;
 	}
+	if (sc->messages_pending >= MESSAGES_PENDING_MAX) {
+		sipws_reply(sc, m, 503, "Service Unavailable (too many MESSAGEs in flight)",
+			    "Retry-After: 5\r\n");
+		return;
+	}
 	target = sipws_target(sc, ru);
 	if (target == NULL || sipws.env.route(target, &trunk, user, sizeof(user), &status, why,
 					      sizeof(why)) != 0) {
@@ -79,6 +87,7 @@ void sipws_on_message_request(struct sconn *sc, struct sipws_msg *m)
 	}
 	pm->req = *m;
 	memset(m, 0, sizeof(*m));
+	sc->messages_pending++;
 }
 
 int tz_sipws_send_message(void *conn, const char *from_uri, const char *display,

@@ -48,6 +48,7 @@ struct sconn {
 	bool tls;
 	uint64_t serial;               /* which connection (pointers get reused) */
 	struct binding *b;             /* its registration, or NULL */
+	unsigned messages_pending;     /* MESSAGEs relayed, not yet answered */
 	GHashTable *dialogs;           /* Call-ID -> struct dlg */
 };
 
