@@ -38,6 +38,7 @@ export async function sipwsScenarios(stack) {
   let browser;
   let alice;       // alice's first device, wss://, registered in the first test
   let bob;         // bob over plain ws:// on /sip: register and MESSAGE only
+  let alice2;      // alice's second device (the forking test)
   const phones = [];
   let aliceUp = false;  // registered by the first test: the others need her
   let bobUp = false;
@@ -229,7 +230,7 @@ export async function sipwsScenarios(stack) {
 
     test('a second device of alice rings too and is cancelled when the first answers', async (t) => {
       needAlice();
-      const alice2 = await open({ uri: ALICE, instanceId: crypto.randomUUID() });
+      alice2 = await open({ uri: ALICE, instanceId: crypto.randomUUID() });
       await logged([alice, alice2], async () => {
         await alice2.register();
         await alice2.waitRegistered();
@@ -263,6 +264,7 @@ export async function sipwsScenarios(stack) {
 
     test('closing the page un-registers: Kamailio\'s location loses alice\'s gateway contact', async () => {
       needAlice();
+      if (alice2) await alice2.close();  // still open when the forking test failed
       await alice.close();
       await waitUntil(async () => (await contacts('alice')).length === 0,
         'alice\'s binding removed at Kamailio after her WebSocket closed', { timeout: 20000 });
