@@ -102,6 +102,13 @@ static struct tz_sip_reg *up_reg_new(void *ctx, const struct tz_cfg_trunk *regis
 	return tz_sip_register_relay(ctx, registrar, user, domain, contact_params, cb, ud);
 }
 
+static int up_message(void *ctx, const struct tz_cfg_trunk *trunk, const char *to_user,
+		      const struct tz_sip_invite_opts *o, const char *content_type,
+		      const char *body, size_t len, tz_sipws_message_cb *cb, void *ud)
+{
+	return tz_sip_message(ctx, trunk, to_user, o, content_type, body, len, cb, ud);
+}
+
 static void sipws_stats(JsonBuilder *b)
 {
 	const uint64_t *c = tz_sipws_counters();
@@ -123,7 +130,7 @@ static int sipws_start(struct tz_daemon *d)
 			.reg_send = tz_sip_register_relay_send,
 			.reg_free = tz_sip_unregister,
 			.reg_token = tz_sip_reg_contact_token,
-			.message = NULL,       /* until tz_sip_message lands */
+			.message = d->sip != NULL ? up_message : NULL,
 			.ctx = d->sip,
 		},
 	};

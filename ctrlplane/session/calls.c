@@ -72,6 +72,7 @@ void tz_call_end(struct call *c, int code, const char *reason, bool notify)
 	if (c->state == CALL_ENDED)
 		return;
 	c->state = CALL_ENDED;
+	tz_fork_end(c, code, reason);
 	if (c->timer != 0) {
 		g_source_remove(c->timer);
 		c->timer = 0;
@@ -431,6 +432,8 @@ static void end_calls_of(void *conn, bool notify)
 
 		if (!notify)
 			c->conn = NULL;
+		if (c->inbound && !c->sip_answered)
+			tz_fork_handover(c);         /* another device may still answer */
 		tz_call_end(c, notify ? 200 : 0, notify ? "logout" : "disconnected", notify);
 	}
 	g_slist_free(dead);
@@ -470,6 +473,7 @@ static void on_accept(struct call *c, const struct tz_jsep_msg *m)
 		return;
 	}
 	c->t_offer = g_get_monotonic_time();     /* set-up timing from the answer */
+	tz_fork_won(c);                          /* the other devices stop ringing */
 	if (tz_sip_side_answer(c, err, sizeof(err)) != 0) {
 		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, err);
 		return;
@@ -494,7 +498,9 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 		break;
 	case TZ_JSEP_REJECT:
 		if (c->inbound && !c->sip_answered) {
-			tz_sip_leg_reject(c->leg, (int)m->code, NULL);
+			/* another device of the AOR may still answer */
+			if (!tz_fork_handover(c))
+				tz_sip_leg_reject(c->leg, (int)m->code, NULL);
 			tz_call_end(c, (int)m->code, "rejected", false);
 		}
 		break;

@@ -81,6 +81,10 @@ struct call {
 	} latch_cand;                         /* the source about to be latched to */
 	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
 	int64_t dir_last[2];                  /* when each last moved */
+	/* fork.c: an incoming call rings every SIP-over-WebSocket device of the
+	 * AOR; the primary owns the SIP leg, its siblings share it */
+	struct call *fork_primary;            /* a sibling: the call owning the leg */
+	GSList *forks;                        /* the primary: its ringing siblings */
 	/* media.c: re-publication retry, SRTP auth-failure reports */
 	guint republish_timer;
 	unsigned republish_tries;
@@ -206,6 +210,22 @@ int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold);
 /* media.c: replace the flows in place for the current peer (keys and SRTP
  * stream state kept, make before break) */
 int tz_media_republish(struct call *c);
+
+/* fork.c: ring the other devices of @p c's AOR (SIP over WebSocket) too */
+void tz_fork_ring_siblings(struct call *c, const char *display);
+/* fork.c: @p c was accepted: it takes the SIP leg, every other branch ends */
+void tz_fork_won(struct call *c);
+/* fork.c: @p c (unanswered primary) leaves while siblings ring: the first one
+ * takes the leg.  true when handed over (do not reject the leg). */
+bool tz_fork_handover(struct call *c);
+/* fork.c: @p c is ending: unlink it; a primary ends its siblings too */
+void tz_fork_end(struct call *c, int code, const char *reason);
+/* login.c: the other logged-in connections registered as SIP AOR @p uri */
+GSList *tz_login_conns_of_aor(const char *uri, void *except);
+/* sip_side.c: offer an incoming call to @p c's browser (0, or a SIP status);
+ * the ring timer (ring_timeout_s) runs on the call that owns the leg */
+int tz_sip_side_offer(struct call *c, const char *display);
+void tz_sip_side_ring_timer(struct call *c);
 
 /* cmd.c */
 int tz_calls_commands_register(void);

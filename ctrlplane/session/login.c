@@ -295,6 +295,21 @@ void *tz_login_conn_of_contact(const char *user, const char *token)
 	return NULL;
 }
 
+GSList *tz_login_conns_of_aor(const char *uri, void *except)
+{
+	GHashTableIter it;
+	gpointer conn, v;
+	GSList *out = NULL;
+
+	if (identities == NULL || uri == NULL || uri[0] == '\0')
+		return NULL;
+	g_hash_table_iter_init(&it, identities);
+	while (g_hash_table_iter_next(&it, &conn, &v))
+		if (conn != except && strcmp(((struct tz_auth_identity *)v)->uri, uri) == 0)
+			out = g_slist_prepend(out, conn);
+	return out;
+}
+
 /* The connection a web user is logged in on (the latest), or NULL. */
 void *tz_calls_conn_of_user(const char *user)
 {

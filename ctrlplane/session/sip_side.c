@@ -143,7 +143,7 @@ static uint32_t ring_time(void)
 
 /* Offer the SIP caller's call to the web user's browser.  0, or the SIP
  * status to refuse it with. */
-static int offer_to_browser(struct call *c, const char *display)
+int tz_sip_side_offer(struct call *c, const char *display)
 {
 	struct tz_sdp *sdp = NULL;
 	struct tz_sdp_neg neg;
@@ -167,9 +167,21 @@ static int offer_to_browser(struct call *c, const char *display)
 		return 500;
 	o.sdp = offer;
 	tz_calls_send(c, &o);
-	tz_sip_leg_ringing(c->leg);
-	c->timer = g_timeout_add_seconds(ring_time(), no_answer, c);
+	if (c->leg != NULL) {
+		tz_sip_leg_ringing(c->leg);
+		tz_sip_side_ring_timer(c);
+	}
 	return 0;
+}
+
+/* The caller hears ringing for at most ring_timeout_s from the INVITE. */
+void tz_sip_side_ring_timer(struct call *c)
+{
+	int64_t left = (int64_t)ring_time() * G_USEC_PER_SEC - (g_get_monotonic_time() - c->t_offer);
+
+	if (c->timer != 0)
+		g_source_remove(c->timer);
+	c->timer = g_timeout_add(left > 1000 ? (guint)(left / 1000) : 1, no_answer, c);
 }
 
 static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char *from_uri,
@@ -206,13 +218,15 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	c->sip_offer = g_strdup(sdp_offer);
 	tz_sip_leg_set_user(leg, c);
 	tz_call_register(c);
-	status = offer_to_browser(c, display);
+	status = tz_sip_side_offer(c, display);
 	if (status != 0) {
 		tz_sip_leg_reject(leg, status, NULL);
 		tz_call_end(c, 0, "internal", false);
 		return;
 	}
 	TZ_LOG(CP_SESSION, INFO, "call %u: %s -> web user %s, ringing", c->id, from_uri, to_user);
+	if (c->kind == TZ_WEB_SIPWS)
+		tz_fork_ring_siblings(c, display);
 }
 
 /* Our answer to a SIP offer (the first INVITE's or a re-INVITE's / UPDATE's):
@@ -297,6 +311,31 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	return text;
 }
 
+/* SIP MESSAGE for a web user: to the connection of the registration the
+ * registrar forwarded it to (or the user's latest login), now. */
+static int on_message(const char *to_user, const char *contact_token, const char *from_uri,
+		      const char *display, const char *content_type, const char *body,
+		      size_t len, void *user)
+{
+	void *conn = contact_token != NULL ? tz_login_conn_of_contact(to_user, contact_token)
+					   : tz_calls_conn_of_user(to_user);
+
+	if (conn == NULL)
+		return contact_token != NULL ? 404 : 480;
+	if (tz_calls_env.message == NULL)
+		return 405;
+	switch (tz_calls_env.message(conn, from_uri, display, content_type, body, len)) {
+	case 0:
+		return 200;
+	case -EPROTONOSUPPORT:
+		return 415;     /* a trapeze-jsep.v1 login: no messages in that protocol yet */
+	case -EINVAL:
+		return 415;
+	default:
+		return 480;
+	}
+}
+
 const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_incoming = on_incoming,
 	.on_progress = on_progress,
@@ -305,6 +344,7 @@ const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_reinvite = tz_midcall_on_reinvite,
 	.on_reinvite_answer = tz_midcall_on_reinvite_answer,
 	.on_dtmf = tz_midcall_on_dtmf,
+	.on_message = on_message,
 };
 
 const struct tz_sip_handlers *tz_calls_sip_handlers_get(void)

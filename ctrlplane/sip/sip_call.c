@@ -134,8 +134,7 @@ char *sip_dialog_contact(const struct tz_sip *s, enum tz_cfg_transport t)
 	const struct tz_cfg_hostport *l = &s->cfg->listen[0];
 	char *hp, *m;
 
-	if (!l->host || !strcmp(l->host, "0.0.0.0") || !strcmp(l->host, "::") ||
-	    !strcmp(l->host, "*"))
+	if (!l->host || sip_host_is_wildcard(l->host))
 		return NULL;
 	hp = sip_hostport(l->host, l->port ? l->port : t == TZ_SIP_TLS ? 5061 : 5060);
 	m = g_strdup_printf(t == TZ_SIP_TLS ? "<sips:%s>" : t == TZ_SIP_TCP ?

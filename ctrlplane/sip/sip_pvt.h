@@ -27,6 +27,7 @@ struct tz_sip;
 enum sip_owner_kind {
 	SIP_OWNER_LEG,
 	SIP_OWNER_REG,
+	SIP_OWNER_MSG,          /* struct sip_msg, sip_message.c */
 };
 
 struct sip_owner {
@@ -46,6 +47,7 @@ struct tz_sip {
 	char *local_host;       /* host part of our From */
 	GList *legs;            /* struct tz_sip_leg *, live dialogs */
 	GList *regs;            /* struct tz_sip_reg * */
+	GList *msgs;            /* struct sip_msg *, our MESSAGEs in flight */
 	bool stopping;
 	bool shutdown_done;
 	uint64_t ctr[TZ_SIP_CTR_COUNT];
@@ -133,6 +135,13 @@ void sip_reg_free_all(struct tz_sip *s);
 void sip_reg_free(struct tz_sip_reg *reg);
 char *sip_reg_token_new(void);
 
+/* sip_message.c */
+struct sip_msg;
+void sip_message_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		       struct sip_msg *m, const sip_t *sip);
+void sip_message_incoming(struct tz_sip *s, nua_t *nua, nua_handle_t *nh, const sip_t *sip);
+void sip_message_free_all(struct tz_sip *s);
+
 /* sip_relay.c */
 void sip_relay_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
 		     struct tz_sip_reg *reg, const sip_t *sip);
@@ -158,6 +167,7 @@ unsigned sip_guard_retry_after(void);
 
 /* sip_util.c */
 char *sip_hostport(const char *host, uint16_t port);
+bool sip_host_is_wildcard(const char *host);
 const char *sip_transport_name(enum tz_cfg_transport t);
 char *sip_request_uri(const struct tz_cfg_trunk *trunk, const char *user);
 char *sip_body_dup(const sip_t *sip);

@@ -87,7 +87,7 @@ static char *relay_contact(struct tz_sip *s, const struct tz_cfg_trunk *registra
 {
 	const struct tz_cfg_hostport *l = &s->cfg->listen[0];
 	enum tz_cfg_transport t = registrar->transport;
-	bool wild = !strcmp(l->host, "0.0.0.0") || !strcmp(l->host, "::") || !strcmp(l->host, "*");
+	bool wild = sip_host_is_wildcard(l->host);
 	g_autofree char *u = tz_sip_user_escape(user);
 	g_autofree char *hp = sip_hostport(wild ? g_get_host_name() : l->host,
 					    l->port ? l->port : t == TZ_SIP_TLS ? 5061 : 5060);

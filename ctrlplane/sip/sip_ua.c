@@ -165,6 +165,9 @@ static void ua_event(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		if (ev == nua_i_invite) {
 			s->ctr[TZ_SIP_CTR_INVITE_IN]++;
 			sip_call_incoming(s, nh, sip);
+		} else if (ev == nua_i_message) {
+			sip_message_incoming(s, nua, nh, sip);
+			nua_handle_destroy(nh);
 		} else {
 			answer_other(s, nua, ev, nh);
 		}
@@ -183,7 +186,9 @@ static void ua_event(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 			TZ_LOG(CP_SIP, WARNING, "sofia: error %d %s", status, phrase);
 		return;
 	}
-	if (own->kind == SIP_OWNER_LEG)
+	if (own->kind == SIP_OWNER_MSG)
+		sip_message_event(s, ev, status, phrase, (struct sip_msg *)own, sip);
+	else if (own->kind == SIP_OWNER_LEG)
 		sip_call_event(s, ev, status, phrase, nh, (struct tz_sip_leg *)own, sip, tags);
 	else
 		sip_reg_event(s, ev, status, phrase, (struct tz_sip_reg *)own, sip);
@@ -223,7 +228,7 @@ static char *tls_url(const struct tz_cfg_sip *cfg)
 
 static bool wildcard(const char *host)
 {
-	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "*");
+	return sip_host_is_wildcard(host);
 }
 
 /*
@@ -443,6 +448,7 @@ void tz_sip_stop(struct tz_sip *s)
 			TZ_LOG(CP_SIP, WARNING, "shutdown: sofia did not finish in time");
 		sip_call_free_all(s);
 		sip_reg_free_all(s);
+		sip_message_free_all(s);
 		nua_destroy(s->nua);
 	}
 	/* The GSource is the root's port: the root drops its reference, then

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +32,29 @@ char *sip_hostport(const char *host, uint16_t port)
 	if (port)
 		return g_strdup_printf(v6 ? "[%s]:%u" : "%s:%u", host, port);
 	return g_strdup_printf(v6 ? "[%s]" : "%s", host);
+}
+
+/* The any-address of either family ("0.0.0.0", "::", "0:0::0", "[::]") or "*":
+ * a listener on it has no address of its own to put in a Contact. */
+bool sip_host_is_wildcard(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = host ? strlen(host) : 0;
+
+	if (!host || !strcmp(host, "*"))
+		return host != NULL;
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		host = buf;
+	}
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return false;
 }
 
 const char *sip_transport_name(enum tz_cfg_transport t)

@@ -64,7 +64,21 @@ struct tz_sip_handlers {
 	void (*on_reinvite_answer)(struct tz_sip_leg *leg, int status, const char *sdp, void *user);
 	/** SIP INFO application/dtmf-relay received (already answered 200). */
 	void (*on_dtmf)(struct tz_sip_leg *leg, char digit, unsigned duration_ms, void *user);
+	/** Out-of-dialog MESSAGE (RFC 3428) from a trunk or peer (after the source check).
+	 *  @p to_user: the Request-URI's user part ("" if none); @p contact_token: its tz
+	 *  parameter (a relayed or own registration's Contact, tz_sip_reg_contact_token)
+	 *  or NULL; @p from_uri, @p display (or NULL) as on_incoming; @p content_type ""
+	 *  when absent; @p body of @p len bytes (NUL-terminated as well, but may hold
+	 *  NULs).  Return the status to answer (200, 202, 404, 480, 415 ...; outside
+	 *  200..699: 500).  Bodies over TZ_SIP_MESSAGE_MAX get 413 without this call.
+	 *  Without this handler MESSAGE is answered 405.  MESSAGE inside a dialog: 405. */
+	int (*on_message)(const char *to_user, const char *contact_token, const char *from_uri,
+			  const char *display, const char *content_type, const char *body,
+			  size_t len, void *user);
 };
+
+/** Largest MESSAGE body accepted or sent, in bytes (64 KiB). */
+#define TZ_SIP_MESSAGE_MAX 65536
 
 /**
  * Create the user agent and bind its listeners.
@@ -147,6 +161,24 @@ struct tz_sip_leg *tz_sip_invite_opts(struct tz_sip *sip, const struct tz_cfg_tr
  *  values ("Digest realm=..., nonce=...", as in struct tz_sip_reg_result),
  *  NULL-terminated, valid until tz_sip_leg_free(); else NULL. */
 const char *const *tz_sip_leg_challenges(const struct tz_sip_leg *leg);
+
+/** Final outcome of tz_sip_message(): 2xx delivered, else the failure (408 timeout,
+ *  503 transport error, 401/407 with relay_challenge). */
+typedef void (tz_sip_message_cb)(int status, const char *reason, void *user);
+
+/**
+ * Send MESSAGE (RFC 3428) to sip:to_user@trunk-host:port;transport=X (as tz_sip_invite
+ * builds it), From / P-Asserted-Identity / credentials per @p o (NULL = defaults; a
+ * 401/407 is answered once with the trunk's username/password unless
+ * o->relay_challenge), body of @p len bytes (at most TZ_SIP_MESSAGE_MAX) with
+ * Content-Type @p content_type (one media type, printable, no ',').
+ * @p cb is called once with the final status, from the loop (never from inside this
+ * call, never after tz_sip_stop() began).
+ * @return 0, -EINVAL (missing or bad argument, body too large), -ESHUTDOWN, -ENOMEM.
+ */
+int tz_sip_message(struct tz_sip *sip, const struct tz_cfg_trunk *trunk, const char *to_user,
+		   const struct tz_sip_invite_opts *o, const char *content_type, const char *body,
+		   size_t len, tz_sip_message_cb *cb, void *user);
 
 /** Send 180 Ringing on an inbound leg.  0, -ENOTCONN (over), -EALREADY (answered). */
 int tz_sip_leg_ringing(struct tz_sip_leg *leg);
@@ -338,7 +370,9 @@ char *tz_sip_user_escape(const char *user);
 	X(RELAY_REG_CHALLENGES, "relay_register_challenges") \
 	X(RELAY_REG_OK, "relay_registers_ok")       \
 	X(RELAY_REG_FAILED, "relay_registers_failed") \
-	X(RELAY_UNREG_REFUSED, "relay_unregister_refused")
+	X(RELAY_UNREG_REFUSED, "relay_unregister_refused") \
+	X(MESSAGE_IN, "message_in")                 \
+	X(MESSAGE_OUT, "message_out")
 
 enum tz_sip_counter {
 #define TZ_SIP_CTR_ENUM(e, n) TZ_SIP_CTR_##e,

@@ -56,6 +56,8 @@ struct dlg {
 	char *our_sdp;                    /* our answer (UAS) or offer (UAC) */
 	uint64_t sdp_version;             /* o= version we last sent */
 	bool held;                        /* the browser holds */
+	bool remote_held;                 /* the far end holds (our re-INVITE said so) */
+	uint32_t reinvite_cseq;           /* our re-INVITE waiting for its answer, or 0 */
 	/* UAS: the browser's INVITE until its final response */
 	struct sipws_msg invite;
 	bool final_sent;
@@ -213,6 +215,13 @@ static char *sdp_with_direction(struct dlg *d, const char *dir)
 	return d->our_sdp;
 }
 
+/* The direction our SDP offers the browser: who holds. */
+static const char *our_direction(const struct dlg *d)
+{
+	return d->held && d->remote_held ? "inactive" : d->remote_held ? "sendonly"
+			       : d->held ? "recvonly" : "sendrecv";
+}
+
 /* ---- final responses for the browser's INVITE ---- */
 
 static const struct {
@@ -366,7 +375,7 @@ static void on_reinvite(struct sconn *sc, struct dlg *d, struct sipws_msg *m)
 
 		sipws_send(sc, sipws_response(&d->reinvite, 200, NULL, NULL, extra,
 					      "application/sdp",
-					      sdp_with_direction(d, hold ? "recvonly" : "sendrecv")));
+					      sdp_with_direction(d, our_direction(d))));
 		sipws_msg_clear(&d->reinvite);
 		return;
 	}
@@ -385,7 +394,7 @@ static void reinvite_done(struct dlg *d, bool held, int status)
 		d->held = held;
 		sipws_send(d->sc, sipws_response(&d->reinvite, 200, NULL, NULL, extra,
 						 "application/sdp",
-						 sdp_with_direction(d, held ? "recvonly" : "sendrecv")));
+						 sdp_with_direction(d, our_direction(d))));
 	} else {
 		sipws_send(d->sc, sipws_response(&d->reinvite, status, NULL, NULL, NULL, NULL, NULL));
 	}
@@ -579,8 +588,10 @@ static void invite_browser(struct sconn *sc, const struct tz_jsep_out *o)
 	sipws_send(sc, out);
 }
 
-/* CANCEL, or ACK for a non-2xx: same branch and CSeq number as our INVITE. */
-static void invite_txn_request(struct dlg *d, const char *method, const char *to)
+/* CANCEL, or ACK for a non-2xx: same branch and CSeq number as our INVITE;
+ * @p extra: header lines or NULL. */
+static void invite_txn_request(struct dlg *d, const char *method, const char *to,
+			       const char *extra)
 {
 	GString *out = g_string_sized_new(512);
 
@@ -589,9 +600,21 @@ static void invite_txn_request(struct dlg *d, const char *method, const char *to
 			       ws_transport(d->sc), d->branch);
 	g_string_append(out, "Max-Forwards: 70\r\n");
 	g_string_append_printf(out, "From: %s;tag=%s\r\nTo: %s\r\n", d->local_hdr, d->local_tag, to);
-	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\nContent-Length: 0\r\n\r\n",
-			       d->call_id, d->invite_cseq, method);
+	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n",
+			       d->call_id, d->invite_cseq, method, extra != NULL ? extra : "");
 	sipws_send(d->sc, out);
+}
+
+/* The browser answered our re-INVITE: ACK it (any final status). */
+static void reinvite_answered(struct dlg *d, const struct sipws_msg *m)
+{
+	if (m->status < 200)
+		return;
+	d->reinvite_cseq = 0;
+	sipws_send(d->sc, request(d, "ACK", m->sip->sip_cseq->cs_seq, NULL, NULL, NULL));
+	if (m->status >= 300)
+		TZ_LOG(CP_SESSION, INFO, "SIP-WS call %s: the browser refused our re-INVITE: %d",
+		       d->call, m->status);
 }
 
 void sipws_on_response(struct sconn *sc, struct sipws_msg *m)
@@ -602,6 +625,11 @@ void sipws_on_response(struct sconn *sc, struct sipws_msg *m)
 	g_autofree char *to = NULL, *sdp = NULL;
 	char call[TZ_JSEP_CALL_MAX + 1];
 
+	if (d != NULL && m->method == sip_method_invite && d->reinvite_cseq != 0 &&
+	    s->sip_cseq->cs_seq == d->reinvite_cseq) {
+		reinvite_answered(d, m);
+		return;
+	}
 	if (d == NULL || d->role != DLG_UAC || m->method != sip_method_invite ||
 	    s->sip_cseq->cs_seq != d->invite_cseq) {
 		if (d == NULL)
@@ -615,7 +643,7 @@ void sipws_on_response(struct sconn *sc, struct sipws_msg *m)
 	g_strlcpy(call, d->call, sizeof(call));
 	if (m->status >= 300) {
 		to = sipws_hdr(s->sip_to);
-		invite_txn_request(d, "ACK", to);
+		invite_txn_request(d, "ACK", to, NULL);
 		dlg_end(d);
 		if (m->status != 487) {
 			cm.code = (uint32_t)CLAMP(m->status, 400, 699);
@@ -646,6 +674,19 @@ void sipws_on_response(struct sconn *sc, struct sipws_msg *m)
 	to_manager(sc, TZ_JSEP_ACCEPT, call, &cm);
 }
 
+/* The far end held or resumed: tell the browser with a re-INVITE of our own. */
+static void remote_hold(struct dlg *d, bool held)
+{
+	g_autofree char *extra = g_strdup_printf("%s" ALLOW, contact_hdr(d->sc));
+
+	if (d->state != DLG_CONFIRMED || d->remote_held == held)
+		return;
+	d->remote_held = held;
+	d->reinvite_cseq = ++d->local_cseq;
+	sipws_send(d->sc, request(d, "INVITE", d->reinvite_cseq, extra, "application/sdp",
+				  sdp_with_direction(d, our_direction(d))));
+}
+
 /* ---- the call manager's events ---- */
 
 static void on_hangup(struct dlg *d, const struct tz_jsep_out *o)
@@ -658,7 +699,10 @@ static void on_hangup(struct dlg *d, const struct tz_jsep_out *o)
 			dlg_end(d);
 		} else if (!d->cancelled) {
 			d->cancelled = true;   /* the browser's 487 ends it */
-			invite_txn_request(d, "CANCEL", d->remote_hdr);
+			invite_txn_request(d, "CANCEL", d->remote_hdr,
+					   o->reason != NULL && strcmp(o->reason, "answered elsewhere") == 0
+					   ? "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+					   : NULL);
 		}
 		return;
 	}
@@ -743,6 +787,8 @@ void sipws_dialog_deliver(struct sconn *sc, const struct tz_jsep_out *o)
 	case TZ_JSEP_OUT_UNHELD:
 		if (o->by == TZ_JSEP_BY_LOCAL)
 			reinvite_done(d, o->type == TZ_JSEP_OUT_HELD, 200);
+		else
+			remote_hold(d, o->type == TZ_JSEP_OUT_HELD);
 		break;
 	case TZ_JSEP_OUT_DTMF:
 		send_dtmf(d, o);

@@ -30,7 +30,9 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # call limits (6 calls, 4 per client address).
 # After the PBX, the trunk lab-kam: Kamailio (kamailio.test.mjs starts it on
 # 203.0.113.3:5060, tests/sip/kamailio/) registers web users who log in with
-# SIP domain 203.0.113.3 and proxies calls to them; numbers +1999... go to it.
+# SIP domain 203.0.113.3 and proxies calls to them; numbers +1999... and
+# SIP URIs of its domain (sip:bob@203.0.113.3: calls and MESSAGE between web
+# users) go to it.
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e '/^ *media_timeout_s:/a\
   sip_media_timeout_s: 6\
@@ -52,7 +54,8 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     - { prefix: "+1666", trunk: lab-nat }\
     - { prefix: "+1777", trunk: lab-baresip }\
     - { prefix: "+1888", trunk: lab-slow }\
-    - { prefix: "+1999", trunk: lab-kam }' \
+    - { prefix: "+1999", trunk: lab-kam }\
+    - { domain: "203.0.113.3", trunk: lab-kam }' \
     "$here/config/lab.yaml" >"$state/e2e.yaml"
 "$here/tools/lab.sh" down >/dev/null 2>&1
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then

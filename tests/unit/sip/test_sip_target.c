@@ -222,6 +222,27 @@ static void test_realm_pick(void **state)
 	}
 }
 
+/* Any-address listeners of either family, however spelled, have no Contact host
+ * of their own; real addresses of either family do. */
+static void test_host_wildcard(void **state)
+{
+	static const char *const yes[] = { "0.0.0.0", "::", "0:0::0", "[::]", "::0", "*" };
+	static const char *const no[] = { "127.0.0.1", "::1", "2001:db8::1", "[2001:db8::1]",
+					  "203.0.113.3", "gw.example", "" };
+	char *hp;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(yes); i++)
+		assert_true(sip_host_is_wildcard(yes[i]));
+	for (size_t i = 0; i < G_N_ELEMENTS(no); i++)
+		assert_false(sip_host_is_wildcard(no[i]));
+	hp = sip_hostport("2001:db8::1", 5060);
+	assert_string_equal(hp, "[2001:db8::1]:5060");
+	g_free(hp);
+	hp = sip_hostport("[2001:db8::1]", 0);
+	assert_string_equal(hp, "[2001:db8::1]");
+	g_free(hp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_request_uri_is_the_trunk),
 		cmocka_unit_test(test_user_escape),
 		cmocka_unit_test(test_realm_pick),
+		cmocka_unit_test(test_host_wildcard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
