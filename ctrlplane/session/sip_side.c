@@ -224,6 +224,8 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 		tz_call_end(c, 0, "internal", false);
 		return;
 	}
+	if (c->state == CALL_ENDED)
+		return;                          /* the browser refused it at once */
 	TZ_LOG(CP_SESSION, INFO, "call %u: %s -> web user %s, ringing", c->id, from_uri, to_user);
 	if (c->kind == TZ_WEB_SIPWS)
 		tz_fork_ring_siblings(c, display);

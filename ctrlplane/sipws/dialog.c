@@ -55,6 +55,7 @@ struct dlg {
 	uint32_t local_cseq;
 	char *our_sdp;                    /* our answer (UAS) or offer (UAC) */
 	uint64_t sdp_version;             /* o= version we last sent */
+	bool echo;                        /* a call to the echo service: answered at once */
 	bool held;                        /* the browser holds */
 	bool remote_held;                 /* the far end holds (our re-INVITE said so) */
 	uint32_t reinvite_cseq;           /* our re-INVITE waiting for its answer, or 0 */
@@ -334,6 +335,7 @@ static void on_invite(struct sconn *sc, struct sipws_msg *m)
 	d->remote_target = s->sip_contact != NULL ? sipws_url(s->sip_contact->m_url)
 						  : sipws_url(s->sip_from->a_url);
 	d->local_cseq = 1;
+	d->echo = strcmp(target, "echo") == 0;
 	sdp = g_strndup(s->sip_payload->pl_data, s->sip_payload->pl_len);
 	d->invite = *m;                        /* kept until the final response */
 	memset(m, 0, sizeof(*m));
@@ -766,6 +768,8 @@ void sipws_dialog_deliver(struct sconn *sc, const struct tz_jsep_out *o)
 	case TZ_JSEP_OUT_ANSWER:
 		g_free(d->our_sdp);
 		d->our_sdp = g_strdup(o->sdp);
+		if (d->echo)                   /* nobody else answers the echo service */
+			answer_browser(d, 200);
 		break;
 	case TZ_JSEP_OUT_RINGING:
 		answer_browser(d, 180);
