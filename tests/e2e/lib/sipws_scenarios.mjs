@@ -38,6 +38,7 @@ export async function sipwsScenarios(stack) {
   let browser;
   let alice;       // alice's first device, wss://, registered in the first test
   let bob;         // bob over plain ws:// on /sip: register and MESSAGE only
+  let alice2;      // alice's second device (the forking test)
   const phones = [];
   let aliceUp = false;  // registered by the first test: the others need her
   let bobUp = false;
@@ -190,6 +191,44 @@ export async function sipwsScenarios(stack) {
       pbx.kill();
     });
 
+    test('the PBX puts alice on hold and resumes: the browser answers recvonly, then sendrecv', async () => {
+      needAlice();
+      const pbx = sipp(LAB('uas_hold.xml'), ['-mi', '203.0.113.2', '-mp', '6350', '-rtp_echo']);
+      await pbx.ready;
+      await logged([alice], async () => {
+        const id = await alice.call('+442079460002');
+        await alice.waitState(id, 'confirmed');
+        await waitUntil(async () => (await alice.audioStats(id)).directions.includes('recvonly'),
+          'the browser on hold: its transceiver recvonly (re-INVITE sendonly from the PBX)');
+        await waitUntil(async () => (await alice.audioStats(id)).directions.includes('sendrecv'),
+          'the browser resumed: sendrecv again');
+        const before = (await alice.audioStats(id)).packetsReceived;
+        await waitUntil(async () => (await alice.audioStats(id)).packetsReceived > before + 20,
+          'audio received again after the resume');
+        await alice.hangup(id);
+        await alice.waitState(id, 'ended');
+        const r = await pbx.done;
+        assert.equal(r.code, 0, `the PBX got recvonly, then sendrecv, then the BYE: ${r.err.slice(0, 800)}`);
+      });
+      pbx.kill();
+    });
+
+    test('alice rejects a call with 486: the caller through Kamailio gets 486', async () => {
+      needAlice();
+      const uac = sipp(LAB('uac_expect_486.xml'), ['-s', 'alice', '-mi', '203.0.113.2', '-mp', '6360',
+        `${KAM_IP}:5060`], '5064');
+      await logged([alice], async () => {
+        const failed = uac.done.then((r) => { throw new Error(`the call failed before ringing: ${r.err.slice(0, 800)}`); });
+        failed.catch(() => {});
+        const id = await Promise.race([alice.waitIncoming(), failed]);
+        await alice.reject(486, id);
+        await alice.waitState(id, 'ended');
+        const r = await uac.done;
+        assert.equal(r.code, 0, `sipp got 486 through Kamailio: ${r.err.slice(0, 800)}`);
+      });
+      uac.kill();
+    });
+
     test('DTMF by SIP INFO reaches the PBX (trunk lab-info)', async () => {
       needAlice();
       const pbx = sipp(LAB('uas_info.xml'), ['-mi', '203.0.113.2', '-mp', '6330', '-rtp_echo'], '5070');
@@ -229,7 +268,7 @@ export async function sipwsScenarios(stack) {
 
     test('a second device of alice rings too and is cancelled when the first answers', async (t) => {
       needAlice();
-      const alice2 = await open({ uri: ALICE, instanceId: crypto.randomUUID() });
+      alice2 = await open({ uri: ALICE, instanceId: crypto.randomUUID() });
       await logged([alice, alice2], async () => {
         await alice2.register();
         await alice2.waitRegistered();
@@ -247,6 +286,7 @@ export async function sipwsScenarios(stack) {
           const e = await alice2.endedCause(id2);
           t.diagnostic(`the second device: ${JSON.stringify(e)}`);
           assert.equal(e.cause, 'Canceled', JSON.stringify(e));
+          assert.match(e.reason || '', /Call completed elsewhere/, 'the CANCEL says why (RFC 3326 Reason)');
           assert.deepEqual((await alice2.snapshot()).calls.filter((x) => x.seen.includes('confirmed')), []);
           await alice.waitState(id1, 'ended', 30000);
           const r = await uac.done;
@@ -263,6 +303,7 @@ export async function sipwsScenarios(stack) {
 
     test('closing the page un-registers: Kamailio\'s location loses alice\'s gateway contact', async () => {
       needAlice();
+      if (alice2) await alice2.close();  // still open when the forking test failed
       await alice.close();
       await waitUntil(async () => (await contacts('alice')).length === 0,
         'alice\'s binding removed at Kamailio after her WebSocket closed', { timeout: 20000 });
