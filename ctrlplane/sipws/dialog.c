@@ -79,11 +79,6 @@ static char *name_addr(const sip_addr_t *a)
 	return g_strdup_printf("<%s>", u);
 }
 
-static const char *ws_transport(const struct sconn *sc)
-{
-	return sc->tls ? "WSS" : "WS";
-}
-
 static void dlg_free(struct dlg *d)
 {
 	sipws_msg_clear(&d->invite);
@@ -144,30 +139,17 @@ static void to_manager(struct sconn *sc, enum tz_jsep_type type, const char *cal
 	sipws.env.calls_message(sc->conn, m);
 }
 
-/* An in-dialog request of ours (BYE, INFO, ACK for a 2xx). */
+/* An in-dialog request of ours (BYE, INFO, re-INVITE, ACK for a 2xx). */
 static GString *request(struct dlg *d, const char *method, uint32_t cseq, const char *extra,
 			const char *ctype, const char *body)
 {
-	GString *out = g_string_sized_new(512);
-	g_autofree char *branch = sipws_random("z9hG4bK");
-	size_t blen = body != NULL ? strlen(body) : 0;
+	g_autofree char *from = g_strdup_printf("%s;tag=%s", d->local_hdr, d->local_tag);
+	g_autofree char *to = g_strdup_printf("%s;tag=%s", d->remote_hdr,
+					      d->remote_tag != NULL ? d->remote_tag : "");
+	struct sipws_req r = { .method = method, .ruri = d->remote_target, .from = from, .to = to,
+			       .call_id = d->call_id, .cseq = cseq, .tls = d->sc->tls };
 
-	g_string_append_printf(out, "%s %s SIP/2.0\r\n", method, d->remote_target);
-	g_string_append_printf(out, "Via: SIP/2.0/%s trapeze.invalid;branch=%s\r\n",
-			       ws_transport(d->sc), branch);
-	g_string_append(out, "Max-Forwards: 70\r\n");
-	g_string_append_printf(out, "From: %s;tag=%s\r\n", d->local_hdr, d->local_tag);
-	g_string_append_printf(out, "To: %s;tag=%s\r\n", d->remote_hdr,
-			       d->remote_tag != NULL ? d->remote_tag : "");
-	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", d->call_id, cseq, method);
-	if (extra != NULL)
-		g_string_append(out, extra);
-	if (blen > 0)
-		g_string_append_printf(out, "Content-Type: %s\r\n", ctype);
-	g_string_append_printf(out, "Content-Length: %zu\r\n\r\n", blen);
-	if (blen > 0)
-		g_string_append(out, body);
-	return out;
+	return sipws_request(&r, extra, ctype, body);
 }
 
 static void send_bye(struct dlg *d, const char *reason)
@@ -552,7 +534,8 @@ char *sipws_caller_hdr(const char *from, const char *display)
 static void invite_browser(struct sconn *sc, const struct tz_jsep_out *o)
 {
 	struct dlg *d;
-	GString *out;
+	struct sipws_req r;
+	g_autofree char *from = NULL, *extra = NULL;
 	size_t blen = o->sdp != NULL ? strlen(o->sdp) : 0;
 
 	if (!sipws_registered(sc) || blen == 0) {
@@ -576,18 +559,12 @@ static void invite_browser(struct sconn *sc, const struct tz_jsep_out *o)
 	d->our_sdp = g_strdup(o->sdp);
 	g_hash_table_insert(sc->dialogs, d->call_id, d);
 	sipws_count(TZ_SIPWS_CALLS_IN);
-	out = g_string_sized_new(1024 + blen);
-	g_string_append_printf(out, "INVITE %s SIP/2.0\r\n", d->ruri);
-	g_string_append_printf(out, "Via: SIP/2.0/%s trapeze.invalid;branch=%s\r\n",
-			       ws_transport(sc), d->branch);
-	g_string_append(out, "Max-Forwards: 70\r\n");
-	g_string_append_printf(out, "From: %s;tag=%s\r\nTo: %s\r\n", d->local_hdr, d->local_tag,
-			       d->remote_hdr);
-	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u INVITE\r\n", d->call_id, d->invite_cseq);
-	g_string_append_printf(out, "%s" ALLOW "Supported: replaces\r\n", contact_hdr(sc));
-	g_string_append_printf(out, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-			       blen, o->sdp);
-	sipws_send(sc, out);
+	from = g_strdup_printf("%s;tag=%s", d->local_hdr, d->local_tag);
+	extra = g_strdup_printf("%s" ALLOW "Supported: replaces\r\n", contact_hdr(sc));
+	r = (struct sipws_req){ .method = "INVITE", .ruri = d->ruri, .branch = d->branch,
+				.from = from, .to = d->remote_hdr, .call_id = d->call_id,
+				.cseq = d->invite_cseq, .tls = sc->tls };
+	sipws_send(sc, sipws_request(&r, extra, "application/sdp", o->sdp));
 }
 
 /* CANCEL, or ACK for a non-2xx: same branch and CSeq number as our INVITE;
@@ -595,16 +572,12 @@ static void invite_browser(struct sconn *sc, const struct tz_jsep_out *o)
 static void invite_txn_request(struct dlg *d, const char *method, const char *to,
 			       const char *extra)
 {
-	GString *out = g_string_sized_new(512);
+	g_autofree char *from = g_strdup_printf("%s;tag=%s", d->local_hdr, d->local_tag);
+	struct sipws_req r = { .method = method, .ruri = d->ruri, .branch = d->branch,
+			       .from = from, .to = to, .call_id = d->call_id,
+			       .cseq = d->invite_cseq, .tls = d->sc->tls };
 
-	g_string_append_printf(out, "%s %s SIP/2.0\r\n", method, d->ruri);
-	g_string_append_printf(out, "Via: SIP/2.0/%s trapeze.invalid;branch=%s\r\n",
-			       ws_transport(d->sc), d->branch);
-	g_string_append(out, "Max-Forwards: 70\r\n");
-	g_string_append_printf(out, "From: %s;tag=%s\r\nTo: %s\r\n", d->local_hdr, d->local_tag, to);
-	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n",
-			       d->call_id, d->invite_cseq, method, extra != NULL ? extra : "");
-	sipws_send(d->sc, out);
+	sipws_send(d->sc, sipws_request(&r, extra, NULL, NULL));
 }
 
 /* The browser answered our re-INVITE: ACK it (any final status). */

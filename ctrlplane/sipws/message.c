@@ -95,7 +95,9 @@ int tz_sipws_send_message(void *conn, const char *from_uri, const char *display,
 {
 	struct sconn *sc = sipws_conn(conn);
 	GString *out;
-	g_autofree char *from = NULL, *call_id = NULL, *tag = NULL, *branch = NULL;
+	struct sipws_req r;
+	g_autofree char *from = NULL, *call_id = NULL, *tag = NULL, *from_tag = NULL;
+	g_autofree char *to = NULL, *ctype = NULL, *text = NULL;
 
 	if (sc == NULL || !sipws_registered(sc))
 		return -ENOTCONN;
@@ -104,17 +106,14 @@ int tz_sipws_send_message(void *conn, const char *from_uri, const char *display,
 	from = sipws_caller_hdr(from_uri, display);
 	call_id = sipws_random("tz-");
 	tag = sipws_random("tz");
-	branch = sipws_random("z9hG4bK");
-	out = g_string_sized_new(512 + len);
-	g_string_append_printf(out, "MESSAGE %s SIP/2.0\r\n", sipws_contact_url(sc));
-	g_string_append_printf(out, "Via: SIP/2.0/%s trapeze.invalid;branch=%s\r\n",
-			       sc->tls ? "WSS" : "WS", branch);
-	g_string_append_printf(out, "Max-Forwards: 70\r\nFrom: %s;tag=%s\r\nTo: <%s>\r\n", from, tag,
-			       sipws_aor(sc));
-	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: 1 MESSAGE\r\n", call_id);
-	g_string_append_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", content_type,
-			       len);
-	g_string_append_len(out, body, (gssize)len);
+	to = g_strdup_printf("<%s>", sipws_aor(sc));
+	from_tag = g_strdup_printf("%s;tag=%s", from, tag);
+	ctype = g_strdup(content_type);
+	text = g_strndup(body, len);
+	r = (struct sipws_req){ .method = "MESSAGE", .ruri = sipws_contact_url(sc),
+				.from = from_tag, .to = to, .call_id = call_id, .cseq = 1,
+				.tls = sc->tls };
+	out = sipws_request(&r, NULL, ctype, text);
 	sipws_count(TZ_SIPWS_MESSAGES_TO_BROWSER);
 	sipws_send(sc, out);
 	return 0;

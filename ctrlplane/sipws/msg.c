@@ -160,6 +160,20 @@ char *sipws_random(const char *prefix)
 	return g_string_free(s, FALSE);
 }
 
+/* Extra header lines, Content-Type and Content-Length, the body. */
+static void finish(GString *out, const char *extra, const char *ctype, const char *body)
+{
+	size_t blen = body != NULL ? strlen(body) : 0;
+
+	if (extra != NULL)
+		g_string_append(out, extra);
+	if (blen > 0)
+		g_string_append_printf(out, "Content-Type: %s\r\n", ctype);
+	g_string_append_printf(out, "Content-Length: %zu\r\n\r\n", blen);
+	if (blen > 0)
+		g_string_append_len(out, body, (gssize)blen);
+}
+
 GString *sipws_response(const struct sipws_msg *req, int status, const char *phrase,
 			const char *to_tag, const char *extra, const char *ctype,
 			const char *body)
@@ -168,7 +182,6 @@ GString *sipws_response(const struct sipws_msg *req, int status, const char *phr
 	GString *out = g_string_sized_new(512);
 	g_autofree char *from = sipws_hdr(s->sip_from);
 	g_autofree char *to = sipws_hdr(s->sip_to);
-	size_t blen = body != NULL ? strlen(body) : 0;
 
 	g_string_append_printf(out, "SIP/2.0 %d %s\r\n", status,
 			       phrase != NULL ? phrase : sip_status_phrase(status));
@@ -186,12 +199,23 @@ GString *sipws_response(const struct sipws_msg *req, int status, const char *phr
 	g_string_append_printf(out, "CSeq: %u %s\r\n", s->sip_cseq->cs_seq,
 			       s->sip_cseq->cs_method_name);
 	g_string_append(out, "Server: Trapeze\r\n");
-	if (extra != NULL)
-		g_string_append(out, extra);
-	if (blen > 0)
-		g_string_append_printf(out, "Content-Type: %s\r\n", ctype);
-	g_string_append_printf(out, "Content-Length: %zu\r\n\r\n", blen);
-	if (blen > 0)
-		g_string_append_len(out, body, (gssize)blen);
+	finish(out, extra, ctype, body);
+	return out;
+}
+
+GString *sipws_request(const struct sipws_req *r, const char *extra, const char *ctype,
+		       const char *body)
+{
+	GString *out = g_string_sized_new(512 + (body != NULL ? strlen(body) : 0));
+	g_autofree char *branch = r->branch != NULL ? NULL : sipws_random("z9hG4bK");
+
+	g_string_append_printf(out, "%s %s SIP/2.0\r\n", r->method, r->ruri);
+	g_string_append_printf(out, "Via: SIP/2.0/%s trapeze.invalid;branch=%s\r\n",
+			       r->tls ? "WSS" : "WS", r->branch != NULL ? r->branch : branch);
+	g_string_append(out, "Max-Forwards: 70\r\n");
+	g_string_append_printf(out, "From: %s\r\nTo: %s\r\n", r->from, r->to);
+	g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", r->call_id, r->cseq,
+			       r->method);
+	finish(out, extra, ctype, body);
 	return out;
 }

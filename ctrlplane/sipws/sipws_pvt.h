@@ -40,6 +40,16 @@ GString *sipws_response(const struct sipws_msg *req, int status, const char *phr
 			const char *to_tag, const char *extra, const char *ctype,
 			const char *body);
 
+/* A request of ours to a browser: From and To are full values (tags included);
+ * @p branch NULL = a new one. */
+struct sipws_req {
+	const char *method, *ruri, *branch, *from, *to, *call_id;
+	uint32_t cseq;
+	bool tls;                      /* Via transport WSS, else WS */
+};
+GString *sipws_request(const struct sipws_req *r, const char *extra, const char *ctype,
+		       const char *body);
+
 /* The edge: one per `sip` connection. */
 struct binding;
 struct sconn {
