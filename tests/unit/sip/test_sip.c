@@ -22,6 +22,7 @@
 #include <glib/gstdio.h>
 
 #include "tz_sip.h"
+#include "sip_test_loop.h"
 
 #define TZ_PORT 15060
 #define PEER_PORT 15070
@@ -145,49 +146,12 @@ static const struct tz_sip_handlers handlers = {
 	.on_dtmf = on_dtmf,
 };
 
-static gboolean deadline_hit(gpointer data)
-{
-	*(bool *)data = true;
-	return G_SOURCE_REMOVE;
-}
-
-/* Run the loop until *flag becomes non-zero or @p secs elapse. */
-#define WAIT_FOR(expr, secs)                                                    \
-	do {                                                                    \
-		bool late_ = false;                                             \
-		guint t_ = g_timeout_add_seconds((secs), deadline_hit, &late_); \
-		while (!(expr) && !late_)                                       \
-			g_main_context_iteration(NULL, TRUE);                   \
-		if (!late_)                                                     \
-			g_source_remove(t_);                                    \
-	} while (0)
-
-/* Run the loop for @p ms (let the peer go on). */
-static void run_for(unsigned ms)
-{
-	bool later = false;
-
-	g_timeout_add(ms, deadline_hit, &later);
-	WAIT_FOR(later, ms / 1000 + 2);
-}
-
 static void sipp_exited(GPid pid, gint status, gpointer data)
 {
 	w.sipp_done = true;
 	w.sipp_rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	g_spawn_close_pid(pid);
 	w.pid = 0;
-}
-
-static bool port_bound(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
-
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-	close(fd);
-	return rc < 0 && errno == EADDRINUSE;
 }
 
 /* sipp -sf SCENARIO on 127.0.0.1:15070; a UAC gets the target and -s user. */

@@ -25,6 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "tz_sip.h"
+#include "sip_test_loop.h"
 
 #define TZ_PORT 15060
 #define PEER_PORT 15070
@@ -74,34 +75,6 @@ static const struct tz_sip_handlers handlers = {
 	.on_ended = on_ended,
 	.on_message = on_message,
 };
-
-static gboolean deadline_hit(gpointer data)
-{
-	*(bool *)data = true;
-	return G_SOURCE_REMOVE;
-}
-
-/* Run the loop until @p expr holds or @p secs elapse. */
-#define WAIT_FOR(expr, secs)                                                    \
-	do {                                                                    \
-		bool late_ = false;                                             \
-		guint t_ = g_timeout_add_seconds((secs), deadline_hit, &late_); \
-		while (!(expr) && !late_)                                       \
-			g_main_context_iteration(NULL, TRUE);                   \
-		if (!late_)                                                     \
-			g_source_remove(t_);                                    \
-	} while (0)
-
-static bool port_bound(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
-
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-	close(fd);
-	return rc < 0 && errno == EADDRINUSE;
-}
 
 static struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = TZ_PORT };
 static struct tz_cfg_trunk cfg_trunks[] = {

@@ -30,6 +30,7 @@
 
 #include "tz_log.h"
 #include "tz_sip.h"
+#include "sip_test_loop.h"
 
 #define TZ_PORT 15060
 #define TRUNK_PORT 15071
@@ -54,22 +55,6 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 }
 
 static const struct tz_sip_handlers handlers = { .on_ended = on_ended };
-
-static gboolean deadline_hit(gpointer data)
-{
-	*(bool *)data = true;
-	return G_SOURCE_REMOVE;
-}
-
-#define WAIT_FOR(expr, secs)                                                    \
-	do {                                                                    \
-		bool late_ = false;                                             \
-		guint t_ = g_timeout_add_seconds((secs), deadline_hit, &late_); \
-		while (!(expr) && !late_)                                       \
-			g_main_context_iteration(NULL, TRUE);                   \
-		if (!late_)                                                     \
-			g_source_remove(t_);                                    \
-	} while (0)
 
 static int run(const char *cmd)
 {
