@@ -126,9 +126,11 @@ struct tz_sip_reg {
 	tz_sip_relay_cb *cb;
 	void *ud;
 	char *user, *domain, *params;
+	bool in_flight;                  /* a REGISTER waits for the registrar */
 };
 
-static struct tz_sip_reg *fake_reg;      /* the live one, or NULL */
+static struct tz_sip_reg *fake_reg;      /* the newest live one, or NULL */
+static GList *fake_regs;                 /* every live one */
 static int fake_reg_news, fake_reg_sends, fake_reg_frees, fake_reg_send_rc;
 static uint32_t fake_reg_expires;
 static char *fake_reg_auth;              /* last Authorization given, or NULL */
@@ -149,14 +151,15 @@ static struct tz_sip_reg *fake_reg_new(void *ctx, const struct tz_cfg_trunk *reg
 	r->params = g_strdup(contact_params);
 	fake_reg_news++;
 	fake_reg = r;
+	fake_regs = g_list_prepend(fake_regs, r);
 	return r;
 }
 
 static int fake_reg_send(struct tz_sip_reg *reg, uint32_t expires, const char *authorization,
 			 bool proxy)
 {
-	(void)reg;
 	fake_reg_sends++;
+	reg->in_flight = fake_reg_send_rc == 0;
 	fake_reg_expires = expires;
 	g_free(fake_reg_auth);
 	fake_reg_auth = g_strdup(authorization);
@@ -169,6 +172,7 @@ static void fake_reg_free(struct tz_sip_reg *reg)
 	fake_reg_frees++;
 	if (fake_reg == reg)
 		fake_reg = NULL;
+	fake_regs = g_list_remove(fake_regs, reg);
 	g_free(reg->user);
 	g_free(reg->domain);
 	g_free(reg->params);
@@ -181,10 +185,10 @@ static const char *fake_reg_token(const struct tz_sip_reg *reg)
 	return "tok";
 }
 
-/* The registrar answers the REGISTER in flight (never from inside reg_send,
- * as the real one: "from the loop"). */
-static void fake_reg_reply(int status, const char *reason, const char *challenge,
-			   uint32_t expires)
+/* The registrar answers the REGISTER in flight on @p reg (never from inside
+ * reg_send, as the real one: "from the loop"; once per REGISTER). */
+static void fake_reg_reply_to(struct tz_sip_reg *reg, int status, const char *reason,
+			      const char *challenge, uint32_t expires)
 {
 	const char *ch[2] = { challenge, NULL };
 	struct tz_sip_reg_result r = {
@@ -192,20 +196,33 @@ static void fake_reg_reply(int status, const char *reason, const char *challenge
 		.challenges = challenge != NULL ? ch : NULL, .expires = expires,
 	};
 
-	if (fake_reg != NULL)
-		fake_reg->cb(fake_reg, &r, fake_reg->ud);
+	if (reg == NULL || !reg->in_flight)
+		return;
+	reg->in_flight = false;
+	reg->cb(reg, &r, reg->ud);
+}
+
+static void fake_reg_reply(int status, const char *reason, const char *challenge,
+			   uint32_t expires)
+{
+	fake_reg_reply_to(fake_reg, status, reason, challenge, expires);
 }
 
 /* MESSAGE upstream */
 static int fake_messages;
 static char *fake_msg_to_user, *fake_msg_from, *fake_msg_pai, *fake_msg_ctype, *fake_msg_body;
-static tz_sipws_message_cb *fake_msg_cb;
-static void *fake_msg_ud;
+struct fake_pending_msg {
+	tz_sipws_message_cb *cb;
+	void *ud;
+};
+static GQueue fake_msg_pending = G_QUEUE_INIT;   /* struct fake_pending_msg, oldest first */
 
 static int fake_message(void *ctx, const struct tz_cfg_trunk *trunk, const char *to_user,
 			const struct tz_sip_invite_opts *o, const char *content_type,
 			const char *body, size_t len, tz_sipws_message_cb *cb, void *ud)
 {
+	struct fake_pending_msg *pm;
+
 	(void)ctx;
 	(void)trunk;
 	fake_messages++;
@@ -219,18 +236,23 @@ static int fake_message(void *ctx, const struct tz_cfg_trunk *trunk, const char 
 	fake_msg_pai = g_strdup(o->pai);
 	fake_msg_ctype = g_strdup(content_type);
 	fake_msg_body = g_strndup(body, len);
-	fake_msg_cb = cb;
-	fake_msg_ud = ud;
+	pm = g_new(struct fake_pending_msg, 1);
+	pm->cb = cb;
+	pm->ud = ud;
+	g_queue_push_tail(&fake_msg_pending, pm);
 	return 0;
 }
 
-static void fake_message_reply(int status, const char *reason)
+/* The far end answers the oldest MESSAGE waiting; false when none waits. */
+static bool fake_message_reply(int status, const char *reason)
 {
-	tz_sipws_message_cb *cb = fake_msg_cb;
+	struct fake_pending_msg *pm = g_queue_pop_head(&fake_msg_pending);
 
-	fake_msg_cb = NULL;
-	if (cb != NULL)
-		cb(status, reason, fake_msg_ud);
+	if (pm == NULL)
+		return false;
+	pm->cb(status, reason, pm->ud);
+	g_free(pm);
+	return true;
 }
 
 static const struct tz_sipws_env fake_env = {
@@ -276,7 +298,6 @@ static void fakes_start(void)
 	fake_reg_news = fake_reg_sends = fake_reg_frees = fake_reg_send_rc = 0;
 	fake_reg_expires = 0;
 	fake_messages = 0;
-	fake_msg_cb = NULL;
 	tz_auth_init(&fake_cfg.auth, err, sizeof(err));
 	tz_sipws_init(&fake_env);
 }
@@ -284,8 +305,9 @@ static void fakes_start(void)
 /* Shut the edge down (un-REGISTERs what is left) and release the fakes. */
 static void fakes_stop(void)
 {
-	/* a MESSAGE still waiting: the registrar answers it (the real one does) */
-	fake_message_reply(408, "Request Timeout");
+	/* MESSAGEs still waiting: the far end answers (the real stack always calls back) */
+	while (fake_message_reply(408, "Request Timeout"))
+		;
 	tz_sipws_shutdown();
 	tz_auth_shutdown();
 	g_ptr_array_free(fake_sent, TRUE);
