@@ -435,8 +435,9 @@ static void deliver(enum tz_jsep_out_type type, const char *call, const char *sd
 	tz_sipws_deliver(C, &o);
 }
 
-/* Registered, JsSIP calls echo; the manager answers and it rings: 100 and
- * 180 sent (indexes 2, 3).  Returns the To tag (g_free). */
+/* Registered, JsSIP calls a number (not echo: the gateway answers echo at
+ * once); the manager answers and it rings: 100 and 180 sent (indexes 2, 3).
+ * Returns the To tag (g_free). */
 static char *call_ringing(void)
 {
 	struct parsed p;
@@ -444,7 +445,7 @@ static char *call_ringing(void)
 	char *tag;
 
 	register_alice();
-	feed_free(fixture("jssip-msg-2.txt"));
+	feed_free(jssip_invite("INVITE sip:+15550001111@127.0.0.1 "));
 	assert_int_equal(n_sent(), 3);
 	deliver(TZ_JSEP_OUT_ANSWER, last_call(), answer_sdp, 0);
 	assert_int_equal(n_sent(), 3);                 /* kept for 18x / 200 */
@@ -503,11 +504,32 @@ static void test_invite_progress_183(void **state)
 
 	(void)state;
 	register_alice();
-	feed_free(fixture("sipjs-msg-2.txt") /* bob's INVITE: another AOR */);
-	/* one AOR per connection is about REGISTER; bob's INVITE is alice's call */
+	{
+		g_autofree char *inv = fixture("sipjs-msg-2.txt");
+
+		/* bob's INVITE (one AOR per connection is about REGISTER: it is
+		 * alice's call), to a number: echo is answered at once */
+		feed_free(subst(inv, "INVITE sip:echo@127.0.0.1 ", "INVITE sip:+15550002222@127.0.0.1 "));
+	}
 	deliver(TZ_JSEP_OUT_ANSWER, last_call(), answer_sdp, 0);
 	deliver(TZ_JSEP_OUT_PROGRESS, last_call(), NULL, 0);
 	p = response(3, 183, 1, "INVITE");
+	assert_non_null(p.sip->sip_to->a_tag);
+	assert_non_null(p.sip->sip_payload);
+	done(&p);
+}
+
+/* The echo service has nobody to ring: our answer goes out in a 200 at once. */
+static void test_invite_echo_answered(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	register_alice();
+	feed_free(fixture("jssip-msg-2.txt"));
+	assert_string_equal(call_msg(0)->target, "echo");
+	deliver(TZ_JSEP_OUT_ANSWER, last_call(), answer_sdp, 0);
+	p = response(3, 200, 7269, "INVITE");
 	assert_non_null(p.sip->sip_to->a_tag);
 	assert_non_null(p.sip->sip_payload);
 	done(&p);
@@ -1037,6 +1059,7 @@ int main(void)
 		T(test_invite_targets),
 		T(test_invite_ringing_answered),
 		T(test_invite_progress_183),
+		T(test_invite_echo_answered),
 		T(test_invite_no_route_404),
 		T(test_hangup_before_answer),
 		T(test_browser_cancel),
