@@ -31,7 +31,7 @@
 
 #include "sipws_pvt.h"
 
-#define ALLOW "Allow: INVITE,ACK,CANCEL,BYE,INFO,OPTIONS,MESSAGE,UPDATE\r\n"
+#define ALLOW "Allow: INVITE,ACK,CANCEL,BYE,INFO,OPTIONS,MESSAGE,UPDATE,REFER,NOTIFY\r\n"
 
 enum dlg_role {
 	DLG_UAS,        /* the browser called */
@@ -63,6 +63,7 @@ struct dlg {
 	struct sipws_msg invite;
 	bool final_sent;
 	struct sipws_msg reinvite;        /* a re-INVITE waiting for held/unheld */
+	struct xfer *xfer;                /* a REFER of the browser's in progress */
 	/* UAC: our INVITE */
 	char *ruri, *branch;
 	uint32_t invite_cseq;
@@ -79,8 +80,21 @@ static char *name_addr(const sip_addr_t *a)
 	return g_strdup_printf("<%s>", u);
 }
 
+/* A blind transfer the browser asked for (REFER): its progress comes back
+ * from the call manager until a final sipfrag; the dialog may end first. */
+struct xfer {
+	void *conn;
+	uint64_t serial;
+	char call[TZ_JSEP_CALL_MAX + 1];
+	struct sipws_msg refer;           /* answered with the far end's status */
+	struct dlg *d;                    /* NULL once the dialog is gone */
+	unsigned notifies;
+};
+
 static void dlg_free(struct dlg *d)
 {
+	if (d->xfer != NULL)
+		d->xfer->d = NULL;        /* its callbacks find no dialog now */
 	sipws_msg_clear(&d->invite);
 	sipws_msg_clear(&d->reinvite);
 	g_free(d->call_id);
@@ -455,6 +469,98 @@ static void on_cancel(struct sconn *sc, struct sipws_msg *m)
 	to_manager(sc, TZ_JSEP_HANGUP, call, &cm);
 }
 
+/* A NOTIFY (RFC 3515 implicit subscription) with the far end's sipfrag. */
+static void notify_browser(struct dlg *d, const char *sipfrag, bool final)
+{
+	g_autofree char *body = g_strdup_printf("%s\r\n", sipfrag);
+	const char *extra = final ? "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n"
+				  : "Event: refer\r\nSubscription-State: active;expires=60\r\n";
+
+	sipws_send(d->sc, request(d, "NOTIFY", ++d->local_cseq, extra, "message/sipfrag;version=2.0",
+				  body));
+}
+
+static void xfer_free(struct xfer *x)
+{
+	if (x->d != NULL)
+		x->d->xfer = NULL;
+	sipws_msg_clear(&x->refer);
+	g_free(x);
+}
+
+/* The call manager reports: the REFER's final status, then sipfrag lines. */
+static void xfer_cb(int status, const char *sipfrag, void *arg)
+{
+	struct xfer *x = arg;
+	struct sconn *sc = sipws_conn(x->conn);
+	int code = 0;
+
+	if (sc == NULL || sc->serial != x->serial)
+		x->d = NULL;                   /* the connection is gone */
+	if (sipfrag == NULL) {
+		if (sc != NULL && x->d != NULL && x->refer.msg != NULL)
+			sipws_send(sc, sipws_response(&x->refer, status, NULL, NULL, NULL, NULL, NULL));
+		sipws_msg_clear(&x->refer);
+		if (status >= 300)
+			xfer_free(x);
+		return;
+	}
+	if (sscanf(sipfrag, "SIP/2.0 %d", &code) != 1 || strpbrk(sipfrag, "\r\n") != NULL)
+		return;
+	if (x->d != NULL)
+		notify_browser(x->d, sipfrag, code >= 200);
+	x->notifies++;
+	if (code >= 200)
+		xfer_free(x);
+}
+
+static void on_refer(struct sconn *sc, struct dlg *d, struct sipws_msg *m)
+{
+	const sip_t *s = m->sip;
+	g_autofree char *target = NULL;
+	struct xfer *x;
+	int rc;
+
+	if (sipws.env.transfer == NULL) {
+		sipws_reply(sc, m, 405, NULL, ALLOW);
+		return;
+	}
+	if (d->state != DLG_CONFIRMED || d->xfer != NULL) {
+		sipws_reply(sc, m, 491, NULL, NULL);
+		return;
+	}
+	if (s->sip_refer_to == NULL || s->sip_refer_to->r_url->url_type == url_invalid) {
+		sipws_reply(sc, m, 400, "Bad Request (no Refer-To)", NULL);
+		return;
+	}
+	if (s->sip_refer_to->r_url->url_headers != NULL) {   /* ?Replaces=...: attended */
+		sipws_reply(sc, m, 501, "Not Implemented (attended transfer)", NULL);
+		return;
+	}
+	target = sipws_target(sc, s->sip_refer_to->r_url);
+	if (target == NULL) {
+		sipws_reply(sc, m, 400, "Bad Request (Refer-To names nobody)", NULL);
+		return;
+	}
+	x = g_new0(struct xfer, 1);
+	x->conn = sc->conn;
+	x->serial = sc->serial;
+	x->d = d;
+	g_strlcpy(x->call, d->call, sizeof(x->call));
+	x->refer = *m;
+	memset(m, 0, sizeof(*m));
+	d->xfer = x;
+	TZ_LOG(CP_SESSION, INFO, "SIP-WS call %s: %s transfers the far end to %s", d->call,
+	       sipws_aor(sc), target);
+	rc = sipws.env.transfer(sc->conn, d->call, target, xfer_cb, x);
+	if (rc != 0) {
+		sipws_send(sc, sipws_response(&x->refer, rc == -ENOENT ? 404 : rc == -ENOTCONN ? 481 : 403,
+					      rc == -ENOENT ? "Not Found (no route for the transfer target)"
+					      : NULL, NULL, NULL, NULL, NULL));
+		xfer_free(x);
+	}
+}
+
 static void on_options(struct sconn *sc, struct sipws_msg *m)
 {
 	sipws_reply(sc, m, 200, NULL, ALLOW "Accept: application/sdp\r\nSupported: replaces\r\n");
@@ -490,7 +596,7 @@ void sipws_on_request(struct sconn *sc, struct sipws_msg *m)
 	}
 	if (d == NULL) {
 		if (m->method == sip_method_bye || m->method == sip_method_info ||
-		    m->method == sip_method_update)
+		    m->method == sip_method_update || m->method == sip_method_refer)
 			sipws_reply(sc, m, 481, NULL, NULL);
 		else
 			sipws_reply(sc, m, 405, NULL, ALLOW);
@@ -502,6 +608,9 @@ void sipws_on_request(struct sconn *sc, struct sipws_msg *m)
 		break;
 	case sip_method_info:
 		on_info(sc, d, m);
+		break;
+	case sip_method_refer:
+		on_refer(sc, d, m);
 		break;
 	case sip_method_update:        /* session refresh (RFC 4028) without a new offer */
 		if (m->sip->sip_payload != NULL && m->sip->sip_payload->pl_len > 0)

@@ -158,6 +158,7 @@ static const struct {
 	{ sip_method_info, TZ_SIPWS_REQ_INFO },
 	{ sip_method_message, TZ_SIPWS_REQ_MESSAGE },
 	{ sip_method_options, TZ_SIPWS_REQ_OPTIONS },
+	{ sip_method_refer, TZ_SIPWS_REQ_REFER },
 };
 
 static void count_request(const struct sipws_msg *m)

@@ -73,6 +73,11 @@ struct tz_sipws_env {
 	/** The route of a target: trunk and Request-URI user part (tz_route_target). */
 	int (*route)(const char *target, const struct tz_cfg_trunk **trunk, char *user,
 		     size_t ulen, int *status, char *why, size_t wlen);
+	/** Blind transfer of call @p call's far end to @p target (tz_calls_transfer):
+	 *  @p cb gets the REFER's final status (sipfrag NULL), then each NOTIFY's
+	 *  sipfrag line.  0 or -errno.  NULL: REFER is refused (405). */
+	int (*transfer)(void *conn, const char *call, const char *target,
+			void (*cb)(int status, const char *sipfrag, void *arg), void *arg);
 	struct tz_sipws_upstream up;
 };
 
@@ -112,6 +117,7 @@ int tz_sipws_send_message(void *conn, const char *from_uri, const char *display,
 	X(REQ_INFO, "ws_sip_info")                         \
 	X(REQ_MESSAGE, "ws_sip_message")                   \
 	X(REQ_OPTIONS, "ws_sip_options")                   \
+	X(REQ_REFER, "ws_sip_refer")                       \
 	X(REQ_OTHER, "ws_sip_other_requests")              \
 	X(RESPONSES_IN, "ws_sip_responses_in")             \
 	X(STRAY, "ws_sip_stray")                           \
