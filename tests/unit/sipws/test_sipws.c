@@ -312,6 +312,100 @@ static void test_register_refused_backs_off(void **state)
 	assert_true(tz_auth_counters()[TZ_AUTH_THROTTLED] >= 1);
 }
 
+static void test_register_second_aor_and_busy(void **state)
+{
+	g_autofree char *reg = fixture("jssip-msg-1.txt");
+	g_autofree char *r1 = NULL, *r2 = NULL, *carol = NULL;
+	struct parsed p;
+
+	(void)state;
+	feed(reg);                                     /* in flight */
+	r1 = subst(reg, "CSeq: 1 REGISTER", "CSeq: 2 REGISTER");
+	feed(r1);
+	p = response(0, 500, 2, "REGISTER");
+	done(&p);
+	assert_non_null(strstr(sent(0), "\r\nRetry-After: 1\r\n"));
+	assert_int_equal(fake_reg_sends, 1);
+	fake_reg_reply(200, "OK", NULL, 300);
+	p = response(1, 200, 1, "REGISTER");
+	done(&p);
+	/* another AOR on the same WebSocket: refused, alice stays registered */
+	r2 = subst(reg, "To: <sip:alice@127.0.0.1>", "To: <sip:carol@127.0.0.1>");
+	carol = subst(r2, "CSeq: 1 REGISTER", "CSeq: 3 REGISTER");
+	feed(carol);
+	p = response(2, 403, 3, "REGISTER");
+	done(&p);
+	assert_int_equal(fake_reg_news, 1);
+	assert_int_equal(fake_logouts, 0);
+}
+
+static void test_register_query(void **state)
+{
+	g_autofree char *reg = fixture("sipjs-msg-1.txt");
+	g_autofree char *q1 = NULL, *query = NULL, *contact = NULL;
+	struct parsed p;
+
+	(void)state;
+	feed(reg);
+	fake_reg_reply(200, "OK", NULL, 600);
+	q1 = subst(reg, "Contact: <sip:c6fc7ju2@5vi6l73havab.invalid;transport=ws>;expires=600\r\n", "");
+	query = subst(q1, "CSeq: 2 REGISTER", "CSeq: 3 REGISTER");
+	feed(query);
+	assert_int_equal(fake_reg_sends, 1);           /* answered here */
+	p = response(1, 200, 3, "REGISTER");
+	assert_non_null(p.sip->sip_contact);
+	contact = url_text(p.sip->sip_contact->m_url);
+	assert_string_equal(contact, "sip:c6fc7ju2@5vi6l73havab.invalid;transport=ws");
+	done(&p);
+}
+
+static void test_same_device_new_connection(void **state)
+{
+	static int other;
+	struct tz_sip_reg *first;
+
+	(void)state;
+	register_alice();
+	first = fake_reg;
+	tz_sipws_on_open(&other);
+	{
+		g_autofree char *reg = fixture("jssip-msg-1.txt");
+
+		tz_sipws_on_message(&other, reg, strlen(reg));
+	}
+	assert_true(fake_reg != first);
+	fake_reg_reply(200, "OK", NULL, 300);
+	/* the old WebSocket's binding is gone: un-REGISTERed, logged out */
+	assert_int_equal(fake_reg_frees, 1);
+	assert_int_equal(fake_logouts, 1);
+	assert_int_equal(fake_logins, 2);
+	/* a call on the old connection is refused now */
+	feed_free(fixture("jssip-msg-2.txt"));
+	assert_int_equal(fake_calls->len, 0);
+	tz_sipws_on_close(&other);
+	assert_int_equal(fake_reg_frees, 2);
+}
+
+static void test_binding_expires(void **state)
+{
+	g_autofree char *reg = fixture("sipjs-msg-1.txt");
+	g_autofree char *short_reg = subst(reg, ";expires=600", ";expires=1");
+	int64_t deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+
+	(void)state;
+	feed(short_reg);
+	assert_int_equal(fake_reg_expires, 1);
+	fake_reg_reply(200, "OK", NULL, 0);            /* what was asked: 1 s */
+	assert_int_equal(fake_logins, 1);
+	while (ctr(TZ_SIPWS_BINDINGS_EXPIRED) == 0 && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(NULL, TRUE);
+	assert_int_equal(ctr(TZ_SIPWS_BINDINGS_EXPIRED), 1);
+	assert_int_equal(fake_logouts, 1);
+	assert_int_equal(fake_reg_frees, 1);
+	feed_free(fixture("sipjs-msg-2.txt"));
+	assert_int_equal(fake_calls->len, 0);          /* 403: register first */
+}
+
 static void test_unregister_expires_0(void **state)
 {
 	struct parsed p;
@@ -1030,6 +1124,10 @@ int main(void)
 		T(test_register_digest_passthrough),
 		T(test_register_sipjs),
 		T(test_register_refused_backs_off),
+		T(test_register_second_aor_and_busy),
+		T(test_register_query),
+		T(test_same_device_new_connection),
+		T(test_binding_expires),
 		T(test_unregister_expires_0),
 		T(test_unregister_contact_star),
 		T(test_close_unregisters),
