@@ -597,8 +597,10 @@ static void test_invite_progress_183(void **state)
 
 	(void)state;
 	register_alice();
-	feed_free(fixture("sipjs-msg-2.txt") /* bob's INVITE: another AOR */);
-	/* one AOR per connection is about REGISTER; bob's INVITE is alice's call */
+	/* SIP.js's INVITE (its From is bob: the call is the registered AOR's anyway) */
+	feed_free(fixture("sipjs-msg-2.txt"));
+	assert_string_equal(call_msg(0)->target, "echo");
+	assert_non_null(strstr(call_msg(0)->sdp, "a=ice-ufrag:t41g\r\n"));
 	deliver(TZ_JSEP_OUT_ANSWER, last_call(), answer_sdp, 0);
 	deliver(TZ_JSEP_OUT_PROGRESS, last_call(), NULL, 0);
 	p = response(3, 183, 1, "INVITE");
@@ -828,17 +830,22 @@ static void test_options_and_unknown(void **state)
 		       "Call-ID: opt1\r\nCSeq: 5 OPTIONS\r\nContent-Length: 0\r\n\r\n");
 	feed(opt);
 	p = response(0, 200, 5, "OPTIONS");
+	assert_non_null(strstr(sent(0), "\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK1\r\n"));
 	assert_non_null(p.sip->sip_allow);
 	assert_true(sip_is_allowed(p.sip->sip_allow, sip_method_invite, "INVITE"));
 	assert_true(sip_is_allowed(p.sip->sip_allow, sip_method_message, "MESSAGE"));
 	done(&p);
 
+	/* two Vias (a proxy's first), both back in order */
 	feed_free(g_strdup("PUBLISH sip:alice@127.0.0.1 SIP/2.0\r\n"
+			   "Via: SIP/2.0/WSS proxy.example;branch=z9hG4bKp1;rport=5061;received=192.0.2.1\r\n"
 			   "Via: SIP/2.0/WS h.invalid;branch=z9hG4bK2\r\n"
 			   "From: <sip:alice@127.0.0.1>;tag=a\r\nTo: <sip:alice@127.0.0.1>\r\n"
 			   "Call-ID: pub1\r\nCSeq: 6 PUBLISH\r\nContent-Length: 0\r\n\r\n"));
 	p = response(1, 405, 6, "PUBLISH");
 	assert_non_null(p.sip->sip_allow);
+	assert_non_null(strstr(sent(1), "\r\nVia: SIP/2.0/WSS proxy.example;branch=z9hG4bKp1;rport=5061;"
+			       "received=192.0.2.1\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK2\r\n"));
 	done(&p);
 	feed_free(g_strdup("FROB sip:alice@127.0.0.1 SIP/2.0\r\n"
 			   "Via: SIP/2.0/WS h.invalid;branch=z9hG4bK3\r\n"
