@@ -25,6 +25,7 @@
 #include "sipws_pvt.h"
 
 #define DEFAULT_EXPIRES 600
+#define EXPIRES_MAX 86400            /* a binding lasts a day at most without refresh */
 
 struct binding {
 	struct sconn *sc;
@@ -145,7 +146,7 @@ static void replace_same_device(struct binding *b)
 
 static void registered(struct binding *b, const struct tz_sip_reg_result *r)
 {
-	uint32_t exp = r->expires > 0 ? r->expires : b->pending_expires;
+	uint32_t exp = MIN(r->expires > 0 ? r->expires : b->pending_expires, EXPIRES_MAX);
 	struct tz_auth_identity id = { 0 };
 	g_autofree char *extra = NULL;
 

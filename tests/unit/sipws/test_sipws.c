@@ -312,6 +312,100 @@ static void test_register_refused_backs_off(void **state)
 	assert_true(tz_auth_counters()[TZ_AUTH_THROTTLED] >= 1);
 }
 
+static void test_register_second_aor_and_busy(void **state)
+{
+	g_autofree char *reg = fixture("jssip-msg-1.txt");
+	g_autofree char *r1 = NULL, *r2 = NULL, *carol = NULL;
+	struct parsed p;
+
+	(void)state;
+	feed(reg);                                     /* in flight */
+	r1 = subst(reg, "CSeq: 1 REGISTER", "CSeq: 2 REGISTER");
+	feed(r1);
+	p = response(0, 500, 2, "REGISTER");
+	done(&p);
+	assert_non_null(strstr(sent(0), "\r\nRetry-After: 1\r\n"));
+	assert_int_equal(fake_reg_sends, 1);
+	fake_reg_reply(200, "OK", NULL, 300);
+	p = response(1, 200, 1, "REGISTER");
+	done(&p);
+	/* another AOR on the same WebSocket: refused, alice stays registered */
+	r2 = subst(reg, "To: <sip:alice@127.0.0.1>", "To: <sip:carol@127.0.0.1>");
+	carol = subst(r2, "CSeq: 1 REGISTER", "CSeq: 3 REGISTER");
+	feed(carol);
+	p = response(2, 403, 3, "REGISTER");
+	done(&p);
+	assert_int_equal(fake_reg_news, 1);
+	assert_int_equal(fake_logouts, 0);
+}
+
+static void test_register_query(void **state)
+{
+	g_autofree char *reg = fixture("sipjs-msg-1.txt");
+	g_autofree char *q1 = NULL, *query = NULL, *contact = NULL;
+	struct parsed p;
+
+	(void)state;
+	feed(reg);
+	fake_reg_reply(200, "OK", NULL, 600);
+	q1 = subst(reg, "Contact: <sip:c6fc7ju2@5vi6l73havab.invalid;transport=ws>;expires=600\r\n", "");
+	query = subst(q1, "CSeq: 2 REGISTER", "CSeq: 3 REGISTER");
+	feed(query);
+	assert_int_equal(fake_reg_sends, 1);           /* answered here */
+	p = response(1, 200, 3, "REGISTER");
+	assert_non_null(p.sip->sip_contact);
+	contact = url_text(p.sip->sip_contact->m_url);
+	assert_string_equal(contact, "sip:c6fc7ju2@5vi6l73havab.invalid;transport=ws");
+	done(&p);
+}
+
+static void test_same_device_new_connection(void **state)
+{
+	static int other;
+	struct tz_sip_reg *first;
+
+	(void)state;
+	register_alice();
+	first = fake_reg;
+	tz_sipws_on_open(&other);
+	{
+		g_autofree char *reg = fixture("jssip-msg-1.txt");
+
+		tz_sipws_on_message(&other, reg, strlen(reg));
+	}
+	assert_true(fake_reg != first);
+	fake_reg_reply(200, "OK", NULL, 300);
+	/* the old WebSocket's binding is gone: un-REGISTERed, logged out */
+	assert_int_equal(fake_reg_frees, 1);
+	assert_int_equal(fake_logouts, 1);
+	assert_int_equal(fake_logins, 2);
+	/* a call on the old connection is refused now */
+	feed_free(fixture("jssip-msg-2.txt"));
+	assert_int_equal(fake_calls->len, 0);
+	tz_sipws_on_close(&other);
+	assert_int_equal(fake_reg_frees, 2);
+}
+
+static void test_binding_expires(void **state)
+{
+	g_autofree char *reg = fixture("sipjs-msg-1.txt");
+	g_autofree char *short_reg = subst(reg, ";expires=600", ";expires=1");
+	int64_t deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+
+	(void)state;
+	feed(short_reg);
+	assert_int_equal(fake_reg_expires, 1);
+	fake_reg_reply(200, "OK", NULL, 0);            /* what was asked: 1 s */
+	assert_int_equal(fake_logins, 1);
+	while (ctr(TZ_SIPWS_BINDINGS_EXPIRED) == 0 && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(NULL, TRUE);
+	assert_int_equal(ctr(TZ_SIPWS_BINDINGS_EXPIRED), 1);
+	assert_int_equal(fake_logouts, 1);
+	assert_int_equal(fake_reg_frees, 1);
+	feed_free(fixture("sipjs-msg-2.txt"));
+	assert_int_equal(fake_calls->len, 0);          /* 403: register first */
+}
+
 static void test_unregister_expires_0(void **state)
 {
 	struct parsed p;
@@ -507,10 +601,12 @@ static void test_invite_progress_183(void **state)
 	{
 		g_autofree char *inv = fixture("sipjs-msg-2.txt");
 
-		/* bob's INVITE (one AOR per connection is about REGISTER: it is
-		 * alice's call), to a number: echo is answered at once */
+		/* SIP.js's INVITE (its From is bob: the call is the registered
+		 * AOR's anyway), to a number: echo is answered at once */
 		feed_free(subst(inv, "INVITE sip:echo@127.0.0.1 ", "INVITE sip:+15550002222@127.0.0.1 "));
 	}
+	assert_string_equal(call_msg(0)->target, "+15550002222");
+	assert_non_null(strstr(call_msg(0)->sdp, "a=ice-ufrag:t41g\r\n"));
 	deliver(TZ_JSEP_OUT_ANSWER, last_call(), answer_sdp, 0);
 	deliver(TZ_JSEP_OUT_PROGRESS, last_call(), NULL, 0);
 	p = response(3, 183, 1, "INVITE");
@@ -756,17 +852,22 @@ static void test_options_and_unknown(void **state)
 		       "Call-ID: opt1\r\nCSeq: 5 OPTIONS\r\nContent-Length: 0\r\n\r\n");
 	feed(opt);
 	p = response(0, 200, 5, "OPTIONS");
+	assert_non_null(strstr(sent(0), "\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK1\r\n"));
 	assert_non_null(p.sip->sip_allow);
 	assert_true(sip_is_allowed(p.sip->sip_allow, sip_method_invite, "INVITE"));
 	assert_true(sip_is_allowed(p.sip->sip_allow, sip_method_message, "MESSAGE"));
 	done(&p);
 
+	/* two Vias (a proxy's first), both back in order */
 	feed_free(g_strdup("PUBLISH sip:alice@127.0.0.1 SIP/2.0\r\n"
+			   "Via: SIP/2.0/WSS proxy.example;branch=z9hG4bKp1;rport=5061;received=192.0.2.1\r\n"
 			   "Via: SIP/2.0/WS h.invalid;branch=z9hG4bK2\r\n"
 			   "From: <sip:alice@127.0.0.1>;tag=a\r\nTo: <sip:alice@127.0.0.1>\r\n"
 			   "Call-ID: pub1\r\nCSeq: 6 PUBLISH\r\nContent-Length: 0\r\n\r\n"));
 	p = response(1, 405, 6, "PUBLISH");
 	assert_non_null(p.sip->sip_allow);
+	assert_non_null(strstr(sent(1), "\r\nVia: SIP/2.0/WSS proxy.example;branch=z9hG4bKp1;rport=5061;"
+			       "received=192.0.2.1\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK2\r\n"));
 	done(&p);
 	feed_free(g_strdup("FROB sip:alice@127.0.0.1 SIP/2.0\r\n"
 			   "Via: SIP/2.0/WS h.invalid;branch=z9hG4bK3\r\n"
@@ -1052,6 +1153,10 @@ int main(void)
 		T(test_register_digest_passthrough),
 		T(test_register_sipjs),
 		T(test_register_refused_backs_off),
+		T(test_register_second_aor_and_busy),
+		T(test_register_query),
+		T(test_same_device_new_connection),
+		T(test_binding_expires),
 		T(test_unregister_expires_0),
 		T(test_unregister_contact_star),
 		T(test_close_unregisters),
