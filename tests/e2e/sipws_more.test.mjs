@@ -1,8 +1,8 @@
 // E2E: more of the SIP-over-WebSocket edge (RFC 7118) with real JsSIP in
-// Chromium (namespace web) and Kamailio as registrar: the JsSIP snippet of
-// docs/sip-websocket.md, verbatim (only the server URL and the AOR put in),
-// registers, calls the lab PBX and is called back through Kamailio, audio
-// both ways; a call to the built-in echo service; RFC 4733 DTMF from the
+// Chromium (namespace web) and Kamailio as registrar: the JsSIP and SIP.js
+// snippets of docs/sip-websocket.md, verbatim (only the server URL and the
+// AOR put in), register, call the lab PBX and are called back through
+// Kamailio, audio both ways; a call to the built-in echo service; RFC 4733 DTMF from the
 // phone seen in a capture at the PBX; DTMF by SIP INFO from the PBX reaching
 // JsSIP (newDTMF); a blind transfer (REFER) towards the PBX; malformed SIP,
 // keep-alives and OPTIONS on a raw WebSocket.  Each scenario starts its own
@@ -132,6 +132,64 @@ describe('e2e: SIP over WebSocket, more (JsSIP)', { skip }, () => {
       'alice\'s binding gone with the snippet page\'s WebSocket', { timeout: 20000 });
   });
 
+  test('the docs\' SIP.js snippet, verbatim: registers, calls a lab number and is called back, audio both ways', async (t) => {
+    const snippet = docsSnippet('SIP.js 0.21');
+    for (const s of ["server: 'wss://gw.example.net/'", "makeURI('sip:alice@example.net')", "authorizationPassword: 'secret'",
+      "from './sip.js/lib/index.js'", 'window.call = call']) {
+      assert.ok(snippet.includes(s), `the snippet has ${s}`);
+    }
+    const html = snippet.replace('wss://gw.example.net/', SIPWS_WSS)
+      .replace("makeURI('sip:alice@example.net')", `makeURI('${ALICE}')`);
+    const page = await openSnippetPage(browser, html, { probePc: true });
+    const dump = () => console.error(`# snippet page console:\n#   ${[...page.tzConsole, ...page.tzLog].slice(-60).join('\n#   ')}`);
+    const pbx = sipp(LAB('uas_echo.xml'), ['-mi', '203.0.113.2', '-mp', '6440', '-rtp_echo']);
+    let uac;
+    try {
+      // 1. REGISTER: the snippet's module runs to its end (window.call set) and Kamailio has alice.
+      await waitUntil(async () => {
+        const bad = page.tzConsole.find((l) => /registration failed/.test(l)) || page.tzLog[0];
+        if (bad) throw new Error(`the snippet: ${bad}`);
+        return (await page.evaluate(() => typeof window.call === 'function'))
+          && (await kam.contacts('alice')).length === 1;
+      }, 'the SIP.js snippet registered alice');
+
+      // 2. call(): the echo PBX.
+      await pbx.ready;
+      await page.evaluate(async () => { window.tzOut = await window.call('+442079460014'); });
+      await waitUntil(() => page.evaluate(() => window.tzOut.state === 'Established'), 'the call established');
+      const out = await waitPcAudioBothWays(page, 'window.tzOut.sessionDescriptionHandler.peerConnection');
+      t.diagnostic(`outgoing call stats: ${JSON.stringify(out)}`);
+      assert.ok(await page.evaluate(() => !!document.getElementById('remote').srcObject),
+        'the snippet put the far end\'s stream on its <audio>');
+      await page.evaluate(() => window.tzOut.bye());
+      const r = await pbx.done;
+      assert.equal(r.code, 0, `the PBX got the snippet's BYE: ${r.err.slice(0, 800)}`);
+
+      // 3. Called back through Kamailio: the snippet's onInvite accepts; its
+      // RTCPeerConnection is the next one the page creates (window.tzPcs).
+      const n = await page.evaluate(() => window.tzPcs.length);
+      uac = sipp(KAM('uac_call.xml'), ['-s', 'alice', '-mi', '203.0.113.2', '-mp', '6445',
+        '-rtp_echo', '-d', '4000', `${KAM_IP}:5060`], '5064');
+      const failed = uac.done.then((x) => { throw new Error(`the call back failed: ${x.err.slice(0, 800)}`); });
+      failed.catch(() => {});
+      await Promise.race([waitUntil(() => page.evaluate((i) => window.tzPcs.length > i, n),
+        'the snippet accepted the call from sipp'), failed]);
+      const inn = await waitPcAudioBothWays(page, `window.tzPcs[${n}]`, { min: 30 });
+      t.diagnostic(`incoming call stats (sipp echoes): ${JSON.stringify(inn)}`);
+      const r2 = await uac.done;
+      assert.equal(r2.code, 0, `sipp saw 180, 200 and the 200 to its BYE: ${r2.err.slice(0, 800)}`);
+    } catch (e) {
+      dump();
+      throw e;
+    } finally {
+      pbx.kill();
+      if (uac) uac.kill();
+      await page.close();
+    }
+    await waitUntil(async () => (await kam.contacts('alice')).length === 0,
+      'alice\'s binding gone with the snippet page\'s WebSocket', { timeout: 20000 });
+  });
+
   test('a registered phone calls echo: answered at once by the gateway, its own audio comes back', async (t) => {
     bob = await openSipPhone(browser, { stack: 'jssip', uri: BOB, password: 'secret', ws: SIPWS_WSS });
     await logged([bob], async () => {
@@ -142,6 +200,7 @@ describe('e2e: SIP over WebSocket, more (JsSIP)', { skip }, () => {
       const id = await bob.call('echo');
       const c = await bob.waitState(id, 'confirmed');
       t.diagnostic(`INVITE sip:echo@${KAM_IP} -> confirmed: ${Date.now() - t0} ms; states ${c.seen.join(', ')}`);
+      assert.ok(!c.seen.includes('progress'), `answered at once, no ringing: ${c.seen.join(', ')}`);
       const s = await waitAudioBothWays(bob, id);
       t.diagnostic(`stats: ${JSON.stringify(s)}`);
       await bob.hangup(id);

@@ -370,7 +370,10 @@ const DOCS_PREFIX = '/__tz_docs/';
  * in page.tzConsole (text of each), page errors in page.tzLog.
  * @param {{context: import('playwright-core').BrowserContext}|import('playwright-core').BrowserContext} target
  * @param {string} html
- * @param {{ws?: string}} [o] default SIPWS_WSS
+ * With o.probePc, every RTCPeerConnection the page creates is also kept in
+ * window.tzPcs (in creation order), for a snippet that keeps its sessions to
+ * itself.
+ * @param {{ws?: string, probePc?: boolean}} [o] ws: default SIPWS_WSS
  * @returns {Promise<import('playwright-core').Page>}
  */
 export async function openSnippetPage(target, html, o = {}) {
@@ -378,6 +381,15 @@ export async function openSnippetPage(target, html, o = {}) {
   const u = new URL(o.ws || SIPWS_WSS);
   const origin = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
   const page = await context.newPage();
+  if (o.probePc) {
+    await page.addInitScript(() => {
+      const Orig = window.RTCPeerConnection;
+      window.tzPcs = [];
+      window.RTCPeerConnection = class extends Orig {
+        constructor(...args) { super(...args); window.tzPcs.push(this); }
+      };
+    });
+  }
   const doc = `<!doctype html>\n<html><head><meta charset="utf-8"><title>docs snippet</title></head>\n<body>\n${html}\n</body></html>\n`;
   await page.route(`${origin}${DOCS_PREFIX}**`, async (route) => {
     const rel = decodeURIComponent(new URL(route.request().url()).pathname.slice(DOCS_PREFIX.length));
