@@ -51,9 +51,19 @@ static bool sip_uri(const sip_t *s)
 
 static bool single_message(const sip_t *s)
 {
-	/* a Content-Length that disagrees with the frame is caught by the
-	 * parser (error flag); a body needs its type */
+	/* a body needs its type */
 	return s->sip_payload == NULL || s->sip_payload->pl_len == 0 || s->sip_content_type != NULL;
+}
+
+static bool length_matches(const sip_t *s)
+{
+	/* One WebSocket message is one SIP message (RFC 7118 section 5): a
+	 * Content-Length that promises more than the frame holds is an error
+	 * (RFC 3261 section 18.3).  The parser flags a body cut short, not a
+	 * missing one (Content-Length: 99 and nothing after the blank line). */
+	size_t have = s->sip_payload != NULL ? s->sip_payload->pl_len : 0;
+
+	return s->sip_content_length == NULL || s->sip_content_length->l_length <= have;
 }
 
 static const struct check checks[] = {
@@ -66,6 +76,7 @@ static const struct check checks[] = {
 	{ "CSeq method", cseq_matches, true },
 	{ "Request-URI (sip: or sips:)", sip_uri, true },
 	{ "Content-Type of the body", single_message, false },
+	{ "Content-Length", length_matches, false },
 };
 
 void sipws_msg_clear(struct sipws_msg *m)

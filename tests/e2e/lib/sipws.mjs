@@ -339,3 +339,244 @@ export function probeSipSubprotocol(url = SIPWS_WS) {
     });
   });
 }
+
+// ------------------------------------------------------------ the docs' snippets
+
+/**
+ * The ```html block of docs/sip-websocket.md under the heading `### <title>`
+ * (e.g. 'JsSIP 3.13'), as written there.
+ * @param {string} title
+ * @param {string} [doc] the file, default docs/sip-websocket.md of this checkout
+ * @returns {string}
+ */
+export function docsSnippet(title, doc = path.join(HERE, '..', '..', '..', 'docs', 'sip-websocket.md')) {
+  const text = fs.readFileSync(doc, 'utf8');
+  const at = text.indexOf(`\n### ${title}\n`);
+  if (at < 0) throw new Error(`docsSnippet: no section "### ${title}" in ${doc}`);
+  const next = text.indexOf('\n### ', at + 5);
+  const section = text.slice(at, next < 0 ? undefined : next);
+  const m = /\n```html\n([\s\S]*?)\n```\n/.exec(section);
+  if (!m) throw new Error(`docsSnippet: no \`\`\`html block in "### ${title}"`);
+  return m[1];
+}
+
+const DOCS_PREFIX = '/__tz_docs/';
+
+/**
+ * Open `html` (a docs snippet: a body fragment) as the page
+ * <origin of ws>/__tz_docs/index.html, served by Playwright next to the
+ * files it loads: jssip.min.js (the bundle of window.JsSIP) and
+ * sip.js/lib/… (SIP.js's ES modules).  The page's console messages are kept
+ * in page.tzConsole (text of each), page errors in page.tzLog.
+ * @param {{context: import('playwright-core').BrowserContext}|import('playwright-core').BrowserContext} target
+ * @param {string} html
+ * With o.probePc, every RTCPeerConnection the page creates is also kept in
+ * window.tzPcs (in creation order), for a snippet that keeps its sessions to
+ * itself.
+ * @param {{ws?: string, probePc?: boolean}} [o] ws: default SIPWS_WSS
+ * @returns {Promise<import('playwright-core').Page>}
+ */
+export async function openSnippetPage(target, html, o = {}) {
+  const context = typeof target.newPage === 'function' ? target : target.context;
+  const u = new URL(o.ws || SIPWS_WSS);
+  const origin = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
+  const page = await context.newPage();
+  if (o.probePc) {
+    await page.addInitScript(() => {
+      const Orig = window.RTCPeerConnection;
+      window.tzPcs = [];
+      window.RTCPeerConnection = class extends Orig {
+        constructor(...args) { super(...args); window.tzPcs.push(this); }
+      };
+    });
+  }
+  const doc = `<!doctype html>\n<html><head><meta charset="utf-8"><title>docs snippet</title></head>\n<body>\n${html}\n</body></html>\n`;
+  await page.route(`${origin}${DOCS_PREFIX}**`, async (route) => {
+    const rel = decodeURIComponent(new URL(route.request().url()).pathname.slice(DOCS_PREFIX.length));
+    const js = (body) => route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body });
+    try {
+      if (rel === 'index.html') return await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: doc });
+      if (rel === 'jssip.min.js') return await js(jssipJs());
+      if (rel.startsWith('sip.js/lib/')) {
+        const f = harnessFile(`sipjs/${rel.slice('sip.js/lib/'.length)}`);
+        if (f) return await route.fulfill({ status: 200, ...f });
+      }
+      return await route.fulfill({ status: 404, body: 'not found' });
+    } catch (e) {
+      return route.fulfill({ status: 500, body: String(e && e.stack) }).catch(() => {});
+    }
+  });
+  page.tzConsole = [];
+  page.tzLog = [];
+  page.on('console', (m) => { if (page.tzConsole.length < 3000) page.tzConsole.push(m.text()); });
+  page.on('pageerror', (e) => page.tzLog.push(`pageerror: ${e.message}`));
+  await page.goto(`${origin}${DOCS_PREFIX}index.html`, { waitUntil: 'load' });
+  return page;
+}
+
+/**
+ * Audio counters of an RTCPeerConnection the page holds: `expr` is a global
+ * expression evaluating to it (e.g. 'window.__out.connection').  Same fields
+ * as window.tz.stats(): packetsSent, packetsReceived, audioLevel, …
+ * @param {import('playwright-core').Page} page
+ * @param {string} expr
+ */
+export function pcAudioStats(page, expr) {
+  return page.evaluate(async (x) => {
+    // eslint-disable-next-line no-eval
+    const pc = (0, eval)(x);
+    if (!pc) return null;
+    const out = { packetsSent: 0, packetsReceived: 0, audioLevel: 0, connectionState: pc.connectionState };
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'audio') out.packetsSent += s.packetsSent || 0;
+      else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        out.packetsReceived += s.packetsReceived || 0;
+        out.audioLevel = Math.max(out.audioLevel, s.audioLevel || 0);
+      }
+    });
+    return out;
+  }, expr);
+}
+
+/**
+ * Wait until the RTCPeerConnection at `expr` in `page` sends and receives
+ * more than `min` audio packets and heard a non-zero audioLevel.
+ */
+export async function waitPcAudioBothWays(page, expr, { min = 50, timeout = 20000 } = {}) {
+  let maxLevel = 0;
+  let last = null;
+  await waitUntil(async () => {
+    last = await pcAudioStats(page, expr);
+    if (!last) return false;
+    maxLevel = Math.max(maxLevel, last.audioLevel);
+    return last.packetsSent > min && last.packetsReceived > min && maxLevel > 0;
+  }, `audio both ways on ${expr} (> ${min} packets, audioLevel > 0)`, { timeout })
+    .catch((e) => { throw new Error(`${e.message}; stats ${JSON.stringify(last)}`); });
+  return { ...last, maxAudioLevel: maxLevel };
+}
+
+// ------------------------------------------------------------ more phone actions
+
+/**
+ * The DTMF digits the far end sent to call `id` by SIP INFO, as the stack
+ * reported them (JsSIP: newDTMF, originator remote; SIP.js: INFO bodies
+ * Signal=…), in arrival order.
+ */
+export async function remoteDtmf(ph, id) {
+  const c = await ph.callInfo(id);
+  if (!c) throw new Error(`no call ${id}`);
+  return c.infoReceived.map((i) => /Signal\s*=\s*([0-9A-D*#])/i.exec(i.body || '')?.[1] ?? '').join('');
+}
+
+/**
+ * Blind transfer (REFER) of call `id` to `target` (JsSIP only): resolves at
+ * once; referState(ph, id) reports the subscription's events.
+ */
+export function referCall(ph, id, target) {
+  return ph.page.evaluate(([x, t]) => window.tz.refer(x, t), [id, target]);
+}
+
+/**
+ * What JsSIP's refer() reported for call `id`: {events: ['requestSucceeded',
+ * 'trying', 'accepted', …], codes: [status codes of the REFER's responses],
+ * notify: [sipfrag status lines]}.
+ */
+export function referState(ph, id) {
+  return ph.page.evaluate((x) => window.tz.referState(x), id);
+}
+
+// ------------------------------------------------------------ raw SIP over WebSocket
+
+/**
+ * A bare SIP-over-WebSocket client (RFC 7118, subprotocol `sip`) over plain
+ * TCP: text frames out (masked), every text/binary message in kept as a
+ * string.  For tests that send what no SIP stack would.
+ * @param {string} [url] a ws:// URL, default SIPWS_WS + 'sip'
+ * @returns {Promise<{send: (s: string) => void, next: (pred?: (m: string) => boolean, ms?: number) => Promise<string>,
+ *          received: string[], closed: () => boolean, close: () => void}>}
+ */
+export function openRawSipWs(url = new URL('/sip', SIPWS_WS).href) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: u.hostname, port: Number(u.port || 80) });
+    let buf = Buffer.alloc(0);
+    let open = false;
+    let closed = false;
+    const received = [];
+    const waiters = [];
+    const deliver = (m) => {
+      received.push(m);
+      for (const w of [...waiters]) {
+        if (w.pred(m)) { waiters.splice(waiters.indexOf(w), 1); clearTimeout(w.t); w.resolve(m); }
+      }
+    };
+    const frame = (opcode, payload) => {
+      const mask = crypto.randomBytes(4);
+      const body = Buffer.from(payload);
+      const len = body.length;
+      const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len])
+        : Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 255]);
+      for (let i = 0; i < len; i++) body[i] ^= mask[i & 3];
+      sock.write(Buffer.concat([head, mask, body]));
+    };
+    const parse = () => {
+      for (;;) {
+        if (buf.length < 2) return;
+        const op = buf[0] & 15;
+        let len = buf[1] & 127;
+        let off = 2;
+        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+        if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+        if (buf.length < off + len) return;
+        const payload = buf.subarray(off, off + len);
+        buf = buf.subarray(off + len);
+        if (op === 1 || op === 2) deliver(payload.toString('utf8'));
+        else if (op === 9) frame(10, payload);
+        else if (op === 8) { closed = true; sock.end(); }
+      }
+    };
+    const api = {
+      received,
+      send: (s) => frame(1, s),
+      closed: () => closed || sock.destroyed,
+      /** The first message (already received or coming) matching pred; taken out of `received`. */
+      next: (pred = () => true, ms = 5000) => new Promise((res, rej) => {
+        const hit = received.find(pred);
+        if (hit !== undefined) { received.splice(received.indexOf(hit), 1); res(hit); return; }
+        const w = { pred, resolve: (m) => { received.splice(received.indexOf(m), 1); res(m); } };
+        w.t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          rej(new Error(`no matching SIP message in ${ms} ms; got ${JSON.stringify(received)}`));
+        }, ms);
+        waiters.push(w);
+      }),
+      close: () => {
+        if (!sock.destroyed) { try { frame(8, Buffer.from([3, 232])); } catch { /* gone */ } sock.end(); sock.destroy(); }
+      },
+    };
+    sock.on('error', (e) => { closed = true; if (!open) reject(e); });
+    sock.on('close', () => { closed = true; });
+    sock.on('connect', () => sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\n`
+      + 'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+      + `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\n`
+      + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n'
+      + `Origin: http://${u.host}\r\n\r\n`));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!open) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        buf = buf.subarray(end + 4);
+        if (!/^HTTP\/1\.1 101 /.test(head) || !/^sec-websocket-protocol:\s*sip\s*$/im.test(head)) {
+          sock.destroy();
+          reject(new Error(`WebSocket upgrade refused: ${head.split('\r\n')[0]}`));
+          return;
+        }
+        open = true;
+        resolve(api);
+      }
+      parse();
+    });
+  });
+}

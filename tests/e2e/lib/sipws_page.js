@@ -470,3 +470,37 @@ window.tz = {
   },
 };
 window.tz.ready = 'loaded';
+
+// ---------------------------------------------------------------- REFER (JsSIP)
+
+/**
+ * Blind transfer of a call (JsSIP session.refer): the REFER's responses and
+ * the NOTIFYs' sipfrag as JsSIP reports them, read by referState().
+ */
+window.tz.refer = (id, target) => {
+  const c = call(id);
+  if (P.stack !== 'jssip') throw new Error('refer: JsSIP only');
+  c.refer = { events: [], codes: [], notify: [] };
+  const r = c.refer;
+  const note = (name) => (e) => {
+    r.events.push(name);
+    if (e && e.response && e.response.status_code) r.codes.push(e.response.status_code);
+    if (e && e.status_line) r.notify.push(`${e.status_line.status_code} ${e.status_line.reason_phrase}`);
+    log(`${c.id} refer ${name}${e && e.status_line ? ` ${e.status_line.status_code}` : ''}`);
+  };
+  c.session.refer(target, {
+    eventHandlers: {
+      requestSucceeded: note('requestSucceeded'),
+      requestFailed: note('requestFailed'),
+      trying: note('trying'),
+      progress: note('progress'),
+      accepted: note('accepted'),
+      failed: note('failed'),
+    },
+  });
+  return true;
+};
+window.tz.referState = (id) => {
+  const c = call(id);
+  return c.refer || null;
+};
