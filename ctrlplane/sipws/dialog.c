@@ -554,9 +554,11 @@ static void on_refer(struct sconn *sc, struct dlg *d, struct sipws_msg *m)
 	       sipws_aor(sc), target);
 	rc = sipws.env.transfer(sc->conn, d->call, target, xfer_cb, x);
 	if (rc != 0) {
-		sipws_send(sc, sipws_response(&x->refer, rc == -ENOENT ? 404 : rc == -ENOTCONN ? 481 : 403,
-					      rc == -ENOENT ? "Not Found (no route for the transfer target)"
-					      : NULL, NULL, NULL, NULL, NULL));
+		int st = rc == -ENOENT ? 404 : rc == -ENOTCONN ? 481 : rc == -EOPNOTSUPP ? 405 : 403;
+
+		sipws_send(sc, sipws_response(&x->refer, st, rc == -ENOENT ?
+					      "Not Found (no route for the transfer target)" : NULL,
+					      NULL, st == 405 ? ALLOW : NULL, NULL, NULL));
 		xfer_free(x);
 	}
 }

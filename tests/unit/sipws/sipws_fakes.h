@@ -255,6 +255,32 @@ static bool fake_message_reply(int status, const char *reason)
 	return true;
 }
 
+/* The call manager's transfer (REFER): off unless a test turns it on. */
+static struct {
+	bool enabled;
+	int rc;                          /* returned instead of starting */
+	unsigned n;
+	char call[TZ_JSEP_CALL_MAX + 1], target[128];
+	void (*cb)(int status, const char *sipfrag, void *arg);
+	void *arg;
+} fake_xfer;
+
+static int fake_transfer(void *conn, const char *call, const char *target,
+			 void (*cb)(int status, const char *sipfrag, void *arg), void *arg)
+{
+	(void)conn;
+	if (!fake_xfer.enabled)
+		return -EOPNOTSUPP;
+	fake_xfer.n++;
+	g_strlcpy(fake_xfer.call, call, sizeof(fake_xfer.call));
+	g_strlcpy(fake_xfer.target, target, sizeof(fake_xfer.target));
+	if (fake_xfer.rc != 0)
+		return fake_xfer.rc;
+	fake_xfer.cb = cb;
+	fake_xfer.arg = arg;
+	return 0;
+}
+
 static const struct tz_sipws_env fake_env = {
 	.cfg = &fake_cfg,
 	.send = fake_send,
@@ -264,6 +290,7 @@ static const struct tz_sipws_env fake_env = {
 	.login = fake_login,
 	.logout = fake_logout,
 	.route = fake_route,
+	.transfer = fake_transfer,
 	.up = {
 		.reg_new = fake_reg_new,
 		.reg_send = fake_reg_send,
@@ -308,6 +335,10 @@ static void fakes_stop(void)
 	/* MESSAGEs still waiting: the far end answers (the real stack always calls back) */
 	while (fake_message_reply(408, "Request Timeout"))
 		;
+	/* a transfer still running: the far end's last word (the real one always ends) */
+	if (fake_xfer.cb != NULL)
+		fake_xfer.cb(0, "SIP/2.0 487 Request Terminated", fake_xfer.arg);
+	memset(&fake_xfer, 0, sizeof(fake_xfer));
 	tz_sipws_shutdown();
 	tz_auth_shutdown();
 	g_ptr_array_free(fake_sent, TRUE);

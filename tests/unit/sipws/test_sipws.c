@@ -1076,6 +1076,78 @@ static void test_message_to_browser(void **state)
 			 -EINVAL);
 }
 
+/* ---- blind transfer (REFER) ---- */
+
+static void test_refer_relayed(void **state)
+{
+	g_autofree char *tag = NULL;
+	g_autofree char *body = NULL;
+	struct parsed p;
+
+	(void)state;
+	fake_xfer.enabled = true;
+	tag = call_answered();
+	feed_free(in_dialog("REFER", 7270, tag,
+			    "Refer-To: <sip:+442079460001@127.0.0.1>\r\n"
+			    "Referred-By: <sip:alice@127.0.0.1>\r\n", ""));
+	assert_int_equal(fake_xfer.n, 1);
+	assert_string_equal(fake_xfer.target, "+442079460001");
+	assert_string_equal(fake_xfer.call, call_msg(0)->call);
+	assert_int_equal(n_sent(), 5);                 /* answered with the far end's status */
+	fake_xfer.cb(202, NULL, fake_xfer.arg);
+	p = response(5, 202, 7270, "REFER");
+	done(&p);
+	fake_xfer.cb(0, "SIP/2.0 100 Trying", fake_xfer.arg);
+	p = parse(sent(6));
+	assert_non_null(p.sip->sip_request);
+	assert_string_equal(p.sip->sip_request->rq_method_name, "NOTIFY");
+	assert_non_null(strstr(sent(6), "Event: refer\r\n"));
+	assert_non_null(strstr(sent(6), "Subscription-State: active"));
+	body = payload(p.sip);
+	assert_string_equal(body, "SIP/2.0 100 Trying\r\n");
+	done(&p);
+	fake_xfer.cb(0, "SIP/2.0 200 OK", fake_xfer.arg);
+	assert_non_null(strstr(sent(7), "Subscription-State: terminated"));
+	assert_non_null(strstr(sent(7), "SIP/2.0 200 OK\r\n"));
+	fake_xfer.cb = NULL;                           /* the transfer is over */
+	assert_int_equal(ctr(TZ_SIPWS_REQ_REFER), 1);
+}
+
+static void test_refer_refused(void **state)
+{
+	g_autofree char *tag = NULL;
+	struct parsed p;
+
+	(void)state;
+	tag = call_answered();
+	/* no transfer in this gateway (env.transfer NULL): 405 */
+	feed_free(in_dialog("REFER", 7270, tag, "Refer-To: <sip:+1@127.0.0.1>\r\n", ""));
+	p = response(5, 405, 7270, "REFER");
+	done(&p);
+	fake_xfer.enabled = true;
+	/* no Refer-To, then attended transfer: 400, 501 */
+	feed_free(in_dialog("REFER", 7271, tag, "", ""));
+	p = response(6, 400, 7271, "REFER");
+	done(&p);
+	feed_free(in_dialog("REFER", 7272, tag,
+			    "Refer-To: <sip:bob@127.0.0.1?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2>\r\n",
+			    ""));
+	p = response(7, 501, 7272, "REFER");
+	done(&p);
+	/* the far end refuses the REFER: its status back, no NOTIFY */
+	feed_free(in_dialog("REFER", 7273, tag, "Refer-To: <sip:+1@127.0.0.1>\r\n", ""));
+	fake_xfer.cb(403, NULL, fake_xfer.arg);
+	fake_xfer.cb = NULL;
+	p = response(8, 403, 7273, "REFER");
+	done(&p);
+	/* no route for the target: 404 at once */
+	fake_xfer.rc = -ENOENT;
+	feed_free(in_dialog("REFER", 7274, tag, "Refer-To: <sip:+2@127.0.0.1>\r\n", ""));
+	p = response(9, 404, 7274, "REFER");
+	done(&p);
+	assert_int_equal(n_sent(), 10);
+}
+
 /* ---- bad input ---- */
 
 static void test_malformed(void **state)
@@ -1105,6 +1177,10 @@ static void test_malformed(void **state)
 		"MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK1\r\n"
 		"From: <sip:a@127.0.0.1>;tag=a\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: x\r\n"
 		"CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 50\r\n\r\nhello",
+		/* Content-Length and no body at all */
+		"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK1\r\n"
+		"From: <sip:a@127.0.0.1>;tag=a\r\nTo: <sip:127.0.0.1>\r\nCall-ID: x\r\n"
+		"CSeq: 1 OPTIONS\r\nContent-Length: 99\r\n\r\n",
 		/* CSeq method not the request's */
 		"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK1\r\n"
 		"From: <sip:a@127.0.0.1>;tag=a\r\nTo: <sip:127.0.0.1>\r\nCall-ID: x\r\n"
@@ -1179,6 +1255,8 @@ int main(void)
 		T(test_incoming_not_registered),
 		T(test_message_relayed),
 		T(test_message_to_browser),
+		T(test_refer_relayed),
+		T(test_refer_refused),
 		T(test_malformed),
 #undef T
 	};
