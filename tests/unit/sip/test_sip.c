@@ -627,6 +627,39 @@ static void test_refer_refused(void **state)
 	sipp_finish();
 }
 
+/* The far end's NOTIFYs carry no usable sipfrag (a bad body, then a terminated
+ * one without a body): the bad one is counted, not reported; the end is
+ * reported as (0, NULL); the call goes on. */
+static void test_refer_bad_sipfrag(void **state)
+{
+	static const char *const media[] = { "-mi", "127.0.0.1", "-mp", "16000", NULL };
+	char *sf = g_build_filename(SCENARIO_DIR, "uas_refer_badfrag.xml", NULL);
+	struct tz_cfg_trunk t = trunk();
+	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
+
+	tz_sip_counters(w.sip, before);
+	sipp_run(sf, NULL, media);
+	g_free(sf);
+	call(&t);
+	WAIT_FOR(w.answered, 5);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070", NULL), 0);
+	WAIT_FOR(w.refers >= 2, 10);
+	assert_int_equal(w.refers, 2);
+	assert_int_equal(w.refer_status[0], 202);
+	assert_int_equal(w.refer_status[1], 0);
+	assert_string_equal(w.refer_frag[1], "(null)");
+	tz_sip_counters(w.sip, after);
+	assert_int_equal(after[TZ_SIP_CTR_REFER_NOTIFY_IN] - before[TZ_SIP_CTR_REFER_NOTIFY_IN], 2);
+	assert_int_equal(after[TZ_SIP_CTR_REFER_SIPFRAG_BAD] - before[TZ_SIP_CTR_REFER_SIPFRAG_BAD], 1);
+	assert_int_equal(w.ended, 0);
+	/* Over: the next REFER may go (the scenario does not expect one: not sent). */
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:bad uri", NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();
+}
+
 static void reg_cb(struct tz_sip_reg *reg, int status, const char *reason, void *user)
 {
 	w.reg_calls++;
@@ -876,6 +909,7 @@ int main(void)
 		cmocka_unit_test_setup(test_midcall_update_refused, reset),
 		cmocka_unit_test_setup(test_refer_accepted, reset),
 		cmocka_unit_test_setup(test_refer_refused, reset),
+		cmocka_unit_test_setup(test_refer_bad_sipfrag, reset),
 		cmocka_unit_test_setup(test_register_ok, reset),
 		cmocka_unit_test_setup(test_register_wrong_password, reset),
 		cmocka_unit_test_setup(test_malformed_then_options, reset),
