@@ -52,7 +52,7 @@ int tz_sip_leg_refer(struct tz_sip_leg *leg, const char *refer_to, const char *r
 
 static void report(struct tz_sip *s, struct tz_sip_leg *leg, int status, const char *sipfrag)
 {
-	if (!leg->released && s->h.on_refer)
+	if (!leg->released && !s->stopping && s->h.on_refer)
 		s->h.on_refer(leg, status, sipfrag, s->user);
 }
 

@@ -83,8 +83,10 @@ struct tz_sip_handlers {
 	 *    ASCII, at most 127 bytes).  After a final one (>= 200) nothing more follows;
 	 *  - @p status 0, @p sipfrag NULL: the subscription ended without a final sipfrag
 	 *    (a terminated NOTIFY without one, or no NOTIFY within 32 s of the 2xx).
-	 *  The far end usually hangs up (BYE, on_ended) after "SIP/2.0 200 OK".  Never
-	 *  called after tz_sip_leg_free() or on_ended(). */
+	 *  A NOTIFY that overtakes the 2xx (UDP) is reported before it; a 2xx after a
+	 *  final sipfrag is not reported.  The far end usually hangs up (BYE, on_ended)
+	 *  after "SIP/2.0 200 OK".  Never called after tz_sip_leg_free() or on_ended(),
+	 *  nor while tz_sip_stop() runs. */
 	void (*on_refer)(struct tz_sip_leg *leg, int status, const char *sipfrag, void *user);
 };
 
