@@ -124,7 +124,7 @@ static int sipws_start(struct tz_daemon *d)
 	struct tz_sipws_env env = {
 		.cfg = d->cfg, .send = sipws_send, .peer = sipws_peer, .is_tls = sipws_tls,
 		.calls_message = tz_calls_on_message, .login = sipws_login,
-		.logout = sipws_logout, .route = tz_calls_route,
+		.logout = sipws_logout, .route = tz_calls_route, .transfer = tz_calls_transfer,
 		.up = {
 			.reg_new = d->sip != NULL ? up_reg_new : NULL,
 			.reg_send = tz_sip_register_relay_send,

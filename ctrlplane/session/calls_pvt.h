@@ -90,6 +90,10 @@ struct call {
 	unsigned republish_tries;
 	uint64_t auth_fail_seen;
 	int64_t auth_fail_logged;
+	/* transfer.c: the web user's blind transfer in progress (REFER passed to the
+	 * far end), until its final report; NULL when none */
+	tz_calls_transfer_cb *xfer_cb;
+	void *xfer_arg;
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -115,7 +119,10 @@ extern struct tz_calls_env tz_calls_env;
 	X(MEDIA_TIMEOUT_WEB, "media_timeout_web")   \
 	X(MEDIA_TIMEOUT_SIP, "media_timeout_sip")   \
 	X(FP_REFUSED, "dtls_fingerprint_refused") \
-	X(STALE_CONTACT, "incoming_stale_contact")
+	X(STALE_CONTACT, "incoming_stale_contact")  \
+	X(TRANSFER_REQUESTED, "transfers_requested") \
+	X(TRANSFER_OK, "transfers_ok")              \
+	X(TRANSFER_FAILED, "transfers_failed")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -228,6 +235,9 @@ GSList *tz_login_conns_of_aor(const char *uri, void *except);
  * the ring timer (ring_timeout_s) runs on the call that owns the leg */
 int tz_sip_side_offer(struct call *c, const char *display);
 void tz_sip_side_ring_timer(struct call *c);
+
+/* transfer.c: the SIP leg's on_refer handler */
+void tz_transfer_on_refer(struct tz_sip_leg *leg, int status, const char *sipfrag, void *user);
 
 /* cmd.c */
 int tz_calls_commands_register(void);

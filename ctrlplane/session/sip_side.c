@@ -347,6 +347,7 @@ const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_reinvite_answer = tz_midcall_on_reinvite_answer,
 	.on_dtmf = tz_midcall_on_dtmf,
 	.on_message = on_message,
+	.on_refer = tz_transfer_on_refer,
 };
 
 const struct tz_sip_handlers *tz_calls_sip_handlers_get(void)

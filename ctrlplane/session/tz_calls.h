@@ -91,6 +91,36 @@ void tz_login_drop(void *conn);
 int tz_calls_route(const char *target, const struct tz_cfg_trunk **trunk, char *user,
 		   size_t ulen, int *status, char *why, size_t wlen);
 
+/** Progress of tz_calls_transfer(): first the far end's final response to the
+ *  REFER (@p status 2xx accepted, usually 202, or 300..699 refused: the end),
+ *  then each of its NOTIFY sipfrag status lines (@p status 0, @p sipfrag
+ *  "SIP/2.0 100 Trying", "SIP/2.0 200 OK" ...; after one >= 200 nothing more),
+ *  or @p status 0 with @p sipfrag NULL: the far end's reports ended without a
+ *  final line (no NOTIFY within 32 s, or a terminated one without it). */
+typedef void (tz_calls_transfer_cb)(int status, const char *sipfrag, void *arg);
+
+/**
+ * Blind transfer by the web user of call @p call_name on connection @p conn (a
+ * phone's REFER): the far end of the call's SIP leg is asked to call @p target
+ * (as typed by the user: a number or a sip: URI, routed like a call target,
+ * tz_route_target), i.e. a REFER on the SIP dialog with Refer-To
+ * sip:USER@TRUNK-HOST[:port] (sips: for a TLS trunk; USER the Request-URI user
+ * part a call would get) and Referred-By the call's AOR (from_uri; none: our
+ * From).  Progress reaches @p cb (see tz_calls_transfer_cb), from the loop,
+ * never from inside this call.  After a 2xx sipfrag the far end normally hangs
+ * up (BYE): the call then ends as usual.
+ * @p cb is never called after the call ended (any hangup or failure, even with
+ * the transfer pending): @p arg may be released with the call.
+ * Counted: transfers_requested (every call), transfers_ok (a 2xx sipfrag),
+ * transfers_failed (refused here, by the far end, a >= 300 sipfrag, or no final
+ * report); a call ending with the transfer pending counts in neither.
+ * @return 0, -ENOENT (no route for @p target, or no SIP side), -EINVAL (bad
+ *         target or argument), -ENOTCONN (no such live call, no SIP leg, or not
+ *         answered), -EBUSY (a transfer of this call is in progress).
+ */
+int tz_calls_transfer(void *conn, const char *call_name, const char *target,
+		      tz_calls_transfer_cb *cb, void *arg);
+
 /** A registration for `show registrations`. */
 struct tz_calls_reg_info {
 	char user[64];

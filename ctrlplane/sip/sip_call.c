@@ -520,6 +520,10 @@ void sip_call_event(struct tz_sip *s, nua_event_t ev, int status, const char *ph
 	case nua_i_info:
 		on_i_info(s, leg, sip);
 		break;
+	case nua_r_refer:
+	case nua_i_notify:
+		sip_refer_event(s, ev, status, phrase, leg, sip, tags);
+		break;
 	case nua_i_state:
 		on_i_state(leg, tags);
 		break;

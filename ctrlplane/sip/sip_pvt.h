@@ -80,6 +80,11 @@ struct tz_sip_leg {
 	/* That offer came in an UPDATE: its nua_i_update event, kept so the answer
 	 * can name the request (NUTAG_WITH_SAVED) after the callback; else NULL. */
 	nua_saved_event_t update_ev[1];
+	/* Our REFER (tz_sip_leg_refer): its implied subscription is running
+	 * until a final sipfrag, a terminated NOTIFY or a refusal. */
+	bool refer_out;
+	bool refer_final;       /* a final (>= 200) sipfrag was reported */
+	bool refer_auth_tried;  /* a 401/407 to it was answered once */
 };
 
 struct tz_sip_reg {
@@ -120,6 +125,8 @@ void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip);
 void sip_call_stop_all(struct tz_sip *s);
 void sip_leg_unref(struct tz_sip_leg *leg);
 void sip_leg_drop_update(struct tz_sip_leg *leg);
+void sip_refer_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
+		     struct tz_sip_leg *leg, const sip_t *sip, tagi_t tags[]);
 void sip_call_free_all(struct tz_sip *s);
 char *sip_dialog_contact(const struct tz_sip *s, enum tz_cfg_transport t);
 bool sip_uri_ok(const char *uri, bool tel);
@@ -176,6 +183,7 @@ char *sip_challenge_pick(const sip_t *sip, const char *want, const char *pinned)
 int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, char **pinned,
 		     const char *user, const char *pass);
 int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
+int sip_sipfrag_line(const char *body, size_t len, char *out, size_t outlen);
 char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca);
 void sip_tls_dir_remove(char *dir);
 int sip_probe_bind(const char *host, uint16_t port, int socktype);

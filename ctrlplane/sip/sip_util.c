@@ -210,6 +210,42 @@ int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms)
 	return 0;
 }
 
+/*
+ * The status line of a message/sipfrag body (RFC 3420, a REFER's NOTIFY,
+ * RFC 3515 2.4.5): its first line must be "SIP/2.0 SP 3DIGIT SP reason"
+ * (the version case-insensitive, the status 100..699, the reason may be
+ * empty).  @p out gets "SIP/2.0 NNN reason" with the reason cut to fit and
+ * every byte outside printable ASCII made '?' (it goes on to a browser).
+ * Returns the status, or -EINVAL.  @p body need not be NUL-terminated.
+ */
+int sip_sipfrag_line(const char *body, size_t len, char *out, size_t outlen)
+{
+	size_t eol = 0, r, n;
+	int status;
+
+	if (!body || !out || outlen < 16)
+		return -EINVAL;
+	while (eol < len && body[eol] != '\r' && body[eol] != '\n')
+		eol++;
+	if (eol < 11 || g_ascii_strncasecmp(body, "SIP/2.0 ", 8) ||
+	    !g_ascii_isdigit(body[8]) || !g_ascii_isdigit(body[9]) || !g_ascii_isdigit(body[10]) ||
+	    (eol > 11 && body[11] != ' '))
+		return -EINVAL;
+	status = (body[8] - '0') * 100 + (body[9] - '0') * 10 + (body[10] - '0');
+	if (status < 100 || status > 699)
+		return -EINVAL;
+	n = (size_t)g_snprintf(out, outlen, "SIP/2.0 %d", status);
+	for (r = 12; r < eol && n + 2 < outlen; r++) {
+		unsigned char ch = (unsigned char)body[r];
+
+		if (r == 12)
+			out[n++] = ' ';
+		out[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	out[n] = '\0';
+	return status;
+}
+
 /* Wipe and free a file's contents (the private key is in it). */
 static void secret_free(gchar *buf, gsize len)
 {

@@ -75,6 +75,19 @@ struct tz_sip_handlers {
 	int (*on_message)(const char *to_user, const char *contact_token, const char *from_uri,
 			  const char *display, const char *content_type, const char *body,
 			  size_t len, void *user);
+	/** Progress of our tz_sip_leg_refer() (blind transfer, RFC 3515), in this order:
+	 *  - the far end's final response to the REFER: @p status 2xx (accepted, usually
+	 *    202) or 300..699 (refused: nothing more follows), @p sipfrag NULL;
+	 *  - each NOTIFY's message/sipfrag status line (nua answered it 200): @p status 0,
+	 *    @p sipfrag "SIP/2.0 100 Trying", "SIP/2.0 200 OK" ... (normalised: printable
+	 *    ASCII, at most 127 bytes).  After a final one (>= 200) nothing more follows;
+	 *  - @p status 0, @p sipfrag NULL: the subscription ended without a final sipfrag
+	 *    (a terminated NOTIFY without one, or no NOTIFY within 32 s of the 2xx).
+	 *  A NOTIFY that overtakes the 2xx (UDP) is reported before it; a 2xx after a
+	 *  final sipfrag is not reported.  The far end usually hangs up (BYE, on_ended)
+	 *  after "SIP/2.0 200 OK".  Never called after tz_sip_leg_free() or on_ended(),
+	 *  nor while tz_sip_stop() runs. */
+	void (*on_refer)(struct tz_sip_leg *leg, int status, const char *sipfrag, void *user);
 };
 
 /** Largest MESSAGE body accepted or sent, in bytes (64 KiB). */
@@ -200,6 +213,20 @@ int tz_sip_leg_reinvite_answer(struct tz_sip_leg *leg, const char *sdp);
  *  an SDP we cannot use; reason NULL = the standard phrase); the dialog stays up.
  *  0, -EINVAL, -ENOTCONN, -EPROTO (no offer pending). */
 int tz_sip_leg_reinvite_reject(struct tz_sip_leg *leg, int status, const char *reason);
+/**
+ * Send REFER on an answered leg (blind transfer: the far end calls @p refer_to and,
+ * normally, hangs up on us): Refer-To <@p refer_to> (a sip:/sips: URI, checked like
+ * tz_sip_invite_opts.from_uri), Referred-By <@p referred_by> (same check), or, when
+ * NULL, sofia's default: our From of this dialog.  The results reach on_refer (see
+ * there); a 401/407 is answered once with the trunk's credentials.  One REFER at a
+ * time: the next may go after on_refer reported the end (a refusal, a final sipfrag,
+ * or the end without one).
+ * A REFER from the far end is not followed: nua answers it 202 and NOTIFYs
+ * "SIP/2.0 100 Trying" by itself, nothing more (sip_refer.c).
+ * @return 0, -EINVAL (missing or bad URI), -ENOTCONN (not answered, hanging up or
+ *         over), -EBUSY (a REFER of ours is pending).
+ */
+int tz_sip_leg_refer(struct tz_sip_leg *leg, const char *refer_to, const char *referred_by);
 /** Send INFO application/dtmf-relay ("Signal=5\r\nDuration=160\r\n").
  *  @p digit one of 0-9*#A-D.  0, -EINVAL, -ENOTCONN. */
 int tz_sip_leg_info_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms);
@@ -372,7 +399,10 @@ char *tz_sip_user_escape(const char *user);
 	X(RELAY_REG_FAILED, "relay_registers_failed") \
 	X(RELAY_UNREG_REFUSED, "relay_unregister_refused") \
 	X(MESSAGE_IN, "message_in")                 \
-	X(MESSAGE_OUT, "message_out")
+	X(MESSAGE_OUT, "message_out")               \
+	X(REFER_OUT, "refer_out")                   \
+	X(REFER_NOTIFY_IN, "refer_notify_in")       \
+	X(REFER_SIPFRAG_BAD, "refer_sipfrag_bad")
 
 enum tz_sip_counter {
 #define TZ_SIP_CTR_ENUM(e, n) TZ_SIP_CTR_##e,

@@ -80,21 +80,18 @@ static char *name_addr(const sip_addr_t *a)
 	return g_strdup_printf("<%s>", u);
 }
 
-/* A blind transfer the browser asked for (REFER): its progress comes back
- * from the call manager until a final sipfrag; the dialog may end first. */
+/* A blind transfer the browser asked for (REFER): accepted at once (202),
+ * then the far end's progress as NOTIFYs (RFC 3515) until a final sipfrag.
+ * The call manager reports nothing after its call ended, and the dialog ends
+ * with the call, so the transfer is freed with its dialog at the latest. */
 struct xfer {
-	void *conn;
-	uint64_t serial;
-	char call[TZ_JSEP_CALL_MAX + 1];
-	struct sipws_msg refer;           /* answered with the far end's status */
-	struct dlg *d;                    /* NULL once the dialog is gone */
-	unsigned notifies;
+	struct dlg *d;
+	bool trying_sent;                 /* our own "100 Trying" went out */
 };
 
 static void dlg_free(struct dlg *d)
 {
-	if (d->xfer != NULL)
-		d->xfer->d = NULL;        /* its callbacks find no dialog now */
+	g_free(d->xfer);                  /* no report comes after the call ended */
 	sipws_msg_clear(&d->invite);
 	sipws_msg_clear(&d->reinvite);
 	g_free(d->call_id);
@@ -469,7 +466,7 @@ static void on_cancel(struct sconn *sc, struct sipws_msg *m)
 	to_manager(sc, TZ_JSEP_HANGUP, call, &cm);
 }
 
-/* A NOTIFY (RFC 3515 implicit subscription) with the far end's sipfrag. */
+/* A NOTIFY (RFC 3515 implicit subscription) with a sipfrag status line. */
 static void notify_browser(struct dlg *d, const char *sipfrag, bool final)
 {
 	g_autofree char *body = g_strdup_printf("%s\r\n", sipfrag);
@@ -480,45 +477,55 @@ static void notify_browser(struct dlg *d, const char *sipfrag, bool final)
 				  body));
 }
 
-static void xfer_free(struct xfer *x)
+static void xfer_done(struct dlg *d)
 {
-	if (x->d != NULL)
-		x->d->xfer = NULL;
-	sipws_msg_clear(&x->refer);
-	g_free(x);
+	g_free(d->xfer);
+	d->xfer = NULL;
 }
 
-/* The call manager reports: the REFER's final status, then sipfrag lines. */
+/* The call manager reports: the far end's answer to the REFER (sipfrag NULL),
+ * then its sipfrag lines, or (0, NULL) when its reports stopped short. */
 static void xfer_cb(int status, const char *sipfrag, void *arg)
 {
 	struct xfer *x = arg;
-	struct sconn *sc = sipws_conn(x->conn);
+	struct dlg *d = x->d;
+	char line[64];
 	int code = 0;
 
-	if (sc == NULL || sc->serial != x->serial)
-		x->d = NULL;                   /* the connection is gone */
-	if (sipfrag == NULL) {
-		if (sc != NULL && x->d != NULL && x->refer.msg != NULL)
-			sipws_send(sc, sipws_response(&x->refer, status, NULL, NULL, NULL, NULL, NULL));
-		sipws_msg_clear(&x->refer);
-		if (status >= 300)
-			xfer_free(x);
+	if (sipfrag == NULL && status >= 200 && status < 300)
+		return;                        /* accepted: its NOTIFYs follow */
+	if (sipfrag == NULL) {                 /* refused, or nothing more will come */
+		if (status == 0)
+			status = 503;
+		g_snprintf(line, sizeof(line), "SIP/2.0 %d %s", status, sip_status_phrase(status) != NULL ?
+			   sip_status_phrase(status) : "Failed");
+		notify_browser(d, line, true);
+		xfer_done(d);
 		return;
 	}
 	if (sscanf(sipfrag, "SIP/2.0 %d", &code) != 1 || strpbrk(sipfrag, "\r\n") != NULL)
 		return;
-	if (x->d != NULL)
-		notify_browser(x->d, sipfrag, code >= 200);
-	x->notifies++;
+	if (code == 100 && x->trying_sent)
+		return;                        /* we said so already */
+	notify_browser(d, sipfrag, code >= 200);
 	if (code >= 200)
-		xfer_free(x);
+		xfer_done(d);
 }
 
 static void on_refer(struct sconn *sc, struct dlg *d, struct sipws_msg *m)
 {
+	static const struct {
+		int rc, status;
+		const char *phrase;
+	} refusals[] = {
+		{ -ENOENT, 404, "Not Found (no route for the transfer target)" },
+		{ -EINVAL, 484, "Address Incomplete (not a transfer target)" },
+		{ -ENOTCONN, 481, NULL },
+		{ -EBUSY, 491, NULL },
+		{ -EOPNOTSUPP, 405, NULL },
+	};
 	const sip_t *s = m->sip;
 	g_autofree char *target = NULL;
-	struct xfer *x;
 	int rc;
 
 	if (sipws.env.transfer == NULL) {
@@ -542,25 +549,27 @@ static void on_refer(struct sconn *sc, struct dlg *d, struct sipws_msg *m)
 		sipws_reply(sc, m, 400, "Bad Request (Refer-To names nobody)", NULL);
 		return;
 	}
-	x = g_new0(struct xfer, 1);
-	x->conn = sc->conn;
-	x->serial = sc->serial;
-	x->d = d;
-	g_strlcpy(x->call, d->call, sizeof(x->call));
-	x->refer = *m;
-	memset(m, 0, sizeof(*m));
-	d->xfer = x;
+	d->xfer = g_new0(struct xfer, 1);
+	d->xfer->d = d;
+	rc = sipws.env.transfer(sc->conn, d->call, target, xfer_cb, d->xfer);
+	if (rc != 0) {
+		int st = 403;
+		const char *phrase = NULL;
+
+		for (size_t i = 0; i < G_N_ELEMENTS(refusals); i++)
+			if (refusals[i].rc == rc) {
+				st = refusals[i].status;
+				phrase = refusals[i].phrase;
+			}
+		sipws_reply(sc, m, st, phrase, st == 405 ? ALLOW : NULL);
+		xfer_done(d);
+		return;
+	}
 	TZ_LOG(CP_SESSION, INFO, "SIP-WS call %s: %s transfers the far end to %s", d->call,
 	       sipws_aor(sc), target);
-	rc = sipws.env.transfer(sc->conn, d->call, target, xfer_cb, x);
-	if (rc != 0) {
-		int st = rc == -ENOENT ? 404 : rc == -ENOTCONN ? 481 : rc == -EOPNOTSUPP ? 405 : 403;
-
-		sipws_send(sc, sipws_response(&x->refer, st, rc == -ENOENT ?
-					      "Not Found (no route for the transfer target)" : NULL,
-					      NULL, st == 405 ? ALLOW : NULL, NULL, NULL));
-		xfer_free(x);
-	}
+	sipws_reply(sc, m, 202, NULL, NULL);
+	notify_browser(d, "SIP/2.0 100 Trying", false);
+	d->xfer->trying_sent = true;
 }
 
 static void on_options(struct sconn *sc, struct sipws_msg *m)

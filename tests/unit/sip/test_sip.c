@@ -55,6 +55,9 @@ struct world {
 	int reg_calls, reg_status;
 	char reg_reason[128];
 	bool hangup_on_ringing;
+	int refers;             /* on_refer calls, and what each carried */
+	int refer_status[8];
+	char refer_frag[8][64];
 	GPid pid;
 	bool sipp_done;
 	int sipp_rc;
@@ -137,6 +140,17 @@ static void on_dtmf(struct tz_sip_leg *leg, char digit, unsigned ms, void *user)
 	w.dtmf_ms = ms;
 }
 
+static void on_refer(struct tz_sip_leg *leg, int status, const char *sipfrag, void *user)
+{
+	assert_ptr_equal(leg, w.leg);
+	if (w.refers < 8) {
+		w.refer_status[w.refers] = status;
+		g_strlcpy(w.refer_frag[w.refers], sipfrag ? sipfrag : "(null)",
+			  sizeof(w.refer_frag[0]));
+	}
+	w.refers++;
+}
+
 static const struct tz_sip_handlers handlers = {
 	.on_incoming = on_incoming,
 	.on_progress = on_progress,
@@ -144,6 +158,7 @@ static const struct tz_sip_handlers handlers = {
 	.on_ended = on_ended,
 	.on_reinvite = on_reinvite,
 	.on_dtmf = on_dtmf,
+	.on_refer = on_refer,
 };
 
 static void sipp_exited(GPid pid, gint status, gpointer data)
@@ -154,18 +169,20 @@ static void sipp_exited(GPid pid, gint status, gpointer data)
 	w.pid = 0;
 }
 
-/* sipp -sf SCENARIO on 127.0.0.1:15070; a UAC gets the target and -s user. */
-static void sipp_start(const char *scenario, const char *service)
+/* sipp -sf PATH on 127.0.0.1:15070 with @p extra arguments (NULL-terminated, or
+ * NULL); a UAC gets the target and -s user. */
+static void sipp_run(const char *sf, const char *service, const char *const *extra)
 {
-	char *sf = g_build_filename(SCENARIO_DIR, scenario, NULL);
 	char port[8], target[32];
-	const char *argv[20] = { "/usr/bin/sipp", "-sf", sf, "-i", "127.0.0.1", "-p", port,
+	const char *argv[32] = { "/usr/bin/sipp", "-sf", sf, "-i", "127.0.0.1", "-p", port,
 				 "-m", "1", "-timeout", "20s", "-nostdin", "-trace_err" };
 	int n = 13;
 	GError *err = NULL;
 
 	g_snprintf(port, sizeof(port), "%d", PEER_PORT);
 	g_snprintf(target, sizeof(target), "127.0.0.1:%d", TZ_PORT);
+	for (; extra && *extra && n < 26; extra++)
+		argv[n++] = *extra;
 	if (service) {
 		argv[n++] = "-s";
 		argv[n++] = service;
@@ -177,9 +194,17 @@ static void sipp_start(const char *scenario, const char *service)
 				  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
 				  NULL, NULL, &w.pid, &err));
 	g_child_watch_add(w.pid, sipp_exited, NULL);
-	g_free(sf);
 	for (int i = 0; i < 100 && !port_bound(PEER_PORT); i++)
 		g_usleep(20000);
+}
+
+/* sipp -sf SCENARIO (tests/sip/scenarios) on 127.0.0.1:15070. */
+static void sipp_start(const char *scenario, const char *service)
+{
+	char *sf = g_build_filename(SCENARIO_DIR, scenario, NULL);
+
+	sipp_run(sf, service, NULL);
+	g_free(sf);
 }
 
 static void sipp_finish(void)
@@ -493,6 +518,112 @@ static void test_midcall_update_refused(void **state)
 	update_call("uas_update_reject.xml");
 }
 
+/*
+ * Blind transfer passed to the far end: the lab PBX's own scenario
+ * (tests/sip/lab/uas_refer.xml, media on 127.0.0.1:16000 here) accepts our
+ * REFER 202, NOTIFYs "100 Trying" then "200 OK" (terminated), then hangs up.
+ */
+static void test_refer_accepted(void **state)
+{
+	static const char *const media[] = { "-mi", "127.0.0.1", "-mp", "16000", NULL };
+	char *sf = g_build_filename(LAB_SCENARIO_DIR, "uas_refer.xml", NULL);
+	struct tz_cfg_trunk t = trunk();
+	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
+
+	tz_sip_counters(w.sip, before);
+	sipp_run(sf, NULL, media);
+	g_free(sf);
+	call(&t);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070", NULL),
+			 -ENOTCONN);      /* not answered yet */
+	WAIT_FOR(w.answered, 5);
+	assert_int_equal(w.answered, 1);
+	/* Refused at once: nothing goes out. */
+	assert_int_equal(tz_sip_leg_refer(NULL, "sip:1@h", NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_refer(w.leg, NULL, NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "tel:+442079460001", NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "http://example.com/", NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:1 2@h", NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:1@h>\r\nVia: x", NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:1@h", "sip:a@b>;x=<y"), -EINVAL);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070",
+					  "sip:alice@example.com"), 0);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:2@127.0.0.1", NULL), -EBUSY);
+	WAIT_FOR(w.ended, 10);
+	assert_int_equal(w.refers, 3);
+	assert_int_equal(w.refer_status[0], 202);
+	assert_string_equal(w.refer_frag[0], "(null)");
+	assert_int_equal(w.refer_status[1], 0);
+	assert_string_equal(w.refer_frag[1], "SIP/2.0 100 Trying");
+	assert_int_equal(w.refer_status[2], 0);
+	assert_string_equal(w.refer_frag[2], "SIP/2.0 200 OK");
+	assert_int_equal(w.ended, 1);
+	assert_int_equal(w.end_status, 200);
+	assert_string_equal(w.end_reason, "BYE");
+	sipp_finish();
+	tz_sip_counters(w.sip, after);
+	assert_int_equal(after[TZ_SIP_CTR_REFER_OUT] - before[TZ_SIP_CTR_REFER_OUT], 1);
+	assert_int_equal(after[TZ_SIP_CTR_REFER_NOTIFY_IN] - before[TZ_SIP_CTR_REFER_NOTIFY_IN], 2);
+	assert_int_equal(after[TZ_SIP_CTR_REFER_SIPFRAG_BAD] - before[TZ_SIP_CTR_REFER_SIPFRAG_BAD], 0);
+}
+
+/* The trunk refuses the transfer (403): one report, the call goes on, and the
+ * scenario checked the Refer-To and Referred-By we sent. */
+static void test_refer_refused(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+
+	sipp_start("uas_refer_reject.xml", NULL);
+	call(&t);
+	WAIT_FOR(w.answered, 5);
+	assert_int_equal(w.answered, 1);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070",
+					  "sip:alice@example.com"), 0);
+	WAIT_FOR(w.refers, 5);
+	run_for(300);   /* nothing else follows */
+	assert_int_equal(w.refers, 1);
+	assert_int_equal(w.refer_status[0], 403);
+	assert_string_equal(w.refer_frag[0], "(null)");
+	assert_int_equal(w.ended, 0);
+	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();
+}
+
+/* The far end's NOTIFYs carry no usable sipfrag (a bad body, then a terminated
+ * one without a body): the bad one is counted, not reported; the end is
+ * reported as (0, NULL); the call goes on. */
+static void test_refer_bad_sipfrag(void **state)
+{
+	static const char *const media[] = { "-mi", "127.0.0.1", "-mp", "16000", NULL };
+	char *sf = g_build_filename(SCENARIO_DIR, "uas_refer_badfrag.xml", NULL);
+	struct tz_cfg_trunk t = trunk();
+	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
+
+	tz_sip_counters(w.sip, before);
+	sipp_run(sf, NULL, media);
+	g_free(sf);
+	call(&t);
+	WAIT_FOR(w.answered, 5);
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070", NULL), 0);
+	WAIT_FOR(w.refers >= 2, 10);
+	assert_int_equal(w.refers, 2);
+	assert_int_equal(w.refer_status[0], 202);
+	assert_int_equal(w.refer_status[1], 0);
+	assert_string_equal(w.refer_frag[1], "(null)");
+	tz_sip_counters(w.sip, after);
+	assert_int_equal(after[TZ_SIP_CTR_REFER_NOTIFY_IN] - before[TZ_SIP_CTR_REFER_NOTIFY_IN], 2);
+	assert_int_equal(after[TZ_SIP_CTR_REFER_SIPFRAG_BAD] - before[TZ_SIP_CTR_REFER_SIPFRAG_BAD], 1);
+	assert_int_equal(w.ended, 0);
+	/* Over: the next REFER may go (the scenario does not expect one: not sent). */
+	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:bad uri", NULL), -EINVAL);
+	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();
+}
+
 static void reg_cb(struct tz_sip_reg *reg, int status, const char *reason, void *user)
 {
 	w.reg_calls++;
@@ -740,6 +871,9 @@ int main(void)
 		cmocka_unit_test_setup(test_midcall_update_hold, reset),
 		cmocka_unit_test_setup(test_midcall_update_answer_later, reset),
 		cmocka_unit_test_setup(test_midcall_update_refused, reset),
+		cmocka_unit_test_setup(test_refer_accepted, reset),
+		cmocka_unit_test_setup(test_refer_refused, reset),
+		cmocka_unit_test_setup(test_refer_bad_sipfrag, reset),
 		cmocka_unit_test_setup(test_register_ok, reset),
 		cmocka_unit_test_setup(test_register_wrong_password, reset),
 		cmocka_unit_test_setup(test_malformed_then_options, reset),

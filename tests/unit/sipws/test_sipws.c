@@ -1078,10 +1078,26 @@ static void test_message_to_browser(void **state)
 
 /* ---- blind transfer (REFER) ---- */
 
+/* Sent message @p i is a NOTIFY (Event: refer) whose sipfrag is @p line, the
+ * subscription @p state ("active", "terminated"). */
+static void assert_notify(unsigned i, const char *line, const char *state)
+{
+	struct parsed p = parse(sent(i));
+	g_autofree char *body = payload(p.sip);
+	g_autofree char *want = g_strdup_printf("%s\r\n", line);
+	g_autofree char *sub = g_strdup_printf("Subscription-State: %s", state);
+
+	assert_non_null(p.sip->sip_request);
+	assert_string_equal(p.sip->sip_request->rq_method_name, "NOTIFY");
+	assert_non_null(strstr(sent(i), "Event: refer\r\n"));
+	assert_non_null(strstr(sent(i), sub));
+	assert_string_equal(body, want);
+	done(&p);
+}
+
 static void test_refer_relayed(void **state)
 {
 	g_autofree char *tag = NULL;
-	g_autofree char *body = NULL;
 	struct parsed p;
 
 	(void)state;
@@ -1093,22 +1109,17 @@ static void test_refer_relayed(void **state)
 	assert_int_equal(fake_xfer.n, 1);
 	assert_string_equal(fake_xfer.target, "+442079460001");
 	assert_string_equal(fake_xfer.call, call_msg(0)->call);
-	assert_int_equal(n_sent(), 5);                 /* answered with the far end's status */
-	fake_xfer.cb(202, NULL, fake_xfer.arg);
+	/* accepted at once, with our own 100 Trying */
 	p = response(5, 202, 7270, "REFER");
 	done(&p);
-	fake_xfer.cb(0, "SIP/2.0 100 Trying", fake_xfer.arg);
-	p = parse(sent(6));
-	assert_non_null(p.sip->sip_request);
-	assert_string_equal(p.sip->sip_request->rq_method_name, "NOTIFY");
-	assert_non_null(strstr(sent(6), "Event: refer\r\n"));
-	assert_non_null(strstr(sent(6), "Subscription-State: active"));
-	body = payload(p.sip);
-	assert_string_equal(body, "SIP/2.0 100 Trying\r\n");
-	done(&p);
+	assert_notify(6, "SIP/2.0 100 Trying", "active");
+	fake_xfer.cb(202, NULL, fake_xfer.arg);           /* the far end's 202: nothing */
+	fake_xfer.cb(0, "SIP/2.0 100 Trying", fake_xfer.arg);   /* said already */
+	assert_int_equal(n_sent(), 7);
+	fake_xfer.cb(0, "SIP/2.0 180 Ringing", fake_xfer.arg);
+	assert_notify(7, "SIP/2.0 180 Ringing", "active");
 	fake_xfer.cb(0, "SIP/2.0 200 OK", fake_xfer.arg);
-	assert_non_null(strstr(sent(7), "Subscription-State: terminated"));
-	assert_non_null(strstr(sent(7), "SIP/2.0 200 OK\r\n"));
+	assert_notify(8, "SIP/2.0 200 OK", "terminated");
 	fake_xfer.cb = NULL;                           /* the transfer is over */
 	assert_int_equal(ctr(TZ_SIPWS_REQ_REFER), 1);
 }
@@ -1120,7 +1131,7 @@ static void test_refer_refused(void **state)
 
 	(void)state;
 	tag = call_answered();
-	/* no transfer in this gateway (env.transfer NULL): 405 */
+	/* no transfer in this gateway: 405 */
 	feed_free(in_dialog("REFER", 7270, tag, "Refer-To: <sip:+1@127.0.0.1>\r\n", ""));
 	p = response(5, 405, 7270, "REFER");
 	done(&p);
@@ -1134,18 +1145,20 @@ static void test_refer_refused(void **state)
 			    ""));
 	p = response(7, 501, 7272, "REFER");
 	done(&p);
-	/* the far end refuses the REFER: its status back, no NOTIFY */
+	/* the far end refuses the REFER: a final NOTIFY with its status */
 	feed_free(in_dialog("REFER", 7273, tag, "Refer-To: <sip:+1@127.0.0.1>\r\n", ""));
+	p = response(8, 202, 7273, "REFER");
+	done(&p);
+	assert_notify(9, "SIP/2.0 100 Trying", "active");
 	fake_xfer.cb(403, NULL, fake_xfer.arg);
 	fake_xfer.cb = NULL;
-	p = response(8, 403, 7273, "REFER");
-	done(&p);
+	assert_notify(10, "SIP/2.0 403 Forbidden", "terminated");
 	/* no route for the target: 404 at once */
 	fake_xfer.rc = -ENOENT;
 	feed_free(in_dialog("REFER", 7274, tag, "Refer-To: <sip:+2@127.0.0.1>\r\n", ""));
-	p = response(9, 404, 7274, "REFER");
+	p = response(11, 404, 7274, "REFER");
 	done(&p);
-	assert_int_equal(n_sent(), 10);
+	assert_int_equal(n_sent(), 12);
 }
 
 /* ---- bad input ---- */
