@@ -10,7 +10,6 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
@@ -262,12 +261,9 @@ describe('e2e: SIP over WebSocket, more (JsSIP)', { skip }, () => {
   });
 
   test('blind transfer: REFER accepted (202), NOTIFY 100 then 200 sipfrag, the PBX\'s BYE ends the call',
-    { todo: 'REFER edge not merged yet' }, async (t) => {
+    async (t) => {
       needBob();
-      // tests/sip/lab/uas_refer.xml comes with the transfer work; until then
-      // the call is made to the echo PBX and the REFER meets the edge's 405.
-      const scenario = fs.existsSync(LAB('uas_refer.xml')) ? 'uas_refer.xml' : 'uas_echo.xml';
-      const pbx = sipp(LAB(scenario), ['-mi', '203.0.113.2', '-mp', '6430', '-rtp_echo']);
+      const pbx = sipp(LAB('uas_refer.xml'), ['-mi', '203.0.113.2', '-mp', '6430', '-rtp_echo']);
       let id;
       try {
         await pbx.ready;
