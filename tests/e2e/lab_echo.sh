@@ -11,7 +11,9 @@
 # after the PBX's RTP sequence wrapped), kamailio.test.mjs (Kamailio as
 # registrar and proxy), flood.test.mjs (a flood from one source),
 # sipws_jssip.test.mjs and sipws_sipjs.test.mjs (real JsSIP and SIP.js web
-# phones over the SIP-over-WebSocket edge, RFC 7118, with Kamailio) — and
+# phones over the SIP-over-WebSocket edge, RFC 7118, with Kamailio),
+# sipws_hairpin.test.mjs (a JsSIP phone calls a SIP.js phone of the same
+# gateway through Kamailio: media hairpinned in the dataplane) — and
 # take the lab down.  Exit status: the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -63,7 +65,7 @@ if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
-	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs
+	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_hairpin.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
