@@ -361,7 +361,9 @@ int tz_media_publish_bridge(struct call *c)
 	if (own_core_address(&c->peer.addr))
 		return publish_hairpin(c);
 	if (c->hairpin != NULL)
-		return -EREMCHG;        /* the partner's context has been used under our SSRC */
+		return -EREMCHG;        /* our outbound context carried the partner browser's
+				 * sequence numbers under our SSRC: a bridge would
+				 * reuse SRTP indices (key stream) */
 	rc = make_contexts(c);
 	if (rc == 0)
 		rc = browser_path(c, &k[0], &f[1].out);
