@@ -7,8 +7,9 @@
 // dataplane, browser SRTP to browser SRTP.  Checked: audio both ways at
 // both browsers (the fake microphone's beeps from the other side),
 // `show calls` pairs the two calls (`hairpin`), `calls_hairpinned` counts
-// them, hold and resume by alice keep both calls up and the audio comes
-// back, and alice's hang-up ends bob's session.  Run by lab_echo.sh.
+// them, hold by alice reaches bob's browser (recvonly) and resume
+// (sendrecv), both calls stay up and the audio comes back, and alice's
+// hang-up ends bob's session.  Run by lab_echo.sh.
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,10 +105,16 @@ describe('e2e: media hairpin between two web phones of this gateway', { skip }, 
 
       // Hold and resume by alice: the re-INVITE comes back to the gateway as
       // bob's call's re-INVITE; both calls stay up and the audio comes back.
+      // (Resume only once bob's browser has taken the hold: the gateway's
+      // two re-INVITEs to it back to back would cross, and SIP.js refuses
+      // the second with 500.)
+      const bobDir = async () => (await bob.audioStats(idb)).directions.join(',');
       await alice.hold(ida);
       assert.equal((await alice.callInfo(ida)).held, true);
+      await waitUntil(async () => /recvonly|inactive/.test(await bobDir()), 'bob\'s browser put on hold (recvonly)');
       await alice.unhold(ida);
       assert.equal((await alice.callInfo(ida)).held, false);
+      await waitUntil(async () => (await bobDir()) === 'sendrecv', 'bob\'s browser resumed (sendrecv)');
       const ra = (await alice.audioStats(ida)).packetsReceived;
       const rb = (await bob.audioStats(idb)).packetsReceived;
       await waitUntil(async () => (await alice.audioStats(ida)).packetsReceived > ra + 50
