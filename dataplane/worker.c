@@ -305,7 +305,9 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (f->pt.n != 0 && !rtcp && f->xform != TZ_XF_UNPROTECT)
+	/* SRTP authenticates the header: a packet still protected keeps its PT
+	 * until it is unprotected (UNPROTECT and ECHO rewrite after) */
+	if (f->pt.n != 0 && !rtcp && (f->xform == TZ_XF_FORWARD || f->xform == TZ_XF_PROTECT))
 		fp_pt_rewrite(rte_pktmbuf_mtod(m, uint8_t *), &f->pt);
 	if (f->xform == TZ_XF_FORWARD) {
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m));
@@ -321,7 +323,9 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 }
 
 /* Echo: the decrypted packet goes back to its sender under our SSRC,
- * protected with the flow's outbound context in the same flush. */
+ * protected with the flow's outbound context in the same flush.  A hairpin
+ * (two calls of this gateway bridged to each other) is the same with the
+ * other browser's egress, context, SSRC and payload types. */
 static inline void echo_stage(struct worker *w, struct crypto_group *cg, const struct tz_dp_flow *f,
 			      struct rte_mbuf *m, bool rtcp)
 {
@@ -333,6 +337,8 @@ static inline void echo_stage(struct worker *w, struct crypto_group *cg, const s
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (f->pt.n != 0)       /* a hairpin: the other browser's payload types */
+		fp_pt_rewrite(rte_pktmbuf_mtod(m, uint8_t *), &f->pt);
 	fp_ssrc_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);
 	g->ctx[g->n] = f->srtp_out;
 	g->st[g->n] = flow_stream(st, 1);

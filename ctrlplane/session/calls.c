@@ -79,6 +79,7 @@ void tz_call_end(struct call *c, int code, const char *reason, bool notify)
 	}
 	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) ended: %d %s, %lu packets", c->id, c->user,
 	       c->target, code, reason, (unsigned long)tz_media_packets(c));
+	tz_media_hairpin_unlink(c);      /* the partner's flow uses our keys and browser */
 	if (notify)
 		send_out(c->conn, &o);
 	g_hash_table_remove(by_name, key);
@@ -108,6 +109,16 @@ static gboolean negotiation_expired(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean hairpin_expired(gpointer p)
+{
+	struct call *c = p;
+
+	c->timer = 0;
+	tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, "media hairpin: the other call of this gateway "
+		       "did not connect its media in time");
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean try_publish(gpointer p)
 {
 	struct call *c = p;
@@ -118,6 +129,13 @@ static gboolean try_publish(gpointer p)
 	if (rc == -EAGAIN && ++c->nh_tries < NEXT_HOP_TRIES)
 		return G_SOURCE_CONTINUE;          /* a peer's MAC is being resolved */
 	c->timer = 0;
+	if (rc == -EINPROGRESS) {
+		/* a media hairpin whose partner call has no keys yet: it publishes
+		 * us once it has (tz_call_hairpin_ready) */
+		c->hairpin_wait = true;
+		c->timer = g_timeout_add_seconds(NEGOTIATION_S, hairpin_expired, c);
+		return G_SOURCE_REMOVE;
+	}
 	if (rc != 0) {
 		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, tz_media_error(rc));
 		return G_SOURCE_REMOVE;
@@ -131,6 +149,8 @@ static gboolean try_publish(gpointer p)
 	       (double)(c->t_dtls - c->t_offer) / 1000.0);
 	if (c->leg == NULL)
 		send_out(c->conn, &o);             /* echo: answered when media is up */
+	if (c->hairpin != NULL && c->hairpin->hairpin_wait)
+		tz_call_hairpin_ready(c->hairpin);
 	return G_SOURCE_REMOVE;
 }
 
@@ -178,6 +198,18 @@ void tz_call_connected(struct call *c)
 
 void tz_call_media_ready(struct call *c)
 {
+	media_maybe(c);
+}
+
+/* The hairpin partner of @p c published: @p c, waiting for it, can too. */
+void tz_call_hairpin_ready(struct call *c)
+{
+	if (c->state == CALL_ENDED || !c->hairpin_wait)
+		return;
+	if (c->timer != 0)
+		g_source_remove(c->timer);
+	c->timer = 0;
+	c->hairpin_wait = false;
 	media_maybe(c);
 }
 
@@ -554,6 +586,7 @@ static void packets_by_direction(const struct call *c, uint64_t out[2])
 
 		out[c->keys[i].port_idx == tz_calls_env.access_idx ? 0 : 1] += n;
 	}
+	out[1] += tz_media_hairpin_packets_in(c);   /* a hairpin: the other browser's */
 }
 
 /*

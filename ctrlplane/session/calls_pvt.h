@@ -88,6 +88,10 @@ struct call {
 	/* media.c: re-publication retry, SRTP auth-failure reports */
 	guint republish_timer;
 	unsigned republish_tries;
+	/* media.c: a media hairpin (the far end is another call of this
+	 * gateway): the partner, and whether we wait for its DTLS keys */
+	struct call *hairpin;
+	bool hairpin_wait;
 	uint64_t auth_fail_seen;
 	int64_t auth_fail_logged;
 	/* transfer.c: the web user's blind transfer in progress (REFER passed to the
@@ -122,7 +126,9 @@ extern struct tz_calls_env tz_calls_env;
 	X(STALE_CONTACT, "incoming_stale_contact")  \
 	X(TRANSFER_REQUESTED, "transfers_requested") \
 	X(TRANSFER_OK, "transfers_ok")              \
-	X(TRANSFER_FAILED, "transfers_failed")
+	X(TRANSFER_FAILED, "transfers_failed")      \
+	X(HAIRPIN, "calls_hairpinned")              \
+	X(HAIRPIN_REFUSED, "hairpin_refused")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -146,6 +152,15 @@ int tz_media_publish_echo(struct call *c);
 int tz_media_publish_bridge(struct call *c);
 /* A user-facing reason for a publish failure (-EAGAIN, -EXDEV hairpin ...). */
 const char *tz_media_error(int rc);
+/* The publish functions return -EINPROGRESS for a media hairpin whose
+ * partner call has no DTLS keys yet: the call waits; once the partner has
+ * published, media.c's caller publishes the waiting one (tz_call_hairpin_ready). */
+void tz_call_hairpin_ready(struct call *c);
+/* media.c: a hairpinned call is ending: both calls' flows (each references
+ * the other's SRTP context and browser) are unpublished and the pair unlinked. */
+void tz_media_hairpin_unlink(struct call *c);
+/* media.c: packets the partner's flows moved towards this call's browser */
+uint64_t tz_media_hairpin_packets_in(const struct call *c);
 int tz_media_core_ports(struct call *c);
 void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);

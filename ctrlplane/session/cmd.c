@@ -50,6 +50,8 @@ static void call_row(struct call *c, void *arg)
 		json_builder_set_member_name(b, "latched");
 		json_builder_add_boolean_value(b, c->latched);
 	}
+	if (c->hairpin != NULL)
+		add_int(b, "hairpin", c->hairpin->id);   /* the other call of this gateway */
 	json_builder_end_object(b);
 }
 

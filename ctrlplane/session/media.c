@@ -133,9 +133,161 @@ int tz_media_publish_echo(struct call *c)
 const char *tz_media_error(int rc)
 {
 	return rc == -EAGAIN ? "media peer address did not resolve"
-	       : rc == -EXDEV ? "the far end is another call of this gateway: media hairpin "
-				"is not supported yet"
+	       : rc == -EXDEV ? "the far end's media address is the gateway's own, but no call "
+				"of this gateway holds that port (or it is bridged already)"
+	       : rc == -EREMCHG ? "the far end of a media hairpin moved its media elsewhere: "
+				  "not supported"
 	       : g_strerror(-rc);
+}
+
+/* Is @p a our own core address (the far end is another call of this gateway)? */
+static bool own_core_address(const struct tz_cfg_addr *a)
+{
+	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
+
+	return (a->family == AF_INET && p->ipv4.addr.family == AF_INET &&
+		a->v4.s_addr == p->ipv4.addr.v4.s_addr) ||
+	       (a->family == AF_INET6 && p->ipv6.addr.family == AF_INET6 &&
+		memcmp(&a->v6, &p->ipv6.addr.v6, 16) == 0);
+}
+
+/*
+ * Media hairpin: two web users of this gateway call each other through a
+ * registrar (alice's call A goes out to the trunk, which sends it back to
+ * bob's registration contact, us: call B).  Each call's SIP peer is our own
+ * core address at the other call's core port, where no packet would ever
+ * arrive (the dataplane owns that address).  Instead each call publishes one
+ * flow on its own browser's 5-tuple: TZ_XF_ECHO with the partner's browser
+ * as egress, the partner's outbound context and SSRC and the payload types
+ * mapped between the two browsers' negotiations.  SRTCP is verified and
+ * consumed, as for the echo service: passing it on would need every SSRC in
+ * it rewritten; each browser then has no receiver reports (audio only: its
+ * send rate does not depend on them).  Each flow references the partner's
+ * SRTP context: both flows go whenever either call ends
+ * (tz_media_hairpin_unlink), before any context is freed.
+ */
+struct hairpin_find {
+	const struct call *c;
+	struct call *found;
+};
+
+static void hairpin_match(struct call *x, void *arg)
+{
+	struct hairpin_find *h = arg;
+	const struct call *c = h->c;
+
+	if (x == c || x->state == CALL_ENDED || x->leg == NULL || x->core_port == 0 ||
+	    x->core_port != c->peer.port || h->found != NULL)
+		return;
+	if (x->peer.known && (!own_core_address(&x->peer.addr) || x->peer.port != c->core_port))
+		return;
+	h->found = x;
+}
+
+/* Both flows of a hairpinned pair unpublished (their packets kept for the
+ * counts), the pair unlinked. */
+static void hairpin_drop_flows(struct call *c)
+{
+	struct tz_dp_sessions *s = tz_calls_env.sessions;
+
+	for (unsigned i = 0; i < c->n_flows; i++) {
+		c->pkts_before += tz_dp_flow_state(s, (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
+		tz_dp_flow_del(s, &c->keys[i]);
+	}
+	c->n_flows = 0;
+}
+
+void tz_media_hairpin_unlink(struct call *c)
+{
+	struct call *p = c->hairpin;
+
+	if (p == NULL)
+		return;
+	TZ_LOG(CP_SESSION, INFO, "call %u: media hairpin with call %u ends", c->id, p->id);
+	c->hairpin = p->hairpin = NULL;
+	c->hairpin_wait = p->hairpin_wait = false;
+	if (c->republish_timer != 0)
+		g_source_remove(c->republish_timer);
+	if (p->republish_timer != 0)
+		g_source_remove(p->republish_timer);
+	c->republish_timer = p->republish_timer = 0;
+	hairpin_drop_flows(c);
+	hairpin_drop_flows(p);
+}
+
+uint64_t tz_media_hairpin_packets_in(const struct call *c)
+{
+	const struct call *p = c->hairpin;
+	uint64_t n = 0;
+
+	for (unsigned i = 0; p != NULL && i < p->n_flows; i++)
+		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)p->slots[i])->cnt[TZ_FC_PKTS];
+	return n;
+}
+
+/* The payload types that differ between the two browsers, @p c's to @p p's. */
+static void hairpin_pts(const struct call *c, const struct call *p, struct tz_dp_pt_rewrite *rw)
+{
+	struct tz_sdp_pt_map map;
+
+	memset(rw, 0, sizeof(*rw));
+	if (tz_sdp_pt_map_build(&c->neg, &p->neg, &map) != 0)
+		return;
+	for (unsigned i = 0; i < map.n && rw->n < TZ_DP_PT_REWRITE_MAX; i++) {
+		if (map.pair[i].web_pt == map.pair[i].sip_pt)
+			continue;
+		rw->from[rw->n] = map.pair[i].web_pt;
+		rw->to[rw->n++] = map.pair[i].sip_pt;
+	}
+}
+
+/* 0 published, -EINPROGRESS the partner has no keys or ICE pair yet (the
+ * call waits for it), -EXDEV no partner, -EAGAIN a MAC resolving. */
+static int publish_hairpin(struct call *c)
+{
+	struct tz_dp_flow f = { .id = c->id, .xform = TZ_XF_ECHO };
+	struct tz_dp_flow_key k, k_p;
+	struct tz_dp_egress own;
+	struct call *p = c->hairpin;
+	unsigned had;
+	int rc;
+
+	if (p == NULL) {
+		struct hairpin_find h = { .c = c };
+
+		tz_calls_foreach(hairpin_match, &h);
+		p = h.found;
+		if (p == NULL || (p->hairpin != NULL && p->hairpin != c)) {
+			tz_calls_ctr[TZ_CC_HAIRPIN_REFUSED]++;
+			return -EXDEV;
+		}
+		c->hairpin = p;
+		p->hairpin = c;
+		TZ_LOG(CP_SESSION, INFO, "call %u: the far end is call %u of this gateway (core "
+		       "port %u): media hairpin", c->id, p->id, c->peer.port);
+	}
+	rc = make_contexts(c);
+	if (rc != 0)
+		return rc;
+	rc = browser_path(c, &k, &own);         /* only the key: our browser's next hop */
+	if (rc != 0 && rc != -EAGAIN)           /* does not matter here */
+		return rc;
+	if (p->state == CALL_ENDED || !p->dtls_done || make_contexts(p) != 0)
+		return -EINPROGRESS;
+	rc = browser_path(p, &k_p, &f.out);
+	if (rc == -ENOTCONN)
+		return -EINPROGRESS;
+	if (rc != 0)
+		return rc;
+	hairpin_pts(c, p, &f.pt);
+	f.srtp = f.srtcp = c->ctx_in;
+	f.srtp_out = p->ctx_out;
+	f.ssrc_out = p->ssrc;
+	had = c->n_flows;
+	rc = publish(c, &k, &f, 1);
+	if (rc == 0 && had == 0)
+		tz_calls_ctr[TZ_CC_HAIRPIN]++;
+	return rc;
 }
 
 /* Key and egress of the SIP side: our core port, the peer's media address. */
@@ -147,13 +299,6 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 
 	memset(k, 0, sizeof(*k));
 	memset(e, 0, sizeof(*e));
-	/* Our own core address: the far end is another call of this gateway (two
-	 * web users calling each other through a registrar).  Its media would have
-	 * to turn around inside the dataplane, which does not do that yet. */
-	if ((a->family == AF_INET && a->v4.s_addr == p->ipv4.addr.v4.s_addr) ||
-	    (a->family == AF_INET6 && p->ipv6.addr.family == AF_INET6 &&
-	     memcmp(&a->v6, &p->ipv6.addr.v6, 16) == 0))
-		return -EXDEV;
 	if (a->family == AF_INET) {
 		k->remote[10] = k->remote[11] = 0xff;
 		memcpy(&k->remote[12], &a->v4, 4);
@@ -211,8 +356,15 @@ int tz_media_publish_bridge(struct call *c)
 	};
 	struct tz_dp_flow_key k[3];
 	unsigned n = 2;
-	int rc = make_contexts(c);
+	int rc;
 
+	if (own_core_address(&c->peer.addr))
+		return publish_hairpin(c);
+	if (c->hairpin != NULL)
+		return -EREMCHG;        /* our outbound context carried the partner browser's
+				 * sequence numbers under our SSRC: a bridge would
+				 * reuse SRTP indices (key stream) */
+	rc = make_contexts(c);
 	if (rc == 0)
 		rc = browser_path(c, &k[0], &f[1].out);
 	if (rc == 0)
@@ -297,6 +449,8 @@ static gboolean republish_try(gpointer p)
 	if (rc == -EAGAIN && ++c->republish_tries < REPUBLISH_TRIES)
 		return G_SOURCE_CONTINUE;       /* the old flows keep running meanwhile */
 	c->republish_timer = 0;
+	if (rc == -EINPROGRESS)
+		rc = 0;                         /* a hairpin partner re-keying: flows kept */
 	if (rc != 0)
 		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, tz_media_error(rc));
 	return G_SOURCE_REMOVE;
@@ -323,6 +477,7 @@ void tz_media_retire(struct call *c)
 	if (c->republish_timer != 0)
 		g_source_remove(c->republish_timer);
 	c->republish_timer = 0;
+	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
 	if (c->ctx_in != NULL || c->ctx_out != NULL) {
 		tz_dp_sessions_synchronize(tz_calls_env.sessions);

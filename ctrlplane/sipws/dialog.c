@@ -59,6 +59,8 @@ struct dlg {
 	bool held;                        /* the browser holds */
 	bool remote_held;                 /* the far end holds (our re-INVITE said so) */
 	uint32_t reinvite_cseq;           /* our re-INVITE waiting for its answer, or 0 */
+	bool reinvite_again;              /* the far end changed its mind meanwhile */
+	bool sent_remote_held;            /* what that re-INVITE said */
 	/* UAS: the browser's INVITE until its final response */
 	struct sipws_msg invite;
 	bool final_sent;
@@ -700,9 +702,14 @@ static void invite_txn_request(struct dlg *d, const char *method, const char *to
 	sipws_send(d->sc, sipws_request(&r, extra, NULL, NULL));
 }
 
-/* The browser answered our re-INVITE: ACK it (any final status). */
+static void remote_hold(struct dlg *d, bool held);
+
+/* The browser answered our re-INVITE: ACK it (any final status), then send
+ * the next one if the far end's hold state moved on meanwhile. */
 static void reinvite_answered(struct dlg *d, const struct sipws_msg *m)
 {
+	bool want;
+
 	if (m->status < 200)
 		return;
 	d->reinvite_cseq = 0;
@@ -710,6 +717,15 @@ static void reinvite_answered(struct dlg *d, const struct sipws_msg *m)
 	if (m->status >= 300)
 		TZ_LOG(CP_SESSION, INFO, "SIP-WS call %s: the browser refused our re-INVITE: %d",
 		       d->call, m->status);
+	if (d->reinvite_again) {
+		/* the far end held and resumed while ours was out: say where it is now */
+		d->reinvite_again = false;
+		want = d->remote_held;
+		if (want != d->sent_remote_held) {
+			d->remote_held = !want;
+			remote_hold(d, want);
+		}
+	}
 }
 
 void sipws_on_response(struct sconn *sc, struct sipws_msg *m)
@@ -777,7 +793,12 @@ static void remote_hold(struct dlg *d, bool held)
 	if (d->state != DLG_CONFIRMED || d->remote_held == held)
 		return;
 	d->remote_held = held;
+	if (d->reinvite_cseq != 0) {           /* one at a time (491 otherwise) */
+		d->reinvite_again = true;
+		return;
+	}
 	d->reinvite_cseq = ++d->local_cseq;
+	d->sent_remote_held = held;
 	sipws_send(d->sc, request(d, "INVITE", d->reinvite_cseq, extra, "application/sdp",
 				  sdp_with_direction(d, our_direction(d))));
 }

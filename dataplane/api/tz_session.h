@@ -42,8 +42,11 @@ enum tz_dp_xform {
 	TZ_XF_FORWARD,            /**< rewrite addresses only (RTP -> RTP) */
 	TZ_XF_UNPROTECT,          /**< SRTP -> RTP (browser to SIP) */
 	TZ_XF_PROTECT,            /**< RTP -> SRTP (SIP to browser) */
-	TZ_XF_ECHO,               /**< SRTP -> RTP -> SRTP back to the sender, SSRC
-				       rewritten (the echo service); RTCP is verified
+	TZ_XF_ECHO,               /**< SRTP -> RTP -> SRTP with srtp_out to the
+				       egress, SSRC (and PTs, after unprotect)
+				       rewritten: back to the sender (the echo
+				       service) or to another browser of this
+				       gateway (a media hairpin); RTCP is verified
 				       and consumed */
 };
 
@@ -86,7 +89,8 @@ struct tz_dp_flow {
 						   into outgoing RTP (the one our SDP
 						   announced); 0 = keep the sender's */
 	struct tz_dp_pt_rewrite pt;           /**< TZ_XF_FORWARD, _PROTECT (before
-						   protecting), _UNPROTECT (after) */
+						   protecting), _UNPROTECT and _ECHO
+						   (after unprotecting) */
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */

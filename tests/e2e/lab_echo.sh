@@ -13,8 +13,10 @@
 # sipws_jssip.test.mjs and sipws_sipjs.test.mjs (real JsSIP and SIP.js web
 # phones over the SIP-over-WebSocket edge, RFC 7118, with Kamailio),
 # sipws_more.test.mjs (the docs' JsSIP snippet verbatim, echo, RFC 4733 and
-# INFO DTMF, REFER, malformed SIP on a raw WebSocket) — and take the lab
-# down.  Exit status: the tests'.
+# INFO DTMF, REFER, malformed SIP on a raw WebSocket), sipws_hairpin.test.mjs
+# (a JsSIP phone calls a SIP.js phone of the same gateway through Kamailio:
+# media hairpinned in the dataplane) — and take the lab down.  Exit status:
+# the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
@@ -65,7 +67,8 @@ if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
-	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs
+	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
+	sipws_hairpin.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

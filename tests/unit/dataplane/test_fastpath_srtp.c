@@ -279,6 +279,90 @@ static void test_echo_returns_media_under_our_ssrc(void **state)
 	tz_srtp_ctx_destroy(out);
 }
 
+/* A media hairpin: browser A's SRTP leaves to browser B (another address and
+ * port), protected with B's outbound keys under B's SSRC, telephone-event
+ * renumbered to B's payload type after unprotecting (SRTP authenticates the
+ * header: rewriting it first would fail every packet); A's opus keeps its
+ * PT; RTCP is verified and consumed. */
+static void test_hairpin_to_other_browser_with_its_keys_and_pts(void **state)
+{
+	const struct suite_case sc = { TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
+				       srtp_crypto_policy_set_rtp_default,
+				       srtp_crypto_policy_set_rtp_default, 16 };
+	uint8_t master_b[46];
+	struct tz_srtp_ctx *in_a, *out_b;
+	srtp_t a_tx = oracle(&sc, false), b_rx;
+	srtp_policy_t pol;
+	struct tz_dp_flow f = { .id = 11, .xform = TZ_XF_ECHO, .ssrc_out = 0xb0b00001,
+				.pt = { .n = 1, .from = { 126 }, .to = { 101 } } };
+	struct tz_dp_flow_key k;
+	uint8_t plain[200], buf[300];
+	struct rte_mbuf *m;
+	int len, slot;
+
+	for (int i = 0; i < 46; i++)
+		master_b[i] = (uint8_t)(master[i] ^ 0x5a);
+	in_a = tz_srtp_ctx_create(eng, sc.ours, TZ_SRTP_DIR_UNPROTECT, master, 16, master + 16, 14);
+	out_b = tz_srtp_ctx_create(eng, sc.ours, TZ_SRTP_DIR_PROTECT, master_b, 16, master_b + 16, 14);
+	assert_non_null(in_a);
+	assert_non_null(out_b);
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_rtp_default(&pol.rtp);
+	srtp_crypto_policy_set_rtp_default(&pol.rtcp);
+	pol.ssrc.type = ssrc_any_inbound;
+	pol.key = master_b;
+	pol.window_size = 128;
+	assert_int_equal(srtp_create(&b_rx, &pol), srtp_err_status_ok);
+	f.srtp = f.srtcp = in_a;
+	f.srtp_out = out_b;
+	fp_test_egress(&f.out, 0, "198.51.100.1", 20006, "198.51.100.20", 40006, 40006);
+	fp_test_key(&k, "198.51.100.10", 40004, 20004, 0);
+	slot = tz_dp_flow_add(sess, &k, &f);
+	assert_true(slot >= 0);
+	assert_int_equal(fp_test_start_worker(sess, tz_srtp_engine_qp(eng, 0), pid), 0);
+	for (uint16_t seq = 1; seq <= 20; seq++) {
+		uint8_t pt = seq % 4 == 0 ? 126 : 111;
+
+		len = fp_test_rtp(plain, 172, pt, seq, 0x11223344);
+		memcpy(buf, plain, (size_t)len);
+		assert_int_equal(srtp_protect(a_tx, buf, &len), srtp_err_status_ok);
+		rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40004, "198.51.100.1", 20004, buf,
+						 (uint16_t)len));
+		m = drain_one(tx[WEB]);
+		if (m == NULL)          /* which drop counter says why */
+			for (int c = 0; c < TZ_FC_COUNT; c++)
+				print_message("%s=%lu\n", tz_flow_counter_name(c),
+					      (unsigned long)tz_dp_flow_state(sess, (uint32_t)slot)->cnt[c]);
+		assert_non_null(m);
+		assert_int_equal(ntohs(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->src_port), 20006);
+		assert_int_equal(ntohs(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->dst_port), 40006);
+		len = (int)rte_pktmbuf_pkt_len(m) - 42;
+		memcpy(buf, rte_pktmbuf_mtod_offset(m, void *, 42), (size_t)len);
+		rte_pktmbuf_free(m);
+		assert_int_equal(srtp_unprotect(b_rx, buf, &len), srtp_err_status_ok);
+		assert_int_equal(len, 172);
+		assert_int_equal(buf[1] & 0x7f, pt == 126 ? 101 : 111);
+		assert_memory_equal(buf + 12, plain + 12, 160);
+		assert_memory_equal(buf + 8, "\xb0\xb0\x00\x01", 4);    /* B's SSRC */
+	}
+	/* A's SRTCP: verified and consumed, nothing reaches B */
+	len = fp_test_rtp(plain, 28, 200, 6, 0x11223344);
+	memcpy(buf, plain, (size_t)len);
+	assert_int_equal(srtp_protect_rtcp(a_tx, buf, &len), srtp_err_status_ok);
+	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40004, "198.51.100.1", 20004, buf, (uint16_t)len));
+	for (int i = 0; i < 200 && tz_dp_flow_state(sess, (uint32_t)slot)->cnt[TZ_FC_RTCP] == 0; i++)
+		usleep(5000);
+	tz_dp_stop();
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot)->cnt[TZ_FC_RTCP], 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot)->cnt[TZ_FC_AUTH_FAIL], 0);
+	assert_int_equal(rte_ring_count(tx[WEB]), 0);
+	tz_dp_flow_del(sess, &k);
+	srtp_dealloc(a_tx);
+	srtp_dealloc(b_rx);
+	tz_srtp_ctx_destroy(in_a);
+	tz_srtp_ctx_destroy(out_b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_aead_aes_128_gcm_both_ways),
 		cmocka_unit_test(test_aead_aes_256_gcm_both_ways),
 		cmocka_unit_test(test_echo_returns_media_under_our_ssrc),
+		cmocka_unit_test(test_hairpin_to_other_browser_with_its_keys_and_pts),
 	};
 
 	return cmocka_run_group_tests_name("fastpath_srtp", tests, group_setup, group_teardown);

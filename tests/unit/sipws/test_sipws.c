@@ -804,6 +804,77 @@ static void test_reinvite_hold(void **state)
 	done(&p);
 }
 
+/* The far end's hold or resume, delivered by the manager. */
+static void remote(enum tz_jsep_out_type type, const char *call)
+{
+	struct tz_jsep_out o = { .type = type, .id = TZ_JSEP_NO_ID, .call = call,
+				 .by = TZ_JSEP_BY_REMOTE, .sdp_mline_index = -1 };
+
+	tz_sipws_deliver(C, &o);
+}
+
+/* The browser's 200 to our request sent as message @p i (same Via, From, To
+ * with its tag, Call-ID, CSeq). */
+static char *hdr_line(const char *text, const char *name)
+{
+	g_autofree char *key = g_strdup_printf("\r\n%s: ", name);
+	const char *v = strstr(text, key), *end;
+
+	assert_non_null(v);
+	v += strlen(key);
+	end = strstr(v, "\r\n");
+	return g_strndup(v, (gsize)(end - v));
+}
+
+static char *ok_to(unsigned i, const char *tag)
+{
+	g_autofree char *via = hdr_line(sent(i), "Via");
+	g_autofree char *from = hdr_line(sent(i), "From");
+	g_autofree char *to = hdr_line(sent(i), "To");
+	g_autofree char *cid = hdr_line(sent(i), "Call-ID");
+	g_autofree char *cseq = hdr_line(sent(i), "CSeq");
+	char *semi = strstr(to, ";tag=");
+
+	if (semi != NULL)
+		*semi = '\0';               /* ours carries the browser's tag already */
+	return g_strdup_printf("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=%s\r\n"
+			       "Call-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n", via, from,
+			       to, tag, cid, cseq);
+}
+
+/* The far end holds and resumes while our first re-INVITE is out: one at a
+ * time, then the browser hears where the far end is now. */
+static void test_remote_hold_resume_quickly(void **state)
+{
+	g_autofree char *tag = NULL;
+	struct parsed p;
+	g_autofree char *body = NULL, *body2 = NULL;
+
+	(void)state;
+	tag = call_answered();
+	remote(TZ_JSEP_OUT_HELD, call_msg(0)->call);
+	assert_int_equal(n_sent(), 6);
+	p = parse(sent(5));
+	assert_string_equal(p.sip->sip_request->rq_method_name, "INVITE");
+	body = payload(p.sip);
+	assert_non_null(strstr(body, "\r\na=sendonly\r\n"));
+	done(&p);
+	remote(TZ_JSEP_OUT_UNHELD, call_msg(0)->call);
+	assert_int_equal(n_sent(), 6);                 /* not while the first is out */
+	feed_free(ok_to(5, "mb8c5lff51"));
+	assert_int_equal(n_sent(), 8);
+	p = parse(sent(6));
+	assert_string_equal(p.sip->sip_request->rq_method_name, "ACK");
+	done(&p);
+	p = parse(sent(7));
+	assert_string_equal(p.sip->sip_request->rq_method_name, "INVITE");
+	body2 = payload(p.sip);
+	assert_non_null(strstr(body2, "\r\na=sendrecv\r\n"));
+	done(&p);
+	feed_free(ok_to(7, "mb8c5lff51"));
+	assert_int_equal(n_sent(), 9);                 /* its ACK, nothing more */
+}
+
 static void test_info_dtmf(void **state)
 {
 	g_autofree char *tag = NULL;
@@ -1260,6 +1331,7 @@ int main(void)
 		T(test_browser_bye),
 		T(test_manager_hangup_sends_bye),
 		T(test_reinvite_hold),
+		T(test_remote_hold_resume_quickly),
 		T(test_info_dtmf),
 		T(test_options_and_unknown),
 		T(test_incoming_answered),
