@@ -54,6 +54,7 @@ static void call_free(gpointer p)
 	tz_media_core_ports_close(c);
 	tz_web_leg_free(c);
 	g_free(c->sip_offer);
+	g_free(c->sip_auth);
 	g_free(c);
 }
 
@@ -66,7 +67,9 @@ static gboolean free_later(gpointer p)
 void tz_call_end(struct call *c, int code, const char *reason, bool notify)
 {
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_HANGUP, .id = TZ_JSEP_NO_ID, .call = c->name,
-				 .code = code, .reason = reason, .sdp_mline_index = -1 };
+				 .code = code, .reason = reason, .sdp_mline_index = -1,
+				 .challenges = (code == 401 || code == 407) && c->leg != NULL
+					       ? tz_sip_leg_challenges(c->leg) : NULL };
 	g_autofree char *key = name_key(c->conn, c->name);
 
 	if (c->state == CALL_ENDED)
@@ -390,6 +393,8 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 	c = tz_call_new(conn, m->call, user, m->target);
 	g_strlcpy(c->display, id->display, sizeof(c->display));
 	g_strlcpy(c->from_uri, id->uri, sizeof(c->from_uri));
+	c->sip_auth = g_strdup(m->sip_auth);
+	c->sip_proxy_auth = m->sip_proxy_auth;
 	c->trunk = trunk;
 	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);

@@ -23,6 +23,8 @@ struct call {
 	enum tz_web_kind kind;                /* the browser side: trapeze-jsep.v1 or SIP-WS */
 	char user[64];                        /* the caller's identity (login) */
 	char from_uri[160];                   /* SIP-WS: the registered AOR, else "" */
+	char *sip_auth;                       /* SIP-WS: the phone's credentials for the trunk */
+	bool sip_proxy_auth;
 	char display[64];                     /* its display name, or "" */
 	char target[128];
 	enum call_state state;

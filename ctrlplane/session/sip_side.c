@@ -386,7 +386,12 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	if (c->from_uri[0] != '\0') {
 		/* SIP over WebSocket: the registered AOR, as From and P-Asserted-Identity */
 		struct tz_sip_invite_opts o = { .from_uri = c->from_uri, .pai = c->from_uri,
-						.from_display = c->display[0] ? c->display : NULL };
+						.from_display = c->display[0] ? c->display : NULL,
+						.authorization = c->sip_auth,
+						.proxy_auth = c->sip_proxy_auth,
+						/* a trunk with an account of its own answers
+						 * challenges itself; else the phone does */
+						.relay_challenge = c->trunk->username == NULL };
 
 		c->leg = tz_sip_invite_opts(tz_calls_env.sip, c->trunk, user_part, &o, text, c);
 	} else {

@@ -249,6 +249,25 @@ static void final_response(struct dlg *d, int status, const char *phrase)
 	sipws_send(d->sc, sipws_response(&d->invite, status, p, d->local_tag, NULL, NULL, NULL));
 }
 
+/* The trunk's digest challenge, passed to the phone unchanged: it answers with
+ * a new INVITE carrying its credentials (the gateway never sees a password). */
+static void challenge_browser(struct dlg *d, int status, const char *const *challenges)
+{
+	GString *extra = g_string_new(NULL);
+
+	if (d->final_sent || d->invite.msg == NULL)
+		return;
+	for (size_t i = 0; challenges[i] != NULL; i++)
+		if (strpbrk(challenges[i], "\r\n") == NULL)
+			g_string_append_printf(extra, "%s: %s\r\n", status == 407 ? "Proxy-Authenticate"
+						: "WWW-Authenticate", challenges[i]);
+	d->final_sent = true;
+	sipws_count(TZ_SIPWS_CHALLENGES_RELAYED);
+	sipws_send(d->sc, sipws_response(&d->invite, status, NULL, d->local_tag, extra->str, NULL,
+					 NULL));
+	g_string_free(extra, TRUE);
+}
+
 static void answer_browser(struct dlg *d, int status)
 {
 	g_autofree char *extra = g_strdup_printf("%s" ALLOW "Supported: replaces\r\n",
@@ -298,7 +317,7 @@ static void on_invite(struct sconn *sc, struct sipws_msg *m)
 {
 	const sip_t *s = m->sip;
 	struct tz_jsep_msg cm = { 0 };
-	g_autofree char *target = NULL, *sdp = NULL;
+	g_autofree char *target = NULL, *sdp = NULL, *auth = NULL;
 	struct dlg *d;
 
 	if (g_hash_table_contains(sc->dialogs, s->sip_call_id->i_id))
@@ -340,6 +359,14 @@ static void on_invite(struct sconn *sc, struct sipws_msg *m)
 	TZ_LOG(CP_SESSION, INFO, "SIP-WS call %s from %s to %s", d->call, sipws_aor(sc), target);
 	cm.target = target;
 	cm.sdp = sdp;
+	/* credentials for the trunk's digest challenge (a second INVITE after our 407) */
+	if (s->sip_proxy_authorization != NULL) {
+		auth = sipws_hdr(s->sip_proxy_authorization);
+		cm.sip_proxy_auth = true;
+	} else if (s->sip_authorization != NULL) {
+		auth = sipws_hdr(s->sip_authorization);
+	}
+	cm.sip_auth = auth != NULL && auth[0] != '\0' ? auth : NULL;
 	to_manager(sc, TZ_JSEP_CALL, d->call, &cm);   /* may answer (error) at once */
 }
 
@@ -824,6 +851,8 @@ static void on_hangup(struct dlg *d, const struct tz_jsep_out *o)
 	}
 	if (d->state == DLG_CONFIRMED) {
 		send_bye(d, o->reason);
+	} else if ((code == 401 || code == 407) && o->challenges != NULL) {
+		challenge_browser(d, code, o->challenges);
 	} else {
 		if (code < 300)
 			code = code == 0 ? 480 : 487;

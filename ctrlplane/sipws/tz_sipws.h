@@ -130,6 +130,7 @@ int tz_sipws_send_message(void *conn, const char *from_uri, const char *display,
 	X(BINDINGS_EXPIRED, "ws_sip_bindings_expired")     \
 	X(CALLS_OUT, "ws_sip_calls_from_browser")          \
 	X(CALLS_IN, "ws_sip_calls_to_browser")            \
+	X(CHALLENGES_RELAYED, "ws_sip_call_challenges_relayed") \
 	X(MESSAGES_TO_BROWSER, "ws_sip_messages_to_browser")
 
 enum tz_sipws_counter {

@@ -139,6 +139,10 @@ struct tz_jsep_msg {
 	uint32_t duration_ms;         /**< dtmf: 40-2000, default 100 */
 	uint32_t code;                /**< reject: 400-699, default 486 */
 	const char *reason;           /**< hangup, or NULL */
+	/** call from a SIP-over-WebSocket phone (never parsed from JSON): its
+	 *  Authorization / Proxy-Authorization value, to carry to the trunk */
+	const char *sip_auth;
+	bool sip_proxy_auth;
 	JsonNode *root;               /**< owns every string above */
 };
 
@@ -198,6 +202,9 @@ struct tz_jsep_out {
 	int32_t sdp_mline_index;      /**< candidate, -1 = omit */
 	enum tz_jsep_err err;         /**< error: the code */
 	const char *message;          /**< error */
+	/** hangup with code 401/407 to a SIP-over-WebSocket phone's call (never
+	 *  built into JSON): the trunk's challenges to relay, NULL-terminated */
+	const char *const *challenges;
 };
 
 /**

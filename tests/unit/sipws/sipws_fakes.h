@@ -55,8 +55,9 @@ static bool fake_is_tls(void *conn)
 
 struct fake_call_msg {
 	enum tz_jsep_type type;
-	char *call, *target, *sdp, *digits, *reason;
+	char *call, *target, *sdp, *digits, *reason, *sip_auth;
 	uint32_t duration_ms, code;
+	bool sip_proxy_auth;
 };
 
 static GArray *fake_calls;               /* struct fake_call_msg */
@@ -75,6 +76,8 @@ static void fake_calls_message(void *conn, const struct tz_jsep_msg *m)
 		.reason = g_strdup(m->reason),
 		.duration_ms = m->duration_ms,
 		.code = m->code,
+		.sip_auth = g_strdup(m->sip_auth),
+		.sip_proxy_auth = m->sip_proxy_auth,
 	};
 
 	g_array_append_val(fake_calls, r);
@@ -309,6 +312,7 @@ static void fake_call_msg_clear(gpointer p)
 	g_free(m->sdp);
 	g_free(m->digits);
 	g_free(m->reason);
+	g_free(m->sip_auth);
 }
 
 /* Fresh fakes and a fresh edge. */

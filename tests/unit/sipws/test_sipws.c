@@ -804,6 +804,51 @@ static void test_reinvite_hold(void **state)
 	done(&p);
 }
 
+/* The trunk challenges the phone's call (407): the challenge reaches the phone
+ * unchanged; its new INVITE's credentials reach the manager verbatim. */
+static void test_invite_challenge_relayed(void **state)
+{
+	static const char *const ch[] = {
+		"Digest realm=\"203.0.113.3\", nonce=\"abc\", qop=\"auth\"", NULL,
+	};
+	static const char cred[] = "Digest username=\"alice\", realm=\"203.0.113.3\", "
+				   "nonce=\"abc\", uri=\"sip:+15550001111@127.0.0.1\", "
+				   "response=\"0123456789abcdef0123456789abcdef\", qop=auth, "
+				   "cnonce=\"xyz\", nc=00000001";
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_HANGUP, .id = TZ_JSEP_NO_ID, .code = 407,
+				 .reason = "Proxy Authentication Required", .sdp_mline_index = -1,
+				 .challenges = ch };
+	g_autofree char *inv = NULL, *inv2 = NULL, *hdr = NULL;
+	struct parsed p;
+
+	(void)state;
+	register_alice();
+	feed_free(jssip_invite("INVITE sip:+15550001111@127.0.0.1 "));
+	assert_null(call_msg(0)->sip_auth);
+	o.call = call_msg(0)->call;
+	tz_sipws_deliver(C, &o);
+	p = response(3, 407, 7269, "INVITE");
+	assert_non_null(p.sip->sip_to->a_tag);
+	done(&p);
+	hdr = g_strdup_printf("Proxy-Authenticate: %s\r\n", ch[0]);
+	assert_non_null(strstr(sent(3), hdr));
+	assert_int_equal(ctr(TZ_SIPWS_CHALLENGES_RELAYED), 1);
+	/* JsSIP's second INVITE: same Call-ID, next CSeq, its credentials */
+	inv = jssip_invite("INVITE sip:+15550001111@127.0.0.1 ");
+	inv2 = g_strdup_printf("%s", inv);
+	{
+		g_autofree char *a = subst(inv2, "CSeq: 7269 INVITE\r\n", "CSeq: 7270 INVITE\r\n");
+		g_autofree char *line = g_strdup_printf("CSeq: 7270 INVITE\r\nProxy-Authorization: %s\r\n",
+							cred);
+
+		feed_free(subst(a, "CSeq: 7270 INVITE\r\n", line));
+	}
+	assert_int_equal(fake_calls->len, 2);
+	assert_int_equal(call_msg(1)->type, TZ_JSEP_CALL);
+	assert_string_equal(call_msg(1)->sip_auth, cred);        /* nc= and all */
+	assert_true(call_msg(1)->sip_proxy_auth);
+}
+
 /* The far end's hold or resume, delivered by the manager. */
 static void remote(enum tz_jsep_out_type type, const char *call)
 {
@@ -1331,6 +1376,7 @@ int main(void)
 		T(test_browser_bye),
 		T(test_manager_hangup_sends_bye),
 		T(test_reinvite_hold),
+		T(test_invite_challenge_relayed),
 		T(test_remote_hold_resume_quickly),
 		T(test_info_dtmf),
 		T(test_options_and_unknown),
