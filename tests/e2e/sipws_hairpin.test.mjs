@@ -81,6 +81,13 @@ describe('e2e: media hairpin between two web phones of this gateway', { skip }, 
       await bob.answer(idb);
       await alice.waitState(ida, 'confirmed');
       await bob.waitState(idb, 'confirmed');
+      // Kamailio asked alice to prove who she calls as (407): the challenge
+      // reached her browser and her digest came back through the gateway.
+      await kam.waitLog(/INVITE from alice via the gateway: 407/);
+      await kam.waitLog(/INVITE from alice via the gateway: digest ok/);
+      const mid = await trapezectl(['show', 'sip', 'stats']);
+      assert.ok(mid.ws_sip_call_challenges_relayed > before.ws_sip_call_challenges_relayed,
+        'the 407 was handed to the phone');
 
       // Both calls in `show calls`, their SIP media at our own address, paired.
       const pair = await waitUntil(async () => {
