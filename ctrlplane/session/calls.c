@@ -49,12 +49,13 @@ static void call_free(gpointer p)
 	if (c->timer != 0)
 		g_source_remove(c->timer);
 	tz_call_midcall_free(c);
-	tz_sip_leg_free(c->leg);          /* hangs up silently if still live */
+	tz_sip_leg_free(c->sip.leg);          /* hangs up silently if still live */
 	tz_media_retire(c);
 	tz_media_core_ports_close(c);
 	tz_web_leg_free(c);
-	g_free(c->sip_offer);
-	g_free(c->sip_auth);
+	g_free(c->sip.offer_text);
+	tz_sdp_free(c->sip.offer);
+	g_free(c->sip.auth);
 	g_free(c);
 }
 
@@ -68,8 +69,8 @@ void tz_call_end(struct call *c, int code, const char *reason, bool notify)
 {
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_HANGUP, .id = TZ_JSEP_NO_ID, .call = c->name,
 				 .code = code, .reason = reason, .sdp_mline_index = -1,
-				 .challenges = (code == 401 || code == 407) && c->leg != NULL
-					       ? tz_sip_leg_challenges(c->leg) : NULL };
+				 .challenges = (code == 401 || code == 407) && c->sip.leg != NULL
+					       ? tz_sip_leg_challenges(c->sip.leg) : NULL };
 	g_autofree char *key = name_key(c->conn, c->name);
 
 	if (c->state == CALL_ENDED)
@@ -106,8 +107,8 @@ static gboolean negotiation_expired(gpointer p)
 	struct call *c = p;
 
 	c->timer = 0;
-	tz_call_failed(c, c->t_ice == 0 ? TZ_JSEP_ERR_ICE_FAILED : TZ_JSEP_ERR_DTLS_FAILED,
-		       c->t_ice == 0 ? "no ICE connectivity check arrived in time"
+	tz_call_failed(c, c->web.t_ice == 0 ? TZ_JSEP_ERR_ICE_FAILED : TZ_JSEP_ERR_DTLS_FAILED,
+		       c->web.t_ice == 0 ? "no ICE connectivity check arrived in time"
 				     : "DTLS handshake did not complete in time");
 	return G_SOURCE_REMOVE;
 }
@@ -127,7 +128,7 @@ static gboolean try_publish(gpointer p)
 	struct call *c = p;
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID, .call = c->name,
 				 .sdp_mline_index = -1 };
-	int rc = c->leg != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
+	int rc = c->sip.leg != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
 
 	if (rc == -EAGAIN && ++c->nh_tries < NEXT_HOP_TRIES)
 		return G_SOURCE_CONTINUE;          /* a peer's MAC is being resolved */
@@ -135,7 +136,7 @@ static gboolean try_publish(gpointer p)
 	if (rc == -EINPROGRESS) {
 		/* a media hairpin whose partner call has no keys yet: it publishes
 		 * us once it has (tz_call_hairpin_ready) */
-		c->hairpin_wait = true;
+		c->media.hairpin_wait = true;
 		c->timer = g_timeout_add_seconds(NEGOTIATION_S, hairpin_expired, c);
 		return G_SOURCE_REMOVE;
 	}
@@ -144,16 +145,16 @@ static gboolean try_publish(gpointer p)
 		return G_SOURCE_REMOVE;
 	}
 	c->state = CALL_CONNECTED;
-	c->last_media = g_get_monotonic_time();
-	if (c->leg != NULL)
+	c->media.last_media = g_get_monotonic_time();
+	if (c->sip.leg != NULL)
 		tz_call_latch_watch(c);
 	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) media up: ICE %.1f ms, DTLS %.1f ms after offer",
-	       c->id, c->user, c->target, (double)(c->t_ice - c->t_offer) / 1000.0,
-	       (double)(c->t_dtls - c->t_offer) / 1000.0);
-	if (c->leg == NULL)
+	       c->id, c->user, c->target, (double)(c->web.t_ice - c->t_offer) / 1000.0,
+	       (double)(c->web.t_dtls - c->t_offer) / 1000.0);
+	if (c->sip.leg == NULL)
 		send_out(c->conn, &o);             /* echo: answered when media is up */
-	if (c->hairpin != NULL && c->hairpin->hairpin_wait)
-		tz_call_hairpin_ready(c->hairpin);
+	if (c->media.hairpin != NULL && c->media.hairpin->media.hairpin_wait)
+		tz_call_hairpin_ready(c->media.hairpin);
 	return G_SOURCE_REMOVE;
 }
 
@@ -161,8 +162,8 @@ static gboolean try_publish(gpointer p)
  * call to a trunk the peer's media address. */
 static void media_maybe(struct call *c)
 {
-	if (c->state == CALL_ENDED || c->n_flows > 0 || c->timer != 0 || !c->dtls_done ||
-	    (c->leg != NULL && !c->peer.known))
+	if (c->state == CALL_ENDED || c->media.n_flows > 0 || c->timer != 0 || !c->web.dtls_done ||
+	    (c->sip.leg != NULL && !c->sip.peer.known))
 		return;
 	c->nh_tries = 0;
 	if (try_publish(c) == G_SOURCE_CONTINUE)
@@ -176,9 +177,9 @@ static int invite_now(struct call *c, bool after_dtls)
 {
 	char err[256] = "";
 
-	if (c->trunk == NULL || c->leg != NULL || c->inbound)
+	if (c->sip.trunk == NULL || c->sip.leg != NULL || c->inbound)
 		return 0;
-	if (tz_sip_side_start(c, c->user_part, err, sizeof(err)) != 0) {
+	if (tz_sip_side_start(c, c->sip.user_part, err, sizeof(err)) != 0) {
 		tz_call_failed(c, TZ_JSEP_ERR_INTERNAL, err);
 		return -EIO;
 	}
@@ -193,7 +194,7 @@ void tz_call_connected(struct call *c)
 	if (c->timer != 0)
 		g_source_remove(c->timer);     /* the negotiation deadline */
 	c->timer = 0;
-	c->dtls_done = true;
+	c->web.dtls_done = true;
 	if (invite_now(c, true) != 0)
 		return;
 	media_maybe(c);
@@ -207,12 +208,12 @@ void tz_call_media_ready(struct call *c)
 /* The hairpin partner of @p c published: @p c, waiting for it, can too. */
 void tz_call_hairpin_ready(struct call *c)
 {
-	if (c->state == CALL_ENDED || !c->hairpin_wait)
+	if (c->state == CALL_ENDED || !c->media.hairpin_wait)
 		return;
 	if (c->timer != 0)
 		g_source_remove(c->timer);
 	c->timer = 0;
-	c->hairpin_wait = false;
+	c->media.hairpin_wait = false;
 	media_maybe(c);
 }
 
@@ -241,7 +242,7 @@ struct call *tz_call_new(void *conn, const char *name, const char *user, const c
 {
 	struct call *c = g_new0(struct call, 1);
 
-	c->core_fd[0] = c->core_fd[1] = -1;
+	c->media.core_fd[0] = c->media.core_fd[1] = -1;
 	c->id = next_id++;
 	c->conn = conn;
 	c->kind = conn != NULL && tz_calls_env.kind != NULL ? tz_calls_env.kind(conn) : TZ_WEB_JSEP;
@@ -289,7 +290,7 @@ static unsigned calls_of_user(const char *user)
  * (browser, SIP RTP, SIP RTCP); reserved from the call's start. */
 static unsigned flows_needed(const struct call *c)
 {
-	return c->trunk != NULL || c->inbound ? 3 : 1;
+	return c->sip.trunk != NULL || c->inbound ? 3 : 1;
 }
 
 /* Is there room for one more call (@p ip: the client's, or NULL) needing
@@ -393,9 +394,9 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 	c = tz_call_new(conn, m->call, user, m->target);
 	g_strlcpy(c->display, id->display, sizeof(c->display));
 	g_strlcpy(c->from_uri, id->uri, sizeof(c->from_uri));
-	c->sip_auth = g_strdup(m->sip_auth);
-	c->sip_proxy_auth = m->sip_proxy_auth;
-	c->trunk = trunk;
+	c->sip.auth = g_strdup(m->sip_auth);
+	c->sip.proxy_auth = m->sip_proxy_auth;
+	c->sip.trunk = trunk;
 	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_BAD_SDP, err);
@@ -411,7 +412,7 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 		call_free(c);
 		return;
 	}
-	g_strlcpy(c->user_part, user_part, sizeof(c->user_part));
+	g_strlcpy(c->sip.user_part, user_part, sizeof(c->sip.user_part));
 	tz_call_register(c);
 	o.call = c->name;
 	o.sdp = answer;
@@ -429,7 +430,7 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 
 void tz_call_negotiation_deadline(struct call *c)
 {
-	if (c->timer != 0 || c->dtls_done || c->state == CALL_ENDED)
+	if (c->timer != 0 || c->web.dtls_done || c->state == CALL_ENDED)
 		return;
 	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
 }
@@ -468,7 +469,7 @@ static void end_calls_of(void *conn, bool notify)
 
 		if (!notify)
 			c->conn = NULL;
-		if (c->inbound && !c->sip_answered)
+		if (c->inbound && !c->sip.answered)
 			tz_fork_handover(c);         /* another device may still answer */
 		tz_call_end(c, notify ? 200 : 0, notify ? "logout" : "disconnected", notify);
 	}
@@ -495,7 +496,7 @@ static void on_accept(struct call *c, const struct tz_jsep_msg *m)
 {
 	char err[256] = "";
 
-	if (!c->inbound || c->sip_answered || c->dtls != NULL) {
+	if (!c->inbound || c->sip.answered || c->web.dtls != NULL) {
 		send_error(c->conn, m->id, c->name, TZ_JSEP_ERR_BAD_MESSAGE, "this call is not ringing here");
 		return;
 	}
@@ -504,7 +505,7 @@ static void on_accept(struct call *c, const struct tz_jsep_msg *m)
 	c->timer = 0;
 	if (tz_web_leg_accept(c, m->sdp, err, sizeof(err)) != 0) {
 		send_error(c->conn, m->id, c->name, TZ_JSEP_ERR_BAD_SDP, err);
-		tz_sip_leg_reject(c->leg, 488, "Not Acceptable Here");
+		tz_sip_leg_reject(c->sip.leg, 488, "Not Acceptable Here");
 		tz_call_end(c, 0, "bad-sdp", true);
 		return;
 	}
@@ -533,10 +534,10 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 		on_accept(c, m);
 		break;
 	case TZ_JSEP_REJECT:
-		if (c->inbound && !c->sip_answered) {
+		if (c->inbound && !c->sip.answered) {
 			/* another device of the AOR may still answer */
 			if (!tz_fork_handover(c))
-				tz_sip_leg_reject(c->leg, (int)m->code, NULL);
+				tz_sip_leg_reject(c->sip.leg, (int)m->code, NULL);
 			tz_call_end(c, (int)m->code, "rejected", false);
 		}
 		break;
@@ -585,11 +586,11 @@ void tz_calls_on_close(void *conn)
 static void packets_by_direction(const struct call *c, uint64_t out[2])
 {
 	out[0] = out[1] = 0;
-	for (unsigned i = 0; i < c->n_flows; i++) {
+	for (unsigned i = 0; i < c->media.n_flows; i++) {
 		uint64_t n = tz_dp_flow_state(tz_calls_env.sessions,
-					      (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
+					      (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
 
-		out[c->keys[i].port_idx == tz_calls_env.access_idx ? 0 : 1] += n;
+		out[c->media.keys[i].port_idx == tz_calls_env.access_idx ? 0 : 1] += n;
 	}
 	out[1] += tz_media_hairpin_packets_in(c);   /* a hairpin: the other browser's */
 }
@@ -612,7 +613,7 @@ static void check_media(struct call *c, void *arg)
 
 	if (c->state != CALL_CONNECTED)
 		return;
-	consent = c->ice != NULL ? tz_ice_last_consent(c->ice) : 0;
+	consent = c->web.ice != NULL ? tz_ice_last_consent(c->web.ice) : 0;
 	if (consent != 0 && now - consent > (int64_t)l->consent_timeout_s * G_USEC_PER_SEC) {
 		tz_calls_ctr[TZ_CC_CONSENT_LOST]++;
 		snprintf(why, sizeof(why), "consent lost: no ICE check from the browser for %u s "
@@ -623,17 +624,17 @@ static void check_media(struct call *c, void *arg)
 	tz_media_check_auth(c, now);
 	packets_by_direction(c, pkts);
 	for (int d = 0; d < 2; d++) {
-		if (pkts[d] != c->dir_pkts[d] || tz_call_held(c) || c->dir_last[d] == 0 ||
-		    c->dir_last[d] < c->last_media) {
-			c->dir_pkts[d] = pkts[d];
-			c->dir_last[d] = MAX(now, c->last_media);
+		if (pkts[d] != c->media.dir_pkts[d] || tz_call_held(c) || c->media.dir_last[d] == 0 ||
+		    c->media.dir_last[d] < c->media.last_media) {
+			c->media.dir_pkts[d] = pkts[d];
+			c->media.dir_last[d] = MAX(now, c->media.last_media);
 		}
 	}
-	if (now - c->dir_last[0] > (int64_t)l->media_timeout_s * G_USEC_PER_SEC) {
+	if (now - c->media.dir_last[0] > (int64_t)l->media_timeout_s * G_USEC_PER_SEC) {
 		tz_calls_ctr[TZ_CC_MEDIA_TIMEOUT_WEB]++;
 		tz_call_failed(c, TZ_JSEP_ERR_MEDIA_TIMEOUT, "no media from the browser");
-	} else if (c->leg != NULL && c->sip_answered && l->sip_media_timeout_s > 0 &&
-		   now - c->dir_last[1] > (int64_t)l->sip_media_timeout_s * G_USEC_PER_SEC) {
+	} else if (c->sip.leg != NULL && c->sip.answered && l->sip_media_timeout_s > 0 &&
+		   now - c->media.dir_last[1] > (int64_t)l->sip_media_timeout_s * G_USEC_PER_SEC) {
 		tz_calls_ctr[TZ_CC_MEDIA_TIMEOUT_SIP]++;
 		snprintf(why, sizeof(why), "no media from the SIP side for %u s",
 			 l->sip_media_timeout_s);

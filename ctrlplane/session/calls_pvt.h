@@ -16,6 +16,87 @@ enum call_state {
 	CALL_ENDED,
 };
 
+/* The browser side (web_leg.c): ICE-lite, DTLS-SRTP, the browser's SDP. */
+struct call_web {
+	struct tz_ice *ice;
+	struct tz_dtls *dtls;
+	struct tz_sdp *offer;                 /* the browser's SDP (offer, or answer inbound) */
+	struct tz_sdp *our_offer;             /* inbound: what we offered the browser */
+	struct tz_sdp_neg neg;
+	uint32_t ssrc;
+	enum tz_srtp_suite suite;
+	struct tz_srtp_ctx *ctx_in, *ctx_out;
+	bool dtls_done;
+	int64_t t_ice, t_dtls;                /* g_get_monotonic_time(), us */
+};
+
+/* The SIP side (sip_side.c): the leg to a trunk or from a SIP caller. */
+struct call_sip {
+	struct tz_sip_leg *leg;
+	const struct tz_cfg_trunk *trunk;
+	char from[128];                       /* inbound: the caller */
+	char *offer_text;                     /* inbound: the caller's SDP */
+	struct tz_sdp *offer;                 /* ... parsed once (tz_sip_side_offer) */
+	char user_part[128];                  /* outbound: the Request-URI user */
+	char *auth;                           /* SIP-WS: the phone's credentials for the trunk */
+	bool proxy_auth;
+	struct {
+		bool known;
+		struct tz_cfg_addr addr;
+		uint16_t port, rtcp_port;
+	} peer;                               /* the SIP side's media address */
+	struct tz_cfg_addr sdp_addr;          /* the SIP side's media address per its SDP */
+	struct tz_sdp_neg neg;                /* the SIP side's codecs and PTs (only
+						 codecs, n_codecs, te_pt are kept) */
+	bool neg_known;
+	uint64_t sess_id, version;            /* our SIP-side SDP's o= line */
+	bool answered;
+};
+
+/* The dataplane side (media.c): flows, core ports, latching, supervision. */
+struct call_media {
+	struct tz_dp_flow_key keys[3];        /* published flows */
+	int slots[3];
+	unsigned n_flows;
+	int core_fd[2];                       /* our RTP/RTCP ports on the core side, held */
+	uint16_t core_port;
+	guint core_watch;                     /* punted media on our core port (latching) */
+	bool latched;
+	int64_t latch_start;                  /* media published: the latch window opens */
+	struct {
+		struct sockaddr_storage from;
+		uint32_t ssrc;
+		unsigned n;
+	} latch_cand;                         /* the source about to be latched to */
+	uint64_t pkts_before;                 /* packets of flows no longer published */
+	int64_t last_media;
+	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
+	int64_t dir_last[2];                  /* when each last moved */
+	guint republish_timer;                /* re-publication retry */
+	unsigned republish_tries;
+	/* a media hairpin (the far end is another call of this gateway): the
+	 * partner, and whether we wait for its DTLS keys */
+	struct call *hairpin;
+	bool hairpin_wait;
+	uint64_t auth_fail_seen;              /* SRTP auth-failure reports */
+	int64_t auth_fail_logged;
+};
+
+/* Mid-call (midcall.c): hold both ways, DTMF as SIP INFO. */
+struct call_midcall {
+	bool held_local, held_remote;         /* the web user / the SIP side holds */
+	bool hold_pending, hold_target;       /* our re-INVITE is out */
+	int64_t hold_msg_id;
+	GString *dtmf_queue;                  /* digits waiting to go out as SIP INFO */
+	unsigned dtmf_ms;
+	guint dtmf_timer;
+};
+
+/*
+ * A call: who and where (here), its web leg (JSEP or SIP over WebSocket: the
+ * connection's kind; the call manager talks to both through env->send), its
+ * SIP side, its media, mid-call state.  Each part is owned by its file.
+ */
 struct call {
 	uint32_t id;
 	char name[TZ_JSEP_CALL_MAX + 1];
@@ -23,79 +104,22 @@ struct call {
 	enum tz_web_kind kind;                /* the browser side: trapeze-jsep.v1 or SIP-WS */
 	char user[64];                        /* the caller's identity (login) */
 	char from_uri[160];                   /* SIP-WS: the registered AOR, else "" */
-	char *sip_auth;                       /* SIP-WS: the phone's credentials for the trunk */
-	bool sip_proxy_auth;
 	char display[64];                     /* its display name, or "" */
 	char target[128];
+	char src_ip[48];                      /* the client's IP (limits.max_calls_per_ip) */
 	enum call_state state;
-	int64_t t_offer, t_ice, t_dtls;       /* g_get_monotonic_time(), us */
-	struct tz_ice *ice;
-	struct tz_dtls *dtls;
-	struct tz_sdp *offer;                 /* the browser's SDP (offer, or answer inbound) */
-	struct tz_sdp *our_offer;             /* inbound: what we offered the browser */
 	bool inbound;                         /* the call came from SIP */
-	char from[128];
-	char *sip_offer;                      /* inbound: the caller's SDP */
-	struct tz_sdp_neg neg;
-	uint32_t ssrc;
-	enum tz_srtp_suite suite;
-	struct tz_srtp_ctx *ctx_in, *ctx_out;
-	struct tz_dp_flow_key keys[3];        /* published flows */
-	int slots[3];
-	unsigned n_flows;
-	/* SIP leg (calls to a trunk) */
-	struct tz_sip_leg *leg;
-	const struct tz_cfg_trunk *trunk;
-	int core_fd[2];                       /* our RTP/RTCP ports on the core side, held */
-	uint16_t core_port;
-	struct {
-		bool known;
-		struct tz_cfg_addr addr;
-		uint16_t port, rtcp_port;
-	} peer;                               /* the SIP side's media address */
-	struct tz_sdp_neg sip_neg;            /* the SIP side's codecs and PTs (only
-						 codecs, n_codecs, te_pt are kept) */
-	bool sip_neg_known;
-	uint64_t sip_sess_id, sip_version;    /* our SIP-side SDP's o= line */
-	bool held_local, held_remote;         /* the web user / the SIP side holds */
-	bool hold_pending, hold_target;       /* our re-INVITE is out */
-	int64_t hold_msg_id;
-	GString *dtmf_queue;                  /* digits waiting to go out as SIP INFO */
-	unsigned dtmf_ms;
-	guint dtmf_timer;
-	guint core_watch;                     /* punted media on our core port (latching) */
-	bool latched;
-	bool dtls_done;
-	bool sip_answered;
+	int64_t t_offer;                      /* g_get_monotonic_time(), us */
 	guint timer;                          /* negotiation deadline / next-hop retry */
 	unsigned nh_tries;
-	uint64_t pkts_before;                 /* packets of flows no longer published */
-	int64_t last_media;
-	/* admission, deferred INVITE, latching rules, per-direction supervision */
-	char src_ip[48];                      /* the client's IP (limits.max_calls_per_ip) */
-	char user_part[128];                  /* the INVITE waits for ICE + DTLS */
-	struct tz_cfg_addr sdp_addr;          /* the SIP side's media address per its SDP */
-	int64_t latch_start;                  /* media published: the latch window opens */
-	struct {
-		struct sockaddr_storage from;
-		uint32_t ssrc;
-		unsigned n;
-	} latch_cand;                         /* the source about to be latched to */
-	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
-	int64_t dir_last[2];                  /* when each last moved */
+	struct call_web web;
+	struct call_sip sip;
+	struct call_media media;
+	struct call_midcall mid;
 	/* fork.c: an incoming call rings every SIP-over-WebSocket device of the
 	 * AOR; the primary owns the SIP leg, its siblings share it */
 	struct call *fork_primary;            /* a sibling: the call owning the leg */
 	GSList *forks;                        /* the primary: its ringing siblings */
-	/* media.c: re-publication retry, SRTP auth-failure reports */
-	guint republish_timer;
-	unsigned republish_tries;
-	/* media.c: a media hairpin (the far end is another call of this
-	 * gateway): the partner, and whether we wait for its DTLS keys */
-	struct call *hairpin;
-	bool hairpin_wait;
-	uint64_t auth_fail_seen;
-	int64_t auth_fail_logged;
 	/* transfer.c: the web user's blind transfer in progress (REFER passed to the
 	 * far end), until its final report; NULL when none */
 	tz_calls_transfer_cb *xfer_cb;

@@ -35,23 +35,23 @@ static void call_row(struct call *c, void *arg)
 	add_str(b, "user", c->user);
 	add_str(b, "target", c->target);
 	add_str(b, "state", state_names[c->state]);
-	add_int(b, "local_port", c->ice != NULL ? tz_ice_local_port(c->ice) : 0);
-	add_int(b, "setup_ms", c->t_dtls != 0 ? (c->t_dtls - c->t_offer) / 1000 : -1);
+	add_int(b, "local_port", c->web.ice != NULL ? tz_ice_local_port(c->web.ice) : 0);
+	add_int(b, "setup_ms", c->web.t_dtls != 0 ? (c->web.t_dtls - c->t_offer) / 1000 : -1);
 	add_int(b, "age_s", (now - c->t_offer) / 1000000);
 	add_int(b, "packets", (gint64)tz_media_packets(c));
-	add_str(b, "hold", c->held_local && c->held_remote ? "both"
-			   : c->held_local ? "local" : c->held_remote ? "remote" : "none");
-	if (c->peer.known) {
+	add_str(b, "hold", c->mid.held_local && c->mid.held_remote ? "both"
+			   : c->mid.held_local ? "local" : c->mid.held_remote ? "remote" : "none");
+	if (c->sip.peer.known) {
 		char a[64];
 
-		inet_ntop(c->peer.addr.family, &c->peer.addr.v4, a, sizeof(a));
+		inet_ntop(c->sip.peer.addr.family, &c->sip.peer.addr.v4, a, sizeof(a));
 		add_str(b, "sip_media", a);
-		add_int(b, "sip_media_port", c->peer.port);
+		add_int(b, "sip_media_port", c->sip.peer.port);
 		json_builder_set_member_name(b, "latched");
-		json_builder_add_boolean_value(b, c->latched);
+		json_builder_add_boolean_value(b, c->media.latched);
 	}
-	if (c->hairpin != NULL)
-		add_int(b, "hairpin", c->hairpin->id);   /* the other call of this gateway */
+	if (c->media.hairpin != NULL)
+		add_int(b, "hairpin", c->media.hairpin->id);   /* the other call of this gateway */
 	json_builder_end_object(b);
 }
 

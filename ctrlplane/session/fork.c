@@ -29,10 +29,10 @@ void tz_fork_ring_siblings(struct call *c, const char *display)
 
 		if (tz_calls_conn_busy(l->data) || !tz_calls_admit_inbound())
 			continue;
-		s = tz_call_new(l->data, NULL, c->user, c->from);
+		s = tz_call_new(l->data, NULL, c->user, c->sip.from);
 		s->inbound = true;
-		g_strlcpy(s->from, c->from, sizeof(s->from));
-		s->sip_offer = g_strdup(c->sip_offer);
+		g_strlcpy(s->sip.from, c->sip.from, sizeof(s->sip.from));
+		s->sip.offer_text = g_strdup(c->sip.offer_text);
 		s->fork_primary = c;
 		tz_call_register(s);
 		if (tz_sip_side_offer(s, display) != 0) {
@@ -69,9 +69,9 @@ static void take_over(struct call *p, struct call *n)
 	for (GSList *i = n->forks; i != NULL; i = i->next)
 		((struct call *)i->data)->fork_primary = n;
 	n->fork_primary = NULL;
-	n->leg = p->leg;
-	p->leg = NULL;
-	tz_sip_leg_set_user(n->leg, n);
+	n->sip.leg = p->sip.leg;
+	p->sip.leg = NULL;
+	tz_sip_leg_set_user(n->sip.leg, n);
 }
 
 void tz_fork_won(struct call *c)
@@ -91,7 +91,7 @@ bool tz_fork_handover(struct call *c)
 
 	if (c->fork_primary != NULL)
 		return true;                   /* a sibling never owns the leg */
-	if (c->forks == NULL || c->sip_answered)
+	if (c->forks == NULL || c->sip.answered)
 		return false;
 	n = c->forks->data;
 	take_over(c, n);

@@ -25,7 +25,7 @@ static int browser_path(struct call *c, struct tz_dp_flow_key *k, struct tz_dp_e
 	uint16_t rport;
 	int rc;
 
-	if (tz_ice_selected_remote(c->ice, &peer) != 0)
+	if (tz_ice_selected_remote(c->web.ice, &peer) != 0)
 		return -ENOTCONN;
 	memset(k, 0, sizeof(*k));
 	memset(e, 0, sizeof(*e));
@@ -50,7 +50,7 @@ static int browser_path(struct call *c, struct tz_dp_flow_key *k, struct tz_dp_e
 		rport = ntohs(s6->sin6_port);
 	}
 	k->remote_port = rport;
-	k->local_port = tz_ice_local_port(c->ice);
+	k->local_port = tz_ice_local_port(c->web.ice);
 	k->port_idx = tz_calls_env.access_idx;
 	e->port_idx = tz_calls_env.access_idx;
 	e->family = (uint8_t)dst.family;
@@ -66,18 +66,18 @@ static int make_contexts(struct call *c)
 	struct tz_dtls_keys local, remote;
 	int rc;
 
-	if (c->ctx_in != NULL)
+	if (c->web.ctx_in != NULL)
 		return 0;
-	rc = tz_dtls_srtp_keys(c->dtls, &c->suite, &local, &remote);
+	rc = tz_dtls_srtp_keys(c->web.dtls, &c->web.suite, &local, &remote);
 	if (rc != 0)
 		return rc;
-	c->ctx_in = tz_srtp_ctx_create(tz_calls_env.srtp, c->suite, TZ_SRTP_DIR_UNPROTECT, remote.key,
+	c->web.ctx_in = tz_srtp_ctx_create(tz_calls_env.srtp, c->web.suite, TZ_SRTP_DIR_UNPROTECT, remote.key,
 				       remote.key_len, remote.salt, remote.salt_len);
-	c->ctx_out = tz_srtp_ctx_create(tz_calls_env.srtp, c->suite, TZ_SRTP_DIR_PROTECT, local.key,
+	c->web.ctx_out = tz_srtp_ctx_create(tz_calls_env.srtp, c->web.suite, TZ_SRTP_DIR_PROTECT, local.key,
 					local.key_len, local.salt, local.salt_len);
 	tz_dtls_keys_wipe(&local);
 	tz_dtls_keys_wipe(&remote);
-	return c->ctx_in != NULL && c->ctx_out != NULL ? 0 : -ENOMEM;
+	return c->web.ctx_in != NULL && c->web.ctx_out != NULL ? 0 : -ENOMEM;
 }
 
 /*
@@ -92,24 +92,24 @@ static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct 
 		   unsigned n)
 {
 	struct tz_dp_sessions *s = tz_calls_env.sessions;
-	unsigned had = c->n_flows;
+	unsigned had = c->media.n_flows;
 
 	for (unsigned i = 0; i < n; i++) {
-		int rc = i < had ? tz_dp_flow_replace(s, &c->keys[i], &k[i], &f[i])
+		int rc = i < had ? tz_dp_flow_replace(s, &c->media.keys[i], &k[i], &f[i])
 				 : tz_dp_flow_add(s, &k[i], &f[i]);
 
 		if (rc < 0)
 			return rc;
-		c->keys[i] = k[i];
-		c->slots[i] = rc;
-		if (i >= c->n_flows)
-			c->n_flows = i + 1;
+		c->media.keys[i] = k[i];
+		c->media.slots[i] = rc;
+		if (i >= c->media.n_flows)
+			c->media.n_flows = i + 1;
 	}
 	for (unsigned i = n; i < had; i++) {
-		c->pkts_before += tz_dp_flow_state(s, (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
-		tz_dp_flow_del(s, &c->keys[i]);
+		c->media.pkts_before += tz_dp_flow_state(s, (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
+		tz_dp_flow_del(s, &c->media.keys[i]);
 	}
-	c->n_flows = n;
+	c->media.n_flows = n;
 	return 0;
 }
 
@@ -124,9 +124,9 @@ int tz_media_publish_echo(struct call *c)
 	rc = browser_path(c, &k, &f.out);
 	if (rc != 0)
 		return rc;
-	f.srtp = f.srtcp = c->ctx_in;
-	f.srtp_out = c->ctx_out;
-	f.ssrc_out = c->ssrc;
+	f.srtp = f.srtcp = c->web.ctx_in;
+	f.srtp_out = c->web.ctx_out;
+	f.ssrc_out = c->web.ssrc;
 	return publish(c, &k, &f, 1);
 }
 
@@ -176,10 +176,10 @@ static void hairpin_match(struct call *x, void *arg)
 	struct hairpin_find *h = arg;
 	const struct call *c = h->c;
 
-	if (x == c || x->state == CALL_ENDED || x->leg == NULL || x->core_port == 0 ||
-	    x->core_port != c->peer.port || h->found != NULL)
+	if (x == c || x->state == CALL_ENDED || x->sip.leg == NULL || x->media.core_port == 0 ||
+	    x->media.core_port != c->sip.peer.port || h->found != NULL)
 		return;
-	if (x->peer.known && (!own_core_address(&x->peer.addr) || x->peer.port != c->core_port))
+	if (x->sip.peer.known && (!own_core_address(&x->sip.peer.addr) || x->sip.peer.port != c->media.core_port))
 		return;
 	h->found = x;
 }
@@ -190,38 +190,38 @@ static void hairpin_drop_flows(struct call *c)
 {
 	struct tz_dp_sessions *s = tz_calls_env.sessions;
 
-	for (unsigned i = 0; i < c->n_flows; i++) {
-		c->pkts_before += tz_dp_flow_state(s, (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
-		tz_dp_flow_del(s, &c->keys[i]);
+	for (unsigned i = 0; i < c->media.n_flows; i++) {
+		c->media.pkts_before += tz_dp_flow_state(s, (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
+		tz_dp_flow_del(s, &c->media.keys[i]);
 	}
-	c->n_flows = 0;
+	c->media.n_flows = 0;
 }
 
 void tz_media_hairpin_unlink(struct call *c)
 {
-	struct call *p = c->hairpin;
+	struct call *p = c->media.hairpin;
 
 	if (p == NULL)
 		return;
 	TZ_LOG(CP_SESSION, INFO, "call %u: media hairpin with call %u ends", c->id, p->id);
-	c->hairpin = p->hairpin = NULL;
-	c->hairpin_wait = p->hairpin_wait = false;
-	if (c->republish_timer != 0)
-		g_source_remove(c->republish_timer);
-	if (p->republish_timer != 0)
-		g_source_remove(p->republish_timer);
-	c->republish_timer = p->republish_timer = 0;
+	c->media.hairpin = p->media.hairpin = NULL;
+	c->media.hairpin_wait = p->media.hairpin_wait = false;
+	if (c->media.republish_timer != 0)
+		g_source_remove(c->media.republish_timer);
+	if (p->media.republish_timer != 0)
+		g_source_remove(p->media.republish_timer);
+	c->media.republish_timer = p->media.republish_timer = 0;
 	hairpin_drop_flows(c);
 	hairpin_drop_flows(p);
 }
 
 uint64_t tz_media_hairpin_packets_in(const struct call *c)
 {
-	const struct call *p = c->hairpin;
+	const struct call *p = c->media.hairpin;
 	uint64_t n = 0;
 
-	for (unsigned i = 0; p != NULL && i < p->n_flows; i++)
-		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)p->slots[i])->cnt[TZ_FC_PKTS];
+	for (unsigned i = 0; p != NULL && i < p->media.n_flows; i++)
+		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)p->media.slots[i])->cnt[TZ_FC_PKTS];
 	return n;
 }
 
@@ -231,7 +231,7 @@ static void hairpin_pts(const struct call *c, const struct call *p, struct tz_dp
 	struct tz_sdp_pt_map map;
 
 	memset(rw, 0, sizeof(*rw));
-	if (tz_sdp_pt_map_build(&c->neg, &p->neg, &map) != 0)
+	if (tz_sdp_pt_map_build(&c->web.neg, &p->web.neg, &map) != 0)
 		return;
 	for (unsigned i = 0; i < map.n && rw->n < TZ_DP_PT_REWRITE_MAX; i++) {
 		if (map.pair[i].web_pt == map.pair[i].sip_pt)
@@ -248,7 +248,7 @@ static int publish_hairpin(struct call *c)
 	struct tz_dp_flow f = { .id = c->id, .xform = TZ_XF_ECHO };
 	struct tz_dp_flow_key k, k_p;
 	struct tz_dp_egress own;
-	struct call *p = c->hairpin;
+	struct call *p = c->media.hairpin;
 	unsigned had;
 	int rc;
 
@@ -257,14 +257,14 @@ static int publish_hairpin(struct call *c)
 
 		tz_calls_foreach(hairpin_match, &h);
 		p = h.found;
-		if (p == NULL || (p->hairpin != NULL && p->hairpin != c)) {
+		if (p == NULL || (p->media.hairpin != NULL && p->media.hairpin != c)) {
 			tz_calls_ctr[TZ_CC_HAIRPIN_REFUSED]++;
 			return -EXDEV;
 		}
-		c->hairpin = p;
-		p->hairpin = c;
+		c->media.hairpin = p;
+		p->media.hairpin = c;
 		TZ_LOG(CP_SESSION, INFO, "call %u: the far end is call %u of this gateway (core "
-		       "port %u): media hairpin", c->id, p->id, c->peer.port);
+		       "port %u): media hairpin", c->id, p->id, c->sip.peer.port);
 	}
 	rc = make_contexts(c);
 	if (rc != 0)
@@ -272,7 +272,7 @@ static int publish_hairpin(struct call *c)
 	rc = browser_path(c, &k, &own);         /* only the key: our browser's next hop */
 	if (rc != 0 && rc != -EAGAIN)           /* does not matter here */
 		return rc;
-	if (p->state == CALL_ENDED || !p->dtls_done || make_contexts(p) != 0)
+	if (p->state == CALL_ENDED || !p->web.dtls_done || make_contexts(p) != 0)
 		return -EINPROGRESS;
 	rc = browser_path(p, &k_p, &f.out);
 	if (rc == -ENOTCONN)
@@ -280,10 +280,10 @@ static int publish_hairpin(struct call *c)
 	if (rc != 0)
 		return rc;
 	hairpin_pts(c, p, &f.pt);
-	f.srtp = f.srtcp = c->ctx_in;
-	f.srtp_out = p->ctx_out;
-	f.ssrc_out = p->ssrc;
-	had = c->n_flows;
+	f.srtp = f.srtcp = c->web.ctx_in;
+	f.srtp_out = p->web.ctx_out;
+	f.ssrc_out = p->web.ssrc;
+	had = c->media.n_flows;
 	rc = publish(c, &k, &f, 1);
 	if (rc == 0 && had == 0)
 		tz_calls_ctr[TZ_CC_HAIRPIN]++;
@@ -295,7 +295,7 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 		     struct tz_dp_egress *e)
 {
 	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-	const struct tz_cfg_addr *a = &c->peer.addr;
+	const struct tz_cfg_addr *a = &c->sip.peer.addr;
 
 	memset(k, 0, sizeof(*k));
 	memset(e, 0, sizeof(*e));
@@ -315,9 +315,9 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 	e->port_idx = tz_calls_env.core_idx;
 	e->family = (uint8_t)a->family;
 	e->src_mac = tz_calls_env.core->mac;
-	e->src_port = c->core_port;
-	e->dst_port = c->peer.port;
-	e->dst_rtcp_port = c->peer.rtcp_port;
+	e->src_port = c->media.core_port;
+	e->dst_port = c->sip.peer.port;
+	e->dst_rtcp_port = c->sip.peer.rtcp_port;
 	return tz_port_next_hop(tz_calls_env.core, a, &e->dst_mac);
 }
 
@@ -329,7 +329,7 @@ static void pt_rewrites(const struct call *c, struct tz_dp_pt_rewrite *to_sip,
 
 	memset(to_sip, 0, sizeof(*to_sip));
 	memset(to_web, 0, sizeof(*to_web));
-	if (!c->sip_neg_known || tz_sdp_pt_map_build(&c->neg, &c->sip_neg, &map) != 0)
+	if (!c->sip.neg_known || tz_sdp_pt_map_build(&c->web.neg, &c->sip.neg, &map) != 0)
 		return;
 	for (unsigned i = 0; i < map.n; i++) {
 		const struct tz_sdp_pt_pair *p = &map.pair[i];
@@ -358,9 +358,9 @@ int tz_media_publish_bridge(struct call *c)
 	unsigned n = 2;
 	int rc;
 
-	if (own_core_address(&c->peer.addr))
+	if (own_core_address(&c->sip.peer.addr))
 		return publish_hairpin(c);
-	if (c->hairpin != NULL)
+	if (c->media.hairpin != NULL)
 		return -EREMCHG;        /* our outbound context carried the partner browser's
 				 * sequence numbers under our SSRC: a bridge would
 				 * reuse SRTP indices (key stream) */
@@ -368,17 +368,17 @@ int tz_media_publish_bridge(struct call *c)
 	if (rc == 0)
 		rc = browser_path(c, &k[0], &f[1].out);
 	if (rc == 0)
-		rc = peer_path(c, c->core_port, c->peer.port, &k[1], &f[0].out);
+		rc = peer_path(c, c->media.core_port, c->sip.peer.port, &k[1], &f[0].out);
 	if (rc != 0)
 		return rc;
 	pt_rewrites(c, &f[0].pt, &f[1].pt);
-	f[0].srtp = f[0].srtcp = c->ctx_in;
-	f[1].srtp = f[1].srtcp = c->ctx_out;
-	f[1].ssrc_out = c->ssrc;
-	if (c->peer.rtcp_port != c->peer.port) {
+	f[0].srtp = f[0].srtcp = c->web.ctx_in;
+	f[1].srtp = f[1].srtcp = c->web.ctx_out;
+	f[1].ssrc_out = c->web.ssrc;
+	if (c->sip.peer.rtcp_port != c->sip.peer.port) {
 		k[2] = k[1];
-		k[2].local_port = (uint16_t)(c->core_port + 1);
-		k[2].remote_port = c->peer.rtcp_port;
+		k[2].local_port = (uint16_t)(c->media.core_port + 1);
+		k[2].remote_port = c->sip.peer.rtcp_port;
 		f[2] = f[1];
 		f[2].is_rtcp_port = 1;
 		n = 3;
@@ -405,9 +405,9 @@ int tz_media_core_ports(struct call *c)
 		if (bind(fd0, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			sa.sin_port = htons(port + 1);
 			if (bind(fd1, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-				c->core_fd[0] = fd0;
-				c->core_fd[1] = fd1;
-				c->core_port = port;
+				c->media.core_fd[0] = fd0;
+				c->media.core_fd[1] = fd1;
+				c->media.core_port = port;
 				cursor = (cursor + i + 1) % span;
 				return 0;
 			}
@@ -421,17 +421,17 @@ int tz_media_core_ports(struct call *c)
 void tz_media_core_ports_close(struct call *c)
 {
 	for (int i = 0; i < 2; i++) {
-		if (c->core_fd[i] > 0)
-			close(c->core_fd[i]);
-		c->core_fd[i] = -1;
+		if (c->media.core_fd[i] > 0)
+			close(c->media.core_fd[i]);
+		c->media.core_fd[i] = -1;
 	}
 }
 
 static void unpublish(struct call *c)
 {
-	for (unsigned i = 0; i < c->n_flows; i++)
-		tz_dp_flow_del(tz_calls_env.sessions, &c->keys[i]);
-	c->n_flows = 0;
+	for (unsigned i = 0; i < c->media.n_flows; i++)
+		tz_dp_flow_del(tz_calls_env.sessions, &c->media.keys[i]);
+	c->media.n_flows = 0;
 }
 
 #define REPUBLISH_TRIES 40      /* x 50 ms while a new peer's MAC resolves */
@@ -442,13 +442,13 @@ static gboolean republish_try(gpointer p)
 	int rc;
 
 	if (c->state == CALL_ENDED) {
-		c->republish_timer = 0;
+		c->media.republish_timer = 0;
 		return G_SOURCE_REMOVE;
 	}
-	rc = c->leg != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
-	if (rc == -EAGAIN && ++c->republish_tries < REPUBLISH_TRIES)
+	rc = c->sip.leg != NULL ? tz_media_publish_bridge(c) : tz_media_publish_echo(c);
+	if (rc == -EAGAIN && ++c->media.republish_tries < REPUBLISH_TRIES)
 		return G_SOURCE_CONTINUE;       /* the old flows keep running meanwhile */
-	c->republish_timer = 0;
+	c->media.republish_timer = 0;
 	if (rc == -EINPROGRESS)
 		rc = 0;                         /* a hairpin partner re-keying: flows kept */
 	if (rc != 0)
@@ -462,28 +462,28 @@ static gboolean republish_try(gpointer p)
  * and no keystream reused. */
 int tz_media_republish(struct call *c)
 {
-	if (c->n_flows == 0 || c->leg == NULL || c->state == CALL_ENDED)
+	if (c->media.n_flows == 0 || c->sip.leg == NULL || c->state == CALL_ENDED)
 		return 0;
-	if (c->republish_timer != 0)
+	if (c->media.republish_timer != 0)
 		return 0;               /* a retry is pending; it publishes the current peer */
-	c->republish_tries = 0;
+	c->media.republish_tries = 0;
 	if (republish_try(c) == G_SOURCE_CONTINUE)
-		c->republish_timer = g_timeout_add(50, republish_try, c);
+		c->media.republish_timer = g_timeout_add(50, republish_try, c);
 	return 0;
 }
 
 void tz_media_retire(struct call *c)
 {
-	if (c->republish_timer != 0)
-		g_source_remove(c->republish_timer);
-	c->republish_timer = 0;
+	if (c->media.republish_timer != 0)
+		g_source_remove(c->media.republish_timer);
+	c->media.republish_timer = 0;
 	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
-	if (c->ctx_in != NULL || c->ctx_out != NULL) {
+	if (c->web.ctx_in != NULL || c->web.ctx_out != NULL) {
 		tz_dp_sessions_synchronize(tz_calls_env.sessions);
-		tz_srtp_ctx_destroy(c->ctx_in);
-		tz_srtp_ctx_destroy(c->ctx_out);
-		c->ctx_in = c->ctx_out = NULL;
+		tz_srtp_ctx_destroy(c->web.ctx_in);
+		tz_srtp_ctx_destroy(c->web.ctx_out);
+		c->web.ctx_in = c->web.ctx_out = NULL;
 	}
 }
 
@@ -499,11 +499,11 @@ void tz_media_check_auth(struct call *c, int64_t now)
 	uint64_t fails = 0;
 	char peer[INET6_ADDRSTRLEN + 8] = "?";
 
-	for (unsigned i = 0; i < c->n_flows; i++)
-		fails += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->slots[i])
+	for (unsigned i = 0; i < c->media.n_flows; i++)
+		fails += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->media.slots[i])
 				 ->cnt[TZ_FC_AUTH_FAIL];
-	if (fails <= c->auth_fail_seen ||
-	    (c->auth_fail_logged != 0 && now - c->auth_fail_logged < AUTH_LOG_CALL_S * 1000000))
+	if (fails <= c->media.auth_fail_seen ||
+	    (c->media.auth_fail_logged != 0 && now - c->media.auth_fail_logged < AUTH_LOG_CALL_S * 1000000))
 		return;
 	if (now - window >= 1000000) {
 		window = now;
@@ -513,8 +513,8 @@ void tz_media_check_auth(struct call *c, int64_t now)
 		suppressed++;
 		return;
 	}
-	if (c->n_flows > 0) {
-		const struct tz_dp_flow_key *k = &c->keys[0];     /* the browser's flow */
+	if (c->media.n_flows > 0) {
+		const struct tz_dp_flow_key *k = &c->media.keys[0];     /* the browser's flow */
 		static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
 		char ip[INET6_ADDRSTRLEN];
 
@@ -526,19 +526,19 @@ void tz_media_check_auth(struct call *c, int64_t now)
 	}
 	TZ_LOG(CP_SESSION, WARNING, "call %u (%s, media from %s): %lu SRTP/SRTCP packets failed "
 	       "authentication (%lu in all; 'show session %u')%s", c->id, c->user, peer,
-	       (unsigned long)(fails - c->auth_fail_seen), (unsigned long)fails, c->id,
+	       (unsigned long)(fails - c->media.auth_fail_seen), (unsigned long)fails, c->id,
 	       suppressed > 0 ? "; other calls' reports suppressed" : "");
 	suppressed = 0;
-	c->auth_fail_seen = fails;
-	c->auth_fail_logged = now;
+	c->media.auth_fail_seen = fails;
+	c->media.auth_fail_logged = now;
 }
 
 /* Packets the dataplane moved for this call (all its flows). */
 uint64_t tz_media_packets(const struct call *c)
 {
-	uint64_t n = c->pkts_before;
+	uint64_t n = c->media.pkts_before;
 
-	for (unsigned i = 0; i < c->n_flows; i++)
-		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->slots[i])->cnt[TZ_FC_PKTS];
+	for (unsigned i = 0; i < c->media.n_flows; i++)
+		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
 	return n;
 }

@@ -52,7 +52,7 @@ static void send_err(struct call *c, int64_t id, enum tz_jsep_err err, const cha
 
 bool tz_call_held(const struct call *c)
 {
-	return c->held_local || c->held_remote;
+	return c->mid.held_local || c->mid.held_remote;
 }
 
 /* ---- hold / resume ----------------------------------------------------- */
@@ -62,41 +62,41 @@ void tz_call_hold(struct call *c, const struct tz_jsep_msg *m, bool hold)
 	g_autofree char *sdp = NULL;
 	int rc;
 
-	if (c->leg == NULL) {                  /* echo: nobody to tell */
+	if (c->sip.leg == NULL) {                  /* echo: nobody to tell */
 		if (c->state != CALL_CONNECTED) {
 			send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "the call is not connected yet");
 			return;
 		}
-		c->held_local = hold;
+		c->mid.held_local = hold;
 		send_hold_state(c, hold, TZ_JSEP_BY_LOCAL);
 		return;
 	}
-	if (!c->sip_answered) {
+	if (!c->sip.answered) {
 		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "the call is not answered yet");
 		return;
 	}
-	if (c->hold_pending) {
+	if (c->mid.hold_pending) {
 		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "a hold or unhold is already in progress");
 		return;
 	}
-	if (c->held_local == hold) {           /* already there: say so again */
+	if (c->mid.held_local == hold) {           /* already there: say so again */
 		send_hold_state(c, hold, TZ_JSEP_BY_LOCAL);
 		return;
 	}
-	sdp = tz_sip_side_sdp(c, hold ? (c->held_remote ? TZ_SDP_INACTIVE : TZ_SDP_SENDONLY)
-				      : (c->held_remote ? TZ_SDP_RECVONLY : TZ_SDP_SENDRECV));
-	rc = sdp != NULL ? tz_sip_leg_reinvite(c->leg, sdp) : -ENOMEM;
+	sdp = tz_sip_side_sdp(c, hold ? (c->mid.held_remote ? TZ_SDP_INACTIVE : TZ_SDP_SENDONLY)
+				      : (c->mid.held_remote ? TZ_SDP_RECVONLY : TZ_SDP_SENDRECV));
+	rc = sdp != NULL ? tz_sip_leg_reinvite(c->sip.leg, sdp) : -ENOMEM;
 	if (rc != 0) {
 		send_err(c, m->id, TZ_JSEP_ERR_INTERNAL,
 			 rc == -EBUSY ? "the SIP side is renegotiating; try again"
 				      : "cannot send the re-INVITE");
 		return;
 	}
-	c->hold_pending = true;
-	c->hold_target = hold;
+	c->mid.hold_pending = true;
+	c->mid.hold_target = hold;
 	tz_calls_ctr[TZ_CC_REINVITE_OUT]++;
 	tz_calls_ctr[TZ_CC_HOLD_OUT] += hold;
-	c->hold_msg_id = m->id;
+	c->mid.hold_msg_id = m->id;
 	TZ_LOG(CP_SESSION, INFO, "call %u: %s by the web user: re-INVITE sent", c->id,
 	       hold ? "hold" : "resume");
 }
@@ -106,23 +106,23 @@ void tz_midcall_on_reinvite_answer(struct tz_sip_leg *leg, int status, const cha
 	struct call *c = tz_sip_leg_get_user(leg);
 	char msg[128];
 
-	if (c == NULL || c->state == CALL_ENDED || !c->hold_pending)
+	if (c == NULL || c->state == CALL_ENDED || !c->mid.hold_pending)
 		return;
-	c->hold_pending = false;
+	c->mid.hold_pending = false;
 	if (status >= 300) {
-		snprintf(msg, sizeof(msg), "the SIP side refused the %s: %d", c->hold_target ? "hold"
+		snprintf(msg, sizeof(msg), "the SIP side refused the %s: %d", c->mid.hold_target ? "hold"
 											    : "resume", status);
 		TZ_LOG(CP_SESSION, NOTICE, "call %u: %s", c->id, msg);
-		send_err(c, c->hold_msg_id, TZ_JSEP_ERR_INTERNAL, msg);
+		send_err(c, c->mid.hold_msg_id, TZ_JSEP_ERR_INTERNAL, msg);
 		return;
 	}
-	c->held_local = c->hold_target;
+	c->mid.held_local = c->mid.hold_target;
 	if (sdp != NULL && tz_sip_side_read_peer(c, sdp, NULL) == 0)
 		tz_media_republish(c);          /* address or payload types may have moved */
-	c->last_media = g_get_monotonic_time();
+	c->media.last_media = g_get_monotonic_time();
 	TZ_LOG(CP_SESSION, INFO, "call %u: %s by the web user", c->id,
-	       c->held_local ? "held" : "resumed");
-	send_hold_state(c, c->held_local, TZ_JSEP_BY_LOCAL);
+	       c->mid.held_local ? "held" : "resumed");
+	send_hold_state(c, c->mid.held_local, TZ_JSEP_BY_LOCAL);
 }
 
 /* The SIP side's re-INVITE: hold, resume, a new address, or a session refresh. */
@@ -140,7 +140,7 @@ void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
 	}
 	tz_calls_ctr[TZ_CC_REINVITE_IN]++;
 	if (sdp == NULL) {                      /* offerless: our SDP is the offer */
-		answer = tz_sip_side_sdp(c, c->held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV);
+		answer = tz_sip_side_sdp(c, c->mid.held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV);
 		if (answer == NULL || tz_sip_leg_reinvite_answer(leg, answer) != 0)
 			tz_sip_leg_reinvite_reject(leg, 500, NULL);
 		return;
@@ -151,19 +151,19 @@ void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
 		return;
 	}
 	/* Answer: the offer's direction mirrored, and our own hold on top. */
-	tz_sdp_neg_names(&c->sip_neg, names, G_N_ELEMENTS(names));
+	tz_sdp_neg_names(&c->sip.neg, names, G_N_ELEMENTS(names));
 	answer = tz_sip_side_answer_sdp(c, sdp, names,
-					hold ? (c->held_local ? TZ_SDP_INACTIVE : TZ_SDP_RECVONLY)
-					     : (c->held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV),
+					hold ? (c->mid.held_local ? TZ_SDP_INACTIVE : TZ_SDP_RECVONLY)
+					     : (c->mid.held_local ? TZ_SDP_SENDONLY : TZ_SDP_SENDRECV),
 					err, sizeof(err));
 	if (answer == NULL || tz_sip_leg_reinvite_answer(leg, answer) != 0) {
 		tz_sip_leg_reinvite_reject(leg, 488, NULL);
 		return;
 	}
-	was = c->held_remote;
-	c->held_remote = hold;
+	was = c->mid.held_remote;
+	c->mid.held_remote = hold;
 	tz_media_republish(c);
-	c->last_media = g_get_monotonic_time();
+	c->media.last_media = g_get_monotonic_time();
 	if (was != hold) {
 		TZ_LOG(CP_SESSION, INFO, "call %u: %s by the SIP side", c->id, hold ? "held" : "resumed");
 		tz_calls_ctr[TZ_CC_HOLD_IN] += hold;
@@ -178,18 +178,18 @@ static gboolean dtmf_next(gpointer p)
 	struct call *c = p;
 	char d;
 
-	if (c->dtmf_queue == NULL || c->dtmf_queue->len == 0 || c->state == CALL_ENDED) {
-		c->dtmf_timer = 0;
+	if (c->mid.dtmf_queue == NULL || c->mid.dtmf_queue->len == 0 || c->state == CALL_ENDED) {
+		c->mid.dtmf_timer = 0;
 		return G_SOURCE_REMOVE;
 	}
-	d = c->dtmf_queue->str[0];
-	g_string_erase(c->dtmf_queue, 0, 1);
-	if (tz_sip_leg_info_dtmf(c->leg, d, c->dtmf_ms) == 0) {
+	d = c->mid.dtmf_queue->str[0];
+	g_string_erase(c->mid.dtmf_queue, 0, 1);
+	if (tz_sip_leg_info_dtmf(c->sip.leg, d, c->mid.dtmf_ms) == 0) {
 		tz_calls_ctr[TZ_CC_DTMF_INFO_OUT]++;
 		TZ_LOG(CP_SESSION, INFO, "call %u: DTMF %c -> SIP INFO", c->id, d);
 	}
-	if (c->dtmf_queue->len == 0) {
-		c->dtmf_timer = 0;
+	if (c->mid.dtmf_queue->len == 0) {
+		c->mid.dtmf_timer = 0;
 		return G_SOURCE_REMOVE;
 	}
 	return G_SOURCE_CONTINUE;
@@ -199,31 +199,31 @@ void tz_call_dtmf(struct call *c, const struct tz_jsep_msg *m)
 {
 	unsigned ms = m->duration_ms != 0 ? m->duration_ms : 100;
 
-	if (c->leg == NULL)
+	if (c->sip.leg == NULL)
 		return;                         /* echo: the digits have nowhere to go */
-	if (!c->sip_answered) {
+	if (!c->sip.answered) {
 		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE, "the call is not answered yet");
 		return;
 	}
-	if ((c->trunk == NULL || c->trunk->dtmf != TZ_DTMF_INFO) && c->sip_neg.te_pt >= 0 &&
-	    c->neg.te_pt >= 0) {
+	if ((c->sip.trunk == NULL || c->sip.trunk->dtmf != TZ_DTMF_INFO) && c->sip.neg.te_pt >= 0 &&
+	    c->web.neg.te_pt >= 0) {
 		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE,
 			 "this call carries DTMF in the media (RFC 4733 telephone-event was "
 			 "negotiated): send it with RTCDTMFSender, as trapeze.js does");
 		return;
 	}
-	if (c->dtmf_queue == NULL)
-		c->dtmf_queue = g_string_new(NULL);
-	if (c->dtmf_queue->len + strlen(m->digits) > 64) {
+	if (c->mid.dtmf_queue == NULL)
+		c->mid.dtmf_queue = g_string_new(NULL);
+	if (c->mid.dtmf_queue->len + strlen(m->digits) > 64) {
 		send_err(c, m->id, TZ_JSEP_ERR_RATE_LIMITED, "too many DTMF digits queued");
 		return;
 	}
-	g_string_append(c->dtmf_queue, m->digits);
-	c->dtmf_ms = ms;
-	if (c->dtmf_timer == 0) {
+	g_string_append(c->mid.dtmf_queue, m->digits);
+	c->mid.dtmf_ms = ms;
+	if (c->mid.dtmf_timer == 0) {
 		dtmf_next(c);
-		if (c->dtmf_queue->len > 0)
-			c->dtmf_timer = g_timeout_add(ms + DTMF_GAP_MS, dtmf_next, c);
+		if (c->mid.dtmf_queue->len > 0)
+			c->mid.dtmf_timer = g_timeout_add(ms + DTMF_GAP_MS, dtmf_next, c);
 	}
 }
 
@@ -245,17 +245,17 @@ void tz_midcall_on_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms
 
 static bool same_peer(const struct call *c, const struct sockaddr_storage *ss)
 {
-	if (ss->ss_family == AF_INET && c->peer.addr.family == AF_INET) {
+	if (ss->ss_family == AF_INET && c->sip.peer.addr.family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
 
-		return s4->sin_addr.s_addr == c->peer.addr.v4.s_addr &&
-		       ntohs(s4->sin_port) == c->peer.port;
+		return s4->sin_addr.s_addr == c->sip.peer.addr.v4.s_addr &&
+		       ntohs(s4->sin_port) == c->sip.peer.port;
 	}
-	if (ss->ss_family == AF_INET6 && c->peer.addr.family == AF_INET6) {
+	if (ss->ss_family == AF_INET6 && c->sip.peer.addr.family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
 
-		return memcmp(&s6->sin6_addr, &c->peer.addr.v6, 16) == 0 &&
-		       ntohs(s6->sin6_port) == c->peer.port;
+		return memcmp(&s6->sin6_addr, &c->sip.peer.addr.v6, 16) == 0 &&
+		       ntohs(s6->sin6_port) == c->sip.peer.port;
 	}
 	return false;
 }
@@ -285,7 +285,7 @@ static bool latch_address_ok(const struct call *c, const struct sockaddr_storage
 	tz_cfg_addr_from_sockaddr((const struct sockaddr *)ss, &a);
 	if (a.family == 0)
 		return false;
-	if (tz_cfg_addr_equal(&a, &c->sdp_addr))
+	if (tz_cfg_addr_equal(&a, &c->sip.sdp_addr))
 		return true;
 	for (size_t i = 0; i < m->n_latch_networks; i++)
 		if (tz_cfg_cidr_contains(&m->latch_networks[i], &a))
@@ -327,21 +327,21 @@ static bool latch_candidate(struct call *c, const uint8_t *rtp, const struct soc
 		latch_refused(c, TZ_CC_LATCH_REFUSED_ADDRESS, ss);
 		return false;
 	}
-	if (g_get_monotonic_time() - c->latch_start >
+	if (g_get_monotonic_time() - c->media.latch_start >
 	    (int64_t)tz_calls_env.cfg->media.latch_window_s * G_USEC_PER_SEC) {
 		latch_refused(c, TZ_CC_LATCH_REFUSED_WINDOW, ss);
 		return false;
 	}
-	if (c->latch_cand.n > 0 && same_source(&c->latch_cand.from, ss) && c->latch_cand.ssrc == ssrc) {
-		c->latch_cand.n++;
+	if (c->media.latch_cand.n > 0 && same_source(&c->media.latch_cand.from, ss) && c->media.latch_cand.ssrc == ssrc) {
+		c->media.latch_cand.n++;
 	} else {
-		if (c->latch_cand.n > 0)
+		if (c->media.latch_cand.n > 0)
 			latch_refused(c, TZ_CC_LATCH_REFUSED_SSRC, ss);
-		c->latch_cand.from = *ss;
-		c->latch_cand.ssrc = ssrc;
-		c->latch_cand.n = 1;
+		c->media.latch_cand.from = *ss;
+		c->media.latch_cand.ssrc = ssrc;
+		c->media.latch_cand.n = 1;
 	}
-	return c->latch_cand.n >= LATCH_PACKETS;
+	return c->media.latch_cand.n >= LATCH_PACKETS;
 }
 
 /* Packets on our core RTP socket are media the fast path had no flow for. */
@@ -354,43 +354,43 @@ static gboolean core_readable(GIOChannel *ch, GIOCondition cond, gpointer p)
 
 	for (int i = 0; i < 64; i++) {
 		socklen_t sl = sizeof(ss);
-		ssize_t n = recvfrom(c->core_fd[0], buf, sizeof(buf), MSG_DONTWAIT,
+		ssize_t n = recvfrom(c->media.core_fd[0], buf, sizeof(buf), MSG_DONTWAIT,
 				     (struct sockaddr *)&ss, &sl);
 
 		if (n < 0)
 			break;
 		/* RTP only (RFC 7983: 128..191), once the call's media is up,
 		 * to a source that is not the one we send to. */
-		if (n < 12 || buf[0] < 128 || buf[0] > 191 || !c->sip_answered || c->latched ||
-		    c->n_flows == 0 || same_peer(c, &ss) || !tz_calls_env.cfg->media.latching)
+		if (n < 12 || buf[0] < 128 || buf[0] > 191 || !c->sip.answered || c->media.latched ||
+		    c->media.n_flows == 0 || same_peer(c, &ss) || !tz_calls_env.cfg->media.latching)
 			continue;
 		if (!latch_candidate(c, buf, &ss))
 			continue;
 		if (ss.ss_family == AF_INET) {
 			const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
 
-			c->peer.addr.family = AF_INET;
-			c->peer.addr.v4 = s4->sin_addr;
-			c->peer.port = ntohs(s4->sin_port);
+			c->sip.peer.addr.family = AF_INET;
+			c->sip.peer.addr.v4 = s4->sin_addr;
+			c->sip.peer.port = ntohs(s4->sin_port);
 			inet_ntop(AF_INET, &s4->sin_addr, from, sizeof(from));
 		} else if (ss.ss_family == AF_INET6) {
 			const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
 
-			c->peer.addr.family = AF_INET6;
-			c->peer.addr.v6 = s6->sin6_addr;
-			c->peer.port = ntohs(s6->sin6_port);
+			c->sip.peer.addr.family = AF_INET6;
+			c->sip.peer.addr.v6 = s6->sin6_addr;
+			c->sip.peer.port = ntohs(s6->sin6_port);
 			inet_ntop(AF_INET6, &s6->sin6_addr, from, sizeof(from));
 		} else {
 			continue;
 		}
-		if (c->peer.rtcp_port != 0 && c->peer.rtcp_port != c->peer.port)
-			c->peer.rtcp_port = (uint16_t)(c->peer.port + 1);
+		if (c->sip.peer.rtcp_port != 0 && c->sip.peer.rtcp_port != c->sip.peer.port)
+			c->sip.peer.rtcp_port = (uint16_t)(c->sip.peer.port + 1);
 		else
-			c->peer.rtcp_port = c->peer.port;
-		c->latched = true;
+			c->sip.peer.rtcp_port = c->sip.peer.port;
+		c->media.latched = true;
 		tz_calls_ctr[TZ_CC_LATCHED]++;
 		TZ_LOG(CP_SESSION, NOTICE, "call %u: SIP-side media comes from %s:%u, not the SDP's "
-		       "address: latched (symmetric RTP)", c->id, from, c->peer.port);
+		       "address: latched (symmetric RTP)", c->id, from, c->sip.peer.port);
 		tz_media_republish(c);
 	}
 	return G_SOURCE_CONTINUE;
@@ -400,24 +400,24 @@ void tz_call_latch_watch(struct call *c)
 {
 	GIOChannel *ch;
 
-	if (c->core_watch != 0 || c->core_fd[0] < 0)
+	if (c->media.core_watch != 0 || c->media.core_fd[0] < 0)
 		return;
-	c->latch_start = g_get_monotonic_time();     /* media is up: the window opens */
-	c->latch_cand.n = 0;
-	ch = g_io_channel_unix_new(c->core_fd[0]);
-	c->core_watch = g_io_add_watch(ch, G_IO_IN, core_readable, c);
+	c->media.latch_start = g_get_monotonic_time();     /* media is up: the window opens */
+	c->media.latch_cand.n = 0;
+	ch = g_io_channel_unix_new(c->media.core_fd[0]);
+	c->media.core_watch = g_io_add_watch(ch, G_IO_IN, core_readable, c);
 	g_io_channel_unref(ch);
 }
 
 void tz_call_midcall_free(struct call *c)
 {
-	if (c->core_watch != 0)
-		g_source_remove(c->core_watch);
-	c->core_watch = 0;
-	if (c->dtmf_timer != 0)
-		g_source_remove(c->dtmf_timer);
-	c->dtmf_timer = 0;
-	if (c->dtmf_queue != NULL)
-		g_string_free(c->dtmf_queue, TRUE);
-	c->dtmf_queue = NULL;
+	if (c->media.core_watch != 0)
+		g_source_remove(c->media.core_watch);
+	c->media.core_watch = 0;
+	if (c->mid.dtmf_timer != 0)
+		g_source_remove(c->mid.dtmf_timer);
+	c->mid.dtmf_timer = 0;
+	if (c->mid.dtmf_queue != NULL)
+		g_string_free(c->mid.dtmf_queue, TRUE);
+	c->mid.dtmf_queue = NULL;
 }

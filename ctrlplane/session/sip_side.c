@@ -25,46 +25,58 @@ static void send_simple(struct call *c, enum tz_jsep_out_type type)
 
 /* The peer's media address and codecs from its SDP; 0 or -EINVAL.  A null
  * address (c=0.0.0.0, the old hold form) keeps the address we had. */
-int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold)
+static int read_peer_sdp(struct call *c, const struct tz_sdp *sdp, bool *hold)
 {
-	struct tz_sdp *sdp = NULL;
 	struct tz_sdp_neg neg;
 	struct tz_cfg_addr a = { 0 };
 	const char *allow[TZ_SDP_NEG_MAX_CODECS + 1];
 	char err[160];
-	int rc = tz_sdp_parse(text, strlen(text), &sdp, err, sizeof(err));
+	int rc = 0;
 
-	if (c->sip_neg_known)
-		tz_sdp_neg_names(&c->sip_neg, allow, G_N_ELEMENTS(allow));
+	if (c->sip.neg_known)
+		tz_sdp_neg_names(&c->sip.neg, allow, G_N_ELEMENTS(allow));
 	if (rc == 0)
-		rc = tz_sdp_read_sip(sdp, c->sip_neg_known ? allow : NULL, &neg, err, sizeof(err));
+		rc = tz_sdp_read_sip(sdp, c->sip.neg_known ? allow : NULL, &neg, err, sizeof(err));
 	if (rc == 0 && strcmp(neg.addr, "0.0.0.0") != 0 && strcmp(neg.addr, "::") != 0) {
 		a.family = neg.family;
 		rc = inet_pton(neg.family, neg.addr, &a.v4) == 1 ? 0 : -EINVAL;
 		snprintf(err, sizeof(err), "c=%s is not an IP address", neg.addr);
 		if (rc == 0) {
-			c->peer.addr = a;
-			c->peer.port = neg.port;
-			c->peer.rtcp_port = neg.rtcp_port;
-			c->peer.known = true;
-			c->latched = false;     /* a new address: latch afresh */
-			c->sdp_addr = a;        /* latching only from here (or media.latch_networks) */
-			c->latch_start = g_get_monotonic_time();
-			c->latch_cand.n = 0;
+			c->sip.peer.addr = a;
+			c->sip.peer.port = neg.port;
+			c->sip.peer.rtcp_port = neg.rtcp_port;
+			c->sip.peer.known = true;
+			c->media.latched = false;     /* a new address: latch afresh */
+			c->sip.sdp_addr = a;        /* latching only from here (or media.latch_networks) */
+			c->media.latch_start = g_get_monotonic_time();
+			c->media.latch_cand.n = 0;
 		}
-	} else if (rc == 0 && !c->peer.known) {
+	} else if (rc == 0 && !c->sip.peer.known) {
 		rc = -EINVAL;
 		snprintf(err, sizeof(err), "c=%s: no media address", neg.addr);
 	}
 	if (rc == 0) {
-		c->sip_neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
-		memcpy(c->sip_neg.codecs, neg.codecs, sizeof(neg.codecs));
-		c->sip_neg_known = true;
+		c->sip.neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
+		memcpy(c->sip.neg.codecs, neg.codecs, sizeof(neg.codecs));
+		c->sip.neg_known = true;
 		if (hold != NULL)
 			*hold = neg.hold;
 	} else {
 		TZ_LOG(CP_SESSION, NOTICE, "call %u: unusable SDP from the SIP side: %s", c->id, err);
 	}
+	return rc;
+}
+
+int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold)
+{
+	struct tz_sdp *sdp = NULL;
+	char err[160];
+	int rc = tz_sdp_parse(text, strlen(text), &sdp, err, sizeof(err));
+
+	if (rc != 0)
+		TZ_LOG(CP_SESSION, NOTICE, "call %u: unusable SDP from the SIP side: %s", c->id, err);
+	else
+		rc = read_peer_sdp(c, sdp, hold);
 	tz_sdp_free(sdp);
 	return rc;
 }
@@ -93,7 +105,7 @@ static void on_progress(struct tz_sip_leg *leg, int status, const char *reason, 
 
 	if (c == NULL || c->state == CALL_ENDED)
 		return;
-	if (sdp != NULL && !c->peer.known && read_peer(c, sdp) == 0)
+	if (sdp != NULL && !c->sip.peer.known && read_peer(c, sdp) == 0)
 		tz_call_media_ready(c);                 /* early media */
 	send_simple(c, status == 183 ? TZ_JSEP_OUT_PROGRESS : TZ_JSEP_OUT_RINGING);
 }
@@ -104,11 +116,11 @@ static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 
 	if (c == NULL || c->state == CALL_ENDED)
 		return;
-	if (!c->peer.known && (sdp == NULL || read_peer(c, sdp) != 0)) {
+	if (!c->sip.peer.known && (sdp == NULL || read_peer(c, sdp) != 0)) {
 		tz_call_failed(c, TZ_JSEP_ERR_BAD_SDP, "the trunk answered without usable SDP");
 		return;
 	}
-	c->sip_answered = true;
+	c->sip.answered = true;
 	send_simple(c, TZ_JSEP_OUT_ANSWERED);
 	tz_call_negotiation_deadline(c);         /* SIP-WS: the phone's DTLS starts now at the latest */
 	tz_call_media_ready(c);
@@ -121,7 +133,7 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 	if (c == NULL)
 		return;
 	/* A BYE after an answered call is a normal end for the web client. */
-	tz_call_end(c, c->sip_answered && status == 200 ? 200 : status,
+	tz_call_end(c, c->sip.answered && status == 200 ? 200 : status,
 		    reason != NULL ? reason : "", true);
 }
 
@@ -131,7 +143,7 @@ static gboolean no_answer(gpointer p)
 	struct call *c = p;
 
 	c->timer = 0;
-	tz_sip_leg_reject(c->leg, 480, "Temporarily Unavailable");
+	tz_sip_leg_reject(c->sip.leg, 480, "Temporarily Unavailable");
 	tz_call_end(c, 480, "no answer", true);
 	return G_SOURCE_REMOVE;
 }
@@ -145,30 +157,29 @@ static uint32_t ring_time(void)
  * status to refuse it with. */
 int tz_sip_side_offer(struct call *c, const char *display)
 {
-	struct tz_sdp *sdp = NULL;
 	struct tz_sdp_neg neg;
 	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
 	g_autofree char *offer = NULL;
 	char err[160];
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_INCOMING, .id = TZ_JSEP_NO_ID, .call = c->name,
-				 .from = c->from, .display = display, .sdp_mline_index = -1 };
+				 .from = c->sip.from, .display = display, .sdp_mline_index = -1 };
 
-	if (tz_sdp_parse(c->sip_offer, strlen(c->sip_offer), &sdp, err, sizeof(err)) != 0 ||
-	    tz_sdp_read_sip(sdp, NULL, &neg, err, sizeof(err)) != 0) {
+	/* parsed once, kept for our answer when the browser accepts */
+	if (tz_sdp_parse(c->sip.offer_text, strlen(c->sip.offer_text), &c->sip.offer, err,
+			 sizeof(err)) != 0 ||
+	    tz_sdp_read_sip(c->sip.offer, NULL, &neg, err, sizeof(err)) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "incoming call %u: SDP refused: %s", c->id, err);
 		tz_calls_ctr[TZ_CC_SDP_REFUSED]++;
-		tz_sdp_free(sdp);
 		return 488;
 	}
 	tz_sdp_neg_names(&neg, names, G_N_ELEMENTS(names));
-	tz_sdp_free(sdp);
-	if (read_peer(c, c->sip_offer) != 0 || tz_media_core_ports(c) != 0 ||
+	if (read_peer_sdp(c, c->sip.offer, NULL) != 0 || tz_media_core_ports(c) != 0 ||
 	    tz_web_leg_offer(c, names, err, sizeof(err), &offer) != 0)
 		return 500;
 	o.sdp = offer;
 	tz_calls_send(c, &o);
-	if (c->leg != NULL) {
-		tz_sip_leg_ringing(c->leg);
+	if (c->sip.leg != NULL) {
+		tz_sip_leg_ringing(c->sip.leg);
 		tz_sip_side_ring_timer(c);
 	}
 	return 0;
@@ -213,9 +224,9 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	}
 	c = tz_call_new(conn, NULL, to_user, from_uri);
 	c->inbound = true;
-	c->leg = leg;
-	g_strlcpy(c->from, from_uri, sizeof(c->from));
-	c->sip_offer = g_strdup(sdp_offer);
+	c->sip.leg = leg;
+	g_strlcpy(c->sip.from, from_uri, sizeof(c->sip.from));
+	c->sip.offer_text = g_strdup(sdp_offer);
 	tz_sip_leg_set_user(leg, c);
 	tz_call_register(c);
 	status = tz_sip_side_offer(c, display);
@@ -234,21 +245,19 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 /* Our answer to a SIP offer (the first INVITE's or a re-INVITE's / UPDATE's):
  * the offer's codecs among @p allow with its payload types, direction @p dir
  * (NONE = the offer's mirrored), our origin with the next version.
- * c->sip_neg takes what was agreed.  NULL with @p err when unusable. */
-char *tz_sip_side_answer_sdp(struct call *c, const char *offer, const char *const *allow,
-			     enum tz_sdp_dir dir, char *err, size_t errlen)
+ * c->sip.neg takes what was agreed.  NULL with @p err when unusable. */
+static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *const *allow,
+			 enum tz_sdp_dir dir, char *err, size_t errlen)
 {
 	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-	struct tz_sdp_sip_local l = { .sess_id = c->sip_sess_id, .sess_version = c->sip_version + 1,
-				      .port = c->core_port, .dir = dir };
-	struct tz_sdp *sdp = NULL, *answer = NULL;
+	struct tz_sdp_sip_local l = { .sess_id = c->sip.sess_id, .sess_version = c->sip.version + 1,
+				      .port = c->media.core_port, .dir = dir };
+	struct tz_sdp *answer = NULL;
 	struct tz_sdp_neg neg;
 	char addr[INET6_ADDRSTRLEN];
 	char *text = NULL;
-	int rc = tz_sdp_parse(offer, strlen(offer), &sdp, err, errlen);
+	int rc = tz_sdp_read_sip(sdp, allow, &neg, err, errlen);
 
-	if (rc == 0)
-		rc = tz_sdp_read_sip(sdp, allow, &neg, err, errlen);
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	if (rc == 0 && tz_sdp_answer_sip(&l, &neg, &answer) != 0)
@@ -256,11 +265,22 @@ char *tz_sip_side_answer_sdp(struct call *c, const char *offer, const char *cons
 	else if (rc == 0)
 		text = tz_sdp_build(answer, NULL);
 	if (text != NULL) {
-		c->sip_version = l.sess_version;
-		c->sip_neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
-		memcpy(c->sip_neg.codecs, neg.codecs, sizeof(neg.codecs));
+		c->sip.version = l.sess_version;
+		c->sip.neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
+		memcpy(c->sip.neg.codecs, neg.codecs, sizeof(neg.codecs));
 	}
 	tz_sdp_free(answer);
+	return text;
+}
+
+char *tz_sip_side_answer_sdp(struct call *c, const char *offer, const char *const *allow,
+			     enum tz_sdp_dir dir, char *err, size_t errlen)
+{
+	struct tz_sdp *sdp = NULL;
+	char *text = NULL;
+
+	if (tz_sdp_parse(offer, strlen(offer), &sdp, err, errlen) == 0)
+		text = answer_from(c, sdp, allow, dir, err, errlen);
 	tz_sdp_free(sdp);
 	return text;
 }
@@ -272,17 +292,19 @@ int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
 	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
 	g_autofree char *text = NULL;
 
-	tz_sdp_neg_names(&c->neg, names, G_N_ELEMENTS(names));
-	c->sip_sess_id = (uint64_t)g_get_real_time();
-	c->sip_version = 0;
-	text = tz_sip_side_answer_sdp(c, c->sip_offer, names, TZ_SDP_DIR_NONE, err, errlen);
+	tz_sdp_neg_names(&c->web.neg, names, G_N_ELEMENTS(names));
+	c->sip.sess_id = (uint64_t)g_get_real_time();
+	c->sip.version = 0;
+	text = c->sip.offer != NULL ? answer_from(c, c->sip.offer, names, TZ_SDP_DIR_NONE, err, errlen)
+				    : tz_sip_side_answer_sdp(c, c->sip.offer_text, names,
+							     TZ_SDP_DIR_NONE, err, errlen);
 	if (text == NULL)
 		return -EINVAL;
-	if (tz_sip_leg_answer(c->leg, text) != 0) {
+	if (tz_sip_leg_answer(c->sip.leg, text) != 0) {
 		snprintf(err, errlen, "cannot answer the SIP caller");
 		return -EIO;
 	}
-	c->sip_answered = true;
+	c->sip.answered = true;
 	tz_calls_send(c, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID,
 					       .call = c->name, .sdp_mline_index = -1 });
 	return 0;
@@ -295,17 +317,17 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 {
 	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
 	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
-	struct tz_sdp_sip_local l = { .sess_id = c->sip_sess_id, .sess_version = ++c->sip_version,
-				      .port = c->core_port, .dir = dir, .codecs = names,
-				      .no_dtmf = c->sip_neg.te_pt < 0 };
+	struct tz_sdp_sip_local l = { .sess_id = c->sip.sess_id, .sess_version = ++c->sip.version,
+				      .port = c->media.core_port, .dir = dir, .codecs = names,
+				      .no_dtmf = c->sip.neg.te_pt < 0 };
 	struct tz_sdp *offer = NULL;
 	char addr[INET6_ADDRSTRLEN], err[160];
 	char *text = NULL;
 
-	tz_sdp_neg_names(&c->sip_neg, names, G_N_ELEMENTS(names));
+	tz_sdp_neg_names(&c->sip.neg, names, G_N_ELEMENTS(names));
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
-	if (tz_sdp_offer_sip(&l, c->offer, &offer, err, sizeof(err)) == 0)
+	if (tz_sdp_offer_sip(&l, c->web.offer, &offer, err, sizeof(err)) == 0)
 		text = tz_sdp_build(offer, NULL);
 	else
 		TZ_LOG(CP_SESSION, WARNING, "call %u: cannot build our SDP again: %s", c->id, err);
@@ -363,21 +385,21 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	char addr[INET6_ADDRSTRLEN];
 	g_autofree char *text = NULL;
 	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
-	int rc = c->core_fd[0] >= 0 ? 0 : tz_media_core_ports(c);   /* held since admission */
+	int rc = c->media.core_fd[0] >= 0 ? 0 : tz_media_core_ports(c);   /* held since admission */
 
 	if (rc != 0) {
 		snprintf(err, errlen, "no free media port on the core side");
 		return rc;
 	}
-	tz_sdp_neg_names(&c->neg, names, G_N_ELEMENTS(names));   /* what the browser got */
-	c->sip_sess_id = l.sess_id;
-	c->sip_version = l.sess_version;
+	tz_sdp_neg_names(&c->web.neg, names, G_N_ELEMENTS(names));   /* what the browser got */
+	c->sip.sess_id = l.sess_id;
+	c->sip.version = l.sess_version;
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
-	l.port = c->core_port;
+	l.port = c->media.core_port;
 	l.codecs = names;
-	l.no_dtmf = c->trunk->dtmf == TZ_DTMF_INFO;
-	rc = tz_sdp_offer_sip(&l, c->offer, &offer, err, errlen);
+	l.no_dtmf = c->sip.trunk->dtmf == TZ_DTMF_INFO;
+	rc = tz_sdp_offer_sip(&l, c->web.offer, &offer, err, errlen);
 	if (rc == 0)
 		text = tz_sdp_build(offer, NULL);
 	tz_sdp_free(offer);
@@ -387,22 +409,22 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 		/* SIP over WebSocket: the registered AOR, as From and P-Asserted-Identity */
 		struct tz_sip_invite_opts o = { .from_uri = c->from_uri, .pai = c->from_uri,
 						.from_display = c->display[0] ? c->display : NULL,
-						.authorization = c->sip_auth,
-						.proxy_auth = c->sip_proxy_auth,
+						.authorization = c->sip.auth,
+						.proxy_auth = c->sip.proxy_auth,
 						/* a trunk with an account of its own answers
 						 * challenges itself; else the phone does */
-						.relay_challenge = c->trunk->username == NULL };
+						.relay_challenge = c->sip.trunk->username == NULL };
 
-		c->leg = tz_sip_invite_opts(tz_calls_env.sip, c->trunk, user_part, &o, text, c);
+		c->sip.leg = tz_sip_invite_opts(tz_calls_env.sip, c->sip.trunk, user_part, &o, text, c);
 	} else {
-		c->leg = tz_sip_invite(tz_calls_env.sip, c->trunk, user_part, c->user, c->display,
+		c->sip.leg = tz_sip_invite(tz_calls_env.sip, c->sip.trunk, user_part, c->user, c->display,
 				       text, c);
 	}
-	if (c->leg == NULL) {
-		snprintf(err, errlen, "cannot send the INVITE to trunk %s", c->trunk->name);
+	if (c->sip.leg == NULL) {
+		snprintf(err, errlen, "cannot send the INVITE to trunk %s", c->sip.trunk->name);
 		return -EIO;
 	}
 	TZ_LOG(CP_SESSION, INFO, "call %u: %s -> %s via trunk %s, core port %u", c->id, c->user,
-	       c->target, c->trunk->name, c->core_port);
+	       c->target, c->sip.trunk->name, c->media.core_port);
 	return 0;
 }

@@ -70,7 +70,7 @@ int tz_calls_transfer(void *conn, const char *call_name, const char *target,
 	tz_calls_foreach(match, &f);
 	if (f.found == NULL)
 		return refused(NULL, -ENOTCONN, "no such call");
-	if (f.found->leg == NULL)
+	if (f.found->sip.leg == NULL)
 		return refused(f.found, -ENOTCONN, "the call has no SIP leg");
 	if (f.found->xfer_cb != NULL)
 		return refused(f.found, -EBUSY, "a transfer is in progress");
@@ -81,7 +81,7 @@ int tz_calls_transfer(void *conn, const char *call_name, const char *target,
 	if (rc != 0)
 		return refused(f.found, rc == -ENOENT ? -ENOENT : -EINVAL, why);
 	uri = refer_to_uri(trunk, user);
-	rc = tz_sip_leg_refer(f.found->leg, uri, f.found->from_uri[0] != '\0' ?
+	rc = tz_sip_leg_refer(f.found->sip.leg, uri, f.found->from_uri[0] != '\0' ?
 			      f.found->from_uri : NULL);
 	if (rc != 0)
 		return refused(f.found, rc, rc == -ENOTCONN ? "the call is not answered" :

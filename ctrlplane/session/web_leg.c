@@ -28,11 +28,11 @@ static void ice_state(struct tz_ice *ice, enum tz_ice_state s, void *user)
 		tz_call_failed(c, TZ_JSEP_ERR_ICE_FAILED, "ICE failed");
 		return;
 	}
-	if (s != TZ_ICE_CONNECTED || c->t_ice != 0)
+	if (s != TZ_ICE_CONNECTED || c->web.t_ice != 0)
 		return;
-	c->t_ice = g_get_monotonic_time();
-	if (tz_dtls_role(c->dtls) == TZ_DTLS_CLIENT)
-		tz_dtls_start(c->dtls);
+	c->web.t_ice = g_get_monotonic_time();
+	if (tz_dtls_role(c->web.dtls) == TZ_DTLS_CLIENT)
+		tz_dtls_start(c->web.dtls);
 }
 
 /* RFC 7983: what reaches the ICE socket besides STUN is DTLS (20..63) or,
@@ -42,14 +42,14 @@ static void ice_recv(struct tz_ice *ice, const uint8_t *data, size_t len, void *
 	struct call *c = user;
 
 	if (len > 0 && data[0] >= 20 && data[0] <= 63)
-		tz_dtls_input(c->dtls, data, len);
+		tz_dtls_input(c->web.dtls, data, len);
 }
 
 static void dtls_send(const uint8_t *data, size_t len, void *user)
 {
 	struct call *c = user;
 
-	tz_ice_send(c->ice, data, len);
+	tz_ice_send(c->web.ice, data, len);
 }
 
 static void dtls_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
@@ -57,7 +57,7 @@ static void dtls_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
 	struct call *c = user;
 
 	if (ev == TZ_DTLS_CONNECTED) {
-		c->t_dtls = g_get_monotonic_time();
+		c->web.t_dtls = g_get_monotonic_time();
 		tz_call_connected(c);
 	} else if (ev == TZ_DTLS_FAILED) {
 		tz_call_failed(c, TZ_JSEP_ERR_DTLS_FAILED, tz_dtls_error(d));
@@ -75,11 +75,11 @@ static void dtls_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
  */
 static const struct tz_sdp_fingerprint *strongest_fingerprint(const struct call *c)
 {
-	const struct tz_sdp_common *where[2] = { NULL, &c->offer->common };
+	const struct tz_sdp_common *where[2] = { NULL, &c->web.offer->common };
 	const struct tz_sdp_fingerprint *best = NULL;
 
-	if (c->neg.media < c->offer->n_media)
-		where[0] = &c->offer->media[c->neg.media].common;
+	if (c->web.neg.media < c->web.offer->n_media)
+		where[0] = &c->web.offer->media[c->web.neg.media].common;
 	for (int w = 0; w < 2 && best == NULL; w++)
 		for (unsigned i = 0; where[w] != NULL && i < where[w]->n_fp; i++)
 			if (where[w]->fp[i].hash >= TZ_SDP_HASH_SHA256 &&
@@ -103,9 +103,9 @@ static int make_dtls(struct call *c, char *err, size_t errlen)
 	g_strlcpy(fp.algorithm, hash_names[sfp->hash], sizeof(fp.algorithm));
 	memcpy(fp.value, sfp->digest, sfp->len);
 	fp.len = sfp->len;
-	c->dtls = tz_dtls_new(tz_calls_env.cert, c->neg.dtls_client ? TZ_DTLS_CLIENT : TZ_DTLS_SERVER,
+	c->web.dtls = tz_dtls_new(tz_calls_env.cert, c->web.neg.dtls_client ? TZ_DTLS_CLIENT : TZ_DTLS_SERVER,
 			      &fp, dtls_send, dtls_event, c);
-	if (c->dtls == NULL) {
+	if (c->web.dtls == NULL) {
 		snprintf(err, errlen, "cannot create the DTLS context");
 		return -ENOMEM;
 	}
@@ -131,9 +131,9 @@ static void local_params(struct call *c, struct tz_sdp_local *l, const char *add
 	tz_dtls_cert_digest(tz_calls_env.cert, "sha-256", &mine);
 	memcpy(fp, mine.value, 32);
 	*l = (struct tz_sdp_local){
-		.ice_ufrag = tz_ice_local_ufrag(c->ice), .ice_pwd = tz_ice_local_pwd(c->ice),
-		.setup = TZ_SDP_SETUP_PASSIVE, .addr = addr, .port = tz_ice_local_port(c->ice),
-		.ssrc = c->ssrc, .cname = "trapeze", .sess_id = g_get_real_time(), .sess_version = 1,
+		.ice_ufrag = tz_ice_local_ufrag(c->web.ice), .ice_pwd = tz_ice_local_pwd(c->web.ice),
+		.setup = TZ_SDP_SETUP_PASSIVE, .addr = addr, .port = tz_ice_local_port(c->web.ice),
+		.ssrc = c->web.ssrc, .cname = "trapeze", .sess_id = g_get_real_time(), .sess_version = 1,
 	};
 	memcpy(l->fingerprint, fp, 32);
 }
@@ -145,8 +145,8 @@ static int make_ice(struct call *c, char *addr, size_t addrlen, char *err, size_
 
 	access_addr(addr, addrlen);
 	ic.local_ip = addr;
-	c->ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
-	if (c->ice == NULL) {
+	c->web.ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
+	if (c->web.ice == NULL) {
 		snprintf(err, errlen, "no free media port on %s (%u-%u)", addr, r->first, r->last);
 		return -EADDRINUSE;
 	}
@@ -165,32 +165,32 @@ int tz_web_leg_offer(struct call *c, const char *const *codecs, char *err, size_
 	uint8_t fp[32];
 	int rc;
 
-	c->ssrc = g_random_int() | 1;
+	c->web.ssrc = g_random_int() | 1;
 	rc = make_ice(c, addr, sizeof(addr), err, errlen);
 	if (rc != 0)
 		return rc;
 	local_params(c, &local, addr, fp);
 	local.setup = TZ_SDP_SETUP_ACTPASS;
 	local.codecs = codecs;
-	rc = tz_sdp_offer_webrtc(&local, &c->our_offer);
+	rc = tz_sdp_offer_webrtc(&local, &c->web.our_offer);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot build the offer to the browser");
 		return rc;
 	}
-	*offer_sdp = tz_sdp_build(c->our_offer, NULL);
+	*offer_sdp = tz_sdp_build(c->web.our_offer, NULL);
 	return *offer_sdp != NULL ? 0 : -ENOMEM;
 }
 
 /* Inbound: the browser's answer to our offer; ICE and DTLS can start. */
 int tz_web_leg_accept(struct call *c, const char *answer_sdp, char *err, size_t errlen)
 {
-	int rc = tz_sdp_parse(answer_sdp, strlen(answer_sdp), &c->offer, err, errlen);
+	int rc = tz_sdp_parse(answer_sdp, strlen(answer_sdp), &c->web.offer, err, errlen);
 
 	if (rc == 0)
-		rc = tz_sdp_accept_webrtc(c->our_offer, c->offer, &c->neg, err, errlen);
+		rc = tz_sdp_accept_webrtc(c->web.our_offer, c->web.offer, &c->web.neg, err, errlen);
 	if (rc == 0)
 		rc = make_dtls(c, err, errlen);
-	if (rc == 0 && tz_ice_set_remote_credentials(c->ice, c->neg.ice_ufrag, c->neg.ice_pwd) != 0) {
+	if (rc == 0 && tz_ice_set_remote_credentials(c->web.ice, c->web.neg.ice_ufrag, c->web.neg.ice_pwd) != 0) {
 		snprintf(err, errlen, "a=ice-ufrag/ice-pwd: unusable");
 		rc = -EINVAL;
 	}
@@ -206,41 +206,41 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 	uint8_t fp[32];
 	int rc;
 
-	rc = tz_sdp_parse(offer_sdp, strlen(offer_sdp), &c->offer, err, errlen);
+	rc = tz_sdp_parse(offer_sdp, strlen(offer_sdp), &c->web.offer, err, errlen);
 	if (rc != 0)
 		return rc;
-	c->ssrc = g_random_int() | 1;
+	c->web.ssrc = g_random_int() | 1;
 	rc = make_ice(c, addr, sizeof(addr), err, errlen);
 	if (rc != 0)
 		return rc;
 	local_params(c, &local, addr, fp);
-	if (c->trunk != NULL) {
+	if (c->sip.trunk != NULL) {
 		/* A trunk without an allow-list gets G.711 and G.722: what SIP
 		 * networks carry; opus only when the trunk lists it. */
 		static const char *const trunk_default[] = { "PCMU", "PCMA", "G722", NULL };
 
-		local.codecs = c->trunk->codecs != NULL ? (const char *const *)c->trunk->codecs
+		local.codecs = c->sip.trunk->codecs != NULL ? (const char *const *)c->sip.trunk->codecs
 							: trunk_default;
-		local.no_dtmf = c->trunk->dtmf == TZ_DTMF_INFO;   /* DTMF goes as SIP INFO */
+		local.no_dtmf = c->sip.trunk->dtmf == TZ_DTMF_INFO;   /* DTMF goes as SIP INFO */
 	}
-	rc = tz_sdp_answer_webrtc(c->offer, &local, &answer, &c->neg, err, errlen);
-	if (rc == 0 && c->trunk != NULL) {
+	rc = tz_sdp_answer_webrtc(c->web.offer, &local, &answer, &c->web.neg, err, errlen);
+	if (rc == 0 && c->sip.trunk != NULL) {
 		/* One codec for a call to a trunk: the first of the trunk's the
 		 * browser offered.  The browser sends the first codec of our answer,
 		 * so the trunk is offered exactly that one (and telephone-event): the
 		 * two legs cannot end up on different codecs. */
 		const char *pick[2] = { NULL, NULL };
 
-		tz_sdp_neg_names(&c->neg, pick, G_N_ELEMENTS(pick));
+		tz_sdp_neg_names(&c->web.neg, pick, G_N_ELEMENTS(pick));
 		local.codecs = pick;
 		tz_sdp_free(answer);
 		answer = NULL;
-		rc = tz_sdp_answer_webrtc(c->offer, &local, &answer, &c->neg, err, errlen);
+		rc = tz_sdp_answer_webrtc(c->web.offer, &local, &answer, &c->web.neg, err, errlen);
 	}
 	if (rc != 0)
 		return rc;
 	rc = make_dtls(c, err, errlen);
-	if (rc == 0 && tz_ice_set_remote_credentials(c->ice, c->neg.ice_ufrag, c->neg.ice_pwd) != 0) {
+	if (rc == 0 && tz_ice_set_remote_credentials(c->web.ice, c->web.neg.ice_ufrag, c->web.neg.ice_pwd) != 0) {
 		snprintf(err, errlen, "a=ice-ufrag/ice-pwd: unusable");
 		rc = -EINVAL;
 	}
@@ -257,12 +257,12 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 
 void tz_web_leg_free(struct call *c)
 {
-	tz_dtls_free(c->dtls);
-	c->dtls = NULL;
-	tz_ice_free(c->ice);
-	c->ice = NULL;
-	tz_sdp_free(c->offer);
-	c->offer = NULL;
-	tz_sdp_free(c->our_offer);
-	c->our_offer = NULL;
+	tz_dtls_free(c->web.dtls);
+	c->web.dtls = NULL;
+	tz_ice_free(c->web.ice);
+	c->web.ice = NULL;
+	tz_sdp_free(c->web.offer);
+	c->web.offer = NULL;
+	tz_sdp_free(c->web.our_offer);
+	c->web.our_offer = NULL;
 }

@@ -84,7 +84,7 @@ static int setup(void **state)
 	memset(tz_calls_ctr, 0, sizeof(tz_calls_ctr));
 	the_call.conn = CONN;
 	the_call.state = CALL_CONNECTED;
-	the_call.leg = LEG;
+	the_call.sip.leg = LEG;
 	g_strlcpy(the_call.name, "c1", sizeof(the_call.name));
 	g_strlcpy(the_call.user, "alice", sizeof(the_call.user));
 	g_strlcpy(the_call.from_uri, "sip:alice@example.com", sizeof(the_call.from_uri));
@@ -191,9 +191,9 @@ static void test_refusals(void **state)
 	refer_rc = -ENOTCONN;        /* the SIP leg is not answered yet */
 	assert_int_equal(tz_calls_transfer(CONN, "c1", "+44", progress, &cb_arg), -ENOTCONN);
 	refer_rc = 0;
-	the_call.leg = NULL;         /* an echo call */
+	the_call.sip.leg = NULL;         /* an echo call */
 	assert_int_equal(tz_calls_transfer(CONN, "c1", "+44", progress, &cb_arg), -ENOTCONN);
-	the_call.leg = LEG;
+	the_call.sip.leg = LEG;
 	assert_int_equal(tz_calls_transfer(CONN, "c1", "+44", progress, &cb_arg), 0);
 	assert_int_equal(tz_calls_transfer(CONN, "c1", "+45", progress, &cb_arg), -EBUSY);
 	assert_int_equal(tz_calls_ctr[TZ_CC_TRANSFER_REQUESTED], 11);
