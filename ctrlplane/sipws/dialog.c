@@ -29,48 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sipws_pvt.h"
-
-#define ALLOW "Allow: INVITE,ACK,CANCEL,BYE,INFO,OPTIONS,MESSAGE,UPDATE,REFER,NOTIFY\r\n"
-
-enum dlg_role {
-	DLG_UAS,        /* the browser called */
-	DLG_UAC,        /* we call the browser */
-};
-
-enum dlg_state {
-	DLG_TRYING,
-	DLG_CONFIRMED,
-};
-
-struct dlg {
-	struct sconn *sc;
-	enum dlg_role role;
-	enum dlg_state state;
-	char call[TZ_JSEP_CALL_MAX + 1];  /* the call manager's name */
-	char *call_id;
-	char *local_tag, *remote_tag;
-	char *local_hdr, *remote_hdr;     /* name-addr without tag */
-	char *remote_target;              /* the browser's Contact URI */
-	uint32_t local_cseq;
-	char *our_sdp;                    /* our answer (UAS) or offer (UAC) */
-	uint64_t sdp_version;             /* o= version we last sent */
-	bool echo;                        /* a call to the echo service: answered at once */
-	bool held;                        /* the browser holds */
-	bool remote_held;                 /* the far end holds (our re-INVITE said so) */
-	uint32_t reinvite_cseq;           /* our re-INVITE waiting for its answer, or 0 */
-	bool reinvite_again;              /* the far end changed its mind meanwhile */
-	bool sent_remote_held;            /* what that re-INVITE said */
-	/* UAS: the browser's INVITE until its final response */
-	struct sipws_msg invite;
-	bool final_sent;
-	struct sipws_msg reinvite;        /* a re-INVITE waiting for held/unheld */
-	struct xfer *xfer;                /* a REFER of the browser's in progress */
-	/* UAC: our INVITE */
-	char *ruri, *branch;
-	uint32_t invite_cseq;
-	bool cancelled;
-};
+#include "dialog_pvt.h"
 
 /* "Display" <uri> of a From/To, without its tag. */
 static char *name_addr(const sip_addr_t *a)
@@ -81,15 +40,6 @@ static char *name_addr(const sip_addr_t *a)
 		return g_strdup_printf("%s <%s>", a->a_display, u);
 	return g_strdup_printf("<%s>", u);
 }
-
-/* A blind transfer the browser asked for (REFER): accepted at once (202),
- * then the far end's progress as NOTIFYs (RFC 3515) until a final sipfrag.
- * The call manager reports nothing after its call ended, and the dialog ends
- * with the call, so the transfer is freed with its dialog at the latest. */
-struct xfer {
-	struct dlg *d;
-	bool trying_sent;                 /* our own "100 Trying" went out */
-};
 
 static void dlg_free(struct dlg *d)
 {
@@ -153,7 +103,7 @@ static void to_manager(struct sconn *sc, enum tz_jsep_type type, const char *cal
 }
 
 /* An in-dialog request of ours (BYE, INFO, re-INVITE, ACK for a 2xx). */
-static GString *request(struct dlg *d, const char *method, uint32_t cseq, const char *extra,
+GString *sipws_dlg_request(struct dlg *d, const char *method, uint32_t cseq, const char *extra,
 			const char *ctype, const char *body)
 {
 	g_autofree char *from = g_strdup_printf("%s;tag=%s", d->local_hdr, d->local_tag);
@@ -170,7 +120,7 @@ static void send_bye(struct dlg *d, const char *reason)
 	g_autofree char *extra = reason != NULL && reason[0] != '\0' && strpbrk(reason, "\"\r\n\\") == NULL
 		? g_strdup_printf("Reason: SIP;cause=200;text=\"%s\"\r\n", reason) : NULL;
 
-	sipws_send(d->sc, request(d, "BYE", ++d->local_cseq, extra, NULL, NULL));
+	sipws_send(d->sc, sipws_dlg_request(d, "BYE", ++d->local_cseq, extra, NULL, NULL));
 }
 
 static const char *contact_hdr(const struct sconn *sc)
@@ -495,112 +445,6 @@ static void on_cancel(struct sconn *sc, struct sipws_msg *m)
 	to_manager(sc, TZ_JSEP_HANGUP, call, &cm);
 }
 
-/* A NOTIFY (RFC 3515 implicit subscription) with a sipfrag status line. */
-static void notify_browser(struct dlg *d, const char *sipfrag, bool final)
-{
-	g_autofree char *body = g_strdup_printf("%s\r\n", sipfrag);
-	const char *extra = final ? "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n"
-				  : "Event: refer\r\nSubscription-State: active;expires=60\r\n";
-
-	sipws_send(d->sc, request(d, "NOTIFY", ++d->local_cseq, extra, "message/sipfrag;version=2.0",
-				  body));
-}
-
-static void xfer_done(struct dlg *d)
-{
-	g_free(d->xfer);
-	d->xfer = NULL;
-}
-
-/* The call manager reports: the far end's answer to the REFER (sipfrag NULL),
- * then its sipfrag lines, or (0, NULL) when its reports stopped short. */
-static void xfer_cb(int status, const char *sipfrag, void *arg)
-{
-	struct xfer *x = arg;
-	struct dlg *d = x->d;
-	char line[64];
-	int code = 0;
-
-	if (sipfrag == NULL && status >= 200 && status < 300)
-		return;                        /* accepted: its NOTIFYs follow */
-	if (sipfrag == NULL) {                 /* refused, or nothing more will come */
-		if (status == 0)
-			status = 503;
-		g_snprintf(line, sizeof(line), "SIP/2.0 %d %s", status, sip_status_phrase(status) != NULL ?
-			   sip_status_phrase(status) : "Failed");
-		notify_browser(d, line, true);
-		xfer_done(d);
-		return;
-	}
-	if (sscanf(sipfrag, "SIP/2.0 %d", &code) != 1 || strpbrk(sipfrag, "\r\n") != NULL)
-		return;
-	if (code == 100 && x->trying_sent)
-		return;                        /* we said so already */
-	notify_browser(d, sipfrag, code >= 200);
-	if (code >= 200)
-		xfer_done(d);
-}
-
-static void on_refer(struct sconn *sc, struct dlg *d, struct sipws_msg *m)
-{
-	static const struct {
-		int rc, status;
-		const char *phrase;
-	} refusals[] = {
-		{ -ENOENT, 404, "Not Found (no route for the transfer target)" },
-		{ -EINVAL, 484, "Address Incomplete (not a transfer target)" },
-		{ -ENOTCONN, 481, NULL },
-		{ -EBUSY, 491, NULL },
-		{ -EOPNOTSUPP, 405, NULL },
-	};
-	const sip_t *s = m->sip;
-	g_autofree char *target = NULL;
-	int rc;
-
-	if (sipws.env.transfer == NULL) {
-		sipws_reply(sc, m, 405, NULL, ALLOW);
-		return;
-	}
-	if (d->state != DLG_CONFIRMED || d->xfer != NULL) {
-		sipws_reply(sc, m, 491, NULL, NULL);
-		return;
-	}
-	if (s->sip_refer_to == NULL || s->sip_refer_to->r_url->url_type == url_invalid) {
-		sipws_reply(sc, m, 400, "Bad Request (no Refer-To)", NULL);
-		return;
-	}
-	if (s->sip_refer_to->r_url->url_headers != NULL) {   /* ?Replaces=...: attended */
-		sipws_reply(sc, m, 501, "Not Implemented (attended transfer)", NULL);
-		return;
-	}
-	target = sipws_target(sc, s->sip_refer_to->r_url);
-	if (target == NULL) {
-		sipws_reply(sc, m, 400, "Bad Request (Refer-To names nobody)", NULL);
-		return;
-	}
-	d->xfer = g_new0(struct xfer, 1);
-	d->xfer->d = d;
-	rc = sipws.env.transfer(sc->conn, d->call, target, xfer_cb, d->xfer);
-	if (rc != 0) {
-		int st = 403;
-		const char *phrase = NULL;
-
-		for (size_t i = 0; i < G_N_ELEMENTS(refusals); i++)
-			if (refusals[i].rc == rc) {
-				st = refusals[i].status;
-				phrase = refusals[i].phrase;
-			}
-		sipws_reply(sc, m, st, phrase, st == 405 ? ALLOW : NULL);
-		xfer_done(d);
-		return;
-	}
-	TZ_LOG(CP_SESSION, INFO, "SIP-WS call %s: %s transfers the far end to %s", d->call,
-	       sipws_aor(sc), target);
-	sipws_reply(sc, m, 202, NULL, NULL);
-	notify_browser(d, "SIP/2.0 100 Trying", false);
-	d->xfer->trying_sent = true;
-}
-
 static void on_options(struct sconn *sc, struct sipws_msg *m)
 {
 	sipws_reply(sc, m, 200, NULL, ALLOW "Accept: application/sdp\r\nSupported: replaces\r\n");
@@ -650,7 +494,7 @@ void sipws_on_request(struct sconn *sc, struct sipws_msg *m)
 		on_info(sc, d, m);
 		break;
 	case sip_method_refer:
-		on_refer(sc, d, m);
+		sipws_on_refer(sc, d, m);
 		break;
 	case sip_method_update:        /* session refresh (RFC 4028) without a new offer */
 		if (m->sip->sip_payload != NULL && m->sip->sip_payload->pl_len > 0)
@@ -740,7 +584,7 @@ static void reinvite_answered(struct dlg *d, const struct sipws_msg *m)
 	if (m->status < 200)
 		return;
 	d->reinvite_cseq = 0;
-	sipws_send(d->sc, request(d, "ACK", m->sip->sip_cseq->cs_seq, NULL, NULL, NULL));
+	sipws_send(d->sc, sipws_dlg_request(d, "ACK", m->sip->sip_cseq->cs_seq, NULL, NULL, NULL));
 	if (m->status >= 300)
 		TZ_LOG(CP_SESSION, INFO, "SIP-WS call %s: the browser refused our re-INVITE: %d",
 		       d->call, m->status);
@@ -794,7 +638,7 @@ void sipws_on_response(struct sconn *sc, struct sipws_msg *m)
 		d->remote_target = sipws_url(s->sip_contact->m_url);
 	}
 	d->state = DLG_CONFIRMED;
-	sipws_send(sc, request(d, "ACK", d->invite_cseq, NULL, NULL, NULL));
+	sipws_send(sc, sipws_dlg_request(d, "ACK", d->invite_cseq, NULL, NULL, NULL));
 	if (d->cancelled) {                    /* 200 crossed our CANCEL */
 		send_bye(d, NULL);
 		dlg_end(d);
@@ -826,7 +670,7 @@ static void remote_hold(struct dlg *d, bool held)
 	}
 	d->reinvite_cseq = ++d->local_cseq;
 	d->sent_remote_held = held;
-	sipws_send(d->sc, request(d, "INVITE", d->reinvite_cseq, extra, "application/sdp",
+	sipws_send(d->sc, sipws_dlg_request(d, "INVITE", d->reinvite_cseq, extra, "application/sdp",
 				  sdp_with_direction(d, our_direction(d))));
 }
 
@@ -891,7 +735,7 @@ static void send_dtmf(struct dlg *d, const struct tz_jsep_out *o)
 	for (const char *p = o->digits; *p != '\0'; p++) {
 		g_autofree char *body = g_strdup_printf("Signal=%c\r\nDuration=%u\r\n", *p, ms);
 
-		sipws_send(d->sc, request(d, "INFO", ++d->local_cseq, NULL, "application/dtmf-relay",
+		sipws_send(d->sc, sipws_dlg_request(d, "INFO", ++d->local_cseq, NULL, "application/dtmf-relay",
 					  body));
 	}
 }
