@@ -28,8 +28,7 @@ static void notify_browser(struct dlg *d, const char *sipfrag, bool final)
 				  : "Event: refer\r\nSubscription-State: active;expires=60\r\n";
 
 	sipws_send(d->sc, sipws_dlg_request(d, "NOTIFY", ++d->local_cseq, extra,
-					    "message/sipfrag;version=2.0",
-				  body));
+					    "message/sipfrag;version=2.0", body));
 }
 
 static void xfer_done(struct dlg *d)
