@@ -46,6 +46,9 @@ const struct tz_cfg_enum tz_cfg_transport_names[] = {
 static const struct tz_cfg_enum dtmf[] = {
 	{ "rfc4733", TZ_DTMF_RFC4733, false }, { "info", TZ_DTMF_INFO, false }, { NULL, 0, false },
 };
+static const struct tz_cfg_enum trunk_srtp[] = {
+	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
+};
 static const struct tz_cfg_enum log_targets[] = {
 	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false }, { NULL, 0, false },
 };
@@ -249,6 +252,9 @@ static const struct tz_cfg_field trunk_fields[] = {
 	    .max = 3600),
 	ROW(tz_cfg_trunk, "acl", cidrlist, acl, .off_n = offsetof(struct tz_cfg_trunk, n_acl)),
 	ROW(tz_cfg_trunk, "tls_verify", bool, tls_verify, .def = "true"),
+	ROW(tz_cfg_trunk, "tls_ca", path, tls_ca),
+	ROW(tz_cfg_trunk, "srtp", enum, srtp, .def = "off", .arg = trunk_srtp),
+	ROW(tz_cfg_trunk, "srtp_suites", strlist, srtp_suites),
 };
 static const struct tz_cfg_schema trunk_schema = { TABLE(trunk_fields), NULL, trunk_finish };
 
@@ -268,7 +274,6 @@ static void route_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_no
 static const struct tz_cfg_field route_fields[] = {
 	ROW(tz_cfg_route, "prefix", prefix, prefix),
 	ROW(tz_cfg_route, "domain", str, domain),
-	ROW(tz_cfg_route, "tenant", word, tenant),
 	ROW(tz_cfg_route, "strip", prefix, strip),
 	ROW(tz_cfg_route, "allow_uri", bool, allow_uri, .def = "false"),
 	ROW(tz_cfg_route, "trunk", trunkref, trunk, .required = true),
@@ -276,13 +281,6 @@ static const struct tz_cfg_field route_fields[] = {
 static const struct tz_cfg_schema route_schema = {
 	TABLE(route_fields), route_init, route_finish,
 };
-
-static const struct tz_cfg_field tenant_fields[] = {
-	ROW(tz_cfg_tenant, "name", name, name, .required = true),
-	ROW(tz_cfg_tenant, "domains", strlist, domains),
-	ROW(tz_cfg_tenant, "max_calls", u32, max_calls, .def = "0", .max = 10000000),
-};
-static const struct tz_cfg_schema tenant_schema = { TABLE(tenant_fields) };
 
 static void sip_init(void *obj)
 {
@@ -302,7 +300,6 @@ static const struct tz_cfg_field sip_fields[] = {
 	ROW(tz_cfg_sip, "tls_dir", path, tls_dir, .def = "/run/trapeze"),
 	LIST(tz_cfg_sip, "trunks", trunks, n_trunks, trunk_schema, "a sequence of trunks"),
 	LIST(tz_cfg_sip, "routes", routes, n_routes, route_schema, "a sequence of routes"),
-	LIST(tz_cfg_sip, "tenants", tenants, n_tenants, tenant_schema, "a sequence of tenants"),
 };
 static const struct tz_cfg_schema sip_schema = { TABLE(sip_fields), sip_init, NULL };
 

@@ -149,6 +149,11 @@ enum tz_cfg_dtmf {
 	TZ_DTMF_INFO,
 };
 
+enum tz_cfg_trunk_srtp {
+	TZ_TRUNK_RTP,             /**< plain RTP (default) */
+	TZ_TRUNK_SDES,            /**< SDES-SRTP: RTP/SAVP, keys in a=crypto (RFC 4568) */
+};
+
 struct tz_cfg_trunk {
 	char name[TZ_CFG_NAME_MAX];
 	struct tz_cfg_hostport address;   /**< default port 5060 (5061 for tls) */
@@ -168,6 +173,18 @@ struct tz_cfg_trunk {
 	size_t n_acl;
 	bool tls_verify;                  /**< verify the trunk's certificate (tls only),
 					   *   default true */
+	char *tls_ca;                     /**< PEM CA bundle this trunk's certificate chains
+					   *   to (an enterprise's private CA), added to
+					   *   sip.tls_ca; or NULL */
+	/* Media encryption towards the trunk (issue 11). */
+	enum tz_cfg_trunk_srtp srtp;      /**< `srtp: off` (RTP/AVP, default) or `sdes`
+					   *   (RTP/SAVP with a=crypto, RFC 4568) */
+	char **srtp_suites;               /**< NULL-terminated crypto suites to offer and
+					   *   accept, in order of preference (names as in
+					   *   RFC 4568 / RFC 7714: AES_CM_128_HMAC_SHA1_80,
+					   *   AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,
+					   *   AEAD_AES_256_GCM); NULL = AES_CM_128_HMAC_SHA1_80 */
+	uint32_t tenant;                  /**< index into tz_config.tenants (0: default) */
 	int line, col;
 };
 
@@ -175,17 +192,12 @@ struct tz_cfg_trunk {
 struct tz_cfg_route {
 	char *prefix;             /**< dialled-number prefix ("+4420"), or NULL */
 	char *domain;             /**< target domain, or NULL */
-	char *tenant;             /**< tenant name, or NULL */
 	char *strip;              /**< unused until the SIP leg: reserved */
 	bool allow_uri;           /**< sip:user@domain targets allowed (domain = trunk host) */
-	uint32_t trunk;           /**< index into sip.trunks */
+	uint32_t trunk;           /**< index into sip.trunks (always a trunk of the
+				       *   same tenant) */
+	uint32_t tenant;          /**< index into tz_config.tenants (0: default) */
 	int line, col;
-};
-
-struct tz_cfg_tenant {
-	char name[TZ_CFG_NAME_MAX];
-	char **domains;           /**< NULL-terminated */
-	uint32_t max_calls;       /**< 0 = no limit */
 };
 
 struct tz_cfg_sip {
@@ -202,12 +214,32 @@ struct tz_cfg_sip {
 					   *   /etc/ssl/certs/ca-certificates.crt */
 	char *tls_dir;                    /**< parent of the private TLS file directory,
 					   *   default /run/trapeze */
+	/* Every tenant's trunks and routes, flattened: the top-level lists (the
+	 * default tenant's) first, then each tenant's in order; each entry's
+	 * `tenant` says whose it is.  Trunk names are unique over all tenants. */
 	struct tz_cfg_trunk *trunks;
 	size_t n_trunks;
 	struct tz_cfg_route *routes;
 	size_t n_routes;
-	struct tz_cfg_tenant *tenants;
-	size_t n_tenants;
+};
+
+/** Fraud and capacity limits of one tenant (issue 11).  0 / NULL = no limit. */
+struct tz_cfg_tenant_limits {
+	uint32_t max_calls;               /**< live calls of the tenant (the gateway's
+					   *   limits.max_calls applies on top) */
+	uint32_t max_calls_per_user;      /**< live calls per user; 0 = limits.max_calls_per_user */
+	uint32_t calls_per_s;             /**< call attempts per second, whole tenant
+					   *   (token bucket, burst = one second's worth) */
+	uint32_t user_calls_per_s;        /**< call attempts per second per user */
+	char **allow_targets;             /**< NULL-terminated patterns ("+44*", exact,
+					   *   "*"): numbers not matching one are denied;
+					   *   NULL = every routed number */
+	char **deny_targets;              /**< NULL-terminated patterns denied even when
+					   *   allowed ("+449*", "+00*") */
+	uint32_t daily_minutes;           /**< answered call minutes per UTC day; new calls
+					   *   are refused once spent */
+	uint32_t daily_minutes_alarm;     /**< percent of daily_minutes at which an alarm
+					   *   line is logged, default 80 */
 };
 
 struct tz_cfg_limits {
@@ -230,6 +262,10 @@ struct tz_cfg_limits {
 	uint32_t punt_pps_per_source;     /**< packets/s per source address, default 500; 0 = off */
 	uint32_t punt_burst;              /**< per source, packets, default 1000 */
 	uint32_t punt_pps_per_worker;     /**< packets/s per worker, all sources, default 50000; 0 = off */
+	/* the default tenant's fraud limits: keys calls_per_s, user_calls_per_s,
+	 * allow_targets, deny_targets, daily_minutes, daily_minutes_alarm
+	 * (max_calls / max_calls_per_user of this struct stay gateway-wide) */
+	struct tz_cfg_tenant_limits tenant;
 };
 
 enum tz_cfg_log_target {
@@ -254,6 +290,8 @@ struct tz_cfg_token_secret {
 	char name[TZ_CFG_NAME_MAX];   /**< matched against the token header's "kid" */
 	char *secret;             /**< the key itself (>= 32 bytes), or NULL */
 	char *secret_file;        /**< a file holding the key (first line), or NULL */
+	uint32_t tenant;          /**< index into tz_config.tenants (0: default): a token
+				   *   this key verifies logs in to that tenant */
 	int line, col;
 };
 
@@ -269,6 +307,35 @@ struct tz_cfg_auth {
 	uint32_t fail_limit;      /**< failed logins per IP or user before backing off, default 5 */
 	uint32_t fail_window_s;   /**< failures older than this are forgotten, default 300 */
 	uint32_t lockout_max_s;   /**< longest back-off, default 300 */
+};
+
+/** The default tenant: the top-level sip.trunks, sip.routes and
+ *  auth.token_secrets (a single-tenant config is only this one). */
+#define TZ_TENANT_DEFAULT 0u
+#define TZ_TENANT_DEFAULT_NAME "default"
+
+/**
+ * One enterprise hosted on the gateway (issue 11, docs/tenants.md).  Its
+ * trunks, routes and token secrets are written inside its entry in YAML
+ * (`tenants[].trunks`, `.routes`, `.token_secrets`) and land in the
+ * flattened sip.trunks, sip.routes and auth.secrets with `tenant` set.
+ * Selectors: a WebSocket whose Origin, Host or URL path is one of a
+ * tenant's is that tenant's (a login there with another tenant's
+ * credentials is refused); each origin, host, path and domain belongs to
+ * one tenant at most.
+ */
+struct tz_cfg_tenant {
+	char name[TZ_CFG_NAME_MAX];   /**< unique; "default" is tenants[0] */
+	char **domains;           /**< NULL-terminated SIP domains of its users (the
+				   *   AORs of its SIP-over-WebSocket phones; inbound
+				   *   calls to them), or NULL */
+	char **origins;           /**< web origins of its pages ("https://host[:port]"):
+				   *   allowed to open the WebSocket, and select it */
+	char **hosts;             /**< Host header values that select it */
+	char **paths;             /**< WebSocket URL paths that select it ("/acme") */
+	struct tz_cfg_tenant_limits limits;
+	size_t n_trunks, n_routes, n_secrets;   /**< its share of the flattened lists */
+	int line, col;            /**< 0 for the default tenant */
 };
 
 struct tz_cfg_control {
@@ -289,6 +356,10 @@ struct tz_config {
 	struct tz_cfg_auth auth;
 	struct tz_cfg_logging logging;
 	struct tz_cfg_control control;
+	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
+	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
+	struct tz_cfg_tenant *tenants;
+	size_t n_tenants;
 };
 
 /** All errors found in one load, in file order. */

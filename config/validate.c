@@ -226,17 +226,6 @@ static void check_routes(struct tz_cfg_ctx *c, struct tz_cfg_sip *sip)
 				     sip->trunks ? sip->trunks[0].name : "",
 				     sizeof(*sip->trunks), sip->n_trunks);
 	}
-	for (size_t i = 0; i < sip->n_routes; i++) {
-		const char *tenant = sip->routes[i].tenant;
-		bool found = false;
-
-		for (size_t t = 0; tenant != NULL && t < sip->n_tenants; t++)
-			found |= strcmp(sip->tenants[t].name, tenant) == 0;
-		if (tenant != NULL && !found)
-			unknown_name(c, &sip->routes[i].tenant, "tenant", tenant,
-				     sip->tenants ? sip->tenants[0].name : "",
-				     sizeof(*sip->tenants), sip->n_tenants);
-	}
 }
 
 /* Each token secret: exactly one of secret / secret_file; a key long enough
@@ -274,8 +263,6 @@ void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 		check_tls(c, &cfg->sip.transports, &cfg->sip.tls_cert, &cfg->sip.tls_key,
 			  "sip");
 	check_trunks(c, &cfg->sip);
-	check_dup_names(c, "sip.tenants", cfg->sip.tenants, sizeof(*cfg->sip.tenants),
-			cfg->sip.n_tenants);
 	check_routes(c, &cfg->sip);
 	check_auth(c, &cfg->auth);
 }

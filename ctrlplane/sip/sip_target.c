@@ -234,7 +234,7 @@ const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
 		const struct tz_cfg_route *r = &cfg->routes[i];
 		const struct tz_cfg_trunk *trunk;
 
-		if (r->trunk >= cfg->n_trunks || r->tenant != NULL) /* no tenants for web users yet */
+		if (r->trunk >= cfg->n_trunks || r->tenant != TZ_TENANT_DEFAULT) /* tenants: not yet */
 			continue;
 		trunk = &cfg->trunks[r->trunk];
 		if (!prefix_ok(r, t))

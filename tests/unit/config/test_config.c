@@ -126,9 +126,6 @@ static void test_bare_metal_sample(void **state)
 	assert_int_equal(cfg->sip.n_routes, 3);
 	assert_int_equal(cfg->sip.routes[0].trunk, 0);
 	assert_int_equal(cfg->sip.routes[1].trunk, 1);
-	assert_string_equal(cfg->sip.routes[0].tenant, "acme");
-	assert_int_equal(cfg->sip.n_tenants, 2);
-	assert_string_equal(cfg->sip.tenants[1].domains[1], "sip.globex.example.net");
 	assert_int_equal(cfg->logging.target, TZ_LOG_SYSLOG);
 	assert_int_equal(cfg->logging.level, 6);
 	assert_string_equal(cfg->control.group, "trapeze");

@@ -28,7 +28,7 @@ static struct tz_cfg_trunk trunks[] = {
 static struct tz_cfg_route routes[] = {
 	{ .domain = "globex.example.net", .trunk = 1 },      /* domain route: URIs to it */
 	{ .prefix = "1", .allow_uri = true, .trunk = 1 },    /* 1xxx, and URIs @pbx.example.net */
-	{ .prefix = "+44", .tenant = "acme", .trunk = 1 },   /* never for web users (yet) */
+	{ .prefix = "+44", .tenant = 1, .trunk = 1 },        /* another tenant's: never for default users */
 	{ .prefix = "+", .trunk = 0 },
 };
 
