@@ -351,11 +351,12 @@ struct tz_sip_target {
 int tz_sip_target_parse(const char *text, size_t len, struct tz_sip_target *t, char *why,
 			size_t wlen);
 
-/** The trunk of the first route of @p cfg that accepts @p t, or NULL.  Numbers match
- *  routes without `domain` whose prefix they start with; URIs match routes whose
- *  `domain` equals theirs, or `allow_uri` routes when the domain is the trunk's host.
- *  Routes for a tenant never match (web users carry no tenant yet). */
-const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
+/** The trunk of the first route of tenant @p tenant (index into tz_config.tenants)
+ *  in @p cfg that accepts @p t, or NULL.  Numbers match routes without `domain`
+ *  whose prefix they start with; URIs match routes whose `domain` equals theirs, or
+ *  `allow_uri` routes when the domain is the trunk's host.  Another tenant's routes
+ *  and trunks never match. */
+const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uint32_t tenant,
 					       const struct tz_sip_target *t);
 
 /**
@@ -363,9 +364,9 @@ const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
  * @return 0 with *trunk set, -EINVAL (bad-target), -EILSEQ (bad-message),
  *         -ENOENT (no-route); @p why says why.
  */
-int tz_sip_target_check(const struct tz_cfg_sip *cfg, const char *text, size_t len,
-			struct tz_sip_target *t, const struct tz_cfg_trunk **trunk, char *why,
-			size_t wlen);
+int tz_sip_target_check(const struct tz_cfg_sip *cfg, uint32_t tenant, const char *text,
+			size_t len, struct tz_sip_target *t, const struct tz_cfg_trunk **trunk,
+			char *why, size_t wlen);
 
 /** True when @p user is a safe Request-URI user part (what tz_sip_target_parse gives). */
 bool tz_sip_user_valid(const char *user);
