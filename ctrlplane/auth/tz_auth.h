@@ -33,6 +33,7 @@
 	X(BAD_CLAIMS, "login_bad_claims")                     \
 	X(SIP_REFUSED, "login_sip_refused")                   \
 	X(THROTTLED, "login_throttled")                       \
+	X(WRONG_TENANT, "login_wrong_tenant")                 \
 	X(TARGET_DENIED, "call_target_denied")
 
 enum tz_auth_counter {

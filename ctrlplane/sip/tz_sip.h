@@ -35,6 +35,15 @@ struct tz_sip_leg;
 struct tz_sip_reg;
 
 /** Events of the SIP side; every pointer argument is valid only during the call. */
+#define TZ_SIP_SOURCE_TRUNKS_MAX 8
+/** Where a request outside a dialog came from (tenants: whose users it may reach). */
+struct tz_sip_source {
+	const struct tz_cfg_trunk *trunks[TZ_SIP_SOURCE_TRUNKS_MAX];  /**< trunks whose
+						     acl/address holds the source, config order */
+	size_t n_trunks;
+	const char *request_host;                /**< the Request-URI's host, or NULL */
+};
+
 struct tz_sip_handlers {
 	/** New inbound INVITE.  Answer later with tz_sip_leg_ringing/answer/reject.
 	 *  Without this handler every INVITE is rejected with 480. */
@@ -74,7 +83,7 @@ struct tz_sip_handlers {
 	 *  Without this handler MESSAGE is answered 405.  MESSAGE inside a dialog: 405. */
 	int (*on_message)(const char *to_user, const char *contact_token, const char *from_uri,
 			  const char *display, const char *content_type, const char *body,
-			  size_t len, void *user);
+			  size_t len, const struct tz_sip_source *src, void *user);
 	/** Progress of our tz_sip_leg_refer() (blind transfer, RFC 3515), in this order:
 	 *  - the far end's final response to the REFER: @p status 2xx (accepted, usually
 	 *    202) or 300..699 (refused: nothing more follows), @p sipfrag NULL;
@@ -239,6 +248,9 @@ const char *tz_sip_leg_call_id(const struct tz_sip_leg *leg);
  *  registration Contact a registrar forwarded the call to (see
  *  tz_sip_reg_contact_token), or NULL when the Request-URI has none. */
 const char *tz_sip_leg_contact_token(const struct tz_sip_leg *leg);
+/** Inbound legs: where the INVITE came from (its trunks: none when the
+ *  source is no trunk's, e.g. in tests); NULL for outbound legs. */
+const struct tz_sip_source *tz_sip_leg_source(const struct tz_sip_leg *leg);
 /** Release the owner's reference; see the lifetime rules at the top.  NULL is a no-op. */
 void tz_sip_leg_free(struct tz_sip_leg *leg);
 
