@@ -294,6 +294,7 @@ void tz_login_foreach_registration(void (*fn)(const struct tz_calls_reg_info *, 
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		const struct reg *g = v;
 		struct tz_calls_reg_info i = { .registered = g->answered && g->r != NULL,
+					       .tenant = g->tenant,
 					       .registrar = g->registrar != NULL ? g->registrar->name : "" };
 
 		if (g->borrowed)

@@ -130,6 +130,7 @@ struct tz_calls_reg_info {
 	char user[64];
 	char peer[64];
 	const char *registrar;            /**< trunk name */
+	uint32_t tenant;                  /**< the login's tenant (tz_config.tenants) */
 	bool registered;
 };
 /** Registrations made on behalf of trapeze-jsep.v1 logins (SIP credentials). */

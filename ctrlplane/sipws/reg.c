@@ -406,6 +406,7 @@ void tz_sipws_foreach_binding(void (*fn)(const struct tz_sipws_binding_info *, v
 			  sizeof(i.peer));
 		g_strlcpy(i.instance, b->instance, sizeof(i.instance));
 		g_strlcpy(i.kind, "sip-ws", sizeof(i.kind));
+		i.tenant = b->tenant;
 		i.expires_in = b->registered ? MAX(0, (b->expires_at - now) / G_USEC_PER_SEC) : 0;
 		fn(&i, arg);
 	}

@@ -156,6 +156,7 @@ struct tz_sipws_binding_info {
 	char peer[64];                 /**< the WebSocket's source */
 	char instance[96];             /**< +sip.instance, or "" */
 	char kind[8];                  /**< "sip-ws" */
+	uint32_t tenant;               /**< the AOR domain's tenant (tz_config.tenants) */
 	int64_t expires_in;            /**< seconds left */
 	bool registered;               /**< the registrar accepted it */
 };
