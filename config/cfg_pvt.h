@@ -13,7 +13,7 @@
 
 #include "tz_config.h"
 
-#define TZ_CFG_MAX_DEPTH 32       /* YAML nesting; the schema needs 5 */
+#define TZ_CFG_MAX_DEPTH 32       /* YAML nesting; the schema needs 6 */
 #define TZ_CFG_MAX_NODES 100000
 #define TZ_CFG_MAX_BYTES (1 << 20)
 #define TZ_CFG_MAX_ERRORS 100
@@ -53,6 +53,19 @@ struct tz_cfg_pos {
 	bool bad;                 /* given, but its value was rejected */
 };
 
+/*
+ * One tenants[] entry as written: the tenant, and its own trunks, routes
+ * and token secrets (counted in t.n_trunks, t.n_routes, t.n_secrets) until
+ * tz_cfg_tenants_flatten() moves them into sip.trunks, sip.routes and
+ * auth.secrets.  The dump views the flattened lists through it again.
+ */
+struct tz_cfg_tenant_src {
+	struct tz_cfg_tenant t;   /* first: its positions move to tz_config.tenants */
+	struct tz_cfg_trunk *trunks;
+	struct tz_cfg_route *routes;
+	struct tz_cfg_token_secret *secrets;
+};
+
 /* A name that must resolve to an index once the whole file is read. */
 struct tz_cfg_ref {
 	uint32_t *dst;
@@ -73,6 +86,8 @@ struct tz_cfg_ctx {
 	struct tz_cfg_ref *refs;
 	size_t n_refs, cap_refs;
 	size_t n_nodes;
+	struct tz_cfg_tenant_src *tenants;   /* tenants: as walked, until flattened */
+	size_t n_tenants;
 };
 
 struct tz_cfg_field;
@@ -107,6 +122,8 @@ struct tz_cfg_field {
 	const char *def;          /* default text, parsed by type */
 	long long min, max;       /* integer ranges, element counts */
 	const void *arg;          /* enum table, host:port options ... */
+	const char *moved;        /* a key no longer taken: the error says where it went;
+				     such a row has no type, sub, default nor dump */
 };
 
 struct tz_cfg_schema {
@@ -156,6 +173,9 @@ void tz_cfg_release(const struct tz_cfg_schema *s, void *obj);
 
 /* schema.c */
 extern const struct tz_cfg_schema tz_cfg_top_schema;
+extern const struct tz_cfg_schema tz_cfg_tenant_schema;   /* over tz_cfg_tenant_src */
+bool tz_cfg_origin_valid(const char *o);
+bool tz_cfg_url_path_valid(const char *p);
 extern const struct tz_cfg_enum tz_cfg_roles[];
 extern const struct tz_cfg_enum tz_cfg_drivers[];
 extern const struct tz_cfg_enum tz_cfg_transport_names[];
@@ -167,6 +187,18 @@ const char *tz_cfg_subsystem_nearest(const char *name);
 
 /* validate.c */
 void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg);
+
+/* tenants.c: tenants[] as walked -> tz_config.tenants and the flattened lists */
+void tz_cfg_tenants_flatten(struct tz_cfg_ctx *c, struct tz_config *cfg);
+void tz_cfg_tenants_src_release(struct tz_cfg_ctx *c);
+size_t tz_cfg_share_start(const struct tz_config *cfg, size_t off_n, uint32_t tenant);
+
+/* validate_tenants.c */
+void tz_cfg_validate_tenants(struct tz_cfg_ctx *c, const struct tz_config *cfg);
+void tz_cfg_entry_path(const struct tz_config *cfg, const char *top, const char *key,
+		       size_t off_n, uint32_t tenant, size_t i, char *buf, size_t len);
+const char *tz_cfg_tenant_label(const struct tz_config *cfg, uint32_t t, char *buf,
+				size_t len);
 
 /* types.c, types_net.c, types_list.c */
 extern const struct tz_cfg_type tz_cfg_t_u16;
@@ -195,6 +227,7 @@ extern const struct tz_cfg_type tz_cfg_t_listen;
 extern const struct tz_cfg_type tz_cfg_t_transports;
 extern const struct tz_cfg_type tz_cfg_t_trunkref;
 extern const struct tz_cfg_type tz_cfg_t_levels;
+extern const struct tz_cfg_type tz_cfg_t_tenants;
 
 /* shared scalar helpers (types.c) */
 void tz_cfg_dump_str(FILE *out, const char *s);

@@ -36,7 +36,9 @@ static void parse(struct tz_cfg_ctx *c, struct tz_config *cfg, const char *buf, 
 		check_root(c, root);
 	if (c->n_errs == 0) {
 		tz_cfg_walk_map(c, root, &tz_cfg_top_schema, cfg);
-		tz_cfg_validate(c, cfg);
+		tz_cfg_tenants_flatten(c, cfg);
+		if (!c->nomem)
+			tz_cfg_validate(c, cfg);
 	}
 	tz_cfg_node_free(root);
 }

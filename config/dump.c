@@ -76,11 +76,47 @@ static void dump_list(FILE *out, const struct tz_cfg_field *f, const void *obj,
 		dump_map(out, f->sub, arr + i * f->esize, indent + 4, true, root);
 }
 
+/*
+ * tenants: as written, each with its own trunks, routes and token secrets:
+ * its share of the flattened lists, viewed through a struct tz_cfg_tenant_src.
+ */
+static void dump_tenants(FILE *out, int indent, const struct tz_config *root)
+{
+	size_t trunk = 0, route = 0, secret = 0;
+
+	if (root->n_tenants <= 1) {
+		fputs(" []\n", out);
+		return;
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < root->n_tenants; i++) {
+		const struct tz_cfg_tenant *t = &root->tenants[i];
+		struct tz_cfg_tenant_src view = {
+			.t = *t, .trunks = root->sip.trunks + trunk,
+			.routes = root->sip.routes + route, .secrets = root->auth.secrets + secret,
+		};
+
+		if (i > 0)
+			dump_map(out, &tz_cfg_tenant_schema, &view, indent + 4, true, root);
+		trunk += t->n_trunks;
+		route += t->n_routes;
+		secret += t->n_secrets;
+	}
+}
+
 static void dump_field(FILE *out, const struct tz_cfg_field *f, const void *obj,
 		       int indent, bool *dash, const struct tz_config *root)
 {
 	char *text;
 
+	if (f->moved != NULL)
+		return;
+	if (f->type == &tz_cfg_t_tenants) {
+		lead(out, indent, dash);
+		fprintf(out, "%s:", f->key);
+		dump_tenants(out, indent, root);
+		return;
+	}
 	if (f->type != NULL) {
 		text = value_text(f, obj, root);
 		if (text != NULL) {
@@ -112,6 +148,7 @@ static void dump_map(FILE *out, const struct tz_cfg_schema *s, const void *obj,
 
 char *tz_cfg_dump(const struct tz_config *cfg)
 {
+	struct tz_config view;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -121,8 +158,15 @@ char *tz_cfg_dump(const struct tz_config *cfg)
 	out = open_memstream(&text, &len);
 	if (out == NULL)
 		return NULL;
+	/* the top-level lists are the default tenant's share; tenants: shows the rest */
+	view = *cfg;
+	if (cfg->n_tenants > 0) {
+		view.sip.n_trunks = cfg->tenants[0].n_trunks;
+		view.sip.n_routes = cfg->tenants[0].n_routes;
+		view.auth.n_secrets = cfg->tenants[0].n_secrets;
+	}
 	fputs("# trapeze effective config: defaults filled in, secrets shown as ***\n", out);
-	dump_map(out, &tz_cfg_top_schema, cfg, 0, false, cfg);
+	dump_map(out, &tz_cfg_top_schema, &view, 0, false, cfg);
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;

@@ -147,6 +147,7 @@ int tz_cfg_ref_add(struct tz_cfg_ctx *c, uint32_t *dst, const char *name)
 
 void tz_cfg_ctx_release(struct tz_cfg_ctx *c)
 {
+	tz_cfg_tenants_src_release(c);
 	for (size_t i = 0; i < c->n_errs; i++)
 		free(c->errs[i].msg);
 	for (size_t i = 0; i < c->n_pos; i++)

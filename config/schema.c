@@ -19,6 +19,7 @@
 #define LIST(st, k, m, nm, s, what, ...) \
 	{ .key = k, .sub = &s, .off = offsetof(struct st, m), .off_n = offsetof(struct st, nm), \
 	  .esize = sizeof(*((struct st *)0)->m), .arg = what, __VA_ARGS__ }
+#define MOVED(k, why) { .key = k, .moved = why }
 #define TABLE(f) f, sizeof(f) / sizeof(f[0])
 
 static const int af4 = AF_INET, af6 = AF_INET6;
@@ -157,7 +158,7 @@ static void signalling_init(void *obj)
 }
 
 /* A URL path the upgrade's request-target is compared with: "/x", no query, no spaces. */
-static bool url_path_valid(const char *p)
+bool tz_cfg_url_path_valid(const char *p)
 {
 	if (p[0] != '/' || strlen(p) > TZ_CFG_URL_PATH_MAX)
 		return false;
@@ -169,7 +170,7 @@ static bool url_path_valid(const char *p)
 }
 
 /* An Origin (RFC 6454 section 6.1) as browsers send it: scheme://host[:port], no path. */
-static bool origin_valid(const char *o)
+bool tz_cfg_origin_valid(const char *o)
 {
 	const char *host;
 
@@ -195,7 +196,7 @@ static void signalling_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_c
 	const struct tz_cfg_pos *pos;
 
 	for (size_t i = 0; s->origins != NULL && s->origins[i] != NULL; i++) {
-		if (origin_valid(s->origins[i]))
+		if (tz_cfg_origin_valid(s->origins[i]))
 			continue;
 		pos = tz_cfg_pos_find(c, &s->origins);
 		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
@@ -204,7 +205,7 @@ static void signalling_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_c
 			      s->origins[i]);
 	}
 	for (size_t i = 0; s->sip_paths != NULL && s->sip_paths[i] != NULL; i++) {
-		if (url_path_valid(s->sip_paths[i]))
+		if (tz_cfg_url_path_valid(s->sip_paths[i]))
 			continue;
 		pos = tz_cfg_pos_find(c, &s->sip_paths);
 		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
@@ -277,6 +278,8 @@ static const struct tz_cfg_field route_fields[] = {
 	ROW(tz_cfg_route, "strip", prefix, strip),
 	ROW(tz_cfg_route, "allow_uri", bool, allow_uri, .def = "false"),
 	ROW(tz_cfg_route, "trunk", trunkref, trunk, .required = true),
+	MOVED("tenant", "routes no longer name a tenant; write the route inside its "
+	      "tenant's routes: (tenants[].routes, docs/tenants.md)"),
 };
 static const struct tz_cfg_schema route_schema = {
 	TABLE(route_fields), route_init, route_finish,
@@ -300,8 +303,77 @@ static const struct tz_cfg_field sip_fields[] = {
 	ROW(tz_cfg_sip, "tls_dir", path, tls_dir, .def = "/run/trapeze"),
 	LIST(tz_cfg_sip, "trunks", trunks, n_trunks, trunk_schema, "a sequence of trunks"),
 	LIST(tz_cfg_sip, "routes", routes, n_routes, route_schema, "a sequence of routes"),
+	MOVED("tenants", "has moved to the top-level tenants: list, each tenant with its own "
+	      "trunks, routes and token_secrets (docs/tenants.md)"),
 };
 static const struct tz_cfg_schema sip_schema = { TABLE(sip_fields), sip_init, NULL };
+
+/*
+ * A tenant's fraud limits (issue 11): in tenants[].limits (all eight keys),
+ * and the default tenant's six in the top-level limits (pre = tenant.).
+ */
+#define FRAUD_ROWS(st, pre)                                                               \
+	ROW(st, "calls_per_s", u32, pre calls_per_s, .def = "0", .max = 100000),          \
+	ROW(st, "user_calls_per_s", u32, pre user_calls_per_s, .def = "0", .max = 1000),  \
+	ROW(st, "allow_targets", strlist, pre allow_targets),                             \
+	ROW(st, "deny_targets", strlist, pre deny_targets),                               \
+	ROW(st, "daily_minutes", u32, pre daily_minutes, .def = "0", .max = 1000000000),  \
+	ROW(st, "daily_minutes_alarm", u32, pre daily_minutes_alarm, .def = "80", .max = 100)
+
+/* "+44*", "+4420794600", "*": '*' only at the end, no spaces. */
+static bool target_valid(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 64 || strcspn(p, "*") < n - 1)
+		return false;
+	for (; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return false;
+	return true;
+}
+
+static void check_targets(struct tz_cfg_ctx *c, char *const *list, const void *at,
+			  const struct tz_cfg_node *map)
+{
+	const struct tz_cfg_pos *pos = tz_cfg_pos_find(c, at);
+
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+		if (target_valid(list[i]))
+			continue;
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      pos ? pos->path : c->path, "\"%.64s\" is not a target pattern: "
+			      "write a number (\"+442079460000\"), a prefix ending in '*' "
+			      "(\"+44*\") or \"*\", without spaces, at most 64 bytes", list[i]);
+	}
+}
+
+static void fraud_finish(struct tz_cfg_ctx *c, struct tz_cfg_tenant_limits *l,
+			 const struct tz_cfg_node *map)
+{
+	check_targets(c, l->allow_targets, &l->allow_targets, map);
+	check_targets(c, l->deny_targets, &l->deny_targets, map);
+}
+
+static void tenant_limits_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	fraud_finish(c, obj, map);
+}
+
+static const struct tz_cfg_field tenant_limits_fields[] = {
+	ROW(tz_cfg_tenant_limits, "max_calls", u32, max_calls, .def = "0", .max = 1000000),
+	ROW(tz_cfg_tenant_limits, "max_calls_per_user", u32, max_calls_per_user, .def = "0",
+	    .max = 1000),
+	FRAUD_ROWS(tz_cfg_tenant_limits, ),
+};
+static const struct tz_cfg_schema tenant_limits_schema = {
+	TABLE(tenant_limits_fields), NULL, tenant_limits_finish,
+};
+
+static void limits_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	fraud_finish(c, &((struct tz_cfg_limits *)obj)->tenant, map);
+}
 
 static const struct tz_cfg_field limits_fields[] = {
 	ROW(tz_cfg_limits, "max_sessions", u32, max_sessions, .def = "65536", .min = 1,
@@ -331,8 +403,9 @@ static const struct tz_cfg_field limits_fields[] = {
 	ROW(tz_cfg_limits, "punt_burst", u32, punt_burst, .def = "1000", .min = 1, .max = 10000000),
 	ROW(tz_cfg_limits, "punt_pps_per_worker", u32, punt_pps_per_worker, .def = "50000",
 	    .max = 100000000),
+	FRAUD_ROWS(tz_cfg_limits, tenant.),
 };
-static const struct tz_cfg_schema limits_schema = { TABLE(limits_fields) };
+static const struct tz_cfg_schema limits_schema = { TABLE(limits_fields), NULL, limits_finish };
 
 static void secret_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
 {
@@ -366,6 +439,81 @@ static const struct tz_cfg_field auth_fields[] = {
 };
 static const struct tz_cfg_schema auth_schema = { TABLE(auth_fields) };
 
+static bool host_valid(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (h[0] == '[')   /* an IPv6 literal as in a Host header */
+		return n > 2 && h[n - 1] == ']' &&
+		       strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+	return n > 0 && n <= 253 && h[0] != '.' && h[0] != '-' &&
+	       strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+static bool domain_valid(const char *d)
+{
+	return d[0] != '[' && host_valid(d);
+}
+
+/* What selects a tenant must name one thing; an unusable entry is reported here. */
+static void check_selectors(struct tz_cfg_ctx *c, char *const *list, const void *at,
+			    bool (*ok)(const char *), const char *expect,
+			    const struct tz_cfg_node *map)
+{
+	const struct tz_cfg_pos *pos = tz_cfg_pos_find(c, at);
+
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+		if (ok(list[i]))
+			continue;
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      pos ? pos->path : c->path, "\"%.80s\" is not %s", list[i], expect);
+	}
+}
+
+static bool tenant_origin_valid(const char *o)
+{
+	return strcmp(o, "*") != 0 && tz_cfg_origin_valid(o);
+}
+
+static void tenant_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	struct tz_cfg_tenant *t = &((struct tz_cfg_tenant_src *)obj)->t;
+	char what[200];
+
+	t->line = map->line;
+	t->col = map->col;
+	check_selectors(c, t->domains, &t->domains, domain_valid, "a domain: write a DNS name "
+			"like \"acme.example\" (no scheme, user or port)", map);
+	check_selectors(c, t->origins, &t->origins, tenant_origin_valid, "an origin of the "
+			"tenant's pages: write \"https://host\" or \"https://host:port\" (no path, "
+			"no \"*\")", map);
+	check_selectors(c, t->hosts, &t->hosts, host_valid, "a host name: write the Host "
+			"header's name without scheme or port, like \"acme.webrtc.example.net\"",
+			map);
+	snprintf(what, sizeof(what), "a URL path: write it starting with '/' (\"/acme\"), "
+		 "without query, spaces or control characters, at most %d bytes",
+		 TZ_CFG_URL_PATH_MAX);
+	check_selectors(c, t->paths, &t->paths, tz_cfg_url_path_valid, what, map);
+}
+
+/* One tenants[] entry; the lists land in sip.trunks, sip.routes, auth.token_secrets. */
+static const struct tz_cfg_field tenant_fields[] = {
+	ROW(tz_cfg_tenant_src, "name", name, t.name, .required = true),
+	ROW(tz_cfg_tenant_src, "domains", strlist, t.domains),
+	ROW(tz_cfg_tenant_src, "origins", strlist, t.origins),
+	ROW(tz_cfg_tenant_src, "hosts", strlist, t.hosts),
+	ROW(tz_cfg_tenant_src, "paths", strlist, t.paths),
+	LIST(tz_cfg_tenant_src, "token_secrets", secrets, t.n_secrets, secret_schema,
+	     "a sequence of token secrets"),
+	LIST(tz_cfg_tenant_src, "trunks", trunks, t.n_trunks, trunk_schema,
+	     "a sequence of trunks"),
+	LIST(tz_cfg_tenant_src, "routes", routes, t.n_routes, route_schema,
+	     "a sequence of routes"),
+	MAP(tz_cfg_tenant_src, "limits", t.limits, tenant_limits_schema),
+	MOVED("max_calls", "has moved into the tenant's limits: write limits: {max_calls: N}"),
+};
+const struct tz_cfg_schema tz_cfg_tenant_schema = { TABLE(tenant_fields), NULL, tenant_finish };
+
 static const struct tz_cfg_field logging_fields[] = {
 	ROW(tz_cfg_logging, "target", enum, target, .def = "stderr", .arg = log_targets),
 	ROW(tz_cfg_logging, "level", enum, level, .def = "info", .arg = log_levels),
@@ -392,5 +540,6 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "auth", auth, auth_schema),
 	MAP(tz_config, "logging", logging, logging_schema),
 	MAP(tz_config, "control", control, control_schema),
+	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

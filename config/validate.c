@@ -176,21 +176,121 @@ static void check_cores(struct tz_cfg_ctx *c, const struct tz_cfg_eal *e)
 	}
 }
 
-static void check_trunks(struct tz_cfg_ctx *c, const struct tz_cfg_sip *sip)
+/* A flattened list (sip.trunks, sip.routes, auth.secrets) and how to name its entries. */
+struct flat_list {
+	const char *base;
+	size_t esize, n;
+	size_t tenant_off;        /* the entry's `tenant` */
+	size_t n_off;             /* its share's count in struct tz_cfg_tenant */
+	const char *top, *key;    /* "sip.trunks", "trunks" */
+};
+
+#define FLAT_LIST(arr, cnt, st, nm, top, key)                                         \
+	{ (const char *)(arr), sizeof(struct st), (cnt), offsetof(struct st, tenant),    \
+	  offsetof(struct tz_cfg_tenant, nm), top, key }
+
+static uint32_t entry_tenant(const struct flat_list *l, size_t i)
 {
-	check_dup_names(c, "sip.trunks", sip->trunks, sizeof(*sip->trunks), sip->n_trunks);
+	return *(const uint32_t *)(l->base + i * l->esize + l->tenant_off);
+}
+
+static void entry_path(const struct tz_config *cfg, const struct flat_list *l, size_t i,
+		       char *buf, size_t len)
+{
+	tz_cfg_entry_path(cfg, l->top, l->key, l->n_off, entry_tenant(l, i), i, buf, len);
+}
+
+/* Names (the entries' first member) unique over every tenant's entries. */
+static void check_flat_names(struct tz_cfg_ctx *c, const struct tz_config *cfg,
+			     const struct flat_list *l)
+{
+	char what[300], other[80], label[64];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *a = l->base + i * l->esize;
+
+		for (size_t j = 0; a[0] != '\0' && j < i; j++) {
+			if (strcmp(a, l->base + j * l->esize) != 0)
+				continue;
+			entry_path(cfg, l, j, other, sizeof(other));
+			if (entry_tenant(l, j) == entry_tenant(l, i))
+				snprintf(what, sizeof(what), "\"%s\" is already the name of %s; "
+					 "expected a unique name", a, other);
+			else
+				snprintf(what, sizeof(what), "\"%s\" is already the name of %s "
+					 "(%s); expected a name unique over all tenants", a, other,
+					 tz_cfg_tenant_label(cfg, entry_tenant(l, j), label,
+							     sizeof(label)));
+			err_field(c, a, 1, 1, l->top, what);
+			break;
+		}
+	}
+}
+
+/* The crypto suites a trunk may name (RFC 4568 section 6.2, RFC 7714 section 14.2). */
+static const char *const srtp_suites[] = {
+	"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
+	"AEAD_AES_256_GCM",
+};
+#define N_SUITES (sizeof(srtp_suites) / sizeof(srtp_suites[0]))
+
+static void check_srtp(struct tz_cfg_ctx *c, const struct tz_cfg_trunk *t)
+{
+	const char *near;
+	char what[300];
+
+	if (t->srtp_suites == NULL)
+		return;
+	if (t->srtp == TZ_TRUNK_RTP) {
+		err_field(c, &t->srtp_suites, t->line, t->col, NULL, "is set but srtp is off; "
+			  "expected srtp: sdes, or no srtp_suites");
+		return;
+	}
+	for (size_t i = 0; t->srtp_suites[i] != NULL; i++) {
+		const char *s = t->srtp_suites[i];
+		bool known = false;
+
+		for (size_t k = 0; k < N_SUITES; k++)
+			known |= strcmp(s, srtp_suites[k]) == 0;
+		if (known)
+			continue;
+		near = tz_nearest(s, srtp_suites, N_SUITES);
+		if (near != NULL)
+			snprintf(what, sizeof(what), "\"%.64s\" is not a crypto suite; did you mean "
+				 "\"%s\"?", s, near);
+		else
+			snprintf(what, sizeof(what), "\"%.64s\" is not a crypto suite; expected "
+				 "some of: %s, %s, %s, %s", s, srtp_suites[0], srtp_suites[1],
+				 srtp_suites[2], srtp_suites[3]);
+		err_field(c, &t->srtp_suites, t->line, t->col, NULL, what);
+	}
+}
+
+static void check_trunks(struct tz_cfg_ctx *c, const struct tz_config *cfg)
+{
+	const struct tz_cfg_sip *sip = &cfg->sip;
+	const struct flat_list l = FLAT_LIST(sip->trunks, sip->n_trunks, tz_cfg_trunk,
+					     n_trunks, "sip.trunks", "trunks");
+
+	check_flat_names(c, cfg, &l);
 	for (size_t i = 0; i < sip->n_trunks; i++) {
 		const struct tz_cfg_trunk *t = &sip->trunks[i];
 
 		if (t->password != NULL && t->username == NULL)
 			err_field(c, &t->password, t->line, t->col, NULL,
 				  "is set but username is not; expected both or neither");
+		if (t->tls_ca != NULL && t->transport != TZ_SIP_TLS)
+			err_field(c, &t->tls_ca, t->line, t->col, NULL, "is set but transport is "
+				  "not tls; expected transport: tls (the CA checks the trunk's TLS "
+				  "certificate)");
+		check_srtp(c, t);
 	}
 }
 
-/* "no trunk named "x"; did you mean "y"?" or the list of names. */
+/* "no trunk named "x"; did you mean "y"?" or the list of names in @p list. */
 static void unknown_name(struct tz_cfg_ctx *c, const void *at, const char *kind,
-			 const char *name, const char *names, size_t esize, size_t n)
+			 const char *name, const char *list, const char *names, size_t esize,
+			 size_t n)
 {
 	const char *cands[64] = { NULL };
 	const char *near;
@@ -204,8 +304,8 @@ static void unknown_name(struct tz_cfg_ctx *c, const void *at, const char *kind,
 	if (near != NULL)
 		snprintf(what + o, sizeof(what) - o, "did you mean \"%s\"?", near);
 	else if (n == 0)
-		snprintf(what + o, sizeof(what) - o, "expected a name from sip.%ss, which is "
-			 "empty", kind);
+		snprintf(what + o, sizeof(what) - o, "expected a name from %s, which is empty",
+			 list);
 	else
 		for (size_t i = 0; i < n && o < sizeof(what); i++)
 			o += (size_t)snprintf(what + o, sizeof(what) - o, "%s%s",
@@ -213,34 +313,82 @@ static void unknown_name(struct tz_cfg_ctx *c, const void *at, const char *kind,
 	err_field(c, at, 1, 1, NULL, what);
 }
 
-static void check_routes(struct tz_cfg_ctx *c, struct tz_cfg_sip *sip)
+/* A route names a trunk of another tenant: say whose it is and which it may name. */
+static void foreign_trunk(struct tz_cfg_ctx *c, const struct tz_config *cfg,
+			  const struct tz_cfg_route *r, uint32_t trunk, const char *list,
+			  size_t first, size_t n)
 {
-	for (size_t i = 0; i < c->n_refs; i++) {
-		struct tz_cfg_ref *r = &c->refs[i];
+	const struct tz_cfg_sip *sip = &cfg->sip;
+	char what[400], whose[64], mine[64];
+	size_t o;
 
+	tz_cfg_tenant_label(cfg, sip->trunks[trunk].tenant, whose, sizeof(whose));
+	o = (size_t)snprintf(what, sizeof(what), "\"%s\" is a trunk of %s; ",
+			     sip->trunks[trunk].name, whose);
+	if (r->tenant == TZ_TENANT_DEFAULT)
+		snprintf(mine, sizeof(mine), "the default tenant's trunks (sip.trunks)");
+	else
+		snprintf(mine, sizeof(mine), "%s's trunks", cfg->tenants[r->tenant].name);
+	if (n == 0)
+		snprintf(what + o, sizeof(what) - o, "expected one of %s, but %s is empty", mine,
+			 list);
+	else
+		o += (size_t)snprintf(what + o, sizeof(what) - o, "expected one of %s: ", mine);
+	for (size_t i = 0; i < n && o < sizeof(what); i++)
+		o += (size_t)snprintf(what + o, sizeof(what) - o, "%s%s", i ? ", " : "",
+				      sip->trunks[first + i].name);
+	err_field(c, &r->trunk, r->line, r->col, NULL, what);
+}
+
+/* Resolve each route's trunk by name among its own tenant's trunks. */
+static void check_routes(struct tz_cfg_ctx *c, const struct tz_config *cfg)
+{
+	const struct tz_cfg_sip *sip = &cfg->sip;
+
+	for (size_t i = 0; i < c->n_refs; i++) {
+		struct tz_cfg_ref *ref = &c->refs[i];
+		const struct tz_cfg_route *r = (const struct tz_cfg_route *)
+			((const char *)ref->dst - offsetof(struct tz_cfg_route, trunk));
+		uint32_t tenant = r->tenant < cfg->n_tenants ? r->tenant : 0;
+		size_t first = tz_cfg_share_start(cfg, offsetof(struct tz_cfg_tenant, n_trunks),
+						  tenant);
+		size_t n = cfg->tenants[tenant].n_trunks;
+		uint32_t found = UINT32_MAX;
+		char list[48];
+
+		if (tenant == TZ_TENANT_DEFAULT)
+			snprintf(list, sizeof(list), "sip.trunks");
+		else
+			snprintf(list, sizeof(list), "tenants[%u].trunks", tenant - 1);
 		for (uint32_t t = 0; t < sip->n_trunks; t++)
-			if (strcmp(sip->trunks[t].name, r->name) == 0)
-				*r->dst = t;
-		if (*r->dst == UINT32_MAX)
-			unknown_name(c, r->dst, "trunk", r->name,
-				     sip->trunks ? sip->trunks[0].name : "",
-				     sizeof(*sip->trunks), sip->n_trunks);
+			if (strcmp(sip->trunks[t].name, ref->name) == 0)
+				found = t;
+		if (found == UINT32_MAX)
+			unknown_name(c, ref->dst, "trunk", ref->name, list,
+				     n ? sip->trunks[first].name : "", sizeof(*sip->trunks), n);
+		else if (sip->trunks[found].tenant != tenant)
+			foreign_trunk(c, cfg, r, found, list, first, n);
+		else
+			*ref->dst = found;
 	}
 }
 
 /* Each token secret: exactly one of secret / secret_file; a key long enough
  * for HS256 (RFC 7518 3.2: at least the hash size, 256 bits). */
-static void check_auth(struct tz_cfg_ctx *c, const struct tz_cfg_auth *a)
+static void check_auth(struct tz_cfg_ctx *c, const struct tz_config *cfg)
 {
+	const struct tz_cfg_auth *a = &cfg->auth;
+	const struct flat_list l = FLAT_LIST(a->secrets, a->n_secrets, tz_cfg_token_secret,
+					     n_secrets, "auth.token_secrets", "token_secrets");
 	char path[64];
 
-	check_dup_names(c, "auth.token_secrets", a->secrets, sizeof(*a->secrets), a->n_secrets);
+	check_flat_names(c, cfg, &l);
 	for (size_t i = 0; i < a->n_secrets; i++) {
 		const struct tz_cfg_token_secret *s = &a->secrets[i];
 		bool has_s = given(c, &s->secret, s->secret != NULL);
 		bool has_f = given(c, &s->secret_file, s->secret_file != NULL);
 
-		snprintf(path, sizeof(path), "auth.token_secrets[%zu]", i);
+		entry_path(cfg, &l, i, path, sizeof(path));
 		if (has_s == has_f)
 			tz_cfg_err_at(c, s->line, s->col, path, "%s; expected exactly one of secret "
 				      "or secret_file", has_s ? "has both secret and secret_file" :
@@ -262,7 +410,8 @@ void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 	if (cfg->sip.transports & TZ_SIP_TLS)
 		check_tls(c, &cfg->sip.transports, &cfg->sip.tls_cert, &cfg->sip.tls_key,
 			  "sip");
-	check_trunks(c, &cfg->sip);
-	check_routes(c, &cfg->sip);
-	check_auth(c, &cfg->auth);
+	check_trunks(c, cfg);
+	check_routes(c, cfg);
+	check_auth(c, cfg);
+	tz_cfg_validate_tenants(c, cfg);
 }

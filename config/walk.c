@@ -26,8 +26,8 @@ static void unknown_key(struct tz_cfg_ctx *c, const struct tz_cfg_node *k,
 	char list[512];
 	size_t used = 0;
 
-	for (size_t i = 0; i < s->n; i++)
-		cands[i] = s->fields[i].key;
+	for (size_t i = 0; i < s->n; i++)   /* a moved key is never the suggestion */
+		cands[i] = s->fields[i].moved ? NULL : s->fields[i].key;
 	near = tz_nearest(k->text, cands, s->n);
 	if (near != NULL) {
 		tz_cfg_err(c, k, "unknown key; did you mean \"%s\"?", near);
@@ -35,8 +35,9 @@ static void unknown_key(struct tz_cfg_ctx *c, const struct tz_cfg_node *k,
 	}
 	list[0] = '\0';
 	for (size_t i = 0; i < s->n && used < sizeof(list); i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-					 i ? ", " : "", cands[i]);
+		if (cands[i] != NULL)
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+						 used ? ", " : "", cands[i]);
 	tz_cfg_err(c, k, "unknown key; expected one of: %s", list);
 }
 
@@ -148,6 +149,8 @@ static void walk_pair(struct tz_cfg_ctx *c, const struct tz_cfg_node *k,
 	f = find(s, k->text, &idx);
 	if (f == NULL)
 		unknown_key(c, k, s);
+	else if (f->moved != NULL)
+		tz_cfg_err(c, k, "%s", f->moved);
 	else if (seen[idx] != NULL)
 		tz_cfg_err(c, k, "duplicate key; first given at line %d", seen[idx]->line);
 	else {
@@ -198,6 +201,8 @@ void tz_cfg_release(const struct tz_cfg_schema *s, void *obj)
 		char *arr;
 		size_t n;
 
+		if (f->moved != NULL)
+			continue;
 		if (f->type != NULL) {
 			if (f->type->release != NULL)
 				f->type->release(obj, f);

@@ -115,7 +115,7 @@ static int open_node(struct builder *b, enum tz_cfg_node_kind kind, const yaml_e
 	if (b->depth == TZ_CFG_MAX_DEPTH) {
 		tz_cfg_err_at(b->c, (int)ev->start_mark.line + 1,
 			      (int)ev->start_mark.column + 1, NULL,
-			      "YAML nested deeper than %d levels; a config needs at most 5",
+			      "YAML nested deeper than %d levels; a config needs at most 6",
 			      TZ_CFG_MAX_DEPTH);
 		return -EINVAL;
 	}

@@ -2,7 +2,8 @@
 /*
  * Bad configs and the exact message each must produce.  PORTS is a valid
  * three-line ports section so a case can show one mistake elsewhere; lines
- * of the case's own text therefore start at 4.
+ * of the case's own text therefore start at 4.  ACME_GLOBEX is a valid
+ * tenants list of two (lines 4..9) to put a mistake after.
  */
 #ifndef TZ_TEST_BAD_CONFIGS_H
 #define TZ_TEST_BAD_CONFIGS_H
@@ -17,6 +18,14 @@
 	"ports:\n"                                                       \
 	"  - {name: a, role: access, ipv4: 198.51.100.1/24, " extra "}\n"  \
 	"  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24}\n"
+
+#define ACME_GLOBEX                                                      \
+	"tenants:\n"                                                     \
+	"  - name: acme\n"                                               \
+	"    trunks: [{name: acme-pbx, address: 192.0.2.1}]\n"           \
+	"    origins: [\"https://www.acme.example\"]\n"                  \
+	"  - name: globex\n"                                             \
+	"    trunks: [{name: globex-pbx, address: 192.0.2.2}]\n"
 
 struct bad_config {
 	const char *what;
@@ -61,10 +70,6 @@ static const struct bad_config bad_configs[] = {
 	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2}\n"
 	  "    - {name: pbx, address: 203.0.113.3}\n",
 	  "t.yaml:7:14: sip.trunks[1].name: \"pbx\" is already the name of sip.trunks[0]; "
-	  "expected a unique name" },
-	{ "duplicate tenant name",
-	  PORTS "sip:\n  tenants:\n    - name: acme\n    - name: acme\n",
-	  "t.yaml:7:13: sip.tenants[1].name: \"acme\" is already the name of sip.tenants[0]; "
 	  "expected a unique name" },
 	{ "missing required role",
 	  "ports:\n  - {name: a, iface: acc0, ipv4: 198.51.100.1/24}\n"
@@ -147,12 +152,6 @@ static const struct bad_config bad_configs[] = {
 	  "  routes:\n    - {prefix: \"\", trunk: lab-pb}\n",
 	  "t.yaml:8:27: sip.routes[0].trunk: no trunk is named \"lab-pb\"; did you mean "
 	  "\"lab-pbx\"?" },
-	{ "route to an unknown tenant",
-	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2}\n"
-	  "  routes:\n    - {tenant: globex, trunk: pbx}\n"
-	  "  tenants:\n    - {name: acme}\n",
-	  "t.yaml:8:16: sip.routes[0].tenant: no tenant is named \"globex\"; expected one of: "
-	  "acme" },
 	{ "https without TLS files", PORTS "signalling:\n  https: 198.51.100.1:8443\n",
 	  "t.yaml:5:10: signalling.https: TLS needs tls_cert and tls_key; expected both set "
 	  "in signalling to PEM file paths" },
@@ -211,7 +210,7 @@ static const struct bad_config bad_configs[] = {
 	{ "two documents", PORTS "---\neal: {}\n",
 	  "t.yaml:4:1: a second YAML document; a config file holds exactly one" },
 	{ "deep nesting", PORTS "eal: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
-	  "t.yaml:4:37: YAML nested deeper than 32 levels; a config needs at most 5" },
+	  "t.yaml:4:37: YAML nested deeper than 32 levels; a config needs at most 6" },
 	{ "bad boolean",
 	  PORTS "sip:\n  trunks:\n    - {name: pbx, address: 203.0.113.2, register_users: maybe}\n",
 	  "t.yaml:6:57: sip.trunks[0].register_users: \"maybe\" is not a boolean; expected true "
@@ -264,6 +263,164 @@ static const struct bad_config bad_configs[] = {
 	  "with '/' (\"/ws\"), without query, spaces or control characters, at most 63 bytes" },
 	{ "sip paths not a list", PORTS "signalling:\n  sip_paths: /sip\n",
 	  "t.yaml:5:14: signalling.sip_paths: expected a sequence, got a scalar" },
+	/* tenants (issue 11) */
+	{ "the old sip.tenants", PORTS "sip:\n  tenants:\n    - name: acme\n",
+	  "t.yaml:5:3: sip.tenants: has moved to the top-level tenants: list, each tenant with "
+	  "its own trunks, routes and token_secrets (docs/tenants.md)" },
+	{ "the old route tenant",
+	  PORTS "sip:\n  trunks: [{name: pbx, address: 203.0.113.2}]\n"
+	  "  routes:\n    - {tenant: acme, trunk: pbx}\n",
+	  "t.yaml:7:8: sip.routes[0].tenant: routes no longer name a tenant; write the route "
+	  "inside its tenant's routes: (tenants[].routes, docs/tenants.md)" },
+	{ "the old tenant max_calls", PORTS "tenants:\n  - {name: acme, max_calls: 3}\n",
+	  "t.yaml:5:18: tenants[0].max_calls: has moved into the tenant's limits: write "
+	  "limits: {max_calls: N}" },
+	{ "tenants is a mapping", PORTS "tenants: {name: acme}\n",
+	  "t.yaml:4:10: tenants: expected a sequence, got a mapping" },
+	{ "tenant without a name", PORTS "tenants:\n  - {domains: [acme.example]}\n",
+	  "t.yaml:5:5: tenants[0].name: required key is missing; expected a name of 1..31 "
+	  "letters, digits, '.', '_' or '-'" },
+	{ "duplicate tenant name",
+	  PORTS "tenants:\n  - name: acme\n  - name: globex\n  - name: acme\n",
+	  "t.yaml:7:11: tenants[2].name: \"acme\" is already the name of tenants[0]; expected a "
+	  "unique name" },
+	{ "tenant named default", PORTS "tenants:\n  - name: default\n",
+	  "t.yaml:5:11: tenants[0].name: \"default\" is reserved for the default tenant (the "
+	  "top-level sip.trunks, sip.routes and auth.token_secrets); expected another name" },
+	{ "trunk name of another tenant",
+	  PORTS ACME_GLOBEX "  - name: initech\n    trunks: [{name: globex-pbx, address: 192.0.2.3}]\n",
+	  "t.yaml:11:21: tenants[2].trunks[0].name: \"globex-pbx\" is already the name of "
+	  "tenants[1].trunks[0] (tenant globex); expected a name unique over all tenants" },
+	{ "tenant trunk named like a top-level trunk",
+	  PORTS "sip:\n  trunks: [{name: pbx, address: 203.0.113.2}]\n"
+	  "tenants:\n  - name: acme\n    trunks: [{name: pbx, address: 192.0.2.1}]\n",
+	  "t.yaml:8:21: tenants[0].trunks[0].name: \"pbx\" is already the name of sip.trunks[0] "
+	  "(the default tenant); expected a name unique over all tenants" },
+	{ "duplicate trunk name inside a tenant",
+	  PORTS "tenants:\n  - name: acme\n    trunks:\n      - {name: pbx, address: 192.0.2.1}\n"
+	  "      - {name: pbx, address: 192.0.2.2}\n",
+	  "t.yaml:8:16: tenants[0].trunks[1].name: \"pbx\" is already the name of "
+	  "tenants[0].trunks[0]; expected a unique name" },
+	{ "token secret name of another tenant",
+	  PORTS "auth:\n  token_secrets: [{name: k1, secret_file: /etc/trapeze/k1.key}]\n"
+	  "tenants:\n  - name: acme\n    token_secrets: [{name: k1, secret_file: /etc/trapeze/k2.key}]\n",
+	  "t.yaml:8:28: tenants[0].token_secrets[0].name: \"k1\" is already the name of "
+	  "auth.token_secrets[0] (the default tenant); expected a name unique over all tenants" },
+	{ "tenant token secret without a key",
+	  PORTS "tenants:\n  - name: acme\n    token_secrets:\n      - name: k1\n",
+	  "t.yaml:7:9: tenants[0].token_secrets[0]: has neither secret nor secret_file; expected "
+	  "exactly one of secret or secret_file" },
+	{ "tenant route to another tenant's trunk",
+	  PORTS ACME_GLOBEX "    routes:\n      - {prefix: \"+\", trunk: acme-pbx}\n",
+	  "t.yaml:11:30: tenants[1].routes[0].trunk: \"acme-pbx\" is a trunk of tenant acme; "
+	  "expected one of globex's trunks: globex-pbx" },
+	{ "top-level route to a tenant's trunk",
+	  PORTS "sip:\n  trunks: [{name: carrier, address: 203.0.113.2}]\n"
+	  "  routes: [{prefix: \"+\", trunk: acme-pbx}]\n" ACME_GLOBEX,
+	  "t.yaml:6:33: sip.routes[0].trunk: \"acme-pbx\" is a trunk of tenant acme; expected one "
+	  "of the default tenant's trunks (sip.trunks): carrier" },
+	{ "tenant route to a top-level trunk, tenant without trunks",
+	  PORTS "sip:\n  trunks: [{name: carrier, address: 203.0.113.2}]\n"
+	  "tenants:\n  - name: acme\n    routes: [{prefix: \"+\", trunk: carrier}]\n",
+	  "t.yaml:8:35: tenants[0].routes[0].trunk: \"carrier\" is a trunk of the default tenant; "
+	  "expected one of acme's trunks, but tenants[0].trunks is empty" },
+	{ "tenant route to an unknown trunk",
+	  PORTS ACME_GLOBEX "    routes: [{prefix: \"1\", trunk: globex-pxb}]\n",
+	  "t.yaml:10:35: tenants[1].routes[0].trunk: no trunk is named \"globex-pxb\"; did you "
+	  "mean \"globex-pbx\"?" },
+	{ "origin in two tenants",
+	  PORTS ACME_GLOBEX "    origins: [\"https://WWW.Acme.example\"]\n",
+	  "t.yaml:10:14: tenants[1].origins: \"https://WWW.Acme.example\" is already one of "
+	  "tenants[0].origins (tenant acme); expected each origin in one tenant only" },
+	{ "host in two tenants",
+	  PORTS "tenants:\n  - {name: acme, hosts: [acme.example.net]}\n"
+	  "  - {name: globex, hosts: [globex.example.net, ACME.example.net]}\n",
+	  "t.yaml:6:27: tenants[1].hosts: \"ACME.example.net\" is already one of tenants[0].hosts "
+	  "(tenant acme); expected each host in one tenant only" },
+	{ "path in two tenants",
+	  PORTS "tenants:\n  - {name: acme, paths: [/acme]}\n  - {name: globex, paths: [/acme]}\n",
+	  "t.yaml:6:27: tenants[1].paths: \"/acme\" is already one of tenants[0].paths (tenant "
+	  "acme); expected each path in one tenant only" },
+	{ "domain in two tenants",
+	  PORTS "tenants:\n  - {name: acme, domains: [acme.example]}\n"
+	  "  - {name: globex, domains: [Acme.Example]}\n",
+	  "t.yaml:6:29: tenants[1].domains: \"Acme.Example\" is already one of tenants[0].domains "
+	  "(tenant acme); expected each domain in one tenant only" },
+	{ "tenant origin *", PORTS "tenants:\n  - {name: acme, origins: [\"*\"]}\n",
+	  "t.yaml:5:27: tenants[0].origins: \"*\" is not an origin of the tenant's pages: write "
+	  "\"https://host\" or \"https://host:port\" (no path, no \"*\")" },
+	{ "tenant origin with a path",
+	  PORTS "tenants:\n  - {name: acme, origins: [\"https://acme.example/app\"]}\n",
+	  "t.yaml:5:27: tenants[0].origins: \"https://acme.example/app\" is not an origin of the "
+	  "tenant's pages: write \"https://host\" or \"https://host:port\" (no path, no \"*\")" },
+	{ "tenant host with a port", PORTS "tenants:\n  - {name: acme, hosts: [\"acme.example:443\"]}\n",
+	  "t.yaml:5:25: tenants[0].hosts: \"acme.example:443\" is not a host name: write the Host "
+	  "header's name without scheme or port, like \"acme.webrtc.example.net\"" },
+	{ "tenant path without slash", PORTS "tenants:\n  - {name: acme, paths: [acme]}\n",
+	  "t.yaml:5:25: tenants[0].paths: \"acme\" is not a URL path: write it starting with '/' "
+	  "(\"/acme\"), without query, spaces or control characters, at most 63 bytes" },
+	{ "tenant path too long",
+	  PORTS "tenants:\n  - {name: acme, paths: "
+	  "[/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]}\n",
+	  "t.yaml:5:25: tenants[0].paths: \"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" "
+	  "is not a URL path: write it starting with '/' (\"/acme\"), without query, spaces or "
+	  "control characters, at most 63 bytes" },
+	{ "tenant domain with a scheme", PORTS "tenants:\n  - {name: acme, domains: [\"sip:acme.example\"]}\n",
+	  "t.yaml:5:27: tenants[0].domains: \"sip:acme.example\" is not a domain: write a DNS name "
+	  "like \"acme.example\" (no scheme, user or port)" },
+	{ "tenant trunk password without username",
+	  PORTS "tenants:\n  - name: acme\n    trunks: [{name: p, address: 192.0.2.1, password: x}]\n",
+	  "t.yaml:6:54: tenants[0].trunks[0].password: is set but username is not; expected both "
+	  "or neither" },
+	{ "tenant trunk bad acl",
+	  PORTS "tenants:\n  - name: acme\n    trunks: [{name: p, address: 192.0.2.1, acl: [192.0.2.0/33]}]\n",
+	  "t.yaml:6:50: tenants[0].trunks[0].acl[0]: \"192.0.2.0/33\" is not an address or CIDR "
+	  "like 198.51.100.0/24 or 2001:db8::/32" },
+	{ "tenant trunk without address",
+	  PORTS "tenants:\n  - name: acme\n    trunks:\n      - name: p\n",
+	  "t.yaml:7:9: tenants[0].trunks[0].address: required key is missing; expected host:port "
+	  "like 203.0.113.1:5060 or [2001:db8::1]:5060" },
+	{ "srtp_suites with srtp off",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, srtp_suites: "
+	  "[AES_CM_128_HMAC_SHA1_80]}\n",
+	  "t.yaml:6:52: sip.trunks[0].srtp_suites: is set but srtp is off; expected srtp: sdes, "
+	  "or no srtp_suites" },
+	{ "unknown srtp suite",
+	  PORTS "tenants:\n  - name: acme\n    trunks:\n      - {name: a, address: 192.0.2.1, "
+	  "transport: tls, srtp: sdes, srtp_suites: [AES_CM_128_HMAC_SHA1_80, NULL_CIPHER]}\n",
+	  "t.yaml:7:80: tenants[0].trunks[0].srtp_suites: \"NULL_CIPHER\" is not a crypto suite; "
+	  "expected some of: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM, "
+	  "AEAD_AES_256_GCM" },
+	{ "misspelt srtp suite",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, srtp: sdes, srtp_suites: "
+	  "[AEAD_AES_128_GMC]}\n",
+	  "t.yaml:6:64: sip.trunks[0].srtp_suites: \"AEAD_AES_128_GMC\" is not a crypto suite; did "
+	  "you mean \"AEAD_AES_128_GCM\"?" },
+	{ "bad srtp mode",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, srtp: rtp}\n",
+	  "t.yaml:6:45: sip.trunks[0].srtp: \"rtp\" is not allowed here; expected one of: off, sdes" },
+	{ "tls_ca on a udp trunk",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, tls_ca: /etc/trapeze/ca.pem}\n",
+	  "t.yaml:6:47: sip.trunks[0].tls_ca: is set but transport is not tls; expected transport: "
+	  "tls (the CA checks the trunk's TLS certificate)" },
+	{ "daily_minutes_alarm over 100",
+	  PORTS "tenants:\n  - name: acme\n    limits: {daily_minutes_alarm: 101}\n",
+	  "t.yaml:6:35: tenants[0].limits.daily_minutes_alarm: 101 is out of range; expected 0..100" },
+	{ "tenant max_calls_per_user too high",
+	  PORTS "tenants:\n  - name: acme\n    limits: {max_calls_per_user: 1001}\n",
+	  "t.yaml:6:34: tenants[0].limits.max_calls_per_user: 1001 is out of range; expected "
+	  "0..1000" },
+	{ "bad target pattern in a tenant",
+	  PORTS "tenants:\n  - name: acme\n    limits: {allow_targets: [\"+44*\", \"+44*1\"]}\n",
+	  "t.yaml:6:29: tenants[0].limits.allow_targets: \"+44*1\" is not a target pattern: write a "
+	  "number (\"+442079460000\"), a prefix ending in '*' (\"+44*\") or \"*\", without spaces, "
+	  "at most 64 bytes" },
+	{ "bad target pattern at the top", PORTS "limits:\n  deny_targets: [\"+44 9*\"]\n",
+	  "t.yaml:5:17: limits.deny_targets: \"+44 9*\" is not a target pattern: write a number "
+	  "(\"+442079460000\"), a prefix ending in '*' (\"+44*\") or \"*\", without spaces, at most "
+	  "64 bytes" },
+	{ "negative daily minutes", PORTS "limits:\n  daily_minutes: -1\n",
+	  "t.yaml:5:18: limits.daily_minutes: -1 is out of range; expected 0..1000000000" },
 };
 
 #endif /* TZ_TEST_BAD_CONFIGS_H */

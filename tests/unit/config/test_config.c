@@ -123,9 +123,39 @@ static void test_bare_metal_sample(void **state)
 	assert_string_equal(cfg->sip.tls_ca, "/etc/ssl/certs/ca-certificates.crt");
 	assert_string_equal(cfg->sip.tls_dir, "/run/trapeze");
 	assert_false(cfg->sip.routes[0].allow_uri);
-	assert_int_equal(cfg->sip.n_routes, 3);
 	assert_int_equal(cfg->sip.routes[0].trunk, 0);
 	assert_int_equal(cfg->sip.routes[1].trunk, 1);
+	/* the default tenant (top-level lists) and the enterprises acme and globex */
+	assert_int_equal(cfg->n_tenants, 3);
+	assert_string_equal(cfg->tenants[0].name, "default");
+	assert_int_equal(cfg->tenants[0].n_trunks, 2);
+	assert_int_equal(cfg->tenants[0].n_routes, 3);
+	assert_int_equal(cfg->tenants[0].n_secrets, 1);
+	assert_int_equal(cfg->tenants[0].limits.calls_per_s, 20);
+	assert_string_equal(cfg->tenants[0].limits.deny_targets[0], "+449*");
+	assert_int_equal(cfg->limits.tenant.daily_minutes, 200000);
+	assert_string_equal(cfg->tenants[1].name, "acme");
+	assert_string_equal(cfg->tenants[1].paths[0], "/acme");
+	assert_int_equal(cfg->tenants[1].limits.max_calls, 50);
+	assert_string_equal(cfg->tenants[1].limits.allow_targets[0], "+44*");
+	assert_string_equal(cfg->tenants[2].domains[0], "globex.example.net");
+	assert_int_equal(cfg->tenants[2].limits.daily_minutes_alarm, 80);
+	assert_int_equal(cfg->sip.n_trunks, 4);
+	assert_string_equal(cfg->sip.trunks[2].name, "acme-pbx");
+	assert_int_equal(cfg->sip.trunks[2].tenant, 1);
+	assert_int_equal(cfg->sip.trunks[2].srtp, TZ_TRUNK_SDES);
+	assert_string_equal(cfg->sip.trunks[2].srtp_suites[1], "AES_CM_128_HMAC_SHA1_32");
+	assert_string_equal(cfg->sip.trunks[2].tls_ca, "/etc/trapeze/tenants/acme-ca.pem");
+	assert_int_equal(cfg->sip.trunks[3].tenant, 2);
+	assert_int_equal(cfg->sip.trunks[3].srtp, TZ_TRUNK_RTP);
+	assert_null(cfg->sip.trunks[3].srtp_suites);
+	assert_int_equal(cfg->sip.n_routes, 6);
+	assert_int_equal(cfg->sip.routes[3].trunk, 2);
+	assert_int_equal(cfg->sip.routes[5].trunk, 3);
+	assert_int_equal(cfg->sip.routes[5].tenant, 2);
+	assert_int_equal(cfg->auth.n_secrets, 3);
+	assert_string_equal(cfg->auth.secrets[2].name, "globex-2026");
+	assert_int_equal(cfg->auth.secrets[2].tenant, 2);
 	assert_int_equal(cfg->logging.target, TZ_LOG_SYSLOG);
 	assert_int_equal(cfg->logging.level, 6);
 	assert_string_equal(cfg->control.group, "trapeze");
@@ -185,6 +215,214 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->control.socket, "/run/trapeze/trapezed.sock");
 	assert_int_equal(cfg->control.mode, 0660);
 	assert_null(cfg->control.group);
+	/* a single-tenant config: only the default tenant, no fraud limits */
+	assert_int_equal(cfg->n_tenants, 1);
+	assert_string_equal(cfg->tenants[0].name, TZ_TENANT_DEFAULT_NAME);
+	assert_int_equal(cfg->tenants[0].line, 0);
+	assert_int_equal(cfg->tenants[0].n_trunks, 1);
+	assert_int_equal(cfg->tenants[0].n_routes, 0);
+	assert_int_equal(cfg->tenants[0].n_secrets, 0);
+	assert_null(cfg->tenants[0].domains);
+	assert_int_equal(cfg->tenants[0].limits.max_calls, 0);
+	assert_int_equal(cfg->tenants[0].limits.calls_per_s, 0);
+	assert_int_equal(cfg->tenants[0].limits.daily_minutes, 0);
+	assert_int_equal(cfg->tenants[0].limits.daily_minutes_alarm, 80);
+	assert_null(cfg->tenants[0].limits.allow_targets);
+	assert_int_equal(cfg->sip.trunks[0].tenant, TZ_TENANT_DEFAULT);
+	assert_int_equal(cfg->sip.trunks[0].srtp, TZ_TRUNK_RTP);
+	assert_null(cfg->sip.trunks[0].tls_ca);
+	tz_cfg_free(cfg);
+}
+
+/* Three tenants' lists, flattened: the top-level entries first, then each
+ * tenant's in file order, each marked with its tenant; routes point at the
+ * flattened trunks; the default tenant takes limits.tenant but not the
+ * gateway-wide max_calls / max_calls_per_user. */
+static const char tenants_yaml[] =
+	PORTS
+	"sip:\n"
+	"  trunks: [{name: carrier, address: 203.0.113.2}]\n"
+	"  routes: [{prefix: \"\", trunk: carrier}]\n"
+	"auth:\n"
+	"  token_secrets: [{name: top, secret_file: /etc/trapeze/top.key}]\n"
+	"limits:\n"
+	"  max_calls: 300\n"
+	"  max_calls_per_user: 3\n"
+	"  calls_per_s: 9\n"
+	"  deny_targets: [\"+00*\"]\n"
+	"tenants:\n"
+	"  - name: acme\n"
+	"    domains: [acme.example]\n"
+	"    origins: [\"https://www.acme.example\"]\n"
+	"    hosts: [acme.webrtc.example.net]\n"
+	"    paths: [/acme]\n"
+	"    token_secrets:\n"
+	"      - {name: acme-2026, secret_file: /etc/trapeze/acme.key}\n"
+	"    trunks:\n"
+	"      - {name: acme-pbx, address: \"pbx.acme.example:5061\", transport: tls,\n"
+	"         tls_ca: /etc/trapeze/acme-ca.pem, srtp: sdes, password: acme-pw, username: gw}\n"
+	"      - {name: acme-b, address: 192.0.2.9}\n"
+	"    routes:\n"
+	"      - {prefix: \"+44\", trunk: acme-b}\n"
+	"      - {prefix: \"+\", trunk: acme-pbx}\n"
+	"    limits: {max_calls: 50, max_calls_per_user: 2, calls_per_s: 5, user_calls_per_s: 1,\n"
+	"             allow_targets: [\"+44*\"], deny_targets: [\"+449*\", \"+4487*\"],\n"
+	"             daily_minutes: 10000, daily_minutes_alarm: 90}\n"
+	"  - name: empty\n"
+	"  - name: globex\n"
+	"    trunks: [{name: globex-pbx, address: 198.51.100.77}]\n"
+	"    routes: [{domain: globex.example.net, trunk: globex-pbx}]\n"
+	"    token_secrets: [{name: globex-1, secret_file: /etc/trapeze/globex.key}]\n";
+
+static void test_tenants_flattened(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(tenants_yaml, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.msg[i]);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->n_tenants, 4);
+	/* tenants[0]: synthesized */
+	assert_string_equal(cfg->tenants[0].name, "default");
+	assert_int_equal(cfg->tenants[0].line, 0);
+	assert_int_equal(cfg->tenants[0].limits.max_calls, 0);
+	assert_int_equal(cfg->tenants[0].limits.max_calls_per_user, 0);
+	assert_int_equal(cfg->tenants[0].limits.calls_per_s, 9);
+	assert_string_equal(cfg->tenants[0].limits.deny_targets[0], "+00*");
+	assert_null(cfg->tenants[0].limits.deny_targets[1]);
+	assert_ptr_not_equal(cfg->tenants[0].limits.deny_targets,
+			     cfg->limits.tenant.deny_targets);   /* its own copy */
+	assert_int_equal(cfg->limits.max_calls, 300);
+	assert_int_equal(cfg->limits.tenant.calls_per_s, 9);
+	/* the file's tenants */
+	assert_string_equal(cfg->tenants[1].name, "acme");
+	assert_int_equal(cfg->tenants[1].line, 15);
+	assert_int_equal(cfg->tenants[1].col, 5);
+	assert_string_equal(cfg->tenants[1].domains[0], "acme.example");
+	assert_string_equal(cfg->tenants[1].origins[0], "https://www.acme.example");
+	assert_string_equal(cfg->tenants[1].hosts[0], "acme.webrtc.example.net");
+	assert_string_equal(cfg->tenants[1].paths[0], "/acme");
+	assert_int_equal(cfg->tenants[1].limits.max_calls, 50);
+	assert_int_equal(cfg->tenants[1].limits.max_calls_per_user, 2);
+	assert_int_equal(cfg->tenants[1].limits.calls_per_s, 5);
+	assert_int_equal(cfg->tenants[1].limits.user_calls_per_s, 1);
+	assert_string_equal(cfg->tenants[1].limits.allow_targets[0], "+44*");
+	assert_string_equal(cfg->tenants[1].limits.deny_targets[1], "+4487*");
+	assert_int_equal(cfg->tenants[1].limits.daily_minutes, 10000);
+	assert_int_equal(cfg->tenants[1].limits.daily_minutes_alarm, 90);
+	assert_string_equal(cfg->tenants[2].name, "empty");
+	assert_int_equal(cfg->tenants[2].limits.daily_minutes_alarm, 80);
+	assert_null(cfg->tenants[2].limits.deny_targets);   /* not the default tenant's */
+	assert_string_equal(cfg->tenants[3].name, "globex");
+	/* shares */
+	assert_int_equal(cfg->tenants[0].n_trunks, 1);
+	assert_int_equal(cfg->tenants[1].n_trunks, 2);
+	assert_int_equal(cfg->tenants[2].n_trunks, 0);
+	assert_int_equal(cfg->tenants[3].n_trunks, 1);
+	assert_int_equal(cfg->tenants[1].n_routes, 2);
+	assert_int_equal(cfg->tenants[3].n_routes, 1);
+	assert_int_equal(cfg->tenants[1].n_secrets, 1);
+	assert_int_equal(cfg->tenants[2].n_secrets, 0);
+	assert_int_equal(cfg->tenants[3].n_secrets, 1);
+	/* sip.trunks: carrier, acme-pbx, acme-b, globex-pbx */
+	assert_int_equal(cfg->sip.n_trunks, 4);
+	assert_string_equal(cfg->sip.trunks[0].name, "carrier");
+	assert_int_equal(cfg->sip.trunks[0].tenant, 0);
+	assert_string_equal(cfg->sip.trunks[1].name, "acme-pbx");
+	assert_int_equal(cfg->sip.trunks[1].tenant, 1);
+	assert_int_equal(cfg->sip.trunks[1].address.port, 5061);
+	assert_int_equal(cfg->sip.trunks[1].srtp, TZ_TRUNK_SDES);
+	assert_string_equal(cfg->sip.trunks[1].password, "acme-pw");
+	assert_string_equal(cfg->sip.trunks[2].name, "acme-b");
+	assert_int_equal(cfg->sip.trunks[2].tenant, 1);
+	assert_string_equal(cfg->sip.trunks[3].name, "globex-pbx");
+	assert_int_equal(cfg->sip.trunks[3].tenant, 3);
+	/* sip.routes: the top-level one, acme's two, globex's; trunk = flattened index */
+	assert_int_equal(cfg->sip.n_routes, 4);
+	assert_int_equal(cfg->sip.routes[0].tenant, 0);
+	assert_int_equal(cfg->sip.routes[0].trunk, 0);
+	assert_string_equal(cfg->sip.routes[1].prefix, "+44");
+	assert_int_equal(cfg->sip.routes[1].tenant, 1);
+	assert_int_equal(cfg->sip.routes[1].trunk, 2);
+	assert_int_equal(cfg->sip.routes[2].trunk, 1);
+	assert_string_equal(cfg->sip.routes[3].domain, "globex.example.net");
+	assert_int_equal(cfg->sip.routes[3].tenant, 3);
+	assert_int_equal(cfg->sip.routes[3].trunk, 3);
+	/* auth.secrets: top, acme-2026, globex-1 */
+	assert_int_equal(cfg->auth.n_secrets, 3);
+	assert_string_equal(cfg->auth.secrets[0].name, "top");
+	assert_int_equal(cfg->auth.secrets[0].tenant, 0);
+	assert_string_equal(cfg->auth.secrets[1].name, "acme-2026");
+	assert_int_equal(cfg->auth.secrets[1].tenant, 1);
+	assert_string_equal(cfg->auth.secrets[2].name, "globex-1");
+	assert_int_equal(cfg->auth.secrets[2].tenant, 3);
+	tz_cfg_free(cfg);
+}
+
+/* show config: tenants as written, nested, secrets hidden; the top-level
+ * lists without the tenants' entries; the dump loads back the same. */
+static void test_tenants_dump(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(tenants_yaml, &errs), *again;
+	char *text, *text2, *top, *tenants;
+
+	assert_non_null(cfg);
+	text = tz_cfg_dump(cfg);
+	assert_non_null(text);
+	assert_null(strstr(text, "acme-pw"));
+	top = strstr(text, "\nsip:\n");
+	tenants = strstr(text, "\ntenants:\n");
+	assert_non_null(top);
+	assert_non_null(tenants);
+	/* top-level: only the default tenant's entries */
+	assert_non_null(strstr(top, "  trunks:\n    - name: \"carrier\"\n"));
+	assert_true(strstr(top, "acme-pbx") > tenants);
+	assert_true(strstr(text, "name: \"top\"") < tenants);
+	assert_true(strstr(text, "acme-2026") > tenants);
+	/* nested under their tenant, in file order */
+	assert_non_null(strstr(tenants, "\n  - name: \"acme\"\n    domains: [\"acme.example\"]\n"));
+	assert_non_null(strstr(tenants, "    token_secrets:\n      - name: \"acme-2026\"\n"
+			       "        secret_file: \"/etc/trapeze/acme.key\"\n"));
+	assert_non_null(strstr(tenants, "    trunks:\n      - name: \"acme-pbx\"\n"));
+	assert_non_null(strstr(tenants, "        password: \"***\"\n"));
+	assert_non_null(strstr(tenants, "        srtp: sdes\n"));
+	assert_non_null(strstr(tenants, "      - prefix: \"+44\"\n        allow_uri: false\n"
+			       "        trunk: \"acme-b\"\n"));
+	assert_non_null(strstr(tenants, "      daily_minutes_alarm: 90\n"));
+	assert_non_null(strstr(tenants, "\n  - name: \"empty\"\n"));
+	assert_non_null(strstr(tenants, "    trunks:\n      - name: \"globex-pbx\"\n"));
+	assert_non_null(strstr(text, "\n  calls_per_s: 9\n"));   /* limits: the default's */
+	/* and it loads back to the same config (secrets aside) */
+	again = load(text, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.msg[i]);
+	assert_non_null(again);
+	assert_int_equal(again->n_tenants, 4);
+	assert_int_equal(again->sip.n_trunks, 4);
+	assert_int_equal(again->sip.routes[1].trunk, 2);
+	assert_int_equal(again->auth.secrets[2].tenant, 3);
+	text2 = tz_cfg_dump(again);
+	assert_string_equal(text, text2);
+	free(text);
+	free(text2);
+	tz_cfg_free(cfg);
+	tz_cfg_free(again);
+}
+
+/* A config without tenants dumps "tenants: []", which loads back. */
+static void test_tenants_none_dump(void **state)
+{
+	struct tz_cfg_errors errs;
+	struct tz_config *cfg = load(PORTS "tenants: []\n", &errs);
+	char *text;
+
+	assert_non_null(cfg);
+	assert_int_equal(cfg->n_tenants, 1);
+	text = tz_cfg_dump(cfg);
+	assert_non_null(strstr(text, "\ntenants: []\n"));
+	free(text);
 	tz_cfg_free(cfg);
 }
 
@@ -239,6 +477,18 @@ static void test_token_secret_hidden(void **state)
 	text = tz_cfg_dump(cfg);
 	assert_null(strstr(text, "this-key-signs-every-login"));
 	assert_non_null(strstr(text, "secret: \"***\""));
+	free(text);
+	tz_cfg_free(cfg);
+	/* a tenant's too */
+	cfg = load(PORTS "tenants:\n  - name: acme\n    token_secrets:\n      - name: k2\n"
+		   "        secret: acme-key-signs-every-login-0123456789\n", &errs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->auth.secrets[0].secret, "acme-key-signs-every-login-0123456789");
+	assert_int_equal(cfg->auth.secrets[0].tenant, 1);
+	text = tz_cfg_dump(cfg);
+	assert_null(strstr(text, "acme-key-signs-every-login"));
+	assert_non_null(strstr(text, "    token_secrets:\n      - name: \"k2\"\n"
+			       "        secret: \"***\"\n"));
 	free(text);
 	tz_cfg_free(cfg);
 }
@@ -394,6 +644,9 @@ int main(void)
 		cmocka_unit_test(test_normalised_values),
 		cmocka_unit_test(test_media_security_keys),
 		cmocka_unit_test(test_sip_paths),
+		cmocka_unit_test(test_tenants_flattened),
+		cmocka_unit_test(test_tenants_dump),
+		cmocka_unit_test(test_tenants_none_dump),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
