@@ -54,11 +54,11 @@ static void why_text(const struct tenant_state *t, const struct tz_tenant_call *
 		snprintf(why, wlen, "the daily call-minute budget of tenant %s is spent", t->name);
 		break;
 	case TZ_TL_MAX_CALLS:
-		snprintf(why, wlen, "tenant %s has its %" PRIu32 " calls at once", t->name,
-			 lim->max_calls);
+		snprintf(why, wlen, "tenant %s is at its limit of %" PRIu32 " calls at once",
+			 t->name, lim->max_calls);
 		break;
 	case TZ_TL_USER_CALLS:
-		snprintf(why, wlen, "user %s has its %" PRIu32 " calls at once", user,
+		snprintf(why, wlen, "user %s is at the limit of %" PRIu32 " calls at once", user,
 			 t->max_per_user);
 		break;
 	case TZ_TL_RATE:
@@ -234,6 +234,8 @@ enum tz_tenant_limit tz_tenant_admit(const struct tz_tenant_call *call, int64_t 
 
 	if (why != NULL && wlen > 0)
 		why[0] = '\0';
+	if (call == NULL)
+		return TZ_TL_DENIED;
 	if (tz_tenant_g.cfg == NULL)
 		return TZ_TL_OK;                /* not set up: nothing to limit */
 	if (now_us > tz_tenant_g.last_us)
@@ -271,7 +273,7 @@ void tz_tenant_call_answered(const struct tz_tenant_call *call, int64_t now_s)
 {
 	struct call_rec *r;
 
-	if (tz_tenant_g.cfg == NULL)
+	if (tz_tenant_g.cfg == NULL || call == NULL)
 		return;
 	r = rec_find(call, 0);
 	if (r == NULL) {
@@ -293,7 +295,7 @@ void tz_tenant_call_end(const struct tz_tenant_call *call, int64_t answered_s, i
 	struct tenant_state *t;
 	struct call_rec *r;
 
-	if (tz_tenant_g.cfg == NULL)
+	if (tz_tenant_g.cfg == NULL || call == NULL)
 		return;
 	r = rec_find(call, answered_s != 0);
 	if (r == NULL) {
