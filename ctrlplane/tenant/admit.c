@@ -54,11 +54,11 @@ static void why_text(const struct tenant_state *t, const struct tz_tenant_call *
 		snprintf(why, wlen, "the daily call-minute budget of tenant %s is spent", t->name);
 		break;
 	case TZ_TL_MAX_CALLS:
-		snprintf(why, wlen, "tenant %s has its %" PRIu32 " calls at once", t->name,
-			 lim->max_calls);
+		snprintf(why, wlen, "tenant %s is at its limit of %" PRIu32 " calls at once",
+			 t->name, lim->max_calls);
 		break;
 	case TZ_TL_USER_CALLS:
-		snprintf(why, wlen, "user %s has its %" PRIu32 " calls at once", user,
+		snprintf(why, wlen, "user %s is at the limit of %" PRIu32 " calls at once", user,
 			 t->max_per_user);
 		break;
 	case TZ_TL_RATE:
@@ -75,17 +75,23 @@ static void why_text(const struct tenant_state *t, const struct tz_tenant_call *
 	}
 }
 
+/* @p full: refused because the per-user table is full of users with live
+ * calls (counted as the tenant's rate, with its own message). */
 static enum tz_tenant_limit refuse(struct tenant_state *t, const struct tz_tenant_call *call,
-				   enum tz_tenant_limit l, int64_t now_us, char *why, size_t wlen)
+				   enum tz_tenant_limit l, bool full, int64_t now_us, char *why,
+				   size_t wlen)
 {
 	t->ctr[limit_counter[l]]++;
 	why_text(t, call, l, why, wlen);
+	if (full && why != NULL && wlen > 0)
+		snprintf(why, wlen, "too many users of tenant %s are calling at once", t->name);
 	if (tenant_log_ok(now_us))
 		TENANT_LOG(NOTICE, "%s: %s call %s %s%s%s refused: %s", t->name,
 			   call->inbound ? "inbound" : "outbound",
 			   call->inbound ? "to" : "by", str_or(call->user, "-"),
 			   call->inbound ? "" : " to ",
-			   call->inbound ? "" : str_or(call->number, "-"), limit_names[l]);
+			   call->inbound ? "" : str_or(call->number, "-"),
+			   full ? "per-user table full" : limit_names[l]);
 	return l;
 }
 
@@ -187,7 +193,8 @@ static void rec_release(struct call_rec *r)
 
 /* The checks of tz_tenant_admit, in the documented order. */
 static enum tz_tenant_limit check(struct tenant_state *t, const struct tz_tenant_call *call,
-				  int64_t now_us, int64_t now_s, struct user_state **user)
+				  int64_t now_us, int64_t now_s, struct user_state **user,
+				  bool *full)
 {
 	const struct tz_cfg_tenant_limits *lim = t->lim;
 	bool out = !call->inbound;
@@ -201,8 +208,10 @@ static enum tz_tenant_limit check(struct tenant_state *t, const struct tz_tenant
 		return TZ_TL_MAX_CALLS;
 	if (call->user != NULL && call->user[0] != '\0') {
 		u = tenant_user_get(t, call->user, now_us);
-		if (u == NULL)
-			return TZ_TL_RATE;      /* the table is full of live users */
+		if (u == NULL) {
+			*full = true;           /* the table is full of live users */
+			return TZ_TL_RATE;
+		}
 		u->last_us = now_us;
 		if (t->max_per_user != 0 && u->live >= t->max_per_user)
 			return TZ_TL_USER_CALLS;
@@ -221,9 +230,12 @@ enum tz_tenant_limit tz_tenant_admit(const struct tz_tenant_call *call, int64_t 
 	struct tenant_state *t;
 	struct user_state *u = NULL;
 	enum tz_tenant_limit l;
+	bool full = false;
 
 	if (why != NULL && wlen > 0)
 		why[0] = '\0';
+	if (call == NULL)
+		return TZ_TL_DENIED;
 	if (tz_tenant_g.cfg == NULL)
 		return TZ_TL_OK;                /* not set up: nothing to limit */
 	if (now_us > tz_tenant_g.last_us)
@@ -237,11 +249,11 @@ enum tz_tenant_limit tz_tenant_admit(const struct tz_tenant_call *call, int64_t 
 		return TZ_TL_DENIED;
 	}
 	tenant_budget_roll(t, now_s);
-	l = check(t, call, now_us, now_s, &u);
+	l = check(t, call, now_us, now_s, &u, &full);
 	if (l == TZ_TL_BUDGET)
 		tenant_budget_check(t, now_s);  /* the 100 % line, if not logged yet */
 	if (l != TZ_TL_OK)
-		return refuse(t, call, l, now_us, why, wlen);
+		return refuse(t, call, l, full, now_us, why, wlen);
 	if (!call->inbound) {
 		tenant_bucket_take(&t->rate, t->lim->calls_per_s);
 		if (u != NULL)
@@ -261,7 +273,7 @@ void tz_tenant_call_answered(const struct tz_tenant_call *call, int64_t now_s)
 {
 	struct call_rec *r;
 
-	if (tz_tenant_g.cfg == NULL)
+	if (tz_tenant_g.cfg == NULL || call == NULL)
 		return;
 	r = rec_find(call, 0);
 	if (r == NULL) {
@@ -283,7 +295,7 @@ void tz_tenant_call_end(const struct tz_tenant_call *call, int64_t answered_s, i
 	struct tenant_state *t;
 	struct call_rec *r;
 
-	if (tz_tenant_g.cfg == NULL)
+	if (tz_tenant_g.cfg == NULL || call == NULL)
 		return;
 	r = rec_find(call, answered_s != 0);
 	if (r == NULL) {

@@ -195,9 +195,12 @@ int tz_tenant_init(const struct tz_config *cfg)
 
 void tz_tenant_shutdown(void)
 {
-	struct call_rec *r;
+	GList *l;
 
-	while ((r = g_queue_pop_head(&tz_tenant_g.calls)) != NULL) {
+	/* the links live inside the records: pop the link, free the record */
+	while ((l = g_queue_pop_head_link(&tz_tenant_g.calls)) != NULL) {
+		struct call_rec *r = l->data;
+
 		tenant_state_unref(r->t);
 		trunk_state_unref(r->tr);
 		g_free(r->user);

@@ -116,7 +116,9 @@ struct tz_tenant_live {
  * dropped tenant's state lives until its last call ends).  The old config
  * may be freed as soon as this returns.  A config without tenants
  * (n_tenants 0) gets a "default" tenant made up from its top-level limits.
- * @return 0, -EINVAL (@p cfg NULL) or -ENOMEM.
+ * Every other function's tenant and trunk indexes are those of the
+ * config of the last init.
+ * @return 0, or -EINVAL (@p cfg NULL, or tenants NULL with n_tenants > 0).
  */
 int tz_tenant_init(const struct tz_config *cfg);
 
