@@ -325,6 +325,8 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	d->ws = tz_ws_server_start(&d->cfg->signalling, &d->cfg->limits, &handlers, d);
 	if (d->ws == NULL)
 		return -errno;
+	if (tz_ws_server_set_tenants(d->ws, d->cfg->tenants, d->cfg->n_tenants) != 0)
+		return -EINVAL;
 	if (signalling_commands_register(d) != 0)
 		TZ_LOG(MAIN, WARNING, "show signalling stats: cannot register the command");
 	return 0;

@@ -128,6 +128,24 @@ struct tz_ws_server *tz_ws_server_start(const struct tz_cfg_signalling *sig,
 					const struct tz_ws_handlers *h, void *user);
 
 /**
+ * The tenants' WebSocket selectors (issue 11): each tenant's `origins` may
+ * open the WebSocket (in addition to signalling.origins) and, with its
+ * `hosts` (Host header without port) and `paths` (URL path; both
+ * subprotocols are served there, `sip` when signalling.sip_paths is not
+ * empty), select it: tz_ws_conn_tenant().  An upgrade whose Origin, Host
+ * and path select different tenants is refused with 403
+ * (ws_refused_tenant_mismatch).  Call right after tz_ws_server_start(),
+ * before the loop runs, and again on a reload (new connections only).
+ *
+ * @param tenants  tz_config.tenants (index 0 = the default tenant, which
+ *                 has no selectors); copied, may be freed after
+ * @return 0, or -EINVAL (an origin that is not http(s)://host[:port]:
+ *         logged; the old selectors stay)
+ */
+int tz_ws_server_set_tenants(struct tz_ws_server *srv, const struct tz_cfg_tenant *tenants,
+			     size_t n);
+
+/**
  * Close every connection (on_close is called for each), stop listening and
  * free the server.  NULL is a no-op.  Not from inside a handler.
  */
@@ -158,6 +176,7 @@ int tz_ws_server_port(const struct tz_ws_server *srv, bool tls);
 	X(REFUSED_ORIGIN, "ws_refused_origin")         \
 	X(REFUSED_FULL, "ws_refused_server_full")      \
 	X(REFUSED_PER_IP, "ws_refused_per_ip")         \
+	X(REFUSED_TENANT, "ws_refused_tenant_mismatch") \
 	X(SLOW_READER, "ws_slow_reader_closes")        \
 	X(QUEUED_BYTES, "ws_queued_bytes")             \
 	X(SIP_OPENED, "ws_sip_connections_opened")     \
@@ -205,6 +224,13 @@ const char *tz_ws_conn_peer(const struct tz_ws_conn *conn);
 bool tz_ws_conn_is_tls(const struct tz_ws_conn *conn);
 /** Which subprotocol the connection speaks. */
 enum tz_ws_kind tz_ws_conn_kind(const struct tz_ws_conn *conn);
+/**
+ * The tenant (index into tz_config.tenants) the connection's Origin, Host
+ * or URL path selected at the upgrade (tz_ws_server_set_tenants()), or -1
+ * when none did (then its logins decide).  @p conn: a struct tz_ws_conn,
+ * NULL gives -1.  Control thread.
+ */
+int tz_ws_conn_tenant(void *conn);
 
 /** Keep @p conn allocated past on_close; each ref needs a tz_ws_conn_unref(). */
 struct tz_ws_conn *tz_ws_conn_ref(struct tz_ws_conn *conn);

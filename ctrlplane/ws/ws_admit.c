@@ -195,9 +195,12 @@ static unsigned check_subprotocol(struct admit_ctx *a, char *why, size_t wsz)
 	return HTTP_STATUS_BAD_REQUEST;
 }
 
-/* The path for the subprotocol chosen: /ws, or one of signalling.sip_paths. */
+/* The path for the subprotocol chosen: /ws, or one of signalling.sip_paths;
+ * a tenant's paths serve both. */
 static unsigned check_path(struct admit_ctx *a, char *why, size_t wsz)
 {
+	if (tz_ws_tenant_path_ok(a->wsi, a->srv))
+		return 0;
 	if (a->kind == TZ_WS_KIND_SIP) {
 		if (tz_ws_sip_path_ok(a->wsi, a->srv))
 			return 0;
@@ -233,9 +236,19 @@ static unsigned check_origin(struct admit_ctx *a, char *why, size_t wsz)
 		if (a->srv->origins != NULL ? origin_listed(a->srv, origin)
 					    : same_origin(a->wsi, origin))
 			return 0;
+		if (tz_ws_tenant_of_origin(a->srv, origin) >= 0)
+			return 0;   /* a tenant's page (tenants[].origins) */
 	}
 	shown(raw, show, sizeof(show));
 	set_reason(why, wsz, "Origin '%s' is not allowed (signalling.origins)", show);
+	return HTTP_STATUS_FORBIDDEN;
+}
+
+/* Origin, Host and path must not select two different tenants. */
+static unsigned check_tenant(struct admit_ctx *a, char *why, size_t wsz)
+{
+	if (tz_ws_tenant_select(a->wsi, a->srv, why, wsz) != TZ_WS_TENANT_CONFLICT)
+		return 0;
 	return HTTP_STATUS_FORBIDDEN;
 }
 
@@ -270,6 +283,7 @@ static const struct {
 	{ check_subprotocol, TZ_WS_CNT_REFUSED_SUBPROTOCOL },
 	{ check_path, TZ_WS_CNT_REFUSED_PATH },
 	{ check_origin, TZ_WS_CNT_REFUSED_ORIGIN },
+	{ check_tenant, TZ_WS_CNT_REFUSED_TENANT },
 	{ check_total, TZ_WS_CNT_REFUSED_FULL },
 	{ check_per_ip, TZ_WS_CNT_REFUSED_PER_IP },
 };

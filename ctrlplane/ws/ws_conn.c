@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One trapeze-jsep.v1 connection: accept on /ws only, assemble frames up to
+ * One trapeze-jsep.v1 connection: accept on /ws (and the tenants' paths), assemble frames up to
  * limits.ws_max_message, rate-limit, parse, enforce login, answer ping and
  * hand the rest to the call manager.
  */
@@ -32,9 +32,10 @@ bool tz_ws_uri_is(struct lws *wsi, const char *path)
 	       strcmp(uri, path) == 0;
 }
 
-static int on_filter(struct lws *wsi)
+static int on_filter(struct lws *wsi, struct ws_pss *pss)
 {
-	if (tz_ws_uri_is(wsi, WS_PATH))
+	ws_pss_tenant(wsi, pss);
+	if (tz_ws_uri_is(wsi, WS_PATH) || tz_ws_tenant_path_ok(wsi, ws_server_of(wsi)))
 		return 0;
 	ws_count(ws_server_of(wsi), TZ_WS_CNT_CONN_REFUSED, 1);
 	return 1;
@@ -49,6 +50,7 @@ int tz_ws_conn_established(struct lws *wsi, struct ws_pss *pss, enum tz_ws_kind 
 	conn->wsi = wsi;
 	conn->refs = 1;
 	conn->kind = kind;
+	conn->tenant = pss->tenant - 1;
 	conn->tls = lws_is_ssl(wsi) != 0;
 	conn->rx.buf = g_string_new(NULL);
 	conn->tokens = srv->max_rate;
@@ -201,7 +203,7 @@ int tz_ws_jsep_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return on_filter(wsi);
+		return on_filter(wsi, pss);
 	case LWS_CALLBACK_ESTABLISHED:
 		return tz_ws_conn_established(wsi, pss, TZ_WS_KIND_JSEP);
 	case LWS_CALLBACK_RECEIVE:

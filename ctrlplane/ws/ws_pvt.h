@@ -41,6 +41,9 @@ struct tz_ws_server {
 	/* SIP over WebSocket (ws_sip.c): subprotocol `sip` on these paths. */
 	char **sip_paths;                 /* NULL-terminated; empty = `sip` not offered */
 	char *sip_paths_text;             /* "/, /ws, /sip" for refusal reasons */
+	/* Tenant selectors (ws_tenant.c), indexed like tz_config.tenants. */
+	struct ws_tenant *tenants;
+	size_t n_tenants;
 	/* What lws picks from Sec-WebSocket-Protocol; lives as long as the vhosts. */
 	struct lws_protocols protocols[WS_PROTOCOLS_MAX];
 };
@@ -65,6 +68,7 @@ struct tz_ws_conn {
 	struct tz_ws_server *srv;
 	struct lws *wsi;                  /* NULL once lws closed it */
 	enum tz_ws_kind kind;
+	int tenant;                       /* selected by Origin/Host/path, or -1 */
 	unsigned refs;                    /* lws's own + tz_ws_conn_ref()s */
 	void *user_data;
 	char *login_user;                 /* NULL = not logged in */
@@ -85,6 +89,8 @@ struct tz_ws_conn {
 /* Per-session data lws keeps for the trapeze-jsep.v1 and sip protocols. */
 struct ws_pss {
 	struct tz_ws_conn *conn;
+	int tenant;                       /* + 1: set at FILTER_PROTOCOL_CONNECTION, while
+					     the headers are there; 0 = none */
 };
 
 static inline struct tz_ws_server *ws_server_of(struct lws *wsi)
@@ -119,6 +125,24 @@ int tz_ws_sip_init(struct tz_ws_server *srv, const struct tz_cfg_signalling *sig
 void tz_ws_sip_free(struct tz_ws_server *srv);
 /* Whether wsi's upgrade asks for one of signalling.sip_paths. */
 bool tz_ws_sip_path_ok(struct lws *wsi, const struct tz_ws_server *srv);
+/* ws_tenant.c: the tenant an upgrade's Origin, Host and path select. */
+#define TZ_WS_TENANT_CONFLICT (-2)
+/* The tenant index, -1 (none) or TZ_WS_TENANT_CONFLICT (reason in why, may be NULL). */
+int tz_ws_tenant_select(struct lws *wsi, const struct tz_ws_server *srv, char *why,
+			size_t wsz);
+/* The tenant whose origins hold @p origin (normalised), or -1. */
+int tz_ws_tenant_of_origin(const struct tz_ws_server *srv, const char *origin);
+/* Whether wsi's upgrade asks for one of the tenants' paths (both subprotocols). */
+bool tz_ws_tenant_path_ok(struct lws *wsi, const struct tz_ws_server *srv);
+void tz_ws_tenants_free(struct tz_ws_server *srv);
+/* FILTER_PROTOCOL_CONNECTION of both kinds: remember the tenant in the pss. */
+static inline void ws_pss_tenant(struct lws *wsi, struct ws_pss *pss)
+{
+	int t = tz_ws_tenant_select(wsi, ws_server_of(wsi), NULL, 0);
+
+	if (pss != NULL)
+		pss->tenant = t >= 0 ? t + 1 : 0;
+}
 /* ws_http.c: static files and refusing upgrades that chose no subprotocol. */
 int tz_ws_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *pss,
 			void *in, size_t len);

@@ -341,6 +341,7 @@ void tz_ws_server_stop(struct tz_ws_server *srv)
 		g_main_loop_unref(srv->loop);
 	tz_ws_admit_free(srv);
 	tz_ws_sip_free(srv);
+	tz_ws_tenants_free(srv);
 	g_free(srv->web_root);
 	g_free(srv);
 }

@@ -113,7 +113,9 @@ int tz_ws_sip_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* ws_admit.c refused a wrong path with a reason; this is a backstop. */
-		if (tz_ws_sip_path_ok(wsi, ws_server_of(wsi)))
+		ws_pss_tenant(wsi, pss);
+		if (tz_ws_sip_path_ok(wsi, ws_server_of(wsi)) ||
+		    tz_ws_tenant_path_ok(wsi, ws_server_of(wsi)))
 			return 0;
 		ws_count(ws_server_of(wsi), TZ_WS_CNT_CONN_REFUSED, 1);
 		return 1;

@@ -46,6 +46,7 @@ struct fixture {
 	struct tz_ws_conn *flooded;
 	guint flood_timer;
 	unsigned sip_in;            /* messages on_sip saw */
+	unsigned by_tenant[4];      /* opened, by tz_ws_conn_tenant() + 1 */
 };
 
 static struct fixture fx;
@@ -57,6 +58,8 @@ static void on_open(struct tz_ws_conn *conn, void *user)
 	struct fixture *f = user;
 
 	f->opened++;
+	assert_in_range(tz_ws_conn_tenant(conn) + 1, 0, 3);
+	f->by_tenant[tz_ws_conn_tenant(conn) + 1]++;
 	assert_non_null(tz_ws_conn_peer(conn));
 	assert_true(g_str_has_prefix(tz_ws_conn_peer(conn), "127.0.0."));   /* 127/8: test_per_ip */
 }
@@ -305,6 +308,7 @@ static int group_teardown(void **state)
 static int server_setup(void **state)
 {
 	fx.opened = fx.closed = fx.logins = fx.send_after_close_ok = fx.sip_in = 0;
+	memset(fx.by_tenant, 0, sizeof(fx.by_tenant));
 	fx.kept = g_ptr_array_new();
 	fx.srv = tz_ws_server_start(&fx.sig, &fx.lim, &handlers, &fx);
 	assert_non_null(fx.srv);
@@ -651,6 +655,79 @@ static void test_sip_paths_own(void **state)
 	assert_int_equal(counter(TZ_WS_CNT_REFUSED_PATH), 1);
 }
 
+/* --- tenants (issue 11): the WebSocket's tenant ----------------------------- */
+
+static char *acme_origins[] = { "https://www.acme.example", NULL };
+static char *acme_hosts[] = { "acme.webrtc.example.net", NULL };
+static char *acme_paths[] = { "/acme", NULL };
+static char *globex_origins[] = { "https://phone.globex.example:8443", NULL };
+static char *globex_hosts[] = { "globex.example.net", NULL };
+static char *globex_paths[] = { "/globex", NULL };
+static const struct tz_cfg_tenant tenants[] = {
+	{ .name = "default" },
+	{ .name = "acme", .origins = acme_origins, .hosts = acme_hosts, .paths = acme_paths },
+	{ .name = "globex", .origins = globex_origins, .hosts = globex_hosts,
+	  .paths = globex_paths },
+};
+#define N_TENANTS (sizeof(tenants) / sizeof(tenants[0]))
+
+/* The tenants' origins may open the WebSocket besides signalling.origins. */
+static void test_tenant_origins(void **state)
+{
+	char *origins[] = { "https://phone.example.com", NULL };
+	struct tz_cfg_signalling sig = fx.sig;
+
+	sig.origins = origins;
+	restart(&sig, &fx.lim);
+	assert_int_equal(tz_ws_server_set_tenants(fx.srv, tenants, N_TENANTS), 0);
+	run_scenario("tenant_origins");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), 3);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_ORIGIN), 2);
+	assert_int_equal(fx.by_tenant[1 + 1], 1);    /* acme's page */
+	assert_int_equal(fx.by_tenant[2 + 1], 1);    /* globex's page */
+	assert_int_equal(fx.by_tenant[0], 1);        /* signalling.origins: no tenant */
+}
+
+/* Origin, Host or path select the tenant (tz_ws_conn_tenant); two tenants: 403. */
+static void test_tenant_select(void **state)
+{
+	assert_int_equal(tz_ws_server_set_tenants(fx.srv, tenants, N_TENANTS), 0);
+	run_scenario("tenant_select");
+	settle();
+	assert_int_equal(fx.by_tenant[1 + 1], 4);
+	assert_int_equal(fx.by_tenant[2 + 1], 2);
+	assert_int_equal(fx.by_tenant[0], 1);
+	assert_int_equal(fx.by_tenant[0 + 1], 0);    /* the default tenant has no selectors */
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_TENANT), 3);
+	assert_int_equal(counter(TZ_WS_CNT_CONN_REFUSED), 3);
+	assert_string_equal(tz_ws_counter_name(TZ_WS_CNT_REFUSED_TENANT),
+			    "ws_refused_tenant_mismatch");
+	assert_int_equal(tz_ws_conn_tenant(NULL), -1);
+}
+
+/* A tenant's paths take both subprotocols. */
+static void test_tenant_paths(void **state)
+{
+	assert_int_equal(tz_ws_server_set_tenants(fx.srv, tenants, N_TENANTS), 0);
+	run_scenario("tenant_paths");
+	settle();
+	assert_int_equal(counter(TZ_WS_CNT_CONN_OPENED), 6);
+	assert_int_equal(counter(TZ_WS_CNT_SIP_OPENED), 3);
+	assert_int_equal(fx.by_tenant[1 + 1], 4);
+	assert_int_equal(fx.by_tenant[2 + 1], 2);
+	assert_int_equal(counter(TZ_WS_CNT_REFUSED_PATH), 2);
+}
+
+/* A tenant origin that is not one is refused; the old selectors stay. */
+static void test_tenant_bad_origin(void **state)
+{
+	char *bad[] = { "ftp://files.example", NULL };
+	struct tz_cfg_tenant t[] = { { .name = "default" }, { .name = "x", .origins = bad } };
+
+	assert_int_equal(tz_ws_server_set_tenants(fx.srv, t, 2), -EINVAL);
+}
+
 /* --- start-up failures --------------------------------------------------- */
 
 static void test_port_in_use(void **state)
@@ -755,6 +832,10 @@ int main(void)
 		T(sip_on_jsep),
 		T(sip_disabled),
 		T(sip_paths_own),
+		T(tenant_origins),
+		T(tenant_select),
+		T(tenant_paths),
+		T(tenant_bad_origin),
 		/* These start their own servers. */
 		cmocka_unit_test(test_port_in_use),
 		cmocka_unit_test(test_bad_config),

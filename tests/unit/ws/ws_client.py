@@ -280,7 +280,7 @@ async def s_wss():
 
 # --- admission (issue 9): raw upgrades, so the status and reason are visible ---
 
-def upgrade(path="/ws", origin=None, proto=PROTO, tls=False, source="127.0.0.1"):
+def upgrade(path="/ws", origin=None, proto=PROTO, tls=False, source="127.0.0.1", host=None):
     """Send a WebSocket upgrade; return (status, headers, body, socket).
 
     On 101 the socket is left open (the connection counts as open on the
@@ -291,7 +291,8 @@ def upgrade(path="/ws", origin=None, proto=PROTO, tls=False, source="127.0.0.1")
     if tls:
         sock = ssl.create_default_context(cafile=CERT).wrap_socket(
             sock, server_hostname="127.0.0.1")
-    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
+    host = host or f"127.0.0.1:{port}"
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Upgrade: websocket",
              "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
              "Sec-WebSocket-Version: 13"]
     if proto:
@@ -607,6 +608,67 @@ def s_sip_paths_own():
     expect_refused(status, body, 404, "subprotocol 'sip' is served on /phone/sip")
 
 
+# --- tenants (issue 11): origins, hosts and paths that select a tenant ---
+# test_ws_server.c sets acme (https://www.acme.example, acme.webrtc.example.net,
+# /acme) and globex (https://phone.globex.example:8443, globex.example.net,
+# /globex); the server counts the tenant tz_ws_conn_tenant() gives each.
+
+ACME = "https://www.acme.example"
+GLOBEX = "https://phone.globex.example:8443"
+
+
+def opened(what, **kw):
+    status, headers, body, sock = upgrade(**kw)
+    check(status == 101, f"{what}: status {status} {body!r}")
+    sock.close()
+    return headers
+
+
+def s_tenant_origins():
+    """signalling.origins = [https://phone.example.com]; the tenants' pages may open too."""
+    opened("acme's page", origin=ACME)
+    opened("globex's page (default port dropped, any case)", origin="https://PHONE.globex.example:8443")
+    opened("signalling.origins", origin="https://phone.example.com")
+    status, _, body, _ = upgrade(origin="https://www.acme.example.evil.example")
+    expect_refused(status, body, 403, "is not allowed (signalling.origins)")
+    status, _, body, _ = upgrade(origin="https://phone.globex.example")   # port 443, not 8443
+    expect_refused(status, body, 403, "is not allowed (signalling.origins)")
+
+
+def s_tenant_select():
+    """Origin, Host (without port) or path select a tenant; two tenants: 403."""
+    opened("origin acme", origin=ACME)                                   # acme
+    opened("host acme", host="ACME.webrtc.example.net:8443")               # acme
+    opened("host acme, path /acme, origin acme", origin=ACME, path="/acme",
+           host="acme.webrtc.example.net")                                # acme
+    opened("path /acme with a query", path="/acme?v=2")                   # acme
+    opened("path /globex", path="/globex")                                # globex
+    opened("origin globex, host globex", origin=GLOBEX, host="globex.example.net")  # globex
+    opened("no selector", path="/ws")                                     # none
+    status, _, body, _ = upgrade(origin=ACME, path="/globex")
+    expect_refused(status, body, 403, "Origin 'https://www.acme.example' is tenant acme's "
+                   "but path '/globex' is tenant globex's; a WebSocket belongs to one tenant")
+    status, _, body, _ = upgrade(host="globex.example.net", path="/acme")
+    expect_refused(status, body, 403, "Host 'globex.example.net' is tenant globex's but "
+                   "path '/acme' is tenant acme's")
+    status, _, body, _ = upgrade(origin=GLOBEX, host="acme.webrtc.example.net:80")
+    expect_refused(status, body, 403, "Origin 'https://phone.globex.example:8443' is tenant "
+                   "globex's but Host 'acme.webrtc.example.net' is tenant acme's")
+
+
+def s_tenant_paths():
+    """A tenant's paths serve both subprotocols; other paths are unchanged."""
+    for path in ("/acme", "/globex", "/acme?x=1"):
+        for proto in (PROTO, SIP):
+            headers = opened(f"{path} {proto}", path=path, proto=proto)
+            check(headers.get("sec-websocket-protocol") == proto,
+                  f"{path} {proto}: chose {headers.get('sec-websocket-protocol')!r}")
+    status, _, body, _ = upgrade(path="/acme/", proto=SIP)
+    expect_refused(status, body, 404, "subprotocol 'sip' is served on /, /ws, /sip")
+    status, _, body, _ = upgrade(path="/sip", proto=PROTO)
+    expect_refused(status, body, 404, "the WebSocket is at /ws")
+
+
 SCENARIOS = {
     "subprotocol": s_subprotocol,
     "login": s_login,
@@ -634,6 +696,9 @@ SCENARIOS = {
     "sip_on_jsep": s_sip_on_jsep,
     "sip_disabled": s_sip_disabled,
     "sip_paths_own": s_sip_paths_own,
+    "tenant_origins": s_tenant_origins,
+    "tenant_select": s_tenant_select,
+    "tenant_paths": s_tenant_paths,
 }
 
 
