@@ -12,6 +12,7 @@
 
 #include "tz_auth.h"
 #include "tz_calls.h"
+#include "tz_tenant.h"
 #include "tz_cli.h"
 #include "tz_sip.h"
 #include "tz_sipws.h"
@@ -121,10 +122,17 @@ static void sipws_stats(JsonBuilder *b)
 	}
 }
 
+/* A REGISTER for another tenant's domain on tenant @p t's page. */
+static void sipws_wrong_tenant(uint32_t t)
+{
+	tz_tenant_count(t, TZ_TENANT_LOGINS_REFUSED);
+}
+
 static int sipws_start(struct tz_daemon *d)
 {
 	struct tz_sipws_env env = {
 		.cfg = d->cfg, .send = sipws_send, .peer = sipws_peer, .is_tls = sipws_tls,
+		.conn_tenant = tz_ws_conn_tenant, .wrong_tenant = sipws_wrong_tenant,
 		.calls_message = tz_calls_on_message, .login = sipws_login,
 		.logout = sipws_logout, .route = tz_calls_route, .transfer = tz_calls_transfer,
 		.up = {
@@ -294,7 +302,7 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	struct tz_calls_env env = {
 		.cfg = d->cfg, .sessions = d->sessions, .srtp = d->srtp,
 		.send = calls_send, .logged_in = calls_logged_in, .peer = calls_peer,
-		.kind = calls_kind, .message = calls_message,
+		.kind = calls_kind, .message = calls_message, .conn_tenant = tz_ws_conn_tenant,
 	};
 	char fp[TZ_DTLS_FP_STR_MAX];
 
