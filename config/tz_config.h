@@ -388,6 +388,14 @@ struct tz_config *tz_cfg_load_buffer(const char *name, const char *buf, size_t l
 void tz_cfg_free(struct tz_config *cfg);
 void tz_cfg_errors_free(struct tz_cfg_errors *errs);
 
+/** Index of the tenant named @p name, or -1. */
+int tz_cfg_tenant_find(const struct tz_config *cfg, const char *name);
+/** The tenant whose `domains` holds @p domain (a SIP URI's host, no port;
+ *  case-insensitive), or -1 when none does. */
+int tz_cfg_tenant_of_domain(const struct tz_config *cfg, const char *domain);
+/** Name of tenant @p t ("default" when out of range). */
+const char *tz_cfg_tenant_name(const struct tz_config *cfg, uint32_t t);
+
 /** Name of a role / driver / transport, as written in YAML. */
 const char *tz_cfg_role_name(enum tz_cfg_role role);
 const char *tz_cfg_driver_name(enum tz_cfg_port_driver drv);

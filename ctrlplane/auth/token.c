@@ -18,6 +18,7 @@
 
 struct key {
 	char name[TZ_CFG_NAME_MAX];
+	uint32_t tenant;                /* whose key: a token it verifies logs in there */
 	unsigned char *bytes;
 	size_t len;
 };
@@ -80,6 +81,7 @@ int tz_auth_init(const struct tz_cfg_auth *cfg, char *err, size_t errlen)
 		struct key *k = &keys[n_keys];
 
 		g_strlcpy(k->name, s->name, sizeof(k->name));
+		k->tenant = s->tenant;
 		if (s->secret_file != NULL) {
 			rc = read_secret_file(s->secret_file, k, err, errlen);
 			if (rc != 0) {
@@ -308,6 +310,7 @@ int tz_auth_verify_token(const char *token, int64_t now, struct tz_auth_identity
 	if (rc == 0) {
 		g_strlcpy(id->how, "token", sizeof(id->how));
 		g_strlcpy(id->key, used->name, sizeof(id->key));
+		id->tenant = used->tenant;
 	}
 out:
 	if (rc != 0)

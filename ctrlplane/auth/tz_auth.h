@@ -33,6 +33,7 @@
 	X(BAD_CLAIMS, "login_bad_claims")                     \
 	X(SIP_REFUSED, "login_sip_refused")                   \
 	X(THROTTLED, "login_throttled")                       \
+	X(WRONG_TENANT, "login_wrong_tenant")                 \
 	X(TARGET_DENIED, "call_target_denied")
 
 enum tz_auth_counter {
@@ -49,6 +50,9 @@ struct tz_auth_identity {
 	char how[8];                       /**< "token", "sip" or "sip-ws" */
 	char uri[160];                     /**< sip-ws: the registered AOR (From, PAI), else "" */
 	char key[TZ_CFG_NAME_MAX];         /**< token: the secret that verified it */
+	uint32_t tenant;                   /**< index into tz_config.tenants: the tenant of
+					    *   that secret, of the registrar, or of the
+					    *   AOR's domain (0: default) */
 	int64_t expires;                   /**< token exp (unix s), 0 for SIP */
 	unsigned n_targets;                /**< 0: any routed target */
 	char *targets[TZ_AUTH_TARGETS_MAX];/**< allowed-target patterns (owned) */

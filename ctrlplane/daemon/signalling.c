@@ -17,6 +17,8 @@
 #include "tz_sipws.h"
 #include "tz_ws.h"
 
+static const struct tz_config *sig_cfg;   /* for tenant names in the CLI */
+
 static bool is_sip(void *conn)
 {
 	return tz_ws_conn_kind(conn) == TZ_WS_KIND_SIP;
@@ -221,6 +223,8 @@ static void reg_row_ws(const struct tz_sipws_binding_info *i, void *arg)
 	json_builder_add_string_value(b, i->aor);
 	json_builder_set_member_name(b, "kind");
 	json_builder_add_string_value(b, "sip-ws");
+	json_builder_set_member_name(b, "tenant");
+	json_builder_add_string_value(b, tz_cfg_tenant_name(sig_cfg, i->tenant));
 	json_builder_set_member_name(b, "peer");
 	json_builder_add_string_value(b, i->peer);
 	json_builder_set_member_name(b, "instance");
@@ -241,6 +245,8 @@ static void reg_row_jsep(const struct tz_calls_reg_info *i, void *arg)
 	json_builder_add_string_value(b, i->user);
 	json_builder_set_member_name(b, "kind");
 	json_builder_add_string_value(b, "jsep");
+	json_builder_set_member_name(b, "tenant");
+	json_builder_add_string_value(b, tz_cfg_tenant_name(sig_cfg, i->tenant));
 	json_builder_set_member_name(b, "peer");
 	json_builder_add_string_value(b, i->peer);
 	json_builder_set_member_name(b, "registrar");
@@ -292,6 +298,7 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	};
 	char fp[TZ_DTLS_FP_STR_MAX];
 
+	sig_cfg = d->cfg;
 	env.access = port_of(d, TZ_ROLE_ACCESS, &env.access_idx);
 	env.core = port_of(d, TZ_ROLE_CORE, &env.core_idx);
 	if (env.access == NULL)

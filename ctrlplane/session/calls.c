@@ -385,13 +385,14 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 			send_error(conn, m->id, m->call, code, "no routing rule matches this target");
 			return;
 		}
-		if (tz_route_target(m->target, strlen(m->target), &trunk, user_part,
+		if (tz_route_target(id->tenant, m->target, strlen(m->target), &trunk, user_part,
 				    sizeof(user_part), &code, err, sizeof(err)) != 0) {
 			send_error(conn, m->id, m->call, code, err);
 			return;
 		}
 	}
 	c = tz_call_new(conn, m->call, user, m->target);
+	c->tenant = id->tenant;
 	g_strlcpy(c->display, id->display, sizeof(c->display));
 	g_strlcpy(c->from_uri, id->uri, sizeof(c->from_uri));
 	c->sip.auth = g_strdup(m->sip_auth);
@@ -435,8 +436,8 @@ void tz_call_negotiation_deadline(struct call *c)
 	c->timer = g_timeout_add_seconds(NEGOTIATION_S, negotiation_expired, c);
 }
 
-int tz_calls_route(const char *target, const struct tz_cfg_trunk **trunk, char *user,
-		   size_t ulen, int *status, char *why, size_t wlen)
+int tz_calls_route(uint32_t tenant, const char *target, const struct tz_cfg_trunk **trunk,
+		   char *user, size_t ulen, int *status, char *why, size_t wlen)
 {
 	enum tz_jsep_err code = TZ_JSEP_ERR_NO_ROUTE;
 	int rc;
@@ -446,7 +447,7 @@ int tz_calls_route(const char *target, const struct tz_cfg_trunk **trunk, char *
 		g_strlcpy(why, "no SIP side", wlen);
 		return -ENOENT;
 	}
-	rc = tz_route_target(target, strlen(target), trunk, user, ulen, &code, why, wlen);
+	rc = tz_route_target(tenant, target, strlen(target), trunk, user, ulen, &code, why, wlen);
 	if (rc != 0)
 		*status = code == TZ_JSEP_ERR_BAD_TARGET ? 484 : code == TZ_JSEP_ERR_NO_ROUTE ? 404 : 400;
 	return rc;

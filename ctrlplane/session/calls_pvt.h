@@ -109,6 +109,8 @@ struct call {
 	char src_ip[48];                      /* the client's IP (limits.max_calls_per_ip) */
 	enum call_state state;
 	bool inbound;                         /* the call came from SIP */
+	uint32_t tenant;                      /* whose call: the user's tenant (the
+					       * trunk's, inbound), tz_config.tenants */
 	int64_t t_offer;                      /* g_get_monotonic_time(), us */
 	guint timer;                          /* negotiation deadline / next-hop retry */
 	unsigned nh_tries;
@@ -201,9 +203,16 @@ void tz_call_negotiation_deadline(struct call *c);
 /* calls.c: registry shared with the SIP side */
 struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
 void tz_call_register(struct call *c);
-void *tz_calls_conn_of_user(const char *user);
+void *tz_calls_conn_of_user(uint32_t tenant, const char *user);
+bool tz_login_user_elsewhere(uint32_t tenant, const char *user);
+/* Per-tenant events the call manager counts (ctrlplane/tenant once it lands). */
+enum tz_calls_tenant_event {
+	TZ_CALLS_TENANT_CROSS,                /* a request for another tenant's user/trunk */
+	TZ_CALLS_TENANT_WRONG_LOGIN,          /* another tenant's credentials on its page */
+};
+void tz_calls_tenant_count(uint32_t tenant, enum tz_calls_tenant_event e);
 /* login.c: the connection registered with the Contact token @p token as @p user */
-void *tz_login_conn_of_contact(const char *user, const char *token);
+void *tz_login_conn_of_contact(uint32_t tenant, const char *user, const char *token);
 bool tz_calls_conn_busy(void *conn);
 void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 
@@ -230,10 +239,11 @@ void tz_call_media_ready(struct call *c);    /* the SIP peer's media address is 
 void tz_call_failed(struct call *c, enum tz_jsep_err err, const char *why);
 
 /* route.c: validate @p target (@p len bytes) and find its trunk; @p user gets the
- * Request-URI user part.  0, or -errno with *code (bad-target, bad-message,
+ * Request-URI user part, through tenant @p tenant's routes only.  0, or -errno with *code (bad-target, bad-message,
  * no-route) and @p why for the client; refusals are counted (targets_refused). */
-int tz_route_target(const char *target, size_t len, const struct tz_cfg_trunk **trunk,
-		    char *user, size_t ulen, enum tz_jsep_err *code, char *why, size_t wlen);
+int tz_route_target(uint32_t tenant, const char *target, size_t len,
+		    const struct tz_cfg_trunk **trunk, char *user, size_t ulen,
+		    enum tz_jsep_err *code, char *why, size_t wlen);
 
 /* sip_side.c: the SIP leg of a call */
 int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t errlen);

@@ -32,8 +32,11 @@ static void call_row(struct call *c, void *arg)
 	json_builder_begin_object(b);
 	add_int(b, "call", c->id);
 	add_str(b, "leg", c->kind == TZ_WEB_SIPWS ? "sip-ws" : "jsep");
+	add_str(b, "tenant", tz_cfg_tenant_name(tz_calls_env.cfg, c->tenant));
 	add_str(b, "user", c->user);
 	add_str(b, "target", c->target);
+	if (c->sip.trunk != NULL)
+		add_str(b, "trunk", c->sip.trunk->name);
 	add_str(b, "state", state_names[c->state]);
 	add_int(b, "local_port", c->web.ice != NULL ? tz_ice_local_port(c->web.ice) : 0);
 	add_int(b, "setup_ms", c->web.t_dtls != 0 ? (c->web.t_dtls - c->t_offer) / 1000 : -1);

@@ -31,6 +31,8 @@ void tz_fork_ring_siblings(struct call *c, const char *display)
 			continue;
 		s = tz_call_new(l->data, NULL, c->user, c->sip.from);
 		s->inbound = true;
+		s->tenant = c->tenant;
+		s->sip.trunk = c->sip.trunk;
 		g_strlcpy(s->sip.from, c->sip.from, sizeof(s->sip.from));
 		s->sip.offer_text = g_strdup(c->sip.offer_text);
 		s->fork_primary = c;

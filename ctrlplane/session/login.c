@@ -18,6 +18,7 @@ struct reg {
 	int64_t id;
 	char ip[INET6_ADDRSTRLEN];
 	char sip_user[TZ_AUTH_USER_MAX + 1];
+	uint32_t tenant;                /* the registrar's tenant */
 	bool answered;
 	bool borrowed;                  /* SIP over WebSocket: the edge owns r */
 	const struct tz_cfg_trunk *registrar;
@@ -95,6 +96,7 @@ static void reg_cb(struct tz_sip_reg *r, int status, const char *reason, void *p
 		tz_auth_count(TZ_AUTH_OK_SIP);
 		g_strlcpy(ident.user, g->sip_user, sizeof(ident.user));
 		g_strlcpy(ident.how, "sip", sizeof(ident.how));
+		ident.tenant = g->tenant;
 		login_ok(g->conn, g->id, &ident);
 		return;
 	}
@@ -106,16 +108,45 @@ static void reg_cb(struct tz_sip_reg *r, int status, const char *reason, void *p
 	g_hash_table_remove(regs, g->conn);
 }
 
-/* The registrar for a SIP login: the trunk with register_users whose host is
- * @p domain, or without a domain the first trunk with register_users. */
-static const struct tz_cfg_trunk *registrar(const char *domain)
+/* A login with another tenant's credentials on tenant @p t's page. */
+static void tenant_wrong(int t)
 {
-	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
+	tz_calls_tenant_count((uint32_t)t, TZ_CALLS_TENANT_WRONG_LOGIN);
+}
+
+/* The tenant the connection's page selected, or -1. */
+static int selected_tenant(void *conn)
+{
+	return tz_calls_env.conn_tenant != NULL ? tz_calls_env.conn_tenant(conn) : -1;
+}
+
+/* The tenant of a SIP login: the one the page selected, else the one whose
+ * domains hold @p domain, else the default. */
+static uint32_t sip_login_tenant(void *conn, const char *domain)
+{
+	int t = selected_tenant(conn);
+
+	if (t < 0)
+		t = tz_cfg_tenant_of_domain(tz_calls_env.cfg, domain);
+	return t >= 0 ? (uint32_t)t : TZ_TENANT_DEFAULT;
+}
+
+/* The registrar for a SIP login of tenant @p tenant: its trunk with
+ * register_users whose host is @p domain, or -- without a domain, or for a
+ * domain the tenant lists -- its first trunk with register_users. */
+static const struct tz_cfg_trunk *registrar(uint32_t tenant, const char *domain)
+{
+	const struct tz_config *cfg = tz_calls_env.cfg;
+	const struct tz_cfg_sip *sip = &cfg->sip;
+	bool listed = domain != NULL && tz_cfg_tenant_of_domain(cfg, domain) == (int)tenant;
 
 	for (size_t i = 0; i < sip->n_trunks; i++)
-		if (sip->trunks[i].register_users &&
+		if (sip->trunks[i].register_users && sip->trunks[i].tenant == tenant &&
 		    (domain == NULL || (sip->trunks[i].address.host != NULL &&
 					g_ascii_strcasecmp(sip->trunks[i].address.host, domain) == 0)))
+			return &sip->trunks[i];
+	for (size_t i = 0; listed && i < sip->n_trunks; i++)
+		if (sip->trunks[i].register_users && sip->trunks[i].tenant == tenant)
 			return &sip->trunks[i];
 	return NULL;
 }
@@ -137,14 +168,24 @@ static void login_token(void *conn, const struct tz_jsep_msg *m, const char *ip)
 		tz_auth_identity_clear(&ident);
 		return;
 	}
-	TZ_LOG(CP_SESSION, INFO, "%s logged in by token (key %s) from %s", ident.user, ident.key, ip);
+	if (selected_tenant(conn) >= 0 && (uint32_t)selected_tenant(conn) != ident.tenant) {
+		/* a valid token of another tenant, on this tenant's page */
+		tenant_wrong(selected_tenant(conn));
+		refuse(conn, m->id, ip, ident.user, TZ_AUTH_WRONG_TENANT,
+		       "this token is not for this site (it is another tenant's)");
+		tz_auth_identity_clear(&ident);
+		return;
+	}
+	TZ_LOG(CP_SESSION, INFO, "%s logged in by token (key %s, tenant %s) from %s", ident.user,
+	       ident.key, tz_cfg_tenant_name(tz_calls_env.cfg, ident.tenant), ip);
 	tz_auth_count(TZ_AUTH_OK_TOKEN);
 	login_ok(conn, m->id, &ident);
 }
 
 static void login_sip(void *conn, const struct tz_jsep_msg *m, const char *ip)
 {
-	const struct tz_cfg_trunk *t = registrar(m->sip.domain);
+	uint32_t tenant = sip_login_tenant(conn, m->sip.domain);
+	const struct tz_cfg_trunk *t = registrar(tenant, m->sip.domain);
 	struct reg *g;
 	char msg[256];
 
@@ -153,7 +194,7 @@ static void login_sip(void *conn, const struct tz_jsep_msg *m, const char *ip)
 			 "login with SIP credentials is disabled (auth.sip_login)" :
 			 "no trunk registers web users (sip.trunks[].register_users)");
 		if (tz_calls_env.cfg->auth.sip_login && m->sip.domain != NULL &&
-		    registrar(NULL) != NULL)
+		    registrar(tenant, NULL) != NULL)
 			snprintf(msg, sizeof(msg), "no registrar for SIP domain '%.64s' (the "
 				 "address of a trunk with register_users)", m->sip.domain);
 		refuse(conn, m->id, ip, NULL, TZ_AUTH_NO_CREDENTIALS, msg);
@@ -170,6 +211,7 @@ static void login_sip(void *conn, const struct tz_jsep_msg *m, const char *ip)
 	g_strlcpy(g->ip, ip, sizeof(g->ip));
 	g_strlcpy(g->sip_user, m->sip.username, sizeof(g->sip_user));
 	g->registrar = t;
+	g->tenant = tenant;
 	g_hash_table_replace(regs, conn, g);
 	g->r = tz_sip_register(tz_calls_env.sip, t, m->sip.username, m->sip.password, 0, reg_cb, g);
 	if (g->r == NULL) {
@@ -224,6 +266,7 @@ void tz_login_adopt(void *conn, const struct tz_auth_identity *id, struct tz_sip
 	memset(keep->targets, 0, sizeof(keep->targets));
 	g_hash_table_replace(identities, conn, keep);
 	g->conn = conn;
+	g->tenant = id->tenant;
 	g->answered = true;
 	g->borrowed = true;
 	g->r = reg;
@@ -251,6 +294,7 @@ void tz_login_foreach_registration(void (*fn)(const struct tz_calls_reg_info *, 
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		const struct reg *g = v;
 		struct tz_calls_reg_info i = { .registered = g->answered && g->r != NULL,
+					       .tenant = g->tenant,
 					       .registrar = g->registrar != NULL ? g->registrar->name : "" };
 
 		if (g->borrowed)
@@ -275,8 +319,8 @@ static bool token_equal(const char *a, const char *b)
 }
 
 /* The connection whose registration's Contact carries @p token, if it is
- * logged in as @p user; else NULL. */
-void *tz_login_conn_of_contact(const char *user, const char *token)
+ * logged in as @p user of tenant @p tenant; else NULL. */
+void *tz_login_conn_of_contact(uint32_t tenant, const char *user, const char *token)
 {
 	GHashTableIter it;
 	gpointer conn, v;
@@ -288,8 +332,10 @@ void *tz_login_conn_of_contact(const char *user, const char *token)
 		const struct reg *g = v;
 		const char *mine = tz_sip_reg_contact_token(g->r);
 
+		const struct tz_auth_identity *id = tz_login_identity(conn);
+
 		if (g->answered && mine != NULL && token_equal(mine, token) &&
-		    strcmp(g->sip_user, user) == 0 && tz_login_identity(conn) != NULL)
+		    strcmp(g->sip_user, user) == 0 && id != NULL && id->tenant == tenant)
 			return conn;
 	}
 	return NULL;
@@ -310,17 +356,37 @@ GSList *tz_login_conns_of_aor(const char *uri, void *except)
 	return out;
 }
 
-/* The connection a web user is logged in on (the latest), or NULL. */
-void *tz_calls_conn_of_user(const char *user)
+/* The connection web user @p user of tenant @p tenant is logged in on (the
+ * latest), or NULL. */
+void *tz_calls_conn_of_user(uint32_t tenant, const char *user)
 {
 	GHashTableIter it;
 	gpointer conn, v;
 
 	g_hash_table_iter_init(&it, identities);
-	while (g_hash_table_iter_next(&it, &conn, &v))
-		if (strcmp(((struct tz_auth_identity *)v)->user, user) == 0)
+	while (g_hash_table_iter_next(&it, &conn, &v)) {
+		const struct tz_auth_identity *id = v;
+
+		if (id->tenant == tenant && strcmp(id->user, user) == 0)
 			return conn;
+	}
 	return NULL;
+}
+
+/* Whether @p user is logged in with another tenant than @p tenant. */
+bool tz_login_user_elsewhere(uint32_t tenant, const char *user)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, identities);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const struct tz_auth_identity *id = v;
+
+		if (id->tenant != tenant && strcmp(id->user, user) == 0)
+			return true;
+	}
+	return false;
 }
 
 void tz_login_init(void)

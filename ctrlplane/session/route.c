@@ -12,11 +12,19 @@
 #include "calls_pvt.h"
 #include "tz_log.h"
 
-int tz_route_target(const char *target, size_t len, const struct tz_cfg_trunk **trunk,
-		    char *user, size_t ulen, enum tz_jsep_err *code, char *why, size_t wlen)
+void tz_calls_tenant_count(uint32_t tenant, enum tz_calls_tenant_event e)
+{
+	(void)tenant;   /* per-tenant counters: ctrlplane/tenant (tz_tenant_count) */
+	(void)e;
+}
+
+int tz_route_target(uint32_t tenant, const char *target, size_t len,
+		    const struct tz_cfg_trunk **trunk, char *user, size_t ulen,
+		    enum tz_jsep_err *code, char *why, size_t wlen)
 {
 	struct tz_sip_target t;
-	int rc = tz_sip_target_check(&tz_calls_env.cfg->sip, target, len, &t, trunk, why, wlen);
+	int rc = tz_sip_target_check(&tz_calls_env.cfg->sip, tenant, target, len, &t, trunk, why,
+				     wlen);
 
 	switch (rc) {
 	case 0:

@@ -76,8 +76,8 @@ int tz_calls_transfer(void *conn, const char *call_name, const char *target,
 		return refused(f.found, -EBUSY, "a transfer is in progress");
 	if (tz_calls_env.sip == NULL)
 		return refused(f.found, -ENOENT, "no SIP side");
-	rc = tz_route_target(target, strlen(target), &trunk, user, sizeof(user), &code, why,
-			     sizeof(why));
+	rc = tz_route_target(f.found->tenant, target, strlen(target), &trunk, user, sizeof(user),
+			     &code, why, sizeof(why));
 	if (rc != 0)
 		return refused(f.found, rc == -ENOENT ? -ENOENT : -EINVAL, why);
 	uri = refer_to_uri(trunk, user);

@@ -47,6 +47,10 @@ struct tz_calls_env {
 	void (*logged_in)(void *conn, const char *user);
 	/** The connection's source, "ip:port" or "[ipv6]:port". */
 	const char *(*peer)(void *conn);
+	/** The tenant the connection's Origin/Host/path selected (tz_config.tenants),
+	 *  or -1 when none did (NULL: none ever does).  A login there must be that
+	 *  tenant's. */
+	int (*conn_tenant)(void *conn);
 	/** The connection's kind (NULL: every connection is TZ_WEB_JSEP). */
 	enum tz_web_kind (*kind)(void *conn);
 	/** Deliver a SIP MESSAGE to a logged-in connection; 0 or -errno (NULL: 405). */
@@ -84,12 +88,12 @@ void tz_login_drop(void *conn);
 
 /**
  * Route @p target (a number, "echo" is not routed, or sip:user@domain) as a
- * call from a web user would be: 0 with *trunk and @p user (Request-URI user
+ * call from a web user of tenant @p tenant would be: 0 with *trunk and @p user (Request-URI user
  * part), or -errno with *status the SIP status to refuse with (404 no route,
  * 484 bad target, 400) and @p why.
  */
-int tz_calls_route(const char *target, const struct tz_cfg_trunk **trunk, char *user,
-		   size_t ulen, int *status, char *why, size_t wlen);
+int tz_calls_route(uint32_t tenant, const char *target, const struct tz_cfg_trunk **trunk,
+		   char *user, size_t ulen, int *status, char *why, size_t wlen);
 
 /** Progress of tz_calls_transfer(): first the far end's final response to the
  *  REFER (@p status 2xx accepted, usually 202, or 300..699 refused: the end),
@@ -126,6 +130,7 @@ struct tz_calls_reg_info {
 	char user[64];
 	char peer[64];
 	const char *registrar;            /**< trunk name */
+	uint32_t tenant;                  /**< the login's tenant (tz_config.tenants) */
 	bool registered;
 };
 /** Registrations made on behalf of trapeze-jsep.v1 logins (SIP credentials). */

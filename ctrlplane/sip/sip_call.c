@@ -39,6 +39,7 @@ void sip_leg_unref(struct tz_sip_leg *leg)
 		return;
 	g_free(leg->call_id);
 	g_free(leg->contact_token);
+	g_free(leg->request_host);
 	g_free(leg->contact);
 	g_free(leg->auth_user);
 	g_free(leg->auth_pass);
@@ -383,6 +384,9 @@ void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
 	nua_handle_bind(nh, &leg->own);
 	leg_learn_call_id(leg, sip);
 	leg->contact_token = ruri_token(ru);
+	sip_request_source(s, ru, &leg->src);
+	leg->request_host = g_strdup(leg->src.request_host);
+	leg->src.request_host = leg->request_host;
 	leg->contact = sip_dialog_contact(s, !sip->sip_via || !sip->sip_via->v_protocol ? TZ_SIP_UDP :
 					  strstr(sip->sip_via->v_protocol, "TLS") ? TZ_SIP_TLS :
 					  strstr(sip->sip_via->v_protocol, "TCP") ? TZ_SIP_TCP : TZ_SIP_UDP);

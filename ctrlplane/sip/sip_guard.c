@@ -56,6 +56,7 @@ struct source {
 
 struct sip_guard {
 	struct tz_cfg_cidr *acl;
+	uint32_t *acl_trunk;            /* acl[i] is trunk acl_trunk[i]'s (sip.trunks) */
 	size_t n_acl;
 	uint32_t rate;                  /* 0 = no budget */
 	GHashTable *sources;            /* key: struct tz_cfg_addr (family + 16 bytes) */
@@ -97,16 +98,48 @@ bool sip_guard_allowed(const struct sip_guard *g, const struct tz_cfg_addr *a)
 	return false;
 }
 
-static void acl_add(struct sip_guard *g, const struct tz_cfg_addr *a)
+static void acl_add(struct sip_guard *g, const struct tz_cfg_cidr *net, uint32_t trunk)
 {
 	g->acl = g_renew(struct tz_cfg_cidr, g->acl, g->n_acl + 1);
-	g->acl[g->n_acl].addr = *a;
-	g->acl[g->n_acl].prefix = a->family == AF_INET ? 32 : 128;
+	g->acl_trunk = g_renew(uint32_t, g->acl_trunk, g->n_acl + 1);
+	g->acl[g->n_acl] = *net;
+	g->acl_trunk[g->n_acl] = trunk;
 	g->n_acl++;
 }
 
+/* Whether trunk @p trunk's entries hold @p a already. */
+static bool trunk_has(const struct sip_guard *g, uint32_t trunk, const struct tz_cfg_addr *a)
+{
+	for (size_t i = 0; i < g->n_acl; i++)
+		if (g->acl_trunk[i] == trunk && tz_cfg_cidr_contains(&g->acl[i], a))
+			return true;
+	return false;
+}
+
+size_t sip_guard_trunks(const struct sip_guard *g, const struct sockaddr *sa, uint32_t *out,
+			size_t max)
+{
+	struct tz_cfg_addr a;
+	size_t n = 0;
+
+	if (sa == NULL)
+		return 0;
+	tz_cfg_addr_from_sockaddr(sa, &a);
+	for (size_t i = 0; a.family != 0 && i < g->n_acl && n < max; i++) {
+		bool seen = false;
+
+		if (!tz_cfg_cidr_contains(&g->acl[i], &a))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			seen |= out[j] == g->acl_trunk[i];
+		if (!seen)
+			out[n++] = g->acl_trunk[i];
+	}
+	return n;
+}
+
 /* A trunk without `acl`: its address, resolved now when it is a name. */
-static void acl_of_address(struct sip_guard *g, const struct tz_cfg_trunk *t)
+static void acl_of_address(struct sip_guard *g, const struct tz_cfg_trunk *t, uint32_t idx)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM };
 	struct addrinfo *ai = NULL;
@@ -121,8 +154,10 @@ static void acl_of_address(struct sip_guard *g, const struct tz_cfg_trunk *t)
 	}
 	for (struct addrinfo *p = ai; p; p = p->ai_next) {
 		tz_cfg_addr_from_sockaddr(p->ai_addr, &a);
-		if (a.family && !sip_guard_allowed(g, &a))
-			acl_add(g, &a);
+		if (a.family && !trunk_has(g, idx, &a))
+			acl_add(g, &(struct tz_cfg_cidr){ .addr = a,
+							   .prefix = a.family == AF_INET ? 32 : 128 },
+				idx);
 	}
 	freeaddrinfo(ai);
 }
@@ -339,11 +374,10 @@ struct sip_guard *sip_guard_new(const struct tz_cfg_sip *cfg, uint64_t *ctr)
 		const struct tz_cfg_trunk *t = &cfg->trunks[i];
 
 		if (t->n_acl) {
-			g->acl = g_renew(struct tz_cfg_cidr, g->acl, g->n_acl + t->n_acl);
-			memcpy(&g->acl[g->n_acl], t->acl, t->n_acl * sizeof(*t->acl));
-			g->n_acl += t->n_acl;
+			for (size_t k = 0; k < t->n_acl; k++)
+				acl_add(g, &t->acl[k], (uint32_t)i);
 		} else if (t->address.host) {
-			acl_of_address(g, t);
+			acl_of_address(g, t, (uint32_t)i);
 		}
 	}
 	if (!g->n_acl)
@@ -385,6 +419,7 @@ void sip_guard_free(struct sip_guard *g)
 	}
 	g_hash_table_destroy(g->sources);
 	g_free(g->acl);
+	g_free(g->acl_trunk);
 	g_free(g);
 }
 

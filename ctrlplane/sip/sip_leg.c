@@ -167,6 +167,11 @@ const char *tz_sip_leg_call_id(const struct tz_sip_leg *leg)
 	return leg ? leg->call_id : NULL;
 }
 
+const struct tz_sip_source *tz_sip_leg_source(const struct tz_sip_leg *leg)
+{
+	return leg != NULL && !leg->outbound ? &leg->src : NULL;
+}
+
 const char *tz_sip_leg_contact_token(const struct tz_sip_leg *leg)
 {
 	return leg ? leg->contact_token : NULL;

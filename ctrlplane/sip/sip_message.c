@@ -5,6 +5,7 @@
 
 #include "sip_pvt.h"
 
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/url.h>
 
@@ -118,6 +119,7 @@ void sip_message_incoming(struct tz_sip *s, nua_t *nua, nua_handle_t *nh, const 
 	const sip_content_type_t *ct = sip ? sip->sip_content_type : NULL;
 	char from[512] = "", tok[64], *display = NULL, *body;
 	size_t len = pl && pl->pl_data ? pl->pl_len : 0;
+	struct tz_sip_source src;
 	isize_t tn;
 	int status;
 
@@ -142,15 +144,31 @@ void sip_message_incoming(struct tz_sip *s, nua_t *nua, nua_handle_t *nh, const 
 	if (len)
 		memcpy(body, pl->pl_data, len);
 	body[len] = '\0';
+	sip_request_source(s, ru, &src);
 	status = s->h.on_message(ru && ru->url_user ? ru->url_user : "",
 				 tn > 0 && tn < (isize_t)sizeof(tok) ? tok : NULL, from, display,
-				 ct && ct->c_type ? ct->c_type : "", body, len, s->user);
+				 ct && ct->c_type ? ct->c_type : "", body, len, &src, s->user);
 	if (status < 200 || status > 699)
 		status = 500;
 	nua_respond(nh, status, sip_status_phrase(status) ? sip_status_phrase(status) : "Unknown",
 		    NUTAG_WITH_THIS(nua), TAG_END());
 	g_free(display);
 	g_free(body);
+}
+
+void sip_request_source(struct tz_sip *s, const url_t *ru, struct tz_sip_source *src)
+{
+	msg_t *m = nua_current_request(s->nua);
+	su_addrinfo_t *ai = m != NULL ? msg_addrinfo(m) : NULL;
+	uint32_t idx[TZ_SIP_SOURCE_TRUNKS_MAX];
+	size_t n = sip_guard_trunks(s->guard, ai != NULL ? ai->ai_addr : NULL, idx,
+				    TZ_SIP_SOURCE_TRUNKS_MAX);
+
+	memset(src, 0, sizeof(*src));
+	for (size_t i = 0; i < n; i++)
+		if (idx[i] < s->cfg->n_trunks)
+			src->trunks[src->n_trunks++] = &s->cfg->trunks[idx[i]];
+	src->request_host = ru != NULL ? ru->url_host : NULL;
 }
 
 void sip_message_free_all(struct tz_sip *s)

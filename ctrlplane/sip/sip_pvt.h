@@ -74,6 +74,8 @@ struct tz_sip_leg {
 	bool reinvite_out;      /* our re-INVITE pending */
 	bool reinvite_in;       /* far end's re-INVITE or UPDATE offer waiting for our answer */
 	char *contact_token;    /* inbound: the tz= parameter of the Request-URI, or NULL */
+	char *request_host;     /* inbound: the Request-URI's host, or NULL */
+	struct tz_sip_source src;   /* inbound: the INVITE's source (request_host in it) */
 	char *contact;          /* our Contact in this dialog (sip_dialog_contact), or NULL */
 	bool relay_challenge;   /* 401/407 end the leg; the browser answers them */
 	char **challenges;      /* their WWW-/Proxy-Authenticate values, or NULL */
@@ -147,6 +149,9 @@ struct sip_msg;
 void sip_message_event(struct tz_sip *s, nua_event_t ev, int status, const char *phrase,
 		       struct sip_msg *m, const sip_t *sip);
 void sip_message_incoming(struct tz_sip *s, nua_t *nua, nua_handle_t *nh, const sip_t *sip);
+/* The source of the request being handled (nua_current_request): its trunks
+ * and the Request-URI host @p ru (borrowed). */
+void sip_request_source(struct tz_sip *s, const url_t *ru, struct tz_sip_source *src);
 void sip_message_free_all(struct tz_sip *s);
 
 /* sip_relay.c */
@@ -169,6 +174,10 @@ struct sip_guard *sip_guard_new(const struct tz_cfg_sip *cfg, uint64_t *ctr);
 void sip_guard_watch(struct sip_guard *g, GMainContext *ctx, uint16_t port);
 void sip_guard_free(struct sip_guard *g);
 bool sip_guard_allowed(const struct sip_guard *g, const struct tz_cfg_addr *a);
+/* The trunks (indexes into sip.trunks, each once, in config order) whose acl
+ * or address holds the source @p sa; at most @p max.  */
+size_t sip_guard_trunks(const struct sip_guard *g, const struct sockaddr *sa, uint32_t *out,
+			size_t max);
 enum sip_guard_verdict sip_guard_request(struct sip_guard *g, const struct sockaddr *sa);
 unsigned sip_guard_retry_after(void);
 

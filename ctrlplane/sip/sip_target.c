@@ -227,14 +227,16 @@ static bool host_is(const char *host, const char *domain)
 	return host != NULL && g_ascii_strcasecmp(host, domain) == 0;
 }
 
-const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
+const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uint32_t tenant,
 					       const struct tz_sip_target *t)
 {
 	for (size_t i = 0; cfg != NULL && i < cfg->n_routes; i++) {
 		const struct tz_cfg_route *r = &cfg->routes[i];
 		const struct tz_cfg_trunk *trunk;
 
-		if (r->trunk >= cfg->n_trunks || r->tenant != TZ_TENANT_DEFAULT) /* tenants: not yet */
+		/* only the caller's tenant's routes (they reach only its trunks) */
+		if (r->trunk >= cfg->n_trunks || r->tenant != tenant ||
+		    cfg->trunks[r->trunk].tenant != tenant)
 			continue;
 		trunk = &cfg->trunks[r->trunk];
 		if (!prefix_ok(r, t))
@@ -251,16 +253,16 @@ const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
 	return NULL;
 }
 
-int tz_sip_target_check(const struct tz_cfg_sip *cfg, const char *text, size_t len,
-			struct tz_sip_target *t, const struct tz_cfg_trunk **trunk, char *why,
-			size_t wlen)
+int tz_sip_target_check(const struct tz_cfg_sip *cfg, uint32_t tenant, const char *text,
+			size_t len, struct tz_sip_target *t, const struct tz_cfg_trunk **trunk,
+			char *why, size_t wlen)
 {
 	int rc = tz_sip_target_parse(text, len, t, why, wlen);
 
 	*trunk = NULL;
 	if (rc != 0)
 		return rc;
-	*trunk = tz_sip_target_route(cfg, t);
+	*trunk = tz_sip_target_route(cfg, tenant, t);
 	if (*trunk != NULL)
 		return 0;
 	if (why != NULL && wlen > 0)

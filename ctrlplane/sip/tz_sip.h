@@ -35,6 +35,15 @@ struct tz_sip_leg;
 struct tz_sip_reg;
 
 /** Events of the SIP side; every pointer argument is valid only during the call. */
+#define TZ_SIP_SOURCE_TRUNKS_MAX 8
+/** Where a request outside a dialog came from (tenants: whose users it may reach). */
+struct tz_sip_source {
+	const struct tz_cfg_trunk *trunks[TZ_SIP_SOURCE_TRUNKS_MAX];  /**< trunks whose
+						     acl/address holds the source, config order */
+	size_t n_trunks;
+	const char *request_host;                /**< the Request-URI's host, or NULL */
+};
+
 struct tz_sip_handlers {
 	/** New inbound INVITE.  Answer later with tz_sip_leg_ringing/answer/reject.
 	 *  Without this handler every INVITE is rejected with 480. */
@@ -74,7 +83,7 @@ struct tz_sip_handlers {
 	 *  Without this handler MESSAGE is answered 405.  MESSAGE inside a dialog: 405. */
 	int (*on_message)(const char *to_user, const char *contact_token, const char *from_uri,
 			  const char *display, const char *content_type, const char *body,
-			  size_t len, void *user);
+			  size_t len, const struct tz_sip_source *src, void *user);
 	/** Progress of our tz_sip_leg_refer() (blind transfer, RFC 3515), in this order:
 	 *  - the far end's final response to the REFER: @p status 2xx (accepted, usually
 	 *    202) or 300..699 (refused: nothing more follows), @p sipfrag NULL;
@@ -239,6 +248,9 @@ const char *tz_sip_leg_call_id(const struct tz_sip_leg *leg);
  *  registration Contact a registrar forwarded the call to (see
  *  tz_sip_reg_contact_token), or NULL when the Request-URI has none. */
 const char *tz_sip_leg_contact_token(const struct tz_sip_leg *leg);
+/** Inbound legs: where the INVITE came from (its trunks: none when the
+ *  source is no trunk's, e.g. in tests); NULL for outbound legs. */
+const struct tz_sip_source *tz_sip_leg_source(const struct tz_sip_leg *leg);
 /** Release the owner's reference; see the lifetime rules at the top.  NULL is a no-op. */
 void tz_sip_leg_free(struct tz_sip_leg *leg);
 
@@ -351,11 +363,12 @@ struct tz_sip_target {
 int tz_sip_target_parse(const char *text, size_t len, struct tz_sip_target *t, char *why,
 			size_t wlen);
 
-/** The trunk of the first route of @p cfg that accepts @p t, or NULL.  Numbers match
- *  routes without `domain` whose prefix they start with; URIs match routes whose
- *  `domain` equals theirs, or `allow_uri` routes when the domain is the trunk's host.
- *  Routes for a tenant never match (web users carry no tenant yet). */
-const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
+/** The trunk of the first route of tenant @p tenant (index into tz_config.tenants)
+ *  in @p cfg that accepts @p t, or NULL.  Numbers match routes without `domain`
+ *  whose prefix they start with; URIs match routes whose `domain` equals theirs, or
+ *  `allow_uri` routes when the domain is the trunk's host.  Another tenant's routes
+ *  and trunks never match. */
+const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uint32_t tenant,
 					       const struct tz_sip_target *t);
 
 /**
@@ -363,9 +376,9 @@ const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg,
  * @return 0 with *trunk set, -EINVAL (bad-target), -EILSEQ (bad-message),
  *         -ENOENT (no-route); @p why says why.
  */
-int tz_sip_target_check(const struct tz_cfg_sip *cfg, const char *text, size_t len,
-			struct tz_sip_target *t, const struct tz_cfg_trunk **trunk, char *why,
-			size_t wlen);
+int tz_sip_target_check(const struct tz_cfg_sip *cfg, uint32_t tenant, const char *text,
+			size_t len, struct tz_sip_target *t, const struct tz_cfg_trunk **trunk,
+			char *why, size_t wlen);
 
 /** True when @p user is a safe Request-URI user part (what tz_sip_target_parse gives). */
 bool tz_sip_user_valid(const char *user);

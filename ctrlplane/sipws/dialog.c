@@ -180,6 +180,7 @@ static const struct {
 	{ TZ_JSEP_ERR_FORBIDDEN, 403, "Forbidden" },
 	{ TZ_JSEP_ERR_NOT_LOGGED_IN, 403, "Forbidden (register first)" },
 	{ TZ_JSEP_ERR_TOO_MANY_CALLS, 503, "Service Unavailable (call limit)" },
+	{ TZ_JSEP_ERR_RATE_LIMITED, 503, "Service Unavailable (call rate limit)" },
 	{ TZ_JSEP_ERR_BAD_SDP, 488, "Not Acceptable Here" },
 	{ TZ_JSEP_ERR_BAD_MESSAGE, 400, "Bad Request" },
 	{ TZ_JSEP_ERR_DTLS_FAILED, 488, "Not Acceptable Here (DTLS failed)" },

@@ -68,7 +68,7 @@ void sipws_on_message_request(struct sconn *sc, struct sipws_msg *m)
 		return;
 	}
 	target = sipws_target(sc, ru);
-	if (target == NULL || sipws.env.route(target, &trunk, user, sizeof(user), &status, why,
+	if (target == NULL || sipws.env.route(sipws_tenant(sc), target, &trunk, user, sizeof(user), &status, why,
 					      sizeof(why)) != 0) {
 		sipws_reply(sc, m, target == NULL ? 484 : status, NULL, NULL);
 		return;

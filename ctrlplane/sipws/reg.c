@@ -36,6 +36,7 @@ struct binding {
 	char instance[128];              /* +sip.instance value, or "" */
 	char *contact_url;               /* the browser's Contact URI */
 	const struct tz_cfg_trunk *registrar;
+	uint32_t tenant;                 /* the AOR domain's tenant (tz_config.tenants) */
 	struct tz_sip_reg *reg;
 	struct sipws_msg pending;        /* the REGISTER being relayed */
 	bool in_flight, had_auth, registered, logged_in;
@@ -101,14 +102,36 @@ const char *sipws_contact_url(const struct sconn *sc)
 	return sc->b != NULL && sc->b->contact_url != NULL ? sc->b->contact_url : "";
 }
 
-/* The registrar of @p domain: a trunk with register_users whose host it is. */
+uint32_t sipws_tenant(const struct sconn *sc)
+{
+	return sc->b != NULL ? sc->b->tenant : TZ_TENANT_DEFAULT;
+}
+
+/* The tenant of an AOR's domain: the one whose `domains` lists it, else the
+ * default tenant. */
+static uint32_t tenant_of(const char *domain)
+{
+	int t = tz_cfg_tenant_of_domain(sipws.env.cfg, domain);
+
+	return t >= 0 ? (uint32_t)t : TZ_TENANT_DEFAULT;
+}
+
+/* The registrar of an AOR's domain: a trunk with register_users of the
+ * domain's tenant whose host is the domain, else -- for a domain a tenant
+ * lists -- that tenant's first trunk with register_users.  Never another
+ * tenant's trunk. */
 static const struct tz_cfg_trunk *registrar_of(const char *domain)
 {
 	const struct tz_cfg_sip *sip = &sipws.env.cfg->sip;
+	uint32_t t = tenant_of(domain);
 
 	for (size_t i = 0; i < sip->n_trunks; i++)
-		if (sip->trunks[i].register_users && sip->trunks[i].address.host != NULL &&
+		if (sip->trunks[i].register_users && sip->trunks[i].tenant == t &&
+		    sip->trunks[i].address.host != NULL &&
 		    g_ascii_strcasecmp(sip->trunks[i].address.host, domain) == 0)
+			return &sip->trunks[i];
+	for (size_t i = 0; t != TZ_TENANT_DEFAULT && i < sip->n_trunks; i++)
+		if (sip->trunks[i].register_users && sip->trunks[i].tenant == t)
 			return &sip->trunks[i];
 	return NULL;
 }
@@ -165,6 +188,7 @@ static void registered(struct binding *b, const struct tz_sip_reg_result *r)
 		g_strlcpy(id.display, b->display, sizeof(id.display));
 		g_strlcpy(id.how, "sip-ws", sizeof(id.how));
 		g_strlcpy(id.uri, b->aor, sizeof(id.uri));
+		id.tenant = b->tenant;
 		sipws.env.login(b->sc->conn, &id, b->reg);
 		b->logged_in = true;
 	}
@@ -242,6 +266,7 @@ static uint32_t requested_expires(const sip_t *s)
 static int admit(struct sconn *sc, struct sipws_msg *m, const char *user, const char *domain)
 {
 	unsigned wait;
+	int sel;
 
 	if (user == NULL || !tz_auth_user_valid(user) || domain == NULL || strlen(domain) >= 128) {
 		sipws_reply(sc, m, 403, "Forbidden (AOR user must be 1-63 of A-Z a-z 0-9 . _ + -)",
@@ -261,6 +286,15 @@ static int admit(struct sconn *sc, struct sipws_msg *m, const char *user, const 
 		tz_auth_count(TZ_AUTH_THROTTLED);
 		sipws_reply(sc, m, 403, "Forbidden (too many failed registrations)", ra);
 		return -EAGAIN;
+	}
+	sel = sipws.env.conn_tenant != NULL ? sipws.env.conn_tenant(sc->conn) : -1;
+	if (sel >= 0 && (uint32_t)sel != tenant_of(domain)) {
+		/* the page is one tenant's, the AOR another's */
+		sipws_count(TZ_SIPWS_WRONG_TENANT);
+		if (sipws.env.wrong_tenant != NULL)
+			sipws.env.wrong_tenant((uint32_t)sel);
+		sipws_reply(sc, m, 403, "Forbidden (this domain is not served here)", NULL);
+		return -EPERM;
 	}
 	if (registrar_of(domain) == NULL || sipws.env.up.reg_new == NULL) {
 		sipws_count(TZ_SIPWS_NO_REGISTRAR);
@@ -290,6 +324,7 @@ static struct binding *binding_new(struct sconn *sc, const sip_t *s, const char 
 	g_strdelimit(b->display, "\"\\\r\n", ' ');
 	contact_instance(s->sip_contact, b->instance, sizeof(b->instance));
 	b->registrar = registrar_of(domain);
+	b->tenant = tenant_of(domain);
 	if (b->instance[0] != '\0')
 		params = g_strdup_printf("+sip.instance=%s", b->instance);
 	b->reg = sipws.env.up.reg_new(sipws.env.up.ctx, b->registrar, user, domain, params,
@@ -371,6 +406,7 @@ void tz_sipws_foreach_binding(void (*fn)(const struct tz_sipws_binding_info *, v
 			  sizeof(i.peer));
 		g_strlcpy(i.instance, b->instance, sizeof(i.instance));
 		g_strlcpy(i.kind, "sip-ws", sizeof(i.kind));
+		i.tenant = b->tenant;
 		i.expires_in = b->registered ? MAX(0, (b->expires_at - now) / G_USEC_PER_SEC) : 0;
 		fn(&i, arg);
 	}

@@ -91,6 +91,7 @@ const char *sipws_aor(const struct sconn *sc);
 const char *sipws_aor_user(const struct sconn *sc);
 const char *sipws_aor_domain(const struct sconn *sc);
 const char *sipws_contact_url(const struct sconn *sc);   /* the browser's Contact URI */
+uint32_t sipws_tenant(const struct sconn *sc);          /* its AOR's tenant (default: 0) */
 void sipws_reg_shutdown(void);
 
 /* dialog.c */

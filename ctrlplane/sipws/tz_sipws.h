@@ -71,8 +71,12 @@ struct tz_sipws_env {
 	/** Registration over or refused: @p conn is nobody (its calls stay). */
 	void (*logout)(void *conn);
 	/** The route of a target: trunk and Request-URI user part (tz_route_target). */
-	int (*route)(const char *target, const struct tz_cfg_trunk **trunk, char *user,
-		     size_t ulen, int *status, char *why, size_t wlen);
+	/** The tenant the connection's Origin/Host/path selected, or -1 (NULL: none). */
+	int (*conn_tenant)(void *conn);
+	/** A REGISTER for another tenant's domain on tenant @p t's site (counting). */
+	void (*wrong_tenant)(uint32_t t);
+	int (*route)(uint32_t tenant, const char *target, const struct tz_cfg_trunk **trunk,
+		     char *user, size_t ulen, int *status, char *why, size_t wlen);
 	/** Blind transfer of call @p call's far end to @p target (tz_calls_transfer):
 	 *  @p cb gets the REFER's final status (sipfrag NULL), then each NOTIFY's
 	 *  sipfrag line.  0 or -errno.  NULL: REFER is refused (405). */
@@ -123,6 +127,7 @@ int tz_sipws_send_message(void *conn, const char *from_uri, const char *display,
 	X(STRAY, "ws_sip_stray")                           \
 	X(NOT_REGISTERED, "ws_sip_refused_not_registered") \
 	X(NO_REGISTRAR, "ws_sip_refused_no_registrar")     \
+	X(WRONG_TENANT, "ws_sip_refused_wrong_tenant")     \
 	X(THROTTLED, "ws_sip_refused_throttled")           \
 	X(REG_OK, "ws_sip_registrations_ok")               \
 	X(REG_FAILED, "ws_sip_registrations_failed")       \
@@ -151,6 +156,7 @@ struct tz_sipws_binding_info {
 	char peer[64];                 /**< the WebSocket's source */
 	char instance[96];             /**< +sip.instance, or "" */
 	char kind[8];                  /**< "sip-ws" */
+	uint32_t tenant;               /**< the AOR domain's tenant (tz_config.tenants) */
 	int64_t expires_in;            /**< seconds left */
 	bool registered;               /**< the registrar accepted it */
 };

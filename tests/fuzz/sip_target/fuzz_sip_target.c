@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct tz_cfg_trunk *trunk;
 	struct tz_sip_target t;
 	char why[256], *uri, *at;
-	int rc = tz_sip_target_check(&cfg, (const char *)data, size, &t, &trunk, why, sizeof(why));
+	int rc = tz_sip_target_check(&cfg, TZ_TENANT_DEFAULT, (const char *)data, size, &t, &trunk,
+				     why, sizeof(why));
 
 	if (rc != 0) {
 		if (trunk != NULL || why[0] == '\0')

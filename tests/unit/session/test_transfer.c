@@ -34,8 +34,9 @@ void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg)
 		fn(&the_call, arg);
 }
 
-int tz_route_target(const char *target, size_t len, const struct tz_cfg_trunk **t,
-		    char *user, size_t ulen, enum tz_jsep_err *code, char *why, size_t wlen)
+int tz_route_target(uint32_t tenant, const char *target, size_t len,
+		    const struct tz_cfg_trunk **t, char *user, size_t ulen, enum tz_jsep_err *code,
+		    char *why, size_t wlen)
 {
 	assert_int_equal(strlen(target), len);
 	g_strlcpy(why, "stub refusal", wlen);

@@ -58,7 +58,8 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 }
 
 static int on_message(const char *to_user, const char *token, const char *from_uri,
-		      const char *display, const char *ct, const char *body, size_t len, void *user)
+		      const char *display, const char *ct, const char *body, size_t len,
+		      const struct tz_sip_source *src, void *user)
 {
 	w.msg_calls++;
 	g_strlcpy(w.msg_to, to_user, sizeof(w.msg_to));

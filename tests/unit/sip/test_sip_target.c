@@ -23,17 +23,20 @@ static struct tz_cfg_trunk trunks[] = {
 	  .transport = TZ_SIP_UDP },
 	{ .name = "pbx", .address = { .host = "pbx.example.net", .port = 5061 },
 	  .transport = TZ_SIP_TLS },
+	{ .name = "acme-pbx", .address = { .host = "203.0.113.21", .port = 5060 },
+	  .transport = TZ_SIP_UDP, .tenant = 1 },
 };
 
 static struct tz_cfg_route routes[] = {
 	{ .domain = "globex.example.net", .trunk = 1 },      /* domain route: URIs to it */
 	{ .prefix = "1", .allow_uri = true, .trunk = 1 },    /* 1xxx, and URIs @pbx.example.net */
-	{ .prefix = "+44", .tenant = 1, .trunk = 1 },        /* another tenant's: never for default users */
+	{ .prefix = "+44", .tenant = 1, .trunk = 2 },        /* tenant 1's: never for default users */
+	{ .prefix = "+33", .tenant = 1, .trunk = 0 },        /* (invalid) to another's trunk */
 	{ .prefix = "+", .trunk = 0 },
 };
 
 static struct tz_cfg_sip cfg = {
-	.trunks = trunks, .n_trunks = 2, .routes = routes, .n_routes = 4,
+	.trunks = trunks, .n_trunks = 3, .routes = routes, .n_routes = 5,
 };
 
 struct row {
@@ -102,7 +105,8 @@ static void test_targets(void **state)
 		struct tz_sip_target t;
 		char why[256] = "";
 		size_t len = r->len ? r->len : strlen(r->text);
-		int rc = tz_sip_target_check(&cfg, r->text, len, &t, &trunk, why, sizeof(why));
+		int rc = tz_sip_target_check(&cfg, TZ_TENANT_DEFAULT, r->text, len, &t, &trunk, why,
+					     sizeof(why));
 
 		g_autofree char *shown = g_strescape(r->text, NULL);
 
@@ -118,6 +122,35 @@ static void test_targets(void **state)
 	}
 }
 
+/* A tenant's users are routed only by its routes, to its trunks; the default
+ * tenant's routes never take their calls, nor theirs the default's. */
+static void test_tenant_routes(void **state)
+{
+	static const struct { uint32_t tenant; const char *text; int rc; int trunk; } r[] = {
+		{ 1, "+442079460000", 0, 2 },        /* its own route and trunk */
+		{ 0, "+442079460000", 0, 0 },        /* the default's "+" route, not tenant 1's */
+		{ 1, "1001", -ENOENT, 0 },           /* the default's 1xxx route is not its */
+		{ 1, "+15550100", -ENOENT, 0 },
+		{ 1, "+33123456", -ENOENT, 0 },      /* its route, but another tenant's trunk */
+		{ 2, "+442079460000", -ENOENT, 0 },  /* a tenant without routes */
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(r); i++) {
+		const struct tz_cfg_trunk *trunk;
+		struct tz_sip_target t;
+		char why[256] = "";
+		int rc = tz_sip_target_check(&cfg, r[i].tenant, r[i].text, strlen(r[i].text), &t,
+					     &trunk, why, sizeof(why));
+
+		print_message("tenant %u %-16s -> %d %s\n", r[i].tenant, r[i].text, rc, why);
+		assert_int_equal(rc, r[i].rc);
+		if (rc == 0)
+			assert_ptr_equal(trunk, &trunks[r[i].trunk]);
+		else
+			assert_null(trunk);
+	}
+}
+
 /* Whatever the target, the INVITE goes to the trunk: the Request-URI host is the trunk's. */
 static void test_request_uri_is_the_trunk(void **state)
 {
@@ -126,8 +159,8 @@ static void test_request_uri_is_the_trunk(void **state)
 		struct tz_sip_target t;
 		char *uri, want[128];
 
-		if (tz_sip_target_check(&cfg, rows[i].text, strlen(rows[i].text), &t, &trunk,
-					NULL, 0) != 0)
+		if (tz_sip_target_check(&cfg, TZ_TENANT_DEFAULT, rows[i].text, strlen(rows[i].text),
+					&t, &trunk, NULL, 0) != 0)
 			continue;
 		uri = sip_request_uri(trunk, t.user);
 		assert_non_null(uri);
@@ -247,6 +280,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_tenant_routes),
 		cmocka_unit_test(test_request_uri_is_the_trunk),
 		cmocka_unit_test(test_user_escape),
 		cmocka_unit_test(test_realm_pick),

@@ -105,8 +105,8 @@ static void fake_logout(void *conn)
 
 /* ---- router: "nobody..." has no route (404), anything else the registrar trunk ---- */
 
-static int fake_route(const char *target, const struct tz_cfg_trunk **trunk, char *user,
-		      size_t ulen, int *status, char *why, size_t wlen)
+static int fake_route(uint32_t tenant, const char *target, const struct tz_cfg_trunk **trunk,
+		      char *user, size_t ulen, int *status, char *why, size_t wlen)
 {
 	const char *at, *start = target;
 
