@@ -67,32 +67,23 @@ const token = (tenant, user, o = {}) => mintToken(user, { ...KEYS[tenant], ...o 
 
 // ------------------------------------------------------------ the CLI
 
-/** `show tenants` as a list of rows, whatever the wrapping object. */
+/** `show tenants`: [{tenant, users, registrations, calls (live), max_calls, …}]. */
 async function tenantRows() {
-  const j = await trapezectl(['show', 'tenants']);
-  const rows = Array.isArray(j) ? j : Object.values(j || {}).find(Array.isArray);
-  if (!rows) throw new Error(`show tenants: no list in ${JSON.stringify(j)}`);
+  const rows = await trapezectl(['show', 'tenants']);
+  if (!Array.isArray(rows)) throw new Error(`show tenants: ${JSON.stringify(rows)}`);
   return rows;
 }
-const rowName = (r) => r.name ?? r.tenant;
-/** A row's live calls (the field the limits module names calls / live_calls). */
-const liveCalls = (r) => r.calls ?? r.live_calls ?? r.calls_live;
+const rowName = (r) => r.tenant;
+const liveCalls = (r) => r?.calls;
+const liveOf = (rows, t) => liveCalls(rows.find((r) => rowName(r) === t));
 
-/** The value of the first member `key` anywhere in `o` (counters may be nested). */
-function member(o, key) {
-  if (!o || typeof o !== 'object') return undefined;
-  if (Object.hasOwn(o, key) && typeof o[key] !== 'object') return o[key];
-  for (const v of Object.values(o)) {
-    const r = member(v, key);
-    if (r !== undefined) return r;
-  }
-  return undefined;
-}
+/** `show tenant t`: {tenant, selectors, limits, live, budget, counters, trunks}. */
+const showTenant = (t) => trapezectl(['show', 'tenant', t]);
 
-/** Counter `name` of tenant `t` (`show tenant t`); fails when it is not shown. */
+/** Counter `name` of tenant `t`; fails when it is not shown. */
 async function counter(t, name) {
-  const j = await trapezectl(['show', 'tenant', t]);
-  const v = member(j, name);
+  const j = await showTenant(t);
+  const v = j?.counters?.[name];
   if (typeof v !== 'number') throw new Error(`show tenant ${t}: no counter ${name} in ${JSON.stringify(j)}`);
   return v;
 }
@@ -182,13 +173,20 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
       // The call is acme's, through acme-pbx, and counted live for acme only (f).
       const rows = await waitUntil(async () => {
         const r = await tenantRows();
-        return liveCalls(r.find((x) => rowName(x) === 'acme')) === 1 && r;
+        return liveOf(r, 'acme') === 1 && r;
       }, 'show tenants: acme has 1 live call');
       t.diagnostic(`show tenants: ${JSON.stringify(rows)}`);
-      assert.deepEqual(rows.map(rowName).slice(0, 3), ['default', 'acme', 'globex']);
-      assert.equal(liveCalls(rows.find((x) => rowName(x) === 'globex')), 0);
-      assert.equal(liveCalls(rows.find((x) => rowName(x) === 'default')), 0);
+      assert.deepEqual(rows.map(rowName), ['default', 'acme', 'globex']);
+      assert.equal(liveOf(rows, 'globex'), 0);
+      assert.equal(liveOf(rows, 'default'), 0);
+      const acme = await showTenant('acme');
+      t.diagnostic(`show tenant acme: ${JSON.stringify(acme)}`);
+      assert.deepEqual(acme.selectors.paths, ['/acme']);
+      assert.equal(acme.live.calls, 1);
+      assert.deepEqual(acme.trunks.map((x) => [x.trunk, x.address, x.calls]), [['acme-pbx', `${TENANT_PBX.acme}:5060`, 1]]);
       const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'alice');
+      assert.equal(call?.tenant, 'acme', `show calls: ${JSON.stringify(call)}`);
+      assert.equal(call?.trunk, 'acme-pbx');
       const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call?.call);
       t.diagnostic(`flows: ${JSON.stringify(flows)}`);
       assert.ok(flows.some((f) => f.xform === 'srtp>rtp' && f.to === `${TENANT_PBX.acme}:6810` && f.packets > 50),
@@ -216,8 +214,10 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
     const s = await waitPcAudioBothWays(drv, "window.T.calls['g1'].pc");
     t.diagnostic(`globex's user: ${JSON.stringify(s)}`);
     const rows = await tenantRows();
-    assert.equal(liveCalls(rows.find((x) => rowName(x) === 'globex')), 1, JSON.stringify(rows));
-    assert.equal(liveCalls(rows.find((x) => rowName(x) === 'acme')), 0, JSON.stringify(rows));
+    assert.equal(liveOf(rows, 'globex'), 1, JSON.stringify(rows));
+    assert.equal(liveOf(rows, 'acme'), 0, JSON.stringify(rows));
+    const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'gina');
+    assert.deepEqual([call?.tenant, call?.trunk], ['globex', 'globex-pbx'], `show calls: ${JSON.stringify(call)}`);
     await drv.evaluate(() => window.T.calls.g1.hangup());
     const r = await pbx.done;
     assert.equal(r.code, 0, `globex's PBX saw the whole call incl. the BYE: ${r.err.slice(0, 800)}`);
@@ -321,7 +321,7 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
     assert.equal((await outcome('m2')).type, 'answered');
     const rows = await tenantRows();
     t.diagnostic(`show tenants with two acme calls: ${JSON.stringify(rows)}`);
-    assert.equal(liveCalls(rows.find((x) => rowName(x) === 'acme')), 2);
+    assert.equal(liveOf(rows, 'acme'), 2);
     await dial('fred', 'm3', '+12005550103');
     const e = await outcome('m3');
     assert.deepEqual([e.type, e.code, e.reason], ['hangup', 0, 'too-many-calls']);
