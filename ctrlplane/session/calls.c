@@ -48,6 +48,7 @@ static void call_free(gpointer p)
 
 	if (c->timer != 0)
 		g_source_remove(c->timer);
+	tz_calls_tenant_end(c);
 	tz_call_midcall_free(c);
 	tz_sip_leg_free(c->sip.leg);          /* hangs up silently if still live */
 	tz_media_retire(c);
@@ -57,6 +58,11 @@ static void call_free(gpointer p)
 	tz_sdp_free(c->sip.offer);
 	g_free(c->sip.auth);
 	g_free(c);
+}
+
+void tz_call_discard(struct call *c)
+{
+	call_free(c);
 }
 
 static gboolean free_later(gpointer p)
@@ -398,6 +404,18 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 	c->sip.auth = g_strdup(m->sip_auth);
 	c->sip.proxy_auth = m->sip_proxy_auth;
 	c->sip.trunk = trunk;
+	if (trunk != NULL) {
+		enum tz_jsep_err code = TZ_JSEP_ERR_FORBIDDEN;
+
+		/* the tenant's fraud and capacity limits (docs/tenants.md) */
+		if (tz_calls_tenant_admit(c, g_str_has_prefix(m->target, "sip:") ? m->target
+										 : user_part,
+					  &code, err, sizeof(err)) != 0) {
+			send_error(conn, m->id, m->call, code, err);
+			call_free(c);
+			return;
+		}
+	}
 	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_BAD_SDP, err);
@@ -657,6 +675,7 @@ static gboolean supervise(gpointer unused)
 	int64_t now = g_get_monotonic_time();
 
 	tz_calls_foreach(check_media, &now);
+	tz_calls_tenancy_tick();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -666,6 +685,8 @@ int tz_calls_init(const struct tz_calls_env *env)
 	by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	tz_login_init();
+	if (tz_calls_tenancy_init() != 0)
+		return -ENOMEM;
 	supervisor = g_timeout_add_seconds(1, supervise, NULL);
 	return tz_calls_commands_register();
 }
@@ -687,6 +708,7 @@ void tz_calls_shutdown(void)
 	g_hash_table_destroy(by_id);
 	g_hash_table_destroy(by_name);
 	tz_login_shutdown();
+	tz_tenant_shutdown();
 	by_id = by_name = NULL;
 }
 

@@ -9,6 +9,7 @@
 #include "tz_ice.h"
 #include "tz_sdp.h"
 #include "tz_sip.h"
+#include "tz_tenant.h"
 
 enum call_state {
 	CALL_NEGOTIATING,     /* answer sent, waiting for ICE and DTLS */
@@ -126,6 +127,13 @@ struct call {
 	 * far end), until its final report; NULL when none */
 	tz_calls_transfer_cb *xfer_cb;
 	void *xfer_arg;
+	/* tenancy.c: the admission by the tenant's limits (the handle the
+	 * tenant module knows the call by: kept here, unchanged, until the end) */
+	struct {
+		struct tz_tenant_call call;
+		bool admitted;
+		int64_t answered_s;           /* unix s, 0 = not answered */
+	} tl;
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -203,14 +211,30 @@ void tz_call_negotiation_deadline(struct call *c);
 /* calls.c: registry shared with the SIP side */
 struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
 void tz_call_register(struct call *c);
+/* Free @p c, never registered (refused before it started). */
+void tz_call_discard(struct call *c);
 void *tz_calls_conn_of_user(uint32_t tenant, const char *user);
 bool tz_login_user_elsewhere(uint32_t tenant, const char *user);
-/* Per-tenant events the call manager counts (ctrlplane/tenant once it lands). */
+/* tenancy.c: per-tenant events, counted by ctrlplane/tenant */
 enum tz_calls_tenant_event {
 	TZ_CALLS_TENANT_CROSS,                /* a request for another tenant's user/trunk */
 	TZ_CALLS_TENANT_WRONG_LOGIN,          /* another tenant's credentials on its page */
+	TZ_CALLS_TENANT_LOGIN,                /* a login or registration of the tenant */
 };
 void tz_calls_tenant_count(uint32_t tenant, enum tz_calls_tenant_event e);
+/* Admit @p c (tenant, user, inbound and sip.trunk set) by its tenant's
+ * limits, @p number the routed number (outbound).  0, or the SIP status to
+ * refuse with (403/486/503) with *code the client's error and @p why. */
+int tz_calls_tenant_admit(struct call *c, const char *number, enum tz_jsep_err *code, char *why,
+			  size_t wlen);
+void tz_calls_tenant_answered(struct call *c);
+void tz_calls_tenant_end(struct call *c);          /* from call_free: once */
+void tz_calls_tenant_move(struct call *from, struct call *to);   /* fork hand-over */
+void tz_calls_trunk_result(const struct tz_cfg_trunk *t, int status);
+int tz_calls_tenancy_init(void);
+void tz_calls_tenancy_tick(void);
+/* login.c: logged-in connections and registrations of tenant @p t */
+void tz_login_tenant_figures(uint32_t t, unsigned *users, unsigned *regs);
 /* login.c: the connection registered with the Contact token @p token as @p user */
 void *tz_login_conn_of_contact(uint32_t tenant, const char *user, const char *token);
 bool tz_calls_conn_busy(void *conn);

@@ -73,6 +73,7 @@ static void take_over(struct call *p, struct call *n)
 	n->fork_primary = NULL;
 	n->sip.leg = p->sip.leg;
 	p->sip.leg = NULL;
+	tz_calls_tenant_move(p, n);           /* the admission goes with the leg */
 	tz_sip_leg_set_user(n->sip.leg, n);
 }
 

@@ -72,6 +72,7 @@ static void login_ok(void *conn, int64_t id, struct tz_auth_identity *ident)
 	*keep = *ident;                          /* takes over the targets */
 	memset(ident, 0, sizeof(*ident));
 	g_hash_table_replace(identities, conn, keep);
+	tz_calls_tenant_count(keep->tenant, TZ_CALLS_TENANT_LOGIN);
 	tz_auth_succeeded(keep->user);
 	if (tz_calls_env.logged_in != NULL)
 		tz_calls_env.logged_in(conn, keep->user);
@@ -274,6 +275,7 @@ void tz_login_adopt(void *conn, const struct tz_auth_identity *id, struct tz_sip
 	g_strlcpy(g->sip_user, id->user, sizeof(g->sip_user));
 	g_hash_table_replace(regs, conn, g);
 	tz_auth_count(TZ_AUTH_OK_SIP);
+	tz_calls_tenant_count(keep->tenant, TZ_CALLS_TENANT_LOGIN);
 	if (tz_calls_env.logged_in != NULL)
 		tz_calls_env.logged_in(conn, keep->user);
 }
@@ -387,6 +389,23 @@ bool tz_login_user_elsewhere(uint32_t tenant, const char *user)
 			return true;
 	}
 	return false;
+}
+
+void tz_login_tenant_figures(uint32_t t, unsigned *users, unsigned *n_regs)
+{
+	GHashTableIter it;
+	gpointer conn, v;
+
+	*users = *n_regs = 0;
+	if (identities == NULL)
+		return;
+	g_hash_table_iter_init(&it, identities);
+	while (g_hash_table_iter_next(&it, &conn, &v)) {
+		if (((struct tz_auth_identity *)v)->tenant != t)
+			continue;
+		(*users)++;
+		*n_regs += g_hash_table_contains(regs, conn);
+	}
 }
 
 void tz_login_init(void)

@@ -12,10 +12,16 @@
 #include "calls_pvt.h"
 #include "tz_log.h"
 
-void tz_calls_tenant_count(uint32_t tenant, enum tz_calls_tenant_event e)
+/* Whether another tenant's routes would take @p t: the caller dialled
+ * someone else's number or domain (refused as no-route all the same). */
+static bool routed_elsewhere(uint32_t tenant, const struct tz_sip_target *t)
 {
-	(void)tenant;   /* per-tenant counters: ctrlplane/tenant (tz_tenant_count) */
-	(void)e;
+	const struct tz_config *cfg = tz_calls_env.cfg;
+
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		if (i != tenant && tz_sip_target_route(&cfg->sip, (uint32_t)i, t) != NULL)
+			return true;
+	return false;
 }
 
 int tz_route_target(uint32_t tenant, const char *target, size_t len,
@@ -36,6 +42,8 @@ int tz_route_target(uint32_t tenant, const char *target, size_t len,
 		return 0;
 	case -ENOENT:
 		*code = TZ_JSEP_ERR_NO_ROUTE;
+		if (routed_elsewhere(tenant, &t))
+			tz_calls_tenant_count(tenant, TZ_CALLS_TENANT_CROSS);
 		return rc;
 	case -EILSEQ:
 		*code = TZ_JSEP_ERR_BAD_MESSAGE;

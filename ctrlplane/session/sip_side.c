@@ -121,6 +121,8 @@ static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 		return;
 	}
 	c->sip.answered = true;
+	tz_calls_trunk_result(c->sip.trunk, 200);
+	tz_calls_tenant_answered(c);
 	send_simple(c, TZ_JSEP_OUT_ANSWERED);
 	tz_call_negotiation_deadline(c);         /* SIP-WS: the phone's DTLS starts now at the latest */
 	tz_call_media_ready(c);
@@ -132,6 +134,8 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 
 	if (c == NULL)
 		return;
+	if (!c->inbound && !c->sip.answered && status >= 300)
+		tz_calls_trunk_result(c->sip.trunk, status);   /* the trunk's final answer */
 	/* A BYE after an answered call is a normal end for the web client. */
 	tz_call_end(c, c->sip.answered && status == 200 ? 200 : status,
 		    reason != NULL ? reason : "", true);
@@ -251,6 +255,7 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	const char *token = tz_sip_leg_contact_token(leg);
 	const struct tz_cfg_trunk *trunk;
 	int tenant = source_tenant(tz_sip_leg_source(leg), &trunk);
+	char why[160];
 	void *conn;
 	struct call *c;
 	int status;
@@ -275,6 +280,15 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	c->inbound = true;
 	c->tenant = (uint32_t)tenant;
 	c->sip.trunk = trunk;
+	status = tz_calls_tenant_admit(c, NULL, NULL, why, sizeof(why));
+	if (status != 0) {
+		TZ_LOG(CP_SESSION, INFO, "incoming call from %s to %s refused: %d %s", from_uri,
+		       to_user, status, why);
+		tz_sip_leg_reject(leg, status, NULL);
+		tz_sip_leg_free(leg);
+		tz_call_discard(c);
+		return;
+	}
 	c->sip.leg = leg;
 	g_strlcpy(c->sip.from, from_uri, sizeof(c->sip.from));
 	c->sip.offer_text = g_strdup(sdp_offer);
@@ -356,6 +370,7 @@ int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
 		return -EIO;
 	}
 	c->sip.answered = true;
+	tz_calls_tenant_answered(c);
 	tz_calls_send(c, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID,
 					       .call = c->name, .sdp_mline_index = -1 });
 	return 0;
