@@ -7,6 +7,7 @@
 #                                        core0 -[DPDK]- TAP tz-core    203.0.113.1/24
 #   sip0 203.0.113.2/24    <== veth ==>                 2001:db8:200::1/64
 #        2001:db8:200::2/64
+#        203.0.113.21, .22 (the tenants' PBXs, docs/tenants.md)
 #
 # acc0 and core0 carry no addresses: DPDK reads them (af_xdp or af_packet) and
 # the gateway's addresses live on its TAPs, so every packet to the gateway
@@ -74,6 +75,19 @@ lab_token_secret() {
 		die "cannot make the lab token secret with openssl"
 }
 
+# The two enterprises of the lab's tenants sample (docs/tenants.md; run by
+# tests/e2e/lab_echo.sh): each has its own token secret, made as the doc
+# tells a carrier to.
+lab_tenant_secrets() {
+	local dir=/run/trapeze/lab t
+	mkdir -p "$dir"
+	for t in acme globex; do
+		[ -s "$dir/$t.secret" ] && continue
+		(umask 077; openssl rand -base64 48 >"$dir/$t.secret") ||
+			die "cannot make the $t token secret with openssl"
+	done
+}
+
 # The example token issuer (tools/token-issuer.py) at 198.51.100.1:8444, as
 # an enterprise's web server would be: the demo page gets its tokens there.
 issuer_alive() { pid_is "$state/issuer.pid" "token-issuer.py serve"; }
@@ -126,12 +140,17 @@ lab_up() {
 	in_ns web ip -6 route replace default via 2001:db8:100::1
 	in_ns sip ip addr replace 203.0.113.2/24 dev sip0
 	in_ns sip ip -6 addr replace 2001:db8:200::2/64 dev sip0 nodad
+	# The PBXs of the tenants sample (docs/tenants.md): acme's and globex's,
+	# each its own source address so the gateway tells their trunks apart.
+	in_ns sip ip addr replace 203.0.113.21/24 dev sip0
+	in_ns sip ip addr replace 203.0.113.22/24 dev sip0
 	in_ns sip ip route replace default via 203.0.113.1
 	in_ns sip ip -6 route replace default via 2001:db8:200::1
 	# The gateway namespace forwards nothing itself: media goes through DPDK.
 	in_ns gw sysctl -qw net.ipv4.ip_forward=0
 	lab_cert
 	lab_token_secret
+	lab_tenant_secrets
 	echo "lab: up (web 198.51.100.10, gw 198.51.100.1 / 203.0.113.1, sip 203.0.113.2)"
 }
 

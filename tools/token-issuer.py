@@ -8,14 +8,17 @@ for the lab and the demo: it gives a token to ANY user name asked for, so
 never expose it beyond a lab.
 
   token-issuer.py mint --secret-file F --user alice [--name "Alice"] \\
-        [--targets "+4420*,echo"] [--lifetime 3600] [--issuer I] [--audience A]
+        [--targets "+4420*,echo"] [--lifetime 3600] [--issuer I] [--audience A] \\
+        [--kid acme-2026]
       print one token
   token-issuer.py serve --secret-file F --listen 198.51.100.1:8444 \\
-        [--cert C --key K] [--origin https://198.51.100.1:8443 ...]
+        [--cert C --key K] [--origin https://198.51.100.1:8443 ...] [--kid K]
       answer GET /token?user=NAME with {"token": ..., "user": ..., "expires": ...}
 
 Tokens are JWTs (RFC 7519) signed HS256 (RFC 7518 3.2) with the claims
 sub (the identity), exp, iat, and optionally name, targets, iss, aud.
+--kid puts the key's name (the gateway's token_secrets[].name) in the
+header: a tenant's key (docs/tenants.md).
 """
 import argparse
 import base64
@@ -44,7 +47,7 @@ def read_secret(path):
     return key
 
 
-def mint(key, user, lifetime=3600, name=None, targets=None, issuer=None, audience=None):
+def mint(key, user, lifetime=3600, name=None, targets=None, issuer=None, audience=None, kid=None):
     now = int(time.time())
     claims = {'sub': user, 'iat': now, 'exp': now + lifetime}
     if name:
@@ -55,7 +58,10 @@ def mint(key, user, lifetime=3600, name=None, targets=None, issuer=None, audienc
         claims['iss'] = issuer
     if audience:
         claims['aud'] = audience
-    head = b64url(json.dumps({'alg': 'HS256', 'typ': 'JWT'}, separators=(',', ':')).encode())
+    header = {'alg': 'HS256', 'typ': 'JWT'}
+    if kid:
+        header['kid'] = kid
+    head = b64url(json.dumps(header, separators=(',', ':')).encode())
     body = b64url(json.dumps(claims, separators=(',', ':')).encode())
     sig = hmac.new(key, f'{head}.{body}'.encode(), hashlib.sha256).digest()
     return f'{head}.{body}.{b64url(sig)}', claims
@@ -87,7 +93,7 @@ def serve(args):
             if not USER_RE.match(user):
                 return self.reply(400, {'error': 'user must be 1-63 of A-Z a-z 0-9 . _ + -'})
             token, claims = mint(key, user, args.lifetime, issuer=args.issuer,
-                                 audience=args.audience)
+                                 audience=args.audience, kid=args.kid)
             self.reply(200, {'token': token, 'user': user, 'expires': claims['exp']})
 
         def log_message(self, fmt, *a):
@@ -113,6 +119,7 @@ def main():
         p.add_argument('--lifetime', type=int, default=3600)
         p.add_argument('--issuer')
         p.add_argument('--audience')
+        p.add_argument('--kid', help='key name for the token header (a tenant\'s token_secrets name)')
         if name == 'mint':
             p.add_argument('--user', required=True)
             p.add_argument('--name')
@@ -128,7 +135,7 @@ def main():
             sys.exit('token-issuer: --user must be 1-63 of A-Z a-z 0-9 . _ + -')
         targets = [t for t in (args.targets or '').split(',') if t]
         print(mint(read_secret(args.secret_file), args.user, args.lifetime, args.name, targets,
-                   args.issuer, args.audience)[0])
+                   args.issuer, args.audience, args.kid)[0])
     else:
         serve(args)
 

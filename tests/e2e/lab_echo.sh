@@ -15,7 +15,11 @@
 # sipws_more.test.mjs (the docs' JsSIP snippet verbatim, echo, RFC 4733 and
 # INFO DTMF, REFER, malformed SIP on a raw WebSocket), sipws_hairpin.test.mjs
 # (a JsSIP phone calls a SIP.js phone of the same gateway through Kamailio:
-# media hairpinned in the dataplane) — and take the lab down.  Exit status:
+# media hairpinned in the dataplane), tenants.test.mjs (docs/tenants.md's
+# two tenants, acme and globex, each with its own token secret and sipp PBX:
+# calls to their own PBX only, called by it only, wrong-tenant logins,
+# limits hit and counted, the docs' page snippet verbatim) — and take the lab
+# down.  Exit status:
 # the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -61,14 +65,34 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     - { prefix: "+1999", trunk: lab-kam }\
     - { domain: "203.0.113.3", trunk: lab-kam }' \
     "$here/config/lab.yaml" >"$state/e2e.yaml"
+# The tenants: docs/tenants.md's two-tenant sample (acme and globex, their
+# PBXs at 203.0.113.21 and .22, their secrets made by tools/lab.sh up),
+# appended verbatim: the ```yaml block after the "tenants-sample" marker.
+# A build that cannot load it (no tenants in the config loader yet) runs the
+# other scenarios without it; tenants.test.mjs then fails, saying so.
+tenants_sample() {
+	awk '/<!-- tenants-sample/ { on = 1; next }
+	     on && /^```yaml$/ { inside = 1; next }
+	     inside && /^```$/ { exit }
+	     inside { print }' "$here/docs/tenants.md"
+}
 "$here/tools/lab.sh" down >/dev/null 2>&1
+"$here/tools/lab.sh" up >/dev/null || { echo "lab_echo: the lab did not come up"; exit 1; }
+cp "$state/e2e.yaml" "$state/e2e-base.yaml"
+{ echo; tenants_sample; } >>"$state/e2e.yaml"
+if ! check=$("$TZ_BUILD/ctrlplane/daemon/trapezed" --check-config "$state/e2e.yaml" 2>&1); then
+	echo "lab_echo: this build does not load the tenants sample of docs/tenants.md;" \
+	     "running without it (tenants.test.mjs will fail):"
+	echo "$check" | head -20 | sed 's/^/lab_echo:   /'
+	cp "$state/e2e-base.yaml" "$state/e2e.yaml"
+fi
 if ! TZ_CONFIG="$state/e2e.yaml" "$here/tools/lab.sh" start; then
 	echo "lab_echo: the gateway did not start"; exit 1
 fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
-	sipws_hairpin.test.mjs
+	sipws_hairpin.test.mjs tenants.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

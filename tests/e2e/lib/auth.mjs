@@ -14,17 +14,20 @@ const b64url = (b) => Buffer.from(b).toString('base64url');
  * An HS256 login token for `user`.
  * @param {string} user the identity (sub)
  * @param {{targets?: string[], name?: string, lifetime?: number, key?: string,
- *          claims?: object}} [o] extra claims; `lifetime` in s (negative:
- *          already expired); `key` signs instead of the lab's key
+ *          secretFile?: string, kid?: string, claims?: object}} [o] extra
+ *          claims; `lifetime` in s (negative: already expired); `key` signs
+ *          instead of the lab's key, or the first line of `secretFile` (a
+ *          tenant's key, e.g. /run/trapeze/lab/acme.secret); `kid` names the
+ *          key in the header (the tenant's token_secrets[].name)
  * @returns {string}
  */
 export function mintToken(user, o = {}) {
-  const key = o.key ?? fs.readFileSync(SECRET_FILE, 'utf8').split('\n')[0].trim();
+  const key = o.key ?? fs.readFileSync(o.secretFile ?? SECRET_FILE, 'utf8').split('\n')[0].trim();
   const now = Math.floor(Date.now() / 1000);
   const claims = { sub: user, iat: now, exp: now + (o.lifetime ?? 600), ...o.claims };
   if (o.targets) claims.targets = o.targets;
   if (o.name) claims.name = o.name;
-  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', ...(o.kid ? { kid: o.kid } : {}) }));
   const body = b64url(JSON.stringify(claims));
   const sig = createHmac('sha256', key).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;

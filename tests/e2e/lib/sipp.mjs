@@ -25,15 +25,19 @@ function track(p) {
 /** The lab's PBX host and the gateway's SIP address (config/lab.yaml). */
 export const PBX_IP = '203.0.113.2';
 export const GW_SIP = '203.0.113.1:5060';
+/** The PBXs of the tenants sample (docs/tenants.md, tools/lab.sh up). */
+export const TENANT_PBX = Object.freeze({ acme: '203.0.113.21', globex: '203.0.113.22' });
 
 /**
  * Start sipp in namespace sip with `scenario` on SIP port `port`; extra args
  * are appended (media: -mi/-mp/-rtp_echo; UAC: -s USER and the remote).
  * `ready` resolves once sipp's SIP socket is bound (a UAS can take calls).
+ * `ip`: the address sipp binds (default the lab PBX's; the tenants' PBXs
+ * are TENANT_PBX.acme / .globex).
  * @returns {{done: Promise<{code: number, err: string}>, ready: Promise<void>, kill: () => void}}
  */
-export function sipp(scenario, extra = [], port = '5060') {
-  const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', PBX_IP, '-p', String(port),
+export function sipp(scenario, extra = [], port = '5060', ip = PBX_IP) {
+  const args = ['netns', 'exec', 'sip', 'sipp', '-sf', scenario, '-i', ip, '-p', String(port),
     '-m', '1', '-nostdin', '-timeout', '60s', '-timeout_error', ...extra];
   const p = track(spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   let err = '';
@@ -41,8 +45,8 @@ export function sipp(scenario, extra = [], port = '5060') {
   const done = new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
   const ready = waitUntil(() => {
     if (p.exitCode !== null) throw new Error(`sipp exited (${p.exitCode}): ${err.slice(0, 500)}`);
-    return udpBound('sip', PBX_IP, port);
-  }, `sipp listening on ${PBX_IP}:${port}`, { timeout: 10000, interval: 50 });
+    return udpBound('sip', ip, port);
+  }, `sipp listening on ${ip}:${port}`, { timeout: 10000, interval: 50 });
   ready.catch(() => {});
   return { done, ready, kill: () => { if (p.exitCode === null) p.kill('SIGTERM'); } };
 }
