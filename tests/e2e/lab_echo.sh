@@ -68,8 +68,8 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
 # The tenants: docs/tenants.md's two-tenant sample (acme and globex, their
 # PBXs at 203.0.113.21 and .22, their secrets made by tools/lab.sh up),
 # appended verbatim: the ```yaml block after the "tenants-sample" marker.
-# A build that cannot load it (no tenants in the config loader yet) runs the
-# other scenarios without it; tenants.test.mjs then fails, saying so.
+# When it does not load (a broken sample, or a build without tenants) the
+# other scenarios run without it and tenants.test.mjs fails, saying so.
 tenants_sample() {
 	awk '/<!-- tenants-sample/ { on = 1; next }
 	     on && /^```yaml$/ { inside = 1; next }
@@ -81,7 +81,7 @@ tenants_sample() {
 cp "$state/e2e.yaml" "$state/e2e-base.yaml"
 { echo; tenants_sample; } >>"$state/e2e.yaml"
 if ! check=$("$TZ_BUILD/ctrlplane/daemon/trapezed" --check-config "$state/e2e.yaml" 2>&1); then
-	echo "lab_echo: this build does not load the tenants sample of docs/tenants.md;" \
+	echo "lab_echo: the tenants sample of docs/tenants.md does not load;" \
 	     "running without it (tenants.test.mjs will fail):"
 	echo "$check" | head -20 | sed 's/^/lab_echo:   /'
 	cp "$state/e2e-base.yaml" "$state/e2e.yaml"

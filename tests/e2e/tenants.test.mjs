@@ -287,6 +287,7 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
       assert.equal(r.code, 0, `acme's PBX: ring, answer, media, its BYE: ${r.err.slice(0, 800)}`);
       assert.equal(incoming(), 1);
 
+      const cross0 = await counter('globex', 'cross_tenant_refused');
       const globexPbx = sipp(LAB('uac_expect_404.xml'), ['-s', 'alice', '-mi', TENANT_PBX.globex, '-mp', '6840',
         '203.0.113.1:5060'], '5062', TENANT_PBX.globex);
       const r2 = await globexPbx.done;
@@ -295,6 +296,8 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
       // alice's page, sipp would have got a 200, not the 404.
       assert.equal(incoming(), 1, 'alice\'s page saw no call from globex\'s PBX');
       assert.equal(await page.evaluate(() => window.tzPcs.length), 1, 'no second peer connection on alice\'s page');
+      assert.equal(await counterAbove('globex', 'cross_tenant_refused', cross0), cross0 + 1,
+        'globex\'s trunk asking for another tenant\'s user is counted');
     } catch (e) {
       console.error(`# snippet page console:\n#   ${[...page.tzConsole, ...page.tzLog].slice(-40).join('\n#   ')}`);
       throw e;
