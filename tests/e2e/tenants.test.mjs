@@ -11,6 +11,7 @@
 //   b) an acme user dialling globex's number gets no-route, globex's PBX
 //      receives nothing;
 //   c) a token of the other tenant on a tenant's path is refused, counted;
+//      so is the REGISTER of the other tenant's SIP-over-WebSocket phone;
 //   d) acme's PBX calls the acme user (the docs' snippet answers, audio);
 //      globex's PBX calling the same user name gets 404, the page sees nothing;
 //   e) the sample's limits hit and counted: forbidden, too-many-calls,
@@ -29,7 +30,7 @@ import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
 import { mintToken } from './lib/auth.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp, capture, TENANT_PBX } from './lib/sipp.mjs';
-import { docsSnippet, openSnippetPage, waitPcAudioBothWays, SIPWS_WSS } from './lib/sipws.mjs';
+import { docsSnippet, openSnippetPage, openRawSipWs, waitPcAudioBothWays, SIPWS_WS, SIPWS_WSS } from './lib/sipws.mjs';
 import { waitUntil } from './lib/wait.mjs';
 import { DRIVER } from './lib/trapeze_driver.mjs';
 
@@ -250,7 +251,7 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
 
   // ---------------------------------------------------------- c)
 
-  test('c) a globex token on acme\'s path (and the other way round) is refused and counted', async (t) => {
+  test('c) a globex token on acme\'s path (and the other way round) and a globex SIP phone there are refused and counted', async (t) => {
     const acme0 = await counter('acme', 'logins_wrong_tenant');
     const globex0 = await counter('globex', 'logins_wrong_tenant');
     const r1 = await open('intruder1', 'acme', token('globex', 'gina'));
@@ -262,6 +263,29 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
     assert.equal(await counterAbove('globex', 'logins_wrong_tenant', globex0), globex0 + 1);
     // The right token on the right path still logs in.
     assert.deepEqual(await open('gina2', 'globex', token('globex', 'gina')), { user: 'gina' });
+
+    // A SIP-over-WebSocket phone of globex (its AOR in globex.example) on
+    // acme's path: its REGISTER is refused, counted for acme too.
+    const acme1 = await counter('acme', 'logins_wrong_tenant');
+    const ws = await openRawSipWs(new URL('/acme', SIPWS_WS).href);
+    try {
+      ws.send('REGISTER sip:globex.example SIP/2.0\r\n'
+        + 'Via: SIP/2.0/WS e2e.invalid;branch=z9hG4bKtenants1\r\n'
+        + 'Max-Forwards: 70\r\n'
+        + 'From: <sip:alice@globex.example>;tag=tn1\r\n'
+        + 'To: <sip:alice@globex.example>\r\n'
+        + 'Call-ID: tenants-register-1\r\n'
+        + 'CSeq: 1 REGISTER\r\n'
+        + 'Contact: <sip:alice@e2e.invalid;transport=ws>\r\n'
+        + 'Expires: 300\r\n'
+        + 'Content-Length: 0\r\n\r\n');
+      const reply = await ws.next((m) => m.startsWith('SIP/2.0 '), 5000);
+      t.diagnostic(`globex AOR on /acme: ${reply.split('\r\n')[0]}`);
+      assert.match(reply, /^SIP\/2\.0 403 /);
+    } finally {
+      ws.close();
+    }
+    assert.equal(await counterAbove('acme', 'logins_wrong_tenant', acme1), acme1 + 1);
   });
 
   // ---------------------------------------------------------- d)
