@@ -261,8 +261,12 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
     const r2 = await open('intruder2', 'globex', token('acme', 'alice'));
     assert.equal(r2.error, 'auth-failed');
     assert.equal(await counterAbove('globex', 'logins_wrong_tenant', globex0), globex0 + 1);
-    // The right token on the right path still logs in.
+    // The right token on the right path still logs in; on the gateway's own
+    // /ws (no tenant's selector) the token alone decides (docs/tenants.md).
     assert.deepEqual(await open('gina2', 'globex', token('globex', 'gina')), { user: 'gina' });
+    const logins = await counter('acme', 'logins');
+    assert.deepEqual(await open('walt', 'ws', token('acme', 'walt')), { user: 'walt' });
+    assert.equal(await counterAbove('acme', 'logins', logins), logins + 1, 'walt logged in to acme');
 
     // A SIP-over-WebSocket phone of globex (its AOR in globex.example) on
     // acme's path: its REGISTER is refused, counted for acme too.
