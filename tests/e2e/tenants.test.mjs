@@ -32,6 +32,7 @@ import { REPO } from './lib/server.mjs';
 import { sipp, capture, TENANT_PBX } from './lib/sipp.mjs';
 import { docsSnippet, openSnippetPage, openRawSipWs, waitPcAudioBothWays, SIPWS_WS, SIPWS_WSS } from './lib/sipws.mjs';
 import { waitUntil } from './lib/wait.mjs';
+import { openRaw } from './lib/raw_ws.mjs';
 import { DRIVER } from './lib/trapeze_driver.mjs';
 
 const skip = await gatewaySkipReason();
@@ -112,8 +113,12 @@ const outcome = (name, timeout = 30000) => waitUntil(() => drv.evaluate((n) =>
   (window.T.ev[n] || []).find((e) => e.type === 'answered' || e.type === 'hangup'), name),
 `call ${name} answered or ended`, { timeout, interval: 50 });
 
+/** Extra addresses of web0 for the deliberate failed logins (auth.test.mjs uses .11-.13). */
+const EXTRA = ['198.51.100.14', '198.51.100.15', '198.51.100.16'];
+
 describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
   before(async () => {
+    for (const a of EXTRA) execFileSync('ip', ['addr', 'replace', `${a}/24`, 'dev', 'web0']);
     browser = await launchBrowser({ ignoreHTTPSErrors: true });
     drv = await openSnippetPage(browser, DRIVER);
     await drv.waitForFunction(() => window.tReady, null, { timeout: 10000 });
@@ -126,6 +131,9 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
 
   after(async () => {
     if (browser) await browser.close();
+    for (const a of EXTRA) {
+      try { execFileSync('ip', ['addr', 'del', `${a}/24`, 'dev', 'web0']); } catch { /* gone */ }
+    }
   });
 
   // Every test leaves no call behind: a tenant's max_calls is 2.
@@ -252,14 +260,27 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
   // ---------------------------------------------------------- c)
 
   test('c) a globex token on acme\'s path (and the other way round) and a globex SIP phone there are refused and counted', async (t) => {
+    // The deliberate failures come from extra addresses of web0: a failed
+    // login backs its source IP off (auth.fail_limit), and the earlier
+    // scenarios' failures from 198.51.100.10 must not throttle these.
+    const login = async (tenantPath, tok, source) => {
+      const ws = await openRaw({ path: `/${tenantPath}`, localAddress: source });
+      try {
+        return await ws.request({ type: 'login', token: tok });
+      } finally {
+        ws.close();
+      }
+    };
     const acme0 = await counter('acme', 'logins_wrong_tenant');
     const globex0 = await counter('globex', 'logins_wrong_tenant');
-    const r1 = await open('intruder1', 'acme', token('globex', 'gina'));
+    const r1 = await login('acme', token('globex', 'gina'), EXTRA[0]);
     t.diagnostic(`globex token on /acme: ${JSON.stringify(r1)}`);
-    assert.equal(r1.error, 'auth-failed');
+    assert.deepEqual([r1.type, r1.code], ['error', 'auth-failed']);
+    assert.match(r1.message, /another tenant/);
     assert.equal(await counterAbove('acme', 'logins_wrong_tenant', acme0), acme0 + 1);
-    const r2 = await open('intruder2', 'globex', token('acme', 'alice'));
-    assert.equal(r2.error, 'auth-failed');
+    const r2 = await login('globex', token('acme', 'alice'), EXTRA[1]);
+    t.diagnostic(`acme token on /globex: ${JSON.stringify(r2)}`);
+    assert.deepEqual([r2.type, r2.code], ['error', 'auth-failed']);
     assert.equal(await counterAbove('globex', 'logins_wrong_tenant', globex0), globex0 + 1);
     // The right token on the right path still logs in; on the gateway's own
     // /ws (no tenant's selector) the token alone decides (docs/tenants.md).
@@ -271,7 +292,7 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
     // A SIP-over-WebSocket phone of globex (its AOR in globex.example) on
     // acme's path: its REGISTER is refused, counted for acme too.
     const acme1 = await counter('acme', 'logins_wrong_tenant');
-    const ws = await openRawSipWs(new URL('/acme', SIPWS_WS).href);
+    const ws = await openRawSipWs(new URL('/acme', SIPWS_WS).href, { localAddress: EXTRA[2] });
     try {
       ws.send('REGISTER sip:globex.example SIP/2.0\r\n'
         + 'Via: SIP/2.0/WS e2e.invalid;branch=z9hG4bKtenants1\r\n'
@@ -285,7 +306,7 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
         + 'Content-Length: 0\r\n\r\n');
       const reply = await ws.next((m) => m.startsWith('SIP/2.0 '), 5000);
       t.diagnostic(`globex AOR on /acme: ${reply.split('\r\n')[0]}`);
-      assert.match(reply, /^SIP\/2\.0 403 /);
+      assert.match(reply, /^SIP\/2\.0 403 .*not served here/);
     } finally {
       ws.close();
     }

@@ -492,13 +492,14 @@ export function referState(ph, id) {
  * TCP: text frames out (masked), every text/binary message in kept as a
  * string.  For tests that send what no SIP stack would.
  * @param {string} [url] a ws:// URL, default SIPWS_WS + 'sip'
+ * @param {{localAddress?: string}} [o] the source address (one of web0's)
  * @returns {Promise<{send: (s: string) => void, next: (pred?: (m: string) => boolean, ms?: number) => Promise<string>,
  *          received: string[], closed: () => boolean, close: () => void}>}
  */
-export function openRawSipWs(url = new URL('/sip', SIPWS_WS).href) {
+export function openRawSipWs(url = new URL('/sip', SIPWS_WS).href, o = {}) {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: u.hostname, port: Number(u.port || 80) });
+    const sock = net.connect({ host: u.hostname, port: Number(u.port || 80), localAddress: o.localAddress });
     let buf = Buffer.alloc(0);
     let open = false;
     let closed = false;
