@@ -113,8 +113,8 @@ const outcome = (name, timeout = 30000) => waitUntil(() => drv.evaluate((n) =>
   (window.T.ev[n] || []).find((e) => e.type === 'answered' || e.type === 'hangup'), name),
 `call ${name} answered or ended`, { timeout, interval: 50 });
 
-/** Extra addresses of web0 for the deliberate failed logins (auth.test.mjs uses .11-.13). */
-const EXTRA = ['198.51.100.14', '198.51.100.15', '198.51.100.16'];
+/** Extra addresses of web0 for the deliberate failed logins (auth.test.mjs uses .11-.13, flood.test.mjs .14). */
+const EXTRA = ['198.51.100.17', '198.51.100.18', '198.51.100.19'];
 
 describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
   before(async () => {
