@@ -17,6 +17,7 @@ static const char *const xform_names[] = {
 	[TZ_XF_UNPROTECT] = "srtp>rtp",
 	[TZ_XF_PROTECT] = "rtp>srtp",
 	[TZ_XF_ECHO] = "echo",
+	[TZ_XF_REKEY] = "srtp>srtp",
 };
 
 /* "198.51.100.10:40000" or "[2001:db8::1]:40000" from a 16-byte address. */
