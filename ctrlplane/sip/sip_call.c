@@ -5,6 +5,7 @@
 
 #include "sip_pvt.h"
 
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/url.h>
@@ -229,6 +230,7 @@ static struct tz_sip_leg *invite_start(struct tz_sip *s, const struct tz_cfg_tru
 		return errno = EINVAL, NULL;   /* not a plain user part: see tz_sip_target_parse */
 	}
 	leg = leg_new(s, true, leg_user);
+	leg->trunk = trunk;
 	leg_copy_auth(leg, trunk);
 	leg->relay_challenge = o && o->relay_challenge;
 	leg->contact = sip_dialog_contact(s, trunk->transport);
@@ -380,6 +382,16 @@ void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
 	}
 	leg = leg_new(s, false, NULL);
 	leg->nh = nh;
+	{
+		msg_t *m = nua_current_request(s->nua);
+		su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+		struct tz_cfg_addr a = { 0 };
+
+		if (ai != NULL && ai->ai_addr != NULL) {
+			tz_cfg_addr_from_sockaddr(ai->ai_addr, &a);
+			leg->trunk = sip_guard_trunk(s->guard, &a);
+		}
+	}
 	nua_handle_bind(nh, &leg->own);
 	leg_learn_call_id(leg, sip);
 	leg->contact_token = ruri_token(ru);

@@ -56,6 +56,7 @@ struct source {
 
 struct sip_guard {
 	struct tz_cfg_cidr *acl;
+	const struct tz_cfg_trunk **acl_trunk;  /* the trunk each acl entry comes from */
 	size_t n_acl;
 	uint32_t rate;                  /* 0 = no budget */
 	GHashTable *sources;            /* key: struct tz_cfg_addr (family + 16 bytes) */
@@ -97,8 +98,18 @@ bool sip_guard_allowed(const struct sip_guard *g, const struct tz_cfg_addr *a)
 	return false;
 }
 
-static void acl_add(struct sip_guard *g, const struct tz_cfg_addr *a)
+const struct tz_cfg_trunk *sip_guard_trunk(const struct sip_guard *g, const struct tz_cfg_addr *a)
 {
+	for (size_t i = 0; g != NULL && a != NULL && i < g->n_acl; i++)
+		if (tz_cfg_cidr_contains(&g->acl[i], a))
+			return g->acl_trunk[i];
+	return NULL;
+}
+
+static void acl_add(struct sip_guard *g, const struct tz_cfg_addr *a, const struct tz_cfg_trunk *t)
+{
+	g->acl_trunk = g_renew(const struct tz_cfg_trunk *, g->acl_trunk, g->n_acl + 1);
+	g->acl_trunk[g->n_acl] = t;
 	g->acl = g_renew(struct tz_cfg_cidr, g->acl, g->n_acl + 1);
 	g->acl[g->n_acl].addr = *a;
 	g->acl[g->n_acl].prefix = a->family == AF_INET ? 32 : 128;
@@ -122,7 +133,7 @@ static void acl_of_address(struct sip_guard *g, const struct tz_cfg_trunk *t)
 	for (struct addrinfo *p = ai; p; p = p->ai_next) {
 		tz_cfg_addr_from_sockaddr(p->ai_addr, &a);
 		if (a.family && !sip_guard_allowed(g, &a))
-			acl_add(g, &a);
+			acl_add(g, &a, t);
 	}
 	freeaddrinfo(ai);
 }
@@ -340,7 +351,11 @@ struct sip_guard *sip_guard_new(const struct tz_cfg_sip *cfg, uint64_t *ctr)
 
 		if (t->n_acl) {
 			g->acl = g_renew(struct tz_cfg_cidr, g->acl, g->n_acl + t->n_acl);
+			g->acl_trunk = g_renew(const struct tz_cfg_trunk *, g->acl_trunk,
+					       g->n_acl + t->n_acl);
 			memcpy(&g->acl[g->n_acl], t->acl, t->n_acl * sizeof(*t->acl));
+			for (size_t j = 0; j < t->n_acl; j++)
+				g->acl_trunk[g->n_acl + j] = t;
 			g->n_acl += t->n_acl;
 		} else if (t->address.host) {
 			acl_of_address(g, t);
@@ -385,6 +400,7 @@ void sip_guard_free(struct sip_guard *g)
 	}
 	g_hash_table_destroy(g->sources);
 	g_free(g->acl);
+	g_free(g->acl_trunk);
 	g_free(g);
 }
 

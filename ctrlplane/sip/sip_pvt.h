@@ -66,6 +66,8 @@ struct tz_sip_leg {
 	int end_status;
 	char *end_reason;
 	guint answer_timer;
+	const struct tz_cfg_trunk *trunk;  /* outbound: the trunk; inbound: the one whose
+					    * acl/address the INVITE came from, or NULL */
 	bool outbound;
 	bool answered;          /* 2xx received (outbound) or sent (inbound) */
 	bool ended;
@@ -169,6 +171,8 @@ struct sip_guard *sip_guard_new(const struct tz_cfg_sip *cfg, uint64_t *ctr);
 void sip_guard_watch(struct sip_guard *g, GMainContext *ctx, uint16_t port);
 void sip_guard_free(struct sip_guard *g);
 bool sip_guard_allowed(const struct sip_guard *g, const struct tz_cfg_addr *a);
+/* The trunk whose acl (or address) holds @p a, the first listed; NULL if none. */
+const struct tz_cfg_trunk *sip_guard_trunk(const struct sip_guard *g, const struct tz_cfg_addr *a);
 enum sip_guard_verdict sip_guard_request(struct sip_guard *g, const struct sockaddr *sa);
 unsigned sip_guard_retry_after(void);
 
