@@ -188,7 +188,8 @@ int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, 
 		     const char *user, const char *pass);
 int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
 int sip_sipfrag_line(const char *body, size_t len, char *out, size_t outlen);
-char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca);
+char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca,
+			 const struct tz_cfg_trunk *trunks, size_t n_trunks);
 void sip_tls_dir_remove(char *dir);
 int sip_probe_bind(const char *host, uint16_t port, int socktype);
 void sip_log_redirect(bool on, uint64_t *ctr);   /* ctr: TZ_SIP_CTR_COUNT counters */
