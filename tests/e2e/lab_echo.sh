@@ -15,7 +15,8 @@
 # sipws_more.test.mjs (the docs' JsSIP snippet verbatim, echo, RFC 4733 and
 # INFO DTMF, REFER, malformed SIP on a raw WebSocket), sipws_hairpin.test.mjs
 # (a JsSIP phone calls a SIP.js phone of the same gateway through Kamailio:
-# media hairpinned in the dataplane) — and take the lab down.  Exit status:
+# media hairpinned in the dataplane), sip_sdes.test.mjs (SDES-SRTP to and from
+# baresip over the trunk lab-sdes) — and take the lab down.  Exit status:
 # the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -37,6 +38,8 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # SIP domain 203.0.113.3 and proxies calls to them; numbers +1999... and
 # SIP URIs of its domain (sip:bob@203.0.113.3: calls and MESSAGE between web
 # users) go to it.
+# lab-sdes: SDES-SRTP (srtp: sdes) to baresip on 203.0.113.4:5096 (the
+# address is added by sip_sdes.test.mjs), numbers +1444...
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e '/^ *media_timeout_s:/a\
   sip_media_timeout_s: 6\
@@ -53,6 +56,10 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     - { name: lab-slow, address: "203.0.113.2:5060", answer_timeout_s: 3 }' \
     -e '/^  routes:/i\
     - { name: lab-kam, address: "203.0.113.3:5060", register_users: true }' \
+    -e '/^  trunks:/a\
+    - { name: lab-sdes, address: "203.0.113.4:5096", srtp: sdes }' \
+    -e '/^  routes:/a\
+    - { prefix: "+1444", trunk: lab-sdes }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\
@@ -68,7 +75,7 @@ fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
-	sipws_hairpin.test.mjs
+	sipws_hairpin.test.mjs sip_sdes.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
