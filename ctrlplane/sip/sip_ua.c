@@ -220,7 +220,10 @@ static char *tls_url(const struct tz_cfg_sip *cfg)
 
 	if (!(cfg->transports & TZ_SIP_TLS))
 		return NULL;
-	hp = sip_hostport(l->host, l->port ? l->port : 5061);
+	/* TLS runs over TCP: next to a TCP listener on the same port it would
+	 * not bind, so it takes the port above (5061 for 5060) */
+	hp = sip_hostport(l->host, !l->port ? 5061 : (cfg->transports & TZ_SIP_TCP) ? l->port + 1
+										 : l->port);
 	url = g_strdup_printf("sips:%s;transport=tls", hp);
 	g_free(hp);
 	return url;

@@ -39,7 +39,26 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # SIP URIs of its domain (sip:bob@203.0.113.3: calls and MESSAGE between web
 # users) go to it.
 # lab-sdes: SDES-SRTP (srtp: sdes) to baresip on 203.0.113.4:5096 (the
-# address is added by sip_sdes.test.mjs), numbers +1444...
+# address is added by sip_sdes.test.mjs), numbers +1444...; lab-sdes-tls: the
+# same over SIP TLS (baresip's 5097, the lab CA as the trunk's tls_ca; the
+# gateway gets a TLS listener), numbers +1445...
+# SDES over SIP TLS (sip_sdes.test.mjs): a lab CA made here, certificates
+# for the gateway's SIP listener (203.0.113.1) and for baresip (203.0.113.4,
+# TLS on 5097); the trunk lab-sdes-tls trusts the lab CA through its own
+# tls_ca (sip.tls_ca stays the system bundle).
+lab_ca=$state/lab-ca
+mkdir -p "$lab_ca"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj "/CN=Trapeze lab CA" -keyout "$lab_ca/ca.key" -out "$lab_ca/ca.pem" 2>/dev/null
+for cert in gw:203.0.113.1 baresip:203.0.113.4; do
+	n=${cert%%:*} ip=${cert#*:}
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$ip" \
+		-keyout "$lab_ca/$n.key" -out "$lab_ca/$n.csr" 2>/dev/null
+	openssl x509 -req -in "$lab_ca/$n.csr" -CA "$lab_ca/ca.pem" -CAkey "$lab_ca/ca.key" \
+		-CAcreateserial -days 2 -extfile <(printf 'subjectAltName=DNS:%s,IP:%s' "$ip" "$ip") \
+		-out "$lab_ca/$n.crt" 2>/dev/null
+	cat "$lab_ca/$n.key" "$lab_ca/$n.crt" >"$lab_ca/$n.pem"
+done
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e '/^ *media_timeout_s:/a\
   sip_media_timeout_s: 6\
@@ -60,6 +79,14 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     - { name: lab-sdes, address: "203.0.113.4:5096", srtp: sdes }' \
     -e '/^  routes:/a\
     - { prefix: "+1444", trunk: lab-sdes }' \
+    -e "/^  trunks:/a\\
+    - { name: lab-sdes-tls, address: \"203.0.113.4:5097\", transport: tls, tls_ca: \"$lab_ca/ca.pem\", srtp: sdes }" \
+    -e '/^  routes:/a\
+    - { prefix: "+1445", trunk: lab-sdes-tls }' \
+    -e 's/^\(  transports:\) *\[udp, tcp\]/\1 [udp, tcp, tls]/' \
+    -e "/^  transports:/a\\
+  tls_cert: $lab_ca/gw.crt\\
+  tls_key: $lab_ca/gw.key" \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\

@@ -5,12 +5,15 @@
 // lab_echo.sh, whose config adds the trunk lab-sdes (203.0.113.4:5096,
 // srtp: sdes; numbers +1444...).  203.0.113.4 is added to the PBX host here
 // (its own address: inbound INVITEs are attributed to a trunk by source).
-// The SIP transport is UDP: the per-trunk tls_ca is covered by the unit test
-// tests/unit/sip/test_sip_tls.c.
+// lab-sdes is UDP; lab-sdes-tls (+1445...) is the same baresip over SIP TLS
+// (its port 5097), its certificate from a lab CA that lab_echo.sh made in
+// $TZ_LAB_STATE/lab-ca and gave the trunk as its own tls_ca.
 //  - the browser calls baresip: audio both ways (the browser hears baresip's
 //    tone; baresip's recording of what it decoded is not silence), the
 //    INVITE's SDP is RTP/SAVP with our a=crypto, `show calls` says srtp-sdes,
 //    the flows are srtp>srtp;
+//  - the same over SIP TLS: the trunk's certificate chains only to its
+//    tls_ca; SDES keys never cross the wire in clear;
 //  - baresip calls the web user over SDES: accepted, audio both ways;
 //  - the trunk answers plain RTP/AVP (sipp): the browser gets bad-sdp and the
 //    SIP dialog is ended (sipp sees our BYE).
@@ -115,6 +118,42 @@ describe('e2e: SDES-SRTP towards a trunk (srtp: sdes)', { skip }, () => {
         await bs.waitCalls((c) => c.closed >= 1, 5000);
         assert.equal(bs.calls().established, 1);
       });
+    } finally {
+      await bs.stop();
+    }
+  });
+
+  const labCa = process.env.TZ_LAB_STATE ? path.join(process.env.TZ_LAB_STATE, 'lab-ca') : null;
+  test('over SIP TLS (trunk lab-sdes-tls, tls_ca = the lab CA): the browser calls baresip, audio both ways', { skip: labCa ? false : 'no lab CA (run by lab_echo.sh)' }, async (t) => {
+    const bs = await startBaresip({
+      netns: 'sip', addr: SDES_IP, port: SDES_PORT, mediaenc: 'srtp-mand', sipTrace: true,
+      tlsCert: path.join(labCa, 'baresip.pem'), tlsCa: path.join(labCa, 'ca.pem'),
+    });
+    try {
+      const before = await sipStats();
+      await withScreenshot(t, page, async () => {
+        assert.deepEqual(await dialFrom(page, '+14450001'), { answered: true });
+        const s = await statsWithMedia(page, 51);
+        assert.ok(s.inbound.packetsReceived > 50, 'the browser receives baresip\'s SRTP');
+        const level = await maxAudioLevel(page, 2000);
+        assert.ok(level > 0.01, `the browser hears baresip's tone (audioLevel ${level})`);
+        const call = await myCall();
+        t.diagnostic(`show calls: ${JSON.stringify(call)}`);
+        assert.equal(call.sip_media_security, `srtp-sdes ${SUITE}`);
+        const { toSip, toWeb } = await rekeyFlows(t, call);
+        t.diagnostic(`packets browser->baresip ${toSip.packets}, baresip->browser ${toWeb.packets}`);
+        const incoming = bs.calls().events.find((e) => e.type === 'incoming');
+        t.diagnostic(`baresip: ${JSON.stringify(incoming)}`);
+        assert.equal(incoming?.transport, 'TLS', 'the INVITE came over TLS');
+        const invite = sipMessages(bs.log(), 'INVITE sip:').find((m) => m.includes('14450001')) ?? '';
+        assert.match(invite, new RegExp(`a=crypto:1 ${SUITE} inline:`));
+        const ended = nextCallEvent(page, ['hangup']);
+        await page.click('#hangup');
+        assert.equal((await ended).code, 200);
+        await bs.waitCalls((c) => c.closed >= 1, 5000);
+      });
+      const after = await sipStats();
+      assert.equal(after.tls_verify_failed - before.tls_verify_failed, 0, 'certificate accepted');
     } finally {
       await bs.stop();
     }

@@ -69,7 +69,7 @@ function render(text, vars) {
  * Write config + accounts for baresip into dir (created if missing).
  * @returns {Promise<string>} dir
  */
-export async function writeBaresipConfig({ dir, addr, port, freq = 1000, rtpPorts = '10000-20000', record = true, mediaenc = null, menu = false }) {
+export async function writeBaresipConfig({ dir, addr, port, freq = 1000, rtpPorts = '10000-20000', record = true, mediaenc = null, menu = false, tlsCert = null, tlsCa = null }) {
   await mkdir(dir, { recursive: true });
   const vars = { ADDR: addr, PORT: port, DIR: dir, MODULE_PATH, FREQ: freq, RTP_PORTS: rtpPorts };
   let config = render(await readFile(path.join(TEMPLATE_DIR, 'config.in'), 'utf8'), vars);
@@ -77,6 +77,10 @@ export async function writeBaresipConfig({ dir, addr, port, freq = 1000, rtpPort
   // SDES-SRTP (RFC 4568): srtp.so, and the answering UA's mediaenc (e.g.
   // srtp-mand: RTP/SAVP with a=crypto required both ways)
   if (mediaenc) config = config.replace(/^(module\s+g711\.so)$/m, '$1\nmodule\t\t\tsrtp.so');
+  // SIP over TLS: our key + certificate (PEM), the CAs we trust; baresip
+  // 1.0 listens for TLS on PORT + 1
+  if (tlsCert) config += `\nsip_certificate\t\t${tlsCert}\n`;
+  if (tlsCa) config += `\nsip_cafile\t\t${tlsCa}\n`;
   // menu.so: the /dial command (-e) for calls baresip makes itself
   if (menu) config = config.replace(/^(module\s+g711\.so)$/m, '$1\nmodule\t\t\tmenu.so');
   let accounts = render(await readFile(path.join(TEMPLATE_DIR, 'accounts.in'), 'utf8'), vars);
@@ -173,16 +177,19 @@ export function toneStats(file) {
  * @param {string|null} [o.dial=null] a SIP URI baresip calls once it is up
  *        (`-e "/dial URI"`, menu.so loaded)
  * @param {boolean} [o.sipTrace=false] print every SIP message (-s): SDP in log()
+ * @param {string|null} [o.tlsCert=null] PEM key + certificate: SIP over TLS
+ *        on port + 1 (sip_certificate)
+ * @param {string|null} [o.tlsCa=null] PEM CAs baresip trusts (sip_cafile)
  * @param {(line: string) => void} [o.onLine] called with every output line
  */
 export async function startBaresip({
   netns = 'sip', addr = '203.0.113.2', port = 5070, dir, freq = 1000, record = true,
   rtpPorts = '10000-20000', maxSeconds = 0, readyTimeout = 10000, onLine,
-  mediaenc = null, dial = null, sipTrace = false,
+  mediaenc = null, dial = null, sipTrace = false, tlsCert = null, tlsCa = null,
 } = {}) {
   const ownDir = !dir;
   dir = dir ? path.resolve(dir) : await mkdtemp(path.join(os.tmpdir(), 'tz-baresip-'));
-  await writeBaresipConfig({ dir, addr, port, freq, rtpPorts, record, mediaenc, menu: Boolean(dial) });
+  await writeBaresipConfig({ dir, addr, port, freq, rtpPorts, record, mediaenc, menu: Boolean(dial), tlsCert, tlsCa });
 
   const args = ['-v', '-f', dir];
   if (maxSeconds > 0) args.push('-t', String(maxSeconds));
