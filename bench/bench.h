@@ -26,6 +26,7 @@ struct pipeline_opts {
 	unsigned runs;                /* throughput runs; the best is reported */
 	const char *json;             /* write results here, or NULL */
 	bool quiet;
+	bool sdes;                    /* SDES trunk: SRTP on the SIP side too, TZ_XF_REKEY flows */
 };
 
 struct pipeline_result {

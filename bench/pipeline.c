@@ -31,6 +31,12 @@ static bool srtp_on(const struct pipeline *pl)
 	return pl->o.suite != BENCH_SUITE_NONE;
 }
 
+/* Contexts per call: 2, or 4 with an SDES trunk. */
+static uint32_t ctx_per_call(const struct pipeline *pl)
+{
+	return pl->o.sdes ? 4 : 2;
+}
+
 static struct tz_srtp_ctx *make_ctx(struct pipeline *pl, enum tz_srtp_dir dir)
 {
 	size_t kl = tz_srtp_suite_key_len(pl->o.suite), sl = tz_srtp_suite_salt_len(pl->o.suite);
@@ -120,7 +126,7 @@ int pipeline_setup(struct pipeline *pl, struct pipeline_result *r)
 	uint16_t room = (uint16_t)(RTE_PKTMBUF_HEADROOM + FP_ETH_IP6_UDP + pl->o.size + 64);
 	struct tz_srtp_engine_conf ec = {
 		.nb_workers = (uint16_t)(pl->o.workers + 1),   /* + the generator's */
-		.max_ctx = pl->o.sessions * 2 + 16,
+		.max_ctx = pl->o.sessions * 4 + 16,
 		.socket_id = (int)rte_socket_id(),
 	};
 
@@ -142,8 +148,9 @@ int pipeline_setup(struct pipeline *pl, struct pipeline_result *r)
 	}
 	pl->browser_st = calloc(pl->o.sessions, sizeof(*pl->browser_st));
 	pl->seq = calloc(pl->o.sessions * 2, sizeof(*pl->seq));
-	pl->gw_ctx = calloc(pl->o.sessions * 2, sizeof(*pl->gw_ctx));
-	if (pl->browser_st == NULL || pl->seq == NULL || pl->gw_ctx == NULL)
+	pl->gw_ctx = calloc(pl->o.sessions * ctx_per_call(pl), sizeof(*pl->gw_ctx));
+	pl->pbx_st = calloc(pl->o.sessions, sizeof(*pl->pbx_st));
+	if (pl->browser_st == NULL || pl->seq == NULL || pl->gw_ctx == NULL || pl->pbx_st == NULL)
 		return -ENOMEM;
 	return setup_ports(pl);
 }
@@ -191,7 +198,22 @@ static int publish_call(struct pipeline *pl, uint32_t c)
 	pipeline_keys(c, &kw, &ks);
 	fw.xform = TZ_XF_FORWARD;
 	fs.xform = TZ_XF_FORWARD;
-	if (srtp_on(pl)) {
+	if (srtp_on(pl) && pl->o.sdes) {
+		/* SDES trunk: SRTP both sides, re-keyed (one key for all, it does not matter) */
+		struct tz_srtp_ctx **x = &pl->gw_ctx[4 * c];
+
+		x[0] = make_ctx(pl, TZ_SRTP_DIR_UNPROTECT);
+		x[1] = make_ctx(pl, TZ_SRTP_DIR_PROTECT);
+		x[2] = make_ctx(pl, TZ_SRTP_DIR_PROTECT);
+		x[3] = make_ctx(pl, TZ_SRTP_DIR_UNPROTECT);
+		if (x[0] == NULL || x[1] == NULL || x[2] == NULL || x[3] == NULL)
+			return -ENOMEM;
+		fw.xform = fs.xform = TZ_XF_REKEY;
+		fw.srtp = fw.srtcp = x[0];
+		fw.srtp_out = fw.srtcp_out = x[2];
+		fs.srtp = fs.srtcp = x[3];
+		fs.srtp_out = fs.srtcp_out = x[1];
+	} else if (srtp_on(pl)) {
 		pl->gw_ctx[2 * c] = make_ctx(pl, TZ_SRTP_DIR_UNPROTECT);
 		pl->gw_ctx[2 * c + 1] = make_ctx(pl, TZ_SRTP_DIR_PROTECT);
 		if (pl->gw_ctx[2 * c] == NULL || pl->gw_ctx[2 * c + 1] == NULL)
@@ -245,7 +267,7 @@ int pipeline_publish(struct pipeline *pl, struct pipeline_result *r)
 	r->publish_us_per_call = (double)(rte_rdtsc() - t0) / bench_tsc_per_us() / pl->o.sessions;
 	r->bytes_per_call = (heap_used() - before) / pl->o.sessions;
 	if (srtp_on(pl))
-		r->bytes_per_call += 2 * tz_srtp_engine_ctx_footprint(pl->eng);
+		r->bytes_per_call += ctx_per_call(pl) * tz_srtp_engine_ctx_footprint(pl->eng);
 	return 0;
 }
 
@@ -277,11 +299,12 @@ void pipeline_teardown(struct pipeline *pl)
 	tz_dp_stop();
 	tz_dp_sessions_free(pl->sess);
 	if (pl->gw_ctx != NULL)
-		for (uint32_t i = 0; i < pl->o.sessions * 2; i++)
+		for (uint32_t i = 0; i < pl->o.sessions * ctx_per_call(pl); i++)
 			tz_srtp_ctx_destroy(pl->gw_ctx[i]);
 	tz_srtp_ctx_destroy(pl->browser_tx);
 	tz_srtp_engine_destroy(pl->eng);
 	free(pl->gw_ctx);
 	free(pl->seq);
 	free(pl->browser_st);
+	free(pl->pbx_st);
 }

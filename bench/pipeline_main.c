@@ -26,6 +26,8 @@ static const char usage[] =
 "  -L, --latency N       packets in the paced latency run (default 200000)\n"
 "  -j, --json FILE       also write the results as JSON\n"
 "  -q, --quiet           no progress line\n"
+"  -d, --sdes            an SDES-SRTP trunk: SRTP on the SIP side too, every packet\n"
+"                        re-keyed (TZ_XF_REKEY: unprotect + protect)\n"
 "\n"
 "Measured in the same run: the SRTP transform floor (protect+unprotect alone,\n"
 "no I/O) and the pipeline (rx, classify, lookup, SRTP, rewrite, tx).  Uses\n"
@@ -40,6 +42,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "workers", required_argument, NULL, 'w' }, { "packets", required_argument, NULL, 'p' },
 		{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
+		{ "sdes", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -47,7 +50,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 	*o = (struct pipeline_opts){ .suite = TZ_SRTP_AES_CM_128_HMAC_SHA1_80, .sessions = 10000,
 				     .size = 172, .burst = 32, .workers = 1, .packets = 1000000,
 				     .runs = 3, .latency_packets = 200000 };
-	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			s = bench_suite_parse(optarg);
@@ -66,6 +69,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		case 'L': o->latency_packets = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = true; break;
+		case 'd': o->sdes = true; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
 		}

@@ -18,9 +18,12 @@ struct pipeline {
 	struct rte_mempool *mp;
 	struct tz_srtp_engine *eng;
 	struct tz_dp_sessions *sess;
-	struct tz_srtp_ctx **gw_ctx;          /* 2 per call: unprotect (web in), protect (web out) */
+	struct tz_srtp_ctx **gw_ctx;          /* per call: unprotect (web in), protect (web
+						 out); with sdes also protect (sip out),
+						 unprotect (sip in) */
 	struct tz_srtp_ctx *browser_tx;       /* the generator's browser: one key for all calls */
 	struct tz_srtp_stream *browser_st;    /* per call */
+	struct tz_srtp_stream *pbx_st;        /* sdes: per call, the PBX's SRTP stream */
 	uint16_t *seq;                        /* per call: next seq, web side and sip side */
 	struct rte_ring *in[TZ_DP_MAX_WORKERS][SIDES];    /* what the worker receives */
 	struct rte_ring *out[TZ_DP_MAX_WORKERS][SIDES];   /* what it sends */

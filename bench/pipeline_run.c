@@ -51,9 +51,10 @@ static void ingress_headers(struct rte_mbuf *m, uint32_t c, int side)
 	fp_push_headers(m, &e, false);
 }
 
-/* Protect the browser-side packets of a batch as a browser would. */
+/* Protect the browser-side packets of a batch as a browser would (and the
+ * SIP side's as an SDES PBX would: the same key, its own streams). */
 static void browser_protect(struct pipeline *pl, struct rte_mbuf **m, const uint32_t *call,
-			    uint16_t n)
+			    uint16_t n, const uint8_t *sd)
 {
 	const struct tz_srtp_ctx *ctx[GEN_BURST];
 	struct tz_srtp_stream *st[GEN_BURST];
@@ -61,7 +62,7 @@ static void browser_protect(struct pipeline *pl, struct rte_mbuf **m, const uint
 
 	for (uint16_t i = 0; i < n; i++) {
 		ctx[i] = pl->browser_tx;
-		st[i] = &pl->browser_st[call[i]];
+		st[i] = sd[i] == SIDE_SIP ? &pl->pbx_st[call[i]] : &pl->browser_st[call[i]];
 	}
 	tz_srtp_protect_burst(tz_srtp_engine_qp(pl->eng, (uint16_t)pl->o.workers), ctx, st, m, n,
 			      status);
@@ -72,6 +73,7 @@ uint32_t pipeline_build(struct pipeline *pl, struct rte_mbuf **pkts, uint8_t *wo
 {
 	struct rte_mbuf *web[GEN_BURST];
 	uint32_t web_call[GEN_BURST], built = 0;
+	uint8_t web_side[GEN_BURST];
 	uint16_t nw = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -88,23 +90,24 @@ uint32_t pipeline_build(struct pipeline *pl, struct rte_mbuf **pkts, uint8_t *wo
 		worker[i] = (uint8_t)(c % pl->o.workers);
 		side[i] = (uint8_t)s;
 		built++;
-		if (s == SIDE_SIP || pl->o.suite == BENCH_SUITE_NONE) {
+		if ((s == SIDE_SIP && !pl->o.sdes) || pl->o.suite == BENCH_SUITE_NONE) {
 			ingress_headers(m, c, s);
 			continue;
 		}
 		web[nw] = m;
+		web_side[nw] = (uint8_t)s;
 		web_call[nw++] = c;
 		if (nw == GEN_BURST || i + 2 >= n) {
-			browser_protect(pl, web, web_call, nw);
+			browser_protect(pl, web, web_call, nw, web_side);
 			for (uint16_t j = 0; j < nw; j++)
-				ingress_headers(web[j], web_call[j], SIDE_WEB);
+				ingress_headers(web[j], web_call[j], web_side[j]);
 			nw = 0;
 		}
 	}
 	if (nw > 0) {
-		browser_protect(pl, web, web_call, nw);
+		browser_protect(pl, web, web_call, nw, web_side);
 		for (uint16_t j = 0; j < nw; j++)
-			ingress_headers(web[j], web_call[j], SIDE_WEB);
+			ingress_headers(web[j], web_call[j], web_side[j]);
 	}
 	return built;
 }

@@ -250,6 +250,16 @@ static inline struct tz_srtp_stream *flow_stream(struct tz_dp_flow_state *st, in
 	return (struct tz_srtp_stream *)st->srtp + i;
 }
 
+/* A new key for stream @p i of the flow (its key_gen bumped by a
+ * re-publication): that stream restarts, the other goes on. */
+static inline void stream_gen_check(struct tz_dp_flow_state *st, const struct tz_dp_flow *f, int i)
+{
+	if (unlikely(st->key_gen[i] != f->key_gen[i])) {
+		tz_srtp_stream_init(flow_stream(st, i), 0);
+		st->key_gen[i] = f->key_gen[i];
+	}
+}
+
 /* Egress of a packet that is ready: headers, counters, tx queue. */
 static inline void media_out(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m,
 			     bool rtcp, uint32_t in_len)
@@ -315,6 +325,7 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 	}
 	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp)
 		protect_renumber(st, rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);
+	stream_gen_check(st, f, 0);
 	g = &cg[(f->xform == TZ_XF_PROTECT ? CG_PROTECT_RTP : CG_UNPROTECT_RTP) + rtcp];
 	g->ctx[g->n] = rtcp ? f->srtcp : f->srtp;
 	g->st[g->n] = flow_stream(st, 0);
@@ -346,6 +357,31 @@ static inline void echo_stage(struct worker *w, struct crypto_group *cg, const s
 	g->m[g->n++] = m;
 }
 
+/* Re-keying (an SDES-SRTP trunk): the unprotected packet is protected
+ * again with the other leg's key in the same flush, its SSRC kept (or ours
+ * written, renumbered, towards a browser), PTs mapped; SRTCP is re-keyed
+ * with the other leg's SRTCP context and passed on. */
+static inline void rekey_stage(struct worker *w, struct crypto_group *cg, const struct tz_dp_flow *f,
+			       struct rte_mbuf *m, bool rtcp)
+{
+	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
+	struct crypto_group *g = &cg[rtcp ? CG_PROTECT_RTCP : CG_PROTECT_RTP];
+
+	if (!rtcp) {
+		uint8_t *rtp = rte_pktmbuf_mtod(m, uint8_t *);
+
+		if (f->pt.n != 0)
+			fp_pt_rewrite(rtp, &f->pt);
+		if (f->ssrc_out != 0)
+			protect_renumber(st, rtp, f->ssrc_out);
+	}
+	stream_gen_check(st, f, 1);
+	g->ctx[g->n] = rtcp ? f->srtcp_out : f->srtp_out;
+	g->st[g->n] = flow_stream(st, 1);
+	g->flow[g->n] = f;
+	g->m[g->n++] = m;
+}
+
 /* Run each crypto group as one burst; good packets leave, bad ones are
  * counted per flow (and authentication failures per port @p port_idx, for
  * the control plane's rate-limited warning and `show dataplane stats`). */
@@ -364,6 +400,10 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 			if (likely(g->status[i] == TZ_SRTP_OK)) {
 				if (f->xform == TZ_XF_ECHO && k < CG_PROTECT_RTP) {
 					echo_stage(w, cg, f, g->m[i], rtcp);
+					continue;
+				}
+				if (f->xform == TZ_XF_REKEY && k < CG_PROTECT_RTP) {
+					rekey_stage(w, cg, f, g->m[i], rtcp);
 					continue;
 				}
 				if (f->pt.n != 0 && k == CG_UNPROTECT_RTP)

@@ -11,12 +11,21 @@
 
 #include "daemon_pvt.h"
 #include "tz_cli.h"
+#include "tz_srtp.h"
 
 static const char *const xform_names[] = {
 	[TZ_XF_FORWARD] = "rtp>rtp",
 	[TZ_XF_UNPROTECT] = "srtp>rtp",
 	[TZ_XF_PROTECT] = "rtp>srtp",
 	[TZ_XF_ECHO] = "echo",
+	[TZ_XF_REKEY] = "srtp>srtp",
+};
+
+static const char *const suite_names[TZ_SRTP_SUITE_COUNT] = {
+	[TZ_SRTP_AES_CM_128_HMAC_SHA1_80] = "AES_CM_128_HMAC_SHA1_80",
+	[TZ_SRTP_AES_CM_128_HMAC_SHA1_32] = "AES_CM_128_HMAC_SHA1_32",
+	[TZ_SRTP_AEAD_AES_128_GCM] = "AEAD_AES_128_GCM",
+	[TZ_SRTP_AEAD_AES_256_GCM] = "AEAD_AES_256_GCM",
 };
 
 /* "198.51.100.10:40000" or "[2001:db8::1]:40000" from a 16-byte address. */
@@ -82,6 +91,13 @@ static int flow_row(const struct tz_dp_flow_key *k, const struct tz_dp_flow *f, 
 	json_builder_add_string_value(b, to);
 	json_builder_set_member_name(b, "xform");
 	json_builder_add_string_value(b, xform_names[f->xform]);
+	if (f->xform == TZ_XF_REKEY && f->srtp != NULL && f->srtp_out != NULL) {
+		/* the suites it unprotects and protects with (an SDES trunk's is one) */
+		json_builder_set_member_name(b, "suite_in");
+		json_builder_add_string_value(b, suite_names[tz_srtp_ctx_suite(f->srtp) % TZ_SRTP_SUITE_COUNT]);
+		json_builder_set_member_name(b, "suite_out");
+		json_builder_add_string_value(b, suite_names[tz_srtp_ctx_suite(f->srtp_out) % TZ_SRTP_SUITE_COUNT]);
+	}
 	json_builder_set_member_name(b, "worker");
 	json_builder_add_int_value(b, f->worker);
 	add_flow_counters(b, tz_dp_flow_state(w->d->sessions, f->slot), w->id >= 0);

@@ -46,7 +46,7 @@ static bool usable_key(const struct tz_sdp_crypto *c)
 static int add_crypto(struct tz_sdp *sdp, struct tz_sdp_media *m, const struct tz_sdp_crypto *key,
 		      const struct tz_sdp_crypto *peer)
 {
-	struct tz_sdp_crypto *c = TZ_SDP_PUSH(sdp, m->crypto, m->n_crypto, 1);
+	struct tz_sdp_crypto *c = TZ_SDP_PUSH(sdp, m->crypto, m->n_crypto, TZ_SDP_MAX_SMALL);
 
 	if (c == NULL)
 		return -ENOMEM;
@@ -83,8 +83,9 @@ static int sip_sdp(const struct tz_sdp_sip_local *l, const struct tz_sdp_neg *co
 		rc = sdp_media_codec_add(sdp, m, pt, pt->clock != 0 &&
 					 sdp_codec_by_name(pt->name) == NULL ? TE_FMTP : NULL);
 	}
-	if (rc == 0 && l->crypto != NULL)
-		rc = add_crypto(sdp, m, l->crypto, peer);
+	for (unsigned i = 0; rc == 0 && l->crypto != NULL &&
+			     i < (peer != NULL || l->n_crypto == 0 ? 1 : l->n_crypto); i++)
+		rc = add_crypto(sdp, m, &l->crypto[i], peer);
 	m->rtcp_mux = codecs->rtcp_mux;
 	if (rc != 0)
 		goto err;

@@ -473,8 +473,11 @@ struct tz_sdp_sip_local {
 	bool no_dtmf;
 	enum tz_sdp_dir dir;      /**< NONE = sendrecv (answer: mirrored); sendonly
 				     to hold */
-	const struct tz_sdp_crypto *crypto;  /**< our SDES key: offer RTP/SAVP;
+	const struct tz_sdp_crypto *crypto;  /**< our SDES key(s): offer RTP/SAVP;
 				     required to answer an RTP/SAVP offer */
+	unsigned n_crypto;        /**< keys at @p crypto for an offer (one a=crypto
+				     each, in order); 0 = 1.  An answer carries
+				     crypto[0] under the chosen offer line's tag */
 };
 
 /**

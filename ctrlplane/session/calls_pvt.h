@@ -31,6 +31,31 @@ struct call_web {
 	int64_t t_ice, t_dtls;                /* g_get_monotonic_time(), us */
 };
 
+/* SDES-SRTP on the SIP side (sdes.c), for a trunk with `srtp: sdes`. */
+#define TZ_SDES_MAX_SUITES 4
+struct call_sdes {
+	bool on;                              /* the SIP leg is RTP/SAVP with our keys */
+	struct tz_sdp_crypto ours[TZ_SDES_MAX_SUITES];  /* our keys, tags 1..n, for the call */
+	enum tz_srtp_suite suite[TZ_SDES_MAX_SUITES];
+	unsigned n_ours;
+	int chosen;                           /* index into ours once negotiated, else -1 */
+	bool offer_pending;                   /* our offer is out: the next SDP answers it */
+	uint8_t peer_key[TZ_SDP_MAX_KEY];     /* the SIP side's master key || salt */
+	uint8_t peer_key_len;
+	bool peer_known;
+	struct tz_srtp_ctx *ctx_in, *ctx_out; /* its key (unprotect), ours (protect) */
+	bool stale_in, stale_out;             /* a key changed: new context at next publish */
+	uint8_t gen_in, gen_out;              /* key generations (tz_dp_flow.key_gen) */
+	struct tz_srtp_ctx *old[4];           /* replaced, destroyed after the grace period */
+	unsigned n_old;
+};
+
+/* What tz_sdes_pick() chose in one SDP: an index into ours and the peer's line. */
+struct tz_sdes_pick {
+	int idx;
+	const struct tz_sdp_crypto *line;
+};
+
 /* The SIP side (sip_side.c): the leg to a trunk or from a SIP caller. */
 struct call_sip {
 	struct tz_sip_leg *leg;
@@ -52,6 +77,7 @@ struct call_sip {
 	bool neg_known;
 	uint64_t sess_id, version;            /* our SIP-side SDP's o= line */
 	bool answered;
+	struct call_sdes sdes;
 };
 
 /* The dataplane side (media.c): flows, core ports, latching, supervision. */
@@ -164,7 +190,9 @@ extern struct tz_calls_env tz_calls_env;
 	X(TRANSFER_OK, "transfers_ok")              \
 	X(TRANSFER_FAILED, "transfers_failed")      \
 	X(HAIRPIN, "calls_hairpinned")              \
-	X(HAIRPIN_REFUSED, "hairpin_refused")
+	X(HAIRPIN_REFUSED, "hairpin_refused")       \
+	X(SDES_REFUSED, "sdes_refused")             \
+	X(SDES_REKEYED, "sdes_rekeyed")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -294,6 +322,33 @@ int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold);
 /* media.c: replace the flows in place for the current peer (keys and SRTP
  * stream state kept, make before break) */
 int tz_media_republish(struct call *c);
+
+/* sdes.c: SDES-SRTP on the SIP leg (trunks with `srtp: sdes`) */
+bool tz_sdes_trunk(const struct tz_cfg_trunk *t);
+/* Our keys for the call (once; c->sip.trunk set): 0, -EINVAL (no usable
+ * suite), -EIO (no randomness).  A no-op for other trunks. */
+int tz_sdes_start(struct call *c);
+/* Our offer's a=crypto lines into @p l (all suites, or the one in use);
+ * marks the offer pending.  Nothing without SDES or for an answer. */
+void tz_sdes_local(struct call *c, struct tz_sdp_sip_local *l, bool offer);
+/* Choose the peer's a=crypto in @p sdp (read into @p neg): @p answer to our
+ * offer (exactly one line, one of our tags and suites) or an offer (the
+ * first of our suites it has).  0 (nothing without SDES), -EINVAL + @p err. */
+int tz_sdes_pick(const struct call *c, const struct tz_sdp *sdp, const struct tz_sdp_neg *neg,
+		 bool answer, struct tz_sdes_pick *pick, char *err, size_t errlen);
+/* Take the picked key: a changed key bumps its stream's generation. */
+void tz_sdes_commit(struct call *c, const struct tz_sdes_pick *pick);
+/* Our key for answering the offer line @p pick chose, NULL without SDES. */
+const struct tz_sdp_crypto *tz_sdes_answer_key(const struct call *c, const struct tz_sdes_pick *pick);
+/* media.c: the SRTP contexts of both keys, made (again) when missing or
+ * changed; 0, -EPROTO (not negotiated), -ENOMEM.  After publishing,
+ * tz_sdes_published() frees the replaced ones once no worker sees them. */
+int tz_sdes_contexts(struct call *c);
+void tz_sdes_published(struct call *c);
+/* After the flows are gone and the grace period passed: contexts, keys wiped. */
+void tz_sdes_free(struct call *c);
+/* "rtp" or "srtp-sdes <suite>" for the CLI (never the key). */
+const char *tz_sdes_describe(const struct call *c, char *buf, size_t len);
 
 /* fork.c: ring the other devices of @p c's AOR (SIP over WebSocket) too */
 void tz_fork_ring_siblings(struct call *c, const char *display);

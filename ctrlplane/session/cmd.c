@@ -50,6 +50,8 @@ static void call_row(struct call *c, void *arg)
 		inet_ntop(c->sip.peer.addr.family, &c->sip.peer.addr.v4, a, sizeof(a));
 		add_str(b, "sip_media", a);
 		add_int(b, "sip_media_port", c->sip.peer.port);
+		/* "rtp" or "srtp-sdes <suite>": the SIP leg's media protection (never a key) */
+		add_str(b, "sip_media_security", tz_sdes_describe(c, a, sizeof(a)));
 		json_builder_set_member_name(b, "latched");
 		json_builder_add_boolean_value(b, c->media.latched);
 	}

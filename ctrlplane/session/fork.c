@@ -35,6 +35,7 @@ void tz_fork_ring_siblings(struct call *c, const char *display)
 		s->sip.trunk = c->sip.trunk;
 		g_strlcpy(s->sip.from, c->sip.from, sizeof(s->sip.from));
 		s->sip.offer_text = g_strdup(c->sip.offer_text);
+		s->sip.trunk = c->sip.trunk;    /* SDES-SRTP: each branch its own keys */
 		s->fork_primary = c;
 		tz_call_register(s);
 		if (tz_sip_side_offer(s, display) != 0) {

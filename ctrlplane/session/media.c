@@ -375,6 +375,18 @@ int tz_media_publish_bridge(struct call *c)
 	f[0].srtp = f[0].srtcp = c->web.ctx_in;
 	f[1].srtp = f[1].srtcp = c->web.ctx_out;
 	f[1].ssrc_out = c->web.ssrc;
+	if (c->sip.sdes.on) {
+		/* SDES trunk: SRTP both ways, re-keyed in the dataplane (SRTCP too) */
+		rc = tz_sdes_contexts(c);
+		if (rc != 0)
+			return rc;
+		f[0].xform = f[1].xform = TZ_XF_REKEY;
+		f[0].srtp_out = f[0].srtcp_out = c->sip.sdes.ctx_out;
+		f[0].key_gen[1] = c->sip.sdes.gen_out;
+		f[1].srtp = f[1].srtcp = c->sip.sdes.ctx_in;
+		f[1].srtp_out = f[1].srtcp_out = c->web.ctx_out;
+		f[1].key_gen[0] = c->sip.sdes.gen_in;
+	}
 	if (c->sip.peer.rtcp_port != c->sip.peer.port) {
 		k[2] = k[1];
 		k[2].local_port = (uint16_t)(c->media.core_port + 1);
@@ -383,7 +395,10 @@ int tz_media_publish_bridge(struct call *c)
 		f[2].is_rtcp_port = 1;
 		n = 3;
 	}
-	return publish(c, k, f, n);
+	rc = publish(c, k, f, n);
+	if (rc == 0)
+		tz_sdes_published(c);   /* replaced SDES contexts: freed after the grace period */
+	return rc;
 }
 
 /* Hold an even RTP port and the RTCP port above it on the core address, so
@@ -479,12 +494,14 @@ void tz_media_retire(struct call *c)
 	c->media.republish_timer = 0;
 	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
-	if (c->web.ctx_in != NULL || c->web.ctx_out != NULL) {
+	if (c->web.ctx_in != NULL || c->web.ctx_out != NULL || c->sip.sdes.ctx_in != NULL ||
+	    c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
 		tz_dp_sessions_synchronize(tz_calls_env.sessions);
 		tz_srtp_ctx_destroy(c->web.ctx_in);
 		tz_srtp_ctx_destroy(c->web.ctx_out);
 		c->web.ctx_in = c->web.ctx_out = NULL;
 	}
+	tz_sdes_free(c);                /* after the grace period above */
 }
 
 /* At most this many auth-failure warnings a second over all calls: a peer

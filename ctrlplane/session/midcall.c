@@ -145,6 +145,7 @@ void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
 			tz_sip_leg_reinvite_reject(leg, 500, NULL);
 		return;
 	}
+	c->sip.sdes.offer_pending = false;      /* their offer, not an answer to ours */
 	if (tz_sip_side_read_peer(c, sdp, &hold) != 0) {
 		tz_calls_ctr[TZ_CC_SDP_REFUSED]++;
 		tz_sip_leg_reinvite_reject(leg, 488, NULL);

@@ -28,15 +28,22 @@ static void send_simple(struct call *c, enum tz_jsep_out_type type)
 static int read_peer_sdp(struct call *c, const struct tz_sdp *sdp, bool *hold)
 {
 	struct tz_sdp_neg neg;
+	struct tz_sdes_pick pick = { .idx = -1 };
 	struct tz_cfg_addr a = { 0 };
 	const char *allow[TZ_SDP_NEG_MAX_CODECS + 1];
-	char err[160];
+	char err[200];
 	int rc = 0;
 
 	if (c->sip.neg_known)
 		tz_sdp_neg_names(&c->sip.neg, allow, G_N_ELEMENTS(allow));
 	if (rc == 0)
 		rc = tz_sdp_read_sip(sdp, c->sip.neg_known ? allow : NULL, &neg, err, sizeof(err));
+	/* SDES trunk: RTP/SAVP with a key we accept (an answer: one of our tags) */
+	if (rc == 0 && tz_sdes_pick(c, sdp, &neg, c->sip.sdes.offer_pending, &pick, err,
+				    sizeof(err)) != 0) {
+		tz_calls_ctr[TZ_CC_SDES_REFUSED]++;
+		rc = -EINVAL;
+	}
 	if (rc == 0 && strcmp(neg.addr, "0.0.0.0") != 0 && strcmp(neg.addr, "::") != 0) {
 		a.family = neg.family;
 		rc = inet_pton(neg.family, neg.addr, &a.v4) == 1 ? 0 : -EINVAL;
@@ -59,6 +66,7 @@ static int read_peer_sdp(struct call *c, const struct tz_sdp *sdp, bool *hold)
 		c->sip.neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
 		memcpy(c->sip.neg.codecs, neg.codecs, sizeof(neg.codecs));
 		c->sip.neg_known = true;
+		tz_sdes_commit(c, &pick);
 		if (hold != NULL)
 			*hold = neg.hold;
 	} else {
@@ -117,7 +125,10 @@ static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 	if (c == NULL || c->state == CALL_ENDED)
 		return;
 	if (!c->sip.peer.known && (sdp == NULL || read_peer(c, sdp) != 0)) {
-		tz_call_failed(c, TZ_JSEP_ERR_BAD_SDP, "the trunk answered without usable SDP");
+		tz_call_failed(c, TZ_JSEP_ERR_BAD_SDP, c->sip.sdes.on
+			       ? "the trunk answered without usable SDP (SDES-SRTP: it must "
+				 "accept one of our a=crypto keys)"
+			       : "the trunk answered without usable SDP");
 		return;
 	}
 	c->sip.answered = true;
@@ -177,7 +188,14 @@ int tz_sip_side_offer(struct call *c, const char *display)
 		return 488;
 	}
 	tz_sdp_neg_names(&neg, names, G_N_ELEMENTS(names));
-	if (read_peer_sdp(c, c->sip.offer, NULL) != 0 || tz_media_core_ports(c) != 0 ||
+	if (tz_sdes_start(c) != 0)
+		return 500;
+	if (read_peer_sdp(c, c->sip.offer, NULL) != 0) {
+		/* an SDES trunk's offer without a key we accept: not acceptable here */
+		tz_calls_ctr[TZ_CC_SDP_REFUSED] += c->sip.sdes.on;
+		return c->sip.sdes.on ? 488 : 500;
+	}
+	if (tz_media_core_ports(c) != 0 ||
 	    tz_web_leg_offer(c, names, err, sizeof(err), &offer) != 0)
 		return 500;
 	o.sdp = offer;
@@ -319,10 +337,17 @@ static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *c
 				      .port = c->media.core_port, .dir = dir };
 	struct tz_sdp *answer = NULL;
 	struct tz_sdp_neg neg;
+	struct tz_sdes_pick pick = { .idx = -1 };
 	char addr[INET6_ADDRSTRLEN];
 	char *text = NULL;
 	int rc = tz_sdp_read_sip(sdp, allow, &neg, err, errlen);
 
+	/* SDES: our key of the first of our suites the offer has, under its tag */
+	if (rc == 0 && c->sip.sdes.on) {
+		rc = tz_sdes_pick(c, sdp, &neg, false, &pick, err, errlen);
+		neg.crypto = pick.line;
+		l.crypto = tz_sdes_answer_key(c, &pick);
+	}
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	if (rc == 0 && tz_sdp_answer_sip(&l, &neg, &answer) != 0)
@@ -330,6 +355,7 @@ static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *c
 	else if (rc == 0)
 		text = tz_sdp_build(answer, NULL);
 	if (text != NULL) {
+		tz_sdes_commit(c, &pick);
 		c->sip.version = l.sess_version;
 		c->sip.neg = (struct tz_sdp_neg){ .te_pt = neg.te_pt, .n_codecs = neg.n_codecs };
 		memcpy(c->sip.neg.codecs, neg.codecs, sizeof(neg.codecs));
@@ -393,6 +419,7 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	tz_sdp_neg_names(&c->sip.neg, names, G_N_ELEMENTS(names));
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
+	tz_sdes_local(c, &l, true);             /* SDES: the key in use, same tag */
 	if (tz_sdp_offer_sip(&l, c->web.offer, &offer, err, sizeof(err)) == 0)
 		text = tz_sdp_build(offer, NULL);
 	else
@@ -465,6 +492,12 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	l.port = c->media.core_port;
 	l.codecs = names;
 	l.no_dtmf = c->sip.trunk->dtmf == TZ_DTMF_INFO;
+	rc = tz_sdes_start(c);                  /* SDES trunk: fresh keys for the call */
+	if (rc != 0) {
+		snprintf(err, errlen, "trunk %s: no usable srtp_suites for SDES-SRTP", c->sip.trunk->name);
+		return rc;
+	}
+	tz_sdes_local(c, &l, true);
 	rc = tz_sdp_offer_sip(&l, c->web.offer, &offer, err, errlen);
 	if (rc == 0)
 		text = tz_sdp_build(offer, NULL);

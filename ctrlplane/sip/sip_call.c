@@ -230,6 +230,7 @@ static struct tz_sip_leg *invite_start(struct tz_sip *s, const struct tz_cfg_tru
 		return errno = EINVAL, NULL;   /* not a plain user part: see tz_sip_target_parse */
 	}
 	leg = leg_new(s, true, leg_user);
+	leg->trunk = trunk;
 	leg_copy_auth(leg, trunk);
 	leg->relay_challenge = o && o->relay_challenge;
 	leg->contact = sip_dialog_contact(s, trunk->transport);
@@ -387,6 +388,7 @@ void sip_call_incoming(struct tz_sip *s, nua_handle_t *nh, const sip_t *sip)
 	sip_request_source(s, ru, &leg->src);
 	leg->request_host = g_strdup(leg->src.request_host);
 	leg->src.request_host = leg->request_host;
+	leg->trunk = leg->src.n_trunks > 0 ? leg->src.trunks[0] : NULL;
 	leg->contact = sip_dialog_contact(s, !sip->sip_via || !sip->sip_via->v_protocol ? TZ_SIP_UDP :
 					  strstr(sip->sip_via->v_protocol, "TLS") ? TZ_SIP_TLS :
 					  strstr(sip->sip_via->v_protocol, "TCP") ? TZ_SIP_TCP : TZ_SIP_UDP);

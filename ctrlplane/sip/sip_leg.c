@@ -62,6 +62,11 @@ static void set_end_once(struct tz_sip_leg *leg, int status, const char *reason)
 	leg->end_reason = g_strdup(reason);
 }
 
+const struct tz_cfg_trunk *tz_sip_leg_trunk(const struct tz_sip_leg *leg)
+{
+	return leg != NULL ? leg->trunk : NULL;
+}
+
 int tz_sip_leg_hangup(struct tz_sip_leg *leg)
 {
 	if (!leg || leg->ended)

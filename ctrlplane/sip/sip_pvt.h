@@ -66,6 +66,8 @@ struct tz_sip_leg {
 	int end_status;
 	char *end_reason;
 	guint answer_timer;
+	const struct tz_cfg_trunk *trunk;  /* outbound: the trunk; inbound: the one whose
+					    * acl/address the INVITE came from, or NULL */
 	bool outbound;
 	bool answered;          /* 2xx received (outbound) or sent (inbound) */
 	bool ended;
@@ -193,7 +195,8 @@ int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, 
 		     const char *user, const char *pass);
 int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
 int sip_sipfrag_line(const char *body, size_t len, char *out, size_t outlen);
-char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca);
+char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca,
+			 const struct tz_cfg_trunk *trunks, size_t n_trunks);
 void sip_tls_dir_remove(char *dir);
 int sip_probe_bind(const char *host, uint16_t port, int socktype);
 void sip_log_redirect(bool on, uint64_t *ctr);   /* ctr: TZ_SIP_CTR_COUNT counters */

@@ -220,7 +220,10 @@ static char *tls_url(const struct tz_cfg_sip *cfg)
 
 	if (!(cfg->transports & TZ_SIP_TLS))
 		return NULL;
-	hp = sip_hostport(l->host, l->port ? l->port : 5061);
+	/* TLS runs over TCP: next to a TCP listener on the same port it would
+	 * not bind, so it takes the port above (5061 for 5060) */
+	hp = sip_hostport(l->host, !l->port ? 5061 : (cfg->transports & TZ_SIP_TCP) ? l->port + 1
+										 : l->port);
 	url = g_strdup_printf("sips:%s;transport=tls", hp);
 	g_free(hp);
 	return url;
@@ -232,7 +235,8 @@ static bool wildcard(const char *host)
 }
 
 /*
- * Outgoing TLS (to trunks): the certificate must chain to sip.tls_ca and
+ * Outgoing TLS (to trunks): the certificate must chain to sip.tls_ca or to
+ * one of the trunks' tls_ca (one bundle: each is trusted for every TLS trunk) and
  * name the host we connected to (TPTLS_VERIFY_SUBJECTS_OUT: subjectAltName
  * DNS or CN equal to the trunk's host).  sofia has one TLS context per agent,
  * so this holds for every TLS trunk unless all of them say tls_verify: false.
@@ -356,7 +360,7 @@ static int open_transports(struct tz_sip *s)
 		goto out;
 	if (surl) {
 		s->tls_dir = sip_tls_dir_create(cfg->tls_dir, cfg->tls_cert, cfg->tls_key,
-						cfg->tls_ca);
+						cfg->tls_ca, cfg->trunks, cfg->n_trunks);
 		if (!s->tls_dir) {
 			rc = -errno;
 			goto out;

@@ -262,9 +262,13 @@ static void secret_free(gchar *buf, gsize len)
  * /run/trapeze: tmpfs, never /tmp), files mode 0600.  sofia reads them once
  * when the TLS transport is created; sip_ua.c removes the directory right
  * after, so the key copy lives only during start-up.  Buffers holding the
- * key are wiped.  @p ca: PEM bundle (sip.tls_ca).
+ * key are wiped.  @p ca: PEM bundle (sip.tls_ca); each of the @p n_trunks
+ * trunks' tls_ca (an enterprise's private CA) is appended to it.  sofia has
+ * one TLS context for the agent: every CA listed is then trusted for every
+ * TLS trunk (the host name is still checked against the trunk's address).
  */
-char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca)
+char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca,
+			 const struct tz_cfg_trunk *trunks, size_t n_trunks)
 {
 	gchar *c = NULL, *k = NULL, *agent = NULL, *cas = NULL, *dir = NULL, *p = NULL;
 	gsize clen = 0, klen = 0, calen = 0, alen = 0;
@@ -293,6 +297,24 @@ char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, 
 	if (!g_file_get_contents(ca ? ca : "/etc/ssl/certs/ca-certificates.crt", &cas, &calen,
 				 &err))
 		goto fail_read;
+	for (size_t i = 0; i < n_trunks; i++) {
+		gchar *t = NULL, *all;
+		gsize tlen = 0;
+
+		if (trunks[i].tls_ca == NULL)
+			continue;
+		if (!g_file_get_contents(trunks[i].tls_ca, &t, &tlen, &err)) {
+			TZ_LOG(CP_SIP, ERR, "sip.trunks %s: tls_ca: %s", trunks[i].name, err->message);
+			goto fail_read;
+		}
+		all = g_strconcat(cas, "\n", t, NULL);
+		g_free(cas);
+		g_free(t);
+		cas = all;
+		calen = strlen(cas);
+		TZ_LOG(CP_SIP, INFO, "sip.trunks %s: CAs of %s trusted for TLS trunks", trunks[i].name,
+		       trunks[i].tls_ca);
+	}
 	agent = g_strconcat(k, "\n", c, NULL);
 	alen = strlen(agent);
 	p = g_build_filename(dir, "agent.pem", NULL);

@@ -212,6 +212,9 @@ int tz_sip_leg_reject(struct tz_sip_leg *leg, int status, const char *reason);
 /** End a leg: CANCEL (outbound, unanswered), 480 (inbound, unanswered) or BYE.
  *  on_ended follows.  0 or -ENOTCONN.  Repeating it is harmless (0). */
 int tz_sip_leg_hangup(struct tz_sip_leg *leg);
+/** The leg's trunk: the one it was sent to, or for an incoming INVITE the
+ *  first trunk whose acl (or address) holds its source; NULL if none. */
+const struct tz_cfg_trunk *tz_sip_leg_trunk(const struct tz_sip_leg *leg);
 /** Send a re-INVITE with @p sdp (hold/unhold); the result reaches on_reinvite_answer.
  *  0, -EINVAL, -ENOTCONN (not answered or over), -EBUSY (one pending). */
 int tz_sip_leg_reinvite(struct tz_sip_leg *leg, const char *sdp);

@@ -48,6 +48,13 @@ enum tz_dp_xform {
 				       service) or to another browser of this
 				       gateway (a media hairpin); RTCP is verified
 				       and consumed */
+	TZ_XF_REKEY,              /**< SRTP -> RTP -> SRTP from one key to
+				       another (SDES-SRTP trunks): unprotect
+				       with srtp/srtcp, rewrite PTs (and the
+				       SSRC with ssrc_out, renumbered as for
+				       TZ_XF_PROTECT), protect with srtp_out /
+				       srtcp_out; SRTCP is re-keyed and passed
+				       on, not consumed */
 };
 
 /** Where a flow's packets leave. */
@@ -84,13 +91,24 @@ struct tz_dp_flow {
 	struct tz_dp_egress out;
 	const struct tz_srtp_ctx *srtp;   /**< RTP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtcp;  /**< RTCP crypto, NULL for TZ_XF_FORWARD */
-	const struct tz_srtp_ctx *srtp_out;   /**< TZ_XF_ECHO: the protect context back */
-	uint32_t ssrc_out;                    /**< TZ_XF_ECHO, TZ_XF_PROTECT: SSRC written
+	const struct tz_srtp_ctx *srtp_out;   /**< TZ_XF_ECHO: the protect context back;
+						   TZ_XF_REKEY: RTP protect context */
+	uint32_t ssrc_out;                    /**< TZ_XF_ECHO, _PROTECT, _REKEY: SSRC written
 						   into outgoing RTP (the one our SDP
 						   announced); 0 = keep the sender's */
 	struct tz_dp_pt_rewrite pt;           /**< TZ_XF_FORWARD, _PROTECT (before
 						   protecting), _UNPROTECT and _ECHO
-						   (after unprotecting) */
+						   (after unprotecting), _REKEY
+						   (between the two) */
+	const struct tz_srtp_ctx *srtcp_out;  /**< TZ_XF_REKEY: RTCP protect context */
+	/** Key generation of stream [0] (unprotect) and [1] (TZ_XF_REKEY's
+	 *  protect): re-published with tz_dp_flow_replace() and one of them
+	 *  bumped, the owning worker restarts that stream (ROC 0, empty replay
+	 *  window) at its next packet and keeps the other -- a new SDES key
+	 *  from the PBX is a new association, while the browser side's stream
+	 *  under the unchanged DTLS key must go on (a restart there would
+	 *  reuse SRTP indices, i.e. keystream). */
+	uint8_t key_gen[2];
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */
@@ -118,9 +136,10 @@ struct tz_dp_flow_state {
 	uint64_t cnt[TZ_FC_COUNT];
 	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
 	/** SRTP/SRTCP stream states (struct tz_srtp_stream): [0] the flow's
-	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow */
+	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow or the
+	 *  re-protected stream of a TZ_XF_REKEY flow */
 	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
-	/** TZ_XF_PROTECT with ssrc_out: the sender's SSRC last seen and the
+	/** TZ_XF_PROTECT and TZ_XF_REKEY with ssrc_out: the sender's SSRC last seen and the
 	 *  offset added to its sequence numbers.  We rewrite the SSRC, so the
 	 *  outgoing sequence is ours: when the SIP side's source changes (music
 	 *  on hold, a transfer) it continues after the last number we wrote
@@ -130,6 +149,7 @@ struct tz_dp_flow_state {
 	uint16_t seq_off;
 	uint16_t out_last;            /**< highest sequence number written */
 	uint8_t in_started;
+	uint8_t key_gen[2];           /**< the flow's key_gen the streams belong to */
 } __rte_cache_aligned;
 
 /**

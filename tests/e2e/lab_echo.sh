@@ -15,11 +15,12 @@
 # sipws_more.test.mjs (the docs' JsSIP snippet verbatim, echo, RFC 4733 and
 # INFO DTMF, REFER, malformed SIP on a raw WebSocket), sipws_hairpin.test.mjs
 # (a JsSIP phone calls a SIP.js phone of the same gateway through Kamailio:
-# media hairpinned in the dataplane), tenants.test.mjs (docs/tenants.md's
-# two tenants, acme and globex, each with its own token secret and sipp PBX:
-# calls to their own PBX only, called by it only, wrong-tenant logins,
-# limits hit and counted, the docs' page snippet verbatim) — and take the lab
-# down.  Exit status:
+# media hairpinned in the dataplane), sip_sdes.test.mjs (SDES-SRTP to and from
+# baresip over the trunks lab-sdes and lab-sdes-tls), tenants.test.mjs
+# (docs/tenants.md's two tenants, acme and globex, each with its own token
+# secret and sipp PBX: calls to their own PBX only, called by it only,
+# wrong-tenant logins, limits hit and counted, the docs' page snippet
+# verbatim) — and take the lab down.  Exit status:
 # the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -41,6 +42,27 @@ trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 # SIP domain 203.0.113.3 and proxies calls to them; numbers +1999... and
 # SIP URIs of its domain (sip:bob@203.0.113.3: calls and MESSAGE between web
 # users) go to it.
+# lab-sdes: SDES-SRTP (srtp: sdes) to baresip on 203.0.113.4:5096 (the
+# address is added by sip_sdes.test.mjs), numbers +1444...; lab-sdes-tls: the
+# same over SIP TLS (baresip's 5097, the lab CA as the trunk's tls_ca; the
+# gateway gets a TLS listener), numbers +1445...
+# SDES over SIP TLS (sip_sdes.test.mjs): a lab CA made here, certificates
+# for the gateway's SIP listener (203.0.113.1) and for baresip (203.0.113.4,
+# TLS on 5097); the trunk lab-sdes-tls trusts the lab CA through its own
+# tls_ca (sip.tls_ca stays the system bundle).
+lab_ca=$state/lab-ca
+mkdir -p "$lab_ca"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj "/CN=Trapeze lab CA" -keyout "$lab_ca/ca.key" -out "$lab_ca/ca.pem" 2>/dev/null
+for cert in gw:203.0.113.1 baresip:203.0.113.4; do
+	n=${cert%%:*} ip=${cert#*:}
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$ip" \
+		-keyout "$lab_ca/$n.key" -out "$lab_ca/$n.csr" 2>/dev/null
+	openssl x509 -req -in "$lab_ca/$n.csr" -CA "$lab_ca/ca.pem" -CAkey "$lab_ca/ca.key" \
+		-CAcreateserial -days 2 -extfile <(printf 'subjectAltName=DNS:%s,IP:%s' "$ip" "$ip") \
+		-out "$lab_ca/$n.crt" 2>/dev/null
+	cat "$lab_ca/$n.key" "$lab_ca/$n.crt" >"$lab_ca/$n.pem"
+done
 sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e '/^ *media_timeout_s:/a\
   sip_media_timeout_s: 6\
@@ -57,6 +79,18 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     - { name: lab-slow, address: "203.0.113.2:5060", answer_timeout_s: 3 }' \
     -e '/^  routes:/i\
     - { name: lab-kam, address: "203.0.113.3:5060", register_users: true }' \
+    -e '/^  trunks:/a\
+    - { name: lab-sdes, address: "203.0.113.4:5096", srtp: sdes }' \
+    -e '/^  routes:/a\
+    - { prefix: "+1444", trunk: lab-sdes }' \
+    -e "/^  trunks:/a\\
+    - { name: lab-sdes-tls, address: \"203.0.113.4:5097\", transport: tls, tls_ca: \"$lab_ca/ca.pem\", srtp: sdes }" \
+    -e '/^  routes:/a\
+    - { prefix: "+1445", trunk: lab-sdes-tls }' \
+    -e 's/^\(  transports:\) *\[udp, tcp\]/\1 [udp, tcp, tls]/' \
+    -e "/^  transports:/a\\
+  tls_cert: $lab_ca/gw.crt\\
+  tls_key: $lab_ca/gw.key" \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\
@@ -92,7 +126,7 @@ fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
-	sipws_hairpin.test.mjs tenants.test.mjs
+	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

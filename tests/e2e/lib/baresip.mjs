@@ -69,12 +69,22 @@ function render(text, vars) {
  * Write config + accounts for baresip into dir (created if missing).
  * @returns {Promise<string>} dir
  */
-export async function writeBaresipConfig({ dir, addr, port, freq = 1000, rtpPorts = '10000-20000', record = true }) {
+export async function writeBaresipConfig({ dir, addr, port, freq = 1000, rtpPorts = '10000-20000', record = true, mediaenc = null, menu = false, tlsCert = null, tlsCa = null }) {
   await mkdir(dir, { recursive: true });
   const vars = { ADDR: addr, PORT: port, DIR: dir, MODULE_PATH, FREQ: freq, RTP_PORTS: rtpPorts };
   let config = render(await readFile(path.join(TEMPLATE_DIR, 'config.in'), 'utf8'), vars);
   if (!record) config = config.replace(/^module\s+sndfile\.so$/m, '#module\t\t\tsndfile.so');
-  const accounts = render(await readFile(path.join(TEMPLATE_DIR, 'accounts.in'), 'utf8'), vars);
+  // SDES-SRTP (RFC 4568): srtp.so, and the answering UA's mediaenc (e.g.
+  // srtp-mand: RTP/SAVP with a=crypto required both ways)
+  if (mediaenc) config = config.replace(/^(module\s+g711\.so)$/m, '$1\nmodule\t\t\tsrtp.so');
+  // SIP over TLS: our key + certificate (PEM), the CAs we trust; baresip
+  // 1.0 listens for TLS on PORT + 1
+  if (tlsCert) config += `\nsip_certificate\t\t${tlsCert}\n`;
+  if (tlsCa) config += `\nsip_cafile\t\t${tlsCa}\n`;
+  // menu.so: the /dial command (-e) for calls baresip makes itself
+  if (menu) config = config.replace(/^(module\s+g711\.so)$/m, '$1\nmodule\t\t\tmenu.so');
+  let accounts = render(await readFile(path.join(TEMPLATE_DIR, 'accounts.in'), 'utf8'), vars);
+  if (mediaenc) accounts = accounts.replace(/;b2bua=inbound$/m, `;b2bua=inbound;mediaenc=${mediaenc}`);
   await writeFile(path.join(dir, 'config'), config);
   await writeFile(path.join(dir, 'accounts'), accounts);
   return dir;
@@ -162,18 +172,29 @@ export function toneStats(file) {
  * @param {string} [o.rtpPorts='10000-20000'] local RTP port range
  * @param {number} [o.maxSeconds=0] if > 0, baresip quits by itself after that long (-t)
  * @param {number} [o.readyTimeout=10000] ms to wait for "baresip is ready."
+ * @param {string|null} [o.mediaenc=null] media encryption of the answering UA
+ *        ('srtp-mand': SDES-SRTP required), srtp.so loaded
+ * @param {string|null} [o.dial=null] a SIP URI baresip calls once it is up
+ *        (`-e "/dial URI"`, menu.so loaded)
+ * @param {boolean} [o.sipTrace=false] print every SIP message (-s): SDP in log()
+ * @param {string|null} [o.tlsCert=null] PEM key + certificate: SIP over TLS
+ *        on port + 1 (sip_certificate)
+ * @param {string|null} [o.tlsCa=null] PEM CAs baresip trusts (sip_cafile)
  * @param {(line: string) => void} [o.onLine] called with every output line
  */
 export async function startBaresip({
   netns = 'sip', addr = '203.0.113.2', port = 5070, dir, freq = 1000, record = true,
   rtpPorts = '10000-20000', maxSeconds = 0, readyTimeout = 10000, onLine,
+  mediaenc = null, dial = null, sipTrace = false, tlsCert = null, tlsCa = null,
 } = {}) {
   const ownDir = !dir;
   dir = dir ? path.resolve(dir) : await mkdtemp(path.join(os.tmpdir(), 'tz-baresip-'));
-  await writeBaresipConfig({ dir, addr, port, freq, rtpPorts, record });
+  await writeBaresipConfig({ dir, addr, port, freq, rtpPorts, record, mediaenc, menu: Boolean(dial), tlsCert, tlsCa });
 
   const args = ['-v', '-f', dir];
   if (maxSeconds > 0) args.push('-t', String(maxSeconds));
+  if (sipTrace) args.push('-s');
+  if (dial) args.push('-e', `/dial ${dial}`);
   // `ip netns exec` execs the command, so the child PID is baresip's own.
   const [cmd, argv] = netns ? ['ip', ['netns', 'exec', netns, BARESIP, ...args]] : [BARESIP, args];
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });

@@ -38,6 +38,21 @@ static const struct tz_sdp_sip_local sip_local = {
 	.sess_version = 1,
 };
 
+/* SDES: an RTP/SAVP offer with two a=crypto lines (tags 1, 2) */
+static const struct tz_sdp_crypto sdes_keys[2] = {
+	{ .tag = 1, .suite = "AES_CM_128_HMAC_SHA1_80", .key_len = 30 },
+	{ .tag = 2, .suite = "AES_CM_128_HMAC_SHA1_32", .key_len = 30 },
+};
+
+static const struct tz_sdp_sip_local sip_local_sdes = {
+	.addr = "203.0.113.1",
+	.port = 30002,
+	.sess_id = 3,
+	.sess_version = 1,
+	.crypto = sdes_keys,
+	.n_crypto = 2,
+};
+
 static void build_and_free(struct tz_sdp *sdp)
 {
 	char *text = tz_sdp_build(sdp, NULL);
@@ -82,6 +97,8 @@ static void policies(struct tz_sdp *sdp)
 	if (tz_sdp_answer_webrtc(sdp, &local, &out, &neg, err, sizeof(err)) == 0)
 		build_and_free(out);
 	if (tz_sdp_offer_sip(&sip_local, sdp, &out, err, sizeof(err)) == 0)
+		build_and_free(out);
+	if (tz_sdp_offer_sip(&sip_local_sdes, sdp, &out, err, sizeof(err)) == 0)
 		build_and_free(out);
 	if (tz_sdp_read_sip(sdp, NULL, &neg2, err, sizeof(err)) == 0) {
 		if (tz_sdp_answer_sip(&sip_local, &neg2, &out) == 0)

@@ -363,6 +363,219 @@ static void test_hairpin_to_other_browser_with_its_keys_and_pts(void **state)
 	tz_srtp_ctx_destroy(out_b);
 }
 
+static srtp_t oracle_key(void (*rtp)(srtp_crypto_policy_t *), const uint8_t *key, bool inbound)
+{
+	srtp_policy_t p;
+	srtp_t s;
+
+	memset(&p, 0, sizeof(p));
+	rtp(&p.rtp);
+	srtp_crypto_policy_set_rtp_default(&p.rtcp);
+	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+	p.key = (unsigned char *)key;
+	p.window_size = 128;
+	assert_int_equal(srtp_create(&s, &p), srtp_err_status_ok);
+	return s;
+}
+
+static struct rte_mbuf *send_and_take(int from, const char *src, uint16_t sport, const char *dst,
+				      uint16_t dport, const uint8_t *buf, int len, int to)
+{
+	rte_ring_enqueue(rx[from], frame4(src, sport, dst, dport, buf, (uint16_t)len));
+	return drain_one(tx[to]);
+}
+
+/* Copy the UDP payload of @p m into @p buf, free @p m; its length. */
+static int take_payload(struct rte_mbuf *m, uint8_t *buf)
+{
+	int len = (int)rte_pktmbuf_pkt_len(m) - 42;
+
+	memcpy(buf, rte_pktmbuf_mtod_offset(m, void *, 42), (size_t)len);
+	rte_pktmbuf_free(m);
+	return len;
+}
+
+/* An SDES-SRTP trunk: the browser's SRTP (DTLS keys, AES_CM_80) leaves to
+ * the PBX protected with our SDES key (AES_CM_32 here: the suites may
+ * differ), SSRC kept, telephone-event renumbered; the PBX's SRTP (its SDES
+ * key) leaves to the browser under the browser's keys and our SSRC.  Both
+ * across a sequence-number rollover; SRTCP re-keyed both ways (not
+ * consumed); a tampered packet and a replay are dropped and counted. */
+static void test_rekey_sdes_trunk_both_ways(void **state)
+{
+	uint8_t k_ours[46], k_pbx[46], plain[200], buf[300], replay[300];
+	struct tz_srtp_ctx *web_in, *web_out, *sdes_out, *sdes_in, *sdes_in2;
+	srtp_t browser_tx, browser_rx, pbx_tx, pbx_rx, pbx_tx2;
+	struct tz_dp_flow f_web = { .id = 13, .xform = TZ_XF_REKEY,
+				    .pt = { .n = 1, .from = { 126 }, .to = { 101 } } };
+	struct tz_dp_flow f_sip = { .id = 13, .xform = TZ_XF_REKEY, .ssrc_out = 0xcafe0002,
+				    .pt = { .n = 1, .from = { 101 }, .to = { 126 } } };
+	struct tz_dp_flow_key k_web, k_sip;
+	struct rte_mbuf *m;
+	int len, slot_web, slot_sip, replay_len = 0;
+	unsigned n_to_pbx = 0, n_to_web = 0;
+
+	for (int i = 0; i < 46; i++) {
+		k_ours[i] = (uint8_t)(master[i] ^ 0x5a);
+		k_pbx[i] = (uint8_t)(master[i] ^ 0xa5);
+	}
+	web_in = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_UNPROTECT,
+				    master, 16, master + 16, 14);
+	web_out = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_PROTECT,
+				     master + 16, 16, master, 14);
+	sdes_out = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_32, TZ_SRTP_DIR_PROTECT,
+				      k_ours, 16, k_ours + 16, 14);
+	sdes_in = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_32, TZ_SRTP_DIR_UNPROTECT,
+				     k_pbx, 16, k_pbx + 16, 14);
+	assert_non_null(web_in);
+	assert_non_null(web_out);
+	assert_non_null(sdes_out);
+	assert_non_null(sdes_in);
+	{
+		uint8_t wo[30];
+
+		memcpy(wo, master + 16, 16);
+		memcpy(wo + 16, master, 14);
+		browser_rx = oracle_key(srtp_crypto_policy_set_rtp_default, wo, true);
+	}
+	browser_tx = oracle_key(srtp_crypto_policy_set_rtp_default, master, false);
+	pbx_rx = oracle_key(srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, k_ours, true);
+	pbx_tx = oracle_key(srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, k_pbx, false);
+	f_web.srtp = f_web.srtcp = web_in;
+	f_web.srtp_out = f_web.srtcp_out = sdes_out;
+	f_sip.srtp = f_sip.srtcp = sdes_in;
+	f_sip.srtp_out = f_sip.srtcp_out = web_out;
+	fp_test_egress(&f_web.out, 1, "203.0.113.1", 30010, "203.0.113.2", 5010, 5011);
+	fp_test_egress(&f_sip.out, 0, "198.51.100.1", 20010, "198.51.100.10", 40010, 40010);
+	fp_test_key(&k_web, "198.51.100.10", 40010, 20010, 0);
+	fp_test_key(&k_sip, "203.0.113.2", 5010, 30010, 1);
+	slot_web = tz_dp_flow_add(sess, &k_web, &f_web);
+	slot_sip = tz_dp_flow_add(sess, &k_sip, &f_sip);
+	assert_true(slot_web >= 0 && slot_sip >= 0);
+	assert_int_equal(fp_test_start_worker(sess, tz_srtp_engine_qp(eng, 0), pid), 0);
+
+	for (uint16_t seq = 65500; seq != 40; seq++) {       /* crosses the ROC rollover */
+		uint8_t pt = seq % 5 == 0 ? 126 : 111;
+
+		/* browser -> PBX: the PBX decrypts it with our SDES key */
+		len = fp_test_rtp(plain, 172, pt, seq, 0x11223344);
+		memcpy(buf, plain, (size_t)len);
+		assert_int_equal(srtp_protect(browser_tx, buf, &len), srtp_err_status_ok);
+		if (seq == 65535) {
+			memcpy(replay, buf, (size_t)len);
+			replay_len = len;
+		}
+		m = send_and_take(WEB, "198.51.100.10", 40010, "198.51.100.1", 20010, buf, len, SIP);
+		assert_non_null(m);
+		assert_int_equal(ntohs(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->dst_port), 5010);
+		len = take_payload(m, buf);
+		assert_int_equal(len, 172 + 4);                       /* the _32 tag */
+		assert_int_equal(srtp_unprotect(pbx_rx, buf, &len), srtp_err_status_ok);
+		assert_int_equal(len, 172);
+		assert_int_equal(buf[1] & 0x7f, pt == 126 ? 101 : 111);
+		assert_memory_equal(buf + 2, plain + 2, 10);          /* seq, ts, SSRC kept */
+		assert_memory_equal(buf + 12, plain + 12, 160);
+		n_to_pbx++;
+
+		/* PBX -> browser: the browser decrypts it with its DTLS keys */
+		len = fp_test_rtp(plain, 172, pt == 126 ? 101 : 0, seq, 0x55667788);
+		memcpy(buf, plain, (size_t)len);
+		assert_int_equal(srtp_protect(pbx_tx, buf, &len), srtp_err_status_ok);
+		m = send_and_take(SIP, "203.0.113.2", 5010, "203.0.113.1", 30010, buf, len, WEB);
+		assert_non_null(m);
+		len = take_payload(m, buf);
+		assert_int_equal(len, 172 + 10);
+		assert_int_equal(srtp_unprotect(browser_rx, buf, &len), srtp_err_status_ok);
+		assert_int_equal(len, 172);
+		assert_int_equal(buf[1] & 0x7f, pt == 126 ? 126 : 0);
+		assert_memory_equal(buf + 8, "\xca\xfe\x00\x02", 4);  /* our SSRC */
+		assert_memory_equal(buf + 12, plain + 12, 160);
+		n_to_web++;
+	}
+	/* SRTCP both ways: re-keyed, not consumed */
+	len = fp_test_rtp(plain, 28, 200, 6, 0x11223344);
+	memcpy(buf, plain, (size_t)len);
+	assert_int_equal(srtp_protect_rtcp(browser_tx, buf, &len), srtp_err_status_ok);
+	m = send_and_take(WEB, "198.51.100.10", 40010, "198.51.100.1", 20010, buf, len, SIP);
+	assert_non_null(m);
+	assert_int_equal(ntohs(rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->dst_port), 5011);
+	len = take_payload(m, buf);
+	assert_int_equal(srtp_unprotect_rtcp(pbx_rx, buf, &len), srtp_err_status_ok);
+	assert_int_equal(len, 28);
+	assert_memory_equal(buf, plain, 28);
+	len = fp_test_rtp(plain, 28, 200, 7, 0x55667788);
+	memcpy(buf, plain, (size_t)len);
+	assert_int_equal(srtp_protect_rtcp(pbx_tx, buf, &len), srtp_err_status_ok);
+	m = send_and_take(SIP, "203.0.113.2", 5010, "203.0.113.1", 30010, buf, len, WEB);
+	assert_non_null(m);
+	len = take_payload(m, buf);
+	assert_int_equal(srtp_unprotect_rtcp(browser_rx, buf, &len), srtp_err_status_ok);
+	assert_memory_equal(buf, plain, 28);
+
+	/* The PBX re-INVITEs with a new key: the flow re-published in place
+	 * with key_gen[0] bumped; the PBX's new association starts at ROC 0
+	 * while the browser's stream (same DTLS key) goes on where it was. */
+	{
+		uint8_t k_pbx2[46];
+		struct tz_dp_flow f2 = f_sip;
+
+		for (int i = 0; i < 46; i++)
+			k_pbx2[i] = (uint8_t)(master[i] ^ 0x3c);
+		sdes_in2 = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_32,
+					      TZ_SRTP_DIR_UNPROTECT, k_pbx2, 16, k_pbx2 + 16, 14);
+		assert_non_null(sdes_in2);
+		pbx_tx2 = oracle_key(srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, k_pbx2, false);
+		f2.srtp = f2.srtcp = sdes_in2;
+		f2.key_gen[0] = 1;
+		assert_int_equal(tz_dp_flow_replace(sess, &k_sip, &k_sip, &f2), slot_sip);
+		for (uint16_t seq = 1; seq <= 5; seq++) {
+			len = fp_test_rtp(plain, 172, 0, seq, 0x77665544);
+			memcpy(buf, plain, (size_t)len);
+			assert_int_equal(srtp_protect(pbx_tx2, buf, &len), srtp_err_status_ok);
+			m = send_and_take(SIP, "203.0.113.2", 5010, "203.0.113.1", 30010, buf, len, WEB);
+			assert_non_null(m);
+			len = take_payload(m, buf);
+			assert_int_equal(srtp_unprotect(browser_rx, buf, &len), srtp_err_status_ok);
+			assert_memory_equal(buf + 12, plain + 12, 160);
+			n_to_web++;
+		}
+	}
+
+	/* a replay from the browser, a tampered packet from the PBX: dropped, counted */
+	rte_ring_enqueue(rx[WEB], frame4("198.51.100.10", 40010, "198.51.100.1", 20010, replay,
+					 (uint16_t)replay_len));
+	len = fp_test_rtp(plain, 172, 0, 6, 0x77665544);
+	assert_int_equal(srtp_protect(pbx_tx2, plain, &len), srtp_err_status_ok);
+	plain[30] ^= 1;
+	rte_ring_enqueue(rx[SIP], frame4("203.0.113.2", 5010, "203.0.113.1", 30010, plain, (uint16_t)len));
+	for (int i = 0; i < 400; i++) {
+		if (tz_dp_flow_state(sess, (uint32_t)slot_web)->cnt[TZ_FC_REPLAY] +
+		    tz_dp_flow_state(sess, (uint32_t)slot_sip)->cnt[TZ_FC_AUTH_FAIL] >= 2)
+			break;
+		usleep(5000);
+	}
+	tz_dp_stop();
+	print_message("rekey: %u packets browser->PBX, %u PBX->browser\n", n_to_pbx, n_to_web);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_web)->cnt[TZ_FC_REPLAY], 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_sip)->cnt[TZ_FC_AUTH_FAIL], 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_web)->cnt[TZ_FC_PKTS], n_to_pbx + 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_sip)->cnt[TZ_FC_PKTS], n_to_web + 1);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)slot_web)->cnt[TZ_FC_RTCP], 1);
+	assert_int_equal(rte_ring_count(tx[SIP]) + rte_ring_count(tx[WEB]), 0);
+	tz_dp_flow_del(sess, &k_web);
+	tz_dp_flow_del(sess, &k_sip);
+	srtp_dealloc(browser_tx);
+	srtp_dealloc(browser_rx);
+	srtp_dealloc(pbx_tx);
+	srtp_dealloc(pbx_rx);
+	srtp_dealloc(pbx_tx2);
+	tz_srtp_ctx_destroy(sdes_in2);
+	tz_srtp_ctx_destroy(web_in);
+	tz_srtp_ctx_destroy(web_out);
+	tz_srtp_ctx_destroy(sdes_out);
+	tz_srtp_ctx_destroy(sdes_in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_aead_aes_256_gcm_both_ways),
 		cmocka_unit_test(test_echo_returns_media_under_our_ssrc),
 		cmocka_unit_test(test_hairpin_to_other_browser_with_its_keys_and_pts),
+		cmocka_unit_test(test_rekey_sdes_trunk_both_ways),
 	};
 
 	return cmocka_run_group_tests_name("fastpath_srtp", tests, group_setup, group_teardown);

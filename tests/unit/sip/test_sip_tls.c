@@ -7,10 +7,14 @@
  *    without failing the request: the call ends when the INVITE transaction
  *    times out, 32 s, not checked here);
  *  - it is: the INVITE arrives over TLS;
+ *  - per-trunk tls_ca (issue 11): sip.tls_ca is the system bundle and the
+ *    trunk's own tls_ca holds its CA: accepted; the trunk's tls_ca holds
+ *    another CA (the certificate chains to neither): refused;
  *  - while the agent runs, no copy of the key is on disk (sip.tls_dir is
  *    empty, nothing in /tmp).
  * Fixed ports (15060 for us, 15071): run under /tmp/tz-test.lock.  One case
- * per process (argv[1]: "refused" or "accepted"): after a refused handshake
+ * per process (argv[1]: "refused", "accepted", "trunk_ca_accepted" or
+ * "trunk_ca_refused"): after a refused handshake
  * sofia keeps the INVITE transaction until timer B, so the agent cannot be
  * stopped and started again quickly.
  */
@@ -157,8 +161,9 @@ static size_t entries(const char *dir, const char *prefix)
 	return n;
 }
 
-/* Call the trunk over TLS with @p ca as sip.tls_ca; returns whether the INVITE arrived. */
-static bool call_with_ca(const char *ca)
+/* Call the trunk over TLS with @p ca as sip.tls_ca and @p trunk_ca as the
+ * trunk's tls_ca (or NULL); returns whether the INVITE arrived. */
+static bool call_with_cas(const char *ca, const char *trunk_ca)
 {
 	struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = TZ_PORT };
 	struct tz_cfg_trunk trunk = {
@@ -167,6 +172,7 @@ static bool call_with_ca(const char *ca)
 		.transport = TZ_SIP_TLS,
 		.tls_verify = true,
 		.answer_timeout_s = 3,
+		.tls_ca = (char *)trunk_ca,
 	};
 	struct tz_cfg_sip cfg = {
 		.listen = &listen_on, .n_listen = 1, .transports = TZ_SIP_UDP | TZ_SIP_TLS,
@@ -204,6 +210,23 @@ static bool call_with_ca(const char *ca)
 	return got;
 }
 
+static bool call_with_ca(const char *ca)
+{
+	return call_with_cas(ca, NULL);
+}
+
+static void test_tls_trunk_ca_of_its_own_accepted(void **state)
+{
+	assert_true(call_with_cas("/etc/ssl/certs/ca-certificates.crt", w.cert));
+	assert_int_equal(w.ctr[TZ_SIP_CTR_TLS_VERIFY_FAILED], 0);
+}
+
+static void test_tls_trunk_ca_of_its_own_other_refused(void **state)
+{
+	assert_false(call_with_cas("/etc/ssl/certs/ca-certificates.crt", w.other_ca));
+	assert_true(w.ctr[TZ_SIP_CTR_TLS_VERIFY_FAILED] >= 1);
+}
+
 static void test_tls_trunk_not_in_ca_refused(void **state)
 {
 	assert_false(call_with_ca("/etc/ssl/certs/ca-certificates.crt"));
@@ -224,10 +247,20 @@ int main(int argc, char **argv)
 	const struct CMUnitTest accepted[] = {
 		cmocka_unit_test(test_tls_trunk_in_ca_accepted),
 	};
+	const struct CMUnitTest trunk_ca_accepted[] = {
+		cmocka_unit_test(test_tls_trunk_ca_of_its_own_accepted),
+	};
+	const struct CMUnitTest trunk_ca_refused[] = {
+		cmocka_unit_test(test_tls_trunk_ca_of_its_own_other_refused),
+	};
 
 	signal(SIGPIPE, SIG_IGN);
 	if (getenv("TZ_TEST_SIP_DEBUG"))   /* sofia's own logs, for debugging */
 		tz_log_set_level("cp.sip", RTE_LOG_DEBUG);
+	if (argc > 1 && strcmp(argv[1], "trunk_ca_accepted") == 0)
+		return cmocka_run_group_tests(trunk_ca_accepted, group_setup, group_teardown);
+	if (argc > 1 && strcmp(argv[1], "trunk_ca_refused") == 0)
+		return cmocka_run_group_tests(trunk_ca_refused, group_setup, group_teardown);
 	if (argc > 1 && strcmp(argv[1], "accepted") == 0)
 		return cmocka_run_group_tests(accepted, group_setup, group_teardown);
 	return cmocka_run_group_tests(refused, group_setup, group_teardown);
