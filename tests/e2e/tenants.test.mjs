@@ -16,7 +16,9 @@
 //      globex's PBX calling the same user name gets 404, the page sees nothing;
 //   e) the sample's limits hit and counted: forbidden, too-many-calls,
 //      rate-limited (user and tenant);
-//   f) `show tenants` lists default, acme and globex with their live calls.
+//   f) `show tenants` lists default, acme and globex with their live calls;
+//   g) a JsSIP phone of acme (sip:sam@acme.example) on /acme registers at
+//      acme's PBX (its registrar: register_users) and calls it, audio both ways.
 // Counters come from `trapezectl --json show tenant NAME`.
 
 import { test, describe, before, after, afterEach } from 'node:test';
@@ -30,7 +32,9 @@ import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
 import { mintToken } from './lib/auth.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp, capture, TENANT_PBX } from './lib/sipp.mjs';
-import { docsSnippet, openSnippetPage, openRawSipWs, waitPcAudioBothWays, SIPWS_WS, SIPWS_WSS } from './lib/sipws.mjs';
+import {
+  docsSnippet, openSipPhone, openSnippetPage, openRawSipWs, waitAudioBothWays, waitPcAudioBothWays, SIPWS_WS, SIPWS_WSS,
+} from './lib/sipws.mjs';
 import { waitUntil } from './lib/wait.mjs';
 import { openRaw } from './lib/raw_ws.mjs';
 import { DRIVER } from './lib/trapeze_driver.mjs';
@@ -311,6 +315,33 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
       ws.close();
     }
     assert.equal(await counterAbove('acme', 'logins_wrong_tenant', acme1), acme1 + 1);
+  });
+
+  test('g) a JsSIP phone of acme (sip:sam@acme.example) on /acme registers at acme\'s PBX and calls it, audio both ways', async (t) => {
+    const pbx = sipp(LAB('uas_reg_echo.xml'), ['-mi', TENANT_PBX.acme, '-mp', '6880', '-rtp_echo', '-m', '2'],
+      '5060', TENANT_PBX.acme);
+    await pbx.ready;
+    const ph = await openSipPhone(browser, { stack: 'jssip', uri: 'sip:sam@acme.example', password: 'secret', ws: `${WSS}acme` });
+    try {
+      await ph.register();
+      await ph.waitRegistered();
+      const reg = (await trapezectl(['show', 'registrations'])).find((r) => /sam@acme\.example/.test(JSON.stringify(r)));
+      t.diagnostic(`registration: ${JSON.stringify(reg)}`);
+      assert.equal(reg?.tenant, 'acme');
+      const id = await ph.call('+12005550100');
+      await ph.waitState(id, 'confirmed');
+      const s = await waitAudioBothWays(ph, id);
+      t.diagnostic(`sam (JsSIP, acme): ${JSON.stringify(s)}`);
+      const call = (await trapezectl(['show', 'calls'])).find((c) => c.leg === 'sip-ws' && c.tenant === 'acme');
+      assert.equal(call?.trunk, 'acme-pbx', `show calls: ${JSON.stringify(call)}`);
+      await ph.hangup(id);
+      await ph.waitState(id, 'ended');
+      await ph.stop();          // un-REGISTER
+      const r = await pbx.done;
+      assert.equal(r.code, 0, `acme's PBX: REGISTER, the call, BYE, un-REGISTER: ${r.err.slice(0, 800)}`);
+    } finally {
+      await ph.close();
+    }
   });
 
   // ---------------------------------------------------------- d)
