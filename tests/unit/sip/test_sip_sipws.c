@@ -43,6 +43,9 @@ struct world {
 	int msg_calls, msg_status;
 	char msg_to[64], msg_token[64], msg_from[128], msg_display[64], msg_ct[64], msg_body[64];
 	size_t msg_len;
+	size_t msg_src_trunks;  /* the MESSAGE's source (tenants: whose users it reaches) */
+	const struct tz_cfg_trunk *msg_src_trunk;
+	char msg_src_host[64];
 };
 
 static struct world w;
@@ -69,6 +72,10 @@ static int on_message(const char *to_user, const char *token, const char *from_u
 	g_strlcpy(w.msg_ct, ct, sizeof(w.msg_ct));
 	w.msg_len = len;
 	memcpy(w.msg_body, body, MIN(len, sizeof(w.msg_body)));
+	w.msg_src_trunks = src != NULL ? src->n_trunks : 99;
+	w.msg_src_trunk = src != NULL && src->n_trunks > 0 ? src->trunks[0] : NULL;
+	g_strlcpy(w.msg_src_host, src != NULL && src->request_host != NULL ? src->request_host : "",
+		  sizeof(w.msg_src_host));
 	return w.msg_status;
 }
 
@@ -789,6 +796,10 @@ static void test_message_in(void **state)
 	assert_string_equal(w.msg_ct, "text/plain");
 	assert_int_equal(w.msg_len, 5);
 	assert_memory_equal(w.msg_body, "hi\0yo", 5);
+	/* its source is trunk "peer" (127.0.0.1), its Request-URI host 127.0.0.1 */
+	assert_int_equal(w.msg_src_trunks, 1);
+	assert_ptr_equal(w.msg_src_trunk, &cfg_trunks[0]);
+	assert_string_equal(w.msg_src_host, "127.0.0.1");
 	assert_int_equal(ctr(TZ_SIP_CTR_MESSAGE_IN) - in, 1);
 	raw_stop();
 
