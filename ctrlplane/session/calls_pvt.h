@@ -268,6 +268,17 @@ void *tz_login_conn_of_contact(uint32_t tenant, const char *user, const char *to
 bool tz_calls_conn_busy(void *conn);
 void tz_calls_send(struct call *c, const struct tz_jsep_out *o);
 
+/* inbound.c: whose users a request from @p src may reach: the tenant of
+ * its trunk(s); trunks of several tenants at one address: the one whose
+ * domains hold the Request-URI host, -1 when none does; a source that is no
+ * trunk: the default tenant.  *@p trunk gets the trunk it came by, or NULL. */
+int tz_inbound_tenant(const struct tz_sip_source *src, const struct tz_cfg_trunk **trunk);
+/* inbound.c: the web user of @p tenant a request for @p to_user goes to (the
+ * login of Contact token @p token, else the user's latest login), or NULL;
+ * NULL for tenant -1.  A user only another tenant has is counted
+ * (TZ_CALLS_TENANT_CROSS). */
+void *tz_inbound_callee(int tenant, const char *to_user, const char *token);
+
 /* sip_side.c: answering an inbound call once the browser accepted */
 int tz_sip_side_answer(struct call *c, char *err, size_t errlen);
 

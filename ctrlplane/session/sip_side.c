@@ -217,68 +217,18 @@ void tz_sip_side_ring_timer(struct call *c)
 	c->timer = g_timeout_add(left > 1000 ? (guint)(left / 1000) : 1, no_answer, c);
 }
 
-/*
- * Whose users a request from @p src may reach: the tenant of the trunk it
- * comes from; when the address is trunks of several tenants (one SBC in
- * front of several PBXs), the one of them whose domains hold the
- * Request-URI host; -1 when that does not tell.  A source that is no trunk
- * (only in tests: the SIP guard refuses those) is the default tenant's.
- */
-static int source_tenant(const struct tz_sip_source *src, const struct tz_cfg_trunk **trunk)
-{
-	bool one = true;
-	int by_host;
-
-	*trunk = NULL;
-	if (src == NULL || src->n_trunks == 0)
-		return TZ_TENANT_DEFAULT;
-	for (size_t i = 1; i < src->n_trunks; i++)
-		one &= src->trunks[i]->tenant == src->trunks[0]->tenant;
-	if (one) {
-		*trunk = src->trunks[0];
-		return (int)src->trunks[0]->tenant;
-	}
-	by_host = tz_cfg_tenant_of_domain(tz_calls_env.cfg, src->request_host);
-	for (size_t i = 0; by_host >= 0 && i < src->n_trunks; i++)
-		if (src->trunks[i]->tenant == (uint32_t)by_host) {
-			*trunk = src->trunks[i];
-			return by_host;
-		}
-	return -1;
-}
-
-/* The web user a request for @p to_user of @p tenant goes to: forwarded by
- * a registrar to one registration's Contact (@p token): that login only,
- * while it lasts (sip_reg.c); else the user's latest login. */
-static void *callee_conn(int tenant, const char *to_user, const char *token)
-{
-	void *conn;
-
-	if (tenant < 0)
-		return NULL;
-	conn = token != NULL ? tz_login_conn_of_contact((uint32_t)tenant, to_user, token)
-			     : tz_calls_conn_of_user((uint32_t)tenant, to_user);
-	if (conn == NULL && tz_login_user_elsewhere((uint32_t)tenant, to_user)) {
-		tz_calls_tenant_count((uint32_t)tenant, TZ_CALLS_TENANT_CROSS);
-		TZ_LOG(CP_SESSION, NOTICE, "request from tenant %s's trunk for %s: that user is "
-		       "another tenant's: 404", tz_cfg_tenant_name(tz_calls_env.cfg, (uint32_t)tenant),
-		       to_user);
-	}
-	return conn;
-}
-
 static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char *from_uri,
 			const char *display, const char *sdp_offer, void *user)
 {
 	const char *token = tz_sip_leg_contact_token(leg);
 	const struct tz_cfg_trunk *trunk;
-	int tenant = source_tenant(tz_sip_leg_source(leg), &trunk);
+	int tenant = tz_inbound_tenant(tz_sip_leg_source(leg), &trunk);
 	char why[160];
 	void *conn;
 	struct call *c;
 	int status;
 
-	conn = callee_conn(tenant, to_user, token);
+	conn = tz_inbound_callee(tenant, to_user, token);
 	if (conn == NULL && token != NULL) {
 		tz_calls_ctr[TZ_CC_STALE_CONTACT]++;
 		TZ_LOG(CP_SESSION, NOTICE, "incoming call from %s to %s: no login holds that "
@@ -435,7 +385,7 @@ static int on_message(const char *to_user, const char *contact_token, const char
 		      size_t len, const struct tz_sip_source *src, void *user)
 {
 	const struct tz_cfg_trunk *trunk;
-	void *conn = callee_conn(source_tenant(src, &trunk), to_user, contact_token);
+	void *conn = tz_inbound_callee(tz_inbound_tenant(src, &trunk), to_user, contact_token);
 
 	if (conn == NULL)
 		return contact_token != NULL ? 404 : 480;

@@ -160,14 +160,23 @@ void sip_request_source(struct tz_sip *s, const url_t *ru, struct tz_sip_source 
 {
 	msg_t *m = nua_current_request(s->nua);
 	su_addrinfo_t *ai = m != NULL ? msg_addrinfo(m) : NULL;
-	uint32_t idx[TZ_SIP_SOURCE_TRUNKS_MAX];
+	/* every trunk of the source (each once: at most n_trunks), so that a
+	 * tenant with many trunks at an address cannot hide another's there */
+	g_autofree uint32_t *idx = g_new(uint32_t, s->cfg->n_trunks + 1);
 	size_t n = sip_guard_trunks(s->guard, ai != NULL ? ai->ai_addr : NULL, idx,
-				    TZ_SIP_SOURCE_TRUNKS_MAX);
+				    s->cfg->n_trunks);
 
 	memset(src, 0, sizeof(*src));
-	for (size_t i = 0; i < n; i++)
-		if (idx[i] < s->cfg->n_trunks)
+	for (size_t i = 0; i < n && src->n_trunks < TZ_SIP_SOURCE_TRUNKS_MAX; i++) {
+		bool seen = false;
+
+		if (idx[i] >= s->cfg->n_trunks)
+			continue;
+		for (size_t j = 0; j < src->n_trunks; j++)
+			seen |= src->trunks[j]->tenant == s->cfg->trunks[idx[i]].tenant;
+		if (!seen)      /* the first trunk of each tenant */
 			src->trunks[src->n_trunks++] = &s->cfg->trunks[idx[i]];
+	}
 	src->request_host = ru != NULL ? ru->url_host : NULL;
 }
 

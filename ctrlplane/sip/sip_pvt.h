@@ -152,7 +152,8 @@ void sip_message_event(struct tz_sip *s, nua_event_t ev, int status, const char 
 		       struct sip_msg *m, const sip_t *sip);
 void sip_message_incoming(struct tz_sip *s, nua_t *nua, nua_handle_t *nh, const sip_t *sip);
 /* The source of the request being handled (nua_current_request): its trunks
- * and the Request-URI host @p ru (borrowed). */
+ * (the first of each tenant's, config order) and the Request-URI host @p ru
+ * (borrowed). */
 void sip_request_source(struct tz_sip *s, const url_t *ru, struct tz_sip_source *src);
 void sip_message_free_all(struct tz_sip *s);
 

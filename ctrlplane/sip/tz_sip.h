@@ -39,7 +39,9 @@ struct tz_sip_reg;
 /** Where a request outside a dialog came from (tenants: whose users it may reach). */
 struct tz_sip_source {
 	const struct tz_cfg_trunk *trunks[TZ_SIP_SOURCE_TRUNKS_MAX];  /**< trunks whose
-						     acl/address holds the source, config order */
+						     acl/address holds the source, config order:
+						     the first of each tenant's (the tenants of
+						     the source, at most ..._MAX of them) */
 	size_t n_trunks;
 	const char *request_host;                /**< the Request-URI's host, or NULL */
 };

@@ -45,6 +45,9 @@ struct world {
 	char end_reason[64];
 	int incoming;
 	char in_to[64], in_from[128], in_display[64];
+	size_t in_src_trunks;   /* tz_sip_leg_source: the INVITE's trunks (tenants) */
+	const struct tz_cfg_trunk *in_src_trunk;
+	char in_src_host[64];
 	bool in_sdp, reject;
 	int reinvites;
 	int reinvite_reject;    /* refuse the far end's offer with this status, 0 = answer */
@@ -75,6 +78,14 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 	g_strlcpy(w.in_from, from_uri, sizeof(w.in_from));
 	g_strlcpy(w.in_display, display ? display : "", sizeof(w.in_display));
 	w.in_sdp = sdp && strstr(sdp, "m=audio");
+	{
+		const struct tz_sip_source *src = tz_sip_leg_source(leg);
+
+		w.in_src_trunks = src != NULL ? src->n_trunks : 99;
+		w.in_src_trunk = src != NULL && src->n_trunks > 0 ? src->trunks[0] : NULL;
+		g_strlcpy(w.in_src_host, src != NULL && src->request_host != NULL ?
+			  src->request_host : "", sizeof(w.in_src_host));
+	}
 	if (w.reject) {
 		assert_int_equal(tz_sip_leg_reject(leg, 486, NULL), 0);
 		return;
@@ -438,6 +449,10 @@ static void test_in_answer_far_bye(void **state)
 	assert_string_equal(w.in_display, "Sipp Caller");
 	assert_non_null(strstr(w.in_from, "sip:sipp@127.0.0.1"));
 	assert_true(w.in_sdp);
+	/* it came from trunk "sipp" (127.0.0.1), for host 127.0.0.1 */
+	assert_int_equal(w.in_src_trunks, 1);
+	assert_ptr_equal(w.in_src_trunk, &cfg_trunks[0]);
+	assert_string_equal(w.in_src_host, "127.0.0.1");
 	assert_int_equal(w.end_status, 200);
 	sipp_finish();
 }

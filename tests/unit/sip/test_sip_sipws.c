@@ -43,6 +43,9 @@ struct world {
 	int msg_calls, msg_status;
 	char msg_to[64], msg_token[64], msg_from[128], msg_display[64], msg_ct[64], msg_body[64];
 	size_t msg_len;
+	size_t msg_src_trunks;  /* the MESSAGE's source (tenants: whose users it reaches) */
+	const struct tz_cfg_trunk *msg_src_trunk, *msg_src_trunk2;
+	char msg_src_host[64];
 };
 
 static struct world w;
@@ -69,6 +72,11 @@ static int on_message(const char *to_user, const char *token, const char *from_u
 	g_strlcpy(w.msg_ct, ct, sizeof(w.msg_ct));
 	w.msg_len = len;
 	memcpy(w.msg_body, body, MIN(len, sizeof(w.msg_body)));
+	w.msg_src_trunks = src != NULL ? src->n_trunks : 99;
+	w.msg_src_trunk = src != NULL && src->n_trunks > 0 ? src->trunks[0] : NULL;
+	w.msg_src_trunk2 = src != NULL && src->n_trunks > 1 ? src->trunks[1] : NULL;
+	g_strlcpy(w.msg_src_host, src != NULL && src->request_host != NULL ? src->request_host : "",
+		  sizeof(w.msg_src_host));
 	return w.msg_status;
 }
 
@@ -78,16 +86,22 @@ static const struct tz_sip_handlers handlers = {
 };
 
 static struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = TZ_PORT };
+/* "peer" and more trunks at its address than a source holds
+ * (TZ_SIP_SOURCE_TRUNKS_MAX): eight of the default tenant, then one of
+ * tenant 1 (an SBC in front of several tenants' PBXs). */
+#define PEER_TRUNK(n, t) { .name = n, .address = { .host = "127.0.0.1", .port = PEER_PORT }, \
+			   .transport = TZ_SIP_UDP, .tenant = t }
 static struct tz_cfg_trunk cfg_trunks[] = {
-	{ .name = "peer", .address = { .host = "127.0.0.1", .port = PEER_PORT },
-	  .transport = TZ_SIP_UDP },
+	PEER_TRUNK("peer", 0), PEER_TRUNK("peer-2", 0), PEER_TRUNK("peer-3", 0),
+	PEER_TRUNK("peer-4", 0), PEER_TRUNK("peer-5", 0), PEER_TRUNK("peer-6", 0),
+	PEER_TRUNK("peer-7", 0), PEER_TRUNK("peer-8", 0), PEER_TRUNK("acme-sbc", 1),
 };
 static struct tz_cfg_sip cfg = {
 	.listen = &listen_on,
 	.n_listen = 1,
 	.transports = TZ_SIP_UDP | TZ_SIP_TCP,
 	.trunks = cfg_trunks,
-	.n_trunks = 1,
+	.n_trunks = G_N_ELEMENTS(cfg_trunks),
 };
 
 static struct tz_cfg_trunk trunk(void)
@@ -789,6 +803,13 @@ static void test_message_in(void **state)
 	assert_string_equal(w.msg_ct, "text/plain");
 	assert_int_equal(w.msg_len, 5);
 	assert_memory_equal(w.msg_body, "hi\0yo", 5);
+	/* its source, 127.0.0.1, is nine trunks of two tenants: the source names
+	 * both tenants (the first trunk of each), however many trunks the first
+	 * tenant has there; its Request-URI host is 127.0.0.1 */
+	assert_int_equal(w.msg_src_trunks, 2);
+	assert_ptr_equal(w.msg_src_trunk, &cfg_trunks[0]);
+	assert_ptr_equal(w.msg_src_trunk2, &cfg_trunks[8]);
+	assert_string_equal(w.msg_src_host, "127.0.0.1");
 	assert_int_equal(ctr(TZ_SIP_CTR_MESSAGE_IN) - in, 1);
 	raw_stop();
 
