@@ -275,6 +275,15 @@ out:
 	return rc;
 }
 
+/* Index of the key named @p kid, or 0 (none, or no kid). */
+static size_t key_named(const char *kid)
+{
+	for (size_t i = 0; kid != NULL && i < n_keys; i++)
+		if (strcmp(keys[i].name, kid) == 0)
+			return i;
+	return 0;
+}
+
 int tz_auth_verify_token(const char *token, int64_t now, struct tz_auth_identity *id,
 			 char *err, size_t errlen)
 {
@@ -283,6 +292,7 @@ int tz_auth_verify_token(const char *token, int64_t now, struct tz_auth_identity
 	JsonParser *p = NULL;
 	JsonNode *root;
 	const struct key *used = NULL;
+	size_t first;
 	int rc = 0;
 
 	memset(id, 0, sizeof(*id));
@@ -290,9 +300,14 @@ int tz_auth_verify_token(const char *token, int64_t now, struct tz_auth_identity
 		FAIL(BAD_TOKEN, "this gateway accepts no tokens (auth.token_secrets is empty)");
 	if (strlen(token) > 4096 || jwt_decode(&j, token, NULL, 0) != 0)
 		FAIL(BAD_TOKEN, "the token is not a JWT");
+	first = key_named(jwt_get_header(j, "kid"));
 	jwt_free(j);
 	j = NULL;
-	for (size_t i = 0; i < n_keys && used == NULL; i++) {
+	/* The key its kid names first (one HMAC for a well-formed token, however
+	 * many tenants), then the others: kid is a hint, the signature decides. */
+	for (size_t n = 0; n < n_keys && used == NULL; n++) {
+		size_t i = (first + n) % n_keys;
+
 		if (jwt_decode(&j, token, keys[i].bytes, (int)keys[i].len) == 0 &&
 		    jwt_get_alg(j) == JWT_ALG_HS256)
 			used = &keys[i];

@@ -121,6 +121,71 @@ static void test_rotation(void **state)
 	free(t);
 }
 
+/* A token with a "kid" header of @p kid (NULL: none), signed by @p key. */
+static char *mint_kid(const char *key, const char *kid, const char *claims_json)
+{
+	jwt_t *j;
+	char *t;
+
+	assert_int_equal(jwt_new(&j), 0);
+	assert_int_equal(jwt_add_grants_json(j, claims_json), 0);
+	if (kid != NULL)
+		assert_int_equal(jwt_add_header(j, "kid", kid), 0);
+	assert_int_equal(jwt_set_alg(j, JWT_ALG_HS256, (const unsigned char *)key,
+				     (int)strlen(key)), 0);
+	t = jwt_encode_str(j);
+	jwt_free(j);
+	assert_non_null(t);
+	return t;
+}
+
+/* Tenants (issue 11): a token logs in to the tenant of the key that verifies
+ * it.  The kid only says which key to try first: a wrong or missing kid
+ * still finds the right key, and never another tenant. */
+static void test_tenant_of_key(void **state)
+{
+	static struct tz_cfg_token_secret ts[3] = {
+		{ .name = "default-1", .secret = KEY1, .tenant = 0 },
+		{ .name = "acme-2026", .secret = KEY2, .tenant = 1 },
+		{ .name = "globex-2026", .secret = "k3-00112233445566778899aabbccddeeff", .tenant = 2 },
+	};
+	static const struct { const char *key, *kid; uint32_t tenant; const char *name; } r[] = {
+		{ KEY2, "acme-2026", 1, "acme-2026" },                 /* its own kid */
+		{ "k3-00112233445566778899aabbccddeeff", "globex-2026", 2, "globex-2026" },
+		{ "k3-00112233445566778899aabbccddeeff", "acme-2026", 2, "globex-2026" }, /* lies */
+		{ KEY2, NULL, 1, "acme-2026" },                       /* no kid */
+		{ KEY1, "nobody", 0, "default-1" },                   /* unknown kid */
+	};
+	struct tz_cfg_auth c = cfg;
+	char err[256];
+
+	tz_auth_shutdown();
+	c.secrets = ts;
+	c.n_secrets = 3;
+	assert_int_equal(tz_auth_init(&c, err, sizeof(err)), 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(r); i++) {
+		struct tz_auth_identity id;
+		char *t = mint_kid(r[i].key, r[i].kid, "{\"sub\":\"alice\",\"exp\":1800000600}");
+
+		assert_int_equal(verify(t, &id), OK);
+		assert_int_equal(id.tenant, r[i].tenant);
+		assert_string_equal(id.key, r[i].name);
+		tz_auth_identity_clear(&id);
+		free(t);
+	}
+	/* a key nobody has: refused whatever the kid says */
+	{
+		struct tz_auth_identity id;
+		char *t = mint_kid("k4-not-a-configured-key-0123456789ab", "acme-2026",
+				   "{\"sub\":\"alice\",\"exp\":1800000600}");
+
+		assert_int_equal(verify(t, &id), TZ_AUTH_BAD_SIGNATURE);
+		free(t);
+	}
+	tz_auth_shutdown();
+	assert_int_equal(tz_auth_init(&cfg, err, sizeof(err)), 0);
+}
+
 static void test_signature_refused(void **state)
 {
 	struct tz_auth_identity id;
@@ -299,6 +364,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_token),
 		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_tenant_of_key),
 		cmocka_unit_test(test_signature_refused),
 		cmocka_unit_test(test_not_a_token),
 		cmocka_unit_test(test_times),
