@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -30,14 +31,13 @@
 #define HASH_SLACK 1024
 
 struct tz_dp_sessions {
+	struct tz_dp_sessions_hot hot;      /* first: tz_dp_flow_state() inlines on it */
 	struct rte_hash *hash;
 	struct rte_rcu_qsbr *rcu;
 	struct rte_rcu_qsbr_dq *swapped;    /* entries replaced under their key */
-	struct tz_dp_flow_state *state;     /* max_flows slots */
 	uint8_t *slot_refs;                 /* entries (live or retiring) per slot */
 	uint32_t *free_slots;               /* stack of free slot numbers */
 	uint32_t n_free;
-	uint32_t max_flows;
 	uint32_t n_flows;                   /* published (rte_hash_count also
 					       counts deleted keys awaiting reclaim) */
 	unsigned n_workers;
@@ -78,7 +78,7 @@ static int attach_rcu(struct tz_dp_sessions *s)
 	size_t sz = rte_rcu_qsbr_get_memsize(s->n_workers);
 	struct rte_hash_rcu_config rc = {
 		.mode = RTE_HASH_QSBR_MODE_DQ,
-		.dq_size = s->max_flows + HASH_SLACK,
+		.dq_size = s->hot.max_flows + HASH_SLACK,
 		.trigger_reclaim_limit = 0,     /* try to reclaim on every delete */
 		.key_data_ptr = s,
 		.free_key_data_func = free_entry,
@@ -95,10 +95,10 @@ static int attach_rcu(struct tz_dp_sessions *s)
 	s->swapped = rte_rcu_qsbr_dq_create(&(struct rte_rcu_qsbr_dq_parameters){
 		.name = "tz_swapped",
 		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,     /* the control thread alone */
-		.size = s->max_flows,
+		.size = s->hot.max_flows,
 		.esize = sizeof(struct tz_dp_flow *),
 		.trigger_reclaim_limit = 0,
-		.max_reclaim_size = s->max_flows,
+		.max_reclaim_size = s->hot.max_flows,
 		.free_fn = free_swapped,
 		.p = s,
 		.v = s->rcu,
@@ -126,13 +126,13 @@ struct tz_dp_sessions *tz_dp_sessions_create(const char *name, uint32_t max_flow
 	s = rte_zmalloc_socket("tz_sessions", sizeof(*s), RTE_CACHE_LINE_SIZE, socket);
 	if (s == NULL)
 		goto err_nomem;
-	s->max_flows = max_flows;
+	s->hot.max_flows = max_flows;
 	s->n_workers = n_workers;
-	s->state = rte_zmalloc_socket("tz_flow_state", sizeof(*s->state) * max_flows,
+	s->hot.state = rte_zmalloc_socket("tz_flow_state", sizeof(*s->hot.state) * max_flows,
 				      RTE_CACHE_LINE_SIZE, socket);
 	s->free_slots = rte_malloc_socket("tz_flow_slots", sizeof(uint32_t) * max_flows, 0, socket);
 	s->slot_refs = rte_zmalloc_socket("tz_slot_refs", max_flows, 0, socket);
-	if (s->state == NULL || s->free_slots == NULL || s->slot_refs == NULL)
+	if (s->hot.state == NULL || s->free_slots == NULL || s->slot_refs == NULL)
 		goto err_nomem;
 	for (uint32_t i = 0; i < max_flows; i++)
 		s->free_slots[i] = max_flows - 1 - i;
@@ -172,9 +172,9 @@ void tz_dp_sessions_free(struct tz_dp_sessions *s)
 	if (s->swapped != NULL)
 		rte_rcu_qsbr_dq_delete(s->swapped);     /* workers stopped: reclaims all */
 	rte_free(s->rcu);
-	if (s->state != NULL)       /* SRTP stream state: no key, but no use left either */
-		memset(s->state, 0, sizeof(*s->state) * s->max_flows);
-	rte_free(s->state);
+	if (s->hot.state != NULL)       /* SRTP stream state: no key, but no use left either */
+		memset(s->hot.state, 0, sizeof(*s->hot.state) * s->hot.max_flows);
+	rte_free(s->hot.state);
 	rte_free(s->slot_refs);
 	rte_free(s->free_slots);
 	rte_free(s);
@@ -199,7 +199,7 @@ int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 	slot = s->free_slots[--s->n_free];
 	*e = *flow;
 	e->slot = slot;
-	memset(&s->state[slot], 0, sizeof(s->state[slot]));
+	memset(&s->hot.state[slot], 0, sizeof(s->hot.state[slot]));
 	rc = rte_hash_add_key_data(s->hash, key, e);
 	if (rc != 0) {
 		s->free_slots[s->n_free++] = slot;
@@ -307,10 +307,8 @@ unsigned tz_dp_flow_lookup_bulk(const struct tz_dp_sessions *s,
 	return (unsigned)__builtin_popcountll(hits);
 }
 
-struct tz_dp_flow_state *tz_dp_flow_state(const struct tz_dp_sessions *s, uint32_t slot)
-{
-	return slot < s->max_flows ? &s->state[slot] : NULL;
-}
+_Static_assert(offsetof(struct tz_dp_sessions, hot) == 0,
+	       "tz_dp_flow_state() reads the hot part at the start of the table");
 
 void tz_dp_sessions_synchronize(struct tz_dp_sessions *s)
 {

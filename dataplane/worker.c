@@ -99,7 +99,7 @@ static const uint8_t fp_class_drop[] = {
 
 static struct worker workers[TZ_DP_MAX_WORKERS];
 static unsigned n_workers;
-static volatile bool quit;
+static bool quit;                     /* __atomic: set by the control thread */
 
 static const char *const counter_names[TZ_PC_COUNT] = {
 #define TZ_CNT_NAME(e, n, h) [TZ_PC_##e] = n,
@@ -514,7 +514,7 @@ static int worker_main(void *arg)
 	TZ_LOG(DP, INFO, "worker %u on lcore %u polls %u rx queues", c->index, c->lcore, c->n_rxq);
 	/* One TSC read per round: rdtsc is not free (tens of cycles, more
 	 * under some hypervisors), and the round's start time serves all. */
-	while (!quit) {
+	while (!__atomic_load_n(&quit, __ATOMIC_ACQUIRE)) {
 		unsigned moved = 0;
 		uint64_t now;
 
@@ -628,7 +628,7 @@ int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (check_conf(&confs[i]) != 0 || confs[i].index != i)
 			return -EINVAL;
-	quit = false;
+	__atomic_store_n(&quit, false, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < n; i++) {
 		memset(&workers[i], 0, sizeof(workers[i]));
 		workers[i].conf = confs[i];
@@ -649,7 +649,7 @@ int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n)
 
 void tz_dp_stop(void)
 {
-	quit = true;
+	__atomic_store_n(&quit, true, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < n_workers; i++) {
 		if (workers[i].running)
 			rte_eal_wait_lcore(workers[i].conf.lcore);
@@ -672,7 +672,7 @@ void tz_dp_port_counters(uint16_t port_idx, uint64_t out[TZ_PC_COUNT])
 		return;
 	for (unsigned w = 0; w < n_workers; w++)
 		for (int c = 0; c < TZ_PC_COUNT; c++)
-			out[c] += *(volatile uint64_t *)&workers[w].cnt[port_idx][c];
+			out[c] += __atomic_load_n(&workers[w].cnt[port_idx][c], __ATOMIC_RELAXED);
 }
 
 int tz_dp_worker_counters(unsigned index, uint64_t out[TZ_PC_COUNT])
@@ -682,7 +682,7 @@ int tz_dp_worker_counters(unsigned index, uint64_t out[TZ_PC_COUNT])
 		return -ENOENT;
 	for (unsigned p = 0; p < TZ_DP_MAX_PORTS; p++)
 		for (int c = 0; c < TZ_PC_COUNT; c++)
-			out[c] += *(volatile uint64_t *)&workers[index].cnt[p][c];
+			out[c] += __atomic_load_n(&workers[index].cnt[p][c], __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -691,8 +691,8 @@ int tz_dp_lcore_stats(unsigned index, unsigned *lcore, struct tz_dp_lcore_stats 
 	if (index >= n_workers)
 		return -ENOENT;
 	*lcore = workers[index].conf.lcore;
-	out->busy_tsc = *(volatile uint64_t *)&workers[index].stats.busy_tsc;
-	out->total_tsc = *(volatile uint64_t *)&workers[index].stats.total_tsc;
-	out->rounds = *(volatile uint64_t *)&workers[index].stats.rounds;
+	out->busy_tsc = __atomic_load_n(&workers[index].stats.busy_tsc, __ATOMIC_RELAXED);
+	out->total_tsc = __atomic_load_n(&workers[index].stats.total_tsc, __ATOMIC_RELAXED);
+	out->rounds = __atomic_load_n(&workers[index].stats.rounds, __ATOMIC_RELAXED);
 	return 0;
 }

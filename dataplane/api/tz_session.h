@@ -240,8 +240,23 @@ unsigned tz_dp_flow_lookup_bulk(const struct tz_dp_sessions *s,
 				const struct tz_dp_flow_key **keys, unsigned n,
 				const struct tz_dp_flow **out);
 
-/** State slot of a flow.  The owning worker writes it; anyone may read counters. */
-struct tz_dp_flow_state *tz_dp_flow_state(const struct tz_dp_sessions *s, uint32_t slot);
+/** The part of the session table every packet reads, at its start (session.c),
+ *  so that tz_dp_flow_state() is inlined into the worker's loop instead of a
+ *  call per packet.  Read-only outside session.c. */
+struct tz_dp_sessions_hot {
+	struct tz_dp_flow_state *state;   /**< max_flows slots */
+	uint32_t max_flows;
+};
+
+/** State slot of a flow, NULL when @p slot is out of range.  The owning
+ *  worker writes it; anyone may read counters. */
+static inline struct tz_dp_flow_state *tz_dp_flow_state(const struct tz_dp_sessions *s,
+							 uint32_t slot)
+{
+	const struct tz_dp_sessions_hot *h = (const struct tz_dp_sessions_hot *)(const void *)s;
+
+	return slot < h->max_flows ? &h->state[slot] : NULL;
+}
 
 /** Register worker @p w as a reader (before its first lookup). Worker @p w only. */
 void tz_dp_sessions_reader_online(struct tz_dp_sessions *s, unsigned w);
