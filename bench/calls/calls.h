@@ -110,6 +110,14 @@ struct calls_step_result {
 	uint64_t pkts_sent, pkts_received, pkts_lost, pkts_bad;	/**< bad: failed SRTP unprotect */
 	double loss_pct;		/**< pkts_lost / expected, % */
 	double jitter_ms_p50, jitter_ms_p99;	/**< RFC 3550 interarrival jitter per call */
+	/**
+	 * The steady window, CLOCK_REALTIME seconds: from the moment the most
+	 * calls were up with media (peak_concurrent reached) to the first
+	 * hang-up after it.  An outside sampler (gateway or rtpengine CPU)
+	 * reads its samples in this window to get a media-only cost.
+	 */
+	double steady_from, steady_to;
+	uint64_t steady_pkts_sent, steady_pkts_received;	/**< media inside the window */
 	/* the client's own cost */
 	double wall_s;
 	double client_cpu_s;		/**< user + system of this process during the step */
