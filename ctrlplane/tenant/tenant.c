@@ -240,24 +240,21 @@ unsigned tz_tenant_live_calls(uint32_t t)
 	return ts != NULL ? ts->live : 0;
 }
 
+/* The module's tenants are the config's, in its order (tz_tenant_init): the
+ * config's lookups answer for both. */
 int tz_tenant_find(const char *name)
 {
-	for (size_t i = 0; name != NULL && i < tz_tenant_g.n_tenants; i++)
-		if (strcmp(tz_tenant_g.tenants[i]->name, name) == 0)
-			return (int)i;
-	return -1;
+	const struct tz_config *cfg = tz_tenant_g.cfg;
+
+	/* a config without tenants[] still has the module's "default" */
+	if (cfg != NULL && cfg->n_tenants == 0 && name != NULL)
+		return strcmp(name, TZ_TENANT_DEFAULT_NAME) == 0 ? 0 : -1;
+	return tz_cfg_tenant_find(cfg, name);
 }
 
 int tz_tenant_of_domain(const char *domain)
 {
-	for (size_t i = 0; domain != NULL && i < tz_tenant_g.n_tenants; i++) {
-		const struct tz_cfg_tenant *c = tz_tenant_g.tenants[i]->cfg;
-
-		for (char **d = c != NULL ? c->domains : NULL; d != NULL && *d != NULL; d++)
-			if (g_ascii_strcasecmp(*d, domain) == 0)
-				return (int)i;
-	}
-	return -1;
+	return tz_cfg_tenant_of_domain(tz_tenant_g.cfg, domain);
 }
 
 void tz_tenant_set_live_hook(void (*fn)(uint32_t t, struct tz_tenant_live *out))
