@@ -1442,7 +1442,7 @@ static void call_begin(struct cthread *t, struct call *c, double now)
 		hash_add(t, c);
 		RAND_bytes(k, sizeof(k));
 		RAND_bytes(s, sizeof(s));
-		c->t_answer = c->t_ice = c->t_dtls = now;
+		/* no signalling, ICE or DTLS: those set-up times have no sample */
 		if (srtp_setup(c, k, s, k, s) != 0) {
 			call_finish(t, c, CALLS_FAIL_CLIENT);
 			return;
@@ -1881,9 +1881,6 @@ static void thread_free(struct cthread *t)
 	free(t->hash);
 	free(t->q);
 	ng_close(t->ng);
-	for (int k = 0; k < 4; k++)
-		free(t->sum.t[k]);
-	free(t->sum.jit);
 	pthread_mutex_destroy(&t->qlock);
 }
 
@@ -2159,7 +2156,7 @@ out:
 int calls_engine_init(int argc, char **argv)
 {
 	char prefix[64], err[128];
-	char *eal[32] = { "trapeze-bench-calls", "--no-huge", "--no-pci", "--in-memory",
+	char *eal[32] = { "trapeze-bench-calls", "--no-huge", "--no-pci", "--no-shconf",
 			  "--no-telemetry", "-l", "0", "-m", "1024", "--log-level=*:warning",
 			  prefix };
 	int n = 11;
