@@ -1374,7 +1374,9 @@ static void call_dtls_step(struct cthread *t, struct call *c, const uint8_t *d, 
 	int rc = calls_dtls_step(c->ssl, &c->io, d, n);
 
 	if (rc < 0) {
-		call_finish(t, c, c->st == CS_DTLS ? CALLS_FAIL_DTLS : CALLS_FAIL_DROPPED);
+		/* close_notify after our hang-up is the gateway ending the call: expected */
+		if (c->st != CS_HANGUP)
+			call_finish(t, c, c->st == CS_DTLS ? CALLS_FAIL_DTLS : CALLS_FAIL_DROPPED);
 		return;
 	}
 	if (rc == 0 || c->st != CS_DTLS)
@@ -1545,7 +1547,21 @@ static void udp_readable(struct cthread *t, struct udpsock *u, double now)
 				continue;
 			if (d[0] < 4) {
 				struct calls_stun_resp r;
+				uint8_t txid[12], resp[CALLS_STUN_MAX];
 
+				if ((d[0] & 1) == 0) {
+					/* the peer's own check (triggered / consent): answer it */
+					int rn;
+
+					if (calls_stun_parse_request(d, len, c->lufrag, c->lpwd, txid) !=
+					    CALLS_STUN_SUCCESS)
+						continue;
+					rn = calls_stun_success_build(resp, sizeof(resp), txid, &from[i],
+								      c->lpwd);
+					if (rn > 0)
+						udp_send(t, c, resp, (size_t)rn);
+					continue;
+				}
 				if (c->st == CS_ICE &&
 				    calls_stun_parse_response(d, len, c->txid, c->rpwd, &r) ==
 					    CALLS_STUN_SUCCESS)

@@ -102,6 +102,23 @@ enum calls_stun_verdict calls_stun_parse_response(const uint8_t *buf, size_t len
 						  const uint8_t *txid, const char *pwd,
 						  struct calls_stun_resp *out);
 
+/**
+ * Read @p buf as a Binding request to us (an ICE check from the peer):
+ * USERNAME must start "<local_ufrag>:", MESSAGE-INTEGRITY keyed with
+ * @p local_pwd, FINGERPRINT right if present.  @p txid gets its transaction.
+ * @return CALLS_STUN_SUCCESS, or why not (NOT_STUN, MALFORMED,
+ *         NOT_RESPONSE for anything but a Binding request, BAD_INTEGRITY
+ *         for a wrong or missing USERNAME / MESSAGE-INTEGRITY, BAD_FINGERPRINT).
+ */
+enum calls_stun_verdict calls_stun_parse_request(const uint8_t *buf, size_t len,
+						 const char *local_ufrag, const char *local_pwd,
+						 uint8_t txid[12]);
+
+/** Write the Binding success response to @p txid: XOR-MAPPED-ADDRESS @p from,
+ *  MESSAGE-INTEGRITY keyed with @p pwd, FINGERPRINT.  Its length or -errno. */
+int calls_stun_success_build(uint8_t *buf, size_t cap, const uint8_t txid[12],
+			     const struct sockaddr_storage *from, const char *pwd);
+
 /** First byte says STUN (RFC 7983 demux: 0..3). */
 static inline bool calls_is_stun(const uint8_t *b, size_t len)
 {

@@ -145,6 +145,8 @@ int calls_stun_check_build(uint8_t *buf, size_t cap, const struct calls_stun_che
 
 struct rd {
 	const uint8_t *msg;
+	const char *ufrag;	/* requests: the USERNAME must start "<ufrag>:" */
+	bool user_ok;
 	size_t off;		/* of the attribute header */
 	const char *pwd;
 	struct calls_stun_resp *r;
@@ -216,15 +218,66 @@ static enum calls_stun_verdict a_fingerprint(struct rd *rd, const uint8_t *v, ui
 	return CALLS_STUN_SUCCESS;
 }
 
+static enum calls_stun_verdict a_username(struct rd *rd, const uint8_t *v, uint16_t len)
+{
+	size_t ul = rd->ufrag != NULL ? strlen(rd->ufrag) : 0;
+
+	if (rd->ufrag != NULL && len > ul && memcmp(v, rd->ufrag, ul) == 0 && v[ul] == ':')
+		rd->user_ok = true;
+	return CALLS_STUN_SUCCESS;
+}
+
 static const struct {
 	uint16_t type;
 	attr_fn fn;
 } attr_table[] = {
+	{ CALLS_STUN_A_USERNAME, a_username },
 	{ CALLS_STUN_A_XOR_MAPPED_ADDRESS, a_xor_mapped },
 	{ CALLS_STUN_A_ERROR_CODE, a_error_code },
 	{ CALLS_STUN_A_MESSAGE_INTEGRITY, a_integrity },
 	{ CALLS_STUN_A_FINGERPRINT, a_fingerprint },
 };
+
+/* Header and attribute walk, common to requests and responses. */
+static enum calls_stun_verdict walk(struct rd *rd, const uint8_t *buf, size_t len)
+{
+	size_t mlen;
+
+	if (len < CALLS_STUN_HDR || (buf[0] & 0xC0) != 0 || get32(buf + 4) != CALLS_STUN_MAGIC)
+		return CALLS_STUN_NOT_STUN;
+	mlen = get16(buf + 2);
+	if ((mlen & 3) != 0 || CALLS_STUN_HDR + mlen != len || len > CALLS_STUN_MAX)
+		return CALLS_STUN_MALFORMED;
+	rd->r->type = get16(buf);
+	memcpy(rd->r->txid, buf + 8, 12);
+	while (rd->off < len) {
+		uint16_t at, alen;
+		enum calls_stun_verdict v = CALLS_STUN_SUCCESS;
+
+		if (len - rd->off < 4)
+			return CALLS_STUN_MALFORMED;
+		at = get16(buf + rd->off);
+		alen = get16(buf + rd->off + 2);
+		if (((size_t)alen + 3) / 4 * 4 > len - rd->off - 4)
+			return CALLS_STUN_MALFORMED;
+		/* after MESSAGE-INTEGRITY only FINGERPRINT counts (RFC 8489 §14.5) */
+		if (rd->r->has_integrity && at != CALLS_STUN_A_FINGERPRINT) {
+			rd->off += 4 + ((size_t)alen + 3) / 4 * 4;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(attr_table) / sizeof(attr_table[0]); i++)
+			if (attr_table[i].type == at) {
+				v = attr_table[i].fn(rd, buf + rd->off + 4, alen);
+				break;
+			}
+		if (v != CALLS_STUN_SUCCESS)
+			return v;
+		if (at == CALLS_STUN_A_FINGERPRINT && rd->off + 8 != len)
+			return CALLS_STUN_MALFORMED;	/* FINGERPRINT is last */
+		rd->off += 4 + ((size_t)alen + 3) / 4 * 4;
+	}
+	return CALLS_STUN_SUCCESS;
+}
 
 enum calls_stun_verdict calls_stun_parse_response(const uint8_t *buf, size_t len,
 						  const uint8_t *txid, const char *pwd,
@@ -232,46 +285,16 @@ enum calls_stun_verdict calls_stun_parse_response(const uint8_t *buf, size_t len
 {
 	struct calls_stun_resp scratch;
 	struct rd rd = { .msg = buf, .off = CALLS_STUN_HDR, .pwd = pwd };
-	size_t mlen;
+	enum calls_stun_verdict v;
 
 	rd.r = out != NULL ? out : &scratch;
 	memset(rd.r, 0, sizeof(*rd.r));
-	if (len < CALLS_STUN_HDR || (buf[0] & 0xC0) != 0 || get32(buf + 4) != CALLS_STUN_MAGIC)
-		return CALLS_STUN_NOT_STUN;
-	mlen = get16(buf + 2);
-	if ((mlen & 3) != 0 || CALLS_STUN_HDR + mlen != len || len > CALLS_STUN_MAX)
-		return CALLS_STUN_MALFORMED;
-	rd.r->type = get16(buf);
-	memcpy(rd.r->txid, buf + 8, 12);
-	/* class bits C1 (0x100) and C0 (0x10): 10 success, 11 error */
-	if ((rd.r->type & 0x0100) == 0)
-		return CALLS_STUN_NOT_RESPONSE;
-	while (rd.off < len) {
-		uint16_t at, alen;
-		enum calls_stun_verdict v = CALLS_STUN_SUCCESS;
-
-		if (len - rd.off < 4)
-			return CALLS_STUN_MALFORMED;
-		at = get16(buf + rd.off);
-		alen = get16(buf + rd.off + 2);
-		if (((size_t)alen + 3) / 4 * 4 > len - rd.off - 4)
-			return CALLS_STUN_MALFORMED;
-		/* after MESSAGE-INTEGRITY only FINGERPRINT counts (RFC 8489 §14.5) */
-		if (rd.r->has_integrity && at != CALLS_STUN_A_FINGERPRINT) {
-			rd.off += 4 + ((size_t)alen + 3) / 4 * 4;
-			continue;
-		}
-		for (size_t i = 0; i < sizeof(attr_table) / sizeof(attr_table[0]); i++)
-			if (attr_table[i].type == at) {
-				v = attr_table[i].fn(&rd, buf + rd.off + 4, alen);
-				break;
-			}
-		if (v != CALLS_STUN_SUCCESS)
-			return v;
-		if (at == CALLS_STUN_A_FINGERPRINT && rd.off + 8 != len)
-			return CALLS_STUN_MALFORMED;	/* FINGERPRINT is last */
-		rd.off += 4 + ((size_t)alen + 3) / 4 * 4;
-	}
+	if (len >= 2 && len >= CALLS_STUN_HDR && (buf[0] & 0xC0) == 0 &&
+	    get32(buf + 4) == CALLS_STUN_MAGIC && (buf[0] & 0x01) == 0)
+		return CALLS_STUN_NOT_RESPONSE;	/* class bit C1 clear: request/indication */
+	v = walk(&rd, buf, len);
+	if (v != CALLS_STUN_SUCCESS)
+		return v;
 	if (pwd != NULL && !rd.integrity_ok)
 		return CALLS_STUN_BAD_INTEGRITY;
 	if (txid != NULL && memcmp(txid, buf + 8, 12) != 0)
@@ -279,4 +302,53 @@ enum calls_stun_verdict calls_stun_parse_response(const uint8_t *buf, size_t len
 	if ((rd.r->type & 0x0110) == 0x0110)
 		return CALLS_STUN_ERROR;
 	return rd.r->type == 0x0101 ? CALLS_STUN_SUCCESS : CALLS_STUN_NOT_RESPONSE;
+}
+
+enum calls_stun_verdict calls_stun_parse_request(const uint8_t *buf, size_t len,
+						 const char *local_ufrag, const char *local_pwd,
+						 uint8_t txid[12])
+{
+	struct calls_stun_resp r;
+	struct rd rd = { .msg = buf, .off = CALLS_STUN_HDR, .pwd = local_pwd, .r = &r,
+			 .ufrag = local_ufrag };
+	enum calls_stun_verdict v;
+
+	memset(&r, 0, sizeof(r));
+	v = walk(&rd, buf, len);
+	if (v != CALLS_STUN_SUCCESS)
+		return v;
+	if (r.type != 0x0001)
+		return CALLS_STUN_NOT_RESPONSE;
+	if (!rd.user_ok || !rd.integrity_ok)
+		return CALLS_STUN_BAD_INTEGRITY;
+	memcpy(txid, r.txid, 12);
+	return CALLS_STUN_SUCCESS;
+}
+
+int calls_stun_success_build(uint8_t *buf, size_t cap, const uint8_t txid[12],
+			     const struct sockaddr_storage *from, const char *pwd)
+{
+	uint8_t xa[20];
+	struct calls_stun_tlv a = { CALLS_STUN_A_XOR_MAPPED_ADDRESS, 8, xa };
+
+	xa[0] = 0;
+	if (from->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)from;
+		uint8_t key[16];
+
+		xa[1] = 2;
+		put16(xa + 2, ntohs(s->sin6_port) ^ (uint16_t)(CALLS_STUN_MAGIC >> 16));
+		put32(key, CALLS_STUN_MAGIC);
+		memcpy(key + 4, txid, 12);
+		for (int i = 0; i < 16; i++)
+			xa[4 + i] = s->sin6_addr.s6_addr[i] ^ key[i];
+		a.len = 20;
+	} else {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)from;
+
+		xa[1] = 1;
+		put16(xa + 2, ntohs(s->sin_port) ^ (uint16_t)(CALLS_STUN_MAGIC >> 16));
+		put32(xa + 4, ntohl(s->sin_addr.s_addr) ^ CALLS_STUN_MAGIC);
+	}
+	return calls_stun_build(buf, cap, 0x0101, txid, &a, 1, 0, pwd);
 }

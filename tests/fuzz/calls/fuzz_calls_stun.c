@@ -4,7 +4,8 @@
  * STUN response (calls_stun_parse_response(): header, attribute table,
  * XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY, FINGERPRINT), with the RFC 5769
  * password and transaction, with others, and with no checks.  Any crash or
- * sanitizer report is a bug; the verdict must be a known one.
+ * sanitizer report is a bug; the verdict must be a known one.  The same
+ * bytes are also read as the peer's check to us (calls_stun_parse_request()).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum calls_stun_verdict v = calls_stun_parse_response(data, size, pwds[i] ? txid : NULL,
 								      pwds[i], &r);
 
+		uint8_t tx[12];
+
+		if ((unsigned)v >= CALLS_STUN_VERDICT_COUNT)
+			abort();
+		/* the same bytes as the peer's check to us */
+		v = calls_stun_parse_request(data, size, "evtj", pwds[i] ? pwds[i] : "", tx);
 		if ((unsigned)v >= CALLS_STUN_VERDICT_COUNT)
 			abort();
 	}

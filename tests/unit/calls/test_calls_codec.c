@@ -164,6 +164,43 @@ static void test_stun_check_accepted_by_gateway(void **state)
 			 CALLS_STUN_NOT_RESPONSE);
 }
 
+/* The gateway checks the client too (its triggered check, then consent):
+ * the client reads those requests and answers them so the gateway's side
+ * reads the answer back with the address it came from. */
+static void test_stun_answer_peer_check(void **state)
+{
+	uint8_t req[CALLS_STUN_MAX], resp[CALLS_STUN_MAX], txid[12];
+	struct calls_stun_check c = {
+		.username = "cliU:gwUfrag", .pwd = "clientpassword0123456789",
+		.priority = 1, .tiebreaker = 7, .txid = { 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 1 },
+	};
+	struct sockaddr_storage from = { 0 };
+	struct sockaddr_in *f4 = (struct sockaddr_in *)&from;
+	struct calls_stun_resp r;
+	int n = calls_stun_check_build(req, sizeof(req), &c), rn;
+
+	assert_true(n > 0);
+	assert_int_equal(calls_stun_parse_request(req, (size_t)n, "cliU", c.pwd, txid),
+			 CALLS_STUN_SUCCESS);
+	assert_memory_equal(txid, c.txid, 12);
+	/* someone else's ufrag or password: not for us */
+	assert_int_equal(calls_stun_parse_request(req, (size_t)n, "cli", c.pwd, txid),
+			 CALLS_STUN_BAD_INTEGRITY);
+	assert_int_equal(calls_stun_parse_request(req, (size_t)n, "cliU", "nope", txid),
+			 CALLS_STUN_BAD_INTEGRITY);
+	/* a response is not a request */
+	assert_int_equal(calls_stun_parse_request(rfc5769_resp4, sizeof(rfc5769_resp4), "evtj", PWD,
+						  txid), CALLS_STUN_NOT_RESPONSE);
+	f4->sin_family = AF_INET;
+	f4->sin_port = htons(40002);
+	f4->sin_addr.s_addr = htonl(0xC6336401u);
+	rn = calls_stun_success_build(resp, sizeof(resp), txid, &from, c.pwd);
+	assert_true(rn > 0);
+	assert_int_equal(calls_stun_parse_response(resp, (size_t)rn, c.txid, c.pwd, &r),
+			 CALLS_STUN_SUCCESS);
+	assert_memory_equal(&r.mapped, &from, sizeof(struct sockaddr_in));
+}
+
 /* ---- tokens ---- */
 
 #define KEY "k1-0123456789abcdef0123456789abcdef"
@@ -321,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_stun_parse_rfc5769),
 		cmocka_unit_test(test_stun_parse_refusals),
 		cmocka_unit_test(test_stun_check_accepted_by_gateway),
+		cmocka_unit_test(test_stun_answer_peer_check),
 		cmocka_unit_test(test_token_gateway_verifies),
 		cmocka_unit_test(test_token_secret_file),
 		cmocka_unit_test(test_ws_frames),
