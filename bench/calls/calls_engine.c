@@ -204,6 +204,7 @@ struct engine {
 	bool ws_tls;
 	_Atomic unsigned live;		/* calls handed out and not finished */
 	_Atomic uint64_t done;
+	_Atomic uint64_t done_ok;		/* for progress: completed so far */
 	_Atomic unsigned next_user;
 	_Atomic bool stop;
 	/* steady window */
@@ -551,10 +552,12 @@ static void call_finish(struct cthread *t, struct call *c, enum calls_failure f)
 		push_sample(&s->t[2], &s->nt[2], (c->t_dtls - c->t0) * 1e3);
 	if (c->t_media > 0)
 		push_sample(&s->t[3], &s->nt[3], (c->t_media - c->t0) * 1e3);
-	if (f == CALLS_FAIL_NONE)
+	if (f == CALLS_FAIL_NONE) {
 		s->completed++;
-	else
+		atomic_fetch_add(&e->done_ok, 1);
+	} else {
 		s->failures[f]++;
+	}
 	c->fail = f;
 	c->st = CS_DONE;
 	calls_dtls_free(c->ssl);
@@ -2041,7 +2044,8 @@ static void progress(struct engine *e, struct calls_step_result *r, double t0, u
 	s.attempted = attempted;
 	s.wall_s = now_mono() - t0;
 	s.peak_concurrent = e->peak;
-	s.completed = atomic_load(&e->done);	/* finished so far (ok or not) */
+	s.completed = atomic_load(&e->done_ok);
+	s.failed = atomic_load(&e->done) - s.completed;
 	s.pkts_sent = total_sent(e);
 	s.pkts_received = total_recv(e);
 	e->c->progress(e->c->progress_arg, &s);
@@ -2173,7 +2177,7 @@ int calls_engine_init(int argc, char **argv)
 {
 	char prefix[64], err[128];
 	char *eal[32] = { "trapeze-bench-calls", "--no-huge", "--no-pci", "--no-shconf",
-			  "--no-telemetry", "-l", "0", "-m", "1024", "--log-level=*:warning",
+			  "--no-telemetry", "-l", "0", "-m", "4096", "--log-level=*:warning",
 			  prefix };
 	int n = 11;
 
