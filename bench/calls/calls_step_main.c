@@ -27,7 +27,8 @@ static const char usage[] =
 "  --local IP              a source address (repeat to spread calls)\n"
 "  --rate R --concurrent N --total N --hold S --timeout S --loss-fail PCT\n"
 "  --threads N --suite NAME (AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM, ...)\n"
-"  --eal ARG               extra EAL argument (repeat: --eal -m --eal 4096)\n";
+"  --eal ARG               extra EAL argument (repeat: --eal -m --eal 8192)\n"
+"  --progress              a line on stderr every second\n";
 
 static const char *const suites[] = {
 	"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
@@ -42,6 +43,15 @@ static void jpct(const char *name, const struct calls_pct *p, const char *sep)
 		printf("  \"%s\": {\"n\": %llu, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, "
 		       "\"max\": %.3f}%s\n", name, (unsigned long long)p->n, p->p50, p->p90, p->p99,
 		       p->max, sep);
+}
+
+static void show_progress(void *arg, const struct calls_step_result *r)
+{
+	fprintf(stderr, "calls-step: %.0f s: %llu attempted, %llu completed, %llu failed, "
+		"peak %u, %llu pkts sent, %llu received\n", r->wall_s,
+		(unsigned long long)r->attempted, (unsigned long long)r->completed,
+		(unsigned long long)r->failed, r->peak_concurrent,
+		(unsigned long long)r->pkts_sent, (unsigned long long)r->pkts_received);
 }
 
 static double num(double v)
@@ -60,7 +70,7 @@ int main(int argc, char **argv)
 		{ "total", 1, NULL, 't' }, { "hold", 1, NULL, 'H' }, { "timeout", 1, NULL, 'O' },
 		{ "loss-fail", 1, NULL, 'L' }, { "threads", 1, NULL, 'j' },
 		{ "suite", 1, NULL, 'x' }, { "calls-per-ws", 1, NULL, 'P' },
-		{ "eal", 1, NULL, 'e' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "eal", 1, NULL, 'e' }, { "progress", 0, NULL, 'g' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *locals[64];
 	char *eal[32];
@@ -111,6 +121,9 @@ int main(int argc, char **argv)
 		case 'e':
 			if (neal < 31)
 				eal[neal++] = optarg;
+			break;
+		case 'g':
+			c.progress = show_progress;
 			break;
 		case 'h':
 			fputs(usage, stdout);
