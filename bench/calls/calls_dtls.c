@@ -206,8 +206,7 @@ SSL *calls_dtls_new(unsigned suite, struct calls_dtls_io *io)
 		return NULL;
 	}
 	BIO_set_data(b, io);
-	BIO_up_ref(b);
-	SSL_set_bio(ssl, b, b);
+	SSL_set_bio(ssl, b, b);		/* the same BIO both ways: one reference taken */
 	SSL_set_mtu(ssl, 1200);
 	DTLS_set_link_mtu(ssl, 1200);
 	SSL_set_connect_state(ssl);
