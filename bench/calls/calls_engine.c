@@ -507,14 +507,17 @@ static void media_up(struct engine *e, struct call *c, bool up)
 
 /* ---------------------------- call end ----------------------------- */
 
+/* Append to a growing array: capacity 16, then doubled at each power of two. */
 static void push_sample(double **arr, size_t *n, double v)
 {
-	double *a = realloc(*arr, (*n + 1) * sizeof(double));
+	if (*n == 0 || (*n >= 16 && (*n & (*n - 1)) == 0)) {
+		double *a = realloc(*arr, (*n < 16 ? 16 : *n * 2) * sizeof(double));
 
-	if (a == NULL)
-		return;
-	a[(*n)++] = v;
-	*arr = a;
+		if (a == NULL)
+			return;
+		*arr = a;
+	}
+	(*arr)[(*n)++] = v;
 }
 
 static void ws_detach(struct call *c);
@@ -634,18 +637,24 @@ static int open_udp(struct cthread *t, unsigned i, const struct sockaddr_storage
 		return -errno;
 	sl = sizeof(u->local);
 	getsockname(u->fd, (struct sockaddr *)&u->local, &sl);
-	if (local == NULL && family == AF_INET) {
+	if (local == NULL) {
 		/* the offer must name a real address: the route's source towards the peer */
-		int probe = socket(AF_INET, SOCK_DGRAM, 0);
-		struct sockaddr_storage pa;
-		socklen_t pl = sizeof(pa);
 		const struct sockaddr_storage *dst = t->e->c->signal == CALLS_SIG_JSEP ?
 						     &t->e->ws_addr : &t->e->refl_addr;
+		int probe = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_storage pa;
+		socklen_t pl = sizeof(pa);
 
 		if (probe >= 0 && connect(probe, (const struct sockaddr *)dst, sa_len(dst)) == 0 &&
-		    getsockname(probe, (struct sockaddr *)&pa, &pl) == 0)
-			((struct sockaddr_in *)&u->local)->sin_addr =
-				((struct sockaddr_in *)&pa)->sin_addr;
+		    getsockname(probe, (struct sockaddr *)&pa, &pl) == 0 &&
+		    pa.ss_family == u->local.ss_family) {
+			if (pa.ss_family == AF_INET6)
+				((struct sockaddr_in6 *)&u->local)->sin6_addr =
+					((struct sockaddr_in6 *)&pa)->sin6_addr;
+			else
+				((struct sockaddr_in *)&u->local)->sin_addr =
+					((struct sockaddr_in *)&pa)->sin_addr;
+		}
 		if (probe >= 0)
 			close(probe);
 	}
@@ -1988,6 +1997,7 @@ static int engine_setup(struct engine *e, char *err, size_t err_len)
 			snprintf(err, err_len, "ng_addr / rtp_peer must be IP:PORT");
 			return -EINVAL;
 		}
+		family = e->refl_addr.ss_family;	/* media towards rtpengine's host */
 	}
 	pthread_mutex_lock(&g_srtp_lock);
 	e->srtp = tz_srtp_engine_create(&ec);
