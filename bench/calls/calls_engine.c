@@ -31,7 +31,9 @@
 #include <sys/socket.h>
 
 #include <json-glib/json-glib.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -124,7 +126,8 @@ struct wsconn {
 	enum fd_kind kind;		/* first: epoll data points here */
 	int fd;
 	struct cthread *t;
-	enum { WS_CONNECTING, WS_UPGRADE, WS_LOGIN, WS_READY, WS_DEAD } st;
+	enum { WS_CONNECTING, WS_TLS, WS_UPGRADE, WS_LOGIN, WS_READY, WS_DEAD } st;
+	SSL *tls;			/* wss:// (the server's certificate is not verified) */
 	char key[32];
 	char user[64];
 	unsigned local;			/* local address index */
@@ -336,8 +339,8 @@ static int parse_ws_url(struct engine *e, const char *url, char *err, size_t err
 	if (strncmp(url, "ws://", 5) == 0) {
 		p = url + 5;
 	} else if (strncmp(url, "wss://", 6) == 0) {
-		snprintf(err, err_len, "wss:// is not supported by the load client; use ws://");
-		return -ENOTSUP;
+		p = url + 6;
+		e->ws_tls = true;
 	} else {
 		goto bad;
 	}
@@ -350,11 +353,12 @@ static int parse_ws_url(struct engine *e, const char *url, char *err, size_t err
 	snprintf(e->ws_host, sizeof(e->ws_host), "%s", hp);
 	snprintf(e->ws_path, sizeof(e->ws_path), "%s", slash != NULL ? slash : "/");
 	if (strchr(hp, ':') == NULL || (hp[0] == '[' && strstr(hp, "]:") == NULL))
-		strncat(hp, ":80", sizeof(hp) - strlen(hp) - 1);
+		strncat(hp, e->ws_tls ? ":443" : ":80", sizeof(hp) - strlen(hp) - 1);
 	if (parse_hostport(hp, &e->ws_addr, &e->ws_addr_len) == 0)
 		return 0;
 bad:
-	snprintf(err, err_len, "ws_url '%s' is not ws://IP:PORT/PATH", url ? url : "(null)");
+	snprintf(err, err_len, "ws_url '%s' is not ws://IP:PORT/PATH or wss://IP:PORT/PATH",
+		 url ? url : "(null)");
 	return -EINVAL;
 }
 
@@ -878,13 +882,42 @@ static int ws_queue(struct wsconn *w, const uint8_t *d, size_t n)
 	return 0;
 }
 
+/* TCP or TLS: bytes moved, 0 on "try later" (errno EAGAIN), -1 when the connection is gone. */
+static ssize_t ws_io(struct wsconn *w, bool wr, void *buf, size_t n)
+{
+	ssize_t r;
+	int e;
+
+	if (w->tls == NULL) {
+		r = wr ? send(w->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) :
+			 recv(w->fd, buf, n, MSG_DONTWAIT);
+		if (r == 0 && !wr)
+			return -1;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			errno = EAGAIN;
+			return 0;
+		}
+		return r < 0 ? -1 : r;
+	}
+	r = wr ? SSL_write(w->tls, buf, (int)n) : SSL_read(w->tls, buf, (int)n);
+	if (r > 0)
+		return r;
+	e = SSL_get_error(w->tls, (int)r);
+	ERR_clear_error();
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		errno = EAGAIN;
+		return 0;
+	}
+	return -1;
+}
+
 static void ws_flush(struct wsconn *w)
 {
 	while (w->wlen > 0) {
-		ssize_t r = send(w->fd, w->wbuf, w->wlen, MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t r = ws_io(w, true, w->wbuf, w->wlen);
 
 		if (r <= 0) {
-			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (r == 0) {
 				struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = w };
 
 				epoll_ctl(w->t->ep, EPOLL_CTL_MOD, w->fd, &ev);
@@ -1056,6 +1089,10 @@ static void ws_close(struct wsconn *w)
 		return;
 	w->st = WS_DEAD;
 	ws_fail_calls(w, CALLS_FAIL_WS_CONNECT);
+	if (w->tls != NULL) {
+		SSL_free(w->tls);
+		w->tls = NULL;
+	}
 	if (w->fd >= 0) {
 		epoll_ctl(w->t->ep, EPOLL_CTL_DEL, w->fd, NULL);
 		close(w->fd);
@@ -1219,12 +1256,12 @@ static void ws_readable(struct wsconn *w, double now)
 			w->rbuf = b;
 			w->rcap = cap;
 		}
-		r = recv(w->fd, w->rbuf + w->rlen, w->rcap - w->rlen, MSG_DONTWAIT);
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		r = ws_io(w, false, w->rbuf + w->rlen, w->rcap - w->rlen);
+		if (r < 0) {
 			ws_close(w);
 			return;
 		}
-		if (r < 0)
+		if (r == 0)
 			break;
 		w->rlen += (size_t)r;
 	}
@@ -1292,12 +1329,39 @@ static void ws_readable(struct wsconn *w, double now)
 	}
 }
 
+static SSL_CTX *g_tls_ctx;
+
+/* One step of the TLS handshake of a wss:// connection. */
+static void ws_tls_step(struct wsconn *w)
+{
+	int r = SSL_connect(w->tls), e;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+
+	if (r == 1) {
+		epoll_ctl(w->t->ep, EPOLL_CTL_MOD, w->fd, &ev);
+		ws_connected(w);
+		return;
+	}
+	e = SSL_get_error(w->tls, r);
+	ERR_clear_error();
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		ev.events = e == SSL_ERROR_WANT_WRITE ? EPOLLIN | EPOLLOUT : EPOLLIN;
+		epoll_ctl(w->t->ep, EPOLL_CTL_MOD, w->fd, &ev);
+		return;
+	}
+	ws_close(w);
+}
+
 static void ws_event(struct wsconn *w, uint32_t events, double now)
 {
 	if (w->st == WS_DEAD)
 		return;
 	if (events & (EPOLLERR | EPOLLHUP)) {
 		ws_close(w);
+		return;
+	}
+	if (w->st == WS_TLS) {
+		ws_tls_step(w);
 		return;
 	}
 	if (events & EPOLLOUT) {
@@ -1310,6 +1374,18 @@ static void ws_event(struct wsconn *w, uint32_t events, double now)
 			getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &l);
 			if (err != 0) {
 				ws_close(w);
+				return;
+			}
+			if (w->t->e->ws_tls) {
+				w->tls = g_tls_ctx != NULL ? SSL_new(g_tls_ctx) : NULL;
+				if (w->tls == NULL || SSL_set_fd(w->tls, w->fd) != 1) {
+					ws_close(w);
+					return;
+				}
+				SSL_set_mode(w->tls, SSL_MODE_ENABLE_PARTIAL_WRITE |
+					     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+				w->st = WS_TLS;
+				ws_tls_step(w);
 				return;
 			}
 			epoll_ctl(w->t->ep, EPOLL_CTL_MOD, w->fd, &ev);
@@ -1706,7 +1782,8 @@ static void scan(struct cthread *t, double now)
 	t->nlive = j;
 	/* connections with no calls stay open for the next calls of the step */
 	for (struct wsconn *w = t->conns; w != NULL; w = w->next)
-		if ((w->st == WS_CONNECTING || w->st == WS_UPGRADE || w->st == WS_LOGIN) &&
+		if ((w->st == WS_CONNECTING || w->st == WS_TLS || w->st == WS_UPGRADE ||
+		     w->st == WS_LOGIN) &&
 		    now > w->deadline) {
 			enum calls_failure f = w->st == WS_LOGIN ? CALLS_FAIL_LOGIN : CALLS_FAIL_WS_CONNECT;
 
@@ -2206,7 +2283,17 @@ int calls_engine_init(int argc, char **argv)
 		rte_eal_cleanup();
 		return -ENOMEM;
 	}
-	if (calls_dtls_init(err, sizeof(err)) != 0) {
+	g_tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (g_tls_ctx != NULL) {
+		static const unsigned char alpn[] = "\x08http/1.1";
+
+		SSL_CTX_set_verify(g_tls_ctx, SSL_VERIFY_NONE, NULL);	/* wss://: not verified */
+		SSL_CTX_set_min_proto_version(g_tls_ctx, TLS1_2_VERSION);
+		SSL_CTX_set_alpn_protos(g_tls_ctx, alpn, sizeof(alpn) - 1);
+	}
+	if (g_tls_ctx == NULL || calls_dtls_init(err, sizeof(err)) != 0) {
+		SSL_CTX_free(g_tls_ctx);
+		g_tls_ctx = NULL;
 		rte_mempool_free(g_pool);
 		rte_eal_cleanup();
 		return -EIO;
@@ -2223,6 +2310,8 @@ void calls_engine_fini(void)
 	if (!g_inited)
 		return;
 	calls_dtls_fini();
+	SSL_CTX_free(g_tls_ctx);
+	g_tls_ctx = NULL;
 	rte_mempool_free(g_pool);
 	g_pool = NULL;
 	rte_eal_cleanup();

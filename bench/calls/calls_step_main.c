@@ -6,6 +6,7 @@
  * test the engine alone (tests/integration/test_bench_calls_self.sh).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 static const char usage[] =
 "Usage: calls-step [OPTION]...   (one step of the calls engine, JSON result)\n"
 "  --signal jsep|ng|self   how calls are signalled (default jsep)\n"
-"  --ws-url URL            ws://198.51.100.1:8080/ws\n"
+"  --ws-url URL            ws://198.51.100.1:8080/ws (or wss://, not verified)\n"
 "  --origin O              Origin header (default http://<ws host>)\n"
 "  --secret-file F         HS256 token key (/run/trapeze/lab/token.secret)\n"
 "  --kid K  --user-prefix P  --target T  --calls-per-ws N\n"
@@ -133,11 +134,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (c.origin == NULL && c.ws_url != NULL && strncmp(c.ws_url, "ws://", 5) == 0) {
-		const char *slash = strchr(c.ws_url + 5, '/');
-		int n = slash ? (int)(slash - c.ws_url - 5) : (int)strlen(c.ws_url + 5);
+	if (c.origin == NULL && c.ws_url != NULL) {
+		bool tls = strncmp(c.ws_url, "wss://", 6) == 0;
+		const char *host = c.ws_url + (tls ? 6 : 5);
+		const char *slash = strchr(host, '/');
+		int n = slash ? (int)(slash - host) : (int)strlen(host);
 
-		snprintf(origin, sizeof(origin), "http://%.*s", n, c.ws_url + 5);
+		snprintf(origin, sizeof(origin), "%s://%.*s", tls ? "https" : "http", n, host);
 		c.origin = origin;
 	}
 	rc = calls_engine_init(neal, eal);
