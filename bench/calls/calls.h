@@ -88,6 +88,9 @@ struct calls_conf {
 	/** Progress, called about once per second from the engine's main thread; may be NULL. */
 	void (*progress)(void *arg, const struct calls_step_result *so_far);
 	void *progress_arg;
+	/** CALLS_SIG_JSEP: calls sharing one WebSocket, i.e. one user (default 4,
+	 *  the gateway's default limits.max_calls_per_user; at most 16). */
+	unsigned calls_per_ws;
 };
 
 /** Percentiles of one set-up phase, milliseconds (NaN when no sample). */
@@ -143,5 +146,8 @@ void calls_engine_fini(void);
 
 /** The subcommand `trapeze-bench calls` (bench/calls/calls_main.c). */
 int bench_calls_main(int argc, char **argv);
+
+/** The subcommand `trapeze-bench reflect` (bench/calls/reflect.c): a UDP reflector. */
+int bench_reflect_main(int argc, char **argv);
 
 #endif /* TZ_BENCH_CALLS_H */
