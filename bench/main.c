@@ -9,10 +9,13 @@
 #include <rte_cycles.h>
 
 #include "bench.h"
+#include "calls/calls.h"
 
 static const char usage[] =
 "Usage: trapeze-bench COMMAND [OPTION]...\n"
 "Commands:\n"
+"  calls      whole WebRTC calls against the gateway like many browsers: set-up\n"
+"             rate and concurrent calls it holds, set-up times, loss, its cost\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
 "Run 'trapeze-bench COMMAND --help' for its options; docs/bench.md explains\n"
@@ -61,6 +64,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
 		return bench_pipeline_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "calls") == 0)
+		return bench_calls_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 }
