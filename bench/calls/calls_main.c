@@ -264,6 +264,7 @@ struct run {
 	struct calls_step steps[CALLS_MAX_STEPS];
 	unsigned n;
 	double started;
+	double deadline;          /* the current search starts no step ending after it */
 	bool tty;
 };
 
@@ -328,7 +329,20 @@ static struct calls_step *run_step(struct run *run, const char *phase, const str
 static bool out_of_budget(const struct run *run, unsigned used, unsigned budget)
 {
 	return used >= budget || run->n >= CALLS_MAX_STEPS ||
-	       now_s() - run->started > run->o->ramp_max_time_s;
+	       now_s() > run->deadline;
+}
+
+/* A step expected to end after the ramp's time budget is not started. */
+static bool too_long(const struct run *run, const struct calls_conf *c)
+{
+	double est = (double)c->total / c->rate + c->hold_s + c->timeout_s;
+
+	if (now_s() + est <= run->deadline)
+		return false;
+	printf("     this search stops: its next step (%u calls at %.4g/s held %.0f s) would end "
+	       "after its share of --ramp-max-time %.0f s\n", c->total, c->rate, c->hold_s,
+	       run->o->ramp_max_time_s);
+	return true;
 }
 
 /* Phase (a): the highest set-up rate.  Short holds; the concurrency cap never binds. */
@@ -346,6 +360,8 @@ static double search_rate(struct run *run, unsigned budget)
 		c.hold_s = o->ramp_set[3] ? fmin(o->conf.hold_s, 5) : 3;
 		c.total = (unsigned)fmax(20, ceil(r * 5));             /* ~5 s of attempts */
 		c.concurrent = (unsigned)ceil(r * (c.hold_s + 2 * c.timeout_s)) + 10;
+		if (too_long(run, &c))
+			break;
 		s = run_step(run, "rate", &c);
 		used++;
 		if (s == NULL)
@@ -387,6 +403,8 @@ static unsigned search_concurrent(struct run *run, unsigned budget, double best_
 		cf.concurrent = c;
 		cf.total = c;
 		cf.hold_s = (double)c / rate + 3;               /* the last call up before the first ends */
+		if (too_long(run, &cf))
+			break;
 		s = run_step(run, "concurrent", &cf);
 		used++;
 		if (s == NULL)
@@ -433,6 +451,16 @@ static void summarise(const struct run *run, struct calls_summary *sum)
 			deciding = s;
 		}
 	}
+	for (unsigned i = 0; i < run->n; i++) {
+		const struct calls_step *s = &run->steps[i];
+
+		if (s->passed)
+			continue;
+		if (strcmp(s->phase, "concurrent") != 0 && s->r.rate > sum->best_rate)
+			sum->rate_limit_found = true;
+		if (strcmp(s->phase, "rate") != 0 && s->r.concurrent > sum->most_concurrent)
+			sum->conc_limit_found = true;
+	}
 	if (deciding == NULL && run->n > 0)
 		deciding = &run->steps[run->n - 1];
 	if (deciding != NULL)
@@ -478,9 +506,14 @@ int bench_calls_main(int argc, char **argv)
 	if (!o.ramp) {
 		run_step(&run, "fixed", &o.conf);
 	} else {
+		/* steps and time split between the two searches: the first gets
+		 * the odd step and half the time, the second what is left */
 		unsigned b = o.ramp_max_steps - o.ramp_max_steps / 2;
-		double best = search_rate(&run, b);
+		double best;
 
+		run.deadline = run.started + o.ramp_max_time_s / 2;
+		best = search_rate(&run, b);
+		run.deadline = run.started + o.ramp_max_time_s;
 		search_concurrent(&run, o.ramp_max_steps - b, best);
 	}
 	calls_engine_fini();

@@ -91,6 +91,8 @@ struct calls_summary {
 	unsigned most_concurrent; /* most concurrent calls of a passing step, 0: none */
 	double loss_pct;          /* of the step that gave most_concurrent (else the last) */
 	unsigned steps;
+	bool rate_limit_found;    /* a faster rate step failed: best_rate is the limit */
+	bool conc_limit_found;    /* a bigger concurrent step failed */
 	bool client_bound;        /* some deciding step was client-bound */
 };
 

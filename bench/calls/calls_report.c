@@ -134,6 +134,11 @@ void calls_report_summary(FILE *f, const struct calls_summary *sum,
 	fprintf(f, "highest set-up rate %s/s, most concurrent calls %u, loss %s %%\n",
 		num(sum->best_rate, sum->best_rate < 10 ? 1 : 0), sum->most_concurrent,
 		num(sum->loss_pct, 3));
+	if (!sum->rate_limit_found || !sum->conc_limit_found)
+		fprintf(f, "not limits: %s%s%s (no step above them failed)\n",
+			sum->rate_limit_found ? "" : "the set-up rate",
+			!sum->rate_limit_found && !sum->conc_limit_found ? " and " : "",
+			sum->conc_limit_found ? "" : "the concurrent calls");
 	if (n > 0)
 		fprintf(f, "bound of the last step: %s\n", calls_bound_text(steps[n - 1].bound));
 	if (sum->client_bound)
@@ -325,6 +330,8 @@ int calls_report_json(const char *path, const struct calls_opts *o,
 	j_int(b, "most_concurrent", sum->most_concurrent);
 	j_num(b, "loss_pct", sum->loss_pct);
 	j_int(b, "steps", sum->steps);
+	j_bool(b, "setup_rate_limit_found", sum->rate_limit_found);
+	j_bool(b, "concurrent_limit_found", sum->conc_limit_found);
 	j_bool(b, "client_bound", sum->client_bound);
 	json_builder_end_object(b);
 	json_builder_end_object(b);

@@ -37,7 +37,7 @@ gw = {"sampled", "samples", "control_cpu_s", "control_cpu_pct", "control_ms_per_
       "workers", "worker_busy_pct", "worker_busy_pct_max", "worker_us_per_call_s", "window_s",
       "window_steady", "error"}
 summary = {"highest_setup_rate", "highest_setup_rate_achieved", "most_concurrent", "loss_pct",
-           "steps", "client_bound"}
+           "steps", "setup_rate_limit_found", "concurrent_limit_found", "client_bound"}
 def need(obj, keys, where):
     missing = keys - set(obj)
     assert not missing, f"{where}: missing {sorted(missing)}"
