@@ -22,7 +22,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "calls_pvt.h"
+#include "calls_driver_pvt.h"
 
 #define MAX_SAMPLES 8192
 #define REPLY_MAX (1 << 20)

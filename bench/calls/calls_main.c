@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "calls_pvt.h"
+#include "calls_driver_pvt.h"
 
 static const char usage[] =
 "Usage: trapeze-bench calls [OPTION]...\n"
@@ -496,7 +496,7 @@ int bench_calls_main(int argc, char **argv)
 				"its CPU is not sampled\n", o.ctl, err);
 		free(res);
 	}
-	rc = calls_engine_init(1, argv);
+	rc = calls_engine_init(0, NULL);   /* no extra EAL arguments */
 	if (rc != 0) {
 		fprintf(stderr, "calls: cannot start the load client: %s\n", strerror(-rc));
 		return 1;

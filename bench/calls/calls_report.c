@@ -15,7 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "bench.h"
-#include "calls_pvt.h"
+#include "calls_driver_pvt.h"
 
 static const char *const failure_names[] = {
 #define CALLS_FAILURE_NAME(e, n) [CALLS_FAIL_##e] = n,

@@ -3,8 +3,8 @@
  * trapeze-bench calls: the driver's private pieces (calls_main.c, calls_gw.c,
  * calls_report.c).  The engine never sees these.
  */
-#ifndef TZ_BENCH_CALLS_PVT_H
-#define TZ_BENCH_CALLS_PVT_H
+#ifndef TZ_BENCH_CALLS_DRIVER_PVT_H
+#define TZ_BENCH_CALLS_DRIVER_PVT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -126,4 +126,4 @@ int calls_report_json(const char *path, const struct calls_opts *o,
 int calls_report_plots(const char *dir, const struct calls_opts *o,
 		       const struct calls_step *steps, unsigned n, char *err, size_t err_len);
 
-#endif /* TZ_BENCH_CALLS_PVT_H */
+#endif /* TZ_BENCH_CALLS_DRIVER_PVT_H */
