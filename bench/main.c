@@ -64,8 +64,7 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
 		return bench_pipeline_main(argc - 1, argv + 1);
-	else if (argc >= 2 && strcmp(argv[1], "calls") == 0)
-		return bench_calls_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "calls") == 0) return bench_calls_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 }
