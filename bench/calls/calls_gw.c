@@ -27,6 +27,7 @@
 #define MAX_SAMPLES 8192
 #define REPLY_MAX (1 << 20)
 #define IO_TIMEOUT_MS 2000
+#define STEADY_MIN_S 2.0    /* 4 samples at 0.5 s */
 
 struct sample {
 	double t;                 /* CLOCK_REALTIME, s: the engine's steady window is in it */
@@ -361,7 +362,9 @@ static void cost(const struct calls_gw *g, const struct calls_step_result *r, st
 	c->ctl_cpu_s = c->have_ctl ? last->ctl_cpu_s - first->ctl_cpu_s : NAN;
 	c->ctl_cpu_pct = c->have_ctl ? 100.0 * c->ctl_cpu_s / span : NAN;
 	c->ctl_ms_per_call = c->have_ctl && r->attempted ? 1000.0 * c->ctl_cpu_s / (double)r->attempted : NAN;
-	if (r->steady_to > r->steady_from && r->steady_from >= first->t - 1 && r->steady_to <= last->t + 1) {
+	/* a steady window shorter than a few samples says nothing: the whole step then */
+	if (r->steady_to - r->steady_from >= STEADY_MIN_S && r->steady_from >= first->t - 1 &&
+	    r->steady_to <= last->t + 1) {
 		from = fmax(r->steady_from, first->t);
 		to = fmin(r->steady_to, last->t);
 		c->window_steady = to > from;
