@@ -22,7 +22,7 @@
 /* X(enum suffix, name, what the table says) -- which side limited a step. */
 #define CALLS_BOUNDS(X)                                                              \
 	X(NONE, "none", "no side at its CPU limit")                                    \
-	X(ELSEWHERE, "elsewhere", "no side at its CPU limit: failures from elsewhere")  \
+	X(ELSEWHERE, "elsewhere", "no side at its CPU limit: failures or loss from elsewhere")\
 	X(CLIENT, "client", "the load client's CPU (client-bound: not a gateway figure)") \
 	X(GW_CONTROL, "gw-control", "the gateway's control thread")                    \
 	X(GW_WORKERS, "gw-workers", "the gateway's dataplane workers")
