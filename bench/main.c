@@ -14,6 +14,8 @@
 static const char usage[] =
 "Usage: trapeze-bench COMMAND [OPTION]...\n"
 "Commands:\n"
+"  calls      whole WebRTC calls against the gateway like many browsers: set-up\n"
+"             rate and concurrent calls it holds, set-up times, loss, its cost\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
 "  reflect    a UDP reflector: every datagram back to its sender (calls --signal self)\n"
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
 		return bench_pipeline_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "calls") == 0) return bench_calls_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "reflect") == 0) return bench_reflect_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;

@@ -41,6 +41,7 @@ lab_pkgs=(
 	baresip-core
 	chromium
 	ethtool
+	gnuplot-nox   # trapeze-bench calls --plots
 	iptables
 	kamailio
 	sip-tester

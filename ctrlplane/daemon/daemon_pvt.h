@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "tz_cli.h"
 #include "tz_config.h"
 #include "tz_dp.h"
 #include "tz_ports.h"
@@ -63,6 +64,10 @@ void tz_daemon_signalling_stop(struct tz_daemon *d);
 
 /* Register the dataplane commands (sessions, stats). */
 int tz_daemon_dp_commands_register(struct tz_daemon *d);
+
+/* `show process` (cmd_process.c): threads, their CPU, workers' busy time. */
+int tz_daemon_show_process(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b,
+			   void *arg);
 
 /* Sample the workers' busy time (called once a second). */
 void tz_daemon_sample_lcores(struct tz_daemon *d);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The load tester's one command: the lab, a gateway with the bench config,
+# the lab PBX, and the load client in namespace web.
+#
+# Usage: tools/bench.sh calls [--config FILE] [--out DIR] [--keep] [OPTION]...
+#   calls         trapeze-bench calls against the lab gateway; every OPTION
+#                 not below passes through (trapeze-bench calls --help), e.g.
+#                 tools/bench.sh calls --rate 50 --total 500 --hold 10
+#                 tools/bench.sh calls --ramp
+#   --config FILE the gateway's config (default config/bench-lab.yaml: the lab
+#                 with the limits for the public internet lifted)
+#   --out DIR     where calls.json and plots/ go (default
+#                 /tmp/trapeze-bench/calls-<UTC time>), unless --json/--plots
+#                 are given
+#   --keep        leave the gateway and the PBX running afterwards (by default
+#                 what this script started is stopped again)
+#
+# It holds the lab lock (/tmp/tz-test.lock) for the whole run, as every lab
+# test does; set TZ_LAB_LOCKED=1 when the caller already holds it.  A gateway
+# already running with another config is restarted with the bench config.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${TZ_BUILD:-$here/build}
+lab="$here/tools/lab.sh"
+state=${TZ_LAB_STATE:-/run/trapeze/lab}
+lock=/tmp/tz-test.lock
+
+die() { echo "bench: $*" >&2; exit 1; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+
+cmd=${1:-}
+case "$cmd" in
+	calls) shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+esac
+[ "$(id -u)" -eq 0 ] || die "run as root (the lab uses network namespaces)"
+if [ -z "${TZ_LAB_LOCKED:-}" ]; then
+	exec flock "$lock" env TZ_LAB_LOCKED=1 "$0" calls "$@"
+fi
+
+config=$here/config/bench-lab.yaml
+out=
+keep=0
+pass=()
+have_json=0
+have_plots=0
+have_ctl=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--config) [ $# -ge 2 ] || die "--config needs a file"; config=$2; shift 2 ;;
+		--config=*) config=${1#--config=}; shift ;;
+		--out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
+		--out=*) out=${1#--out=}; shift ;;
+		--keep) keep=1; shift ;;
+		*)
+			case "$1" in
+				--json|--json=*) have_json=1 ;;
+				--plots|--plots=*) have_plots=1 ;;
+				--ctl|--ctl=*) have_ctl=1 ;;
+			esac
+			pass+=("$1"); shift ;;
+	esac
+done
+config=$(cd "$(dirname "$config")" && pwd)/$(basename "$config")
+[ -f "$config" ] || die "no config $config"
+bench="$build/bench/trapeze-bench"
+[ -x "$bench" ] || die "no trapeze-bench in $build (build first: tools/build.sh)"
+[ -z "$out" ] && out=/tmp/trapeze-bench/calls-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$out"
+
+sock=$(awk '/^ *socket:/ {print $2; exit}' "$config" | tr -d '"')
+sock=${sock:-/run/trapeze/trapezed.sock}
+
+started_gw=0
+started_pbx=0
+cleanup() {
+	if [ "$keep" -eq 0 ]; then
+		[ "$started_pbx" -eq 1 ] && "$lab" pbx stop >/dev/null 2>&1
+		[ "$started_gw" -eq 1 ] && TZ_CONFIG=$config "$lab" stop >/dev/null 2>&1
+	fi
+	return 0
+}
+trap cleanup EXIT
+
+"$lab" up >/dev/null
+# The gateway: reused when it already runs with this config (the marker is
+# written when this script starts it), else (re)started with it.
+if "$lab" status | grep -q "^trapezed: running"; then
+	if [ "$(cat "$state/bench.config" 2>/dev/null)" = "$(cat "$state/trapezed.pid") $config" ]; then
+		echo "bench: using the running gateway (config $config)" >&2
+	else
+		echo "bench: restarting the running gateway with $config" >&2
+		"$lab" stop >/dev/null
+	fi
+fi
+if ! "$lab" status | grep -q "^trapezed: running"; then
+	TZ_CONFIG=$config "$lab" start >&2 || die "the gateway did not start (tools/lab.sh start)"
+	echo "$(cat "$state/trapezed.pid") $config" >"$state/bench.config"
+	started_gw=1
+fi
+pbx=$("$lab" pbx) || die "the lab PBX did not start (tools/lab.sh pbx)"
+case "$pbx" in *"already running"*) ;; *) started_pbx=1 ;; esac
+
+args=()
+[ "$have_ctl" -eq 1 ] || args+=(--ctl "$sock")
+[ "$have_json" -eq 1 ] || args+=(--json "$out/calls.json")
+[ "$have_plots" -eq 1 ] || args+=(--plots "$out/plots")
+
+# one WebSocket and a few sockets per call: the client needs many files
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+echo "bench: trapeze-bench calls ${args[*]} ${pass[*]:-} (in namespace web)" >&2
+rc=0
+ip netns exec web "$bench" calls "${args[@]}" "${pass[@]}" || rc=$?
+[ "$have_json" -eq 1 ] || echo "bench: JSON $out/calls.json"
+[ "$have_plots" -eq 1 ] || echo "bench: plots $out/plots/ (setup-vs-rate.png, loss-vs-load.png, failed-vs-load.png)"
+echo "bench: gateway log $state/trapezed.log"
+exit $rc
