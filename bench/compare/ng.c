@@ -30,6 +30,7 @@
 
 struct ng_client {
 	int fd;
+	char direction[2][32];		/* rtpengine's logical interfaces, from TZ_NG_DIRECTION */
 	unsigned timeout_ms;
 	unsigned seq;
 	unsigned tag;			/* cookie prefix: tells clients apart */
@@ -119,6 +120,28 @@ static int split_addr(const char *addr, char *host, size_t host_len, const char 
 	return 0;
 }
 
+/*
+ * TZ_NG_DIRECTION="FROM,TO": the offer's "direction" (rtpengine's logical
+ * interfaces, --interface NAME/IP), so one rtpengine bridges two networks
+ * as the gateway does (bench/compare/run.sh sets "access,core").
+ */
+static void read_direction(struct ng_client *ng)
+{
+	const char *env = getenv("TZ_NG_DIRECTION");
+	const char *comma = env != NULL ? strchr(env, ',') : NULL;
+	size_t l0;
+
+	if (comma == NULL)
+		return;
+	l0 = (size_t)(comma - env);
+	if (l0 == 0 || l0 >= sizeof(ng->direction[0]) || comma[1] == '\0' ||
+	    strlen(comma + 1) >= sizeof(ng->direction[1]) || strchr(comma + 1, ',') != NULL)
+		return;
+	memcpy(ng->direction[0], env, l0);
+	ng->direction[0][l0] = '\0';
+	strcpy(ng->direction[1], comma + 1);
+}
+
 struct ng_client *ng_open(const char *addr, unsigned timeout_ms)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
@@ -152,6 +175,7 @@ struct ng_client *ng_open(const char *addr, unsigned timeout_ms)
 	ng->tag = (unsigned)getpid() ^ (unsigned)(uintptr_t)ng ^ (unsigned)time(NULL);
 	ng->doc.nodes = ng->nodes;
 	ng->doc.cap = NG_MAX_NODES;
+	read_direction(ng);
 	freeaddrinfo(ai);
 	return ng;
 
@@ -361,6 +385,13 @@ static int sdp_msg(struct ng_client *ng, const char *command, const char *call_i
 		ng_benc_kv(&e, "to-tag", NG_TO_TAG);
 	ng_benc_kv(&e, "sdp", sdp);
 	put_opts(&e, opts, nb_opts);
+	if (strcmp(command, "offer") == 0 && ng->direction[0][0] != '\0') {
+		ng_benc_str(&e, "direction");
+		ng_benc_list(&e);
+		ng_benc_str(&e, ng->direction[0]);
+		ng_benc_str(&e, ng->direction[1]);
+		ng_benc_end(&e);
+	}
 	rc = transact(ng, &e, err, err_len);
 	if (rc != 0)
 		return rc;

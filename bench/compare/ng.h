@@ -20,6 +20,9 @@ struct ng_client;
 /**
  * Open a client towards rtpengine's NG listener @p addr ("IP:PORT", v4 or v6).
  * @p timeout_ms: how long one request waits for its reply (retried once).
+ * Environment: TZ_NG_DIRECTION="FROM,TO" adds "direction": [FROM, TO] to
+ * every offer (rtpengine's logical interfaces, --interface NAME/IP; the
+ * compare bench runs one on each lab network, "access,core").
  * @return the client, or NULL with errno.
  */
 struct ng_client *ng_open(const char *addr, unsigned timeout_ms);

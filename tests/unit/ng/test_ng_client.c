@@ -49,7 +49,7 @@ struct server {
 	char last_cmd[32];
 	/* what the offer and answer carried */
 	char offer_sdp[2048], answer_sdp[2048];
-	char offer_proto[32], offer_ice[16], offer_mux[16];
+	char offer_proto[32], offer_ice[16], offer_mux[16], offer_dir[2][16];
 	char answer_ice[16], answer_dtls[16], answer_to_tag[32], answer_from_tag[32];
 	char delete_call[64];
 };
@@ -101,6 +101,16 @@ static void reply_for(struct server *s, const struct sockaddr_in *to, const char
 		if (list >= 0 && doc->nodes[list].type == NG_B_LIST)
 			(void)ng_bstr_copy(doc, doc->nodes[list].child, s->offer_mux,
 					   sizeof(s->offer_mux));
+		list = ng_bdict_get(doc, 0, "direction");
+		s->offer_dir[0][0] = s->offer_dir[1][0] = '\0';
+		if (list >= 0 && doc->nodes[list].type == NG_B_LIST &&
+		    doc->nodes[list].child >= 0) {
+			int first = doc->nodes[list].child;
+
+			(void)ng_bstr_copy(doc, first, s->offer_dir[0], sizeof(s->offer_dir[0]));
+			(void)ng_bstr_copy(doc, doc->nodes[first].next, s->offer_dir[1],
+					   sizeof(s->offer_dir[1]));
+		}
 		sdp = plain_offer;
 	} else if (strcmp(s->last_cmd, "answer") == 0) {
 		copy_str(doc, 0, "sdp", s->answer_sdp, sizeof(s->answer_sdp));
@@ -264,6 +274,33 @@ static void test_bridge(void **state)
 	ng_close(ng);
 }
 
+/* TZ_NG_DIRECTION names rtpengine's two logical interfaces in the offer. */
+static void test_direction(void **state)
+{
+	struct server *s = *state;
+	struct ng_client *ng;
+	char *answer = NULL, err[128];
+
+	setenv("TZ_NG_DIRECTION", "access,core", 1);
+	ng = ng_open(s->addr, TIMEOUT_MS);
+	unsetenv("TZ_NG_DIRECTION");
+	assert_non_null(ng);
+	assert_int_equal(ng_bridge_webrtc(ng, "call-d", offer_in, "203.0.113.2", 40000, &answer,
+					  err, sizeof(err)), 0);
+	free(answer);
+	assert_string_equal(s->offer_dir[0], "access");
+	assert_string_equal(s->offer_dir[1], "core");
+	ng_close(ng);
+	/* without it: no direction at all (rtpengine's default interface) */
+	ng = ng_open(s->addr, TIMEOUT_MS);
+	assert_non_null(ng);
+	assert_int_equal(ng_bridge_webrtc(ng, "call-e", offer_in, "203.0.113.2", 40000, &answer,
+					  err, sizeof(err)), 0);
+	free(answer);
+	assert_string_equal(s->offer_dir[0], "");
+	ng_close(ng);
+}
+
 static void test_error_reason(void **state)
 {
 	struct server *s = *state;
@@ -407,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_open_bad),
 		cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_fails_deletes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_once, setup, teardown),
