@@ -213,6 +213,16 @@ def main():
             f.write(f"{r['load']} {r['trapeze'].get('ns_per_pkt') or 'NaN'} "
                     f"{r['rtpengine'].get('ns_per_pkt') or 'NaN'} "
                     f"{r['ratio_rtpengine_to_trapeze'] or 'NaN'}\n")
+    dat = os.path.join(d, "compare.dat")
+    series = []
+    if any(r["trapeze"].get("ns_per_pkt") for r in rows):
+        series.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 title "Trapeze (worker busy)"')
+    if any(r["rtpengine"].get("ns_per_pkt") for r in rows):
+        series.append(f'"{dat}" using 1:3 with linespoints lw 2 pt 5 title "rtpengine (process CPU)"')
+    if any(r["ratio_rtpengine_to_trapeze"] for r in rows):
+        series.append(f'"{dat}" using 1:4 axes x1y2 with linespoints dt 2 pt 6 '
+                      'title "ratio rtpengine/Trapeze (right axis)"')
+    plot = "plot " + ", \\\n     ".join(series)
     gp = os.path.join(d, "compare.gp")
     with open(gp, "w") as f:
         f.write(f"""set terminal pngcairo size 900,560 font ",11"
@@ -229,11 +239,9 @@ set yrange [0:*]
 set y2range [0:*]
 set grid
 set key top left
-plot "{os.path.join(d, 'compare.dat')}" using 1:2 with linespoints lw 2 pt 7 title "Trapeze (worker busy)", \\
-     "" using 1:3 with linespoints lw 2 pt 5 title "rtpengine (process CPU)", \\
-     "" using 1:4 axes x1y2 with linespoints dt 2 pt 6 title "ratio (right axis)"
+{plot}
 """)
-    if shutil.which("gnuplot") and rows:
+    if shutil.which("gnuplot") and series:
         r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
         if r.returncode == 0:
             print(f"plot: {os.path.join(d, 'compare.png')}")
