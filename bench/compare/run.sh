@@ -20,7 +20,10 @@
 #
 # Usage: tools/bench.sh compare [--loads "100 250 500 1000 2000"] [--rate R]
 #   [--window S] [--config FILE] [--out DIR] [--gen-core G] [--relay-core W]
-#   [--local-addr A]... [--suite S] [--only trapeze|rtpengine|self]... [--no-lock]
+#   [--local-addr A]... [--suite S] [--threads T] [--only trapeze|rtpengine|self]...
+#   [--no-lock]
+# --threads: generator threads, all on core G (more cores for the generator
+# would take the relay's); the self run says whether one core was enough.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -35,6 +38,7 @@ out=""
 gen_core=0
 relay_core=""
 suite=""
+threads=1
 locals=()
 only=()
 lock=1
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--relay-core) relay_core=$2; shift 2 ;;
 	--local-addr) locals+=("$2"); shift 2 ;;
 	--suite) suite=$2; shift 2 ;;
+	--threads) threads=$2; shift 2 ;;
 	--only) only+=("$2"); shift 2 ;;
 	--no-lock) lock=0; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -84,14 +89,14 @@ if [ -z "$config" ]; then
 		mkdir -p "$state"
 		config=$state/bench-derived.yaml
 		sed -E -e 's/^( *max_sessions:) *[0-9]+/\1 16384/' \
-			-e 's/^( *max_calls_per_user:) *[0-9]+/\1 100000/' \
+			-e 's/^( *max_calls_per_user:) *[0-9]+.*/\1 1000\n  max_calls: 100000\n  max_calls_per_ip: 100000/' \
 			-e 's/^( *ws_max_rate:) *[0-9]+/\1 100000/' \
 			-e 's/^( *ws_connections_per_ip:) *[0-9]+/\1 100000/' \
-			-e 's/^( *ws_connections_max:) *[0-9]+/\1 100000/' \
+			-e 's/^( *ws_connections_max:) *[0-9]+/\1 10000/' \
 			-e 's/^( *punt_pps_per_source:) *[0-9]+/\1 1000000/' \
 			-e 's/^( *punt_burst:) *[0-9]+/\1 1000000/' \
 			-e 's/^( *punt_pps_per_worker:) *[0-9]+/\1 0/' \
-			-e 's/^( *fail_limit:) *[0-9]+/\1 1000000/' \
+			-e 's/^( *fail_limit:) *[0-9]+/\1 1000/' \
 			-e 's/^( *memory_mb:) *[0-9]+/\1 1024/' \
 			-e 's/^( *level:) *info/\1 warning/' \
 			-e '/^ *cp\.(sip|ws): debug/d' \
@@ -200,7 +205,7 @@ gen_run() {
 	else
 		args=("$gen_bin" calls --signal "$signal" "$@" --json "$json" --quiet)
 	fi
-	args+=(--rate "$rate" --concurrent "$load" --total "$load" --hold "$hold")
+	args+=(--rate "$rate" --concurrent "$load" --total "$load" --hold "$hold" --threads "$threads")
 	for a in "${locals[@]}"; do
 		if [ "${TZ_COMPARE_GEN:-}" = calls-step ]; then args+=(--local "$a"); else args+=(--local-addr "$a"); fi
 	done
