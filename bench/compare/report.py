@@ -97,6 +97,19 @@ def mean_busy(samples, t0, t1):
     return (sum(vals) / len(vals), len(vals)) if vals else (None, 0)
 
 
+def machine_busy(samples, t0, t1):
+    """Each core's busy % (all processes, /proc/stat) between the first and last sample in [t0, t1]."""
+    inner = [s for s in samples if s.get("cpus") and t0 <= s["t"] <= t1]
+    if len(inner) < 2:
+        return None
+    a, b = inner[0]["cpus"], inner[-1]["cpus"]
+    out = {}
+    for cpu in sorted(b):
+        if cpu in a and b[cpu][1] > a[cpu][1]:
+            out[cpu] = round(100.0 * (b[cpu][0] - a[cpu][0]) / (b[cpu][1] - a[cpu][1]), 1)
+    return out
+
+
 def product_row(d, product, load):
     gen = load_json(os.path.join(d, f"gen-{product}-{load}.json"))
     step = find_step(gen) if gen is not None else None
@@ -115,9 +128,14 @@ def product_row(d, product, load):
         row["note"] = "steady window under 2 s or without packets: no CPU figure"
         return row
     rate = pk / (t1 - t0)
+    sent, recv = step.get("steady_pkts_sent") or 0, step.get("steady_pkts_received") or 0
+    # media-only loss: what came back of what was sent inside the window (the
+    # window is many seconds; the packets in flight at its edges are noise)
+    row["window_loss_pct"] = round(100.0 * max(0, sent - recv) / sent, 3) if sent else None
     row["window_s"] = round(t1 - t0, 3)
     row["pps_forwarded"] = round(rate, 1)
     samples = load_samples(os.path.join(d, f"samples-{product}-{load}.jsonl"))
+    row["cores_busy_pct"] = machine_busy(samples, t0, t1)
     proc = cpu_frac(samples, t0, t1)
     row["process_cpu_pct"] = round(proc * 100, 2) if proc is not None else None
     if product == "trapeze":
@@ -181,19 +199,30 @@ def main():
     with open(os.path.join(d, "compare.json"), "w") as f:
         json.dump(out, f, indent=2)
 
-    print("streams: G.711 calls, 50 packets/s each way; ns/pkt: CPU per forwarded packet "
-          "(Trapeze: worker busy %; rtpengine: process CPU), steady window only")
+    print("streams: G.711 calls, 50 packets/s each way; loss: packets that did not come back "
+          "in the steady window; ns/pkt: CPU per forwarded packet (Trapeze: worker busy %; "
+          "rtpengine: process CPU), steady window only")
     print(f"{'streams':>7} | {'Trapeze loss%':>13} {'ns/pkt':>7} {'busy%':>6} | "
           f"{'rtpengine loss%':>15} {'ns/pkt':>7} {'cpu%':>6} | {'ratio':>5} | "
           f"{'client cpu% tz/rtpe':>19}")
     for r in rows:
         tz, rp = r["trapeze"], r["rtpengine"]
-        print(f"{r['load']:>7} | {fmt(tz.get('loss_pct'), '{:.3f}'):>13} "
+        print(f"{r['load']:>7} | {fmt(tz.get('window_loss_pct'), '{:.3f}'):>13} "
               f"{fmt(tz.get('ns_per_pkt'), '{:.0f}'):>7} {fmt(tz.get('busy_pct')):>6} | "
-              f"{fmt(rp.get('loss_pct'), '{:.3f}'):>15} {fmt(rp.get('ns_per_pkt'), '{:.0f}'):>7} "
+              f"{fmt(rp.get('window_loss_pct'), '{:.3f}'):>15} {fmt(rp.get('ns_per_pkt'), '{:.0f}'):>7} "
               f"{fmt(rp.get('busy_pct')):>6} | {fmt(r['ratio_rtpengine_to_trapeze'], '{:.2f}'):>5} | "
               f"{fmt(tz.get('client_cpu_pct'), '{:.0f}'):>9}/{fmt(rp.get('client_cpu_pct'), '{:.0f}'):<9}")
         for name, p in (("Trapeze", tz), ("rtpengine", rp)):
+            if p.get("cores_busy_pct"):
+                print(f"{'':>7}   {name}: whole machine, each core busy % in the window: "
+                      + ", ".join(f"{k} {v}" for k, v in p["cores_busy_pct"].items()))
+            if (p.get("loss_pct") is not None and p.get("window_loss_pct") is not None
+                    and abs(p["loss_pct"] - p["window_loss_pct"]) > 0.1):
+                print(f"{'':>7}   {name}: the generator's own loss figure says "
+                      f"{p['loss_pct']:.3f} %, its steady-window counts {p['window_loss_pct']:.3f} %")
+            if (p.get("window_loss_pct") or 0) > 1.0:
+                print(f"{'':>7}   {name}: overloaded (loss over 1 %): its CPU per packet counts "
+                      "packets that did not make it; read it as a bound, not a cost")
             if p.get("note"):
                 print(f"{'':>7}   {name}: {p['note']}")
             if p.get("failures"):

@@ -7,6 +7,8 @@ Once a second, on a monotonic schedule, one JSON line to --out:
    "cpu_ns": {thread name: ns on CPU, ...}   for --pid: every thread's
              /proc/PID/task/TID/schedstat (ns, exact; not clock ticks),
    "busy_pct": [worker busy %, ...]          with --trapezectl: `show lcores`
+   "cpus": {"cpu0": [busy jiffies, all jiffies], ...}  /proc/stat, the whole
+             machine (what else ran on the cores shows here)
   }
 Ends on SIGTERM/SIGINT.  A sample that cannot be read is written with what
 could be read (the report skips it); the sampler never stops the bench.
@@ -48,6 +50,23 @@ def thread_cpu(pid):
     return out
 
 
+def cpu_times():
+    """Per CPU: [busy jiffies, all jiffies] from /proc/stat (the whole machine: other work shows here)."""
+    out = {}
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                if not line.startswith("cpu") or line.startswith("cpu "):
+                    continue
+                name, *vals = line.split()
+                v = [int(x) for x in vals[:8]]
+                idle = v[3] + v[4]          # idle + iowait
+                out[name] = [sum(v) - idle, sum(v)]
+    except (OSError, ValueError):
+        return None
+    return out
+
+
 def busy(ctl):
     try:
         r = subprocess.run(ctl + ["--json", "show", "lcores"], capture_output=True, text=True,
@@ -76,7 +95,7 @@ def main():
     nxt = time.monotonic()
     with open(a.out, "a", buffering=1) as out:
         while not stop:
-            s = {"t": time.time()}
+            s = {"t": time.time(), "cpus": cpu_times()}
             if a.pid:
                 s["cpu_ns"] = thread_cpu(a.pid)
             if a.trapezectl:
