@@ -236,22 +236,39 @@ def main():
     else:
         print("generator ceiling: not measured (no gen-self result)")
 
+    def ok(p):      # a cost figure, not a bound: under 1 % loss
+        return p.get("ns_per_pkt") if (p.get("window_loss_pct") or 0) <= 1.0 else None
+
+    def over(p):
+        return p.get("ns_per_pkt") if (p.get("window_loss_pct") or 0) > 1.0 else None
+
+    def col(v):
+        return "NaN" if v is None else v
+
     with open(os.path.join(d, "compare.dat"), "w") as f:
-        f.write("# streams trapeze_ns_per_pkt rtpengine_ns_per_pkt ratio\n")
+        f.write("# streams trapeze_ns rtpengine_ns ratio trapeze_ns_overloaded rtpengine_ns_overloaded\n")
         for r in rows:
-            f.write(f"{r['load']} {r['trapeze'].get('ns_per_pkt') or 'NaN'} "
-                    f"{r['rtpengine'].get('ns_per_pkt') or 'NaN'} "
-                    f"{r['ratio_rtpengine_to_trapeze'] or 'NaN'}\n")
+            tz, rp = r["trapeze"], r["rtpengine"]
+            ratio = r["ratio_rtpengine_to_trapeze"] if ok(tz) and ok(rp) else None
+            f.write(f"{r['load']} {col(ok(tz))} {col(ok(rp))} {col(ratio)} "
+                    f"{col(over(tz))} {col(over(rp))}\n")
     dat = os.path.join(d, "compare.dat")
     series = []
-    if any(r["trapeze"].get("ns_per_pkt") for r in rows):
-        series.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 title "Trapeze (worker busy)"')
-    if any(r["rtpengine"].get("ns_per_pkt") for r in rows):
-        series.append(f'"{dat}" using 1:3 with linespoints lw 2 pt 5 title "rtpengine (process CPU)"')
-    if any(r["ratio_rtpengine_to_trapeze"] for r in rows):
-        series.append(f'"{dat}" using 1:4 axes x1y2 with linespoints dt 2 pt 6 '
+    if any(ok(r["trapeze"]) for r in rows):
+        series.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 lc rgb "#1f77b4" title "Trapeze (worker busy)"')
+    if any(ok(r["rtpengine"]) for r in rows):
+        series.append(f'"{dat}" using 1:3 with linespoints lw 2 pt 5 lc rgb "#d62728" title "rtpengine (process CPU)"')
+    if any(over(r["trapeze"]) for r in rows):
+        series.append(f'"{dat}" using 1:5 with points pt 6 ps 1.5 lc rgb "#1f77b4" title "Trapeze overloaded (loss > 1 %)"')
+    if any(over(r["rtpengine"]) for r in rows):
+        series.append(f'"{dat}" using 1:6 with points pt 4 ps 1.5 lc rgb "#d62728" title "rtpengine overloaded (loss > 1 %)"')
+    has_ratio = any(ok(r["trapeze"]) and ok(r["rtpengine"]) for r in rows)
+    if has_ratio:
+        series.append(f'"{dat}" using 1:4 axes x1y2 with linespoints dt 2 pt 6 lc rgb "black" '
                       'title "ratio rtpengine/Trapeze (right axis)"')
     plot = "plot " + ", \\\n     ".join(series)
+    xmin = min(loads) / 1.25 if loads else 50
+    xmax = max(loads) * 1.25 if loads else 2500
     gp = os.path.join(d, "compare.gp")
     with open(gp, "w") as f:
         f.write(f"""set terminal pngcairo size 900,560 font ",11"
@@ -259,15 +276,16 @@ set output "{os.path.join(d, 'compare.png')}"
 set title "CPU time per forwarded packet, SRTP<->RTP, G.711 20 ms (one core each)"
 set xlabel "concurrent streams (calls)"
 set ylabel "ns of CPU per forwarded packet"
-set y2label "ratio rtpengine / Trapeze"
+{'set y2label "ratio rtpengine / Trapeze"' if has_ratio else ''}
 set logscale x
+set xrange [{xmin}:{xmax}]
 set xtics ({", ".join(f'"{l}" {l}' for l in loads) or '100'})
 set ytics nomirror
-set y2tics
+{'set y2tics' if has_ratio else ''}
 set yrange [0:*]
 set y2range [0:*]
 set grid
-set key top left
+set key top right
 {plot}
 """)
     if shutil.which("gnuplot") and series:
