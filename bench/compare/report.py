@@ -190,8 +190,10 @@ def main():
     for load in loads:
         tz = product_row(d, "trapeze", load)
         rp = product_row(d, "rtpengine", load)
-        ratio = None
-        if tz.get("ns_per_pkt") and rp.get("ns_per_pkt"):
+        ratio = None     # only between two costs: an overloaded row is a bound
+        if (tz.get("ns_per_pkt") and rp.get("ns_per_pkt")
+                and (tz.get("window_loss_pct") or 0) <= 1.0
+                and (rp.get("window_loss_pct") or 0) <= 1.0):
             ratio = round(rp["ns_per_pkt"] / tz["ns_per_pkt"], 2)
         rows.append({"load": load, "trapeze": tz, "rtpengine": rp, "ratio_rtpengine_to_trapeze": ratio})
     ceiling = self_row(d, meta.get("self_load", loads[-1] if loads else 0))
