@@ -110,7 +110,7 @@ def machine_busy(samples, t0, t1):
     return out
 
 
-def product_row(d, product, load):
+def product_row(d, product, load, gen_core=0):
     gen = load_json(os.path.join(d, f"gen-{product}-{load}.json"))
     step = find_step(gen) if gen is not None else None
     row = {"ran": step is not None}
@@ -136,6 +136,10 @@ def product_row(d, product, load):
     row["pps_forwarded"] = round(rate, 1)
     samples = load_samples(os.path.join(d, f"samples-{product}-{load}.jsonl"))
     row["cores_busy_pct"] = machine_busy(samples, t0, t1)
+    g = (row["cores_busy_pct"] or {}).get(f"cpu{gen_core}")
+    # the generator's core full: generator, reflector and the kernel's delivery
+    # into their sockets compete there, whatever the relay does
+    row["client_core_saturated"] = g is not None and g >= 95.0
     proc = cpu_frac(samples, t0, t1)
     row["process_cpu_pct"] = round(proc * 100, 2) if proc is not None else None
     if product == "trapeze":
@@ -188,8 +192,9 @@ def main():
     loads = meta.get("loads") or []
     rows = []
     for load in loads:
-        tz = product_row(d, "trapeze", load)
-        rp = product_row(d, "rtpengine", load)
+        gcore = meta.get("generator_core", 0)
+        tz = product_row(d, "trapeze", load, gcore)
+        rp = product_row(d, "rtpengine", load, gcore)
         ratio = None     # only between two costs: an overloaded row is a bound
         if (tz.get("ns_per_pkt") and rp.get("ns_per_pkt")
                 and (tz.get("window_loss_pct") or 0) <= 1.0
@@ -225,6 +230,10 @@ def main():
             if (p.get("window_loss_pct") or 0) > 1.0:
                 print(f"{'':>7}   {name}: overloaded (loss over 1 %): its CPU per packet counts "
                       "packets that did not make it; read it as a bound, not a cost")
+            if p.get("client_core_saturated"):
+                print(f"{'':>7}   {name}: the generator's core was full (cpu"
+                      f"{meta.get('generator_core', 0)} >= 95 % busy): the client side "
+                      "(generator, reflector, kernel delivery) bounds this row, not " + name)
             if p.get("note"):
                 print(f"{'':>7}   {name}: {p['note']}")
             if p.get("failures"):

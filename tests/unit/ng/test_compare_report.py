@@ -69,6 +69,7 @@ def main():
     assert row100["ratio_rtpengine_to_trapeze"] == 5.0, row100
     assert tz["window_loss_pct"] == 0.0 and rp["window_loss_pct"] == 0.1, (tz, rp)
     assert tz["cores_busy_pct"] == {"cpu0": 50.0, "cpu1": 25.0}, tz
+    assert tz["client_core_saturated"] is False, tz
     assert rp["media_thread_cpu_pct"] == 10.0, rp
     # overloaded: 60 % of the return missing, shown although the generator said 0
     assert row200["rtpengine"]["window_loss_pct"] == 60.0, row200
