@@ -150,6 +150,10 @@ def product_row(d, product, load, gen_core=0):
         wt = cpu_frac(samples, t0, t1, lambda name: "worker" in name)
         row["worker_thread_cpu_pct"] = round(wt * 100, 2) if wt is not None else None
         row["ns_per_pkt_thread"] = round(wt * 1e9 / rate, 1) if wt is not None else None
+        # the rest of trapezed (control thread: ICE consent, SIP, WebSocket), on the
+        # control core, not in the per-packet figure: shown so nothing is hidden
+        ct = cpu_frac(samples, t0, t1, lambda name: "worker" not in name)
+        row["other_threads_cpu_pct"] = round(ct * 100, 2) if ct is not None else None
     else:
         row["busy_pct"] = row["process_cpu_pct"]
         row["ns_per_pkt"] = round(proc * 1e9 / rate, 1) if proc is not None else None
@@ -220,6 +224,9 @@ def main():
               f"{fmt(rp.get('busy_pct')):>6} | {fmt(r['ratio_rtpengine_to_trapeze'], '{:.2f}'):>5} | "
               f"{fmt(tz.get('client_cpu_pct'), '{:.0f}'):>9}/{fmt(rp.get('client_cpu_pct'), '{:.0f}'):<9}")
         for name, p in (("Trapeze", tz), ("rtpengine", rp)):
+            if p.get("other_threads_cpu_pct") is not None:
+                print(f"{'':>7}   {name}: its other threads (control: consent checks, SIP, "
+                      f"WebSocket) {p['other_threads_cpu_pct']:.1f} % of a core, not in ns/pkt")
             if p.get("cores_busy_pct"):
                 print(f"{'':>7}   {name}: whole machine, each core busy % in the window: "
                       + ", ".join(f"{k} {v}" for k, v in p["cores_busy_pct"].items()))
