@@ -30,6 +30,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${TZ_BUILD:-$here/build}
 lab=$here/tools/lab.sh
 state=/run/trapeze/compare
+labstate=${TZ_LAB_STATE:-/run/trapeze/lab}	# where tools/lab.sh keeps its PIDs
 loads="100 250 500 1000 2000"
 rate=100
 window=20
@@ -240,7 +241,7 @@ tz_calls() { "$ctl" --socket "$sock" --json show calls | python3 -c 'import json
 rtpe_sessions() { ip netns exec web "$ngtool" "$ng_addr" stats | awk '{print $2}'; }
 
 "$lab" up >/dev/null
-if [ -s /run/trapeze/lab/pbx.pid ] && kill -0 "$(cat /run/trapeze/lab/pbx.pid)" 2>/dev/null; then
+if [ -s "$labstate/pbx.pid" ] && kill -0 "$(cat "$labstate/pbx.pid")" 2>/dev/null; then
 	pbx_was_up=1
 	"$lab" pbx stop >/dev/null	# uas_reflect takes 203.0.113.2:5060
 fi
@@ -252,11 +253,11 @@ wait_udp sip "$refl_sip" || die "the reflector did not bind $refl_sip (log: $out
 
 # ---- Trapeze ----
 if wants trapeze; then
-	pid_alive() { [ -s /run/trapeze/lab/trapezed.pid ] && kill -0 "$(cat /run/trapeze/lab/trapezed.pid)" 2>/dev/null; }
+	pid_alive() { [ -s "$labstate/trapezed.pid" ] && kill -0 "$(cat "$labstate/trapezed.pid")" 2>/dev/null; }
 	pid_alive && "$lab" stop >/dev/null
-	TZ_CONFIG=$config TZ_BUILD=$build "$lab" start >/dev/null || die "the gateway did not start (/run/trapeze/lab/trapezed.log)"
+	TZ_CONFIG=$config TZ_BUILD=$build "$lab" start >/dev/null || die "the gateway did not start ($labstate/trapezed.log)"
 	we_started_gw=1
-	gw_pid=$(cat /run/trapeze/lab/trapezed.pid)
+	gw_pid=$(cat "$labstate/trapezed.pid")
 	echo "TZ_CONFIG=$config tools/lab.sh start" >>"$out/commands.txt"
 	spawn "$out/sipp.log" ip netns exec sip taskset -c "$gen_core" sipp \
 		-sf "$here/tests/sip/lab/uas_reflect.xml" -i 203.0.113.2 -p 5060 \
