@@ -86,7 +86,7 @@ for p in trapeze rtpengine; do
 	else
 		not_ok "$p: completed $(j "r['$p'].get('completed')") failed $(j "r['$p'].get('failed')")"
 	fi
-	if [ "$(j "int((r['$p'].get('window_loss_pct') or 99) < 1 and r['$p']['steady_pkts_received'] > 0)")" = 1 ]; then
+	if [ "$(j "int(r['$p'].get('window_loss_pct', 99) < 1 and r['$p']['steady_pkts_received'] > 0)")" = 1 ]; then
 		ok "$p: media came back (loss under 1 %)"
 	else
 		not_ok "$p: loss $(j "r['$p'].get('window_loss_pct')")"
