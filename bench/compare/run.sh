@@ -11,10 +11,9 @@
 #        for Trapeze a sipp UAS (tests/sip/lab/uas_reflect.xml) answers with
 #        the reflector's address, for rtpengine the NG answer names it.
 #
-# Generator, reflector, sipp and the sampler run on core G (default 0).  For
-# each load: Trapeze first (all loads, one gateway), then rtpengine (all
-# loads), then the generator alone against a reflector at the top load (its
-# own ceiling).  Each step is capped in time; everything started here is
+# Generator, reflector, sipp and the sampler run on core G (default 0).
+# Trapeze at every load (one gateway), then rtpengine at every load, then the
+# generator alone against a reflector at the top load (its own ceiling).  Each step is capped in time; everything started here is
 # ended by PID on exit.  Holds the lab lock (/tmp/tz-test.lock) unless
 # --no-lock (the caller holds it).
 #
@@ -51,7 +50,7 @@ secret=/run/trapeze/lab/token.secret
 
 die() { echo "compare: $*" >&2; exit 1; }
 say() { echo "compare: $*" >&2; }
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
