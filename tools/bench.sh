@@ -3,6 +3,8 @@
 # the lab PBX, and the load client in namespace web.
 #
 # Usage: tools/bench.sh calls [--config FILE] [--out DIR] [--keep] [OPTION]...
+#        tools/bench.sh compare [OPTION]...  Trapeze and rtpengine side by side
+#                 (bench/compare/run.sh --help)
 #   calls         trapeze-bench calls against the lab gateway; every OPTION
 #                 not below passes through (trapeze-bench calls --help), e.g.
 #                 tools/bench.sh calls --rate 50 --total 500 --hold 10
@@ -27,11 +29,12 @@ state=${TZ_LAB_STATE:-/run/trapeze/lab}
 lock=/tmp/tz-test.lock
 
 die() { echo "bench: $*" >&2; exit 1; }
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 case "$cmd" in
 	calls) shift ;;
+	compare) shift; exec "$here/bench/compare/run.sh" "$@" ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 esac

@@ -44,6 +44,7 @@ lab_pkgs=(
 	gnuplot-nox   # trapeze-bench calls --plots
 	iptables
 	kamailio
+	rtpengine-daemon	# tools/bench.sh compare (bench/compare/run.sh starts it by PID, never the service)
 	sip-tester
 	tcpdump
 )
@@ -67,4 +68,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
 	echo "install-deps: all packages present"
+fi
+
+# rtpengine (bench/compare) runs only when the compare bench starts it, with its
+# own config: the Debian service it installs (a second rtpengine on ports
+# 30000-40000, the lab's core media range) stays off where systemd runs.
+if [ "${1:-}" = "--with-lab" ] && [ -d /run/systemd/system ] &&
+   systemctl is-enabled rtpengine-daemon.service >/dev/null 2>&1; then
+	systemctl disable --now rtpengine-daemon.service >/dev/null 2>&1 || true
 fi

@@ -20,6 +20,9 @@ struct ng_client;
 /**
  * Open a client towards rtpengine's NG listener @p addr ("IP:PORT", v4 or v6).
  * @p timeout_ms: how long one request waits for its reply (retried once).
+ * Environment: TZ_NG_DIRECTION="FROM,TO" adds "direction": [FROM, TO] to
+ * every offer (rtpengine's logical interfaces, --interface NAME/IP; the
+ * compare bench runs one on each lab network, "access,core").
  * @return the client, or NULL with errno.
  */
 struct ng_client *ng_open(const char *addr, unsigned timeout_ms);
@@ -54,5 +57,53 @@ int ng_delete(struct ng_client *ng, const char *call_id);
  * @return the number of current sessions, or -errno.
  */
 long ng_current_sessions(struct ng_client *ng);
+
+/* ---- additions (not needed by the engine; the runner and tests use them) ---- */
+
+/* X(enum suffix, name) -- what the client counted; every bad reply is one of these. */
+#define NG_COUNTERS(X)                                                        \
+	X(REQUESTS, "requests")           /* requests sent (not retries) */   \
+	X(RETRIES, "retries")             /* requests sent again after a timeout */ \
+	X(TIMEOUTS, "timeouts")           /* no reply after the retry either */ \
+	X(STALE_REPLIES, "stale-replies") /* replies to another cookie, dropped */ \
+	X(BAD_REPLIES, "bad-replies")     /* replies that are not "<cookie> <dict>" with a result */ \
+	X(ERRORS, "errors")               /* result "error" from rtpengine */
+
+enum ng_counter {
+#define NG_COUNTER_ENUM(e, n) NG_CTR_##e,
+	NG_COUNTERS(NG_COUNTER_ENUM)
+#undef NG_COUNTER_ENUM
+	NG_CTR_COUNT
+};
+
+/** A counter of @p ng (0 for NULL). */
+uint64_t ng_counter(const struct ng_client *ng, enum ng_counter c);
+/** Its name ("timeouts"). */
+const char *ng_counter_name(enum ng_counter c);
+
+/** Figures from rtpengine's "statistics" reply; -1 where it did not say. */
+struct ng_stats {
+	long sessions_own;	/**< currentstatistics.sessionsown */
+	long sessions_total;	/**< currentstatistics.sessionstotal */
+	long long relayed_packets;	/**< totalstatistics.relayedpackets (userspace + kernel) */
+	long long relayed_errors;	/**< totalstatistics.relayedpacketerrors */
+};
+
+/** "statistics".  @return 0 or -errno.  Blocking, one round trip. */
+int ng_statistics(struct ng_client *ng, struct ng_stats *out);
+
+/**
+ * Build the plain RTP/AVP answer SDP ng_bridge_webrtc() sends for the peer
+ * @p ip:@p port with payload type @p pt (PCMU/8000).
+ * @return its length, or -ENOSPC / -EINVAL (bad address).
+ */
+int ng_rtp_answer_sdp(char *buf, size_t len, const char *ip, uint16_t port, unsigned pt);
+
+/**
+ * The payload type that an SDP @p sdp (NUL-terminated) gives PCMU/8000 on its
+ * first audio m= line: an a=rtpmap for PCMU, or the static 0 when listed.
+ * @return the payload type, or -ENOENT.
+ */
+int ng_sdp_pcmu_pt(const char *sdp);
 
 #endif /* TZ_BENCH_NG_H */
