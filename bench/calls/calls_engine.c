@@ -1213,8 +1213,9 @@ static void ws_message(struct wsconn *w, const char *msg, size_t len, double now
 	name = json_object_get_string_member_with_default(o, "call", NULL);
 	if (strcmp(type, "login-ok") == 0) {
 		w->st = WS_READY;
-		for (unsigned i = 0; i < w->ncalls; i++)
-			if (w->calls[i]->st == CS_WAIT_WS)
+		/* backwards: a call that fails here is swapped out for the last one */
+		for (unsigned i = w->ncalls; i-- > 0;)
+			if (i < w->ncalls && w->calls[i]->st == CS_WAIT_WS)
 				ws_call_send(w, w->calls[i], now);
 		goto out;
 	}
