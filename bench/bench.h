@@ -49,6 +49,8 @@ struct pipeline_opts {
 	/* worker-fast: scaling runs (--workers 1,2) and the latency loads */
 	unsigned worker_counts[BENCH_MAX_SCALING];    /* ascending; workers = the last */
 	unsigned n_worker_counts;
+	const char *udp_checksum;     /* the egress ports' mode: zero, compute, offload */
+	uint8_t tx_flags;             /* its TZ_DP_TX_* flags */
 };
 
 struct pipeline_result {
@@ -69,6 +71,7 @@ struct pipeline_result {
 	uint64_t drops;
 	/* worker-fast: -march, scaling, latency at 80 % and 50 % of the rate */
 	const char *march;            /* what the dataplane was compiled for */
+	const char *udp_checksum;     /* the egress ports' udp_checksum mode */
 	bool generator_shares_core;   /* fewer CPUs than workers + the generator */
 	unsigned n_scaling;
 	struct bench_scaling scaling[BENCH_MAX_SCALING];

@@ -283,6 +283,7 @@ int pipeline_start_workers(struct pipeline *pl)
 		for (int s = 0; s < SIDES; s++) {
 			c[w].wire_port[s] = pl->out_port[s];
 			c[w].tap_port[s] = pl->out_port[s];
+			c[w].tx_flags[s] = pl->o.tx_flags;
 			c[w].rxq[c[w].n_rxq++] = (struct tz_dp_rxq){
 				.port = pl->in_port[w][s], .tx_port = pl->out_port[s],
 				.port_idx = (uint16_t)s,

@@ -26,6 +26,9 @@ static const char usage[] =
 "  -p, --packets N       packets per throughput run (default 1000000)\n"
 "  -r, --runs N          throughput runs, the best reported (default 3)\n"
 "  -L, --latency N       packets in the paced latency run (default 200000)\n"
+"  -c, --udp-checksum M  the egress ports' udp_checksum: zero (default: what auto\n"
+"                        gives a port without offload), compute, or offload (the\n"
+"                        worker's side of a NIC that computes it)\n"
 "  -j, --json FILE       also write the results as JSON\n"
 "  -q, --quiet           no progress line\n"
 "  -d, --sdes            an SDES-SRTP trunk: SRTP on the SIP side too, every packet\n"
@@ -36,6 +39,25 @@ static const char usage[] =
 "latency paced at 80 % and 50 % of the measured rate.  Uses\n"
 "hugepages when reserved (echo 1024 > /proc/sys/vm/nr_hugepages), else --no-huge.\n"
 "See docs/bench.md.\n";
+
+/* The egress ring ports' udp_checksum, as the daemon resolves it: a ring
+ * has no offload, so auto is zero; offload sets the flags a NIC's port
+ * would have (the ring ignores them: the worker's cost only). */
+static int parse_cksum(const char *arg, struct pipeline_opts *o)
+{
+	static const struct { const char *name; uint8_t flags; } modes[] = {
+		{ "zero", TZ_DP_TX_UDP_ZERO4 }, { "auto", TZ_DP_TX_UDP_ZERO4 }, { "compute", 0 },
+		{ "offload", TZ_DP_TX_UDP_OFFLOAD | TZ_DP_TX_IP4_OFFLOAD },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(arg, modes[i].name) == 0) {
+			o->udp_checksum = i == 1 ? "zero" : modes[i].name;
+			o->tx_flags = modes[i].flags;
+			return 0;
+		}
+	return -1;
+}
 
 /* "2" or "1,2": ascending worker counts; o->workers is the largest. */
 static int parse_workers(const char *arg, struct pipeline_opts *o)
@@ -67,7 +89,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "workers", required_argument, NULL, 'w' }, { "packets", required_argument, NULL, 'p' },
 		{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
-		{ "sdes", no_argument, NULL, 'd' },
+		{ "sdes", no_argument, NULL, 'd' }, { "udp-checksum", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -75,8 +97,9 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 	*o = (struct pipeline_opts){ .suite = TZ_SRTP_AES_CM_128_HMAC_SHA1_80, .sessions = 10000,
 				     .size = 172, .burst = 32, .workers = 1, .packets = 1000000,
 				     .runs = 3, .latency_packets = 200000,
-				     .worker_counts = { 1 }, .n_worker_counts = 1 };
-	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdh", lo, NULL)) != -1) {
+				     .worker_counts = { 1 }, .n_worker_counts = 1,
+				     .udp_checksum = "zero", .tx_flags = TZ_DP_TX_UDP_ZERO4 };
+	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdc:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			s = bench_suite_parse(optarg);
@@ -102,6 +125,13 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'd': o->sdes = true; break;
+		case 'c':
+			if (parse_cksum(optarg, o) != 0) {
+				fprintf(stderr, "trapeze-bench: --udp-checksum \"%s\": zero, compute "
+					"or offload\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
 		}
@@ -222,6 +252,7 @@ int bench_pipeline_main(int argc, char **argv)
 	r.workers = pl.o.workers;
 	r.size = pl.o.size;
 	r.march = TZ_MARCH;
+	r.udp_checksum = pl.o.udp_checksum;
 	rc = pipeline_setup(&pl, &r);
 	if (rc != 0) {
 		fprintf(stderr, "\ntrapeze-bench: set-up failed: %s\n", strerror(-rc));

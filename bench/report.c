@@ -45,9 +45,13 @@ void bench_pipeline_print(const struct pipeline_result *r, FILE *f)
 	fprintf(f, "\n%-28s %s\n", "suite", r->suite);
 	fprintf(f, "%-28s %s\n", "crypto engine", r->engine);
 	fprintf(f, "%-28s -march=%s\n", "compiled for", r->march != NULL ? r->march : "?");
+	fprintf(f, "%-28s %s\n", "UDP checksum (egress)", r->udp_checksum != NULL ? r->udp_checksum : "?");
 	fprintf(f, "%-28s %s\n", "memory", r->hugepages ? "hugepages" : "4 KiB pages (--no-huge)");
 	fprintf(f, "%-28s %u bridged calls, %u worker(s), %u-byte RTP\n", "load", r->sessions,
 		r->workers, r->size);
+	if (r->n_scaling > 1)
+		fprintf(f, "%-28s %u calls per worker (of %u workers' calls)\n", "",
+			r->scaling[0].calls_per_worker, r->scaling[r->n_scaling - 1].workers);
 	fprintf(f, "%-28s %.1f ns/packet\n", "floor (SRTP transform)", r->floor_ns);
 	fprintf(f, "%-28s %.1f ns/packet per worker core\n", "pipeline", r->pipeline_ns);
 	fprintf(f, "%-28s %.2f Mpps\n", "per worker core", r->mpps_per_worker);
@@ -63,8 +67,10 @@ void bench_pipeline_print(const struct pipeline_result *r, FILE *f)
 /* worker-fast: march, latency at both loads, one entry per worker count. */
 static void json_scaling(const struct pipeline_result *r, FILE *f)
 {
-	fprintf(f, ",\n  \"march\": \"%s\",\n  \"generator_shares_core\": %s,\n  \"scaling\": [",
-		r->march != NULL ? r->march : "", r->generator_shares_core ? "true" : "false");
+	fprintf(f, ",\n  \"march\": \"%s\",\n  \"udp_checksum\": \"%s\",\n"
+		"  \"generator_shares_core\": %s,\n  \"scaling\": [",
+		r->march != NULL ? r->march : "", r->udp_checksum != NULL ? r->udp_checksum : "",
+		r->generator_shares_core ? "true" : "false");
 	for (unsigned i = 0; i < r->n_scaling; i++) {
 		const struct bench_scaling *sc = &r->scaling[i];
 
