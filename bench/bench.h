@@ -76,6 +76,7 @@ struct pipeline_result {
 	unsigned n_scaling;
 	struct bench_scaling scaling[BENCH_MAX_SCALING];
 	double scaling_factor;        /* total Mpps, last count / first count */
+	uint64_t worker_rx_pkts;      /* packets the workers received, all runs (profiles) */
 };
 
 int bench_pipeline_main(int argc, char **argv);

@@ -211,6 +211,12 @@ static int run_counts(struct pipeline *pl, struct pipeline_result *r)
 			tz_dp_stop();
 			return -1;
 		}
+		for (unsigned w = 0; w < pl->active; w++) {
+			uint64_t cnt[TZ_PC_COUNT];
+
+			if (tz_dp_worker_counters(w, cnt) == 0)
+				r->worker_rx_pkts += cnt[TZ_PC_RX_PKTS];
+		}
 		tz_dp_stop();
 		sc->workers = pl->active;
 		sc->calls_per_worker = pipeline_active_calls(pl) / pl->active;

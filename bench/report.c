@@ -61,6 +61,8 @@ void bench_pipeline_print(const struct pipeline_result *r, FILE *f)
 	fprintf(f, "%-28s %zu bytes\n", "state per bridged call", r->bytes_per_call);
 	fprintf(f, "%-28s %.1f us\n", "publish one call (control)", r->publish_us_per_call);
 	fprintf(f, "%-28s %lu\n", "packets lost", (unsigned long)r->drops);
+	fprintf(f, "%-28s %lu (all runs; divide a profile by it)\n", "packets through workers",
+		(unsigned long)r->worker_rx_pkts);
 	print_scaling(r, f);
 }
 
@@ -85,7 +87,8 @@ static void json_scaling(const struct pipeline_result *r, FILE *f)
 				sc->lat[l].p999_us);
 		fputs("]}", f);
 	}
-	fprintf(f, "\n  ],\n  \"scaling_factor\": %.3f", r->scaling_factor);
+	fprintf(f, "\n  ],\n  \"scaling_factor\": %.3f,\n  \"worker_rx_packets\": %lu",
+		r->scaling_factor, (unsigned long)r->worker_rx_pkts);
 }
 
 int bench_pipeline_json(const struct pipeline_result *r, const char *path)
