@@ -14,6 +14,25 @@
 #include "tz_srtp.h"
 
 #define BENCH_SUITE_NONE TZ_SRTP_SUITE_COUNT   /* plain RTP both ways */
+#define BENCH_MAX_SCALING 4                   /* worker counts in one --workers list */
+#define BENCH_LOAD_HIGH 0.8                   /* latency: of the measured rate */
+#define BENCH_LOAD_HALF 0.5
+
+/* One paced latency run: added latency (enqueue to the packet's exit). */
+struct bench_latency {
+	double load;                  /* fraction of the measured rate asked for */
+	double offered_mpps;          /* what the generator really offered */
+	double p50_us, p99_us, p999_us;
+};
+
+/* The pipeline with one worker count (--workers 1,2 gives two). */
+struct bench_scaling {
+	unsigned workers;
+	uint32_t calls_per_worker;
+	double pipeline_ns;           /* ns/packet per worker core */
+	double mpps_per_worker, mpps_total;
+	struct bench_latency lat[2];  /* BENCH_LOAD_HIGH, BENCH_LOAD_HALF */
+};
 
 struct pipeline_opts {
 	unsigned suite;               /* enum tz_srtp_suite or BENCH_SUITE_NONE */
@@ -27,6 +46,11 @@ struct pipeline_opts {
 	const char *json;             /* write results here, or NULL */
 	bool quiet;
 	bool sdes;                    /* SDES trunk: SRTP on the SIP side too, TZ_XF_REKEY flows */
+	/* worker-fast: scaling runs (--workers 1,2) and the latency loads */
+	unsigned worker_counts[BENCH_MAX_SCALING];    /* ascending; workers = the last */
+	unsigned n_worker_counts;
+	const char *udp_checksum;     /* the egress ports' mode: zero, compute, offload */
+	uint8_t tx_flags;             /* its TZ_DP_TX_* flags */
 };
 
 struct pipeline_result {
@@ -45,6 +69,14 @@ struct pipeline_result {
 	double publish_us_per_call;   /* control-plane cost of publishing one call */
 	size_t bytes_per_call;        /* dataplane state of one bridged call */
 	uint64_t drops;
+	/* worker-fast: -march, scaling, latency at 80 % and 50 % of the rate */
+	const char *march;            /* what the dataplane was compiled for */
+	const char *udp_checksum;     /* the egress ports' udp_checksum mode */
+	bool generator_shares_core;   /* fewer CPUs than workers + the generator */
+	unsigned n_scaling;
+	struct bench_scaling scaling[BENCH_MAX_SCALING];
+	double scaling_factor;        /* total Mpps, last count / first count */
+	uint64_t worker_rx_pkts;      /* packets the workers received, all runs (profiles) */
 };
 
 int bench_pipeline_main(int argc, char **argv);

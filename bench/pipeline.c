@@ -276,13 +276,14 @@ int pipeline_start_workers(struct pipeline *pl)
 	struct tz_dp_worker_conf c[TZ_DP_MAX_WORKERS];
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
 
-	for (unsigned w = 0; w < pl->o.workers; w++, lcore = rte_get_next_lcore(lcore, 1, 0)) {
+	for (unsigned w = 0; w < pl->active; w++, lcore = rte_get_next_lcore(lcore, 1, 0)) {
 		c[w] = (struct tz_dp_worker_conf){ .lcore = lcore, .index = (uint16_t)w,
 						   .sessions = pl->sess, .n_ports = SIDES };
 		c[w].srtp_qp = srtp_on(pl) ? tz_srtp_engine_qp(pl->eng, (uint16_t)w) : NULL;
 		for (int s = 0; s < SIDES; s++) {
 			c[w].wire_port[s] = pl->out_port[s];
 			c[w].tap_port[s] = pl->out_port[s];
+			c[w].tx_flags[s] = pl->o.tx_flags;
 			c[w].rxq[c[w].n_rxq++] = (struct tz_dp_rxq){
 				.port = pl->in_port[w][s], .tx_port = pl->out_port[s],
 				.port_idx = (uint16_t)s,
@@ -291,7 +292,22 @@ int pipeline_start_workers(struct pipeline *pl)
 			};
 		}
 	}
-	return tz_dp_start(c, pl->o.workers);
+	return tz_dp_start(c, pl->active);
+}
+
+/* Call c belongs to worker c % o.workers; a run with fewer workers sends
+ * only the calls of the ones it starts, so each worker keeps the same
+ * calls (and working set) in every run of a scaling list. */
+uint32_t pipeline_active_calls(const struct pipeline *pl)
+{
+	uint32_t W = pl->o.workers, k = pl->active;
+
+	return pl->o.sessions / W * k + RTE_MIN(pl->o.sessions % W, k);
+}
+
+uint32_t pipeline_active_call(const struct pipeline *pl, uint32_t a)
+{
+	return a / pl->active * pl->o.workers + a % pl->active;
 }
 
 void pipeline_teardown(struct pipeline *pl)

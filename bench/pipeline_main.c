@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_lcore.h>
@@ -20,19 +21,65 @@ static const char usage[] =
 "  -n, --sessions N      bridged calls published (default 10000; up to 1000000)\n"
 "  -S, --size BYTES      RTP packet size, header included (default 172: G.711 20 ms)\n"
 "  -b, --burst N         generator enqueue burst, 1..32 (default 32)\n"
-"  -w, --workers N       worker cores (default 1; lcores 1..N, the generator on 0)\n"
+"  -w, --workers N[,N..] worker cores (default 1; lcores 1..N, the generator on 0);\n"
+"                        a list (1,2) runs each count and reports the scaling\n"
 "  -p, --packets N       packets per throughput run (default 1000000)\n"
 "  -r, --runs N          throughput runs, the best reported (default 3)\n"
 "  -L, --latency N       packets in the paced latency run (default 200000)\n"
+"  -c, --udp-checksum M  the egress ports' udp_checksum: zero (default: what auto\n"
+"                        gives a port without offload), compute, or offload (the\n"
+"                        worker's side of a NIC that computes it)\n"
 "  -j, --json FILE       also write the results as JSON\n"
 "  -q, --quiet           no progress line\n"
 "  -d, --sdes            an SDES-SRTP trunk: SRTP on the SIP side too, every packet\n"
 "                        re-keyed (TZ_XF_REKEY: unprotect + protect)\n"
 "\n"
 "Measured in the same run: the SRTP transform floor (protect+unprotect alone,\n"
-"no I/O) and the pipeline (rx, classify, lookup, SRTP, rewrite, tx).  Uses\n"
+"no I/O), the pipeline (rx, classify, lookup, SRTP, rewrite, tx) and its added\n"
+"latency paced at 80 % and 50 % of the measured rate.  Uses\n"
 "hugepages when reserved (echo 1024 > /proc/sys/vm/nr_hugepages), else --no-huge.\n"
 "See docs/bench.md.\n";
+
+/* The egress ring ports' udp_checksum, as the daemon resolves it: a ring
+ * has no offload, so auto is zero; offload sets the flags a NIC's port
+ * would have (the ring ignores them: the worker's cost only). */
+static int parse_cksum(const char *arg, struct pipeline_opts *o)
+{
+	static const struct { const char *name; uint8_t flags; } modes[] = {
+		{ "zero", TZ_DP_TX_UDP_ZERO4 }, { "auto", TZ_DP_TX_UDP_ZERO4 }, { "compute", 0 },
+		{ "offload", TZ_DP_TX_UDP_OFFLOAD | TZ_DP_TX_IP4_OFFLOAD },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(arg, modes[i].name) == 0) {
+			o->udp_checksum = i == 1 ? "zero" : modes[i].name;
+			o->tx_flags = modes[i].flags;
+			return 0;
+		}
+	return -1;
+}
+
+/* "2" or "1,2": ascending worker counts; o->workers is the largest. */
+static int parse_workers(const char *arg, struct pipeline_opts *o)
+{
+	const char *p = arg;
+	char *end;
+
+	o->n_worker_counts = 0;
+	do {
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || v < 1 || v > 16 || o->n_worker_counts == BENCH_MAX_SCALING ||
+		    (o->n_worker_counts > 0 && v <= o->worker_counts[o->n_worker_counts - 1]))
+			return -1;
+		o->worker_counts[o->n_worker_counts++] = (unsigned)v;
+		p = end + 1;
+	} while (*end == ',');
+	if (*end != '\0')
+		return -1;
+	o->workers = o->worker_counts[o->n_worker_counts - 1];
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct pipeline_opts *o)
 {
@@ -42,15 +89,17 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "workers", required_argument, NULL, 'w' }, { "packets", required_argument, NULL, 'p' },
 		{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
-		{ "sdes", no_argument, NULL, 'd' },
+		{ "sdes", no_argument, NULL, 'd' }, { "udp-checksum", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
 
 	*o = (struct pipeline_opts){ .suite = TZ_SRTP_AES_CM_128_HMAC_SHA1_80, .sessions = 10000,
 				     .size = 172, .burst = 32, .workers = 1, .packets = 1000000,
-				     .runs = 3, .latency_packets = 200000 };
-	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdh", lo, NULL)) != -1) {
+				     .runs = 3, .latency_packets = 200000,
+				     .worker_counts = { 1 }, .n_worker_counts = 1,
+				     .udp_checksum = "zero", .tx_flags = TZ_DP_TX_UDP_ZERO4 };
+	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdc:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			s = bench_suite_parse(optarg);
@@ -63,13 +112,26 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		case 'n': o->sessions = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'S': o->size = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'b': o->burst = (uint16_t)strtoul(optarg, NULL, 0); break;
-		case 'w': o->workers = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'w':
+			if (parse_workers(optarg, o) != 0) {
+				fprintf(stderr, "trapeze-bench: --workers \"%s\": counts 1..16, "
+					"ascending, at most %d\n", optarg, BENCH_MAX_SCALING);
+				return -1;
+			}
+			break;
 		case 'p': o->packets = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'r': o->runs = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'L': o->latency_packets = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'd': o->sdes = true; break;
+		case 'c':
+			if (parse_cksum(optarg, o) != 0) {
+				fprintf(stderr, "trapeze-bench: --udp-checksum \"%s\": zero, compute "
+					"or offload\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
 		}
@@ -97,17 +159,32 @@ static long free_hugepages(void)
 	return n;
 }
 
-static int eal_init(const struct pipeline_opts *o, bool *huge)
+/* Lcore i on CPU i, or i % CPUs when there are fewer CPUs than workers +
+ * the generator (then a worker shares the generator's CPU: the report says
+ * so).  "--lcores" form: "0@0,1@1,2@0". */
+static bool lcore_map(unsigned workers, char *buf, size_t len)
 {
-	char lcores[16], mem[16];
-	char *argv[16] = { "trapeze-bench", "-l", lcores, "-m", mem, "--no-pci", "--no-telemetry",
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = 0;
+
+	if (cpus < 1)
+		cpus = 1;
+	for (unsigned l = 0; l <= workers && n < len; l++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%u@%ld", l ? "," : "", l, l % cpus);
+	return workers + 1 > (unsigned)cpus;
+}
+
+static int eal_init(const struct pipeline_opts *o, bool *huge, bool *shared)
+{
+	char lcores[160], mem[16];
+	char *argv[16] = { "trapeze-bench", "--lcores", lcores, "-m", mem, "--no-pci", "--no-telemetry",
 			   "--file-prefix", "tz_bench", "--log-level=*:warning" };
 	int argc = 10;
 	/* mbufs, sessions with their crypto sessions and state, rings; generous. */
 	unsigned mb = (unsigned)(((uint64_t)(o->packets + o->latency_packets) * 640 +
 				  (uint64_t)o->sessions * 10240) >> 20) + 512;
 
-	snprintf(lcores, sizeof(lcores), "0-%u", o->workers);
+	*shared = lcore_map(o->workers, lcores, sizeof(lcores));
 	snprintf(mem, sizeof(mem), "%u", mb);
 	*huge = free_hugepages() * 2 >= (long)mb;
 	if (*huge) {
@@ -119,6 +196,50 @@ static int eal_init(const struct pipeline_opts *o, bool *huge)
 	return rte_eal_init(argc, argv) < 0 ? -1 : 0;
 }
 
+/* Throughput and latency with each worker count of the list; the first
+ * count's figures are the report's headline (r->pipeline_ns ...). */
+static int run_counts(struct pipeline *pl, struct pipeline_result *r)
+{
+	for (unsigned i = 0; i < pl->o.n_worker_counts; i++) {
+		struct bench_scaling *sc = &r->scaling[i];
+		struct pipeline_result one = *r;
+
+		pl->active = pl->o.worker_counts[i];
+		if (pipeline_start_workers(pl) != 0 || pipeline_throughput(pl, &one) != 0 ||
+		    pipeline_latency(pl, &one, BENCH_LOAD_HIGH, &sc->lat[0]) != 0 ||
+		    pipeline_latency(pl, &one, BENCH_LOAD_HALF, &sc->lat[1]) != 0) {
+			tz_dp_stop();
+			return -1;
+		}
+		for (unsigned w = 0; w < pl->active; w++) {
+			uint64_t cnt[TZ_PC_COUNT];
+
+			if (tz_dp_worker_counters(w, cnt) == 0)
+				r->worker_rx_pkts += cnt[TZ_PC_RX_PKTS];
+		}
+		tz_dp_stop();
+		sc->workers = pl->active;
+		sc->calls_per_worker = pipeline_active_calls(pl) / pl->active;
+		sc->pipeline_ns = one.pipeline_ns;
+		sc->mpps_per_worker = one.mpps_per_worker;
+		sc->mpps_total = one.mpps_per_worker * pl->active;
+		r->drops = one.drops;
+		r->n_scaling = i + 1;
+		if (i == 0) {
+			r->pipeline_ns = one.pipeline_ns;
+			r->mpps_per_worker = one.mpps_per_worker;
+			r->workers = pl->active;
+			r->offered_mpps = sc->lat[0].offered_mpps;
+			r->lat_p50_us = sc->lat[0].p50_us;
+			r->lat_p99_us = sc->lat[0].p99_us;
+			r->lat_p999_us = sc->lat[0].p999_us;
+		}
+	}
+	if (r->n_scaling > 1 && r->scaling[0].mpps_total > 0)
+		r->scaling_factor = r->scaling[r->n_scaling - 1].mpps_total / r->scaling[0].mpps_total;
+	return 0;
+}
+
 int bench_pipeline_main(int argc, char **argv)
 {
 	struct pipeline pl = { 0 };
@@ -127,7 +248,7 @@ int bench_pipeline_main(int argc, char **argv)
 
 	if (parse(argc, argv, &pl.o) != 0)
 		return 2;
-	if (eal_init(&pl.o, &r.hugepages) != 0) {
+	if (eal_init(&pl.o, &r.hugepages, &r.generator_shares_core) != 0) {
 		fprintf(stderr, "trapeze-bench: EAL did not start (run as root; %u+1 cores needed)\n",
 			pl.o.workers);
 		return 1;
@@ -136,6 +257,8 @@ int bench_pipeline_main(int argc, char **argv)
 	r.sessions = pl.o.sessions;
 	r.workers = pl.o.workers;
 	r.size = pl.o.size;
+	r.march = TZ_MARCH;
+	r.udp_checksum = pl.o.udp_checksum;
 	rc = pipeline_setup(&pl, &r);
 	if (rc != 0) {
 		fprintf(stderr, "\ntrapeze-bench: set-up failed: %s\n", strerror(-rc));
@@ -154,8 +277,7 @@ int bench_pipeline_main(int argc, char **argv)
 		bench_progress(pl.o.quiet, "measuring the SRTP floor");
 		r.floor_ns = pipeline_floor(&pl);
 	}
-	if (pipeline_start_workers(&pl) != 0 || pipeline_throughput(&pl, &r) != 0 ||
-	    pipeline_latency(&pl, &r) != 0) {
+	if (run_counts(&pl, &r) != 0) {
 		fprintf(stderr, "\ntrapeze-bench: run failed\n");
 		goto out;
 	}

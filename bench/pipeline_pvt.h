@@ -31,11 +31,14 @@ struct pipeline {
 	uint16_t out_port[SIDES];
 	int ts_off;                           /* mbuf dynfield: generator TSC stamp */
 	uint32_t ring_size;
+	unsigned active;                      /* workers of this run: 0..active-1 of
+						 o.workers, with the calls they own */
 };
 
 int pipeline_setup(struct pipeline *pl, struct pipeline_result *r);
 void pipeline_teardown(struct pipeline *pl);
 int pipeline_publish(struct pipeline *pl, struct pipeline_result *r);
+/* Start workers 0..pl->active-1 (stop them with tz_dp_stop()). */
 int pipeline_start_workers(struct pipeline *pl);
 
 /* Build @p n packets (alternating directions, calls round-robin); returns
@@ -45,7 +48,13 @@ uint32_t pipeline_build(struct pipeline *pl, struct rte_mbuf **pkts, uint8_t *wo
 
 double pipeline_floor(struct pipeline *pl);
 int pipeline_throughput(struct pipeline *pl, struct pipeline_result *r);
-int pipeline_latency(struct pipeline *pl, struct pipeline_result *r);
+/* Paced at @p load of the rate pipeline_throughput() measured into @p r. */
+int pipeline_latency(struct pipeline *pl, struct pipeline_result *r, double load,
+		     struct bench_latency *out);
+
+/* Calls the active workers own, and call number @p a of them. */
+uint32_t pipeline_active_calls(const struct pipeline *pl);
+uint32_t pipeline_active_call(const struct pipeline *pl, uint32_t a);
 
 /* Where call @p c's flows are keyed. */
 void pipeline_keys(uint32_t c, struct tz_dp_flow_key *web, struct tz_dp_flow_key *sip);

@@ -178,6 +178,7 @@ bool tz_cfg_origin_valid(const char *o);
 bool tz_cfg_url_path_valid(const char *p);
 extern const struct tz_cfg_enum tz_cfg_roles[];
 extern const struct tz_cfg_enum tz_cfg_drivers[];
+extern const struct tz_cfg_enum tz_cfg_udp_cksums[];
 extern const struct tz_cfg_enum tz_cfg_transport_names[];
 const char *tz_cfg_enum_name(const struct tz_cfg_enum *e, int value);
 

@@ -159,3 +159,8 @@ const char *tz_cfg_driver_name(enum tz_cfg_port_driver drv)
 {
 	return tz_cfg_enum_name(tz_cfg_drivers, (int)drv);
 }
+
+const char *tz_cfg_udp_cksum_name(enum tz_cfg_udp_cksum m)
+{
+	return tz_cfg_enum_name(tz_cfg_udp_cksums, (int)m);
+}

@@ -40,6 +40,11 @@ const struct tz_cfg_enum tz_cfg_drivers[] = {
 	{ "tap", TZ_DRV_TAP, false }, { "ring", TZ_DRV_RING, false },
 	{ "pcap", TZ_DRV_PCAP, false }, { "null", TZ_DRV_NULL, false }, { NULL, 0, false },
 };
+const struct tz_cfg_enum tz_cfg_udp_cksums[] = {
+	{ "auto", TZ_CKSUM_AUTO, false }, { "zero", TZ_CKSUM_ZERO, false },
+	{ "compute", TZ_CKSUM_COMPUTE, false }, { "offload", TZ_CKSUM_OFFLOAD, false },
+	{ NULL, 0, false },
+};
 const struct tz_cfg_enum tz_cfg_transport_names[] = {
 	{ "udp", TZ_SIP_UDP, false }, { "tcp", TZ_SIP_TCP, false }, { "tls", TZ_SIP_TLS, false },
 	{ NULL, 0, false },
@@ -108,6 +113,7 @@ static const struct tz_cfg_field port_fields[] = {
 	ROW(tz_cfg_port, "gateway6", addr, gateway6, .arg = &af6),
 	ROW(tz_cfg_port, "mtu", u16, mtu, .def = "1500", .min = 576, .max = 9216),
 	ROW(tz_cfg_port, "queues", u16, queues, .def = "1", .min = 1, .max = 64),
+	ROW(tz_cfg_port, "udp_checksum", enum, udp_checksum, .def = "auto", .arg = tz_cfg_udp_cksums),
 };
 static const struct tz_cfg_schema port_schema = { TABLE(port_fields), NULL, port_finish };
 

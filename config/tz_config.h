@@ -79,6 +79,14 @@ enum tz_cfg_port_driver {
 	TZ_DRV_NULL,
 };
 
+/** Who fills the UDP checksum of media the workers send on a port. */
+enum tz_cfg_udp_cksum {
+	TZ_CKSUM_AUTO,            /**< offload when the NIC can, else zero (IPv4) / compute (IPv6) */
+	TZ_CKSUM_ZERO,            /**< IPv4: none (0, RFC 768); IPv6: computed (RFC 8200) */
+	TZ_CKSUM_COMPUTE,         /**< in software, always (peers that drop zero checksums) */
+	TZ_CKSUM_OFFLOAD,         /**< the NIC; the port does not start without the capability */
+};
+
 struct tz_cfg_port {
 	char name[TZ_CFG_NAME_MAX];   /**< unique; names the TAP "tz-<name>" */
 	enum tz_cfg_role role;
@@ -94,6 +102,7 @@ struct tz_cfg_port {
 	struct tz_cfg_addr gateway6;
 	uint16_t mtu;             /**< default 1500 */
 	uint16_t queues;          /**< rx/tx queue pairs, default 1 */
+	enum tz_cfg_udp_cksum udp_checksum;   /**< default auto */
 	int line, col;            /**< where the entry starts in the file */
 };
 
@@ -399,6 +408,8 @@ const char *tz_cfg_tenant_name(const struct tz_config *cfg, uint32_t t);
 /** Name of a role / driver / transport, as written in YAML. */
 const char *tz_cfg_role_name(enum tz_cfg_role role);
 const char *tz_cfg_driver_name(enum tz_cfg_port_driver drv);
+/** Name of a udp_checksum mode, as written in YAML. */
+const char *tz_cfg_udp_cksum_name(enum tz_cfg_udp_cksum m);
 
 /**
  * Write the effective config (defaults filled in, secrets shown as "***")

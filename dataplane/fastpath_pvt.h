@@ -9,6 +9,7 @@
 #define TZ_FASTPATH_PVT_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -144,8 +145,107 @@ static inline int fp_strip(struct rte_mbuf *m, uint16_t hdr_len)
 	return 0;
 }
 
-/* Put the egress Ethernet/IP/UDP headers in front of an RTP/RTCP payload. */
-static inline int fp_push_headers(struct rte_mbuf *m, const struct tz_dp_egress *e, bool rtcp)
+/*
+ * Incremental UDP checksum (RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m')) for a
+ * relayed datagram whose payload is unchanged: only the pseudo-header
+ * addresses, the ports and the RTP header's first word (a payload type
+ * rewrite) differ between what came in and what goes out.  The protocol
+ * and the UDP length enter both sums alike, and IPv4 and IPv6
+ * pseudo-headers sum the same way (addresses + length + 17), so a packet
+ * may change family.  A received checksum of 0 ("none", RFC 768) cannot be
+ * updated: FP_CK_NONE, and the full sum is computed.  One's-complement sums
+ * do not depend on byte order (RFC 1071 §2(B)): words are summed as stored.
+ */
+#define FP_CK_NONE UINT32_MAX
+
+static inline uint16_t fp_ck_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)((sum & 0xffff) + (sum >> 16));
+}
+
+/* ~HC + ~m of a received frame (headers still on, @p hdr_len long): the
+ * part of the update that the egress completes with m'; FP_CK_NONE when it
+ * carried no checksum. */
+static inline uint32_t fp_ck_rx_part(const struct rte_mbuf *m, uint16_t hdr_len)
+{
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+							hdr_len - sizeof(struct rte_udp_hdr));
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+	uint32_t sum;
+
+	if (udp->dgram_cksum == 0)
+		return FP_CK_NONE;
+	if (hdr_len == FP_ETH_IP4_UDP)
+		sum = __rte_raw_cksum(l3 + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+	else
+		sum = __rte_raw_cksum(l3 + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
+	sum = __rte_raw_cksum(udp, 4, sum);                  /* the ports */
+	sum = __rte_raw_cksum(udp + 1, 2, sum);              /* RTP: V P X CC M PT */
+	return (uint16_t)~udp->dgram_cksum + (uint16_t)~fp_ck_fold(sum);
+}
+
+/* Complete an update begun by fp_ck_rx_part() with the new headers (the
+ * payload, RTP first, follows @p udp).  0 is sent as 0xffff (RFC 768). */
+static inline uint16_t fp_ck_tx(uint32_t rx_part, const void *addrs, uint32_t addr_len,
+				const struct rte_udp_hdr *udp)
+{
+	uint32_t sum = __rte_raw_cksum(addrs, addr_len, 0);
+	uint16_t ck;
+
+	sum = __rte_raw_cksum(udp, 4, sum);
+	sum = __rte_raw_cksum(udp + 1, 2, sum);
+	ck = (uint16_t)~fp_ck_fold(rx_part + fp_ck_fold(sum));
+	return ck == 0 ? 0xffff : ck;
+}
+
+/* The UDP checksum of an IPv4 packet per the egress port's TZ_DP_TX_*
+ * flags: none (0, RFC 768: "all zero ... means the transmitter generated no
+ * checksum"), the NIC's (it wants the pseudo-header sum in the field and
+ * the header lengths in the mbuf), or computed here over the whole datagram
+ * (a 0 result is sent as 0xffff, as rte_ipv4_udptcp_cksum does). */
+static inline void fp_udp4_cksum(struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+				 struct rte_udp_hdr *udp, uint8_t tx, uint32_t rx_part)
+{
+	if (tx & TZ_DP_TX_IP4_OFFLOAD) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	} else {
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (tx & TZ_DP_TX_UDP_OFFLOAD)
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4;
+	}
+	if (tx & TZ_DP_TX_UDP_OFFLOAD) {
+		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+		udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	} else if (tx & TZ_DP_TX_UDP_ZERO4) {
+		return;
+	} else if (rx_part != FP_CK_NONE) {
+		udp->dgram_cksum = fp_ck_tx(rx_part, &ip->src_addr, 8, udp);
+	} else {
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	}
+}
+
+/* IPv6 UDP always carries a checksum (RFC 8200 section 8.1): the NIC's or ours. */
+static inline void fp_udp6_cksum(struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+				 struct rte_udp_hdr *udp, uint8_t tx, uint32_t rx_part)
+{
+	if (tx & TZ_DP_TX_UDP_OFFLOAD) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+		udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
+	} else if (rx_part != FP_CK_NONE) {
+		udp->dgram_cksum = fp_ck_tx(rx_part, ip->src_addr, 32, udp);
+	} else {
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+	}
+}
+
+/* Put the egress Ethernet/IP/UDP headers in front of an RTP/RTCP payload;
+ * checksums per the egress port's TZ_DP_TX_* flags @p tx; @p rx_part: the
+ * received checksum's part of an incremental update (fp_ck_rx_part(), the
+ * payload unchanged since), or FP_CK_NONE for a full sum. */
+static inline int fp_push_headers(struct rte_mbuf *m, const struct tz_dp_egress *e, bool rtcp,
+				  uint8_t tx, uint32_t rx_part)
 {
 	uint16_t new_len = e->family == AF_INET ? FP_ETH_IP4_UDP : FP_ETH_IP6_UDP;
 	uint16_t plen = (uint16_t)rte_pktmbuf_pkt_len(m);
@@ -156,6 +256,9 @@ static inline int fp_push_headers(struct rte_mbuf *m, const struct tz_dp_egress 
 
 	if (eth == NULL)
 		return -1;
+	/* what the receive side left in the mbuf must not ask the NIC for anything */
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	m->l2_len = RTE_ETHER_HDR_LEN;
 	rte_ether_addr_copy(&e->dst_mac, &eth->dst_addr);
 	rte_ether_addr_copy(&e->src_mac, &eth->src_addr);
 	if (e->family == AF_INET) {
@@ -172,11 +275,11 @@ static inline int fp_push_headers(struct rte_mbuf *m, const struct tz_dp_egress 
 		};
 		memcpy(&ip->src_addr, e->src, 4);
 		memcpy(&ip->dst_addr, e->dst, 4);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		m->l3_len = sizeof(*ip);
 		udp = (struct rte_udp_hdr *)(ip + 1);
 		*udp = (struct rte_udp_hdr){ rte_cpu_to_be_16(src_port), rte_cpu_to_be_16(dst_port),
 					     rte_cpu_to_be_16(plen + 8), 0 };
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		fp_udp4_cksum(m, ip, udp, tx, rx_part);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
 
@@ -187,10 +290,11 @@ static inline int fp_push_headers(struct rte_mbuf *m, const struct tz_dp_egress 
 		ip->hop_limits = 64;
 		memcpy(ip->src_addr, e->src, 16);
 		memcpy(ip->dst_addr, e->dst, 16);
+		m->l3_len = sizeof(*ip);
 		udp = (struct rte_udp_hdr *)(ip + 1);
 		*udp = (struct rte_udp_hdr){ rte_cpu_to_be_16(src_port), rte_cpu_to_be_16(dst_port),
 					     rte_cpu_to_be_16(plen + 8), 0 };
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+		fp_udp6_cksum(m, ip, udp, tx, rx_part);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 
 #include "ports_pvt.h"
+#include "tz_dp.h"
 #include "tz_log.h"
 
 #define RX_DESC 1024
@@ -105,9 +106,9 @@ static int probe_wire(struct tz_port *p, uint16_t nq)
 
 /* Configure queues (RSS when several), MTU and start. */
 int tz_port_setup(uint16_t port_id, uint16_t n_rx, uint16_t n_tx, uint16_t mtu,
-		  struct rte_mempool *mp)
+		  uint64_t tx_offloads, struct rte_mempool *mp)
 {
-	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_conf conf = { .txmode.offloads = tx_offloads };
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
 	int rc, socket = rte_eth_dev_socket_id(port_id);
@@ -140,6 +141,48 @@ int tz_port_setup(uint16_t port_id, uint16_t n_rx, uint16_t n_tx, uint16_t mtu,
 	return rte_eth_dev_start(port_id);
 }
 
+const char *tz_port_tx_cksum(enum tz_cfg_udp_cksum mode, uint64_t capa, uint8_t *tx_flags,
+			     uint64_t *offloads)
+{
+	bool udp = (capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
+
+	*tx_flags = 0;
+	*offloads = 0;
+	if (mode == TZ_CKSUM_OFFLOAD && !udp)
+		return NULL;
+	/* the IPv4 header checksum: 20 bytes, but free when the NIC does it */
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		*tx_flags |= TZ_DP_TX_IP4_OFFLOAD;
+		*offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	}
+	if (mode == TZ_CKSUM_COMPUTE)
+		return "compute";
+	if (udp && (mode == TZ_CKSUM_AUTO || mode == TZ_CKSUM_OFFLOAD)) {
+		*tx_flags |= TZ_DP_TX_UDP_OFFLOAD;
+		*offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+		return "offload";
+	}
+	*tx_flags |= TZ_DP_TX_UDP_ZERO4;
+	return "zero";
+}
+
+/* Resolve the port's udp_checksum against its device; 0 or -ENOTSUP. */
+static int tx_cksum(struct tz_port *p, uint64_t *offloads)
+{
+	struct rte_eth_dev_info info;
+	uint64_t capa = 0;
+
+	if (rte_eth_dev_info_get(p->port_id, &info) == 0)
+		capa = info.tx_offload_capa;
+	p->udp_checksum = tz_port_tx_cksum(p->cfg->udp_checksum, capa, &p->tx_flags, offloads);
+	if (p->udp_checksum == NULL) {
+		TZ_LOG(DRV_PORT, ERR, "port %s: udp_checksum: offload, but %s has no UDP checksum "
+		       "offload (use auto, zero or compute)", p->cfg->name, p->driver);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 /* The configured MAC, else the device's own; devices without one (ring,
  * null, pcap) get a random locally administered address, so the TAP and the
  * wire agree on a real unicast MAC. */
@@ -164,6 +207,7 @@ static int open_one(const struct tz_config *cfg, uint16_t index, struct rte_memp
 {
 	const struct tz_cfg_port *c = &cfg->ports[index];
 	uint16_t nq = c->queues > n_tx ? c->queues : n_tx;
+	uint64_t tx_off = 0;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -182,7 +226,11 @@ static int open_one(const struct tz_config *cfg, uint16_t index, struct rte_memp
 	set_mac(p);
 	if (c->driver == TZ_DRV_AUTO || c->driver == TZ_DRV_AF_PACKET)
 		tz_port_isolate_kernel(c->iface);
-	rc = tz_port_setup(p->port_id, p->n_queues, c->driver == TZ_DRV_PCI ? n_tx : nq, c->mtu, mp);
+	rc = tx_cksum(p, &tx_off);
+	if (rc != 0)
+		return rc;
+	rc = tz_port_setup(p->port_id, p->n_queues, c->driver == TZ_DRV_PCI ? n_tx : nq, c->mtu,
+			   tx_off, mp);
 	if (rc != 0)
 		goto err_setup;
 	p->wire_started = true;
@@ -190,8 +238,9 @@ static int open_one(const struct tz_config *cfg, uint16_t index, struct rte_memp
 	rc = tz_tap_open(p, n_tx, mp);
 	if (rc != 0)
 		return rc;
-	TZ_LOG(DRV_PORT, INFO, "port %s (%s): %s, ethdev %u, %u queues, TAP %s",
-	       c->name, tz_cfg_role_name(c->role), p->driver, p->port_id, p->n_queues, p->tap_ifname);
+	TZ_LOG(DRV_PORT, INFO, "port %s (%s): %s, ethdev %u, %u queues, TAP %s, UDP checksum %s",
+	       c->name, tz_cfg_role_name(c->role), p->driver, p->port_id, p->n_queues, p->tap_ifname,
+	       p->udp_checksum);
 	return 0;
 
 err_setup:

@@ -4,9 +4,10 @@
 
 #include "tz_ports.h"
 
-/* Configure n_rx/n_tx queues, MTU, and start an ethdev port. 0 or -errno. */
+/* Configure n_rx/n_tx queues, MTU, @p tx_offloads (RTE_ETH_TX_OFFLOAD_*),
+ * and start an ethdev port. 0 or -errno. */
 int tz_port_setup(uint16_t port_id, uint16_t n_rx, uint16_t n_tx, uint16_t mtu,
-		  struct rte_mempool *mp);
+		  uint64_t tx_offloads, struct rte_mempool *mp);
 
 /* Create, address and start the exception TAP of @p p. 0 or -errno. */
 int tz_tap_open(struct tz_port *p, uint16_t n_queues, struct rte_mempool *mp);

@@ -76,7 +76,7 @@ int tz_tap_open(struct tz_port *p, uint16_t n_queues, struct rte_mempool *mp)
 	if (rte_eth_dev_get_port_by_name(p->tap_vdev, &p->tap_id) != 0)
 		return -ENODEV;
 	p->n_tap_queues = n_queues;
-	rc = tz_port_setup(p->tap_id, n_queues, n_queues, p->cfg->mtu, mp);
+	rc = tz_port_setup(p->tap_id, n_queues, n_queues, p->cfg->mtu, 0, mp);
 	if (rc != 0) {
 		TZ_LOG(DRV_TAP, ERR, "%s: cannot start (%s)", p->tap_ifname, strerror(-rc));
 		return rc;

@@ -31,19 +31,37 @@ struct tz_port {
 	int tap_ifindex;
 	const char *driver;             /**< what actually runs: "af_xdp", "af_packet", "net_ixgbe" ... */
 	struct rte_ether_addr mac;
+	uint8_t tx_flags;               /**< TZ_DP_TX_* the workers use on this port */
+	const char *udp_checksum;       /**< what udp_checksum resolved to: "offload",
+					     "zero", "compute" (show ports) */
 	bool wire_started, tap_started;
 };
 
 /**
  * Open every configured port and its TAP, configure the TAP's addresses and
  * routes, and start them.  Software ports with driver "auto" try af_xdp
- * first and fall back to af_packet.
+ * first and fall back to af_packet.  Each port's udp_checksum is resolved
+ * against what the device reports (tz_port_tx_cksum()) and the tx offloads
+ * it needs are enabled; udp_checksum: offload on a device without the
+ * capability fails with -ENOTSUP.
  * @param n_tx_queues  tx queues to set up on each port (one per worker)
  * @return 0, or -errno after logging which port failed and why; ports opened
  *         before the failure are closed again.
  */
 int tz_ports_open(const struct tz_config *cfg, struct rte_mempool *mp, uint16_t n_tx_queues,
 		  struct tz_port *ports);
+
+/**
+ * Resolve a udp_checksum mode against a device's tx offload capabilities
+ * @p capa (rte_eth_dev_info.tx_offload_capa): the TZ_DP_TX_* flags for the
+ * workers into @p tx_flags and the RTE_ETH_TX_OFFLOAD_* to configure into
+ * @p offloads.  auto: the NIC's UDP checksum when it has one, else zero for
+ * IPv4; the IPv4 header checksum is offloaded whenever the device can.
+ * @return the resolved mode's name ("offload", "zero", "compute"), or NULL
+ *         for offload on a device without RTE_ETH_TX_OFFLOAD_UDP_CKSUM.
+ */
+const char *tz_port_tx_cksum(enum tz_cfg_udp_cksum mode, uint64_t capa, uint8_t *tx_flags,
+			     uint64_t *offloads);
 
 /** Stop and close every port and TAP that was opened (TAP interfaces vanish). */
 void tz_ports_close(struct tz_port *ports, size_t n);

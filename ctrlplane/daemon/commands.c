@@ -84,6 +84,7 @@ static void port_row(JsonBuilder *b, const struct tz_port *p, bool tap, const ui
 	add_str(b, "role", tap ? "tap" : tz_cfg_role_name(p->cfg->role));
 	add_str(b, "driver", tap ? "tap" : p->driver);
 	add_str(b, "link", link_text(id, buf, sizeof(buf)));
+	add_str(b, "udp_checksum", tap || p->udp_checksum == NULL ? "-" : p->udp_checksum);
 	add_int(b, "rx_packets", st.ipackets);
 	add_int(b, "rx_bytes", st.ibytes);
 	add_int(b, "tx_packets", st.opackets);

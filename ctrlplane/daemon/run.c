@@ -91,6 +91,7 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 		for (size_t p = 0; p < d->n_ports; p++) {
 			w[i].wire_port[p] = d->ports[p].port_id;
 			w[i].tap_port[p] = d->ports[p].tap_id;
+			w[i].tx_flags[p] = d->ports[p].tx_flags;
 		}
 	}
 	for (size_t p = 0; p < d->n_ports; p++) {

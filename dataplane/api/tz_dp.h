@@ -39,6 +39,18 @@ struct tz_dp_rxq {
 	uint16_t media_last;  /**< 0-0 = no fast path on this queue */
 };
 
+/** @name How a worker fills the checksums of what it sends on a port
+ *  (tz_dp_worker_conf.tx_flags; 0 = everything in software).
+ *  @{ */
+#define TZ_DP_TX_UDP_ZERO4   0x01   /**< IPv4 UDP checksum 0: "no checksum" (RFC 768);
+					 IPv6 is still computed (RFC 8200 section 8.1) */
+#define TZ_DP_TX_UDP_OFFLOAD 0x02   /**< the NIC computes the UDP checksum (IPv4 and
+					 IPv6): the port was configured with
+					 RTE_ETH_TX_OFFLOAD_UDP_CKSUM */
+#define TZ_DP_TX_IP4_OFFLOAD 0x04   /**< the NIC computes the IPv4 header checksum
+					 (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM configured) */
+/** @} */
+
 struct tz_dp_worker_conf {
 	unsigned lcore;           /**< EAL lcore id to run on */
 	uint16_t index;           /**< worker index = tx queue id on every port */
@@ -50,6 +62,7 @@ struct tz_dp_worker_conf {
 	uint16_t n_ports;                     /**< configured ports */
 	uint16_t wire_port[TZ_DP_MAX_PORTS];  /**< port index -> wire ethdev id */
 	uint16_t tap_port[TZ_DP_MAX_PORTS];   /**< port index -> TAP ethdev id */
+	uint8_t tx_flags[TZ_DP_MAX_PORTS];    /**< port index -> TZ_DP_TX_* of its egress */
 	/* Punt policing of what reaches a media port and goes to the kernel
 	 * (STUN, DTLS, RTP without a session, unknown payloads): an srTCM
 	 * meter per source address in a fixed table of the worker, then one

@@ -26,5 +26,27 @@ PY
 		failures=$((failures + 1)); echo "not ok $n - pipeline bench, $suite"; sed 's/^/# /' "$out/log"
 	fi
 done
+# worker-fast: --workers 1,2 runs both counts, each with latency at 80 % and
+# 50 % of its rate, every packet bridged, and says what it was compiled for.
+n=$((n + 1))
+if "$bench" pipeline -q -s none -n 500 -p 20000 -r 1 -L 2000 -w 1,2 -j "$out/scaling.json" >"$out/log" 2>&1 &&
+   python3 - "$out/scaling.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["packets_lost"] == 0, r
+assert r["march"] != "" and r["udp_checksum"] == "zero", r
+assert [s["workers"] for s in r["scaling"]] == [1, 2], r
+for s in r["scaling"]:
+    assert s["mpps_total"] > 0 and s["calls_per_worker"] == 250, s
+    assert [l["load"] for l in s["latency_us"]] == [0.8, 0.5], s
+    assert all(l["p50"] > 0 and l["offered_mpps"] > 0 for l in s["latency_us"]), s
+assert r["scaling_factor"] > 0, r
+assert r["worker_rx_packets"] >= 2 * (20000 + 2 * 2000), r
+PY
+then
+	echo "ok $n - pipeline bench, --workers 1,2: both counts, both loads, JSON complete"
+else
+	failures=$((failures + 1)); echo "not ok $n - pipeline bench, --workers 1,2"; sed 's/^/# /' "$out/log"
+fi
 echo "1..$n"
 [ $failures -eq 0 ]

@@ -42,8 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		bool rtcp = fp_is_rtcp(&m, hlen);
 
+		/* every checksum mode of the egress port, by the frame's size,
+		 * and the incremental update of a relayed checksum */
+		uint32_t rx_part = size & 2 ? fp_ck_rx_part(&m, hlen) : FP_CK_NONE;
+
 		if (fp_strip(&m, hlen) == 0)
-			fp_push_headers(&m, &e, rtcp);
+			fp_push_headers(&m, &e, rtcp, (uint8_t)((size >> 2) & 7), rx_part);
 	}
 	if (m.data_off > sizeof(buf) || m.data_off + m.data_len > sizeof(buf))
 		abort();

@@ -59,6 +59,9 @@ static const struct bad_config bad_configs[] = {
 	  "expected 0..1023" },
 	{ "negative integer", PORT_A("iface: acc0, queues: -1"),
 	  "t.yaml:2:73: ports[0].queues: -1 is out of range; expected 1..64" },
+	{ "udp_checksum not a mode", PORT_A("iface: acc0, udp_checksum: off"),
+	  "t.yaml:2:79: ports[0].udp_checksum: \"off\" is not allowed here; expected one of: "
+	  "auto, zero, compute, offload" },
 	{ "duplicate key", PORTS "eal:\n  control_core: 0\n  control_core: 1\n",
 	  "t.yaml:6:3: eal.control_core: duplicate key; first given at line 5" },
 	{ "duplicate port name",

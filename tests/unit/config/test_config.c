@@ -180,6 +180,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->ports[0].mtu, 1500);
 	assert_int_equal(cfg->ports[0].queues, 1);
 	assert_int_equal(cfg->ports[0].driver, TZ_DRV_AUTO);
+	assert_int_equal(cfg->ports[0].udp_checksum, TZ_CKSUM_AUTO);
 	assert_false(cfg->ports[0].has_mac);
 	assert_int_equal(cfg->ports[0].ipv6.addr.family, 0);
 	assert_int_equal(cfg->media.ports[TZ_ROLE_ACCESS].first, 20000);

@@ -82,8 +82,14 @@ struct rte_mbuf *fp_test_drain_one(struct rte_ring *r)
 int fp_test_start_worker(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
 			 const uint16_t *pid)
 {
+	return fp_test_start_worker_tx(sess, srtp_qp, pid, (const uint8_t[2]){ 0, 0 });
+}
+
+int fp_test_start_worker_tx(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
+			    const uint16_t *pid, const uint8_t tx_flags[2])
+{
 	struct tz_dp_worker_conf c = { .lcore = 1, .index = 0, .sessions = sess, .n_ports = 2,
-				       .srtp_qp = srtp_qp };
+				       .srtp_qp = srtp_qp, .tx_flags = { tx_flags[0], tx_flags[1] } };
 
 	c.wire_port[0] = pid[FP_WIRE0];
 	c.wire_port[1] = pid[FP_WIRE1];

@@ -40,6 +40,10 @@ enum { FP_WIRE0, FP_WIRE1, FP_KERNEL0, FP_KERNEL1, FP_NPORTS };
 int fp_test_start_worker(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
 			 const uint16_t *pid);
 
+/* The same with per-port TZ_DP_TX_* flags (@p tx_flags[0] wire 0, [1] wire 1). */
+int fp_test_start_worker_tx(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
+			    const uint16_t *pid, const uint8_t tx_flags[2]);
+
 /* An RTP packet (no CSRC) of @p len bytes with a payload pattern; its length. */
 int fp_test_rtp(uint8_t *buf, int len, uint8_t pt, uint16_t seq, uint32_t ssrc);
 

@@ -244,6 +244,82 @@ static void test_next_hop_from_kernel_neighbours(void **state)
 	tz_ports_close(&port, 1);
 }
 
+/* udp_checksum resolved against what a device reports: a device with UDP
+ * checksum offload gets it (and the IPv4 header's) with auto and offload;
+ * one without sends IPv4 with checksum 0 under auto and zero, refuses
+ * offload; compute never asks the NIC for the UDP sum. */
+static void test_udp_checksum_modes_follow_the_capability(void **state)
+{
+	static const struct {
+		enum tz_cfg_udp_cksum mode;
+		uint64_t capa;
+		const char *name;
+		uint8_t flags;
+		uint64_t offloads;
+	} cases[] = {
+		{ TZ_CKSUM_AUTO, 0, "zero", TZ_DP_TX_UDP_ZERO4, 0 },
+		{ TZ_CKSUM_ZERO, 0, "zero", TZ_DP_TX_UDP_ZERO4, 0 },
+		{ TZ_CKSUM_COMPUTE, 0, "compute", 0, 0 },
+		{ TZ_CKSUM_OFFLOAD, 0, NULL, 0, 0 },
+		{ TZ_CKSUM_AUTO, RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, "offload",
+		  TZ_DP_TX_UDP_OFFLOAD | TZ_DP_TX_IP4_OFFLOAD,
+		  RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM },
+		{ TZ_CKSUM_OFFLOAD, RTE_ETH_TX_OFFLOAD_UDP_CKSUM, "offload", TZ_DP_TX_UDP_OFFLOAD,
+		  RTE_ETH_TX_OFFLOAD_UDP_CKSUM },
+		{ TZ_CKSUM_ZERO, RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, "zero",
+		  TZ_DP_TX_UDP_ZERO4 | TZ_DP_TX_IP4_OFFLOAD, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM },
+		{ TZ_CKSUM_COMPUTE, RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM,
+		  "compute", TZ_DP_TX_IP4_OFFLOAD, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM },
+		{ TZ_CKSUM_AUTO, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, "zero",
+		  TZ_DP_TX_UDP_ZERO4 | TZ_DP_TX_IP4_OFFLOAD, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM },
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t flags = 0xff;
+		uint64_t off = ~0ull;
+		const char *name = tz_port_tx_cksum(cases[i].mode, cases[i].capa, &flags, &off);
+
+		if (cases[i].name == NULL) {
+			assert_null(name);
+			continue;
+		}
+		assert_non_null(name);
+		assert_string_equal(name, cases[i].name);
+		assert_int_equal(flags, cases[i].flags);
+		assert_true(off == cases[i].offloads);
+	}
+}
+
+/* A ring port reports no checksum offload: by default (auto) the workers
+ * send IPv4 media with checksum 0; udp_checksum: offload refuses to start.
+ * What ring and tap report is printed for docs/config.md. */
+static void test_ring_port_defaults_to_zero_checksum(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc;
+	struct tz_port port;
+	struct rte_eth_dev_info info;
+
+	cfg_port(&pc, "ck", TZ_DRV_RING, "198.51.100.1", 24);
+	cfg.ports = &pc;
+	cfg.n_ports = 1;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), 0);
+	assert_string_equal(port.udp_checksum, "zero");
+	assert_int_equal(port.tx_flags & (TZ_DP_TX_UDP_ZERO4 | TZ_DP_TX_UDP_OFFLOAD),
+			 TZ_DP_TX_UDP_ZERO4);
+	assert_int_equal(rte_eth_dev_info_get(port.port_id, &info), 0);
+	fprintf(stderr, "# tx_offload_capa: ring 0x%llx", (unsigned long long)info.tx_offload_capa);
+	assert_int_equal(rte_eth_dev_info_get(port.tap_id, &info), 0);
+	fprintf(stderr, ", tap 0x%llx (UDP_CKSUM 0x%llx, IPV4_CKSUM 0x%llx)\n",
+		(unsigned long long)info.tx_offload_capa,
+		(unsigned long long)RTE_ETH_TX_OFFLOAD_UDP_CKSUM,
+		(unsigned long long)RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+	tz_ports_close(&port, 1);
+
+	pc.udp_checksum = TZ_CKSUM_OFFLOAD;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), -ENOTSUP);
+}
+
 static void test_bad_worker_conf_is_refused(void **state)
 {
 	struct tz_dp_worker_conf wc = { .lcore = 1, .index = 3 };
@@ -264,6 +340,8 @@ int main(void)
 		cmocka_unit_test(test_worker_moves_kernel_traffic_both_ways),
 		cmocka_unit_test(test_next_hop_from_kernel_neighbours),
 		cmocka_unit_test(test_bad_worker_conf_is_refused),
+		cmocka_unit_test(test_udp_checksum_modes_follow_the_capability),
+		cmocka_unit_test(test_ring_port_defaults_to_zero_checksum),
 	};
 
 	return cmocka_run_group_tests_name("drivers", tests, group_setup, group_teardown);
