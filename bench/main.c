@@ -13,6 +13,8 @@
 static const char usage[] =
 "Usage: trapeze-bench COMMAND [OPTION]...\n"
 "Commands:\n"
+"  dtls       the gateway's DTLS server side: handshakes/s and CPU us per handshake\n"
+"             on 1..T threads and with the handshake pool, bytes per context\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
 "Run 'trapeze-bench COMMAND --help' for its options; docs/bench.md explains\n"
@@ -59,7 +61,9 @@ void bench_progress(bool quiet, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
+	if (argc >= 2 && strcmp(argv[1], "dtls") == 0)
+		return bench_dtls_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
 		return bench_pipeline_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;

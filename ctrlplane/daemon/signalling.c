@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon_pvt.h"
 #include "tz_log.h"
@@ -293,6 +294,18 @@ static int signalling_commands_register(struct tz_daemon *d)
 	return tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));
 }
 
+/* control.dtls_threads, 0: the online cores not used as workers, min 1. */
+static unsigned int dtls_threads(const struct tz_config *cfg)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	long n;
+
+	if (cfg->control.dtls_threads > 0)
+		return cfg->control.dtls_threads;
+	n = online - (long)cfg->eal.n_workers;
+	return n >= 1 ? (unsigned int)n : 1;
+}
+
 int tz_daemon_signalling_start(struct tz_daemon *d)
 {
 	static const struct tz_ws_handlers handlers = {
@@ -325,6 +338,8 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	}
 	tz_dtls_cert_fingerprint(d->cert, fp, sizeof(fp));
 	TZ_LOG(CP_DTLS, INFO, "DTLS certificate %s", fp);
+	if (tz_dtls_pool_start(dtls_threads(d->cfg)) != 0)
+		TZ_LOG(MAIN, WARNING, "DTLS handshakes run on the control loop (no pool)");
 	env.cert = d->cert;
 	if (auth_start(d->cfg) != 0)
 		return -EINVAL;
@@ -351,6 +366,7 @@ void tz_daemon_signalling_stop(struct tz_daemon *d)
 	if (d->ws != NULL)
 		tz_ws_server_stop(d->ws);
 	d->ws = NULL;
+	tz_dtls_pool_stop();           /* after the calls: releases their contexts */
 	tz_dtls_cert_free(d->cert);
 	d->cert = NULL;
 }
