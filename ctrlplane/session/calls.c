@@ -704,6 +704,7 @@ void tz_calls_shutdown(void)
 	/* tz_call_end() queued the frees; run them now, the loop is stopping. */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
+	tz_media_reclaim_all();
 	g_source_remove(supervisor);
 	g_hash_table_destroy(by_id);
 	g_hash_table_destroy(by_name);
