@@ -203,6 +203,7 @@ static int show_signalling_stats(struct tz_cli_req *req, int argc, char **argv,
 {
 	struct tz_daemon *d = arg;
 	struct tz_ws_stats st;
+	uint64_t dtls[TZ_DTLS_CNT_COUNT];
 
 	if (d->ws == NULL)
 		return tz_cli_error(req, "signalling is not running");
@@ -218,6 +219,16 @@ static int show_signalling_stats(struct tz_cli_req *req, int argc, char **argv,
 		json_builder_set_member_name(b, tz_jsep_err_name((enum tz_jsep_err)i));
 		json_builder_add_int_value(b, (gint64)st.errors[i]);
 	}
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "dtls");
+	json_builder_begin_object(b);
+	tz_dtls_counters(dtls);
+	for (unsigned int i = 0; i < TZ_DTLS_CNT_COUNT; i++) {
+		json_builder_set_member_name(b, tz_dtls_counter_name(i));
+		json_builder_add_int_value(b, (gint64)dtls[i]);
+	}
+	json_builder_set_member_name(b, "dtls_pool_threads");
+	json_builder_add_int_value(b, tz_dtls_pool_threads());
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	return 0;
@@ -283,7 +294,7 @@ static int signalling_commands_register(struct tz_daemon *d)
 	static struct tz_cli_cmd cmds[] = {
 		{ "show signalling stats", NULL, 0, 0,
 		  "WebSocket/HTTP: connections, refusals by reason, slow readers cut, "
-		  "bytes queued, errors sent by code", show_signalling_stats, NULL, NULL },
+		  "bytes queued, errors sent by code; DTLS handshakes and the handshake pool", show_signalling_stats, NULL, NULL },
 		{ "show registrations", NULL, 0, 0,
 		  "SIP registrations: SIP-over-WebSocket phones (AOR, connection, device, "
 		  "expiry) and trapeze-jsep.v1 logins with SIP credentials",
