@@ -483,7 +483,7 @@ static void run_pool(const struct client_env *e, unsigned int pool, unsigned int
 
 struct mem_result {
 	unsigned int n;
-	double fresh, connected;	/* bytes per server context */
+	double fresh, connected, released;	/* bytes per server context */
 };
 
 /* Server contexts first (their bytes before any handshake), then the
@@ -528,6 +528,9 @@ static void run_mem(const struct client_env *e, unsigned int m, struct mem_resul
 	out->n = m;
 	out->fresh = (double)(fresh - base) / m;
 	out->connected = (double)(live() - base) / m;
+	for (unsigned int i = 0; i < m; i++)
+		tz_dtls_release(pairs[i].s);
+	out->released = (double)(live() - base) / m;
 	for (unsigned int i = 0; i < m; i++)
 		pair_free(&pairs[i]);
 	g_main_context_pop_thread_default(ctx);
@@ -620,8 +623,9 @@ int bench_dtls_main(int argc, char **argv)
 		printf("pool of %u, %u in flight   %4u ok %u failed  %7.0f handshakes/s  control loop "
 		       "%5.0f us CPU per handshake (client's excluded; server's OpenSSL on the pool)\n",
 		       pr.pool, pr.window, pr.ok, pr.failed, pr.hs_per_s, pr.loop_us);
-	printf("server context memory     %.0f bytes new, %.0f bytes connected (OpenSSL heap, "
-	       "%u held)\n", mr.fresh, mr.connected, mr.n);
+	printf("server context memory     %.0f bytes new, %.0f bytes connected, %.0f after "
+	       "tz_dtls_release() (OpenSSL heap, %u held; + %zu bytes of struct tz_dtls)\n",
+	       mr.fresh, mr.connected, mr.released, mr.n, tz_dtls_sizeof());
 	if (o.json == NULL)
 		return 0;
 	j = fopen(o.json, "w");
@@ -641,7 +645,9 @@ int bench_dtls_main(int argc, char **argv)
 	fprintf(j, "  ],\n  \"pool\": {\"threads\": %u, \"window\": %u, \"ok\": %u, \"failed\": %u,"
 		" \"handshakes_per_s\": %.1f, \"loop_cpu_us\": %.1f},\n"
 		"  \"server_context_bytes_new\": %.0f,\n"
-		"  \"server_context_bytes_connected\": %.0f\n}\n", pr.pool, pr.window, pr.ok,
-		pr.failed, pr.hs_per_s, pr.loop_us, mr.fresh, mr.connected);
+		"  \"server_context_bytes_connected\": %.0f,\n"
+		"  \"server_context_bytes_released\": %.0f,\n  \"struct_tz_dtls_bytes\": %zu\n}\n",
+		pr.pool, pr.window, pr.ok, pr.failed, pr.hs_per_s, pr.loop_us, mr.fresh,
+		mr.connected, mr.released, tz_dtls_sizeof());
 	return fclose(j) == 0 ? 0 : 1;
 }

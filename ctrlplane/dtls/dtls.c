@@ -136,7 +136,7 @@ static void fail_ssl(struct tz_dtls *d, int ssl_err, const char *what)
 /* Silence our own sends when the caller is tearing down. */
 static void shutdown_send(struct tz_dtls *d)
 {
-	if (d->in_ssl)
+	if (d->in_ssl || d->ssl == NULL)
 		return;	/* free() from send_fn: no re-entering OpenSSL */
 	ERR_clear_error();
 	d->in_ssl = true;
@@ -315,7 +315,7 @@ static void timer_update(struct tz_dtls *d)
 	guint ms;
 
 	g_clear_pointer(&d->rtx_timer, source_drop);
-	if (d->busy || d->dying || (d->state != DTLS_ST_HANDSHAKE && d->state != DTLS_ST_CONNECTED))
+	if (d->ssl == NULL || d->busy || d->dying || (d->state != DTLS_ST_HANDSHAKE && d->state != DTLS_ST_CONNECTED))
 		return;
 	if (DTLSv1_get_timeout(d->ssl, &tv) != 1)
 		return;
@@ -520,6 +520,10 @@ int tz_dtls_input(struct tz_dtls *d, const uint8_t *data, size_t len)
 	tz_dtls_cnt[TZ_DTLS_CNT_DATAGRAM_IN]++;
 	if (d->dying || d->state == DTLS_ST_FAILED || d->state == DTLS_ST_CLOSED)
 		return -ESHUTDOWN;
+	if (d->ssl == NULL) {
+		tz_dtls_cnt[TZ_DTLS_CNT_RELEASED_DROPPED]++;
+		return -ESHUTDOWN;	/* released: nothing reads records any more */
+	}
 	if (len > DATAGRAM_MAX || tz_dtls_record_check(data, len) < 0) {
 		bad_record(data, len);
 		return -EBADMSG;
@@ -567,8 +571,8 @@ int tz_dtls_peer_fingerprint(const struct tz_dtls *d, struct tz_dtls_fingerprint
 
 	if (d == NULL || fp == NULL)
 		return -EINVAL;
-	if (d->busy)
-		return -ENOTCONN;	/* the handshake is on a pool thread */
+	if (d->busy || d->ssl == NULL)
+		return -ENOTCONN;	/* the handshake is on a pool thread, or released */
 	peer = SSL_get0_peer_certificate(d->ssl);
 	if (peer == NULL)
 		return -ENOTCONN;
@@ -576,6 +580,27 @@ int tz_dtls_peer_fingerprint(const struct tz_dtls *d, struct tz_dtls_fingerprint
 		return -EIO;
 	fp->len = n;
 	snprintf(fp->algorithm, sizeof(fp->algorithm), "%s", d->remote_fp.algorithm);
+	return 0;
+}
+
+size_t tz_dtls_sizeof(void)
+{
+	return sizeof(struct tz_dtls);
+}
+
+int tz_dtls_release(struct tz_dtls *d)
+{
+	if (d == NULL)
+		return -EINVAL;
+	if (d->state != DTLS_ST_CONNECTED || d->busy || d->depth > 0 || d->dying)
+		return -EBUSY;
+	if (d->ssl == NULL)
+		return 0;
+	timers_stop(d);
+	ERR_clear_error();
+	SSL_free(d->ssl);
+	d->ssl = NULL;
+	tz_dtls_cnt[TZ_DTLS_CNT_RELEASED]++;
 	return 0;
 }
 

@@ -135,7 +135,9 @@ struct tz_dtls_keys {
 	X(APP_DATA_DROPPED, "dtls_app_data_dropped")          \
 	X(CLOSE_NOTIFY_IN, "dtls_close_notify_in")            \
 	X(POOL_JOBS, "dtls_pool_jobs")                        \
-	X(POOL_QUEUE_DROPPED, "dtls_pool_queue_dropped")
+	X(POOL_QUEUE_DROPPED, "dtls_pool_queue_dropped")      \
+	X(RELEASED, "dtls_released")                          \
+	X(RELEASED_DROPPED, "dtls_released_dropped")
 
 /** Index of each counter. */
 enum tz_dtls_counter {
@@ -270,6 +272,25 @@ const char *tz_dtls_error(const struct tz_dtls *d);
 
 /** The peer certificate's fingerprint in the SDP's algorithm; 0, -EINVAL or -ENOTCONN. */
 int tz_dtls_peer_fingerprint(const struct tz_dtls *d, struct tz_dtls_fingerprint *fp);
+
+/**
+ * Free the OpenSSL state of a connected context (about 70 KB: record and
+ * handshake buffers, the peer certificate, cipher contexts, the retained
+ * last flight) once its keys are exported and nothing needs DTLS any more.
+ * What it gives up: answering a retransmitted handshake flight (call it
+ * only when the peer has shown it finished, e.g. its first SRTP packet
+ * arrived), reading the peer's close_notify (received datagrams are
+ * dropped and counted, dtls_released_dropped; no CLOSED event) and sending
+ * ours at tz_dtls_free().  tz_dtls_srtp_keys() and
+ * tz_dtls_peer_fingerprint() then return -ENOTCONN.  Releasing twice is
+ * a no-op.
+ * @return 0, -EINVAL (NULL) or -EBUSY (not connected, or inside one of
+ *         its callbacks).
+ */
+int tz_dtls_release(struct tz_dtls *d);
+
+/** Bytes of one context's own struct (memory accounting).  Any thread. */
+size_t tz_dtls_sizeof(void);
 
 /** Role of a context (TZ_DTLS_CLIENT for NULL). */
 enum tz_dtls_role tz_dtls_role(const struct tz_dtls *d);

@@ -327,6 +327,15 @@ static void test_loss_default_timer(void **state)
 	assert_in_range(ms, 900, 3000);
 }
 
+static uint64_t released_dropped_want;
+
+static bool released_dropped(struct dtls_pair *p)
+{
+	(void)p;
+	return dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED) > 0 &&
+	       dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED) >= released_dropped_want;
+}
+
 static bool client_had_event(struct dtls_pair *p)
 {
 	return p->c.nb_events > 0;
@@ -492,6 +501,44 @@ static void test_free_from_callback(void **state)
 	assert_int_equal(f->p.c.events[TZ_DTLS_CLOSED], 1);
 }
 
+/* Released once connected: keys exported before, nothing read after, no
+ * close_notify either way; the peer's records are dropped and counted. */
+static void test_release(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t r0 = dtls_counter(TZ_DTLS_CNT_RELEASED);
+	uint64_t d0 = dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED);
+	struct tz_dtls_keys l, r;
+	enum tz_srtp_suite suite;
+	unsigned int c_sent;
+
+	dtls_pair_setup(&f->p, f->ccert, f->scert, NULL, NULL);
+	assert_int_equal(tz_dtls_release(f->p.s.d), -EBUSY);	/* not connected */
+	assert_true(dtls_pair_run(&f->p, NULL, RUN_MS));
+	assert_connected(&f->p);
+	assert_int_equal(tz_dtls_srtp_keys(f->p.s.d, &suite, &l, &r), 0);
+	tz_dtls_keys_wipe(&l);
+	tz_dtls_keys_wipe(&r);
+	assert_int_equal(tz_dtls_release(f->p.s.d), 0);
+	assert_int_equal(tz_dtls_release(f->p.s.d), 0);
+	assert_int_equal(dtls_counter(TZ_DTLS_CNT_RELEASED) - r0, 1);
+	assert_int_equal(tz_dtls_srtp_keys(f->p.s.d, &suite, &l, &r), -ENOTCONN);
+	/* The client hangs up: its close_notify is dropped, no event. */
+	c_sent = f->p.c.sent;
+	released_dropped_want = d0 + 1;
+	tz_dtls_free(f->p.c.d);
+	f->p.c.d = NULL;
+	assert_int_equal(f->p.c.sent, c_sent + 1);
+	assert_true(dtls_pair_loop(&f->p, released_dropped, RUN_MS));
+	assert_int_equal(dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED) - d0, 1);
+	assert_int_equal(f->p.s.events[TZ_DTLS_CLOSED], 0);
+	assert_string_equal(tz_dtls_error(f->p.s.d), "");
+	c_sent = f->p.s.sent;
+	tz_dtls_free(f->p.s.d);	/* no close_notify: no SSL left */
+	f->p.s.d = NULL;
+	assert_int_equal(f->p.s.sent, c_sent);
+}
+
 static void test_api_errors(void **state)
 {
 	static const enum tz_srtp_suite dup[] = {
@@ -652,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_after_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
 #ifdef DTLS_TEST_POOL_THREADS
 		cmocka_unit_test_setup_teardown(test_pool_runs_handshakes, setup, teardown),
