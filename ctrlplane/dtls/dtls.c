@@ -37,6 +37,17 @@ static const enum tz_srtp_suite default_suites[] = {
 static void timer_update(struct tz_dtls *d);
 static void timers_stop(struct tz_dtls *d);
 
+/* Retransmissions OpenSSL made (next_timeout_us() saw each timeout), from
+ * our timer or on its own when it found the timer expired while reading (a
+ * late pool step): counted on the control thread. */
+static void rtx_count(struct tz_dtls *d)
+{
+	if (d->busy)
+		return;
+	tz_dtls_cnt[TZ_DTLS_CNT_RETRANSMIT] += d->rtx_seen;
+	d->rtx_seen = 0;
+}
+
 static void source_drop(GSource *s)
 {
 	g_source_destroy(s);
@@ -91,6 +102,7 @@ static void fail_keep(struct tz_dtls *d, int counter)
 		return;
 	d->state = DTLS_ST_FAILED;
 	timers_stop(d);
+	rtx_count(d);
 	if (handshaking)
 		tz_dtls_cnt[TZ_DTLS_CNT_HANDSHAKE_FAILED]++;
 	if (counter >= 0)
@@ -287,8 +299,6 @@ static gboolean rtx_fire(gpointer data)
 	d->in_ssl = true;
 	rc = DTLSv1_handle_timeout(d->ssl);
 	d->in_ssl = false;
-	if (rc > 0)
-		tz_dtls_cnt[TZ_DTLS_CNT_RETRANSMIT]++;
 	if (rc < 0)
 		fail_ssl(d, SSL_ERROR_SSL, "no answer to retransmissions");
 	else
@@ -314,6 +324,7 @@ static void timer_update(struct tz_dtls *d)
 	struct timeval tv;
 	guint ms;
 
+	rtx_count(d);
 	g_clear_pointer(&d->rtx_timer, source_drop);
 	if (d->ssl == NULL || d->busy || d->dying || (d->state != DTLS_ST_HANDSHAKE && d->state != DTLS_ST_CONNECTED))
 		return;
@@ -331,6 +342,7 @@ static unsigned int next_timeout_us(SSL *ssl, unsigned int prev_us)
 
 	if (prev_us == 0)
 		return d->retransmit_ms * 1000u;
+	d->rtx_seen++;	/* a timeout: OpenSSL retransmits its flight next */
 	return prev_us >= RETRANSMIT_MAX_US / 2 ? RETRANSMIT_MAX_US : prev_us * 2;
 }
 
@@ -701,8 +713,6 @@ static void job_result(struct tz_dtls *d)
 	if (!live || d->dying)
 		goto out;	/* failed (deadline) or freed meanwhile */
 	if (d->job_kind == DTLS_JOB_TIMEOUT) {
-		if (d->job_rc > 0)
-			tz_dtls_cnt[TZ_DTLS_CNT_RETRANSMIT]++;
 		if (d->job_rc < 0)
 			fail_ssl_code(d, SSL_ERROR_SSL, d->job_ssl_err, "no answer to retransmissions");
 	} else if (d->job_rc == 1) {

@@ -70,6 +70,7 @@ struct tz_dtls {
 	int job_rc;			/* SSL_do_handshake() / DTLSv1_handle_timeout() */
 	int job_err;			/* SSL_get_error() of job_rc */
 	unsigned long job_ssl_err;	/* ERR_peek_last_error() on the pool thread */
+	unsigned int rtx_seen;		/* retransmissions not yet counted (timer callback) */
 };
 
 /* What a pool job runs. */
