@@ -369,6 +369,8 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 void tz_daemon_signalling_stop(struct tz_daemon *d)
 {
 	tz_calls_shutdown();
+	tz_dtls_pool_stop();           /* after the calls, before the rest stops: runs the
+					* completions that release contexts freed mid-handshake */
 	tz_sipws_shutdown();           /* un-REGISTERs while the SIP side still runs */
 	tz_auth_shutdown();
 	if (d->sip != NULL)
@@ -377,7 +379,6 @@ void tz_daemon_signalling_stop(struct tz_daemon *d)
 	if (d->ws != NULL)
 		tz_ws_server_stop(d->ws);
 	d->ws = NULL;
-	tz_dtls_pool_stop();           /* after the calls: releases their contexts */
 	tz_dtls_cert_free(d->cert);
 	d->cert = NULL;
 }
