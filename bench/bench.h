@@ -80,6 +80,7 @@ struct pipeline_result {
 };
 
 int bench_pipeline_main(int argc, char **argv);
+int bench_dtls_main(int argc, char **argv);           /* bench/dtls.c */
 
 /* Parse a suite name ("AES_CM_128_HMAC_SHA1_80", "none"); -1 if unknown. */
 int bench_suite_parse(const char *s);

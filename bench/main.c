@@ -16,6 +16,8 @@ static const char usage[] =
 "Commands:\n"
 "  calls      whole WebRTC calls against the gateway like many browsers: set-up\n"
 "             rate and concurrent calls it holds, set-up times, loss, its cost\n"
+"  dtls       the gateway's DTLS server side: handshakes/s and CPU us per handshake\n"
+"             on 1..T threads and with the handshake pool, bytes per context\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
 "  reflect    a UDP reflector: every datagram back to its sender (calls --signal self)\n"
@@ -63,7 +65,9 @@ void bench_progress(bool quiet, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
+	if (argc >= 2 && strcmp(argv[1], "dtls") == 0)
+		return bench_dtls_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
 		return bench_pipeline_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "calls") == 0) return bench_calls_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "reflect") == 0) return bench_reflect_main(argc - 1, argv + 1);

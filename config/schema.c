@@ -532,6 +532,8 @@ static const struct tz_cfg_field control_fields[] = {
 	ROW(tz_cfg_control, "socket", path, socket, .def = "/run/trapeze/trapezed.sock"),
 	ROW(tz_cfg_control, "mode", mode, mode, .def = "0660"),
 	ROW(tz_cfg_control, "group", word, group),
+	ROW(tz_cfg_control, "dtls_threads", u16, dtls_threads, .def = "0", .max = 64),
+	ROW(tz_cfg_control, "dtls_release", bool, dtls_release, .def = "false"),
 };
 static const struct tz_cfg_schema control_schema = { TABLE(control_fields) };
 

@@ -351,6 +351,10 @@ struct tz_cfg_control {
 	char *socket;             /**< default "/run/trapeze/trapezed.sock" */
 	uint32_t mode;            /**< default 0660 */
 	char *group;              /**< owner group of the socket, or NULL */
+	uint16_t dtls_threads;    /**< DTLS handshake pool threads; 0 (default):
+				   *   the online cores not used as workers, min 1 */
+	bool dtls_release;        /**< free a call's OpenSSL state once the browser's
+				   *   media arrives (~70 KB/call); default false */
 };
 
 struct tz_config {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -41,6 +42,17 @@ struct tz_dp_sessions {
 	uint32_t n_flows;                   /* published (rte_hash_count also
 					       counts deleted keys awaiting reclaim) */
 	unsigned n_workers;
+	/* tz_dp_sessions_defer(): callbacks waiting for their grace period,
+	 * oldest first (tokens only grow, so the head is due first). */
+	struct deferred *dq_head, *dq_tail;
+	unsigned n_deferred;
+};
+
+struct deferred {
+	struct deferred *next;
+	uint64_t token;                     /* rte_rcu_qsbr_start() at defer time */
+	void (*fn)(void *arg);
+	void *arg;
 };
 
 static const char *const flow_counter_names[TZ_FC_COUNT] = {
@@ -162,6 +174,14 @@ void tz_dp_sessions_free(struct tz_dp_sessions *s)
 
 	if (s == NULL)
 		return;
+	/* Workers stopped: every grace period is over. */
+	while (s->dq_head != NULL) {
+		struct deferred *d = s->dq_head;
+
+		s->dq_head = d->next;
+		d->fn(d->arg);
+		free(d);
+	}
 	if (s->hash != NULL) {
 		while (rte_hash_iterate(s->hash, &key, &data, &it) >= 0)
 			rte_free(data);
@@ -313,6 +333,49 @@ _Static_assert(offsetof(struct tz_dp_sessions, hot) == 0,
 void tz_dp_sessions_synchronize(struct tz_dp_sessions *s)
 {
 	rte_rcu_qsbr_synchronize(s->rcu, RTE_QSBR_THRID_INVALID);
+}
+
+int tz_dp_sessions_defer(struct tz_dp_sessions *s, void (*fn)(void *arg), void *arg)
+{
+	struct deferred *d = malloc(sizeof(*d));
+
+	if (d == NULL)
+		return -ENOMEM;
+	d->next = NULL;
+	d->token = rte_rcu_qsbr_start(s->rcu);
+	d->fn = fn;
+	d->arg = arg;
+	if (s->dq_tail != NULL)
+		s->dq_tail->next = d;
+	else
+		s->dq_head = d;
+	s->dq_tail = d;
+	s->n_deferred++;
+	tz_dp_sessions_reclaim(s);
+	return 0;
+}
+
+unsigned tz_dp_sessions_reclaim(struct tz_dp_sessions *s)
+{
+	struct deferred *d;
+
+	while ((d = s->dq_head) != NULL && rte_rcu_qsbr_check(s->rcu, d->token, false) == 1) {
+		s->dq_head = d->next;
+		if (s->dq_head == NULL)
+			s->dq_tail = NULL;
+		s->n_deferred--;
+		d->fn(d->arg);
+		free(d);
+	}
+	return s->n_deferred;
+}
+
+void tz_dp_sessions_reclaim_all(struct tz_dp_sessions *s)
+{
+	if (s->n_deferred == 0)
+		return;
+	rte_rcu_qsbr_synchronize(s->rcu, RTE_QSBR_THRID_INVALID);
+	tz_dp_sessions_reclaim(s);
 }
 
 void tz_dp_sessions_reader_online(struct tz_dp_sessions *s, unsigned w)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon_pvt.h"
 #include "tz_log.h"
@@ -202,6 +203,7 @@ static int show_signalling_stats(struct tz_cli_req *req, int argc, char **argv,
 {
 	struct tz_daemon *d = arg;
 	struct tz_ws_stats st;
+	uint64_t dtls[TZ_DTLS_CNT_COUNT];
 
 	if (d->ws == NULL)
 		return tz_cli_error(req, "signalling is not running");
@@ -217,6 +219,16 @@ static int show_signalling_stats(struct tz_cli_req *req, int argc, char **argv,
 		json_builder_set_member_name(b, tz_jsep_err_name((enum tz_jsep_err)i));
 		json_builder_add_int_value(b, (gint64)st.errors[i]);
 	}
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "dtls");
+	json_builder_begin_object(b);
+	tz_dtls_counters(dtls);
+	for (unsigned int i = 0; i < TZ_DTLS_CNT_COUNT; i++) {
+		json_builder_set_member_name(b, tz_dtls_counter_name(i));
+		json_builder_add_int_value(b, (gint64)dtls[i]);
+	}
+	json_builder_set_member_name(b, "dtls_pool_threads");
+	json_builder_add_int_value(b, tz_dtls_pool_threads());
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	return 0;
@@ -282,7 +294,7 @@ static int signalling_commands_register(struct tz_daemon *d)
 	static struct tz_cli_cmd cmds[] = {
 		{ "show signalling stats", NULL, 0, 0,
 		  "WebSocket/HTTP: connections, refusals by reason, slow readers cut, "
-		  "bytes queued, errors sent by code", show_signalling_stats, NULL, NULL },
+		  "bytes queued, errors sent by code; DTLS handshakes and the handshake pool", show_signalling_stats, NULL, NULL },
 		{ "show registrations", NULL, 0, 0,
 		  "SIP registrations: SIP-over-WebSocket phones (AOR, connection, device, "
 		  "expiry) and trapeze-jsep.v1 logins with SIP credentials",
@@ -291,6 +303,18 @@ static int signalling_commands_register(struct tz_daemon *d)
 
 	cmds[0].arg = d;
 	return tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));
+}
+
+/* control.dtls_threads, 0: the online cores not used as workers, min 1. */
+static unsigned int dtls_threads(const struct tz_config *cfg)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	long n;
+
+	if (cfg->control.dtls_threads > 0)
+		return cfg->control.dtls_threads;
+	n = online - (long)cfg->eal.n_workers;
+	return n >= 1 ? (unsigned int)n : 1;
 }
 
 int tz_daemon_signalling_start(struct tz_daemon *d)
@@ -325,6 +349,8 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	}
 	tz_dtls_cert_fingerprint(d->cert, fp, sizeof(fp));
 	TZ_LOG(CP_DTLS, INFO, "DTLS certificate %s", fp);
+	if (tz_dtls_pool_start(dtls_threads(d->cfg)) != 0)
+		TZ_LOG(MAIN, WARNING, "DTLS handshakes run on the control loop (no pool)");
 	env.cert = d->cert;
 	if (auth_start(d->cfg) != 0)
 		return -EINVAL;
@@ -343,6 +369,8 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 void tz_daemon_signalling_stop(struct tz_daemon *d)
 {
 	tz_calls_shutdown();
+	tz_dtls_pool_stop();           /* after the calls, before the rest stops: runs the
+					* completions that release contexts freed mid-handshake */
 	tz_sipws_shutdown();           /* un-REGISTERs while the SIP side still runs */
 	tz_auth_shutdown();
 	if (d->sip != NULL)

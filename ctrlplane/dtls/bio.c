@@ -20,6 +20,11 @@ static int sink_write(BIO *b, const char *data, int len)
 	BIO_clear_retry_flags(b);
 	if (len <= 0)
 		return 0;
+	if (d != NULL && d->deferring) {
+		/* A pool thread: the control thread sends it (and counts it). */
+		g_ptr_array_add(d->outq, g_bytes_new(data, (gsize)len));
+		return len;
+	}
 	tz_dtls_cnt[TZ_DTLS_CNT_DATAGRAM_OUT]++;
 	if (d != NULL && !d->dying && d->send_fn != NULL)
 		d->send_fn((const uint8_t *)data, (size_t)len, d->user);

@@ -37,6 +37,17 @@ static const enum tz_srtp_suite default_suites[] = {
 static void timer_update(struct tz_dtls *d);
 static void timers_stop(struct tz_dtls *d);
 
+/* Retransmissions OpenSSL made (next_timeout_us() saw each timeout), from
+ * our timer or on its own when it found the timer expired while reading (a
+ * late pool step): counted on the control thread. */
+static void rtx_count(struct tz_dtls *d)
+{
+	if (d->busy)
+		return;
+	tz_dtls_cnt[TZ_DTLS_CNT_RETRANSMIT] += d->rtx_seen;
+	d->rtx_seen = 0;
+}
+
 static void source_drop(GSource *s)
 {
 	g_source_destroy(s);
@@ -48,9 +59,17 @@ static const char *role_name(const struct tz_dtls *d)
 	return d->role == TZ_DTLS_CLIENT ? "client" : "server";
 }
 
+static void bytes_unref(gpointer b)
+{
+	g_bytes_unref(b);
+}
+
 static void destroy(struct tz_dtls *d)
 {
 	timers_stop(d);
+	g_queue_clear_full(&d->inq, bytes_unref);
+	g_clear_pointer(&d->job_in, g_ptr_array_unref);
+	g_clear_pointer(&d->outq, g_ptr_array_unref);
 	SSL_free(d->ssl);
 	g_main_context_unref(d->main_ctx);
 	free(d);
@@ -63,7 +82,7 @@ static void enter(struct tz_dtls *d)
 
 static void leave(struct tz_dtls *d)
 {
-	if (--d->depth == 0 && d->dying)
+	if (--d->depth == 0 && d->dying && !d->busy)
 		destroy(d);
 }
 
@@ -83,6 +102,7 @@ static void fail_keep(struct tz_dtls *d, int counter)
 		return;
 	d->state = DTLS_ST_FAILED;
 	timers_stop(d);
+	rtx_count(d);
 	if (handshaking)
 		tz_dtls_cnt[TZ_DTLS_CNT_HANDSHAKE_FAILED]++;
 	if (counter >= 0)
@@ -105,9 +125,8 @@ static void G_GNUC_PRINTF(3, 4) fail(struct tz_dtls *d, int counter, const char 
 
 /* Reason for an OpenSSL failure: the peer's alert if it sent one, else
  * the library's reason. */
-static void fail_ssl(struct tz_dtls *d, int ssl_err, const char *what)
+static void fail_ssl_code(struct tz_dtls *d, int ssl_err, unsigned long e, const char *what)
 {
-	unsigned long e = ERR_peek_last_error();
 	const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
 
 	ERR_clear_error();
@@ -121,10 +140,15 @@ static void fail_ssl(struct tz_dtls *d, int ssl_err, const char *what)
 		fail(d, -1, "%s: SSL error %d", what, ssl_err);
 }
 
+static void fail_ssl(struct tz_dtls *d, int ssl_err, const char *what)
+{
+	fail_ssl_code(d, ssl_err, ERR_peek_last_error(), what);
+}
+
 /* Silence our own sends when the caller is tearing down. */
 static void shutdown_send(struct tz_dtls *d)
 {
-	if (d->in_ssl)
+	if (d->in_ssl || d->ssl == NULL)
 		return;	/* free() from send_fn: no re-entering OpenSSL */
 	ERR_clear_error();
 	d->in_ssl = true;
@@ -224,8 +248,14 @@ static void read_records(struct tz_dtls *d)
 	}
 }
 
+static void pool_run(struct tz_dtls *d, enum dtls_job kind);
+
 static void drive(struct tz_dtls *d)
 {
+	if (d->state == DTLS_ST_HANDSHAKE && tz_dtls_pool_active()) {
+		pool_run(d, DTLS_JOB_HANDSHAKE);
+		return;
+	}
 	if (d->state == DTLS_ST_HANDSHAKE)
 		do_handshake(d);
 	if (d->state == DTLS_ST_CONNECTED && !d->dying)
@@ -256,13 +286,19 @@ static gboolean rtx_fire(gpointer data)
 	int rc;
 
 	g_clear_pointer(&d->rtx_timer, g_source_unref);	/* GLib destroys it on return */
+	if (d->busy)
+		return G_SOURCE_REMOVE;	/* the job's completion re-arms it */
+	if (d->state == DTLS_ST_HANDSHAKE && tz_dtls_pool_active()) {
+		enter(d);
+		pool_run(d, DTLS_JOB_TIMEOUT);
+		leave(d);
+		return G_SOURCE_REMOVE;
+	}
 	enter(d);
 	ERR_clear_error();
 	d->in_ssl = true;
 	rc = DTLSv1_handle_timeout(d->ssl);
 	d->in_ssl = false;
-	if (rc > 0)
-		tz_dtls_cnt[TZ_DTLS_CNT_RETRANSMIT]++;
 	if (rc < 0)
 		fail_ssl(d, SSL_ERROR_SSL, "no answer to retransmissions");
 	else
@@ -288,8 +324,9 @@ static void timer_update(struct tz_dtls *d)
 	struct timeval tv;
 	guint ms;
 
+	rtx_count(d);
 	g_clear_pointer(&d->rtx_timer, source_drop);
-	if (d->dying || (d->state != DTLS_ST_HANDSHAKE && d->state != DTLS_ST_CONNECTED))
+	if (d->ssl == NULL || d->busy || d->dying || (d->state != DTLS_ST_HANDSHAKE && d->state != DTLS_ST_CONNECTED))
 		return;
 	if (DTLSv1_get_timeout(d->ssl, &tv) != 1)
 		return;
@@ -305,6 +342,7 @@ static unsigned int next_timeout_us(SSL *ssl, unsigned int prev_us)
 
 	if (prev_us == 0)
 		return d->retransmit_ms * 1000u;
+	d->rtx_seen++;	/* a timeout: OpenSSL retransmits its flight next */
 	return prev_us >= RETRANSMIT_MAX_US / 2 ? RETRANSMIT_MAX_US : prev_us * 2;
 }
 
@@ -437,7 +475,7 @@ int tz_dtls_set_opts(struct tz_dtls *d, const struct tz_dtls_opts *o)
 
 /* ---- driving ---- */
 
-static void start_locked(struct tz_dtls *d)
+static void start_locked(struct tz_dtls *d, bool now)
 {
 	char list[128];
 
@@ -450,7 +488,8 @@ static void start_locked(struct tz_dtls *d)
 	}
 	d->state = DTLS_ST_HANDSHAKE;
 	d->hs_timer = timeout_new(d, d->handshake_ms, deadline_fire);
-	drive(d);	/* a client sends its ClientHello */
+	if (now)
+		drive(d);	/* a client sends its ClientHello */
 }
 
 int tz_dtls_start(struct tz_dtls *d)
@@ -462,9 +501,18 @@ int tz_dtls_start(struct tz_dtls *d)
 	if (d->state != DTLS_ST_NEW)
 		return 0;
 	enter(d);
-	start_locked(d);
+	start_locked(d, true);
 	leave(d);
 	return 0;
+}
+
+static void queue_input(struct tz_dtls *d, const uint8_t *data, size_t len)
+{
+	if (d->inq.length >= TZ_DTLS_POOL_QUEUE_MAX) {
+		tz_dtls_cnt[TZ_DTLS_CNT_POOL_QUEUE_DROPPED]++;
+		return;
+	}
+	g_queue_push_tail(&d->inq, g_bytes_new(data, len));
 }
 
 static void bad_record(const uint8_t *data, size_t len)
@@ -484,16 +532,27 @@ int tz_dtls_input(struct tz_dtls *d, const uint8_t *data, size_t len)
 	tz_dtls_cnt[TZ_DTLS_CNT_DATAGRAM_IN]++;
 	if (d->dying || d->state == DTLS_ST_FAILED || d->state == DTLS_ST_CLOSED)
 		return -ESHUTDOWN;
+	if (d->ssl == NULL) {
+		tz_dtls_cnt[TZ_DTLS_CNT_RELEASED_DROPPED]++;
+		return -ESHUTDOWN;	/* released: nothing reads records any more */
+	}
 	if (len > DATAGRAM_MAX || tz_dtls_record_check(data, len) < 0) {
 		bad_record(data, len);
 		return -EBADMSG;
 	}
 	if (d->state == DTLS_ST_NEW && d->role == TZ_DTLS_CLIENT)
 		return -EAGAIN;
+	if (d->busy) {
+		queue_input(d, data, len);	/* the running job's completion feeds it */
+		return 0;
+	}
 	enter(d);
-	if (d->state == DTLS_ST_NEW)
-		start_locked(d);	/* the ClientHello came before our ICE said "ready" */
-	if (d->state == DTLS_ST_HANDSHAKE || d->state == DTLS_ST_CONNECTED) {
+	if (d->state == DTLS_ST_NEW)	/* the ClientHello came before our ICE said "ready" */
+		start_locked(d, !tz_dtls_pool_active());
+	if (d->state == DTLS_ST_HANDSHAKE && tz_dtls_pool_active()) {
+		queue_input(d, data, len);
+		pool_run(d, DTLS_JOB_HANDSHAKE);
+	} else if (d->state == DTLS_ST_HANDSHAKE || d->state == DTLS_ST_CONNECTED) {
 		rbio = SSL_get_rbio(d->ssl);
 		/* One datagram at a time: whatever OpenSSL left is stale. */
 		if (BIO_ctrl_pending(rbio) > 0)
@@ -524,6 +583,8 @@ int tz_dtls_peer_fingerprint(const struct tz_dtls *d, struct tz_dtls_fingerprint
 
 	if (d == NULL || fp == NULL)
 		return -EINVAL;
+	if (d->busy || d->ssl == NULL)
+		return -ENOTCONN;	/* the handshake is on a pool thread, or released */
 	peer = SSL_get0_peer_certificate(d->ssl);
 	if (peer == NULL)
 		return -ENOTCONN;
@@ -531,6 +592,27 @@ int tz_dtls_peer_fingerprint(const struct tz_dtls *d, struct tz_dtls_fingerprint
 		return -EIO;
 	fp->len = n;
 	snprintf(fp->algorithm, sizeof(fp->algorithm), "%s", d->remote_fp.algorithm);
+	return 0;
+}
+
+size_t tz_dtls_sizeof(void)
+{
+	return sizeof(struct tz_dtls);
+}
+
+int tz_dtls_release(struct tz_dtls *d)
+{
+	if (d == NULL)
+		return -EINVAL;
+	if (d->state != DTLS_ST_CONNECTED || d->busy || d->depth > 0 || d->dying)
+		return -EBUSY;
+	if (d->ssl == NULL)
+		return 0;
+	timers_stop(d);
+	ERR_clear_error();
+	SSL_free(d->ssl);
+	d->ssl = NULL;
+	tz_dtls_cnt[TZ_DTLS_CNT_RELEASED]++;
 	return 0;
 }
 
@@ -542,6 +624,157 @@ void tz_dtls_free(struct tz_dtls *d)
 		shutdown_send(d);
 	d->dying = true;
 	timers_stop(d);
-	if (d->depth == 0)
+	/* A job on the pool still uses the SSL object: its completion frees. */
+	if (d->depth == 0 && !d->busy)
 		destroy(d);
+}
+
+/* ---- the handshake pool's jobs (pool.c runs them) ---- */
+
+/* Pool thread: what the control thread queued, through OpenSSL.  Touches
+ * only the SSL object and the job fields (dtls_pvt.h). */
+void tz_dtls_job_run(struct tz_dtls *d)
+{
+	BIO *rbio = SSL_get_rbio(d->ssl);
+	int rc = 0;
+
+	ERR_clear_error();
+	d->in_ssl = true;
+	d->job_used = 0;
+	if (d->job_kind == DTLS_JOB_TIMEOUT) {
+		rc = DTLSv1_handle_timeout(d->ssl);
+	} else if (d->job_in->len == 0) {
+		rc = SSL_do_handshake(d->ssl);
+	} else {
+		/* One datagram at a time, as tz_dtls_input() does inline; stop
+		 * at the end of the handshake (what follows is records). */
+		while (d->job_used < d->job_in->len) {
+			GBytes *b = g_ptr_array_index(d->job_in, d->job_used);
+			gsize n;
+			const void *p = g_bytes_get_data(b, &n);
+
+			d->job_used++;
+			if (BIO_ctrl_pending(rbio) > 0)
+				(void)BIO_reset(rbio);
+			if (BIO_write(rbio, p, (int)n) != (int)n)
+				continue;
+			rc = SSL_do_handshake(d->ssl);
+			if (rc == 1 || (rc <= 0 && SSL_get_error(d->ssl, rc) != SSL_ERROR_WANT_READ &&
+					SSL_get_error(d->ssl, rc) != SSL_ERROR_WANT_WRITE))
+				break;
+		}
+	}
+	d->in_ssl = false;
+	d->job_rc = rc;
+	/* SSL_get_error() and the error queue are per thread: read them here. */
+	d->job_err = d->job_kind == DTLS_JOB_TIMEOUT ? SSL_ERROR_SSL : SSL_get_error(d->ssl, rc);
+	d->job_ssl_err = ERR_peek_last_error();
+	ERR_clear_error();
+}
+
+static void flush_out(struct tz_dtls *d)
+{
+	for (guint i = 0; i < d->outq->len; i++) {
+		GBytes *b = g_ptr_array_index(d->outq, i);
+		gsize n;
+		const uint8_t *p = g_bytes_get_data(b, &n);
+
+		tz_dtls_cnt[TZ_DTLS_CNT_DATAGRAM_OUT]++;
+		if (!d->dying && d->state != DTLS_ST_FAILED && d->state != DTLS_ST_CLOSED)
+			d->send_fn(p, n, d->user);
+	}
+	g_ptr_array_set_size(d->outq, 0);
+}
+
+/* Records that came after the Finished in the same job: the inline path. */
+static void feed_records(struct tz_dtls *d)
+{
+	BIO *rbio = SSL_get_rbio(d->ssl);
+
+	while (d->job_used < d->job_in->len && d->state == DTLS_ST_CONNECTED && !d->dying) {
+		GBytes *b = g_ptr_array_index(d->job_in, d->job_used++);
+		gsize n;
+		const void *p = g_bytes_get_data(b, &n);
+
+		if (BIO_ctrl_pending(rbio) > 0)
+			(void)BIO_reset(rbio);
+		if (BIO_write(rbio, p, (int)n) == (int)n)
+			read_records(d);
+	}
+}
+
+/* Control thread: act on a finished job, as do_handshake()/rtx_fire() do
+ * inline. */
+static void job_result(struct tz_dtls *d)
+{
+	bool live = d->state == DTLS_ST_HANDSHAKE;
+
+	flush_out(d);
+	if (!live || d->dying)
+		goto out;	/* failed (deadline) or freed meanwhile */
+	if (d->job_kind == DTLS_JOB_TIMEOUT) {
+		if (d->job_rc < 0)
+			fail_ssl_code(d, SSL_ERROR_SSL, d->job_ssl_err, "no answer to retransmissions");
+	} else if (d->job_rc == 1) {
+		handshake_done(d);
+		feed_records(d);
+	} else if (d->job_err != SSL_ERROR_WANT_READ && d->job_err != SSL_ERROR_WANT_WRITE) {
+		fail_ssl_code(d, d->job_err, d->job_ssl_err, "handshake failed");
+	}
+out:
+	g_ptr_array_set_size(d->job_in, 0);
+}
+
+static void pool_run(struct tz_dtls *d, enum dtls_job kind)
+{
+	if (d->outq == NULL) {
+		d->outq = g_ptr_array_new_with_free_func(bytes_unref);
+		d->job_in = g_ptr_array_new_with_free_func(bytes_unref);
+	}
+	while (!d->busy && !d->dying && d->state == DTLS_ST_HANDSHAKE) {
+		d->job_kind = kind;
+		while (!g_queue_is_empty(&d->inq))
+			g_ptr_array_add(d->job_in, g_queue_pop_head(&d->inq));
+		g_clear_pointer(&d->rtx_timer, source_drop);
+		d->deferring = true;
+		d->busy = true;
+		if (tz_dtls_pool_submit(d) == 0)
+			return;	/* tz_dtls_job_done() goes on */
+		/* No pool (stopping): inline, same steps. */
+		tz_dtls_job_run(d);
+		d->busy = false;
+		d->deferring = false;
+		job_result(d);
+		if (g_queue_is_empty(&d->inq))
+			break;
+		kind = DTLS_JOB_HANDSHAKE;
+	}
+	timer_update(d);
+}
+
+void tz_dtls_job_done(struct tz_dtls *d)
+{
+	tz_dtls_cnt[TZ_DTLS_CNT_POOL_JOBS]++;
+	d->busy = false;
+	d->deferring = false;
+	if (d->dying && d->depth == 0) {
+		destroy(d);	/* freed during the job: nothing is sent or reported */
+		return;
+	}
+	enter(d);
+	job_result(d);
+	if (!g_queue_is_empty(&d->inq) && d->state == DTLS_ST_HANDSHAKE)
+		pool_run(d, DTLS_JOB_HANDSHAKE);
+	else if (!g_queue_is_empty(&d->inq) && d->state == DTLS_ST_CONNECTED) {
+		/* Records that arrived while the last flight was being made. */
+		while (!g_queue_is_empty(&d->inq))
+			g_ptr_array_add(d->job_in, g_queue_pop_head(&d->inq));
+		d->job_used = 0;
+		feed_records(d);
+		g_ptr_array_set_size(d->job_in, 0);
+		timer_update(d);
+	} else {
+		timer_update(d);
+	}
+	leave(d);
 }

@@ -54,7 +54,40 @@ struct tz_dtls {
 
 	char alert[96];			/* last fatal alert received, for reasons */
 	char error[512];
+
+	/* Handshake pool (pool.c).  While busy, the SSL object, fp_state,
+	 * alert, error, outq, job_in and job_* belong to the pool thread that
+	 * runs the job; the control thread touches none of them until the
+	 * job's completion runs on its loop (the pool's queue and
+	 * g_main_context_invoke order the memory). */
+	bool busy;			/* a job is queued or running on the pool */
+	bool deferring;			/* sink BIO: queue datagrams in outq, do not send */
+	int job_kind;			/* enum dtls_job */
+	GQueue inq;			/* GBytes received while busy, oldest first */
+	GPtrArray *job_in;		/* GBytes the running job feeds (moved from inq) */
+	GPtrArray *outq;		/* GBytes OpenSSL wrote on the pool thread */
+	unsigned int job_used;		/* datagrams of job_in the job consumed */
+	int job_rc;			/* SSL_do_handshake() / DTLSv1_handle_timeout() */
+	int job_err;			/* SSL_get_error() of job_rc */
+	unsigned long job_ssl_err;	/* ERR_peek_last_error() on the pool thread */
+	unsigned int rtx_seen;		/* retransmissions not yet counted (timer callback) */
 };
+
+/* What a pool job runs. */
+enum dtls_job {
+	DTLS_JOB_HANDSHAKE,		/* feed job_in (or nothing) to SSL_do_handshake() */
+	DTLS_JOB_TIMEOUT,		/* DTLSv1_handle_timeout() */
+};
+
+/* pool.c */
+bool tz_dtls_pool_active(void);
+/* Run d's job on a pool thread; its completion calls tz_dtls_job_done(d)
+ * on d's main context.  0, or -errno (the caller runs it inline). */
+int tz_dtls_pool_submit(struct tz_dtls *d);
+/* dtls.c: a job's completion, on the control thread. */
+void tz_dtls_job_done(struct tz_dtls *d);
+/* dtls.c: the job itself, on a pool thread. */
+void tz_dtls_job_run(struct tz_dtls *d);
 
 /* counters.c */
 extern uint64_t tz_dtls_cnt[TZ_DTLS_CNT_COUNT];

@@ -100,7 +100,7 @@ int tz_dtls_srtp_keys(struct tz_dtls *d, enum tz_srtp_suite *suite, struct tz_dt
 
 	if (d == NULL || suite == NULL || local == NULL || remote == NULL)
 		return -EINVAL;
-	if (d->state != DTLS_ST_CONNECTED)
+	if (d->state != DTLS_ST_CONNECTED || d->ssl == NULL)
 		return -ENOTCONN;
 	prof = SSL_get_selected_srtp_profile(d->ssl);
 	if (prof == NULL || tz_dtls_suite_of_profile(prof->id, suite) < 0)

@@ -48,6 +48,9 @@ static int configure(SSL_CTX *ctx, X509 *x509, EVP_PKEY *key)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 			   tz_dtls_verify_cb);
 	SSL_CTX_set_read_ahead(ctx, 1);
+	/* Record buffers (about 2 x 17 KiB) only while a record is in flight,
+	 * not for the life of the call (docs/architecture.md, bytes per call). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return 1;
 }
 

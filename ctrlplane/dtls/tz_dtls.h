@@ -24,6 +24,17 @@
  * Threading: every function is control thread only (the thread whose main
  * context was current at tz_dtls_new()), except where noted.  A certificate
  * may be shared by any number of contexts of that thread.
+ *
+ * Handshake pool: after tz_dtls_pool_start(n > 0), the OpenSSL work of a
+ * handshake (SSL_do_handshake(), DTLSv1_handle_timeout()) of every context
+ * runs on one of n pool threads; the control thread only queues received
+ * datagrams and, when a job's completion comes back to its main loop,
+ * sends what OpenSSL wrote, checks the result and reports events.  The
+ * API and its callbacks stay on the control thread; one context's SSL
+ * object is used by one thread at a time.  Datagrams received while a job
+ * runs wait (up to TZ_DTLS_POOL_QUEUE_MAX, then dropped and counted as
+ * dtls_pool_queue_dropped: DTLS recovers loss).  Connected contexts read
+ * records on the control thread (no pool round trip per alert).
  */
 #ifndef TZ_DTLS_H
 #define TZ_DTLS_H
@@ -122,7 +133,11 @@ struct tz_dtls_keys {
 	X(DATAGRAM_IN, "dtls_datagram_in")                    \
 	X(DATAGRAM_OUT, "dtls_datagram_out")                  \
 	X(APP_DATA_DROPPED, "dtls_app_data_dropped")          \
-	X(CLOSE_NOTIFY_IN, "dtls_close_notify_in")
+	X(CLOSE_NOTIFY_IN, "dtls_close_notify_in")            \
+	X(POOL_JOBS, "dtls_pool_jobs")                        \
+	X(POOL_QUEUE_DROPPED, "dtls_pool_queue_dropped")      \
+	X(RELEASED, "dtls_released")                          \
+	X(RELEASED_DROPPED, "dtls_released_dropped")
 
 /** Index of each counter. */
 enum tz_dtls_counter {
@@ -258,6 +273,25 @@ const char *tz_dtls_error(const struct tz_dtls *d);
 /** The peer certificate's fingerprint in the SDP's algorithm; 0, -EINVAL or -ENOTCONN. */
 int tz_dtls_peer_fingerprint(const struct tz_dtls *d, struct tz_dtls_fingerprint *fp);
 
+/**
+ * Free the OpenSSL state of a connected context (about 70 KB: record and
+ * handshake buffers, the peer certificate, cipher contexts, the retained
+ * last flight) once its keys are exported and nothing needs DTLS any more.
+ * What it gives up: answering a retransmitted handshake flight (call it
+ * only when the peer has shown it finished, e.g. its first SRTP packet
+ * arrived), reading the peer's close_notify (received datagrams are
+ * dropped and counted, dtls_released_dropped; no CLOSED event) and sending
+ * ours at tz_dtls_free().  tz_dtls_srtp_keys() and
+ * tz_dtls_peer_fingerprint() then return -ENOTCONN.  Releasing twice is
+ * a no-op.
+ * @return 0, -EINVAL (NULL) or -EBUSY (not connected, or inside one of
+ *         its callbacks).
+ */
+int tz_dtls_release(struct tz_dtls *d);
+
+/** Bytes of one context's own struct (memory accounting).  Any thread. */
+size_t tz_dtls_sizeof(void);
+
 /** Role of a context (TZ_DTLS_CLIENT for NULL). */
 enum tz_dtls_role tz_dtls_role(const struct tz_dtls *d);
 
@@ -267,6 +301,38 @@ enum tz_dtls_role tz_dtls_role(const struct tz_dtls *d);
  * callbacks, the free happens when the module returns.  NULL is a no-op.
  */
 void tz_dtls_free(struct tz_dtls *d);
+
+/* ---- handshake pool ---- */
+
+/** Datagrams one context queues while its handshake job runs. */
+#define TZ_DTLS_POOL_QUEUE_MAX 16
+
+/**
+ * Start the handshake pool with @p nb_threads threads (0: no pool, every
+ * handshake runs inline on the control thread, as before).  Call once,
+ * from the control thread, before the first tz_dtls_new().
+ * @return 0, -EALREADY (running), -EINVAL (more than 256 threads) or
+ *         -EAGAIN (threads could not be made).
+ */
+int tz_dtls_pool_start(unsigned int nb_threads);
+
+/**
+ * Stop the pool: wait for the jobs queued or running, then run their
+ * completions on the calling (control) thread's main context, so contexts
+ * freed during a handshake are released.  Later handshakes run inline.
+ * No-op without a pool.
+ */
+void tz_dtls_pool_stop(void);
+
+/** Threads of the running pool, 0 without one.  Threading: any thread. */
+unsigned int tz_dtls_pool_threads(void);
+
+/**
+ * Jobs queued, running, or done but whose completion has not yet run on
+ * its main context (a context freed meanwhile is released by that
+ * completion).  Threading: any thread.
+ */
+unsigned int tz_dtls_pool_in_flight(void);
 
 /* ---- counters ---- */
 

@@ -642,6 +642,10 @@ static void check_media(struct call *c, void *arg)
 	}
 	tz_media_check_auth(c, now);
 	packets_by_direction(c, pkts);
+	/* The browser sends SRTP: its handshake is over; the keys are in the
+	 * dataplane.  Nothing needs the OpenSSL state any more. */
+	if (tz_calls_env.cfg->control.dtls_release && pkts[0] > 0 && c->web.dtls != NULL)
+		tz_dtls_release(c->web.dtls);
 	for (int d = 0; d < 2; d++) {
 		if (pkts[d] != c->media.dir_pkts[d] || tz_call_held(c) || c->media.dir_last[d] == 0 ||
 		    c->media.dir_last[d] < c->media.last_media) {
@@ -704,6 +708,7 @@ void tz_calls_shutdown(void)
 	/* tz_call_end() queued the frees; run them now, the loop is stopping. */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
+	tz_media_reclaim_all();
 	g_source_remove(supervisor);
 	g_hash_table_destroy(by_id);
 	g_hash_table_destroy(by_name);

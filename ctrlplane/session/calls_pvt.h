@@ -192,7 +192,8 @@ extern struct tz_calls_env tz_calls_env;
 	X(HAIRPIN, "calls_hairpinned")              \
 	X(HAIRPIN_REFUSED, "hairpin_refused")       \
 	X(SDES_REFUSED, "sdes_refused")             \
-	X(SDES_REKEYED, "sdes_rekeyed")
+	X(SDES_REKEYED, "sdes_rekeyed")             \
+	X(CTX_RECLAIMED, "calls_ctx_reclaimed")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -228,6 +229,8 @@ uint64_t tz_media_hairpin_packets_in(const struct call *c);
 int tz_media_core_ports(struct call *c);
 void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);
+/* Destroy the contexts still in their grace period (shutdown). */
+void tz_media_reclaim_all(void);
 uint64_t tz_media_packets(const struct call *c);
 /* Warn (rate-limited) when the call's SRTP/SRTCP authentication failures
  * grew; @p now is g_get_monotonic_time().  From the media supervision. */

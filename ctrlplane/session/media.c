@@ -487,21 +487,78 @@ int tz_media_republish(struct call *c)
 	return 0;
 }
 
+/* What a call leaves behind for the grace period: its WebRTC contexts. */
+struct retired_ctx {
+	struct tz_srtp_ctx *in, *out;
+};
+
+static guint reclaim_timer;
+
+static void retired_free(void *arg)
+{
+	struct retired_ctx *r = arg;
+
+	tz_srtp_ctx_destroy(r->in);
+	tz_srtp_ctx_destroy(r->out);
+	g_free(r);
+	tz_calls_ctr[TZ_CC_CTX_RECLAIMED]++;
+}
+
+/* Every RECLAIM_MS while contexts wait: workers report quiescent states
+ * every poll round (microseconds), so one tick is usually enough. */
+#define RECLAIM_MS 10
+
+static gboolean reclaim_tick(gpointer unused)
+{
+	(void)unused;
+	if (tz_dp_sessions_reclaim(tz_calls_env.sessions) > 0)
+		return G_SOURCE_CONTINUE;
+	reclaim_timer = 0;
+	return G_SOURCE_REMOVE;
+}
+
+void tz_media_reclaim_all(void)
+{
+	if (reclaim_timer != 0)
+		g_source_remove(reclaim_timer);
+	reclaim_timer = 0;
+	if (tz_calls_env.sessions != NULL)
+		tz_dp_sessions_reclaim_all(tz_calls_env.sessions);
+}
+
+/*
+ * The flows go now; the WebRTC contexts they pointed at are destroyed after
+ * the grace period without blocking the loop (tz_dp_sessions_defer()).
+ * SDES contexts still take the synchronous path: SDES trunks are rare next
+ * to WebRTC calls and tz_sdes_free() has more to retire.
+ */
 void tz_media_retire(struct call *c)
 {
+	struct tz_dp_sessions *s = tz_calls_env.sessions;
+	struct retired_ctx *r;
+
 	if (c->media.republish_timer != 0)
 		g_source_remove(c->media.republish_timer);
 	c->media.republish_timer = 0;
 	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
-	if (c->web.ctx_in != NULL || c->web.ctx_out != NULL || c->sip.sdes.ctx_in != NULL ||
-	    c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
-		tz_dp_sessions_synchronize(tz_calls_env.sessions);
+	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
+		tz_dp_sessions_synchronize(s);
 		tz_srtp_ctx_destroy(c->web.ctx_in);
 		tz_srtp_ctx_destroy(c->web.ctx_out);
 		c->web.ctx_in = c->web.ctx_out = NULL;
+	} else if (c->web.ctx_in != NULL || c->web.ctx_out != NULL) {
+		r = g_new(struct retired_ctx, 1);
+		*r = (struct retired_ctx){ .in = c->web.ctx_in, .out = c->web.ctx_out };
+		c->web.ctx_in = c->web.ctx_out = NULL;
+		if (tz_dp_sessions_defer(s, retired_free, r) != 0) {
+			tz_dp_sessions_synchronize(s);
+			retired_free(r);
+		} else if (reclaim_timer == 0 && tz_dp_sessions_reclaim(s) > 0) {
+			reclaim_timer = g_timeout_add(RECLAIM_MS, reclaim_tick, NULL);
+		}
 	}
-	tz_sdes_free(c);                /* after the grace period above */
+	tz_sdes_free(c);                /* after the grace period above (SDES) */
 }
 
 /* At most this many auth-failure warnings a second over all calls: a peer

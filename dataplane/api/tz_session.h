@@ -212,6 +212,27 @@ int tz_dp_flow_del(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key);
 void tz_dp_sessions_synchronize(struct tz_dp_sessions *s);
 
 /**
+ * Call @p fn(@p arg) once every running worker has reported a quiescent
+ * state after this call: the non-blocking form of
+ * tz_dp_sessions_synchronize() for what deleted entries pointed at (a
+ * call's crypto contexts at its end).  @p fn runs from a later
+ * tz_dp_sessions_reclaim() (or from this call if no worker runs), on the
+ * control thread.  Control thread only.
+ * @return 0, or -ENOMEM (nothing queued: synchronize and free yourself).
+ */
+int tz_dp_sessions_defer(struct tz_dp_sessions *s, void (*fn)(void *arg), void *arg);
+
+/**
+ * Run the deferred callbacks whose grace period is over, oldest first;
+ * never blocks.  Control thread only.
+ * @return how many are still waiting.
+ */
+unsigned tz_dp_sessions_reclaim(struct tz_dp_sessions *s);
+
+/** Wait for one grace period and run every deferred callback (shutdown). */
+void tz_dp_sessions_reclaim_all(struct tz_dp_sessions *s);
+
+/**
  * Find a published flow (control-plane view).  The entry stays valid
  * until the caller deletes it.  Control thread only.
  * @return the entry or NULL.

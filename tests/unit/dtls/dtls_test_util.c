@@ -217,6 +217,10 @@ void dtls_pair_teardown(struct dtls_pair *p)
 	p->c.d = NULL;
 	tz_dtls_free(p->s.d);
 	p->s.d = NULL;
+	/* A context freed during a pool job is released by the job's
+	 * completion, which comes to this context when the job ends. */
+	while (tz_dtls_pool_in_flight() > 0)
+		g_main_context_iteration(g_main_context_get_thread_default(), TRUE);
 	while (g_main_context_pending(g_main_context_get_thread_default()))
 		g_main_context_iteration(g_main_context_get_thread_default(), FALSE);
 	g_clear_pointer(&p->rand, g_rand_free);

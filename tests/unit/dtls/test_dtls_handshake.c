@@ -4,6 +4,11 @@
  * loop: connection and key export, every SRTP profile, fingerprint
  * mismatches, loss and retransmission, MTU and fragmentation, garbage,
  * close_notify and freeing from a callback.
+ *
+ * Built twice: test_dtls_handshake runs every handshake inline on the
+ * loop; test_dtls_pool (DTLS_TEST_POOL_THREADS) runs the same tests with
+ * the handshakes on a pool of threads, plus the pool's own: the work
+ * really runs there, and a context freed while its job runs.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -322,6 +327,15 @@ static void test_loss_default_timer(void **state)
 	assert_in_range(ms, 900, 3000);
 }
 
+static uint64_t released_dropped_want;
+
+static bool released_dropped(struct dtls_pair *p)
+{
+	(void)p;
+	return dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED) > 0 &&
+	       dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED) >= released_dropped_want;
+}
+
 static bool client_had_event(struct dtls_pair *p)
 {
 	return p->c.nb_events > 0;
@@ -487,6 +501,44 @@ static void test_free_from_callback(void **state)
 	assert_int_equal(f->p.c.events[TZ_DTLS_CLOSED], 1);
 }
 
+/* Released once connected: keys exported before, nothing read after, no
+ * close_notify either way; the peer's records are dropped and counted. */
+static void test_release(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t r0 = dtls_counter(TZ_DTLS_CNT_RELEASED);
+	uint64_t d0 = dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED);
+	struct tz_dtls_keys l, r;
+	enum tz_srtp_suite suite;
+	unsigned int c_sent;
+
+	dtls_pair_setup(&f->p, f->ccert, f->scert, NULL, NULL);
+	assert_int_equal(tz_dtls_release(f->p.s.d), -EBUSY);	/* not connected */
+	assert_true(dtls_pair_run(&f->p, NULL, RUN_MS));
+	assert_connected(&f->p);
+	assert_int_equal(tz_dtls_srtp_keys(f->p.s.d, &suite, &l, &r), 0);
+	tz_dtls_keys_wipe(&l);
+	tz_dtls_keys_wipe(&r);
+	assert_int_equal(tz_dtls_release(f->p.s.d), 0);
+	assert_int_equal(tz_dtls_release(f->p.s.d), 0);
+	assert_int_equal(dtls_counter(TZ_DTLS_CNT_RELEASED) - r0, 1);
+	assert_int_equal(tz_dtls_srtp_keys(f->p.s.d, &suite, &l, &r), -ENOTCONN);
+	/* The client hangs up: its close_notify is dropped, no event. */
+	c_sent = f->p.c.sent;
+	released_dropped_want = d0 + 1;
+	tz_dtls_free(f->p.c.d);
+	f->p.c.d = NULL;
+	assert_int_equal(f->p.c.sent, c_sent + 1);
+	assert_true(dtls_pair_loop(&f->p, released_dropped, RUN_MS));
+	assert_int_equal(dtls_counter(TZ_DTLS_CNT_RELEASED_DROPPED) - d0, 1);
+	assert_int_equal(f->p.s.events[TZ_DTLS_CLOSED], 0);
+	assert_string_equal(tz_dtls_error(f->p.s.d), "");
+	c_sent = f->p.s.sent;
+	tz_dtls_free(f->p.s.d);	/* no close_notify: no SSL left */
+	f->p.s.d = NULL;
+	assert_int_equal(f->p.s.sent, c_sent);
+}
+
 static void test_api_errors(void **state)
 {
 	static const enum tz_srtp_suite dup[] = {
@@ -531,6 +583,102 @@ static void test_api_errors(void **state)
 	tz_dtls_free(NULL);
 }
 
+#ifdef DTLS_TEST_POOL_THREADS
+/* The handshake steps ran as pool jobs and the result reached the loop. */
+static void test_pool_runs_handshakes(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t j0 = dtls_counter(TZ_DTLS_CNT_POOL_JOBS);
+
+	assert_int_equal(tz_dtls_pool_threads(), DTLS_TEST_POOL_THREADS);
+	dtls_pair_setup(&f->p, f->ccert, f->scert, NULL, NULL);
+	assert_true(dtls_pair_run(&f->p, NULL, RUN_MS));
+	assert_connected(&f->p);
+	assert_keys_match(&f->p, TZ_SRTP_AEAD_AES_256_GCM);
+	/* client: ClientHello, second flight; server: its flight, Finished */
+	assert_true(dtls_counter(TZ_DTLS_CNT_POOL_JOBS) - j0 >= 4);
+}
+
+static unsigned int lone_sent;
+
+static void lone_send(const uint8_t *data, size_t len, void *user)
+{
+	GPtrArray *out = user;
+
+	lone_sent++;
+	if (out != NULL)
+		g_ptr_array_add(out, g_bytes_new(data, len));
+}
+
+static unsigned int lone_events;
+
+static void lone_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
+{
+	(void)d;
+	(void)ev;
+	(void)user;
+	lone_events++;
+}
+
+static bool jobs_reached(uint64_t want)
+{
+	GMainContext *ctx = g_main_context_get_thread_default();
+	gint64 end = g_get_monotonic_time() + RUN_MS * 1000;
+
+	while (dtls_counter(TZ_DTLS_CNT_POOL_JOBS) < want && g_get_monotonic_time() < end)
+		g_main_context_iteration(ctx, TRUE);
+	return dtls_counter(TZ_DTLS_CNT_POOL_JOBS) >= want;
+}
+
+/* Hang-up during the handshake: the server context is freed while the pool
+ * thread works on the ClientHello.  Its job finishes on the SSL object,
+ * the completion releases the context, nothing is sent or reported after
+ * the free (valgrind/ASan see no use after free). */
+static void test_pool_free_mid_handshake(void **state)
+{
+	struct fixture *f = *state;
+	struct tz_dtls_fingerprint cfp, sfp;
+	GPtrArray *c_out = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	struct tz_dtls *c, *s;
+	uint64_t j0 = dtls_counter(TZ_DTLS_CNT_POOL_JOBS);
+	gsize n;
+	const uint8_t *hello;
+
+	assert_int_equal(tz_dtls_cert_digest(f->ccert, "sha-256", &cfp), 0);
+	assert_int_equal(tz_dtls_cert_digest(f->scert, "sha-256", &sfp), 0);
+	c = tz_dtls_new(f->ccert, TZ_DTLS_CLIENT, &sfp, lone_send, lone_event, c_out);
+	s = tz_dtls_new(f->scert, TZ_DTLS_SERVER, &cfp, lone_send, lone_event, NULL);
+	assert_non_null(c);
+	assert_non_null(s);
+	assert_int_equal(tz_dtls_start(c), 0);
+	/* The job's completion waits for this thread's loop: nothing is sent
+	 * or reported from the pool thread (g_main_context_invoke() would run
+	 * it there whenever the loop is not polling, as now). */
+	for (int i = 0; i < RUN_MS && !g_main_context_pending(NULL); i++)
+		g_usleep(1000);
+	assert_true(g_main_context_pending(NULL));
+	assert_int_equal(c_out->len, 0);
+	assert_int_equal(tz_dtls_pool_in_flight(), 1);
+	assert_true(jobs_reached(j0 + 1));
+	assert_int_equal(c_out->len, 1);	/* the ClientHello */
+	lone_sent = 0;
+	lone_events = 0;
+	hello = g_bytes_get_data(g_ptr_array_index(c_out, 0), &n);
+	for (int i = 0; i < 3; i++)	/* one job, two queued behind it */
+		assert_int_equal(tz_dtls_input(s, hello, n), 0);
+	assert_int_equal(tz_dtls_pool_in_flight(), 1);
+	tz_dtls_free(s);	/* the job runs or waits: the free is deferred */
+	assert_true(jobs_reached(j0 + 2));
+	while (tz_dtls_pool_in_flight() > 0)
+		g_main_context_iteration(g_main_context_get_thread_default(), TRUE);
+	assert_int_equal(lone_sent, 0);
+	assert_int_equal(lone_events, 0);
+	/* The client's deadline and retransmissions still work: free it mid-wait. */
+	tz_dtls_free(c);
+	g_ptr_array_unref(c_out);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,8 +699,22 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_after_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
+#ifdef DTLS_TEST_POOL_THREADS
+		cmocka_unit_test_setup_teardown(test_pool_runs_handshakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_free_mid_handshake, setup, teardown),
+#endif
 	};
+	int rc;
 
-	return cmocka_run_group_tests_name("dtls_handshake", tests, NULL, NULL);
+#ifdef DTLS_TEST_POOL_THREADS
+	assert_int_equal(tz_dtls_pool_start(DTLS_TEST_POOL_THREADS), 0);
+	rc = cmocka_run_group_tests_name("dtls_pool", tests, NULL, NULL);
+	tz_dtls_pool_stop();
+#else
+	assert_int_equal(tz_dtls_pool_threads(), 0);
+	rc = cmocka_run_group_tests_name("dtls_handshake", tests, NULL, NULL);
+#endif
+	return rc;
 }
