@@ -340,6 +340,10 @@ static void names_and_footprint(void **state)
 	print_message("%s: %zu bytes per context\n", te->driver,
 		      tz_srtp_engine_ctx_footprint(te->eng));
 	assert_true(tz_srtp_engine_ctx_footprint(te->eng) > sizeof(struct tz_srtp_ctx));
+	if (te->backend == TZ_SRTP_BACKEND_IPSEC_MB)
+		/* AES-CM key blocks instead of two ~1.4 KiB cryptodev sessions */
+		assert_true(tz_srtp_engine_suite_footprint(te->eng,
+							   TZ_SRTP_AES_CM_128_HMAC_SHA1_80) <= 1024);
 }
 
 static int group_setup(void **state)
@@ -353,9 +357,10 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-#define PER_ENGINE(fn)                                                             \
-	cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_AESNI_MB]),          \
-		cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_OPENSSL])
+#define E(fn, e) cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_##e])
+#define PER_ENGINE(fn)                                                                     \
+	E(fn, AESNI_MB), E(fn, OPENSSL), E(fn, DIRECT_SSE), E(fn, DIRECT_AVX), E(fn, DIRECT_AVX2), \
+		E(fn, DIRECT_AVX512)
 
 int main(void)
 {
