@@ -9,10 +9,13 @@
 #include <rte_cycles.h>
 
 #include "bench.h"
+#include "floor.h"
 
 static const char usage[] =
 "Usage: trapeze-bench COMMAND [OPTION]...\n"
 "Commands:\n"
+"  floor      the raw SRTP crypto chain (intel-ipsec-mb job API per manager) next\n"
+"             to cryptodev and our transform on both backends, ns/op and ratios\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
 "Run 'trapeze-bench COMMAND --help' for its options; docs/bench.md explains\n"
@@ -61,6 +64,7 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "pipeline") == 0)
 		return bench_pipeline_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "floor") == 0) return bench_floor_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 }

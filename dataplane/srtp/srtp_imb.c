@@ -347,7 +347,7 @@ void srtp_imb_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[])
 	for (uint16_t i = 0; i < nb; i++) {
 		job = IMB_GET_NEXT_JOB(m);
 		fill_job(job, qp->ops[i]);
-		job = IMB_SUBMIT_JOB(m);
+		job = IMB_SUBMIT_JOB_NOCHECK(m);
 		/* completed jobs come back in submission order */
 		while (job != NULL) {
 			job_done(job, status);
