@@ -27,6 +27,9 @@ struct pipeline_opts {
 	const char *json;             /* write results here, or NULL */
 	bool quiet;
 	bool sdes;                    /* SDES trunk: SRTP on the SIP side too, TZ_XF_REKEY flows */
+	/* crypto backend (floor-imb) */
+	enum tz_srtp_backend backend; /* --crypto: auto (direct ipsec_mb) or cryptodev */
+	enum tz_srtp_imb_arch imb_arch; /* --arch: the direct backend's manager */
 };
 
 struct pipeline_result {
@@ -45,6 +48,11 @@ struct pipeline_result {
 	double publish_us_per_call;   /* control-plane cost of publishing one call */
 	size_t bytes_per_call;        /* dataplane state of one bridged call */
 	uint64_t drops;
+	/* the raw floor (bench/floor.c): the chain alone, intel-ipsec-mb directly */
+	double raw_floor_ns;          /* best manager, ns/packet (mixed directions) */
+	const char *raw_floor_mgr;    /* its manager ("avx512") */
+	double pipeline_minus_raw_ns; /* pipeline_ns - raw_floor_ns */
+	double ratio_to_raw;          /* raw_floor_ns / pipeline_ns */
 };
 
 int bench_pipeline_main(int argc, char **argv);

@@ -28,9 +28,13 @@ static const char usage[] =
 "  -q, --quiet           no progress line\n"
 "  -d, --sdes            an SDES-SRTP trunk: SRTP on the SIP side too, every packet\n"
 "                        re-keyed (TZ_XF_REKEY: unprotect + protect)\n"
+"  -c, --crypto NAME     crypto backend: auto (default: intel-ipsec-mb directly),\n"
+"                        ipsec_mb, or cryptodev (the aesni_mb PMD)\n"
+"  -A, --arch NAME       the direct backend's manager: auto, sse, avx, avx2, avx512\n"
 "\n"
-"Measured in the same run: the SRTP transform floor (protect+unprotect alone,\n"
-"no I/O) and the pipeline (rx, classify, lookup, SRTP, rewrite, tx).  Uses\n"
+"Measured in the same run: the raw floor (the crypto chain alone through\n"
+"intel-ipsec-mb's job API, best manager: trapeze-bench floor), the SRTP\n"
+"transform floor (protect+unprotect alone, no I/O) and the pipeline (rx, classify, lookup, SRTP, rewrite, tx).  Uses\n"
 "hugepages when reserved (echo 1024 > /proc/sys/vm/nr_hugepages), else --no-huge.\n"
 "See docs/bench.md.\n";
 
@@ -43,6 +47,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "sdes", no_argument, NULL, 'd' },
+		{ "crypto", required_argument, NULL, 'c' }, { "arch", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -50,7 +55,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 	*o = (struct pipeline_opts){ .suite = TZ_SRTP_AES_CM_128_HMAC_SHA1_80, .sessions = 10000,
 				     .size = 172, .burst = 32, .workers = 1, .packets = 1000000,
 				     .runs = 3, .latency_packets = 200000 };
-	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdc:A:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			s = bench_suite_parse(optarg);
@@ -70,6 +75,18 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'd': o->sdes = true; break;
+		case 'c':
+			if (tz_srtp_backend_parse(optarg, &o->backend) != 0) {
+				fprintf(stderr, "trapeze-bench: unknown crypto backend \"%s\"\n", optarg);
+				return -1;
+			}
+			break;
+		case 'A':
+			if (tz_srtp_imb_arch_parse(optarg, &o->imb_arch) != 0) {
+				fprintf(stderr, "trapeze-bench: unknown manager \"%s\"\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
 		}
@@ -153,6 +170,7 @@ int bench_pipeline_main(int argc, char **argv)
 	if (pl.o.suite != BENCH_SUITE_NONE) {
 		bench_progress(pl.o.quiet, "measuring the SRTP floor");
 		r.floor_ns = pipeline_floor(&pl);
+		pipeline_raw_floor(&pl, &r);
 	}
 	if (pipeline_start_workers(&pl) != 0 || pipeline_throughput(&pl, &r) != 0 ||
 	    pipeline_latency(&pl, &r) != 0) {
@@ -161,6 +179,7 @@ int bench_pipeline_main(int argc, char **argv)
 	}
 	if (r.floor_ns > 0)
 		r.ratio_to_floor = r.floor_ns / r.pipeline_ns;
+	pipeline_vs_raw(&r);
 	bench_progress(pl.o.quiet, "%s", "");
 	bench_pipeline_print(&r, stdout);
 	if (pl.o.json != NULL && bench_pipeline_json(&r, pl.o.json) != 0)

@@ -178,6 +178,14 @@ size_t tz_srtp_engine_ctx_footprint(const struct tz_srtp_engine *eng);
  */
 size_t tz_srtp_engine_suite_footprint(const struct tz_srtp_engine *eng, enum tz_srtp_suite suite);
 
+/**
+ * The part of tz_srtp_engine_suite_footprint() taken from pools reserved
+ * when the engine was created (cryptodev sessions) rather than allocated
+ * per context from the heap (0 for the direct backend, whose key blocks
+ * are allocated with the context).  Threading: any thread.
+ */
+size_t tz_srtp_engine_pool_footprint(const struct tz_srtp_engine *eng);
+
 /** Parse "auto" | "ipsec_mb" | "cryptodev"; 0 or -EINVAL.  Threading: any. */
 int tz_srtp_backend_parse(const char *s, enum tz_srtp_backend *out);
 

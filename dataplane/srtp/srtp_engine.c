@@ -286,6 +286,14 @@ size_t tz_srtp_engine_suite_footprint(const struct tz_srtp_engine *eng, enum tz_
 	return 2 * sess + RTE_ALIGN_CEIL(sizeof(struct tz_srtp_ctx), RTE_CACHE_LINE_SIZE);
 }
 
+size_t tz_srtp_engine_pool_footprint(const struct tz_srtp_engine *eng)
+{
+	if (eng->direct)
+		return 0;
+	return 2 * rte_mempool_calc_obj_size(eng->sess_pool->elt_size, eng->sess_pool->flags,
+					     NULL);
+}
+
 size_t tz_srtp_engine_ctx_footprint(const struct tz_srtp_engine *eng)
 {
 	return tz_srtp_engine_suite_footprint(eng, TZ_SRTP_AEAD_AES_256_GCM);
