@@ -4,6 +4,7 @@
  * (RFC 3711 §4.3, RFC 7714 §11) and the cryptodev sessions.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -134,8 +135,9 @@ static void *gcm_session(struct tz_srtp_engine *eng, enum tz_srtp_dir dir,
 	return rte_cryptodev_sym_session_create(eng->dev_id, &aead, eng->sess_pool);
 }
 
-/* Where the direct backend's key blocks start: after the context. */
-#define CTX_KB_OFFSET RTE_ALIGN_CEIL(sizeof(struct tz_srtp_ctx), RTE_CACHE_LINE_SIZE)
+/* Where the direct backend's key blocks start: after the context's common
+ * part (the cryptodev-only GCM hash powers are not allocated). */
+#define CTX_KB_OFFSET RTE_ALIGN_CEIL(offsetof(struct tz_srtp_ctx, rtp_hpow), RTE_CACHE_LINE_SIZE)
 
 size_t srtp_ctx_alloc_size(const struct tz_srtp_engine *eng, bool aead)
 {

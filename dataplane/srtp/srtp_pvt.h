@@ -94,16 +94,18 @@ struct tz_srtp_ctx {
 	bool direct;		/* keys are direct-backend key blocks (after the context) */
 	uint8_t rtp_tag_len;
 	uint8_t rtcp_tag_len;
-	/* GCM only: powers H^(2^k) of the SRTP hash key and the SRTCP hash key,
-	 * byte-reflected for PCLMULQDQ (see srtp_gcm.c). */
-	uint8_t rtp_hpow[SRTP_GCM_HPOW][16] __rte_aligned(16);
-	uint8_t rtcp_h[16] __rte_aligned(16);
 	/* The one field that changes: the next SRTCP index to send (protect).
 	 * RFC 3711 §3.4 makes the index per key, not per flow, and several
 	 * flows (RTP port with muxed RTCP, a separate RTCP port) on possibly
 	 * different workers protect with one context: atomic, own cache line
 	 * (RTCP is a few packets a second). */
 	uint64_t rtcp_next __rte_cache_aligned;
+	/* Cryptodev GCM only, and last: the direct backend's contexts end
+	 * before them (their key blocks follow instead).  Powers H^(2^k) of
+	 * the SRTP hash key and the SRTCP hash key, byte-reflected for
+	 * PCLMULQDQ (see srtp_gcm.c). */
+	uint8_t rtp_hpow[SRTP_GCM_HPOW][16] __rte_cache_aligned;
+	uint8_t rtcp_h[16] __rte_aligned(16);
 };
 
 /* Take the next SRTCP index of a protect context. */
