@@ -28,15 +28,18 @@ static const char usage[] =
 "  -q, --quiet           no progress line\n"
 "  -d, --sdes            an SDES-SRTP trunk: SRTP on the SIP side too, every packet\n"
 "                        re-keyed (TZ_XF_REKEY: unprotect + protect)\n"
-"  -c, --crypto NAME     crypto backend: auto (default: intel-ipsec-mb directly),\n"
+"      --crypto NAME     crypto backend: auto (default: intel-ipsec-mb directly),\n"
 "                        ipsec_mb, or cryptodev (the aesni_mb PMD)\n"
-"  -A, --arch NAME       the direct backend's manager: auto, sse, avx, avx2, avx512\n"
+"      --arch NAME       the direct backend's manager: auto, sse, avx, avx2, avx512\n"
 "\n"
 "Measured in the same run: the raw floor (the crypto chain alone through\n"
 "intel-ipsec-mb's job API, best manager: trapeze-bench floor), the SRTP\n"
 "transform floor (protect+unprotect alone, no I/O) and the pipeline (rx, classify, lookup, SRTP, rewrite, tx).  Uses\n"
 "hugepages when reserved (echo 1024 > /proc/sys/vm/nr_hugepages), else --no-huge.\n"
 "See docs/bench.md.\n";
+
+/* long-only options (floor-imb) */
+enum { OPT_CRYPTO = 0x100, OPT_ARCH };
 
 static int parse(int argc, char **argv, struct pipeline_opts *o)
 {
@@ -47,7 +50,8 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "sdes", no_argument, NULL, 'd' },
-		{ "crypto", required_argument, NULL, 'c' }, { "arch", required_argument, NULL, 'A' },
+		{ "crypto", required_argument, NULL, OPT_CRYPTO },
+		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -55,7 +59,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 	*o = (struct pipeline_opts){ .suite = TZ_SRTP_AES_CM_128_HMAC_SHA1_80, .sessions = 10000,
 				     .size = 172, .burst = 32, .workers = 1, .packets = 1000000,
 				     .runs = 3, .latency_packets = 200000 };
-	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdc:A:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			s = bench_suite_parse(optarg);
@@ -75,13 +79,13 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'd': o->sdes = true; break;
-		case 'c':
+		case OPT_CRYPTO:
 			if (tz_srtp_backend_parse(optarg, &o->backend) != 0) {
 				fprintf(stderr, "trapeze-bench: unknown crypto backend \"%s\"\n", optarg);
 				return -1;
 			}
 			break;
-		case 'A':
+		case OPT_ARCH:
 			if (tz_srtp_imb_arch_parse(optarg, &o->imb_arch) != 0) {
 				fprintf(stderr, "trapeze-bench: unknown manager \"%s\"\n", optarg);
 				return -1;
