@@ -180,6 +180,22 @@ static int try_driver(struct tz_srtp_engine *eng, const struct tz_srtp_engine_co
 	return rc;
 }
 
+/* Undo a failed try_direct() so that the cryptodev drivers can be tried. */
+static void free_direct(struct tz_srtp_engine *eng)
+{
+	srtp_imb_engine_fini(eng);
+	for (uint16_t q = 0; q < eng->nb_qps; q++)
+		for (unsigned int i = 0; i < TZ_SRTP_BURST_MAX; i++) {
+			if (eng->qps[q].ops[i] != NULL)
+				rte_crypto_op_free(eng->qps[q].ops[i]);
+			eng->qps[q].ops[i] = NULL;
+		}
+	rte_mempool_free(eng->op_pool);
+	eng->op_pool = NULL;
+	eng->direct = false;
+	eng->driver[0] = '\0';
+}
+
 /* The direct backend: managers and the ops used as job descriptors. */
 static int try_direct(struct tz_srtp_engine *eng, const struct tz_srtp_engine_conf *conf)
 {
@@ -226,9 +242,15 @@ struct tz_srtp_engine *tz_srtp_engine_create(const struct tz_srtp_engine_conf *c
 		rc = try_direct(eng, conf);
 		if (rc == 0)
 			return eng;
-		TZ_LOG(DP_SRTP, ERR, "crypto engine ipsec_mb_direct unavailable: %s",
+		if (conf->backend != TZ_SRTP_BACKEND_AUTO) {
+			TZ_LOG(DP_SRTP, ERR, "crypto engine ipsec_mb_direct unavailable: %s",
+			       strerror(-rc));
+			goto err_free;
+		}
+		TZ_LOG(DP_SRTP, NOTICE, "crypto engine ipsec_mb_direct unavailable: %s",
 		       strerror(-rc));
-		goto err_free;
+		/* auto: fall back to the cryptodev PMDs (crypto_openssl needs no AES-NI) */
+		free_direct(eng);
 	}
 	for (unsigned int i = 0; i < nb; i++) {
 		rc = try_driver(eng, conf, drivers[i]);
