@@ -51,6 +51,9 @@ struct pipeline_opts {
 	unsigned n_worker_counts;
 	const char *udp_checksum;     /* the egress ports' mode: zero, compute, offload */
 	uint8_t tx_flags;             /* its TZ_DP_TX_* flags */
+	/* crypto backend (floor-imb) */
+	enum tz_srtp_backend backend; /* --crypto: auto (direct ipsec_mb) or cryptodev */
+	enum tz_srtp_imb_arch imb_arch; /* --arch: the direct backend's manager */
 };
 
 struct pipeline_result {
@@ -77,6 +80,11 @@ struct pipeline_result {
 	struct bench_scaling scaling[BENCH_MAX_SCALING];
 	double scaling_factor;        /* total Mpps, last count / first count */
 	uint64_t worker_rx_pkts;      /* packets the workers received, all runs (profiles) */
+	/* the raw floor (bench/floor.c): the chain alone, intel-ipsec-mb directly */
+	double raw_floor_ns;          /* best manager, ns/packet (mixed directions) */
+	const char *raw_floor_mgr;    /* its manager ("avx512") */
+	double pipeline_minus_raw_ns; /* pipeline_ns - raw_floor_ns */
+	double ratio_to_raw;          /* raw_floor_ns / pipeline_ns */
 };
 
 int bench_pipeline_main(int argc, char **argv);

@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "calls/calls.h"
+#include "floor.h"
 
 static const char usage[] =
 "Usage: trapeze-bench COMMAND [OPTION]...\n"
@@ -18,6 +19,8 @@ static const char usage[] =
 "             rate and concurrent calls it holds, set-up times, loss, its cost\n"
 "  dtls       the gateway's DTLS server side: handshakes/s and CPU us per handshake\n"
 "             on 1..T threads and with the handshake pool, bytes per context\n"
+"  floor      the raw SRTP crypto chain (intel-ipsec-mb job API per manager) next\n"
+"             to cryptodev and our transform on both backends, ns/op and ratios\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
 "  reflect    a UDP reflector: every datagram back to its sender (calls --signal self)\n"
@@ -71,6 +74,7 @@ int main(int argc, char **argv)
 		return bench_pipeline_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "calls") == 0) return bench_calls_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "reflect") == 0) return bench_reflect_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "floor") == 0) return bench_floor_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 }

@@ -128,6 +128,7 @@ int pipeline_setup(struct pipeline *pl, struct pipeline_result *r)
 		.nb_workers = (uint16_t)(pl->o.workers + 1),   /* + the generator's */
 		.max_ctx = pl->o.sessions * 4 + 16,
 		.socket_id = (int)rte_socket_id(),
+		.backend = pl->o.backend, .imb_arch = pl->o.imb_arch,   /* --crypto, --arch */
 	};
 
 	pl->ring_size = rte_align32pow2(pl->o.packets + pl->o.latency_packets + 1024);
@@ -267,7 +268,8 @@ int pipeline_publish(struct pipeline *pl, struct pipeline_result *r)
 	r->publish_us_per_call = (double)(rte_rdtsc() - t0) / bench_tsc_per_us() / pl->o.sessions;
 	r->bytes_per_call = (heap_used() - before) / pl->o.sessions;
 	if (srtp_on(pl))
-		r->bytes_per_call += ctx_per_call(pl) * tz_srtp_engine_ctx_footprint(pl->eng);
+		/* the heap delta has the contexts; add what came from pre-made pools */
+		r->bytes_per_call += ctx_per_call(pl) * tz_srtp_engine_pool_footprint(pl->eng);
 	return 0;
 }
 

@@ -33,12 +33,16 @@ static const char usage[] =
 "  -q, --quiet           no progress line\n"
 "  -d, --sdes            an SDES-SRTP trunk: SRTP on the SIP side too, every packet\n"
 "                        re-keyed (TZ_XF_REKEY: unprotect + protect)\n"
+"      --crypto NAME     crypto backend: auto (default: intel-ipsec-mb directly),\n"
+"                        ipsec_mb, or cryptodev (the aesni_mb PMD)\n"
+"      --arch NAME       the direct backend's manager: auto, sse, avx, avx2, avx512\n"
 "\n"
-"Measured in the same run: the SRTP transform floor (protect+unprotect alone,\n"
-"no I/O), the pipeline (rx, classify, lookup, SRTP, rewrite, tx) and its added\n"
-"latency paced at 80 % and 50 % of the measured rate.  Uses\n"
-"hugepages when reserved (echo 1024 > /proc/sys/vm/nr_hugepages), else --no-huge.\n"
-"See docs/bench.md.\n";
+"Measured in the same run: the raw floor (the crypto chain alone through\n"
+"intel-ipsec-mb's job API, best manager: trapeze-bench floor), the SRTP\n"
+"transform floor (protect+unprotect alone, no I/O), the pipeline (rx,\n"
+"classify, lookup, SRTP, rewrite, tx) and its added latency paced at 80 %\n"
+"and 50 % of the measured rate.  Uses hugepages when reserved\n"
+"(echo 1024 > /proc/sys/vm/nr_hugepages), else --no-huge.  See docs/bench.md.\n";
 
 /* The egress ring ports' udp_checksum, as the daemon resolves it: a ring
  * has no offload, so auto is zero; offload sets the flags a NIC's port
@@ -81,6 +85,9 @@ static int parse_workers(const char *arg, struct pipeline_opts *o)
 	return 0;
 }
 
+/* long-only options (floor-imb) */
+enum { OPT_CRYPTO = 0x100, OPT_ARCH };
+
 static int parse(int argc, char **argv, struct pipeline_opts *o)
 {
 	static const struct option lo[] = {
@@ -90,6 +97,8 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "sdes", no_argument, NULL, 'd' }, { "udp-checksum", required_argument, NULL, 'c' },
+		{ "crypto", required_argument, NULL, OPT_CRYPTO },
+		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -129,6 +138,18 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 			if (parse_cksum(optarg, o) != 0) {
 				fprintf(stderr, "trapeze-bench: --udp-checksum \"%s\": zero, compute "
 					"or offload\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_CRYPTO:
+			if (tz_srtp_backend_parse(optarg, &o->backend) != 0) {
+				fprintf(stderr, "trapeze-bench: unknown crypto backend \"%s\"\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_ARCH:
+			if (tz_srtp_imb_arch_parse(optarg, &o->imb_arch) != 0) {
+				fprintf(stderr, "trapeze-bench: unknown manager \"%s\"\n", optarg);
 				return -1;
 			}
 			break;
@@ -276,6 +297,7 @@ int bench_pipeline_main(int argc, char **argv)
 	if (pl.o.suite != BENCH_SUITE_NONE) {
 		bench_progress(pl.o.quiet, "measuring the SRTP floor");
 		r.floor_ns = pipeline_floor(&pl);
+		pipeline_raw_floor(&pl, &r);
 	}
 	if (run_counts(&pl, &r) != 0) {
 		fprintf(stderr, "\ntrapeze-bench: run failed\n");
@@ -283,6 +305,7 @@ int bench_pipeline_main(int argc, char **argv)
 	}
 	if (r.floor_ns > 0)
 		r.ratio_to_floor = r.floor_ns / r.pipeline_ns;
+	pipeline_vs_raw(&r);
 	bench_progress(pl.o.quiet, "%s", "");
 	bench_pipeline_print(&r, stdout);
 	if (pl.o.json != NULL && bench_pipeline_json(&r, pl.o.json) != 0)

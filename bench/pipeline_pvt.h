@@ -47,6 +47,10 @@ uint32_t pipeline_build(struct pipeline *pl, struct rte_mbuf **pkts, uint8_t *wo
 			uint8_t *side, uint32_t n);
 
 double pipeline_floor(struct pipeline *pl);
+/* The raw floor of the run's suite and size (bench_floor_raw_ns) into @p r,
+ * and the pipeline against it once r->pipeline_ns is known. */
+void pipeline_raw_floor(struct pipeline *pl, struct pipeline_result *r);
+void pipeline_vs_raw(struct pipeline_result *r);
 int pipeline_throughput(struct pipeline *pl, struct pipeline_result *r);
 /* Paced at @p load of the rate pipeline_throughput() measured into @p r. */
 int pipeline_latency(struct pipeline *pl, struct pipeline_result *r, double load,

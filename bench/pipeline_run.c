@@ -16,6 +16,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "fastpath_pvt.h"
+#include "floor.h"
 #include "pipeline_pvt.h"
 
 #define FLOOR_BURSTS 4000
@@ -309,4 +310,24 @@ double pipeline_floor(struct pipeline *pl)
 	tz_srtp_ctx_destroy(p);
 	tz_srtp_ctx_destroy(u);
 	return (double)t / bench_tsc_per_us() * 1000.0 / (2.0 * GEN_BURST * FLOOR_BURSTS);
+}
+
+/* ---- the raw floor (floor-imb): the chain alone through the job API ---- */
+
+void pipeline_raw_floor(struct pipeline *pl, struct pipeline_result *r)
+{
+	if (pl->o.suite == BENCH_SUITE_NONE)
+		return;
+	r->raw_floor_ns = bench_floor_raw_ns(pl->o.suite, pl->o.size, GEN_BURST,
+					     &r->raw_floor_mgr);
+	if (r->raw_floor_ns < 0)
+		r->raw_floor_ns = 0;
+}
+
+void pipeline_vs_raw(struct pipeline_result *r)
+{
+	if (r->raw_floor_ns <= 0 || r->pipeline_ns <= 0)
+		return;
+	r->pipeline_minus_raw_ns = r->pipeline_ns - r->raw_floor_ns;
+	r->ratio_to_raw = r->raw_floor_ns / r->pipeline_ns;
 }

@@ -52,11 +52,17 @@ void bench_pipeline_print(const struct pipeline_result *r, FILE *f)
 	if (r->n_scaling > 1)
 		fprintf(f, "%-28s %u calls per worker (of %u workers' calls)\n", "",
 			r->scaling[0].calls_per_worker, r->scaling[r->n_scaling - 1].workers);
+	if (r->raw_floor_ns > 0)
+		fprintf(f, "%-28s %.1f ns/packet (intel-ipsec-mb %s, the chain alone)\n",
+			"raw floor", r->raw_floor_ns, r->raw_floor_mgr);
 	fprintf(f, "%-28s %.1f ns/packet\n", "floor (SRTP transform)", r->floor_ns);
 	fprintf(f, "%-28s %.1f ns/packet per worker core\n", "pipeline", r->pipeline_ns);
 	fprintf(f, "%-28s %.2f Mpps\n", "per worker core", r->mpps_per_worker);
 	if (r->floor_ns > 0)
 		fprintf(f, "%-28s %.0f %% (floor / pipeline)\n", "of the floor", 100 * r->ratio_to_floor);
+	if (r->raw_floor_ns > 0)
+		fprintf(f, "%-28s +%.1f ns/packet, %.0f %% (raw floor / pipeline)\n",
+			"pipeline - raw floor", r->pipeline_minus_raw_ns, 100 * r->ratio_to_raw);
 	print_latency(r, f);
 	fprintf(f, "%-28s %zu bytes\n", "state per bridged call", r->bytes_per_call);
 	fprintf(f, "%-28s %.1f us\n", "publish one call (control)", r->publish_us_per_call);
@@ -102,11 +108,15 @@ int bench_pipeline_json(const struct pipeline_result *r, const char *path)
 		"  \"floor_ns\": %.2f,\n  \"pipeline_ns\": %.2f,\n  \"mpps_per_worker\": %.3f,\n"
 		"  \"ratio_to_floor\": %.3f,\n  \"latency_us\": {\"p50\": %.2f, \"p99\": %.2f, "
 		"\"p99_9\": %.2f, \"offered_mpps\": %.3f},\n  \"bytes_per_call\": %zu,\n"
-		"  \"publish_us_per_call\": %.2f,\n  \"packets_lost\": %lu",
+		"  \"publish_us_per_call\": %.2f,\n  \"packets_lost\": %lu,\n"
+		"  \"raw_floor_ns\": %.2f,\n  \"raw_floor_manager\": \"%s\",\n"
+		"  \"pipeline_minus_raw_ns\": %.2f,\n  \"ratio_to_raw\": %.3f",
 		r->suite, r->engine, r->hugepages ? "true" : "false", r->sessions, r->workers,
 		r->size, r->floor_ns, r->pipeline_ns, r->mpps_per_worker, r->ratio_to_floor,
 		r->lat_p50_us, r->lat_p99_us, r->lat_p999_us, r->offered_mpps, r->bytes_per_call,
-		r->publish_us_per_call, (unsigned long)r->drops);
+		r->publish_us_per_call, (unsigned long)r->drops, r->raw_floor_ns,
+		r->raw_floor_mgr != NULL ? r->raw_floor_mgr : "", r->pipeline_minus_raw_ns,
+		r->ratio_to_raw);
 	json_scaling(r, f);
 	fputs("\n}\n", f);
 	return fclose(f) == 0 ? 0 : -errno;

@@ -537,6 +537,23 @@ static const struct tz_cfg_field control_fields[] = {
 };
 static const struct tz_cfg_schema control_schema = { TABLE(control_fields) };
 
+/* crypto: values as enum tz_srtp_backend / tz_srtp_imb_arch (dataplane/api/tz_srtp.h) */
+static const struct tz_cfg_enum crypto_backends[] = {
+	{ "auto", 0, false }, { "ipsec_mb", 1, false }, { "cryptodev", 2, false },
+	{ NULL, 0, false },
+};
+static const struct tz_cfg_enum crypto_archs[] = {
+	{ "auto", 0, false }, { "sse", 1, false }, { "avx", 2, false }, { "avx2", 3, false },
+	{ "avx512", 4, false }, { NULL, 0, false },
+};
+static const struct tz_cfg_field crypto_fields[] = {
+	ROW(tz_cfg_crypto, "backend", enum, backend, .def = "auto", .arg = crypto_backends),
+	ROW(tz_cfg_crypto, "ipsec_mb_arch", enum, ipsec_mb_arch, .def = "auto",
+	    .arg = crypto_archs),
+	ROW(tz_cfg_crypto, "cryptodev_drivers", strlist, cryptodev_drivers),
+};
+static const struct tz_cfg_schema crypto_schema = { TABLE(crypto_fields) };
+
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
 	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
@@ -548,6 +565,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "auth", auth, auth_schema),
 	MAP(tz_config, "logging", logging, logging_schema),
 	MAP(tz_config, "control", control, control_schema),
+	MAP(tz_config, "crypto", crypto, crypto_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

@@ -347,6 +347,16 @@ struct tz_cfg_tenant {
 	int line, col;            /**< 0 for the default tenant */
 };
 
+/** SRTP crypto backend (issue 12): `crypto:`. */
+struct tz_cfg_crypto {
+	int backend;              /**< enum tz_srtp_backend: auto (default), ipsec_mb, cryptodev */
+	int ipsec_mb_arch;        /**< enum tz_srtp_imb_arch: auto (default), sse, avx, avx2,
+				   *   avx512 */
+	char **cryptodev_drivers; /**< NULL-terminated cryptodev drivers to try (an offload
+				   *   device such as "crypto_qat"); NULL = aesni_mb, openssl.
+				   *   Set: backend auto means cryptodev */
+};
+
 struct tz_cfg_control {
 	char *socket;             /**< default "/run/trapeze/trapezed.sock" */
 	uint32_t mode;            /**< default 0660 */
@@ -369,6 +379,7 @@ struct tz_config {
 	struct tz_cfg_auth auth;
 	struct tz_cfg_logging logging;
 	struct tz_cfg_control control;
+	struct tz_cfg_crypto crypto;
 	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
 	struct tz_cfg_tenant *tenants;

@@ -145,9 +145,17 @@ static int dataplane_start(struct tz_daemon *d)
 	}
 	d->srtp = tz_srtp_engine_create(&(struct tz_srtp_engine_conf){
 		.nb_workers = (uint16_t)n_w, .max_ctx = d->cfg->limits.max_sessions * 2,
-		.socket_id = (int)rte_socket_id() });
+		.socket_id = (int)rte_socket_id(),
+		/* crypto: (issue 12); config/schema.c uses the enums' values */
+		.backend = (enum tz_srtp_backend)d->cfg->crypto.backend,
+		.imb_arch = (enum tz_srtp_imb_arch)d->cfg->crypto.ipsec_mb_arch,
+		.drivers = (const char *const *)d->cfg->crypto.cryptodev_drivers,
+		.nb_drivers = d->cfg->crypto.cryptodev_drivers != NULL
+				      ? g_strv_length(d->cfg->crypto.cryptodev_drivers) : 0 });
 	if (d->srtp == NULL) {
-		TZ_LOG(MAIN, ERR, "no SRTP crypto engine (crypto_aesni_mb or crypto_openssl): %s",
+		TZ_LOG(MAIN, ERR, "no SRTP crypto engine (crypto.backend %s): %s",
+		       d->cfg->crypto.backend == TZ_SRTP_BACKEND_CRYPTODEV ? "cryptodev"
+		       : d->cfg->crypto.backend == TZ_SRTP_BACKEND_IPSEC_MB ? "ipsec_mb" : "auto",
 		       strerror(errno));
 		return -ENODEV;
 	}
@@ -162,6 +170,11 @@ static int dataplane_start(struct tz_daemon *d)
 		TZ_LOG(MAIN, ERR, "cannot start the workers: %s", strerror(-rc));
 	return rc;
 }
+
+_Static_assert(TZ_SRTP_BACKEND_AUTO == 0 && TZ_SRTP_BACKEND_IPSEC_MB == 1 &&
+		       TZ_SRTP_BACKEND_CRYPTODEV == 2 && TZ_SRTP_IMB_SSE == 1 &&
+		       TZ_SRTP_IMB_AVX512 == 4,
+	       "crypto.backend / crypto.ipsec_mb_arch values in config/schema.c");
 
 static void dataplane_stop(struct tz_daemon *d)
 {

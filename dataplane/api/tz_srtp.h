@@ -2,7 +2,8 @@
 /**
  * @file
  * SRTP/SRTCP transform for the fast path (RFC 3711, RFC 7714) with the
- * cipher and MAC run through DPDK cryptodev in bursts.
+ * cipher and MAC run in bursts, either by intel-ipsec-mb's job API called
+ * directly (the default) or through DPDK cryptodev (offload devices).
  *
  * Three kinds of object, split by who may write them:
  *
@@ -94,7 +95,27 @@ struct tz_srtp_stream {
 	uint8_t rtcp_started;	/**< unprotect: rtcp_index is valid */
 };
 
-/** Engine set-up parameters. */
+/** Which code runs the cipher and MAC (config `crypto.backend`). */
+enum tz_srtp_backend {
+	/** intel-ipsec-mb directly, unless cryptodev drivers are named in the conf */
+	TZ_SRTP_BACKEND_AUTO,
+	/** intel-ipsec-mb's job API called directly: per-context key blocks, one
+	 * manager per queue pair, no cryptodev in between */
+	TZ_SRTP_BACKEND_IPSEC_MB,
+	/** DPDK cryptodev (aesni_mb / OpenSSL PMDs, or QAT and other offload devices) */
+	TZ_SRTP_BACKEND_CRYPTODEV,
+};
+
+/** intel-ipsec-mb manager of the direct backend (config `crypto.ipsec_mb_arch`). */
+enum tz_srtp_imb_arch {
+	TZ_SRTP_IMB_AUTO,	/**< the best for this CPU (see docs/architecture.md) */
+	TZ_SRTP_IMB_SSE,
+	TZ_SRTP_IMB_AVX,
+	TZ_SRTP_IMB_AVX2,
+	TZ_SRTP_IMB_AVX512,
+};
+
+/** Engine set-up parameters.  Zero-filled fields mean the defaults. */
 struct tz_srtp_engine_conf {
 	/** cryptodev drivers to try in order; NULL: "crypto_aesni_mb", "crypto_openssl" */
 	const char *const *drivers;
@@ -102,6 +123,9 @@ struct tz_srtp_engine_conf {
 	uint16_t nb_workers;		/**< queue pairs to set up, one per worker */
 	uint32_t max_ctx;		/**< contexts alive at once (2 sessions each) */
 	int socket_id;			/**< NUMA socket, or SOCKET_ID_ANY (-1) */
+	/* crypto backend (issue 12) */
+	enum tz_srtp_backend backend;	/**< AUTO: ipsec_mb unless @ref drivers is set */
+	enum tz_srtp_imb_arch imb_arch;	/**< direct backend's manager; AUTO: by CPU flags */
 };
 
 struct tz_srtp_engine;
@@ -125,7 +149,8 @@ struct tz_srtp_engine *tz_srtp_engine_create(const struct tz_srtp_engine_conf *c
 void tz_srtp_engine_destroy(struct tz_srtp_engine *eng);
 
 /**
- * Name of the cryptodev driver in use ("crypto_aesni_mb").
+ * Name of the backend in use: the cryptodev driver ("crypto_aesni_mb") or
+ * "ipsec_mb_direct/<arch>" ("ipsec_mb_direct/sse") for the direct backend.
  * Threading: any thread.
  */
 const char *tz_srtp_engine_driver(const struct tz_srtp_engine *eng);
@@ -140,10 +165,32 @@ struct tz_srtp_qp *tz_srtp_engine_qp(struct tz_srtp_engine *eng, uint16_t worker
 
 /**
  * Bytes of memory held per context (cryptodev session objects as allocated
- * in the session pool, plus the context itself).
+ * in the session pool, or the direct backend's key blocks, plus the
+ * context itself); the largest over the suites.
  * Threading: any thread.
  */
 size_t tz_srtp_engine_ctx_footprint(const struct tz_srtp_engine *eng);
+
+/**
+ * As tz_srtp_engine_ctx_footprint(), for contexts of @p suite (the direct
+ * backend's AES-CM key blocks are smaller than its GCM ones).
+ * Threading: any thread.
+ */
+size_t tz_srtp_engine_suite_footprint(const struct tz_srtp_engine *eng, enum tz_srtp_suite suite);
+
+/**
+ * The part of tz_srtp_engine_suite_footprint() taken from pools reserved
+ * when the engine was created (cryptodev sessions) rather than allocated
+ * per context from the heap (0 for the direct backend, whose key blocks
+ * are allocated with the context).  Threading: any thread.
+ */
+size_t tz_srtp_engine_pool_footprint(const struct tz_srtp_engine *eng);
+
+/** Parse "auto" | "ipsec_mb" | "cryptodev"; 0 or -EINVAL.  Threading: any. */
+int tz_srtp_backend_parse(const char *s, enum tz_srtp_backend *out);
+
+/** Parse "auto" | "sse" | "avx" | "avx2" | "avx512"; 0 or -EINVAL.  Threading: any. */
+int tz_srtp_imb_arch_parse(const char *s, enum tz_srtp_imb_arch *out);
 
 /** Master key length in bytes for @p suite (16 or 32), 0 if unknown.  Threading: any. */
 size_t tz_srtp_suite_key_len(enum tz_srtp_suite suite);

@@ -4,6 +4,7 @@
  * (RFC 3711 §4.3, RFC 7714 §11) and the cryptodev sessions.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -134,6 +135,17 @@ static void *gcm_session(struct tz_srtp_engine *eng, enum tz_srtp_dir dir,
 	return rte_cryptodev_sym_session_create(eng->dev_id, &aead, eng->sess_pool);
 }
 
+/* Where the direct backend's key blocks start: after the context's common
+ * part (the cryptodev-only GCM hash powers are not allocated). */
+#define CTX_KB_OFFSET RTE_ALIGN_CEIL(offsetof(struct tz_srtp_ctx, rtp_hpow), RTE_CACHE_LINE_SIZE)
+
+size_t srtp_ctx_alloc_size(const struct tz_srtp_engine *eng, bool aead)
+{
+	if (!eng->direct)
+		return sizeof(struct tz_srtp_ctx);
+	return CTX_KB_OFFSET + 2 * RTE_ALIGN_CEIL(srtp_imb_kb_size(aead), RTE_CACHE_LINE_SIZE);
+}
+
 /* One protocol's session and salt and, for GCM, its hash key powers. */
 static int setup_proto(struct tz_srtp_ctx *ctx, const struct suite_info *si,
 		       const struct srtp_session_keys *d, bool rtcp)
@@ -143,6 +155,14 @@ static int setup_proto(struct tz_srtp_ctx *ctx, const struct suite_info *si,
 	int rc = 0;
 
 	memcpy(pk->salt, d->salt, si->salt_len);
+	if (ctx->direct) {
+		/* key blocks: RTP, then RTCP, each cache-line aligned */
+		pk->sess = (uint8_t *)ctx + CTX_KB_OFFSET +
+			   (rtcp ? RTE_ALIGN_CEIL(srtp_imb_kb_size(si->aead), RTE_CACHE_LINE_SIZE)
+				 : 0);
+		return srtp_imb_kb_init(ctx->eng, pk->sess, si->aead, ctx->dir, d, si->key_len,
+					rtcp ? si->rtcp_tag_len : si->rtp_tag_len);
+	}
 	if (si->aead) {
 		rc = srtp_gcm_hash_key(d->enc, si->key_len, h);
 		if (rc != 0)
@@ -172,12 +192,13 @@ struct tz_srtp_ctx *srtp_ctx_create_keys(struct tz_srtp_engine *eng, enum tz_srt
 	struct tz_srtp_ctx *ctx;
 	int rc;
 
-	ctx = rte_zmalloc("tz_srtp_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE);
+	ctx = rte_zmalloc("tz_srtp_ctx", srtp_ctx_alloc_size(eng, si->aead), RTE_CACHE_LINE_SIZE);
 	if (ctx == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	ctx->eng = eng;
+	ctx->direct = eng->direct;
 	ctx->suite = suite;
 	ctx->dir = dir;
 	ctx->aead = si->aead;
@@ -226,6 +247,11 @@ void tz_srtp_ctx_destroy(struct tz_srtp_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	if (ctx->direct) {
+		OPENSSL_cleanse(ctx, srtp_ctx_alloc_size(ctx->eng, ctx->aead));
+		rte_free(ctx);
+		return;
+	}
 	if (ctx->rtp.sess != NULL)
 		rte_cryptodev_sym_session_free(ctx->eng->dev_id, ctx->rtp.sess);
 	if (ctx->rtcp.sess != NULL)

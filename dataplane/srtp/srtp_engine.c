@@ -111,19 +111,22 @@ static int setup_device(struct tz_srtp_engine *eng, int socket)
 	return rte_cryptodev_start(eng->dev_id);
 }
 
-/* Session and op pools sized for the device in eng->dev_id. */
+/* Session (cryptodev only) and op pools sized for the device in eng->dev_id. */
 static int make_pools(struct tz_srtp_engine *eng, const struct tz_srtp_engine_conf *conf,
 		      int socket)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
-	unsigned int sess_size = rte_cryptodev_sym_get_private_session_size(eng->dev_id);
 	unsigned int id = engine_seq++;
 
-	snprintf(name, sizeof(name), "tz_srtp_sess%u", id);
-	eng->sess_pool = rte_cryptodev_sym_session_pool_create(name, 2 * conf->max_ctx, sess_size,
-							       0, 0, socket);
-	if (eng->sess_pool == NULL)
-		return -ENOMEM;
+	if (!eng->direct) {
+		unsigned int sess_size = rte_cryptodev_sym_get_private_session_size(eng->dev_id);
+
+		snprintf(name, sizeof(name), "tz_srtp_sess%u", id);
+		eng->sess_pool = rte_cryptodev_sym_session_pool_create(
+			name, 2 * conf->max_ctx, sess_size, 0, 0, socket);
+		if (eng->sess_pool == NULL)
+			return -ENOMEM;
+	}
 	snprintf(name, sizeof(name), "tz_srtp_ops%u", id);
 	eng->op_pool = rte_crypto_op_pool_create(name, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
 						 (unsigned int)eng->nb_qps * TZ_SRTP_BURST_MAX, 0,
@@ -133,6 +136,7 @@ static int make_pools(struct tz_srtp_engine *eng, const struct tz_srtp_engine_co
 
 static void free_engine(struct tz_srtp_engine *eng)
 {
+	srtp_imb_engine_fini(eng);
 	if (eng->qps != NULL && eng->op_pool != NULL)
 		for (uint16_t q = 0; q < eng->nb_qps; q++)
 			for (unsigned int i = 0; i < TZ_SRTP_BURST_MAX; i++)
@@ -176,6 +180,40 @@ static int try_driver(struct tz_srtp_engine *eng, const struct tz_srtp_engine_co
 	return rc;
 }
 
+/* Undo a failed try_direct() so that the cryptodev drivers can be tried. */
+static void free_direct(struct tz_srtp_engine *eng)
+{
+	srtp_imb_engine_fini(eng);
+	for (uint16_t q = 0; q < eng->nb_qps; q++)
+		for (unsigned int i = 0; i < TZ_SRTP_BURST_MAX; i++) {
+			if (eng->qps[q].ops[i] != NULL)
+				rte_crypto_op_free(eng->qps[q].ops[i]);
+			eng->qps[q].ops[i] = NULL;
+		}
+	rte_mempool_free(eng->op_pool);
+	eng->op_pool = NULL;
+	eng->direct = false;
+	eng->driver[0] = '\0';
+}
+
+/* The direct backend: managers and the ops used as job descriptors. */
+static int try_direct(struct tz_srtp_engine *eng, const struct tz_srtp_engine_conf *conf)
+{
+	int rc = srtp_imb_engine_init(eng, conf);
+
+	if (rc != 0)
+		return rc;
+	rc = make_pools(eng, conf, conf->socket_id);
+	for (uint16_t q = 0; rc == 0 && q < eng->nb_qps; q++) {
+		eng->qps[q].qp_id = q;
+		if (rte_crypto_op_bulk_alloc(eng->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
+					     eng->qps[q].ops,
+					     TZ_SRTP_BURST_MAX) != TZ_SRTP_BURST_MAX)
+			rc = -ENOMEM;
+	}
+	return rc;
+}
+
 struct tz_srtp_engine *tz_srtp_engine_create(const struct tz_srtp_engine_conf *conf)
 {
 	const char *const *drivers = default_drivers;
@@ -183,7 +221,9 @@ struct tz_srtp_engine *tz_srtp_engine_create(const struct tz_srtp_engine_conf *c
 	struct tz_srtp_engine *eng;
 	int rc = -ENODEV;
 
-	if (conf == NULL || conf->nb_workers == 0 || conf->max_ctx == 0)
+	if (conf == NULL || conf->nb_workers == 0 || conf->max_ctx == 0 ||
+	    (unsigned int)conf->backend > TZ_SRTP_BACKEND_CRYPTODEV ||
+	    (unsigned int)conf->imb_arch > TZ_SRTP_IMB_AVX512)
 		goto err_inval;
 	if (conf->drivers != NULL) {
 		drivers = conf->drivers;
@@ -197,6 +237,21 @@ struct tz_srtp_engine *tz_srtp_engine_create(const struct tz_srtp_engine_conf *c
 				      RTE_CACHE_LINE_SIZE, conf->socket_id);
 	if (eng->qps == NULL)
 		goto err_free;
+	if (conf->backend == TZ_SRTP_BACKEND_IPSEC_MB ||
+	    (conf->backend == TZ_SRTP_BACKEND_AUTO && conf->drivers == NULL)) {
+		rc = try_direct(eng, conf);
+		if (rc == 0)
+			return eng;
+		if (conf->backend != TZ_SRTP_BACKEND_AUTO) {
+			TZ_LOG(DP_SRTP, ERR, "crypto engine ipsec_mb_direct unavailable: %s",
+			       strerror(-rc));
+			goto err_free;
+		}
+		TZ_LOG(DP_SRTP, NOTICE, "crypto engine ipsec_mb_direct unavailable: %s",
+		       strerror(-rc));
+		/* auto: fall back to the cryptodev PMDs (crypto_openssl needs no AES-NI) */
+		free_direct(eng);
+	}
 	for (unsigned int i = 0; i < nb; i++) {
 		rc = try_driver(eng, conf, drivers[i]);
 		if (rc == 0) {
@@ -224,7 +279,8 @@ void tz_srtp_engine_destroy(struct tz_srtp_engine *eng)
 {
 	if (eng == NULL)
 		return;
-	close_device(eng);
+	if (!eng->direct)
+		close_device(eng);
 	free_engine(eng);
 }
 
@@ -242,12 +298,27 @@ struct tz_srtp_qp *tz_srtp_engine_qp(struct tz_srtp_engine *eng, uint16_t worker
 	return &eng->qps[worker];
 }
 
+size_t tz_srtp_engine_suite_footprint(const struct tz_srtp_engine *eng, enum tz_srtp_suite suite)
+{
+	size_t sess;
+
+	if (eng->direct)
+		return srtp_ctx_alloc_size(eng, suite >= TZ_SRTP_AEAD_AES_128_GCM);
+	sess = rte_mempool_calc_obj_size(eng->sess_pool->elt_size, eng->sess_pool->flags, NULL);
+	return 2 * sess + RTE_ALIGN_CEIL(sizeof(struct tz_srtp_ctx), RTE_CACHE_LINE_SIZE);
+}
+
+size_t tz_srtp_engine_pool_footprint(const struct tz_srtp_engine *eng)
+{
+	if (eng->direct)
+		return 0;
+	return 2 * rte_mempool_calc_obj_size(eng->sess_pool->elt_size, eng->sess_pool->flags,
+					     NULL);
+}
+
 size_t tz_srtp_engine_ctx_footprint(const struct tz_srtp_engine *eng)
 {
-	size_t sess = rte_mempool_calc_obj_size(eng->sess_pool->elt_size, eng->sess_pool->flags,
-						NULL);
-
-	return 2 * sess + RTE_ALIGN_CEIL(sizeof(struct tz_srtp_ctx), RTE_CACHE_LINE_SIZE);
+	return tz_srtp_engine_suite_footprint(eng, TZ_SRTP_AEAD_AES_256_GCM);
 }
 
 static uint8_t op_status(const struct rte_crypto_op *op)
@@ -266,6 +337,10 @@ void srtp_engine_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[])
 {
 	uint16_t enq, deq = 0;
 
+	if (qp->mgr != NULL) {
+		srtp_imb_run(qp, nb, status);
+		return;
+	}
 	enq = rte_cryptodev_enqueue_burst(qp->dev_id, qp->qp_id, qp->ops, nb);
 	for (uint16_t i = enq; i < nb; i++)
 		status[srtp_op_priv(qp->ops[i])->pkt] = TZ_SRTP_CRYPTO_ERR;

@@ -81,6 +81,7 @@ static inline void srtp_gcm_op(struct rte_crypto_op *op, uint32_t off, uint32_t 
 	sym->aead.digest.phys_addr = rte_crypto_op_ctophys_offset(
 		op, SRTP_OP_PRIV_OFFSET + offsetof(struct srtp_op_priv, tag));
 	sym->aead.aad.data = srtp_op_priv(op)->aad;
+	srtp_op_priv(op)->aad_len = SRTP_GCM_SESSION_AAD_LEN;
 	sym->aead.aad.phys_addr = rte_crypto_op_ctophys_offset(
 		op, SRTP_OP_PRIV_OFFSET + offsetof(struct srtp_op_priv, aad));
 }

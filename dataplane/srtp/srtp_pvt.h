@@ -41,6 +41,11 @@ struct srtp_op_priv {
 	uint8_t fix[16];	/* GCM tag correction to apply after the engine (protect) */
 	uint16_t pkt;		/* index of the packet in the round */
 	uint8_t has_fix;
+	/* direct backend (srtp_imb.c) only: GCM AAD length (the AAD pointer
+	 * may point into the packet), and "compare tag[0..] with the computed
+	 * tag at tag[16..]" for unprotect */
+	uint8_t verify;
+	uint16_t aad_len;
 };
 
 #define SRTP_OP_PRIV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
@@ -50,14 +55,19 @@ static inline struct srtp_op_priv *srtp_op_priv(struct rte_crypto_op *op)
 	return rte_crypto_op_ctod_offset(op, struct srtp_op_priv *, SRTP_OP_PRIV_OFFSET);
 }
 
+struct IMB_MGR;
+
 struct tz_srtp_qp {
 	uint8_t dev_id;
 	uint16_t qp_id;
+	struct IMB_MGR *mgr;	/* direct backend: this worker's own manager, else NULL */
 	struct rte_crypto_op *ops[TZ_SRTP_BURST_MAX];
 	struct rte_crypto_op *done[TZ_SRTP_BURST_MAX];
 } __rte_cache_aligned;
 
 struct tz_srtp_engine {
+	bool direct;		/* intel-ipsec-mb job API, no cryptodev (srtp_imb.c) */
+	struct IMB_MGR *ctl_mgr; /* direct: key set-up on the control thread */
 	uint8_t dev_id;
 	bool own_vdev;		/* we created the vdev and must uninit it */
 	char driver[32];
@@ -70,7 +80,7 @@ struct tz_srtp_engine {
 
 /* Session material of one protocol (SRTP or SRTCP) in one context. */
 struct srtp_proto_keys {
-	void *sess;		/* cryptodev session */
+	void *sess;		/* cryptodev session, or the direct backend's key block */
 	uint8_t salt[16];	/* session salt, zero padded (14 bytes CM, 12 GCM) */
 };
 
@@ -81,18 +91,21 @@ struct tz_srtp_ctx {
 	enum tz_srtp_suite suite;
 	enum tz_srtp_dir dir;
 	bool aead;
+	bool direct;		/* keys are direct-backend key blocks (after the context) */
 	uint8_t rtp_tag_len;
 	uint8_t rtcp_tag_len;
-	/* GCM only: powers H^(2^k) of the SRTP hash key and the SRTCP hash key,
-	 * byte-reflected for PCLMULQDQ (see srtp_gcm.c). */
-	uint8_t rtp_hpow[SRTP_GCM_HPOW][16] __rte_aligned(16);
-	uint8_t rtcp_h[16] __rte_aligned(16);
 	/* The one field that changes: the next SRTCP index to send (protect).
 	 * RFC 3711 §3.4 makes the index per key, not per flow, and several
 	 * flows (RTP port with muxed RTCP, a separate RTCP port) on possibly
 	 * different workers protect with one context: atomic, own cache line
 	 * (RTCP is a few packets a second). */
 	uint64_t rtcp_next __rte_cache_aligned;
+	/* Cryptodev GCM only, and last: the direct backend's contexts end
+	 * before them (their key blocks follow instead).  Powers H^(2^k) of
+	 * the SRTP hash key and the SRTCP hash key, byte-reflected for
+	 * PCLMULQDQ (see srtp_gcm.c). */
+	uint8_t rtp_hpow[SRTP_GCM_HPOW][16] __rte_cache_aligned;
+	uint8_t rtcp_h[16] __rte_aligned(16);
 };
 
 /* Take the next SRTCP index of a protect context. */
@@ -125,6 +138,9 @@ struct tz_srtp_ctx *srtp_ctx_create_keys(struct tz_srtp_engine *eng, enum tz_srt
 					 const struct srtp_session_keys *rtp,
 					 const struct srtp_session_keys *rtcp);
 
+/* Bytes allocated for one context (with the direct backend's key blocks). */
+size_t srtp_ctx_alloc_size(const struct tz_srtp_engine *eng, bool aead);
+
 /* --- key derivation (srtp_kdf.c) -------------------------------------- */
 
 /* RFC 3711 §4.3.1 AES-CM PRF, kdr 0: out = AES-CM(key, (salt ^ label<<48) << 16). */
@@ -155,6 +171,19 @@ void srtp_gcm_fix(const uint8_t hpow[][16], const uint8_t *a1, size_t l1, const 
 /* Enqueue qp->ops[0..nb), dequeue them all, write each op's outcome to
  * status[priv->pkt]. */
 void srtp_engine_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[]);
+
+/* --- direct intel-ipsec-mb backend (srtp_imb.c) --------------------------- */
+
+/* Set up eng->direct, ctl_mgr and every qp's manager; logs the choice. */
+int srtp_imb_engine_init(struct tz_srtp_engine *eng, const struct tz_srtp_engine_conf *conf);
+void srtp_imb_engine_fini(struct tz_srtp_engine *eng);
+/* Bytes of the two key blocks a context of @p aead kind carries after itself. */
+size_t srtp_imb_kb_size(bool aead);
+/* Fill the key block @p kb (srtp_imb_kb_size bytes) from session keys. */
+int srtp_imb_kb_init(struct tz_srtp_engine *eng, void *kb, bool aead, enum tz_srtp_dir dir,
+		     const struct srtp_session_keys *d, uint8_t key_len, uint8_t tag_len);
+/* The direct round: run qp->ops[0..nb) as jobs, statuses as srtp_engine_run. */
+void srtp_imb_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[]);
 
 /* --- replay window (RFC 3711 §3.3.2), shared by SRTP and SRTCP ---------- */
 

@@ -79,6 +79,16 @@ static void unprotect_gcm(const struct tz_srtp_ctx *ctx, struct rte_crypto_op *o
 		return;
 	}
 	/* E clear: AAD = header || payload || E|index, nothing encrypted */
+	if (ctx->direct) {
+		/* make the AAD contiguous: E|index over the (saved) tag */
+		uint8_t *w = (uint8_t *)(uintptr_t)p;
+
+		memcpy(w + RTCP_HDR_LEN + clen, trailer, SRTP_RTCP_TRAILER_LEN);
+		srtp_gcm_op(op, RTCP_HDR_LEN, 0);
+		op->sym->aead.aad.data = w;
+		pv->aad_len = (uint16_t)(RTCP_HDR_LEN + clen + SRTP_RTCP_TRAILER_LEN);
+		return;
+	}
 	memset(pv->aad, 0, SRTP_GCM_SESSION_AAD_LEN);
 	srtp_gcm_fix((const uint8_t (*)[16])ctx->rtcp_h, p, RTCP_HDR_LEN + clen, trailer,
 		     SRTP_RTCP_TRAILER_LEN, 0, pv->fix);

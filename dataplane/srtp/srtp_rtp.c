@@ -57,6 +57,12 @@ static inline void rtp_fill(const struct tz_srtp_ctx *ctx, struct rte_crypto_op 
 		return;
 	}
 	srtp_gcm_op(op, hdr, plen - hdr);
+	if (ctx->direct) {
+		/* the direct backend reads an AAD of any length where it lies */
+		op->sym->aead.aad.data = p;
+		pv->aad_len = (uint16_t)hdr;
+		return;
+	}
 	if (likely(hdr == SRTP_GCM_SESSION_AAD_LEN)) {
 		memcpy(pv->aad, p, SRTP_GCM_SESSION_AAD_LEN);
 		return;

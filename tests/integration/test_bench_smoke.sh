@@ -19,6 +19,12 @@ assert r["packets_lost"] == 0, r
 assert r["mpps_per_worker"] > 0 and r["pipeline_ns"] > 0, r
 assert r["latency_us"]["p50"] > 0, r
 assert (r["floor_ns"] > 0) == (sys.argv[2] != "none"), r
+# the raw floor of the same run (floor-imb), and the pipeline against it
+assert (r["raw_floor_ns"] > 0) == (sys.argv[2] != "none"), r
+if sys.argv[2] != "none":
+    assert r["raw_floor_manager"] in ("sse", "avx", "avx2", "avx512"), r
+    assert abs(r["pipeline_minus_raw_ns"] - (r["pipeline_ns"] - r["raw_floor_ns"])) < 0.1, r
+    assert r["engine"].startswith("ipsec_mb_direct/"), r
 PY
 	then
 		echo "ok $n - pipeline bench, $suite: every packet bridged, JSON complete"
@@ -47,6 +53,36 @@ then
 	echo "ok $n - pipeline bench, --workers 1,2: both counts, both loads, JSON complete"
 else
 	failures=$((failures + 1)); echo "not ok $n - pipeline bench, --workers 1,2"; sed 's/^/# /' "$out/log"
+fi
+# the cryptodev backend still bridges every packet (floor-imb)
+n=$((n + 1))
+if "$bench" pipeline -q -s AEAD_AES_128_GCM --crypto cryptodev -n 500 -p 20000 -r 1 -L 2000 \
+	-j "$out/cdev.json" >"$out/log" 2>&1 &&
+   python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["packets_lost"] == 0 and r["engine"] == "crypto_aesni_mb" and r["raw_floor_ns"] > 0, r' "$out/cdev.json"
+then
+	echo "ok $n - pipeline bench, --crypto cryptodev: every packet bridged"
+else
+	failures=$((failures + 1)); echo "not ok $n - pipeline bench, --crypto cryptodev"; sed 's/^/# /' "$out/log"
+fi
+# trapeze-bench floor: every suite, a best manager, both backends' lines, JSON complete
+n=$((n + 1))
+if "$bench" floor -q -n 50 -r 1 -j "$out/floor.json" >"$out/log" 2>&1 &&
+   python3 - "$out/floor.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["bench"] == "floor" and r["size"] == 172 and r["burst"] == 32, r
+assert [s["suite"] for s in r["suites"]] == ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"], r
+for s in r["suites"]:
+    assert s["raw_ns"]["sse"] > 0, s          # every x86-64 with AES-NI runs SSE
+    assert s["best_manager"] in s["raw_ns"] and s["raw_floor_ns"] == min(v for v in s["raw_ns"].values() if v is not None), s
+    for k in ("cryptodev_ns", "direct_ops_ns", "transform_cryptodev_ns", "transform_direct_ns"):
+        assert s[k] > 0, (k, s)
+    assert s["direct_driver"].startswith("ipsec_mb_direct/"), s
+PY
+then
+	echo "ok $n - floor bench: every suite and manager, both backends, JSON complete"
+else
+	failures=$((failures + 1)); echo "not ok $n - floor bench"; sed 's/^/# /' "$out/log"
 fi
 echo "1..$n"
 [ $failures -eq 0 ]

@@ -246,6 +246,13 @@ static const struct bad_config bad_configs[] = {
 	{ "hugepages", PORTS "eal:\n  hugepages: maybe\n",
 	  "t.yaml:5:14: eal.hugepages: \"maybe\" is not allowed here; expected one of: auto, "
 	  "yes, no" },
+	/* crypto: (issue 12) */
+	{ "crypto backend", PORTS "crypto:\n  backend: qat\n",
+	  "t.yaml:5:12: crypto.backend: \"qat\" is not allowed here; expected one of: auto, "
+	  "ipsec_mb, cryptodev" },
+	{ "crypto arch", PORTS "crypto:\n  ipsec_mb_arch: avx10\n",
+	  "t.yaml:5:18: crypto.ipsec_mb_arch: \"avx10\" is not allowed here; expected one of: "
+	  "auto, sse, avx, avx2, avx512" },
 	/* signalling: who may open the WebSocket (issue 9) */
 	{ "origin with a path", PORTS "signalling:\n  origins: [\"https://phone.example.com/app\"]\n",
 	  "t.yaml:5:12: signalling.origins: \"https://phone.example.com/app\" is not an origin: "

@@ -94,7 +94,29 @@ static void test_lab_sample(void **state)
 	assert_string_equal(cfg->logging.levels[0].subsystem, "cp.sip");
 	assert_int_equal(cfg->logging.levels[0].level, 8);
 	assert_string_equal(cfg->control.socket, "/run/trapeze/trapezed.sock");
+	/* crypto: absent -> auto backend, auto manager, no cryptodev drivers */
+	assert_int_equal(cfg->crypto.backend, 0);
+	assert_int_equal(cfg->crypto.ipsec_mb_arch, 0);
+	assert_null(cfg->crypto.cryptodev_drivers);
 	tz_cfg_free(cfg);
+}
+
+/* crypto: every key read into its field (issue 12) */
+static void test_crypto_keys(void **state)
+{
+	static const char y[] = PORTS "crypto:\n  backend: cryptodev\n  ipsec_mb_arch: avx2\n"
+				"  cryptodev_drivers: [crypto_qat, crypto_aesni_mb]\n";
+	struct tz_cfg_errors errs = { 0 };
+	struct tz_config *cfg = tz_cfg_load_buffer("t.yaml", y, sizeof(y) - 1, &errs);
+
+	assert_non_null(cfg);
+	assert_int_equal(cfg->crypto.backend, 2);
+	assert_int_equal(cfg->crypto.ipsec_mb_arch, 3);
+	assert_string_equal(cfg->crypto.cryptodev_drivers[0], "crypto_qat");
+	assert_string_equal(cfg->crypto.cryptodev_drivers[1], "crypto_aesni_mb");
+	assert_null(cfg->crypto.cryptodev_drivers[2]);
+	tz_cfg_free(cfg);
+	tz_cfg_errors_free(&errs);
 }
 
 static void test_bare_metal_sample(void **state)
@@ -104,6 +126,8 @@ static void test_bare_metal_sample(void **state)
 	assert_int_equal(cfg->eal.n_workers, 4);
 	assert_int_equal(cfg->eal.hugepages, 1);
 	assert_int_equal(cfg->ports[0].driver, TZ_DRV_PCI);
+	assert_int_equal(cfg->crypto.backend, 0);
+	assert_int_equal(cfg->crypto.ipsec_mb_arch, 0);
 	assert_string_equal(cfg->ports[1].pci, "0000:3b:00.1");
 	assert_true(cfg->ports[0].has_mac);
 	assert_int_equal(cfg->ports[0].mac[5], 1);
@@ -635,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_lab_sample),
 		cmocka_unit_test(test_bare_metal_sample),
+		cmocka_unit_test(test_crypto_keys),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_secrets_hidden),

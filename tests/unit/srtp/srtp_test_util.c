@@ -11,8 +11,17 @@
 #include "srtp_test_util.h"
 
 struct test_engine test_engines[TEST_ENG_COUNT] = {
-	[TEST_ENG_AESNI_MB] = { .driver = "crypto_aesni_mb" },
-	[TEST_ENG_OPENSSL] = { .driver = "crypto_openssl" },
+	[TEST_ENG_AESNI_MB] = { .driver = "crypto_aesni_mb", .backend = TZ_SRTP_BACKEND_CRYPTODEV },
+	[TEST_ENG_OPENSSL] = { .driver = "crypto_openssl", .backend = TZ_SRTP_BACKEND_CRYPTODEV },
+	[TEST_ENG_DIRECT_SSE] = { .driver = "ipsec_mb_direct/sse",
+				  .backend = TZ_SRTP_BACKEND_IPSEC_MB, .arch = TZ_SRTP_IMB_SSE },
+	[TEST_ENG_DIRECT_AVX] = { .driver = "ipsec_mb_direct/avx",
+				  .backend = TZ_SRTP_BACKEND_IPSEC_MB, .arch = TZ_SRTP_IMB_AVX },
+	[TEST_ENG_DIRECT_AVX2] = { .driver = "ipsec_mb_direct/avx2",
+				   .backend = TZ_SRTP_BACKEND_IPSEC_MB, .arch = TZ_SRTP_IMB_AVX2 },
+	[TEST_ENG_DIRECT_AVX512] = { .driver = "ipsec_mb_direct/avx512",
+				     .backend = TZ_SRTP_BACKEND_IPSEC_MB,
+				     .arch = TZ_SRTP_IMB_AVX512 },
 };
 struct rte_mempool *test_mbuf_pool;
 
@@ -45,7 +54,12 @@ int test_env_setup(const char *prefix)
 			.nb_workers = 1,
 			.max_ctx = 64,
 			.socket_id = SOCKET_ID_ANY,
+			.backend = test_engines[i].backend,
+			.imb_arch = test_engines[i].arch,
 		};
+
+		if (test_engines[i].backend == TZ_SRTP_BACKEND_IPSEC_MB)
+			conf.drivers = NULL;
 
 		test_engines[i].eng = tz_srtp_engine_create(&conf);
 		if (test_engines[i].eng == NULL) {
@@ -54,8 +68,9 @@ int test_env_setup(const char *prefix)
 		}
 		test_engines[i].qp = tz_srtp_engine_qp(test_engines[i].eng, 0);
 	}
-	return test_engines[TEST_ENG_AESNI_MB].eng != NULL ||
-			       test_engines[TEST_ENG_OPENSSL].eng != NULL
+	/* the OpenSSL PMD and the direct SSE manager run on any x86-64 with AES-NI */
+	return test_engines[TEST_ENG_OPENSSL].eng != NULL &&
+			       test_engines[TEST_ENG_DIRECT_SSE].eng != NULL
 		       ? 0
 		       : -1;
 }

@@ -14,12 +14,24 @@
 
 /* One engine under test. */
 struct test_engine {
-	const char *driver;
+	const char *driver;		/* cryptodev driver, or the direct backend's name */
+	enum tz_srtp_backend backend;
+	enum tz_srtp_imb_arch arch;	/* direct backend: the manager */
 	struct tz_srtp_engine *eng;	/* NULL when the driver is unavailable */
 	struct tz_srtp_qp *qp;
 };
 
-enum { TEST_ENG_AESNI_MB, TEST_ENG_OPENSSL, TEST_ENG_COUNT };
+/* Every test runs against each: both cryptodev PMDs and the direct
+ * intel-ipsec-mb backend with each manager this CPU can run. */
+enum {
+	TEST_ENG_AESNI_MB,
+	TEST_ENG_OPENSSL,
+	TEST_ENG_DIRECT_SSE,
+	TEST_ENG_DIRECT_AVX,
+	TEST_ENG_DIRECT_AVX2,
+	TEST_ENG_DIRECT_AVX512,
+	TEST_ENG_COUNT
+};
 
 extern struct test_engine test_engines[TEST_ENG_COUNT];
 extern struct rte_mempool *test_mbuf_pool;

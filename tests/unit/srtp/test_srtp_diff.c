@@ -474,19 +474,40 @@ static int group_teardown(void **state)
 static struct diff_case cases[] = {
 	CASES(TEST_ENG_AESNI_MB),
 	CASES(TEST_ENG_OPENSSL),
+	CASES(TEST_ENG_DIRECT_SSE),
+	CASES(TEST_ENG_DIRECT_AVX),
+	CASES(TEST_ENG_DIRECT_AVX2),
+	CASES(TEST_ENG_DIRECT_AVX512),
 };
 
-#define T(fn, i) cmocka_unit_test_prestate(fn, &cases[i])
-#define PER_CASE(fn) T(fn, 0), T(fn, 1), T(fn, 2), T(fn, 3), T(fn, 4), T(fn, 5), T(fn, 6), T(fn, 7)
+#define NB_CASES RTE_DIM(cases)
+#define NB_FNS 4
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		PER_CASE(diff_rtp),
-		PER_CASE(diff_rtcp),
-		PER_CASE(window_edges),
-		PER_CASE(rtcp_auth_only),
+	static void (*const fns[NB_FNS])(void **) = {
+		diff_rtp,
+		diff_rtcp,
+		window_edges,
+		rtcp_auth_only,
 	};
+	static const char *const names[NB_FNS] = {
+		"diff_rtp",
+		"diff_rtcp",
+		"window_edges",
+		"rtcp_auth_only",
+	};
+	/* every test against every (engine, suite) case */
+	struct CMUnitTest tests[NB_FNS * NB_CASES];
 
+	memset(tests, 0, sizeof(tests));
+	for (size_t f = 0; f < NB_FNS; f++)
+		for (size_t c = 0; c < NB_CASES; c++) {
+			struct CMUnitTest *t = &tests[f * NB_CASES + c];
+
+			t->name = names[f];
+			t->test_func = fns[f];
+			t->initial_state = &cases[c];
+		}
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -326,6 +326,86 @@ static void key_limits(void **state)
 	tz_srtp_ctx_destroy(pc);
 }
 
+/*
+ * The direct backend and cryptodev interoperate: for every suite, RTP with
+ * 0..15 CSRCs and header extensions of 0..9 words (GCM: AAD of 12..112
+ * bytes, read in place by the direct backend, GHASH-corrected by the
+ * cryptodev one) and SRTCP, protected by one, unprotected by the other,
+ * both ways; a flipped tag bit is AUTH_FAIL on both.
+ */
+static void cross_backend(void **state)
+{
+	struct test_engine *eng[2] = { &test_engines[TEST_ENG_DIRECT_SSE],
+				       &test_engines[TEST_ENG_AESNI_MB] };
+	uint8_t mk[32], ms[14], pkt[400];
+	uint64_t rng = 0xc055;
+
+	(void)state;
+	if (eng[0]->eng == NULL || eng[1]->eng == NULL)
+		skip();
+	for (size_t i = 0; i < sizeof(mk); i++)
+		mk[i] = (uint8_t)test_rand(&rng);
+	memcpy(ms, mk + 7, sizeof(ms));
+	for (int suite = 0; suite < TZ_SRTP_SUITE_COUNT; suite++)
+		for (int way = 0; way < 2; way++) {
+			struct test_engine *tp = eng[way], *tu = eng[!way];
+			size_t kl = tz_srtp_suite_key_len(suite), sl = tz_srtp_suite_salt_len(suite);
+			struct tz_srtp_ctx *pc = tz_srtp_ctx_create(tp->eng, suite, TZ_SRTP_DIR_PROTECT,
+								    mk, kl, ms, sl);
+			struct tz_srtp_ctx *uc = tz_srtp_ctx_create(
+				tu->eng, suite, TZ_SRTP_DIR_UNPROTECT, mk, kl, ms, sl);
+			struct tz_srtp_stream ps, us;
+
+			assert_non_null(pc);
+			assert_non_null(uc);
+			tz_srtp_stream_init(&ps, 0);
+			tz_srtp_stream_init(&us, 0);
+			for (int k = 0; k < 160; k++) {
+				int rtcp = k % 8 == 7, cc = k % 16, ext = k % 11 - 1;
+				size_t len = 0, hdr;
+				struct rte_mbuf *m;
+
+				for (size_t i = 0; i < sizeof(pkt); i++)
+					pkt[i] = (uint8_t)test_rand(&rng);
+				if (rtcp) {
+					pkt[0] = 0x81;
+					pkt[1] = 200;
+					len = 8 + (size_t)(test_rand(&rng) % 100);
+				} else {
+					pkt[0] = (uint8_t)(0x80 | (ext >= 0 ? 0x10 : 0) | cc);
+					pkt[2] = (uint8_t)(k >> 8);
+					pkt[3] = (uint8_t)k;
+					hdr = 12 + 4 * (size_t)cc;
+					if (ext >= 0) {
+						pkt[hdr + 2] = 0;
+						pkt[hdr + 3] = (uint8_t)ext;
+						hdr += 4 + 4 * (size_t)ext;
+					}
+					len = hdr + (size_t)(test_rand(&rng) % 200);
+				}
+				m = test_mbuf(pkt, len);
+				assert_int_equal(test_protect(tp, pc, &ps, m, rtcp), TZ_SRTP_OK);
+				if (k % 5 == 4) {
+					/* a flipped bit in the tag */
+					uint8_t *t = rte_pktmbuf_mtod(m, uint8_t *);
+					size_t tl = rte_pktmbuf_data_len(m);
+
+					t[rtcp && suite < TZ_SRTP_AEAD_AES_128_GCM ? tl - 1 : tl - 5] ^= 4;
+					assert_int_equal(test_unprotect(tu, uc, &us, m, rtcp),
+							 TZ_SRTP_AUTH_FAIL);
+					rte_pktmbuf_free(m);
+					continue;
+				}
+				assert_int_equal(test_unprotect(tu, uc, &us, m, rtcp), TZ_SRTP_OK);
+				assert_int_equal(rte_pktmbuf_data_len(m), len);
+				assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), pkt, len);
+				rte_pktmbuf_free(m);
+			}
+			tz_srtp_ctx_destroy(pc);
+			tz_srtp_ctx_destroy(uc);
+		}
+}
+
 /* Every status has a counter name, and the footprint is reported. */
 static void names_and_footprint(void **state)
 {
@@ -337,9 +417,15 @@ static void names_and_footprint(void **state)
 	if (te->eng == NULL)
 		skip();
 	assert_string_equal(tz_srtp_engine_driver(te->eng), te->driver);
-	print_message("%s: %zu bytes per context\n", te->driver,
-		      tz_srtp_engine_ctx_footprint(te->eng));
+	print_message("%s: %zu bytes per context (AES-CM %zu, GCM-128 %zu)\n", te->driver,
+		      tz_srtp_engine_ctx_footprint(te->eng),
+		      tz_srtp_engine_suite_footprint(te->eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80),
+		      tz_srtp_engine_suite_footprint(te->eng, TZ_SRTP_AEAD_AES_128_GCM));
 	assert_true(tz_srtp_engine_ctx_footprint(te->eng) > sizeof(struct tz_srtp_ctx));
+	if (te->backend == TZ_SRTP_BACKEND_IPSEC_MB)
+		/* AES-CM key blocks instead of two ~1.4 KiB cryptodev sessions */
+		assert_true(tz_srtp_engine_suite_footprint(te->eng,
+							   TZ_SRTP_AES_CM_128_HMAC_SHA1_80) <= 768);
 }
 
 static int group_setup(void **state)
@@ -353,9 +439,10 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-#define PER_ENGINE(fn)                                                             \
-	cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_AESNI_MB]),          \
-		cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_OPENSSL])
+#define E(fn, e) cmocka_unit_test_prestate(fn, &test_engines[TEST_ENG_##e])
+#define PER_ENGINE(fn)                                                                     \
+	E(fn, AESNI_MB), E(fn, OPENSSL), E(fn, DIRECT_SSE), E(fn, DIRECT_AVX), E(fn, DIRECT_AVX2), \
+		E(fn, DIRECT_AVX512)
 
 int main(void)
 {
@@ -371,6 +458,7 @@ int main(void)
 		PER_ENGINE(bad_inputs),
 		PER_ENGINE(key_limits),
 		PER_ENGINE(names_and_footprint),
+		cmocka_unit_test(cross_backend),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
