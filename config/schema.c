@@ -528,12 +528,19 @@ static const struct tz_cfg_field logging_fields[] = {
 };
 static const struct tz_cfg_schema logging_schema = { TABLE(logging_fields) };
 
+/* control.event_poll: values as enum tz_cfg_event_poll */
+static const struct tz_cfg_enum event_polls[] = {
+	{ "epoll", TZ_EVENT_POLL_EPOLL, false }, { "poll", TZ_EVENT_POLL_POLL, false },
+	{ NULL, 0, false },
+};
 static const struct tz_cfg_field control_fields[] = {
 	ROW(tz_cfg_control, "socket", path, socket, .def = "/run/trapeze/trapezed.sock"),
 	ROW(tz_cfg_control, "mode", mode, mode, .def = "0660"),
 	ROW(tz_cfg_control, "group", word, group),
 	ROW(tz_cfg_control, "dtls_threads", u16, dtls_threads, .def = "0", .max = 64),
 	ROW(tz_cfg_control, "dtls_release", bool, dtls_release, .def = "false"),
+	ROW(tz_cfg_control, "event_poll", enum, event_poll, .def = "epoll",
+	    .arg = event_polls),
 };
 static const struct tz_cfg_schema control_schema = { TABLE(control_fields) };
 

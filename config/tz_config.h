@@ -357,6 +357,11 @@ struct tz_cfg_crypto {
 				   *   Set: backend auto means cryptodev */
 };
 
+enum tz_cfg_event_poll {
+	TZ_EVENT_POLL_EPOLL = 0, /**< epoll: O(ready) per wake-up */
+	TZ_EVENT_POLL_POLL = 1,  /**< GLib's poll(2): O(descriptors) per wake-up */
+};
+
 struct tz_cfg_control {
 	char *socket;             /**< default "/run/trapeze/trapezed.sock" */
 	uint32_t mode;            /**< default 0660 */
@@ -365,6 +370,8 @@ struct tz_cfg_control {
 				   *   the online cores not used as workers, min 1 */
 	bool dtls_release;        /**< free a call's OpenSSL state once the browser's
 				   *   media arrives (~70 KB/call); default false */
+	int event_poll;           /**< enum tz_cfg_event_poll: the control loop's
+				   *   poll; default epoll */
 };
 
 struct tz_config {

@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "daemon_pvt.h"
+#include "evpoll.h"
 #include "rlimits.h"
 #include "tz_cli.h"
 #include "tz_log.h"
@@ -245,6 +246,23 @@ static int nofile_setup(const struct tz_config *cfg)
 	return 0;
 }
 
+/* The control loop polls with epoll unless control.event_poll says poll. */
+static void event_poll_setup(const struct tz_config *cfg)
+{
+	int rc;
+
+	if (cfg->control.event_poll == TZ_EVENT_POLL_POLL) {
+		TZ_LOG(MAIN, INFO, "control loop: poll(2) (control.event_poll: poll)");
+		return;
+	}
+	rc = tz_evpoll_install(g_main_context_default());
+	if (rc != 0)
+		TZ_LOG(MAIN, WARNING, "control loop: epoll unavailable (%s), using poll(2)",
+		       strerror(-rc));
+	else
+		TZ_LOG(MAIN, INFO, "control loop: epoll");
+}
+
 int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 {
 	int rc, status = 2;
@@ -259,6 +277,7 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 	d->started = time(NULL);
 	if (nofile_setup(d->cfg) != 0)
 		goto out_eal;
+	event_poll_setup(d->cfg);
 	rc = tz_cli_server_start(d->cfg->control.socket, d->cfg->control.mode, d->cfg->control.group);
 	if (rc != 0) {
 		TZ_LOG(MAIN, ERR, "control socket %s: %s", d->cfg->control.socket,
