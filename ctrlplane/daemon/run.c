@@ -19,6 +19,7 @@
 
 #include "daemon_pvt.h"
 #include "rlimits.h"
+#include "sd_notify.h"
 #include "tz_cli.h"
 #include "tz_log.h"
 
@@ -28,6 +29,7 @@
 static gboolean on_signal(gpointer loop)
 {
 	TZ_LOG(MAIN, NOTICE, "signal received, stopping");
+	tz_daemon_sd_stopping();
 	g_main_loop_quit(loop);
 	return G_SOURCE_CONTINUE;   /* removed by run_loop() */
 }
@@ -46,6 +48,16 @@ static int write_pidfile(const char *path)
 		return -errno;
 	fprintf(f, "%ld\n", (long)getpid());
 	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* Under systemd, stderr is the journal: write it structured entries instead. */
+static enum tz_log_target log_target(const struct tz_config *cfg)
+{
+	if (cfg->logging.target == TZ_LOG_SYSLOG)
+		return TZ_LOG_TO_SYSLOG;
+	if (cfg->logging.target == TZ_LOG_JOURNAL || tz_log_stderr_is_journal())
+		return TZ_LOG_TO_JOURNAL;
+	return TZ_LOG_TO_STDERR;
 }
 
 static int eal_start(struct tz_daemon *d, bool print_only)
@@ -211,6 +223,7 @@ static void run_loop(struct tz_daemon *d)
 	sources[2] = g_timeout_add_seconds(1, on_sample, d);
 	TZ_LOG(MAIN, NOTICE, "trapezed %s running: %zu ports, %u workers, control socket %s",
 	       TZ_VERSION, d->n_ports, tz_dp_n_workers(), d->cfg->control.socket);
+	tz_daemon_sd_ready(d);
 	g_main_loop_run(loop);
 	for (int i = 0; i < 3; i++)
 		g_source_remove(sources[i]);
@@ -252,8 +265,7 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 	rc = eal_start(d, o->print_eal);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	tz_log_init(d->cfg->logging.target == TZ_LOG_SYSLOG ? TZ_LOG_TO_SYSLOG : TZ_LOG_TO_STDERR,
-		    d->cfg->logging.level);
+	tz_log_init(log_target(d->cfg), d->cfg->logging.level);
 	for (size_t i = 0; i < d->cfg->logging.n_levels; i++)
 		tz_log_set_level(d->cfg->logging.levels[i].subsystem, d->cfg->logging.levels[i].level);
 	d->started = time(NULL);
