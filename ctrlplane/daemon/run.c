@@ -5,6 +5,7 @@
  * TAPs, workers, control loop; then the reverse.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -202,15 +203,23 @@ static void dataplane_stop(struct tz_daemon *d)
 }
 
 /* With --in-memory / --no-shconf EAL writes no files, but it still makes the
- * runtime directory; take it away so nothing is left under /var/run/dpdk. */
-static void remove_runtime_dir(const struct tz_config *cfg)
+ * runtime directory: /var/run/dpdk/<prefix> as root, $XDG_RUNTIME_DIR/dpdk/
+ * <prefix> (or /tmp/dpdk/<prefix>) as another user (the systemd unit's
+ * User=trapeze).  Take it away so nothing is left behind. */
+static void remove_runtime_dir(const char *dir)
 {
-	char path[256];
+	char parent[PATH_MAX];
+	char *slash;
 
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s",
-		 cfg->eal.file_prefix != NULL ? cfg->eal.file_prefix : "trapeze");
-	rmdir(path);
-	rmdir("/var/run/dpdk");
+	if (dir[0] == '\0')
+		return;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	rmdir(parent);
+	slash = strrchr(parent, '/');
+	if (slash != NULL && slash != parent) {
+		*slash = '\0';
+		rmdir(parent);   /* .../dpdk, when no other prefix is in it */
+	}
 }
 
 static void run_loop(struct tz_daemon *d)
@@ -260,6 +269,7 @@ static int nofile_setup(const struct tz_config *cfg)
 
 int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 {
+	char runtime_dir[PATH_MAX];
 	int rc, status = 2;
 
 	rc = eal_start(d, o->print_eal);
@@ -297,8 +307,9 @@ out_dp:
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);
 out_eal:
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	remove_runtime_dir(d->cfg);
+	remove_runtime_dir(runtime_dir);
 	TZ_LOG(MAIN, NOTICE, "stopped");
 	return status;
 }
