@@ -135,6 +135,21 @@ void tz_daemon_sd_ready(struct tz_daemon *d)
 	}
 }
 
+void tz_daemon_sd_reloading(void)
+{
+	tz_sd_notifyf("RELOADING=1\nSTATUS=reloading");
+}
+
+void tz_daemon_sd_reloaded(struct tz_daemon *d, const char *error)
+{
+	last_calls = tz_calls_count();
+	if (error != NULL)
+		tz_sd_notifyf("READY=1\nSTATUS=ready: %zu ports, %u calls (reload failed: %.200s)",
+			      d->n_ports, last_calls, error);
+	else
+		tz_sd_notifyf("READY=1\nSTATUS=ready: %zu ports, %u calls", d->n_ports, last_calls);
+}
+
 void tz_daemon_sd_stopping(void)
 {
 	if (watchdog_src != 0)

@@ -33,6 +33,16 @@ uint64_t tz_sd_watchdog_usec(void);
  */
 void tz_daemon_sd_ready(struct tz_daemon *d);
 
+/**
+ * A reload (SIGHUP, `trapezectl reload`) begins: RELOADING=1.  Call
+ * tz_daemon_sd_reloaded() when it is done, whatever its outcome: systemd
+ * waits for READY=1 before `systemctl reload` returns.
+ */
+void tz_daemon_sd_reloading(void);
+
+/** The reload is over: READY=1 and STATUS= (with @p error when it failed). */
+void tz_daemon_sd_reloaded(struct tz_daemon *d, const char *error);
+
 /** The daemon is stopping: STOPPING=1, the timers go. */
 void tz_daemon_sd_stopping(void);
 
