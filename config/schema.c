@@ -56,7 +56,8 @@ static const struct tz_cfg_enum trunk_srtp[] = {
 	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
 };
 static const struct tz_cfg_enum log_targets[] = {
-	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false }, { NULL, 0, false },
+	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false },
+	{ "journal", TZ_LOG_JOURNAL, false }, { NULL, 0, false },
 };
 /* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8); digits accepted too. */
 static const struct tz_cfg_enum log_levels[] = {

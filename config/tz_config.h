@@ -280,6 +280,7 @@ struct tz_cfg_limits {
 enum tz_cfg_log_target {
 	TZ_LOG_STDERR,
 	TZ_LOG_SYSLOG,
+	TZ_LOG_JOURNAL,
 };
 
 struct tz_cfg_log_level {
