@@ -69,6 +69,10 @@ static void str_value(struct jw *w, const char *s)
 				esc[0] = '\\';
 				esc[1] = (char)ch;
 				put(w, esc, 2);
+			} else if (ch == '\n' || ch == '\r' || ch == '\t') {
+				esc[0] = '\\';
+				esc[1] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : 't';
+				put(w, esc, 2);
 			} else if (ch < 0x20 || ch == 0x7f) {
 				snprintf(esc, sizeof(esc), "\\u%04x", ch);
 				put(w, esc, 6);

@@ -162,7 +162,7 @@ static int cdr_reopen(struct tz_cli_req *req, int argc, char **argv, JsonBuilder
 {
 	int rc = tz_cdr_reopen();
 
-	if (rc == -ENOENT)
+	if (rc == -ENOTCONN)
 		return tz_cli_error(req, "no cdr.file is configured");
 	if (rc != 0)
 		return tz_cli_error(req, "cannot reopen the CDR file: %s (see the log)",

@@ -147,7 +147,7 @@ int tz_cdr_file_open(const char *path)
 int tz_cdr_reopen(void)
 {
 	if (f.path == NULL)
-		return -ENOENT;
+		return -ENOTCONN;
 	tz_cdr_flush();               /* the last records go to the old file */
 	if (f.fd >= 0)
 		close(f.fd);

@@ -25,7 +25,7 @@ static gboolean on_sigusr1(gpointer unused)
 {
 	int rc = tz_cdr_reopen();
 
-	if (rc != 0 && rc != -ENOENT)
+	if (rc != 0 && rc != -ENOTCONN)
 		TZ_LOG(CP, WARNING, "cdr: reopen on SIGUSR1 failed: %s", g_strerror(-rc));
 	else if (rc == 0)
 		TZ_LOG(CP, INFO, "cdr: file reopened (SIGUSR1)");

@@ -98,7 +98,7 @@ void tz_cdr_record(const struct tz_cdr *r);
 
 /**
  * Flush, close and open the file again at its path (logrotate renamed it).
- * @return 0, -ENOENT (no file configured), or -errno from open(2).
+ * @return 0, -ENOTCONN (no file configured), or -errno from open(2).
  */
 int tz_cdr_reopen(void);
 
