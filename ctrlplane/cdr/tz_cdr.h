@@ -63,8 +63,9 @@ struct tz_cdr {
 	uint64_t drops[2];        /**< dropped by the gateway, same directions */
 };
 
-/** Longest record line tz_cdr_format() writes, newline included. */
-#define TZ_CDR_LINE_MAX 4096
+/** Longest record line tz_cdr_format() writes, NUL included: ten strings of
+ *  256 bytes, each byte escaped as \u00XX, and the rest. */
+#define TZ_CDR_LINE_MAX 16384
 
 /**
  * Format @p r as one JSON object followed by '\n' into @p buf (NUL-ended).

@@ -144,9 +144,10 @@ static void test_bounds(void **state)
 	char line[TZ_CDR_LINE_MAX], big[2000];
 	g_autoptr(JsonNode) n = NULL;
 
-	memset(big, '"', sizeof(big) - 1);      /* worst case: every byte escaped */
+	memset(big, 0x01, sizeof(big) - 1);     /* worst case: every byte as \u0001 */
 	big[sizeof(big) - 1] = '\0';
-	r.from = r.to = r.user = r.reason = r.tenant = r.trunk = big;
+	r.from = r.to = r.user = r.reason = r.tenant = r.trunk = r.leg = r.codec = r.srtp = big;
+	r.sip_media = big;
 	n = round_trip(&r, line, sizeof(line));
 	assert_int_equal(strlen(json_object_get_string_member(json_node_get_object(n), "from")), 256);
 	assert_int_equal(tz_cdr_format(&r, line, 100), -ENOSPC);
