@@ -87,6 +87,10 @@ void tz_call_cdr(struct call *c, int code, const char *reason)
 		r.from = c->from_uri[0] != '\0' ? c->from_uri : c->user;
 		r.to = c->target;
 	}
+	/* "200" is the web client's word for a normal hang-up; a call never
+	 * answered was cancelled, which SIP calls 487 Request Terminated */
+	if (r.code == 200 && r.t_answer == 0)
+		r.code = 487;
 	flow_counts(c, r.pkts, r.drops);
 	tz_cdr_record(&r);
 }

@@ -73,6 +73,8 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
       const r = await pbx.done;
       assert.equal(r.code, 0, `the PBX saw CANCEL and our ACK to its 487: ${r.err}`);
       assert.deepEqual(await myCalls(), []);
+      const cdr = await waitCdr((c) => c.user === USER && c.to === '+442079460487', 'the cancelled call');
+      assert.deepEqual([cdr.code, cdr.ended_by, cdr.answer_time, cdr.duration_ms], [487, 'web', null, 0]);
     });
     pbx.kill();
   });
