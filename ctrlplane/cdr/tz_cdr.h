@@ -85,6 +85,8 @@ const char *tz_cdr_party_name(enum tz_cdr_party p);
 /**
  * Start: open @p cfg->file (if set) for appending, keep @p cfg->keep
  * records, register the CLI commands (once) and SIGUSR1 (reopen).
+ * Called again (a config reload), it stops first: the file is flushed and
+ * reopened at the new path, the kept records are forgotten.
  * A file that cannot be opened is logged and counted; records are still
  * kept in memory and the next reopen tries again.
  * @return 0, -ENOMEM.
@@ -115,6 +117,7 @@ struct tz_cdr_stats {
 	uint64_t reopens;
 	uint64_t buffered;        /**< records waiting to be written */
 };
+/** Copy the counters into @p out (also for /metrics). */
 void tz_cdr_stats_get(struct tz_cdr_stats *out);
 
 #endif /* TZ_CDR_H */
