@@ -97,6 +97,8 @@ struct call_media {
 		unsigned n;
 	} latch_cand;                         /* the source about to be latched to */
 	uint64_t pkts_before;                 /* packets of flows no longer published */
+	uint64_t dir_before[2], drops_before[2];  /* ... by direction (web->gw, towards
+						   * the web), for the detail record */
 	int64_t last_media;
 	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
 	int64_t dir_last[2];                  /* when each last moved */

@@ -37,6 +37,10 @@ static const char *codec_text(const struct call *c, char *buf, size_t len)
  * sends each packet of its one flow back, so both ways are that flow's. */
 static void flow_counts(const struct call *c, uint64_t pkts[2], uint64_t drops[2])
 {
+	for (int d = 0; d < 2; d++) {
+		pkts[d] = c->media.dir_before[d];      /* flows removed earlier */
+		drops[d] = c->media.drops_before[d];
+	}
 	for (unsigned i = 0; i < c->media.n_flows; i++) {
 		const struct tz_dp_flow_state *st =
 			tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->media.slots[i]);
