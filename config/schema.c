@@ -562,6 +562,12 @@ static const struct tz_cfg_field crypto_fields[] = {
 };
 static const struct tz_cfg_schema crypto_schema = { TABLE(crypto_fields) };
 
+static const struct tz_cfg_field cdr_fields[] = {
+	ROW(tz_cfg_cdr, "file", path, file),
+	ROW(tz_cfg_cdr, "keep", u32, keep, .def = "1000", .max = 100000),
+};
+static const struct tz_cfg_schema cdr_schema = { TABLE(cdr_fields) };
+
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
 	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
@@ -574,6 +580,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "logging", logging, logging_schema),
 	MAP(tz_config, "control", control, control_schema),
 	MAP(tz_config, "crypto", crypto, crypto_schema),
+	MAP(tz_config, "cdr", cdr, cdr_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

@@ -375,6 +375,12 @@ struct tz_cfg_control {
 				   *   poll; default epoll */
 };
 
+/** `cdr:`: call detail records (docs/cdr.md). */
+struct tz_cfg_cdr {
+	char *file;               /**< one JSON line per ended call; NULL: no file */
+	uint32_t keep;            /**< records held for `show cdr`; default 1000 */
+};
+
 struct tz_config {
 	char *path;               /**< the file it came from */
 	struct tz_cfg_eal eal;
@@ -388,6 +394,7 @@ struct tz_config {
 	struct tz_cfg_logging logging;
 	struct tz_cfg_control control;
 	struct tz_cfg_crypto crypto;
+	struct tz_cfg_cdr cdr;
 	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
 	struct tz_cfg_tenant *tenants;

@@ -47,6 +47,7 @@ lab_pkgs=(
 	gnuplot-nox   # trapeze-bench calls --plots
 	iptables
 	kamailio
+	logrotate     # tests/integration/test_cdr_lab.sh runs contrib/logrotate/trapeze
 	rtpengine-daemon	# tools/bench.sh compare (bench/compare/run.sh starts it by PID, never the service)
 	sip-tester
 	tcpdump
