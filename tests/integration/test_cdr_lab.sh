@@ -71,7 +71,6 @@ check "every file holds valid records" valid_records "$cdr.1"
 if command -v logrotate >/dev/null; then
 	# contrib/logrotate/trapeze as shipped, pointed at this file and socket
 	sed -e "s|^/var/log/trapeze/cdr.json|$cdr|" -e "s|trapezectl cdr reopen|$trapezectl --socket $sock cdr reopen|" \
-		-e "s|create 0640 root adm|create 0640 root root|" \
 		"$here/contrib/logrotate/trapeze" >"$state/logrotate.conf"
 	check "logrotate -f with contrib/logrotate/trapeze" \
 		logrotate -f -s "$state/logrotate.state" "$state/logrotate.conf"

@@ -74,7 +74,7 @@ files=(/usr/sbin/trapezed /usr/bin/trapezectl /usr/bin/trapeze-bench
        /usr/share/trapeze/web/trapeze.js /usr/share/trapeze/web/index.html
        /usr/share/man/man8/trapezed.8.gz /usr/share/man/man8/trapezectl.8.gz
        /usr/share/man/man1/trapeze-bench.1.gz /lib/systemd/system/trapeze.service
-       /usr/share/doc/trapeze/install.md /etc/trapeze/trapeze.yaml)
+       /usr/share/doc/trapeze/install.md /etc/trapeze/trapeze.yaml /etc/logrotate.d/trapeze)
 check "the binaries, web client, man pages, unit, docs and config are in place" ls "${files[@]}"
 check "/etc/trapeze/trapeze.yaml is a conffile" sh -c \
 	"dpkg-query -W -f='\${Conffiles}' trapeze | grep -q ' /etc/trapeze/trapeze.yaml '"
@@ -166,7 +166,7 @@ rm -f "$marker"
 check "purged: no package, binaries, unit, config, state or logs" sh -c '
 	! dpkg-query -W -f="\${Status}" trapeze 2>/dev/null | grep -q installed &&
 	for f in /usr/sbin/trapezed /usr/bin/trapezectl /usr/share/trapeze /lib/systemd/system/trapeze.service \
-		 /etc/trapeze /var/lib/trapeze /var/log/trapeze; do [ ! -e "$f" ] || { echo "left: $f"; exit 1; }; done'
+		 /etc/trapeze /etc/logrotate.d/trapeze /var/lib/trapeze /var/log/trapeze; do [ ! -e "$f" ] || { echo "left: $f"; exit 1; }; done'
 
 echo "1..$n"
 [ "$failures" -eq 0 ]
