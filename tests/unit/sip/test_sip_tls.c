@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Trunk TLS (issue 9 items 8 and 10): an `openssl s_server` with a
- * self-signed certificate plays the trunk on 127.0.0.1:15071.
+ * self-signed certificate plays the trunk on 127.0.0.1.
  *  - the certificate is not in sip.tls_ca: the INVITE never reaches it and
  *    `tls_verify_failed` counts it (sofia 1.12 closes the refused connection
  *    without failing the request: the call ends when the INVITE transaction
@@ -12,7 +12,8 @@
  *    another CA (the certificate chains to neither): refused;
  *  - while the agent runs, no copy of the key is on disk (sip.tls_dir is
  *    empty, nothing in /tmp).
- * Fixed ports (15060 for us, 15071): run under /tmp/tz-test.lock.  One case
+ * Ports: free ones found at start (ours for UDP and TLS, the trunk's), and
+ * the trunk's checked to be held by the s_server we started.  One case
  * per process (argv[1]: "refused", "accepted", "trunk_ca_accepted" or
  * "trunk_ca_refused"): after a refused handshake
  * sofia keeps the INVITE transaction until timer B, so the agent cannot be
@@ -25,6 +26,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,8 +40,7 @@
 #include "tz_sip.h"
 #include "sip_test_loop.h"
 
-#define TZ_PORT 15060
-#define TRUNK_PORT 15071
+static uint16_t tz_port, trunk_port;
 
 static const char offer[] =
 	"v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -80,8 +83,36 @@ static void make_cert(const char *cert, const char *key, const char *cn)
 	g_free(cmd);
 }
 
+/* A port free on 127.0.0.1 for both TCP and UDP now (the kernel's pick). */
+static uint16_t free_port(void)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t len = sizeof(a);
+		int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+		uint16_t port = 0;
+
+		if (t >= 0 && u >= 0 && bind(t, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    getsockname(t, (struct sockaddr *)&a, &len) == 0 &&
+		    bind(u, (struct sockaddr *)&a, sizeof(a)) == 0)
+			port = ntohs(a.sin_port);
+		if (t >= 0)
+			close(t);
+		if (u >= 0)
+			close(u);
+		if (port != 0)
+			return port;
+	}
+	fail_msg("no free port on 127.0.0.1");
+	return 0;
+}
+
 static int group_setup(void **state)
 {
+	tz_port = free_port();
+	do
+		trunk_port = free_port();
+	while (trunk_port == tz_port);
 	w.dir = g_dir_make_tmp("tz-sip-tls-test-XXXXXX", NULL);
 	w.cert = g_build_filename(w.dir, "trunk.pem", NULL);
 	w.key = g_build_filename(w.dir, "trunk.key", NULL);
@@ -107,15 +138,21 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* Our s_server (by PID) listens on the trunk's port. */
 static bool server_up(void)
 {
-	return run("sh -c 'ss -ltn | grep -q 127.0.0.1:15071'") == 0;
+	char *cmd = g_strdup_printf("sh -c 'ss -ltnpH sport = :%u | grep -q \"pid=%d,\"'",
+				    trunk_port, (int)w.server);
+	bool up = run(cmd) == 0;
+
+	g_free(cmd);
+	return up;
 }
 
 static void server_start(void)
 {
 	char *sh = g_strdup_printf("exec openssl s_server -accept 127.0.0.1:%d -cert %s -key %s "
-				   "-naccept 1 -quiet > %s 2>&1", TRUNK_PORT, w.cert, w.key, w.out);
+				   "-naccept 1 -quiet > %s 2>&1", trunk_port, w.cert, w.key, w.out);
 	const char *argv[] = { "/bin/sh", "-c", sh, NULL };
 
 	/* s_server stops at EOF on its input: give it a pipe we hold open. */
@@ -165,10 +202,10 @@ static size_t entries(const char *dir, const char *prefix)
  * trunk's tls_ca (or NULL); returns whether the INVITE arrived. */
 static bool call_with_cas(const char *ca, const char *trunk_ca)
 {
-	struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = TZ_PORT };
+	struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = tz_port };
 	struct tz_cfg_trunk trunk = {
 		.name = "tls-trunk",
-		.address = { .host = "127.0.0.1", .port = TRUNK_PORT },
+		.address = { .host = "127.0.0.1", .port = trunk_port },
 		.transport = TZ_SIP_TLS,
 		.tls_verify = true,
 		.answer_timeout_s = 3,
