@@ -85,6 +85,7 @@ static const struct tz_cfg_field eal_fields[] = {
 	ROW(tz_cfg_eal, "idle_sleep_us", u32, idle_sleep_us, .def = "0", .max = 1000000),
 	ROW(tz_cfg_eal, "file_prefix", word, file_prefix, .def = "trapeze"),
 	ROW(tz_cfg_eal, "extra_args", strlist, extra_args),
+	ROW(tz_cfg_eal, "telemetry", bool, telemetry, .def = "true"),
 };
 static const struct tz_cfg_schema eal_schema = { TABLE(eal_fields), eal_init, NULL };
 
@@ -554,6 +555,12 @@ static const struct tz_cfg_field crypto_fields[] = {
 };
 static const struct tz_cfg_schema crypto_schema = { TABLE(crypto_fields) };
 
+static const struct tz_cfg_field metrics_fields[] = {
+	ROW(tz_cfg_metrics, "listen", hostport, listen, .arg = &hp_bind, .required = true),
+	ROW(tz_cfg_metrics, "allow", cidrlist, allow, .off_n = offsetof(struct tz_cfg_metrics, n_allow)),
+};
+static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields) };
+
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
 	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
@@ -566,6 +573,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "logging", logging, logging_schema),
 	MAP(tz_config, "control", control, control_schema),
 	MAP(tz_config, "crypto", crypto, crypto_schema),
+	MAP(tz_config, "metrics", metrics, metrics_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

@@ -275,8 +275,12 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 		TZ_LOG(MAIN, ERR, "signalling did not start (see above)");
 		goto out_sig;
 	}
+	if (tz_daemon_metrics_start(d) != 0)
+		goto out_metrics;
 	run_loop(d);
 	status = 0;
+out_metrics:
+	tz_daemon_metrics_stop();
 out_sig:
 	tz_daemon_signalling_stop(d);
 out_dp:

@@ -383,6 +383,9 @@ void tz_sip_side_ring_timer(struct call *c);
 /* transfer.c: the SIP leg's on_refer handler */
 void tz_transfer_on_refer(struct tz_sip_leg *leg, int status, const char *sipfrag, void *user);
 
+/* stats.c: the call was answered (SIP 200, or an echo call's media up) */
+void tz_calls_stats_answered(const struct call *c);
+
 /* cmd.c */
 int tz_calls_commands_register(void);
 void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg);
