@@ -195,8 +195,10 @@ static void remove_runtime_dir(const struct tz_config *cfg)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s",
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s/dpdk_telemetry.v2",
 		 cfg->eal.file_prefix != NULL ? cfg->eal.file_prefix : "trapeze");
+	unlink(path);           /* eal.telemetry: DPDK unlinks it only at exit */
+	*strrchr(path, '/') = '\0';
 	rmdir(path);
 	rmdir("/var/run/dpdk");
 }

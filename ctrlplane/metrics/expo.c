@@ -53,6 +53,17 @@ static void labels_write(GString *out, const struct tz_metrics_label *labels, si
 	g_string_append_c(out, '}');
 }
 
+/* The shortest %g text that reads back as @p v ("0.1", not 0.10000000000000001),
+ * with '.' whatever the locale. */
+static void shortest(double v, char *buf, size_t len)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		g_ascii_formatd(buf, (int)len, prec == 15 ? "%.15g" : prec == 16 ? "%.16g" : "%.17g", v);
+		if (g_ascii_strtod(buf, NULL) == v)
+			return;
+	}
+}
+
 static void double_text(double v, char *buf, size_t len)
 {
 	if (isnan(v))
@@ -60,7 +71,7 @@ static void double_text(double v, char *buf, size_t len)
 	else if (isinf(v))
 		g_strlcpy(buf, v > 0 ? "+Inf" : "-Inf", len);
 	else
-		g_ascii_dtostr(buf, (int)len, v);   /* shortest round trip, '.' always */
+		shortest(v, buf, len);
 }
 
 void tz_metrics_sample(GString *out, const char *name, const struct tz_metrics_label *labels,
