@@ -555,11 +555,23 @@ static const struct tz_cfg_field crypto_fields[] = {
 };
 static const struct tz_cfg_schema crypto_schema = { TABLE(crypto_fields) };
 
+/* `metrics: {}` (what `show config` writes when it is off) is off; any key
+ * without listen is a mistake. */
+static void metrics_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	const struct tz_cfg_metrics *m = obj;
+
+	if (m->listen.host == NULL && map->n > 0)
+		tz_cfg_err_at(c, map->line, map->col, "metrics.listen", "required key is missing; "
+			      "expected host:port like 127.0.0.1:9469 (or remove metrics: to turn "
+			      "the listener off)");
+}
+
 static const struct tz_cfg_field metrics_fields[] = {
-	ROW(tz_cfg_metrics, "listen", hostport, listen, .arg = &hp_bind, .required = true),
+	ROW(tz_cfg_metrics, "listen", hostport, listen, .arg = &hp_bind),
 	ROW(tz_cfg_metrics, "allow", cidrlist, allow, .off_n = offsetof(struct tz_cfg_metrics, n_allow)),
 };
-static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields) };
+static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields), NULL, metrics_finish };
 
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),

@@ -6,6 +6,7 @@
  * reads (show calls, show sip stats, show auth, show tenant, show
  * signalling stats), on the control thread.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "gw_pvt.h"
@@ -98,30 +99,42 @@ static void call_families(GString *out, const struct tz_metrics_sources *s)
 		.counts = f.setup_counts, .sum = f.setup_sum });
 }
 
-/* The SIP user agent: requests and responses, then every counter by name. */
+/* The SIP user agent: requests by method, responses by code, then every
+ * counter by name. */
 static void sip_families(GString *out, struct tz_sip *sip)
 {
-	static const struct { const char *method, *dir; enum tz_sip_counter c; } req[] = {
-		{ "INVITE", "in", TZ_SIP_CTR_INVITE_IN }, { "INVITE", "out", TZ_SIP_CTR_INVITE_OUT },
-		{ "MESSAGE", "in", TZ_SIP_CTR_MESSAGE_IN }, { "MESSAGE", "out", TZ_SIP_CTR_MESSAGE_OUT },
-		{ "REFER", "out", TZ_SIP_CTR_REFER_OUT }, { "NOTIFY", "in", TZ_SIP_CTR_REFER_NOTIFY_IN },
-		{ "REGISTER", "out", TZ_SIP_CTR_RELAY_REGISTERS },
+	static const struct { const char *method; enum tz_sip_counter c; } sent[] = {
+		{ "INVITE", TZ_SIP_CTR_INVITE_OUT }, { "MESSAGE", TZ_SIP_CTR_MESSAGE_OUT },
+		{ "REFER", TZ_SIP_CTR_REFER_OUT }, { "REGISTER", TZ_SIP_CTR_RELAY_REGISTERS },
 	};
-	static const char *const classes[] = { "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
-	uint64_t c[TZ_SIP_CTR_COUNT] = { 0 };
+	uint64_t c[TZ_SIP_CTR_COUNT] = { 0 }, n;
+	const char *m;
 
 	if (sip != NULL)
 		tz_sip_counters(sip, c);
 	tz_metrics_family(out, "trapeze_sip_requests_total", TZ_METRICS_COUNTER,
-			  "SIP requests by method and direction (in: received, out: sent) on "
-			  "the trunk side");
-	for (size_t i = 0; i < G_N_ELEMENTS(req); i++)
+			  "SIP requests on the trunk side by method: in, every request received "
+			  "(refused ones too); out, the INVITE, MESSAGE, REFER and relayed REGISTER "
+			  "requests sent");
+	for (unsigned i = 0; (m = tz_sip_stats_request(i, &n)) != NULL; i++)
 		tz_metrics_sample_u64(out, "trapeze_sip_requests_total", (struct tz_metrics_label[]){
-			{ "method", req[i].method }, { "direction", req[i].dir } }, 2, c[req[i].c]);
+			{ "method", m }, { "direction", "in" } }, 2, n);
+	for (size_t i = 0; i < G_N_ELEMENTS(sent); i++)
+		tz_metrics_sample_u64(out, "trapeze_sip_requests_total", (struct tz_metrics_label[]){
+			{ "method", sent[i].method }, { "direction", "out" } }, 2, c[sent[i].c]);
 	tz_metrics_family(out, "trapeze_sip_responses_total", TZ_METRICS_COUNTER,
-			  "SIP final and provisional responses received to our requests, by class");
-	for (int i = 0; i < 6; i++)
-		one(out, "trapeze_sip_responses_total", "class", classes[i], c[TZ_SIP_CTR_RESP_1XX + i]);
+			  "SIP responses received to our requests, by status code and class "
+			  "(codes seen so far)");
+	for (int code = 100; code < 700; code++) {
+		char cls[4] = { (char)('0' + code / 100), 'x', 'x', '\0' }, num[4];
+
+		n = tz_sip_stats_response(code);
+		if (n == 0)
+			continue;
+		snprintf(num, sizeof(num), "%d", code);
+		tz_metrics_sample_u64(out, "trapeze_sip_responses_total", (struct tz_metrics_label[]){
+			{ "code", num }, { "class", cls } }, 2, n);
+	}
 	by_name(out, "trapeze_sip_events_total",
 		"every counter of the SIP user agent (`show sip stats`), by name", "event",
 		sip_name, c, TZ_SIP_CTR_COUNT);

@@ -43,7 +43,8 @@ check "build info, ports, workers, SIP, DTLS families are there" sh -c "
 	grep -q '^trapeze_port_rx_packets_total{port=\"access\",side=\"wire\"}' '$state/metrics.txt' &&
 	grep -q '^trapeze_worker_busy_ratio{worker=\"0\"}' '$state/metrics.txt' &&
 	grep -q '^trapeze_worker_drops_total{worker=\"0\",reason=\"srtp_auth_fail\"}' '$state/metrics.txt' &&
-	grep -q '^trapeze_sip_responses_total{class=\"2xx\"}' '$state/metrics.txt' &&
+	grep -q '^trapeze_sip_responses_total{code=\"200\",class=\"2xx\"}' '$state/metrics.txt' &&
+	grep -q '^trapeze_sip_requests_total{method=\"BYE\",direction=\"in\"}' '$state/metrics.txt' &&
 	grep -q '^trapeze_dtls_handshakes_total ' '$state/metrics.txt'"
 
 # 3. the calls counted
