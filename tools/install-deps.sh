@@ -44,6 +44,7 @@ lab_pkgs=(
 	gnuplot-nox   # trapeze-bench calls --plots
 	iptables
 	kamailio
+	prometheus    # promtool check metrics (tests/integration/test_metrics_lab.sh)
 	rtpengine-daemon	# tools/bench.sh compare (bench/compare/run.sh starts it by PID, never the service)
 	sip-tester
 	tcpdump
@@ -76,4 +77,11 @@ fi
 if [ "${1:-}" = "--with-lab" ] && [ -d /run/systemd/system ] &&
    systemctl is-enabled rtpengine-daemon.service >/dev/null 2>&1; then
 	systemctl disable --now rtpengine-daemon.service >/dev/null 2>&1 || true
+fi
+# prometheus is installed for promtool only (the metrics lab test): its server
+# and node exporter services stay off where systemd runs.
+if [ "${1:-}" = "--with-lab" ] && [ -d /run/systemd/system ]; then
+	for u in prometheus.service prometheus-node-exporter.service; do
+		systemctl is-enabled "$u" >/dev/null 2>&1 && { systemctl disable --now "$u" >/dev/null 2>&1 || true; }
+	done
 fi
