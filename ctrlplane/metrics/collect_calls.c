@@ -59,14 +59,14 @@ static void call_families(GString *out, const struct tz_metrics_sources *s)
 	tz_metrics_family(out, "trapeze_sessions_active", TZ_METRICS_GAUGE,
 			  "live calls (sessions) of the call manager");
 	tz_metrics_sample_u64(out, "trapeze_sessions_active", NULL, 0, tz_calls_count());
-	tz_metrics_family(out, "trapeze_calls", TZ_METRICS_GAUGE,
+	tz_metrics_family(out, "trapeze_calls_active", TZ_METRICS_GAUGE,
 			  "live calls by state: negotiating (ICE/DTLS pending), connected (media up)");
-	one(out, "trapeze_calls", "state", "negotiating", f.negotiating);
-	one(out, "trapeze_calls", "state", "connected", f.connected);
-	tz_metrics_family(out, "trapeze_tenant_calls", TZ_METRICS_GAUGE,
+	one(out, "trapeze_calls_active", "state", "negotiating", f.negotiating);
+	one(out, "trapeze_calls_active", "state", "connected", f.connected);
+	tz_metrics_family(out, "trapeze_tenant_calls_active", TZ_METRICS_GAUGE,
 			  "live calls admitted by each tenant's limits");
 	for (size_t t = 0; t < cfg->n_tenants; t++)
-		one(out, "trapeze_tenant_calls", "tenant", tz_cfg_tenant_name(cfg, (uint32_t)t),
+		one(out, "trapeze_tenant_calls_active", "tenant", tz_cfg_tenant_name(cfg, (uint32_t)t),
 		    tz_tenant_live_calls((uint32_t)t));
 	tz_metrics_family(out, "trapeze_calls_total", TZ_METRICS_COUNTER,
 			  "calls admitted, by tenant and direction (out: placed by a web user, "
