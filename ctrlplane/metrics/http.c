@@ -89,7 +89,8 @@ static int request_line(const char *s, size_t n, struct tz_metrics_http_req *req
 	return 0;
 }
 
-/* name ":" OWS value OWS, visible ASCII and tabs in the value; no folding. */
+/* name ":" OWS value OWS: visible ASCII, obs-text and tabs in the value (no
+ * DEL, no control bytes); no folding (RFC 9112 section 5.2). */
 static int header_line(const char *s, size_t n)
 {
 	size_t i = 0;
@@ -99,9 +100,27 @@ static int header_line(const char *s, size_t n)
 	if (i == 0 || i >= n || s[i] != ':')
 		return -EINVAL;
 	for (i++; i < n; i++)
-		if ((unsigned char)s[i] < ' ' && s[i] != '\t')
+		if (((unsigned char)s[i] < ' ' && s[i] != '\t') || s[i] == 0x7f)
 			return -EINVAL;
 	return 0;
+}
+
+/* An incomplete head that can never become a request (a TLS ClientHello,
+ * binary): a control byte other than CR LF HT anywhere, or a non-ASCII byte
+ * in the request line.  Answered 400 at once instead of at the timeout. */
+static bool early_junk(const char *buf, size_t len)
+{
+	bool first_line = true;
+
+	for (size_t i = 0; i < len && i < TZ_METRICS_HTTP_MAX; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n')
+			first_line = false;
+		else if ((c < ' ' && c != '\r' && c != '\t') || c == 0x7f || (first_line && c > 0x7f))
+			return true;
+	}
+	return false;
 }
 
 int tz_metrics_http_parse(const char *buf, size_t len, struct tz_metrics_http_req *req)
@@ -112,7 +131,8 @@ int tz_metrics_http_parse(const char *buf, size_t len, struct tz_metrics_http_re
 	int rc;
 
 	if (end == 0)
-		return len >= TZ_METRICS_HTTP_MAX ? -E2BIG : -EAGAIN;
+		return early_junk(buf, len) ? -EINVAL
+		       : len >= TZ_METRICS_HTTP_MAX ? -E2BIG : -EAGAIN;
 	memset(req, 0, sizeof(*req));
 	req->header_len = end;
 	n = next_line(&p, buf + end, &line);

@@ -89,7 +89,9 @@ struct tz_metrics_http_req {
 /**
  * Parse the request in @p buf (@p len bytes received so far).
  * @return 0 (complete: @p req filled), -EAGAIN (need more bytes), -EINVAL
- *         (not HTTP/1.x: bad request line, header line or character),
+ *         (not HTTP/1.x: bad request line, header line or character; a
+ *         control byte or a non-ASCII request line is refused before the
+ *         head is complete),
  *         -E2BIG (head longer than TZ_METRICS_HTTP_MAX or target than path).
  */
 int tz_metrics_http_parse(const char *buf, size_t len, struct tz_metrics_http_req *req);

@@ -139,6 +139,9 @@ static void http_requests(void **state)
 		{ "GET /metrics HTTP/1.1\r\nNo Colon\r\n\r\n", -EINVAL, 0, NULL },
 		{ "GET /metrics HTTP/1.1\r\nX: a\x01" "b\r\n\r\n", -EINVAL, 0, NULL },
 		{ "\r\n\r\n", -EINVAL, 0, NULL },
+		{ "\x16\x03\x01\x02\x10", -EINVAL, 0, NULL },      /* TLS, incomplete */
+		{ "G\xc3\xa9T /", -EINVAL, 0, NULL },                  /* non-ASCII method */
+		{ "GET /metrics HTTP/1.1\r\nX: \xc3\xa9", -EAGAIN, 0, NULL },  /* obs-text value */
 	};
 	struct tz_metrics_http_req req;
 
