@@ -6,7 +6,7 @@
 int tz_daemon_metrics_start(struct tz_daemon *d)
 {
 	struct tz_metrics_sources src = {
-		.cfg = d->cfg,
+		.cfg = &d->cfg,
 		.n_ports = d->n_ports,
 		.busy_pct = d->busy_pct,
 		.sessions = d->sessions,

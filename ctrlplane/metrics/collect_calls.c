@@ -53,7 +53,7 @@ static uint64_t calls_ctr(const char *name)
 static void call_families(GString *out, const struct tz_metrics_sources *s)
 {
 	struct tz_calls_figures f;
-	const struct tz_config *cfg = s->cfg;
+	const struct tz_config *cfg = *s->cfg;
 
 	tz_calls_figures(&f);
 	tz_metrics_family(out, "trapeze_sessions_active", TZ_METRICS_GAUGE,
@@ -199,7 +199,7 @@ static void auth_limit_families(GString *out, const struct tz_metrics_sources *s
 		TZ_TENANT_LIMIT_USER_CALLS, TZ_TENANT_LIMIT_RATE, TZ_TENANT_LIMIT_USER_RATE,
 		TZ_TENANT_LIMIT_DENIED, TZ_TENANT_LIMIT_BUDGET, TZ_TENANT_CROSS_TENANT };
 	const uint64_t *a = tz_auth_counters();
-	const struct tz_config *cfg = s->cfg;
+	const struct tz_config *cfg = *s->cfg;
 
 	tz_metrics_family(out, "trapeze_auth_logins_total", TZ_METRICS_COUNTER,
 			  "logins accepted, by credential (token, sip)");

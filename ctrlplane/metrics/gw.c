@@ -21,13 +21,14 @@ static gboolean on_snapshot(gpointer unused)
 
 int tz_metrics_gw_start(const struct tz_metrics_sources *src)
 {
-	const struct tz_cfg_metrics *m = &src->cfg->metrics;
+	const struct tz_config *cfg = *src->cfg;
+	const struct tz_cfg_metrics *m = &cfg->metrics;
 
 	sources = *src;
 	tz_metrics_collectors_clear();
 	tz_metrics_collector_add(tz_metrics_collect_dp, &sources);
 	tz_metrics_collector_add(tz_metrics_collect_calls, &sources);
-	if (src->cfg->eal.telemetry) {
+	if (cfg->eal.telemetry) {
 		tz_metrics_telemetry_register();
 		tz_metrics_telemetry_refresh(&sources);
 		snap_timer = g_timeout_add_seconds(1, on_snapshot, NULL);
@@ -39,7 +40,7 @@ int tz_metrics_gw_start(const struct tz_metrics_sources *src)
 		int rc = -errno;
 
 		TZ_LOG(MAIN, ERR, "%s: metrics.listen %s:%u: %s (pick another address or port, "
-		       "or remove metrics:)", src->cfg->path, m->listen.host, m->listen.port,
+		       "or remove metrics:)", cfg->path, m->listen.host, m->listen.port,
 		       strerror(-rc));
 		tz_metrics_gw_stop();
 		return rc;

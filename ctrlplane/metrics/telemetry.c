@@ -93,7 +93,7 @@ void tz_metrics_telemetry_refresh(const struct tz_metrics_sources *s)
 	snap.sipws = f.sipws;
 	snap.inbound = f.inbound;
 	snap.flows = s->sessions != NULL ? tz_dp_flow_count(s->sessions) : 0;
-	snap.max_sessions = s->cfg->limits.max_sessions;
+	snap.max_sessions = (*s->cfg)->limits.max_sessions;
 	snap.setup_count = f.setup_count;
 	snap.setup_ms_sum = (uint64_t)(f.setup_sum * 1000.0);
 	for (size_t i = 0; i <= TZ_CALLS_SETUP_BUCKETS; i++)

@@ -32,7 +32,7 @@ struct tz_metrics_port {
 
 /** What the collectors read; pointers owned by the daemon, outliving stop. */
 struct tz_metrics_sources {
-	const struct tz_config *cfg;
+	struct tz_config *const *cfg;      /**< the daemon's current config (a reload swaps it) */
 	struct tz_metrics_port ports[TZ_DP_MAX_PORTS];
 	size_t n_ports;
 	const double *busy_pct;            /**< per worker, last second (control thread) */
@@ -45,7 +45,8 @@ struct tz_metrics_sources {
 
 /**
  * Register the collectors and the telemetry commands, start the snapshot
- * timer, and the listener when @p src->cfg->metrics.listen is set.
+ * timer, and the listener when (*@p src->cfg)->metrics.listen is set (read
+ * once: a new listen address or allow list needs a stop and start).
  * @return 0, or -errno when the listener cannot start (logged with the
  *         address and what to do).
  */
