@@ -59,6 +59,15 @@ else
 fi
 answered=$(awk '$1 == "trapeze_calls_answered_total{tenant=\"default\"}" {print $2}' "$state/metrics.txt")
 if [ "${answered:-0}" -ge 3 ]; then ok "trapeze_calls_answered_total $answered"; else not_ok "answered '$answered'"; fi
+media=$(awk '$1 == "trapeze_dp_media_rx_total{port=\"access\"}" {print $2}' "$state/metrics.txt")
+dtls=$(awk '$1 == "trapeze_dtls_handshakes_total" {print $2}' "$state/metrics.txt")
+if [ "${media:-0}" -ge 20 ] && [ "${dtls:-0}" -ge 3 ]; then
+	ok "the calls' media and DTLS show: media_rx on access $media, DTLS handshakes $dtls"
+else
+	not_ok "media_rx '$media', dtls handshakes '$dtls'"
+fi
+ip netns exec gw curl -s -o /dev/null -w '%{size_download} %{time_total}\n' "$url" >"$state/timing" 2>&1
+echo "# scrape: $(cut -d' ' -f1 "$state/timing") bytes in $(cut -d' ' -f2 "$state/timing") s"
 # one more call (a single step) moves the counters
 "$here/tools/bench.sh" calls --config "$config" --keep --out "$state/bench2" --total 1 --rate 1 \
 	--hold 1 --quiet >"$state/bench2.out" 2>&1
