@@ -52,7 +52,7 @@ struct conn {
 
 struct tz_metrics_server {
 	int fd;
-	guint watch;
+	guint watch, pause;     /* pause: accepting stopped for a second (EMFILE) */
 	uint16_t port;
 	struct tz_cfg_cidr *allow;
 	size_t n_allow;
@@ -257,6 +257,17 @@ static void refusal_log(struct tz_metrics_server *s, const struct sockaddr_stora
 	       "trapeze_metrics_refused_total)", host, why);
 }
 
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer p);
+
+static gboolean on_resume(gpointer p)
+{
+	struct tz_metrics_server *s = p;
+
+	s->pause = 0;
+	s->watch = g_unix_fd_add(s->fd, G_IO_IN, on_accept, s);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer p)
 {
 	struct tz_metrics_server *s = p;
@@ -265,8 +276,16 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer p)
 	struct conn *c;
 	int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (cfd < 0)
+	if (cfd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* the listening socket stays readable: pause instead of spinning */
+			TZ_LOG(CP, WARNING, "metrics: cannot accept: %s; pausing 1 s", strerror(errno));
+			s->watch = 0;
+			s->pause = g_timeout_add_seconds(1, on_resume, s);
+			return G_SOURCE_REMOVE;
+		}
 		return G_SOURCE_CONTINUE;
+	}
 	if (!allowed(s, (struct sockaddr *)&ss)) {
 		s->refused_source++;
 		refusal_log(s, &ss, "not in metrics.allow");
@@ -360,7 +379,10 @@ void tz_metrics_server_stop(struct tz_metrics_server *srv)
 		return;
 	while (srv->conns != NULL)
 		conn_close(srv->conns->data);
-	g_source_remove(srv->watch);
+	if (srv->watch != 0)
+		g_source_remove(srv->watch);
+	if (srv->pause != 0)
+		g_source_remove(srv->pause);
 	close(srv->fd);
 	g_free(srv->allow);
 	if (running == srv)
