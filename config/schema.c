@@ -86,6 +86,7 @@ static const struct tz_cfg_field eal_fields[] = {
 	ROW(tz_cfg_eal, "idle_sleep_us", u32, idle_sleep_us, .def = "0", .max = 1000000),
 	ROW(tz_cfg_eal, "file_prefix", word, file_prefix, .def = "trapeze"),
 	ROW(tz_cfg_eal, "extra_args", strlist, extra_args),
+	ROW(tz_cfg_eal, "telemetry", bool, telemetry, .def = "true"),
 };
 static const struct tz_cfg_schema eal_schema = { TABLE(eal_fields), eal_init, NULL };
 
@@ -568,6 +569,24 @@ static const struct tz_cfg_field cdr_fields[] = {
 };
 static const struct tz_cfg_schema cdr_schema = { TABLE(cdr_fields) };
 
+/* `metrics: {}` (what `show config` writes when it is off) is off; any key
+ * without listen is a mistake. */
+static void metrics_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	const struct tz_cfg_metrics *m = obj;
+
+	if (m->listen.host == NULL && map->n > 0)
+		tz_cfg_err_at(c, map->line, map->col, "metrics.listen", "required key is missing; "
+			      "expected host:port like 127.0.0.1:9469 (or remove metrics: to turn "
+			      "the listener off)");
+}
+
+static const struct tz_cfg_field metrics_fields[] = {
+	ROW(tz_cfg_metrics, "listen", hostport, listen, .arg = &hp_bind),
+	ROW(tz_cfg_metrics, "allow", cidrlist, allow, .off_n = offsetof(struct tz_cfg_metrics, n_allow)),
+};
+static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields), NULL, metrics_finish };
+
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
 	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
@@ -581,6 +600,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "control", control, control_schema),
 	MAP(tz_config, "crypto", crypto, crypto_schema),
 	MAP(tz_config, "cdr", cdr, cdr_schema),
+	MAP(tz_config, "metrics", metrics, metrics_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

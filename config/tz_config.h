@@ -116,6 +116,7 @@ struct tz_cfg_eal {
 	                                   round; 0 = pure busy polling (default) */
 	char *file_prefix;            /**< default "trapeze" */
 	char **extra_args;            /**< NULL-terminated; appended to the EAL argv */
+	bool telemetry;               /**< DPDK telemetry socket (dpdk-telemetry.py); default true */
 };
 
 struct tz_cfg_media {
@@ -381,6 +382,13 @@ struct tz_cfg_cdr {
 	uint32_t keep;            /**< records held for `show cdr`; default 1000 */
 };
 
+/** Prometheus exposition (docs/metrics.md): `metrics:`. */
+struct tz_cfg_metrics {
+	struct tz_cfg_hostport listen;    /**< GET /metrics here; host unset = off */
+	struct tz_cfg_cidr *allow;        /**< sources allowed; none = loopback only */
+	size_t n_allow;
+};
+
 struct tz_config {
 	char *path;               /**< the file it came from */
 	struct tz_cfg_eal eal;
@@ -395,6 +403,7 @@ struct tz_config {
 	struct tz_cfg_control control;
 	struct tz_cfg_crypto crypto;
 	struct tz_cfg_cdr cdr;
+	struct tz_cfg_metrics metrics;
 	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
 	struct tz_cfg_tenant *tenants;

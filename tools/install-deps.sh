@@ -48,6 +48,7 @@ lab_pkgs=(
 	iptables
 	kamailio
 	logrotate     # tests/integration/test_cdr_lab.sh runs contrib/logrotate/trapeze
+	prometheus    # promtool check metrics (tests/integration/test_metrics_lab.sh)
 	rtpengine-daemon	# tools/bench.sh compare (bench/compare/run.sh starts it by PID, never the service)
 	sip-tester
 	tcpdump
@@ -103,4 +104,11 @@ fi
 if [ "$with_lab" = yes ] && [ -d /run/systemd/system ] &&
    systemctl is-enabled rtpengine-daemon.service >/dev/null 2>&1; then
 	systemctl disable --now rtpengine-daemon.service >/dev/null 2>&1 || true
+fi
+# prometheus is installed for promtool only (the metrics lab test): its server
+# and node exporter services stay off where systemd runs.
+if [ "$with_lab" = yes ] && [ -d /run/systemd/system ]; then
+	for u in prometheus.service prometheus-node-exporter.service; do
+		systemctl is-enabled "$u" >/dev/null 2>&1 && { systemctl disable --now "$u" >/dev/null 2>&1 || true; }
+	done
 fi

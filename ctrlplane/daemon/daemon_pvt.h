@@ -62,6 +62,11 @@ int tz_daemon_commands_register(struct tz_daemon *d);
 int tz_daemon_signalling_start(struct tz_daemon *d);
 void tz_daemon_signalling_stop(struct tz_daemon *d);
 
+/* metrics.c: the /metrics listener and DPDK telemetry commands (ctrlplane/metrics);
+ * 0 or -errno (the listener cannot start: logged). */
+int tz_daemon_metrics_start(struct tz_daemon *d);
+void tz_daemon_metrics_stop(void);
+
 /* Register the dataplane commands (sessions, stats). */
 int tz_daemon_dp_commands_register(struct tz_daemon *d);
 

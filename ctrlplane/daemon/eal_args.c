@@ -84,7 +84,8 @@ int tz_eal_args(const struct tz_config *cfg, const char *prog, char **argv, int 
 	}
 	if (!pci)
 		ADD("--no-pci");
-	ADD("--no-telemetry");
+	if (!e->telemetry)
+		ADD("--no-telemetry");
 	ADD("--log-level=lib.*:notice");
 	ADD("--log-level=pmd.*:notice");
 	n = tz_ports_eal_args(cfg, argv + argc, max - 1 - argc);

@@ -209,11 +209,13 @@ static void dataplane_stop(struct tz_daemon *d)
  * User=trapeze).  Take it away so nothing is left behind. */
 static void remove_runtime_dir(const char *dir)
 {
-	char parent[PATH_MAX];
+	char parent[PATH_MAX], sock[PATH_MAX + 32];
 	char *slash;
 
 	if (dir[0] == '\0')
 		return;
+	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", dir);
+	unlink(sock);      /* eal.telemetry: DPDK unlinks it only at exit */
 	snprintf(parent, sizeof(parent), "%s", dir);
 	rmdir(parent);
 	slash = strrchr(parent, '/');
@@ -316,8 +318,12 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 		TZ_LOG(MAIN, ERR, "signalling did not start (see above)");
 		goto out_sig;
 	}
+	if (tz_daemon_metrics_start(d) != 0)
+		goto out_metrics;
 	run_loop(d);
 	status = 0;
+out_metrics:
+	tz_daemon_metrics_stop();
 out_sig:
 	tz_daemon_signalling_stop(d);
 out_dp:

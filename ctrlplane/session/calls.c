@@ -161,8 +161,10 @@ static gboolean try_publish(gpointer p)
 	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) media up: ICE %.1f ms, DTLS %.1f ms after offer",
 	       c->id, c->user, c->target, (double)(c->web.t_ice - c->t_offer) / 1000.0,
 	       (double)(c->web.t_dtls - c->t_offer) / 1000.0);
-	if (c->sip.leg == NULL)
+	if (c->sip.leg == NULL) {
 		send_out(c->conn, &o);             /* echo: answered when media is up */
+		tz_calls_stats_answered(c);
+	}
 	if (c->media.hairpin != NULL && c->media.hairpin->media.hairpin_wait)
 		tz_call_hairpin_ready(c->media.hairpin);
 	return G_SOURCE_REMOVE;

@@ -394,6 +394,8 @@ void tz_transfer_on_refer(struct tz_sip_leg *leg, int status, const char *sipfra
 
 /* cdr_call.c: the call's detail record, from tz_call_end() (flows still up) */
 void tz_call_cdr(struct call *c, int code, const char *reason);
+/* stats.c: the call was answered (SIP 200, or an echo call's media up) */
+void tz_calls_stats_answered(const struct call *c);
 
 /* cmd.c */
 int tz_calls_commands_register(void);

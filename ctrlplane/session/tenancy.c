@@ -62,6 +62,7 @@ void tz_calls_tenant_answered(struct call *c)
 	if (!c->tl.admitted || c->tl.answered_s != 0)
 		return;
 	c->tl.answered_s = now_s();
+	tz_calls_stats_answered(c);
 	tz_tenant_call_answered(&c->tl.call, c->tl.answered_s);
 }
 

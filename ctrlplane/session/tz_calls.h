@@ -143,4 +143,25 @@ void tz_calls_set_stats_hook(void (*fn)(JsonBuilder *b));
 /** Live calls. */
 unsigned tz_calls_count(void);
 
+/* ---- figures for metrics (session/stats.c) ---- */
+
+#define TZ_CALLS_SETUP_BUCKETS 12
+/** Upper bounds (seconds) of the set-up time histogram's buckets. */
+extern const double tz_calls_setup_bounds[TZ_CALLS_SETUP_BUCKETS];
+
+/** Live calls by state and kind; set-up times (offer to answer) since start. */
+struct tz_calls_figures {
+	unsigned negotiating, connected;  /**< live calls: ICE/DTLS pending, media up */
+	unsigned jsep, sipws, inbound;    /**< live calls by web leg, and from SIP */
+	uint64_t setup_counts[TZ_CALLS_SETUP_BUCKETS + 1];  /**< per bucket, not cumulative */
+	uint64_t setup_count;             /**< answered calls observed */
+	double setup_sum;                 /**< their set-up seconds */
+};
+/** Fill @p out.  Control thread. */
+void tz_calls_figures(struct tz_calls_figures *out);
+/** The call manager's counters (`show sip stats`): name of @p i, NULL past the
+ *  last; its value. */
+const char *tz_calls_counter_name(unsigned i);
+uint64_t tz_calls_counter_value(unsigned i);
+
 #endif /* TZ_CALLS_H */

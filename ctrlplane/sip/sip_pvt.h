@@ -120,6 +120,9 @@ struct tz_sip_reg {
 
 /* sip_ua.c */
 void sip_count_status(struct tz_sip *s, int status);
+/* sip_stats.c: a request received (its method name), a response received */
+void sip_stats_request(const char *method);
+void sip_stats_response(int status);
 void sip_spin(struct tz_sip *s, bool (*done)(struct tz_sip *), unsigned ms);
 
 /* sip_call.c */

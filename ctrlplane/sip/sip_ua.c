@@ -42,6 +42,7 @@ void sip_count_status(struct tz_sip *s, int status)
 {
 	if (status >= 100 && status < 700)
 		s->ctr[TZ_SIP_CTR_RESP_1XX + status / 100 - 1]++;
+	sip_stats_response(status);
 	if (status == 401 || status == 407)
 		s->ctr[TZ_SIP_CTR_AUTH_CHALLENGE]++;
 }
@@ -154,6 +155,8 @@ static void ua_event(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 	(void)nua;
 	if (is_response(ev))
 		sip_count_status(s, status);
+	else if (sip != NULL && sip->sip_request != NULL)
+		sip_stats_request(sip->sip_request->rq_method_name);
 	if (ev == nua_r_shutdown) {
 		if (status >= 200)
 			s->shutdown_done = true;

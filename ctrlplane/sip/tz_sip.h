@@ -447,6 +447,16 @@ struct tz_sip_source_stats {
  *  Control thread. */
 size_t tz_sip_sources(const struct tz_sip *sip, struct tz_sip_source_stats *out, size_t max);
 
+/** Methods counted one by one in tz_sip_stats_request(); others are "other". */
+#define TZ_SIP_METHODS(X) X(INVITE) X(ACK) X(BYE) X(CANCEL) X(OPTIONS) X(REGISTER) \
+	X(MESSAGE) X(INFO) X(NOTIFY) X(REFER) X(UPDATE) X(PRACK) X(SUBSCRIBE) X(PUBLISH)
+/** Requests received by the agent since start, method @p i ("INVITE" ...,
+ *  then "other"; NULL past the last) with its count in *@p count.  Process-wide,
+ *  control thread. */
+const char *tz_sip_stats_request(unsigned i, uint64_t *count);
+/** Responses with status @p status (100..699) received to our requests. */
+uint64_t tz_sip_stats_response(int status);
+
 /** Copy the counters into @p out[TZ_SIP_CTR_COUNT].  Control thread. */
 void tz_sip_counters(const struct tz_sip *sip, uint64_t out[TZ_SIP_CTR_COUNT]);
 

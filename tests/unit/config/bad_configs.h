@@ -38,7 +38,7 @@ static const struct bad_config bad_configs[] = {
 	  "t.yaml:4:1: sipp: unknown key; did you mean \"sip\"?" },
 	{ "unknown key without a suggestion", PORTS "eal:\n  frobnicate: 1\n",
 	  "t.yaml:5:3: eal.frobnicate: unknown key; expected one of: control_core, "
-	  "worker_cores, hugepages, memory_mb, idle_sleep_us, file_prefix, extra_args" },
+	  "worker_cores, hugepages, memory_mb, idle_sleep_us, file_prefix, extra_args, telemetry" },
 	{ "unknown key in a port", PORT_A("iface: acc0, ifcae: x"),
 	  "t.yaml:2:65: ports[0].ifcae: unknown key; did you mean \"iface\"?" },
 	{ "mapping expected", PORTS "eal: [1, 2]\n",

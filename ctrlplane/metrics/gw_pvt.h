@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TZ_METRICS_GW_PVT_H
+#define TZ_METRICS_GW_PVT_H
+
+#include "tz_metrics.h"
+#include "tz_metrics_gw.h"
+
+/* collect_dp.c: ports, dataplane counters, workers, flows, build info */
+void tz_metrics_collect_dp(GString *out, void *src);
+/* collect_calls.c: sessions, calls, set-up time, SIP, DTLS, ICE, auth, limits */
+void tz_metrics_collect_calls(GString *out, void *src);
+
+/* telemetry.c: register the /trapeze/... commands (once per process), and
+ * refresh their snapshot (control thread, once a second); NULL: stopped. */
+void tz_metrics_telemetry_register(void);
+void tz_metrics_telemetry_refresh(const struct tz_metrics_sources *src);
+
+/* The dataplane's drop reasons among its port counters (TZ_PORT_COUNTERS). */
+extern const enum tz_port_counter tz_metrics_drop_reasons[];
+extern const size_t tz_metrics_n_drop_reasons;
+
+#endif
