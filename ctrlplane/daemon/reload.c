@@ -45,8 +45,8 @@ static int refuse_errors(const char *path, struct tz_cfg_errors *errs, GString *
 	}
 	if (errs->n == 0)
 		g_string_append(out, "\n(out of memory)");
-	TZ_LOG(MAIN, ERR, "reload refused: %s has %zu errors; generation %u stays in force", path,
-	       errs->n, tz_admin.generation);
+	TZ_LOG(MAIN, ERR, "reload refused: %s has %zu error%s; generation %u stays in force", path,
+	       errs->n, errs->n == 1 ? "" : "s", tz_admin.generation);
 	tz_admin.reloads_refused++;
 	set_result("refused: %zu error%s", errs->n, errs->n == 1 ? "" : "s");
 	return -EINVAL;

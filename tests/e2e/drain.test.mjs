@@ -68,7 +68,9 @@ async function flowPackets(user) {
   const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call?.call);
   return {
     toSip: flows.find((f) => f.xform === 'srtp>rtp')?.packets ?? 0,
-    fromSip: flows.find((f) => f.xform === 'rtp>srtp' && f.in_port === 'core')?.packets ?? 0,
+    // the PBX's RTP flow (its RTCP flow from the next port carries few packets)
+    fromSip: Math.max(0, ...flows.filter((f) => f.xform === 'rtp>srtp' && f.in_port === 'core')
+      .map((f) => f.packets)),
   };
 }
 
