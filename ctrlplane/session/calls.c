@@ -606,6 +606,10 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 
 void tz_calls_on_close(void *conn)
 {
+	/* After tz_calls_shutdown the WebSocket server, stopping, still reports
+	 * each connection it closes (a browser connected when a drain ends). */
+	if (by_id == NULL)
+		return;
 	end_calls_of(conn, false);
 	tz_login_end(conn);
 }
