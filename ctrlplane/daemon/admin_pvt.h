@@ -28,6 +28,7 @@ struct admin {
 	/* drain */
 	bool draining;
 	time_t drain_started;
+	int64_t drain_started_us;  /* monotonic, for the timeout */
 	unsigned drain_timeout_s; /* 0: none */
 	guint drain_timer;
 	unsigned drain_calls_at_start;

@@ -26,14 +26,16 @@ static void add_int(JsonBuilder *b, const char *k, int64_t v)
 	json_builder_add_int_value(b, v);
 }
 
+/* Seconds until the timeout, rounded up; 0 once it expired, -1: none. */
 static int64_t left_s(void)
 {
-	int64_t left;
+	int64_t left_us;
 
 	if (tz_admin.drain_timeout_s == 0)
 		return -1;
-	left = (int64_t)tz_admin.drain_started + tz_admin.drain_timeout_s - time(NULL);
-	return left > 0 ? left : 0;
+	left_us = tz_admin.drain_started_us + (int64_t)tz_admin.drain_timeout_s * G_USEC_PER_SEC -
+		  g_get_monotonic_time();
+	return left_us > 0 ? (left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC : 0;
 }
 
 static gboolean drain_check(gpointer arg)
@@ -86,9 +88,11 @@ static int cmd_drain(struct tz_cli_req *req, int argc, char **argv, JsonBuilder 
 	if (tz_admin.draining) {
 		/* a second drain may set or change the timeout, counted from now */
 		tz_admin.drain_started = time(NULL);
+		tz_admin.drain_started_us = g_get_monotonic_time();
 	} else {
 		tz_admin.draining = true;
 		tz_admin.drain_started = time(NULL);
+		tz_admin.drain_started_us = g_get_monotonic_time();
 		tz_admin.drain_calls_at_start = tz_calls_count();
 		tz_daemon_signalling_drain(arg, true);
 		tz_admin.drain_timer = g_timeout_add(DRAIN_CHECK_MS, drain_check, NULL);

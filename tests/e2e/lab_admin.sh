@@ -5,7 +5,7 @@
 # gateway because it changes it: reload.test.mjs rewrites the config file
 # trapezed runs with, drain.test.mjs stops trapezed.
 #
-#   tests/e2e/lab_admin.sh reload.test.mjs|drain.test.mjs
+#   tests/e2e/lab_admin.sh reload.test.mjs|drain.test.mjs|drain_timeout.test.mjs
 #
 # trapezed runs under a small wrapper that writes its exit status to
 # $TZ_LAB_STATE/trapezed.status, so drain.test.mjs can check the drained
