@@ -64,9 +64,9 @@ int tz_daemon_commands_register(struct tz_daemon *d);
 int tz_daemon_signalling_start(struct tz_daemon *d);
 void tz_daemon_signalling_stop(struct tz_daemon *d);
 /* Reload: every module reads @p cfg from now on; 0, or -errno with @p err
- * (token secrets that do not load; nothing changed). */
+ * (an HTTPS certificate or token secrets that do not load; nothing changed). */
 int tz_daemon_signalling_reconfigure(struct tz_daemon *d, const struct tz_config *cfg,
-				     char *err, size_t errlen);
+				     char *err, size_t errlen, bool *cert_renewed);
 /* Drain: refuse new calls (web `draining`, SIP 503 + Retry-After) or not. */
 void tz_daemon_signalling_drain(struct tz_daemon *d, bool on);
 

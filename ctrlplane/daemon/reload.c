@@ -93,6 +93,7 @@ int tz_daemon_reload(struct tz_daemon *d, GString *out)
 	struct tz_cfg_diff diff;
 	struct tz_config *new;
 	char err[256] = "";
+	bool cert_renewed;
 	char *summary;
 	int rc;
 
@@ -115,13 +116,23 @@ int tz_daemon_reload(struct tz_daemon *d, GString *out)
 	}
 	summary = tz_cfg_diff_summary(&diff);
 	tz_cfg_keep_running(d->cfg, new);
-	rc = tz_daemon_signalling_reconfigure(d, new, err, sizeof(err));
+	rc = tz_daemon_signalling_reconfigure(d, new, err, sizeof(err), &cert_renewed);
 	if (rc != 0) {
 		tz_cfg_keep_running(d->cfg, new);       /* a swap: back as it was */
 		tz_cfg_diff_free(&diff);
 		tz_cfg_free(new);
 		free(summary);
 		return refuse(err[0] ? err : "token secrets do not load", out);
+	}
+	if (cert_renewed && summary != NULL) {
+		char *with = NULL;
+
+		if (asprintf(&with, "%s%s", strcmp(summary, "no changes") == 0 ? "" : summary,
+			     strcmp(summary, "no changes") == 0 ? "https certificate renewed"
+								 : "; https certificate renewed") > 0) {
+			free(summary);
+			summary = with;
+		}
 	}
 	apply_log_levels(&new->logging);
 	g_ptr_array_add(tz_admin.retired, d->cfg);

@@ -369,14 +369,24 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 
 /*
  * Reload (reload.c): hand @p cfg to every module that reads the config after
- * start.  The token secrets go first: a secret_file that cannot be read
- * refuses the reload with the old secrets back in force.
+ * start.  The files go first: an HTTPS certificate that does not load, or a
+ * secret_file that cannot be read, refuses the reload with everything as it
+ * was.  *cert_renewed: the HTTPS certificate (same paths) is a new one.
  */
 int tz_daemon_signalling_reconfigure(struct tz_daemon *d, const struct tz_config *cfg,
-				     char *err, size_t errlen)
+				     char *err, size_t errlen, bool *cert_renewed)
 {
-	int rc = tz_auth_init(&cfg->auth, err, errlen);
+	const struct tz_cfg_signalling *sig = &cfg->signalling;
+	int cert = -ENOENT, rc;
 
+	*cert_renewed = false;
+	if (d->ws != NULL && sig->https.host != NULL) {
+		cert = tz_ws_server_reload_cert(d->ws, sig->tls_cert, sig->tls_key, false, err,
+						errlen);
+		if (cert == -EINVAL)
+			return cert;
+	}
+	rc = tz_auth_init(&cfg->auth, err, errlen);
 	if (rc != 0) {
 		char old_err[256];
 
@@ -392,6 +402,14 @@ int tz_daemon_signalling_reconfigure(struct tz_daemon *d, const struct tz_config
 	if (d->ws != NULL && tz_ws_server_set_tenants(d->ws, cfg->tenants, cfg->n_tenants) != 0)
 		TZ_LOG(MAIN, ERR, "reload: the WebSocket server keeps the tenants' origins");
 	sig_cfg = cfg;
+	if (cert == 1) {
+		char cert_err[256] = "";
+
+		*cert_renewed = tz_ws_server_reload_cert(d->ws, sig->tls_cert, sig->tls_key, true,
+							 cert_err, sizeof(cert_err)) == 1;
+		if (!*cert_renewed)
+			TZ_LOG(MAIN, ERR, "reload: HTTPS certificate not renewed: %s", cert_err);
+	}
 	return 0;
 }
 

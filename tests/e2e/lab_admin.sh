@@ -7,7 +7,8 @@
 #
 #   tests/e2e/lab_admin.sh reload.test.mjs|drain.test.mjs|drain_timeout.test.mjs
 #
-# trapezed runs under a small wrapper that writes its exit status to
+# trapezed runs with config/lab.yaml, its HTTPS certificate and key copied to
+# $TZ_LAB_STATE/https-{cert,key}.pem, under a small wrapper that writes its exit status to
 # $TZ_LAB_STATE/trapezed.status, so drain.test.mjs can check the drained
 # gateway exited 0.  Exit status: the tests'.
 set -uo pipefail
@@ -39,8 +40,16 @@ exit \$rc
 WRAP
 chmod +x "$wrap/ctrlplane/daemon/trapezed"
 
+# The HTTPS certificate and key: copies of the lab's, so reload.test.mjs can
+# renew them in place without touching the lab's own files.
 "$here/tools/lab.sh" down >/dev/null 2>&1
-if ! TZ_BUILD=$wrap "$here/tools/lab.sh" start; then
+"$here/tools/lab.sh" up >/dev/null || { echo "lab_admin: the lab did not come up"; exit 1; }
+lab_cert=$(awk '/^ *tls_cert:/ {print $2; exit}' "$here/config/lab.yaml")
+lab_key=$(awk '/^ *tls_key:/ {print $2; exit}' "$here/config/lab.yaml")
+cp "$lab_cert" "$state/https-cert.pem" && cp "$lab_key" "$state/https-key.pem" || exit 1
+sed -e "s|$lab_cert|$state/https-cert.pem|" -e "s|$lab_key|$state/https-key.pem|" \
+	"$here/config/lab.yaml" >"$state/admin.yaml"
+if ! TZ_BUILD=$wrap TZ_CONFIG=$state/admin.yaml "$here/tools/lab.sh" start; then
 	echo "lab_admin: the gateway did not start"; exit 1
 fi
 "$here/tests/e2e/run.sh" --netns web "$1"

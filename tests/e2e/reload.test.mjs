@@ -9,7 +9,10 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import tls from 'node:tls';
 import path from 'node:path';
 import { launchBrowser, login, statsSummary, statsWithMedia } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
@@ -82,6 +85,32 @@ async function callAndAnswer(page, target) {
   await page.click('#call');
   await answered;
   await statsWithMedia(page, 51);
+}
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to the https listener gets. */
+function httpsFingerprint() {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '198.51.100.1', port: 8443, rejectUnauthorized: false,
+      servername: '198.51.100.1' }, () => {
+      const fp = s.getPeerCertificate().fingerprint256;
+      s.end();
+      resolve(fp);
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A new self-signed EC certificate and key for 198.51.100.1 (PEM files in a temp dir). */
+function newCert() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tz-cert-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-days', '2', '-subj', '/CN=198.51.100.1', '-addext', 'subjectAltName=IP:198.51.100.1',
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const fp = execFileSync('openssl', ['x509', '-in', path.join(dir, 'cert.pem'), '-noout',
+    '-fingerprint', '-sha256'], { encoding: 'utf8' }).trim().split('=')[1];
+  const out = { cert: fs.readFileSync(path.join(dir, 'cert.pem')), key: fs.readFileSync(path.join(dir, 'key.pem')), fp };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
 }
 
 describe('e2e: reload under a live call', { skip }, () => {
@@ -181,6 +210,36 @@ describe('e2e: reload under a live call', { skip }, () => {
     assert.match(s.last_reload, /^ok: no changes \(some keys need a restart\)/);
     assert.match(await trapezectl(['show', 'config']), /max_sessions: 4096/);
     await keepsFlowing(pageA, 'reload-a', before, 'after SIGHUP');
+  });
+
+  test('a renewed HTTPS certificate (same paths): new connections get it, a bad key is refused', async (t) => {
+    const before = await flowPackets('reload-a');
+    const text = fs.readFileSync(cfgPath, 'utf8');
+    const certPath = text.match(/^ *tls_cert: *(\S+)/m)[1];
+    const keyPath = text.match(/^ *tls_key: *(\S+)/m)[1];
+    const oldFp = await httpsFingerprint();
+    const oldCert = fs.readFileSync(certPath);
+    const oldKey = fs.readFileSync(keyPath);
+    const a = newCert();
+    const b = newCert();
+    // a certificate with a key that is not its own: refused, nothing changes
+    fs.writeFileSync(certPath, a.cert);
+    fs.writeFileSync(keyPath, b.key);
+    await assert.rejects(trapezectl(['reload']), /reload refused: signalling\.tls_cert .* stays in force/);
+    assert.equal(await httpsFingerprint(), oldFp);
+    // the pair: renewed, for new connections
+    fs.writeFileSync(keyPath, a.key);
+    const reply = await trapezectl(['reload']);
+    t.diagnostic(`reload: ${reply}`);
+    assert.match(reply, /https certificate renewed/);
+    assert.equal(await httpsFingerprint(), a.fp);
+    assert.notEqual(a.fp, oldFp);
+    // the browser's wss:// connection, opened with the old certificate, carries on
+    await keepsFlowing(pageA, 'reload-a', before, 'after the certificate renewal');
+    fs.writeFileSync(certPath, oldCert);
+    fs.writeFileSync(keyPath, oldKey);
+    assert.match(await trapezectl(['reload']), /https certificate renewed/);
+    assert.equal(await httpsFingerprint(), oldFp);
   });
 
   test('the call placed before the reloads ends normally', async () => {
