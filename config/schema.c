@@ -56,7 +56,8 @@ static const struct tz_cfg_enum trunk_srtp[] = {
 	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
 };
 static const struct tz_cfg_enum log_targets[] = {
-	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false }, { NULL, 0, false },
+	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false },
+	{ "journal", TZ_LOG_JOURNAL, false }, { NULL, 0, false },
 };
 /* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8); digits accepted too. */
 static const struct tz_cfg_enum log_levels[] = {
@@ -528,12 +529,19 @@ static const struct tz_cfg_field logging_fields[] = {
 };
 static const struct tz_cfg_schema logging_schema = { TABLE(logging_fields) };
 
+/* control.event_poll: values as enum tz_cfg_event_poll */
+static const struct tz_cfg_enum event_polls[] = {
+	{ "epoll", TZ_EVENT_POLL_EPOLL, false }, { "poll", TZ_EVENT_POLL_POLL, false },
+	{ NULL, 0, false },
+};
 static const struct tz_cfg_field control_fields[] = {
 	ROW(tz_cfg_control, "socket", path, socket, .def = "/run/trapeze/trapezed.sock"),
 	ROW(tz_cfg_control, "mode", mode, mode, .def = "0660"),
 	ROW(tz_cfg_control, "group", word, group),
 	ROW(tz_cfg_control, "dtls_threads", u16, dtls_threads, .def = "0", .max = 64),
 	ROW(tz_cfg_control, "dtls_release", bool, dtls_release, .def = "false"),
+	ROW(tz_cfg_control, "event_poll", enum, event_poll, .def = "epoll",
+	    .arg = event_polls),
 };
 static const struct tz_cfg_schema control_schema = { TABLE(control_fields) };
 
@@ -554,6 +562,12 @@ static const struct tz_cfg_field crypto_fields[] = {
 };
 static const struct tz_cfg_schema crypto_schema = { TABLE(crypto_fields) };
 
+static const struct tz_cfg_field cdr_fields[] = {
+	ROW(tz_cfg_cdr, "file", path, file),
+	ROW(tz_cfg_cdr, "keep", u32, keep, .def = "1000", .max = 100000),
+};
+static const struct tz_cfg_schema cdr_schema = { TABLE(cdr_fields) };
+
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
 	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
@@ -566,6 +580,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "logging", logging, logging_schema),
 	MAP(tz_config, "control", control, control_schema),
 	MAP(tz_config, "crypto", crypto, crypto_schema),
+	MAP(tz_config, "cdr", cdr, cdr_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

@@ -280,6 +280,7 @@ struct tz_cfg_limits {
 enum tz_cfg_log_target {
 	TZ_LOG_STDERR,
 	TZ_LOG_SYSLOG,
+	TZ_LOG_JOURNAL,
 };
 
 struct tz_cfg_log_level {
@@ -357,6 +358,11 @@ struct tz_cfg_crypto {
 				   *   Set: backend auto means cryptodev */
 };
 
+enum tz_cfg_event_poll {
+	TZ_EVENT_POLL_EPOLL = 0, /**< epoll: O(ready) per wake-up */
+	TZ_EVENT_POLL_POLL = 1,  /**< GLib's poll(2): O(descriptors) per wake-up */
+};
+
 struct tz_cfg_control {
 	char *socket;             /**< default "/run/trapeze/trapezed.sock" */
 	uint32_t mode;            /**< default 0660 */
@@ -365,6 +371,14 @@ struct tz_cfg_control {
 				   *   the online cores not used as workers, min 1 */
 	bool dtls_release;        /**< free a call's OpenSSL state once the browser's
 				   *   media arrives (~70 KB/call); default false */
+	int event_poll;           /**< enum tz_cfg_event_poll: the control loop's
+				   *   poll; default epoll */
+};
+
+/** `cdr:`: call detail records (docs/cdr.md). */
+struct tz_cfg_cdr {
+	char *file;               /**< one JSON line per ended call; NULL: no file */
+	uint32_t keep;            /**< records held for `show cdr`; default 1000 */
 };
 
 struct tz_config {
@@ -380,6 +394,7 @@ struct tz_config {
 	struct tz_cfg_logging logging;
 	struct tz_cfg_control control;
 	struct tz_cfg_crypto crypto;
+	struct tz_cfg_cdr cdr;
 	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
 	struct tz_cfg_tenant *tenants;

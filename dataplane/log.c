@@ -42,6 +42,15 @@ static void __attribute__((constructor)) tz_log_register(void)
 	}
 }
 
+/* Subsystem of an rte_log type: ours by name, any other is DPDK's own. */
+const char *tz_log_type_sub_name(int logtype)
+{
+	for (int i = 0; i < TZ_LOG_SUB_COUNT; i++)
+		if (tz_logtype[i] == logtype)
+			return sub_names[i];
+	return "dpdk";
+}
+
 const char *tz_log_sub_name(enum tz_log_sub sub)
 {
 	return (unsigned)sub < TZ_LOG_SUB_COUNT ? sub_names[sub] : "?";
@@ -106,6 +115,12 @@ int tz_log_init(enum tz_log_target target, int level)
 		if (f == NULL)
 			return -ENOMEM;
 		setvbuf(f, NULL, _IOLBF, 0);
+		rte_openlog_stream(f);
+	} else if (target == TZ_LOG_TO_JOURNAL) {
+		FILE *f = tz_log_journal_stream();
+
+		if (f == NULL)
+			return -errno;
 		rte_openlog_stream(f);
 	} else {
 		rte_openlog_stream(stderr);

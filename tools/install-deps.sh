@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Install everything Trapeze needs to build, test and run its lab on Debian 12.
-# Idempotent, non-interactive, root only.  Usage: tools/install-deps.sh [--with-lab]
+# Idempotent, non-interactive, root only.
+# Usage: tools/install-deps.sh [--with-lab] [--with-pkg]
+#   --with-pkg  what building the Debian package needs (dpkg-buildpackage,
+#               debian/); --with-lab includes it (the deb_package test).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -44,13 +47,37 @@ lab_pkgs=(
 	gnuplot-nox   # trapeze-bench calls --plots
 	iptables
 	kamailio
+	logrotate     # tests/integration/test_cdr_lab.sh runs contrib/logrotate/trapeze
 	rtpengine-daemon	# tools/bench.sh compare (bench/compare/run.sh starts it by PID, never the service)
 	sip-tester
 	tcpdump
 )
 
+# Building the Debian package (dpkg-buildpackage -us -uc -b; debian/control's
+# Build-Depends are the build packages above) and checking it.
+pkg_pkgs=(
+	adduser
+	debhelper
+	dpkg-dev
+	fakeroot
+	lintian
+	man-db
+	systemd	# systemd.pc (the unit's directory), systemd-analyze verify
+	util-linux	# setpriv, prlimit, unshare: the package test runs the unit's way
+)
+
+with_lab=no with_pkg=no
+for a in "$@"; do
+	case "$a" in
+	--with-lab) with_lab=yes; with_pkg=yes ;;
+	--with-pkg) with_pkg=yes ;;
+	*) echo "install-deps: unknown option $a (--with-lab, --with-pkg)" >&2; exit 2 ;;
+	esac
+done
+
 pkgs=("${build_pkgs[@]}")
-if [ "${1:-}" = "--with-lab" ]; then
+[ "$with_pkg" = yes ] && pkgs+=("${pkg_pkgs[@]}")
+if [ "$with_lab" = yes ]; then
 	pkgs+=("${lab_pkgs[@]}")
 	# Node.js may come from elsewhere already (it does on the CI image);
 	# Debian's nodejs conflicts with such builds, so only add it when absent.
@@ -73,7 +100,7 @@ fi
 # rtpengine (bench/compare) runs only when the compare bench starts it, with its
 # own config: the Debian service it installs (a second rtpengine on ports
 # 30000-40000, the lab's core media range) stays off where systemd runs.
-if [ "${1:-}" = "--with-lab" ] && [ -d /run/systemd/system ] &&
+if [ "$with_lab" = yes ] && [ -d /run/systemd/system ] &&
    systemctl is-enabled rtpengine-daemon.service >/dev/null 2>&1; then
 	systemctl disable --now rtpengine-daemon.service >/dev/null 2>&1 || true
 fi

@@ -155,10 +155,12 @@ lab_up() {
 }
 
 # The lab config as trapezed runs it: config/lab.yaml with web_root set to
-# this checkout's demo web phone (config paths must be absolute).
+# this checkout's demo web phone (config paths must be absolute) and the
+# call detail records in the state dir.
 lab_config() {
 	mkdir -p "$state"
-	sed -e "s|^  # web_root: .*|  web_root: $here/ctrlplane/web|" "$config" >"$state/trapeze.yaml"
+	sed -e "s|^  # web_root: .*|  web_root: $here/ctrlplane/web|" \
+	    -e "s|^  file: /run/trapeze/lab/cdr.json|  file: $state/cdr.json|" "$config" >"$state/trapeze.yaml"
 	echo "$state/trapeze.yaml"
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "admin_pvt.h"
+#include "sd_notify.h"
 #include "tz_auth.h"   /* tz_calls.h uses its struct */
 #include "tz_calls.h"
 #include "tz_log.h"
@@ -54,6 +55,7 @@ static gboolean drain_check(gpointer arg)
 		return G_SOURCE_CONTINUE;
 	}
 	tz_admin.drain_timer = 0;
+	tz_daemon_sd_stopping();
 	g_main_loop_quit(tz_admin.loop);  /* the shutdown ends what is left with BYE */
 	return G_SOURCE_REMOVE;
 }

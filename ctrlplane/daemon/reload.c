@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 
 #include "admin_pvt.h"
+#include "sd_notify.h"
 #include "tz_auth.h"   /* tz_calls.h uses its struct */
 #include "tz_calls.h"
 #include "tz_cfg_diff.h"
@@ -87,7 +88,20 @@ static void describe(const struct tz_cfg_diff *diff, const char *summary, GStrin
 	set_result("ok: %s%s", summary, diff->n_restart ? " (some keys need a restart)" : "");
 }
 
+static int reload(struct tz_daemon *d, GString *out);
+
+/* systemd hears RELOADING=1, then READY=1 whatever the outcome. */
 int tz_daemon_reload(struct tz_daemon *d, GString *out)
+{
+	int rc;
+
+	tz_daemon_sd_reloading();
+	rc = reload(d, out);
+	tz_daemon_sd_reloaded(d, rc == 0 ? NULL : tz_admin.last_result);
+	return rc;
+}
+
+static int reload(struct tz_daemon *d, GString *out)
 {
 	struct tz_cfg_errors errs = { 0 };
 	struct tz_cfg_diff diff;

@@ -5,6 +5,7 @@
  * TAPs, workers, control loop; then the reverse.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,9 @@
 #include <rte_mbuf.h>
 
 #include "daemon_pvt.h"
+#include "evpoll.h"
 #include "rlimits.h"
+#include "sd_notify.h"
 #include "tz_cli.h"
 #include "tz_log.h"
 
@@ -28,6 +31,7 @@
 static gboolean on_signal(gpointer loop)
 {
 	TZ_LOG(MAIN, NOTICE, "signal received, stopping");
+	tz_daemon_sd_stopping();
 	g_main_loop_quit(loop);
 	return G_SOURCE_CONTINUE;   /* removed by run_loop() */
 }
@@ -46,6 +50,16 @@ static int write_pidfile(const char *path)
 		return -errno;
 	fprintf(f, "%ld\n", (long)getpid());
 	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* Under systemd, stderr is the journal: write it structured entries instead. */
+static enum tz_log_target log_target(const struct tz_config *cfg)
+{
+	if (cfg->logging.target == TZ_LOG_SYSLOG)
+		return TZ_LOG_TO_SYSLOG;
+	if (cfg->logging.target == TZ_LOG_JOURNAL || tz_log_stderr_is_journal())
+		return TZ_LOG_TO_JOURNAL;
+	return TZ_LOG_TO_STDERR;
 }
 
 static int eal_start(struct tz_daemon *d, bool print_only)
@@ -190,15 +204,23 @@ static void dataplane_stop(struct tz_daemon *d)
 }
 
 /* With --in-memory / --no-shconf EAL writes no files, but it still makes the
- * runtime directory; take it away so nothing is left under /var/run/dpdk. */
-static void remove_runtime_dir(const struct tz_config *cfg)
+ * runtime directory: /var/run/dpdk/<prefix> as root, $XDG_RUNTIME_DIR/dpdk/
+ * <prefix> (or /tmp/dpdk/<prefix>) as another user (the systemd unit's
+ * User=trapeze).  Take it away so nothing is left behind. */
+static void remove_runtime_dir(const char *dir)
 {
-	char path[256];
+	char parent[PATH_MAX];
+	char *slash;
 
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s",
-		 cfg->eal.file_prefix != NULL ? cfg->eal.file_prefix : "trapeze");
-	rmdir(path);
-	rmdir("/var/run/dpdk");
+	if (dir[0] == '\0')
+		return;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	rmdir(parent);
+	slash = strrchr(parent, '/');
+	if (slash != NULL && slash != parent) {
+		*slash = '\0';
+		rmdir(parent);   /* .../dpdk, when no other prefix is in it */
+	}
 }
 
 static void run_loop(struct tz_daemon *d)
@@ -212,6 +234,7 @@ static void run_loop(struct tz_daemon *d)
 	tz_daemon_admin_start(d, loop);     /* reload, SIGHUP, drain (issue 13) */
 	TZ_LOG(MAIN, NOTICE, "trapezed %s running: %zu ports, %u workers, control socket %s",
 	       TZ_VERSION, d->n_ports, tz_dp_n_workers(), d->cfg->control.socket);
+	tz_daemon_sd_ready(d);
 	g_main_loop_run(loop);
 	for (int i = 0; i < 3; i++)
 		g_source_remove(sources[i]);
@@ -246,20 +269,38 @@ static int nofile_setup(const struct tz_config *cfg)
 	return 0;
 }
 
+/* The control loop polls with epoll unless control.event_poll says poll. */
+static void event_poll_setup(const struct tz_config *cfg)
+{
+	int rc;
+
+	if (cfg->control.event_poll == TZ_EVENT_POLL_POLL) {
+		TZ_LOG(MAIN, INFO, "control loop: poll(2) (control.event_poll: poll)");
+		return;
+	}
+	rc = tz_evpoll_install(g_main_context_default());
+	if (rc != 0)
+		TZ_LOG(MAIN, WARNING, "control loop: epoll unavailable (%s), using poll(2)",
+		       strerror(-rc));
+	else
+		TZ_LOG(MAIN, INFO, "control loop: epoll");
+}
+
 int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 {
+	char runtime_dir[PATH_MAX];
 	int rc, status = 2;
 
 	rc = eal_start(d, o->print_eal);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	tz_log_init(d->cfg->logging.target == TZ_LOG_SYSLOG ? TZ_LOG_TO_SYSLOG : TZ_LOG_TO_STDERR,
-		    d->cfg->logging.level);
+	tz_log_init(log_target(d->cfg), d->cfg->logging.level);
 	for (size_t i = 0; i < d->cfg->logging.n_levels; i++)
 		tz_log_set_level(d->cfg->logging.levels[i].subsystem, d->cfg->logging.levels[i].level);
 	d->started = time(NULL);
 	if (nofile_setup(d->cfg) != 0)
 		goto out_eal;
+	event_poll_setup(d->cfg);
 	rc = tz_cli_server_start(d->cfg->control.socket, d->cfg->control.mode, d->cfg->control.group);
 	if (rc != 0) {
 		TZ_LOG(MAIN, ERR, "control socket %s: %s", d->cfg->control.socket,
@@ -287,8 +328,9 @@ out_dp:
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);
 out_eal:
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	remove_runtime_dir(d->cfg);
+	remove_runtime_dir(runtime_dir);
 	TZ_LOG(MAIN, NOTICE, "stopped");
 	return status;
 }

@@ -14,6 +14,7 @@
 
 #include "tz_auth.h"
 #include "tz_calls.h"
+#include "tz_cdr.h"
 #include "tz_tenant.h"
 #include "tz_cli.h"
 #include "tz_sip.h"
@@ -355,7 +356,7 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	env.cert = d->cert;
 	if (auth_start(d->cfg) != 0)
 		return -EINVAL;
-	if (tz_calls_init(&env) != 0 || sipws_start(d) != 0)
+	if (tz_cdr_start(&d->cfg->cdr) != 0 || tz_calls_init(&env) != 0 || sipws_start(d) != 0)
 		return -ENOMEM;
 	d->ws = tz_ws_server_start(&d->cfg->signalling, &d->cfg->limits, &handlers, d);
 	if (d->ws == NULL)
@@ -422,6 +423,7 @@ void tz_daemon_signalling_drain(struct tz_daemon *d, bool on)
 void tz_daemon_signalling_stop(struct tz_daemon *d)
 {
 	tz_calls_shutdown();
+	tz_cdr_stop();                 /* after the calls: their records are written */
 	tz_dtls_pool_stop();           /* after the calls, before the rest stops: runs the
 					* completions that release contexts freed mid-handshake */
 	tz_sipws_shutdown();           /* un-REGISTERs while the SIP side still runs */

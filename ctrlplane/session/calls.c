@@ -82,6 +82,7 @@ void tz_call_end(struct call *c, int code, const char *reason, bool notify)
 	if (c->state == CALL_ENDED)
 		return;
 	c->state = CALL_ENDED;
+	tz_call_cdr(c, code, reason);
 	tz_fork_end(c, code, reason);
 	if (c->timer != 0) {
 		g_source_remove(c->timer);
@@ -152,6 +153,9 @@ static gboolean try_publish(gpointer p)
 	}
 	c->state = CALL_CONNECTED;
 	c->media.last_media = g_get_monotonic_time();
+	c->cdr.media = g_get_real_time();
+	if (c->sip.leg == NULL)
+		c->cdr.answer = c->cdr.media;      /* echo: answered when media is up */
 	if (c->sip.leg != NULL)
 		tz_call_latch_watch(c);
 	TZ_LOG(CP_SESSION, INFO, "call %u (%s -> %s) media up: ICE %.1f ms, DTLS %.1f ms after offer",
@@ -253,6 +257,7 @@ struct call *tz_call_new(void *conn, const char *name, const char *user, const c
 	c->conn = conn;
 	c->kind = conn != NULL && tz_calls_env.kind != NULL ? tz_calls_env.kind(conn) : TZ_WEB_JSEP;
 	c->t_offer = g_get_monotonic_time();
+	c->cdr.offer = g_get_real_time();
 	g_strlcpy(c->name, name != NULL ? name : "", sizeof(c->name));
 	if (name == NULL)
 		g_snprintf(c->name, sizeof(c->name), "in-%u", c->id);
@@ -498,6 +503,7 @@ static void end_calls_of(void *conn, bool notify)
 
 		if (!notify)
 			c->conn = NULL;
+		c->cdr.by = TZ_CDR_BY_WEB;
 		if (c->inbound && !c->sip.answered)
 			tz_fork_handover(c);         /* another device may still answer */
 		tz_call_end(c, notify ? 200 : 0, notify ? "logout" : "disconnected", notify);
@@ -557,6 +563,7 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 	}
 	switch (m->type) {
 	case TZ_JSEP_HANGUP:
+		c->cdr.by = TZ_CDR_BY_WEB;
 		tz_call_end(c, 200, "normal", true);
 		break;
 	case TZ_JSEP_ACCEPT:
@@ -567,6 +574,7 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 			/* another device of the AOR may still answer */
 			if (!tz_fork_handover(c))
 				tz_sip_leg_reject(c->sip.leg, (int)m->code, NULL);
+			c->cdr.by = TZ_CDR_BY_WEB;
 			tz_call_end(c, (int)m->code, "rejected", false);
 		}
 		break;

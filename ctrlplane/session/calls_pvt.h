@@ -6,6 +6,7 @@
 
 #include "tz_auth.h"
 #include "tz_calls.h"
+#include "tz_cdr.h"
 #include "tz_ice.h"
 #include "tz_sdp.h"
 #include "tz_sip.h"
@@ -96,6 +97,8 @@ struct call_media {
 		unsigned n;
 	} latch_cand;                         /* the source about to be latched to */
 	uint64_t pkts_before;                 /* packets of flows no longer published */
+	uint64_t dir_before[2], drops_before[2];  /* ... by direction (web->gw, towards
+						   * the web), for the detail record */
 	int64_t last_media;
 	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
 	int64_t dir_last[2];                  /* when each last moved */
@@ -160,6 +163,12 @@ struct call {
 		bool admitted;
 		int64_t answered_s;           /* unix s, 0 = not answered */
 	} tl;
+	/* cdr_call.c: the detail record's wall-clock times (g_get_real_time(),
+	 * us; 0 = not reached) and who ended the call */
+	struct {
+		int64_t offer, answer, media;
+		enum tz_cdr_party by;
+	} cdr;
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -384,6 +393,9 @@ void tz_sip_side_ring_timer(struct call *c);
 
 /* transfer.c: the SIP leg's on_refer handler */
 void tz_transfer_on_refer(struct tz_sip_leg *leg, int status, const char *sipfrag, void *user);
+
+/* cdr_call.c: the call's detail record, from tz_call_end() (flows still up) */
+void tz_call_cdr(struct call *c, int code, const char *reason);
 
 /* cmd.c */
 int tz_calls_commands_register(void);

@@ -88,6 +88,20 @@ static int make_contexts(struct call *c)
  * and, past a sequence wrap, fail every packet's authentication.  Roles no
  * longer needed (the peer now muxes RTCP) are removed.
  */
+/* Flow @p i of @p c is about to be unpublished: keep its counts for
+ * `show calls` and, by direction, for the call's detail record. */
+static void keep_counts(struct call *c, unsigned i)
+{
+	const struct tz_dp_flow_state *st = tz_dp_flow_state(tz_calls_env.sessions,
+							     (uint32_t)c->media.slots[i]);
+	unsigned d = c->media.keys[i].port_idx == tz_calls_env.access_idx ? 0 : 1;
+
+	c->media.pkts_before += st->cnt[TZ_FC_PKTS];
+	c->media.dir_before[d] += st->cnt[TZ_FC_PKTS];
+	for (int k = TZ_FC_AUTH_FAIL; k < TZ_FC_COUNT; k++)
+		c->media.drops_before[d] += st->cnt[k];
+}
+
 static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f,
 		   unsigned n)
 {
@@ -106,7 +120,7 @@ static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct 
 			c->media.n_flows = i + 1;
 	}
 	for (unsigned i = n; i < had; i++) {
-		c->media.pkts_before += tz_dp_flow_state(s, (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
+		keep_counts(c, i);
 		tz_dp_flow_del(s, &c->media.keys[i]);
 	}
 	c->media.n_flows = n;
@@ -191,7 +205,7 @@ static void hairpin_drop_flows(struct call *c)
 	struct tz_dp_sessions *s = tz_calls_env.sessions;
 
 	for (unsigned i = 0; i < c->media.n_flows; i++) {
-		c->media.pkts_before += tz_dp_flow_state(s, (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
+		keep_counts(c, i);
 		tz_dp_flow_del(s, &c->media.keys[i]);
 	}
 	c->media.n_flows = 0;
@@ -211,6 +225,13 @@ void tz_media_hairpin_unlink(struct call *c)
 	if (p->media.republish_timer != 0)
 		g_source_remove(p->media.republish_timer);
 	c->media.republish_timer = p->media.republish_timer = 0;
+	/* what each browser got from the other, for its detail record */
+	for (unsigned i = 0; i < p->media.n_flows; i++)
+		c->media.dir_before[1] += tz_dp_flow_state(tz_calls_env.sessions,
+							   (uint32_t)p->media.slots[i])->cnt[TZ_FC_PKTS];
+	for (unsigned i = 0; i < c->media.n_flows; i++)
+		p->media.dir_before[1] += tz_dp_flow_state(tz_calls_env.sessions,
+							   (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
 	hairpin_drop_flows(c);
 	hairpin_drop_flows(p);
 }

@@ -132,6 +132,7 @@ static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 		return;
 	}
 	c->sip.answered = true;
+	c->cdr.answer = g_get_real_time();
 	tz_calls_trunk_result(c->sip.trunk, 200);
 	tz_calls_tenant_answered(c);
 	send_simple(c, TZ_JSEP_OUT_ANSWERED);
@@ -147,6 +148,7 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 		return;
 	if (!c->inbound && !c->sip.answered && status >= 300)
 		tz_calls_trunk_result(c->sip.trunk, status);   /* the trunk's final answer */
+	c->cdr.by = TZ_CDR_BY_SIP;
 	/* A BYE after an answered call is a normal end for the web client. */
 	tz_call_end(c, c->sip.answered && status == 200 ? 200 : status,
 		    reason != NULL ? reason : "", true);
@@ -346,6 +348,7 @@ int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
 		return -EIO;
 	}
 	c->sip.answered = true;
+	c->cdr.answer = g_get_real_time();
 	tz_calls_tenant_answered(c);
 	tz_calls_send(c, &(struct tz_jsep_out){ .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID,
 					       .call = c->name, .sdp_mline_index = -1 });

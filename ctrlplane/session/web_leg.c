@@ -62,6 +62,7 @@ static void dtls_event(struct tz_dtls *d, enum tz_dtls_event ev, void *user)
 	} else if (ev == TZ_DTLS_FAILED) {
 		tz_call_failed(c, TZ_JSEP_ERR_DTLS_FAILED, tz_dtls_error(d));
 	} else {
+		c->cdr.by = TZ_CDR_BY_WEB;          /* the browser closed DTLS */
 		tz_call_end(c, 200, "normal", true);
 	}
 }

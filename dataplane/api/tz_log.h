@@ -15,6 +15,9 @@
 #ifndef TZ_LOG_H
 #define TZ_LOG_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include <rte_log.h>
 
 /* X(enum suffix, rte_log name without the "tz." prefix) */
@@ -54,7 +57,27 @@ extern int tz_logtype[TZ_LOG_SUB_COUNT];
 enum tz_log_target {
 	TZ_LOG_TO_STDERR,
 	TZ_LOG_TO_SYSLOG,
+	TZ_LOG_TO_JOURNAL,  /**< systemd journal, native protocol (log_journal.c) */
 };
+
+/**
+ * True when stderr is connected to the systemd journal: $JOURNAL_STREAM
+ * ("DEV:INODE") names the file stderr is open on (systemd.exec(5)).
+ */
+bool tz_log_stderr_is_journal(void);
+
+/**
+ * A line-per-entry stream that writes each rte_log message to the journal's
+ * native socket (/run/systemd/journal/socket, or $TZ_JOURNAL_SOCKET) with
+ * MESSAGE=, PRIORITY=, SUBSYSTEM= ("cp.sip", "dpdk" for DPDK's own types),
+ * SYSLOG_IDENTIFIER=trapezed; when the socket cannot be written, the line
+ * goes to stderr with a "<N>" priority prefix (sd-daemon(3)).
+ * @return the stream, or NULL (errno set).
+ */
+FILE *tz_log_journal_stream(void);
+
+/** Subsystem name of an rte_log type ("cp.sip"), "dpdk" for DPDK's own. */
+const char *tz_log_type_sub_name(int logtype);
 
 /** Name of a subsystem without the "tz." prefix ("dp.srtp"). */
 const char *tz_log_sub_name(enum tz_log_sub sub);

@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { loginMessage } from './lib/auth.mjs';
 import { launchBrowser, login, statsSummary, statsWithMedia, maxAudioLevel, withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+import { waitCdr } from './lib/cdr.mjs';
 import { waitUntil } from './lib/wait.mjs';
 
 const skip = await gatewaySkipReason();
@@ -142,6 +143,20 @@ describe('e2e: echo call through the gateway', { skip }, () => {
       // Hang-up removed the session from the dataplane.
       assert.deepEqual((await trapezectl(['show', 'sessions'])).filter((f) => f.xform === 'echo'), []);
       assert.deepEqual(await trapezectl(['show', 'calls']), []);
+
+      // Its call detail record (docs/cdr.md): echo, no trunk, the echoed packets.
+      const cdr = await waitCdr((c) => c.call_id === calls[0].call, `echo call ${calls[0].call}`);
+      t.diagnostic(`cdr: ${JSON.stringify(cdr)}`);
+      assert.equal(cdr.direction, 'echo');
+      assert.equal(cdr.to, 'echo');
+      assert.equal(cdr.user, calls[0].user);
+      assert.equal(cdr.trunk, null);
+      assert.equal(cdr.sip_media, null);
+      assert.equal(cdr.code, 200);
+      assert.equal(cdr.ended_by, 'web');
+      assert.ok(cdr.pkts_from_web > 50 && cdr.pkts_to_web > 50, `${cdr.pkts_from_web} packets echoed`);
+      assert.equal(cdr.drops_from_web, 0);
+      assert.ok(cdr.setup_ms >= 0 && cdr.srtp, `setup ${cdr.setup_ms} ms, ${cdr.srtp}`);
     });
   });
 

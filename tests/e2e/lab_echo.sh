@@ -27,6 +27,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
 state=$(mktemp -d /tmp/tz-e2e.XXXXXX)
 export TZ_LAB_STATE=$state TZ_E2E_REQUIRE_GATEWAY=1
+# tools/lab.sh puts cdr.file (config/lab.yaml) there: the tests read it (lib/cdr.mjs)
+export TZ_CDR_FILE=$state/cdr.json
 trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 
 # Two more trunks on the PBX host for sip.test.mjs: lab-info (DTMF as SIP

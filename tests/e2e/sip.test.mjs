@@ -12,6 +12,7 @@ import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp as pbx } from './lib/sipp.mjs';
 import { waitUntil } from './lib/wait.mjs';
+import { waitCdr } from './lib/cdr.mjs';
 
 const skip = await gatewaySkipReason();
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
@@ -88,6 +89,24 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       const r = await sipp.done;
       assert.equal(r.code, 0, `sipp saw the whole call incl. our BYE: ${r.err}`);
       assert.deepEqual((await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call), []);
+
+      // Its call detail record (docs/cdr.md): who, where, 200, packets both ways.
+      const cdr = await waitCdr((c) => c.call_id === call.call, `call ${call.call}`);
+      t.diagnostic(`cdr: ${JSON.stringify(cdr)}`);
+      assert.equal(cdr.tenant, 'default');
+      assert.equal(cdr.user, 'e2e-sip');
+      assert.equal(cdr.to, '+4420794600');
+      assert.equal(cdr.direction, 'web-to-sip');
+      assert.equal(cdr.trunk, 'lab-pbx');
+      assert.equal(cdr.code, 200);
+      assert.equal(cdr.ended_by, 'web');
+      assert.ok(cdr.pkts_from_web > 50 && cdr.pkts_to_web > 50,
+        `packets ${cdr.pkts_from_web} from / ${cdr.pkts_to_web} to the browser`);
+      assert.ok(cdr.setup_ms >= 0 && cdr.media_setup_ms >= 0 && cdr.duration_ms > 0);
+      assert.ok(Date.parse(cdr.offer_time) <= Date.parse(cdr.answer_time)
+        && Date.parse(cdr.answer_time) <= Date.parse(cdr.end_time));
+      assert.match(cdr.end_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(cdr.srtp && cdr.codec, `srtp ${cdr.srtp}, codec ${cdr.codec}`);
     });
     sipp.kill();
   });
@@ -112,6 +131,11 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       assert.equal(e.code, 486);
       assert.equal((await sipp.done).code, 0);
       assert.deepEqual((await trapezectl(['show', 'calls'])).filter((c) => c.user === 'e2e-sip'), []);
+      const cdr = await waitCdr((c) => c.user === 'e2e-sip' && c.to === '1001', 'the busy call');
+      assert.equal(cdr.code, 486);
+      assert.equal(cdr.ended_by, 'sip');
+      assert.equal(cdr.answer_time, null);
+      assert.equal(cdr.duration_ms, 0);
     });
     sipp.kill();
   });
@@ -137,6 +161,16 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       assert.equal(await ended, 200, 'the PBX hung up: BYE -> hangup 200');
       const r = await sipp.done;
       assert.equal(r.code, 0, `sipp: ${r.err}`);
+      const cdr = await waitCdr((c) => c.call_id === call.call, `incoming call ${call.call}`);
+      t.diagnostic(`cdr: ${JSON.stringify(cdr)}`);
+      assert.equal(cdr.direction, 'sip-to-web');
+      assert.equal(cdr.user, 'e2e-sip');
+      assert.equal(cdr.to, 'e2e-sip');
+      assert.match(cdr.from, /sipp@203\.0\.113\.2/);
+      assert.equal(cdr.code, 200);
+      assert.equal(cdr.ended_by, 'sip');
+      assert.ok(cdr.pkts_from_web > 0 && cdr.pkts_to_web > 0,
+        `packets ${cdr.pkts_from_web} from / ${cdr.pkts_to_web} to the browser`);
     });
     sipp.kill();
   });

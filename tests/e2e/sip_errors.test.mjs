@@ -15,6 +15,7 @@ import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
 import { usePhone, nextCallEvent } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp, sendRawSip, GW_SIP } from './lib/sipp.mjs';
+import { waitCdr } from './lib/cdr.mjs';
 
 const skip = await gatewaySkipReason();
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
@@ -50,6 +51,10 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
       assert.equal((await ended).code, 404);
       assert.equal((await pbx.done).code, 0);
       assert.deepEqual(await myCalls(), []);
+      const cdr = await waitCdr((c) => c.user === USER && c.to === '+442079460404', 'the 404 call');
+      assert.equal(cdr.code, 404);
+      assert.equal(cdr.ended_by, 'sip');
+      assert.equal(cdr.setup_ms, null);
     });
     pbx.kill();
   });
@@ -68,6 +73,8 @@ describe('e2e: SIP failures and early ends', { skip }, () => {
       const r = await pbx.done;
       assert.equal(r.code, 0, `the PBX saw CANCEL and our ACK to its 487: ${r.err}`);
       assert.deepEqual(await myCalls(), []);
+      const cdr = await waitCdr((c) => c.user === USER && c.to === '+442079460487', 'the cancelled call');
+      assert.deepEqual([cdr.code, cdr.ended_by, cdr.answer_time, cdr.duration_ms], [487, 'web', null, 0]);
     });
     pbx.kill();
   });

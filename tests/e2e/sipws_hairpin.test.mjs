@@ -18,6 +18,7 @@ import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
 import { startKamailio, KAM_IP } from './lib/kamailio.mjs';
 import { openSipPhone, waitAudioBothWays, dumpPhone, probeSipSubprotocol, SIPWS_WSS, SIPWS_WS } from './lib/sipws.mjs';
 import { waitUntil } from './lib/wait.mjs';
+import { waitCdr } from './lib/cdr.mjs';
 
 const ALICE = `sip:alice@${KAM_IP}`;
 const BOB = `sip:bob@${KAM_IP}`;
@@ -141,6 +142,18 @@ describe('e2e: media hairpin between two web phones of this gateway', { skip }, 
       assert.equal((await bob.endedCause(idb)).originator, 'remote');
       await waitUntil(async () => !(await trapezectl(['show', 'calls']))
         .some((c) => c.call === pair.a.call || c.call === pair.b.call), 'both calls gone from show calls');
+
+      // web to web: one detail record per leg (docs/cdr.md), each with the
+      // packets each way, counted also for the leg whose flows the other's
+      // hang-up removed
+      const ca = await waitCdr((c) => c.call_id === pair.a.call, `alice's leg, call ${pair.a.call}`);
+      const cb = await waitCdr((c) => c.call_id === pair.b.call, `bob's leg, call ${pair.b.call}`);
+      t.diagnostic(`cdrs: ${JSON.stringify(ca)} ${JSON.stringify(cb)}`);
+      assert.deepEqual([ca.direction, cb.direction].sort(), ['sip-to-web', 'web-to-sip']);
+      for (const c of [ca, cb]) {
+        assert.equal(c.code, 200, JSON.stringify(c));
+        assert.ok(c.pkts_from_web > 0 && c.pkts_to_web > 0, JSON.stringify(c));
+      }
     });
   });
 });

@@ -28,6 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchBrowser } from './lib/browser.mjs';
+import { waitCdr } from './lib/cdr.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
 import { mintToken } from './lib/auth.mjs';
 import { REPO } from './lib/server.mjs';
@@ -235,6 +236,12 @@ describe('e2e: two tenants (docs/tenants.md)', { skip }, () => {
     await drv.evaluate(() => window.T.calls.g1.hangup());
     const r = await pbx.done;
     assert.equal(r.code, 0, `globex's PBX saw the whole call incl. the BYE: ${r.err.slice(0, 800)}`);
+    // its call detail record carries its tenant and trunk (docs/cdr.md)
+    const cdr = await waitCdr((c) => c.call_id === call.call, `globex's call ${call.call}`);
+    t.diagnostic(`cdr: ${JSON.stringify(cdr)}`);
+    assert.deepEqual([cdr.tenant, cdr.user, cdr.to, cdr.trunk, cdr.code],
+      ['globex', 'gina', '+13005550100', 'globex-pbx', 200]);
+    assert.ok(cdr.pkts_from_web > 0 && cdr.pkts_to_web > 0, JSON.stringify(cdr));
   });
 
   // ---------------------------------------------------------- b)

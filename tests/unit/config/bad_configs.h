@@ -253,6 +253,12 @@ static const struct bad_config bad_configs[] = {
 	{ "crypto arch", PORTS "crypto:\n  ipsec_mb_arch: avx10\n",
 	  "t.yaml:5:18: crypto.ipsec_mb_arch: \"avx10\" is not allowed here; expected one of: "
 	  "auto, sse, avx, avx2, avx512" },
+	/* cdr: (issue 13) */
+	{ "cdr file relative", PORTS "cdr:\n  file: cdr.json\n",
+	  "t.yaml:5:9: cdr.file: \"cdr.json\" is a relative path; expected an absolute path like "
+	  "/etc/trapeze/cert.pem" },
+	{ "cdr keep too big", PORTS "cdr:\n  keep: 200000\n",
+	  "t.yaml:5:9: cdr.keep: 200000 is out of range; expected 0..100000" },
 	/* signalling: who may open the WebSocket (issue 9) */
 	{ "origin with a path", PORTS "signalling:\n  origins: [\"https://phone.example.com/app\"]\n",
 	  "t.yaml:5:12: signalling.origins: \"https://phone.example.com/app\" is not an origin: "

@@ -98,6 +98,9 @@ static void test_lab_sample(void **state)
 	assert_int_equal(cfg->crypto.backend, 0);
 	assert_int_equal(cfg->crypto.ipsec_mb_arch, 0);
 	assert_null(cfg->crypto.cryptodev_drivers);
+	/* cdr: records to the lab's state dir, the last 1000 kept */
+	assert_string_equal(cfg->cdr.file, "/run/trapeze/lab/cdr.json");
+	assert_int_equal(cfg->cdr.keep, 1000);
 	tz_cfg_free(cfg);
 }
 
@@ -199,6 +202,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->eal.hugepages, -1);
 	assert_int_equal(cfg->eal.memory_mb, 256);
 	assert_int_equal(cfg->eal.idle_sleep_us, 0);
+	assert_null(cfg->cdr.file);              /* cdr: absent -> no file, 1000 kept */
+	assert_int_equal(cfg->cdr.keep, 1000);
 	assert_string_equal(cfg->eal.file_prefix, "trapeze");
 	assert_null(cfg->eal.extra_args);
 	assert_int_equal(cfg->ports[0].mtu, 1500);

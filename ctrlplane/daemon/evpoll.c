@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control loop's poll, on epoll.
+ *
+ * GLib hands its poll function the whole array of descriptors on every
+ * iteration, and poll(2) visits each of them in the kernel (a wait queue
+ * added and removed per descriptor), so with a socket per call every wake-up
+ * costs O(calls): perf showed poll(2) at 44 % of the control thread with 400
+ * calls up, and GLib's own source walk at 15 %.  This poll function keeps an
+ * epoll interest list in step with the array instead: a descriptor is added,
+ * modified or deleted only when it appears, changes its events or leaves, and
+ * epoll_wait() costs O(ready).  What remains per iteration is a loop in user
+ * space over a table indexed by descriptor.
+ *
+ * The catch is a descriptor closed and reused between two iterations (the
+ * same number, the same events, another file): epoll dropped the old file's
+ * registration at its close, and the array looks unchanged.  The daemon wraps
+ * close() (close_hook.c) to bump the descriptor's close generation, so the
+ * next iteration registers it again; and once a second every registration is
+ * checked with EPOLL_CTL_MOD (ENOENT: added again, counted as repaired) in
+ * case a library closed a descriptor behind the wrapper's back.
+ *
+ * A descriptor epoll refuses (a regular file: EPERM) is reported ready, as
+ * poll(2) reports it; a bad one POLLNVAL, so its source sees the error.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+
+#include "evpoll.h"
+
+#define RECHECK_US 1000000 /* the once-a-second check of every registration */
+#define CLOSE_GEN_MAX (1u << 22) /* descriptors with their own close generation */
+
+struct slot {
+	uint32_t want;      /* events asked for in this iteration (epoll bits) */
+	uint32_t events;    /* events registered, when reg_pos >= 0 */
+	uint32_t seen;      /* iteration that last listed the descriptor */
+	uint32_t synced;    /* iteration that last synced it */
+	uint32_t ready;     /* iteration in which epoll reported it */
+	uint32_t revents;   /* what epoll reported (epoll bits) */
+	uint32_t close_gen; /* its close generation when registered */
+	int32_t reg_pos;    /* index in reg[], or -1 */
+	uint16_t broken;    /* poll bits reported because epoll refused it, or 0 */
+};
+
+static struct {
+	int epfd;
+	uint32_t iter;
+	struct slot *slots;
+	size_t n_slots;
+	int *reg; /* registered descriptors */
+	size_t n_reg, cap_reg;
+	struct epoll_event *evs;
+	size_t cap_evs;
+	int64_t next_check;
+	struct tz_evpoll_stats st;
+} ep = { .epfd = -1 };
+
+/* Close generations: written by any thread, read by the loop. */
+static uint32_t *close_gen;
+static uint32_t n_close_gen;
+static uint32_t close_gen_high; /* descriptors >= n_close_gen share it */
+
+void tz_evpoll_closed(int fd)
+{
+	uint32_t *g;
+
+	if (fd < 0)
+		return;
+	g = (uint32_t)fd < __atomic_load_n(&n_close_gen, __ATOMIC_ACQUIRE) ? &close_gen[fd] :
+									     &close_gen_high;
+	__atomic_fetch_add(g, 1, __ATOMIC_RELEASE);
+}
+
+static uint32_t gen_of(int fd)
+{
+	return __atomic_load_n((uint32_t)fd < n_close_gen ? &close_gen[fd] : &close_gen_high,
+			       __ATOMIC_ACQUIRE);
+}
+
+static uint32_t to_epoll(gushort e)
+{
+	return (e & G_IO_IN ? EPOLLIN : 0) | (e & G_IO_PRI ? EPOLLPRI : 0) |
+	       (e & G_IO_OUT ? EPOLLOUT : 0);
+}
+
+static gushort to_poll(uint32_t e)
+{
+	return (gushort)((e & EPOLLIN ? G_IO_IN : 0) | (e & EPOLLPRI ? G_IO_PRI : 0) |
+			 (e & EPOLLOUT ? G_IO_OUT : 0) | (e & EPOLLERR ? G_IO_ERR : 0) |
+			 (e & EPOLLHUP ? G_IO_HUP : 0));
+}
+
+static int grow_slots(int fd)
+{
+	size_t n = ep.n_slots;
+	struct slot *s;
+
+	if ((size_t)fd < n)
+		return 0;
+	while (n <= (size_t)fd)
+		n = n != 0 ? n * 2 : 1024;
+	s = realloc(ep.slots, n * sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	for (size_t i = ep.n_slots; i < n; i++)
+		s[i] = (struct slot){ .reg_pos = -1 };
+	ep.slots = s;
+	ep.n_slots = n;
+	return 0;
+}
+
+static int reg_add(int fd)
+{
+	if (ep.n_reg == ep.cap_reg) {
+		size_t cap = ep.cap_reg != 0 ? ep.cap_reg * 2 : 256;
+		int *r = realloc(ep.reg, cap * sizeof(*r));
+
+		if (r == NULL)
+			return -ENOMEM;
+		ep.reg = r;
+		ep.cap_reg = cap;
+	}
+	ep.slots[fd].reg_pos = (int32_t)ep.n_reg;
+	ep.reg[ep.n_reg++] = fd;
+	return 0;
+}
+
+static void reg_remove(int fd)
+{
+	int32_t pos = ep.slots[fd].reg_pos;
+	int last = ep.reg[--ep.n_reg];
+
+	ep.reg[pos] = last;
+	ep.slots[last].reg_pos = pos;
+	ep.slots[fd].reg_pos = -1;
+}
+
+static gushort refused_as(int err)
+{
+	if (err == EPERM)
+		return G_IO_IN | G_IO_OUT; /* a regular file: poll(2) says ready */
+	return err == EBADF ? G_IO_NVAL : G_IO_ERR;
+}
+
+/* Register @p fd with the events asked for, or remember why epoll refused. */
+static void add(int fd, struct slot *s)
+{
+	struct epoll_event ev = { .events = s->want, .data.fd = fd };
+
+	if (epoll_ctl(ep.epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+	    (errno != EEXIST || epoll_ctl(ep.epfd, EPOLL_CTL_MOD, fd, &ev) != 0)) {
+		s->broken = refused_as(errno);
+		ep.st.errors++;
+		return;
+	}
+	if (reg_add(fd) != 0) {
+		epoll_ctl(ep.epfd, EPOLL_CTL_DEL, fd, NULL);
+		s->broken = G_IO_ERR;
+		ep.st.errors++;
+		return;
+	}
+	s->events = s->want;
+	ep.st.adds++;
+}
+
+static void sync_one(int fd, struct slot *s)
+{
+	uint32_t gen = gen_of(fd);
+	struct epoll_event ev = { .events = s->want, .data.fd = fd };
+
+	s->broken = 0;
+	if (s->reg_pos >= 0 && s->close_gen != gen) {
+		/* closed since it was registered: epoll forgot that file */
+		reg_remove(fd);
+		ep.st.reopened++;
+	}
+	s->close_gen = gen;
+	if (s->reg_pos < 0) {
+		add(fd, s);
+		return;
+	}
+	if (s->events == s->want)
+		return;
+	if (epoll_ctl(ep.epfd, EPOLL_CTL_MOD, fd, &ev) == 0) {
+		s->events = s->want;
+		ep.st.mods++;
+		return;
+	}
+	reg_remove(fd);
+	if (errno == ENOENT)
+		add(fd, s);
+	else {
+		s->broken = refused_as(errno);
+		ep.st.errors++;
+	}
+}
+
+/* Forget the descriptors this iteration did not list. */
+static void drop_leavers(void)
+{
+	for (size_t k = 0; k < ep.n_reg;) {
+		int fd = ep.reg[k];
+
+		if (ep.slots[fd].seen == ep.iter) {
+			k++;
+			continue;
+		}
+		/* fails harmlessly when the file is already closed */
+		epoll_ctl(ep.epfd, EPOLL_CTL_DEL, fd, NULL);
+		reg_remove(fd);
+		ep.st.dels++;
+	}
+}
+
+/*
+ * The safety net: every registration still there?  Once a second; returns
+ * @p timeout shortened so that the loop wakes up for the next check.
+ */
+static gint recheck(gint timeout)
+{
+	int64_t now = g_get_monotonic_time(), left;
+
+	if (now < ep.next_check) {
+		left = (ep.next_check - now + 999) / 1000;
+		return timeout < 0 || timeout > left ? (gint)left : timeout;
+	}
+	ep.next_check = now + RECHECK_US;
+	for (size_t k = 0; k < ep.n_reg;) {
+		int fd = ep.reg[k];
+		struct slot *s = &ep.slots[fd];
+		struct epoll_event ev = { .events = s->events, .data.fd = fd };
+
+		if (epoll_ctl(ep.epfd, EPOLL_CTL_MOD, fd, &ev) == 0) {
+			k++;
+			continue;
+		}
+		/* reg[k] now holds another descriptor, or fd again when it was
+		 * the last (then its MOD succeeds next round) */
+		reg_remove(fd);
+		s->want = s->events;
+		add(fd, s);
+		if (s->reg_pos >= 0)
+			ep.st.repaired++;
+	}
+	return timeout < 0 || timeout > RECHECK_US / 1000 ? RECHECK_US / 1000 : timeout;
+}
+
+static int grow_evs(guint nfds)
+{
+	size_t cap = ep.cap_evs;
+	struct epoll_event *e;
+
+	if (nfds <= cap)
+		return 0;
+	while (cap < nfds)
+		cap = cap != 0 ? cap * 2 : 64;
+	e = realloc(ep.evs, cap * sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	ep.evs = e;
+	ep.cap_evs = cap;
+	return 0;
+}
+
+static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
+{
+	bool any_broken = false;
+	gint n, count = 0;
+
+	if (++ep.iter == 0)
+		ep.iter = 1;
+	for (guint i = 0; i < nfds; i++) {
+		int fd = ufds[i].fd;
+		struct slot *s;
+
+		ufds[i].revents = 0;
+		if (fd < 0)
+			continue;
+		if (grow_slots(fd) != 0)
+			return g_poll(ufds, nfds, timeout);
+		s = &ep.slots[fd];
+		if (s->seen != ep.iter) {
+			s->seen = ep.iter;
+			s->want = 0;
+		}
+		s->want |= to_epoll(ufds[i].events);
+	}
+	if (grow_evs(nfds) != 0)
+		return g_poll(ufds, nfds, timeout);
+	for (guint i = 0; i < nfds; i++) {
+		struct slot *s = ufds[i].fd >= 0 ? &ep.slots[ufds[i].fd] : NULL;
+
+		if (s == NULL || s->synced == ep.iter)
+			continue;
+		s->synced = ep.iter;
+		sync_one(ufds[i].fd, s);
+		any_broken |= s->broken != 0;
+	}
+	drop_leavers();
+	timeout = recheck(any_broken ? 0 : timeout);
+	ep.st.polls++;
+	n = epoll_wait(ep.epfd, ep.evs, (int)(ep.cap_evs > INT_MAX ? INT_MAX : ep.cap_evs),
+		       timeout);
+	if (n < 0)
+		return -1; /* errno from epoll_wait (EINTR) */
+	for (gint j = 0; j < n; j++) {
+		struct slot *s = &ep.slots[ep.evs[j].data.fd];
+
+		s->ready = ep.iter;
+		s->revents = ep.evs[j].events;
+	}
+	for (guint i = 0; i < nfds; i++) {
+		struct slot *s;
+		gushort r = 0;
+
+		if (ufds[i].fd < 0)
+			continue;
+		s = &ep.slots[ufds[i].fd];
+		if (s->broken != 0)
+			r = s->broken;
+		else if (s->ready == ep.iter)
+			r = to_poll(s->revents);
+		r &= (gushort)(ufds[i].events | G_IO_ERR | G_IO_HUP | G_IO_NVAL);
+		ufds[i].revents = r;
+		count += r != 0;
+	}
+	return count;
+}
+
+int tz_evpoll_install(GMainContext *ctx)
+{
+	struct rlimit rl;
+	uint32_t n = 65536;
+
+	if (ep.epfd >= 0)
+		return -EALREADY;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = rl.rlim_cur > CLOSE_GEN_MAX ? CLOSE_GEN_MAX : (uint32_t)rl.rlim_cur;
+	close_gen = calloc(n, sizeof(*close_gen));
+	if (close_gen == NULL)
+		return -ENOMEM;
+	ep.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ep.epfd < 0) {
+		int rc = -errno;
+
+		free(close_gen);
+		close_gen = NULL;
+		return rc;
+	}
+	__atomic_store_n(&n_close_gen, n, __ATOMIC_RELEASE);
+	ep.next_check = g_get_monotonic_time() + RECHECK_US;
+	g_main_context_set_poll_func(ctx, evpoll);
+	return 0;
+}
+
+void tz_evpoll_get_stats(struct tz_evpoll_stats *st)
+{
+	*st = ep.st;
+	st->fds = (uint32_t)ep.n_reg;
+}
+
+bool tz_evpoll_active(void)
+{
+	return ep.epfd >= 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control loop's poll on epoll (evpoll.c).
+ */
+#ifndef TZ_EVPOLL_H
+#define TZ_EVPOLL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+/** What the epoll poll function has done, for `show process`. */
+struct tz_evpoll_stats {
+	uint64_t polls;      /**< poll calls (loop iterations that polled) */
+	uint64_t adds;       /**< EPOLL_CTL_ADD */
+	uint64_t mods;       /**< EPOLL_CTL_MOD after a descriptor's events changed */
+	uint64_t dels;       /**< EPOLL_CTL_DEL of descriptors that left the loop */
+	uint64_t reopened;   /**< descriptors closed and reused: registered again */
+	uint64_t repaired;   /**< registrations the periodic re-check found missing */
+	uint64_t errors;     /**< epoll_ctl failures (the descriptor is polled as
+			      *   ready so its source sees the error itself) */
+	uint32_t fds;        /**< descriptors registered now */
+};
+
+/**
+ * Make @p ctx poll with epoll instead of poll(2).  Call once, from the thread
+ * that runs @p ctx, before its loop runs.
+ * @return 0, or -errno (epoll_create1 or memory): @p ctx keeps poll(2).
+ */
+int tz_evpoll_install(GMainContext *ctx);
+
+/** The descriptor @p fd is being closed (any thread; async-signal-safe). */
+void tz_evpoll_closed(int fd);
+
+/** Counters; zero when not installed.  The loop's thread. */
+void tz_evpoll_get_stats(struct tz_evpoll_stats *st);
+
+/** Whether tz_evpoll_install() succeeded. */
+bool tz_evpoll_active(void);
+
+#endif /* TZ_EVPOLL_H */
