@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <glib.h>
+
 #include "tz_cli.h"
 #include "tz_config.h"
 #include "tz_dp.h"
@@ -61,6 +63,18 @@ int tz_daemon_commands_register(struct tz_daemon *d);
 /* Signalling: DTLS certificate, call manager, WebSocket server.  0 or -errno. */
 int tz_daemon_signalling_start(struct tz_daemon *d);
 void tz_daemon_signalling_stop(struct tz_daemon *d);
+/* Reload: every module reads @p cfg from now on; 0, or -errno with @p err
+ * (an HTTPS certificate or token secrets that do not load; nothing changed). */
+int tz_daemon_signalling_reconfigure(struct tz_daemon *d, const struct tz_config *cfg,
+				     char *err, size_t errlen, bool *cert_renewed);
+/* Drain: refuse new calls (web `draining`, SIP 503 + Retry-After) or not. */
+void tz_daemon_signalling_drain(struct tz_daemon *d, bool on);
+
+/* reload.c / drain.c (issue 13): `reload`, SIGHUP, `drain`, `show status`. */
+int tz_daemon_admin_start(struct tz_daemon *d, GMainLoop *loop);
+void tz_daemon_admin_stop(struct tz_daemon *d);
+/* Reload the config file; the reply's text in @p out.  0, -EINVAL refused. */
+int tz_daemon_reload(struct tz_daemon *d, GString *out);
 
 /* metrics.c: the /metrics listener and DPDK telemetry commands (ctrlplane/metrics);
  * 0 or -errno (the listener cannot start: logged). */

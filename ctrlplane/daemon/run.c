@@ -233,6 +233,7 @@ static void run_loop(struct tz_daemon *d)
 	sources[0] = g_unix_signal_add(SIGINT, on_signal, loop);
 	sources[1] = g_unix_signal_add(SIGTERM, on_signal, loop);
 	sources[2] = g_timeout_add_seconds(1, on_sample, d);
+	tz_daemon_admin_start(d, loop);     /* reload, SIGHUP, drain (issue 13) */
 	TZ_LOG(MAIN, NOTICE, "trapezed %s running: %zu ports, %u workers, control socket %s",
 	       TZ_VERSION, d->n_ports, tz_dp_n_workers(), d->cfg->control.socket);
 	tz_daemon_sd_ready(d);
@@ -326,6 +327,7 @@ out_metrics:
 	tz_daemon_metrics_stop();
 out_sig:
 	tz_daemon_signalling_stop(d);
+	tz_daemon_admin_stop(d);            /* after the calls: frees replaced configs */
 out_dp:
 	dataplane_stop(d);
 	tz_cli_server_stop();

@@ -5,6 +5,7 @@
  * not know the transport; this file is the only place that knows both.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -365,6 +366,58 @@ int tz_daemon_signalling_start(struct tz_daemon *d)
 	if (signalling_commands_register(d) != 0)
 		TZ_LOG(MAIN, WARNING, "show signalling stats: cannot register the command");
 	return 0;
+}
+
+/*
+ * Reload (reload.c): hand @p cfg to every module that reads the config after
+ * start.  The files go first: an HTTPS certificate that does not load, or a
+ * secret_file that cannot be read, refuses the reload with everything as it
+ * was.  *cert_renewed: the HTTPS certificate (same paths) is a new one.
+ */
+int tz_daemon_signalling_reconfigure(struct tz_daemon *d, const struct tz_config *cfg,
+				     char *err, size_t errlen, bool *cert_renewed)
+{
+	const struct tz_cfg_signalling *sig = &cfg->signalling;
+	int cert = -ENOENT, rc;
+
+	*cert_renewed = false;
+	if (d->ws != NULL && sig->https.host != NULL) {
+		cert = tz_ws_server_reload_cert(d->ws, sig->tls_cert, sig->tls_key, false, err,
+						errlen);
+		if (cert == -EINVAL)
+			return cert;
+	}
+	rc = tz_auth_init(&cfg->auth, err, errlen);
+	if (rc != 0) {
+		char old_err[256];
+
+		if (tz_auth_init(&d->cfg->auth, old_err, sizeof(old_err)) != 0)
+			TZ_LOG(MAIN, ERR, "reload: the running token secrets no longer load "
+			       "either: %s", old_err);
+		return rc;
+	}
+	if (d->sip != NULL && tz_sip_reconfigure(d->sip, &cfg->sip) != 0)
+		TZ_LOG(MAIN, ERR, "reload: the SIP side keeps its trunks (out of memory)");
+	tz_calls_reconfigure(cfg);
+	tz_sipws_set_config(cfg);
+	if (d->ws != NULL && tz_ws_server_set_tenants(d->ws, cfg->tenants, cfg->n_tenants) != 0)
+		TZ_LOG(MAIN, ERR, "reload: the WebSocket server keeps the tenants' origins");
+	sig_cfg = cfg;
+	if (cert == 1) {
+		char cert_err[256] = "";
+
+		*cert_renewed = tz_ws_server_reload_cert(d->ws, sig->tls_cert, sig->tls_key, true,
+							 cert_err, sizeof(cert_err)) == 1;
+		if (!*cert_renewed)
+			TZ_LOG(MAIN, ERR, "reload: HTTPS certificate not renewed: %s", cert_err);
+	}
+	return 0;
+}
+
+void tz_daemon_signalling_drain(struct tz_daemon *d, bool on)
+{
+	tz_calls_set_draining(on);
+	tz_sip_set_draining(d->sip, on ? (unsigned)atoi(TZ_DRAIN_RETRY_AFTER_S) : 0);
 }
 
 void tz_daemon_signalling_stop(struct tz_daemon *d)

@@ -340,6 +340,10 @@ bool tz_calls_admit_inbound(void)
 	enum tz_calls_counter ctr;
 	const char *why = over_limit(NULL, 3, &ctr);
 
+	if (tz_calls_drain_refuse()) {
+		TZ_LOG(CP_SESSION, NOTICE, "incoming call refused: the gateway is draining");
+		return false;
+	}
 	if (why == NULL)
 		return true;
 	tz_calls_ctr[ctr]++;
@@ -355,6 +359,12 @@ static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user, boo
 
 	if (find(conn, m->call) != NULL) {
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_CALL_EXISTS, "a live call has this name");
+		return false;
+	}
+	if (tz_calls_drain_refuse()) {
+		TZ_LOG(CP_SESSION, INFO, "call from %s refused: the gateway is draining", user);
+		send_error(conn, m->id, m->call, TZ_JSEP_ERR_DRAINING,
+			   "the gateway is draining for maintenance: no new calls; try again later");
 		return false;
 	}
 	if (calls_of_user(user) >= tz_calls_env.cfg->limits.max_calls_per_user) {
@@ -606,6 +616,10 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 
 void tz_calls_on_close(void *conn)
 {
+	/* After tz_calls_shutdown the WebSocket server, stopping, still reports
+	 * each connection it closes (a browser connected when a drain ends). */
+	if (by_id == NULL)
+		return;
 	end_calls_of(conn, false);
 	tz_login_end(conn);
 }

@@ -306,6 +306,8 @@ void tz_login_end(void *conn);
 /* calls.c: may one more call start now (limits.max_calls, the session
  * table)?  Inbound calls from SIP ask this before ringing anyone. */
 bool tz_calls_admit_inbound(void);
+/* reconfig.c: draining?  Counts the refusal when true. */
+bool tz_calls_drain_refuse(void);
 
 /* calls.c: ending a call from any layer */
 void tz_call_end(struct call *c, int code, const char *reason, bool notify);

@@ -15,12 +15,20 @@ static int64_t now_s(void)
 	return g_get_real_time() / G_USEC_PER_SEC;
 }
 
+/* The trunk's index in the config in force; a trunk of a config a reload
+ * replaced (a call placed before it) is found by name, if it is still there. */
 static uint32_t trunk_index(const struct tz_cfg_trunk *t)
 {
 	const struct tz_cfg_sip *sip = &tz_calls_env.cfg->sip;
 
-	return t != NULL && t >= sip->trunks && t < sip->trunks + sip->n_trunks
-		       ? (uint32_t)(t - sip->trunks) : UINT32_MAX;
+	if (t == NULL)
+		return UINT32_MAX;
+	if (t >= sip->trunks && t < sip->trunks + sip->n_trunks)
+		return (uint32_t)(t - sip->trunks);
+	for (size_t i = 0; i < sip->n_trunks; i++)
+		if (strcmp(sip->trunks[i].name, t->name) == 0)
+			return (uint32_t)i;
+	return UINT32_MAX;
 }
 
 static enum tz_jsep_err client_code(enum tz_tenant_limit l)

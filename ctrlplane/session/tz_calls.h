@@ -164,4 +164,19 @@ void tz_calls_figures(struct tz_calls_figures *out);
 const char *tz_calls_counter_name(unsigned i);
 uint64_t tz_calls_counter_value(unsigned i);
 
+/**
+ * Reload (reconfig.c): new calls and logins use @p cfg from now on; calls in
+ * progress keep their trunk (in the config they started under, which must
+ * stay allocated until they end) and their tenant (indexes do not move); the
+ * tenants' state is carried over by name (tz_tenant_init).  0 or -errno.
+ */
+int tz_calls_reconfigure(const struct tz_config *cfg);
+
+/** Drain: while on, every new call (web, SIP over WebSocket, inbound SIP) is
+ *  refused with `draining` / 503; calls in progress go on. */
+void tz_calls_set_draining(bool on);
+bool tz_calls_draining(void);
+/** Calls refused because of the drain so far. */
+uint64_t tz_calls_refused_draining(void);
+
 #endif /* TZ_CALLS_H */

@@ -49,6 +49,7 @@ struct tz_sip {
 	GList *regs;            /* struct tz_sip_reg * */
 	GList *msgs;            /* struct sip_msg *, our MESSAGEs in flight */
 	bool stopping;
+	unsigned drain_retry_after;  /* draining: 503 to new INVITEs with this Retry-After */
 	bool shutdown_done;
 	uint64_t ctr[TZ_SIP_CTR_COUNT];
 };
@@ -117,6 +118,9 @@ struct tz_sip_reg {
 	char *contact;          /* our Contact header value, with the browser's parameters */
 	char *last_auth;        /* the browser's last credentials, for the un-REGISTER */
 };
+
+/* sip_admin.c */
+void sip_drain_refuse(struct tz_sip *s, nua_t *nua, nua_handle_t *nh);
 
 /* sip_ua.c */
 void sip_count_status(struct tz_sip *s, int status);

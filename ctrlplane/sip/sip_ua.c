@@ -165,7 +165,9 @@ static void ua_event(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 	if (!own && opens_transaction(ev)) {
 		if (guard_refused(s, nua, ev, nh))
 			return;
-		if (ev == nua_i_invite) {
+		if (ev == nua_i_invite && s->drain_retry_after > 0) {
+			sip_drain_refuse(s, nua, nh);
+		} else if (ev == nua_i_invite) {
 			s->ctr[TZ_SIP_CTR_INVITE_IN]++;
 			sip_call_incoming(s, nh, sip);
 		} else if (ev == nua_i_message) {

@@ -130,6 +130,21 @@ struct tz_sip *tz_sip_start(const struct tz_cfg_sip *cfg, const struct tz_sip_ha
 void tz_sip_stop(struct tz_sip *sip);
 
 /**
+ * Reload (issue 13): trunks, routes and the per-source budget come from
+ * @p cfg from now on (the allow-list is rebuilt, trunk DNS names resolved
+ * again); listeners and TLS stay as started.  Legs in progress keep their
+ * trunk.  @p cfg must stay allocated while the agent runs.  0 or -errno.
+ */
+int tz_sip_reconfigure(struct tz_sip *sip, const struct tz_cfg_sip *cfg);
+
+/**
+ * Drain (issue 13): with @p retry_after_s > 0 every new INVITE (outside a
+ * dialog) is answered 503 with Retry-After and counted
+ * invite_refused_draining; 0 ends the drain.  Dialogs go on.
+ */
+void tz_sip_set_draining(struct tz_sip *sip, unsigned retry_after_s);
+
+/**
  * Send an INVITE to a trunk (a wrapper of tz_sip_invite_opts()'s machinery).
  *
  * Request-URI always sip:to_user@trunk-host:port;transport=X, built from the
@@ -394,6 +409,7 @@ char *tz_sip_user_escape(const char *user);
 /** Counters, one X-macro list: enum, names, CLI and telemetry keys. */
 #define TZ_SIP_COUNTERS(X)                          \
 	X(INVITE_IN, "invite_in")                   \
+	X(INVITE_DRAINING, "invite_refused_draining") \
 	X(INVITE_OUT, "invite_out")                 \
 	X(RESP_1XX, "responses_1xx")                \
 	X(RESP_2XX, "responses_2xx")                \

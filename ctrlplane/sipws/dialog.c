@@ -187,9 +187,11 @@ static const struct {
 	{ TZ_JSEP_ERR_ICE_FAILED, 408, "Request Timeout (ICE failed)" },
 	{ TZ_JSEP_ERR_MEDIA_TIMEOUT, 408, "Request Timeout (no media)" },
 	{ TZ_JSEP_ERR_CALL_EXISTS, 482, "Loop Detected" },
+	{ TZ_JSEP_ERR_DRAINING, 503, "Service Unavailable (draining)" },
 };
 
-static void final_response(struct dlg *d, int status, const char *phrase)
+static void final_response_extra(struct dlg *d, int status, const char *phrase,
+				 const char *extra)
 {
 	g_autofree char *p = phrase != NULL && strpbrk(phrase, "\r\n") == NULL ? g_strdup(phrase)
 									       : NULL;
@@ -197,7 +199,12 @@ static void final_response(struct dlg *d, int status, const char *phrase)
 	if (d->final_sent || d->invite.msg == NULL)
 		return;
 	d->final_sent = true;
-	sipws_send(d->sc, sipws_response(&d->invite, status, p, d->local_tag, NULL, NULL, NULL));
+	sipws_send(d->sc, sipws_response(&d->invite, status, p, d->local_tag, extra, NULL, NULL));
+}
+
+static void final_response(struct dlg *d, int status, const char *phrase)
+{
+	final_response_extra(d, status, phrase, NULL);
 }
 
 /* The trunk's digest challenge, passed to the phone unchanged: it answers with
@@ -711,7 +718,11 @@ static void on_error(struct dlg *d, const struct tz_jsep_out *o)
 	if (d->role == DLG_UAS && !d->final_sent) {
 		for (size_t i = 0; i < G_N_ELEMENTS(err_status); i++) {
 			if (err_status[i].err == o->err) {
-				final_response(d, err_status[i].status, err_status[i].phrase);
+				/* draining (issue 13): come back after the restart */
+				final_response_extra(d, err_status[i].status, err_status[i].phrase,
+						     o->err == TZ_JSEP_ERR_DRAINING
+							     ? "Retry-After: " TZ_DRAIN_RETRY_AFTER_S "\r\n"
+							     : NULL);
 				dlg_end(d);
 				return;
 			}

@@ -46,6 +46,11 @@ int tz_sipws_init(const struct tz_sipws_env *env)
 	return 0;
 }
 
+void tz_sipws_set_config(const struct tz_config *cfg)
+{
+	sipws.env.cfg = cfg;
+}
+
 void tz_sipws_shutdown(void)
 {
 	GHashTableIter it;

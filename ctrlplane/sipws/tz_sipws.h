@@ -90,6 +90,10 @@ int tz_sipws_init(const struct tz_sipws_env *env);
 /** Forget every connection (their registrations are un-REGISTERed). */
 void tz_sipws_shutdown(void);
 
+/** Reload (issue 13): new registrations and calls read @p cfg (kept
+ *  allocated by the caller); bindings in progress keep their trunk. */
+void tz_sipws_set_config(const struct tz_config *cfg);
+
 /** A `sip` WebSocket opened / closed (close: un-REGISTER, calls end via the manager). */
 void tz_sipws_on_open(void *conn);
 void tz_sipws_on_close(void *conn);

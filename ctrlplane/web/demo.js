@@ -40,6 +40,7 @@ const ERROR_WORDS = {
   'dtls-failed': 'The secure media connection (DTLS) could not be set up.',
   'ice-failed': 'No network path for the audio (ICE failed); a firewall may block UDP.',
   'media-timeout': 'The call ended because no audio arrived for too long.',
+  draining: 'The gateway is closing for maintenance; try again in a few minutes.',
   internal: 'The gateway had an internal problem; try again.',
   'not-connected': 'Not connected to the gateway.',
   'connect-failed': 'Cannot reach the gateway.',

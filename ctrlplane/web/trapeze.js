@@ -24,7 +24,7 @@ const DTMF_RE = /^[0-9*#A-D]{1,32}$/;
  */
 const FATAL_CALL_ERRORS = new Set([
   'bad-sdp', 'bad-target', 'no-route', 'forbidden', 'call-exists', 'too-many-calls', 'not-logged-in',
-  'dtls-failed', 'ice-failed', 'media-timeout', 'internal',
+  'dtls-failed', 'ice-failed', 'media-timeout', 'draining', 'internal',
 ]);
 
 /** An error reported by the gateway or by this library. */

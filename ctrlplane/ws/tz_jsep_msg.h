@@ -97,7 +97,12 @@ enum tz_jsep_out_type {
 	X(DTLS_FAILED, "dtls-failed")        \
 	X(ICE_FAILED, "ice-failed")          \
 	X(MEDIA_TIMEOUT, "media-timeout")    \
+	X(DRAINING, "draining")              \
 	X(INTERNAL, "internal")
+
+/** Retry-After (seconds, as text) of the 503 a draining gateway answers a new
+ *  SIP or SIP-over-WebSocket INVITE with (issue 13, docs/operations.md). */
+#define TZ_DRAIN_RETRY_AFTER_S "60"
 
 enum tz_jsep_err {
 #define TZ_JSEP_ENUM(e, n) TZ_JSEP_ERR_##e,

@@ -142,6 +142,19 @@ struct tz_ws_server *tz_ws_server_start(const struct tz_cfg_signalling *sig,
  * @return 0, or -EINVAL (an origin that is not http(s)://host[:port]:
  *         logged; the old selectors stay)
  */
+/**
+ * Reload (issue 13): the HTTPS/WSS certificate and key at @p cert / @p key
+ * (the configured paths, read again: a renewed certificate).  The pair is
+ * checked in a scratch context first; with @p apply and a certificate other
+ * than the one in use, new TLS handshakes use it from now on (connections
+ * open keep theirs).  Control thread only.
+ * @return 1 changed (applied when @p apply), 0 the same certificate,
+ *         -ENOENT no https listener, -EINVAL a file that does not load or a
+ *         key that does not match (@p err says which; nothing changed).
+ */
+int tz_ws_server_reload_cert(struct tz_ws_server *srv, const char *cert, const char *key,
+			     bool apply, char *err, size_t errlen);
+
 int tz_ws_server_set_tenants(struct tz_ws_server *srv, const struct tz_cfg_tenant *tenants,
 			     size_t n);
 

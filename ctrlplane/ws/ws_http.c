@@ -157,6 +157,10 @@ int tz_ws_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 		return finish(wsi);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return tz_ws_admit_upgrade(wsi, ws_server_of(wsi));
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* the https vhost's SSL_CTX in pss: kept for a certificate reload */
+		tz_ws_tls_ctx_seen(ws_server_of(wsi), pss);
+		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* Upgrade without a subprotocol we serve (ws_admit.c answered it already). */
 		ws_count(ws_server_of(wsi), TZ_WS_CNT_CONN_REFUSED, 1);

@@ -46,7 +46,11 @@ struct tz_ws_server {
 	size_t n_tenants;
 	/* What lws picks from Sec-WebSocket-Protocol; lives as long as the vhosts. */
 	struct lws_protocols protocols[WS_PROTOCOLS_MAX];
+	void *https_ctx;                  /* the https vhost's SSL_CTX (ws_tls_reload.c) */
 };
+
+/* ws_tls_reload.c: lws showed the https vhost's SSL_CTX. */
+void tz_ws_tls_ctx_seen(struct tz_ws_server *srv, void *ssl_ctx);
 
 /* ws_rx.c: message reassembly from frames (RFC 6455 section 5.4). */
 struct ws_rx {

@@ -660,6 +660,33 @@ static void test_invite_no_route_404(void **state)
 	assert_int_equal(n_sent(), 4);
 }
 
+static void draining_now(void *conn, const struct fake_call_msg *m)
+{
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ERROR, .id = TZ_JSEP_NO_ID, .call = m->call,
+				 .err = TZ_JSEP_ERR_DRAINING, .message = "draining",
+				 .sdp_mline_index = -1 };
+
+	if (m->type == TZ_JSEP_CALL)
+		tz_sipws_deliver(conn, &o);
+}
+
+/* A draining gateway (issue 13): the phone's INVITE gets 503 with
+ * Retry-After, so a phone with another gateway configured tries it. */
+static void test_invite_draining_503(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	register_alice();
+	fake_calls_hook = draining_now;
+	feed_free(jssip_invite("INVITE sip:+15550002222@127.0.0.1 "));
+	p = response(3, 503, 7269, "INVITE");
+	assert_non_null(p.sip->sip_retry_after);
+	assert_int_equal(p.sip->sip_retry_after->af_delta, 60);
+	assert_non_null(strstr(p.sip->sip_status->st_phrase, "draining"));
+	done(&p);
+}
+
 static void test_hangup_before_answer(void **state)
 {
 	static const struct {
@@ -1371,6 +1398,7 @@ int main(void)
 		T(test_invite_progress_183),
 		T(test_invite_echo_answered),
 		T(test_invite_no_route_404),
+		T(test_invite_draining_503),
 		T(test_hangup_before_answer),
 		T(test_browser_cancel),
 		T(test_browser_bye),

@@ -234,13 +234,13 @@ static void make_web_root(void)
 	assert_int_equal(symlink(fx.dir, link), 0);
 }
 
-static void make_cert(void)
+static void make_cert_at(const char *cert, const char *key)
 {
 	const char *argv[] = {
 		"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
 		"ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
 		"-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
-		"-keyout", fx.key, "-out", fx.cert, NULL,
+		"-keyout", key, "-out", cert, NULL,
 	};
 	g_autoptr(GError) err = NULL;
 	int status = -1;
@@ -251,6 +251,11 @@ static void make_cert(void)
 			  NULL, NULL, NULL, NULL, &status, &err))
 		fail_msg("openssl: %s", err->message);
 	assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+static void make_cert(void)
+{
+	make_cert_at(fx.cert, fx.key);
 }
 
 /*
@@ -462,6 +467,36 @@ static void test_stop_with_open_connection(void **state)
 	assert_null(fx.srv);
 	assert_int_equal(fx.opened, 1);
 	assert_int_equal(fx.closed, 1);
+}
+
+/* A reload's certificate renewal (issue 13): a pair is checked before it is
+ * used, the one in use is "the same", a new one is taken only when applied. */
+static void test_cert_reload(void **state)
+{
+	g_autofree char *cert2 = g_build_filename(fx.dir, "cert2.pem", NULL);
+	g_autofree char *key2 = g_build_filename(fx.dir, "key2.pem", NULL);
+	g_autofree char *none = g_build_filename(fx.dir, "none.pem", NULL);
+	char err[256] = "";
+
+	make_cert_at(cert2, key2);
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, fx.cert, fx.key, true, err,
+						  sizeof(err)), 0);
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, cert2, fx.key, true, err,
+						  sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "signalling.tls_cert"));
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, none, key2, true, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, cert2, key2, false, err, sizeof(err)),
+			 1);
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, cert2, key2, false, err, sizeof(err)),
+			 1);    /* only checked: still the old one in use */
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, cert2, key2, true, err, sizeof(err)),
+			 1);
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, cert2, key2, true, err, sizeof(err)),
+			 0);
+	assert_int_equal(tz_ws_server_reload_cert(fx.srv, fx.cert, fx.key, true, err,
+						  sizeof(err)), 1);
+	run_scenario("wss");                    /* and TLS still works */
 }
 
 static void test_counters(void **state)
@@ -817,6 +852,7 @@ int main(void)
 		T(wss),
 		T(counters),
 		T(stop_with_open_connection),
+		T(cert_reload),
 		T(origin_list),
 		T(origin_default),
 		T(origin_required),
