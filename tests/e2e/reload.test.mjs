@@ -59,11 +59,16 @@ async function keepsFlowing(page, user, before, what) {
     > b.inbound.packetsReceived + 25, `${what}: the browser receives the PBX's echo`);
 }
 
+/* The hangup of the page's next (or current) call, also when it ended between
+ * two looks: a refusal can come back within one 20 ms poll, and a call that was
+ * not there when we started and is already over gives its endReason. */
 function hangupOf(page) {
   return page.evaluate(() => new Promise((r) => {
+    const old = window.phone.call;
     const grab = () => {
       const c = window.phone.call;
-      if (!c || c.state === 'ended') { setTimeout(grab, 20); return; }
+      if (!c || (c === old && c.state === 'ended')) { setTimeout(grab, 20); return; }
+      if (c.state === 'ended') { r({ code: c.endReason.code, reason: c.endReason.reason }); return; }
       c.addEventListener('hangup', (e) => r({ code: e.code, reason: e.reason }));
     };
     grab();
