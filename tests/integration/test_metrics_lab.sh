@@ -4,7 +4,8 @@
 # get 404/405; a source outside metrics.allow (namespace web) is refused and
 # counted; trapeze-bench calls through the lab PBX raise the calls counter and
 # the set-up time histogram's count; dpdk-telemetry.py answers
-# /trapeze/sessions with JSON next to /ethdev/list.  Run under the lab lock.
+# /trapeze/sessions with JSON next to /ethdev/list; a reload moves
+# trapeze_config_generation and counts.  Run under the lab lock.
 source "$(dirname "$0")/lib.sh"
 export TZ_LAB_LOCKED=1
 port=9469
@@ -95,6 +96,19 @@ if [ "$after" != none ] && [ "$after" -gt "$before" ]; then
 else
 	not_ok "refused counter $before -> $after"
 fi
+
+# 5b. reload and drain state: a reload (the same file) counts and moves the generation
+gen=$(sample trapeze_config_generation)
+reloads=$(sample 'trapeze_config_reloads_total{result="ok"}')
+check "trapeze_draining is 0" test "$(sample trapeze_draining)" = 0
+if "$trapezectl" --socket "$sock" reload >"$state/reload.out" 2>&1; then
+	ok "trapezectl reload"
+else
+	not_ok "trapezectl reload"; sed 's/^/# /' "$state/reload.out"
+fi
+check "trapeze_config_generation $gen -> +1" test "$(sample trapeze_config_generation)" = "$((gen + 1))"
+check "trapeze_config_reloads_total{result=ok} $reloads -> +1" \
+	test "$(sample 'trapeze_config_reloads_total{result="ok"}')" = "$((reloads + 1))"
 
 # 6. DPDK telemetry: /trapeze/sessions next to /ethdev/list
 printf '/\n/trapeze/sessions\n/trapeze/workers,0\n/trapeze/calls\n' |
