@@ -56,6 +56,14 @@ echo
 echo "== trapezectl show lcores"
 ctl show lcores
 echo
+echo "== trapezectl show cdr  (call detail records of these calls, docs/cdr.md)"
+ctl show cdr
+echo
+echo "== GET /metrics  (Prometheus, on the gateway's loopback, docs/metrics.md; a few of its lines)"
+ip netns exec gw curl -s --max-time 5 http://127.0.0.1:9469/metrics |
+	grep -E '^trapeze_(calls_total|call_setup_seconds_(count|sum)|config_generation)[ {]' ||
+	echo "  (no answer: is metrics.listen set in the lab config?)"
+echo
 if [ $result -ne 0 ]; then
 	echo "demo: self-test FAILED (gateway log: /run/trapeze/lab/trapezed.log)"
 	stop 1

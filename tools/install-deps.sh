@@ -43,6 +43,7 @@ build_pkgs=(
 lab_pkgs=(
 	baresip-core
 	chromium
+	curl          # scrapes /metrics (test_metrics_lab.sh, tools/demo.sh)
 	ethtool
 	gnuplot-nox   # trapeze-bench calls --plots
 	iptables
