@@ -120,15 +120,8 @@ static int stopped(struct rte_tel_data *d)
 	return 0;
 }
 
-static int cmd_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
+static int fill_sessions(const char *params, struct rte_tel_data *d)
 {
-	int rc = 0;
-
-	pthread_mutex_lock(&snap.lock);
-	if (!snap.live) {
-		rc = stopped(d);
-		goto out;
-	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "active", snap.calls);
 	rte_tel_data_add_dict_u64(d, "negotiating", snap.negotiating);
@@ -139,21 +132,13 @@ static int cmd_sessions(const char *cmd, const char *params, struct rte_tel_data
 	rte_tel_data_add_dict_u64(d, "dp_flows", snap.flows);
 	rte_tel_data_add_dict_u64(d, "max_sessions", snap.max_sessions);
 	rte_tel_data_add_dict_u64(d, "snapshot_unix_s", snap.taken_s);
-out:
-	pthread_mutex_unlock(&snap.lock);
-	return rc;
+	return 0;
 }
 
-static int cmd_calls(const char *cmd, const char *params, struct rte_tel_data *d)
+static int fill_calls(const char *params, struct rte_tel_data *d)
 {
 	char key[32];
-	int rc = 0;
 
-	pthread_mutex_lock(&snap.lock);
-	if (!snap.live) {
-		rc = stopped(d);
-		goto out;
-	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "active", snap.calls);
 	rte_tel_data_add_dict_u64(d, "answered", snap.setup_count);
@@ -165,31 +150,19 @@ static int cmd_calls(const char *cmd, const char *params, struct rte_tel_data *d
 			snprintf(key, sizeof(key), "setup_le_inf");
 		rte_tel_data_add_dict_u64(d, key, snap.setup_le[i]);
 	}
-out:
-	pthread_mutex_unlock(&snap.lock);
-	return rc;
+	return 0;
 }
 
 /* /trapeze/workers: every worker; /trapeze/workers,N: worker N only. */
-static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+static int fill_workers(const char *params, struct rte_tel_data *d)
 {
 	unsigned only = UINT32_MAX;
 	char *end;
-	int rc = 0;
 
 	if (params != NULL && *params != '\0') {
 		only = (unsigned)strtoul(params, &end, 10);
-		if (*end != '\0')
+		if (*end != '\0' || only >= snap.n_workers)
 			return -EINVAL;
-	}
-	pthread_mutex_lock(&snap.lock);
-	if (!snap.live) {
-		rc = stopped(d);
-		goto out;
-	}
-	if (only != UINT32_MAX && only >= snap.n_workers) {
-		rc = -EINVAL;
-		goto out;
 	}
 	rte_tel_data_start_dict(d);
 	for (unsigned w = 0; w < snap.n_workers; w++) {
@@ -199,10 +172,8 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 		if (only != UINT32_MAX && w != only)
 			continue;
 		one = rte_tel_data_alloc();
-		if (one == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
+		if (one == NULL)
+			return -ENOMEM;
 		rte_tel_data_start_dict(one);
 		rte_tel_data_add_dict_u64(one, "lcore", snap.workers[w].lcore);
 		rte_tel_data_add_dict_u64(one, "busy_permille", snap.workers[w].busy_permille);
@@ -211,26 +182,47 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 		snprintf(key, sizeof(key), "%u", w);
 		rte_tel_data_add_dict_container(d, key, one, 0);
 	}
-out:
+	return 0;
+}
+
+static int fill_counters(const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < snap.n_kv; i++)
+		rte_tel_data_add_dict_u64(d, snap.kv[i].key, snap.kv[i].v);
+	return 0;
+}
+
+/* Every command: @p fill reads the snapshot under its lock, or "stopped". */
+static int with_snapshot(int (*fill)(const char *, struct rte_tel_data *), const char *params,
+			 struct rte_tel_data *d)
+{
+	int rc;
+
+	pthread_mutex_lock(&snap.lock);
+	rc = snap.live ? fill(params, d) : stopped(d);
 	pthread_mutex_unlock(&snap.lock);
 	return rc;
 }
 
+static int cmd_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return with_snapshot(fill_sessions, params, d);
+}
+
+static int cmd_calls(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return with_snapshot(fill_calls, params, d);
+}
+
+static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return with_snapshot(fill_workers, params, d);
+}
+
 static int cmd_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	int rc = 0;
-
-	pthread_mutex_lock(&snap.lock);
-	if (!snap.live) {
-		rc = stopped(d);
-		goto out;
-	}
-	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < snap.n_kv; i++)
-		rte_tel_data_add_dict_u64(d, snap.kv[i].key, snap.kv[i].v);
-out:
-	pthread_mutex_unlock(&snap.lock);
-	return rc;
+	return with_snapshot(fill_counters, params, d);
 }
 
 void tz_metrics_telemetry_register(void)
