@@ -336,6 +336,7 @@ int tz_messaging_init(void)
 		  show_messaging },
 	};
 
+	memset(ctr, 0, sizeof(ctr));
 	rates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	tz_messaging_configure();
 	return tz_cli_register(cmds, G_N_ELEMENTS(cmds));
