@@ -5,7 +5,9 @@
 // the logged-in user shows up in the pane (sipp gets 200); one for a user
 // nobody is logged in as gets 480; a message over messaging.max_bytes is
 // refused with `too-big` and counted (show messaging, /metrics); a MESSAGE of
-// a type the gateway does not carry gets 415.  Run by lab_echo.sh.
+// a type the gateway does not carry gets 415 with Accept, a too big one 413;
+// a MESSAGE from another tenant's PBX (the tenants sample's globex) for this
+// user gets 404 and never reaches the page.  Run by lab_echo.sh.
 
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import { withScreenshot } from './lib/browser.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
 import { usePhone } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
-import { sipp, sendRawSip, GW_SIP } from './lib/sipp.mjs';
+import { sipp, sendRawSip, GW_SIP, TENANT_PBX } from './lib/sipp.mjs';
 import { waitUntil } from './lib/wait.mjs';
 
 const skip = await gatewaySkipReason();
@@ -55,9 +57,9 @@ const metric = (text, event) => Number((text.match(new RegExp(
   `^trapeze_messages_total\\{event="${event}"\\} (\\d+)$`, 'm')) || [])[1]);
 
 /** A MESSAGE from the PBX host, raw (for the statuses sipp cannot vary). */
-const rawMessage = (user, ctype, body) => `MESSAGE sip:${user}@203.0.113.1 SIP/2.0\r\n`
-  + `Via: SIP/2.0/UDP 203.0.113.2:5098;branch=z9hG4bK-msg-${Date.now()}\r\n`
-  + 'From: <sip:agent@203.0.113.2>;tag=m1\r\n'
+const rawMessage = (user, ctype, body, ip = '203.0.113.2') => `MESSAGE sip:${user}@203.0.113.1 SIP/2.0\r\n`
+  + `Via: SIP/2.0/UDP ${ip}:5098;branch=z9hG4bK-msg-${Date.now()}-${Math.random()}\r\n`
+  + `From: <sip:agent@${ip}>;tag=m1\r\n`
   + `To: <sip:${user}@203.0.113.1>\r\nCall-ID: msg-${Date.now()}-${Math.random()}\r\n`
   + `CSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\nContent-Type: ${ctype}\r\n`
   + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
@@ -133,13 +135,23 @@ describe('e2e: messages between the browser and the PBX', { skip }, () => {
   test('MESSAGEs the gateway cannot carry: 415 (type), 413 (size)', async () => {
     const before = await stats();
     const replies = await sendRawSip([rawMessage(USER, 'text/html', '<b>hi</b>'),
-      rawMessage(USER, 'text/plain', 'y'.repeat(5000))]);
+      rawMessage(USER, 'text/plain', 'y'.repeat(5000))], { full: true });
     assert.match(replies[0] ?? '', /^SIP\/2\.0 415 /);
+    assert.match(replies[0], /^Accept: text\/plain, application\/json\r$/m, 'RFC 3428: 415 names what is carried');
     assert.match(replies[1] ?? '', /^SIP\/2\.0 413 /);
     const after = await stats();
     assert.equal(after.in_unsupported_type - before.in_unsupported_type, 1);
     assert.equal(after.in_too_big - before.in_too_big, 1);
     assert.equal(await page.evaluate(() => window.phone.messages.filter((m) => m.dir === 'in').length), 1,
       'neither reached the page');
+  });
+
+  test('a MESSAGE from another tenant\'s PBX for this user: 404, never on the page', async () => {
+    const before = await stats();
+    const [reply] = await sendRawSip([rawMessage(USER, 'text/plain', 'from globex', TENANT_PBX.globex)],
+      { ip: TENANT_PBX.globex });
+    assert.match(reply ?? '', /^SIP\/2\.0 404 /, 'globex\'s trunk reaches globex\'s users only');
+    assert.equal((await stats()).in_unknown_user - before.in_unknown_user, 1);
+    assert.equal(await page.evaluate(() => window.phone.messages.some((m) => m.body === 'from globex')), false);
   });
 });
