@@ -154,4 +154,18 @@ describe('e2e: messages between the browser and the PBX', { skip }, () => {
     assert.equal((await stats()).in_unknown_user - before.in_unknown_user, 1);
     assert.equal(await page.evaluate(() => window.phone.messages.some((m) => m.body === 'from globex')), false);
   });
+
+  test('the lab PBX (uas_echo.xml, tools/lab.sh pbx) takes a message and answers it', async (t) => {
+    const echo = sipp(LAB('uas_echo.xml'));
+    await echo.ready;
+    await withScreenshot(t, page, async () => {
+      const r = await sendFromPane('+442079460160', 'Can I reschedule? ✓');
+      assert.equal(r.code, 200);
+      const back = await waitUntil(() => page.evaluate(() => window.phone.messages
+        .find((m) => m.dir === 'in' && m.body.startsWith('PBX got:'))), 'the PBX\'s answer in the pane');
+      assert.equal(back.body.trim(), 'PBX got: Can I reschedule? ✓');
+      assert.match(back.peer, /^Lab PBX <sip:pbx@203\.0\.113\.2/);
+      assert.equal((await echo.done).code, 0, 'sipp got 200 for its answer');
+    });
+  });
 });
