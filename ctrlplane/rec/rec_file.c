@@ -60,11 +60,12 @@ static void wav_header(uint8_t h[WAV_HDR], uint32_t data_bytes)
 	le32(h + 40, data_bytes);
 }
 
-static int create(const char *dir, const char *name, const char *ext, int *fd)
+/* O_RDWR for the WAV: its frames are read back to fill the other channel */
+static int create_mode(const char *dir, const char *name, const char *ext, int acc, int *fd)
 {
 	g_autofree char *path = g_strdup_printf("%s/%s.%s", dir, name, ext);
 
-	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FILE_MODE);
+	*fd = open(path, acc | O_CREAT | O_EXCL | O_CLOEXEC, FILE_MODE);
 	if (*fd < 0)
 		return -errno;
 	if (fchmod(*fd, FILE_MODE) != 0) {      /* whatever the umask */
@@ -75,6 +76,11 @@ static int create(const char *dir, const char *name, const char *ext, int *fd)
 		return rc;
 	}
 	return 0;
+}
+
+static int create(const char *dir, const char *name, const char *ext, int *fd)
+{
+	return create_mode(dir, name, ext, O_WRONLY, fd);
 }
 
 static void note_err(struct rec_files *f, int rc)
@@ -108,7 +114,7 @@ int rec_files_open(struct rec_files *f, const struct tz_rec_info *in, int64_t t0
 		close(fd);
 		return -ENOMEM;
 	}
-	rc = create(in->dir, f->name, "wav", &f->wav);
+	rc = create_mode(in->dir, f->name, "wav", O_RDWR, &f->wav);
 	if (rc != 0)
 		goto fail;
 	wav_header(wh, 0);
