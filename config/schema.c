@@ -510,6 +510,11 @@ static const struct tz_cfg_enum rec_modes[] = {
 	{ "off", TZ_REC_MODE_OFF, false }, { "all", TZ_REC_MODE_ALL, false },
 	{ "on-demand", TZ_REC_MODE_ON_DEMAND, false }, { NULL, 0, false },
 };
+static const struct tz_cfg_enum tenant_rec_modes[] = {
+	{ "inherit", TZ_REC_MODE_INHERIT, false }, { "off", TZ_REC_MODE_OFF, false },
+	{ "all", TZ_REC_MODE_ALL, false }, { "on-demand", TZ_REC_MODE_ON_DEMAND, false },
+	{ NULL, 0, false },
+};
 static const struct tz_cfg_field rec_fields[] = {
 	ROW(tz_cfg_recording, "mode", enum, mode, .def = "off", .arg = rec_modes),
 	ROW(tz_cfg_recording, "dir", path, dir),
@@ -517,7 +522,7 @@ static const struct tz_cfg_field rec_fields[] = {
 };
 static const struct tz_cfg_schema rec_schema = { TABLE(rec_fields) };
 static const struct tz_cfg_field tenant_rec_fields[] = {
-	ROW(tz_cfg_recording, "mode", enum, mode, .arg = rec_modes),
+	ROW(tz_cfg_recording, "mode", enum, mode, .def = "inherit", .arg = tenant_rec_modes),
 	ROW(tz_cfg_recording, "dir", path, dir),
 };
 static const struct tz_cfg_schema tenant_rec_schema = { TABLE(tenant_rec_fields) };
