@@ -415,6 +415,13 @@ static void check_recording(struct tz_cfg_ctx *c, const struct tz_config *cfg)
 			err_field(c, &r->mode, cfg->tenants[i].line, cfg->tenants[i].col,
 				  "tenants[].recording.mode", "needs a dir (the tenant's "
 				  "recording.dir or the top-level recording.dir)");
+		/* its files would go to <dir>/<name>: "." or ".." is not a directory of its own */
+		if (r->dir == NULL && top->dir != NULL && cfg->tenants[i].name[0] == '.' &&
+		    strspn(cfg->tenants[i].name, ".") == strlen(cfg->tenants[i].name))
+			err_field(c, cfg->tenants[i].name, cfg->tenants[i].line, cfg->tenants[i].col,
+				  "tenants[].name", "cannot be the directory of its recordings "
+				  "(recording.dir/<name>): rename the tenant or give it its own "
+				  "recording.dir");
 	}
 }
 

@@ -28,6 +28,9 @@ static int tenant_mode(uint32_t t, char *dir, size_t len)
 
 	if (own != NULL && own->dir != NULL)
 		g_strlcpy(dir, own->dir, len);
+	else if (top->dir != NULL && strspn(tz_cfg_tenant_name(cfg, t), ".") ==
+					     strlen(tz_cfg_tenant_name(cfg, t)))
+		return TZ_REC_MODE_OFF;         /* refused by the config check too */
 	else if (top->dir != NULL)
 		snprintf(dir, len, "%s/%s", top->dir, tz_cfg_tenant_name(cfg, t));
 	else
