@@ -173,7 +173,7 @@ static void test_call_gives_pcap_stereo_wav_and_json(void **state)
 	size_t len;
 	int err;
 	g_autofree uint8_t *wav = NULL, *pcap = NULL;
-	g_autofree char *json = NULL, *py = NULL;
+	g_autofree char *json = NULL, *py = NULL, *python = NULL;
 	g_autoptr(JsonParser) jp = json_parser_new();
 	JsonObject *o;
 	const int16_t *s;
@@ -260,7 +260,8 @@ static void test_call_gives_pcap_stereo_wav_and_json(void **state)
 			     "sys.exit(0 if (w.getnchannels(),w.getsampwidth(),w.getframerate(),"
 			     "w.getnframes())==(2,2,8000,%zu) else 1)\" '%s/%s.wav'", frames, in.dir,
 			     f.name);
-	if (g_find_program_in_path("python3") != NULL) {
+	python = g_find_program_in_path("python3");
+	if (python != NULL) {
 		assert_true(g_spawn_command_line_sync(py, NULL, NULL, &status, NULL));
 		assert_true(g_spawn_check_wait_status(status, NULL));
 	}
