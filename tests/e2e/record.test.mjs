@@ -126,7 +126,11 @@ describe('e2e: call recording', { skip }, () => {
       fs.readFileSync(path.join(REPO, 'tests/sip/lab/uas_play.xml'), 'utf8')
         .replace('[pcap]', path.join(work, 'b1000.pcap')));
     browser = await launchBrowser({ ignoreHTTPSErrors: true, args: [`--use-file-for-fake-audio-capture=${wav}`] });
-    page = await browser.openPhone(PHONE_URL);
+    // a fresh lab's addresses may still settle (IPv6 DAD) while Chromium loads: once more then
+    page = await browser.openPhone(PHONE_URL).catch((e) => {
+      if (!/ERR_NETWORK_CHANGED/.test(e.message)) throw e;
+      return browser.openPhone(PHONE_URL);
+    });
     await login(page, 'e2e-rec');
   });
 
