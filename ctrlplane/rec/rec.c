@@ -291,12 +291,14 @@ void tz_rec_foreach(void (*fn)(int slot, const struct tz_rec_info *info, const c
 	for (unsigned i = 1; i < TZ_REC_SLOTS; i++) {
 		const struct slot *s = R.slot[i];
 		struct tz_rec_counts c;
+		int rc;
 
 		if (s == NULL)
 			continue;
 		counts_locked(i, s, &c);
 		/* the name is set by the writer when it opens the files */
-		fn((int)i, &s->info, g_atomic_int_get(&s->open_rc) == 0 ? s->files.name : "", &c, arg);
+		rc = g_atomic_int_get(&s->open_rc);
+		fn((int)i, &s->info, rc == 0 ? s->files.name : rc == 1 ? "" : NULL, &c, arg);
 	}
 	g_mutex_unlock(&R.lock);
 }

@@ -25,9 +25,11 @@ static void add_row(int slot, const struct tz_rec_info *in, const char *name,
 		    const struct tz_rec_counts *c, void *arg)
 {
 	JsonBuilder *b = arg;
-	g_autofree char *files = name[0] != '\0' ? g_strdup_printf("%s/%s.{pcap,wav,json}",
-								    in->dir, name)
-						 : g_strdup("(opening)");
+	g_autofree char *files = name == NULL ? g_strdup_printf("(cannot create files in %s: "
+								 "see the log)", in->dir)
+				 : name[0] != '\0' ? g_strdup_printf("%s/%s.{pcap,wav,json}", in->dir,
+								      name)
+						    : g_strdup("(opening)");
 
 	json_builder_begin_object(b);
 	add_u(b, "call", in->call);

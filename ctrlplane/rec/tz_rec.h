@@ -95,7 +95,9 @@ struct tz_rec_stats {
 void tz_rec_stats_get(struct tz_rec_stats *out);
 
 /** Visit every open recording (control thread; under the module's lock:
- *  @p fn must not call back into this module). */
+ *  @p fn must not call back into this module).  @p name is the files' name
+ *  without extension, "" while the writer has not created them yet, NULL
+ *  when they could not be created (logged; the recording writes nothing). */
 void tz_rec_foreach(void (*fn)(int slot, const struct tz_rec_info *info, const char *name,
 			       const struct tz_rec_counts *cnt, void *arg),
 		    void *arg);
