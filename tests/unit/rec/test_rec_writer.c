@@ -224,12 +224,48 @@ static void test_show_recordings(void **state)
 	tz_rec_close(slot);
 }
 
+/* A directory that cannot be made (a file is in the way): counted as a write
+ * error, shown as such, nothing written, nothing crashes. */
+static void test_unwritable_dir(void **state)
+{
+	g_autofree char *file = g_strdup_printf("%s/plain-file", tmpdir);
+	g_autofree char *list = NULL;
+	struct tz_rec_stats before, after;
+	struct tz_rec_info in;
+	int slot;
+
+	assert_true(g_file_set_contents(file, "x", 1, NULL));
+	info_init(&in, 10);
+	snprintf(in.dir, sizeof(in.dir), "%s/sub", file);
+	tz_rec_stats_get(&before);
+	slot = tz_rec_open(&in);
+	assert_true(slot > 0);
+	assert_int_equal(copy_rtp(slot, 0, 1, 172), 0);
+	for (int i = 0; i < 500; i++) {
+		list = tz_cli_execute("show recordings");
+		if (strstr(list, "cannot create files") != NULL)
+			break;
+		g_clear_pointer(&list, g_free);
+		g_usleep(10000);
+	}
+	assert_non_null(list);
+	tz_rec_close(slot);
+	for (int i = 0; i < 500; i++) {
+		tz_rec_stats_get(&after);
+		if (after.write_errors > before.write_errors)
+			break;
+		g_usleep(10000);
+	}
+	assert_int_equal(after.write_errors, before.write_errors + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_close_writes_everything_queued),
 		cmocka_unit_test(test_slot_reuse_and_strays),
 		cmocka_unit_test(test_show_recordings),
+		cmocka_unit_test(test_unwritable_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
