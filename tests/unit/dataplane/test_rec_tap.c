@@ -241,12 +241,73 @@ static void test_full_tap_drops_and_forwarding_goes_on(void **state)
 	tz_rec_tap_free(tap);
 }
 
+/* An SDES-SRTP trunk (TZ_XF_REKEY both ways): the plain RTP between the two
+ * keys is what gets recorded, with the SIP side's payload types either way. */
+static void test_sdes_trunk_recorded_plain(void **state)
+{
+	struct tz_rec_tap *tap = tz_rec_tap_create(0, 256, 0);
+	struct tz_dp_flow f[2] = {
+		{ .id = 4, .xform = TZ_XF_REKEY, .srtp = ctx_in, .srtcp = ctx_in, .srtp_out = ctx_out,
+		  .srtcp_out = ctx_out, .rec = 5, .rec_dir = TZ_REC_FROM_WEB,
+		  .pt = { 1, { 111 }, { 96 } } },
+		{ .id = 4, .xform = TZ_XF_REKEY, .srtp = ctx_in, .srtcp = ctx_in, .srtp_out = ctx_out,
+		  .srtcp_out = ctx_out, .rec = 5, .rec_dir = TZ_REC_TO_WEB, .ssrc_out = 0xcafe0002,
+		  .pt = { 1, { 96 }, { 111 } } },
+	};
+	struct tz_dp_flow_key k[2];
+	struct tz_rec_pkt *p[64];
+	uint8_t plain[2][172], buf[300];
+	struct rte_mbuf *m;
+	unsigned n;
+	int len;
+
+	assert_non_null(tap);
+	fp_test_egress(&f[0].out, 1, "203.0.113.1", 30002, "203.0.113.2", 5006, 5006);
+	fp_test_egress(&f[1].out, 0, "198.51.100.1", 20002, "198.51.100.10", 40002, 40002);
+	fp_test_key(&k[0], "198.51.100.10", 40002, 20002, 0);
+	fp_test_key(&k[1], "203.0.113.2", 5006, 30002, 1);
+	assert_true(tz_dp_flow_add(sess, &k[0], &f[0]) >= 0);
+	assert_true(tz_dp_flow_add(sess, &k[1], &f[1]) >= 0);
+	assert_int_equal(start_worker(tap), 0);
+	/* both ends protect with the one test key (a session per SSRC in libsrtp2) */
+	len = fp_test_rtp(plain[0], 172, 111, 1, 0x0a0a0a0a);
+	memcpy(buf, plain[0], 172);
+	assert_int_equal(srtp_protect(browser_tx, buf, &len), srtp_err_status_ok);
+	rte_ring_enqueue(rx[WEB], fp_test_frame4(mp, "198.51.100.10", 40002, "198.51.100.1", 20002,
+						 buf, (uint16_t)len));
+	m = fp_test_drain_one(tx[SIP]);
+	assert_non_null(m);
+	rte_pktmbuf_free(m);
+	len = fp_test_rtp(plain[1], 172, 96, 1, 0x0b0b0b0b);
+	memcpy(buf, plain[1], 172);
+	assert_int_equal(srtp_protect(browser_tx, buf, &len), srtp_err_status_ok);
+	rte_ring_enqueue(rx[SIP], fp_test_frame4(mp, "203.0.113.2", 5006, "203.0.113.1", 30002,
+						 buf, (uint16_t)len));
+	m = fp_test_drain_one(tx[WEB]);
+	assert_non_null(m);
+	rte_pktmbuf_free(m);
+	tz_dp_stop();
+	n = tz_rec_tap_drain(tap, p, 64);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[0]->dir, TZ_REC_FROM_WEB);
+	assert_int_equal(p[0]->data[1] & 0x7f, 96);             /* the SIP side's PT */
+	assert_memory_equal(p[0]->data + 2, plain[0] + 2, 170);
+	assert_int_equal(p[1]->dir, TZ_REC_TO_WEB);
+	assert_memory_equal(p[1]->data, plain[1], 172);         /* as the PBX sent it */
+	tz_rec_tap_release(tap, p, n);
+	tz_dp_flow_del(sess, &k[0]);
+	tz_dp_flow_del(sess, &k[1]);
+	tz_dp_sessions_reclaim_all(sess);
+	tz_rec_tap_free(tap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recorded_call_copied_both_ways),
 		cmocka_unit_test(test_flow_not_recorded_is_not_copied),
 		cmocka_unit_test(test_full_tap_drops_and_forwarding_goes_on),
+		cmocka_unit_test(test_sdes_trunk_recorded_plain),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
