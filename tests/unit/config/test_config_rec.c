@@ -9,10 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "tz_cfg_diff.h"
 #include "tz_config.h"
 
 static const char base[] =
@@ -97,12 +99,61 @@ static void test_recording_mistakes(void **state)
 	expect_error("recording: {dir: /x, ring: 10}\n", "recording.ring");
 }
 
+static bool restart_lists(const struct tz_cfg_diff *d, const char *key)
+{
+	for (size_t i = 0; i < d->n_restart; i++)
+		if (strcmp(d->restart[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* What a reload says: a route's record is a route change; the ring, and
+ * recording turned on where it was off everywhere, need a restart (the
+ * taps are made at start-up); modes and directories do not. */
+static void test_recording_reload(void **state)
+{
+	struct tz_cfg_errors errs = { 0 };
+	struct tz_config *off = load("", &errs);
+	struct tz_config *on = load("recording: {mode: on-demand, dir: /var/rec}\n", &errs);
+	struct tz_config *ring = load("recording: {mode: all, dir: /srv, ring: 4096}\n", &errs);
+	char buf[1024];
+	struct tz_config *norec;
+	struct tz_cfg_diff d;
+	char *sum;
+
+	assert_non_null(off);
+	assert_non_null(on);
+	assert_non_null(ring);
+	assert_int_equal(tz_cfg_diff(off, on, &d), 0);
+	assert_true(restart_lists(&d, "recording.mode (recording was off at start-up)"));
+	tz_cfg_diff_free(&d);
+	assert_int_equal(tz_cfg_diff(on, ring, &d), 0);
+	assert_true(restart_lists(&d, "recording.ring"));
+	assert_int_equal(d.n_restart, 1);
+	tz_cfg_diff_free(&d);
+	snprintf(buf, sizeof(buf), "%s", base);
+	*strstr(buf, ", record: true") = '\0';
+	strcat(buf, "}\n    - {prefix: \"\", trunk: pbx}\n");
+	norec = tz_cfg_load_buffer("t.yaml", buf, strlen(buf), &errs);
+	assert_non_null(norec);
+	assert_int_equal(tz_cfg_diff(norec, off, &d), 0);
+	sum = tz_cfg_diff_summary(&d);
+	assert_non_null(strstr(sum, "routes: 1 changed"));
+	free(sum);
+	tz_cfg_diff_free(&d);
+	tz_cfg_free(norec);
+	tz_cfg_free(off);
+	tz_cfg_free(on);
+	tz_cfg_free(ring);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recording_loaded),
 		cmocka_unit_test(test_recording_off_by_default),
 		cmocka_unit_test(test_recording_mistakes),
+		cmocka_unit_test(test_recording_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
