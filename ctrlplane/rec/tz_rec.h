@@ -87,11 +87,13 @@ void tz_rec_close(int slot);
 /** Counters of an open recording. @return 0, -ENOENT. */
 int tz_rec_counts(int slot, struct tz_rec_counts *out);
 
-/** Totals over the process's lifetime (`show recordings`, /metrics). */
+/** Totals over the process's lifetime (`show recordings stats`, /metrics). */
 struct tz_rec_stats {
-	uint64_t started, finished, active;
-	uint64_t written, dropped, write_errors;
+	uint64_t started, finished, active;   /**< recordings */
+	uint64_t written, dropped;            /**< RTP packets, open recordings included */
+	uint64_t write_errors;                /**< recordings whose files failed */
 };
+/** Copy the totals into @p out (zeros when not started).  Control thread. */
 void tz_rec_stats_get(struct tz_rec_stats *out);
 
 /** Visit every open recording (control thread; under the module's lock:
