@@ -286,6 +286,7 @@ static const struct tz_cfg_field route_fields[] = {
 	ROW(tz_cfg_route, "strip", prefix, strip),
 	ROW(tz_cfg_route, "allow_uri", bool, allow_uri, .def = "false"),
 	ROW(tz_cfg_route, "trunk", trunkref, trunk, .required = true),
+	ROW(tz_cfg_route, "record", bool, record, .def = "false"),
 	MOVED("tenant", "routes no longer name a tenant; write the route inside its "
 	      "tenant's routes: (tenants[].routes, docs/tenants.md)"),
 };
@@ -504,6 +505,28 @@ static void tenant_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_n
 	check_selectors(c, t->paths, &t->paths, tz_cfg_url_path_valid, what, map);
 }
 
+/* recording: (docs/recording.md); a tenant's mode defaults to the top level's */
+static const struct tz_cfg_enum rec_modes[] = {
+	{ "off", TZ_REC_MODE_OFF, false }, { "all", TZ_REC_MODE_ALL, false },
+	{ "on-demand", TZ_REC_MODE_ON_DEMAND, false }, { NULL, 0, false },
+};
+static const struct tz_cfg_enum tenant_rec_modes[] = {
+	{ "inherit", TZ_REC_MODE_INHERIT, false }, { "off", TZ_REC_MODE_OFF, false },
+	{ "all", TZ_REC_MODE_ALL, false }, { "on-demand", TZ_REC_MODE_ON_DEMAND, false },
+	{ NULL, 0, false },
+};
+static const struct tz_cfg_field rec_fields[] = {
+	ROW(tz_cfg_recording, "mode", enum, mode, .def = "off", .arg = rec_modes),
+	ROW(tz_cfg_recording, "dir", path, dir),
+	ROW(tz_cfg_recording, "ring", u32, ring, .def = "2048", .min = 64, .max = 1048576),
+};
+static const struct tz_cfg_schema rec_schema = { TABLE(rec_fields) };
+static const struct tz_cfg_field tenant_rec_fields[] = {
+	ROW(tz_cfg_recording, "mode", enum, mode, .def = "inherit", .arg = tenant_rec_modes),
+	ROW(tz_cfg_recording, "dir", path, dir),
+};
+static const struct tz_cfg_schema tenant_rec_schema = { TABLE(tenant_rec_fields) };
+
 /* One tenants[] entry; the lists land in sip.trunks, sip.routes, auth.token_secrets. */
 static const struct tz_cfg_field tenant_fields[] = {
 	ROW(tz_cfg_tenant_src, "name", name, t.name, .required = true),
@@ -518,6 +541,7 @@ static const struct tz_cfg_field tenant_fields[] = {
 	LIST(tz_cfg_tenant_src, "routes", routes, t.n_routes, route_schema,
 	     "a sequence of routes"),
 	MAP(tz_cfg_tenant_src, "limits", t.limits, tenant_limits_schema),
+	MAP(tz_cfg_tenant_src, "recording", t.recording, tenant_rec_schema),
 	MOVED("max_calls", "has moved into the tenant's limits: write limits: {max_calls: N}"),
 };
 const struct tz_cfg_schema tz_cfg_tenant_schema = { TABLE(tenant_fields), NULL, tenant_finish };
@@ -645,5 +669,6 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "metrics", metrics, metrics_schema),
 	MAP(tz_config, "messaging", messaging, messaging_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
+	MAP(tz_config, "recording", recording, rec_schema),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

@@ -208,6 +208,8 @@ struct tz_cfg_route {
 				       *   same tenant) */
 	uint32_t tenant;          /**< index into tz_config.tenants (0: default) */
 	int line, col;
+	bool record;              /**< record the calls it routes (docs/recording.md);
+				   *   unless the tenant's recording mode is off */
 };
 
 struct tz_cfg_sip {
@@ -231,6 +233,24 @@ struct tz_cfg_sip {
 	size_t n_trunks;
 	struct tz_cfg_route *routes;
 	size_t n_routes;
+};
+
+/** Call recording mode (docs/recording.md). */
+enum tz_cfg_rec_mode {
+	TZ_REC_MODE_INHERIT = 0,  /**< a tenant without its own: the top-level one */
+	TZ_REC_MODE_OFF,          /**< never recorded (`record start` refused) */
+	TZ_REC_MODE_ALL,          /**< every bridged call */
+	TZ_REC_MODE_ON_DEMAND,    /**< calls of a route with record: true, and `record start` */
+};
+
+/** `recording:` (top level) and `tenants[].recording:` (docs/recording.md). */
+struct tz_cfg_recording {
+	int mode;                 /**< enum tz_cfg_rec_mode; top level default off,
+				   *   tenants default inherit */
+	char *dir;                /**< where files go; top level: in a subdirectory
+				   *   per tenant; a tenant's own: directly */
+	uint32_t ring;            /**< top level only: packets in flight per worker
+				   *   (default 2048) */
 };
 
 /** Fraud and capacity limits of one tenant (issue 11).  0 / NULL = no limit. */
@@ -347,6 +367,7 @@ struct tz_cfg_tenant {
 	struct tz_cfg_tenant_limits limits;
 	size_t n_trunks, n_routes, n_secrets;   /**< its share of the flattened lists */
 	int line, col;            /**< 0 for the default tenant */
+	struct tz_cfg_recording recording;      /**< mode inherit: the top level's */
 };
 
 /** SRTP crypto backend (issue 12): `crypto:`. */
@@ -418,6 +439,7 @@ struct tz_config {
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
 	struct tz_cfg_tenant *tenants;
 	size_t n_tenants;
+	struct tz_cfg_recording recording;
 };
 
 /** All errors found in one load, in file order. */

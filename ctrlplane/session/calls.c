@@ -693,6 +693,11 @@ static void check_media(struct call *c, void *arg)
 	}
 }
 
+struct call *tz_call_by_id(uint32_t id)
+{
+	return by_id != NULL ? g_hash_table_lookup(by_id, GUINT_TO_POINTER(id)) : NULL;
+}
+
 void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg)
 {
 	GList *all = g_hash_table_get_values(by_id);

@@ -169,6 +169,11 @@ struct call {
 		int64_t offer, answer, media;
 		enum tz_cdr_party by;
 	} cdr;
+	/* recording.c: the call's recording slot in its flows (0: none) */
+	struct {
+		int slot;
+		bool decided;                 /* the config's choice is made */
+	} rec;
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -452,5 +457,14 @@ GSList *tz_login_conns_of_user(uint32_t tenant, const char *user, enum tz_web_ki
 /* cmd.c */
 int tz_calls_commands_register(void);
 void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg);
+/* calls.c: a live call by its id, or NULL */
+struct call *tz_call_by_id(uint32_t id);
+/* recording.c: record the call if its tenant or route says so (first
+ * publication); end its recording (its flows are gone); the CLI commands */
+void tz_call_rec_decide(struct call *c);
+void tz_call_rec_end(struct call *c);
+int tz_call_rec_commands_register(void);
+/* media.c: run the deferred callbacks from a timer until none waits */
+void tz_media_reclaim_kick(void);
 
 #endif

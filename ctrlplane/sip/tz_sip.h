@@ -400,6 +400,9 @@ int tz_sip_target_parse(const char *text, size_t len, struct tz_sip_target *t, c
  *  and trunks never match. */
 const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uint32_t tenant,
 					       const struct tz_sip_target *t);
+/** The routing rule tz_sip_target_route() takes the trunk from, or NULL. */
+const struct tz_cfg_route *tz_sip_target_rule(const struct tz_cfg_sip *cfg, uint32_t tenant,
+					      const struct tz_sip_target *t);
 
 /**
  * The one check for call targets: tz_sip_target_parse() then tz_sip_target_route().
