@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's side of the media-services stage (tz_svc.h), inlined into
+ * worker.c, which includes this after its egress and crypto helpers: the
+ * hand-off of a flow with a service after unprotect, and the inject ring
+ * polled once per round.  A flow without a service never gets here (one
+ * branch on f->svc); with the stage off the poll is one load and compare.
+ */
+#ifndef TZ_WORKER_SVC_H
+#define TZ_WORKER_SVC_H
+
+#include "svc/svc_pvt.h"
+
+static inline uint32_t svc_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Start (or, on a new sender SSRC, continue) the flow's outgoing numbering. */
+static inline void svc_stream_sync(struct tz_dp_flow_state *st, uint32_t ssrc, uint16_t seq)
+{
+	if (likely(st->svc_started && ssrc == st->svc_ssrc))
+		return;
+	st->svc_seq_off = st->svc_started ? (uint16_t)(st->svc_out_last + 1 - seq) : 0;
+	st->svc_out_last = (uint16_t)(seq + st->svc_seq_off - 1);
+	st->svc_ssrc = ssrc;
+	__atomic_store_n(&st->svc_started, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * A decrypted RTP packet of flow @p f (f->svc != 0).  Its sequence number
+ * moves into the flow's outgoing space, shared with what the stage
+ * injects: a number at or behind the highest one sent would repeat one,
+ * so such a packet (late, or duplicated) is dropped.  The stream position
+ * is noted for the stage.  Returns true when the packet is consumed
+ * (handed to the stage or dropped), false when it goes on to its egress.
+ */
+static inline bool svc_forward(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m)
+{
+	struct tz_dp_flow_state *st = tz_dp_flow_state(w->conf.sessions, f->slot);
+	uint64_t *cnt = tz_svc_sh.w[w->conf.index].cnt[f->svc_core % TZ_SVC_MAX_CORES];
+	uint8_t *rtp = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
+	uint8_t *hdr;
+
+	svc_stream_sync(st, svc_rd32(rtp + 8), seq);
+	__atomic_store_n(&st->svc_ts, svc_rd32(rtp + 4), __ATOMIC_RELAXED);
+	__atomic_store_n(&st->svc_tsc, w->now, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->svc_worker, (uint8_t)w->conf.index, __ATOMIC_RELAXED);
+	if (f->svc & TZ_SVC_DIVERT) {
+		/* the stage's packets come back numbered at the inject */
+		if (unlikely(tz_svc_sh.n_cores == 0 || f->svc_core >= tz_svc_sh.n_cores ||
+			     (hdr = (uint8_t *)rte_pktmbuf_prepend(m, TZ_SVC_HDR)) == NULL)) {
+			cnt[TZ_SVC_C_RING_FULL]++;
+			rte_pktmbuf_free(m);
+			return true;
+		}
+		memcpy(hdr, &f->svc_key, TZ_SVC_HDR);
+		if (rte_ring_sp_enqueue(tz_svc_sh.to_stage[w->conf.index][f->svc_core], m) != 0) {
+			cnt[TZ_SVC_C_RING_FULL]++;
+			rte_pktmbuf_free(m);
+			return true;
+		}
+		cnt[TZ_SVC_C_ENQUEUED]++;
+		return true;
+	}
+	seq = (uint16_t)(seq + st->svc_seq_off);
+	if (unlikely((int16_t)(seq - st->svc_out_last) <= 0)) {
+		cnt[TZ_SVC_C_LATE]++;
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	st->svc_out_last = seq;
+	rtp[2] = (uint8_t)(seq >> 8);
+	rtp[3] = (uint8_t)seq;
+	return false;
+}
+
+/* Stamp injected packets into their flows' streams and send them: the
+ * next sequence number (later forwarded packets move one further), the
+ * stream's SSRC, then the egress (protected first on an SDES trunk). */
+static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, struct rte_mbuf **m,
+					    unsigned n)
+{
+	const struct tz_dp_flow_key *kp[TZ_DP_BURST];
+	const struct tz_dp_flow *flows[TZ_DP_BURST];
+	uint64_t *cnt = tz_svc_sh.w[w->conf.index].cnt[core];
+	struct crypto_group *g = &w->cg[CG_PROTECT_RTP];
+	uint16_t port_idx = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		kp[i] = rte_pktmbuf_mtod(m[i], const struct tz_dp_flow_key *);
+	tz_dp_flow_lookup_bulk(w->conf.sessions, kp, n, flows);
+	for (unsigned i = 0; i < n; i++) {
+		const struct tz_dp_flow *f = flows[i];
+		struct tz_dp_flow_state *st = f != NULL ? tz_dp_flow_state(w->conf.sessions, f->slot)
+							: NULL;
+		uint8_t *rtp;
+		uint16_t seq;
+
+		if (st == NULL || f->svc == 0 || !st->svc_started ||
+		    rte_pktmbuf_adj(m[i], TZ_SVC_HDR) == NULL ||
+		    rte_pktmbuf_data_len(m[i]) < FP_RTP_MIN ||
+		    (f->xform != TZ_XF_UNPROTECT && f->xform != TZ_XF_REKEY) ||
+		    (f->xform == TZ_XF_REKEY && w->conf.srtp_qp == NULL)) {
+			cnt[TZ_SVC_C_NO_FLOW]++;
+			rte_pktmbuf_free(m[i]);
+			continue;
+		}
+		rtp = rte_pktmbuf_mtod(m[i], uint8_t *);
+		seq = ++st->svc_out_last;
+		st->svc_seq_off++;
+		rtp[2] = (uint8_t)(seq >> 8);
+		rtp[3] = (uint8_t)seq;
+		fp_ssrc_rewrite(rtp, st->svc_ssrc);
+		cnt[TZ_SVC_C_SENT]++;
+		if (f->xform == TZ_XF_UNPROTECT) {
+			media_out(w, f, m[i], false, rte_pktmbuf_pkt_len(m[i]), FP_CK_NONE);
+			continue;
+		}
+		stream_gen_check(st, f, 1);
+		g->ctx[g->n] = f->srtp_out;
+		g->st[g->n] = flow_stream(st, 1);
+		g->flow[g->n] = f;
+		g->m[g->n++] = m[i];
+		port_idx = f->out.port_idx;
+	}
+	crypto_flush(w, w->cg, port_idx);
+	flush_tx(w);
+}
+
+/* Once per round: what the stage sent back for this worker's flows. */
+static inline unsigned svc_inject_poll(struct worker *w)
+{
+	struct rte_mbuf *m[TZ_DP_BURST];
+	unsigned moved = 0;
+
+	for (unsigned k = 0; k < tz_svc_sh.n_cores; k++) {
+		unsigned n;
+
+		if (unlikely(w->conf.sessions == NULL))
+			break;
+		n = rte_ring_sc_dequeue_burst(tz_svc_sh.inject[w->conf.index][k], (void **)m,
+					      TZ_DP_BURST, NULL);
+		if (n != 0)
+			svc_inject_burst(w, k, m, n);
+		moved += n;
+	}
+	return moved;
+}
+
+#endif /* TZ_WORKER_SVC_H */
