@@ -587,6 +587,18 @@ static const struct tz_cfg_field metrics_fields[] = {
 };
 static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields), NULL, metrics_finish };
 
+static const struct tz_cfg_field media_services_fields[] = {
+	ROW(tz_cfg_media_services, "cores", cores, cores,
+	    .off_n = offsetof(struct tz_cfg_media_services, n_cores), .max = TZ_CFG_MAX_CORE),
+	ROW(tz_cfg_media_services, "cpus", cores, cpus,
+	    .off_n = offsetof(struct tz_cfg_media_services, n_cpus), .max = TZ_CFG_MAX_CORE),
+	ROW(tz_cfg_media_services, "ring_size", u32, ring_size, .def = "1024", .min = 64,
+	    .max = 65536),
+	ROW(tz_cfg_media_services, "max_calls", u32, max_calls, .def = "64", .min = 1,
+	    .max = 100000),
+};
+static const struct tz_cfg_schema media_services_schema = { TABLE(media_services_fields) };
+
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
 	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
@@ -601,6 +613,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "crypto", crypto, crypto_schema),
 	MAP(tz_config, "cdr", cdr, cdr_schema),
 	MAP(tz_config, "metrics", metrics, metrics_schema),
+	MAP(tz_config, "media_services", media_services, media_services_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

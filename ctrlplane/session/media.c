@@ -393,6 +393,7 @@ int tz_media_publish_bridge(struct call *c)
 	if (rc != 0)
 		return rc;
 	pt_rewrites(c, &f[0].pt, &f[1].pt);
+	tz_call_svc_flow(c, &f[0], &k[0]);
 	f[0].srtp = f[0].srtcp = c->web.ctx_in;
 	f[1].srtp = f[1].srtcp = c->web.ctx_out;
 	f[1].ssrc_out = c->web.ssrc;
@@ -563,6 +564,7 @@ void tz_media_retire(struct call *c)
 	c->media.republish_timer = 0;
 	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
+	tz_call_svc_release(c);
 	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
 		tz_dp_sessions_synchronize(s);
 		tz_srtp_ctx_destroy(c->web.ctx_in);
