@@ -342,6 +342,7 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 		goto out_dp;
 	tz_daemon_commands_register(d);
 	tz_daemon_dp_commands_register(d);
+	tz_daemon_svc_commands_register(d);
 	if (tz_daemon_signalling_start(d) != 0) {
 		TZ_LOG(MAIN, ERR, "signalling did not start (see above)");
 		goto out_sig;
