@@ -587,10 +587,11 @@ static const struct tz_cfg_field metrics_fields[] = {
 };
 static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields), NULL, metrics_finish };
 
+static const bool may_be_empty = true;
 static const struct tz_cfg_field media_services_fields[] = {
-	ROW(tz_cfg_media_services, "cores", cores, cores,
+	ROW(tz_cfg_media_services, "cores", cores, cores, .arg = &may_be_empty,
 	    .off_n = offsetof(struct tz_cfg_media_services, n_cores), .max = TZ_CFG_MAX_CORE),
-	ROW(tz_cfg_media_services, "cpus", cores, cpus,
+	ROW(tz_cfg_media_services, "cpus", cores, cpus, .arg = &may_be_empty,
 	    .off_n = offsetof(struct tz_cfg_media_services, n_cpus), .max = TZ_CFG_MAX_CORE),
 	ROW(tz_cfg_media_services, "ring_size", u32, ring_size, .def = "1024", .min = 64,
 	    .max = 65536),
