@@ -173,6 +173,7 @@ struct call {
 	struct {
 		bool on;                      /* admitted (counts in max_calls) */
 		uint8_t core;                 /* the stage core serving it */
+		bool dtmf_sent;               /* digits posted: cancel them at the end */
 	} svc;
 };
 

@@ -53,7 +53,11 @@ void tz_call_svc_release(struct call *c)
 {
 	if (!c->svc.on)
 		return;
+	/* digits still queued for the stream: dropped (its flow is unpublished) */
+	if (c->svc.dtmf_sent)
+		tz_svc_dtmf_cancel(c->svc.core, &c->media.keys[0]);
 	c->svc.on = false;
+	c->svc.dtmf_sent = false;
 	st.in_stage--;
 }
 
@@ -120,6 +124,7 @@ bool tz_call_svc_dtmf(struct call *c, const char *digits, unsigned ms, enum tz_j
 		return false;
 	}
 	st.dtmf_strings++;
+	c->svc.dtmf_sent = true;
 	TZ_LOG(CP_SESSION, INFO, "call %u: DTMF %.*s -> RFC 4733 (PT %u, %u Hz) by the stage",
 	       c->id, (int)cmd.n, cmd.digits, cmd.pt, cmd.clock);
 	return true;

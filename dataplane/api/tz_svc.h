@@ -51,6 +51,7 @@ struct rte_mempool;
 	X(NO_FLOW, "inject_no_flow", "dropped by the worker: the flow is gone or has no stream yet") \
 	X(LATE, "late", "forwarded packets dropped: behind a number already sent") \
 	X(COMMANDS, "commands", "commands from the control plane")                \
+	X(DTMF_CANCELLED, "dtmf_cancelled", "digit strings dropped unsent: their call ended") \
 	X(DTMF_DIGITS, "dtmf_digits", "RFC 4733 events generated")                \
 	X(DTMF_PKTS, "dtmf_packets", "RFC 4733 packets generated")                \
 	X(DTMF_NO_STREAM, "dtmf_no_stream", "digits dropped: the call's stream never started") \
@@ -84,7 +85,7 @@ struct tz_svc_dtmf_cmd {
 	uint16_t gap_ms;              /**< between digits */
 	uint16_t ptime_ms;            /**< interval of the event's packets (50 ms) */
 	uint8_t pt;                   /**< telephone-event payload type of the SIP side */
-	uint8_t n;
+	uint8_t n;                    /**< digits; 0: cancel the flow's strings */
 	char digits[TZ_SVC_DTMF_MAX]; /**< 0-9 * # A-D */
 };
 
@@ -112,6 +113,14 @@ unsigned tz_svc_lcore(unsigned i);
  *         duration, clock or payload type), -ENOBUFS (command ring full).
  */
 int tz_svc_dtmf_post(unsigned core, const struct tz_svc_dtmf_cmd *cmd);
+
+/**
+ * Drop what stage core @p core still has to send into the stream of flow
+ * @p key (its call ended).  Control thread only.
+ * @return 0; -ENODEV (stage off / no such core), -ENOBUFS (command ring full:
+ *         the digits then end on their own, dropped by the worker).
+ */
+int tz_svc_dtmf_cancel(unsigned core, const struct tz_dp_flow_key *key);
 
 /** Counters of stage core @p core (workers' and its own) into @p out.
  *  @return 0, or -ENOENT. Any thread. */

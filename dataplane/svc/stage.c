@@ -168,6 +168,24 @@ static unsigned run_jobs(struct svc_core *sc, unsigned core, uint64_t now_tsc)
 	return moved;
 }
 
+/* The call of a stream ended: its strings go, sent or not. */
+static void cancel(struct svc_core *sc, const struct tz_dp_flow_key *key)
+{
+	unsigned j = 0;
+
+	while (j < sc->n_jobs) {
+		struct tz_dtmf_gen *g = &sc->job[j];
+
+		if (memcmp(&g->cmd.key, key, sizeof(*key)) != 0) {
+			j++;
+			continue;
+		}
+		sc->cnt[TZ_SVC_C_DTMF_CANCELLED]++;
+		memmove(g, g + 1, (sc->n_jobs - j - 1) * sizeof(*g));
+		sc->n_jobs--;
+	}
+}
+
 static unsigned take_commands(struct svc_core *sc, uint64_t now_tsc)
 {
 	struct tz_svc_dtmf_cmd cmd;
@@ -176,6 +194,10 @@ static unsigned take_commands(struct svc_core *sc, uint64_t now_tsc)
 	while (rte_ring_sc_dequeue_elem(sc->cmd, &cmd, sizeof(cmd)) == 0) {
 		n++;
 		sc->cnt[TZ_SVC_C_COMMANDS]++;
+		if (cmd.n == 0) {
+			cancel(sc, &cmd.key);
+			continue;
+		}
 		if (sc->n_jobs == MAX_JOBS ||
 		    tz_dtmf_gen_init(&sc->job[sc->n_jobs], &cmd, now_tsc / tsc_per_us) != 0) {
 			sc->cnt[TZ_SVC_C_DTMF_NO_STREAM] += cmd.n;
@@ -363,6 +385,15 @@ int tz_svc_dtmf_post(unsigned core, const struct tz_svc_dtmf_cmd *cmd)
 		return -EINVAL;
 	return rte_ring_sp_enqueue_elem(cores[core].cmd, (void *)(uintptr_t)cmd, sizeof(*cmd)) == 0
 		       ? 0 : -ENOBUFS;
+}
+
+int tz_svc_dtmf_cancel(unsigned core, const struct tz_dp_flow_key *key)
+{
+	struct tz_svc_dtmf_cmd cmd = { .key = *key, .n = 0 };
+
+	if (core >= tz_svc_sh.n_cores)
+		return -ENODEV;
+	return rte_ring_sp_enqueue_elem(cores[core].cmd, &cmd, sizeof(cmd)) == 0 ? 0 : -ENOBUFS;
 }
 
 int tz_svc_counters(unsigned core, uint64_t out[TZ_SVC_C_COUNT])

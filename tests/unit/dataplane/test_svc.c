@@ -6,7 +6,7 @@
  * stream (its SSRC, sequence numbers strictly increasing over audio and
  * events, one timestamp per event, three end packets); a diverted flow's
  * packets go through the stage and back; ring-full, late and flow-gone
- * drops are counted.
+ * drops are counted; a call's strings are cancelled at its end.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -302,6 +302,55 @@ static void test_divert_round_trip(void **state)
 	tz_dp_sessions_synchronize(sess);
 }
 
+/* The call ends mid-string: the rest of its digits is dropped, counted. */
+static void test_cancel(void **state)
+{
+	struct tz_svc_dtmf_cmd cmd = { .clock = 8000, .duration_ms = 1000, .gap_ms = 40,
+				       .ptime_ms = 50, .pt = 101, .n = 3, .digits = "123" };
+	uint64_t cnt[TZ_SVC_C_COUNT];
+	struct tz_dp_flow_key k;
+	uint64_t pkts;
+	int slot;
+
+	start();
+	slot = add_flow(&k, 40004, TZ_SVC_DTMF);
+	assert_true(slot >= 0);
+	cmd.key = k;
+	cmd.slot = (uint32_t)slot;
+	browser_send(40004, 7000);
+	tz_dp_inline_round();
+	assert_int_equal(tz_svc_dtmf_post(0, &cmd), 0);
+	for (int i = 0; i < 1000; i++) {            /* the first digit has begun */
+		tz_svc_inline_round(0);
+		assert_int_equal(tz_svc_counters(0, cnt), 0);
+		if (cnt[TZ_SVC_C_DTMF_PKTS] > 0)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(tz_svc_dtmf_cancel(0, &k), 0);
+	tz_svc_inline_round(0);
+	assert_int_equal(tz_svc_counters(0, cnt), 0);
+	assert_int_equal(cnt[TZ_SVC_C_DTMF_CANCELLED], 1);
+	pkts = cnt[TZ_SVC_C_DTMF_PKTS];
+	for (int i = 0; i < 120; i++) {             /* past the next packet's time */
+		tz_svc_inline_round(0);
+		usleep(1000);
+	}
+	assert_int_equal(tz_svc_counters(0, cnt), 0);
+	assert_int_equal(cnt[TZ_SVC_C_DTMF_PKTS], pkts);
+	assert_int_equal(cnt[TZ_SVC_C_DTMF_DIGITS], 0);
+	tz_dp_inline_round();
+	while (rte_ring_count(tx[SIP]) > 0) {
+		struct rte_mbuf *m;
+
+		assert_int_equal(rte_ring_dequeue(tx[SIP], (void **)&m), 0);
+		rte_pktmbuf_free(m);
+	}
+	tz_dp_flow_del(sess, &k);
+	stop();
+	tz_dp_sessions_synchronize(sess);
+}
+
 /* With the stage off: nothing to post to, and flows without a service pass
  * as before. */
 static void test_stage_off(void **state)
@@ -321,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_stage_off),
 		cmocka_unit_test(test_dtmf_in_the_stream),
 		cmocka_unit_test(test_divert_round_trip),
+		cmocka_unit_test(test_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -41,6 +41,14 @@ int tz_svc_dtmf_post(unsigned core, const struct tz_svc_dtmf_cmd *cmd)
 	return 0;
 }
 
+static unsigned n_cancelled;
+
+int tz_svc_dtmf_cancel(unsigned core, const struct tz_dp_flow_key *key)
+{
+	n_cancelled++;
+	return 0;
+}
+
 int tz_media_republish(struct call *c)
 {
 	republished++;
@@ -146,6 +154,7 @@ static void test_admission_and_command(void **state)
 	/* a call ends: its place goes to the next */
 	tz_call_svc_release(&a);
 	tz_call_svc_release(&a);                /* twice: counted once */
+	assert_int_equal(n_cancelled, 1);       /* its digits still queued are dropped */
 	assert_true(tz_call_svc_dtmf(&x, "7", 100, &err, &why));
 	tz_calls_svc_stats(&s1);
 	assert_int_equal(s1.in_stage, 2);
