@@ -93,7 +93,10 @@ bool tz_call_svc_dtmf(struct call *c, const char *digits, unsigned ms, enum tz_j
 	*err = TZ_JSEP_ERR_MEDIA_SERVICES;
 	if (c->media.hairpin != NULL || c->media.n_flows == 0) {
 		st.dtmf_refused++;
-		*why = "generated DTMF needs the call's media to the SIP side, not published yet";
+		*why = c->media.hairpin != NULL
+			       ? "generated DTMF is not available on a call whose far end is another "
+				 "browser of this gateway: send it with RTCDTMFSender"
+			       : "generated DTMF needs the call's media to the SIP side, not flowing yet";
 		return false;
 	}
 	rc = tz_call_svc_admit(c);
