@@ -122,6 +122,18 @@ static int add_flow(struct tz_dp_flow_key *k, uint16_t rport, uint8_t svc)
 	return tz_dp_flow_add(sess, k, &f);
 }
 
+/* The same towards an SDES-SRTP trunk: re-protected with @p out. */
+static int add_rekey_flow(struct tz_dp_flow_key *k, uint16_t rport, struct tz_srtp_ctx *out)
+{
+	struct tz_dp_flow f = { .id = 4, .xform = TZ_XF_REKEY, .srtp = ctx_in, .srtcp = ctx_in,
+				.srtp_out = out, .srtcp_out = out, .svc = TZ_SVC_DTMF };
+
+	fp_test_egress(&f.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004, 5005);
+	fp_test_key(k, "198.51.100.10", rport, 20000, 0);
+	f.svc_key = *k;
+	return tz_dp_flow_add(sess, k, &f);
+}
+
 /* One SRTP packet from the browser: PCMU, 20 ms, timestamp 160 per seq. */
 static void browser_send(uint16_t rport, uint16_t seq)
 {
@@ -351,6 +363,80 @@ static void test_cancel(void **state)
 	tz_dp_sessions_synchronize(sess);
 }
 
+/* An SDES-SRTP trunk: the events are protected in the stream's own SRTP
+ * state, so the PBX (libsrtp2, with its replay window) accepts every packet,
+ * audio and events, in the order sent. */
+static void test_dtmf_sdes(void **state)
+{
+	struct tz_svc_dtmf_cmd cmd = { .clock = 8000, .duration_ms = 60, .gap_ms = 40,
+				       .ptime_ms = 50, .pt = 101, .n = 2, .digits = "*0" };
+	struct tz_srtp_ctx *out = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
+						     TZ_SRTP_DIR_PROTECT, master, 16, master + 16, 14);
+	uint64_t cnt[TZ_SVC_C_COUNT];
+	struct tz_dp_flow_key k;
+	unsigned ev = 0, audio = 0, ends = 0;
+	srtp_t pbx;
+	srtp_policy_t p;
+	uint16_t seq = 8000;
+	int slot, last_seq = -1;
+
+	memset(&p, 0, sizeof(p));
+	srtp_crypto_policy_set_rtp_default(&p.rtp);
+	srtp_crypto_policy_set_rtp_default(&p.rtcp);
+	p.ssrc.type = ssrc_any_inbound;
+	p.key = (unsigned char *)master;
+	p.window_size = 128;
+	assert_int_equal(srtp_create(&pbx, &p), srtp_err_status_ok);
+	assert_non_null(out);
+	start();
+	slot = add_rekey_flow(&k, 40006, out);
+	assert_true(slot >= 0);
+	cmd.key = k;
+	cmd.slot = (uint32_t)slot;
+	browser_send(40006, seq++);
+	tz_dp_inline_round();
+	assert_int_equal(tz_svc_dtmf_post(0, &cmd), 0);
+	for (int i = 0; i < 2000; i++) {
+		struct rte_mbuf *m;
+
+		browser_send(40006, seq++);
+		tz_dp_inline_round();
+		tz_svc_inline_round(0);
+		tz_dp_inline_round();
+		while (rte_ring_dequeue(tx[SIP], (void **)&m) == 0) {
+			uint8_t buf[300];
+			int len = (int)rte_pktmbuf_pkt_len(m) - 42;
+
+			memcpy(buf, rte_pktmbuf_mtod_offset(m, void *, 42), (size_t)len);
+			rte_pktmbuf_free(m);
+			assert_int_equal(srtp_unprotect(pbx, buf, &len), srtp_err_status_ok);
+			assert_int_equal(buf[8] << 24 | buf[9] << 16 | buf[10] << 8 | buf[11], (int)SSRC);
+			if (last_seq >= 0)
+				assert_int_equal(buf[2] << 8 | buf[3], (uint16_t)(last_seq + 1));
+			last_seq = buf[2] << 8 | buf[3];
+			if ((buf[1] & 0x7f) == 101) {
+				ev++;
+				ends += buf[13] >> 7;
+			} else {
+				audio++;
+			}
+		}
+		assert_int_equal(tz_svc_counters(0, cnt), 0);
+		if (cnt[TZ_SVC_C_DTMF_DIGITS] == 2 && cnt[TZ_SVC_C_SENT] == cnt[TZ_SVC_C_DTMF_PKTS])
+			break;
+		usleep(2000);
+	}
+	assert_int_equal(cnt[TZ_SVC_C_DTMF_DIGITS], 2);
+	assert_int_equal(ev, cnt[TZ_SVC_C_DTMF_PKTS]);
+	assert_int_equal(ends, 6);
+	assert_int_equal(audio, seq - 8000);
+	tz_dp_flow_del(sess, &k);
+	stop();
+	tz_dp_sessions_synchronize(sess);
+	tz_srtp_ctx_destroy(out);
+	srtp_dealloc(pbx);
+}
+
 /* With the stage off: nothing to post to, and flows without a service pass
  * as before. */
 static void test_stage_off(void **state)
@@ -371,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_dtmf_in_the_stream),
 		cmocka_unit_test(test_divert_round_trip),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_dtmf_sdes),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
