@@ -599,6 +599,47 @@ static const struct tz_cfg_field media_services_fields[] = {
 	    .max = 100000),
 };
 static const struct tz_cfg_schema media_services_schema = { TABLE(media_services_fields) };
+/* A list default cannot be a def string: text/plain and application/json. */
+static void messaging_init(void *obj)
+{
+	static const char *const def[] = { "text/plain", "application/json" };
+	struct tz_cfg_messaging *m = obj;
+	size_t n = sizeof(def) / sizeof(def[0]);
+
+	m->content_types = calloc(n + 1, sizeof(*m->content_types));
+	for (size_t i = 0; m->content_types != NULL && i < n; i++)
+		m->content_types[i] = strdup(def[i]);
+}
+
+/* A content type is one media type, type/subtype, without parameters. */
+static void messaging_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	const struct tz_cfg_messaging *m = obj;
+	const struct tz_cfg_pos *pos = tz_cfg_pos_find(c, &m->content_types);
+
+	for (size_t i = 0; m->content_types != NULL && m->content_types[i] != NULL; i++) {
+		const char *t = m->content_types[i], *slash = strchr(t, '/');
+		size_t n = strlen(t);
+
+		if (slash != NULL && slash != t && slash[1] != '\0' && strchr(slash + 1, '/') == NULL &&
+		    n <= 127 && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "0123456789!#$&^_.+-/") == n)
+			continue;
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      pos ? pos->path : c->path, "\"%.80s\" is not a media type: write "
+			      "type/subtype like \"text/plain\" (no parameters)", t);
+	}
+}
+
+static const struct tz_cfg_field messaging_fields[] = {
+	ROW(tz_cfg_messaging, "max_bytes", u32, max_bytes, .def = "4096", .min = 1,
+	    .max = 65536),
+	ROW(tz_cfg_messaging, "per_user_per_minute", u32, per_user_per_minute, .def = "60",
+	    .max = 100000),
+	ROW(tz_cfg_messaging, "content_types", strlist, content_types),
+};
+static const struct tz_cfg_schema messaging_schema = { TABLE(messaging_fields), messaging_init,
+						       messaging_finish };
 
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
@@ -615,6 +656,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "cdr", cdr, cdr_schema),
 	MAP(tz_config, "metrics", metrics, metrics_schema),
 	MAP(tz_config, "media_services", media_services, media_services_schema),
+	MAP(tz_config, "messaging", messaging, messaging_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

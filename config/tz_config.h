@@ -382,6 +382,15 @@ struct tz_cfg_cdr {
 	uint32_t keep;            /**< records held for `show cdr`; default 1000 */
 };
 
+/** `messaging:`: trapeze-jsep.v1 `message` <-> SIP MESSAGE (docs/messaging.md). */
+struct tz_cfg_messaging {
+	uint32_t max_bytes;           /**< largest body either way; default 4096 */
+	uint32_t per_user_per_minute; /**< messages a web user may send a minute;
+				       *   default 60, 0: none at all */
+	char **content_types;         /**< media types carried (NULL-terminated);
+				       *   default text/plain, application/json */
+};
+
 /** Prometheus exposition (docs/metrics.md): `metrics:`. */
 struct tz_cfg_metrics {
 	struct tz_cfg_hostport listen;    /**< GET /metrics here; host unset = off */
@@ -417,6 +426,7 @@ struct tz_config {
 	struct tz_cfg_cdr cdr;
 	struct tz_cfg_metrics metrics;
 	struct tz_cfg_media_services media_services;
+	struct tz_cfg_messaging messaging;
 	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
 	struct tz_cfg_tenant *tenants;
