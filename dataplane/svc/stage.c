@@ -7,6 +7,7 @@
  * inject ring.  No syscalls but the idle sleep, no locks, no malloc.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_cycles.h>
