@@ -11,6 +11,10 @@
 
 #include "svc/svc_pvt.h"
 
+/* The service fields went into the flow state's last cache line: no growth. */
+_Static_assert(sizeof(struct tz_dp_flow_state) == 4 * RTE_CACHE_LINE_SIZE,
+	       "flow state grew past four cache lines");
+
 static inline uint32_t svc_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -21,19 +25,40 @@ static inline void svc_stream_sync(struct tz_dp_flow_state *st, uint32_t ssrc, u
 {
 	if (likely(st->svc_started && ssrc == st->svc_ssrc))
 		return;
+	if (!st->svc_started)
+		st->svc_sent = 0;       /* nothing sent in this space yet */
 	st->svc_seq_off = st->svc_started ? (uint16_t)(st->svc_out_last + 1 - seq) : 0;
 	st->svc_out_last = (uint16_t)(seq + st->svc_seq_off - 1);
 	st->svc_ssrc = ssrc;
 	__atomic_store_n(&st->svc_started, 1, __ATOMIC_RELEASE);
 }
 
+/* Take outgoing number @p seq if no packet had it (a window of 64 behind
+ * the highest, as a replay window); false when it was used or is older. */
+static inline bool svc_take(struct tz_dp_flow_state *st, uint16_t seq)
+{
+	int16_t d = (int16_t)(seq - st->svc_out_last);     /* RFC 1982 serial order */
+
+	if (d > 0) {
+		st->svc_sent = d >= 64 ? 1 : st->svc_sent << d | 1;
+		st->svc_out_last = seq;
+		return true;
+	}
+	if (-d >= 64 || (st->svc_sent >> -d & 1))
+		return false;
+	st->svc_sent |= 1ull << -d;
+	return true;
+}
+
 /*
  * A decrypted RTP packet of flow @p f (f->svc != 0).  Its sequence number
  * moves into the flow's outgoing space, shared with what the stage
- * injects: a number at or behind the highest one sent would repeat one,
- * so such a packet (late, or duplicated) is dropped.  The stream position
- * is noted for the stage.  Returns true when the packet is consumed
- * (handed to the stage or dropped), false when it goes on to its egress.
+ * injects.  A packet reordered across an injection can map onto a number
+ * already sent (the offset grew meanwhile): it is dropped rather than sent
+ * twice, and counted (`late`); one reordered otherwise goes out as before.
+ * The stream position is noted for the stage.  Returns true when the
+ * packet is consumed (handed to the stage or dropped), false when it goes
+ * on to its egress.
  */
 static inline bool svc_forward(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m)
 {
@@ -65,12 +90,11 @@ static inline bool svc_forward(struct worker *w, const struct tz_dp_flow *f, str
 		return true;
 	}
 	seq = (uint16_t)(seq + st->svc_seq_off);
-	if (unlikely((int16_t)(seq - st->svc_out_last) <= 0)) {
+	if (unlikely(!svc_take(st, seq))) {
 		cnt[TZ_SVC_C_LATE]++;
 		rte_pktmbuf_free(m);
 		return true;
 	}
-	st->svc_out_last = seq;
 	rtp[2] = (uint8_t)(seq >> 8);
 	rtp[3] = (uint8_t)seq;
 	return false;
@@ -108,7 +132,8 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 			continue;
 		}
 		rtp = rte_pktmbuf_mtod(m[i], uint8_t *);
-		seq = ++st->svc_out_last;
+		seq = (uint16_t)(st->svc_out_last + 1);
+		svc_take(st, seq);
 		st->svc_seq_off++;
 		rtp[2] = (uint8_t)(seq >> 8);
 		rtp[3] = (uint8_t)seq;

@@ -167,6 +167,8 @@ struct tz_dp_flow_state {
 	uint32_t svc_ssrc;            /**< SSRC of the stream */
 	uint32_t svc_ts;              /**< RTP timestamp of the last forwarded packet */
 	uint64_t svc_tsc;             /**< TSC when it was forwarded */
+	uint64_t svc_sent;            /**< bit i: number svc_out_last - i was sent (a
+					   reordered packet may take a number not used) */
 } __rte_cache_aligned;
 
 /**

@@ -49,7 +49,7 @@ struct rte_mempool;
 	X(INJECT_FULL, "inject_full", "dropped: an inject ring to a worker was full") \
 	X(SENT, "inject_sent", "injected packets the owning worker stamped and sent") \
 	X(NO_FLOW, "inject_no_flow", "dropped by the worker: the flow is gone or has no stream yet") \
-	X(LATE, "late", "forwarded packets dropped: behind a number already sent") \
+	X(LATE, "late", "forwarded packets dropped: their number was already sent (reordered across an injection) or is 64 behind") \
 	X(COMMANDS, "commands", "commands from the control plane")                \
 	X(DTMF_CANCELLED, "dtmf_cancelled", "digit strings dropped unsent: their call ended") \
 	X(DTMF_DIGITS, "dtmf_digits", "RFC 4733 events generated")                \

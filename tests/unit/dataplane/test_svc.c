@@ -252,17 +252,34 @@ static void test_dtmf_in_the_stream(void **state)
 	assert_int_equal(audio, seq - 1000);          /* no audio lost */
 	assert_int_equal(o[0].seq, 1000);             /* numbering kept where it stood */
 
-	/* a packet overtaken by the next one would land on a number already
-	 * sent or in the place of one: dropped, counted */
+	/* a packet overtaken by the next one keeps its own number ... */
 	browser_send(40000, (uint16_t)(seq + 1));
 	tz_dp_inline_round();
 	browser_send(40000, seq);
 	tz_dp_inline_round();
+	assert_int_equal(collect(o, 0, 2), 2);
+	assert_int_equal(o[1].seq, (uint16_t)(o[0].seq - 1));
+	assert_int_equal(o[1].ts, (uint32_t)seq * 160);
+	seq += 2;
+	/* ... but one overtaken across an injection would land on a number
+	 * already sent: dropped, counted */
+	browser_send(40000, (uint16_t)(seq + 1));
+	tz_dp_inline_round();
+	cmd.n = 1;
+	assert_int_equal(tz_svc_dtmf_post(0, &cmd), 0);
+	for (int i = 0; i < 1000 && rte_ring_count(tx[SIP]) < 2; i++) {
+		tz_svc_inline_round(0);
+		tz_dp_inline_round();
+		usleep(1000);
+	}
+	browser_send(40000, seq);
+	tz_dp_inline_round();
 	assert_int_equal(tz_svc_counters(0, cnt), 0);
 	assert_int_equal(cnt[TZ_SVC_C_LATE], 1);
-	assert_int_equal(rte_ring_count(tx[SIP]), 1);
-	assert_int_equal(collect(o, 0, 1), 1);
+	assert_int_equal(collect(o, 0, 8), 2);
 	assert_int_equal(o[0].ts, (uint32_t)(seq + 1) * 160);
+	assert_int_equal(o[1].pt, 101);
+	assert_int_equal(o[1].seq, (uint16_t)(o[0].seq + 1));
 	tz_dp_flow_del(sess, &k);
 	stop();
 	tz_dp_sessions_synchronize(sess);
