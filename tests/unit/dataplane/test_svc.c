@@ -80,12 +80,12 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* Worker 0 inline on both wires, the stage (one core) inline. */
-static void start(void)
+/* Worker 0 inline on both wires, the stage (@p n_cores cores) inline. */
+static void start_cores(uint16_t n_cores)
 {
 	struct tz_dp_worker_conf c = { .lcore = rte_get_main_lcore(), .index = 0, .sessions = sess,
 				       .n_ports = 2, .srtp_qp = tz_srtp_engine_qp(eng, 0) };
-	struct tz_svc_conf sc = { .n_cores = 1, .n_workers = 1, .ring_size = RING,
+	struct tz_svc_conf sc = { .n_cores = n_cores, .n_workers = 1, .ring_size = RING,
 				  .sessions = sess, .pool = mp };
 
 	c.wire_port[0] = pid[WEB];
@@ -99,8 +99,13 @@ static void start(void)
 					       .port_idx = 1, .media_first = 30000,
 					       .media_last = 39999 };
 	assert_int_equal(tz_svc_inline_start(&sc), 0);
-	assert_int_equal(tz_svc_n_cores(), 1);
+	assert_int_equal(tz_svc_n_cores(), n_cores);
 	assert_int_equal(tz_dp_inline_start(&c), 0);
+}
+
+static void start(void)
+{
+	start_cores(1);
 }
 
 static void stop(void)
@@ -110,16 +115,22 @@ static void stop(void)
 	assert_int_equal(tz_svc_n_cores(), 0);
 }
 
-/* The browser -> SIP flow (SRTP in, RTP out) with services @p svc. */
-static int add_flow(struct tz_dp_flow_key *k, uint16_t rport, uint8_t svc)
+/* The browser -> SIP flow (SRTP in, RTP out) with services @p svc on
+ * stage core @p core. */
+static int add_flow_on(struct tz_dp_flow_key *k, uint16_t rport, uint8_t svc, uint8_t core)
 {
 	struct tz_dp_flow f = { .id = 3, .xform = TZ_XF_UNPROTECT, .srtp = ctx_in, .srtcp = ctx_in,
-				.svc = svc };
+				.svc = svc, .svc_core = core };
 
 	fp_test_egress(&f.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004, 5005);
 	fp_test_key(k, "198.51.100.10", rport, 20000, 0);
 	f.svc_key = *k;
 	return tz_dp_flow_add(sess, k, &f);
+}
+
+static int add_flow(struct tz_dp_flow_key *k, uint16_t rport, uint8_t svc)
+{
+	return add_flow_on(k, rport, svc, 0);
 }
 
 /* The same towards an SDES-SRTP trunk: re-protected with @p out. */
@@ -454,6 +465,57 @@ static void test_dtmf_sdes(void **state)
 	srtp_dealloc(pbx);
 }
 
+/* Two stage cores: a flow served by core 1 uses that core's rings and
+ * counters only; digits posted to core 1 go out through the worker. */
+static void test_second_core(void **state)
+{
+	struct tz_svc_dtmf_cmd cmd = { .clock = 8000, .duration_ms = 40, .ptime_ms = 50, .pt = 101,
+				       .n = 1, .digits = "8" };
+	uint64_t c0[TZ_SVC_C_COUNT], c1[TZ_SVC_C_COUNT];
+	struct out_pkt o[32];
+	struct tz_dp_flow_key k;
+	unsigned n = 0;
+	int slot;
+
+	start_cores(2);
+	slot = add_flow_on(&k, 40008, TZ_SVC_DIVERT | TZ_SVC_DTMF, 1);
+	assert_true(slot >= 0);
+	browser_send(40008, 9000);
+	browser_send(40008, 9001);
+	tz_dp_inline_round();
+	tz_svc_inline_round(0);                 /* not its core: nothing there */
+	tz_dp_inline_round();
+	assert_int_equal(rte_ring_count(tx[SIP]), 0);
+	tz_svc_inline_round(1);
+	tz_dp_inline_round();
+	n = collect(o, 0, 32);
+	assert_int_equal(n, 2);
+	cmd.key = k;
+	cmd.slot = (uint32_t)slot;
+	assert_int_equal(tz_svc_dtmf_post(1, &cmd), 0);
+	for (int i = 0; i < 1000; i++) {
+		tz_svc_inline_round(1);
+		tz_dp_inline_round();
+		n = collect(o, n, 32);
+		assert_int_equal(tz_svc_counters(1, c1), 0);
+		if (c1[TZ_SVC_C_DTMF_DIGITS] == 1 && c1[TZ_SVC_C_SENT] == 2 + c1[TZ_SVC_C_DTMF_PKTS])
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(tz_svc_counters(0, c0), 0);
+	for (int i = 0; i < TZ_SVC_C_COUNT; i++)
+		assert_int_equal(c0[i], 0);
+	assert_int_equal(c1[TZ_SVC_C_ENQUEUED], 2);
+	assert_int_equal(c1[TZ_SVC_C_DEQUEUED], 2);
+	assert_int_equal(c1[TZ_SVC_C_DTMF_DIGITS], 1);
+	assert_int_equal(n, 2 + c1[TZ_SVC_C_DTMF_PKTS]);
+	for (unsigned i = 1; i < n; i++)
+		assert_int_equal(o[i].seq, (uint16_t)(o[i - 1].seq + 1));
+	tz_dp_flow_del(sess, &k);
+	stop();
+	tz_dp_sessions_synchronize(sess);
+}
+
 /* With the stage off: nothing to post to, and flows without a service pass
  * as before. */
 static void test_stage_off(void **state)
@@ -475,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_divert_round_trip),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_dtmf_sdes),
+		cmocka_unit_test(test_second_core),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
