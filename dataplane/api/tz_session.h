@@ -114,6 +114,12 @@ struct tz_dp_flow {
 	 *  after unprotect (browser to SIP) or before protect (SIP to browser) */
 	uint16_t rec;
 	uint8_t rec_dir;              /**< enum tz_rec_dir of the copies */
+	/** Media services (tz_svc.h) this flow needs, TZ_SVC_* bits; 0 (nearly
+	 *  every flow) = none: the worker forwards it and never looks further. */
+	uint8_t svc;
+	uint8_t svc_core;                     /**< the stage core serving it */
+	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
+						   the stage names the flow by it */
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */
@@ -155,6 +161,19 @@ struct tz_dp_flow_state {
 	uint16_t out_last;            /**< highest sequence number written */
 	uint8_t in_started;
 	uint8_t key_gen[2];           /**< the flow's key_gen the streams belong to */
+	/** A flow with a media service: where its outgoing RTP stream stands,
+	 *  so the gateway's own packets (injected through the owning worker)
+	 *  share its SSRC, timeline and sequence space.  Written by the owning
+	 *  worker; the stage reads svc_ts/svc_tsc/svc_worker (relaxed). */
+	uint8_t svc_started;          /**< a packet has been forwarded under the service */
+	uint8_t svc_worker;           /**< the worker that forwarded it: injects go there */
+	uint16_t svc_seq_off;         /**< added to forwarded sequence numbers */
+	uint16_t svc_out_last;        /**< highest sequence number sent */
+	uint32_t svc_ssrc;            /**< SSRC of the stream */
+	uint32_t svc_ts;              /**< RTP timestamp of the last forwarded packet */
+	uint64_t svc_tsc;             /**< TSC when it was forwarded */
+	uint64_t svc_sent;            /**< bit i: number svc_out_last - i was sent (a
+					   reordered packet may take a number not used) */
 } __rte_cache_aligned;
 
 /**
