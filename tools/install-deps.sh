@@ -25,8 +25,11 @@ build_pkgs=(
 	libjwt-dev
 	libipsec-mb-dev
 	libnice-dev
+	libopus-dev	# tz_media: Opus (issue 14)
 	libsofia-sip-ua-dev
 	libsofia-sip-ua-glib-dev
+	libspandsp-dev	# tz_media: G.722
+	libspeexdsp-dev	# tz_media: resampler
 	libsrtp2-dev
 	libssl-dev
 	libwebsockets-dev
