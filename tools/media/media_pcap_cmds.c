@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * trapeze-media wav2pcap, pcap2wav and events: RTP streams in captures.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "media_cmds.h"
+#include "mtool_pcap.h"
+#include "tz_media.h"
+
+#define DEFAULT_OPUS_PT 111
+#define PCAP_EPOCH_US 1796601600000000ull       /* 2026-12-07T00:00:00Z */
+#define MAX_EVENTS 4096
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	return errno || end == s || *end || *v > max ? -EINVAL : 0;
+}
+
+static uint32_t audio_rate(enum tz_media_codec c)
+{
+	return c == TZ_MEDIA_G722 ? 16000 : c == TZ_MEDIA_OPUS ? 48000 : 8000;
+}
+
+static void put_rtp(uint8_t *p, uint8_t pt, bool marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
+{
+	p[0] = 0x80;
+	p[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	for (int i = 0; i < 4; i++) {
+		p[4 + i] = (uint8_t)(ts >> (24 - 8 * i));
+		p[8 + i] = (uint8_t)(ssrc >> (24 - 8 * i));
+	}
+}
+
+static int encode_stream(enum tz_media_codec codec, const int16_t *pcm, size_t frames,
+			 unsigned pt, unsigned ptime, uint32_t ssrc,
+			 struct tz_mtool_pcap_writer *w)
+{
+	uint32_t rate = audio_rate(codec), clock = tz_media_codec_clock(codec);
+	unsigned frame = rate / 1000 * ptime;
+	struct tz_media_enc *e = tz_media_enc_create(codec, rate, NULL);
+	int16_t *buf = calloc(frame, sizeof(*buf));
+	uint8_t pkt[12 + 1400];
+	int r = -ENOMEM;
+
+	if (e == NULL || buf == NULL)
+		goto cleanup;
+	for (size_t i = 0, k = 0; i < frames; i += frame, k++) {
+		size_t n = frames - i < frame ? frames - i : frame;
+		int len;
+
+		memset(buf, 0, frame * sizeof(*buf));
+		memcpy(buf, pcm + i, n * sizeof(*buf));
+		len = tz_media_enc_frame(e, buf, frame, pkt + 12, sizeof(pkt) - 12);
+		if (len < 0) {
+			r = len;
+			goto cleanup;
+		}
+		put_rtp(pkt, (uint8_t)pt, k == 0, (uint16_t)(1 + k),
+			(uint32_t)(k * (clock / 1000 * ptime)), ssrc);
+		r = tz_mtool_pcap_write(w, PCAP_EPOCH_US + (uint64_t)k * ptime * 1000, pkt,
+					12 + (size_t)len);
+		if (r < 0)
+			goto cleanup;
+	}
+	r = 0;
+cleanup:
+	tz_media_enc_destroy(e);
+	free(buf);
+	return r;
+}
+
+int media_cmd_wav2pcap(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "codec", required_argument, NULL, 'c' },
+		{ "pt", required_argument, NULL, 'p' },
+		{ "ptime", required_argument, NULL, 't' },
+		{ "src", required_argument, NULL, 's' },
+		{ "dst", required_argument, NULL, 'd' },
+		{ "ssrc", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *src = NULL, *dst = NULL;
+	unsigned long pt = 256, ptime = 20, ssrc = 0x54A2E001;
+	int codec = -1, c, r;
+	struct tz_mtool_pcap_writer w;
+	int16_t *pcm;
+	size_t frames;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': codec = tz_media_codec_parse(optarg); if (codec < 0) goto err_usage; break;
+		case 'p': if (parse_ulong(optarg, 127, &pt) != 0) goto err_usage; break;
+		case 't': if (parse_ulong(optarg, 120, &ptime) != 0) goto err_usage; break;
+		case 's': src = optarg; break;
+		case 'd': dst = optarg; break;
+		case 'x': if (parse_ulong(optarg, 0xFFFFFFFFul, &ssrc) != 0) goto err_usage; break;
+		default: goto err_usage;
+		}
+	}
+	if (optind + 2 != argc || codec < 0 || !src || !dst || ptime < 10 || ptime % 10)
+		goto err_usage;
+	if (pt == 256)
+		pt = codec == TZ_MEDIA_OPUS ? DEFAULT_OPUS_PT : (unsigned long)tz_media_codec_static_pt(codec);
+	r = tz_media_wav_load(argv[optind], audio_rate(codec), 1, NULL, &pcm, &frames);
+	if (r < 0) {
+		fprintf(stderr, "trapeze-media: %s: %s\n", argv[optind],
+			r == -EBADMSG ? "not a WAV file" : strerror(-r));
+		return 1;
+	}
+	r = tz_mtool_pcap_open(&w, argv[optind + 1], src, dst);
+	if (r == -EINVAL) {
+		fprintf(stderr, "trapeze-media: --src/--dst: IP:PORT or [IPv6]:PORT, same family\n");
+		free(pcm);
+		return 2;
+	}
+	if (r == 0)
+		r = encode_stream(codec, pcm, frames, (unsigned)pt, (unsigned)ptime, (uint32_t)ssrc, &w);
+	if (tz_mtool_pcap_close(&w) != 0 && r == 0)
+		r = -EIO;
+	free(pcm);
+	if (r < 0) {
+		fprintf(stderr, "trapeze-media: %s: %s\n", argv[optind + 1], strerror(-r));
+		return 1;
+	}
+	return 0;
+
+err_usage:
+	fprintf(stderr, "Usage: trapeze-media wav2pcap --codec pcmu|pcma|g722|opus [--pt N] "
+		"[--ptime MS] --src IP:PORT --dst IP:PORT [--ssrc X] in.wav out.pcap\n");
+	return 2;
+}
+
+/* ---- pcap2wav ------------------------------------------------------------ */
+
+struct pkt {
+	struct tz_mtool_rtp rtp;
+};
+
+struct collect {
+	long port, ssrc;                /* -1: any */
+	bool locked;
+	uint32_t lock_ssrc;
+	struct pkt *v;
+	size_t n, cap;
+	unsigned pt_count[128];
+};
+
+static int collect_fn(const struct tz_mtool_udp *u, void *arg)
+{
+	struct collect *c = arg;
+	struct tz_mtool_rtp r;
+
+	if (c->port >= 0 && u->sport != c->port && u->dport != c->port)
+		return 0;
+	if (tz_mtool_rtp_parse(u->payload, u->len, &r) != 0 || r.len == 0)
+		return 0;
+	if (c->ssrc >= 0 && r.ssrc != (uint32_t)c->ssrc)
+		return 0;
+	if (!c->locked) {
+		c->locked = true;
+		c->lock_ssrc = r.ssrc;
+	}
+	if (r.ssrc != c->lock_ssrc)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		struct pkt *v = realloc(c->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++].rtp = r;
+	c->pt_count[r.pt]++;
+	return 0;
+}
+
+static int codec_of_pt(unsigned pt)
+{
+	return pt == 0 ? TZ_MEDIA_PCMU : pt == 8 ? TZ_MEDIA_PCMA : pt == 9 ? TZ_MEDIA_G722 :
+	       pt >= 96 ? TZ_MEDIA_OPUS : -1;
+}
+
+/* Decode the stream's audio packets in capture order, each at the place its
+ * timestamp says (gaps: silence; overlaps: dropped). */
+static int decode_stream(const struct collect *c, unsigned pt, enum tz_media_codec codec,
+			 const char *out, unsigned *bad)
+{
+	uint32_t rate = audio_rate(codec), clock = tz_media_codec_clock(codec);
+	struct tz_media_dec *d = tz_media_dec_create(codec, rate);
+	struct tz_media_wav_writer *w = tz_media_wav_open(out, rate, 1);
+	static int16_t pcm[5760], zeros[960];
+	int64_t ts0 = -1, ext = 0, written = 0;
+	uint32_t last_ts = 0;
+	int r = -ENOMEM;
+
+	if (d == NULL || w == NULL) {
+		r = w == NULL ? -errno : -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		const struct tz_mtool_rtp *p = &c->v[i].rtp;
+		int64_t pos;
+		int n;
+
+		if (p->pt != pt)
+			continue;
+		ext = ts0 < 0 ? p->ts : ext + (int32_t)(p->ts - last_ts);
+		if (ts0 < 0)
+			ts0 = ext;
+		last_ts = p->ts;
+		pos = (ext - ts0) * rate / clock;
+		if (pos < written)
+			continue;
+		n = tz_media_dec_frame(d, p->payload, p->len, pcm, sizeof(pcm) / sizeof(pcm[0]));
+		if (n < 0) {
+			(*bad)++;
+			continue;
+		}
+		/* At most 10 minutes of silence for one gap: beyond, the stream restarted. */
+		if (pos - written > (int64_t)rate * 600)
+			written = pos;
+		while (written < pos) {
+			size_t k = pos - written < 960 ? (size_t)(pos - written) : 960;
+
+			if ((r = tz_media_wav_write(w, zeros, k)) != 0)
+				goto cleanup;
+			written += (int64_t)k;
+		}
+		if ((r = tz_media_wav_write(w, pcm, (size_t)n)) != 0)
+			goto cleanup;
+		written += n;
+	}
+	r = 0;
+cleanup:
+	tz_media_dec_destroy(d);
+	if (w && tz_media_wav_close(w) != 0 && r == 0)
+		r = -EIO;
+	return r;
+}
+
+int media_cmd_pcap2wav(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'P' },
+		{ "ssrc", required_argument, NULL, 'x' },
+		{ "pt", required_argument, NULL, 'p' },
+		{ "codec", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct collect col = { .port = -1, .ssrc = -1 };
+	unsigned long v, pt = 256;
+	int codec = -1, c, r;
+	unsigned bad = 0;
+	const char *why = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P': if (parse_ulong(optarg, 65535, &v) != 0) goto err_usage; col.port = (long)v; break;
+		case 'x': if (parse_ulong(optarg, 0xFFFFFFFFul, &v) != 0) goto err_usage; col.ssrc = (long)v; break;
+		case 'p': if (parse_ulong(optarg, 127, &pt) != 0) goto err_usage; break;
+		case 'c': codec = tz_media_codec_parse(optarg); if (codec < 0) goto err_usage; break;
+		default: goto err_usage;
+		}
+	}
+	if (optind + 2 != argc)
+		goto err_usage;
+	if (media_read_file(argv[optind], &buf, &len) != 0)
+		return 1;
+	r = tz_mtool_pcap_walk(buf, len, collect_fn, &col, &why);
+	if (r < 0) {
+		fprintf(stderr, "trapeze-media: %s: %s\n", argv[optind], why ? why : strerror(-r));
+		goto cleanup;
+	}
+	if (col.n == 0) {
+		fprintf(stderr, "trapeze-media: %s: no RTP stream%s\n", argv[optind],
+			col.port >= 0 || col.ssrc >= 0 ? " matches" : "");
+		r = -ENOENT;
+		goto cleanup;
+	}
+	if (pt == 256) {
+		pt = 0;
+		for (unsigned i = 1; i < 128; i++)
+			if (col.pt_count[i] > col.pt_count[pt])
+				pt = i;
+	}
+	if (codec < 0 && (codec = codec_of_pt((unsigned)pt)) < 0) {
+		fprintf(stderr, "trapeze-media: PT %lu: give --codec\n", pt);
+		r = -EINVAL;
+		goto cleanup;
+	}
+	r = decode_stream(&col, (unsigned)pt, codec, argv[optind + 1], &bad);
+	if (r < 0)
+		fprintf(stderr, "trapeze-media: %s: %s\n", argv[optind + 1], strerror(-r));
+	else
+		fprintf(stderr, "pcap2wav: SSRC 0x%08x PT %lu (%s): %u packets, %u undecodable\n",
+			col.lock_ssrc, pt, tz_media_codec_name(codec), col.pt_count[pt], bad);
+cleanup:
+	free(col.v);
+	free(buf);
+	return r < 0 ? 1 : 0;
+
+err_usage:
+	fprintf(stderr, "Usage: trapeze-media pcap2wav [--port P | --ssrc X] [--pt N] [--codec C] "
+		"in.pcap out.wav\n");
+	return 2;
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+struct event {
+	uint32_t ssrc, ts;
+	uint8_t pt, code, volume;
+	uint16_t seq_first, seq_last, duration;
+	unsigned packets, ends;
+};
+
+struct events {
+	long pt;
+	struct event *v;
+	size_t n;
+	unsigned dropped;
+};
+
+static int events_fn(const struct tz_mtool_udp *u, void *arg)
+{
+	struct events *e = arg;
+	struct tz_mtool_rtp r;
+	struct event *ev = NULL;
+	uint16_t dur;
+
+	if (tz_mtool_rtp_parse(u->payload, u->len, &r) != 0 || r.len < 4 || r.len % 4)
+		return 0;
+	/* Without --pt: a dynamic PT, a 4-byte payload, a DTMF or flash code
+	 * (RFC 4733 3.2), the reserved bit clear. */
+	if (e->pt >= 0 ? r.pt != e->pt
+		       : r.pt < 96 || r.len != 4 || r.payload[0] > 16 || (r.payload[1] & 0x40))
+		return 0;
+	dur = (uint16_t)(r.payload[2] << 8 | r.payload[3]);
+	for (size_t i = e->n; i-- > 0;)
+		if (e->v[i].ssrc == r.ssrc && e->v[i].ts == r.ts && e->v[i].code == r.payload[0]) {
+			ev = &e->v[i];
+			break;
+		}
+	if (ev == NULL) {
+		if (e->n == MAX_EVENTS) {
+			e->dropped++;
+			return 0;
+		}
+		ev = &e->v[e->n++];
+		*ev = (struct event){ .ssrc = r.ssrc, .ts = r.ts, .pt = r.pt, .code = r.payload[0],
+				      .seq_first = r.seq };
+	}
+	ev->seq_last = r.seq;
+	ev->packets++;
+	ev->volume = r.payload[1] & 0x3F;
+	if (dur > ev->duration)
+		ev->duration = dur;
+	if (r.payload[1] & 0x80)
+		ev->ends++;
+	return 0;
+}
+
+int media_cmd_events(int argc, char **argv)
+{
+	static const char digits[] = "0123456789*#ABCD!";
+	static const struct option opts[] = {
+		{ "pt", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct events e = { .pt = -1 };
+	const char *why = NULL;
+	unsigned long v;
+	uint8_t *buf;
+	size_t len;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'p' || parse_ulong(optarg, 127, &v) != 0)
+			goto err_usage;
+		e.pt = (long)v;
+	}
+	if (optind + 1 != argc)
+		goto err_usage;
+	if (media_read_file(argv[optind], &buf, &len) != 0)
+		return 1;
+	e.v = calloc(MAX_EVENTS, sizeof(*e.v));
+	if (e.v == NULL) {
+		free(buf);
+		return 1;
+	}
+	r = tz_mtool_pcap_walk(buf, len, events_fn, &e, &why);
+	if (r < 0)
+		fprintf(stderr, "trapeze-media: %s: %s\n", argv[optind], why ? why : strerror(-r));
+	for (size_t i = 0; r == 0 && i < e.n; i++) {
+		const struct event *ev = &e.v[i];
+
+		printf("ssrc 0x%08x pt %u digit %c event %u ts %u duration %u end %u seq %u-%u "
+		       "packets %u volume %u\n", ev->ssrc, ev->pt,
+		       ev->code <= 16 ? digits[ev->code] : '?', ev->code, ev->ts, ev->duration,
+		       ev->ends, ev->seq_first, ev->seq_last, ev->packets, ev->volume);
+	}
+	if (e.dropped)
+		fprintf(stderr, "trapeze-media: more than %u events, %u packets not shown\n",
+			MAX_EVENTS, e.dropped);
+	free(e.v);
+	free(buf);
+	return r < 0 ? 1 : 0;
+
+err_usage:
+	fprintf(stderr, "Usage: trapeze-media events [--pt N] in.pcap\n");
+	return 2;
+}
