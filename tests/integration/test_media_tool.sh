@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# trapeze-media (tools/media, issue 14) end to end without the lab: a tone
+# through wav2pcap and pcap2wav comes back at its frequency for every codec;
+# a stereo file's channels are told apart; the RFC 4733 events of a capture
+# are listed; a wrong filter and a pcapng file are refused with a reason.
+# No namespaces, no fixed ports: runs beside other tests.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${TZ_BUILD:?TZ_BUILD must name the build directory}
+media=$build/tools/media/trapeze-media
+state=$(mktemp -d /tmp/tz-media-tool.XXXXXX)
+trap 'rm -rf "$state"' EXIT
+n=0 failures=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $*"; }
+# expect "description" "wanted output" command...
+expect() {
+	local d=$1 want=$2; shift 2
+	if "$@" >"$state/out" 2>"$state/err" && [ "$(cat "$state/out")" = "$want" ]; then
+		ok "$d"
+	else
+		not_ok "$d (want \"$want\")"; sed 's/^/# /' "$state/out" "$state/err"
+	fi
+}
+
+"$media" tone --freq 1000 --seconds 3 --rate 8000 "$state/tone.wav"
+expect "tone 1000 Hz at 8 kHz" "ch0 1000 Hz" "$media" freq "$state/tone.wav"
+for codec in pcmu pcma g722 opus; do
+	if "$media" wav2pcap --codec "$codec" --src 198.51.100.1:4000 --dst 203.0.113.2:5004 \
+		"$state/tone.wav" "$state/$codec.pcap" 2>"$state/err" &&
+	   "$media" pcap2wav --port 5004 "$state/$codec.pcap" "$state/$codec.wav" 2>"$state/err"; then
+		expect "$codec: tone -> wav2pcap -> pcap2wav keeps 1000 Hz" "ch0 1000 Hz" \
+			"$media" freq "$state/$codec.wav"
+	else
+		not_ok "$codec: wav2pcap/pcap2wav"; sed 's/^/# /' "$state/err"
+	fi
+done
+# 150 packets of 20 ms, PT 0, 172-byte RTP: what sipp's play_pcap_audio replays.
+if command -v tcpdump >/dev/null; then
+	tcpdump -nn -r "$state/pcmu.pcap" 2>/dev/null >"$state/out"
+	if [ "$(wc -l <"$state/out")" -eq 150 ] && grep -q "198.51.100.1.4000 > 203.0.113.2.5004: UDP, length 172" "$state/out"; then
+		ok "tcpdump reads the PCMU capture: 150 RTP packets"
+	else
+		not_ok "tcpdump reading the PCMU capture"; head -3 "$state/out" | sed 's/^/# /'
+	fi
+fi
+"$media" wav2pcap --codec opus --pt 96 --src '[2001:db8::1]:4000' --dst '[2001:db8::2]:5006' \
+	"$state/tone.wav" "$state/v6.pcap"
+"$media" pcap2wav "$state/v6.pcap" "$state/v6.wav" 2>/dev/null
+expect "opus over IPv6, PT 96 guessed as opus" "ch0 1000 Hz" "$media" freq "$state/v6.wav"
+
+"$media" tone --freq 440,1000 --seconds 2 --rate 48000 "$state/stereo.wav"
+expect "stereo: one tone per channel" "ch0 440 Hz ch1 1000 Hz" "$media" freq "$state/stereo.wav"
+"$media" tone --freq 440 --seconds 1 --rate 16000 --dbfs -80 "$state/quiet.wav"
+expect "a -80 dBFS tone is silence" "ch0 silent" "$media" freq "$state/quiet.wav"
+
+expect "events: digit 5 with three end packets" \
+	"ssrc 0x11223344 pt 101 digit 5 event 5 ts 8000 duration 640 end 3 seq 100-105 packets 6 volume 10" \
+	"$media" events "$here/tests/fuzz/media_pcap/corpus/events-sll.pcap"
+
+if ! "$media" pcap2wav --port 9 "$state/pcmu.pcap" "$state/x.wav" 2>"$state/err" &&
+   grep -q "no RTP stream matches" "$state/err"; then
+	ok "pcap2wav --port with no stream fails with a reason"
+else
+	not_ok "pcap2wav --port 9"; sed 's/^/# /' "$state/err"
+fi
+if ! "$media" events "$here/tests/fuzz/media_pcap/corpus/pcapng.pcap" 2>"$state/err" &&
+   grep -q "pcapng" "$state/err"; then
+	ok "a pcapng file is refused, saying so"
+else
+	not_ok "pcapng"; sed 's/^/# /' "$state/err"
+fi
+echo "1..$n"
+[ "$failures" -eq 0 ]
