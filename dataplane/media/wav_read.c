@@ -223,6 +223,11 @@ int tz_media_wav_parse(const uint8_t *buf, size_t len, uint32_t want_rate,
 		free(lin);
 		lin = mixed = res;
 		res = NULL;
+		/* A few samples resampled to less than one frame: nothing to play. */
+		if (out_frames == 0) {
+			r = -EBADMSG;
+			goto cleanup;
+		}
 	}
 	if (mixed != lin)
 		free(lin);
