@@ -109,7 +109,8 @@ size_t tz_media_resampler_out_max(const struct tz_media_resampler *r, size_t in_
 
 /* ---- transcoder: one direction of a call ---------------------------------- */
 
-#define TZ_MEDIA_XCODE_MAX_OUT 12      /* packets one push can produce */
+#define TZ_MEDIA_XCODE_MAX_OUT 24      /* packets one push can produce: a 120 ms
+                                        * packet at 10 ms, after 60 ms concealed */
 #define TZ_MEDIA_XCODE_MAX_PAYLOAD 1280
 #define TZ_MEDIA_NO_PT (-1)
 

@@ -159,8 +159,12 @@ static int emit_frame(struct tz_media_xcode *x)
 	uint8_t *buf;
 	int r;
 
-	if (x->n_out >= TZ_MEDIA_XCODE_MAX_OUT)
+	/* Cannot happen within the documented bounds; if it did, drop the audio
+	 * held rather than leave the accumulator over a frame. */
+	if (x->n_out >= TZ_MEDIA_XCODE_MAX_OUT) {
+		x->acc_len = 0;
 		return -ENOSPC;
+	}
 	buf = x->out_buf[x->n_out];
 	r = tz_media_enc_frame(x->enc, x->acc, x->frame, buf, TZ_MEDIA_XCODE_MAX_PAYLOAD);
 	if (r < 0)
@@ -390,6 +394,6 @@ int tz_media_xcode_flush(struct tz_media_xcode *x, struct tz_media_rtp *out)
 	x->n_out = 0;
 	if (x->acc_len == 0)
 		return 0;
-	r = append(x, NULL, x->frame - x->acc_len);
+	r = append(x, NULL, x->acc_len < x->frame ? x->frame - x->acc_len : 0);
 	return r < 0 ? r : (int)x->n_out;
 }
