@@ -20,6 +20,7 @@
 
 #define MAX_PCM 5760                    /* 120 ms at 48 kHz: the longest packet */
 #define MAX_CONCEAL_MS 60
+#define MAX_PACKET_MS 120
 #define ACC_CAP (2 * MAX_PCM + 64)
 #define EVENT_BLOCK 4                   /* RFC 4733 2.3: event, E/R/volume, duration */
 
@@ -335,8 +336,10 @@ static int push_audio(struct tz_media_xcode *x, const struct tz_media_rtp *in)
 	int n, lost = 0, r;
 	int64_t ext, mapped;
 
+	/* At most 120 ms per packet (RFC 6716 3.2.5's limit, applied to all):
+	 * what the buffers are sized for, resampled to 48 kHz included. */
 	n = tz_media_dec_samples(x->dec, in->payload, in->len);
-	if (n < 0 || n > MAX_PCM)
+	if (n < 0 || (unsigned)n > x->dec_rate / 1000 * MAX_PACKET_MS)
 		return fail(x, &x->st.bad_payload, -EBADMSG);
 	if (!x->started) {
 		x->started = true;

@@ -337,8 +337,19 @@ static void bad_input(void **state)
 	p.len = 4;
 	assert_int_equal(tz_media_xcode_push(x, &p, out), 1);
 	assert_int_equal(tz_media_xcode_push(x, &p, out), -EALREADY);
+	{
+		static uint8_t big[961];
+
+		memset(big, 0xFF, sizeof(big));
+		p.payload = big;
+		p.len = sizeof(big);
+		p.pt = PT_OPUS;
+		p.seq = 2;
+		/* Code 3, 63 frames of 20 ms (RFC 6716 3.2.5: over 120 ms). */
+		assert_int_equal(tz_media_xcode_push(x, &p, out), -EBADMSG);
+	}
 	assert_int_equal(st->bad_pt, 1);
-	assert_int_equal(st->bad_payload, 2);
+	assert_int_equal(st->bad_payload, 3);
 	assert_int_equal(st->late, 1);
 
 	srand(14);
@@ -355,6 +366,18 @@ static void bad_input(void **state)
 	}
 	tz_media_xcode_destroy(x);
 
+	/* A PCMU packet over 120 ms is refused (the buffers hold 120 ms). */
+	{
+		static uint8_t big[961];
+		struct tz_media_xcode *y = make(TZ_MEDIA_PCMU, 0, TZ_MEDIA_NO_PT, TZ_MEDIA_OPUS, PT_OPUS,
+						TZ_MEDIA_NO_PT, 20);
+		struct tz_media_rtp q = { .payload = big, .len = 961, .pt = 0 };
+
+		assert_int_equal(tz_media_xcode_push(y, &q, out), -EBADMSG);
+		q.len = 960;
+		assert_int_equal(tz_media_xcode_push(y, &q, out), 6);
+		tz_media_xcode_destroy(y);
+	}
 	/* Bad configurations. */
 	{
 		struct tz_media_xcode_cfg cfg = {
