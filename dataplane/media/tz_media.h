@@ -139,6 +139,8 @@ struct tz_media_rtp {
 	uint16_t len;
 	uint16_t seq;
 	uint32_t ts;
+	uint32_t ssrc;                  /* in: the sender's (a change restarts the
+					 * mapping); out: 0, the caller sets its own */
 	uint8_t pt;
 	bool marker;
 };
@@ -154,7 +156,8 @@ struct tz_media_rtp {
 	X(lost)          /* packets missing in the input sequence */ \
 	X(concealed)     /* samples made up by PLC/FEC (Opus input) */ \
 	X(dtx)           /* output frames not sent (Opus DTX) */ \
-	X(gaps)          /* timestamp gaps carried to the output */
+	X(gaps)          /* timestamp gaps carried to the output */ \
+	X(restarts)      /* new source: SSRC change or a seq/ts jump (RFC 3550 A.1) */
 
 struct tz_media_xcode_stats {
 #define TZ_MEDIA_X_FIELD(n) uint64_t n;
@@ -171,7 +174,8 @@ void tz_media_xcode_destroy(struct tz_media_xcode *x);
  * Feed one input packet; write up to TZ_MEDIA_XCODE_MAX_OUT output packets to
  * out (payloads in the transcoder's buffers, valid until the next push).
  * Output timestamps are the input's rescaled to the output clock (gaps kept,
- * never shifted), sequence numbers the transcoder's own and continuous, the
+ * never shifted; a new source continues where the output stands), sequence
+ * numbers the transcoder's own and continuous, the
  * marker set at the start of each talkspurt; telephone events get the output
  * event PT and their duration rescaled.  Returns the number of packets, or
  * -EPROTO (unknown PT), -EBADMSG (bad payload), -EALREADY (duplicate or

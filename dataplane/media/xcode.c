@@ -11,6 +11,11 @@
  * accumulator whose timestamp advances by the samples it holds.  Lost Opus
  * packets are concealed (FEC from the next packet, else PLC) up to
  * MAX_CONCEAL_MS; other gaps are carried through as gaps.
+ *
+ * A new source (another SSRC, or a sequence/timestamp jump no reordering
+ * explains: RFC 3550 A.1's MAX_DROPOUT / MAX_MISORDER) re-anchors the
+ * mapping where the output stands, so the output stays one continuous stream
+ * and the new talkspurt gets the marker.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +26,9 @@
 #define MAX_PCM 5760                    /* 120 ms at 48 kHz: the longest packet */
 #define MAX_CONCEAL_MS 60
 #define MAX_PACKET_MS 120
+#define MAX_DROPOUT 3000                /* RFC 3550 A.1 */
+#define MAX_MISORDER 100
+#define MAX_JUMP_S 60                   /* a timestamp jump beyond: a new source */
 #define ACC_CAP (2 * MAX_PCM + 64)
 #define EVENT_BLOCK 4                   /* RFC 4733 2.3: event, E/R/volume, duration */
 
@@ -38,7 +46,9 @@ struct tz_media_xcode {
 	uint16_t last_seq;
 	uint32_t last_ts;               /* of the last audio packet, input clock */
 	int64_t last_ext;               /* the same, extended past wraps */
-	int64_t in_ts0;
+	int64_t in_ts0;                 /* input timestamp (extended) mapped to out_ts0 */
+	int64_t out_ts0;
+	uint32_t ssrc;
 	int64_t acc_ts;                 /* output timestamp of acc[0] (extended) */
 	unsigned acc_len;
 	bool marker_next;
@@ -146,7 +156,7 @@ const struct tz_media_xcode_stats *tz_media_xcode_stats(const struct tz_media_xc
 
 static int64_t map_ts(const struct tz_media_xcode *x, int64_t ext)
 {
-	return (int64_t)x->cfg.first_ts + (ext - x->in_ts0) * x->out_clock / x->in_clock;
+	return x->out_ts0 + (ext - x->in_ts0) * x->out_clock / x->in_clock;
 }
 
 static int64_t acc_end(const struct tz_media_xcode *x)
@@ -285,6 +295,37 @@ static int fail(struct tz_media_xcode *x, uint64_t *counter, int err)
 	return err;
 }
 
+/* RFC 3550 A.1's test, plus the SSRC and a timestamp jump of a minute. */
+static bool new_source(struct tz_media_xcode *x, const struct tz_media_rtp *in)
+{
+	uint16_t fwd = (uint16_t)(in->seq - x->last_seq);
+	int32_t dts = (int32_t)(in->ts - x->last_ts);
+
+	if (in->ssrc != x->ssrc || (fwd > MAX_DROPOUT && fwd < 0x10000 - MAX_MISORDER) ||
+	    dts > (int64_t)x->in_clock * MAX_JUMP_S || dts < -(int64_t)x->in_clock * MAX_JUMP_S) {
+		x->st.restarts++;
+		return true;
+	}
+	return false;
+}
+
+/* (Re)start: this packet's timestamp maps to where the output stands (the
+ * first packet: first_ts); the previous packet is taken as just before it. */
+static void anchor(struct tz_media_xcode *x, const struct tz_media_rtp *in)
+{
+	if (!x->started) {
+		x->acc_ts = x->cfg.first_ts;
+		x->acc_len = 0;
+	}
+	x->started = true;
+	x->ssrc = in->ssrc;
+	x->last_seq = (uint16_t)(in->seq - 1);
+	x->last_ts = in->ts;
+	x->last_ext = x->in_ts0 = in->ts;
+	x->out_ts0 = acc_end(x);
+	x->marker_next = true;
+}
+
 static int push_event(struct tz_media_xcode *x, const struct tz_media_rtp *in)
 {
 	uint8_t *buf = x->out_buf[0];
@@ -294,17 +335,12 @@ static int push_event(struct tz_media_xcode *x, const struct tz_media_rtp *in)
 		return fail(x, &x->st.bad_pt, -EPROTO);
 	if (in->len < EVENT_BLOCK || in->len % EVENT_BLOCK || in->len > TZ_MEDIA_XCODE_MAX_PAYLOAD)
 		return fail(x, &x->st.bad_payload, -EBADMSG);
-	if (x->started && (int16_t)(in->seq - x->last_seq) <= 0)
+	if (!x->started || new_source(x, in))
+		anchor(x, in);
+	else if ((int16_t)(in->seq - x->last_seq) <= 0)
 		return fail(x, &x->st.late, -EALREADY);
-	if (!x->started) {
-		x->started = true;
-		x->last_ts = in->ts;
-		x->in_ts0 = x->last_ext = in->ts;
-		x->acc_ts = x->cfg.first_ts;
-		x->marker_next = true;
-	} else if ((int16_t)(in->seq - x->last_seq) > 1) {
+	else if ((int16_t)(in->seq - x->last_seq) > 1)
 		x->st.lost += (uint16_t)(in->seq - x->last_seq - 1);
-	}
 	x->last_seq = in->seq;
 	ext = x->last_ext + (int32_t)(in->ts - x->last_ts);
 	memcpy(buf, in->payload, in->len);
@@ -341,11 +377,10 @@ static int push_audio(struct tz_media_xcode *x, const struct tz_media_rtp *in)
 	n = tz_media_dec_samples(x->dec, in->payload, in->len);
 	if (n < 0 || (unsigned)n > x->dec_rate / 1000 * MAX_PACKET_MS)
 		return fail(x, &x->st.bad_payload, -EBADMSG);
-	if (!x->started) {
-		x->started = true;
-		x->in_ts0 = ext = in->ts;
-		x->acc_ts = mapped = x->cfg.first_ts;
-		x->marker_next = true;
+	if (!x->started || new_source(x, in)) {
+		anchor(x, in);
+		ext = x->last_ext;
+		mapped = acc_end(x);
 	} else {
 		int16_t d = (int16_t)(in->seq - x->last_seq);
 

@@ -315,6 +315,41 @@ static void pcmu_g722(void **state)
 	tz_media_xcode_destroy(x);
 }
 
+/* The source changes (a new SSRC after a re-INVITE, or the same SSRC with
+ * its timestamps restarted): the output goes on as one stream, the new
+ * talkspurt marked; nothing is dropped as late. */
+static void new_source_continues(void **state)
+{
+	static struct stream a, b;
+	struct tz_media_xcode *x = make(TZ_MEDIA_PCMU, 0, TZ_MEDIA_NO_PT, TZ_MEDIA_OPUS, PT_OPUS,
+					TZ_MEDIA_NO_PT, 20);
+
+	(void)state;
+	a.n = b.n = 0;
+	pcmu_tone(&a, 30, 1000);
+	for (unsigned i = 0; i < 30; i++) {
+		a.pkt[i].ssrc = 0x1111;
+		if (i >= 10) {                  /* new SSRC, new seq and ts bases */
+			a.pkt[i].ssrc = 0x2222;
+			a.pkt[i].seq = (uint16_t)(7 + i);
+			a.pkt[i].ts = 0x12345678u + i * 160;
+			a.pkt[i].marker = i == 10;
+		}
+		if (i >= 20)                    /* same SSRC, timestamps 10 minutes back */
+			a.pkt[i].ts -= 8000u * 600;
+		assert_int_equal(push(x, &a.pkt[i], &b), 1);
+	}
+	for (unsigned i = 0; i < 30; i++) {
+		assert_int_equal(b.pkt[i].ts, 0xFFFF0000u + i * 960);
+		assert_int_equal(b.pkt[i].seq, (uint16_t)(0xFFF0 + i));
+		assert_int_equal(b.pkt[i].marker, i == 0 || i == 10 || i == 20);
+	}
+	assert_int_equal(tz_media_xcode_stats(x)->restarts, 2);
+	assert_int_equal(tz_media_xcode_stats(x)->late, 0);
+	assert_int_equal(tz_media_xcode_stats(x)->lost, 0);
+	tz_media_xcode_destroy(x);
+}
+
 /* Wrong PT, garbage Opus, a truncated event, a duplicate: refused, counted;
  * then a few thousand random packets: no crash (ASan build). */
 static void bad_input(void **state)
@@ -408,6 +443,7 @@ int main(void)
 		cmocka_unit_test(events_mapped),
 		cmocka_unit_test(repacketize),
 		cmocka_unit_test(pcmu_g722),
+		cmocka_unit_test(new_source_continues),
 		cmocka_unit_test(bad_input),
 	};
 
