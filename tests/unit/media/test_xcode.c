@@ -350,6 +350,50 @@ static void new_source_continues(void **state)
 	tz_media_xcode_destroy(x);
 }
 
+/* Opus DTX: 1 s tone, 2 s silence, 1 s tone.  Silence is mostly not sent
+ * (counted as dtx), the output timestamps keep the silence's length, and
+ * every packet sent after a hole starts a talkspurt (marker). */
+static void opus_dtx(void **state)
+{
+	static struct stream b;
+	struct tz_media_xcode_cfg cfg = {
+		.in = { .codec = TZ_MEDIA_PCMU, .pt = 0, .event_pt = TZ_MEDIA_NO_PT },
+		.out = { .codec = TZ_MEDIA_OPUS, .pt = PT_OPUS, .event_pt = TZ_MEDIA_NO_PT },
+		.opus = { .dtx = true },
+	};
+	struct tz_media_xcode *x = tz_media_xcode_create(&cfg);
+	int16_t pcm[160];
+	uint8_t payload[160];
+	unsigned sent = 0;
+
+	(void)state;
+	assert_non_null(x);
+	b.n = 0;
+	for (unsigned i = 0; i < 4 * SECOND; i++) {
+		struct tz_media_rtp p = { .payload = payload, .len = 160, .seq = (uint16_t)i,
+					  .ts = i * 160, .pt = 0 };
+
+		if (i < SECOND || i >= 3 * SECOND)
+			tz_media_tone(pcm, 160, 8000, 1000, 8000, (uint64_t)i * 160);
+		else
+			memset(pcm, 0, sizeof(pcm));
+		tz_media_g711_encode(false, pcm, payload, 160);
+		sent += (unsigned)push(x, &p, &b);
+	}
+	assert_true(tz_media_xcode_stats(x)->dtx >= SECOND);
+	assert_int_equal(sent + tz_media_xcode_stats(x)->dtx, 4 * SECOND);
+	for (unsigned i = 1; i < b.n; i++) {
+		uint32_t step = b.pkt[i].ts - b.pkt[i - 1].ts;
+
+		assert_int_equal(step % 960, 0);
+		assert_int_equal((uint16_t)(b.pkt[i].seq - b.pkt[i - 1].seq), 1);
+		assert_int_equal(b.pkt[i].marker, step > 960);
+	}
+	/* The second tone's packets sit at their own time. */
+	assert_int_equal(b.pkt[b.n - 1].ts, (4 * SECOND - 1) * 960u);
+	tz_media_xcode_destroy(x);
+}
+
 /* Wrong PT, garbage Opus, a truncated event, a duplicate: refused, counted;
  * then a few thousand random packets: no crash (ASan build). */
 static void bad_input(void **state)
@@ -444,6 +488,7 @@ int main(void)
 		cmocka_unit_test(repacketize),
 		cmocka_unit_test(pcmu_g722),
 		cmocka_unit_test(new_source_continues),
+		cmocka_unit_test(opus_dtx),
 		cmocka_unit_test(bad_input),
 	};
 
