@@ -58,6 +58,16 @@ expect "events: digit 5 with three end packets" \
 	"ssrc 0x11223344 pt 101 digit 5 event 5 ts 8000 duration 640 end 3 seq 100-105 packets 6 volume 10" \
 	"$media" events "$here/tests/fuzz/media_pcap/corpus/events-sll.pcap"
 
+"$media" wav2pcap --codec pcmu --dtmf '15#' --src 198.51.100.1:4000 --dst 203.0.113.2:5004 \
+	"$state/tone.wav" "$state/dtmf.pcap"
+expect "wav2pcap --dtmf: three digits, 200 ms each, three end packets" \
+"ssrc 0x54a2e001 pt 101 digit 1 event 1 ts 8000 duration 1600 end 3 seq 52-72 packets 12 volume 10
+ssrc 0x54a2e001 pt 101 digit 5 event 5 ts 10400 duration 1600 end 3 seq 79-99 packets 12 volume 10
+ssrc 0x54a2e001 pt 101 digit # event 11 ts 12800 duration 1600 end 3 seq 106-126 packets 12 volume 10" \
+	"$media" events "$state/dtmf.pcap"
+"$media" pcap2wav "$state/dtmf.pcap" "$state/dtmf.wav" 2>/dev/null
+expect "the audio beside the events still decodes" "ch0 1000 Hz" "$media" freq "$state/dtmf.wav"
+
 if ! "$media" pcap2wav --port 9 "$state/pcmu.pcap" "$state/x.wav" 2>"$state/err" &&
    grep -q "no RTP stream matches" "$state/err"; then
 	ok "pcap2wav --port with no stream fails with a reason"

@@ -42,21 +42,75 @@ static void put_rtp(uint8_t *p, uint8_t pt, bool marker, uint16_t seq, uint32_t 
 	}
 }
 
-static int encode_stream(enum tz_media_codec codec, const int16_t *pcm, size_t frames,
-			 unsigned pt, unsigned ptime, uint32_t ssrc,
+struct stream_opts {
+	enum tz_media_codec codec;
+	unsigned pt, ptime, event_pt;
+	uint32_t ssrc;
+	const char *dtmf;               /* digits sent as RFC 4733 events, or NULL */
+	unsigned dtmf_at_ms;
+};
+
+#define DIGIT_MS 200
+#define DIGIT_GAP_MS 100
+#define END_PACKETS 3                   /* RFC 4733 2.5.1.4 */
+
+static int event_code(char c)
+{
+	static const char codes[] = "0123456789*#ABCD";
+	const char *p = c ? strchr(codes, c >= 'a' && c <= 'd' ? c - 32 : c) : NULL;
+
+	return p ? (int)(p - codes) : -1;
+}
+
+/* The RFC 4733 packets due in the slot at t_ms (after its audio packet):
+ * one update per ptime while a digit lasts, the last one three times with
+ * the end bit. */
+static int put_events(const struct stream_opts *o, unsigned t_ms, uint32_t clock, uint16_t *seq,
+		      uint64_t cap_us, struct tz_mtool_pcap_writer *w)
+{
+	unsigned step = DIGIT_MS + DIGIT_GAP_MS, j, start, since;
+	uint8_t pkt[16];
+	int r;
+
+	if (o->dtmf == NULL || t_ms < o->dtmf_at_ms)
+		return 0;
+	j = (t_ms - o->dtmf_at_ms) / step;
+	since = (t_ms - o->dtmf_at_ms) % step;
+	if (j >= strlen(o->dtmf) || since >= DIGIT_MS)
+		return 0;
+	start = o->dtmf_at_ms + j * step;
+	for (unsigned rep = 0; rep < (since + o->ptime >= DIGIT_MS ? END_PACKETS : 1); rep++) {
+		bool end = since + o->ptime >= DIGIT_MS;
+		unsigned dur = (end ? DIGIT_MS : since + o->ptime) * (clock / 1000);
+
+		put_rtp(pkt, (uint8_t)o->event_pt, since == 0 && rep == 0, (*seq)++,
+			start * (clock / 1000), o->ssrc);
+		pkt[12] = (uint8_t)event_code(o->dtmf[j]);
+		pkt[13] = (uint8_t)((end ? 0x80 : 0) | 10);        /* volume -10 dBm0 */
+		pkt[14] = (uint8_t)(dur >> 8);
+		pkt[15] = (uint8_t)dur;
+		if ((r = tz_mtool_pcap_write(w, cap_us, pkt, sizeof(pkt))) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int encode_stream(const struct stream_opts *o, const int16_t *pcm, size_t frames,
 			 struct tz_mtool_pcap_writer *w)
 {
-	uint32_t rate = audio_rate(codec), clock = tz_media_codec_clock(codec);
-	unsigned frame = rate / 1000 * ptime;
-	struct tz_media_enc *e = tz_media_enc_create(codec, rate, NULL);
+	uint32_t rate = audio_rate(o->codec), clock = tz_media_codec_clock(o->codec);
+	unsigned frame = rate / 1000 * o->ptime;
+	struct tz_media_enc *e = tz_media_enc_create(o->codec, rate, NULL);
 	int16_t *buf = calloc(frame, sizeof(*buf));
 	uint8_t pkt[12 + 1400];
+	uint16_t seq = 1;
 	int r = -ENOMEM;
 
 	if (e == NULL || buf == NULL)
 		goto cleanup;
 	for (size_t i = 0, k = 0; i < frames; i += frame, k++) {
 		size_t n = frames - i < frame ? frames - i : frame;
+		uint64_t cap_us = PCAP_EPOCH_US + (uint64_t)k * o->ptime * 1000;
 		int len;
 
 		memset(buf, 0, frame * sizeof(*buf));
@@ -66,10 +120,11 @@ static int encode_stream(enum tz_media_codec codec, const int16_t *pcm, size_t f
 			r = len;
 			goto cleanup;
 		}
-		put_rtp(pkt, (uint8_t)pt, k == 0, (uint16_t)(1 + k),
-			(uint32_t)(k * (clock / 1000 * ptime)), ssrc);
-		r = tz_mtool_pcap_write(w, PCAP_EPOCH_US + (uint64_t)k * ptime * 1000, pkt,
-					12 + (size_t)len);
+		put_rtp(pkt, (uint8_t)o->pt, k == 0, seq++, (uint32_t)(k * (clock / 1000 * o->ptime)),
+			o->ssrc);
+		r = tz_mtool_pcap_write(w, cap_us, pkt, 12 + (size_t)len);
+		if (r == 0)
+			r = put_events(o, (unsigned)(k * o->ptime), clock, &seq, cap_us, w);
 		if (r < 0)
 			goto cleanup;
 	}
@@ -89,10 +144,14 @@ int media_cmd_wav2pcap(int argc, char **argv)
 		{ "src", required_argument, NULL, 's' },
 		{ "dst", required_argument, NULL, 'd' },
 		{ "ssrc", required_argument, NULL, 'x' },
+		{ "dtmf", required_argument, NULL, 'D' },
+		{ "dtmf-at", required_argument, NULL, 'A' },
+		{ "event-pt", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *src = NULL, *dst = NULL;
-	unsigned long pt = 256, ptime = 20, ssrc = 0x54A2E001;
+	const char *src = NULL, *dst = NULL, *dtmf = NULL;
+	unsigned long pt = 256, ptime = 20, ssrc = 0x54A2E001, event_pt = 101, dtmf_at = 1000;
+	struct stream_opts so;
 	int codec = -1, c, r;
 	struct tz_mtool_pcap_writer w;
 	int16_t *pcm;
@@ -106,11 +165,17 @@ int media_cmd_wav2pcap(int argc, char **argv)
 		case 's': src = optarg; break;
 		case 'd': dst = optarg; break;
 		case 'x': if (parse_ulong(optarg, 0xFFFFFFFFul, &ssrc) != 0) goto err_usage; break;
+		case 'D': dtmf = optarg; break;
+		case 'A': if (parse_ulong(optarg, 3600000, &dtmf_at) != 0) goto err_usage; break;
+		case 'E': if (parse_ulong(optarg, 127, &event_pt) != 0) goto err_usage; break;
 		default: goto err_usage;
 		}
 	}
 	if (optind + 2 != argc || codec < 0 || !src || !dst || ptime < 10 || ptime % 10)
 		goto err_usage;
+	for (const char *d = dtmf; d && *d; d++)
+		if (event_code(*d) < 0)
+			goto err_usage;
 	if (pt == 256)
 		pt = codec == TZ_MEDIA_OPUS ? DEFAULT_OPUS_PT : (unsigned long)tz_media_codec_static_pt(codec);
 	r = tz_media_wav_load(argv[optind], audio_rate(codec), 1, NULL, &pcm, &frames);
@@ -125,8 +190,13 @@ int media_cmd_wav2pcap(int argc, char **argv)
 		free(pcm);
 		return 2;
 	}
+	so = (struct stream_opts){
+		.codec = codec, .pt = (unsigned)pt, .ptime = (unsigned)ptime,
+		.event_pt = (unsigned)event_pt, .ssrc = (uint32_t)ssrc, .dtmf = dtmf,
+		.dtmf_at_ms = (unsigned)(dtmf_at / ptime * ptime),
+	};
 	if (r == 0)
-		r = encode_stream(codec, pcm, frames, (unsigned)pt, (unsigned)ptime, (uint32_t)ssrc, &w);
+		r = encode_stream(&so, pcm, frames, &w);
 	if (tz_mtool_pcap_close(&w) != 0 && r == 0)
 		r = -EIO;
 	free(pcm);
@@ -138,7 +208,8 @@ int media_cmd_wav2pcap(int argc, char **argv)
 
 err_usage:
 	fprintf(stderr, "Usage: trapeze-media wav2pcap --codec pcmu|pcma|g722|opus [--pt N] "
-		"[--ptime MS] --src IP:PORT --dst IP:PORT [--ssrc X] in.wav out.pcap\n");
+		"[--ptime MS] --src IP:PORT --dst IP:PORT [--ssrc X]\n"
+		"       [--dtmf DIGITS [--dtmf-at MS (1000)] [--event-pt N (101)]] in.wav out.pcap\n");
 	return 2;
 }
 
