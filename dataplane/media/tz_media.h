@@ -39,6 +39,9 @@ int tz_media_codec_parse(const char *name);
 uint32_t tz_media_codec_clock(enum tz_media_codec c);
 /** Static payload type, or -1 for a dynamic one (Opus). */
 int tz_media_codec_static_pt(enum tz_media_codec c);
+/** Audio sample rate an encoder/decoder of the codec runs at by default:
+ *  8000 (G.711), 16000 (G.722), 48000 (Opus).  What to load a WAV at for it. */
+uint32_t tz_media_codec_audio_rate(enum tz_media_codec c);
 
 /* G.711 (ITU-T G.711), one sample and bulk.  Pure functions, any thread. */
 uint8_t tz_media_ulaw_encode(int16_t pcm);
@@ -187,6 +190,36 @@ int tz_media_xcode_push(struct tz_media_xcode *x, const struct tz_media_rtp *in,
  *  Returns 0 or 1 packet. */
 int tz_media_xcode_flush(struct tz_media_xcode *x, struct tz_media_rtp *out);
 const struct tz_media_xcode_stats *tz_media_xcode_stats(const struct tz_media_xcode *x);
+
+/* ---- player: announcements, music on hold ------------------------------- */
+
+struct tz_media_player_cfg {
+	enum tz_media_codec codec;
+	uint8_t pt;
+	uint8_t ptime;                  /* ms, 0 = 20 (Opus: 10, 20, 40, 60) */
+	bool loop;                      /* music on hold: start again at the end */
+	struct tz_media_opus_opts opus;
+	uint16_t first_seq;
+	uint32_t first_ts;
+};
+
+struct tz_media_player;
+
+/**
+ * Play pcm (mono, frames samples at tz_media_codec_audio_rate(cfg->codec):
+ * tz_media_wav_load(path, that rate, 1, ...)) as RTP packets of cfg's codec.
+ * pcm is not copied: one loaded file serves every player, and must outlive
+ * them.  errno: EINVAL, ENOMEM.  Thread: the one that calls _next().
+ */
+struct tz_media_player *tz_media_player_create(const int16_t *pcm, size_t frames,
+					       const struct tz_media_player_cfg *cfg);
+void tz_media_player_destroy(struct tz_media_player *p);
+/** The next packet (one ptime; marker on the first; the last padded with
+ *  silence): 1, or 0 when a non-looping file has ended, or -errno.  The
+ *  payload is the player's until the next call.  Never allocates. */
+int tz_media_player_next(struct tz_media_player *p, struct tz_media_rtp *out);
+/** Start the file again (next packet marked); sequence and timestamps go on. */
+void tz_media_player_rewind(struct tz_media_player *p);
 
 /* ---- WAV files ---------------------------------------------------------- */
 

@@ -25,11 +25,6 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 	return errno || end == s || *end || *v > max ? -EINVAL : 0;
 }
 
-static uint32_t audio_rate(enum tz_media_codec c)
-{
-	return c == TZ_MEDIA_G722 ? 16000 : c == TZ_MEDIA_OPUS ? 48000 : 8000;
-}
-
 static void put_rtp(uint8_t *p, uint8_t pt, bool marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
 	p[0] = 0x80;
@@ -98,7 +93,7 @@ static int put_events(const struct stream_opts *o, unsigned t_ms, uint32_t clock
 static int encode_stream(const struct stream_opts *o, const int16_t *pcm, size_t frames,
 			 struct tz_mtool_pcap_writer *w)
 {
-	uint32_t rate = audio_rate(o->codec), clock = tz_media_codec_clock(o->codec);
+	uint32_t rate = tz_media_codec_audio_rate(o->codec), clock = tz_media_codec_clock(o->codec);
 	unsigned frame = rate / 1000 * o->ptime;
 	struct tz_media_enc *e = tz_media_enc_create(o->codec, rate, NULL);
 	int16_t *buf = calloc(frame, sizeof(*buf));
@@ -178,7 +173,7 @@ int media_cmd_wav2pcap(int argc, char **argv)
 			goto err_usage;
 	if (pt == 256)
 		pt = codec == TZ_MEDIA_OPUS ? DEFAULT_OPUS_PT : (unsigned long)tz_media_codec_static_pt(codec);
-	r = tz_media_wav_load(argv[optind], audio_rate(codec), 1, NULL, &pcm, &frames);
+	r = tz_media_wav_load(argv[optind], tz_media_codec_audio_rate(codec), 1, NULL, &pcm, &frames);
 	if (r < 0) {
 		fprintf(stderr, "trapeze-media: %s: %s\n", argv[optind],
 			r == -EBADMSG ? "not a WAV file" : strerror(-r));
@@ -270,7 +265,7 @@ static int codec_of_pt(unsigned pt)
 static int decode_stream(const struct collect *c, unsigned pt, enum tz_media_codec codec,
 			 const char *out, unsigned *bad)
 {
-	uint32_t rate = audio_rate(codec), clock = tz_media_codec_clock(codec);
+	uint32_t rate = tz_media_codec_audio_rate(codec), clock = tz_media_codec_clock(codec);
 	struct tz_media_dec *d = tz_media_dec_create(codec, rate);
 	struct tz_media_wav_writer *w = tz_media_wav_open(out, rate, 1);
 	static int16_t pcm[5760], zeros[960];
