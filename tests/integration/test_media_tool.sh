@@ -58,6 +58,9 @@ expect "events: digit 5 with three end packets" \
 	"ssrc 0x11223344 pt 101 digit 5 event 5 ts 8000 duration 640 end 3 seq 100-105 packets 6 volume 10" \
 	"$media" events "$here/tests/fuzz/media_pcap/corpus/events-sll.pcap"
 
+expect "events: tcpdump -i any (Linux cooked v2), IPv6, digit #" \
+	"ssrc 0x0a0b0c0d pt 96 digit # event 11 ts 4000 duration 800 end 3 seq 10-14 packets 5 volume 7" \
+	"$media" events "$here/tests/fuzz/media_pcap/corpus/events-sll2-v6.pcap"
 "$media" wav2pcap --codec pcmu --dtmf '15#' --src 198.51.100.1:4000 --dst 203.0.113.2:5004 \
 	"$state/tone.wav" "$state/dtmf.pcap"
 expect "wav2pcap --dtmf: three digits, 200 ms each, three end packets" \
