@@ -44,6 +44,7 @@ struct opts {
 	unsigned frames, runs, complexity;
 	bool fec, quiet, no_floor;
 	const char *only;
+	const char *json;               /* write results here, or NULL */
 };
 
 /* Input packets for one case: 5 s of a voice-like signal (three partials
@@ -179,6 +180,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "case", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-floor", no_argument, NULL, 'F' },
+		{ "json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -195,9 +197,11 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'k': o->only = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'F': o->no_floor = true; break;
+		case 'j': o->json = optarg; break;
 		case 'h':
 			printf("Usage: trapeze-bench transcode [--frames N (1500)] [--runs N (3)]\n"
-			       "       [--complexity 1..10 (5)] [--fec] [--case TEXT] [--no-floor] [-q]\n"
+			       "       [--complexity 1..10 (5)] [--fec] [--case TEXT] [--no-floor]\n"
+			       "       [--json FILE] [-q]\n"
 			       "CPU per 20 ms frame of the tz_media transcoder per direction, and\n"
 			       "transcoded calls per media core, next to the cost of forwarding a\n"
 			       "packet measured in the same run (docs/media-services.md).\n"
@@ -223,6 +227,29 @@ static void print_calls(const char *name, double a, double b, double floor_ns)
 		printf("   (1 per %.0f forwarded at the SRTP floor)",
 		       1e9 / (2 * FRAMES_PER_S * floor_ns) / (1e9 / per_call));
 	putchar('\n');
+}
+
+static int write_json(const char *path, const double *ns, double fwd, double floor_ns,
+		      const struct opts *o)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "{\"complexity\": %u, \"fec\": %s, \"frames\": %u, \"runs\": %u,\n"
+		" \"forward_copy_ns\": %.2f, \"srtp_floor_ns\": %.2f,\n \"cases\": [",
+		o->complexity, o->fec ? "true" : "false", o->frames, o->runs, fwd, floor_ns);
+	for (unsigned i = 0, first = 1; i < N_CASES; i++) {
+		if (ns[i] <= 0)
+			continue;
+		fprintf(f, "%s\n  {\"name\": \"%s\", \"in\": \"%s\", \"out\": \"%s\", "
+			"\"opus_rate\": %u, \"ns_per_frame\": %.0f}", first ? "" : ",", cases[i].name,
+			tz_media_codec_name(cases[i].in), tz_media_codec_name(cases[i].out),
+			cases[i].opus_rate, ns[i]);
+		first = 0;
+	}
+	fprintf(f, "\n ]}\n");
+	return fclose(f) == 0 ? 0 : -EIO;
 }
 
 int bench_transcode_main(int argc, char **argv)
@@ -271,5 +298,7 @@ int bench_transcode_main(int argc, char **argv)
 	print_calls("PCMU <-> Opus 48 kHz (resampler)", ns[2], ns[3], floor_ns);
 	print_calls("G722 <-> Opus (Opus at 16 kHz)", ns[4], ns[5], floor_ns);
 	print_calls("PCMU <-> PCMA", ns[6], ns[6], floor_ns);
+	if (o.json != NULL && write_json(o.json, ns, fwd, floor_ns, &o) != 0)
+		fprintf(stderr, "trapeze-bench transcode: cannot write %s\n", o.json);
 	return 0;
 }

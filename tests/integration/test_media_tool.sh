@@ -83,6 +83,17 @@ if ! "$media" events "$here/tests/fuzz/media_pcap/corpus/pcapng.pcap" 2>"$state/
 else
 	not_ok "pcapng"; sed 's/^/# /' "$state/err"
 fi
+# The transcode bench runs (it measures, never fails on time): every case
+# gives a cost per frame.
+if "$build/bench/trapeze-bench" transcode -q --frames 50 --runs 1 --no-floor \
+	--json "$state/bench.json" >"$state/out" 2>"$state/err" &&
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["cases"]) == 7 and all(c["ns_per_frame"] > 0 for c in d["cases"])' "$state/bench.json" &&
+   grep -q "PCMU <-> Opus (Opus at 8 kHz)" "$state/out"; then
+	ok "trapeze-bench transcode: seven cases measured, calls per core reported"
+else
+	not_ok "trapeze-bench transcode"; sed 's/^/# /' "$state/out" "$state/err"
+fi
+
 # sipp plays the wav2pcap output (play_pcap_audio) to a sipp UAS on
 # 127.0.0.1; a capture of what reached the UAS's media port decodes to the
 # tone.  Needs sipp, tcpdump and root (capture on lo); skipped otherwise.
