@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 
 #include <cmocka.h>
@@ -26,6 +27,16 @@ static inline void assert_tone(const int16_t *pcm, size_t n, size_t stride, uint
 			    f, freq, freq, share, min_share);
 	assert_true(f >= freq - tol && f <= freq + tol);
 	assert_true(share >= min_share);
+}
+
+/* RMS level of n samples in dB relative to a full-scale sine. */
+static inline double level_dbfs(const int16_t *pcm, size_t n)
+{
+	double e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (double)pcm[i] * pcm[i];
+	return 10 * log10(e / (double)n / (32768.0 * 32768.0 / 2) + 1e-12);
 }
 
 #endif

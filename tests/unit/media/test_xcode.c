@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The transcoder as the two legs of a call see it: PCMU 8 kHz -> Opus 48 kHz
- * -> PCMU keeps a tone; timestamps scale 8000 <-> 48000 across a wrap;
+ * -> PCMU keeps a tone and its level; timestamps scale 8000 <-> 48000 across a wrap;
  * sequence numbers continue; a lost packet is a timestamp gap, not a shift
  * (PCMU in) or concealed (Opus in); telephone events get the other PT and
  * durations on the other clock; ptimes differ; bad input is refused and
@@ -108,6 +108,9 @@ static void pcmu_opus_pcmu(void **state)
 		tz_media_g711_decode(false, c.pkt[i].payload, pcm + i * 160, 160);
 	}
 	assert_tone(pcm + 800, (SECOND - 5) * 160, 1, 8000, 1000, 2, 0.8);
+	/* The level a listener hears stays within 1.5 dB of what was sent
+	 * (an 8000-peak sine: -12.3 dBFS). */
+	assert_true(fabs(level_dbfs(pcm + 800, (SECOND - 5) * 160) - 20 * log10(8000.0 / 32768)) < 1.5);
 	assert_int_equal(tz_media_xcode_stats(up)->in_audio, SECOND);
 	assert_int_equal(tz_media_xcode_stats(down)->out_audio, SECOND);
 	tz_media_xcode_destroy(up);
@@ -143,6 +146,7 @@ static void pcmu_opus48_pcmu(void **state)
 	for (unsigned i = 0; i < c.n; i++)
 		tz_media_g711_decode(false, c.pkt[i].payload, pcm + i * 160, 160);
 	assert_tone(pcm + 800, (SECOND - 5) * 160, 1, 8000, 440, 2, 0.8);
+	assert_true(fabs(level_dbfs(pcm + 800, (SECOND - 5) * 160) - 20 * log10(8000.0 / 32768)) < 1.5);
 	assert_int_equal(tz_media_xcode_stats(up)->gaps, 0);
 	assert_int_equal(tz_media_xcode_stats(down)->gaps, 0);
 	tz_media_xcode_destroy(up);
@@ -311,6 +315,7 @@ static void pcmu_g722(void **state)
 		assert_int_equal(tz_media_dec_frame(d, b.pkt[i].payload, 160, pcm + i * 320, 320), 320);
 	}
 	assert_tone(pcm + 1600, (SECOND - 5) * 320, 1, 16000, 440, 2, 0.8);
+	assert_true(fabs(level_dbfs(pcm + 1600, (SECOND - 5) * 320) - 20 * log10(8000.0 / 32768)) < 1.5);
 	tz_media_dec_destroy(d);
 	tz_media_xcode_destroy(x);
 }
