@@ -54,7 +54,10 @@ struct tz_media_player *tz_media_player_create(const int16_t *pcm, size_t frames
 	p->seq = cfg->first_seq;
 	p->ts = cfg->first_ts;
 	p->first = true;
-	p->enc = tz_media_enc_create(cfg->codec, rate, &cfg->opus);
+	/* Every packet is sent: a file's silences are short, and a player
+	 * without DTX never has a packet with nothing in it. */
+	p->cfg.opus.dtx = false;
+	p->enc = tz_media_enc_create(cfg->codec, rate, &p->cfg.opus);
 	if (p->enc == NULL) {
 		free(p);
 		errno = ENOMEM;

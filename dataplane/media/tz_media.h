@@ -198,7 +198,7 @@ struct tz_media_player_cfg {
 	uint8_t pt;
 	uint8_t ptime;                  /* ms, 0 = 20 (Opus: 10, 20, 40, 60) */
 	bool loop;                      /* music on hold: start again at the end */
-	struct tz_media_opus_opts opus;
+	struct tz_media_opus_opts opus; /* .dtx is ignored: every packet is sent */
 	uint16_t first_seq;
 	uint32_t first_ts;
 };

@@ -245,6 +245,8 @@ static int conceal(struct tz_media_xcode *x, int64_t gap, const struct tz_media_
 		bool last = left <= pkt_samples;
 
 		n -= n % step;
+		if (n == 0)
+			break;
 		r = tz_media_dec_conceal(x->dec, last ? in->payload : NULL, last ? in->len : 0,
 					 x->dec_buf, n);
 		if (r <= 0)
