@@ -3,7 +3,8 @@
  * Sample-rate conversion over libspeexdsp's resampler (a windowed-sinc
  * polyphase filter): any rational ratio, state kept between calls so a stream
  * resampled 20 ms at a time has no seams.  The output is delayed by the
- * filter (tz_media_resampler_delay(): 5 ms at quality 5 for 8 <-> 48 kHz) and every input frame gives its share of output frames from the
+ * filter (tz_media_resampler_delay(): 5 ms at quality 5 for 8 <-> 48 kHz)
+ * and every input frame gives its share of output frames from the
  * start, so a transcoder's timestamps stay exact.
  */
 #include <errno.h>
