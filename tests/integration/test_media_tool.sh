@@ -51,6 +51,9 @@ expect "opus over IPv6, PT 96 guessed as opus" "ch0 1000 Hz" "$media" freq "$sta
 
 "$media" tone --freq 440,1000 --seconds 2 --rate 48000 "$state/stereo.wav"
 expect "stereo: one tone per channel" "ch0 440 Hz ch1 1000 Hz" "$media" freq "$state/stereo.wav"
+"$media" tone --freq 440,1000 --seconds 1 --rate 8000 --dbfs -20 "$state/minus20.wav"
+expect "freq --level: the level of each channel" "ch0 440 Hz -20.0 dBFS ch1 1000 Hz -20.0 dBFS" \
+	"$media" freq --level "$state/minus20.wav"
 "$media" tone --freq 440 --seconds 1 --rate 16000 --dbfs -80 "$state/quiet.wav"
 expect "a -80 dBFS tone is silence" "ch0 silent" "$media" freq "$state/quiet.wav"
 

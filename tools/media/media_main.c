@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "media_cmds.h"
@@ -19,8 +20,9 @@ static const char usage[] =
 "Usage: trapeze-media COMMAND [OPTION]... FILE...\n"
 "  tone --freq HZ[,HZ] [--seconds S] [--rate R] [--dbfs D] out.wav\n"
 "             a sine (two frequencies: a stereo file, one per channel)\n"
-"  freq [--from S] [--seconds S] in.wav\n"
-"             dominant frequency per channel: \"ch0 440 Hz ch1 1000 Hz\" (\"silent\")\n"
+"  freq [--from S] [--seconds S] [--level] in.wav\n"
+"             dominant frequency per channel: \"ch0 440 Hz ch1 1000 Hz\" (\"silent\");\n"
+"             --level adds each channel's RMS level (\"-10.0 dBFS\")\n"
 "  wav2pcap --codec pcmu|pcma|g722|opus [--pt N] [--ptime MS] --src IP:PORT --dst IP:PORT\n"
 "           [--ssrc X] [--dtmf DIGITS [--dtmf-at MS] [--event-pt N]] in.wav out.pcap\n"
 "             an RTP stream (Ethernet/IP/UDP) sipp's play_pcap_audio replays;\n"
@@ -133,15 +135,27 @@ err_usage:
 	return 2;
 }
 
+/* RMS level relative to a full-scale sine (a -10 dBFS tone reads -10.0). */
+static double rms_dbfs(const int16_t *pcm, size_t n, size_t stride)
+{
+	double e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (double)pcm[i * stride] * pcm[i * stride];
+	return n ? 10 * log10(e / (double)n / (32768.0 * 32768.0 / 2) + 1e-12) : -120;
+}
+
 int media_cmd_freq(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "level", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tz_media_wav_info info;
 	double from = -1, seconds = 1;
+	bool level = false;
 	size_t frames, start, n;
 	int16_t *pcm;
 	int c, r;
@@ -151,6 +165,10 @@ int media_cmd_freq(int argc, char **argv)
 			continue;
 		if (c == 's' && parse_double(optarg, &seconds) == 0 && seconds > 0)
 			continue;
+		if (c == 'l') {
+			level = true;
+			continue;
+		}
 		fputs(usage, stderr);
 		return 2;
 	}
@@ -180,6 +198,8 @@ int media_cmd_freq(int argc, char **argv)
 			printf("%sch%u %.0f Hz", ch ? " " : "", ch, f);
 		else
 			printf("%sch%u silent", ch ? " " : "", ch);
+		if (level)
+			printf(" %.1f dBFS", rms_dbfs(pcm + start * info.channels + ch, n, info.channels));
 	}
 	putchar('\n');
 	free(pcm);
