@@ -62,6 +62,34 @@ static void g711_round_trip(void **state)
 	}
 }
 
+/* The detector every other test relies on: a pure tone has all its power
+ * on its bin and none on a neighbour's; of two tones the louder wins;
+ * silence and -70 dBFS read as silent (0). */
+static void goertzel_detector(void **state)
+{
+	static int16_t a[8000], b[8000];
+
+	(void)state;
+	tz_media_tone(a, 8000, 8000, 1000, 10000, 0);
+	assert_true(tz_media_tone_power(a, 8000, 1, 8000, 1000) > 0.99);
+	assert_true(tz_media_tone_power(a, 8000, 1, 8000, 1100) < 0.01);
+	assert_true(tz_media_dominant_freq(a, 8000, 1, 8000) == 1000);
+	tz_media_tone(b, 8000, 8000, 440, 4000, 0);
+	for (unsigned i = 0; i < 8000; i++)
+		b[i] = (int16_t)(b[i] + a[i] / 4);      /* 440 Hz at 4000, 1 kHz at 2500 */
+	assert_true(tz_media_dominant_freq(b, 8000, 1, 8000) == 440);
+	/* Interleaved: stride 2 reads one channel. */
+	for (unsigned i = 0; i < 4000; i++)
+		b[2 * i + 1] = 0;
+	tz_media_tone(a, 8000, 8000, 697, 8000, 0);
+	for (unsigned i = 0; i < 4000; i++)
+		b[2 * i] = a[i];
+	assert_true(tz_media_dominant_freq(b, 4000, 2, 8000) == 697);
+	assert_true(tz_media_dominant_freq(b + 1, 4000, 2, 8000) == 0);
+	tz_media_tone(a, 8000, 8000, 1000, 10, 0);          /* -70 dBFS */
+	assert_true(tz_media_dominant_freq(a, 8000, 1, 8000) == 0);
+}
+
 static void codec_names(void **state)
 {
 	(void)state;
@@ -233,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(g711_vectors),
 		cmocka_unit_test(g711_round_trip),
+		cmocka_unit_test(goertzel_detector),
 		cmocka_unit_test(codec_names),
 		cmocka_unit_test(g711_tone),
 		cmocka_unit_test(g722_tone),
