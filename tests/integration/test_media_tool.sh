@@ -49,6 +49,18 @@ fi
 "$media" pcap2wav "$state/v6.pcap" "$state/v6.wav" 2>/dev/null
 expect "opus over IPv6, PT 96 guessed as opus" "ch0 1000 Hz" "$media" freq "$state/v6.wav"
 
+# Both directions of a call in one capture (PCMU one way, Opus back):
+# --stereo puts each in its channel, aligned by capture time.
+"$media" tone --freq 440 --seconds 3 --rate 8000 "$state/a440.wav"
+"$media" wav2pcap --codec pcmu --src 198.51.100.1:4000 --dst 203.0.113.2:5004 \
+	"$state/a440.wav" "$state/fwd.pcap"
+"$media" wav2pcap --codec opus --ssrc 0x1234 --src 203.0.113.2:5004 --dst 198.51.100.1:4000 \
+	"$state/tone.wav" "$state/back.pcap"
+python3 "$here/tests/integration/media/merge_pcap.py" "$state/fwd.pcap" "$state/back.pcap" "$state/call.pcap"
+"$media" pcap2wav --stereo "$state/call.pcap" "$state/call.wav" 2>/dev/null
+expect "pcap2wav --stereo: each direction in its channel (PCMU 440 Hz, Opus 1000 Hz)" \
+	"ch0 440 Hz -10.0 dBFS ch1 1000 Hz -10.1 dBFS" "$media" freq --level "$state/call.wav"
+
 "$media" tone --freq 440,1000 --seconds 2 --rate 48000 "$state/stereo.wav"
 expect "stereo: one tone per channel" "ch0 440 Hz ch1 1000 Hz" "$media" freq "$state/stereo.wav"
 "$media" tone --freq 440,1000 --seconds 1 --rate 8000 --dbfs -20 "$state/minus20.wav"

@@ -27,9 +27,10 @@ static const char usage[] =
 "           [--ssrc X] [--dtmf DIGITS [--dtmf-at MS] [--event-pt N]] in.wav out.pcap\n"
 "             an RTP stream (Ethernet/IP/UDP) sipp's play_pcap_audio replays;\n"
 "             --dtmf adds RFC 4733 events (200 ms each, 100 ms apart, 3 end packets)\n"
-"  pcap2wav [--port P | --ssrc X] [--pt N] [--codec C] [--rate R] in.pcap out.wav\n"
+"  pcap2wav [--port P] [--ssrc X | --stereo] [--pt N] [--codec C] in.pcap out.wav\n"
 "             one RTP stream of a capture decoded to WAV (codec from the PT when\n"
-"             not given: 0 PCMU, 8 PCMA, 9 G722, dynamic opus); gaps kept as silence\n"
+"             not given: 0 PCMU, 8 PCMA, 9 G722, dynamic opus); gaps kept as silence;\n"
+"             --stereo: the first two streams (both directions), one per channel\n"
 "  events [--pt N] in.pcap\n"
 "             RFC 4733 events in a capture, one line each\n";
 
