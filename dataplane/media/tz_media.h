@@ -122,6 +122,9 @@ struct tz_media_leg {
 	uint8_t pt;                     /* the codec's payload type on this leg */
 	uint32_t clock;                 /* RTP clock rate; 0 = the codec's */
 	int16_t event_pt;               /* telephone-event PT (RFC 4733), or TZ_MEDIA_NO_PT */
+	uint8_t red_pt;                 /* input leg, Opus: RFC 2198 redundancy PT (Chrome's
+					 * red/48000/2), 0 = none; the primary is transcoded,
+					 * redundant blocks fill losses */
 	uint8_t ptime;                  /* output leg: ms per packet (10..120, a multiple
 					 * of 10; 0 = 20); ignored on the input leg */
 };
@@ -160,7 +163,8 @@ struct tz_media_rtp {
 	X(concealed)     /* samples made up by PLC/FEC (Opus input) */ \
 	X(dtx)           /* output frames not sent (Opus DTX) */ \
 	X(gaps)          /* timestamp gaps carried to the output */ \
-	X(restarts)      /* new source: SSRC change or a seq/ts jump (RFC 3550 A.1) */
+	X(restarts)      /* new source: SSRC change or a seq/ts jump (RFC 3550 A.1) */ \
+	X(recovered)     /* lost frames rebuilt from RFC 2198 redundancy */
 
 struct tz_media_xcode_stats {
 #define TZ_MEDIA_X_FIELD(n) uint64_t n;

@@ -31,6 +31,15 @@
 #define MAX_JUMP_S 60                   /* a timestamp jump beyond: a new source */
 #define ACC_CAP (2 * MAX_PCM + 64)
 #define EVENT_BLOCK 4                   /* RFC 4733 2.3: event, E/R/volume, duration */
+#define MAX_RED 4                       /* redundant blocks kept from one RED packet */
+
+/* A redundant block of an RFC 2198 packet: the frame offset ticks earlier. */
+struct red_block {
+	const uint8_t *data;
+	size_t pos;                     /* of data, from the end of the headers */
+	uint16_t len;
+	uint32_t offset;
+};
 
 struct tz_media_xcode {
 	struct tz_media_xcode_cfg cfg;
@@ -54,6 +63,8 @@ struct tz_media_xcode {
 	bool marker_next;
 	uint16_t seq;
 
+	struct red_block red[MAX_RED];  /* of the packet being pushed, oldest first */
+	unsigned n_red;
 	struct tz_media_rtp *out;       /* the caller's array during a push */
 	unsigned n_out;
 	struct tz_media_xcode_stats st;
@@ -92,7 +103,8 @@ static bool leg_ok(const struct tz_media_leg *l)
 {
 	return (unsigned)l->codec < TZ_MEDIA_CODEC_COUNT && l->pt < 128 &&
 	       l->clock <= 192000 && l->event_pt >= TZ_MEDIA_NO_PT && l->event_pt < 128 &&
-	       l->event_pt != l->pt;
+	       l->event_pt != l->pt && l->red_pt < 128 &&
+	       (l->red_pt == 0 || (l->red_pt != l->pt && l->red_pt != l->event_pt));
 }
 
 struct tz_media_xcode *tz_media_xcode_create(const struct tz_media_xcode_cfg *cfg)
@@ -101,6 +113,7 @@ struct tz_media_xcode *tz_media_xcode_create(const struct tz_media_xcode_cfg *cf
 	unsigned ptime = cfg->out.ptime ? cfg->out.ptime : 20;
 
 	if (!leg_ok(&cfg->in) || !leg_ok(&cfg->out) || !ptime_ok(cfg->out.codec, ptime) ||
+	    (cfg->in.red_pt && cfg->in.codec != TZ_MEDIA_OPUS) ||
 	    (cfg->opus_rate && cfg->opus_rate != 8000 && cfg->opus_rate != 16000 &&
 	     cfg->opus_rate != 48000)) {
 		errno = EINVAL;
@@ -232,7 +245,7 @@ static int feed(struct tz_media_xcode *x, const int16_t *pcm, size_t n)
 
 /* Opus loss: conceal up to MAX_CONCEAL_MS of the gap in packet-sized steps,
  * the last from the FEC in the packet that just came. */
-static int conceal(struct tz_media_xcode *x, int64_t gap, const struct tz_media_rtp *in,
+static int conceal(struct tz_media_xcode *x, int64_t gap, const uint8_t *fec, size_t fec_len,
 		   unsigned pkt_samples)
 {
 	unsigned step = x->dec_rate / 400;      /* 2.5 ms */
@@ -247,7 +260,7 @@ static int conceal(struct tz_media_xcode *x, int64_t gap, const struct tz_media_
 		n -= n % step;
 		if (n == 0)
 			break;
-		r = tz_media_dec_conceal(x->dec, last ? in->payload : NULL, last ? in->len : 0,
+		r = tz_media_dec_conceal(x->dec, last ? fec : NULL, last ? fec_len : 0,
 					 x->dec_buf, n);
 		if (r <= 0)
 			return r < 0 ? r : -EIO;
@@ -255,6 +268,30 @@ static int conceal(struct tz_media_xcode *x, int64_t gap, const struct tz_media_
 		if ((r = feed(x, x->dec_buf, (size_t)r)) != 0)
 			return r;
 		left -= n;
+	}
+	return 0;
+}
+
+/* Lost frames the RED packet just received carries (oldest first): each
+ * decoded at its place, PLC before it if a hole is left. */
+static int recover_red(struct tz_media_xcode *x, int64_t mapped, unsigned pkt_samples)
+{
+	int64_t tol = (int64_t)x->out_clock / 1000;
+	int n, r;
+
+	for (unsigned i = 0; i < x->n_red; i++) {
+		int64_t at = mapped - (int64_t)x->red[i].offset * x->out_clock / x->in_clock;
+
+		if (at < acc_end(x) - tol || at >= mapped)
+			continue;
+		if (at > acc_end(x) + tol && (r = conceal(x, at - acc_end(x), NULL, 0, pkt_samples)) != 0)
+			return r;
+		n = tz_media_dec_frame(x->dec, x->red[i].data, x->red[i].len, x->dec_buf, MAX_PCM);
+		if (n < 0 || (unsigned)n > x->dec_rate / 1000 * MAX_PACKET_MS)
+			continue;
+		x->st.recovered++;
+		if ((r = feed(x, x->dec_buf, (size_t)n)) != 0)
+			return r;
 	}
 	return 0;
 }
@@ -269,7 +306,10 @@ static int handle_gap(struct tz_media_xcode *x, int64_t mapped, int lost,
 
 	if (x->cfg.in.codec == TZ_MEDIA_OPUS && lost > 0 &&
 	    gap <= (int64_t)x->out_clock * MAX_CONCEAL_MS / 1000) {
-		if ((r = conceal(x, gap, in, pkt_samples)) != 0)
+		if ((r = recover_red(x, mapped, pkt_samples)) != 0)
+			return r;
+		gap = mapped - acc_end(x);
+		if (gap > 0 && (r = conceal(x, gap, in->payload, in->len, pkt_samples)) != 0)
 			return r;
 		gap = mapped - acc_end(x);
 		if (gap <= (int64_t)x->out_clock / 1000)
@@ -412,15 +452,65 @@ static int push_audio(struct tz_media_xcode *x, const struct tz_media_rtp *in)
 	return (int)x->n_out;
 }
 
+/* RFC 2198 3: 4-byte headers (F, block PT, timestamp offset, length) while
+ * F is set, then a 1-byte header with the primary's PT; the blocks follow in
+ * header order, the primary last.  Keeps the redundant blocks of the audio
+ * PT; *prim becomes the primary. */
+static int red_split(struct tz_media_xcode *x, const struct tz_media_rtp *in,
+		     struct tz_media_rtp *prim)
+{
+	const uint8_t *p = in->payload, *end = in->payload + in->len;
+	size_t hdr = 0, data = 0;
+	unsigned nb = 0;
+
+	x->n_red = 0;
+	while (p + hdr < end && (p[hdr] & 0x80)) {
+		uint16_t blen;
+
+		if (end - (p + hdr) < 4)
+			return -EBADMSG;
+		blen = (uint16_t)((p[hdr + 2] & 0x03) << 8 | p[hdr + 3]);
+		if ((p[hdr] & 0x7F) == x->cfg.in.pt && blen > 0 && x->n_red < MAX_RED)
+			x->red[x->n_red++] = (struct red_block){
+				.len = blen,
+				.offset = (uint32_t)(p[hdr + 1] << 6 | p[hdr + 2] >> 2),
+				.pos = data,
+			};
+		data += blen;
+		hdr += 4;
+		nb++;
+	}
+	if (p + hdr >= end || (p[hdr] & 0x7F) != x->cfg.in.pt || nb > 16)
+		return -EBADMSG;
+	hdr++;
+	if (hdr + data >= in->len)
+		return -EBADMSG;
+	for (unsigned i = 0; i < x->n_red; i++)
+		x->red[i].data = p + hdr + x->red[i].pos;
+	*prim = *in;
+	prim->pt = x->cfg.in.pt;
+	prim->payload = p + hdr + data;
+	prim->len = (uint16_t)(in->len - hdr - data);
+	return 0;
+}
+
 int tz_media_xcode_push(struct tz_media_xcode *x, const struct tz_media_rtp *in,
 			struct tz_media_rtp *out)
 {
+	struct tz_media_rtp prim;
+
 	x->out = out;
 	x->n_out = 0;
+	x->n_red = 0;
 	if (in->payload == NULL && in->len > 0)
 		return -EINVAL;
 	if (in->pt == x->cfg.in.pt)
 		return push_audio(x, in);
+	if (x->cfg.in.red_pt && in->pt == x->cfg.in.red_pt) {
+		if (red_split(x, in, &prim) != 0)
+			return fail(x, &x->st.bad_payload, -EBADMSG);
+		return push_audio(x, &prim);
+	}
 	if (x->cfg.in.event_pt != TZ_MEDIA_NO_PT && in->pt == x->cfg.in.event_pt)
 		return push_event(x, in);
 	return fail(x, &x->st.bad_pt, -EPROTO);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz harness for the transcoder (tz_media_xcode_push): the first byte picks
- * the input and output codecs and the output ptime; the rest is a sequence of
+ * the input and output codecs and the output ptime (Opus input also takes
+ * RFC 2198 RED as PT 63); the rest is a sequence of
  * packets, each [len][pt|marker][seq 2][ts 4] then len bytes of payload.  No
  * push may crash or return more packets than TZ_MEDIA_XCODE_MAX_OUT, and
  * every output payload fits TZ_MEDIA_XCODE_MAX_PAYLOAD.
@@ -33,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.out.event_pt = (data[0] & 0x80) ? TZ_MEDIA_NO_PT : 110;
 	cfg.out.ptime = ptimes[(data[0] >> 4) & 3];
 	cfg.opus_rate = (data[0] & 0x40) ? 48000 : 0;
+	cfg.in.red_pt = cfg.in.codec == TZ_MEDIA_OPUS ? 63 : 0;
 	x = tz_media_xcode_create(&cfg);
 	if (x == NULL)
 		abort();
@@ -52,9 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			in.len = (uint16_t)(size - off);
 		in.payload = data + off;
 		off += in.len;
-		/* Steer half the packets to the audio PT. */
+		/* Steer half the packets to the audio PT, a quarter to RED's. */
 		if (in.pt & 0x40)
 			in.pt = cfg.in.pt;
+		else if (in.pt & 0x20)
+			in.pt = 63;
 		n = tz_media_xcode_push(x, &in, out);
 		if (n > TZ_MEDIA_XCODE_MAX_OUT)
 			abort();

@@ -209,6 +209,72 @@ static void lost_opus_is_concealed(void **state)
 	tz_media_xcode_destroy(down);
 }
 
+/* Chrome's RED (RFC 2198, red/48000/2): each packet carries the previous
+ * frame as a redundant block.  A lost packet is rebuilt from the next one's
+ * block (counted as recovered, nothing concealed); a truncated RED header is
+ * refused. */
+static void red_recovers_loss(void **state)
+{
+	static struct stream a, b, c;
+	static uint8_t red[30][TZ_MEDIA_XCODE_MAX_PAYLOAD];
+	struct tz_media_xcode *up = make(TZ_MEDIA_PCMU, 0, TZ_MEDIA_NO_PT, TZ_MEDIA_OPUS, PT_OPUS,
+					 TZ_MEDIA_NO_PT, 20);
+	struct tz_media_xcode_cfg cfg = {
+		.in = { .codec = TZ_MEDIA_OPUS, .pt = PT_OPUS, .event_pt = TZ_MEDIA_NO_PT, .red_pt = 63 },
+		.out = { .codec = TZ_MEDIA_PCMU, .pt = 0, .event_pt = TZ_MEDIA_NO_PT },
+	};
+	struct tz_media_xcode *down = tz_media_xcode_create(&cfg);
+	struct tz_media_rtp out[TZ_MEDIA_XCODE_MAX_OUT];
+	int16_t pcm[30 * 160];
+
+	(void)state;
+	assert_non_null(down);
+	a.n = b.n = c.n = 0;
+	pcmu_tone(&a, 30, 1000);
+	for (unsigned i = 0; i < a.n; i++)
+		push(up, &a.pkt[i], &b);
+	assert_int_equal(b.n, 30);
+	for (unsigned i = 0; i < 30; i++) {
+		struct tz_media_rtp p = b.pkt[i];
+		size_t o = 0;
+
+		if (i > 0) {                    /* block: packet i-1, 960 ticks earlier */
+			red[i][o++] = 0x80 | PT_OPUS;
+			red[i][o++] = (uint8_t)(960 >> 6);
+			red[i][o++] = (uint8_t)((960 & 0x3F) << 2 | b.pkt[i - 1].len >> 8);
+			red[i][o++] = (uint8_t)b.pkt[i - 1].len;
+		}
+		red[i][o++] = PT_OPUS;
+		if (i > 0) {
+			memcpy(red[i] + o, b.pkt[i - 1].payload, b.pkt[i - 1].len);
+			o += b.pkt[i - 1].len;
+		}
+		memcpy(red[i] + o, b.pkt[i].payload, b.pkt[i].len);
+		p.payload = red[i];
+		p.len = (uint16_t)(o + b.pkt[i].len);
+		p.pt = 63;
+		if (i != 15)
+			assert_int_equal(push(down, &p, &c), 1 + (i == 16));
+	}
+	assert_int_equal(c.n, 30);
+	assert_continuous(&c, 160);
+	assert_int_equal(tz_media_xcode_stats(down)->recovered, 1);
+	assert_int_equal(tz_media_xcode_stats(down)->concealed, 0);
+	assert_int_equal(tz_media_xcode_stats(down)->lost, 1);
+	for (unsigned i = 0; i < c.n; i++)
+		tz_media_g711_decode(false, c.pkt[i].payload, pcm + i * 160, 160);
+	assert_tone(pcm + 800, 25 * 160, 1, 8000, 1000, 2, 0.8);
+	{
+		struct tz_media_rtp bad = { .payload = red[5], .len = 3, .seq = 40, .ts = 40 * 960, .pt = 63 };
+
+		assert_int_equal(tz_media_xcode_push(down, &bad, out), -EBADMSG);
+		bad.len = 5;                    /* headers, no primary */
+		assert_int_equal(tz_media_xcode_push(down, &bad, out), -EBADMSG);
+	}
+	tz_media_xcode_destroy(up);
+	tz_media_xcode_destroy(down);
+}
+
 static void put_event(struct stream *s, unsigned i, uint8_t digit, bool end, uint16_t dur,
 		      uint16_t seq, uint32_t ts, bool marker)
 {
@@ -489,6 +555,7 @@ int main(void)
 		cmocka_unit_test(pcmu_opus48_pcmu),
 		cmocka_unit_test(lost_pcmu_is_gap),
 		cmocka_unit_test(lost_opus_is_concealed),
+		cmocka_unit_test(red_recovers_loss),
 		cmocka_unit_test(events_mapped),
 		cmocka_unit_test(repacketize),
 		cmocka_unit_test(pcmu_g722),
