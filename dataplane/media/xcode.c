@@ -434,18 +434,22 @@ static int push_audio(struct tz_media_xcode *x, const struct tz_media_rtp *in)
 		if (mapped < acc_end(x) - (int64_t)x->out_clock / 1000)
 			return fail(x, &x->st.late, -EALREADY);
 	}
-	n = tz_media_dec_frame(x->dec, in->payload, in->len, x->dec_buf, MAX_PCM);
-	if (n < 0)
-		return fail(x, &x->st.bad_payload, -EBADMSG);
 	x->st.lost += (unsigned)lost;
 	x->last_seq = in->seq;
 	x->last_ts = in->ts;
 	x->last_ext = ext;
 	if (in->marker)
 		x->marker_next = true;
+	/* The gap first: the decoder conceals (PLC, FEC from this packet, RED)
+	 * before it decodes this packet, as its state expects. */
 	if (mapped > acc_end(x) + (int64_t)x->out_clock / 1000 &&
 	    (r = handle_gap(x, mapped, lost, in, (unsigned)n)) != 0)
 		return r;
+	n = tz_media_dec_frame(x->dec, in->payload, in->len, x->dec_buf, MAX_PCM);
+	if (n < 0) {
+		x->st.bad_payload++;
+		return x->n_out ? (int)x->n_out : -EBADMSG;
+	}
 	if ((r = feed(x, x->dec_buf, (size_t)n)) != 0)
 		return r;
 	x->st.in_audio++;

@@ -209,6 +209,42 @@ static void lost_opus_is_concealed(void **state)
 	tz_media_xcode_destroy(down);
 }
 
+/* The decoder conceals a loss before it decodes the packet after it: the
+ * tone changes from 1000 Hz to 440 Hz at packet 16, packet 15 is lost; slot
+ * 15 continues the 1000 Hz before it, slot 16 carries packet 16's 440 Hz. */
+static void after_loss_the_packet_is_heard(void **state)
+{
+	static struct stream a, b, c;
+	struct tz_media_xcode *up = make(TZ_MEDIA_PCMU, 0, TZ_MEDIA_NO_PT, TZ_MEDIA_OPUS, PT_OPUS,
+					 TZ_MEDIA_NO_PT, 20);
+	struct tz_media_xcode *down = make(TZ_MEDIA_OPUS, PT_OPUS, TZ_MEDIA_NO_PT, TZ_MEDIA_PCMU, 0,
+					   TZ_MEDIA_NO_PT, 20);
+	int16_t pcm[160];
+
+	(void)state;
+	a.n = b.n = c.n = 0;
+	pcmu_tone(&a, 30, 1000);
+	for (unsigned i = 16; i < 30; i++) {
+		tz_media_tone(pcm, 160, 8000, 440, 8000, (uint64_t)i * 160);
+		tz_media_g711_encode(false, pcm, a.data[i], 160);
+	}
+	for (unsigned i = 0; i < a.n; i++)
+		push(up, &a.pkt[i], &b);
+	for (unsigned i = 0; i < b.n; i++)
+		if (i != 15)
+			push(down, &b.pkt[i], &c);
+	assert_int_equal(c.n, 30);
+	/* Slot 15, concealed, continues what came before it. */
+	tz_media_g711_decode(false, c.pkt[15].payload, pcm, 160);
+	assert_true(tz_media_tone_power(pcm, 160, 1, 8000, 1000) >
+		    2 * tz_media_tone_power(pcm, 160, 1, 8000, 440));
+	tz_media_g711_decode(false, c.pkt[16].payload, pcm, 160);
+	assert_true(tz_media_tone_power(pcm, 160, 1, 8000, 440) >
+		    2 * tz_media_tone_power(pcm, 160, 1, 8000, 1000));
+	tz_media_xcode_destroy(up);
+	tz_media_xcode_destroy(down);
+}
+
 /* Chrome's RED (RFC 2198, red/48000/2): each packet carries the previous
  * frame as a redundant block.  A lost packet is rebuilt from the next one's
  * block (counted as recovered, nothing concealed); a truncated RED header is
@@ -555,6 +591,7 @@ int main(void)
 		cmocka_unit_test(pcmu_opus48_pcmu),
 		cmocka_unit_test(lost_pcmu_is_gap),
 		cmocka_unit_test(lost_opus_is_concealed),
+		cmocka_unit_test(after_loss_the_packet_is_heard),
 		cmocka_unit_test(red_recovers_loss),
 		cmocka_unit_test(events_mapped),
 		cmocka_unit_test(repacketize),
