@@ -159,6 +159,13 @@ enum tz_cfg_dtmf {
 	TZ_DTMF_INFO,
 };
 
+/** When a call to/from the trunk is transcoded (docs/media-services.md). */
+enum tz_cfg_transcode {
+	TZ_XCODE_WHEN_NEEDED,     /**< only when the legs share no codec (default) */
+	TZ_XCODE_OFF,             /**< never: no common codec = the call is refused */
+	TZ_XCODE_PREFER,          /**< always: the browser keeps its own codec */
+};
+
 enum tz_cfg_trunk_srtp {
 	TZ_TRUNK_RTP,             /**< plain RTP (default) */
 	TZ_TRUNK_SDES,            /**< SDES-SRTP: RTP/SAVP, keys in a=crypto (RFC 4568) */
@@ -196,6 +203,7 @@ struct tz_cfg_trunk {
 					   *   AEAD_AES_256_GCM); NULL = AES_CM_128_HMAC_SHA1_80 */
 	uint32_t tenant;                  /**< index into tz_config.tenants (0: default) */
 	int line, col;
+	enum tz_cfg_transcode transcode;  /**< `transcode:` (issue 14), default when-needed */
 };
 
 /** One routing rule: the first rule whose every given criterion matches wins. */
