@@ -143,6 +143,10 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 		fp_ssrc_rewrite(rtp, f->ssrc_out != 0 ? f->ssrc_out : st->svc_ssrc);
 		cnt[TZ_SVC_C_SENT]++;
 		if (f->xform == TZ_XF_UNPROTECT) {
+			/* transcoded: the browser's packets were diverted before
+			 * the tap; the recording gets what the PBX gets */
+			if (f->svc & TZ_SVC_DIVERT)
+				rec_tap(w->conf.rec, f, m[i], w->now);
 			media_out(w, f, m[i], false, rte_pktmbuf_pkt_len(m[i]), FP_CK_NONE);
 			continue;
 		}
