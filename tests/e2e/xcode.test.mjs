@@ -11,8 +11,9 @@
 // audio's dominant frequency (WebAudio) is ≈ 1000 Hz.  Then, with the one
 // place of the stage taken (max_calls 1), a second transcoded call is
 // refused (media-services-unavailable, counted); and a trunk with
-// `transcode: off` refuses an Opus-only browser (bad-sdp).  Run by
-// lab_xcode.sh.
+// `transcode: off` refuses an Opus-only browser (bad-sdp).  The call is
+// recorded (`record start`): the stereo WAV has 440 Hz on channel 0 and
+// 1000 Hz on channel 1.  Run by lab_xcode.sh.
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,6 +106,11 @@ describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip },
       const rx2 = await inbound(page);
       assert.ok(rx2.packets > rx.packets, 'inbound audio keeps coming');
 
+      // recorded from here: both channels in the trunk's codec
+      const call = await waitUntil(async () => (await trapezectl(['show', 'calls']))
+        .find((c) => c.user === USER && c.state === 'connected'), 'the call in show calls');
+      await trapezectl(['record', 'start', String(call.call)]);
+
       // the PBX receives PCMU: 5 s of it
       await waitUntil(() => rtpTo(cap.peek()).length >= 250, '5 s of RTP at the PBX', { timeout: 20000 });
       const s1 = await stage();
@@ -137,6 +143,16 @@ describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip },
         'the transcoders freed at the call\'s end');
       assert.equal(s3.calls, 0, 'the call left the stage');
       assert.equal(s3.per_core[0].xcode_destroyed - s0.per_core[0].xcode_destroyed, 1);
+
+      // the recording: channel 0 the browser's voice as the PBX got it, channel 1 the PBX's
+      const recDir = path.join(process.env.TZ_REC_DIR, 'default');
+      const meta = await waitUntil(() => fs.existsSync(recDir) && fs.readdirSync(recDir)
+        .filter((f) => f.endsWith(`-${call.call}.json`))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(recDir, f), 'utf8')))[0],
+      `the recording's JSON in ${recDir}`);
+      const rf = tm('freq', '--from', '1', path.join(recDir, meta.files.wav));
+      t.diagnostic(`recording: ${rf}; ${JSON.stringify(meta.from_web)} ${JSON.stringify(meta.to_web)}`);
+      assert.match(rf, /ch0 4[34]\d Hz ch1 (99\d|100\d) Hz/, 'each side\'s tone on its channel');
     });
     if (!pcap) { await cap.stop(); pbx.kill(); return; }
 
