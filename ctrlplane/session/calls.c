@@ -724,6 +724,7 @@ int tz_calls_init(const struct tz_calls_env *env)
 	tz_login_init();
 	if (tz_calls_tenancy_init() != 0)
 		return -ENOMEM;
+	tz_announce_configure(env->cfg);
 	supervisor = g_timeout_add_seconds(1, supervise, NULL);
 	if (tz_messaging_init() != 0)
 		return -ENOMEM;
@@ -750,6 +751,7 @@ void tz_calls_shutdown(void)
 	tz_login_shutdown();
 	tz_messaging_shutdown();
 	tz_tenant_shutdown();
+	tz_announce_shutdown();
 	by_id = by_name = NULL;
 }
 
