@@ -343,7 +343,7 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m), rx_part);
 		return;
 	}
-	if (unlikely(f->svc & TZ_SVC_PLAY) && f->xform == TZ_XF_PROTECT && !rtcp) {
+	if (f->xform == TZ_XF_PROTECT && !rtcp && unlikely(f->svc & TZ_SVC_PLAY)) {
 		/* a file plays into this stream (tz_svc_play.h): the far end's waits */
 		tz_svc_sh.w[w->conf.index].cnt[f->svc_core % TZ_SVC_MAX_CORES][TZ_SVC_C_PLAY_MUTED]++;
 		rte_pktmbuf_free(m);
