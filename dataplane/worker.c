@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 #include <rte_random.h>
 
+#include "bundle_pvt.h"
 #include "fastpath_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
@@ -423,6 +424,11 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 				}
 				if (f->pt.n != 0 && k == CG_UNPROTECT_RTP)
 					fp_pt_rewrite(rte_pktmbuf_mtod(g->m[i], uint8_t *), &f->pt);
+				if (k == CG_UNPROTECT_RTCP &&
+				    !tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) {
+					rte_pktmbuf_free(g->m[i]);
+					continue;
+				}
 				media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]), FP_CK_NONE);
 				continue;
 			}
@@ -524,7 +530,8 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 			continue;
 		}
 		cnt[TZ_PC_MEDIA_RX]++;
-		media_one(w, cg, flows[j], media[j], hlen[j]);
+		media_one(w, cg, tz_dp_bundle_pick(w->conf.sessions, flows[j], media[j], hlen[j]),
+			  media[j], hlen[j]);
 	}
 	crypto_flush(w, cg, q->port_idx);
 	punt(w, q, punts, np);
