@@ -55,6 +55,10 @@ static const struct tz_cfg_enum dtmf[] = {
 static const struct tz_cfg_enum trunk_srtp[] = {
 	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
 };
+static const struct tz_cfg_enum video_profiles[] = {
+	{ "avp_fb", TZ_VIDEO_AVP_FB, false }, { "avp", TZ_VIDEO_AVP, false },
+	{ "avpf", TZ_VIDEO_AVPF, false }, { NULL, 0, false },
+};
 static const struct tz_cfg_enum log_targets[] = {
 	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false },
 	{ "journal", TZ_LOG_JOURNAL, false }, { NULL, 0, false },
@@ -240,6 +244,16 @@ static void trunk_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_no
 
 	t->line = map->line;
 	t->col = map->col;
+	for (size_t i = 0; t->video != NULL && t->video[i] != NULL; i++) {
+		const struct tz_cfg_pos *pos;
+
+		if (strcmp(t->video[i], "VP8") == 0 || strcmp(t->video[i], "H264") == 0)
+			continue;
+		pos = tz_cfg_pos_find(c, &t->video);
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      "sip.trunks[].video", "\"%s\" is not a video codec Trapeze carries: "
+			      "write VP8 or H264", t->video[i]);
+	}
 	if (t->address.host != NULL && t->address.port == 0)
 		t->address.port = t->transport == TZ_SIP_TLS ? 5061 : 5060;
 }
@@ -264,6 +278,9 @@ static const struct tz_cfg_field trunk_fields[] = {
 	ROW(tz_cfg_trunk, "tls_ca", path, tls_ca),
 	ROW(tz_cfg_trunk, "srtp", enum, srtp, .def = "off", .arg = trunk_srtp),
 	ROW(tz_cfg_trunk, "srtp_suites", strlist, srtp_suites),
+	ROW(tz_cfg_trunk, "video", strlist, video),
+	ROW(tz_cfg_trunk, "video_profile", enum, video_profile, .def = "avp_fb",
+	    .arg = video_profiles),
 };
 static const struct tz_cfg_schema trunk_schema = { TABLE(trunk_fields), NULL, trunk_finish };
 

@@ -47,8 +47,16 @@ static inline bool bundle_pt_in(const struct tz_dp_bundle_sub *sub, unsigned pt)
 	return (sub->pt_mask[pt / 32] >> (pt % 32)) & 1u;
 }
 
+static inline const struct tz_dp_flow *bundle_sub_flow(struct tz_dp_flow_state *st,
+							const struct tz_dp_bundle_sub *sub)
+{
+	if (unlikely(sub->flow == NULL) && st != NULL)
+		st->bundle_dropped++;
+	return sub->flow;
+}
+
 /*
- * The flow a packet of @p f's key belongs to: @p f itself, or one of its
+ * The flow a packet of @p f's key belongs to (NULL: drop it, counted): @p f itself, or one of its
  * BUNDLE sub-flows by the SSRC in the clear part of the packet (RTP: the
  * header's SSRC; SRTCP: the sender SSRC, whose SRTCP index space it is),
  * then by payload type for RTP (the SSRC then learned for the RTCP).  The
@@ -73,7 +81,7 @@ static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sess
 		const struct tz_dp_bundle_sub *sub = &f->bundle.sub[i];
 
 		if (ssrc == sub->ssrc || (st != NULL && ssrc == st->bundle_ssrc[i] && ssrc != 0))
-			return sub->flow;
+			return bundle_sub_flow(st, sub);
 	}
 	if (rtcp)
 		return f;
@@ -81,7 +89,7 @@ static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sess
 		if (bundle_pt_in(&f->bundle.sub[i], p[1] & 0x7f)) {
 			if (st != NULL)
 				st->bundle_ssrc[i] = ssrc;
-			return f->bundle.sub[i].flow;
+			return bundle_sub_flow(st, &f->bundle.sub[i]);
 		}
 	return f;
 }

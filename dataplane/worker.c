@@ -521,6 +521,8 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 	tz_dp_flow_lookup_bulk(w->conf.sessions, kp, nm, flows);
 	prefetch_flows(w, flows, nm);
 	for (uint16_t j = 0; j < nm; j++) {
+		const struct tz_dp_flow *f;
+
 		if (flows[j] == NULL) {
 			cnt[TZ_PC_NO_SESSION]++;
 			if (punt_allowed(w, cnt, FP_MEDIA, keys[j].remote))
@@ -530,8 +532,12 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 			continue;
 		}
 		cnt[TZ_PC_MEDIA_RX]++;
-		media_one(w, cg, tz_dp_bundle_pick(w->conf.sessions, flows[j], media[j], hlen[j]),
-			  media[j], hlen[j]);
+		f = tz_dp_bundle_pick(w->conf.sessions, flows[j], media[j], hlen[j]);
+		if (unlikely(f == NULL)) {      /* a stream with nowhere to go: counted */
+			rte_pktmbuf_free(media[j]);
+			continue;
+		}
+		media_one(w, cg, f, media[j], hlen[j]);
 	}
 	crypto_flush(w, cg, q->port_idx);
 	punt(w, q, punts, np);

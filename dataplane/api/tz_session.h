@@ -99,7 +99,8 @@ struct tz_dp_pt_rewrite {
 struct tz_dp_bundle_sub {
 	uint32_t ssrc;                /**< the stream's SSRC per SDP, 0 = unknown */
 	uint32_t pt_mask[4];          /**< its payload types, bit per PT 0-127 */
-	const struct tz_dp_flow *flow;    /**< the sub-flow's published entry */
+	const struct tz_dp_flow *flow;    /**< the sub-flow's published entry; NULL:
+					       drop the stream (counted in bundle_dropped) */
 };
 
 struct tz_dp_bundle {
@@ -195,6 +196,9 @@ struct tz_dp_flow_state {
 	 *  nobody on the SIP side to read them; docs/video.md) */
 	uint64_t fb_dropped;
 	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
+	/** BUNDLE parent: packets of a stream with nowhere to go (the SIP
+	 *  side rejected the video the browser was told it may send) */
+	uint64_t bundle_dropped;
 } __rte_cache_aligned;
 
 /** The shadow key of sub-flow @p i of the flow under @p parent: no packet

@@ -314,10 +314,58 @@ static void test_bundle_demux_both_ways(void **state)
 	srtp_dealloc(browser_rx);
 }
 
+/* The SIP side rejected the video the browser was told it may send: its
+ * packets are dropped and counted, the audio goes on. */
+static void test_bundle_rejected_video_dropped(void **state)
+{
+	srtp_t browser_tx = oracle(false);
+	uint8_t plain[1200], buf[1300];
+	struct tz_dp_flow_key k;
+	struct tz_dp_flow f = { .id = 4, .xform = TZ_XF_UNPROTECT };
+	struct tz_srtp_ctx *in = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
+						    TZ_SRTP_DIR_UNPROTECT, master, 16, master + 16, 14);
+	const struct tz_dp_flow_state *st;
+	struct rte_mbuf *m;
+	int slot, len;
+
+	(void)state;
+	f.srtp = f.srtcp = in;
+	fp_test_egress(&f.out, 1, GW_SIP, 30000, PHONE, 5004, 5005);
+	fp_test_key(&k, BROWSER, 40000, 20000, 0);
+	f.bundle.n = 1;
+	f.bundle.sub[0].ssrc = V_SSRC;          /* announced in its SDP */
+	tz_dp_bundle_pt_add(&f.bundle.sub[0], 96);
+	slot = tz_dp_flow_add(sess, &k, &f);
+	assert_true(slot >= 0);
+	assert_int_equal(fp_test_start_worker(sess, tz_srtp_engine_qp(eng, 0), pid), 0);
+	for (uint16_t i = 0; i < 4; i++) {
+		len = fp_test_rtp(plain, 900, 96, (uint16_t)(5 + i), V_SSRC);
+		from_browser(browser_tx, plain, len, false);
+		len = fp_test_rtp(plain, 172, 111, (uint16_t)(9 + i), A_SSRC);
+		memcpy(buf, plain, (size_t)len);
+		from_browser(browser_tx, buf, len, false);
+		m = fp_test_drain_one(tx[SIP]);
+		assert_non_null(m);
+		assert_int_equal(udp_dport(m), 5004);
+		assert_memory_equal(rte_pktmbuf_mtod_offset(m, void *, 42), plain, 172);
+		rte_pktmbuf_free(m);
+	}
+	st = tz_dp_flow_state(sess, (uint32_t)slot);
+	assert_int_equal(st->bundle_dropped, 4);
+	assert_int_equal(st->cnt[TZ_FC_PKTS], 4);
+	assert_int_equal(rte_ring_count(tx[SIP]), 0);
+	tz_dp_stop();
+	tz_dp_flow_del(sess, &k);
+	tz_dp_sessions_synchronize(sess);
+	tz_srtp_ctx_destroy(in);
+	srtp_dealloc(browser_tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundle_demux_both_ways),
+		cmocka_unit_test(test_bundle_rejected_video_dropped),
 	};
 
 	return cmocka_run_group_tests_name("bundle", tests, group_setup, group_teardown);
