@@ -67,6 +67,7 @@ static int read_peer_sdp(struct call *c, const struct tz_sdp *sdp, bool *hold)
 		memcpy(c->sip.neg.codecs, neg.codecs, sizeof(neg.codecs));
 		c->sip.neg_known = true;
 		tz_sdes_commit(c, &pick);
+		tz_video_read_peer(c, sdp);
 		if (hold != NULL)
 			*hold = neg.hold;
 	} else {
@@ -373,7 +374,8 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	tz_sdes_local(c, &l, true);             /* SDES: the key in use, same tag */
-	if (tz_sdp_offer_sip(&l, c->web.offer, &offer, err, sizeof(err)) == 0)
+	if (tz_sdp_offer_sip(&l, c->web.offer, &offer, err, sizeof(err)) == 0 &&
+	    tz_video_sip_offer(c, offer) == 0)
 		text = tz_sdp_build(offer, NULL);
 	else
 		TZ_LOG(CP_SESSION, WARNING, "call %u: cannot build our SDP again: %s", c->id, err);
@@ -452,6 +454,8 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	}
 	tz_sdes_local(c, &l, true);
 	rc = tz_sdp_offer_sip(&l, c->web.offer, &offer, err, errlen);
+	if (rc == 0)
+		rc = tz_video_sip_offer(c, offer);
 	if (rc == 0)
 		text = tz_sdp_build(offer, NULL);
 	tz_sdp_free(offer);
