@@ -356,6 +356,9 @@ export class TrapezeClient extends EventTarget {
    * @param {MediaStream} [options.stream] the microphone stream to send; by
    *        default the call opens one with getUserMedia({audio: true}) and
    *        stops it when the call ends
+   * @param {boolean} [options.video] a video call: the camera too
+   *        (getUserMedia({audio: true, video: true})); the far end's video
+   *        arrives in `call.remoteStream` with its audio (docs/video.md)
    * @param {boolean} [options.trickle] overrides the client's `trickle`
    * @param {string} [options.callId] the call name (default: generated)
    * @param {(sdp: string) => string} [options.sdpTransform] rewrites the offer
@@ -529,7 +532,9 @@ export class TrapezeCall extends EventTarget {
           'the microphone is not available: the page needs HTTPS (or localhost)');
       }
       try {
-        this.localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+        this.localStream = await navigator.mediaDevices.getUserMedia({
+          audio: true, video: !!this._options.video,
+        });
       } catch (e) {
         throw new TrapezeError('media', `microphone: ${e.name}: ${e.message}`);
       }
@@ -549,8 +554,10 @@ export class TrapezeCall extends EventTarget {
       track.enabled = !this.muted;
       pc.addTrack(track, this.localStream);
     }
+    // video (options.video, or a stream with a camera): BUNDLEd with the audio
+    for (const track of this.localStream.getVideoTracks()) pc.addTrack(track, this.localStream);
     pc.addEventListener('track', (ev) => {
-      if (ev.track.kind !== 'audio') return;
+      if (ev.track.kind !== 'audio' && ev.track.kind !== 'video') return;
       this.remoteStream.addTrack(ev.track);
       emit(this, 'track', { track: ev.track });
     });
