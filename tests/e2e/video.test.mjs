@@ -1,0 +1,133 @@
+// E2E: a video call from the demo web phone (Chromium's fake camera) to the
+// lab's SIP video endpoint: sipp (tests/sip/lab/uas_video.xml, trunk
+// lab-video on 203.0.113.2:5100) answers audio + VP8, and
+// lib/video_endpoint.py sends and receives the VP8 with GStreamer on
+// 203.0.113.2:6202/6203.  Checked: the browser decodes the endpoint's
+// frames, the endpoint decodes the browser's, a PLI from the endpoint
+// reaches the browser (outbound-rtp pliCount), and the browser's key frame
+// request reaches the endpoint about the endpoint's own SSRC.  Run by
+// lab_echo.sh (CI): `lab_echo.sh video.test.mjs`.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchBrowser, login, withScreenshot } from './lib/browser.mjs';
+import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+import { REPO } from './lib/server.mjs';
+import { sipp as pbx, PBX_IP } from './lib/sipp.mjs';
+import { waitUntil } from './lib/wait.mjs';
+
+const skip = await gatewaySkipReason();
+if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
+if (skip) console.log(`# SKIP e2e video: ${skip}`);
+
+const ENDPOINT_SSRC = 0x1234abcd;
+
+let browser;
+let page;
+let endpoint;
+let statusFile;
+
+/** The endpoint's counters (lib/video_endpoint.py), or {} before its first write. */
+function ep() {
+  try {
+    return JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** The browser's video stats: inbound framesDecoded, outbound pliCount ... */
+function videoStats() {
+  return page.evaluate(async () => {
+    const c = window.phone.call;
+    if (!c || !c.pc) return null;
+    const out = { inbound: null, outbound: null };
+    (await c.pc.getStats()).forEach((s) => {
+      if (s.kind !== 'video') return;
+      if (s.type === 'inbound-rtp') {
+        out.inbound = { framesDecoded: s.framesDecoded, packetsReceived: s.packetsReceived,
+          pliCount: s.pliCount, firCount: s.firCount, nackCount: s.nackCount };
+      } else if (s.type === 'outbound-rtp') {
+        out.outbound = { framesEncoded: s.framesEncoded, packetsSent: s.packetsSent,
+          pliCount: s.pliCount, firCount: s.firCount };
+      }
+    });
+    return out;
+  });
+}
+
+describe('e2e: video call to a SIP video endpoint', { skip }, () => {
+  before(async () => {
+    statusFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tz-video-')), 'endpoint.json');
+    endpoint = spawn('ip', ['netns', 'exec', 'sip', 'python3',
+      path.join(REPO, 'tests/e2e/lib/video_endpoint.py'), '--ip', PBX_IP, '--port', '6202',
+      '--ssrc', String(ENDPOINT_SSRC), '--status', statusFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    endpoint.stderr.on('data', (d) => process.stderr.write(`# endpoint: ${d}`));
+    await waitUntil(() => fs.existsSync(statusFile), 'the video endpoint to start', { timeout: 10000 });
+    browser = await launchBrowser({ ignoreHTTPSErrors: true });
+    page = await browser.openPhone(PHONE_URL);
+    await login(page, 'e2e-video');
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (endpoint && endpoint.exitCode === null) endpoint.kill('SIGTERM');
+  });
+
+  test('video both ways, key frame requests both ways', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/lab/uas_video.xml'),
+      ['-mi', PBX_IP, '-mp', '6100', '-rtp_echo'], '5100');
+    await sipp.ready;
+    await withScreenshot(t, page, async () => {
+      await page.fill('#target', '+1321000');
+      await page.click('#video-call');
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
+        null, { timeout: 15000 });
+
+      // the endpoint's frames decoded by the browser
+      const s1 = await waitUntil(async () => {
+        const s = await videoStats();
+        return s?.inbound?.framesDecoded > 30 && s;
+      }, 'the browser to decode 30 frames of the endpoint\'s video', { timeout: 20000 })
+        .catch(async (e) => { t.diagnostic(`browser ${JSON.stringify(await videoStats())} endpoint ${JSON.stringify(ep())}`); throw e; });
+      t.diagnostic(`browser video: ${JSON.stringify(s1)}`);
+      // the browser's frames decoded by the endpoint (GStreamer vp8dec)
+      const e1 = await waitUntil(() => ep().frames_decoded > 30 && ep(),
+        'the endpoint to decode 30 frames of the browser\'s video', { timeout: 20000 })
+        .catch((e) => { t.diagnostic(`endpoint ${JSON.stringify(ep())}`); throw e; });
+      t.diagnostic(`endpoint: ${JSON.stringify(e1)}`);
+
+      // a key frame request from the endpoint reaches the browser
+      const pliBefore = s1.outbound?.pliCount ?? 0;
+      await waitUntil(async () => {
+        endpoint.kill('SIGUSR1');
+        const s = await videoStats();
+        return (s?.outbound?.pliCount ?? 0) > pliBefore;
+      }, 'the endpoint\'s PLI to reach the browser (outbound-rtp pliCount)', { timeout: 10000, interval: 500 });
+
+      // the browser's key frame request (after lost packets) reaches the
+      // endpoint about the endpoint's own SSRC
+      const fbBefore = ep().fb_for_us ?? 0;
+      await waitUntil(() => {
+        endpoint.kill('SIGUSR2');       // the next 40 packets lost
+        return (ep().fb_for_us ?? 0) > fbBefore;
+      }, 'a PLI or FIR from the browser at the endpoint, for its SSRC', { timeout: 15000, interval: 1500 })
+        .catch((e) => { t.diagnostic(`endpoint ${JSON.stringify(ep())}`); throw e; });
+
+      // the dataplane: the call's flows include the video ones
+      const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'e2e-video');
+      assert.equal(call?.state, 'connected');
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
+      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
+      assert.ok(flows.some((f) => f.to === `${PBX_IP}:6202` && f.packets > 30), 'browser video -> endpoint flow');
+      assert.ok(flows.some((f) => f.from === `${PBX_IP}:6202` && f.packets > 30), 'endpoint video -> browser flow');
+
+      await page.click('#hangup');
+      assert.equal((await sipp.done).code, 0, 'sipp saw the BYE');
+    });
+  });
+});
