@@ -129,7 +129,7 @@ struct call_video {
 	struct tz_dp_flow_key keys[3];        /* [0] browser (shadow key), [1] SIP RTP,
 					       * [2] SIP RTCP port */
 	int slots[3];
-	unsigned n_flows;
+	unsigned pub;                         /* bit i: keys[i] is published */
 	bool stale;                           /* flows to drop once the audio is republished */
 	uint64_t pkts_before;
 };

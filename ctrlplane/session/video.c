@@ -207,15 +207,14 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 static int put(struct call *c, unsigned i, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f)
 {
 	struct tz_dp_sessions *s = tz_calls_env.sessions;
-	int rc = i < c->video.n_flows ? tz_dp_flow_replace(s, &c->video.keys[i], k, f)
-				      : tz_dp_flow_add(s, k, f);
+	int rc = c->video.pub & (1u << i) ? tz_dp_flow_replace(s, &c->video.keys[i], k, f)
+					  : tz_dp_flow_add(s, k, f);
 
 	if (rc < 0)
 		return rc;
 	c->video.keys[i] = *k;
 	c->video.slots[i] = rc;
-	if (i >= c->video.n_flows)
-		c->video.n_flows = i + 1;
+	c->video.pub |= 1u << i;
 	return 0;
 }
 
@@ -231,8 +230,8 @@ static int put(struct call *c, unsigned i, const struct tz_dp_flow_key *k, const
 static int sub_put(struct call *c, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f)
 {
 	struct tz_dp_sessions *s = tz_calls_env.sessions;
-	const struct tz_dp_flow *old = c->video.n_flows > 0 ? tz_dp_flow_find(s, &c->video.keys[0])
-							    : NULL;
+	const struct tz_dp_flow *old = c->video.pub & 1u ? tz_dp_flow_find(s, &c->video.keys[0])
+							  : NULL;
 	const struct tz_dp_flow *parent = c->media.n_flows > 0 ? tz_dp_flow_find(s, &c->media.keys[0])
 							       : NULL;
 	struct tz_dp_flow cur, tmp;
@@ -302,7 +301,7 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 	if (!c->video.sip_known || !c->video.sip.on || c->video.peer_port == 0) {
 		/* the new parent drops the browser's video; the old video flows
 		 * go once it is published (tz_video_published) */
-		c->video.stale = c->video.n_flows > 0;
+		c->video.stale = c->video.pub != 0;
 		return 0;
 	}
 	rc = peer_path(c, c->video.core_port, c->video.peer_port, &k_out, &f_in.out);
@@ -312,6 +311,10 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 	f_out.srtp = f_out.srtcp = c->web.ctx_out;
 	f_out.ssrc_out = c->video.ssrc;
 	rc = put(c, 1, &k_out, &f_out);
+	if (rc == 0 && c->video.peer_rtcp_port == c->video.peer_port && (c->video.pub & 4u)) {
+		tz_dp_flow_del(tz_calls_env.sessions, &c->video.keys[2]);  /* nothing points at it */
+		c->video.pub &= ~4u;
+	}
 	if (rc == 0 && c->video.peer_rtcp_port != c->video.peer_port) {
 		struct tz_dp_flow_key k_rtcp = k_out;
 
@@ -345,14 +348,16 @@ void tz_video_published(struct call *c)
 
 void tz_video_unpublish(struct call *c)
 {
-	for (unsigned i = 0; i < c->video.n_flows; i++) {
-		const struct tz_dp_flow_state *st = tz_dp_flow_state(tz_calls_env.sessions,
-								     (uint32_t)c->video.slots[i]);
+	for (unsigned i = 0; i < 3; i++) {
+		const struct tz_dp_flow_state *st;
 
+		if (!(c->video.pub & (1u << i)))
+			continue;
+		st = tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->video.slots[i]);
 		c->video.pkts_before += st->cnt[TZ_FC_PKTS];
 		tz_dp_flow_del(tz_calls_env.sessions, &c->video.keys[i]);
 	}
-	c->video.n_flows = 0;
+	c->video.pub = 0;
 }
 
 void tz_video_free(struct call *c)
@@ -371,7 +376,9 @@ uint64_t tz_video_packets(const struct call *c)
 {
 	uint64_t n = c->video.pkts_before;
 
-	for (unsigned i = 0; i < c->video.n_flows; i++)
-		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->video.slots[i])->cnt[TZ_FC_PKTS];
+	for (unsigned i = 0; i < 3; i++)
+		if (c->video.pub & (1u << i))
+			n += tz_dp_flow_state(tz_calls_env.sessions,
+					      (uint32_t)c->video.slots[i])->cnt[TZ_FC_PKTS];
 	return n;
 }
