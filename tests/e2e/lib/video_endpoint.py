@@ -12,7 +12,9 @@ RTCP PORT+1) and starts two GStreamer pipelines on loopback:
 RTP from the gateway goes to the receiver; the sender's RTP goes to the
 gateway from PORT once the gateway's address is known (symmetric RTP: the
 source of what it sends us).  RTCP from the gateway is parsed: PLI and FIR
-are counted, with whether they name our SSRC.  SIGUSR1 sends a PLI for the
+are counted, with whether they name our SSRC.  Until the first frame is
+decoded a PLI asks the browser for a key frame every 0.4 s (as a phone
+does).  SIGUSR1 sends a PLI for the
 browser's video; SIGUSR2 drops the next 40 packets towards the gateway (the
 browser's decoder then asks for a key frame).  Counters go to STATUS (JSON)
 whenever they change; SIGTERM ends everything.
@@ -54,7 +56,7 @@ def main():
     to_gst.close()
     fwd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     st = {'rtp_in': 0, 'rtp_out': 0, 'rtcp_in': 0, 'pli_in': 0, 'fir_in': 0,
-          'fb_for_us': 0, 'pli_sent': 0, 'frames_decoded': 0, 'browser_ssrc': 0,
+          'fb_for_us': 0, 'pli_sent': 0, 'auto_pli': 0, 'frames_decoded': 0, 'browser_ssrc': 0,
           'gateway': None}
     gw = {'rtp': None, 'rtcp': None}
     drop = [0]
@@ -73,7 +75,7 @@ def main():
     send = subprocess.Popen(
         ['gst-launch-1.0', '-q', 'videotestsrc', 'is-live=true', 'pattern=ball', '!',
          'video/x-raw,width=320,height=240,framerate=15/1', '!',
-         'vp8enc', 'deadline=1', 'keyframe-max-dist=150', '!',
+         'vp8enc', 'deadline=1', 'keyframe-max-dist=15', '!',
          'rtpvp8pay', f'pt={a.pt}', f'ssrc={a.ssrc}', '!',
          'udpsink', 'host=127.0.0.1', f'port={from_gst.getsockname()[1]}'],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -117,6 +119,7 @@ def main():
             off += plen
 
     last = 0.0
+    last_ask = [0.0]
     try:
         while not stop[0]:
             try:
@@ -150,6 +153,15 @@ def main():
             if time.monotonic() - last > 0.2:
                 last = time.monotonic()
                 with lock:
+                    # as a video phone does: no picture yet (the key frame
+                    # went before the gateway had the call's flows), ask
+                    # for one (RFC 4585 PLI) every 0.4 s
+                    if st['rtp_in'] > 0 and st['frames_decoded'] == 0 and \
+                       last - last_ask[0] > 0.4:
+                        last_ask[0] = last
+                        st['auto_pli'] += 1
+                        send_pli()
+                        st['pli_sent'] -= 1
                     dump()
     finally:
         for p in (send, recv):
