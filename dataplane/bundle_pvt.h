@@ -96,26 +96,34 @@ static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sess
 
 /*
  * Feedback in an unprotected compound RTCP packet at @p p (@p len bytes)
- * from the browser: REMB and transport-cc cut out (a compound packet
- * shrinks; the caller trims the mbuf to the returned length), the media SSRC of PLI / NACK / FIR mapped from
- * @p from to @p to (the SIP sender's SSRC; 0 = unknown, left).
+ * from the browser: REMB and transport-cc cut out and counted in
+ * @p dropped (a compound packet shrinks; the caller trims the mbuf to the
+ * returned length), the media SSRC of PLI / NACK / FIR mapped from @p from
+ * to @p to (the SIP sender's SSRC; 0 = unknown, left).  With @p kf
+ * non-NULL PLI and FIR are cut out too and counted there (a SIP side that
+ * takes key frame requests only by SIP INFO).
  * @return the new length (0: nothing left, drop the packet).
  */
-static inline uint32_t tz_dp_rtcp_fb_filter(uint8_t *p, uint32_t len, uint32_t from, uint32_t to,
-					    uint64_t *dropped)
+static inline uint32_t tz_dp_rtcp_fb_filter_kf(uint8_t *p, uint32_t len, uint32_t from, uint32_t to,
+					       uint64_t *dropped, uint64_t *kf)
 {
 	uint32_t off = 0;
 
 	while (off + 4 <= len) {
 		uint8_t fmt = p[off] & 0x1f, pt = p[off + 1];
 		uint32_t plen = 4u * ((uint32_t)(p[off + 2] << 8 | p[off + 3]) + 1u);
+		bool is_kf = pt == RTCP_PSFB && (fmt == RTCP_FMT_PLI || fmt == RTCP_FMT_FIR);
 
 		if ((p[off] & 0xc0) != 0x80 || off + plen > len)
 			break;                  /* not RTCP v2 or truncated: leave the rest */
-		if ((pt == RTCP_RTPFB && fmt == RTCP_FMT_TCC) || (pt == RTCP_PSFB && fmt == RTCP_FMT_AFB)) {
+		if ((pt == RTCP_RTPFB && fmt == RTCP_FMT_TCC) || (pt == RTCP_PSFB && fmt == RTCP_FMT_AFB) ||
+		    (kf != NULL && is_kf)) {
 			memmove(p + off, p + off + plen, len - off - plen);
 			len -= plen;
-			(*dropped)++;
+			if (is_kf)
+				(*kf)++;
+			else
+				(*dropped)++;
 			continue;
 		}
 		if (to != 0 && plen >= 12 && (pt == RTCP_RTPFB || pt == RTCP_PSFB)) {
@@ -130,6 +138,13 @@ static inline uint32_t tz_dp_rtcp_fb_filter(uint8_t *p, uint32_t len, uint32_t f
 		off += plen;
 	}
 	return len;
+}
+
+/* tz_dp_rtcp_fb_filter_kf() with key frame requests relayed. */
+static inline uint32_t tz_dp_rtcp_fb_filter(uint8_t *p, uint32_t len, uint32_t from, uint32_t to,
+					    uint64_t *dropped)
+{
+	return tz_dp_rtcp_fb_filter_kf(p, len, from, to, dropped, NULL);
 }
 
 /* A PLI at @p off that ends the packet becomes a FIR for @p target
@@ -172,7 +187,8 @@ static inline bool tz_dp_rtcp_from_browser(const struct tz_dp_sessions *s,
 
 	if (st == NULL)
 		return true;
-	nlen = tz_dp_rtcp_fb_filter(p, len, f->fb_from, to, &st->fb_dropped);
+	nlen = tz_dp_rtcp_fb_filter_kf(p, len, f->fb_from, to, &st->fb_dropped,
+				       f->fb_kf_to_cp ? &st->kf_requests : NULL);
 	if (nlen == 0)
 		return false;
 	if (nlen < len)

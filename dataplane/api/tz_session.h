@@ -149,6 +149,11 @@ struct tz_dp_flow {
 	/** Browser -> SIP video: the SIP side negotiated ccm fir but not nack
 	 *  pli (RFC 5104 §4.3.1), so a PLI leaves as a FIR */
 	uint8_t fb_pli_to_fir;
+	/** Browser -> SIP video: the SIP side negotiated neither nack pli nor
+	 *  ccm fir: PLI and FIR are taken out of the browser's RTCP and counted
+	 *  (kf_requests) for the control plane, which asks the SIP side for a
+	 *  key frame by SIP INFO picture_fast_update (RFC 5168) */
+	uint8_t fb_kf_to_cp;
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */
@@ -199,6 +204,8 @@ struct tz_dp_flow_state {
 	/** BUNDLE parent: packets of a stream with nowhere to go (the SIP
 	 *  side rejected the video the browser was told it may send) */
 	uint64_t bundle_dropped;
+	/** key frame requests (PLI, FIR) held for the control plane (fb_kf_to_cp) */
+	uint64_t kf_requests;
 } __rte_cache_aligned;
 
 /** The shadow key of sub-flow @p i of the flow under @p parent: no packet

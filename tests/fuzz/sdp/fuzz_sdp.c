@@ -3,7 +3,8 @@
  * Fuzz harness for the SDP library: any bytes go through tz_sdp_parse();
  * a parsed SDP is built and parsed again (that must succeed and give the
  * same text), then put through every policy with fixed local parameters
- * and their outputs built too.  A policy may refuse; it may not crash.
+ * and their outputs built too (the video policy of tz_sdp_video.h as
+ * well).  A policy may refuse; it may not crash.
  *
  * Real fuzzing, from the repository root:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "tz_sdp.h"
+#include "tz_sdp_video.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,6 +89,40 @@ static void round_trip(const struct tz_sdp *sdp)
 	free(text);
 }
 
+static const struct tz_sdp_video_local vlocal = {
+	.sip_port = 30002, .ssrc = 305419896, .cname = "trapeze-cname", .fb_in_avp = true,
+};
+
+/* The input as the browser's offer (its video answered, offered to SIP),
+ * and as the SIP side's answer to what it would get. */
+static void video_policies(struct tz_sdp *sdp)
+{
+	struct tz_sdp_video_neg web, sip;
+	struct tz_sdp_neg neg;
+	struct tz_sdp *out;
+	char err[256];
+	uint32_t plid;
+	uint8_t pm;
+
+	for (unsigned i = 0; i < sdp->n_media; i++)
+		for (unsigned j = 0; j < sdp->media[i].n_codecs; j++)
+			tz_sdp_h264_params(sdp->media[i].codecs[j].fmtp, &plid, &pm);
+	if (tz_sdp_answer_webrtc(sdp, &local, &out, &neg, err, sizeof(err)) != 0)
+		return;
+	if (tz_sdp_video_read_web(sdp, neg.mid, &vlocal, &web) == 0) {
+		tz_sdp_video_read_sip(sdp, &web, &sip, err, sizeof(err));
+		tz_sdp_video_answer_webrtc(out, sdp, &web, &sip, &vlocal);
+		tz_sdp_video_answer_webrtc(out, sdp, &web, NULL, &vlocal);
+	}
+	build_and_free(out);
+	if (tz_sdp_video_read_web(sdp, neg.mid, &vlocal, &web) == 0 &&
+	    tz_sdp_offer_sip(&sip_local, sdp, &out, err, sizeof(err)) == 0) {
+		if (tz_sdp_video_offer_sip(out, &web, &vlocal) != 0)
+			abort();
+		build_and_free(out);
+	}
+}
+
 static void policies(struct tz_sdp *sdp)
 {
 	struct tz_sdp *out, *ours;
@@ -109,6 +145,7 @@ static void policies(struct tz_sdp *sdp)
 		tz_sdp_accept_webrtc(ours, sdp, &neg, err, sizeof(err));
 		tz_sdp_free(ours);
 	}
+	video_policies(sdp);
 	if (sdp->n_media > 0)
 		tz_sdp_add_candidate(sdp, 0, "candidate:1 1 udp 1 198.51.100.1 5000 typ host",
 				     err, sizeof(err));

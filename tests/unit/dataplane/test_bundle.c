@@ -6,7 +6,8 @@
  * rollover the video does not); the SIP side's video comes back as SRTP
  * under the SSRC our answer announced; the browser's PLI reaches the SIP
  * video RTCP port about the SIP sender's SSRC (or as a FIR when the SIP
- * side only does FIR); REMB and transport-cc are dropped and counted.
+ * side only does FIR, or is held for the control plane's SIP INFO when it
+ * does neither); REMB and transport-cc are dropped and counted.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -297,7 +298,19 @@ static void test_bundle_demux_both_ways(void **state)
 		assert_int_equal(fir[16], 0);
 	}
 	rte_pktmbuf_free(m);
-	/* video after the re-publication: its SRTP state went on (no replay, no
+	/* a SIP side with neither PLI nor FIR: the request is held for the
+	 * control plane (SIP INFO picture_fast_update), nothing leaves */
+	c.video.fb_kf_to_cp = 1;
+	publish(&c, false, true);
+	len = pli(plain, OUR_V);
+	memcpy(buf, plain, (size_t)len);
+	from_browser(browser_tx, buf, len, true);
+	for (int i = 0; i < 200 && tz_dp_flow_state(sess, (uint32_t)c.slot_video)->kf_requests < 1; i++)
+		usleep(5000);
+	assert_int_equal(tz_dp_flow_state(sess, (uint32_t)c.slot_video)->kf_requests, 1);
+	assert_int_equal(rte_ring_count(tx[SIP]), 0);
+
+	/* video after the re-publications: its SRTP state went on (no replay, no
 	 * auth failure from a restarted index) */
 	len = fp_test_rtp(plain, 500, 96, 1016, V_SSRC);
 	memcpy(buf, plain, (size_t)len);
