@@ -131,6 +131,9 @@ struct call_video {
 	int slots[3];
 	unsigned pub;                         /* bit i: keys[i] is published */
 	bool stale;                           /* flows to drop once the audio is republished */
+	guint kf_timer;                       /* key frame requests -> SIP INFO (no RTCP fb) */
+	uint64_t kf_seen;                     /* requests already turned into INFO */
+	int64_t kf_last;                      /* when the last INFO went (monotonic us) */
 	uint64_t pkts_before;
 };
 
@@ -225,7 +228,8 @@ extern struct tz_calls_env tz_calls_env;
 	X(HAIRPIN_REFUSED, "hairpin_refused")       \
 	X(SDES_REFUSED, "sdes_refused")             \
 	X(SDES_REKEYED, "sdes_rekeyed")             \
-	X(CTX_RECLAIMED, "calls_ctx_reclaimed")
+	X(CTX_RECLAIMED, "calls_ctx_reclaimed")     \
+	X(VIDEO_FAST_UPDATE, "video_fast_updates_out")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,

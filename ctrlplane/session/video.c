@@ -203,6 +203,36 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 	return tz_port_next_hop(tz_calls_env.core, a, &e->dst_mac);
 }
 
+/* Key frame requests for a SIP side without RTCP feedback: the dataplane
+ * holds the browser's PLI and FIR (kf_requests of the video sub-flow); one
+ * SIP INFO picture_fast_update (RFC 5168) goes for new ones at most every
+ * KF_MIN_MS (the browser repeats its request until a key frame comes). */
+#define KF_POLL_MS 100
+#define KF_MIN_MS 500
+
+static gboolean kf_poll(gpointer p)
+{
+	struct call *c = p;
+	const struct tz_dp_flow_state *st;
+	int64_t now = g_get_monotonic_time();
+
+	if (c->state == CALL_ENDED || !(c->video.pub & 1u) || c->sip.leg == NULL) {
+		c->video.kf_timer = 0;
+		return G_SOURCE_REMOVE;
+	}
+	st = tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->video.slots[0]);
+	if (st->kf_requests == c->video.kf_seen || now - c->video.kf_last < KF_MIN_MS * 1000)
+		return G_SOURCE_CONTINUE;
+	c->video.kf_seen = st->kf_requests;
+	if (tz_sip_leg_info_fast_update(c->sip.leg) == 0) {
+		c->video.kf_last = now;
+		tz_calls_ctr[TZ_CC_VIDEO_FAST_UPDATE]++;
+		TZ_LOG(CP_SESSION, DEBUG, "call %u: key frame request -> SIP INFO picture_fast_update",
+		       c->id);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
 /* Publish (or replace, keeping the SRTP stream state) video flow @p i. */
 static int put(struct call *c, unsigned i, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f)
 {
@@ -328,6 +358,9 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 	f_in.fb_from = c->video.ssrc;
 	f_in.fb_peer_slot = (uint32_t)c->video.slots[1] + 1;
 	f_in.fb_pli_to_fir = (c->video.sip.fb & TZ_SDP_FB_FIR) && !(c->video.sip.fb & TZ_SDP_FB_PLI);
+	f_in.fb_kf_to_cp = !(c->video.sip.fb & (TZ_SDP_FB_FIR | TZ_SDP_FB_PLI));
+	if (f_in.fb_kf_to_cp && c->video.kf_timer == 0)
+		c->video.kf_timer = g_timeout_add(KF_POLL_MS, kf_poll, c);
 	tz_dp_bundle_key(web_key, 0, &k_sub);
 	rc = sub_put(c, &k_sub, &f_in);
 	if (rc != 0)
@@ -362,6 +395,9 @@ void tz_video_unpublish(struct call *c)
 
 void tz_video_free(struct call *c)
 {
+	if (c->video.kf_timer != 0)
+		g_source_remove(c->video.kf_timer);
+	c->video.kf_timer = 0;
 	for (int i = 0; c->video.held && i < 2; i++)
 		close(c->video.core_fd[i]);
 	c->video.held = false;
