@@ -94,9 +94,11 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
   tls_cert: $lab_ca/gw.crt\\
   tls_key: $lab_ca/gw.key" \
     -e '/^  trunks:/a\
-    - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }' \
+    - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }\
+    - { name: lab-video-info, address: "203.0.113.2:5102", codecs: [PCMU], video: [VP8], video_profile: avp }' \
     -e '/^  routes:/a\
-    - { prefix: "+1321", trunk: lab-video }' \
+    - { prefix: "+1321", trunk: lab-video }\
+    - { prefix: "+1322", trunk: lab-video-info }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\

@@ -5,7 +5,9 @@
 // 203.0.113.2:6202/6203.  Checked: the browser decodes the endpoint's
 // frames, the endpoint decodes the browser's, a PLI from the endpoint
 // reaches the browser (outbound-rtp pliCount), and the browser's key frame
-// request reaches the endpoint about the endpoint's own SSRC.  Run by
+// request reaches the endpoint about the endpoint's own SSRC; an endpoint
+// without RTCP feedback (uas_video_info.xml, trunk lab-video-info) gets
+// them as SIP INFO picture_fast_update.  Run by
 // lab_echo.sh (CI): `lab_echo.sh video.test.mjs`.
 
 import { test, describe, before, after } from 'node:test';
@@ -128,6 +130,32 @@ describe('e2e: video call to a SIP video endpoint', { skip }, () => {
 
       await page.click('#hangup');
       assert.equal((await sipp.done).code, 0, 'sipp saw the BYE');
+    });
+  });
+
+  test('an endpoint without RTCP feedback gets key frame requests as SIP INFO picture_fast_update', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/lab/uas_video_info.xml'),
+      ['-mi', PBX_IP, '-mp', '6100', '-rtp_echo'], '5102');
+    await sipp.ready;
+    await withScreenshot(t, page, async () => {
+      await page.waitForFunction(() => !document.querySelector('#video-call').disabled, null,
+        { timeout: 10000 });
+      await page.fill('#target', '+1322000');
+      await page.click('#video-call');
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
+        null, { timeout: 15000 });
+      await waitUntil(async () => (await videoStats())?.inbound?.framesDecoded > 10,
+        'the browser to decode the endpoint\'s video', { timeout: 20000 });
+      // lost packets make the browser ask for a key frame; sipp (the
+      // scenario) passes the INFO only with a picture_fast_update body
+      const sipStats = async () => (await trapezectl(['show', 'sip', 'stats'])).video_fast_updates_out ?? 0;
+      await waitUntil(async () => {
+        endpoint.kill('SIGUSR2');
+        return await sipStats() > 0;
+      }, 'a SIP INFO picture_fast_update to the endpoint', { timeout: 20000, interval: 1500 });
+      await page.click('#hangup');
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `sipp saw the INFO and the BYE: ${r.err.slice(0, 500)}`);
     });
   });
 });
