@@ -457,6 +457,8 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		if (flows[j] != NULL) {
 			rte_prefetch0(flows[j]);
 			rte_prefetch0(RTE_PTR_ADD(flows[j], RTE_CACHE_LINE_SIZE));
+			/* the BUNDLE table (tz_dp_bundle_pick reads its count) */
+			rte_prefetch0(RTE_PTR_ADD(flows[j], offsetof(struct tz_dp_flow, bundle)));
 		}
 	for (uint16_t j = 0; j < n; j++) {
 		const struct tz_dp_flow *f = flows[j];
