@@ -244,16 +244,6 @@ static void trunk_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_no
 
 	t->line = map->line;
 	t->col = map->col;
-	for (size_t i = 0; t->video != NULL && t->video[i] != NULL; i++) {
-		const struct tz_cfg_pos *pos;
-
-		if (strcmp(t->video[i], "VP8") == 0 || strcmp(t->video[i], "H264") == 0)
-			continue;
-		pos = tz_cfg_pos_find(c, &t->video);
-		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
-			      "sip.trunks[].video", "\"%s\" is not a video codec Trapeze carries: "
-			      "write VP8 or H264", t->video[i]);
-	}
 	if (t->address.host != NULL && t->address.port == 0)
 		t->address.port = t->transport == TZ_SIP_TLS ? 5061 : 5060;
 }
