@@ -97,6 +97,17 @@ describe('e2e: video call to a SIP video endpoint', { skip }, () => {
       }, 'the browser to decode 30 frames of the endpoint\'s video', { timeout: 20000 })
         .catch(async (e) => { t.diagnostic(`browser ${JSON.stringify(await videoStats())} endpoint ${JSON.stringify(ep())}`); throw e; });
       t.diagnostic(`browser video: ${JSON.stringify(s1)}`);
+      // what the user sees: the far end's picture in the demo page's <video>
+      await page.waitForFunction(() => {
+        const v = document.querySelector('#remote-video');
+        return !document.querySelector('#videos').hidden && v.videoWidth > 0 && v.currentTime > 0;
+      }, null, { timeout: 10000 });
+      const seen = await page.evaluate(() => {
+        const r = document.querySelector('#remote-video'), l = document.querySelector('#local-video');
+        return { remote: `${r.videoWidth}x${r.videoHeight}`, local: `${l.videoWidth}x${l.videoHeight}` };
+      });
+      t.diagnostic(`demo page video: ${JSON.stringify(seen)}`);
+      assert.equal(seen.remote, '320x240', 'the endpoint\'s picture (videotestsrc 320x240)');
       // the browser's frames decoded by the endpoint (GStreamer vp8dec)
       const e1 = await waitUntil(() => ep().frames_decoded > 30 && ep(),
         'the endpoint to decode 30 frames of the browser\'s video', { timeout: 20000 })
@@ -128,6 +139,15 @@ describe('e2e: video call to a SIP video endpoint', { skip }, () => {
       assert.ok(flows.some((f) => f.to === `${PBX_IP}:6202` && f.packets > 30), 'browser video -> endpoint flow');
       assert.ok(flows.some((f) => f.from === `${PBX_IP}:6202` && f.packets > 30), 'endpoint video -> browser flow');
 
+      // Chromium's send-side estimate without transport-cc / REMB (loss-based)
+      const bwe = await page.evaluate(async () => {
+        let out = null;
+        (await window.phone.call.pc.getStats()).forEach((s) => {
+          if (s.type === 'candidate-pair' && s.nominated) out = s.availableOutgoingBitrate ?? null;
+        });
+        return out;
+      });
+      t.diagnostic(`availableOutgoingBitrate: ${bwe}`);
       await page.click('#hangup');
       assert.equal((await sipp.done).code, 0, 'sipp saw the BYE');
     });
