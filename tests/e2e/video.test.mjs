@@ -153,6 +153,49 @@ describe('e2e: video call to a SIP video endpoint', { skip }, () => {
     });
   });
 
+  test('a SIP side that answers without video: the audio goes on, the browser\'s video is dropped', async (t) => {
+    const sipp = pbx(path.join(REPO, 'tests/sip/lab/uas_echo.xml'),
+      ['-mi', PBX_IP, '-mp', '6100', '-rtp_echo'], '5100');
+    await sipp.ready;
+    await withScreenshot(t, page, async () => {
+      await page.waitForFunction(() => !document.querySelector('#video-call').disabled, null,
+        { timeout: 10000 });
+      await page.fill('#target', '+1321001');
+      await page.click('#video-call');
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
+        null, { timeout: 15000 });
+      const audioBack = () => page.evaluate(async () => {
+        let n = 0;
+        (await window.phone.call.pc.getStats()).forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'audio') n = s.packetsReceived;
+        });
+        return n;
+      });
+      await waitUntil(async () => await audioBack() > 50, 'the PBX\'s echoed audio at the browser');
+      const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === 'e2e-video');
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
+      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
+      assert.equal(flows.length, 3, 'the audio flows only');
+      assert.ok(!flows.some((f) => f.in_port === 'bundle' || f.to.endsWith(':6202')), 'no video flow');
+      // the browser's video reached the gateway and went nowhere: what left
+      // for the PBX's audio port is the browser's audio alone
+      const sent = await page.evaluate(async () => {
+        const o = {};
+        (await window.phone.call.pc.getStats()).forEach((s) => {
+          if (s.type === 'outbound-rtp') o[s.kind] = s.packetsSent;
+        });
+        return o;
+      });
+      const toPbx = (await trapezectl(['show', 'sessions']))
+        .find((f) => f.session === call.call && f.xform === 'srtp>rtp');
+      t.diagnostic(`browser sent ${JSON.stringify(sent)}, to the PBX ${toPbx.packets}`);
+      assert.ok(sent.video > 20, 'the browser sent video');
+      assert.ok(toPbx.packets <= sent.audio + 5, 'only audio went to the PBX\'s audio port');
+      await page.click('#hangup');
+      assert.equal((await sipp.done).code, 0, 'sipp saw the BYE');
+    });
+  });
+
   test('an endpoint without RTCP feedback gets key frame requests as SIP INFO picture_fast_update', async (t) => {
     const sipp = pbx(path.join(REPO, 'tests/sip/lab/uas_video_info.xml'),
       ['-mi', PBX_IP, '-mp', '6100', '-rtp_echo'], '5102');
