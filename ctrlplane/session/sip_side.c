@@ -136,7 +136,13 @@ static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 	c->cdr.answer = g_get_real_time();
 	tz_calls_trunk_result(c->sip.trunk, 200);
 	tz_calls_tenant_answered(c);
-	send_simple(c, TZ_JSEP_OUT_ANSWERED);
+	if (c->conn != NULL) {
+		struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID,
+					 .call = c->name, .sdp_mline_index = -1,
+					 .video = c->video.on && !c->video.sip.on ? "rejected" : NULL };
+
+		tz_calls_env.send(c->conn, &o);
+	}
 	tz_call_negotiation_deadline(c);         /* SIP-WS: the phone's DTLS starts now at the latest */
 	tz_call_media_ready(c);
 }

@@ -239,7 +239,15 @@ function wireCall(c) {
   });
   c.addEventListener('ringing', () => setStatus('ringing'));
   c.addEventListener('progress', () => setStatus('ringing', 'ringing (early media)'));
-  c.addEventListener('answered', () => setStatus('in-call', 'in call'));
+  c.addEventListener('answered', (e) => {
+    if (e.video === 'rejected') {
+      el.videos.hidden = true;
+      log(`call ${c.id}: the far end takes no video`);
+      setStatus('in-call', 'in call (audio only: the far end takes no video)');
+    } else {
+      setStatus('in-call', 'in call');
+    }
+  });
   c.addEventListener('track', (e) => {
     if (e.track && e.track.kind === 'video') {
       el.remoteVideo.srcObject = new MediaStream(c.remoteStream.getVideoTracks());

@@ -782,10 +782,18 @@ export class TrapezeCall extends EventTarget {
     }
   }
 
-  _answered() {
+  _answered(msg = {}) {
     if (this.state === 'answered' || this.ended) return;
+    if (msg.video === 'rejected' && this.pc) {
+      // the far end took the call without video: stop sending the camera
+      // (the gateway would drop it) and say so (docs/video.md)
+      this.videoRejected = true;
+      for (const t of this.pc.getTransceivers()) {
+        if (t.sender.track && t.sender.track.kind === 'video') t.sender.replaceTrack(null).catch(() => {});
+      }
+    }
     this._setState('answered');
-    emit(this, 'answered');
+    emit(this, 'answered', { video: msg.video });
   }
 
   async _onMessage(msg) {
@@ -804,7 +812,7 @@ export class TrapezeCall extends EventTarget {
         emit(this, 'progress', { sdp: msg.sdp });
         break;
       case 'answered':
-        this._answered();
+        this._answered(msg);
         break;
       case 'held':
       case 'unheld': {

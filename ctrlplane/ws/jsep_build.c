@@ -24,7 +24,8 @@
 	X(DIGITS, "digits")     \
 	X(DURATION, "duration") \
 	X(ERR, "code")          \
-	X(MESSAGE, "message")
+	X(MESSAGE, "message")   \
+	X(VIDEO, "video")
 
 enum out_member {
 #define OM_ENUM(e, n) OM_##e,
@@ -58,7 +59,7 @@ static const struct {
 	[TZ_JSEP_OUT_ANSWER] = { B(CALL) | B(SDP), 0 },
 	[TZ_JSEP_OUT_RINGING] = { B(CALL), 0 },
 	[TZ_JSEP_OUT_PROGRESS] = { B(CALL), B(SDP) },
-	[TZ_JSEP_OUT_ANSWERED] = { B(CALL), 0 },
+	[TZ_JSEP_OUT_ANSWERED] = { B(CALL), B(VIDEO) },
 	[TZ_JSEP_OUT_INCOMING] = { B(CALL) | B(FROM) | B(SDP), B(DISPLAY) },
 	[TZ_JSEP_OUT_HANGUP] = { B(CALL) | B(CODE) | B(REASON), 0 },
 	[TZ_JSEP_OUT_HELD] = { B(CALL) | B(BY), 0 },
@@ -92,6 +93,7 @@ static const char *str_member(const struct tz_jsep_out *o, enum out_member m)
 	case OM_DIGITS: return o->digits;
 	case OM_ERR: return (unsigned)o->err < TZ_JSEP_ERR_COUNT ? tz_jsep_err_name(o->err) : NULL;
 	case OM_MESSAGE: return o->message;
+	case OM_VIDEO: return o->video;
 	default: return NULL;
 	}
 }
