@@ -54,6 +54,7 @@ struct pipeline_opts {
 	/* crypto backend (floor-imb) */
 	enum tz_srtp_backend backend; /* --crypto: auto (direct ipsec_mb) or cryptodev */
 	enum tz_srtp_imb_arch imb_arch; /* --arch: the direct backend's manager */
+	uint32_t record;              /* --record N: calls 0..N-1 recorded (pipeline_rec.c) */
 };
 
 struct pipeline_result {

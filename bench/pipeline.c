@@ -226,6 +226,9 @@ static int publish_call(struct pipeline *pl, uint32_t c)
 	}
 	egress_of(&ks, &fw.out);
 	egress_of(&kw, &fs.out);
+	fw.rec = fs.rec = pipeline_rec_slot(pl, c);
+	fw.rec_dir = TZ_REC_FROM_WEB;
+	fs.rec_dir = TZ_REC_TO_WEB;
 	rc = tz_dp_flow_add(pl->sess, &kw, &fw);
 	if (rc >= 0)
 		rc = tz_dp_flow_add(pl->sess, &ks, &fs);
@@ -266,6 +269,9 @@ int pipeline_publish(struct pipeline *pl, struct pipeline_result *r)
 			bench_progress(pl->o.quiet, "publishing calls: %u / %u", c, pl->o.sessions);
 	}
 	r->publish_us_per_call = (double)(rte_rdtsc() - t0) / bench_tsc_per_us() / pl->o.sessions;
+	rc = pipeline_rec_start(pl);
+	if (rc != 0)
+		return rc;
 	r->bytes_per_call = (heap_used() - before) / pl->o.sessions;
 	if (srtp_on(pl))
 		/* the heap delta has the contexts; add what came from pre-made pools */
@@ -282,6 +288,7 @@ int pipeline_start_workers(struct pipeline *pl)
 		c[w] = (struct tz_dp_worker_conf){ .lcore = lcore, .index = (uint16_t)w,
 						   .sessions = pl->sess, .n_ports = SIDES };
 		c[w].srtp_qp = srtp_on(pl) ? tz_srtp_engine_qp(pl->eng, (uint16_t)w) : NULL;
+		c[w].rec = pl->rec[w];
 		for (int s = 0; s < SIDES; s++) {
 			c[w].wire_port[s] = pl->out_port[s];
 			c[w].tap_port[s] = pl->out_port[s];
@@ -315,6 +322,7 @@ uint32_t pipeline_active_call(const struct pipeline *pl, uint32_t a)
 void pipeline_teardown(struct pipeline *pl)
 {
 	tz_dp_stop();
+	pipeline_rec_stop(pl);
 	tz_dp_sessions_free(pl->sess);
 	if (pl->gw_ctx != NULL)
 		for (uint32_t i = 0; i < pl->o.sessions * ctx_per_call(pl); i++)

@@ -36,6 +36,8 @@ static const char usage[] =
 "      --crypto NAME     crypto backend: auto (default: intel-ipsec-mb directly),\n"
 "                        ipsec_mb, or cryptodev (the aesni_mb PMD)\n"
 "      --arch NAME       the direct backend's manager: auto, sse, avx, avx2, avx512\n"
+"      --record N        record calls 0..N-1: their packets are copied to the\n"
+"                        workers' recording taps (a thread drains them, no files)\n"
 "\n"
 "Measured in the same run: the raw floor (the crypto chain alone through\n"
 "intel-ipsec-mb's job API, best manager: trapeze-bench floor), the SRTP\n"
@@ -86,7 +88,7 @@ static int parse_workers(const char *arg, struct pipeline_opts *o)
 }
 
 /* long-only options (floor-imb) */
-enum { OPT_CRYPTO = 0x100, OPT_ARCH };
+enum { OPT_CRYPTO = 0x100, OPT_ARCH, OPT_RECORD };
 
 static int parse(int argc, char **argv, struct pipeline_opts *o)
 {
@@ -99,6 +101,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "sdes", no_argument, NULL, 'd' }, { "udp-checksum", required_argument, NULL, 'c' },
 		{ "crypto", required_argument, NULL, OPT_CRYPTO },
 		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -153,6 +156,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 				return -1;
 			}
 			break;
+		case OPT_RECORD: o->record = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
 		}

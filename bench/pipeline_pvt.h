@@ -2,12 +2,15 @@
 #ifndef TZ_PIPELINE_PVT_H
 #define TZ_PIPELINE_PVT_H
 
+#include <pthread.h>
+
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "bench.h"
 #include "tz_dp.h"
 #include "tz_session.h"
+#include "tz_rec_tap.h"
 #include "tz_srtp.h"
 
 enum { SIDE_WEB, SIDE_SIP, SIDES };
@@ -33,7 +36,16 @@ struct pipeline {
 	uint32_t ring_size;
 	unsigned active;                      /* workers of this run: 0..active-1 of
 						 o.workers, with the calls they own */
+	struct tz_rec_tap *rec[TZ_DP_MAX_WORKERS];   /* --record: the workers' taps */
+	pthread_t rec_thread;                 /* ... drained by a stand-in writer */
+	int rec_quit;
 };
+
+/* pipeline_rec.c: --record: taps for the workers and a thread draining them
+ * (the writer without its files); the slot of call @p c (0: not recorded). */
+int pipeline_rec_start(struct pipeline *pl);
+void pipeline_rec_stop(struct pipeline *pl);
+uint16_t pipeline_rec_slot(const struct pipeline *pl, uint32_t c);
 
 int pipeline_setup(struct pipeline *pl, struct pipeline_result *r);
 void pipeline_teardown(struct pipeline *pl);

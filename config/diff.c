@@ -165,6 +165,16 @@ static int diff_limits_restart(const struct tz_cfg_limits *a, const struct tz_cf
 	return 0;
 }
 
+/* Some recording mode is on: the daemon made the workers' taps at start-up. */
+static bool records(const struct tz_config *c)
+{
+	for (size_t i = 0; i < c->n_tenants; i++)
+		if (c->tenants[i].recording.mode == TZ_REC_MODE_ALL ||
+		    c->tenants[i].recording.mode == TZ_REC_MODE_ON_DEMAND)
+			return true;
+	return c->recording.mode != TZ_REC_MODE_OFF;
+}
+
 static int diff_restart(const struct tz_config *a, const struct tz_config *b, struct tz_cfg_diff *d)
 {
 	if (diff_eal(&a->eal, &b->eal, d) != 0 || diff_ports(a, b, d) != 0 ||
@@ -185,6 +195,8 @@ static int diff_restart(const struct tz_config *a, const struct tz_config *b, st
 	NEED(a->crypto.ipsec_mb_arch != b->crypto.ipsec_mb_arch, "crypto.ipsec_mb_arch");
 	NEED(!strv_eq(a->crypto.cryptodev_drivers, b->crypto.cryptodev_drivers),
 	     "crypto.cryptodev_drivers");
+	NEED(a->recording.ring != b->recording.ring && records(a), "recording.ring");
+	NEED(!records(a) && records(b), "recording.mode (recording was off at start-up)");
 	return 0;
 }
 
@@ -214,7 +226,7 @@ static bool route_eq(const struct tz_config *ca, const struct tz_cfg_route *a,
 		     const struct tz_config *cb, const struct tz_cfg_route *b)
 {
 	return str_eq(a->prefix, b->prefix) && str_eq(a->domain, b->domain) &&
-	       str_eq(a->strip, b->strip) && a->allow_uri == b->allow_uri &&
+	       str_eq(a->strip, b->strip) && a->allow_uri == b->allow_uri && a->record == b->record &&
 	       strcmp(trunk_name(ca, a->trunk), trunk_name(cb, b->trunk)) == 0 &&
 	       strcmp(tz_cfg_tenant_name(ca, a->tenant), tz_cfg_tenant_name(cb, b->tenant)) == 0;
 }
@@ -440,6 +452,7 @@ void tz_cfg_keep_running(struct tz_config *old, struct tz_config *new)
 	SWAP(old->sip.tls_ca, new->sip.tls_ca);
 	SWAP(old->sip.tls_dir, new->sip.tls_dir);
 	SWAP(old->limits.max_sessions, new->limits.max_sessions);
+	SWAP(old->recording.ring, new->recording.ring);
 	SWAP(old->limits.ws_max_message, new->limits.ws_max_message);
 	SWAP(old->limits.ws_max_rate, new->limits.ws_max_rate);
 	SWAP(old->limits.ws_connections_per_ip, new->limits.ws_connections_per_ip);

@@ -293,6 +293,7 @@ static const struct tz_cfg_field route_fields[] = {
 	ROW(tz_cfg_route, "strip", prefix, strip),
 	ROW(tz_cfg_route, "allow_uri", bool, allow_uri, .def = "false"),
 	ROW(tz_cfg_route, "trunk", trunkref, trunk, .required = true),
+	ROW(tz_cfg_route, "record", bool, record, .def = "false"),
 	MOVED("tenant", "routes no longer name a tenant; write the route inside its "
 	      "tenant's routes: (tenants[].routes, docs/tenants.md)"),
 };
@@ -511,6 +512,28 @@ static void tenant_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_n
 	check_selectors(c, t->paths, &t->paths, tz_cfg_url_path_valid, what, map);
 }
 
+/* recording: (docs/recording.md); a tenant's mode defaults to the top level's */
+static const struct tz_cfg_enum rec_modes[] = {
+	{ "off", TZ_REC_MODE_OFF, false }, { "all", TZ_REC_MODE_ALL, false },
+	{ "on-demand", TZ_REC_MODE_ON_DEMAND, false }, { NULL, 0, false },
+};
+static const struct tz_cfg_enum tenant_rec_modes[] = {
+	{ "inherit", TZ_REC_MODE_INHERIT, false }, { "off", TZ_REC_MODE_OFF, false },
+	{ "all", TZ_REC_MODE_ALL, false }, { "on-demand", TZ_REC_MODE_ON_DEMAND, false },
+	{ NULL, 0, false },
+};
+static const struct tz_cfg_field rec_fields[] = {
+	ROW(tz_cfg_recording, "mode", enum, mode, .def = "off", .arg = rec_modes),
+	ROW(tz_cfg_recording, "dir", path, dir),
+	ROW(tz_cfg_recording, "ring", u32, ring, .def = "2048", .min = 64, .max = 1048576),
+};
+static const struct tz_cfg_schema rec_schema = { TABLE(rec_fields) };
+static const struct tz_cfg_field tenant_rec_fields[] = {
+	ROW(tz_cfg_recording, "mode", enum, mode, .def = "inherit", .arg = tenant_rec_modes),
+	ROW(tz_cfg_recording, "dir", path, dir),
+};
+static const struct tz_cfg_schema tenant_rec_schema = { TABLE(tenant_rec_fields) };
+
 /* One tenants[] entry; the lists land in sip.trunks, sip.routes, auth.token_secrets. */
 static const struct tz_cfg_field tenant_fields[] = {
 	ROW(tz_cfg_tenant_src, "name", name, t.name, .required = true),
@@ -525,6 +548,7 @@ static const struct tz_cfg_field tenant_fields[] = {
 	LIST(tz_cfg_tenant_src, "routes", routes, t.n_routes, route_schema,
 	     "a sequence of routes"),
 	MAP(tz_cfg_tenant_src, "limits", t.limits, tenant_limits_schema),
+	MAP(tz_cfg_tenant_src, "recording", t.recording, tenant_rec_schema),
 	MOVED("max_calls", "has moved into the tenant's limits: write limits: {max_calls: N}"),
 };
 const struct tz_cfg_schema tz_cfg_tenant_schema = { TABLE(tenant_fields), NULL, tenant_finish };
@@ -594,6 +618,48 @@ static const struct tz_cfg_field metrics_fields[] = {
 };
 static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields), NULL, metrics_finish };
 
+/* A list default cannot be a def string: text/plain and application/json. */
+static void messaging_init(void *obj)
+{
+	static const char *const def[] = { "text/plain", "application/json" };
+	struct tz_cfg_messaging *m = obj;
+	size_t n = sizeof(def) / sizeof(def[0]);
+
+	m->content_types = calloc(n + 1, sizeof(*m->content_types));
+	for (size_t i = 0; m->content_types != NULL && i < n; i++)
+		m->content_types[i] = strdup(def[i]);
+}
+
+/* A content type is one media type, type/subtype, without parameters. */
+static void messaging_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map)
+{
+	const struct tz_cfg_messaging *m = obj;
+	const struct tz_cfg_pos *pos = tz_cfg_pos_find(c, &m->content_types);
+
+	for (size_t i = 0; m->content_types != NULL && m->content_types[i] != NULL; i++) {
+		const char *t = m->content_types[i], *slash = strchr(t, '/');
+		size_t n = strlen(t);
+
+		if (slash != NULL && slash != t && slash[1] != '\0' && strchr(slash + 1, '/') == NULL &&
+		    n <= 127 && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "0123456789!#$&^_.+-/") == n)
+			continue;
+		tz_cfg_err_at(c, pos ? pos->line : map->line, pos ? pos->col : map->col,
+			      pos ? pos->path : c->path, "\"%.80s\" is not a media type: write "
+			      "type/subtype like \"text/plain\" (no parameters)", t);
+	}
+}
+
+static const struct tz_cfg_field messaging_fields[] = {
+	ROW(tz_cfg_messaging, "max_bytes", u32, max_bytes, .def = "4096", .min = 1,
+	    .max = 65536),
+	ROW(tz_cfg_messaging, "per_user_per_minute", u32, per_user_per_minute, .def = "60",
+	    .max = 100000),
+	ROW(tz_cfg_messaging, "content_types", strlist, content_types),
+};
+static const struct tz_cfg_schema messaging_schema = { TABLE(messaging_fields), messaging_init,
+						       messaging_finish };
+
 static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "eal", eal, eal_schema),
 	LIST(tz_config, "ports", ports, n_ports, port_schema, "a sequence of ports",
@@ -608,6 +674,8 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "crypto", crypto, crypto_schema),
 	MAP(tz_config, "cdr", cdr, cdr_schema),
 	MAP(tz_config, "metrics", metrics, metrics_schema),
+	MAP(tz_config, "messaging", messaging, messaging_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
+	MAP(tz_config, "recording", recording, rec_schema),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

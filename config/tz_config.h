@@ -219,6 +219,8 @@ struct tz_cfg_route {
 				       *   same tenant) */
 	uint32_t tenant;          /**< index into tz_config.tenants (0: default) */
 	int line, col;
+	bool record;              /**< record the calls it routes (docs/recording.md);
+				   *   unless the tenant's recording mode is off */
 };
 
 struct tz_cfg_sip {
@@ -242,6 +244,24 @@ struct tz_cfg_sip {
 	size_t n_trunks;
 	struct tz_cfg_route *routes;
 	size_t n_routes;
+};
+
+/** Call recording mode (docs/recording.md). */
+enum tz_cfg_rec_mode {
+	TZ_REC_MODE_INHERIT = 0,  /**< a tenant without its own: the top-level one */
+	TZ_REC_MODE_OFF,          /**< never recorded (`record start` refused) */
+	TZ_REC_MODE_ALL,          /**< every bridged call */
+	TZ_REC_MODE_ON_DEMAND,    /**< calls of a route with record: true, and `record start` */
+};
+
+/** `recording:` (top level) and `tenants[].recording:` (docs/recording.md). */
+struct tz_cfg_recording {
+	int mode;                 /**< enum tz_cfg_rec_mode; top level default off,
+				   *   tenants default inherit */
+	char *dir;                /**< where files go; top level: in a subdirectory
+				   *   per tenant; a tenant's own: directly */
+	uint32_t ring;            /**< top level only: packets in flight per worker
+				   *   (default 2048) */
 };
 
 /** Fraud and capacity limits of one tenant (issue 11).  0 / NULL = no limit. */
@@ -358,6 +378,7 @@ struct tz_cfg_tenant {
 	struct tz_cfg_tenant_limits limits;
 	size_t n_trunks, n_routes, n_secrets;   /**< its share of the flattened lists */
 	int line, col;            /**< 0 for the default tenant */
+	struct tz_cfg_recording recording;      /**< mode inherit: the top level's */
 };
 
 /** SRTP crypto backend (issue 12): `crypto:`. */
@@ -393,6 +414,15 @@ struct tz_cfg_cdr {
 	uint32_t keep;            /**< records held for `show cdr`; default 1000 */
 };
 
+/** `messaging:`: trapeze-jsep.v1 `message` <-> SIP MESSAGE (docs/messaging.md). */
+struct tz_cfg_messaging {
+	uint32_t max_bytes;           /**< largest body either way; default 4096 */
+	uint32_t per_user_per_minute; /**< messages a web user may send a minute;
+				       *   default 60, 0: none at all */
+	char **content_types;         /**< media types carried (NULL-terminated);
+				       *   default text/plain, application/json */
+};
+
 /** Prometheus exposition (docs/metrics.md): `metrics:`. */
 struct tz_cfg_metrics {
 	struct tz_cfg_hostport listen;    /**< GET /metrics here; host unset = off */
@@ -415,10 +445,12 @@ struct tz_config {
 	struct tz_cfg_crypto crypto;
 	struct tz_cfg_cdr cdr;
 	struct tz_cfg_metrics metrics;
+	struct tz_cfg_messaging messaging;
 	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */
 	struct tz_cfg_tenant *tenants;
 	size_t n_tenants;
+	struct tz_cfg_recording recording;
 };
 
 /** All errors found in one load, in file order. */

@@ -429,8 +429,35 @@ static void check_auth(struct tz_cfg_ctx *c, const struct tz_config *cfg)
 	}
 }
 
+/* Recording on (top level or a tenant's) needs somewhere to write. */
+static void check_recording(struct tz_cfg_ctx *c, const struct tz_config *cfg)
+{
+	const struct tz_cfg_recording *top = &cfg->recording;
+
+	if (top->mode != TZ_REC_MODE_OFF && top->dir == NULL)
+		err_field(c, &top->mode, 1, 1, "recording.mode", "needs recording.dir: write "
+			  "the directory the recordings go to (dir: /var/lib/trapeze/recordings)");
+	for (size_t i = 1; i < cfg->n_tenants; i++) {
+		const struct tz_cfg_recording *r = &cfg->tenants[i].recording;
+
+		if (r->mode != TZ_REC_MODE_INHERIT && r->mode != TZ_REC_MODE_OFF &&
+		    r->dir == NULL && top->dir == NULL)
+			err_field(c, &r->mode, cfg->tenants[i].line, cfg->tenants[i].col,
+				  "tenants[].recording.mode", "needs a dir (the tenant's "
+				  "recording.dir or the top-level recording.dir)");
+		/* its files would go to <dir>/<name>: "." or ".." is not a directory of its own */
+		if (r->dir == NULL && top->dir != NULL && cfg->tenants[i].name[0] == '.' &&
+		    strspn(cfg->tenants[i].name, ".") == strlen(cfg->tenants[i].name))
+			err_field(c, cfg->tenants[i].name, cfg->tenants[i].line, cfg->tenants[i].col,
+				  "tenants[].name", "cannot be the directory of its recordings "
+				  "(recording.dir/<name>): rename the tenant or give it its own "
+				  "recording.dir");
+	}
+}
+
 void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 {
+	check_recording(c, cfg);
 	check_cores(c, &cfg->eal);
 	check_ports(c, cfg);
 	check_media(c, cfg);

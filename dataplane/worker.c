@@ -26,6 +26,7 @@
 #include "tz_log.h"
 #include "tz_srtp.h"
 #include "worker_pvt.h"
+#include "worker_rec.h"
 
 /* Packets of SRTP flows waiting for one crypto burst of a kind. */
 struct crypto_group {
@@ -331,6 +332,9 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* recorded as the SIP side sent it: its payload types, sequence, SSRC */
+	if (f->xform == TZ_XF_PROTECT && !rtcp)
+		rec_tap(w->conf.rec, f, m, w->now);
 	/* SRTP authenticates the header: a packet still protected keeps its PT
 	 * until it is unprotected (UNPROTECT and ECHO rewrite after) */
 	if (f->pt.n != 0 && !rtcp && (f->xform == TZ_XF_FORWARD || f->xform == TZ_XF_PROTECT))
@@ -386,8 +390,13 @@ static inline void rekey_stage(struct worker *w, struct crypto_group *cg, const 
 	if (!rtcp) {
 		uint8_t *rtp = rte_pktmbuf_mtod(m, uint8_t *);
 
+		/* recorded with the SIP side's payload types, either way */
+		if (f->rec_dir == TZ_REC_TO_WEB)
+			rec_tap(w->conf.rec, f, m, w->now);
 		if (f->pt.n != 0)
 			fp_pt_rewrite(rtp, &f->pt);
+		if (f->rec_dir == TZ_REC_FROM_WEB)
+			rec_tap(w->conf.rec, f, m, w->now);
 		if (f->ssrc_out != 0)
 			protect_renumber(st, rtp, f->ssrc_out);
 	}
@@ -424,6 +433,8 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 				}
 				if (f->pt.n != 0 && k == CG_UNPROTECT_RTP)
 					fp_pt_rewrite(rte_pktmbuf_mtod(g->m[i], uint8_t *), &f->pt);
+				if (k == CG_UNPROTECT_RTP)
+					rec_tap(w->conf.rec, f, g->m[i], w->now);
 				if (k == CG_UNPROTECT_RTCP &&
 				    !tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) {
 					rte_pktmbuf_free(g->m[i]);

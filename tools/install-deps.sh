@@ -25,6 +25,7 @@ build_pkgs=(
 	libjwt-dev
 	libipsec-mb-dev
 	libnice-dev
+	libopus-dev	# decodes recorded Opus into the WAV (ctrlplane/rec)
 	libsofia-sip-ua-dev
 	libsofia-sip-ua-glib-dev
 	libsrtp2-dev
@@ -53,6 +54,7 @@ lab_pkgs=(
 	kamailio
 	logrotate     # tests/integration/test_cdr_lab.sh runs contrib/logrotate/trapeze
 	prometheus    # promtool check metrics (tests/integration/test_metrics_lab.sh)
+	sox           # reads the recorded WAV back (tests/e2e/record.test.mjs)
 	rtpengine-daemon	# tools/bench.sh compare (bench/compare/run.sh starts it by PID, never the service)
 	sip-tester
 	tcpdump

@@ -25,7 +25,8 @@
 #   status   what exists
 #   config   write the lab config trapezed runs with (web_root filled in), print its path
 #   pbx      start the lab PBX in namespace sip (sipp at 203.0.113.2:5060, the
-#            trunk lab-pbx): it answers every call and echoes its audio; runs
+#            trunk lab-pbx): it answers every call and echoes its audio, and
+#            answers each MESSAGE with one back ("PBX got: …"); runs
 #            until `lab.sh down` (or `lab.sh pbx stop`)
 #   call USER [SECONDS]  the PBX calls web user USER (logged in on the demo
 #            page): ring, answer, SECONDS (default 20) of echoed audio, BYE

@@ -36,7 +36,13 @@ struct tz_daemon {
 	/* busy % per worker over the last sample period */
 	struct tz_dp_lcore_stats last[TZ_DP_MAX_WORKERS];
 	double busy_pct[TZ_DP_MAX_WORKERS];
+	struct tz_rec_tap *rec_taps[TZ_DP_MAX_WORKERS];   /* rec_taps.c; NULL: no recording */
 };
+
+/* rec_taps.c: the workers' recording taps and the writer thread, when the
+ * config records anything; before the workers start / after they stopped. */
+int tz_daemon_rec_start(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsigned n_w);
+void tz_daemon_rec_stop(struct tz_daemon *d);
 
 struct options {
 	const char *config;

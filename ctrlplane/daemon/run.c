@@ -179,6 +179,9 @@ static int dataplane_start(struct tz_daemon *d)
 		return rc;
 	}
 	plan_workers(d, confs, n_w);
+	rc = tz_daemon_rec_start(d, confs, n_w);
+	if (rc != 0)
+		return rc;
 	rc = tz_dp_start(confs, n_w);
 	if (rc != 0)
 		TZ_LOG(MAIN, ERR, "cannot start the workers: %s", strerror(-rc));
@@ -193,6 +196,7 @@ _Static_assert(TZ_SRTP_BACKEND_AUTO == 0 && TZ_SRTP_BACKEND_IPSEC_MB == 1 &&
 static void dataplane_stop(struct tz_daemon *d)
 {
 	tz_dp_stop();
+	tz_daemon_rec_stop(d);
 	tz_ports_close(d->ports, d->n_ports);
 	d->n_ports = 0;
 	tz_dp_sessions_free(d->sessions);

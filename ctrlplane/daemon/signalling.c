@@ -71,7 +71,7 @@ static int calls_message(void *conn, const char *from_uri, const char *display,
 			 const char *content_type, const char *body, size_t len)
 {
 	if (!is_sip(conn))
-		return -EPROTONOSUPPORT;     /* trapeze-jsep.v1 has no messages yet */
+		return -EPROTONOSUPPORT;     /* trapeze-jsep.v1: session/messaging.c */
 	return tz_sipws_send_message(conn, from_uri, display, content_type, body, len);
 }
 

@@ -38,6 +38,7 @@ static const char *sipws_name(unsigned i) { return tz_sipws_counter_name(i); }
 static const char *dtls_name(unsigned i) { return tz_dtls_counter_name(i); }
 static const char *auth_name(unsigned i) { return tz_auth_counter_name(i); }
 static const char *calls_name(unsigned i) { return tz_calls_counter_name(i); }
+static const char *messaging_name(unsigned i) { return tz_messaging_counter_name(i); }
 static const char *ws_name(unsigned i) { return tz_ws_counter_name(i); }
 static const char *jsep_err_name(unsigned i) { return tz_jsep_err_name(i); }
 
@@ -258,6 +259,11 @@ void tz_metrics_collect_calls(GString *out, void *arg)
 	by_name(out, "trapeze_call_events_total",
 		"every counter of the call manager (`show sip stats`), by name", "event",
 		calls_name, cc, n_cc);
+	for (n_cc = 0; n_cc < G_N_ELEMENTS(cc) && tz_messaging_counter_name(n_cc) != NULL; n_cc++)
+		cc[n_cc] = tz_messaging_counter_value(n_cc);
+	by_name(out, "trapeze_messages_total",
+		"trapeze-jsep.v1 messages (SIP MESSAGE) by event (`show messaging`)", "event",
+		messaging_name, cc, n_cc);
 	sip_families(out, sip);
 	sipws_families(out);
 	dtls_ice_families(out, &ws);

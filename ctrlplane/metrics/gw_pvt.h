@@ -9,6 +9,8 @@
 void tz_metrics_collect_dp(GString *out, void *src);
 /* collect_calls.c: sessions, calls, set-up time, SIP, DTLS, ICE, auth, limits */
 void tz_metrics_collect_calls(GString *out, void *src);
+/* collect_rec.c: call recording */
+void tz_metrics_collect_rec(GString *out, void *unused);
 
 /* telemetry.c: register the /trapeze/... commands (once per process), and
  * refresh their snapshot (control thread, once a second); NULL: stopped. */

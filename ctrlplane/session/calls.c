@@ -606,8 +606,11 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *m)
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_NOT_LOGGED_IN, "log in first");
 	} else if (m->type == TZ_JSEP_CALL) {
 		on_call(conn, m, id);
+	} else if (m->type == TZ_JSEP_MESSAGE) {
+		tz_messaging_on_message(conn, m, id);
 	} else if (m->type == TZ_JSEP_LOGOUT) {
 		end_calls_of(conn, true);
+		tz_messaging_conn_gone(conn);
 		tz_login_end(conn);
 	} else {
 		on_call_msg(conn, m);
@@ -621,6 +624,7 @@ void tz_calls_on_close(void *conn)
 	if (by_id == NULL)
 		return;
 	end_calls_of(conn, false);
+	tz_messaging_conn_gone(conn);
 	tz_login_end(conn);
 }
 
@@ -689,6 +693,11 @@ static void check_media(struct call *c, void *arg)
 	}
 }
 
+struct call *tz_call_by_id(uint32_t id)
+{
+	return by_id != NULL ? g_hash_table_lookup(by_id, GUINT_TO_POINTER(id)) : NULL;
+}
+
 void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg)
 {
 	GList *all = g_hash_table_get_values(by_id);
@@ -716,6 +725,8 @@ int tz_calls_init(const struct tz_calls_env *env)
 	if (tz_calls_tenancy_init() != 0)
 		return -ENOMEM;
 	supervisor = g_timeout_add_seconds(1, supervise, NULL);
+	if (tz_messaging_init() != 0)
+		return -ENOMEM;
 	return tz_calls_commands_register();
 }
 
@@ -737,6 +748,7 @@ void tz_calls_shutdown(void)
 	g_hash_table_destroy(by_id);
 	g_hash_table_destroy(by_name);
 	tz_login_shutdown();
+	tz_messaging_shutdown();
 	tz_tenant_shutdown();
 	by_id = by_name = NULL;
 }

@@ -194,6 +194,11 @@ struct call {
 		int64_t offer, answer, media;
 		enum tz_cdr_party by;
 	} cdr;
+	/* recording.c: the call's recording slot in its flows (0: none) */
+	struct {
+		int slot;
+		bool decided;                 /* the config's choice is made */
+	} rec;
 	struct call_video video;              /* video.c */
 };
 
@@ -439,8 +444,67 @@ void tz_call_cdr(struct call *c, int code, const char *reason);
 /* stats.c: the call was answered (SIP 200, or an echo call's media up) */
 void tz_calls_stats_answered(const struct call *c);
 
+/* messaging.c: trapeze-jsep.v1 `message` <-> SIP MESSAGE (docs/protocol.md) */
+#define TZ_MESSAGING_COUNTERS(X)                              \
+	X(OUT_REQUESTS, "out_requests")                       \
+	X(OUT, "out_sent")                                    \
+	X(OUT_DELIVERED, "out_delivered")                     \
+	X(OUT_FAILED, "out_failed")                           \
+	X(REFUSED_TOO_BIG, "out_refused_too_big")             \
+	X(REFUSED_CONTENT_TYPE, "out_refused_content_type")   \
+	X(REFUSED_RATE, "out_refused_rate_limited")           \
+	X(REFUSED_TARGET, "out_refused_target")               \
+	X(REFUSED_OTHER, "out_refused_other")                 \
+	X(IN, "in_requests")                                  \
+	X(IN_DELIVERED, "in_delivered")                       \
+	X(IN_OFFLINE, "in_offline")                           \
+	X(IN_UNKNOWN_USER, "in_unknown_user")                 \
+	X(IN_TOO_BIG, "in_too_big")                           \
+	X(IN_CONTENT_TYPE, "in_unsupported_type")
+
+enum tz_msg_counter {
+#define TZ_MSG_ENUM(e, n) TZ_MSG_CTR_##e,
+	TZ_MESSAGING_COUNTERS(TZ_MSG_ENUM)
+#undef TZ_MSG_ENUM
+	TZ_MSG_CTR_COUNT
+};
+
+int tz_messaging_init(void);
+void tz_messaging_shutdown(void);
+/* the config changed (reload): the 415's Accept follows it */
+void tz_messaging_configure(void);
+/* A `message` from a logged-in trapeze-jsep.v1 connection. */
+void tz_messaging_on_message(void *conn, const struct tz_jsep_msg *m,
+			     const struct tz_auth_identity *id);
+/* @p conn logged out or closed: its delivery reports are dropped. */
+void tz_messaging_conn_gone(void *conn);
+/* A SIP MESSAGE for web user @p to_user of @p tenant (-1: none) to its
+ * trapeze-jsep.v1 sessions (@p callee: only that one, a registration's);
+ * the SIP status to answer: 200, 404, 413, 415, 480.  Counted. */
+int tz_messaging_incoming(int tenant, void *callee, const char *to_user, const char *from_uri,
+			  const char *display, const char *content_type, const char *body,
+			  size_t len);
+/* A SIP MESSAGE for nobody logged in (@p unknown: 404, else 480): counted. */
+void tz_messaging_offline(bool unknown);
+/* Whether @p content_type's media type (parameters ignored, any case) is
+ * among @p m's content_types. */
+bool tz_messaging_type_allowed(const struct tz_cfg_messaging *m, const char *content_type);
+/* "text/plain, application/json" (g_free) */
+char *tz_messaging_accept(const struct tz_cfg_messaging *m);
+/* login.c: the logged-in connections of @p user of @p tenant of kind @p kind */
+GSList *tz_login_conns_of_user(uint32_t tenant, const char *user, enum tz_web_kind kind);
+
 /* cmd.c */
 int tz_calls_commands_register(void);
 void tz_calls_foreach(void (*fn)(struct call *, void *), void *arg);
+/* calls.c: a live call by its id, or NULL */
+struct call *tz_call_by_id(uint32_t id);
+/* recording.c: record the call if its tenant or route says so (first
+ * publication); end its recording (its flows are gone); the CLI commands */
+void tz_call_rec_decide(struct call *c);
+void tz_call_rec_end(struct call *c);
+int tz_call_rec_commands_register(void);
+/* media.c: run the deferred callbacks from a timer until none waits */
+void tz_media_reclaim_kick(void);
 
 #endif

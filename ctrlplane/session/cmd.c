@@ -5,6 +5,7 @@
 
 #include "calls_pvt.h"
 #include "tz_cli.h"
+#include "tz_rec.h"
 
 static const char *const state_names[] = {
 	[CALL_NEGOTIATING] = "negotiating",
@@ -158,5 +159,11 @@ int tz_calls_commands_register(void)
 		  show_sip_sources },
 	};
 
-	return tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));
+	int rc = tz_cli_register(cmds, sizeof(cmds) / sizeof(cmds[0]));
+
+	if (rc == 0)
+		rc = tz_call_rec_commands_register();
+	if (rc == 0)
+		rc = tz_rec_commands_register();
+	return rc;
 }

@@ -375,6 +375,25 @@ void *tz_calls_conn_of_user(uint32_t tenant, const char *user)
 	return NULL;
 }
 
+GSList *tz_login_conns_of_user(uint32_t tenant, const char *user, enum tz_web_kind kind)
+{
+	GHashTableIter it;
+	gpointer conn, v;
+	GSList *out = NULL;
+
+	if (identities == NULL)
+		return NULL;
+	g_hash_table_iter_init(&it, identities);
+	while (g_hash_table_iter_next(&it, &conn, &v)) {
+		const struct tz_auth_identity *id = v;
+		enum tz_web_kind k = tz_calls_env.kind != NULL ? tz_calls_env.kind(conn) : TZ_WEB_JSEP;
+
+		if (id->tenant == tenant && k == kind && strcmp(id->user, user) == 0)
+			out = g_slist_prepend(out, conn);
+	}
+	return out;
+}
+
 /* Whether @p user is logged in with another tenant than @p tenant. */
 bool tz_login_user_elsewhere(uint32_t tenant, const char *user)
 {

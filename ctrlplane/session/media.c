@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "calls_pvt.h"
+#include "tz_rec_tap.h"
 #include "tz_log.h"
 
 /* Key and egress towards the browser from the nominated ICE pair. */
@@ -393,6 +394,10 @@ int tz_media_publish_bridge(struct call *c)
 	if (rc != 0)
 		return rc;
 	pt_rewrites(c, &f[0].pt, &f[1].pt);
+	tz_call_rec_decide(c);
+	f[0].rec = f[1].rec = (uint16_t)c->rec.slot;
+	f[0].rec_dir = TZ_REC_FROM_WEB;
+	f[1].rec_dir = TZ_REC_TO_WEB;
 	f[0].srtp = f[0].srtcp = c->web.ctx_in;
 	f[1].srtp = f[1].srtcp = c->web.ctx_out;
 	f[1].ssrc_out = c->web.ssrc;
@@ -544,6 +549,12 @@ static gboolean reclaim_tick(gpointer unused)
 	return G_SOURCE_REMOVE;
 }
 
+void tz_media_reclaim_kick(void)
+{
+	if (reclaim_timer == 0 && tz_dp_sessions_reclaim(tz_calls_env.sessions) > 0)
+		reclaim_timer = g_timeout_add(RECLAIM_MS, reclaim_tick, NULL);
+}
+
 void tz_media_reclaim_all(void)
 {
 	if (reclaim_timer != 0)
@@ -570,6 +581,7 @@ void tz_media_retire(struct call *c)
 	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
 	tz_video_unpublish(c);          /* after the audio flow pointing at it */
+	tz_call_rec_end(c);             /* closed after the grace period */
 	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
 		tz_dp_sessions_synchronize(s);
 		tz_srtp_ctx_destroy(c->web.ctx_in);

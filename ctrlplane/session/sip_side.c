@@ -390,23 +390,35 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 }
 
 /* SIP MESSAGE for a web user: to the connection of the registration the
- * registrar forwarded it to (or the user's latest login), now. */
+ * registrar forwarded it to (or the user's latest login), now.  A
+ * trapeze-jsep.v1 user gets it in each of its sessions (messaging.c). */
 static int on_message(const char *to_user, const char *contact_token, const char *from_uri,
 		      const char *display, const char *content_type, const char *body,
 		      size_t len, const struct tz_sip_source *src, void *user)
 {
 	const struct tz_cfg_trunk *trunk;
-	void *conn = tz_inbound_callee(tz_inbound_tenant(src, &trunk), to_user, contact_token);
+	int tenant = tz_inbound_tenant(src, &trunk);
+	void *conn = tz_inbound_callee(tenant, to_user, contact_token);
+	bool jsep = conn != NULL && (tz_calls_env.kind == NULL ||
+				     tz_calls_env.kind(conn) == TZ_WEB_JSEP);
 
-	if (conn == NULL)
-		return contact_token != NULL ? 404 : 480;
+	if (conn == NULL && contact_token == NULL && tenant >= 0 &&
+	    !tz_login_user_elsewhere((uint32_t)tenant, to_user))
+		return tz_messaging_incoming(tenant, NULL, to_user, from_uri, display,
+					     content_type, body, len);   /* 480 when offline */
+	if (conn == NULL) {
+		/* a stale registration, another tenant's user, no tenant */
+		tz_messaging_offline(true);
+		return 404;
+	}
+	if (jsep)
+		return tz_messaging_incoming(tenant, contact_token != NULL ? conn : NULL, to_user,
+					     from_uri, display, content_type, body, len);
 	if (tz_calls_env.message == NULL)
 		return 405;
 	switch (tz_calls_env.message(conn, from_uri, display, content_type, body, len)) {
 	case 0:
 		return 200;
-	case -EPROTONOSUPPORT:
-		return 415;     /* a trapeze-jsep.v1 login: no messages in that protocol yet */
 	case -EINVAL:
 		return 415;
 	default:

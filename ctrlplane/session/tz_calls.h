@@ -164,6 +164,11 @@ void tz_calls_figures(struct tz_calls_figures *out);
 const char *tz_calls_counter_name(unsigned i);
 uint64_t tz_calls_counter_value(unsigned i);
 
+/** The messaging counters (`show messaging`, docs/messaging.md): name of @p i,
+ *  NULL past the last; its value. */
+const char *tz_messaging_counter_name(unsigned i);
+uint64_t tz_messaging_counter_value(unsigned i);
+
 /**
  * Reload (reconfig.c): new calls and logins use @p cfg from now on; calls in
  * progress keep their trunk (in the config they started under, which must

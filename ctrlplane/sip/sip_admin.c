@@ -33,6 +33,15 @@ void tz_sip_set_draining(struct tz_sip *s, unsigned retry_after_s)
 		s->drain_retry_after = retry_after_s;
 }
 
+void tz_sip_set_message_accept(struct tz_sip *s, const char *accept)
+{
+	if (s == NULL)
+		return;
+	g_free(s->msg_accept);
+	s->msg_accept = accept != NULL && sip_header_value_ok(accept, 1024) ? g_strdup(accept)
+									   : NULL;
+}
+
 /* RFC 3261 21.5.4: 503 with Retry-After; the caller's proxy tries another
  * gateway (RFC 3263) or comes back after the restart. */
 void sip_drain_refuse(struct tz_sip *s, nua_t *nua, nua_handle_t *nh)

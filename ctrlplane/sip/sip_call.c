@@ -111,7 +111,7 @@ static gboolean answer_timeout(gpointer data)
 
 /* The user part is escaped and the display name loses quotes and backslashes:
  * both come from web users (RFC 3261 25.1). */
-static char *from_header(struct tz_sip *s, const char *user, const char *display)
+static char *from_header(const struct tz_sip *s, const char *user, const char *display)
 {
 	g_autofree char *u = tz_sip_user_escape(user);
 	g_autofree char *d = display ? g_strdup(display) : NULL;
@@ -204,8 +204,11 @@ int sip_opts_check(const struct tz_sip_invite_opts *o)
 /* The From header of a request built with @p o. */
 char *sip_opts_from(const struct tz_sip *s, const struct tz_sip_invite_opts *o)
 {
-	g_autofree char *dflt = g_strdup_printf("sip:anonymous@%s", s->local_host);
+	g_autofree char *dflt = NULL;
 
+	if (o && !o->from_uri && o->from_user)
+		return from_header(s, o->from_user, o->from_display);
+	dflt = g_strdup_printf("sip:anonymous@%s", s->local_host);
 	return name_addr(o && o->from_uri ? o->from_uri : dflt, o ? o->from_display : NULL);
 }
 

@@ -151,7 +151,8 @@ void sip_message_incoming(struct tz_sip *s, nua_t *nua, nua_handle_t *nh, const 
 	if (status < 200 || status > 699)
 		status = 500;
 	nua_respond(nh, status, sip_status_phrase(status) ? sip_status_phrase(status) : "Unknown",
-		    NUTAG_WITH_THIS(nua), TAG_END());
+		    NUTAG_WITH_THIS(nua), TAG_IF(status == 415 && s->msg_accept,
+						 SIPTAG_ACCEPT_STR(s->msg_accept)), TAG_END());
 	g_free(display);
 	g_free(body);
 }

@@ -48,6 +48,7 @@ struct tz_sip {
 	GList *legs;            /* struct tz_sip_leg *, live dialogs */
 	GList *regs;            /* struct tz_sip_reg * */
 	GList *msgs;            /* struct sip_msg *, our MESSAGEs in flight */
+	char *msg_accept;       /* Accept of a 415 to a MESSAGE, or NULL */
 	bool stopping;
 	unsigned drain_retry_after;  /* draining: 503 to new INVITEs with this Retry-After */
 	bool shutdown_done;

@@ -227,8 +227,8 @@ static bool host_is(const char *host, const char *domain)
 	return host != NULL && g_ascii_strcasecmp(host, domain) == 0;
 }
 
-const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uint32_t tenant,
-					       const struct tz_sip_target *t)
+const struct tz_cfg_route *tz_sip_target_rule(const struct tz_cfg_sip *cfg, uint32_t tenant,
+					      const struct tz_sip_target *t)
 {
 	for (size_t i = 0; cfg != NULL && i < cfg->n_routes; i++) {
 		const struct tz_cfg_route *r = &cfg->routes[i];
@@ -243,14 +243,22 @@ const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uin
 			continue;
 		if (!t->uri) {
 			if (r->domain == NULL)
-				return trunk;
+				return r;
 			continue;
 		}
 		if (r->domain != NULL ? host_is(r->domain, t->domain)
 				      : r->allow_uri && host_is(trunk->address.host, t->domain))
-			return trunk;
+			return r;
 	}
 	return NULL;
+}
+
+const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uint32_t tenant,
+					       const struct tz_sip_target *t)
+{
+	const struct tz_cfg_route *r = tz_sip_target_rule(cfg, tenant, t);
+
+	return r != NULL ? &cfg->trunks[r->trunk] : NULL;
 }
 
 int tz_sip_target_check(const struct tz_cfg_sip *cfg, uint32_t tenant, const char *text,

@@ -473,5 +473,6 @@ void tz_sip_stop(struct tz_sip *s)
 	sip_log_redirect(false, NULL);
 	su_deinit();
 	g_free(s->local_host);
+	g_free(s->msg_accept);
 	g_free(s);
 }

@@ -145,6 +145,13 @@ int tz_sip_reconfigure(struct tz_sip *sip, const struct tz_cfg_sip *cfg);
 void tz_sip_set_draining(struct tz_sip *sip, unsigned retry_after_s);
 
 /**
+ * The Accept header of the 415 that an incoming MESSAGE gets when on_message
+ * returns 415 (RFC 3428 section 7): @p accept ("text/plain, application/json",
+ * copied) or NULL for none.  Control thread.
+ */
+void tz_sip_set_message_accept(struct tz_sip *sip, const char *accept);
+
+/**
  * Send an INVITE to a trunk (a wrapper of tz_sip_invite_opts()'s machinery).
  *
  * Request-URI always sip:to_user@trunk-host:port;transport=X, built from the
@@ -171,6 +178,9 @@ struct tz_sip_invite_opts {
 	 *  bytes, no CR/LF, space, '<', '>', '"' or ','; else -EINVAL.  NULL: From
 	 *  <sip:anonymous@local-host> (tz_sip_invite() gives its own user). */
 	const char *from_uri;
+	/** Without @p from_uri: a web user's identity, From "display" <sip:USER@our-host>
+	 *  exactly as tz_sip_invite() builds it for its @p from_user. */
+	const char *from_user;
 	/** Display name (quotes, backslashes and line ends become '), at most 128 bytes. */
 	const char *from_display;
 	/** P-Asserted-Identity URI (sip:, sips: or tel:, checked as from_uri), or NULL. */
@@ -394,6 +404,9 @@ int tz_sip_target_parse(const char *text, size_t len, struct tz_sip_target *t, c
  *  and trunks never match. */
 const struct tz_cfg_trunk *tz_sip_target_route(const struct tz_cfg_sip *cfg, uint32_t tenant,
 					       const struct tz_sip_target *t);
+/** The routing rule tz_sip_target_route() takes the trunk from, or NULL. */
+const struct tz_cfg_route *tz_sip_target_rule(const struct tz_cfg_sip *cfg, uint32_t tenant,
+					      const struct tz_sip_target *t);
 
 /**
  * The one check for call targets: tz_sip_target_parse() then tz_sip_target_route().

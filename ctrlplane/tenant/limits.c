@@ -39,6 +39,14 @@ bool tenant_target_allowed(const struct tz_cfg_tenant_limits *lim, const char *n
 	return lim->allow_targets == NULL || any_match(lim->allow_targets, number);
 }
 
+bool tz_tenant_target_allowed(const struct tz_config *cfg, uint32_t t, const char *number)
+{
+	if (cfg == NULL || t >= cfg->n_tenants)
+		return false;
+	return tenant_target_allowed(t == TZ_TENANT_DEFAULT ? &cfg->limits.tenant
+							    : &cfg->tenants[t].limits, number);
+}
+
 static int64_t bucket_cap(uint32_t rate)
 {
 	return (int64_t)MAX(rate, 1u) * TOKEN;       /* one second's worth, at least 1 */

@@ -159,6 +159,11 @@ void tz_tenant_tick(int64_t now_s);
 enum tz_tenant_limit tz_tenant_admit(const struct tz_tenant_call *call, int64_t now_us,
 				     int64_t now_s, char *why, size_t wlen);
 
+/** Whether tenant @p t's allow_targets / deny_targets let its users reach
+ *  @p number (the patterns of tz_tenant_admit(); NULL passes); false for an
+ *  unknown tenant.  For what is not a call (a message).  Any thread. */
+bool tz_tenant_target_allowed(const struct tz_config *cfg, uint32_t t, const char *number);
+
 /** An admitted call was answered at @p now_s (its minutes start counting;
  *  a second report is ignored). */
 void tz_tenant_call_answered(const struct tz_tenant_call *call, int64_t now_s);

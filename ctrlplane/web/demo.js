@@ -7,8 +7,10 @@
 //   phone.trickle        undefined (client default) or true/false
 //   phone.errors         every error shown, [{code, text}]
 //   phone.ready          a Promise resolved after the first connect attempt
+//   phone.messages       the message pane's messages (messages.js)
 
 import { TrapezeClient } from './trapeze.js';
+import { initMessages } from './messages.js';
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -79,6 +81,7 @@ const phone = {
   ready: new Promise((r) => { markReady = r; }),
 };
 window.phone = phone;
+const messagesPane = initMessages(client, { log, isLoggedIn: () => loggedIn && client.connected, phone });
 
 // ---------------------------------------------------------------- UI helpers
 
@@ -140,6 +143,7 @@ function refreshButtons() {
   el.mute.textContent = live && call.muted ? 'Unmute' : 'Mute';
   el.hold.setAttribute('aria-pressed', String(live && call.heldLocal));
   el.hold.textContent = live && call.heldLocal ? 'Resume' : 'Hold';
+  messagesPane.refresh();
 }
 
 function hangupText(code, reason) {

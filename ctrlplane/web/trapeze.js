@@ -100,6 +100,8 @@ function defaultUrl() {
  * - `incoming`      {call: TrapezeCall, from, display} a call for this user
  * - `error`         {code, message, id?, call?} a gateway error not tied to a
  *                   pending request or a call (e.g. `bad-json`, `too-big`)
+ * - `textmessage`   {from, display, contentType, body, msgid} a text message
+ *                   (SIP MESSAGE) for this user; see sendMessage()
  * - `message`       {message} every message received (for debugging)
  */
 export class TrapezeClient extends EventTarget {
@@ -116,6 +118,9 @@ export class TrapezeClient extends EventTarget {
    *        (0: no keepalive); the connection is closed when a `pong` is late
    * @param {number} [options.requestTimeout=10000] ms before a request
    *        (login, ping) without a reply fails with code `timeout`
+   * @param {number} [options.messageTimeout=40000] ms before sendMessage()
+   *        without a delivery report fails with code `timeout` (the gateway
+   *        itself reports 408 after SIP's 32 s)
    * @param {boolean|{delay?: number, maxDelay?: number}} [options.reconnect=false]
    *        reconnect after an unexpected close, with exponential back-off
    *        (default 1 s doubling up to 30 s) and log in again
@@ -128,6 +133,7 @@ export class TrapezeClient extends EventTarget {
       gatheringTimeout: 5000,
       pingInterval: 25000,
       requestTimeout: 10000,
+      messageTimeout: 40000,
       reconnect: false,
       ...options,
     };
@@ -262,7 +268,7 @@ export class TrapezeClient extends EventTarget {
    * @param {object} message without `id`
    * @returns {Promise<object>} the reply message
    */
-  request(message) {
+  request(message, timeout = this.options.requestTimeout) {
     const id = this._nextId++;
     return new Promise((resolve, reject) => {
       try {
@@ -273,8 +279,8 @@ export class TrapezeClient extends EventTarget {
       }
       const timer = setTimeout(() => {
         this._pending.delete(id);
-        reject(new TrapezeError('timeout', `no reply to ${message.type} within ${this.options.requestTimeout} ms`));
-      }, this.options.requestTimeout);
+        reject(new TrapezeError('timeout', `no reply to ${message.type} within ${timeout} ms`));
+      }, timeout);
       this._pending.set(id, { resolve, reject, timer });
     });
   }
@@ -388,6 +394,30 @@ export class TrapezeClient extends EventTarget {
     c.dtmf(digits, duration);
   }
 
+  /**
+   * Send a text message (SIP MESSAGE, RFC 3428) to `to`, a target as for
+   * call(): a number or a SIP URI, routed like a call.  The gateway sends it
+   * with this user's identity and reports the far end's final answer.
+   * @param {string} to
+   * @param {string} body the text (UTF-8; at most the gateway's
+   *        `messaging.max_bytes`, 4096 bytes by default)
+   * @param {object} [options]
+   * @param {string} [options.contentType='text/plain'] a media type the
+   *        gateway carries (`messaging.content_types`)
+   * @returns {Promise<{code: number, reason: string, delivered: boolean}>}
+   *          the delivery report: the SIP final status (`delivered` for
+   *          2xx; 404, 480 … from the far end, 408 when none answered);
+   *          rejected with a TrapezeError when the gateway refused to send
+   *          it (`too-big`, `rate-limited`, `no-route`, `forbidden`,
+   *          `bad-message` for a content type it does not carry …)
+   */
+  async sendMessage(to, body, options = {}) {
+    const msg = { type: 'message', to: String(to), body: String(body) };
+    if (options.contentType) msg.content_type = options.contentType;
+    const r = await this.request(msg, this.options.messageTimeout);
+    return { code: r.code, reason: r.reason, delivered: r.code >= 200 && r.code < 300 };
+  }
+
   _onMessage(data) {
     let msg;
     try {
@@ -410,6 +440,13 @@ export class TrapezeClient extends EventTarget {
 
     if (msg.type === 'incoming') {
       this._onIncoming(msg);
+      return;
+    }
+    if (msg.type === 'message' && typeof msg.body === 'string') {
+      emit(this, 'textmessage', {
+        from: msg.from, display: msg.display, contentType: msg.content_type, body: msg.body,
+        msgid: msg.msgid,
+      });
       return;
     }
     // Errors about a `call` request may name only its id.

@@ -25,6 +25,9 @@
 	X(DURATION, "duration") \
 	X(ERR, "code")          \
 	X(MESSAGE, "message")   \
+	X(MSGID, "msgid")       \
+	X(CONTENT_TYPE, "content_type") \
+	X(BODY, "body") \
 	X(VIDEO, "video")
 
 enum out_member {
@@ -69,6 +72,8 @@ static const struct {
 	[TZ_JSEP_OUT_END_OF_CANDIDATES] = { B(CALL), 0 },
 	[TZ_JSEP_OUT_PONG] = { 0, B(ID) },
 	[TZ_JSEP_OUT_ERROR] = { B(ERR) | B(MESSAGE), B(ID) | B(CALL) },
+	[TZ_JSEP_OUT_MESSAGE] = { B(MSGID) | B(FROM) | B(CONTENT_TYPE) | B(BODY), B(DISPLAY) },
+	[TZ_JSEP_OUT_MESSAGE_STATUS] = { B(ID) | B(CODE) | B(REASON), 0 },
 };
 #undef B
 
@@ -93,6 +98,9 @@ static const char *str_member(const struct tz_jsep_out *o, enum out_member m)
 	case OM_DIGITS: return o->digits;
 	case OM_ERR: return (unsigned)o->err < TZ_JSEP_ERR_COUNT ? tz_jsep_err_name(o->err) : NULL;
 	case OM_MESSAGE: return o->message;
+	case OM_MSGID: return o->msgid;
+	case OM_CONTENT_TYPE: return o->content_type;
+	case OM_BODY: return o->body;
 	case OM_VIDEO: return o->video;
 	default: return NULL;
 	}

@@ -63,6 +63,24 @@ static int check_text(const char *label, const char *s, char *why, size_t wsz)
 	return 0;
 }
 
+/*
+ * A media type with optional parameters ("text/plain;charset=UTF-8"): it
+ * becomes the SIP Content-Type, so printable ASCII only, no ',' (one type).
+ */
+static int check_content_type(const char *label, const char *s, char *why, size_t wsz)
+{
+	const char *slash = strchr(s, '/');
+
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == ',')
+			return reject_char(label, p, "is not allowed in a media type", why, wsz);
+	if (slash == NULL || slash == s || slash[1] == '\0' || slash[1] == ';') {
+		snprintf(why, wsz, "%s: write a media type like \"text/plain\"", label);
+		return -1;
+	}
+	return 0;
+}
+
 #define STR(k, l, lo, hi, chk, f) \
 	{ .key = k, .label = l, .kind = K_STR, .min = lo, .max = hi, .check = chk, \
 	  .offset = AT(f) }
@@ -96,6 +114,10 @@ const struct jsep_member_def tz_jsep_members[M_COUNT] = {
 	[M_DURATION] = INT("duration", "duration", 40, 2000, duration_ms),
 	[M_CODE] = INT("code", "code", 400, 699, code),
 	[M_REASON] = STR("reason", "reason", 0, 128, check_text, reason),
+	[M_TO] = STR("to", "to", 1, 256, check_text, to),
+	[M_CONTENT_TYPE] = STR("content_type", "content_type", 3, TZ_JSEP_CONTENT_TYPE_MAX,
+			       check_content_type, content_type),
+	[M_BODY] = STR("body", "body", 0, TZ_JSEP_BODY_MAX, NULL, body),
 };
 
 void tz_jsep_shown(const char *s, char *out, size_t osz)

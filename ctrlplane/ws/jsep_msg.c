@@ -42,6 +42,7 @@ static const struct {
 	[TZ_JSEP_UNHOLD] = { B(CALL), B(ID) },
 	[TZ_JSEP_PING] = { 0, B(ID) },
 	[TZ_JSEP_LOGOUT] = { 0, B(ID) },
+	[TZ_JSEP_MESSAGE] = { B(ID) | B(TO) | B(BODY), B(CONTENT_TYPE) },
 };
 #undef B
 

@@ -21,7 +21,10 @@
 	X(DIGITS)       \
 	X(DURATION)     \
 	X(CODE)         \
-	X(REASON)
+	X(REASON)       \
+	X(TO)           \
+	X(CONTENT_TYPE) \
+	X(BODY)
 
 enum jsep_member {
 #define JSEP_M_ENUM(e) M_##e,

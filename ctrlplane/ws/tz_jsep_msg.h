@@ -32,6 +32,9 @@
 #define TZ_JSEP_DEPTH_MAX 16         /**< JSON nesting accepted in a frame */
 #define TZ_JSEP_ID_MAX 9007199254740991LL  /**< 2^53 - 1, JS safe integer */
 #define TZ_JSEP_NO_ID (-1LL)         /**< "no id" in parsed and built messages */
+#define TZ_JSEP_BODY_MAX 65536       /**< bytes in a message body (messaging.max_bytes
+				      *   is the configured, usually smaller, limit) */
+#define TZ_JSEP_CONTENT_TYPE_MAX 128 /**< bytes in a content_type */
 
 /* Client -> server: X(enum suffix, "type", needs login) */
 #define TZ_JSEP_IN_TYPES(X)                          \
@@ -46,7 +49,8 @@
 	X(HOLD, "hold", true)                        \
 	X(UNHOLD, "unhold", true)                    \
 	X(PING, "ping", false)                       \
-	X(LOGOUT, "logout", true)
+	X(LOGOUT, "logout", true)                    \
+	X(MESSAGE, "message", true)
 
 enum tz_jsep_type {
 #define TZ_JSEP_ENUM(e, n, l) TZ_JSEP_##e,
@@ -70,7 +74,9 @@ enum tz_jsep_type {
 	X(CANDIDATE, "candidate")                    \
 	X(END_OF_CANDIDATES, "end-of-candidates")    \
 	X(PONG, "pong")                              \
-	X(ERROR, "error")
+	X(ERROR, "error")                            \
+	X(MESSAGE, "message")                        \
+	X(MESSAGE_STATUS, "message-status")
 
 enum tz_jsep_out_type {
 #define TZ_JSEP_ENUM(e, n) TZ_JSEP_OUT_##e,
@@ -144,6 +150,9 @@ struct tz_jsep_msg {
 	uint32_t duration_ms;         /**< dtmf: 40-2000, default 100 */
 	uint32_t code;                /**< reject: 400-699, default 486 */
 	const char *reason;           /**< hangup, or NULL */
+	const char *to;               /**< message: the target, as a call's */
+	const char *content_type;     /**< message: a media type, NULL = text/plain */
+	const char *body;             /**< message: 0-65536 bytes of UTF-8 text */
 	/** call from a SIP-over-WebSocket phone (never parsed from JSON): its
 	 *  Authorization / Proxy-Authorization value, to carry to the trunk */
 	const char *sip_auth;
@@ -195,10 +204,10 @@ struct tz_jsep_out {
 	const char *call;
 	const char *user;             /**< login-ok */
 	const char *sdp;              /**< answer, progress (optional), incoming */
-	const char *from;             /**< incoming */
-	const char *display;          /**< incoming, optional */
-	int32_t code;                 /**< hangup: SIP status, 200 or 0 */
-	const char *reason;           /**< hangup */
+	const char *from;             /**< incoming, message */
+	const char *display;          /**< incoming, message: optional */
+	int32_t code;                 /**< hangup, message-status: SIP status, 200 or 0 */
+	const char *reason;           /**< hangup, message-status */
 	enum tz_jsep_by by;           /**< held, unheld */
 	const char *digits;           /**< dtmf: digits the far end sent (SIP INFO) */
 	int32_t duration_ms;          /**< dtmf: ms per digit, 0 = omit */
@@ -207,6 +216,9 @@ struct tz_jsep_out {
 	int32_t sdp_mline_index;      /**< candidate, -1 = omit */
 	enum tz_jsep_err err;         /**< error: the code */
 	const char *message;          /**< error */
+	const char *msgid;            /**< message: the gateway's id of an incoming message */
+	const char *content_type;     /**< message */
+	const char *body;             /**< message */
 	/** hangup with code 401/407 to a SIP-over-WebSocket phone's call (never
 	 *  built into JSON): the trunk's challenges to relay, NULL-terminated */
 	const char *const *challenges;

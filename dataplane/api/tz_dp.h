@@ -21,6 +21,7 @@
 #include "tz_counters.h"
 #include "tz_session.h"
 
+struct tz_rec_tap;
 struct tz_srtp_qp;
 
 #define TZ_DP_MAX_WORKERS 64
@@ -70,6 +71,7 @@ struct tz_dp_worker_conf {
 	uint32_t punt_pps;        /**< per source address, packets/s; 0 = off */
 	uint32_t punt_burst;      /**< per source address, bucket depth (packets) */
 	uint32_t punt_pps_total;  /**< all metered punts of the worker, packets/s; 0 = off */
+	struct tz_rec_tap *rec;   /**< this worker's recording tap, or NULL (no recording) */
 };
 
 /** Cumulative time accounting of one worker lcore (TSC cycles). */

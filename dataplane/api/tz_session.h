@@ -135,6 +135,11 @@ struct tz_dp_flow {
 	 *  under the unchanged DTLS key must go on (a restart there would
 	 *  reuse SRTP indices, i.e. keystream). */
 	uint8_t key_gen[2];
+	/** Recording slot (dataplane/api/tz_rec_tap.h), 0 = not recorded: the
+	 *  owning worker copies each plain RTP packet into its recording tap,
+	 *  after unprotect (browser to SIP) or before protect (SIP to browser) */
+	uint16_t rec;
+	uint8_t rec_dir;              /**< enum tz_rec_dir of the copies */
 	/** The browser's other streams on this key (see struct tz_dp_bundle);
 	 *  published after its sub-flows, deleted before them. */
 	struct tz_dp_bundle bundle;

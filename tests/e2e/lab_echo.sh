@@ -20,7 +20,9 @@
 # (docs/tenants.md's two tenants, acme and globex, each with its own token
 # secret and sipp PBX: calls to their own PBX only, called by it only,
 # wrong-tenant logins, limits hit and counted, the docs' page snippet
-# verbatim) — and take the lab down.  Exit status:
+# verbatim), messaging.test.mjs (text messages between the demo page and the
+# PBX both ways, delivery reports, 480/413/415, too-big counted) — and take
+# the lab down.  Exit status:
 # the tests'.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -134,7 +136,7 @@ fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
-	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs video.test.mjs
+	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs video.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

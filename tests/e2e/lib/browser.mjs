@@ -39,6 +39,8 @@ export const CHROMIUM_FLAGS = Object.freeze([
  * @param {object} [opts]
  * @param {boolean} [opts.ignoreHTTPSErrors=false] accept the lab's
  *        self-signed certificate (https://198.51.100.1:8443)
+ * @param {string[]} [opts.args] flags after ours, e.g. the recording test's
+ *        --use-file-for-fake-audio-capture=FILE.wav
  * @returns {Promise<{context: import('playwright-core').BrowserContext,
  *          userDataDir: string, openPhone: typeof openPhone, close: () => Promise<void>}>}
  */
@@ -49,7 +51,7 @@ export async function launchBrowser(opts = {}) {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: false,
-      args: [...CHROMIUM_FLAGS],
+      args: [...CHROMIUM_FLAGS, ...(opts.args || [])],
       ignoreHTTPSErrors: !!opts.ignoreHTTPSErrors,
       viewport: { width: 480, height: 900 },
       handleSIGINT: true,

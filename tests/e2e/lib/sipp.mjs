@@ -95,20 +95,23 @@ export async function capture(filter) {
  * Send raw datagrams from the PBX host to the gateway's SIP port and collect
  * the first line of each reply (or null when none came within 1.5 s).
  * @param {string[]} messages
+ * @param {{full?: boolean, ip?: string}} [o] `full`: the whole reply instead
+ *        of its first line; `ip`: send from this address of namespace sip
+ *        (default the lab PBX's; TENANT_PBX.acme / .globex)
  * @returns {Promise<(string|null)[]>}
  */
-export function sendRawSip(messages) {
+export function sendRawSip(messages, { full = false, ip = PBX_IP } = {}) {
   const py = `
 import socket, sys, json
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((${JSON.stringify(PBX_IP)}, 5098))
+s.bind((${JSON.stringify(ip)}, 5098))
 s.settimeout(1.5)
 out = []
 for m in json.load(sys.stdin):
     s.sendto(m.encode(), ("203.0.113.1", 5060))
     try:
         d, a = s.recvfrom(65535)
-        out.append(d.split(b"\\r\\n")[0].decode(errors="replace"))
+        out.append(d.decode(errors="replace") if ${full ? 'True' : 'False'} else d.split(b"\\r\\n")[0].decode(errors="replace"))
     except socket.timeout:
         out.append(None)
 print(json.dumps(out))

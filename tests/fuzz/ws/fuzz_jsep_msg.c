@@ -25,6 +25,17 @@ static void build_back(const struct tz_jsep_msg *m)
 	/* Whatever the parser accepted as a call name, the builder accepts. */
 	assert(text != NULL);
 	g_free(text);
+	if (m->type != TZ_JSEP_MESSAGE)
+		return;
+	/* A message's members go back out in `message` (the gateway hands a
+	 * browser's text to another): the builder takes whatever the parser took. */
+	out = (struct tz_jsep_out){ .type = TZ_JSEP_OUT_MESSAGE, .msgid = "m1", .from = m->to,
+				    .content_type = m->content_type ? m->content_type : "text/plain",
+				    .body = m->body, .sdp_mline_index = -1 };
+	assert(m->to != NULL && m->body != NULL && m->id >= 0);
+	text = tz_jsep_build_text(&out, NULL);
+	assert(text != NULL);
+	g_free(text);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

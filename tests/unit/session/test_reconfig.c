@@ -27,6 +27,10 @@ int tz_tenant_init(const struct tz_config *cfg)
 	return tenant_rc;
 }
 
+void tz_messaging_configure(void)
+{
+}
+
 static void test_reconfigure(void **state)
 {
 	struct tz_config a = { .path = "a.yaml" }, b = { .path = "b.yaml" };

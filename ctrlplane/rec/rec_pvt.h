@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to ctrlplane/rec and its tests: the file writer and the decoders. */
+#ifndef TZ_REC_PVT_H
+#define TZ_REC_PVT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tz_rec.h"
+
+/* The WAV's sample rate: telephone quality, what G.711 carries; Opus is
+ * decoded straight to it. */
+#define REC_WAV_RATE 8000
+
+/* rec_rtp.c: the fields of an RTP packet (RFC 3550 section 5.1). */
+struct rec_rtp {
+	uint8_t pt;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	const uint8_t *payload;
+	size_t len;
+};
+/* 0, or -EINVAL: not RTP version 2, or the header (CSRCs, extension,
+ * padding) does not fit in @p n bytes. */
+int rec_rtp_parse(const uint8_t *p, size_t n, struct rec_rtp *out);
+
+/* rec_decode.c: one direction's decoder. */
+struct rec_dec {
+	struct OpusDecoder *opus;
+};
+/* Decode @p n payload bytes of @p codec to REC_WAV_RATE mono PCM16 into
+ * @p out (room for @p max samples).  Samples, or -ENOTSUP (a codec we do not
+ * decode: telephone-event, CN, ...), -EINVAL (corrupt). */
+int rec_decode(struct rec_dec *d, const struct tz_rec_codec *codec, const uint8_t *p, size_t n,
+	       int16_t *out, size_t max);
+void rec_dec_free(struct rec_dec *d);
+int16_t rec_ulaw(uint8_t u);
+int16_t rec_alaw(uint8_t a);
+
+/* rec_file.c: the three files of one recording. */
+struct rec_chan {
+	bool anchored;
+	uint32_t ssrc, ts0;
+	int64_t pos0;             /* WAV frame of ts0 */
+	struct rec_dec dec;
+};
+
+struct rec_files {
+	char name[96];            /* "<YYYYmmddTHHMMSSZ>-<call>" */
+	FILE *pcap;
+	int wav;                  /* fd, -1 */
+	int64_t t0_ns;            /* Unix ns of the recording's start: WAV frame 0 */
+	int64_t t_end_ns;
+	int64_t frames;           /* WAV frames written (the longest channel) */
+	struct rec_chan ch[2];
+	struct tz_rec_counts cnt;
+	int err;                  /* first write error, -errno */
+};
+
+/* Create the files in @p in->dir (made if missing, 0750), mode 0640, start
+ * time @p t0_ns.  0 or -errno (nothing left open). */
+int rec_files_open(struct rec_files *f, const struct tz_rec_info *in, int64_t t0_ns);
+/* One RTP packet of direction @p dir received at @p t_ns (Unix ns). */
+void rec_files_packet(struct rec_files *f, const struct tz_rec_info *in, unsigned dir,
+		      int64_t t_ns, const uint8_t *rtp, size_t len);
+/* Finish the WAV header, close pcap and WAV, write the JSON with @p dropped
+ * taken into the counts.  0 or the first -errno. */
+int rec_files_close(struct rec_files *f, const struct tz_rec_info *in, const uint64_t dropped[2],
+		    int64_t t_end_ns);
+
+#endif /* TZ_REC_PVT_H */
