@@ -327,6 +327,8 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 	bundle->n = 1;
 	sub->ssrc = c->video.web.ssrc;
 	memset(&f_in.bundle, 0, sizeof(f_in.bundle));
+	f_in.rec = 0;                   /* recordings are of the audio (docs/recording.md) */
+	f_in.rec_dir = 0;
 	pt_maps(c, &f_in.pt, &f_out.pt, sub);
 	if (!c->video.sip_known || !c->video.sip.on || c->video.peer_port == 0) {
 		/* the new parent drops the browser's video; the old video flows
