@@ -483,3 +483,58 @@ int tz_sdp_video_answer_webrtc(struct tz_sdp *answer, const struct tz_sdp *offer
 	return video_section(answer, &answer->media[w.media], au, &offer->media[w.media], &w,
 			     sip, l);
 }
+
+/* The offer's video section and whether it comes after an audio one. */
+static int offer_video(const struct tz_sdp *offer)
+{
+	bool audio = false;
+
+	for (unsigned i = 0; i < offer->n_media; i++) {
+		const struct tz_sdp_media *m = &offer->media[i];
+
+		audio |= m->type == TZ_SDP_MEDIA_AUDIO;
+		if (m->type == TZ_SDP_MEDIA_VIDEO && m->rtp && proto_sip(m->proto))
+			return audio ? (int)i : -1;
+	}
+	return -1;
+}
+
+/* RFC 3264 §6: a rejected stream keeps its place with port 0. */
+static int reject_sip(struct tz_sdp *answer, const struct tz_sdp_media *om)
+{
+	struct tz_sdp_media *m = sdp_media_new(answer, TZ_SDP_MEDIA_VIDEO, 0, om->proto);
+
+	if (m == NULL)
+		return -ENOMEM;
+	m->codecs = sdp_alloc(answer, sizeof(*m->codecs));
+	if (m->codecs == NULL)
+		return -ENOMEM;
+	m->codecs[0].pt = om->n_codecs > 0 ? om->codecs[0].pt : 0;
+	m->n_codecs = 1;
+	return 0;
+}
+
+int tz_sdp_video_answer_sip(struct tz_sdp *answer, const struct tz_sdp *offer,
+			    const struct tz_sdp_video_neg *ours, uint16_t port, enum tz_sdp_dir dir)
+{
+	int idx = offer_video(offer);
+	const struct tz_sdp_media *om;
+	struct tz_sdp_video_neg got = { 0 };
+	struct tz_sdp_media *m;
+	int rc = 0;
+
+	if (idx < 0)
+		return 0;
+	om = &offer->media[idx];
+	if (ours != NULL && ours->on && om->port != 0 && port != 0)
+		read_sip_codecs(om, ours, &got);
+	if (got.n_codecs == 0)
+		return reject_sip(answer, om);
+	m = sdp_media_new(answer, TZ_SDP_MEDIA_VIDEO, port, om->proto);
+	if (m == NULL)
+		return -ENOMEM;
+	m->common.dir = dir != TZ_SDP_DIR_NONE ? dir : tz_sdp_dir_mirror(tz_sdp_direction(offer, om));
+	for (unsigned i = 0; rc == 0 && i < got.n_codecs; i++)
+		rc = add_vcodec(answer, m, &got.codecs[i], got.codecs[i].fmtp, om->n_rtcp_fb > 0);
+	return rc;
+}

@@ -130,6 +130,21 @@ int tz_sdp_video_answer_webrtc(struct tz_sdp *answer, const struct tz_sdp *offer
 			       const struct tz_sdp_video_neg *sip,
 			       const struct tz_sdp_video_local *l);
 
+/**
+ * Answer the video section of a SIP side's offer (a re-INVITE of a video
+ * call: hold, resume, a new address) in @p answer, built from it for the
+ * audio by tz_sdp_answer_sip(): the offer's codecs that match @p ours (the
+ * call's SIP-side video: same name, H.264 same profile and
+ * packetization-mode) with the offer's payload types, @p port, direction
+ * @p dir (NONE = the offer's mirrored), rtcp-fb nack / nack pli / ccm fir
+ * as offered.  @p ours NULL or off, the offer's video at port 0 or with
+ * nothing matching: the section is rejected (port 0).  Nothing is added
+ * when the offer has no video, or has it before its audio.
+ * @return 0, -ENOMEM.
+ */
+int tz_sdp_video_answer_sip(struct tz_sdp *answer, const struct tz_sdp *offer,
+			    const struct tz_sdp_video_neg *ours, uint16_t port, enum tz_sdp_dir dir);
+
 /** Restrict @p web to the codecs @p sip accepted (by web_pt), in @p sip's
  *  order.  @p sip->on false clears @p web->on. */
 void tz_sdp_video_restrict(struct tz_sdp_video_neg *web, const struct tz_sdp_video_neg *sip);

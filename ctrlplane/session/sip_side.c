@@ -309,7 +309,9 @@ static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *c
 	}
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
-	if (rc == 0 && tz_sdp_answer_sip(&l, &neg, &answer) != 0)
+	if (rc == 0 && (tz_sdp_answer_sip(&l, &neg, &answer) != 0 ||
+			tz_sdp_video_answer_sip(answer, sdp, c->video.held ? &c->video.sip : NULL,
+						c->video.core_port, dir) != 0))
 		snprintf(err, errlen, "cannot build the SDP answer");
 	else if (rc == 0)
 		text = tz_sdp_build(answer, NULL);

@@ -137,8 +137,21 @@ static void policies(struct tz_sdp *sdp)
 	if (tz_sdp_offer_sip(&sip_local_sdes, sdp, &out, err, sizeof(err)) == 0)
 		build_and_free(out);
 	if (tz_sdp_read_sip(sdp, NULL, &neg2, err, sizeof(err)) == 0) {
-		if (tz_sdp_answer_sip(&sip_local, &neg2, &out) == 0)
+		if (tz_sdp_answer_sip(&sip_local, &neg2, &out) == 0) {
+			/* a video call's SIP side: VP8 and H.264 constrained baseline */
+			static const struct tz_sdp_video_neg v = {
+				.on = true, .n_codecs = 2, .codecs = {
+					{ .name = "VP8", .pt = 96, .web_pt = 96 },
+					{ .name = "H264", .pt = 102, .web_pt = 108,
+					  .profile_level_id = 0x42e01f, .packetization_mode = 1 },
+				},
+			};
+
+			if (tz_sdp_video_answer_sip(out, sdp, sdp->n_media & 1 ? &v : NULL, 30002,
+						    TZ_SDP_DIR_NONE) != 0)
+				abort();
 			build_and_free(out);
+		}
 		tz_sdp_pt_map_build(&neg, &neg2, &map);
 	}
 	if (tz_sdp_offer_webrtc(&local, &ours) == 0) {

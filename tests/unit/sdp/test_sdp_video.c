@@ -353,7 +353,51 @@ static void test_answer_h264_level_and_direction(void **state)
 	free(text);
 }
 
+/* A re-INVITE of a video call from the SIP side (hold): its video answered
+ * with our port and the call's codec, direction mirrored; a video the call
+ * does not carry rejected in its place. */
+static void test_answer_sip_reinvite(void **state)
+{
+	char *text = fixture(AV_OFFER), err[256], *out;
+	struct tz_sdp *web = parse_ok(text), *sip, *ans, *reinv, *a;
+	struct tz_sdp_video_local vl = vlocal;
+	struct tz_sdp_video_neg v, s;
+	struct tz_sdp_sip_local l = sip_local;
+	struct tz_sdp_neg neg;
+
+	(void)state;
+	sip = sip_offer(web, &vl, &v);
+	ans = parse_ok(SIP_HEAD "m=video 4002 RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\n"
+		       "a=rtcp-fb:96 nack pli\r\n");
+	assert_int_equal(tz_sdp_video_read_sip(ans, &v, &s, err, sizeof(err)), 0);
+	reinv = parse_ok(SIP_HEAD "a=sendonly\r\n"
+			 "m=video 4002 RTP/AVPF 96 100\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
+			 "a=rtcp-fb:96 nack pli\r\na=rtpmap:100 H264/90000\r\n");
+	assert_int_equal(tz_sdp_read_sip(reinv, NULL, &neg, err, sizeof(err)), 0);
+	assert_int_equal(tz_sdp_answer_sip(&l, &neg, &a), 0);
+	assert_int_equal(tz_sdp_video_answer_sip(a, reinv, &s, 30002, TZ_SDP_DIR_NONE), 0);
+	out = tz_sdp_build(a, NULL);
+	assert_non_null(strstr(out, "m=video 30002 RTP/AVPF 96\r\na=recvonly\r\n"
+				    "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n"));
+	free(out);
+	tz_sdp_free(a);
+	/* a call without video: the section rejected, in its place */
+	assert_int_equal(tz_sdp_answer_sip(&l, &neg, &a), 0);
+	assert_int_equal(tz_sdp_video_answer_sip(a, reinv, NULL, 0, TZ_SDP_DIR_NONE), 0);
+	assert_int_equal(a->n_media, 2);
+	out = tz_sdp_build(a, NULL);
+	assert_non_null(strstr(out, "m=video 0 RTP/AVPF 96\r\n"));
+	free(out);
+	tz_sdp_free(a);
+	tz_sdp_free(reinv);
+	tz_sdp_free(ans);
+	tz_sdp_free(sip);
+	tz_sdp_free(web);
+	free(text);
+}
+
 const struct CMUnitTest sdp_video_tests[] = {
+	cmocka_unit_test(test_answer_sip_reinvite),
 	cmocka_unit_test(test_read_web),
 	cmocka_unit_test(test_h264_params),
 	cmocka_unit_test(test_sip_offer_video),
