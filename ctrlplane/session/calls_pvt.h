@@ -285,6 +285,7 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 		     const struct tz_dp_egress *to_web, const struct tz_dp_flow *web_tmpl,
 		     struct tz_dp_bundle *bundle);
 void tz_video_published(struct call *c);
+void tz_video_drop_bundle(const struct call *c, struct tz_dp_bundle *bundle);
 void tz_video_unpublish(struct call *c);
 void tz_video_free(struct call *c);
 unsigned tz_video_flows_needed(const struct call *c);

@@ -302,6 +302,7 @@ static int publish_hairpin(struct call *c)
 	if (rc != 0)
 		return rc;
 	hairpin_pts(c, p, &f.pt);
+	tz_video_drop_bundle(c, &f.bundle);     /* audio only between the browsers */
 	f.srtp = f.srtcp = c->web.ctx_in;
 	f.srtp_out = p->web.ctx_out;
 	f.ssrc_out = p->web.ssrc;

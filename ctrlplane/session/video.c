@@ -371,6 +371,20 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 	return sub->flow != NULL ? 0 : -ENOENT;
 }
 
+/* A call whose flows carry no video (a media hairpin: each browser's flow
+ * goes to the other browser's audio): the browser's video dropped, counted,
+ * instead of riding the audio flow's SSRC and sequence space. */
+void tz_video_drop_bundle(const struct call *c, struct tz_dp_bundle *bundle)
+{
+	memset(bundle, 0, sizeof(*bundle));
+	if (!c->video.on)
+		return;
+	bundle->n = 1;
+	bundle->sub[0].ssrc = c->video.web.ssrc;
+	for (unsigned i = 0; i < c->video.web.n_codecs; i++)
+		tz_dp_bundle_pt_add(&bundle->sub[0], c->video.web.codecs[i].pt);
+}
+
 /* The audio flows are published: video flows no parent points at any more
  * can go (in this order: a worker may follow the old parent's pointer
  * until the new parent replaced it). */
