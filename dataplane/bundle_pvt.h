@@ -169,32 +169,68 @@ static inline int bundle_pli_to_fir(struct rte_mbuf *m, uint32_t off, uint32_t t
 	return 0;
 }
 
+/* Does the (unprotected) compound RTCP at @p p carry feedback about media
+ * SSRC @p ssrc (PLI, NACK: the header's media SSRC; FIR: an FCI entry)? */
+static inline bool bundle_fb_about(const uint8_t *p, uint32_t len, uint32_t ssrc)
+{
+	for (uint32_t off = 0; off + 12 <= len;) {
+		uint8_t pt = p[off + 1], fmt = p[off] & 0x1f;
+		uint32_t plen = 4u * ((uint32_t)(p[off + 2] << 8 | p[off + 3]) + 1u);
+
+		if (off + plen > len)
+			return false;
+		if ((pt == RTCP_RTPFB || pt == RTCP_PSFB) && bundle_be32(p + off + 8) == ssrc)
+			return true;
+		if (pt == RTCP_PSFB && fmt == RTCP_FMT_FIR && plen >= 20 &&
+		    bundle_be32(p + off + 12) == ssrc)
+			return true;
+		off += plen;
+	}
+	return false;
+}
+
 /*
  * An unprotected RTCP packet of a TZ_XF_UNPROTECT flow (the browser's),
- * starting at the mbuf's data: feedback filtered and mapped as described
- * for struct tz_dp_flow's fb_* fields.  Owning worker only.
- * @return false when nothing is left to send (the caller drops it).
+ * starting at the mbuf's data.  Its SRTCP index was the sender SSRC's
+ * stream (the flow @p f the demultiplexer picked); where it goes is the
+ * stream its feedback is about: a packet on the audio flow (sent from the
+ * browser's audio SSRC, e.g. when it sends no video) with feedback about
+ * our video SSRC leaves by the video sub-flow.  Then feedback is filtered
+ * and mapped as described for struct tz_dp_flow's fb_* fields.  Owning
+ * worker only.
+ * @return the flow to send it by, or NULL when nothing is left to send (the
+ *         caller drops it).
  */
-static inline bool tz_dp_rtcp_from_browser(const struct tz_dp_sessions *s,
-					   const struct tz_dp_flow *f, struct rte_mbuf *m)
+static inline const struct tz_dp_flow *tz_dp_rtcp_from_browser(const struct tz_dp_sessions *s,
+							      const struct tz_dp_flow *f,
+							      struct rte_mbuf *m)
 {
-	struct tz_dp_flow_state *st = tz_dp_flow_state(s, f->slot);
-	const struct tz_dp_flow_state *peer = f->fb_peer_slot != 0
-		? tz_dp_flow_state(s, f->fb_peer_slot - 1) : NULL;
-	uint32_t to = peer != NULL ? __atomic_load_n(&peer->in_ssrc, __ATOMIC_RELAXED) : 0;
-	uint32_t len = rte_pktmbuf_data_len(m), nlen, off = 0;
+	uint32_t len = rte_pktmbuf_data_len(m), nlen, to, off = 0;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct tz_dp_flow_state *peer;
+	struct tz_dp_flow_state *st;
 
+	for (unsigned i = 0; i < f->bundle.n && i < TZ_DP_BUNDLE_MAX; i++) {
+		const struct tz_dp_flow *sub = f->bundle.sub[i].flow;
+
+		if (sub != NULL && sub->fb_from != 0 && bundle_fb_about(p, len, sub->fb_from)) {
+			f = sub;
+			break;
+		}
+	}
+	st = tz_dp_flow_state(s, f->slot);
+	peer = f->fb_peer_slot != 0 ? tz_dp_flow_state(s, f->fb_peer_slot - 1) : NULL;
+	to = peer != NULL ? __atomic_load_n(&peer->in_ssrc, __ATOMIC_RELAXED) : 0;
 	if (st == NULL)
-		return true;
+		return f;
 	nlen = tz_dp_rtcp_fb_filter_kf(p, len, f->fb_from, to, &st->fb_dropped,
 				       f->fb_kf_to_cp ? &st->kf_requests : NULL);
 	if (nlen == 0)
-		return false;
+		return NULL;
 	if (nlen < len)
 		rte_pktmbuf_trim(m, (uint16_t)(len - nlen));
 	if (!f->fb_pli_to_fir || to == 0)
-		return true;
+		return f;
 	/* the PLI that ends the packet (alone with rtcp-rsize, or after the
 	 * report and SDES of a compound one) */
 	while (off + 4 <= nlen) {
@@ -205,7 +241,7 @@ static inline bool tz_dp_rtcp_from_browser(const struct tz_dp_sessions *s,
 			bundle_pli_to_fir(m, off, to, &st->fir_seq);
 		off += plen;
 	}
-	return true;
+	return f;
 }
 
 #endif /* TZ_BUNDLE_PVT_H */

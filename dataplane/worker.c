@@ -436,7 +436,7 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 				if (k == CG_UNPROTECT_RTP)
 					rec_tap(w->conf.rec, f, g->m[i], w->now);
 				if (k == CG_UNPROTECT_RTCP &&
-				    !tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) {
+				    (f = tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) == NULL) {
 					rte_pktmbuf_free(g->m[i]);
 					continue;
 				}

@@ -2,7 +2,8 @@
 /*
  * Fuzz the video RTCP feedback filter (dataplane/bundle_pvt.h): any bytes
  * as an unprotected compound RTCP packet from a browser go through
- * tz_dp_rtcp_fb_filter() (REMB / transport-cc cut out, feedback media SSRC
+ * the routing peek (bundle_fb_about) and tz_dp_rtcp_fb_filter() (REMB /
+ * transport-cc cut out, feedback media SSRC
  * mapped), and a trailing PLI through the PLI -> FIR rewrite on a stack
  * mbuf.  Needs no EAL.  The result is never longer than the input (plus
  * the FIR's 8 bytes) and still a sequence of whole RTCP packets where it
@@ -29,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > ROOM)
 		size = ROOM;
 	memcpy(p, data, size);
+	(void)bundle_fb_about(p, (uint32_t)size, 0xbeef);   /* the routing peek */
 	if (size & 1)           /* a SIP side that takes key frame requests by INFO */
 		len = tz_dp_rtcp_fb_filter_kf(p, (uint32_t)size, 0xbeef, 0x51515151, &dropped, &kf);
 	else

@@ -5,7 +5,7 @@
  * port pairs, each SSRC with its own SRTP state (the audio crosses a ROC
  * rollover the video does not); the SIP side's video comes back as SRTP
  * under the SSRC our answer announced; the browser's PLI reaches the SIP
- * video RTCP port about the SIP sender's SSRC (or as a FIR when the SIP
+ * video RTCP port (whichever of its SSRCs sent it) about the SIP sender's SSRC (or as a FIR when the SIP
  * side only does FIR, or is held for the control plane's SIP INFO when it
  * does neither); REMB and transport-cc are dropped and counted.
  */
@@ -253,6 +253,28 @@ static void test_bundle_demux_both_ways(void **state)
 	assert_int_equal(udp_dport(m), 5007);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 42 + 12);
 	assert_int_equal(get32(rte_pktmbuf_mtod_offset(m, uint8_t *, 42 + 8)), PHONE_V);
+	rte_pktmbuf_free(m);
+
+	/* the same PLI from the browser's audio SSRC (its SRTCP index is the
+	 * audio stream's): routed by the SSRC it is about, to the video port */
+	len = pli(plain, OUR_V);
+	put32(plain + 4, A_SSRC);
+	memcpy(buf, plain, (size_t)len);
+	from_browser(browser_tx, buf, len, true);
+	m = fp_test_drain_one(tx[SIP]);
+	assert_non_null(m);
+	assert_int_equal(udp_dport(m), 5007);
+	assert_int_equal(get32(rte_pktmbuf_mtod_offset(m, uint8_t *, 42 + 4)), A_SSRC);
+	assert_int_equal(get32(rte_pktmbuf_mtod_offset(m, uint8_t *, 42 + 8)), PHONE_V);
+	rte_pktmbuf_free(m);
+	/* an audio receiver report stays with the audio */
+	memset(plain, 0, 8);
+	plain[0] = 0x80; plain[1] = 201; plain[3] = 1; put32(plain + 4, A_SSRC);
+	memcpy(buf, plain, 8);
+	from_browser(browser_tx, buf, 8, true);
+	m = fp_test_drain_one(tx[SIP]);
+	assert_non_null(m);
+	assert_int_equal(udp_dport(m), 5005);
 	rte_pktmbuf_free(m);
 
 	/* RR + REMB: the REMB is cut out; transport-cc alone: dropped */
