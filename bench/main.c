@@ -23,6 +23,8 @@ static const char usage[] =
 "             to cryptodev and our transform on both backends, ns/op and ratios\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
+"  transcode  the media transcoder: CPU per 20 ms frame (PCMU/G.722 <-> Opus),\n"
+"             transcoded calls per media core, next to forwarding a packet\n"
 "  reflect    a UDP reflector: every datagram back to its sender (calls --signal self)\n"
 "Run 'trapeze-bench COMMAND --help' for its options; docs/bench.md explains\n"
 "the numbers.\n";
@@ -74,6 +76,8 @@ int main(int argc, char **argv)
 		return bench_pipeline_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "calls") == 0) return bench_calls_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "reflect") == 0) return bench_reflect_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "transcode") == 0)
+		return bench_transcode_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "floor") == 0) return bench_floor_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;

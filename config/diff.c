@@ -90,6 +90,15 @@ static int diff_eal(const struct tz_cfg_eal *a, const struct tz_cfg_eal *b, stru
 	return 0;
 }
 
+static int diff_svc(const struct tz_cfg_media_services *a, const struct tz_cfg_media_services *b,
+		    struct tz_cfg_diff *d)
+{
+	NEED(a->n_cores != b->n_cores || a->n_cpus != b->n_cpus ||
+	     memcmp(a->cores, b->cores, sizeof(a->cores)) || memcmp(a->cpus, b->cpus, sizeof(a->cpus)) ||
+	     a->ring_size != b->ring_size, "media_services");
+	return 0;
+}
+
 static int diff_port(size_t i, const struct tz_cfg_port *a, const struct tz_cfg_port *b,
 		     struct tz_cfg_diff *d)
 {
@@ -177,7 +186,8 @@ static bool records(const struct tz_config *c)
 
 static int diff_restart(const struct tz_config *a, const struct tz_config *b, struct tz_cfg_diff *d)
 {
-	if (diff_eal(&a->eal, &b->eal, d) != 0 || diff_ports(a, b, d) != 0 ||
+	if (diff_eal(&a->eal, &b->eal, d) != 0 ||
+	    diff_svc(&a->media_services, &b->media_services, d) != 0 || diff_ports(a, b, d) != 0 ||
 	    diff_signalling(&a->signalling, &b->signalling, d) != 0 ||
 	    diff_sip_restart(&a->sip, &b->sip, d) != 0 ||
 	    diff_limits_restart(&a->limits, &b->limits, d) != 0)

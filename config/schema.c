@@ -618,6 +618,18 @@ static const struct tz_cfg_field metrics_fields[] = {
 };
 static const struct tz_cfg_schema metrics_schema = { TABLE(metrics_fields), NULL, metrics_finish };
 
+static const bool may_be_empty = true;
+static const struct tz_cfg_field media_services_fields[] = {
+	ROW(tz_cfg_media_services, "cores", cores, cores, .arg = &may_be_empty,
+	    .off_n = offsetof(struct tz_cfg_media_services, n_cores), .max = TZ_CFG_MAX_CORE),
+	ROW(tz_cfg_media_services, "cpus", cores, cpus, .arg = &may_be_empty,
+	    .off_n = offsetof(struct tz_cfg_media_services, n_cpus), .max = TZ_CFG_MAX_CORE),
+	ROW(tz_cfg_media_services, "ring_size", u32, ring_size, .def = "1024", .min = 64,
+	    .max = 65536),
+	ROW(tz_cfg_media_services, "max_calls", u32, max_calls, .def = "64", .min = 1,
+	    .max = 100000),
+};
+static const struct tz_cfg_schema media_services_schema = { TABLE(media_services_fields) };
 /* A list default cannot be a def string: text/plain and application/json. */
 static void messaging_init(void *obj)
 {
@@ -674,6 +686,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "crypto", crypto, crypto_schema),
 	MAP(tz_config, "cdr", cdr, cdr_schema),
 	MAP(tz_config, "metrics", metrics, metrics_schema),
+	MAP(tz_config, "media_services", media_services, media_services_schema),
 	MAP(tz_config, "messaging", messaging, messaging_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 	MAP(tz_config, "recording", recording, rec_schema),

@@ -97,7 +97,8 @@ static int parse_cores(struct tz_cfg_ctx *c, const struct tz_cfg_node *v, void *
 	int rc = 0;
 
 	*n = 0;
-	if (v->n == 0 || v->n > TZ_CFG_MAX_WORKERS) {
+	/* f->arg set: an empty list is allowed (media_services: none = off) */
+	if ((v->n == 0 && f->arg == NULL) || v->n > TZ_CFG_MAX_WORKERS) {
 		tz_cfg_err(c, v, "has %zu cores; expected 1..%d worker cores", v->n,
 			   TZ_CFG_MAX_WORKERS);
 		return -EINVAL;

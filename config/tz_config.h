@@ -430,6 +430,18 @@ struct tz_cfg_metrics {
 	size_t n_allow;
 };
 
+/** `media_services:` (docs/media-services.md): the lcores beside the workers
+ *  for flows needing more than forwarding (generated DTMF). */
+#define TZ_CFG_MAX_SVC_CORES 8
+struct tz_cfg_media_services {
+	uint16_t n_cores;                     /**< 0 (default): the stage is off */
+	uint16_t cores[TZ_CFG_MAX_WORKERS];   /**< EAL lcore ids */
+	uint16_t n_cpus;                      /**< 0: each core on the CPU of its number */
+	uint16_t cpus[TZ_CFG_MAX_WORKERS];    /**< the CPU each core runs on (--lcores) */
+	uint32_t ring_size;                   /**< entries per ring, default 1024 */
+	uint32_t max_calls;                   /**< calls in the stage at once, default 64 */
+};
+
 struct tz_config {
 	char *path;               /**< the file it came from */
 	struct tz_cfg_eal eal;
@@ -445,6 +457,7 @@ struct tz_config {
 	struct tz_cfg_crypto crypto;
 	struct tz_cfg_cdr cdr;
 	struct tz_cfg_metrics metrics;
+	struct tz_cfg_media_services media_services;
 	struct tz_cfg_messaging messaging;
 	/** tenants[0] is the default tenant (TZ_TENANT_DEFAULT, always there),
 	 *  then the `tenants:` entries in file order; n_tenants >= 1. */

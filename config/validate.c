@@ -176,6 +176,40 @@ static void check_cores(struct tz_cfg_ctx *c, const struct tz_cfg_eal *e)
 	}
 }
 
+/* media_services.cores: lcores of their own (the CPU under them may be a
+ * worker's: cpus), at most TZ_CFG_MAX_SVC_CORES; cpus one per core. */
+static void check_svc_cores(struct tz_cfg_ctx *c, const struct tz_config *cfg)
+{
+	const struct tz_cfg_media_services *m = &cfg->media_services;
+	char what[200];
+
+	if (m->n_cores > TZ_CFG_MAX_SVC_CORES) {
+		snprintf(what, sizeof(what), "has %u cores; expected at most %d", m->n_cores,
+			 TZ_CFG_MAX_SVC_CORES);
+		err_field(c, &m->cores[0], 1, 1, "media_services.cores", what);
+	}
+	if (m->n_cpus != 0 && m->n_cpus != m->n_cores) {
+		snprintf(what, sizeof(what), "has %u CPUs for %u cores; expected one CPU per "
+			 "media_services.cores entry", m->n_cpus, m->n_cores);
+		err_field(c, &m->cpus[0], 1, 1, "media_services.cpus", what);
+	}
+	for (uint16_t i = 0; i < m->n_cores && i < TZ_CFG_MAX_SVC_CORES; i++) {
+		uint16_t core = m->cores[i];
+		bool dup = core == cfg->eal.control_core;
+
+		for (uint16_t j = 0; j < i; j++)
+			dup |= m->cores[j] == core;
+		for (uint16_t j = 0; j < cfg->eal.n_workers; j++)
+			dup |= cfg->eal.worker_cores[j] == core;
+		if (!dup)
+			continue;
+		snprintf(what, sizeof(what), "lcore %u is already the control core, a worker or "
+			 "listed twice; expected an lcore id of its own (put it on a worker's CPU "
+			 "with media_services.cpus)", core);
+		err_field(c, &m->cores[i], 1, 1, "media_services.cores", what);
+	}
+}
+
 /* A flattened list (sip.trunks, sip.routes, auth.secrets) and how to name its entries. */
 struct flat_list {
 	const char *base;
@@ -459,6 +493,7 @@ void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 {
 	check_recording(c, cfg);
 	check_cores(c, &cfg->eal);
+	check_svc_cores(c, cfg);
 	check_ports(c, cfg);
 	check_media(c, cfg);
 	if (cfg->signalling.https.host != NULL)

@@ -105,7 +105,7 @@ static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sess
  * @return the new length (0: nothing left, drop the packet).
  */
 static inline uint32_t tz_dp_rtcp_fb_filter_kf(uint8_t *p, uint32_t len, uint32_t from, uint32_t to,
-					       uint64_t *dropped, uint64_t *kf)
+					       uint16_t *dropped, uint16_t *kf)
 {
 	uint32_t off = 0;
 
@@ -142,7 +142,7 @@ static inline uint32_t tz_dp_rtcp_fb_filter_kf(uint8_t *p, uint32_t len, uint32_
 
 /* tz_dp_rtcp_fb_filter_kf() with key frame requests relayed. */
 static inline uint32_t tz_dp_rtcp_fb_filter(uint8_t *p, uint32_t len, uint32_t from, uint32_t to,
-					    uint64_t *dropped)
+					    uint16_t *dropped)
 {
 	return tz_dp_rtcp_fb_filter_kf(p, len, from, to, dropped, NULL);
 }

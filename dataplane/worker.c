@@ -407,6 +407,9 @@ static inline void rekey_stage(struct worker *w, struct crypto_group *cg, const 
 	g->m[g->n++] = m;
 }
 
+static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint16_t port_idx);
+#include "worker_svc.h"
+
 /* Run each crypto group as one burst; good packets leave, bad ones are
  * counted per flow (and authentication failures per port @p port_idx, for
  * the control plane's rate-limited warning and `show dataplane stats`). */
@@ -427,6 +430,9 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 					echo_stage(w, cg, f, g->m[i], rtcp);
 					continue;
 				}
+				if (unlikely(f->svc != 0) && k == CG_UNPROTECT_RTP &&
+				    svc_forward(w, f, g->m[i]))
+					continue;
 				if (f->xform == TZ_XF_REKEY && k < CG_PROTECT_RTP) {
 					rekey_stage(w, cg, f, g->m[i], rtcp);
 					continue;
@@ -608,6 +614,7 @@ static int worker_main(void *arg)
 		w->now = last;
 		for (uint16_t i = 0; i < c->n_rxq; i++)
 			moved += c->rxq[i].from_kernel ? tap_rxq(w, &c->rxq[i]) : wire_rxq(w, &c->rxq[i]);
+		moved += svc_inject_poll(w);
 		if (c->sessions != NULL)
 			tz_dp_sessions_quiescent(c->sessions, c->index);
 		if (moved == 0 && c->idle_sleep_us > 0)
@@ -692,6 +699,7 @@ unsigned tz_dp_inline_round(void)
 	w->now = rte_rdtsc();
 	for (uint16_t i = 0; i < c->n_rxq; i++)
 		moved += c->rxq[i].from_kernel ? tap_rxq(w, &c->rxq[i]) : wire_rxq(w, &c->rxq[i]);
+	moved += svc_inject_poll(w);
 	if (c->sessions != NULL)
 		tz_dp_sessions_quiescent(c->sessions, 0);
 	return moved;

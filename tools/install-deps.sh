@@ -25,9 +25,11 @@ build_pkgs=(
 	libjwt-dev
 	libipsec-mb-dev
 	libnice-dev
-	libopus-dev	# decodes recorded Opus into the WAV (ctrlplane/rec)
+	libopus-dev	# tz_media: Opus (issue 14); recording decodes Opus into the WAV
 	libsofia-sip-ua-dev
 	libsofia-sip-ua-glib-dev
+	libspandsp-dev	# tz_media: G.722
+	libspeexdsp-dev	# tz_media: resampler
 	libsrtp2-dev
 	libssl-dev
 	libwebsockets-dev

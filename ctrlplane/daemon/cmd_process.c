@@ -7,6 +7,7 @@
  * call-second of media (trapeze-bench calls).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,12 +17,22 @@
 #include "daemon_pvt.h"
 #include "procstat.h"
 #include "tz_cli.h"
+#include "tz_svc.h"
 
 #define MAX_THREADS 256
 
-enum role { ROLE_CONTROL, ROLE_WORKER, ROLE_OTHER };
+enum role { ROLE_CONTROL, ROLE_WORKER, ROLE_SVC, ROLE_OTHER };
 
-static const char *const role_names[] = { "control", "worker", "other" };
+static const char *const role_names[] = { "control", "worker", "media-services", "other" };
+
+/* Is @p lcore one of the media-services stage's (docs/media-services.md)? */
+static bool svc_lcore(int lcore)
+{
+	for (unsigned k = 0; k < tz_svc_n_cores(); k++)
+		if ((int)tz_svc_lcore(k) == lcore)
+			return true;
+	return false;
+}
 
 static enum role role_of(const struct tz_procstat *t, int *lcore)
 {
@@ -30,7 +41,20 @@ static enum role role_of(const struct tz_procstat *t, int *lcore)
 		*lcore = (int)rte_get_main_lcore();   /* the EAL main lcore runs the GLib loop */
 		return ROLE_CONTROL;
 	}
+	if (*lcore >= 0 && svc_lcore(*lcore))
+		return ROLE_SVC;
 	return *lcore >= 0 ? ROLE_WORKER : ROLE_OTHER;
+}
+
+/* Busy seconds of the stage core on @p lcore, or a negative number. */
+static double svc_busy_s(int lcore)
+{
+	uint64_t busy, total;
+
+	for (unsigned k = 0; k < tz_svc_n_cores(); k++)
+		if ((int)tz_svc_lcore(k) == lcore && tz_svc_lcore_stats(k, &busy, &total) == 0)
+			return (double)busy / (double)rte_get_tsc_hz();
+	return -1;
 }
 
 /* Busy seconds of the worker on @p lcore, or a negative number. */
@@ -72,7 +96,7 @@ static void row(JsonBuilder *b, const struct tz_procstat *t, enum role r, int lc
 	num(b, "cpu_s", (double)(t->utime_ticks + t->stime_ticks) / tck);
 	num(b, "user_s", (double)t->utime_ticks / tck);
 	num(b, "sys_s", (double)t->stime_ticks / tck);
-	num(b, "busy_s", r == ROLE_WORKER ? worker_busy_s(lcore) : -1);
+	num(b, "busy_s", r == ROLE_WORKER ? worker_busy_s(lcore) : r == ROLE_SVC ? svc_busy_s(lcore) : -1);
 	json_builder_end_object(b);
 }
 
@@ -87,7 +111,7 @@ int tz_daemon_show_process(struct tz_cli_req *req, int argc, char **argv, JsonBu
 	if (tck <= 0)
 		tck = 100;
 	json_builder_begin_array(b);
-	/* the control thread first, then the workers, then the rest */
+	/* the control thread first, then the workers, the stage, then the rest */
 	for (enum role want = ROLE_CONTROL; want <= ROLE_OTHER; want++)
 		for (int i = 0; i < n; i++) {
 			int lcore;

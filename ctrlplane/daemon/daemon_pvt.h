@@ -89,6 +89,8 @@ void tz_daemon_metrics_stop(void);
 
 /* Register the dataplane commands (sessions, stats). */
 int tz_daemon_dp_commands_register(struct tz_daemon *d);
+/* cmd_svc.c: `show media-services` */
+int tz_daemon_svc_commands_register(struct tz_daemon *d);
 
 /* `show process` (cmd_process.c): threads, their CPU, workers' busy time. */
 int tz_daemon_show_process(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b,

@@ -56,6 +56,23 @@ static char *lcore_list(const struct tz_cfg_eal *e, char **store, size_t *left)
 	return fmt_arg(store, left, "%s", buf);
 }
 
+/* With media-services cores: `--lcores` maps each onto its CPU (lcore 2 on
+ * CPU 1: "2@1"), so a stage core may share a worker's CPU on a small box;
+ * the control and worker lcores stay on the CPU of their number. */
+static char *lcores_map(const struct tz_config *cfg, char **store, size_t *left)
+{
+	const struct tz_cfg_media_services *m = &cfg->media_services;
+	char buf[768];
+	int n = snprintf(buf, sizeof(buf), "%u", cfg->eal.control_core);
+
+	for (uint16_t i = 0; i < cfg->eal.n_workers && n < (int)sizeof(buf); i++)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",%u", cfg->eal.worker_cores[i]);
+	for (uint16_t i = 0; i < m->n_cores && n < (int)sizeof(buf); i++)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",%u@%u", m->cores[i],
+			      m->n_cpus > i ? m->cpus[i] : m->cores[i]);
+	return n < (int)sizeof(buf) ? fmt_arg(store, left, "%s", buf) : NULL;
+}
+
 int tz_eal_args(const struct tz_config *cfg, const char *prog, char **argv, int max,
 		char *store, size_t store_len, bool *hugepages)
 {
@@ -68,8 +85,13 @@ int tz_eal_args(const struct tz_config *cfg, const char *prog, char **argv, int 
 		pci |= cfg->ports[i].driver == TZ_DRV_PCI;
 #define ADD(s) do { if (argc >= max - 1 || (argv[argc++] = (s)) == NULL) return -E2BIG; } while (0)
 	ADD((char *)prog);
-	ADD("-l");
-	ADD(lcore_list(e, &store, &store_len));
+	if (cfg->media_services.n_cores != 0) {
+		ADD("--lcores");
+		ADD(lcores_map(cfg, &store, &store_len));
+	} else {
+		ADD("-l");
+		ADD(lcore_list(e, &store, &store_len));
+	}
 	ADD("--main-lcore");
 	ADD(fmt_arg(&store, &store_len, "%u", e->control_core));
 	ADD("--file-prefix");

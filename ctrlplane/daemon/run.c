@@ -24,6 +24,7 @@
 #include "sd_notify.h"
 #include "tz_cli.h"
 #include "tz_log.h"
+#include "tz_svc.h"
 
 #define MBUFS_PER_QUEUE 2048
 #define MBUF_CACHE 256
@@ -132,6 +133,26 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 	}
 }
 
+/* The media-services stage (media_services:), before the workers that use its rings. */
+static int svc_start(struct tz_daemon *d, unsigned n_w)
+{
+	const struct tz_cfg_media_services *m = &d->cfg->media_services;
+	struct tz_svc_conf sc = {
+		.n_cores = m->n_cores, .n_workers = (uint16_t)n_w, .ring_size = m->ring_size,
+		.idle_sleep_us = d->cfg->eal.idle_sleep_us, .sessions = d->sessions,
+		.pool = d->mbufs,
+	};
+	int rc;
+
+	for (uint16_t i = 0; i < m->n_cores && i < TZ_SVC_MAX_CORES; i++)
+		sc.lcores[i] = m->cores[i];
+	rc = tz_svc_start(&sc);
+	if (rc != 0)
+		TZ_LOG(MAIN, ERR, "cannot start the media-services stage on %u lcores: %s "
+		       "(media_services.cores in %s)", m->n_cores, strerror(-rc), d->cfg->path);
+	return rc;
+}
+
 static int dataplane_start(struct tz_daemon *d)
 {
 	struct tz_dp_worker_conf confs[TZ_DP_MAX_WORKERS];
@@ -141,6 +162,8 @@ static int dataplane_start(struct tz_daemon *d)
 
 	d->n_ports = d->cfg->n_ports;
 	n_mbufs = (unsigned)(d->n_ports * 2 * (n_w + 1) * MBUFS_PER_QUEUE) - 1;
+	/* the media-services rings, both ways, may each hold a ring's worth */
+	n_mbufs += 2u * n_w * d->cfg->media_services.n_cores * d->cfg->media_services.ring_size;
 	d->mbufs = rte_pktmbuf_pool_create("tz_mbufs", n_mbufs, MBUF_CACHE, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (d->mbufs == NULL) {
@@ -182,6 +205,9 @@ static int dataplane_start(struct tz_daemon *d)
 	rc = tz_daemon_rec_start(d, confs, n_w);
 	if (rc != 0)
 		return rc;
+	rc = svc_start(d, n_w);
+	if (rc != 0)
+		return rc;
 	rc = tz_dp_start(confs, n_w);
 	if (rc != 0)
 		TZ_LOG(MAIN, ERR, "cannot start the workers: %s", strerror(-rc));
@@ -197,6 +223,7 @@ static void dataplane_stop(struct tz_daemon *d)
 {
 	tz_dp_stop();
 	tz_daemon_rec_stop(d);
+	tz_svc_stop();
 	tz_ports_close(d->ports, d->n_ports);
 	d->n_ports = 0;
 	tz_dp_sessions_free(d->sessions);
@@ -319,6 +346,7 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 		goto out_dp;
 	tz_daemon_commands_register(d);
 	tz_daemon_dp_commands_register(d);
+	tz_daemon_svc_commands_register(d);
 	if (tz_daemon_signalling_start(d) != 0) {
 		TZ_LOG(MAIN, ERR, "signalling did not start (see above)");
 		goto out_sig;

@@ -29,6 +29,7 @@ int tz_metrics_gw_start(const struct tz_metrics_sources *src)
 	tz_metrics_collector_add(tz_metrics_collect_dp, &sources);
 	tz_metrics_collector_add(tz_metrics_collect_calls, &sources);
 	tz_metrics_collector_add(tz_metrics_collect_rec, NULL);
+	tz_metrics_collector_add(tz_metrics_collect_svc, &sources);
 	if (cfg->eal.telemetry) {
 		tz_metrics_telemetry_register();
 		tz_metrics_telemetry_refresh(&sources);

@@ -12,6 +12,9 @@ void tz_metrics_collect_calls(GString *out, void *src);
 /* collect_rec.c: call recording */
 void tz_metrics_collect_rec(GString *out, void *unused);
 
+/* collect_svc.c: the media-services stage */
+void tz_metrics_collect_svc(GString *out, void *src);
+
 /* telemetry.c: register the /trapeze/... commands (once per process), and
  * refresh their snapshot (control thread, once a second); NULL: stopped. */
 void tz_metrics_telemetry_register(void);

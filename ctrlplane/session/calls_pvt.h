@@ -199,10 +199,28 @@ struct call {
 		int slot;
 		bool decided;                 /* the config's choice is made */
 	} rec;
+	/* svc.c: the call's place in the media-services stage */
+	struct {
+		bool on;                      /* admitted (counts in max_calls) */
+		uint8_t core;                 /* the stage core serving it */
+		bool dtmf_sent;               /* digits posted: cancel them at the end */
+	} svc;
 	struct call_video video;              /* video.c */
 };
 
 extern struct tz_calls_env tz_calls_env;
+
+/* svc.c: the media-services stage.  Admit the call (0; -ENODEV: the stage
+ * is off; -EBUSY: max_calls reached, counted: a service needed at set-up
+ * maps that to 488), release it at its end, mark its browser -> SIP flow
+ * (@p f published under @p k) with its services. */
+int tz_call_svc_admit(struct call *c);
+void tz_call_svc_release(struct call *c);
+void tz_call_svc_flow(const struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
+/* Send @p digits as RFC 4733 events on the SIP leg; false with the jsep
+ * error and its message when refused (stage off or full, counted). */
+bool tz_call_svc_dtmf(struct call *c, const char *digits, unsigned ms, enum tz_jsep_err *err,
+		      const char **why);
 
 /* Call-manager counters of the SIP side, shown by `show sip stats`. */
 #define TZ_CALLS_COUNTERS(X)                        \

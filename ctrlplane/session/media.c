@@ -399,6 +399,7 @@ int tz_media_publish_bridge(struct call *c)
 	f[0].rec = f[1].rec = (uint16_t)c->rec.slot;
 	f[0].rec_dir = TZ_REC_FROM_WEB;
 	f[1].rec_dir = TZ_REC_TO_WEB;
+	tz_call_svc_flow(c, &f[0], &k[0]);
 	f[0].srtp = f[0].srtcp = c->web.ctx_in;
 	f[1].srtp = f[1].srtcp = c->web.ctx_out;
 	f[1].ssrc_out = c->web.ssrc;
@@ -583,6 +584,7 @@ void tz_media_retire(struct call *c)
 	unpublish(c);
 	tz_video_unpublish(c);          /* after the audio flow pointing at it */
 	tz_call_rec_end(c);             /* closed after the grace period */
+	tz_call_svc_release(c);
 	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
 		tz_dp_sessions_synchronize(s);
 		tz_srtp_ctx_destroy(c->web.ctx_in);

@@ -208,9 +208,12 @@ void tz_call_dtmf(struct call *c, const struct tz_jsep_msg *m)
 	}
 	if ((c->sip.trunk == NULL || c->sip.trunk->dtmf != TZ_DTMF_INFO) && c->sip.neg.te_pt >= 0 &&
 	    c->web.neg.te_pt >= 0) {
-		send_err(c, m->id, TZ_JSEP_ERR_BAD_MESSAGE,
-			 "this call carries DTMF in the media (RFC 4733 telephone-event was "
-			 "negotiated): send it with RTCDTMFSender, as trapeze.js does");
+		/* RFC 4733 on the SIP leg: the media-services stage makes the events */
+		enum tz_jsep_err err;
+		const char *why;
+
+		if (!tz_call_svc_dtmf(c, m->digits, ms, &err, &why))
+			send_err(c, m->id, err, why);
 		return;
 	}
 	if (c->mid.dtmf_queue == NULL)

@@ -184,4 +184,19 @@ bool tz_calls_draining(void);
 /** Calls refused because of the drain so far. */
 uint64_t tz_calls_refused_draining(void);
 
+/** The media-services stage as the call manager sees it (`show media-services`). */
+struct tz_calls_svc_stats {
+	unsigned cores;               /**< stage cores running (0: off) */
+	uint32_t max_calls;           /**< media_services.max_calls */
+	uint32_t in_stage;            /**< calls in the stage now */
+	uint64_t admitted;            /**< calls admitted so far */
+	uint64_t refused_off;         /**< refused: the stage is off */
+	uint64_t refused_full;        /**< refused: max_calls reached */
+	uint64_t dtmf_strings;        /**< dtmf messages sent as RFC 4733 by the stage */
+	uint64_t dtmf_refused;        /**< dtmf messages refused (stage off or full, ...) */
+};
+
+/** Control thread only. */
+void tz_calls_svc_stats(struct tz_calls_svc_stats *out);
+
 #endif /* TZ_CALLS_H */

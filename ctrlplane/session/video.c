@@ -329,6 +329,9 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 	memset(&f_in.bundle, 0, sizeof(f_in.bundle));
 	f_in.rec = 0;                   /* recordings are of the audio (docs/recording.md) */
 	f_in.rec_dir = 0;
+	f_in.svc = 0;                   /* generated DTMF goes with the audio's stream */
+	f_in.svc_core = 0;
+	memset(&f_in.svc_key, 0, sizeof(f_in.svc_key));
 	pt_maps(c, &f_in.pt, &f_out.pt, sub);
 	if (!c->video.sip_known || !c->video.sip.on || c->video.peer_port == 0) {
 		/* the new parent drops the browser's video; the old video flows

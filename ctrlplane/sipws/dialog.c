@@ -188,6 +188,7 @@ static const struct {
 	{ TZ_JSEP_ERR_MEDIA_TIMEOUT, 408, "Request Timeout (no media)" },
 	{ TZ_JSEP_ERR_CALL_EXISTS, 482, "Loop Detected" },
 	{ TZ_JSEP_ERR_DRAINING, 503, "Service Unavailable (draining)" },
+	{ TZ_JSEP_ERR_MEDIA_SERVICES, 488, "Not Acceptable Here (media services unavailable)" },
 };
 
 static void final_response_extra(struct dlg *d, int status, const char *phrase,

@@ -104,7 +104,8 @@ enum tz_jsep_out_type {
 	X(ICE_FAILED, "ice-failed")          \
 	X(MEDIA_TIMEOUT, "media-timeout")    \
 	X(DRAINING, "draining")              \
-	X(INTERNAL, "internal")
+	X(INTERNAL, "internal")              \
+	X(MEDIA_SERVICES, "media-services-unavailable")
 
 /** Retry-After (seconds, as text) of the 503 a draining gateway answers a new
  *  SIP or SIP-over-WebSocket INVITE with (issue 13, docs/operations.md). */

@@ -140,6 +140,12 @@ struct tz_dp_flow {
 	 *  after unprotect (browser to SIP) or before protect (SIP to browser) */
 	uint16_t rec;
 	uint8_t rec_dir;              /**< enum tz_rec_dir of the copies */
+	/** Media services (tz_svc.h) this flow needs, TZ_SVC_* bits; 0 (nearly
+	 *  every flow) = none: the worker forwards it and never looks further. */
+	uint8_t svc;
+	uint8_t svc_core;                     /**< the stage core serving it */
+	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
+						   the stage names the flow by it */
 	/** The browser's other streams on this key (see struct tz_dp_bundle);
 	 *  published after its sub-flows, deleted before them. */
 	struct tz_dp_bundle bundle;
@@ -200,17 +206,32 @@ struct tz_dp_flow_state {
 	uint16_t out_last;            /**< highest sequence number written */
 	uint8_t in_started;
 	uint8_t key_gen[2];           /**< the flow's key_gen the streams belong to */
+	/** A flow with a media service: where its outgoing RTP stream stands,
+	 *  so the gateway's own packets (injected through the owning worker)
+	 *  share its SSRC, timeline and sequence space.  Written by the owning
+	 *  worker; the stage reads svc_ts/svc_tsc/svc_worker (relaxed). */
+	uint8_t svc_started;          /**< a packet has been forwarded under the service */
+	uint8_t svc_worker;           /**< the worker that forwarded it: injects go there */
+	uint16_t svc_seq_off;         /**< added to forwarded sequence numbers */
+	uint16_t svc_out_last;        /**< highest sequence number sent */
+	uint32_t svc_ssrc;            /**< SSRC of the stream */
+	uint32_t svc_ts;              /**< RTP timestamp of the last forwarded packet */
+	uint64_t svc_tsc;             /**< TSC when it was forwarded */
+	uint64_t svc_sent;            /**< bit i: number svc_out_last - i was sent (a
+					   reordered packet may take a number not used) */
+	/* Video (docs/video.md), in the 16 bytes left of the fourth line; the
+	 * 16-bit counters wrap (diagnostics; kf_requests is compared, not summed). */
 	/** BUNDLE parent: the SSRC learned for each sub-flow from its PT */
 	uint32_t bundle_ssrc[TZ_DP_BUNDLE_MAX];
 	/** RTCP feedback dropped: REMB and transport-cc (never negotiated,
-	 *  nobody on the SIP side to read them; docs/video.md) */
-	uint64_t fb_dropped;
-	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
+	 *  nobody on the SIP side to read them) */
+	uint16_t fb_dropped;
 	/** BUNDLE parent: packets of a stream with nowhere to go (the SIP
 	 *  side rejected the video the browser was told it may send) */
-	uint64_t bundle_dropped;
+	uint16_t bundle_dropped;
 	/** key frame requests (PLI, FIR) held for the control plane (fb_kf_to_cp) */
-	uint64_t kf_requests;
+	uint16_t kf_requests;
+	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
 } __rte_cache_aligned;
 
 /** The shadow key of sub-flow @p i of the flow under @p parent: no packet

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[HEADROOM + ROOM + 16];
 	struct rte_mbuf m;
-	uint64_t dropped = 0, kf = 0;
+	uint16_t dropped = 0, kf = 0;
 	uint32_t len, off = 0;
 	uint8_t seq = 0;
 	uint8_t *p = buf + HEADROOM;
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = tz_dp_rtcp_fb_filter_kf(p, (uint32_t)size, 0xbeef, 0x51515151, &dropped, &kf);
 	else
 		len = tz_dp_rtcp_fb_filter(p, (uint32_t)size, 0xbeef, 0x51515151, &dropped);
-	if (len > size || size - len < 4 * (dropped + kf))
+	if (len > size || size - len < 4u * ((uint32_t)dropped + kf))
 		abort();        /* only removes, each removal a whole packet (>= 4 bytes) */
 	memset(&m, 0, sizeof(m));
 	m.buf_addr = buf;

@@ -171,6 +171,16 @@ static const struct bad_config bad_configs[] = {
 	{ "control core on the default worker", PORTS "eal:\n  control_core: 1\n",
 	  "t.yaml:5:17: eal.control_core: core 1 is the control_core; expected worker cores "
 	  "other than 1" },
+	{ "media-services core on a worker lcore", PORTS "media_services:\n  cores: [1]\n",
+	  "t.yaml:5:10: media_services.cores: lcore 1 is already the control core, a worker "
+	  "or listed twice; expected an lcore id of its own (put it on a worker's CPU with "
+	  "media_services.cpus)" },
+	{ "media-services cpus not one per core",
+	  PORTS "media_services:\n  cores: [2, 3]\n  cpus: [1]\n",
+	  "t.yaml:6:10: media_services.cpus[0]: has 1 CPUs for 2 cores; expected one CPU per "
+	  "media_services.cores entry" },
+	{ "media-services ring too small", PORTS "media_services:\n  ring_size: 8\n",
+	  "t.yaml:5:14: media_services.ring_size: 8 is out of range; expected 64..65536" },
 	{ "port with neither pci nor iface", PORT_A("mtu: 1500"),
 	  "t.yaml:2:5: ports[0]: neither pci nor iface is set; driver auto needs iface or pci" },
 	{ "pci driver without pci", PORT_A("driver: pci, iface: acc0"),

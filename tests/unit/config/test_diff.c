@@ -129,10 +129,11 @@ static void test_needs_restart(void **state)
 		"signalling:\n  http: 198.51.100.1:8081\n"
 		"limits:\n  max_sessions: 100\n  max_calls: 7\n"
 		"logging:\n  level: debug\n"
+		"media_services:\n  cores: [3]\n"
 		SIP(PBX, "    - {prefix: \"+44\", trunk: pbx}\n" ROUTE_ALL);
 	static const char *const want[] = {
 		"eal.worker_cores", "eal.memory_mb", "ports[0].iface", "ports[1].mtu",
-		"signalling.http", "limits.max_sessions", "media.core.ports",
+		"signalling.http", "limits.max_sessions", "media.core.ports", "media_services",
 	};
 	struct tz_cfg_diff d;
 	char *s;

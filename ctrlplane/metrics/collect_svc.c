@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Metrics of the media-services stage (docs/media-services.md): calls in
+ * it and refused, and per stage core one family per entry of the
+ * TZ_SVC_COUNTERS X-macro, its help text included.
+ */
+#include <stdio.h>
+
+#include "gw_pvt.h"
+#include "tz_calls.h"
+#include "tz_svc.h"
+
+void tz_metrics_collect_svc(GString *out, void *arg)
+{
+	uint64_t cnt[TZ_SVC_MAX_CORES][TZ_SVC_C_COUNT];
+	char idx[TZ_SVC_MAX_CORES][12], name[96];
+	struct tz_calls_svc_stats s;
+
+	(void)arg;
+	tz_calls_svc_stats(&s);
+	tz_metrics_family(out, "trapeze_media_services_calls", TZ_METRICS_GAUGE,
+			  "calls in the media-services stage now (media_services.max_calls at most)");
+	tz_metrics_sample_u64(out, "trapeze_media_services_calls", NULL, 0, s.in_stage);
+	tz_metrics_family(out, "trapeze_media_services_refused_total", TZ_METRICS_COUNTER,
+			  "calls or requests refused a media service; reason off (no stage cores) "
+			  "or full (max_calls)");
+	tz_metrics_sample_u64(out, "trapeze_media_services_refused_total",
+			      &(struct tz_metrics_label){ "reason", "off" }, 1, s.refused_off);
+	tz_metrics_sample_u64(out, "trapeze_media_services_refused_total",
+			      &(struct tz_metrics_label){ "reason", "full" }, 1, s.refused_full);
+	tz_metrics_family(out, "trapeze_media_services_dtmf_total", TZ_METRICS_COUNTER,
+			  "dtmf messages sent as generated RFC 4733 events (result sent) or refused");
+	tz_metrics_sample_u64(out, "trapeze_media_services_dtmf_total",
+			      &(struct tz_metrics_label){ "result", "sent" }, 1, s.dtmf_strings);
+	tz_metrics_sample_u64(out, "trapeze_media_services_dtmf_total",
+			      &(struct tz_metrics_label){ "result", "refused" }, 1, s.dtmf_refused);
+	for (unsigned k = 0; k < s.cores && k < TZ_SVC_MAX_CORES; k++) {
+		tz_svc_counters(k, cnt[k]);
+		snprintf(idx[k], sizeof(idx[k]), "%u", k);
+	}
+	for (int c = 0; c < TZ_SVC_C_COUNT && s.cores != 0; c++) {
+		snprintf(name, sizeof(name), "trapeze_media_services_%s_total", tz_svc_counter_name(c));
+		tz_metrics_family(out, name, TZ_METRICS_COUNTER, tz_svc_counter_help(c));
+		for (unsigned k = 0; k < s.cores && k < TZ_SVC_MAX_CORES; k++)
+			tz_metrics_sample_u64(out, name, &(struct tz_metrics_label){ "core", idx[k] },
+					      1, cnt[k][c]);
+	}
+}
