@@ -162,11 +162,19 @@ lab_up() {
 
 # The lab config as trapezed runs it: config/lab.yaml with web_root set to
 # this checkout's demo web phone (config paths must be absolute) and the
-# call detail records in the state dir.
+# call detail records in the state dir.  With the default config it also
+# gets the video trunk of the lab's SIP video endpoint (`lab.sh video-pbx`,
+# numbers +1321..., docs/video.md), so the demo page's Video call works.
 lab_config() {
+	local video=()
 	mkdir -p "$state"
+	[ -z "${TZ_CONFIG:-}" ] && video=(
+	    -e '/^  trunks:/a\
+    - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }'
+	    -e '/^  routes:/a\
+    - { prefix: "+1321", trunk: lab-video }')
 	sed -e "s|^  # web_root: .*|  web_root: $here/ctrlplane/web|" \
-	    -e "s|^  file: /run/trapeze/lab/cdr.json|  file: $state/cdr.json|" "$config" >"$state/trapeze.yaml"
+	    -e "s|^  file: /run/trapeze/lab/cdr.json|  file: $state/cdr.json|" "${video[@]}" "$config" >"$state/trapeze.yaml"
 	echo "$state/trapeze.yaml"
 }
 
