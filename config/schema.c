@@ -55,6 +55,10 @@ static const struct tz_cfg_enum dtmf[] = {
 static const struct tz_cfg_enum trunk_srtp[] = {
 	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
 };
+static const struct tz_cfg_enum video_profiles[] = {
+	{ "avp_fb", TZ_VIDEO_AVP_FB, false }, { "avp", TZ_VIDEO_AVP, false },
+	{ "avpf", TZ_VIDEO_AVPF, false }, { NULL, 0, false },
+};
 static const struct tz_cfg_enum log_targets[] = {
 	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false },
 	{ "journal", TZ_LOG_JOURNAL, false }, { NULL, 0, false },
@@ -264,6 +268,9 @@ static const struct tz_cfg_field trunk_fields[] = {
 	ROW(tz_cfg_trunk, "tls_ca", path, tls_ca),
 	ROW(tz_cfg_trunk, "srtp", enum, srtp, .def = "off", .arg = trunk_srtp),
 	ROW(tz_cfg_trunk, "srtp_suites", strlist, srtp_suites),
+	ROW(tz_cfg_trunk, "video", strlist, video),
+	ROW(tz_cfg_trunk, "video_profile", enum, video_profile, .def = "avp_fb",
+	    .arg = video_profiles),
 };
 static const struct tz_cfg_schema trunk_schema = { TABLE(trunk_fields), NULL, trunk_finish };
 

@@ -159,6 +159,13 @@ enum tz_cfg_dtmf {
 	TZ_DTMF_INFO,
 };
 
+/** How video is offered to a trunk (docs/video.md). */
+enum tz_cfg_video_profile {
+	TZ_VIDEO_AVP_FB,          /**< RTP/AVP with a=rtcp-fb lines (default) */
+	TZ_VIDEO_AVP,             /**< RTP/AVP, no feedback lines */
+	TZ_VIDEO_AVPF,            /**< RTP/AVPF (RFC 4585) */
+};
+
 enum tz_cfg_trunk_srtp {
 	TZ_TRUNK_RTP,             /**< plain RTP (default) */
 	TZ_TRUNK_SDES,            /**< SDES-SRTP: RTP/SAVP, keys in a=crypto (RFC 4568) */
@@ -196,6 +203,10 @@ struct tz_cfg_trunk {
 					   *   AEAD_AES_256_GCM); NULL = AES_CM_128_HMAC_SHA1_80 */
 	uint32_t tenant;                  /**< index into tz_config.tenants (0: default) */
 	int line, col;
+	/* Video (issue 15, docs/video.md). */
+	char **video;                     /**< NULL-terminated video codecs offered ("VP8",
+					   *   "H264"), NULL = no video to this trunk */
+	enum tz_cfg_video_profile video_profile;
 };
 
 /** One routing rule: the first rule whose every given criterion matches wins. */

@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 #include <rte_random.h>
 
+#include "bundle_pvt.h"
 #include "fastpath_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
@@ -447,6 +448,11 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 					fp_pt_rewrite(rte_pktmbuf_mtod(g->m[i], uint8_t *), &f->pt);
 				if (k == CG_UNPROTECT_RTP)
 					rec_tap(w->conf.rec, f, g->m[i], w->now);
+				if (k == CG_UNPROTECT_RTCP &&
+				    (f = tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) == NULL) {
+					rte_pktmbuf_free(g->m[i]);
+					continue;
+				}
 				media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]), FP_CK_NONE);
 				continue;
 			}
@@ -475,6 +481,8 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		if (flows[j] != NULL) {
 			rte_prefetch0(flows[j]);
 			rte_prefetch0(RTE_PTR_ADD(flows[j], RTE_CACHE_LINE_SIZE));
+			/* the BUNDLE table (tz_dp_bundle_pick reads its count) */
+			rte_prefetch0(RTE_PTR_ADD(flows[j], offsetof(struct tz_dp_flow, bundle)));
 		}
 	for (uint16_t j = 0; j < n; j++) {
 		const struct tz_dp_flow *f = flows[j];
@@ -539,6 +547,8 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 	tz_dp_flow_lookup_bulk(w->conf.sessions, kp, nm, flows);
 	prefetch_flows(w, flows, nm);
 	for (uint16_t j = 0; j < nm; j++) {
+		const struct tz_dp_flow *f;
+
 		if (flows[j] == NULL) {
 			cnt[TZ_PC_NO_SESSION]++;
 			if (punt_allowed(w, cnt, FP_MEDIA, keys[j].remote))
@@ -548,7 +558,12 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 			continue;
 		}
 		cnt[TZ_PC_MEDIA_RX]++;
-		media_one(w, cg, flows[j], media[j], hlen[j]);
+		f = tz_dp_bundle_pick(w->conf.sessions, flows[j], media[j], hlen[j]);
+		if (unlikely(f == NULL)) {      /* a stream with nowhere to go: counted */
+			rte_pktmbuf_free(media[j]);
+			continue;
+		}
+		media_one(w, cg, f, media[j], hlen[j]);
 	}
 	crypto_flush(w, cg, q->port_idx);
 	punt(w, q, punts, np);

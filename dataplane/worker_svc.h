@@ -154,6 +154,7 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 		rtp[3] = (uint8_t)seq;
 		fp_ssrc_rewrite(rtp, st->svc_ssrc);
 		cnt[TZ_SVC_C_SENT]++;
+		rec_tap(w->conf.rec, f, m[i], w->now);  /* a recording holds what the PBX got */
 		if (f->xform == TZ_XF_UNPROTECT) {
 			media_out(w, f, m[i], false, rte_pktmbuf_pkt_len(m[i]), FP_CK_NONE);
 			continue;

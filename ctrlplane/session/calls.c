@@ -303,7 +303,7 @@ static unsigned calls_of_user(const char *user)
  * (browser, SIP RTP, SIP RTCP); reserved from the call's start. */
 static unsigned flows_needed(const struct call *c)
 {
-	return c->sip.trunk != NULL || c->inbound ? 3 : 1;
+	return (c->sip.trunk != NULL || c->inbound ? 3 : 1) + tz_video_flows_needed(c);
 }
 
 /* Is there room for one more call (@p ip: the client's, or NULL) needing

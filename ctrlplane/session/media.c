@@ -303,6 +303,7 @@ static int publish_hairpin(struct call *c)
 	if (rc != 0)
 		return rc;
 	hairpin_pts(c, p, &f.pt);
+	tz_video_drop_bundle(c, &f.bundle);     /* audio only between the browsers */
 	f.srtp = f.srtcp = c->web.ctx_in;
 	f.srtp_out = p->web.ctx_out;
 	f.ssrc_out = p->web.ssrc;
@@ -416,6 +417,9 @@ int tz_media_publish_bridge(struct call *c)
 		f[1].srtp_out = f[1].srtcp_out = c->web.ctx_out;
 		f[1].key_gen[0] = c->sip.sdes.gen_in;
 	}
+	rc = tz_video_publish(c, &k[0], &f[1].out, &f[0], &f[0].bundle);   /* before its parent */
+	if (rc != 0)
+		return rc;
 	if (c->sip.peer.rtcp_port != c->sip.peer.port) {
 		k[2] = k[1];
 		k[2].local_port = (uint16_t)(c->media.core_port + 1);
@@ -425,6 +429,8 @@ int tz_media_publish_bridge(struct call *c)
 		n = 3;
 	}
 	rc = publish(c, k, f, n);
+	if (rc == 0)
+		tz_video_published(c);
 	if (rc == 0)
 		tz_sdes_published(c);   /* replaced SDES contexts: freed after the grace period */
 	return rc;
@@ -489,6 +495,7 @@ int tz_media_core_ports(struct call *c)
 
 void tz_media_core_ports_close(struct call *c)
 {
+	tz_video_free(c);
 	for (int i = 0; i < 2; i++) {
 		if (c->media.core_fd[i] > 0)
 			close(c->media.core_fd[i]);
@@ -602,6 +609,7 @@ void tz_media_retire(struct call *c)
 	c->media.republish_timer = 0;
 	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
+	tz_video_unpublish(c);          /* after the audio flow pointing at it */
 	tz_call_rec_end(c);             /* closed after the grace period */
 	tz_call_announce_release(c);
 	tz_call_svc_release(c);
@@ -673,7 +681,7 @@ void tz_media_check_auth(struct call *c, int64_t now)
 /* Packets the dataplane moved for this call (all its flows). */
 uint64_t tz_media_packets(const struct call *c)
 {
-	uint64_t n = c->media.pkts_before;
+	uint64_t n = c->media.pkts_before + tz_video_packets(c);
 
 	for (unsigned i = 0; i < c->media.n_flows; i++)
 		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];

@@ -99,6 +99,12 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e "/^  transports:/a\\
   tls_cert: $lab_ca/gw.crt\\
   tls_key: $lab_ca/gw.key" \
+    -e '/^  trunks:/a\
+    - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }\
+    - { name: lab-video-info, address: "203.0.113.2:5102", codecs: [PCMU], video: [VP8], video_profile: avp }' \
+    -e '/^  routes:/a\
+    - { prefix: "+1321", trunk: lab-video }\
+    - { prefix: "+1322", trunk: lab-video-info }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\
@@ -134,7 +140,7 @@ fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
-	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs svc_dtmf.test.mjs \
+	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs svc_dtmf.test.mjs video.test.mjs \
 	announce.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
