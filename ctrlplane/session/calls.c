@@ -566,7 +566,10 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 	switch (m->type) {
 	case TZ_JSEP_HANGUP:
 		c->cdr.by = TZ_CDR_BY_WEB;
-		tz_call_end(c, 200, "normal", true);
+		if (c->ann.timer != 0)          /* during a failed call's announcement */
+			tz_call_end(c, c->ann.code, c->ann.reason, true);
+		else
+			tz_call_end(c, 200, "normal", true);
 		break;
 	case TZ_JSEP_ACCEPT:
 		on_accept(c, m);
