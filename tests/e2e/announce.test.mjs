@@ -24,6 +24,7 @@ import { REPO } from './lib/server.mjs';
 import { sipp, PBX_IP } from './lib/sipp.mjs';
 import { listen, heard, isTone, waitForTone } from './lib/announce_audio.mjs';
 import { waitUntil } from './lib/wait.mjs';
+import { waitCdr } from './lib/cdr.mjs';
 
 const skip = await gatewaySkipReason();
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
@@ -82,6 +83,8 @@ describe('e2e: announcements and music on hold', { skip }, () => {
       t.diagnostic(`${loud.length} of ${all.length} samples at 700 Hz; call ended ${t1 - t0} ms after dialling`);
       assert.ok(t1 - tones[0].t >= 1000, 'the call lasted about as long as the file');
       assert.equal((await pbx.done).code, 0);
+      const cdr = await waitCdr((c) => c.user === USER && c.to === '+442079460404', 'the 404 call');
+      assert.equal(cdr.code, 404, 'the detail record keeps the SIP status');
       const s1 = await stage();
       t.diagnostic(`show media-services: ${JSON.stringify(s1)}`);
       assert.equal(s1.announcements - s0.announcements, 1);
