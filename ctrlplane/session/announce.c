@@ -249,8 +249,8 @@ bool tz_call_announce_failure(struct call *c, int status, const char *reason)
 		ms = max_s * 1000;
 	c->ann.timer = g_timeout_add(ms + 300, announcement_over, c);
 	tz_calls_env.send(c->conn, &o);
-	TZ_LOG(CP_SESSION, INFO, "call %u: SIP %d: announcement %s (%u ms) to the browser",
-	       c->id, status, s->path, ms);
+	TZ_LOG(CP_SESSION, INFO, "call %u: SIP %d: announcement %s (%u ms, %s) to the browser",
+	       c->id, status, s->path, ms, c->web.neg.codecs[0].name);
 	return true;
 }
 

@@ -99,6 +99,32 @@ describe('e2e: announcements and music on hold', { skip }, () => {
     pbx.kill();
   });
 
+  test('the browser hangs up during the announcement: the play stops, the record says 404', async (t) => {
+    const pbx = sipp(SCEN('uas_notfound.xml'));
+    await pbx.ready;
+    await withScreenshot(t, page, async () => {
+      const s0 = await stage();
+      const t0 = Date.now();
+      const progress = nextCallEvent(page, ['progress', 'hangup']);
+      const outcome = dialFrom(page, '+442079460405');
+      assert.equal((await progress).type, 'progress');
+      await waitForTone(page, 700, { since: t0, n: 2, what: 'the announcement' });
+      await page.click('#hangup');
+      await outcome;
+      const cdr = await waitCdr((c) => c.user === USER && c.to === '+442079460405', 'the hung-up call');
+      assert.equal(cdr.code, 404, 'the detail record keeps the SIP status');
+      // stopped by the call's end, long before the 2 s file would have ended it
+      await waitUntil(async () => (await stage()).per_core[0].plays_ended
+        - s0.per_core[0].plays_ended === 1, 'the play to stop at the hangup');
+      const s1 = await stage();
+      assert.ok(s1.per_core[0].play_packets - s0.per_core[0].play_packets < 95,
+        `the play stopped early (${s1.per_core[0].play_packets - s0.per_core[0].play_packets} packets)`);
+      assert.equal(s1.calls, 0);
+      assert.equal((await pbx.done).code, 0);
+    });
+    pbx.kill();
+  });
+
   test('the PBX holds: the browser hears music on hold until the PBX resumes', async (t) => {
     const pbx = sipp(LAB('uas_hold_long.xml'), ['-mi', PBX_IP, '-mp', '6000', '-rtp_echo']);
     await pbx.ready;
