@@ -534,6 +534,17 @@ static const struct tz_cfg_field tenant_rec_fields[] = {
 };
 static const struct tz_cfg_schema tenant_rec_schema = { TABLE(tenant_rec_fields) };
 
+/* announcements: WAV files by failure (docs/media-services.md); read in validate_media.c */
+static const struct tz_cfg_field ann_fields[] = {
+	ROW(tz_cfg_announce, "not_found", path, not_found),
+	ROW(tz_cfg_announce, "busy", path, busy),
+	ROW(tz_cfg_announce, "unreachable", path, unreachable),
+	ROW(tz_cfg_announce, "default", path, other),
+	ROW(tz_cfg_announce, "max_s", u32, max_s, .def = "30", .min = 1, .max = 600),
+};
+static const struct tz_cfg_schema ann_schema = { TABLE(ann_fields) };
+static const struct tz_cfg_schema tenant_ann_schema = { ann_fields, 4 };
+
 /* One tenants[] entry; the lists land in sip.trunks, sip.routes, auth.token_secrets. */
 static const struct tz_cfg_field tenant_fields[] = {
 	ROW(tz_cfg_tenant_src, "name", name, t.name, .required = true),
@@ -549,6 +560,8 @@ static const struct tz_cfg_field tenant_fields[] = {
 	     "a sequence of routes"),
 	MAP(tz_cfg_tenant_src, "limits", t.limits, tenant_limits_schema),
 	MAP(tz_cfg_tenant_src, "recording", t.recording, tenant_rec_schema),
+	MAP(tz_cfg_tenant_src, "announcements", t.announce, tenant_ann_schema),
+	ROW(tz_cfg_tenant_src, "music_on_hold", path, t.announce.moh),
 	MOVED("max_calls", "has moved into the tenant's limits: write limits: {max_calls: N}"),
 };
 const struct tz_cfg_schema tz_cfg_tenant_schema = { TABLE(tenant_fields), NULL, tenant_finish };
@@ -690,5 +703,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "messaging", messaging, messaging_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 	MAP(tz_config, "recording", recording, rec_schema),
+	MAP(tz_config, "announcements", announce, ann_schema),
+	ROW(tz_config, "music_on_hold", path, announce.moh),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

@@ -254,6 +254,18 @@ enum tz_cfg_rec_mode {
 	TZ_REC_MODE_ON_DEMAND,    /**< calls of a route with record: true, and `record start` */
 };
 
+/** `announcements:` and `music_on_hold:` (top level and tenants[];
+ *  docs/media-services.md): WAV files the gateway plays to the browser.
+ *  A tenant's unset key takes the top level's. */
+struct tz_cfg_announce {
+	char *not_found;          /**< SIP 404, 410, 484, 604 */
+	char *busy;               /**< SIP 486, 600, 603 */
+	char *unreachable;        /**< SIP 408, 480, 503 and no answer */
+	char *other;              /**< key `default`: any other final 4xx-6xx */
+	char *moh;                /**< `music_on_hold`: looped while the SIP side holds */
+	uint32_t max_s;           /**< top level only: longest announcement (default 30) */
+};
+
 /** `recording:` (top level) and `tenants[].recording:` (docs/recording.md). */
 struct tz_cfg_recording {
 	int mode;                 /**< enum tz_cfg_rec_mode; top level default off,
@@ -379,6 +391,7 @@ struct tz_cfg_tenant {
 	size_t n_trunks, n_routes, n_secrets;   /**< its share of the flattened lists */
 	int line, col;            /**< 0 for the default tenant */
 	struct tz_cfg_recording recording;      /**< mode inherit: the top level's */
+	struct tz_cfg_announce announce;        /**< unset keys: the top level's */
 };
 
 /** SRTP crypto backend (issue 12): `crypto:`. */
@@ -464,6 +477,7 @@ struct tz_config {
 	struct tz_cfg_tenant *tenants;
 	size_t n_tenants;
 	struct tz_cfg_recording recording;
+	struct tz_cfg_announce announce;
 };
 
 /** All errors found in one load, in file order. */

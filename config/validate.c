@@ -506,4 +506,5 @@ void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 	check_routes(c, cfg);
 	check_auth(c, cfg);
 	tz_cfg_validate_tenants(c, cfg);
+	tz_cfg_validate_media(c, cfg);
 }

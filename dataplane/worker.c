@@ -27,6 +27,7 @@
 #include "tz_srtp.h"
 #include "worker_pvt.h"
 #include "worker_rec.h"
+#include "svc/svc_pvt.h"
 
 /* Packets of SRTP flows waiting for one crypto burst of a kind. */
 struct crypto_group {
@@ -341,6 +342,12 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		fp_pt_rewrite(rte_pktmbuf_mtod(m, uint8_t *), &f->pt);
 	if (f->xform == TZ_XF_FORWARD) {
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m), rx_part);
+		return;
+	}
+	if (f->xform == TZ_XF_PROTECT && !rtcp && unlikely(f->svc & TZ_SVC_PLAY)) {
+		/* a file plays into this stream (tz_svc_play.h): the far end's waits */
+		tz_svc_sh.w[w->conf.index].cnt[f->svc_core % TZ_SVC_MAX_CORES][TZ_SVC_C_PLAY_MUTED]++;
+		rte_pktmbuf_free(m);
 		return;
 	}
 	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp)

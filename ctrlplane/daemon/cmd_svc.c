@@ -47,6 +47,9 @@ static int show_svc(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *
 	member_int(b, "calls_refused_full", (gint64)s.refused_full);
 	member_int(b, "dtmf_generated", (gint64)s.dtmf_strings);
 	member_int(b, "dtmf_refused", (gint64)s.dtmf_refused);
+	member_int(b, "announcements", (gint64)s.announcements);
+	member_int(b, "moh_started", (gint64)s.moh_started);
+	member_int(b, "play_skipped", (gint64)s.play_skipped);
 	json_builder_set_member_name(b, "per_core");
 	json_builder_begin_array(b);
 	for (unsigned k = 0; k < s.cores; k++)

@@ -206,6 +206,15 @@ struct call {
 		bool dtmf_sent;               /* digits posted: cancel them at the end */
 	} svc;
 	struct call_video video;              /* video.c */
+	/* announce.c: a file the stage plays to the browser */
+	struct {
+		bool playing;                 /* a play is posted (into key) */
+		bool moh;                     /* music on hold: the bridge's flow plays */
+		struct tz_dp_flow_key key;
+		guint timer;                  /* an announcement: the call ends after it */
+		int code;                     /* ... with this SIP status and reason */
+		char reason[64];
+	} ann;
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -221,6 +230,20 @@ void tz_call_svc_flow(const struct call *c, struct tz_dp_flow *f, const struct t
  * error and its message when refused (stage off or full, counted). */
 bool tz_call_svc_dtmf(struct call *c, const char *digits, unsigned ms, enum tz_jsep_err *err,
 		      const char **why);
+
+/* announce.c: announcements and music on hold.  Decode the config's files
+ * (start, reload; free at shutdown); on a failed SIP leg play the status's
+ * announcement and end the call after it (true: the call goes on until
+ * then); follow the SIP side's hold with music on hold; mark the bridge's
+ * flow towards the browser while it plays; stop at the call's end. */
+void tz_announce_configure(const struct tz_config *cfg);
+void tz_announce_shutdown(void);
+void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped);
+bool tz_call_announce_failure(struct call *c, int status, const char *reason);
+void tz_call_moh(struct call *c, bool hold);
+void tz_call_play_flow(const struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
+void tz_call_announce_release(struct call *c);
+int tz_media_publish_play(struct call *c);
 
 /* Call-manager counters of the SIP side, shown by `show sip stats`. */
 #define TZ_CALLS_COUNTERS(X)                        \

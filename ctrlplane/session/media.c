@@ -16,6 +16,7 @@
 #include "calls_pvt.h"
 #include "tz_rec_tap.h"
 #include "tz_log.h"
+#include "tz_svc.h"
 
 /* Key and egress towards the browser from the nominated ICE pair. */
 static int browser_path(struct call *c, struct tz_dp_flow_key *k, struct tz_dp_egress *e)
@@ -400,6 +401,7 @@ int tz_media_publish_bridge(struct call *c)
 	f[0].rec_dir = TZ_REC_FROM_WEB;
 	f[1].rec_dir = TZ_REC_TO_WEB;
 	tz_call_svc_flow(c, &f[0], &k[0]);
+	tz_call_play_flow(c, &f[1], &k[1]);     /* music on hold */
 	f[0].srtp = f[0].srtcp = c->web.ctx_in;
 	f[1].srtp = f[1].srtcp = c->web.ctx_out;
 	f[1].ssrc_out = c->web.ssrc;
@@ -432,6 +434,31 @@ int tz_media_publish_bridge(struct call *c)
 	if (rc == 0)
 		tz_sdes_published(c);   /* replaced SDES contexts: freed after the grace period */
 	return rc;
+}
+
+/*
+ * An announcement before any media (announce.c): one flow towards the
+ * browser that only the stage's packets use (TZ_SVC_PLAY), under a key no
+ * packet arrives with (the unspecified address, port 0, at our core port).
+ */
+int tz_media_publish_play(struct call *c)
+{
+	struct tz_dp_flow f = { .id = c->id, .xform = TZ_XF_PROTECT, .svc = TZ_SVC_PLAY,
+				.svc_core = c->svc.core };
+	struct tz_dp_flow_key k, unused;
+	int rc = make_contexts(c);
+
+	if (rc == 0)
+		rc = browser_path(c, &unused, &f.out);
+	if (rc != 0)
+		return rc;
+	memset(&k, 0, sizeof(k));
+	k.local_port = c->media.core_port;
+	k.port_idx = tz_calls_env.core_idx;
+	f.svc_key = k;
+	f.srtp = f.srtcp = c->web.ctx_out;
+	f.ssrc_out = c->web.ssrc;
+	return publish(c, &k, &f, 1);
 }
 
 /* Hold an even RTP port and the RTCP port above it on the core address, so
@@ -584,6 +611,7 @@ void tz_media_retire(struct call *c)
 	unpublish(c);
 	tz_video_unpublish(c);          /* after the audio flow pointing at it */
 	tz_call_rec_end(c);             /* closed after the grace period */
+	tz_call_announce_release(c);
 	tz_call_svc_release(c);
 	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
 		tz_dp_sessions_synchronize(s);

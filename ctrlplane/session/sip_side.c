@@ -156,6 +156,8 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 	if (!c->inbound && !c->sip.answered && status >= 300)
 		tz_calls_trunk_result(c->sip.trunk, status);   /* the trunk's final answer */
 	c->cdr.by = TZ_CDR_BY_SIP;
+	if (!c->sip.answered && status >= 400 && tz_call_announce_failure(c, status, reason))
+		return;                 /* ends after the announcement */
 	/* A BYE after an answered call is a normal end for the web client. */
 	tz_call_end(c, c->sip.answered && status == 200 ? 200 : status,
 		    reason != NULL ? reason : "", true);

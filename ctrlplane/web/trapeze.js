@@ -9,7 +9,7 @@
 //   await client.connect();                      // same origin, /ws
 //   await client.login({ token });   // from your web application
 //   const call = client.call('echo');
-//   call.addEventListener('answered', () => audio.srcObject = call.remoteStream);
+//   call.addEventListener('track', () => audio.srcObject = call.remoteStream);  // early media too
 //   call.addEventListener('hangup', (e) => console.log(e.code, e.reason));
 
 /** The WebSocket subprotocol. */
