@@ -83,6 +83,8 @@ Log in as any name, dial any number: the PBX answers and you hear yourself.
 Video: press "Video call" with +1321000 (the lab's SIP video endpoint shows a
 test picture and decodes your camera). Messages: send one to any number; the
 PBX answers it. DTMF keys during a call reach the PBX as RFC 4733 events.
+Announcements: numbers starting with 404 are unknown at the PBX (you hear the
+special information tone, then the call ends with 404), 486... are busy.
 Have the PBX call you back (answer on the page):
       tools/lab.sh call NAME [SECONDS]
 Try:  $build/ctrlplane/cli/trapezectl            (interactive shell: show calls,

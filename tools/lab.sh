@@ -175,7 +175,40 @@ lab_config() {
     - { prefix: "+1321", trunk: lab-video }')
 	sed -e "s|^  # web_root: .*|  web_root: $here/ctrlplane/web|" \
 	    -e "s|^  file: /run/trapeze/lab/cdr.json|  file: $state/cdr.json|" "${video[@]}" "$config" >"$state/trapeze.yaml"
+	[ -z "${TZ_CONFIG:-}" ] && lab_sounds >>"$state/trapeze.yaml"
 	echo "$state/trapeze.yaml"
+}
+
+# The default lab config's announcements and music on hold (docs/media-services.md):
+# made with sox into the state dir; the lab PBX refuses numbers starting with
+# 404 (404 Not Found) and 486 (486 Busy Here), so the demo page hears them.
+lab_sounds() {
+	local d="$state/sounds" t
+	command -v sox >/dev/null || return 0
+	mkdir -p "$d"
+	t=$(mktemp -d) || return 0
+	tone() {   # NAME SECONDS HZ (0: silence)
+		if [ "$3" = 0 ]; then sox -q -n -r 8000 -b 16 -c 1 "$t/$1.wav" trim 0 "$2"
+		else sox -q -n -r 8000 -b 16 -c 1 "$t/$1.wav" synth "$2" sine "$3" gain -6; fi
+	}
+	{
+		# "number unknown": the special information tone (950, 1400, 1800 Hz), twice
+		tone a 0.33 950 && tone b 0.33 1400 && tone c 0.33 1800 && tone s 1 0 &&
+		sox "$t/a.wav" "$t/b.wav" "$t/c.wav" "$t/s.wav" "$t/a.wav" "$t/b.wav" "$t/c.wav" "$t/s.wav" \
+		    "$d/not-found.wav" &&
+		# busy: 425 Hz, 0.5 s on, 0.5 s off, four times
+		tone on 0.5 425 && tone off 0.5 0 &&
+		sox "$t/on.wav" "$t/off.wav" "$t/on.wav" "$t/off.wav" "$t/on.wav" "$t/off.wav" \
+		    "$t/on.wav" "$t/off.wav" "$d/busy.wav" &&
+		# music on hold: a slow arpeggio, looped by the gateway
+		tone m1 0.4 523 && tone m2 0.4 659 && tone m3 0.4 784 && tone m4 0.8 1047 &&
+		sox "$t/m1.wav" "$t/m2.wav" "$t/m3.wav" "$t/m4.wav" "$d/moh.wav"
+	} 2>/dev/null
+	local rc=$?
+	rm -rf "$t"
+	[ $rc -eq 0 ] || return 0
+	printf 'announcements:\n  not_found: %s\n  busy: %s\nmusic_on_hold: %s\n' \
+	    "$d/not-found.wav" "$d/busy.wav" "$d/moh.wav"
 }
 
 # A PID file is trusted only while its process is still the program that
