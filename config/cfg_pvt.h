@@ -201,6 +201,9 @@ void tz_cfg_entry_path(const struct tz_config *cfg, const char *top, const char 
 const char *tz_cfg_tenant_label(const struct tz_config *cfg, uint32_t t, char *buf,
 				size_t len);
 
+/* validate_media.c: the announcement and music-on-hold WAV files */
+void tz_cfg_validate_media(struct tz_cfg_ctx *c, const struct tz_config *cfg);
+
 /* types.c, types_net.c, types_list.c */
 extern const struct tz_cfg_type tz_cfg_t_u16;
 extern const struct tz_cfg_type tz_cfg_t_u32;

@@ -59,6 +59,10 @@ static const struct tz_cfg_enum transcode[] = {
 static const struct tz_cfg_enum trunk_srtp[] = {
 	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
 };
+static const struct tz_cfg_enum video_profiles[] = {
+	{ "avp_fb", TZ_VIDEO_AVP_FB, false }, { "avp", TZ_VIDEO_AVP, false },
+	{ "avpf", TZ_VIDEO_AVPF, false }, { NULL, 0, false },
+};
 static const struct tz_cfg_enum log_targets[] = {
 	{ "stderr", TZ_LOG_STDERR, false }, { "syslog", TZ_LOG_SYSLOG, false },
 	{ "journal", TZ_LOG_JOURNAL, false }, { NULL, 0, false },
@@ -269,6 +273,9 @@ static const struct tz_cfg_field trunk_fields[] = {
 	ROW(tz_cfg_trunk, "srtp", enum, srtp, .def = "off", .arg = trunk_srtp),
 	ROW(tz_cfg_trunk, "srtp_suites", strlist, srtp_suites),
 	ROW(tz_cfg_trunk, "transcode", enum, transcode, .def = "when-needed", .arg = transcode),
+	ROW(tz_cfg_trunk, "video", strlist, video),
+	ROW(tz_cfg_trunk, "video_profile", enum, video_profile, .def = "avp_fb",
+	    .arg = video_profiles),
 };
 static const struct tz_cfg_schema trunk_schema = { TABLE(trunk_fields), NULL, trunk_finish };
 
@@ -532,6 +539,17 @@ static const struct tz_cfg_field tenant_rec_fields[] = {
 };
 static const struct tz_cfg_schema tenant_rec_schema = { TABLE(tenant_rec_fields) };
 
+/* announcements: WAV files by failure (docs/media-services.md); read in validate_media.c */
+static const struct tz_cfg_field ann_fields[] = {
+	ROW(tz_cfg_announce, "not_found", path, not_found),
+	ROW(tz_cfg_announce, "busy", path, busy),
+	ROW(tz_cfg_announce, "unreachable", path, unreachable),
+	ROW(tz_cfg_announce, "default", path, other),
+	ROW(tz_cfg_announce, "max_s", u32, max_s, .def = "30", .min = 1, .max = 600),
+};
+static const struct tz_cfg_schema ann_schema = { TABLE(ann_fields) };
+static const struct tz_cfg_schema tenant_ann_schema = { ann_fields, 4 };
+
 /* One tenants[] entry; the lists land in sip.trunks, sip.routes, auth.token_secrets. */
 static const struct tz_cfg_field tenant_fields[] = {
 	ROW(tz_cfg_tenant_src, "name", name, t.name, .required = true),
@@ -547,6 +565,8 @@ static const struct tz_cfg_field tenant_fields[] = {
 	     "a sequence of routes"),
 	MAP(tz_cfg_tenant_src, "limits", t.limits, tenant_limits_schema),
 	MAP(tz_cfg_tenant_src, "recording", t.recording, tenant_rec_schema),
+	MAP(tz_cfg_tenant_src, "announcements", t.announce, tenant_ann_schema),
+	ROW(tz_cfg_tenant_src, "music_on_hold", path, t.announce.moh),
 	MOVED("max_calls", "has moved into the tenant's limits: write limits: {max_calls: N}"),
 };
 const struct tz_cfg_schema tz_cfg_tenant_schema = { TABLE(tenant_fields), NULL, tenant_finish };
@@ -688,5 +708,7 @@ static const struct tz_cfg_field top_fields[] = {
 	MAP(tz_config, "messaging", messaging, messaging_schema),
 	ROW(tz_config, "tenants", tenants, tenants, .off_n = offsetof(struct tz_config, n_tenants)),
 	MAP(tz_config, "recording", recording, rec_schema),
+	MAP(tz_config, "announcements", announce, ann_schema),
+	ROW(tz_config, "music_on_hold", path, announce.moh),
 };
 const struct tz_cfg_schema tz_cfg_top_schema = { TABLE(top_fields) };

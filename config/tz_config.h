@@ -166,6 +166,13 @@ enum tz_cfg_transcode {
 	TZ_XCODE_PREFER,          /**< always: the browser keeps its own codec */
 };
 
+/** How video is offered to a trunk (docs/video.md). */
+enum tz_cfg_video_profile {
+	TZ_VIDEO_AVP_FB,          /**< RTP/AVP with a=rtcp-fb lines (default) */
+	TZ_VIDEO_AVP,             /**< RTP/AVP, no feedback lines */
+	TZ_VIDEO_AVPF,            /**< RTP/AVPF (RFC 4585) */
+};
+
 enum tz_cfg_trunk_srtp {
 	TZ_TRUNK_RTP,             /**< plain RTP (default) */
 	TZ_TRUNK_SDES,            /**< SDES-SRTP: RTP/SAVP, keys in a=crypto (RFC 4568) */
@@ -204,6 +211,10 @@ struct tz_cfg_trunk {
 	uint32_t tenant;                  /**< index into tz_config.tenants (0: default) */
 	int line, col;
 	enum tz_cfg_transcode transcode;  /**< `transcode:` (issue 14), default when-needed */
+	/* Video (issue 15, docs/video.md). */
+	char **video;                     /**< NULL-terminated video codecs offered ("VP8",
+					   *   "H264"), NULL = no video to this trunk */
+	enum tz_cfg_video_profile video_profile;
 };
 
 /** One routing rule: the first rule whose every given criterion matches wins. */
@@ -249,6 +260,18 @@ enum tz_cfg_rec_mode {
 	TZ_REC_MODE_OFF,          /**< never recorded (`record start` refused) */
 	TZ_REC_MODE_ALL,          /**< every bridged call */
 	TZ_REC_MODE_ON_DEMAND,    /**< calls of a route with record: true, and `record start` */
+};
+
+/** `announcements:` and `music_on_hold:` (top level and tenants[];
+ *  docs/media-services.md): WAV files the gateway plays to the browser.
+ *  A tenant's unset key takes the top level's. */
+struct tz_cfg_announce {
+	char *not_found;          /**< SIP 404, 410, 484, 604 */
+	char *busy;               /**< SIP 486, 600, 603 */
+	char *unreachable;        /**< SIP 408, 480, 503 and no answer */
+	char *other;              /**< key `default`: any other final 4xx-6xx */
+	char *moh;                /**< `music_on_hold`: looped while the SIP side holds */
+	uint32_t max_s;           /**< top level only: longest announcement (default 30) */
 };
 
 /** `recording:` (top level) and `tenants[].recording:` (docs/recording.md). */
@@ -376,6 +399,7 @@ struct tz_cfg_tenant {
 	size_t n_trunks, n_routes, n_secrets;   /**< its share of the flattened lists */
 	int line, col;            /**< 0 for the default tenant */
 	struct tz_cfg_recording recording;      /**< mode inherit: the top level's */
+	struct tz_cfg_announce announce;        /**< unset keys: the top level's */
 };
 
 /** SRTP crypto backend (issue 12): `crypto:`. */
@@ -461,6 +485,7 @@ struct tz_config {
 	struct tz_cfg_tenant *tenants;
 	size_t n_tenants;
 	struct tz_cfg_recording recording;
+	struct tz_cfg_announce announce;
 };
 
 /** All errors found in one load, in file order. */

@@ -300,6 +300,35 @@ static void check_srtp(struct tz_cfg_ctx *c, const struct tz_cfg_trunk *t)
 	}
 }
 
+/* The video codecs a trunk may name (docs/video.md). */
+static const char *const video_codecs[] = { "VP8", "H264" };
+
+static void check_video(struct tz_cfg_ctx *c, const struct tz_cfg_trunk *t)
+{
+	const char *near;
+	char what[200];
+
+	if (t->video != NULL && t->srtp != TZ_TRUNK_RTP) {
+		err_field(c, &t->video, t->line, t->col, NULL, "is set but srtp is sdes; video "
+			  "goes to trunks with srtp: off only (docs/video.md)");
+		return;
+	}
+	for (size_t i = 0; t->video != NULL && t->video[i] != NULL; i++) {
+		const char *s = t->video[i];
+
+		if (strcmp(s, video_codecs[0]) == 0 || strcmp(s, video_codecs[1]) == 0)
+			continue;
+		near = tz_nearest(s, video_codecs, 2);
+		if (near != NULL)
+			snprintf(what, sizeof(what), "\"%.64s\" is not a video codec; did you mean "
+				 "\"%s\"?", s, near);
+		else
+			snprintf(what, sizeof(what), "\"%.64s\" is not a video codec; expected "
+				 "some of: VP8, H264", s);
+		err_field(c, &t->video, t->line, t->col, NULL, what);
+	}
+}
+
 static void check_trunks(struct tz_cfg_ctx *c, const struct tz_config *cfg)
 {
 	const struct tz_cfg_sip *sip = &cfg->sip;
@@ -318,6 +347,7 @@ static void check_trunks(struct tz_cfg_ctx *c, const struct tz_config *cfg)
 				  "not tls; expected transport: tls (the CA checks the trunk's TLS "
 				  "certificate)");
 		check_srtp(c, t);
+		check_video(c, t);
 	}
 }
 
@@ -476,4 +506,5 @@ void tz_cfg_validate(struct tz_cfg_ctx *c, struct tz_config *cfg)
 	check_routes(c, cfg);
 	check_auth(c, cfg);
 	tz_cfg_validate_tenants(c, cfg);
+	tz_cfg_validate_media(c, cfg);
 }

@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 #include <rte_random.h>
 
+#include "bundle_pvt.h"
 #include "fastpath_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
@@ -27,6 +28,7 @@
 #include "tz_svc.h"
 #include "worker_pvt.h"
 #include "worker_rec.h"
+#include "svc/svc_pvt.h"
 
 /* Packets of SRTP flows waiting for one crypto burst of a kind. */
 struct crypto_group {
@@ -350,6 +352,12 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		media_out(w, f, m, rtcp, rte_pktmbuf_pkt_len(m), rx_part);
 		return;
 	}
+	if (f->xform == TZ_XF_PROTECT && !rtcp && unlikely(f->svc & TZ_SVC_PLAY)) {
+		/* a file plays into this stream (tz_svc_play.h): the far end's waits */
+		tz_svc_sh.w[w->conf.index].cnt[f->svc_core % TZ_SVC_MAX_CORES][TZ_SVC_C_PLAY_MUTED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (f->xform == TZ_XF_PROTECT && f->ssrc_out != 0 && !rtcp)
 		protect_renumber(st, rte_pktmbuf_mtod(m, uint8_t *), f->ssrc_out);
 	stream_gen_check(st, f, 0);
@@ -448,6 +456,11 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 					fp_pt_rewrite(rte_pktmbuf_mtod(g->m[i], uint8_t *), &f->pt);
 				if (k == CG_UNPROTECT_RTP)
 					rec_tap(w->conf.rec, f, g->m[i], w->now);
+				if (k == CG_UNPROTECT_RTCP &&
+				    (f = tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) == NULL) {
+					rte_pktmbuf_free(g->m[i]);
+					continue;
+				}
 				media_out(w, f, g->m[i], rtcp, rte_pktmbuf_pkt_len(g->m[i]), FP_CK_NONE);
 				continue;
 			}
@@ -476,6 +489,8 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		if (flows[j] != NULL) {
 			rte_prefetch0(flows[j]);
 			rte_prefetch0(RTE_PTR_ADD(flows[j], RTE_CACHE_LINE_SIZE));
+			/* the BUNDLE table (tz_dp_bundle_pick reads its count) */
+			rte_prefetch0(RTE_PTR_ADD(flows[j], offsetof(struct tz_dp_flow, bundle)));
 		}
 	for (uint16_t j = 0; j < n; j++) {
 		const struct tz_dp_flow *f = flows[j];
@@ -540,6 +555,8 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 	tz_dp_flow_lookup_bulk(w->conf.sessions, kp, nm, flows);
 	prefetch_flows(w, flows, nm);
 	for (uint16_t j = 0; j < nm; j++) {
+		const struct tz_dp_flow *f;
+
 		if (flows[j] == NULL) {
 			cnt[TZ_PC_NO_SESSION]++;
 			if (punt_allowed(w, cnt, FP_MEDIA, keys[j].remote))
@@ -549,7 +566,12 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 			continue;
 		}
 		cnt[TZ_PC_MEDIA_RX]++;
-		media_one(w, cg, flows[j], media[j], hlen[j]);
+		f = tz_dp_bundle_pick(w->conf.sessions, flows[j], media[j], hlen[j]);
+		if (unlikely(f == NULL)) {      /* a stream with nowhere to go: counted */
+			rte_pktmbuf_free(media[j]);
+			continue;
+		}
+		media_one(w, cg, f, media[j], hlen[j]);
 	}
 	crypto_flush(w, cg, q->port_idx);
 	punt(w, q, punts, np);

@@ -122,6 +122,21 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 		uint8_t *rtp;
 		uint16_t seq;
 
+		if (st != NULL && (f->svc & TZ_SVC_PLAY) && f->xform == TZ_XF_PROTECT &&
+		    w->conf.srtp_qp != NULL && rte_pktmbuf_adj(m[i], TZ_SVC_HDR) != NULL &&
+		    rte_pktmbuf_data_len(m[i]) >= FP_RTP_MIN) {
+			/* a played file towards the browser: a sender of its own,
+			 * renumbered after the stream's numbers, our SSRC */
+			protect_renumber(st, rte_pktmbuf_mtod(m[i], uint8_t *), f->ssrc_out);
+			stream_gen_check(st, f, 0);
+			cnt[TZ_SVC_C_SENT]++;
+			g->ctx[g->n] = f->srtp;
+			g->st[g->n] = flow_stream(st, 0);
+			g->flow[g->n] = f;
+			g->m[g->n++] = m[i];
+			port_idx = f->out.port_idx;
+			continue;
+		}
 		if (st == NULL || f->svc == 0 || !st->svc_started ||
 		    rte_pktmbuf_adj(m[i], TZ_SVC_HDR) == NULL ||
 		    rte_pktmbuf_data_len(m[i]) < FP_RTP_MIN ||
@@ -142,11 +157,11 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 		/* towards a browser: our SSRC (a transcoded stream) */
 		fp_ssrc_rewrite(rtp, f->ssrc_out != 0 ? f->ssrc_out : st->svc_ssrc);
 		cnt[TZ_SVC_C_SENT]++;
+		/* a recording holds what the PBX got; a transcoded stream towards
+		 * the browser was recorded as the PBX sent it (media_one) */
+		if (!(f->xform == TZ_XF_PROTECT && (f->svc & TZ_SVC_DIVERT)))
+			rec_tap(w->conf.rec, f, m[i], w->now);
 		if (f->xform == TZ_XF_UNPROTECT) {
-			/* transcoded: the browser's packets were diverted before
-			 * the tap; the recording gets what the PBX gets */
-			if (f->svc & TZ_SVC_DIVERT)
-				rec_tap(w->conf.rec, f, m[i], w->now);
 			media_out(w, f, m[i], false, rte_pktmbuf_pkt_len(m[i]), FP_CK_NONE);
 			continue;
 		}

@@ -71,6 +71,7 @@ fi
 echo "demo: self-test passed."
 [ "$mode" = "--once" ] && stop 0
 tools/lab.sh pbx || stop 1
+tools/lab.sh video-pbx || echo "demo: no video endpoint (gstreamer1.0-tools missing?); audio calls still work"
 cat <<MSG
 
 The gateway is running in namespace gw (log: /run/trapeze/lab/trapezed.log),
@@ -79,6 +80,11 @@ Demo web phone: https://198.51.100.1:8443/ (lab certificate, self-signed) —
 reachable from the lab's web namespace, e.g. with a desktop session:
       ip netns exec web chromium --user-data-dir=\$(mktemp -d) https://198.51.100.1:8443/
 Log in as any name, dial any number: the PBX answers and you hear yourself.
+Video: press "Video call" with +1321000 (the lab's SIP video endpoint shows a
+test picture and decodes your camera). Messages: send one to any number; the
+PBX answers it. DTMF keys during a call reach the PBX as RFC 4733 events.
+Announcements: numbers starting with 404 are unknown at the PBX (you hear the
+special information tone, then the call ends with 404), 486... are busy.
 Have the PBX call you back (answer on the page):
       tools/lab.sh call NAME [SECONDS]
 Try:  $build/ctrlplane/cli/trapezectl            (interactive shell: show calls,

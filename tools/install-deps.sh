@@ -49,6 +49,9 @@ lab_pkgs=(
 	curl          # scrapes /metrics (test_metrics_lab.sh, tools/demo.sh)
 	ethtool
 	gnuplot-nox   # trapeze-bench calls --plots
+	gstreamer1.0-plugins-base	# the lab's SIP video endpoint (tests/e2e/lib/video_endpoint.py)
+	gstreamer1.0-plugins-good	# ... vp8enc/vp8dec, rtpvp8pay/depay, udpsrc/udpsink
+	gstreamer1.0-tools	# ... gst-launch-1.0
 	iptables
 	kamailio
 	logrotate     # tests/integration/test_cdr_lab.sh runs contrib/logrotate/trapeze

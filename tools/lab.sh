@@ -28,6 +28,11 @@
 #            trunk lab-pbx): it answers every call and echoes its audio, and
 #            answers each MESSAGE with one back ("PBX got: …"); runs
 #            until `lab.sh down` (or `lab.sh pbx stop`)
+#   video-pbx  start the lab's SIP video endpoint (trunk lab-video, numbers
+#            +1321...): sipp at 203.0.113.2:5100 answers audio (echoed) and VP8
+#            video, tests/e2e/lib/video_endpoint.py sends a GStreamer test
+#            picture and decodes what it gets (counters in
+#            $state/video-endpoint.json); `lab.sh video-pbx stop` ends both
 #   call USER [SECONDS]  the PBX calls web user USER (logged in on the demo
 #            page): ring, answer, SECONDS (default 20) of echoed audio, BYE
 #   exec NS CMD...   run CMD inside namespace NS
@@ -157,12 +162,53 @@ lab_up() {
 
 # The lab config as trapezed runs it: config/lab.yaml with web_root set to
 # this checkout's demo web phone (config paths must be absolute) and the
-# call detail records in the state dir.
+# call detail records in the state dir.  With the default config it also
+# gets the video trunk of the lab's SIP video endpoint (`lab.sh video-pbx`,
+# numbers +1321..., docs/video.md), so the demo page's Video call works.
 lab_config() {
+	local video=()
 	mkdir -p "$state"
+	[ -z "${TZ_CONFIG:-}" ] && video=(
+	    -e '/^  trunks:/a\
+    - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }'
+	    -e '/^  routes:/a\
+    - { prefix: "+1321", trunk: lab-video }')
 	sed -e "s|^  # web_root: .*|  web_root: $here/ctrlplane/web|" \
-	    -e "s|^  file: /run/trapeze/lab/cdr.json|  file: $state/cdr.json|" "$config" >"$state/trapeze.yaml"
+	    -e "s|^  file: /run/trapeze/lab/cdr.json|  file: $state/cdr.json|" "${video[@]}" "$config" >"$state/trapeze.yaml"
+	[ -z "${TZ_CONFIG:-}" ] && lab_sounds >>"$state/trapeze.yaml"
 	echo "$state/trapeze.yaml"
+}
+
+# The default lab config's announcements and music on hold (docs/media-services.md):
+# made with sox into the state dir; the lab PBX refuses numbers starting with
+# 404 (404 Not Found) and 486 (486 Busy Here), so the demo page hears them.
+lab_sounds() {
+	local d="$state/sounds" t
+	command -v sox >/dev/null || return 0
+	mkdir -p "$d"
+	t=$(mktemp -d) || return 0
+	tone() {   # NAME SECONDS HZ (0: silence)
+		if [ "$3" = 0 ]; then sox -q -n -r 8000 -b 16 -c 1 "$t/$1.wav" trim 0 "$2"
+		else sox -q -n -r 8000 -b 16 -c 1 "$t/$1.wav" synth "$2" sine "$3" gain -6; fi
+	}
+	{
+		# "number unknown": the special information tone (950, 1400, 1800 Hz), twice
+		tone a 0.33 950 && tone b 0.33 1400 && tone c 0.33 1800 && tone s 1 0 &&
+		sox "$t/a.wav" "$t/b.wav" "$t/c.wav" "$t/s.wav" "$t/a.wav" "$t/b.wav" "$t/c.wav" "$t/s.wav" \
+		    "$d/not-found.wav" &&
+		# busy: 425 Hz, 0.5 s on, 0.5 s off, four times
+		tone on 0.5 425 && tone off 0.5 0 &&
+		sox "$t/on.wav" "$t/off.wav" "$t/on.wav" "$t/off.wav" "$t/on.wav" "$t/off.wav" \
+		    "$t/on.wav" "$t/off.wav" "$d/busy.wav" &&
+		# music on hold: a slow arpeggio, looped by the gateway
+		tone m1 0.4 523 && tone m2 0.4 659 && tone m3 0.4 784 && tone m4 0.8 1047 &&
+		sox "$t/m1.wav" "$t/m2.wav" "$t/m3.wav" "$t/m4.wav" "$d/moh.wav"
+	} 2>/dev/null
+	local rc=$?
+	rm -rf "$t"
+	[ $rc -eq 0 ] || return 0
+	printf 'announcements:\n  not_found: %s\n  busy: %s\nmusic_on_hold: %s\n' \
+	    "$d/not-found.wav" "$d/busy.wav" "$d/moh.wav"
 }
 
 # A PID file is trusted only while its process is still the program that
@@ -230,6 +276,7 @@ lab_stop() {
 lab_down() {
 	lab_stop
 	lab_pbx_stop
+	lab_video_pbx_stop >/dev/null
 	for ns in "${namespaces[@]}"; do
 		if ns_exists "$ns"; then
 			# Anything still running in there was started by the lab.
@@ -275,6 +322,47 @@ lab_pbx() {
 	echo "lab: PBX (sipp, echo) at 203.0.113.2:5060, PID $(cat "$state/pbx.pid")"
 }
 
+video_alive() { pid_is "$state/video-pbx.pid" "sipp .*uas_video.xml"; }
+
+lab_video_pbx_stop() {
+	local f
+	for f in video-pbx video-endpoint; do
+		if [ -f "$state/$f.pid" ] && kill -0 "$(cat "$state/$f.pid")" 2>/dev/null; then
+			kill -TERM "$(cat "$state/$f.pid")" 2>/dev/null || true
+		fi
+		rm -f "$state/$f.pid"
+	done
+	echo "lab: video endpoint stopped"
+}
+
+lab_video_pbx() {
+	if [ "${1:-}" = stop ]; then
+		lab_video_pbx_stop
+		return 0
+	fi
+	ns_exists sip || die "the lab is not up (tools/lab.sh up)"
+	command -v gst-launch-1.0 >/dev/null || die "gst-launch-1.0 missing (tools/install-deps.sh --with-lab)"
+	mkdir -p "$state"
+	if video_alive; then
+		echo "lab: video endpoint already running (PID $(cat "$state/video-pbx.pid"))"
+		return 0
+	fi
+	# no -m: sipp answers call after call; the media half adapts to each
+	ip netns exec sip sipp -sf "$here/tests/sip/lab/uas_video.xml" -i 203.0.113.2 -p 5100 \
+		-mi 203.0.113.2 -mp 6100 -rtp_echo -nostdin >/dev/null 2>"$state/video-pbx.log" &
+	echo $! >"$state/video-pbx.pid"
+	ip netns exec sip python3 "$here/tests/e2e/lib/video_endpoint.py" --ip 203.0.113.2 \
+		--port 6202 --status "$state/video-endpoint.json" 2>"$state/video-endpoint.log" &
+	echo $! >"$state/video-endpoint.pid"
+	for _ in $(seq 1 100); do
+		started_alive "$state/video-pbx.pid" || die "sipp did not start (log: $state/video-pbx.log)"
+		in_ns sip ss -Hlun 'sport = :5100' | grep -q 203.0.113.2:5100 && break
+		sleep 0.05
+	done
+	echo "lab: SIP video endpoint at 203.0.113.2:5100 (call +1321... with Video call)," \
+	     "sipp PID $(cat "$state/video-pbx.pid"), media PID $(cat "$state/video-endpoint.pid")"
+}
+
 lab_call() {
 	local user=${1:?usage: lab.sh call USER [SECONDS]} secs=${2:-20}
 	ns_exists sip || die "the lab is not up (tools/lab.sh up)"
@@ -311,10 +399,11 @@ case "$cmd" in
 	status) lab_status ;;
 	config) lab_config ;;
 	pbx) lab_pbx "$@" ;;
+	video-pbx) lab_video_pbx "$@" ;;
 	call) lab_call "$@" ;;
 	token) [ $# -ge 1 ] || die "usage: lab.sh token USER [--targets P,...]"; lab_token_secret
 		u=$1; shift
 		python3 "$here/tools/token-issuer.py" mint --secret-file /run/trapeze/lab/token.secret --user "$u" "$@" ;;
 	exec) [ $# -ge 2 ] || die "usage: lab.sh exec NS CMD..."; ns=$1; shift; in_ns "$ns" "$@" ;;
-	*) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
+	*) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
 esac

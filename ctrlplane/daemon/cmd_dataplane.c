@@ -82,7 +82,10 @@ static int flow_row(const struct tz_dp_flow_key *k, const struct tz_dp_flow *f, 
 	json_builder_set_member_name(b, "session");
 	json_builder_add_int_value(b, f->id);
 	json_builder_set_member_name(b, "in_port");
-	json_builder_add_string_value(b, w->d->ports[k->port_idx].cfg->name);
+	/* a BUNDLE sub-flow (a browser's video) is found through its audio's
+	 * flow, under a key no packet matches (tz_dp_bundle_key) */
+	json_builder_add_string_value(b, k->port_idx == TZ_DP_BUNDLE_PORT ? "bundle"
+					 : w->d->ports[k->port_idx].cfg->name);
 	json_builder_set_member_name(b, "from");
 	json_builder_add_string_value(b, from);
 	json_builder_set_member_name(b, "local_port");

@@ -56,6 +56,9 @@ static int show_svc(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *
 	member_int(b, "calls_transcoded", (gint64)x.calls);
 	member_int(b, "transcode_refused_off", (gint64)x.refused_off);
 	member_int(b, "transcode_refused_full", (gint64)x.refused_full);
+	member_int(b, "announcements", (gint64)s.announcements);
+	member_int(b, "moh_started", (gint64)s.moh_started);
+	member_int(b, "play_skipped", (gint64)s.play_skipped);
 	json_builder_set_member_name(b, "per_core");
 	json_builder_begin_array(b);
 	for (unsigned k = 0; k < s.cores; k++)

@@ -37,6 +37,15 @@ void tz_metrics_collect_svc(GString *out, void *arg)
 			      &(struct tz_metrics_label){ "result", "sent" }, 1, s.dtmf_strings);
 	tz_metrics_sample_u64(out, "trapeze_media_services_dtmf_total",
 			      &(struct tz_metrics_label){ "result", "refused" }, 1, s.dtmf_refused);
+	tz_metrics_family(out, "trapeze_media_services_plays_total", TZ_METRICS_COUNTER,
+			  "files played to browsers: kind announcement (a failed call), moh "
+			  "(held by the SIP side), skipped (configured, not played)");
+	tz_metrics_sample_u64(out, "trapeze_media_services_plays_total",
+			      &(struct tz_metrics_label){ "kind", "announcement" }, 1, s.announcements);
+	tz_metrics_sample_u64(out, "trapeze_media_services_plays_total",
+			      &(struct tz_metrics_label){ "kind", "moh" }, 1, s.moh_started);
+	tz_metrics_sample_u64(out, "trapeze_media_services_plays_total",
+			      &(struct tz_metrics_label){ "kind", "skipped" }, 1, s.play_skipped);
 	for (unsigned k = 0; k < s.cores && k < TZ_SVC_MAX_CORES; k++) {
 		tz_svc_counters(k, cnt[k]);
 		snprintf(idx[k], sizeof(idx[k]), "%u", k);

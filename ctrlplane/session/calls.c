@@ -303,7 +303,7 @@ static unsigned calls_of_user(const char *user)
  * (browser, SIP RTP, SIP RTCP); reserved from the call's start. */
 static unsigned flows_needed(const struct call *c)
 {
-	return c->sip.trunk != NULL || c->inbound ? 3 : 1;
+	return (c->sip.trunk != NULL || c->inbound ? 3 : 1) + tz_video_flows_needed(c);
 }
 
 /* Is there room for one more call (@p ip: the client's, or NULL) needing
@@ -570,7 +570,10 @@ static void on_call_msg(void *conn, const struct tz_jsep_msg *m)
 	switch (m->type) {
 	case TZ_JSEP_HANGUP:
 		c->cdr.by = TZ_CDR_BY_WEB;
-		tz_call_end(c, 200, "normal", true);
+		if (c->ann.timer != 0)          /* during a failed call's announcement */
+			tz_call_end(c, c->ann.code, c->ann.reason, true);
+		else
+			tz_call_end(c, 200, "normal", true);
 		break;
 	case TZ_JSEP_ACCEPT:
 		on_accept(c, m);
@@ -728,6 +731,7 @@ int tz_calls_init(const struct tz_calls_env *env)
 	tz_login_init();
 	if (tz_calls_tenancy_init() != 0)
 		return -ENOMEM;
+	tz_announce_configure(env->cfg);
 	supervisor = g_timeout_add_seconds(1, supervise, NULL);
 	if (tz_messaging_init() != 0)
 		return -ENOMEM;
@@ -754,6 +758,7 @@ void tz_calls_shutdown(void)
 	tz_login_shutdown();
 	tz_messaging_shutdown();
 	tz_tenant_shutdown();
+	tz_announce_shutdown();
 	by_id = by_name = NULL;
 }
 

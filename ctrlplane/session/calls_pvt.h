@@ -9,6 +9,7 @@
 #include "tz_cdr.h"
 #include "tz_ice.h"
 #include "tz_sdp.h"
+#include "tz_sdp_video.h"
 #include "tz_sip.h"
 #include "tz_tenant.h"
 
@@ -112,6 +113,30 @@ struct call_media {
 	int64_t auth_fail_logged;
 };
 
+/* Video (video.c, docs/video.md): the browser's BUNDLEd video and the SIP
+ * side's video port pair. */
+struct call_video {
+	bool on;                              /* our answer accepted the browser's video */
+	uint32_t ssrc;                        /* our video SSRC towards the browser */
+	struct tz_sdp_video_neg web;          /* the browser's (strings in web.offer) */
+	struct tz_sdp_video_neg sip;          /* the SIP side's (no strings kept) */
+	bool sip_known;
+	struct tz_cfg_addr peer;              /* the SIP side's video address */
+	uint16_t peer_port, peer_rtcp_port;
+	bool held;                            /* core_fd/core_port hold a port pair */
+	int core_fd[2];
+	uint16_t core_port;
+	struct tz_dp_flow_key keys[3];        /* [0] browser (shadow key), [1] SIP RTP,
+					       * [2] SIP RTCP port */
+	int slots[3];
+	unsigned pub;                         /* bit i: keys[i] is published */
+	bool stale;                           /* flows to drop once the audio is republished */
+	guint kf_timer;                       /* key frame requests -> SIP INFO (no RTCP fb) */
+	uint64_t kf_seen;                     /* requests already turned into INFO */
+	int64_t kf_last;                      /* when the last INFO went (monotonic us) */
+	uint64_t pkts_before;
+};
+
 /* Mid-call (midcall.c): hold both ways, DTMF as SIP INFO. */
 struct call_midcall {
 	bool held_local, held_remote;         /* the web user / the SIP side holds */
@@ -185,6 +210,16 @@ struct call {
 		bool on;                      /* chosen and admitted */
 		bool posted;                  /* the stage was asked for the transcoders */
 	} xc;
+	struct call_video video;              /* video.c */
+	/* announce.c: a file the stage plays to the browser */
+	struct {
+		bool playing;                 /* a play is posted (into key) */
+		bool moh;                     /* music on hold: the bridge's flow plays */
+		struct tz_dp_flow_key key;
+		guint timer;                  /* an announcement: the call ends after it */
+		int code;                     /* ... with this SIP status and reason */
+		char reason[64];
+	} ann;
 };
 
 extern struct tz_calls_env tz_calls_env;
@@ -212,6 +247,19 @@ const char *const *tz_call_xcode_web_codecs(void);
 int tz_call_xcode_admit(struct call *c, char *err, size_t errlen);
 void tz_call_xcode_flows(struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
 void tz_call_xcode_end(struct call *c);
+/* announce.c: announcements and music on hold.  Decode the config's files
+ * (start, reload; free at shutdown); on a failed SIP leg play the status's
+ * announcement and end the call after it (true: the call goes on until
+ * then); follow the SIP side's hold with music on hold; mark the bridge's
+ * flow towards the browser while it plays; stop at the call's end. */
+void tz_announce_configure(const struct tz_config *cfg);
+void tz_announce_shutdown(void);
+void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped);
+bool tz_call_announce_failure(struct call *c, int status, const char *reason);
+void tz_call_moh(struct call *c, bool hold);
+void tz_call_play_flow(const struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
+void tz_call_announce_release(struct call *c);
+int tz_media_publish_play(struct call *c);
 
 /* Call-manager counters of the SIP side, shown by `show sip stats`. */
 #define TZ_CALLS_COUNTERS(X)                        \
@@ -242,7 +290,8 @@ void tz_call_xcode_end(struct call *c);
 	X(HAIRPIN_REFUSED, "hairpin_refused")       \
 	X(SDES_REFUSED, "sdes_refused")             \
 	X(SDES_REKEYED, "sdes_rekeyed")             \
-	X(CTX_RECLAIMED, "calls_ctx_reclaimed")
+	X(CTX_RECLAIMED, "calls_ctx_reclaimed")     \
+	X(VIDEO_FAST_UPDATE, "video_fast_updates_out")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -284,6 +333,20 @@ uint64_t tz_media_packets(const struct call *c);
 /* Warn (rate-limited) when the call's SRTP/SRTCP authentication failures
  * grew; @p now is g_get_monotonic_time().  From the media supervision. */
 void tz_media_check_auth(struct call *c, int64_t now);
+
+/* video.c: a call's video (all no-ops for a call without) */
+int tz_video_web_answer(struct call *c, struct tz_sdp *answer);
+int tz_video_sip_offer(struct call *c, struct tz_sdp *offer);
+void tz_video_read_peer(struct call *c, const struct tz_sdp *sdp);
+int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
+		     const struct tz_dp_egress *to_web, const struct tz_dp_flow *web_tmpl,
+		     struct tz_dp_bundle *bundle);
+void tz_video_published(struct call *c);
+void tz_video_drop_bundle(const struct call *c, struct tz_dp_bundle *bundle);
+void tz_video_unpublish(struct call *c);
+void tz_video_free(struct call *c);
+unsigned tz_video_flows_needed(const struct call *c);
+uint64_t tz_video_packets(const struct call *c);
 
 /* calls.c: the deadline for ICE + DTLS after our answer reached the browser */
 void tz_call_negotiation_deadline(struct call *c);

@@ -16,6 +16,7 @@
 #include "calls_pvt.h"
 #include "tz_rec_tap.h"
 #include "tz_log.h"
+#include "tz_svc.h"
 
 /* Key and egress towards the browser from the nominated ICE pair. */
 static int browser_path(struct call *c, struct tz_dp_flow_key *k, struct tz_dp_egress *e)
@@ -302,6 +303,7 @@ static int publish_hairpin(struct call *c)
 	if (rc != 0)
 		return rc;
 	hairpin_pts(c, p, &f.pt);
+	tz_video_drop_bundle(c, &f.bundle);     /* audio only between the browsers */
 	f.srtp = f.srtcp = c->web.ctx_in;
 	f.srtp_out = p->web.ctx_out;
 	f.ssrc_out = p->web.ssrc;
@@ -400,6 +402,7 @@ int tz_media_publish_bridge(struct call *c)
 	f[1].rec_dir = TZ_REC_TO_WEB;
 	tz_call_svc_flow(c, &f[0], &k[0]);
 	tz_call_xcode_flows(c, f, k);           /* transcoded: both ways via the stage */
+	tz_call_play_flow(c, &f[1], &k[1]);     /* music on hold */
 	f[0].srtp = f[0].srtcp = c->web.ctx_in;
 	f[1].srtp = f[1].srtcp = c->web.ctx_out;
 	f[1].ssrc_out = c->web.ssrc;
@@ -415,6 +418,9 @@ int tz_media_publish_bridge(struct call *c)
 		f[1].srtp_out = f[1].srtcp_out = c->web.ctx_out;
 		f[1].key_gen[0] = c->sip.sdes.gen_in;
 	}
+	rc = tz_video_publish(c, &k[0], &f[1].out, &f[0], &f[0].bundle);   /* before its parent */
+	if (rc != 0)
+		return rc;
 	if (c->sip.peer.rtcp_port != c->sip.peer.port) {
 		k[2] = k[1];
 		k[2].local_port = (uint16_t)(c->media.core_port + 1);
@@ -425,8 +431,35 @@ int tz_media_publish_bridge(struct call *c)
 	}
 	rc = publish(c, k, f, n);
 	if (rc == 0)
+		tz_video_published(c);
+	if (rc == 0)
 		tz_sdes_published(c);   /* replaced SDES contexts: freed after the grace period */
 	return rc;
+}
+
+/*
+ * An announcement before any media (announce.c): one flow towards the
+ * browser that only the stage's packets use (TZ_SVC_PLAY), under a key no
+ * packet arrives with (the unspecified address, port 0, at our core port).
+ */
+int tz_media_publish_play(struct call *c)
+{
+	struct tz_dp_flow f = { .id = c->id, .xform = TZ_XF_PROTECT, .svc = TZ_SVC_PLAY,
+				.svc_core = c->svc.core };
+	struct tz_dp_flow_key k, unused;
+	int rc = make_contexts(c);
+
+	if (rc == 0)
+		rc = browser_path(c, &unused, &f.out);
+	if (rc != 0)
+		return rc;
+	memset(&k, 0, sizeof(k));
+	k.local_port = c->media.core_port;
+	k.port_idx = tz_calls_env.core_idx;
+	f.svc_key = k;
+	f.srtp = f.srtcp = c->web.ctx_out;
+	f.ssrc_out = c->web.ssrc;
+	return publish(c, &k, &f, 1);
 }
 
 /* Hold an even RTP port and the RTCP port above it on the core address, so
@@ -463,6 +496,7 @@ int tz_media_core_ports(struct call *c)
 
 void tz_media_core_ports_close(struct call *c)
 {
+	tz_video_free(c);
 	for (int i = 0; i < 2; i++) {
 		if (c->media.core_fd[i] > 0)
 			close(c->media.core_fd[i]);
@@ -576,8 +610,10 @@ void tz_media_retire(struct call *c)
 	c->media.republish_timer = 0;
 	tz_media_hairpin_unlink(c);     /* the partner's flow uses our context */
 	unpublish(c);
+	tz_video_unpublish(c);          /* after the audio flow pointing at it */
 	tz_call_rec_end(c);             /* closed after the grace period */
 	tz_call_xcode_end(c);
+	tz_call_announce_release(c);
 	tz_call_svc_release(c);
 	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
 		tz_dp_sessions_synchronize(s);
@@ -647,7 +683,7 @@ void tz_media_check_auth(struct call *c, int64_t now)
 /* Packets the dataplane moved for this call (all its flows). */
 uint64_t tz_media_packets(const struct call *c)
 {
-	uint64_t n = c->media.pkts_before;
+	uint64_t n = c->media.pkts_before + tz_video_packets(c);
 
 	for (unsigned i = 0; i < c->media.n_flows; i++)
 		n += tz_dp_flow_state(tz_calls_env.sessions, (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];

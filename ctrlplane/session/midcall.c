@@ -163,7 +163,7 @@ void tz_midcall_on_reinvite(struct tz_sip_leg *leg, const char *sdp, void *user)
 	}
 	was = c->mid.held_remote;
 	c->mid.held_remote = hold;
-	tz_media_republish(c);
+	tz_call_moh(c, hold);                   /* re-publishes the flows */
 	c->media.last_media = g_get_monotonic_time();
 	if (was != hold) {
 		TZ_LOG(CP_SESSION, INFO, "call %u: %s by the SIP side", c->id, hold ? "held" : "resumed");

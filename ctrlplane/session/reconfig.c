@@ -24,6 +24,7 @@ int tz_calls_reconfigure(const struct tz_config *cfg)
 		return -EINVAL;
 	tz_calls_env.cfg = cfg;
 	tz_messaging_configure();
+	tz_announce_configure(cfg);
 	rc = tz_tenant_init(cfg);     /* carries each tenant's state across by name */
 	if (rc != 0)
 		TZ_LOG(CP_SESSION, ERR, "reload: tenant limits not renewed: %s", strerror(-rc));

@@ -67,6 +67,7 @@ static int read_peer_sdp(struct call *c, const struct tz_sdp *sdp, bool *hold)
 		memcpy(c->sip.neg.codecs, neg.codecs, sizeof(neg.codecs));
 		c->sip.neg_known = true;
 		tz_sdes_commit(c, &pick);
+		tz_video_read_peer(c, sdp);
 		if (hold != NULL)
 			*hold = neg.hold;
 	} else {
@@ -135,7 +136,13 @@ static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 	c->cdr.answer = g_get_real_time();
 	tz_calls_trunk_result(c->sip.trunk, 200);
 	tz_calls_tenant_answered(c);
-	send_simple(c, TZ_JSEP_OUT_ANSWERED);
+	if (c->conn != NULL) {
+		struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWERED, .id = TZ_JSEP_NO_ID,
+					 .call = c->name, .sdp_mline_index = -1,
+					 .video = c->video.on && !c->video.sip.on ? "rejected" : NULL };
+
+		tz_calls_env.send(c->conn, &o);
+	}
 	tz_call_negotiation_deadline(c);         /* SIP-WS: the phone's DTLS starts now at the latest */
 	tz_call_media_ready(c);
 }
@@ -149,6 +156,8 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 	if (!c->inbound && !c->sip.answered && status >= 300)
 		tz_calls_trunk_result(c->sip.trunk, status);   /* the trunk's final answer */
 	c->cdr.by = TZ_CDR_BY_SIP;
+	if (!c->sip.answered && status >= 400 && tz_call_announce_failure(c, status, reason))
+		return;                 /* ends after the announcement */
 	/* A BYE after an answered call is a normal end for the web client. */
 	tz_call_end(c, c->sip.answered && status == 200 ? 200 : status,
 		    reason != NULL ? reason : "", true);
@@ -302,7 +311,9 @@ static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *c
 	}
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
-	if (rc == 0 && tz_sdp_answer_sip(&l, &neg, &answer) != 0)
+	if (rc == 0 && (tz_sdp_answer_sip(&l, &neg, &answer) != 0 ||
+			tz_sdp_video_answer_sip(answer, sdp, c->video.held ? &c->video.sip : NULL,
+						c->video.core_port, dir) != 0))
 		snprintf(err, errlen, "cannot build the SDP answer");
 	else if (rc == 0)
 		text = tz_sdp_build(answer, NULL);
@@ -373,7 +384,8 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	tz_sdes_local(c, &l, true);             /* SDES: the key in use, same tag */
-	if (tz_sdp_offer_sip(&l, c->xc.on ? NULL : c->web.offer, &offer, err, sizeof(err)) == 0)
+	if (tz_sdp_offer_sip(&l, c->xc.on ? NULL : c->web.offer, &offer, err, sizeof(err)) == 0 &&
+	    tz_video_sip_offer(c, offer) == 0)
 		text = tz_sdp_build(offer, NULL);
 	else
 		TZ_LOG(CP_SESSION, WARNING, "call %u: cannot build our SDP again: %s", c->id, err);
@@ -471,6 +483,8 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 						       : trunk_default;
 	}
 	rc = tz_sdp_offer_sip(&l, c->xc.on ? NULL : c->web.offer, &offer, err, errlen);
+	if (rc == 0)
+		rc = tz_video_sip_offer(c, offer);
 	if (rc == 0)
 		text = tz_sdp_build(offer, NULL);
 	tz_sdp_free(offer);

@@ -194,6 +194,11 @@ struct tz_calls_svc_stats {
 	uint64_t refused_full;        /**< refused: max_calls reached */
 	uint64_t dtmf_strings;        /**< dtmf messages sent as RFC 4733 by the stage */
 	uint64_t dtmf_refused;        /**< dtmf messages refused (stage off or full, ...) */
+	uint64_t announcements;       /**< failed calls that heard an announcement */
+	uint64_t moh_started;         /**< holds by the SIP side that got music on hold */
+	uint64_t play_skipped;        /**< a file was configured but not played (stage
+				       *   off or full, no codec, the far end's own
+				       *   early media) */
 };
 
 /** Control thread only. */

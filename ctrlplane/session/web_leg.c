@@ -252,8 +252,12 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 		answer = NULL;
 		rc = tz_sdp_answer_webrtc(c->web.offer, &local, &answer, &c->web.neg, err, errlen);
 	}
-	if (rc != 0)
+	if (rc == 0)
+		rc = tz_video_web_answer(c, answer);    /* a trunk with video: the bundled video */
+	if (rc != 0) {
+		tz_sdp_free(answer);
 		return rc;
+	}
 	rc = make_dtls(c, err, errlen);
 	if (rc == 0 && tz_ice_set_remote_credentials(c->web.ice, c->web.neg.ice_ufrag, c->web.neg.ice_pwd) != 0) {
 		snprintf(err, errlen, "a=ice-ufrag/ice-pwd: unusable");

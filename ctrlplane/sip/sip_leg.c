@@ -156,6 +156,29 @@ int tz_sip_leg_info_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_m
 	return 0;
 }
 
+/* RFC 5168 §3: the XML Schema for Media Control's one primitive. */
+#define FAST_UPDATE_TYPE "application/media_control+xml"
+#define FAST_UPDATE_BODY                                                     \
+	"<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n"                      \
+	"<media_control>\r\n"                                                 \
+	"  <vc_primitive>\r\n"                                                \
+	"    <to_encoder>\r\n"                                                \
+	"      <picture_fast_update/>\r\n"                                    \
+	"    </to_encoder>\r\n"                                               \
+	"  </vc_primitive>\r\n"                                               \
+	"</media_control>\r\n"
+
+int tz_sip_leg_info_fast_update(struct tz_sip_leg *leg)
+{
+	if (!leg)
+		return -EINVAL;
+	if (leg->ended || leg->hangup_sent || !leg->answered)
+		return -ENOTCONN;
+	nua_info(leg->nh, SIPTAG_CONTENT_TYPE_STR(FAST_UPDATE_TYPE),
+		 SIPTAG_PAYLOAD_STR(FAST_UPDATE_BODY), TAG_END());
+	return 0;
+}
+
 void tz_sip_leg_set_user(struct tz_sip_leg *leg, void *user)
 {
 	if (leg)

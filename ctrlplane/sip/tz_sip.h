@@ -269,6 +269,10 @@ int tz_sip_leg_refer(struct tz_sip_leg *leg, const char *refer_to, const char *r
 /** Send INFO application/dtmf-relay ("Signal=5\r\nDuration=160\r\n").
  *  @p digit one of 0-9*#A-D.  0, -EINVAL, -ENOTCONN. */
 int tz_sip_leg_info_dtmf(struct tz_sip_leg *leg, char digit, unsigned duration_ms);
+/** Send INFO application/media_control+xml asking the far end's video
+ *  encoder for a key frame (RFC 5168 picture_fast_update), for video
+ *  endpoints without RTCP feedback.  0, -EINVAL, -ENOTCONN. */
+int tz_sip_leg_info_fast_update(struct tz_sip_leg *leg);
 
 void tz_sip_leg_set_user(struct tz_sip_leg *leg, void *user);
 void *tz_sip_leg_get_user(const struct tz_sip_leg *leg);

@@ -21,7 +21,8 @@ const el = {
   sipUser: $('sip-user'), sipPassword: $('sip-password'), sipDomain: $('sip-domain'), login: $('login'),
   incoming: $('incoming'), incomingText: $('incoming-text'), accept: $('accept'), reject: $('reject'),
   target: $('target'), backspace: $('backspace'), dialpad: $('dialpad'),
-  call: $('call'), hangup: $('hangup'), mute: $('mute'), hold: $('hold'),
+  call: $('call'), videoCall: $('video-call'), hangup: $('hangup'), mute: $('mute'), hold: $('hold'),
+  videos: $('videos'), localVideo: $('local-video'), remoteVideo: $('remote-video'),
   status: $('status'), micMeter: $('mic-meter'), remoteMeter: $('remote-meter'),
   log: $('log'), audio: $('remote-audio'), forceOpus: $('force-opus'),
 };
@@ -160,6 +161,7 @@ function refreshButtons() {
   const live = !!call && !call.ended;
   const up = live && call.state === 'answered';
   el.call.disabled = !loggedIn || !client.connected || live;
+  el.videoCall.disabled = el.call.disabled;
   el.hangup.disabled = !live || call.state === 'incoming';
   el.mute.disabled = !up;
   el.hold.disabled = !up;
@@ -233,12 +235,12 @@ function stopMeters() {
   }
 }
 
-async function openMic() {
+async function openMic(video = false) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     throw Object.assign(new Error('this page must be opened over HTTPS (or on localhost) to use the microphone'), { code: 'media' });
   }
   try {
-    micStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    micStream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
   } catch (e) {
     const why = e.name === 'NotAllowedError' ? 'access was refused'
       : e.name === 'NotFoundError' ? 'no microphone was found' : `${e.name}: ${e.message}`;
@@ -253,6 +255,9 @@ function releaseMic() {
   if (micStream) for (const t of micStream.getTracks()) t.stop();
   micStream = null;
   el.audio.srcObject = null;
+  el.localVideo.srcObject = null;
+  el.remoteVideo.srcObject = null;
+  el.videos.hidden = true;
 }
 
 // ---------------------------------------------------------------- calls
@@ -267,8 +272,21 @@ function wireCall(c) {
   });
   c.addEventListener('ringing', () => setStatus('ringing'));
   c.addEventListener('progress', () => setStatus('ringing', 'ringing (early media)'));
-  c.addEventListener('answered', () => setStatus('in-call', 'in call'));
-  c.addEventListener('track', () => {
+  c.addEventListener('answered', (e) => {
+    if (e.video === 'rejected') {
+      el.videos.hidden = true;
+      log(`call ${c.id}: the far end takes no video`);
+      setStatus('in-call', 'in call (audio only: the far end takes no video)');
+    } else {
+      setStatus('in-call', 'in call');
+    }
+  });
+  c.addEventListener('track', (e) => {
+    if (e.track && e.track.kind === 'video') {
+      el.remoteVideo.srcObject = new MediaStream(c.remoteStream.getVideoTracks());
+      el.remoteVideo.play().catch(() => {});
+      return;
+    }
     el.audio.srcObject = c.remoteStream;
     el.audio.play().catch(() => {});
     if (!meters.remote) meters.remote = startMeter(c.remoteStream, el.remoteMeter);
@@ -292,7 +310,7 @@ function wireCall(c) {
   refreshButtons();
 }
 
-async function placeCall() {
+async function placeCall(video = false) {
   const target = el.target.value.trim();
   if (!target) {
     showError('', 'Enter a number, a SIP URI or echo.');
@@ -302,7 +320,11 @@ async function placeCall() {
   audioContext(); // inside the click: allowed to start audio
   setStatus('calling');
   try {
-    const stream = await openMic();
+    const stream = await openMic(video);
+    if (video) {
+      el.localVideo.srcObject = new MediaStream(stream.getVideoTracks());
+      el.videos.hidden = false;
+    }
     const c = client.call(target, {
       stream,
       sdpTransform: phone.sdpTransform || (el.forceOpus && el.forceOpus.checked ? opusOnly : undefined),
@@ -473,7 +495,8 @@ el.loginForm.addEventListener('submit', async (ev) => {
   }
 });
 
-el.call.addEventListener('click', placeCall);
+el.call.addEventListener('click', () => placeCall(false));
+el.videoCall.addEventListener('click', () => placeCall(true));
 el.target.addEventListener('keydown', (ev) => {
   if (ev.key === 'Enter' && !el.call.disabled) placeCall();
 });

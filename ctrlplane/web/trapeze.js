@@ -9,7 +9,7 @@
 //   await client.connect();                      // same origin, /ws
 //   await client.login({ token });   // from your web application
 //   const call = client.call('echo');
-//   call.addEventListener('answered', () => audio.srcObject = call.remoteStream);
+//   call.addEventListener('track', () => audio.srcObject = call.remoteStream);  // early media too
 //   call.addEventListener('hangup', (e) => console.log(e.code, e.reason));
 
 /** The WebSocket subprotocol. */
@@ -362,6 +362,9 @@ export class TrapezeClient extends EventTarget {
    * @param {MediaStream} [options.stream] the microphone stream to send; by
    *        default the call opens one with getUserMedia({audio: true}) and
    *        stops it when the call ends
+   * @param {boolean} [options.video] a video call: the camera too
+   *        (getUserMedia({audio: true, video: true})); the far end's video
+   *        arrives in `call.remoteStream` with its audio (docs/video.md)
    * @param {boolean} [options.trickle] overrides the client's `trickle`
    * @param {string} [options.callId] the call name (default: generated)
    * @param {(sdp: string) => string} [options.sdpTransform] rewrites the offer
@@ -566,7 +569,9 @@ export class TrapezeCall extends EventTarget {
           'the microphone is not available: the page needs HTTPS (or localhost)');
       }
       try {
-        this.localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+        this.localStream = await navigator.mediaDevices.getUserMedia({
+          audio: true, video: !!this._options.video,
+        });
       } catch (e) {
         throw new TrapezeError('media', `microphone: ${e.name}: ${e.message}`);
       }
@@ -586,8 +591,10 @@ export class TrapezeCall extends EventTarget {
       track.enabled = !this.muted;
       pc.addTrack(track, this.localStream);
     }
+    // video (options.video, or a stream with a camera): BUNDLEd with the audio
+    for (const track of this.localStream.getVideoTracks()) pc.addTrack(track, this.localStream);
     pc.addEventListener('track', (ev) => {
-      if (ev.track.kind !== 'audio') return;
+      if (ev.track.kind !== 'audio' && ev.track.kind !== 'video') return;
       this.remoteStream.addTrack(ev.track);
       emit(this, 'track', { track: ev.track });
     });
@@ -812,10 +819,18 @@ export class TrapezeCall extends EventTarget {
     }
   }
 
-  _answered() {
+  _answered(msg = {}) {
     if (this.state === 'answered' || this.ended) return;
+    if (msg.video === 'rejected' && this.pc) {
+      // the far end took the call without video: stop sending the camera
+      // (the gateway would drop it) and say so (docs/video.md)
+      this.videoRejected = true;
+      for (const t of this.pc.getTransceivers()) {
+        if (t.sender.track && t.sender.track.kind === 'video') t.sender.replaceTrack(null).catch(() => {});
+      }
+    }
     this._setState('answered');
-    emit(this, 'answered');
+    emit(this, 'answered', { video: msg.video });
   }
 
   async _onMessage(msg) {
@@ -834,7 +849,7 @@ export class TrapezeCall extends EventTarget {
         emit(this, 'progress', { sdp: msg.sdp });
         break;
       case 'answered':
-        this._answered();
+        this._answered(msg);
         break;
       case 'held':
       case 'unheld': {

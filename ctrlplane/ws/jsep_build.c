@@ -27,7 +27,8 @@
 	X(MESSAGE, "message")   \
 	X(MSGID, "msgid")       \
 	X(CONTENT_TYPE, "content_type") \
-	X(BODY, "body")
+	X(BODY, "body") \
+	X(VIDEO, "video")
 
 enum out_member {
 #define OM_ENUM(e, n) OM_##e,
@@ -61,7 +62,7 @@ static const struct {
 	[TZ_JSEP_OUT_ANSWER] = { B(CALL) | B(SDP), 0 },
 	[TZ_JSEP_OUT_RINGING] = { B(CALL), 0 },
 	[TZ_JSEP_OUT_PROGRESS] = { B(CALL), B(SDP) },
-	[TZ_JSEP_OUT_ANSWERED] = { B(CALL), 0 },
+	[TZ_JSEP_OUT_ANSWERED] = { B(CALL), B(VIDEO) },
 	[TZ_JSEP_OUT_INCOMING] = { B(CALL) | B(FROM) | B(SDP), B(DISPLAY) },
 	[TZ_JSEP_OUT_HANGUP] = { B(CALL) | B(CODE) | B(REASON), 0 },
 	[TZ_JSEP_OUT_HELD] = { B(CALL) | B(BY), 0 },
@@ -100,6 +101,7 @@ static const char *str_member(const struct tz_jsep_out *o, enum out_member m)
 	case OM_MSGID: return o->msgid;
 	case OM_CONTENT_TYPE: return o->content_type;
 	case OM_BODY: return o->body;
+	case OM_VIDEO: return o->video;
 	default: return NULL;
 	}
 }

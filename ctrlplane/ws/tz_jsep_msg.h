@@ -223,6 +223,9 @@ struct tz_jsep_out {
 	/** hangup with code 401/407 to a SIP-over-WebSocket phone's call (never
 	 *  built into JSON): the trunk's challenges to relay, NULL-terminated */
 	const char *const *challenges;
+	/** answered, optional: "rejected" when the far end took the call
+	 *  without the video our answer accepted (docs/video.md) */
+	const char *video;
 };
 
 /**

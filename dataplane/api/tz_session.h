@@ -82,6 +82,32 @@ struct tz_dp_pt_rewrite {
 	uint8_t to[TZ_DP_PT_REWRITE_MAX];
 };
 
+/**
+ * BUNDLE (RFC 8843): the browser sends every media stream of a call on one
+ * 5-tuple, so one key finds one flow (the audio's); the other streams
+ * hang off it as sub-flows.  Each sub-flow is a complete flow of its own
+ * (egress, PT rewrite, state slot with its own SRTP stream: ROC, replay
+ * window, SRTCP index) published under a shadow key that no packet can
+ * match (tz_dp_bundle_key()), and is found by SSRC, then by payload type
+ * (unique per m= line in a browser's BUNDLE group) for RTP whose SSRC the
+ * SDP did not announce; an SSRC found that way is remembered in the
+ * parent's state slot (bundle_ssrc) so its RTCP finds the sub-flow too.
+ */
+#define TZ_DP_BUNDLE_MAX 2
+#define TZ_DP_BUNDLE_PORT 0xfffeu     /**< port_idx of a shadow key */
+
+struct tz_dp_bundle_sub {
+	uint32_t ssrc;                /**< the stream's SSRC per SDP, 0 = unknown */
+	uint32_t pt_mask[4];          /**< its payload types, bit per PT 0-127 */
+	const struct tz_dp_flow *flow;    /**< the sub-flow's published entry; NULL:
+					       drop the stream (counted in bundle_dropped) */
+};
+
+struct tz_dp_bundle {
+	uint8_t n;                    /**< sub-flows; 0 = not bundled */
+	struct tz_dp_bundle_sub sub[TZ_DP_BUNDLE_MAX];
+};
+
 struct tz_dp_flow {
 	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
 	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
@@ -120,6 +146,25 @@ struct tz_dp_flow {
 	uint8_t svc_core;                     /**< the stage core serving it */
 	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
 						   the stage names the flow by it */
+	/** The browser's other streams on this key (see struct tz_dp_bundle);
+	 *  published after its sub-flows, deleted before them. */
+	struct tz_dp_bundle bundle;
+	/** TZ_XF_UNPROTECT (browser -> SIP) video: the media SSRC of PLI, FIR
+	 *  and NACK is @c fb_from (the SSRC our answer announced, which the SIP
+	 *  side never saw) and becomes the SIP sender's, read from the in_ssrc
+	 *  of state slot @c fb_peer_slot - 1 (its flow towards the browser);
+	 *  0 = no mapping.  REMB and transport-cc are dropped on every
+	 *  unprotect flow (counted in fb_dropped). */
+	uint32_t fb_from;
+	uint32_t fb_peer_slot;
+	/** Browser -> SIP video: the SIP side negotiated ccm fir but not nack
+	 *  pli (RFC 5104 §4.3.1), so a PLI leaves as a FIR */
+	uint8_t fb_pli_to_fir;
+	/** Browser -> SIP video: the SIP side negotiated neither nack pli nor
+	 *  ccm fir: PLI and FIR are taken out of the browser's RTCP and counted
+	 *  (kf_requests) for the control plane, which asks the SIP side for a
+	 *  key frame by SIP INFO picture_fast_update (RFC 5168) */
+	uint8_t fb_kf_to_cp;
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */
@@ -174,7 +219,37 @@ struct tz_dp_flow_state {
 	uint64_t svc_tsc;             /**< TSC when it was forwarded */
 	uint64_t svc_sent;            /**< bit i: number svc_out_last - i was sent (a
 					   reordered packet may take a number not used) */
+	/* Video (docs/video.md), in the 16 bytes left of the fourth line; the
+	 * 16-bit counters wrap (diagnostics; kf_requests is compared, not summed). */
+	/** BUNDLE parent: the SSRC learned for each sub-flow from its PT */
+	uint32_t bundle_ssrc[TZ_DP_BUNDLE_MAX];
+	/** RTCP feedback dropped: REMB and transport-cc (never negotiated,
+	 *  nobody on the SIP side to read them) */
+	uint16_t fb_dropped;
+	/** BUNDLE parent: packets of a stream with nowhere to go (the SIP
+	 *  side rejected the video the browser was told it may send) */
+	uint16_t bundle_dropped;
+	/** key frame requests (PLI, FIR) held for the control plane (fb_kf_to_cp) */
+	uint16_t kf_requests;
+	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
 } __rte_cache_aligned;
+
+/** The shadow key of sub-flow @p i of the flow under @p parent: no packet
+ *  can look it up (its port_idx is no configured port). */
+static inline void tz_dp_bundle_key(const struct tz_dp_flow_key *parent, unsigned i,
+				    struct tz_dp_flow_key *out)
+{
+	*out = *parent;
+	out->port_idx = TZ_DP_BUNDLE_PORT;
+	out->pad = (uint16_t)(i + 1);
+}
+
+/** Put payload type @p pt into @p sub's mask. */
+static inline void tz_dp_bundle_pt_add(struct tz_dp_bundle_sub *sub, unsigned pt)
+{
+	if (pt < 128)
+		sub->pt_mask[pt / 32] |= 1u << (pt % 32);
+}
 
 /**
  * Create a table for up to @p max_flows flows read by @p n_workers workers.

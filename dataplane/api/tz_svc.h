@@ -38,6 +38,9 @@ struct rte_mempool;
 #define TZ_SVC_DIVERT 0x02   /**< RTP goes to the stage instead of the egress and
 				  comes back through the inject ring (the stage's
 				  media processing; unchanged today) */
+#define TZ_SVC_PLAY   0x04   /**< the stage plays a file into this stream, towards
+				  the browser; the flow's own RTP is dropped meanwhile
+				  (tz_svc_play.h) */
 /** @} */
 
 /* X(enum suffix, name, help): per stage core. */
@@ -55,7 +58,11 @@ struct rte_mempool;
 	X(DTMF_DIGITS, "dtmf_digits", "RFC 4733 events generated")                \
 	X(DTMF_PKTS, "dtmf_packets", "RFC 4733 packets generated")                \
 	X(DTMF_NO_STREAM, "dtmf_no_stream", "digits dropped: the call's stream never started") \
-	X(NO_MBUF, "no_mbuf", "packets not made: no packet buffer")
+	X(NO_MBUF, "no_mbuf", "packets not made: no packet buffer")               \
+	X(PLAY_STARTED, "plays_started", "announcements and music on hold started") \
+	X(PLAY_PACKETS, "play_packets", "packets of played files made")           \
+	X(PLAY_ENDED, "plays_ended", "plays ended: file over, stopped, too long or flow gone") \
+	X(PLAY_MUTED, "play_muted", "forwarded packets dropped: a file plays into their stream")
 
 enum tz_svc_counter {
 #define TZ_SVC_CNT_ENUM(e, n, h) TZ_SVC_C_##e,

@@ -19,6 +19,7 @@
 #include <rte_ring_elem.h>
 
 #include "dtmf_gen_pvt.h"
+#include "play_pvt.h"
 #include "svc_pvt.h"
 #include "tz_log.h"
 #include "xcode_svc_pvt.h"
@@ -101,6 +102,12 @@ static void inject(struct svc_core *sc, unsigned core, unsigned worker, struct r
 		sc->cnt[TZ_SVC_C_INJECT_FULL] += n - sent;
 		rte_pktmbuf_free_bulk(&m[sent], n - sent);
 	}
+}
+
+/* play_pvt.h: what a play made goes the same way */
+void tz_svc_inject(unsigned core, unsigned worker, struct rte_mbuf **m, unsigned n)
+{
+	inject(&cores[core], core, worker, m, n);
 }
 
 /* Is an earlier job sending into the same stream?  (one event at a time) */
@@ -248,6 +255,8 @@ static unsigned round_once(struct svc_core *sc, unsigned core, uint64_t now)
 	unsigned moved = take_commands(sc, now) + tz_svc_xcode_commands(core) +
 			 take_packets(sc, core);
 
+	moved += tz_svc_play_round(core, now / tsc_per_us, conf.pool, sc->cnt);
+
 	if (sc->n_jobs != 0)
 		moved += run_jobs(sc, core, now);
 	return moved;
@@ -295,7 +304,7 @@ static int make_rings(const struct tz_svc_conf *c)
 		snprintf(name, sizeof(name), "tz_svc_cmd%u", k);
 		cores[k].cmd = rte_ring_create_elem(name, sizeof(struct tz_svc_dtmf_cmd), CMD_RING,
 						    SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (cores[k].cmd == NULL)
+		if (cores[k].cmd == NULL || tz_svc_play_setup(k) != 0)
 			return -ENOMEM;
 		for (unsigned w = 0; w < c->n_workers; w++) {
 			snprintf(name, sizeof(name), "tz_svc_in%u_%u", w, k);
@@ -377,6 +386,7 @@ void tz_svc_stop(void)
 			rte_ring_free(cores[k].cmd);
 		cores[k].cmd = NULL;
 		cores[k].n_jobs = 0;
+		tz_svc_play_teardown(k);
 		for (unsigned w = 0; w < TZ_DP_MAX_WORKERS; w++) {
 			free_ring(&tz_svc_sh.to_stage[w][k]);
 			free_ring(&tz_svc_sh.inject[w][k]);

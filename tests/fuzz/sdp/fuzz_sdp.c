@@ -3,7 +3,8 @@
  * Fuzz harness for the SDP library: any bytes go through tz_sdp_parse();
  * a parsed SDP is built and parsed again (that must succeed and give the
  * same text), then put through every policy with fixed local parameters
- * and their outputs built too.  A policy may refuse; it may not crash.
+ * and their outputs built too (the video policy of tz_sdp_video.h as
+ * well).  A policy may refuse; it may not crash.
  *
  * Real fuzzing, from the repository root:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "tz_sdp.h"
+#include "tz_sdp_video.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,6 +89,40 @@ static void round_trip(const struct tz_sdp *sdp)
 	free(text);
 }
 
+static const struct tz_sdp_video_local vlocal = {
+	.sip_port = 30002, .ssrc = 305419896, .cname = "trapeze-cname", .fb_in_avp = true,
+};
+
+/* The input as the browser's offer (its video answered, offered to SIP),
+ * and as the SIP side's answer to what it would get. */
+static void video_policies(struct tz_sdp *sdp)
+{
+	struct tz_sdp_video_neg web, sip;
+	struct tz_sdp_neg neg;
+	struct tz_sdp *out;
+	char err[256];
+	uint32_t plid;
+	uint8_t pm;
+
+	for (unsigned i = 0; i < sdp->n_media; i++)
+		for (unsigned j = 0; j < sdp->media[i].n_codecs; j++)
+			tz_sdp_h264_params(sdp->media[i].codecs[j].fmtp, &plid, &pm);
+	if (tz_sdp_answer_webrtc(sdp, &local, &out, &neg, err, sizeof(err)) != 0)
+		return;
+	if (tz_sdp_video_read_web(sdp, neg.mid, &vlocal, &web) == 0) {
+		tz_sdp_video_read_sip(sdp, &web, &sip, err, sizeof(err));
+		tz_sdp_video_answer_webrtc(out, sdp, &web, &sip, &vlocal);
+		tz_sdp_video_answer_webrtc(out, sdp, &web, NULL, &vlocal);
+	}
+	build_and_free(out);
+	if (tz_sdp_video_read_web(sdp, neg.mid, &vlocal, &web) == 0 &&
+	    tz_sdp_offer_sip(&sip_local, sdp, &out, err, sizeof(err)) == 0) {
+		if (tz_sdp_video_offer_sip(out, &web, &vlocal) != 0)
+			abort();
+		build_and_free(out);
+	}
+}
+
 static void policies(struct tz_sdp *sdp)
 {
 	struct tz_sdp *out, *ours;
@@ -101,14 +137,28 @@ static void policies(struct tz_sdp *sdp)
 	if (tz_sdp_offer_sip(&sip_local_sdes, sdp, &out, err, sizeof(err)) == 0)
 		build_and_free(out);
 	if (tz_sdp_read_sip(sdp, NULL, &neg2, err, sizeof(err)) == 0) {
-		if (tz_sdp_answer_sip(&sip_local, &neg2, &out) == 0)
+		if (tz_sdp_answer_sip(&sip_local, &neg2, &out) == 0) {
+			/* a video call's SIP side: VP8 and H.264 constrained baseline */
+			static const struct tz_sdp_video_neg v = {
+				.on = true, .n_codecs = 2, .codecs = {
+					{ .name = "VP8", .pt = 96, .web_pt = 96 },
+					{ .name = "H264", .pt = 102, .web_pt = 108,
+					  .profile_level_id = 0x42e01f, .packetization_mode = 1 },
+				},
+			};
+
+			if (tz_sdp_video_answer_sip(out, sdp, sdp->n_media & 1 ? &v : NULL, 30002,
+						    TZ_SDP_DIR_NONE) != 0)
+				abort();
 			build_and_free(out);
+		}
 		tz_sdp_pt_map_build(&neg, &neg2, &map);
 	}
 	if (tz_sdp_offer_webrtc(&local, &ours) == 0) {
 		tz_sdp_accept_webrtc(ours, sdp, &neg, err, sizeof(err));
 		tz_sdp_free(ours);
 	}
+	video_policies(sdp);
 	if (sdp->n_media > 0)
 		tz_sdp_add_candidate(sdp, 0, "candidate:1 1 udp 1 198.51.100.1 5000 typ host",
 				     err, sizeof(err));

@@ -179,6 +179,19 @@ static const struct bad_config bad_configs[] = {
 	  PORTS "media_services:\n  cores: [2, 3]\n  cpus: [1]\n",
 	  "t.yaml:6:10: media_services.cpus[0]: has 1 CPUs for 2 cores; expected one CPU per "
 	  "media_services.cores entry" },
+	{ "announcement file missing", PORTS "announcements:\n  busy: /nonexistent/busy.wav\n",
+	  "t.yaml:5:9: announcements.busy: \"/nonexistent/busy.wav\" cannot be read: No such "
+	  "file or directory" },
+	{ "music on hold not a WAV file", PORTS "music_on_hold: /proc/self/status\n",
+	  "t.yaml:4:16: music_on_hold: \"/proc/self/status\" is not a WAV file the gateway plays "
+	  "(Bad message); expected RIFF/WAVE, PCM 16-bit, A-law or mu-law, 1..8 channels (e.g. "
+	  "sox in.mp3 -r 8000 -c 1 -b 16 out.wav)" },
+	{ "a tenant's announcement missing", PORTS ACME_GLOBEX
+	  "    announcements: {not_found: /nonexistent/nf.wav}\n",
+	  "t.yaml:10:32: tenants[1].announcements.not_found: \"/nonexistent/nf.wav\" cannot be "
+	  "read: No such file or directory" },
+	{ "announcement max_s out of range", PORTS "announcements:\n  max_s: 0\n",
+	  "t.yaml:5:10: announcements.max_s: 0 is out of range; expected 1..600" },
 	{ "media-services ring too small", PORTS "media_services:\n  ring_size: 8\n",
 	  "t.yaml:5:14: media_services.ring_size: 8 is out of range; expected 64..65536" },
 	{ "port with neither pci nor iface", PORT_A("mtu: 1500"),
@@ -422,6 +435,18 @@ static const struct bad_config bad_configs[] = {
 	  "[AEAD_AES_128_GMC]}\n",
 	  "t.yaml:6:64: sip.trunks[0].srtp_suites: \"AEAD_AES_128_GMC\" is not a crypto suite; did "
 	  "you mean \"AEAD_AES_128_GCM\"?" },
+	{ "unknown video codec",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, video: [VP8, H263]}\n",
+	  "t.yaml:6:46: sip.trunks[0].video: \"H263\" is not a video codec; did you mean "
+	  "\"H264\"?" },
+	{ "video on an SDES trunk",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, srtp: sdes, video: [VP8]}\n",
+	  "t.yaml:6:58: sip.trunks[0].video: is set but srtp is sdes; video goes to trunks with "
+	  "srtp: off only (docs/video.md)" },
+	{ "bad video profile",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, video_profile: avpx}\n",
+	  "t.yaml:6:54: sip.trunks[0].video_profile: \"avpx\" is not allowed here; expected one "
+	  "of: avp_fb, avp, avpf" },
 	{ "bad srtp mode",
 	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, srtp: rtp}\n",
 	  "t.yaml:6:45: sip.trunks[0].srtp: \"rtp\" is not allowed here; expected one of: off, sdes" },

@@ -24,6 +24,7 @@
 #include "fp_test.h"
 #include "svc_pvt.h"
 #include "tz_dp.h"
+#include "tz_rec_tap.h"
 #include "tz_session.h"
 #include "tz_srtp.h"
 #include "tz_svc.h"
@@ -37,6 +38,7 @@ static struct tz_dp_sessions *sess;
 static struct tz_srtp_engine *eng;
 static struct tz_srtp_ctx *ctx_in;
 static srtp_t browser;
+static struct tz_rec_tap *tap;          /* the worker's recording tap, or NULL */
 
 #define SSRC 0x11223344u
 #define RING 8
@@ -84,7 +86,8 @@ static int group_teardown(void **state)
 static void start_cores(uint16_t n_cores)
 {
 	struct tz_dp_worker_conf c = { .lcore = rte_get_main_lcore(), .index = 0, .sessions = sess,
-				       .n_ports = 2, .srtp_qp = tz_srtp_engine_qp(eng, 0) };
+				       .n_ports = 2, .srtp_qp = tz_srtp_engine_qp(eng, 0),
+				       .rec = tap };
 	struct tz_svc_conf sc = { .n_cores = n_cores, .n_workers = 1, .ring_size = RING,
 				  .sessions = sess, .pool = mp };
 
@@ -120,7 +123,7 @@ static void stop(void)
 static int add_flow_on(struct tz_dp_flow_key *k, uint16_t rport, uint8_t svc, uint8_t core)
 {
 	struct tz_dp_flow f = { .id = 3, .xform = TZ_XF_UNPROTECT, .srtp = ctx_in, .srtcp = ctx_in,
-				.svc = svc, .svc_core = core };
+				.svc = svc, .svc_core = core, .rec = 1, .rec_dir = TZ_REC_FROM_WEB };
 
 	fp_test_egress(&f.out, 1, "203.0.113.1", 30000, "203.0.113.2", 5004, 5005);
 	fp_test_key(k, "198.51.100.10", rport, 20000, 0);
@@ -159,6 +162,21 @@ static void browser_send(uint16_t rport, uint16_t seq)
 	assert_int_equal(rte_ring_enqueue(rx[WEB], fp_test_frame4(mp, "198.51.100.10", rport,
 								   "198.51.100.1", 20000, buf,
 								   (uint16_t)len)), 0);
+}
+
+/* What the recording tap holds: packets, and how many of them events. */
+static unsigned rec_drain(unsigned *events)
+{
+	struct tz_rec_pkt *p[64];
+	unsigned n, got = 0;
+
+	while ((n = tz_rec_tap_drain(tap, p, 64)) > 0) {
+		for (unsigned i = 0; i < n; i++)
+			*events += (p[i]->data[1] & 0x7f) == 101;
+		got += n;
+		tz_rec_tap_release(tap, p, n);
+	}
+	return got;
 }
 
 struct out_pkt {
@@ -201,8 +219,11 @@ static void test_dtmf_in_the_stream(void **state)
 	struct tz_dp_flow_key k;
 	unsigned n = 0, ev = 0, audio = 0, starts = 0;
 	uint16_t seq = 1000;
+	unsigned recorded = 0, rec_events = 0;
 	int slot;
 
+	tap = tz_rec_tap_create(0, 256, 0);
+	assert_non_null(tap);
 	start();
 	slot = add_flow(&k, 40000, TZ_SVC_DTMF);
 	assert_true(slot >= 0);
@@ -221,6 +242,7 @@ static void test_dtmf_in_the_stream(void **state)
 		tz_svc_inline_round(0);
 		tz_dp_inline_round();
 		n = collect(o, n, 256);
+		recorded += rec_drain(&rec_events);
 		assert_int_equal(tz_svc_counters(0, cnt), 0);
 		if (cnt[TZ_SVC_C_DTMF_DIGITS] == 3 && cnt[TZ_SVC_C_SENT] == cnt[TZ_SVC_C_DTMF_PKTS])
 			break;
@@ -261,6 +283,11 @@ static void test_dtmf_in_the_stream(void **state)
 	assert_int_equal(starts, 3);
 	assert_int_equal(ev, cnt[TZ_SVC_C_DTMF_PKTS]);
 	assert_int_equal(audio, seq - 1000);          /* no audio lost */
+	/* the recording holds what the PBX got, the events included */
+	recorded += rec_drain(&rec_events);
+	assert_int_equal(recorded, n);
+	assert_int_equal(rec_events, ev);
+	assert_int_equal(tap->drops, 0);
 	assert_int_equal(o[0].seq, 1000);             /* numbering kept where it stood */
 
 	/* a packet overtaken by the next one keeps its own number ... */
@@ -294,6 +321,9 @@ static void test_dtmf_in_the_stream(void **state)
 	tz_dp_flow_del(sess, &k);
 	stop();
 	tz_dp_sessions_synchronize(sess);
+	rec_drain(&rec_events);
+	tz_rec_tap_free(tap);
+	tap = NULL;
 }
 
 /* A diverted flow: its packets go to the stage and back through the worker,

@@ -23,5 +23,7 @@ void assert_sdp_text(const struct tz_sdp *sdp, const char *want);
 
 extern const struct CMUnitTest sdp_policy_tests[];
 extern const size_t sdp_policy_n_tests;
+extern const struct CMUnitTest sdp_video_tests[];
+extern const size_t sdp_video_n_tests;
 
 #endif /* SDP_TEST_H */

@@ -18,6 +18,7 @@ static const char *const fixtures[] = {
 	"chromium-answer-to-gst.sdp",
 	"chromium-answer.sdp",
 	"chromium-offer.sdp",
+	"chromium156-av-offer.sdp",
 	"chromium156-loopback-answer.sdp",
 	"chromium156-loopback-offer.sdp",
 	"gst-webrtcbin-offer.sdp",
@@ -405,5 +406,6 @@ int main(void)
 	int rc = cmocka_run_group_tests_name("sdp", tests, NULL, NULL);
 
 	return rc + _cmocka_run_group_tests("sdp-policy", sdp_policy_tests, sdp_policy_n_tests,
-					    NULL, NULL);
+					    NULL, NULL) +
+	       _cmocka_run_group_tests("sdp-video", sdp_video_tests, sdp_video_n_tests, NULL, NULL);
 }

@@ -31,6 +31,11 @@ void tz_messaging_configure(void)
 {
 }
 
+void tz_announce_configure(const struct tz_config *cfg)
+{
+	(void)cfg;
+}
+
 static void test_reconfigure(void **state)
 {
 	struct tz_config a = { .path = "a.yaml" }, b = { .path = "b.yaml" };

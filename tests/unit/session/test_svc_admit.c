@@ -49,6 +49,11 @@ int tz_svc_dtmf_cancel(unsigned core, const struct tz_dp_flow_key *key)
 	return 0;
 }
 
+void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped)
+{
+	*announced = *moh = *skipped = 0;
+}
+
 int tz_media_republish(struct call *c)
 {
 	republished++;

@@ -284,6 +284,8 @@ static const struct build_case builds[] = {
 	{ { .type = TZ_JSEP_OUT_PROGRESS, .call = "c1", .sdp = "v=0" },
 	  "{\"type\":\"progress\",\"call\":\"c1\",\"sdp\":\"v=0\"}" },
 	{ { .type = TZ_JSEP_OUT_ANSWERED, .call = "c1" }, "{\"type\":\"answered\",\"call\":\"c1\"}" },
+	{ { .type = TZ_JSEP_OUT_ANSWERED, .call = "c1", .video = "rejected" },
+	  "{\"type\":\"answered\",\"call\":\"c1\",\"video\":\"rejected\"}" },
 	{ { .type = TZ_JSEP_OUT_INCOMING, .call = "in-1", .from = "sip:bob@x", .display = "Bob",
 	    .sdp = "v=0" },
 	  "{\"type\":\"incoming\",\"call\":\"in-1\",\"from\":\"sip:bob@x\",\"display\":\"Bob\","
