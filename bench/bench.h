@@ -107,5 +107,7 @@ int bench_pipeline_json(const struct pipeline_result *r, const char *path);
 
 /* trapeze-bench transcode (bench/transcode.c): the tz_media transcoder per frame. */
 int bench_transcode_main(int argc, char **argv);
+/* bench/stage.c: transcoded calls through the stage next to forwarded ones */
+int bench_stage_main(int argc, char **argv);
 
 #endif /* TZ_BENCH_H */

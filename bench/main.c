@@ -23,6 +23,8 @@ static const char usage[] =
 "             to cryptodev and our transform on both backends, ns/op and ratios\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
+"  stage      transcoded calls through the media-services stage next to\n"
+"             forwarded calls, same run (worker and stage CPU per packet)\n"
 "  transcode  the media transcoder: CPU per 20 ms frame (PCMU/G.722 <-> Opus),\n"
 "             transcoded calls per media core, next to forwarding a packet\n"
 "  reflect    a UDP reflector: every datagram back to its sender (calls --signal self)\n"
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
 	else if (argc >= 2 && strcmp(argv[1], "reflect") == 0) return bench_reflect_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "transcode") == 0)
 		return bench_transcode_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "stage") == 0)
+		return bench_stage_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "floor") == 0) return bench_floor_main(argc - 1, argv + 1);
 	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;

@@ -222,7 +222,8 @@ static bool trunk_eq(const struct tz_config *ca, const struct tz_cfg_trunk *a,
 	       a->dtmf == b->dtmf && a->answer_timeout_s == b->answer_timeout_s &&
 	       cidrs_eq(a->acl, a->n_acl, b->acl, b->n_acl) && a->tls_verify == b->tls_verify &&
 	       str_eq(a->tls_ca, b->tls_ca) && a->srtp == b->srtp &&
-	       strv_eq(a->srtp_suites, b->srtp_suites) && strv_eq(a->video, b->video) &&
+	       strv_eq(a->srtp_suites, b->srtp_suites) && a->transcode == b->transcode &&
+	       strv_eq(a->video, b->video) &&
 	       a->video_profile == b->video_profile &&
 	       strcmp(tz_cfg_tenant_name(ca, a->tenant), tz_cfg_tenant_name(cb, b->tenant)) == 0;
 }

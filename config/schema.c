@@ -52,6 +52,10 @@ const struct tz_cfg_enum tz_cfg_transport_names[] = {
 static const struct tz_cfg_enum dtmf[] = {
 	{ "rfc4733", TZ_DTMF_RFC4733, false }, { "info", TZ_DTMF_INFO, false }, { NULL, 0, false },
 };
+static const struct tz_cfg_enum transcode[] = {
+	{ "when-needed", TZ_XCODE_WHEN_NEEDED, false }, { "off", TZ_XCODE_OFF, false },
+	{ "prefer", TZ_XCODE_PREFER, false }, { NULL, 0, false },
+};
 static const struct tz_cfg_enum trunk_srtp[] = {
 	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
 };
@@ -268,6 +272,7 @@ static const struct tz_cfg_field trunk_fields[] = {
 	ROW(tz_cfg_trunk, "tls_ca", path, tls_ca),
 	ROW(tz_cfg_trunk, "srtp", enum, srtp, .def = "off", .arg = trunk_srtp),
 	ROW(tz_cfg_trunk, "srtp_suites", strlist, srtp_suites),
+	ROW(tz_cfg_trunk, "transcode", enum, transcode, .def = "when-needed", .arg = transcode),
 	ROW(tz_cfg_trunk, "video", strlist, video),
 	ROW(tz_cfg_trunk, "video_profile", enum, video_profile, .def = "avp_fb",
 	    .arg = video_profiles),

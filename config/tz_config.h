@@ -159,6 +159,13 @@ enum tz_cfg_dtmf {
 	TZ_DTMF_INFO,
 };
 
+/** When a call to/from the trunk is transcoded (docs/media-services.md). */
+enum tz_cfg_transcode {
+	TZ_XCODE_WHEN_NEEDED,     /**< only when the legs share no codec (default) */
+	TZ_XCODE_OFF,             /**< never: no common codec = the call is refused */
+	TZ_XCODE_PREFER,          /**< always: the browser keeps its own codec */
+};
+
 /** How video is offered to a trunk (docs/video.md). */
 enum tz_cfg_video_profile {
 	TZ_VIDEO_AVP_FB,          /**< RTP/AVP with a=rtcp-fb lines (default) */
@@ -203,6 +210,7 @@ struct tz_cfg_trunk {
 					   *   AEAD_AES_256_GCM); NULL = AES_CM_128_HMAC_SHA1_80 */
 	uint32_t tenant;                  /**< index into tz_config.tenants (0: default) */
 	int line, col;
+	enum tz_cfg_transcode transcode;  /**< `transcode:` (issue 14), default when-needed */
 	/* Video (issue 15, docs/video.md). */
 	char **video;                     /**< NULL-terminated video codecs offered ("VP8",
 					   *   "H264"), NULL = no video to this trunk */

@@ -25,6 +25,7 @@
 #include "tz_dp.h"
 #include "tz_log.h"
 #include "tz_srtp.h"
+#include "tz_svc.h"
 #include "worker_pvt.h"
 #include "worker_rec.h"
 #include "svc/svc_pvt.h"
@@ -314,6 +315,8 @@ static inline bool ck_computed(const struct worker *w, const struct tz_dp_egress
 	return !(tx & TZ_DP_TX_UDP_OFFLOAD) && !((tx & TZ_DP_TX_UDP_ZERO4) && e->family == AF_INET);
 }
 
+static inline bool svc_forward(struct worker *w, const struct tz_dp_flow *f, struct rte_mbuf *m);
+
 /* One packet of a published flow: strip to RTP, then egress or a crypto group. */
 static inline void media_one(struct worker *w, struct crypto_group *cg, const struct tz_dp_flow *f,
 			     struct rte_mbuf *m, uint16_t hdr_len)
@@ -336,6 +339,11 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 	/* recorded as the SIP side sent it: its payload types, sequence, SSRC */
 	if (f->xform == TZ_XF_PROTECT && !rtcp)
 		rec_tap(w->conf.rec, f, m, w->now);
+	/* transcoded (TZ_SVC_DIVERT): the SIP side's RTP goes to the stage and
+	 * comes back in the browser's codec through the inject ring */
+	if (unlikely(f->svc & TZ_SVC_DIVERT) && !rtcp && f->xform == TZ_XF_PROTECT &&
+	    svc_forward(w, f, m))
+		return;
 	/* SRTP authenticates the header: a packet still protected keeps its PT
 	 * until it is unprotected (UNPROTECT and ECHO rewrite after) */
 	if (f->pt.n != 0 && !rtcp && (f->xform == TZ_XF_FORWARD || f->xform == TZ_XF_PROTECT))

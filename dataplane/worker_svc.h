@@ -140,7 +140,9 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 		if (st == NULL || f->svc == 0 || !st->svc_started ||
 		    rte_pktmbuf_adj(m[i], TZ_SVC_HDR) == NULL ||
 		    rte_pktmbuf_data_len(m[i]) < FP_RTP_MIN ||
-		    (f->xform != TZ_XF_UNPROTECT && f->xform != TZ_XF_REKEY) ||
+		    (f->xform != TZ_XF_UNPROTECT && f->xform != TZ_XF_REKEY &&
+		     f->xform != TZ_XF_PROTECT) ||
+		    (f->xform == TZ_XF_PROTECT && w->conf.srtp_qp == NULL) ||
 		    (f->xform == TZ_XF_REKEY && w->conf.srtp_qp == NULL)) {
 			cnt[TZ_SVC_C_NO_FLOW]++;
 			rte_pktmbuf_free(m[i]);
@@ -152,16 +154,21 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 		st->svc_seq_off++;
 		rtp[2] = (uint8_t)(seq >> 8);
 		rtp[3] = (uint8_t)seq;
-		fp_ssrc_rewrite(rtp, st->svc_ssrc);
+		/* towards a browser: our SSRC (a transcoded stream) */
+		fp_ssrc_rewrite(rtp, f->ssrc_out != 0 ? f->ssrc_out : st->svc_ssrc);
 		cnt[TZ_SVC_C_SENT]++;
-		rec_tap(w->conf.rec, f, m[i], w->now);  /* a recording holds what the PBX got */
+		/* a recording holds what the PBX got; a transcoded stream towards
+		 * the browser was recorded as the PBX sent it (media_one) */
+		if (!(f->xform == TZ_XF_PROTECT && (f->svc & TZ_SVC_DIVERT)))
+			rec_tap(w->conf.rec, f, m[i], w->now);
 		if (f->xform == TZ_XF_UNPROTECT) {
 			media_out(w, f, m[i], false, rte_pktmbuf_pkt_len(m[i]), FP_CK_NONE);
 			continue;
 		}
-		stream_gen_check(st, f, 1);
-		g->ctx[g->n] = f->srtp_out;
-		g->st[g->n] = flow_stream(st, 1);
+		/* PROTECT (towards the browser, transcoded): its one stream */
+		stream_gen_check(st, f, f->xform == TZ_XF_PROTECT ? 0 : 1);
+		g->ctx[g->n] = f->xform == TZ_XF_PROTECT ? f->srtp : f->srtp_out;
+		g->st[g->n] = flow_stream(st, f->xform == TZ_XF_PROTECT ? 0 : 1);
 		g->flow[g->n] = f;
 		g->m[g->n++] = m[i];
 		port_idx = f->out.port_idx;

@@ -9,6 +9,7 @@
 #include "tz_calls.h"
 #include "tz_cli.h"
 #include "tz_svc.h"
+#include "tz_svc_xcode.h"
 
 static void member_int(JsonBuilder *b, const char *name, gint64 v)
 {
@@ -18,7 +19,7 @@ static void member_int(JsonBuilder *b, const char *name, gint64 v)
 
 static void core_row(JsonBuilder *b, unsigned k)
 {
-	uint64_t cnt[TZ_SVC_C_COUNT], busy, total;
+	uint64_t cnt[TZ_SVC_C_COUNT], xc[TZ_SVC_XC_COUNT], busy, total;
 
 	if (tz_svc_counters(k, cnt) != 0 || tz_svc_lcore_stats(k, &busy, &total) != 0)
 		return;
@@ -28,12 +29,16 @@ static void core_row(JsonBuilder *b, unsigned k)
 	member_int(b, "busy_pct", total != 0 ? (gint64)(busy * 100 / total) : 0);
 	for (int c = 0; c < TZ_SVC_C_COUNT; c++)
 		member_int(b, tz_svc_counter_name(c), (gint64)cnt[c]);
+	if (tz_svc_xcode_counters(k, xc) == 0)
+		for (int c = 0; c < TZ_SVC_XC_COUNT; c++)
+			member_int(b, tz_svc_xcode_counter_name(c), (gint64)xc[c]);
 	json_builder_end_object(b);
 }
 
 static int show_svc(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b, void *arg)
 {
 	struct tz_calls_svc_stats s;
+	struct tz_calls_xcode_stats x;
 
 	tz_calls_svc_stats(&s);
 	json_builder_begin_object(b);
@@ -47,6 +52,10 @@ static int show_svc(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *
 	member_int(b, "calls_refused_full", (gint64)s.refused_full);
 	member_int(b, "dtmf_generated", (gint64)s.dtmf_strings);
 	member_int(b, "dtmf_refused", (gint64)s.dtmf_refused);
+	tz_calls_xcode_stats(&x);
+	member_int(b, "calls_transcoded", (gint64)x.calls);
+	member_int(b, "transcode_refused_off", (gint64)x.refused_off);
+	member_int(b, "transcode_refused_full", (gint64)x.refused_full);
 	member_int(b, "announcements", (gint64)s.announcements);
 	member_int(b, "moh_started", (gint64)s.moh_started);
 	member_int(b, "play_skipped", (gint64)s.play_skipped);

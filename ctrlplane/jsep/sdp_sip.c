@@ -108,6 +108,16 @@ int tz_sdp_offer_sip(const struct tz_sdp_sip_local *local, const struct tz_sdp *
 	rc = sdp_local_check(local->addr, err, errlen);
 	if (rc != 0)
 		return rc;
+	if (web_offer == NULL) {
+		/* transcoded: the trunk's codecs in its order, whatever the browser has */
+		for (unsigned i = 0; local->codecs != NULL && local->codecs[i] != NULL; i++) {
+			const struct sdp_known_codec *k = sdp_codec_by_name(local->codecs[i]);
+
+			if (k != NULL)
+				sdp_neg_add(&neg, k, k->pt);
+		}
+		goto codecs_done;
+	}
 	idx = sdp_first_audio(web_offer, sdp_proto_any);
 	if (idx < 0) {
 		sdp_errf(err, errlen, "the browser's offer has no audio section");
@@ -120,6 +130,7 @@ int tz_sdp_offer_sip(const struct tz_sdp_sip_local *local, const struct tz_sdp *
 		if (k != NULL && sdp_codec_allowed(k->name, local->codecs))
 			sdp_neg_add(&neg, k, k->pt);
 	}
+codecs_done:
 	if (neg.n_codecs == 0) {
 		sdp_errf(err, errlen, "no common codec: the browser offered none the trunk allows");
 		return -EINVAL;

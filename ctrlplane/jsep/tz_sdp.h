@@ -483,7 +483,9 @@ struct tz_sdp_sip_local {
 /**
  * Build an RTP/AVP offer for a trunk carrying the codecs the browser
  * offered (in @p web_offer's audio section, the browser's order) that the
- * trunk allows, telephone-event, a=ptime:20.
+ * trunk allows, telephone-event, a=ptime:20.  @p web_offer NULL (a
+ * transcoded call): the codecs of @p local->codecs in its order with our
+ * payload types.
  * @return 0, -EINVAL (no common codec, bad parameters; message in @p err)
  *         or -ENOMEM.
  */

@@ -9,12 +9,15 @@
 #include "gw_pvt.h"
 #include "tz_calls.h"
 #include "tz_svc.h"
+#include "tz_svc_xcode.h"
 
 void tz_metrics_collect_svc(GString *out, void *arg)
 {
 	uint64_t cnt[TZ_SVC_MAX_CORES][TZ_SVC_C_COUNT];
 	char idx[TZ_SVC_MAX_CORES][12], name[96];
 	struct tz_calls_svc_stats s;
+	struct tz_calls_xcode_stats x;
+	uint64_t xc[TZ_SVC_MAX_CORES][TZ_SVC_XC_COUNT];
 
 	(void)arg;
 	tz_calls_svc_stats(&s);
@@ -53,5 +56,21 @@ void tz_metrics_collect_svc(GString *out, void *arg)
 		for (unsigned k = 0; k < s.cores && k < TZ_SVC_MAX_CORES; k++)
 			tz_metrics_sample_u64(out, name, &(struct tz_metrics_label){ "core", idx[k] },
 					      1, cnt[k][c]);
+	}
+	tz_calls_xcode_stats(&x);
+	tz_metrics_family(out, "trapeze_media_services_transcoded_calls_total", TZ_METRICS_COUNTER,
+			  "calls transcoded by the media-services stage (admitted)");
+	tz_metrics_sample_u64(out, "trapeze_media_services_transcoded_calls_total", NULL, 0, x.calls);
+	for (unsigned k = 0; k < s.cores && k < TZ_SVC_MAX_CORES; k++)
+		tz_svc_xcode_counters(k, xc[k]);
+	for (int c = 0; c < TZ_SVC_XC_COUNT && s.cores != 0; c++) {
+		snprintf(name, sizeof(name), "trapeze_media_services_%s%s",
+			 tz_svc_xcode_counter_name(c), c == TZ_SVC_XC_CALLS ? "" : "_total");
+		tz_metrics_family(out, name, c == TZ_SVC_XC_CALLS ? TZ_METRICS_GAUGE
+								  : TZ_METRICS_COUNTER,
+				  tz_svc_xcode_counter_help(c));
+		for (unsigned k = 0; k < s.cores && k < TZ_SVC_MAX_CORES; k++)
+			tz_metrics_sample_u64(out, name, &(struct tz_metrics_label){ "core", idx[k] },
+					      1, xc[k][c]);
 	}
 }

@@ -391,6 +391,7 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 	struct call *c;
 	g_autofree char *answer = NULL;
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWER, .id = m->id, .sdp_mline_index = -1 };
+	int rc;
 
 	if (!admit(conn, m, user, strcmp(m->target, "echo") != 0))
 		return;
@@ -433,9 +434,12 @@ static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_aut
 			return;
 		}
 	}
-	if (tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer) != 0) {
+	rc = tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer);
+	if (rc != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
-		send_error(conn, m->id, m->call, TZ_JSEP_ERR_BAD_SDP, err);
+		/* a transcoded call the stage cannot take: 488 on the SIP-WS edge */
+		send_error(conn, m->id, m->call, rc == -ENODEV || rc == -EBUSY
+			   ? TZ_JSEP_ERR_MEDIA_SERVICES : TZ_JSEP_ERR_BAD_SDP, err);
 		call_free(c);
 		return;
 	}

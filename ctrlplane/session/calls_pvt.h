@@ -205,6 +205,11 @@ struct call {
 		uint8_t core;                 /* the stage core serving it */
 		bool dtmf_sent;               /* digits posted: cancel them at the end */
 	} svc;
+	/* xcode.c: transcoded by the stage (admitted at set-up) */
+	struct {
+		bool on;                      /* chosen and admitted */
+		bool posted;                  /* the stage was asked for the transcoders */
+	} xc;
 	struct call_video video;              /* video.c */
 	/* announce.c: a file the stage plays to the browser */
 	struct {
@@ -231,6 +236,17 @@ void tz_call_svc_flow(const struct call *c, struct tz_dp_flow *f, const struct t
 bool tz_call_svc_dtmf(struct call *c, const char *digits, unsigned ms, enum tz_jsep_err *err,
 		      const char **why);
 
+/* xcode.c: transcoding.  Is the call to be transcoded (@p common_codec:
+ * the browser offered one of the trunk's codecs)?  The codecs the browser
+ * is answered with then; admit it into the stage (0; -ENODEV, -EBUSY with
+ * @p err, counted); mark its flows DIVERT and ask the stage for its
+ * transcoders (f[0]/k[0] browser -> SIP, f[1]/k[1] SIP -> browser); free
+ * them at its end. */
+bool tz_call_xcode_wanted(const struct call *c, bool common_codec);
+const char *const *tz_call_xcode_web_codecs(void);
+int tz_call_xcode_admit(struct call *c, char *err, size_t errlen);
+void tz_call_xcode_flows(struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
+void tz_call_xcode_end(struct call *c);
 /* announce.c: announcements and music on hold.  Decode the config's files
  * (start, reload; free at shutdown); on a failed SIP leg play the status's
  * announcement and end the call after it (true: the call goes on until

@@ -401,6 +401,7 @@ int tz_media_publish_bridge(struct call *c)
 	f[0].rec_dir = TZ_REC_FROM_WEB;
 	f[1].rec_dir = TZ_REC_TO_WEB;
 	tz_call_svc_flow(c, &f[0], &k[0]);
+	tz_call_xcode_flows(c, f, k);           /* transcoded: both ways via the stage */
 	tz_call_play_flow(c, &f[1], &k[1]);     /* music on hold */
 	f[0].srtp = f[0].srtcp = c->web.ctx_in;
 	f[1].srtp = f[1].srtcp = c->web.ctx_out;
@@ -611,6 +612,7 @@ void tz_media_retire(struct call *c)
 	unpublish(c);
 	tz_video_unpublish(c);          /* after the audio flow pointing at it */
 	tz_call_rec_end(c);             /* closed after the grace period */
+	tz_call_xcode_end(c);
 	tz_call_announce_release(c);
 	tz_call_svc_release(c);
 	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {

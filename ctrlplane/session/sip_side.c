@@ -384,7 +384,7 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	core_addr(p, addr, sizeof(addr));
 	l.addr = addr;
 	tz_sdes_local(c, &l, true);             /* SDES: the key in use, same tag */
-	if (tz_sdp_offer_sip(&l, c->web.offer, &offer, err, sizeof(err)) == 0 &&
+	if (tz_sdp_offer_sip(&l, c->xc.on ? NULL : c->web.offer, &offer, err, sizeof(err)) == 0 &&
 	    tz_video_sip_offer(c, offer) == 0)
 		text = tz_sdp_build(offer, NULL);
 	else
@@ -475,7 +475,14 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 		return rc;
 	}
 	tz_sdes_local(c, &l, true);
-	rc = tz_sdp_offer_sip(&l, c->web.offer, &offer, err, errlen);
+	if (c->xc.on) {
+		/* transcoded: the trunk's codecs, not the browser's (docs/config.md) */
+		static const char *const trunk_default[] = { "PCMU", "PCMA", "G722", NULL };
+
+		l.codecs = c->sip.trunk->codecs != NULL ? (const char *const *)c->sip.trunk->codecs
+						       : trunk_default;
+	}
+	rc = tz_sdp_offer_sip(&l, c->xc.on ? NULL : c->web.offer, &offer, err, errlen);
 	if (rc == 0)
 		rc = tz_video_sip_offer(c, offer);
 	if (rc == 0)

@@ -92,6 +92,12 @@ bool tz_call_svc_dtmf(struct call *c, const char *digits, unsigned ms, enum tz_j
 	int rc;
 
 	*err = TZ_JSEP_ERR_MEDIA_SERVICES;
+	if (c->xc.on) {                 /* its stream is the transcoder's (xcode.c) */
+		st.dtmf_refused++;
+		*why = "generated DTMF is not available on a transcoded call: send it with "
+		       "RTCDTMFSender (its events are transcoded with the audio)";
+		return false;
+	}
 	if (c->media.hairpin != NULL || c->media.n_flows == 0) {
 		st.dtmf_refused++;
 		*why = c->media.hairpin != NULL

@@ -204,4 +204,15 @@ struct tz_calls_svc_stats {
 /** Control thread only. */
 void tz_calls_svc_stats(struct tz_calls_svc_stats *out);
 
+/** Transcoded calls as the call manager sees them (`show media-services`). */
+struct tz_calls_xcode_stats {
+	uint64_t calls;               /**< calls transcoded (admitted) so far */
+	uint64_t refused_off;         /**< refused: transcoding needed, stage off */
+	uint64_t refused_full;        /**< refused: transcoding needed, stage full */
+	uint64_t post_failed;         /**< create/destroy commands not queued */
+};
+
+/** Control thread only. */
+void tz_calls_xcode_stats(struct tz_calls_xcode_stats *out);
+
 #endif /* TZ_CALLS_H */

@@ -225,6 +225,20 @@ int tz_web_leg_start(struct call *c, const char *offer_sdp, char *err, size_t er
 		local.no_dtmf = c->sip.trunk->dtmf == TZ_DTMF_INFO;   /* DTMF goes as SIP INFO */
 	}
 	rc = tz_sdp_answer_webrtc(c->web.offer, &local, &answer, &c->web.neg, err, errlen);
+	if (tz_call_xcode_wanted(c, rc == 0)) {
+		/* transcoded (no common codec, or the trunk prefers it): the
+		 * browser keeps its codec, the trunk is offered all of its own */
+		local.codecs = tz_call_xcode_web_codecs();
+		tz_sdp_free(answer);
+		answer = NULL;
+		rc = tz_sdp_answer_webrtc(c->web.offer, &local, &answer, &c->web.neg, err, errlen);
+		if (rc == 0)
+			rc = tz_call_xcode_admit(c, err, errlen);
+		if (rc != 0) {
+			tz_sdp_free(answer);
+			return rc;
+		}
+	}
 	if (rc == 0 && c->sip.trunk != NULL) {
 		/* One codec for a call to a trunk: the first of the trunk's the
 		 * browser offered.  The browser sends the first codec of our answer,

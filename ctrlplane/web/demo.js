@@ -3,7 +3,9 @@
 // For tests and debugging the page exposes `window.phone`:
 //   phone.client         the TrapezeClient
 //   phone.call           the current TrapezeCall or null
-//   phone.sdpTransform   null, or a function applied to offers sent (tests)
+//   phone.sdpTransform   null, or a function applied to offers sent (tests);
+//                        the "Force Opus" box applies opusOnly() when it is null
+//   phone.opusOnly       the "Force Opus" transform (for tests' extra calls)
 //   phone.trickle        undefined (client default) or true/false
 //   phone.errors         every error shown, [{code, text}]
 //   phone.ready          a Promise resolved after the first connect attempt
@@ -22,8 +24,33 @@ const el = {
   call: $('call'), videoCall: $('video-call'), hangup: $('hangup'), mute: $('mute'), hold: $('hold'),
   videos: $('videos'), localVideo: $('local-video'), remoteVideo: $('remote-video'),
   status: $('status'), micMeter: $('mic-meter'), remoteMeter: $('remote-meter'),
-  log: $('log'), audio: $('remote-audio'),
+  log: $('log'), audio: $('remote-audio'), forceOpus: $('force-opus'),
 };
+
+/**
+ * The offer with only Opus and telephone-event/48000 in its audio section
+ * ("Force Opus"): a trunk with G.711 only is then reached through the
+ * gateway's transcoding (docs/media-services.md "Transcoding").
+ */
+function opusOnly(sdp) {
+  const lines = sdp.split('\r\n');
+  const keep = new Set();
+  for (const l of lines) {
+    const m = /^a=rtpmap:(\d+) (opus|telephone-event)\/48000/i.exec(l);
+    if (m) keep.add(m[1]);
+  }
+  if (keep.size === 0) return sdp;
+  let audio = false;
+  return lines.filter((l) => {
+    if (l.startsWith('m=')) audio = l.startsWith('m=audio');
+    const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l);
+    return !(audio && pt && !keep.has(pt[1]));
+  }).map((l) => {
+    if (!l.startsWith('m=audio')) return l;
+    const f = l.split(' ');
+    return [...f.slice(0, 3), ...f.slice(3).filter((pt) => keep.has(pt))].join(' ');
+  }).join('\r\n');
+}
 
 /** Gateway and local error codes in plain words. */
 const ERROR_WORDS = {
@@ -37,6 +64,7 @@ const ERROR_WORDS = {
   'unknown-call': 'That call no longer exists.',
   'call-exists': 'A call with that name is already running.',
   'too-many-calls': 'You have too many calls at once.',
+  'media-services-unavailable': 'The gateway cannot transcode this call now (its media services are off or full).',
   'bad-sdp': 'The gateway could not use this browser\'s media description.',
   'bad-target': 'That is not a number (+ and digits) or a sip:user@domain address this gateway calls.',
   'no-route': 'There is no route to that number.',
@@ -76,6 +104,7 @@ const phone = {
   client,
   get call() { return call; },
   sdpTransform: null,
+  opusOnly,
   trickle: undefined,
   errors: [],
   ready: new Promise((r) => { markReady = r; }),
@@ -298,7 +327,7 @@ async function placeCall(video = false) {
     }
     const c = client.call(target, {
       stream,
-      sdpTransform: phone.sdpTransform || undefined,
+      sdpTransform: phone.sdpTransform || (el.forceOpus && el.forceOpus.checked ? opusOnly : undefined),
       trickle: phone.trickle,
     });
     log(`calling ${target} (${c.id})`);

@@ -22,6 +22,7 @@
 #include "play_pvt.h"
 #include "svc_pvt.h"
 #include "tz_log.h"
+#include "xcode_svc_pvt.h"
 
 #define MAX_JOBS 64             /* digit strings in progress per stage core */
 #define CMD_RING 64
@@ -216,11 +217,25 @@ static unsigned take_commands(struct svc_core *sc, uint64_t now_tsc)
 	return n;
 }
 
-/* What the workers handed over: the stage's media processing goes here
- * (transcoding, recording); today the packets go back unchanged. */
+struct inject_arg {
+	struct svc_core *sc;
+	unsigned core;
+};
+
+static void inject_cb(void *p, unsigned worker, struct rte_mbuf **m, unsigned n)
+{
+	struct inject_arg *a = p;
+
+	inject(a->sc, a->core, worker, m, n);
+}
+
+/* What the workers handed over: a transcoded call's packets go through its
+ * transcoder (xcode_svc.c); the others go back unchanged. */
 static unsigned take_packets(struct svc_core *sc, unsigned core)
 {
 	struct rte_mbuf *m[TZ_DP_BURST];
+	struct inject_arg a = { sc, core };
+	struct tz_svc_xcode_out out = { inject_cb, &a };
 	unsigned moved = 0;
 
 	for (unsigned w = 0; w < conf.n_workers; w++) {
@@ -228,15 +243,17 @@ static unsigned take_packets(struct svc_core *sc, unsigned core)
 						       TZ_DP_BURST, NULL);
 
 		sc->cnt[TZ_SVC_C_DEQUEUED] += n;
-		inject(sc, core, w, m, n);
 		moved += n;
+		n = n != 0 ? tz_svc_xcode_take(core, w, m, n, &out) : 0;
+		inject(sc, core, w, m, n);
 	}
 	return moved;
 }
 
 static unsigned round_once(struct svc_core *sc, unsigned core, uint64_t now)
 {
-	unsigned moved = take_commands(sc, now) + take_packets(sc, core);
+	unsigned moved = take_commands(sc, now) + tz_svc_xcode_commands(core) +
+			 take_packets(sc, core);
 
 	moved += tz_svc_play_round(core, now / tsc_per_us, conf.pool, sc->cnt);
 
@@ -320,6 +337,8 @@ static int setup(const struct tz_svc_conf *c, bool launch)
 	memset(cores, 0, sizeof(cores));
 	memset(tz_svc_sh.w, 0, sizeof(tz_svc_sh.w));
 	rc = make_rings(c);
+	if (rc == 0)
+		rc = tz_svc_xcode_setup(c->n_cores, c->pool);
 	if (rc != 0)
 		goto fail;
 	tz_svc_sh.n_cores = c->n_cores;
@@ -374,6 +393,7 @@ void tz_svc_stop(void)
 		}
 	}
 	tz_svc_sh.n_cores = 0;
+	tz_svc_xcode_stop();
 }
 
 unsigned tz_svc_n_cores(void)

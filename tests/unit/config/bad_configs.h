@@ -450,6 +450,10 @@ static const struct bad_config bad_configs[] = {
 	{ "bad srtp mode",
 	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, srtp: rtp}\n",
 	  "t.yaml:6:45: sip.trunks[0].srtp: \"rtp\" is not allowed here; expected one of: off, sdes" },
+	{ "bad transcode mode",
+	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, transcode: always}\n",
+	  "t.yaml:6:50: sip.trunks[0].transcode: \"always\" is not allowed here; expected one of: "
+	  "when-needed, off, prefer" },
 	{ "tls_ca on a udp trunk",
 	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, tls_ca: /etc/trapeze/ca.pem}\n",
 	  "t.yaml:6:47: sip.trunks[0].tls_ca: is set but transport is not tls; expected transport: "

@@ -410,6 +410,19 @@ static void test_sip_offer(void **state)
 	l.codecs = g729;
 	assert_int_equal(tz_sdp_offer_sip(&l, web, &sip, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "no common codec: the browser offered none the trunk allows");
+
+	/* transcoded (no browser offer): the trunk's codecs in its order */
+	static const char *const g711[] = { "PCMA", "PCMU", NULL };
+	l.codecs = g711;
+	l.dir = TZ_SDP_DIR_NONE;
+	assert_int_equal(tz_sdp_offer_sip(&l, NULL, &sip, err, sizeof(err)), 0);
+	assert_int_equal(sip->media[0].n_codecs, 3);
+	assert_string_equal(sip->media[0].codecs[0].name, "PCMA");
+	assert_int_equal(sip->media[0].codecs[1].pt, 0);
+	assert_string_equal(sip->media[0].codecs[2].name, "telephone-event");
+	tz_sdp_free(sip);
+	l.codecs = g729;
+	assert_int_equal(tz_sdp_offer_sip(&l, NULL, &sip, err, sizeof(err)), -EINVAL);
 	tz_sdp_free(web);
 	free(text);
 }

@@ -1,0 +1,181 @@
+// E2E: transcoding (issue 14 item 2, docs/media-services.md "Transcoding").
+// Chromium in namespace `web`, its offer cut to Opus + telephone-event by
+// the demo page's "Force Opus" box, speaks a 440 Hz tone (a WAV made with
+// trapeze-media, as its fake microphone) to +1444…, whose trunk `lab-g711`
+// takes PCMU only; sipp, the PBX in namespace `sip`, answers PCMU and plays
+// a 1000 Hz tone (a PCMU capture made with trapeze-media).  The legs share
+// no codec: the media-services stage transcodes both ways.  Checked at the
+// PBX: a capture of what reaches it is PCMU (PT 0) and decodes
+// (trapeze-media pcap2wav, freq) to ≈ 440 Hz; in the browser: the answer
+// keeps Opus, inbound-rtp audio grows with codec audio/opus, and the remote
+// audio's dominant frequency (WebAudio) is ≈ 1000 Hz.  Then, with the one
+// place of the stage taken (max_calls 1), a second transcoded call is
+// refused (media-services-unavailable, counted); and a trunk with
+// `transcode: off` refuses an Opus-only browser (bad-sdp).  The call is
+// recorded (`record start`): the stereo WAV has 440 Hz on channel 0 and
+// 1000 Hz on channel 1.  Run by lab_xcode.sh.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchBrowser, login, withScreenshot } from './lib/browser.mjs';
+import { gatewaySkipReason, trapezectl, PHONE_URL, BUILD } from './lib/gateway.mjs';
+import { REPO } from './lib/server.mjs';
+import { sipp, capture, PBX_IP } from './lib/sipp.mjs';
+import { dialFrom, nextCallEvent } from './lib/phone.mjs';
+import { parsePcap, parseRtp } from './lib/rtp_events.mjs';
+import { remoteDominantFreq } from './lib/audio_freq.mjs';
+import { waitUntil } from './lib/wait.mjs';
+
+const skip = await gatewaySkipReason()
+  || (process.env.TZ_XCODE_LAB ? undefined : 'not started by lab_xcode.sh (TZ_XCODE_LAB)');
+if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
+if (skip) console.log(`# SKIP e2e transcoding: ${skip}`);
+
+const USER = 'e2e-xcode';
+const PBX_PORT = 6000;
+const MEDIA = path.join(BUILD, 'tools/media/trapeze-media');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tz-xcode-e2e-'));
+const tm = (...args) => execFileSync(MEDIA, args, { encoding: 'utf8' }).trim();
+const stage = () => trapezectl(['show', 'media-services']);
+
+/** RTP to the PBX's media port in a capture. */
+const rtpTo = (pcap) => parsePcap(pcap).filter((p) => p.dport === PBX_PORT).map((p) => parseRtp(p.payload)).filter(Boolean);
+
+/** The inbound audio of the page's call: packets and codec. */
+const inbound = (page) => page.evaluate(async () => {
+  const stats = await window.phone.call.pc.getStats();
+  let rtp = null;
+  stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') rtp = s; });
+  const codec = rtp && rtp.codecId ? stats.get(rtp.codecId) : null;
+  return { packets: rtp ? rtp.packetsReceived : 0, codec: codec ? codec.mimeType : '' };
+});
+
+let browser;
+let page;
+
+describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip }, () => {
+  before(async () => {
+    const wav = path.join(work, 'a440.wav');
+    tm('tone', '--freq', '440', '--seconds', '40', '--rate', '48000', wav);
+    tm('tone', '--freq', '1000', '--seconds', '30', '--rate', '8000', path.join(work, 'b1000.wav'));
+    tm('wav2pcap', '--codec', 'pcmu', '--src', `${PBX_IP}:${PBX_PORT}`, '--dst', '203.0.113.1:30000',
+      path.join(work, 'b1000.wav'), path.join(work, 'b1000.pcap'));
+    fs.writeFileSync(path.join(work, 'uas_play.xml'),
+      fs.readFileSync(path.join(REPO, 'tests/sip/lab/uas_play.xml'), 'utf8')
+        .replace('[pcap]', path.join(work, 'b1000.pcap')));
+    browser = await launchBrowser({ ignoreHTTPSErrors: true, args: [`--use-file-for-fake-audio-capture=${wav}`] });
+    page = await browser.openPhone(PHONE_URL).catch((e) => {
+      if (!/ERR_NETWORK_CHANGED/.test(e.message)) throw e;
+      return browser.openPhone(PHONE_URL);
+    });
+    await login(page, USER);
+    await page.check('#force-opus');
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('Opus-only browser <-> PCMU-only PBX: each hears the other\'s tone; a second call is refused when the stage is full', async (t) => {
+    const pbx = sipp(path.join(work, 'uas_play.xml'), ['-mi', PBX_IP, '-mp', String(PBX_PORT)]);
+    await pbx.ready;
+    const cap = await capture(`udp and dst host ${PBX_IP} and dst port ${PBX_PORT}`);
+    let pcap;
+    await withScreenshot(t, page, async () => {
+      const s0 = await stage();
+      assert.equal(s0.state, 'on');
+      assert.equal(s0.max_calls, 1, 'lab_xcode.sh runs the stage with max_calls 1');
+      assert.deepEqual(await dialFrom(page, '+14440001'), { answered: true });
+      const answer = await page.evaluate(() => window.phone.call.pc.remoteDescription.sdp);
+      assert.match(answer, /a=rtpmap:\d+ opus\/48000/, 'the browser\'s answer keeps Opus');
+      assert.doesNotMatch(answer, /PCMU|PCMA|G722/, 'and nothing else');
+      assert.match(answer, /telephone-event\/48000/, 'with its telephone-event');
+
+      // the browser receives Opus, made from the PBX's PCMU
+      const rx = await waitUntil(async () => { const r = await inbound(page); return r.packets > 100 && r; },
+        'Opus packets at the browser', { timeout: 20000 });
+      assert.equal(rx.codec, 'audio/opus');
+      const heard = await remoteDominantFreq(page);
+      t.diagnostic(`the browser hears ${JSON.stringify(heard)}`);
+      assert.ok(Math.abs(heard.hz - 1000) <= 30, `the browser hears ${heard.hz} Hz, not the PBX's 1000 Hz`);
+      const rx2 = await inbound(page);
+      assert.ok(rx2.packets > rx.packets, 'inbound audio keeps coming');
+
+      // recorded from here: both channels in the trunk's codec
+      const call = await waitUntil(async () => (await trapezectl(['show', 'calls']))
+        .find((c) => c.user === USER && c.state === 'connected'), 'the call in show calls');
+      await trapezectl(['record', 'start', String(call.call)]);
+
+      // the PBX receives PCMU: 5 s of it
+      await waitUntil(() => rtpTo(cap.peek()).length >= 250, '5 s of RTP at the PBX', { timeout: 20000 });
+      const s1 = await stage();
+      t.diagnostic(`show media-services: ${JSON.stringify(s1)}`);
+      assert.equal(s1.calls_transcoded - s0.calls_transcoded, 1);
+      assert.equal(s1.per_core[0].xcode_calls, 1);
+      assert.ok(s1.per_core[0].xcode_frames - s0.per_core[0].xcode_frames >= 400, 'frames transcoded both ways');
+
+      // the stage is full (max_calls 1): a second transcoded call is refused, counted
+      const refused = await page.evaluate(() => new Promise((resolve) => {
+        const c = window.phone.client.call('+14440002', { sdpTransform: window.phone.opusOnly });
+        c.addEventListener('error', (e) => resolve(e.code), { once: true });
+        c.addEventListener('answered', () => resolve('answered'), { once: true });
+      }));
+      assert.equal(refused, 'media-services-unavailable');
+      const s2 = await waitUntil(async () => { const s = await stage(); return s.transcode_refused_full > s1.transcode_refused_full && s; },
+        'the refusal counted');
+      assert.equal(s2.calls_refused_full - s1.calls_refused_full, 1);
+      assert.equal(s2.calls_transcoded, s1.calls_transcoded, 'the refused call was not transcoded');
+      // ... and the first call did not notice
+      const before2 = await inbound(page);
+      await waitUntil(async () => (await inbound(page)).packets > before2.packets + 25, 'the first call\'s audio goes on');
+
+      const ended = nextCallEvent(page, ['hangup']);
+      await page.click('#hangup');
+      assert.equal((await ended).code, 200);
+      pcap = (await cap.stop()).buf;
+      assert.equal((await pbx.done).code, 0);
+      const s3 = await waitUntil(async () => { const s = await stage(); return s.per_core[0].xcode_calls === 0 && s; },
+        'the transcoders freed at the call\'s end');
+      assert.equal(s3.calls, 0, 'the call left the stage');
+      assert.equal(s3.per_core[0].xcode_destroyed - s0.per_core[0].xcode_destroyed, 1);
+
+      // the recording: channel 0 the browser's voice as the PBX got it, channel 1 the PBX's
+      const recDir = path.join(process.env.TZ_REC_DIR, 'default');
+      const meta = await waitUntil(() => fs.existsSync(recDir) && fs.readdirSync(recDir)
+        .filter((f) => f.endsWith(`-${call.call}.json`))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(recDir, f), 'utf8')))[0],
+      `the recording's JSON in ${recDir}`);
+      const rf = tm('freq', '--from', '1', path.join(recDir, meta.files.wav));
+      t.diagnostic(`recording: ${rf}; ${JSON.stringify(meta.from_web)} ${JSON.stringify(meta.to_web)}`);
+      assert.match(rf, /ch0 4[34]\d Hz ch1 (99\d|100\d) Hz/, 'each side\'s tone on its channel');
+    });
+    if (!pcap) { await cap.stop(); pbx.kill(); return; }
+
+    // at the PBX: PCMU only, one SSRC, and the browser's 440 Hz in it
+    const rtps = rtpTo(pcap);
+    assert.ok(rtps.length >= 250, `${rtps.length} RTP packets reached the PBX`);
+    assert.deepEqual([...new Set(rtps.map((r) => r.pt))], [0], 'PCMU (PT 0) only');
+    assert.equal(new Set(rtps.map((r) => r.ssrc)).size, 1, 'one SSRC');
+    for (let i = 1; i < rtps.length; i++)
+      assert.equal((rtps[i].seq - rtps[i - 1].seq) & 0xffff, 1, 'sequence numbers continuous');
+    const capFile = path.join(work, 'at_pbx.pcap');
+    fs.writeFileSync(capFile, pcap);
+    tm('pcap2wav', '--port', String(PBX_PORT), capFile, path.join(work, 'at_pbx.wav'));
+    const f = tm('freq', '--from', '1', path.join(work, 'at_pbx.wav'));
+    t.diagnostic(`at the PBX: ${f}`);
+    const hz = Number(/ch0 (\d+) Hz/.exec(f)?.[1]);
+    assert.ok(Math.abs(hz - 440) <= 15, `the PBX hears ${f}, not the browser's 440 Hz`);
+  });
+
+  test('a trunk with transcode: off refuses an Opus-only browser (bad-sdp)', async () => {
+    const r = await dialFrom(page, '+14450001');
+    assert.equal(r.answered, false);
+    const errs = await page.evaluate(() => window.phone.errors.map((e) => e.code));
+    assert.ok(errs.includes('bad-sdp'), `errors shown: ${errs}`);
+  });
+});
