@@ -50,6 +50,15 @@ TZ_SELFTEST_TARGET=+442079460000 ip netns exec web node tests/e2e/selftest.mjs |
 wait "$pbx" 2>/dev/null && echo "  the PBX (sipp) saw INVITE, ACK and BYE: complete call" ||
 	{ echo "  the PBX (sipp) did not see a complete call"; result=1; }
 echo
+# The same with the demo's "Force Opus": the browser offers only Opus, the
+# PBX only G.711, the gateway's media-services stage transcodes both ways.
+ip netns exec sip sipp -sf tests/sip/lab/uas_echo.xml -i 203.0.113.2 -p 5060 -mi 203.0.113.2 \
+	-mp 6000 -rtp_echo -m 1 -nostdin -timeout 60s >/dev/null 2>&1 &
+pbx=$!
+sleep 0.5
+TZ_SELFTEST_TARGET=+442079460001 TZ_SELFTEST_FORCE_OPUS=1 ip netns exec web node tests/e2e/selftest.mjs || result=1
+wait "$pbx" 2>/dev/null
+echo
 # A number the PBX does not know: the configured announcement (tools/lab.sh
 # lab_sounds), then the hang-up with the PBX's 404.
 ip netns exec sip sipp -sf tests/sip/lab/uas_echo.xml -i 203.0.113.2 -p 5060 -mi 203.0.113.2 \

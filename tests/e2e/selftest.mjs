@@ -13,11 +13,15 @@ import { trapezectl, PHONE_URL } from './lib/gateway.mjs';
 
 const seconds = Number(process.env.TZ_SELFTEST_SECONDS || 4);
 const target = process.env.TZ_SELFTEST_TARGET || 'echo';
+// TZ_SELFTEST_FORCE_OPUS=1: tick the demo's "Force Opus" box, so the browser
+// offers only Opus and the gateway transcodes to the lab PBX's G.711.
+const forceOpus = process.env.TZ_SELFTEST_FORCE_OPUS === '1';
 const row = (k, v) => console.log(`  ${k.padEnd(30)} ${v}`);
 
 async function callTarget(page) {
   const t0 = Date.now();
   await page.fill('#target', target);
+  if (forceOpus) await page.check('#force-opus');
   // What the far end said, in order: ringing (SIP 180), progress (183), answered (200).
   await page.evaluate(() => {
     window.selftestEvents = [];
@@ -37,6 +41,14 @@ async function callTarget(page) {
   return Date.now() - t0;
 }
 
+// What the stage's transcoders did between two `show media-services`.
+function xcodeCounters(a, b) {
+  const sum = (m, k) => (m.per_core || []).reduce((n, c) => n + (c[k] || 0), 0);
+  const d = (k) => sum(b, k) - sum(a, k);
+  return { calls: d('xcode_created'), in: d('xcode_packets_in'), out: d('xcode_frames'),
+           errors: d('xcode_errors') };
+}
+
 const SIP_CODE = { ringing: '180', progress: '183', answered: '200' };
 
 async function main() {
@@ -48,6 +60,7 @@ async function main() {
     await login(page, 'selftest');
     const loginMs = Date.now() - t0;
     const auth = await trapezectl(['show', 'auth']);
+    const xcodeBefore = forceOpus ? (await trapezectl(['show', 'media-services'])) : null;
     const answeredMs = await callTarget(page);
     await page.waitForTimeout(seconds * 1000);
     const s = await statsSummary(page);
@@ -59,12 +72,13 @@ async function main() {
                    drops: flows.reduce((n, f) => n + f.drops, 0) };
     const dir = (port) => flows.filter((f) => f.in_port === port).reduce((n, f) => n + f.packets, 0);
     const events = await page.evaluate(() => window.selftestEvents);
+    const xcode = forceOpus ? xcodeCounters(xcodeBefore, await trapezectl(['show', 'media-services'])) : null;
     const ended = page.evaluate(() => new Promise((r) =>
       window.phone.call.addEventListener('hangup', (e) => r(`${e.code} ${e.reason}`))));
     await page.click('#hangup');
     const hangup = await ended;
 
-    console.log(`== self-test call: Chromium (web) -> trapezed -> ${target}`);
+    console.log(`== self-test call: Chromium (web) -> trapezed -> ${target}${forceOpus ? ' (Force Opus: transcoded)' : ''}`);
     row('login', `as selftest with a token from the example issuer, ${loginMs} ms `
       + `(gateway: ${auth.login_ok_token} by token, ${auth.login_no_credentials + auth.login_bad_token
         + auth.login_bad_signature + auth.login_expired} refused)`);
@@ -80,8 +94,13 @@ async function main() {
       row('  far end -> browser', `${dir('core')} packets (RTP in, SRTP out)`);
       row('far end said', events.map(([e, ms]) => `${SIP_CODE[e]} ${e} at ${ms} ms`).join(', ') || '-');
     }
+    if (xcode) {
+      row('transcoded (media-services)', `${xcode.calls} call(s), ${xcode.in} packets in, `
+        + `${xcode.out} out, ${xcode.errors} refused`);
+    }
     row('hang-up', hangup);
-    ok = s.outbound.packetsSent > 0 && s.inbound.packetsReceived > 0 && flow.packets > 0 && level > 0;
+    ok = s.outbound.packetsSent > 0 && s.inbound.packetsReceived > 0 && flow.packets > 0 && level > 0
+      && (!xcode || (xcode.calls > 0 && xcode.in > 0 && xcode.out > 0));
   } finally {
     await browser.close();
   }
