@@ -324,6 +324,9 @@ void tz_call_hairpin_ready(struct call *c);
 void tz_media_hairpin_unlink(struct call *c);
 /* media.c: packets the partner's flows moved towards this call's browser */
 uint64_t tz_media_hairpin_packets_in(const struct call *c);
+/* media.c: key and egress of a SIP-side stream (audio, video.c's video) */
+int tz_media_peer_path(const struct tz_cfg_addr *a, uint16_t local, uint16_t remote,
+		       uint16_t remote_rtcp, struct tz_dp_flow_key *k, struct tz_dp_egress *e);
 int tz_media_core_ports(struct call *c);
 void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);

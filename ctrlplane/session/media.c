@@ -314,12 +314,13 @@ static int publish_hairpin(struct call *c)
 	return rc;
 }
 
-/* Key and egress of the SIP side: our core port, the peer's media address. */
-static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_dp_flow_key *k,
-		     struct tz_dp_egress *e)
+/* Key and egress of a SIP-side stream: our core port @p local (its
+ * egress source @p src_port), the peer's media address @p a with its RTP
+ * port @p remote and RTCP port @p remote_rtcp (the audio's, or video.c's). */
+int tz_media_peer_path(const struct tz_cfg_addr *a, uint16_t local, uint16_t remote,
+		       uint16_t remote_rtcp, struct tz_dp_flow_key *k, struct tz_dp_egress *e)
 {
 	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-	const struct tz_cfg_addr *a = &c->sip.peer.addr;
 
 	memset(k, 0, sizeof(*k));
 	memset(e, 0, sizeof(*e));
@@ -339,9 +340,9 @@ static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_
 	e->port_idx = tz_calls_env.core_idx;
 	e->family = (uint8_t)a->family;
 	e->src_mac = tz_calls_env.core->mac;
-	e->src_port = c->media.core_port;
-	e->dst_port = c->sip.peer.port;
-	e->dst_rtcp_port = c->sip.peer.rtcp_port;
+	e->src_port = local;
+	e->dst_port = remote;
+	e->dst_rtcp_port = remote_rtcp;
 	return tz_port_next_hop(tz_calls_env.core, a, &e->dst_mac);
 }
 
@@ -392,7 +393,8 @@ int tz_media_publish_bridge(struct call *c)
 	if (rc == 0)
 		rc = browser_path(c, &k[0], &f[1].out);
 	if (rc == 0)
-		rc = peer_path(c, c->media.core_port, c->sip.peer.port, &k[1], &f[0].out);
+		rc = tz_media_peer_path(&c->sip.peer.addr, c->media.core_port, c->sip.peer.port,
+					 c->sip.peer.rtcp_port, &k[1], &f[0].out);
 	if (rc != 0)
 		return rc;
 	pt_rewrites(c, &f[0].pt, &f[1].pt);

@@ -172,37 +172,6 @@ void tz_video_read_peer(struct call *c, const struct tz_sdp *sdp)
 	c->video.sip_known = true;
 }
 
-/* Key and egress of the SIP side's video. */
-static int peer_path(struct call *c, uint16_t local, uint16_t remote, struct tz_dp_flow_key *k,
-		     struct tz_dp_egress *e)
-{
-	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-	const struct tz_cfg_addr *a = &c->video.peer;
-
-	memset(k, 0, sizeof(*k));
-	memset(e, 0, sizeof(*e));
-	if (a->family == AF_INET) {
-		k->remote[10] = k->remote[11] = 0xff;
-		memcpy(&k->remote[12], &a->v4, 4);
-		memcpy(e->dst, &a->v4, 4);
-		memcpy(e->src, &p->ipv4.addr.v4, 4);
-	} else {
-		memcpy(k->remote, &a->v6, 16);
-		memcpy(e->dst, &a->v6, 16);
-		memcpy(e->src, &p->ipv6.addr.v6, 16);
-	}
-	k->remote_port = remote;
-	k->local_port = local;
-	k->port_idx = tz_calls_env.core_idx;
-	e->port_idx = tz_calls_env.core_idx;
-	e->family = (uint8_t)a->family;
-	e->src_mac = tz_calls_env.core->mac;
-	e->src_port = c->video.core_port;
-	e->dst_port = c->video.peer_port;
-	e->dst_rtcp_port = c->video.peer_rtcp_port;
-	return tz_port_next_hop(tz_calls_env.core, a, &e->dst_mac);
-}
-
 /* Key frame requests for a SIP side without RTCP feedback: the dataplane
  * holds the browser's PLI and FIR (kf_requests of the video sub-flow); one
  * SIP INFO picture_fast_update (RFC 5168) goes for new ones at most every
@@ -339,7 +308,8 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 		c->video.stale = c->video.pub != 0;
 		return 0;
 	}
-	rc = peer_path(c, c->video.core_port, c->video.peer_port, &k_out, &f_in.out);
+	rc = tz_media_peer_path(&c->video.peer, c->video.core_port, c->video.peer_port,
+			       c->video.peer_rtcp_port, &k_out, &f_in.out);
 	if (rc != 0)
 		return rc;
 	f_out.out = *to_web;
