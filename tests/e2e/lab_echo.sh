@@ -101,10 +101,12 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
   tls_key: $lab_ca/gw.key" \
     -e '/^  trunks:/a\
     - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }\
-    - { name: lab-video-info, address: "203.0.113.2:5102", codecs: [PCMU], video: [VP8], video_profile: avp }' \
+    - { name: lab-video-info, address: "203.0.113.2:5102", codecs: [PCMU], video: [VP8], video_profile: avp }\
+    - { name: lab-video-sdes, address: "203.0.113.2:5104", codecs: [PCMU], video: [VP8], srtp: sdes }' \
     -e '/^  routes:/a\
     - { prefix: "+1321", trunk: lab-video }\
-    - { prefix: "+1322", trunk: lab-video-info }' \
+    - { prefix: "+1322", trunk: lab-video-info }\
+    - { prefix: "+1323", trunk: lab-video-sdes }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\

@@ -7,13 +7,17 @@
 // (GStreamer VP8 on 203.0.113.2:6202).  Checked: the JsSIP page decodes the
 // endpoint's frames and plays its 320x240 picture, the endpoint decodes
 // the browser's frames, and a PBX that answers without video gets an audio
-// call with the video rejected in the 200's SDP (m=video 0).  Registration
+// call with the video rejected in the 200's SDP (m=video 0).  On the SDES
+// trunk lab-video-sdes (uas_video_sdes.xml, 5104) the endpoint speaks
+// SDES-SRTP (libsrtp2 through ctypes): frames and key frame requests both
+// ways with the video's own keys.  Registration
 // goes through the lab's Kamailio as in sipws_jssip.test.mjs.  Run by
 // lab_echo.sh: `lab_echo.sh sipws_video.test.mjs`.
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +136,65 @@ describe('e2e: video calls of a JsSIP web phone', { skip }, () => {
       const call = (await trapezectl(['show', 'calls'])).find((c) => c.leg === 'sip-ws' && c.state === 'connected');
       const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
       assert.equal(flows.length, 3, `the audio flows only: ${JSON.stringify(flows)}`);
+      await alice.hangup(id);
+      await alice.waitState(id, 'ended');
+      const r = await pbx.done;
+      assert.equal(r.code, 0, `the PBX got the BYE: ${r.err.slice(0, 800)}`);
+    });
+    pbx.kill();
+  });
+
+  test('an SDES-SRTP trunk: the video is SRTP with keys of its own on the SIP side, both ways', async (t) => {
+    // the endpoint again, now SDES-SRTP: our key out, the gateway's in (from
+    // the INVITE's video a=crypto, written to keyFile by the sipp scenario)
+    endpoint.kill('SIGTERM');
+    await waitUntil(() => endpoint.exitCode !== null || endpoint.signalCode !== null, 'the plain endpoint to stop');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tz-sipws-vsdes-'));
+    const keyFile = path.join(dir, 'gw-video-key');
+    const ourKey = randomBytes(30).toString('base64');
+    statusFile = path.join(dir, 'endpoint.json');
+    endpoint = spawn('ip', ['netns', 'exec', 'sip', 'python3',
+      path.join(REPO, 'tests/e2e/lib/video_endpoint.py'), '--ip', PBX_IP, '--port', '6202',
+      '--ssrc', String(ENDPOINT_SSRC), '--status', statusFile, '--srtp-key', ourKey,
+      '--srtp-peer-key-file', keyFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    endpoint.stderr.on('data', (d) => process.stderr.write(`# endpoint: ${d}`));
+    await waitUntil(() => fs.existsSync(statusFile), 'the SRTP video endpoint to start', { timeout: 10000 });
+    const pbx = sipp(LAB('uas_video_sdes.xml'), ['-mi', PBX_IP, '-mp', '6100', '-rtp_echo',
+      '-set', 'keyfile', keyFile, '-set', 'vkey_ours', ourKey], '5104');
+    await pbx.ready;
+    await logged(async () => {
+      const id = await alice.page.evaluate((x) => window.tz.videoCall(x), '+1323000');
+      await alice.waitState(id, 'confirmed');
+      const s = await waitUntil(async () => {
+        const x = await stats(id);
+        return x?.inbound?.framesDecoded > 30 && x;
+      }, 'the JsSIP page to decode 30 frames of the SRTP endpoint\'s video', { timeout: 20000 })
+        .catch(async (e) => { t.diagnostic(`page ${JSON.stringify(await stats(id))} endpoint ${JSON.stringify(ep())}`); throw e; });
+      t.diagnostic(`JsSIP page video: ${JSON.stringify(s)}`);
+      const e1 = await waitUntil(() => ep().frames_decoded > 30 && ep(),
+        'the SRTP endpoint to decode 30 frames of the page\'s video', { timeout: 20000 })
+        .catch((e) => { t.diagnostic(`endpoint ${JSON.stringify(ep())}`); throw e; });
+      t.diagnostic(`endpoint: ${JSON.stringify(e1)}`);
+      // a key frame request from the endpoint (SRTCP) reaches the browser
+      const pliBefore = s.outbound?.pliCount ?? 0;
+      await waitUntil(async () => {
+        endpoint.kill('SIGUSR1');
+        return ((await stats(id))?.outbound?.pliCount ?? 0) > pliBefore;
+      }, 'the endpoint\'s SRTCP PLI to reach the browser', { timeout: 10000, interval: 500 });
+      // and the browser's (after lost packets), about the endpoint's SSRC
+      const fbBefore = ep().fb_for_us ?? 0;
+      await waitUntil(() => {
+        endpoint.kill('SIGUSR2');
+        return (ep().fb_for_us ?? 0) > fbBefore;
+      }, 'the browser\'s PLI/FIR at the endpoint over SRTCP', { timeout: 15000, interval: 1500 })
+        .catch((e) => { t.diagnostic(`endpoint ${JSON.stringify(ep())}`); throw e; });
+      const call = (await trapezectl(['show', 'calls'])).find((c) => c.leg === 'sip-ws' && c.state === 'connected');
+      t.diagnostic(`call: ${JSON.stringify(call)}`);
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
+      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
+      assert.ok(flows.some((f) => f.to === `${PBX_IP}:6202` && f.packets > 30), 'browser video -> endpoint flow');
+      assert.ok(flows.some((f) => f.from === `${PBX_IP}:6202` && f.packets > 30), 'endpoint video -> browser flow');
+      assert.ok(ep().srtp_fail <= 2, `the endpoint authenticates the gateway's SRTP: ${JSON.stringify(ep())}`);
       await alice.hangup(id);
       await alice.waitState(id, 'ended');
       const r = await pbx.done;
