@@ -130,9 +130,12 @@ describe('e2e: video calls of a JsSIP web phone', { skip }, () => {
       }, 'audio both ways through the echo PBX', { timeout: 20000 });
       t.diagnostic(`JsSIP page: ${JSON.stringify(s)}`);
       assert.match(s.remoteMvideo, /^m=video 0 /, 'the 200\'s SDP rejects the video');
+      // rejected in the final answer: Chromium stops the video transceiver
+      // (and drops a stopped one from getTransceivers())
       const v = s.transceivers.find((x) => x.kind === 'video');
-      assert.ok(v && (v.stopped || v.currentDirection === 'stopped' || v.currentDirection === 'inactive'),
-        `the video transceiver is off: ${JSON.stringify(v)}`);
+      assert.ok(!v || v.stopped || v.currentDirection === 'stopped' || v.currentDirection === 'inactive',
+        `the video transceiver is off: ${JSON.stringify(s.transceivers)}`);
+      assert.equal(s.inbound, null, 'no video received');
       const call = (await trapezectl(['show', 'calls'])).find((c) => c.leg === 'sip-ws' && c.state === 'connected');
       const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
       assert.equal(flows.length, 3, `the audio flows only: ${JSON.stringify(flows)}`);
