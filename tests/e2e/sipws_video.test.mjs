@@ -1,4 +1,5 @@
 // E2E: a video call from a JsSIP web phone (SIP over WebSocket, RFC 7118;
+// SIP.js too, once;
 // Chromium's fake camera) to the lab's SIP video endpoint, the same path
 // as a trapeze-jsep.v1 browser's (docs/video.md): JsSIP's INVITE carries
 // Chromium's audio + video BUNDLE offer, the gateway answers it in the 18x
@@ -145,6 +146,39 @@ describe('e2e: video calls of a JsSIP web phone', { skip }, () => {
       assert.equal(r.code, 0, `the PBX got the BYE: ${r.err.slice(0, 800)}`);
     });
     pbx.kill();
+  });
+
+  test('SIP.js audio + video call (answer in the 200): video both ways', async (t) => {
+    const bob = await openSipPhone(browser, { stack: 'sipjs', ws: SIPWS_WSS, uri: `sip:bob@${KAM_IP}`,
+      password: 'secret' });
+    const pbx = sipp(LAB('uas_video.xml'), ['-mi', PBX_IP, '-mp', '6100', '-rtp_echo'], '5100');
+    await pbx.ready;
+    const before = ep().frames_decoded ?? 0;
+    try {
+      await bob.waitConnected();
+      await bob.register();
+      await bob.waitRegistered();
+      const id = await bob.page.evaluate((x) => window.tz.videoCall(x), '+1321002');
+      await bob.waitState(id, 'confirmed');
+      const s = await waitUntil(async () => {
+        const x = await bob.page.evaluate((i) => window.tz.videoStats(i), id);
+        return x?.inbound?.framesDecoded > 30 && x.remoteVideo === '320x240' && x;
+      }, 'the SIP.js page to decode 30 frames of the endpoint\'s video', { timeout: 20000 });
+      t.diagnostic(`SIP.js page video: ${JSON.stringify(s)}`);
+      const e1 = await waitUntil(() => (ep().frames_decoded ?? 0) > before + 30 && ep(),
+        'the endpoint to decode 30 frames of the SIP.js page\'s video', { timeout: 20000 });
+      t.diagnostic(`endpoint: ${JSON.stringify(e1)}`);
+      await bob.hangup(id);
+      await bob.waitState(id, 'ended');
+      const r = await pbx.done;
+      assert.equal(r.code, 0, `the PBX got the BYE: ${r.err.slice(0, 800)}`);
+    } catch (e) {
+      await dumpPhone(bob);
+      throw e;
+    } finally {
+      pbx.kill();
+      await bob.close();
+    }
   });
 
   test('an SDES-SRTP trunk: the video is SRTP with keys of its own on the SIP side, both ways', async (t) => {
