@@ -45,6 +45,17 @@ config=${TZ_CONFIG:-$here/config/lab.yaml}
 namespaces=(web gw sip)
 
 die() { echo "lab: $*" >&2; exit 1; }
+
+# The daemons started here must not keep descriptors they inherited: run as
+# `flock /tmp/tz-test.lock tools/lab.sh start`, trapezed, the token issuer and
+# sipp would hold the lock until `down`.  The caller's own copy (flock's) still
+# holds it for as long as the caller runs.  255 is bash's script descriptor.
+for fd_ in /proc/$$/fd/*; do
+	fd_=${fd_##*/}
+	case $fd_ in 0|1|2|255) ;; *) eval "exec $fd_>&-" 2>/dev/null || true ;; esac
+done
+unset fd_
+
 [ "$(id -u)" -eq 0 ] || die "run as root (it creates network namespaces)"
 
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
