@@ -255,6 +255,10 @@ void tz_call_xcode_end(struct call *c);
 void tz_announce_configure(const struct tz_config *cfg);
 void tz_announce_shutdown(void);
 void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped);
+/* Plays of a pre-encoded clip / encoded live; the clips ready (files x
+ * codecs) and their memory in bytes. */
+void tz_announce_clip_stats(uint64_t *pre_encoded, uint64_t *live, uint64_t *clips,
+			    uint64_t *bytes);
 bool tz_call_announce_failure(struct call *c, int status, const char *reason);
 void tz_call_moh(struct call *c, bool hold);
 void tz_call_play_flow(const struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);

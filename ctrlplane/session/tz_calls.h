@@ -25,6 +25,8 @@
 
 #include <json-glib/json-glib.h>
 
+struct tz_auth_identity;
+
 /** What kind of web leg a connection speaks. */
 enum tz_web_kind {
 	TZ_WEB_JSEP,                      /**< trapeze-jsep.v1 (trapeze.js) */
@@ -199,6 +201,10 @@ struct tz_calls_svc_stats {
 	uint64_t play_skipped;        /**< a file was configured but not played (stage
 				       *   off or full, no codec, the far end's own
 				       *   early media) */
+	uint64_t plays_pre_encoded;   /**< plays sent from the file's clip (encoded once) */
+	uint64_t plays_live;          /**< plays encoded live (the clip not ready yet) */
+	uint64_t clips;               /**< clips ready: files in force x codecs */
+	uint64_t clip_bytes;          /**< memory of those clips */
 };
 
 /** Control thread only. */
