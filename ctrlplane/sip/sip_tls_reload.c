@@ -117,7 +117,7 @@ void sip_tls_forget(struct tz_sip *s)
 
 static const char *ssl_reason(void)
 {
-	const char *r = ERR_reason_error_string(ERR_peek_last_error());
+	const char *r = ERR_reason_error_string(ERR_peek_error());   /* the cause, not "PEM lib" */
 
 	return r != NULL ? r : "does not load";
 }
