@@ -223,10 +223,14 @@ int tz_sip_tls_reload(struct tz_sip *s, const struct tz_cfg_sip *cfg, bool apply
 	rc = load_pair(tmp, cfg, err, errlen);
 	if (rc != 0)
 		goto out;
-	store = load_cas(cfg, err, errlen);
-	rc = store == NULL ? -EINVAL : ca_digest(cfg, md, err, errlen);
+	rc = ca_digest(cfg, md, err, errlen);      /* names a file that does not read */
 	if (rc != 0)
 		goto out;
+	store = load_cas(cfg, err, errlen);
+	if (store == NULL) {
+		rc = -EINVAL;
+		goto out;
+	}
 	if (s->tls_ctx == NULL || s->tls_ctx->len == 0) {
 		snprintf(err, errlen, "sip.tls_cert: sofia's TLS context is out of reach: restart "
 			 "to apply");
