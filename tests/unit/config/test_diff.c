@@ -150,6 +150,35 @@ static void test_needs_restart(void **state)
 	tz_cfg_diff_free(&d);
 }
 
+#define SIP_TLS(files)                                                        \
+	PORTS "sip:\n"                                                       \
+	"  listen: [\"203.0.113.1:5060\"]\n"                                \
+	"  transports: [udp, tls]\n" files                                   \
+	"  trunks:\n" PBX "  routes:\n" ROUTE_ALL
+
+/* SIP TLS files reload (sip_tls_reload.c): new paths are no restart, and
+ * the config in force carries the new ones. */
+static void test_sip_tls_files_reload(void **state)
+{
+	static const char a[] = SIP_TLS("  tls_cert: /etc/trapeze/a.pem\n"
+					"  tls_key: /etc/trapeze/a.key\n");
+	static const char b[] = SIP_TLS("  tls_cert: /etc/trapeze/b.pem\n"
+					"  tls_key: /etc/trapeze/b.key\n"
+					"  tls_ca: /etc/trapeze/ca.pem\n");
+	struct tz_config *old = load(a), *new = load(b);
+	struct tz_cfg_diff d;
+
+	assert_int_equal(tz_cfg_diff(old, new, &d), 0);
+	assert_int_equal(d.n_restart, 0);
+	tz_cfg_keep_running(old, new);
+	assert_string_equal(new->sip.tls_cert, "/etc/trapeze/b.pem");
+	assert_string_equal(new->sip.tls_key, "/etc/trapeze/b.key");
+	assert_string_equal(new->sip.tls_ca, "/etc/trapeze/ca.pem");
+	tz_cfg_diff_free(&d);
+	tz_cfg_free(old);
+	tz_cfg_free(new);
+}
+
 static void test_ports_added(void **state)
 {
 	static const char b[] = PORTS
@@ -236,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_route_changed_trunk_added),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_needs_restart),
+		cmocka_unit_test(test_sip_tls_files_reload),
 		cmocka_unit_test(test_ports_added),
 		cmocka_unit_test(test_tenants),
 		cmocka_unit_test(test_keep_running),
