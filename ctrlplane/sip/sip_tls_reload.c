@@ -80,6 +80,30 @@ static int ca_digest(const struct tz_cfg_sip *cfg, unsigned char md[32], char *e
 	return rc;
 }
 
+static int load_pair(SSL_CTX *tmp, const struct tz_cfg_sip *cfg, char *err, size_t errlen);
+static int apply_all(struct tz_sip *s, SSL_CTX *tmp, X509_STORE *store, int what);
+
+/* sofia reads agent.pem with SSL_CTX_use_certificate_file(): the first
+ * certificate only.  Peers that check the chain need the intermediates of
+ * sip.tls_cert (an ACME fullchain.pem) too: put the whole chain in. */
+static int send_chain(struct tz_sip *s, char *err, size_t errlen)
+{
+	SSL_CTX *tmp = SSL_CTX_new(TLS_method());
+	int rc = -ENOMEM;
+
+	if (tmp == NULL)
+		return rc;
+	ERR_clear_error();
+	rc = load_pair(tmp, s->cfg, err, errlen);
+	if (rc == 0 && apply_all(s, tmp, NULL, TZ_SIP_TLS_CERT_RENEWED) != 0) {
+		snprintf(err, errlen, "the chain of %s does not go in", s->cfg->tls_cert);
+		rc = -EIO;
+	}
+	ERR_clear_error();
+	SSL_CTX_free(tmp);
+	return rc;
+}
+
 void sip_tls_capture_begin(struct tz_sip *s)
 {
 	g_once(&index_once, register_index, NULL);
@@ -104,6 +128,8 @@ void sip_tls_capture_end(struct tz_sip *s)
 	if (s->tls_ctx->len == 0)
 		TZ_LOG(CP_SIP, WARNING, "sip: sofia's TLS context is out of reach: a new "
 		       "sip.tls_cert needs a restart");
+	else if (send_chain(s, err, sizeof(err)) != 0)
+		TZ_LOG(CP_SIP, WARNING, "sip.tls_cert: only the first certificate is sent: %s", err);
 	if (ca_digest(s->cfg, s->tls_ca_md, err, sizeof(err)) != 0)
 		memset(s->tls_ca_md, 0, sizeof(s->tls_ca_md));
 }

@@ -9,6 +9,9 @@
  * another type are refused with a message naming the key, and new
  * connections still see B.  A trunk CA added by a reload is used for the
  * next outgoing TLS connection (an `openssl s_server` plays the trunk).
+ * Certificates A and B come with their issuer (full chain files): the whole
+ * chain is presented from the start and after a reload (sofia alone sends
+ * only the first certificate of the file).
  * Ports: free ones found at start; files: a temp dir of the test's own.
  */
 #include <errno.h>
@@ -55,6 +58,7 @@ struct client {
 	SSL *ssl;
 	char cn[64];
 	long serial;
+	int chain;              /* certificates the server sent */
 	char reply[4096];
 	int cseq;
 	gint done;
@@ -76,18 +80,27 @@ static char *path(const char *name)
 	return g_build_filename(w.dir, name, NULL);
 }
 
-/* A self-signed certificate NAME.pem / NAME.key for @p cn (CN and DNS name)
- * and 127.0.0.1, serial @p serial. */
-static void make_cert(const char *name, const char *cn, const char *keyopt, unsigned serial)
+/* A certificate NAME.pem / NAME.key for @p cn (CN and DNS name) and
+ * 127.0.0.1, serial @p serial: self-signed, or issued by @p ca (CA.pem /
+ * CA.key) and followed by it in NAME.pem (a full chain, as ACME gives). */
+static void make_cert(const char *name, const char *cn, const char *keyopt, unsigned serial,
+		      const char *ca)
 {
 	g_autofree char *c = g_strdup_printf("%s/%s.pem", w.dir, name);
 	g_autofree char *k = g_strdup_printf("%s/%s.key", w.dir, name);
+	g_autofree char *by = ca ? g_strdup_printf("-CA %1$s/%2$s.pem -CAkey %1$s/%2$s.key "
+						   "-addext basicConstraints=CA:FALSE", w.dir, ca)
+				 : g_strdup("");
 	g_autofree char *cmd = g_strdup_printf(
 		"openssl req -x509 -newkey %s -nodes -days 2 -set_serial %u -subj /CN=%s "
-		"-addext subjectAltName=DNS:%s,IP:127.0.0.1 -keyout %s -out %s", keyopt, serial,
-		cn, cn, k, c);
+		"-addext subjectAltName=DNS:%s,IP:127.0.0.1 %s -keyout %s -out %s", keyopt, serial,
+		cn, cn, by, k, c);
+	g_autofree char *append = ca ? g_strdup_printf("sh -c 'cat %1$s/%2$s.pem >> %3$s'", w.dir,
+						       ca, c) : NULL;
 
 	assert_int_equal(run(cmd), 0);
+	if (append != NULL)
+		assert_int_equal(run(append), 0);
 }
 
 /* Put NAME's certificate and key at the configured paths, the way certbot
@@ -144,6 +157,7 @@ static gpointer do_connect(gpointer arg)
 	X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, c->cn,
 				  sizeof(c->cn));
 	c->serial = ASN1_INTEGER_get(X509_get0_serialNumber(peer));
+	c->chain = sk_X509_num(SSL_get_peer_cert_chain(c->ssl));
 	X509_free(peer);
 	c->ok = true;
 out:
@@ -216,6 +230,7 @@ static void expect_new_connection_sees(const char *cn, long serial)
 	assert_true(client_run(&c, do_connect));
 	assert_string_equal(c.cn, cn);
 	assert_int_equal(c.serial, serial);
+	assert_int_equal(c.chain, 2);    /* with its issuer */
 	client_close(&c);
 }
 
@@ -247,11 +262,12 @@ static int group_setup(void **state)
 	w.key = path("sip.key");
 	w.ca = path("ca.pem");
 	w.tls_dir = path("run");
-	make_cert("tz-a", "tz-a", "ec -pkeyopt ec_paramgen_curve:P-256", 0xa1);
-	make_cert("tz-b", "tz-b", "ec -pkeyopt ec_paramgen_curve:P-256", 0xb2);
-	make_cert("tz-rsa", "tz-rsa", "rsa:2048", 0xc3);
+	make_cert("tz-ca", "tz-ca", "ec -pkeyopt ec_paramgen_curve:P-256", 0x99, NULL);
+	make_cert("tz-a", "tz-a", "ec -pkeyopt ec_paramgen_curve:P-256", 0xa1, "tz-ca");
+	make_cert("tz-b", "tz-b", "ec -pkeyopt ec_paramgen_curve:P-256", 0xb2, "tz-ca");
+	make_cert("tz-rsa", "tz-rsa", "rsa:2048", 0xc3, NULL);
 	/* sofia checks a trunk's host against CN and DNS names only */
-	make_cert("trunk", "127.0.0.1", "ec -pkeyopt ec_paramgen_curve:P-256", 0xd4);
+	make_cert("trunk", "127.0.0.1", "ec -pkeyopt ec_paramgen_curve:P-256", 0xd4, NULL);
 	install("tz-a", "tz-a");
 	cp = g_strdup_printf("cp /etc/ssl/certs/ca-certificates.crt %s", w.ca);
 	assert_int_equal(run(cp), 0);
@@ -308,6 +324,7 @@ static void test_cert_renewed_connections_kept(void **state)
 	assert_true(client_run(&first, do_connect));
 	assert_string_equal(first.cn, "tz-a");
 	assert_int_equal(first.serial, 0xa1);
+	assert_int_equal(first.chain, 2);   /* sip.tls_cert's chain, not only the first */
 	expect_options_answered(&first);
 
 	/* Nothing changed on disk: nothing to do. */
@@ -322,6 +339,7 @@ static void test_cert_renewed_connections_kept(void **state)
 	assert_true(client_run(&second, do_connect));
 	assert_string_equal(second.cn, "tz-b");
 	assert_int_equal(second.serial, 0xb2);
+	assert_int_equal(second.chain, 2);
 	expect_options_answered(&second);
 	/* The connection made before the reload is still up and served. */
 	expect_options_answered(&first);
