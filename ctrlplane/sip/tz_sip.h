@@ -132,8 +132,9 @@ void tz_sip_stop(struct tz_sip *sip);
 /**
  * Reload (issue 13): trunks, routes and the per-source budget come from
  * @p cfg from now on (the allow-list is rebuilt, trunk DNS names resolved
- * again); listeners and TLS stay as started.  Legs in progress keep their
- * trunk.  @p cfg must stay allocated while the agent runs.  0 or -errno.
+ * again); listeners stay as started, TLS files are tz_sip_tls_reload()'s.
+ * Legs in progress keep their trunk.  @p cfg must stay allocated while the
+ * agent runs.  0 or -errno.
  */
 int tz_sip_reconfigure(struct tz_sip *sip, const struct tz_cfg_sip *cfg);
 
