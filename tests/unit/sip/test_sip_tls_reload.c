@@ -8,7 +8,8 @@
  * answer.  A broken certificate, a key of another certificate and a key of
  * another type are refused with a message naming the key, and new
  * connections still see B.  A trunk CA added by a reload is used for the
- * next outgoing TLS connection (an `openssl s_server` plays the trunk).
+ * next outgoing TLS connection (an `openssl s_server` plays the trunk), and
+ * that connection presents certificate B when the trunk asks for one.
  * Certificates A and B come with their issuer (full chain files): the whole
  * chain is presented from the start and after a reload (sofia alone sends
  * only the first certificate of the file).
@@ -397,7 +398,7 @@ static void server_start(const char *out)
 {
 	g_autofree char *sh = g_strdup_printf(
 		"exec openssl s_server -accept 127.0.0.1:%d -cert %s/trunk.pem -key %s/trunk.key "
-		"-naccept 1 -quiet > %s 2>&1", w.trunk_port, w.dir, w.dir, out);
+		"-verify 1 -naccept 1 -quiet > %s 2>&1", w.trunk_port, w.dir, w.dir, out);
 	const char *argv[] = { "/bin/sh", "-c", sh, NULL };
 
 	assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
@@ -451,6 +452,9 @@ static void test_trunk_ca_added_by_reload(void **state)
 	assert_non_null(leg);
 	WAIT_FOR(w.ended || file_has(out, "INVITE sip:"), 8);
 	assert_true(file_has(out, "INVITE sip:15551234@127.0.0.1"));
+	/* asked for a client certificate (-verify), the gateway shows the renewed one */
+	assert_true(file_has(out, "depth=0 CN = tz-b"));
+	assert_false(file_has(out, "CN = tz-a"));
 	tz_sip_counters(w.sip, ctr);
 	assert_int_equal(ctr[TZ_SIP_CTR_TLS_VERIFY_FAILED], 0);
 	if (!w.ended)
