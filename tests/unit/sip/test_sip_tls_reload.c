@@ -5,7 +5,8 @@
  * ACME client renews them); an OpenSSL client sees A; the files are
  * replaced by certificate B and tz_sip_tls_reload() applies them; a new
  * connection sees B while the first one still carries an OPTIONS and its
- * answer.  A broken certificate, a key of another certificate and a key of
+ * answer, and the call set up over it before the reload ends normally
+ * (the trunk's BYE is answered 200).  A broken certificate, a key of another certificate and a key of
  * another type are refused with a message naming the key, and new
  * connections still see B.  A trunk CA added by a reload is used for the
  * next outgoing TLS connection (an `openssl s_server` plays the trunk), and
@@ -49,7 +50,7 @@ static struct {
 	SSL_CTX *client_ctx;
 	GPid server;
 	int server_in;
-	int ended;
+	int ended, incoming;
 } w;
 
 /* One TLS client, driven from its own thread (blocking OpenSSL) while the
@@ -62,6 +63,7 @@ struct client {
 	int chain;              /* certificates the server sent */
 	char reply[4096];
 	int cseq;
+	char to_tag[64];        /* the call's, from our INVITE's 200 */
 	gint done;
 	bool ok;
 	GThread *t;
@@ -167,13 +169,28 @@ out:
 }
 
 /* An OPTIONS over the connection and the answer's head. */
+static bool read_until(struct client *c, const char *needle);
+
+/* c->reply from the response holding @p needle (a body read earlier may precede it). */
+static void keep_response_with(struct client *c, const char *needle)
+{
+	char *end = strstr(c->reply, needle), *start = NULL;
+
+	for (char *p = c->reply; end != NULL && (p = strstr(p, "SIP/2.0 ")) != NULL && p < end;
+	     p++)
+		start = p;
+	if (start != NULL)
+		memmove(c->reply, start, strlen(start) + 1);
+}
+
+/* An OPTIONS over the connection and the answer's head. */
 static gpointer do_options(gpointer arg)
 {
 	struct client *c = arg;
 	struct sockaddr_in me;
 	socklen_t len = sizeof(me);
 	g_autofree char *req = NULL;
-	size_t got = 0;
+	char needle[32];
 
 	getsockname(c->fd, (struct sockaddr *)&me, &len);
 	c->cseq++;
@@ -184,19 +201,95 @@ static gpointer do_options(gpointer arg)
 		"To: <sip:127.0.0.1>\r\nCall-ID: tz-reload-%d-%d@127.0.0.1\r\n"
 		"CSeq: %d OPTIONS\r\nContent-Length: 0\r\n\r\n", w.port, ntohs(me.sin_port),
 		c->fd, c->cseq, c->fd, c->fd, c->cseq, c->cseq);
+	g_snprintf(needle, sizeof(needle), "CSeq: %d OPTIONS", c->cseq);
+	if (SSL_write(c->ssl, req, (int)strlen(req)) > 0 && read_until(c, needle)) {
+		keep_response_with(c, needle);
+		c->ok = true;
+	}
+	g_atomic_int_set(&c->done, 1);
+	return NULL;
+}
+
+/* Read until @p needle and the end of that message's head are in c->reply. */
+static bool read_until(struct client *c, const char *needle)
+{
+	size_t got = 0;
+	const char *at;
+
 	c->reply[0] = '\0';
-	if (SSL_write(c->ssl, req, (int)strlen(req)) <= 0)
-		goto out;
-	while (got < sizeof(c->reply) - 1 && strstr(c->reply, "\r\n\r\n") == NULL) {
+	for (;;) {
+		at = strstr(c->reply, needle);
+		if (at != NULL && strstr(at, "\r\n\r\n") != NULL)
+			return true;
+		if (got >= sizeof(c->reply) - 1) {
+			/* keep the tail: the message sought may straddle */
+			memmove(c->reply, c->reply + got / 2, got - got / 2 + 1);
+			got -= got / 2;
+		}
 		int n = SSL_read(c->ssl, c->reply + got, (int)(sizeof(c->reply) - 1 - got));
 
 		if (n <= 0)
-			break;
+			return false;
 		got += (size_t)n;
 		c->reply[got] = '\0';
 	}
-	c->ok = strstr(c->reply, "\r\n\r\n") != NULL;
+}
+
+static bool send_request(struct client *c, const char *method, int cseq, const char *to_tag,
+			 const char *body)
+{
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	g_autofree char *req = NULL;
+
+	getsockname(c->fd, (struct sockaddr *)&me, &len);
+	req = g_strdup_printf(
+		"%s sip:15550000@127.0.0.1:%u;transport=tls SIP/2.0\r\n"
+		"Via: SIP/2.0/TLS 127.0.0.1:%u;branch=z9hG4bK-call-%s-%d\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:trunk@127.0.0.1>;tag=call%d\r\n"
+		"To: <sip:15550000@127.0.0.1>%s%s\r\nCall-ID: tz-reload-call-%d@127.0.0.1\r\n"
+		"CSeq: %d %s\r\nContact: <sip:trunk@127.0.0.1:%u;transport=tls>\r\n"
+		"%sContent-Length: %zu\r\n\r\n%s", method, w.port, ntohs(me.sin_port), method,
+		cseq, c->fd, to_tag ? ";tag=" : "", to_tag ? to_tag : "", c->fd, cseq, method,
+		ntohs(me.sin_port), body ? "Content-Type: application/sdp\r\n" : "",
+		body ? strlen(body) : 0, body ? body : "");
+	return SSL_write(c->ssl, req, (int)strlen(req)) > 0;
+}
+
+static const char offer[] =
+	"v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	"m=audio 17000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+/* A call from the trunk over this connection: INVITE, its 200, ACK. */
+static gpointer do_invite(gpointer arg)
+{
+	struct client *c = arg;
+	const char *to, *tag;
+
+	c->to_tag[0] = '\0';
+	if (!send_request(c, "INVITE", 1, NULL, offer) || !read_until(c, "SIP/2.0 200 "))
+		goto out;
+	to = strstr(strstr(c->reply, "SIP/2.0 200 "), "\r\nTo:");
+	tag = to ? strstr(to, ";tag=") : NULL;
+	if (tag == NULL)
+		goto out;
+	tag += 5;
+	g_strlcpy(c->to_tag, tag, MIN(sizeof(c->to_tag), strcspn(tag, ";\r\n") + 1));
+	c->ok = send_request(c, "ACK", 1, c->to_tag, NULL);
 out:
+	g_atomic_int_set(&c->done, 1);
+	return NULL;
+}
+
+/* The trunk hangs the call up over this connection: BYE and its 200. */
+static gpointer do_bye(gpointer arg)
+{
+	struct client *c = arg;
+
+	c->ok = send_request(c, "BYE", 2, c->to_tag, NULL) && read_until(c, "CSeq: 2 BYE");
+	if (c->ok)
+		keep_response_with(c, "CSeq: 2 BYE");
+	c->ok = c->ok && g_str_has_prefix(c->reply, "SIP/2.0 200 ");
 	g_atomic_int_set(&c->done, 1);
 	return NULL;
 }
@@ -311,7 +404,16 @@ static void on_ended(struct tz_sip_leg *leg, int status, const char *reason, voi
 	tz_sip_leg_free(leg);
 }
 
-static const struct tz_sip_handlers handlers = { .on_ended = on_ended };
+static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char *from_uri,
+			const char *display, const char *sdp, void *user)
+{
+	(void)to_user, (void)from_uri, (void)display, (void)sdp, (void)user;
+	w.incoming++;
+	assert_int_equal(tz_sip_leg_answer(leg, offer), 0);
+}
+
+static const struct tz_sip_handlers handlers = { .on_ended = on_ended,
+						 .on_incoming = on_incoming };
 
 static void test_cert_renewed_connections_kept(void **state)
 {
@@ -327,6 +429,10 @@ static void test_cert_renewed_connections_kept(void **state)
 	assert_int_equal(first.serial, 0xa1);
 	assert_int_equal(first.chain, 2);   /* sip.tls_cert's chain, not only the first */
 	expect_options_answered(&first);
+	/* a call over that connection, up before the reload */
+	assert_true(client_run(&first, do_invite));
+	assert_int_equal(w.incoming, 1);
+	assert_true(first.to_tag[0] != '\0');
 
 	/* Nothing changed on disk: nothing to do. */
 	assert_int_equal(reload(false, err, sizeof(err)), 0);
@@ -345,6 +451,12 @@ static void test_cert_renewed_connections_kept(void **state)
 	/* The connection made before the reload is still up and served. */
 	expect_options_answered(&first);
 	assert_string_equal(first.cn, "tz-a");
+	/* the call made before the reload is up and ends normally: BYE, 200 */
+	assert_int_equal(w.ended, 0);
+	assert_true(client_run(&first, do_bye));
+	WAIT_FOR(w.ended == 1, 5);
+	assert_int_equal(w.ended, 1);
+	w.ended = 0;
 
 	client_close(&second);
 	client_close(&first);
@@ -428,10 +540,6 @@ static bool file_has(const char *file, const char *what)
 
 	return g_file_get_contents(file, &text, NULL, NULL) && strstr(text, what) != NULL;
 }
-
-static const char offer[] =
-	"v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-	"m=audio 17000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
 
 /* The trunk's CA comes with a reload: the next TLS connection to it is trusted. */
 static void test_trunk_ca_added_by_reload(void **state)
