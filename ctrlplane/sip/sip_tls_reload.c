@@ -252,10 +252,14 @@ int tz_sip_tls_reload(struct tz_sip *s, const struct tz_cfg_sip *cfg, bool apply
 	rc = ca_digest(cfg, md, err, errlen);      /* names a file that does not read */
 	if (rc != 0)
 		goto out;
-	store = load_cas(cfg, err, errlen);
-	if (store == NULL) {
-		rc = -EINVAL;
-		goto out;
+	/* The system bundle takes ~100 ms to parse: only when the CA files changed. */
+	if (memcmp(md, s->tls_ca_md, sizeof(md)) != 0) {
+		store = load_cas(cfg, err, errlen);
+		if (store == NULL) {
+			rc = -EINVAL;
+			goto out;
+		}
+		what |= TZ_SIP_TLS_CAS_RELOADED;
 	}
 	if (s->tls_ctx == NULL || s->tls_ctx->len == 0) {
 		snprintf(err, errlen, "sip.tls_cert: sofia's TLS context is out of reach: restart "
@@ -269,8 +273,6 @@ int tz_sip_tls_reload(struct tz_sip *s, const struct tz_cfg_sip *cfg, bool apply
 		goto out;
 	if (X509_cmp(SSL_CTX_get0_certificate(tmp), SSL_CTX_get0_certificate(live)) != 0)
 		what |= TZ_SIP_TLS_CERT_RENEWED;
-	if (memcmp(md, s->tls_ca_md, sizeof(md)) != 0)
-		what |= TZ_SIP_TLS_CAS_RELOADED;
 	rc = what;
 	if (apply && what != 0) {
 		rc = apply_all(s, tmp, store, what);

@@ -218,7 +218,9 @@ def main_run(tmp):
         check(got.startswith("answer SIP/2.0 200"), "its OPTIONS is answered 200", got)
 
         install(tmp, b_cert, b_key)
+        t0 = time.monotonic()
         r = ctl(sock, "reload")
+        print(f"# trapezectl reload took {(time.monotonic() - t0) * 1000:.0f} ms")
         print("# " + (r.stdout + r.stderr).strip().replace("\n", "\n# "))
         check(r.returncode == 0 and "sip tls certificate renewed" in r.stdout,
               "trapezectl reload: sip tls certificate renewed", r.stdout + r.stderr)
