@@ -143,6 +143,23 @@ static int diff_signalling(const struct tz_cfg_signalling *a, const struct tz_cf
 	return 0;
 }
 
+/* Whether trunk certificates go unchecked: sofia holds one verify policy for
+ * its TLS transport, set at start (sip_ua.c tls_policy()): off only when
+ * every TLS trunk says tls_verify: false. */
+static bool tls_verify_off(const struct tz_cfg_sip *s)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < s->n_trunks; i++) {
+		if (s->trunks[i].transport != TZ_SIP_TLS)
+			continue;
+		if (s->trunks[i].tls_verify)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 static int diff_sip_restart(const struct tz_cfg_sip *a, const struct tz_cfg_sip *b,
 			    struct tz_cfg_diff *d)
 {
@@ -154,6 +171,7 @@ static int diff_sip_restart(const struct tz_cfg_sip *a, const struct tz_cfg_sip 
 	NEED(a->transports != b->transports, "sip.transports");
 	/* sip.tls_cert, tls_key and tls_ca are reloaded (tz_sip_tls_reload) */
 	NEED(!str_eq(a->tls_dir, b->tls_dir), "sip.tls_dir");
+	NEED(tls_verify_off(a) != tls_verify_off(b), "sip.trunks[].tls_verify");
 	return 0;
 }
 

@@ -179,6 +179,36 @@ static void test_sip_tls_files_reload(void **state)
 	tz_cfg_free(new);
 }
 
+/* Turning trunk certificate checks off (every TLS trunk tls_verify: false)
+ * is sofia's one policy, set at start: listed; one more verified TLS trunk
+ * changes nothing there. */
+static void test_sip_tls_verify_policy(void **state)
+{
+	static const char a[] = SIP_TLS("  tls_cert: /etc/trapeze/a.pem\n"
+					"  tls_key: /etc/trapeze/a.key\n");
+	static const char off[] = PORTS "sip:\n  listen: [\"203.0.113.1:5060\"]\n"
+		"  transports: [udp, tls]\n  tls_cert: /etc/trapeze/a.pem\n"
+		"  tls_key: /etc/trapeze/a.key\n  trunks:\n" PBX
+		"    - {name: t, address: \"203.0.113.5:5061\", transport: tls, tls_verify: false}\n"
+		"  routes:\n" ROUTE_ALL;
+	static const char on[] = PORTS "sip:\n  listen: [\"203.0.113.1:5060\"]\n"
+		"  transports: [udp, tls]\n  tls_cert: /etc/trapeze/a.pem\n"
+		"  tls_key: /etc/trapeze/a.key\n  trunks:\n" PBX
+		"    - {name: t, address: \"203.0.113.5:5061\", transport: tls}\n"
+		"  routes:\n" ROUTE_ALL;
+	struct tz_cfg_diff d;
+	char *s;
+
+	diff_of(a, off, &d, &s);
+	assert_true(lists(&d, "sip.trunks[].tls_verify"));
+	free(s);
+	tz_cfg_diff_free(&d);
+	diff_of(a, on, &d, &s);
+	assert_int_equal(d.n_restart, 0);
+	free(s);
+	tz_cfg_diff_free(&d);
+}
+
 static void test_ports_added(void **state)
 {
 	static const char b[] = PORTS
@@ -266,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_needs_restart),
 		cmocka_unit_test(test_sip_tls_files_reload),
+		cmocka_unit_test(test_sip_tls_verify_policy),
 		cmocka_unit_test(test_ports_added),
 		cmocka_unit_test(test_tenants),
 		cmocka_unit_test(test_keep_running),
