@@ -151,8 +151,7 @@ static const char *ssl_reason(void)
 static int load_pair(SSL_CTX *tmp, const struct tz_cfg_sip *cfg, char *err, size_t errlen)
 {
 	if (cfg->tls_cert == NULL || cfg->tls_key == NULL) {
-		snprintf(err, errlen, "sip.transports has tls: sip.tls_cert and sip.tls_key are "
-			 "needed");
+		snprintf(err, errlen, "sip.tls_cert and sip.tls_key are needed");
 		return -EINVAL;
 	}
 	if (SSL_CTX_use_certificate_chain_file(tmp, cfg->tls_cert) != 1) {
@@ -238,7 +237,10 @@ int tz_sip_tls_reload(struct tz_sip *s, const struct tz_cfg_sip *cfg, bool apply
 	SSL_CTX *tmp = NULL, *live;
 	int rc, what = 0;
 
-	if (s == NULL || cfg == NULL || !(s->cfg->transports & TZ_SIP_TLS))
+	/* No files: TLS is being turned off, which waits for the restart that
+	 * sip.transports needs; the running pair stays until then. */
+	if (s == NULL || cfg == NULL || !(s->cfg->transports & TZ_SIP_TLS) ||
+	    cfg->tls_cert == NULL || cfg->tls_key == NULL)
 		return -ENOENT;
 	ERR_clear_error();
 	tmp = SSL_CTX_new(TLS_method());

@@ -149,7 +149,8 @@ int tz_sip_reconfigure(struct tz_sip *sip, const struct tz_cfg_sip *cfg);
  * inbound and outbound, use them, connections open keep theirs until they
  * close.  Control thread only.
  * @return a mask of TZ_SIP_TLS_CERT_RENEWED and TZ_SIP_TLS_CAS_RELOADED
- *   (0: nothing differs), -ENOENT (no TLS transport), -EINVAL (a file does
+ *   (0: nothing differs), -ENOENT (no TLS transport, or @p cfg has no
+ *   certificate or key: the running pair stays), -EINVAL (a file does
  *   not load, the key does not match, the key type changed: @p err says
  *   which; nothing changed), -ENOTSUP (sofia's context is out of reach:
  *   restart to apply), -EIO (applying failed midway).
