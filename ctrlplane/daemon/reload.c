@@ -169,6 +169,7 @@ static int reload(struct tz_daemon *d, GString *out)
 		tz_cfg_free(new);
 		return refuse(err, out);
 	}
+	err[0] = '\0';
 	summary = tz_cfg_diff_summary(&diff);
 	tz_cfg_keep_running(d->cfg, new);
 	rc = tz_daemon_signalling_reconfigure(d, new, err, sizeof(err), &cert_renewed);
