@@ -129,7 +129,8 @@ void sip_tls_capture_end(struct tz_sip *s)
 		TZ_LOG(CP_SIP, WARNING, "sip: sofia's TLS context is out of reach: a new "
 		       "sip.tls_cert needs a restart");
 	else if (send_chain(s, err, sizeof(err)) != 0)
-		TZ_LOG(CP_SIP, WARNING, "sip.tls_cert: only the first certificate is sent: %s", err);
+		TZ_LOG(CP_SIP, WARNING, "sip.tls_cert: only the first certificate is sent: %s",
+		       err);
 	if (ca_digest(s->cfg, s->tls_ca_md, err, sizeof(err)) != 0)
 		memset(s->tls_ca_md, 0, sizeof(s->tls_ca_md));
 }
@@ -285,7 +286,8 @@ int tz_sip_tls_reload(struct tz_sip *s, const struct tz_cfg_sip *cfg, bool apply
 		memcpy(s->tls_ca_md, md, sizeof(md));
 		rc = what;
 		TZ_LOG(CP_SIP, NOTICE, "sip: TLS %s%s%s for new connections (%u context%s); open "
-		       "ones keep theirs", what & TZ_SIP_TLS_CERT_RENEWED ? "certificate renewed" : "",
+		       "ones keep theirs",
+		       what & TZ_SIP_TLS_CERT_RENEWED ? "certificate renewed" : "",
 		       what == (TZ_SIP_TLS_CERT_RENEWED | TZ_SIP_TLS_CAS_RELOADED) ? " and " : "",
 		       what & TZ_SIP_TLS_CAS_RELOADED ? "CAs reloaded" : "", s->tls_ctx->len,
 		       s->tls_ctx->len == 1 ? "" : "s");

@@ -6,9 +6,9 @@
  * replaced by certificate B and tz_sip_tls_reload() applies them; a new
  * connection sees B while the first one still carries an OPTIONS and its
  * answer, and the call set up over it before the reload ends normally
- * (the trunk's BYE is answered 200).  A broken certificate, a key of another certificate and a key of
- * another type are refused with a message naming the key, and new
- * connections still see B.  A trunk CA added by a reload is used for the
+ * (the trunk's BYE is answered 200).  A broken certificate, a key of
+ * another certificate, a key of another type and a missing CA file are
+ * refused with a message naming the key, and new connections still see B.  A trunk CA added by a reload is used for the
  * next outgoing TLS connection (an `openssl s_server` plays the trunk), and
  * that connection presents certificate B when the trunk asks for one.
  * Certificates A and B come with their issuer (full chain files): the whole
