@@ -341,7 +341,7 @@ static void test_incoming(void **state)
 	assert_int_equal(counter("in_unsupported_type"), 3);
 	assert_int_equal(counter("in_offline"), 2);
 	assert_int_equal(counter("in_delivered"), 2);
-	tz_messaging_offline(true);
+	tz_messaging_offline(-1, true);
 	assert_int_equal(counter("in_unknown_user"), 2);
 }
 
