@@ -130,6 +130,10 @@ tenants_sample() {
 "$here/tools/lab.sh" up >/dev/null || { echo "lab_echo: the lab did not come up"; exit 1; }
 cp "$state/e2e.yaml" "$state/e2e-base.yaml"
 { echo; tenants_sample; } >>"$state/e2e.yaml"
+# messaging.test.mjs: acme's users may send 2 messages a minute (a tenant's
+# messaging: override), globex's the top level's 60
+sed -i '/^    paths: \[\/acme\]/a\
+    messaging: { per_user_per_minute: 2 }' "$state/e2e.yaml"
 if ! check=$("$TZ_BUILD/ctrlplane/daemon/trapezed" --check-config "$state/e2e.yaml" 2>&1); then
 	echo "lab_echo: the tenants sample of docs/tenants.md does not load;" \
 	     "running without it (tenants.test.mjs will fail):"
