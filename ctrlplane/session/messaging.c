@@ -348,45 +348,96 @@ void tz_messaging_offline(int tenant, bool unknown)
 	count(tenant, unknown ? TZ_MSG_CTR_IN_UNKNOWN_USER : TZ_MSG_CTR_IN_OFFLINE);
 }
 
-/* The limits of @p mc and counters @p v (NULL: none yet) as members. */
-static void limits_and_counters(JsonBuilder *b, const struct tz_cfg_messaging *mc,
-				const uint64_t *v)
+static void add_int(JsonBuilder *b, const char *key, int64_t v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_int_value(b, v);
+}
+
+/* The limits of @p mc as members. */
+static void limits(JsonBuilder *b, const struct tz_cfg_messaging *mc)
 {
 	g_autofree char *accept = tz_messaging_accept(mc);
 
-	json_builder_set_member_name(b, "max_bytes");
-	json_builder_add_int_value(b, mc->max_bytes);
-	json_builder_set_member_name(b, "per_user_per_minute");
-	json_builder_add_int_value(b, mc->per_user_per_minute);
+	add_int(b, "max_bytes", mc->max_bytes);
+	add_int(b, "per_user_per_minute", mc->per_user_per_minute);
 	json_builder_set_member_name(b, "content_types");
 	json_builder_add_string_value(b, accept);
-	for (unsigned i = 0; i < TZ_MSG_CTR_COUNT; i++) {
-		json_builder_set_member_name(b, ctr_names[i]);
-		json_builder_add_int_value(b, v != NULL ? (gint64)v[i] : 0);
+}
+
+/* Every counter of @p v (NULL: none yet, all 0) as members. */
+static void counters(JsonBuilder *b, const uint64_t *v)
+{
+	for (unsigned i = 0; i < TZ_MSG_CTR_COUNT; i++)
+		add_int(b, ctr_names[i], v != NULL ? (int64_t)v[i] : 0);
+}
+
+/* One row of `show messaging`'s tenants table: its limits and the figures
+ * that say who hits them (`show messaging <tenant>`: every counter). */
+static void tenant_row(JsonBuilder *b, const struct tz_cfg_tenant *t)
+{
+	const uint64_t *v = tz_messaging_tenant_counters(t->name);
+	uint64_t refused = 0, in_refused = 0;
+
+	for (unsigned i = TZ_MSG_CTR_REFUSED_TOO_BIG; v != NULL && i <= TZ_MSG_CTR_REFUSED_OTHER; i++)
+		refused += v[i];
+	if (v != NULL)
+		in_refused = v[TZ_MSG_CTR_IN] - v[TZ_MSG_CTR_IN_DELIVERED];
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "tenant");
+	json_builder_add_string_value(b, t->name);
+	limits(b, &t->messaging);
+	add_int(b, "out_sent", v != NULL ? (int64_t)v[TZ_MSG_CTR_OUT] : 0);
+	add_int(b, "out_refused", (int64_t)refused);
+	add_int(b, "out_refused_rate_limited", v != NULL ? (int64_t)v[TZ_MSG_CTR_REFUSED_RATE] : 0);
+	add_int(b, "in_delivered", v != NULL ? (int64_t)v[TZ_MSG_CTR_IN_DELIVERED] : 0);
+	add_int(b, "in_refused", (int64_t)in_refused);
+	json_builder_end_object(b);
+}
+
+/* `show messaging <tenant>`: that tenant's limits in force and counters. */
+static int show_tenant(struct tz_cli_req *req, const char *name, JsonBuilder *b)
+{
+	const struct tz_config *c = tz_calls_env.cfg;
+	GString *names = g_string_new(NULL);
+	int rc;
+
+	for (size_t t = 0; t < c->n_tenants; t++) {
+		if (strcmp(c->tenants[t].name, name) != 0) {
+			g_string_append_printf(names, "%s%s", names->len ? ", " : "", c->tenants[t].name);
+			continue;
+		}
+		g_string_free(names, TRUE);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "tenant");
+		json_builder_add_string_value(b, name);
+		limits(b, &c->tenants[t].messaging);
+		counters(b, tz_messaging_tenant_counters(name));
+		json_builder_end_object(b);
+		return 0;
 	}
+	rc = tz_cli_error(req, "no tenant \"%s\" (tenants: %s)", name, names->str);
+	g_string_free(names, TRUE);
+	return rc;
 }
 
 /* `show messaging`: the top level's limits and the gateway's counters, then
- * each tenant's limits in force and counters. */
+ * a table of the tenants' limits in force and who is refused. */
 static int show_messaging(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b,
 			  void *arg)
 {
 	const struct tz_config *c = tz_calls_env.cfg;
 
+	if (argc > 0)
+		return show_tenant(req, argv[0], b);
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "pending");
-	json_builder_add_int_value(b, g_list_length(pending));
-	limits_and_counters(b, &c->messaging, ctr);
+	limits(b, &c->messaging);
+	add_int(b, "pending", g_list_length(pending));
+	counters(b, ctr);
 	json_builder_set_member_name(b, "tenants");
 	json_builder_begin_array(b);
-	for (size_t t = 0; t < c->n_tenants; t++) {
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "tenant");
-		json_builder_add_string_value(b, c->tenants[t].name);
-		limits_and_counters(b, &c->tenants[t].messaging,
-				    tz_messaging_tenant_counters(c->tenants[t].name));
-		json_builder_end_object(b);
-	}
+	for (size_t t = 0; t < c->n_tenants; t++)
+		tenant_row(b, &c->tenants[t]);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	return 0;
@@ -403,10 +454,11 @@ void tz_messaging_configure(void)
 int tz_messaging_init(void)
 {
 	static const struct tz_cli_cmd cmds[] = {
-		{ "show messaging", NULL, 0, 0,
+		{ "show messaging", "[tenant]", 0, 1,
 		  "trapeze-jsep.v1 messages (SIP MESSAGE): limits, sent, delivered, failed, "
 		  "refused by reason, incoming delivered / offline / too big / wrong type; "
-		  "the same for each tenant",
+		  "each tenant's limits and refusals (a tenant's every counter: show "
+		  "messaging <tenant>)",
 		  show_messaging },
 	};
 

@@ -122,10 +122,42 @@ void tz_sip_set_message_accept(struct tz_sip *sip, const char *accept)
 	g_strlcpy(accept_set, accept ? accept : "", sizeof(accept_set));
 }
 
+static const struct tz_cli_cmd *show_cmd;
+static char cli_err[256];
+
 int tz_cli_register(const struct tz_cli_cmd *cmds, size_t n)
 {
 	assert_string_equal(cmds[0].words, "show messaging");
+	show_cmd = &cmds[0];
 	return 0;
+}
+
+int tz_cli_error(struct tz_cli_req *req, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_vsnprintf(cli_err, sizeof(cli_err), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* `show messaging [args]` as JSON (g_free), or NULL after an error. */
+static char *show(int argc, char **argv)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) g = json_generator_new();
+	JsonNode *root;
+	char *text;
+
+	cli_err[0] = '\0';
+	if (show_cmd->fn(NULL, argc, argv, b, show_cmd->arg) != 0)
+		return NULL;
+	root = json_builder_get_root(b);
+	json_generator_set_root(g, root);
+	text = json_generator_to_data(g, NULL);
+	json_node_unref(root);
+	return text;
 }
 
 GSList *tz_login_conns_of_user(uint32_t tenant, const char *user, enum tz_web_kind kind)
@@ -417,6 +449,24 @@ static void test_tenant_limits(void **state)
 	/* a MESSAGE from no tenant's trunk: the default's */
 	tz_messaging_offline(-1, true);
 	assert_int_equal(tenant_counter("default", "in_unknown_user"), 1);
+
+	/* show messaging: a row per tenant, who is refused; one tenant: all */
+	{
+		g_autofree char *all = show(0, NULL);
+		g_autofree char *one = show(1, (char *[]){ "acme" });
+
+		assert_non_null(strstr(all, "{\"tenant\":\"acme\",\"max_bytes\":16,"
+					    "\"per_user_per_minute\":1,\"content_types\":\"text/plain, "
+					    "application/json\",\"out_sent\":1,\"out_refused\":1,"
+					    "\"out_refused_rate_limited\":1,\"in_delivered\":0,"
+					    "\"in_refused\":1}"));
+		assert_non_null(strstr(all, "\"tenant\":\"globex\",\"max_bytes\":4,"));
+		assert_non_null(strstr(all, "\"out_refused_rate_limited\":2,"));   /* gateway */
+		assert_non_null(strstr(one, "\"tenant\":\"acme\""));
+		assert_non_null(strstr(one, "\"in_offline\":1,"));
+		assert_null(show(1, (char *[]){ "acmee" }));
+		assert_string_equal(cli_err, "no tenant \"acmee\" (tenants: default, acme, globex)");
+	}
 	cfg.tenants = NULL;
 	cfg.n_tenants = 0;
 }
