@@ -203,7 +203,7 @@ describe('e2e: per-tenant messaging limits (a tenant\'s messaging: override)', {
   });
   after(async () => { if (browser) await browser.close(); });
 
-  test('acme (2 a minute) refuses its user\'s third message; globex\'s user sends on; counted per tenant', async () => {
+  test('acme (2 a minute) refuses its user\'s third message; globex\'s user sends on; counted per tenant', async (t) => {
     const before = await stats();
     assert.equal(tenantOf(before, 'acme')?.per_user_per_minute, 2, 'acme\'s own limit in force');
     assert.equal(tenantOf(before, 'globex')?.per_user_per_minute, before.per_user_per_minute,
@@ -237,5 +237,14 @@ describe('e2e: per-tenant messaging limits (a tenant\'s messaging: override)', {
     await waitUntil(async () => metric(await metrics(), 'out_refused_rate_limited', 'acme') === m0 + 1,
       '/metrics trapeze_messages_total{tenant="acme",event="out_refused_rate_limited"} to move');
     assert.equal(metric(await metrics(), 'out_sent', 'globex'), tenantOf(after, 'globex').out_sent);
+    // one tenant's every counter
+    const one = await trapezectl(['show', 'messaging', 'acme']);
+    assert.equal(one.tenant, 'acme');
+    assert.equal(one.per_user_per_minute, 2);
+    assert.equal(one.out_refused_rate_limited, tenantOf(after, 'acme').out_refused_rate_limited);
+    assert.equal(one.out_sent, tenantOf(after, 'acme').out_sent);
+    assert.equal(one.out_requests, one.out_sent + tenantOf(after, 'acme').out_refused);
+    t.diagnostic(`show messaging: ${JSON.stringify(after)}`);
+    t.diagnostic(`show messaging acme: ${JSON.stringify(one)}`);
   });
 });
