@@ -549,8 +549,9 @@ void tz_messaging_conn_gone(void *conn);
 int tz_messaging_incoming(int tenant, void *callee, const char *to_user, const char *from_uri,
 			  const char *display, const char *content_type, const char *body,
 			  size_t len);
-/* A SIP MESSAGE for nobody logged in (@p unknown: 404, else 480): counted. */
-void tz_messaging_offline(bool unknown);
+/* A SIP MESSAGE for nobody logged in (@p unknown: 404, else 480): counted
+ * for @p tenant (-1: none, counted as the default tenant's). */
+void tz_messaging_offline(int tenant, bool unknown);
 /* Whether @p content_type's media type (parameters ignored, any case) is
  * among @p m's content_types. */
 bool tz_messaging_type_allowed(const struct tz_cfg_messaging *m, const char *content_type);

@@ -170,6 +170,9 @@ uint64_t tz_calls_counter_value(unsigned i);
  *  NULL past the last; its value. */
 const char *tz_messaging_counter_name(unsigned i);
 uint64_t tz_messaging_counter_value(unsigned i);
+/** Tenant @p tenant's messaging counters (by the same index), or NULL when
+ *  it has none yet (all 0).  Control thread only. */
+const uint64_t *tz_messaging_tenant_counters(const char *tenant);
 
 /**
  * Reload (reconfig.c): new calls and logins use @p cfg from now on; calls in
