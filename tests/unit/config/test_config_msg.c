@@ -40,10 +40,14 @@ static const char two_tenants[] =
 
 static struct tz_config *load(const char *extra, struct tz_cfg_errors *errs)
 {
-	char buf[4096];
+	struct tz_config *cfg;
+	char *buf;
 
-	snprintf(buf, sizeof(buf), "%s%s", base, extra);
-	return tz_cfg_load_buffer("t.yaml", buf, strlen(buf), errs);
+	if (asprintf(&buf, "%s%s", base, extra) < 0)
+		return NULL;
+	cfg = tz_cfg_load_buffer("t.yaml", buf, strlen(buf), errs);
+	free(buf);
+	return cfg;
 }
 
 static void assert_types(char **got, const char *a, const char *b)
