@@ -9,7 +9,7 @@
 // endpoint's frames and plays its 320x240 picture, the endpoint decodes
 // the browser's frames, and a PBX that answers without video gets an audio
 // call with the video rejected in the 200's SDP (m=video 0).  On the SDES
-// trunk lab-video-sdes (uas_video_sdes.xml, 5104) the endpoint speaks
+// trunk lab-video-sdes (uas_video_sdes.xml, 5106) the endpoint speaks
 // SDES-SRTP (libsrtp2 through ctypes): frames and key frame requests both
 // ways with the video's own keys.  Registration
 // goes through the lab's Kamailio as in sipws_jssip.test.mjs.  Run by
@@ -197,10 +197,10 @@ describe('e2e: video calls of a JsSIP web phone', { skip }, () => {
     endpoint.stderr.on('data', (d) => process.stderr.write(`# endpoint: ${d}`));
     await waitUntil(() => fs.existsSync(statusFile), 'the SRTP video endpoint to start', { timeout: 10000 });
     const pbx = sipp(LAB('uas_video_sdes.xml'), ['-mi', PBX_IP, '-mp', '6100', '-rtp_echo',
-      '-set', 'keyfile', keyFile, '-set', 'vkey_ours', ourKey], '5104');
+      '-set', 'keyfile', keyFile, '-set', 'vkey_ours', ourKey], '5106');
     await pbx.ready;
     await logged(async () => {
-      const id = await alice.page.evaluate((x) => window.tz.videoCall(x), '+1323000');
+      const id = await alice.page.evaluate((x) => window.tz.videoCall(x), '+1324000');
       await alice.waitState(id, 'confirmed');
       const s = await waitUntil(async () => {
         const x = await stats(id);
