@@ -31,14 +31,6 @@ static struct {
 	struct tz_rec_retain_stats st;
 } S;
 
-static bool any_limit(const struct tz_rec_retain_dir *d, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (d[i].max_age_days != 0 || d[i].max_bytes != 0)
-			return true;
-	return false;
-}
-
 /* The index of the first dir of @p i's pool: where its total is kept. */
 static unsigned pool_head(unsigned i)
 {
@@ -85,11 +77,8 @@ static gpointer sweep_main(gpointer unused)
 
 		res = g_new0(struct tz_rec_sweep_result, 1);
 		pools = g_new0(uint64_t, n > 0 ? n : 1);
-		if (any_limit(dirs, n))
-			rec_sweep(dirs, n, g_get_real_time() / G_USEC_PER_SEC, rec_is_open, NULL, res,
-				  pools);
-		else
-			res->at = g_get_real_time() / G_USEC_PER_SEC;
+		/* without limits the sweep only counts what is stored */
+		rec_sweep(dirs, n, g_get_real_time() / G_USEC_PER_SEC, rec_is_open, NULL, res, pools);
 		g_free(dirs);
 
 		g_mutex_lock(&S.lock);

@@ -171,19 +171,22 @@ static bool delete_rec(const struct tz_rec_retain_dir *d, struct rec *r, const c
 		return false;
 	r->gone = true;
 	res->bytes_freed += r->bytes;
-	if (res->n_names < G_N_ELEMENTS(res->names))
-		snprintf(res->names[res->n_names++], sizeof(res->names[0]), "%s/%s (%s)", d->dir,
-			 r->name, why);
+	if (res->n_names < G_N_ELEMENTS(res->names)) {
+		res->by_size[res->n_names] = strcmp(why, "size") == 0;
+		snprintf(res->names[res->n_names++], sizeof(res->names[0]), "%s/%s", d->dir, r->name);
+	}
 	TZ_LOG(CP_SESSION, INFO, "recording retention: deleted %s/%s.{pcap,wav,json} (%s)",
 	       d->dir, r->name, why);
 	return true;
 }
 
+/* The JSON is written last, when the writer closes a recording: only one
+ * without it may still be open (asking costs the writer's lock). */
 static bool open_now(const struct tz_rec_retain_dir *dirs, const struct rec *r,
 		     rec_open_fn is_open, void *arg)
 {
-	return is_open != NULL &&
-	       is_open(dirs[r->dir].dir, r->name, (r->files & (1u << EXT_JSON)) != 0, arg);
+	return is_open != NULL && !(r->files & (1u << EXT_JSON)) &&
+	       is_open(dirs[r->dir].dir, r->name, false, arg);
 }
 
 static void sweep_age(const struct tz_rec_retain_dir *dirs, struct rec *v, unsigned n,
@@ -250,8 +253,9 @@ void rec_sweep(const struct tz_rec_retain_dir *dirs, unsigned n, int64_t now_s,
 		if (pool_head(dirs, i) == i && dirs[i].max_bytes != 0)   /* each pool once */
 			sweep_size(dirs, dirs[i].pool, dirs[i].max_bytes, v, recs->len, is_open,
 				   arg, res);
+	/* what is stored, open recordings aside: their size is added when they close */
 	for (unsigned i = 0; i < recs->len; i++)
-		if (!v[i].gone) {
+		if (!v[i].gone && !open_now(dirs, &v[i], is_open, arg)) {
 			res->total_bytes += v[i].bytes;
 			res->total_recordings++;
 			if (pool_bytes != NULL)

@@ -121,7 +121,8 @@ struct tz_rec_sweep_result {
 	uint64_t total_bytes, total_recordings;   /**< left in every dir */
 	int64_t at;               /**< Unix s when it ran, 0: never */
 	unsigned n_names;         /**< deleted recordings named below (the first ones) */
-	char names[16][1100];     /**< "<dir>/<name> (age|size)" */
+	char names[16][1100];     /**< "<dir>/<name>" (files .pcap, .wav, .json) */
+	uint8_t by_size[16];      /**< 0: deleted for its age, 1: for the pool's size */
 };
 
 /**

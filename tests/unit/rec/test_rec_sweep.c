@@ -141,7 +141,8 @@ static void test_age(void **state)
 	assert_int_equal(res.total_bytes, 3 * 300 + 3 * 400);
 	assert_int_equal(res.errors, 0);
 	assert_int_equal(res.n_names, 2);
-	assert_non_null(strstr(res.names[0], "20261120T100000Z-1 (age)"));
+	assert_non_null(strstr(res.names[0], "/age/20261120T100000Z-1"));
+	assert_int_equal(res.by_size[0], 0);
 	/* a second sweep finds nothing more to do */
 	memset(&res, 0, sizeof(res));
 	rec_sweep(&dir, 1, NOW, NULL, NULL, &res, NULL);
@@ -177,7 +178,8 @@ static void test_size(void **state)
 	assert_int_equal(res.total_bytes, 6000);
 	assert_int_equal(pools[0], 6000);
 	assert_int_equal(pools[1], 0);
-	assert_non_null(strstr(res.names[2], "(size)"));
+	assert_non_null(strstr(res.names[2], "/size-a/20261203T000000Z-3"));
+	assert_int_equal(res.by_size[2], 1);
 }
 
 static bool open_3(const char *dir, const char *name, bool complete, void *arg)
