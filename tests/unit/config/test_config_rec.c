@@ -113,6 +113,7 @@ static void test_retention(void **state)
 				     &errs);
 	struct tz_config *none;
 	struct tz_cfg_diff d;
+	char *sum;
 
 	assert_non_null(cfg);
 	assert_int_equal(cfg->recording.retention.max_age_days, 90);
@@ -125,6 +126,9 @@ static void test_retention(void **state)
 	assert_int_equal(none->recording.retention.max_total_mb, 0);
 	assert_int_equal(tz_cfg_diff(none, cfg, &d), 0);
 	assert_int_equal(d.n_restart, 0);
+	sum = tz_cfg_diff_summary(&d);
+	assert_non_null(strstr(sum, "recording changed"));
+	free(sum);
 	tz_cfg_diff_free(&d);
 	tz_cfg_free(none);
 	tz_cfg_free(cfg);
