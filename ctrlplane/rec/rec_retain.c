@@ -80,6 +80,13 @@ static gpointer sweep_main(gpointer unused)
 		/* without limits the sweep only counts what is stored */
 		rec_sweep(dirs, n, g_get_real_time() / G_USEC_PER_SEC, rec_is_open, NULL, res, pools);
 		g_free(dirs);
+		if (res->deleted_age + res->deleted_size + res->errors != 0)
+			TZ_LOG(CP_SESSION, NOTICE, "recording retention: deleted %lu recordings past "
+			       "max_age_days and %lu over max_total_mb (%lu bytes), %lu errors; %lu "
+			       "recordings (%lu bytes) stored", (unsigned long)res->deleted_age,
+			       (unsigned long)res->deleted_size, (unsigned long)res->bytes_freed,
+			       (unsigned long)res->errors, (unsigned long)res->total_recordings,
+			       (unsigned long)res->total_bytes);
 
 		g_mutex_lock(&S.lock);
 		account(res);

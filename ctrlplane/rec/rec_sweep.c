@@ -160,10 +160,11 @@ static bool delete_rec(const struct tz_rec_retain_dir *d, struct rec *r, const c
 		/* unlinkat() removes a name in this dir: a symlink swapped in since
 		 * the scan is removed itself, never what it points to */
 		if (unlinkat(fd, file, 0) != 0 && errno != ENOENT) {
-			res->errors++;
+			/* a read-only dir fails for every file: say it once a sweep */
+			if (res->errors++ == 0)
+				TZ_LOG(CP_SESSION, WARNING, "recording retention: cannot delete "
+				       "%s/%s: %s", d->dir, file, g_strerror(errno));
 			all = false;
-			TZ_LOG(CP_SESSION, WARNING, "recording retention: cannot delete %s/%s: %s",
-			       d->dir, file, g_strerror(errno));
 		}
 	}
 	close(fd);
@@ -175,7 +176,7 @@ static bool delete_rec(const struct tz_rec_retain_dir *d, struct rec *r, const c
 		res->by_size[res->n_names] = strcmp(why, "size") == 0;
 		snprintf(res->names[res->n_names++], sizeof(res->names[0]), "%s/%s", d->dir, r->name);
 	}
-	TZ_LOG(CP_SESSION, INFO, "recording retention: deleted %s/%s.{pcap,wav,json} (%s)",
+	TZ_LOG(CP_SESSION, DEBUG, "recording retention: deleted %s/%s.{pcap,wav,json} (%s)",
 	       d->dir, r->name, why);
 	return true;
 }
