@@ -23,6 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *dir;
 
+static void remove_dir(void)
+{
+	rmdir(dir);                     /* empty: every run removes its files */
+}
+
 static bool usable(const char *n)
 {
 	return n[0] != '\0' && strchr(n, '/') == NULL && strcmp(n, ".") != 0 &&
@@ -38,8 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct timespec old[2] = { { 1000000, 0 }, { 1000000, 0 } };
 	int fd;
 
-	if (dir == NULL && (dir = g_dir_make_tmp("tz-fuzz-sweep-XXXXXX", NULL)) == NULL)
-		abort();
+	if (dir == NULL) {
+		dir = g_dir_make_tmp("tz-fuzz-sweep-XXXXXX", NULL);
+		if (dir == NULL)
+			abort();
+		atexit(remove_dir);
+	}
 	g_strlcpy(d.dir, dir, sizeof(d.dir));
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	for (unsigned i = 0; names[i] != NULL; i++) {
@@ -69,8 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		there = faccessat(fd, names[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 		if (there == (rec_sweep_name(names[i], &ext) != 0))
 			abort();                /* a recording kept, or a foreign file deleted */
-		unlinkat(fd, names[i], 0);
 	}
+	for (unsigned i = 0; names[i] != NULL; i++)     /* after: a name may repeat */
+		if (usable(names[i]))
+			unlinkat(fd, names[i], 0);
 	close(fd);
 	return 0;
 }
