@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -55,6 +57,10 @@ static void account(const struct tz_rec_sweep_result *r)
 static gpointer sweep_main(gpointer unused)
 {
 	(void)unused;
+	/* housekeeping: the writer, the control loop and the workers go first
+	 * (Linux: nice is per thread) */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
+		TZ_LOG(CP_SESSION, DEBUG, "recording retention: nice 10: %s", g_strerror(errno));
 	g_mutex_lock(&S.lock);
 	for (;;) {
 		gint64 deadline = g_get_monotonic_time() + PERIOD_S * G_TIME_SPAN_SECOND;
