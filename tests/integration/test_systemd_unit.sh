@@ -232,6 +232,10 @@ echo "# StatusText: $(show StatusText)"
 check "StatusText says ready with 2 ports" sh -c 'show StatusText | grep -q "^ready: 2 ports"'
 mainpid=$(show MainPID)
 check "runs as user trapeze" sh -c "[ \"\$(inside ps -o user= -p $mainpid)\" = trapeze ]"
+caps=$(inside sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$mainpid/status")
+check "with CAP_NET_ADMIN and CAP_NET_RAW only from the unit (CapEff $caps)" python3 -c "
+c = int('$caps', 16); assert c & (1 << 12) and c & (1 << 13) and not c & (1 << 21), hex(c)"
+wd0=$(show WatchdogTimestampMonotonic)
 check "the demo page is served at http://198.51.100.1:8080/ (from the web namespace)" sh -c \
 	'ip netns exec web curl -sf --max-time 5 http://198.51.100.1:8080/ | grep -q trapeze.js'
 
@@ -319,6 +323,12 @@ check "journalctl -u trapeze: entries carry the SUBSYSTEM= field (cp.sip, drv.po
 	s=$(inside journalctl -u trapeze -F SUBSYSTEM | sort | tr "\n" " "); echo "subsystems: $s"
 	echo " $s" | grep -q " cp.sip " && echo " $s" | grep -q " drv.port "'
 sed 's/^/# /' "$work/out"
+
+watchdog() {   # a ping every WatchdogSec/2 = 15 s: wait for one after the start
+	for _ in $(seq 1 200); do [ "$(show WatchdogTimestampMonotonic)" -gt "$wd0" ] && return 0; sleep 0.1; done
+	return 1
+}
+check "the watchdog is pinged (WatchdogTimestamp moved on since the start)" watchdog
 
 # 10. Stop, purge.
 check "systemctl stop trapeze: clean (Result=success, exit 0)" sh -c '
