@@ -59,6 +59,8 @@ inside() {
 		HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
 }
 ctl() { inside trapezectl "$@"; }
+show() { inside systemctl show trapeze -p "$1" --value; }
+export -f inside ctl show   # for the checks' bash -c
 
 cleanup() {
 	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
@@ -131,6 +133,16 @@ if ! "${nspawn[@]}" --pipe /bin/true >"$work/out" 2>&1; then
 	skip "systemd-nspawn cannot run a container on this machine: $(head -1 "$work/out")"
 fi
 
+# The booted container's network is the lab's gw namespace, which has no
+# route to the mirror: fetch the package's Depends into apt's (cached)
+# archive now, over this host's network; `apt install` inside then finds them.
+if ! "${nspawn[@]}" --pipe sh -c "cd /root && apt-get install -y -q --download-only ./$(basename "$deb")" \
+	>"$work/download.log" 2>&1; then
+	tail -20 "$work/download.log" | sed 's/^/# /'
+	bail "apt-get --download-only: trapeze's Depends from $(awk '$1 == "deb" {print $2; exit}' "$root/etc/apt/sources.list")"
+fi
+ok "trapeze's Depends fetched into apt's cache ($(du -sh "$cache/apt-archives" | cut -f1); $(elapsed) s so far)"
+
 # 3. The lab (namespaces web/gw/sip, its PBX) under the lab lock from here on.
 exec 8>"$lock"
 flock 8; have_lock=1
@@ -141,7 +153,10 @@ echo "# lab lock held after $(elapsed) s"
 secret=$(head -1 /run/trapeze/lab/token.secret)
 
 # 4. Boot: systemd is PID 1 in the container, its network is the lab's gw.
-"${nspawn[@]}" -b --network-namespace-path=/run/netns/gw </dev/null >"$work/boot.log" 2>&1 &
+# nspawn keeps CAP_NET_ADMIN in the container's bounding set for a network
+# it makes itself (--private-network) but not for one it is given: grant it,
+# the unit's AmbientCapabilities= need it for the TAPs and af_packet ports.
+"${nspawn[@]}" -b --network-namespace-path=/run/netns/gw --capability=CAP_NET_ADMIN </dev/null >"$work/boot.log" 2>&1 &
 nspawn_pid=$!
 for _ in $(seq 1 300); do
 	kill -0 "$nspawn_pid" 2>/dev/null || break
@@ -153,6 +168,9 @@ for _ in $(seq 1 300); do
 	sleep 0.1
 done
 [ -n "$pid1" ] || bail "systemd-nspawn -b boots the root (no init found)"
+export pid1
+# systemctl talks to PID 1 over /run/systemd/private: there once it has set up
+for _ in $(seq 1 300); do inside test -S /run/systemd/private 2>/dev/null && break; sleep 0.1; done
 state_sys=$(inside timeout 120 systemctl is-system-running --wait 2>&1)
 case "$state_sys" in
 	running|degraded) ok "booted: systemd $(inside systemctl --version | awk 'NR==1 {print $2}') is PID 1, system $state_sys ($(elapsed) s so far)" ;;
@@ -162,18 +180,13 @@ esac
 
 # 5. As the user: apt install ./trapeze_*.deb
 debname=$(basename "$deb")
-install() { inside sh -c "cd /root && apt install -y -q ./$debname"; }
-if ! install >"$work/apt.log" 2>&1; then
-	# the package lists are not part of the cached root the first time
-	inside apt-get update -q >>"$work/apt.log" 2>&1
-	install >>"$work/apt.log" 2>&1
-fi
+inside sh -c "cd /root && apt install -y -q ./$debname" >"$work/apt.log" 2>&1
 if inside dpkg-query -W -f='${Status}' trapeze 2>/dev/null | grep -q "install ok installed"; then
 	ok "apt install ./$debname (its Depends from Debian's archive; $(elapsed) s so far)"
 else
 	tail -30 "$work/apt.log" | sed 's/^/# /'; bail "apt install ./$debname"
 fi
-check "installed, not enabled, not started (the sample config names PCI cards)" sh -c '
+check "installed, not enabled, not started (the sample config names PCI cards)" bash -c '
 	[ "$(inside systemctl is-enabled trapeze)" = disabled ] && ! inside systemctl is-active -q trapeze'
 
 # 6. Edit ONE file: /etc/trapeze/trapeze.yaml for this host's two NICs
@@ -225,18 +238,22 @@ check "trapezed --check-config /etc/trapeze/trapeze.yaml (the edited file)" \
 
 # 7. systemctl start: returns once READY=1 came (Type=notify).
 check "systemctl start trapeze" inside timeout 120 systemctl start trapeze
-show() { inside systemctl show trapeze -p "$1" --value; }
-check "systemctl is-active trapeze: active (running), after READY=1" sh -c \
+if ! inside systemctl is-active -q trapeze; then
+	inside systemctl status --no-pager -l trapeze 2>&1 | sed 's/^/# /'
+	inside journalctl -u trapeze --no-pager -n 60 2>&1 | sed 's/^/# /'
+	bail "trapeze.service is active"
+fi
+check "systemctl is-active trapeze: active (running), after READY=1" bash -c \
 	'[ "$(inside systemctl is-active trapeze)" = active ] && [ "$(show SubState)" = running ]'
 echo "# StatusText: $(show StatusText)"
-check "StatusText says ready with 2 ports" sh -c 'show StatusText | grep -q "^ready: 2 ports"'
+check "StatusText says ready with 2 ports" bash -c 'show StatusText | grep -q "^ready: 2 ports"'
 mainpid=$(show MainPID)
-check "runs as user trapeze" sh -c "[ \"\$(inside ps -o user= -p $mainpid)\" = trapeze ]"
+check "runs as user trapeze" bash -c "[ \"\$(inside ps -o user= -p $mainpid)\" = trapeze ]"
 caps=$(inside sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$mainpid/status")
 check "with CAP_NET_ADMIN and CAP_NET_RAW only from the unit (CapEff $caps)" python3 -c "
 c = int('$caps', 16); assert c & (1 << 12) and c & (1 << 13) and not c & (1 << 21), hex(c)"
 wd0=$(show WatchdogTimestampMonotonic)
-check "the demo page is served at http://198.51.100.1:8080/ (from the web namespace)" sh -c \
+check "the demo page is served at http://198.51.100.1:8080/ (from the web namespace)" bash -c \
 	'ip netns exec web curl -sf --max-time 5 http://198.51.100.1:8080/ | grep -q trapeze.js'
 
 # 8. A call from the web namespace to the lab PBX, 14 s of media; a reload
@@ -248,7 +265,7 @@ ip netns exec web "$bench" calls --total 1 --concurrent 1 --rate 1 --hold 14 --t
 bench_pid=$!
 # packets of the live call's flows, each way: "to_sip from_sip"
 flow_packets() {
-	ctl --json show sessions 2>/dev/null | python3 -c '
+	ctl --json show sessions 2>/dev/null | python3 2>/dev/null -c '
 import json, sys
 f = json.load(sys.stdin)
 to_sip = sum(x["packets"] for x in f if x.get("xform") == "srtp>rtp")
@@ -276,7 +293,7 @@ import json, sys; d = json.load(sys.stdin); assert d['generation'] == $gen0 + 1 
 wait_reloaded() { for _ in $(seq 1 50); do reloaded && return 0; sleep 0.1; done; reloaded; }
 check "the reload applied the edit (generation $gen0 -> $((gen0 + 1)), last_reload ok)" wait_reloaded
 echo "# show status: $(ctl show status 2>&1 | grep -E 'generation|last_reload' | tr -s ' \n' ' ')"
-check "same main PID after the reload (not a restart), still active" sh -c \
+check "same main PID after the reload (not a restart), still active" bash -c \
 	"[ \"\$(show MainPID)\" = $mainpid ] && [ \"\$(inside systemctl is-active trapeze)\" = active ]"
 rising() {
 	local a1 b1
@@ -319,7 +336,7 @@ wait_cdr() { for _ in $(seq 1 50); do cdr_ok >/dev/null 2>&1 && break; sleep 0.1
 check "the CDR file has the call's JSON line with code 200, packets both ways" wait_cdr
 sed 's/^/# /' "$work/out"
 inside journalctl -u trapeze --no-pager -o short >"$work/journal.log" 2>&1
-check "journalctl -u trapeze: entries carry the SUBSYSTEM= field (cp.sip, drv.port)" sh -c '
+check "journalctl -u trapeze: entries carry the SUBSYSTEM= field (cp.sip, drv.port)" bash -c '
 	s=$(inside journalctl -u trapeze -F SUBSYSTEM | sort | tr "\n" " "); echo "subsystems: $s"
 	echo " $s" | grep -q " cp.sip " && echo " $s" | grep -q " drv.port "'
 sed 's/^/# /' "$work/out"
@@ -331,10 +348,10 @@ watchdog() {   # a ping every WatchdogSec/2 = 15 s: wait for one after the start
 check "the watchdog is pinged (WatchdogTimestamp moved on since the start)" watchdog
 
 # 10. Stop, purge.
-check "systemctl stop trapeze: clean (Result=success, exit 0)" sh -c '
+check "systemctl stop trapeze: clean (Result=success, exit 0)" bash -c '
 	inside timeout 60 systemctl stop trapeze &&
 	[ "$(show Result)" = success ] && [ "$(show ExecMainStatus)" = 0 ] && ! inside systemctl is-active -q trapeze'
-check "apt purge trapeze: package, unit, config, state, logs gone" sh -c '
+check "apt purge trapeze: package, unit, config, state, logs gone" bash -c '
 	inside apt purge -y -q trapeze >/dev/null 2>&1 &&
 	! inside dpkg-query -W -f="\${Status}" trapeze 2>/dev/null | grep -q installed &&
 	for f in /usr/sbin/trapezed /lib/systemd/system/trapeze.service /etc/trapeze /var/lib/trapeze /var/log/trapeze; do
