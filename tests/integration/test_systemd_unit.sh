@@ -63,6 +63,7 @@ show() { inside systemctl show trapeze -p "$1" --value; }
 export -f inside ctl show   # for the checks' bash -c
 
 cleanup() {
+	[ -n "${root_pid:-}" ] && kill "$root_pid" 2>/dev/null
 	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
 		[ -n "$pid1" ] && inside systemctl poweroff >/dev/null 2>&1
 		for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
@@ -80,10 +81,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# 1. The Debian 12 root (cached) and the package (cached per source tree).
-root=$(TZ_QUIET=1 "$here/tools/nspawn-root.sh" "$cache/bookworm" 2>"$work/root.err") ||
-	{ sed 's/^/# /' "$work/root.err"; bail "a Debian 12 root from this machine's mirror (tools/nspawn-root.sh)"; }
-ok "a Debian 12 root from this machine's mirror ($root, $(elapsed) s so far)"
+# 1. The Debian 12 root (cached) and the package (cached per source tree),
+# made side by side: debootstrap waits on the network, the build on the CPUs.
+"$here/tools/nspawn-root.sh" "$cache/bookworm" >"$work/root.path" 2>"$work/root.err" &
+root_pid=$!
 
 version=$(sed -n "s/^  version : '\(.*\)',/\1/p" "$src/meson.build")
 if [ -n "${TZ_DEB:-}" ]; then
@@ -113,6 +114,10 @@ else
 fi
 [ -f "$deb" ] || bail "the package $deb exists"
 ok "the package $(basename "$deb") ($(elapsed) s so far)"
+wait "$root_pid"; rc=$?; root_pid=
+[ "$rc" -eq 0 ] && root=$(cat "$work/root.path") && [ -n "$root" ] ||
+	{ sed 's/^/# /' "$work/root.err"; bail "a Debian 12 root from this machine's mirror (tools/nspawn-root.sh)"; }
+ok "a Debian 12 root from this machine's mirror ($root, $(elapsed) s so far)"
 
 # 2. An overlay of the cached root: the container writes only to $work.
 mkdir -p "$work/upper" "$work/ovl" "$work/merged" "$cache/apt-archives/partial"
