@@ -38,7 +38,16 @@ for t in debootstrap systemd-nspawn nsenter dpkg-buildpackage sipp curl flock; d
 	command -v "$t" >/dev/null ||
 		skip "$t missing (tools/install-deps.sh --with-lab installs debootstrap, systemd-container, sipp, curl)"
 done
-[ -x "$bench" ] || skip "no trapeze-bench in $build (ninja -C $build)"
+# The caller: Chromium on the demo page (node >= 20 + playwright-core), else
+# the native load client.  TZ_SYSTEMD_CLIENT=browser|bench chooses.
+client=${TZ_SYSTEMD_CLIENT:-}
+if [ -z "$client" ]; then
+	client=bench
+	if command -v node >/dev/null && [ -x "${TZ_CHROMIUM:-/usr/bin/chromium}" ] &&
+	   [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then client=browser; fi
+fi
+[ "$client" = browser ] || [ -x "$bench" ] ||
+	skip "no caller: neither Chromium with node >= 20 nor trapeze-bench in $build (ninja -C $build)"
 
 work=$(mktemp -d /var/tmp/tz-systemd.XXXXXX)
 state=$work/lab
@@ -291,12 +300,6 @@ bench_start() {
 		--json "$work/calls.json" >"$work/bench.log" 2>&1 &
 	bench_pid=$!
 }
-client=${TZ_SYSTEMD_CLIENT:-}
-if [ -z "$client" ]; then
-	client=bench
-	if command -v node >/dev/null && [ -x "${TZ_CHROMIUM:-/usr/bin/chromium}" ] &&
-	   [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then client=browser; fi
-fi
 if [ "$client" = browser ] && [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
 	(cd "$here/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error) >"$work/npm.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/npm.log" | tail -10; bail "npm ci in tests/e2e (playwright-core)"; }
