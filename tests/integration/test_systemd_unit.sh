@@ -95,31 +95,13 @@ trap cleanup EXIT
 "$here/tools/nspawn-root.sh" "$cache/bookworm" >"$work/root.path" 2>"$work/root.err" &
 root_pid=$!
 
-version=$(sed -n "s/^  version : '\(.*\)',/\1/p" "$src/meson.build")
 if [ -n "${TZ_DEB:-}" ]; then
 	deb=$(realpath "$TZ_DEB")
 else
-	# one cached build per content of the tree's files (git's list of them)
-	files() {
-		if git -C "$src" rev-parse --show-toplevel >/dev/null 2>&1; then
-			(cd "$src" && git ls-files -co --exclude-standard -z | grep -zv '^build')
-		else
-			(cd "$src" && find . -path './build*' -prune -o -path ./.git -prune -o -type f -print0)
-		fi
-	}
-	key=$(cd "$src" && files | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
-	debdir=$cache/deb/$key
-	deb=$debdir/trapeze_${version}_amd64.deb
-	if [ ! -f "$deb" ]; then
-		rm -rf "$cache/deb"; mkdir -p "$debdir/src"
-		(cd "$src" && files | tar --null -T - -cf -) | tar -xf - -C "$debdir/src"
-		if ! env -C "$debdir/src" DEB_BUILD_OPTIONS="parallel=2 nocheck" dpkg-buildpackage -us -uc -b \
-			>"$debdir/build.log" 2>&1; then
-			tail -30 "$debdir/build.log" | sed 's/^/# /'; rm -rf "$cache/deb"
-			bail "dpkg-buildpackage -us -uc -b builds trapeze_${version}_amd64.deb"
-		fi
-		rm -rf "$debdir/src"
-	fi
+	# built once per content of the tree (tools/deb-cached.sh; the package
+	# suite's deb_package stores its build there too)
+	deb=$("$here/tools/deb-cached.sh" "$src" 2>"$work/deb.err") ||
+		{ sed 's/^/# /' "$work/deb.err"; bail "dpkg-buildpackage -us -uc -b builds the package (tools/deb-cached.sh)"; }
 fi
 [ -f "$deb" ] || bail "the package $deb exists"
 ok "the package $(basename "$deb") ($(elapsed) s so far)"
