@@ -122,8 +122,12 @@ cp "$deb" "$work/merged/root/"
 # The capability: can systemd-nspawn run a container on this machine at all?
 # (No machined here: --register=no; nested sysfs may lack /sys/module, which
 # DPDK's EAL reads: bound from the host.)
-nspawn=(systemd-nspawn -q --register=no --keep-unit -D "$work/merged" --bind-ro=/sys/module
+# Where the host's PID 1 is systemd, nspawn asks it for a scope to run the
+# container in (delegated cgroup); where it is not, there is no one to ask:
+# --keep-unit runs it in our own cgroup.
+nspawn=(systemd-nspawn -q --register=no -D "$work/merged" --bind-ro=/sys/module
 	--bind="$cache/apt-archives:/var/cache/apt/archives")
+[ -d /run/systemd/system ] || nspawn+=(--keep-unit)
 if ! "${nspawn[@]}" --pipe /bin/true >"$work/out" 2>&1; then
 	sed 's/^/# /' "$work/out"
 	skip "systemd-nspawn cannot run a container on this machine: $(head -1 "$work/out")"
@@ -283,7 +287,9 @@ bench_start() {
 	bench_pid=$!
 }
 if [ "$client" = browser ] && [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
-	(cd "$here/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error) >"$work/npm.log" 2>&1 ||
+	# as tests/e2e/run.sh does (and its stamp, so it does not do it again)
+	(cd "$here/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error &&
+		cp package-lock.json node_modules/.trapeze-lock) >"$work/npm.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/npm.log" | tail -10; bail "npm ci in tests/e2e (playwright-core)"; }
 fi
 echo "# the caller: $client"
