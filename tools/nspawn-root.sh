@@ -70,7 +70,8 @@ for u in console-getty.service getty@tty1.service systemd-networkd-wait-online.s
 	ln -sf /dev/null "$root.new/etc/systemd/system/$u"
 done
 # the package lists of all three suites, so a first `apt install` needs no update
-systemd-nspawn -q --register=no --keep-unit -D "$root.new" --pipe apt-get update -q \
+keep=(); [ -d /run/systemd/system ] || keep=(--keep-unit)   # no systemd host to ask for a scope
+systemd-nspawn -q --register=no "${keep[@]}" -D "$root.new" --pipe apt-get update -q \
 	>>"$dir/debootstrap.log" 2>&1 || die "apt-get update in the new root failed (log $dir/debootstrap.log)"
 mv "$root.new" "$root"
 touch "$stamp"
