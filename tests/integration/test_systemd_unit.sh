@@ -128,6 +128,12 @@ cp "$deb" "$work/merged/root/"
 nspawn=(systemd-nspawn -q --register=no -D "$work/merged" --bind-ro=/sys/module
 	--bind="$cache/apt-archives:/var/cache/apt/archives")
 [ -d /run/systemd/system ] || nspawn+=(--keep-unit)
+if ! "${nspawn[@]}" --pipe /bin/true >"$work/out" 2>&1 && [ -d /run/systemd/system ] &&
+   systemd-nspawn --keep-unit -q --register=no -D "$work/merged" --pipe /bin/true >/dev/null 2>&1; then
+	# a systemd host without a system bus to ask for a scope: run in ours
+	echo "# systemd-nspawn: $(head -1 "$work/out"); using --keep-unit"
+	nspawn+=(--keep-unit)
+fi
 if ! "${nspawn[@]}" --pipe /bin/true >"$work/out" 2>&1; then
 	sed 's/^/# /' "$work/out"
 	skip "systemd-nspawn cannot run a container on this machine: $(head -1 "$work/out")"
