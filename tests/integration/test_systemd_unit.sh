@@ -8,9 +8,11 @@
 #   (/etc/trapeze/trapeze.yaml: two ports on DPDK's af_packet driver, a trunk
 #   to the lab PBX, a metrics listener, a CDR file), `systemctl start
 #   trapeze` (Type=notify: returns at READY=1), then a real call from the lab's
-#   web namespace (trapeze-bench calls: WebSocket + ICE + DTLS + SRTP as a
-#   browser) to the PBX; during it `systemctl reload trapeze` with a changed
-#   file: same PID, new generation, the call's packets keep rising both ways;
+#   web namespace to the PBX: Chromium on the demo page the package serves
+#   (tests/e2e/demo_call.mjs), or trapeze-bench calls (WebSocket + ICE + DTLS
+#   + SRTP as a browser) where there is no Chromium; during it `systemctl
+#   reload trapeze` with a changed file: same PID, new generation, the call's
+#   packets keep rising both ways (gateway flows and the browser's getStats);
 #   afterwards /metrics counts the call, the CDR file holds its line with code
 #   200, the journal has SUBSYSTEM= fields, `systemctl stop` is clean, `apt
 #   purge` removes it all.
@@ -21,7 +23,9 @@
 # tool missing, or systemd-nspawn cannot boot a container here.
 # Env: TZ_BUILD (trapeze-bench for the client), TZ_SRC (the tree the .deb is
 # built from), TZ_DEB (use this .deb instead of building one),
-# TZ_NSPAWN_CACHE (default /var/cache/trapeze-test).
+# TZ_NSPAWN_CACHE (default /var/cache/trapeze-test), TZ_SYSTEMD_CLIENT
+# (browser|bench: the caller; default browser when Chromium and node >= 20
+# are here).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 src=${TZ_SRC:-$here}
