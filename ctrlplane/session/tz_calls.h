@@ -199,6 +199,10 @@ struct tz_calls_svc_stats {
 	uint64_t play_skipped;        /**< a file was configured but not played (stage
 				       *   off or full, no codec, the far end's own
 				       *   early media) */
+	uint64_t announcements_sipws; /**< ... of them to SIP-over-WebSocket phones
+				       *   (183 with SDP, then the final status) */
+	uint64_t sipws_media_timeouts; /**< SIP-WS phones whose media did not come up
+					*   after our 183: final status at once */
 };
 
 /** Control thread only. */
