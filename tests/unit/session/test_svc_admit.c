@@ -54,6 +54,11 @@ void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped)
 	*announced = *moh = *skipped = 0;
 }
 
+void tz_announce_sipws_stats(uint64_t *announced, uint64_t *timeouts)
+{
+	*announced = *timeouts = 0;
+}
+
 int tz_media_republish(struct call *c)
 {
 	republished++;
