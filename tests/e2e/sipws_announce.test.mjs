@@ -6,7 +6,9 @@
 // announcement (a tone made here with `trapeze-media tone`, its frequency
 // checked with an AnalyserNode on the received track, lib/announce_audio.mjs)
 // and then gets the real SIP status (404, 486) as the final response.  Then
-// the PBX holds an answered call: the phone hears music on hold.  At start
+// the PBX holds an answered call: the phone hears music on hold.  SIP.js
+// without `earlyMedia` ignores the 183's SDP: the status comes after the
+// gateway's bounded wait (4 s), counted sipws_media_timeouts.  At start
 // the files are added to the running gateway's config (reload); at the end
 // the config is put back.  Run by lab_echo.sh.
 
@@ -121,6 +123,34 @@ for (const stack of ['jssip', 'sipjs']) {
 
     test('a number the PBX answers 486: 183, the busy announcement, then 486',
       refused('uas_busy.xml', '+442079460486', 486, BUSY_HZ, 'busy'));
+
+    if (stack === 'sipjs') {
+      test('SIP.js without earlyMedia ignores the 183\'s SDP: the 404 comes once the wait is over, counted', async (t) => {
+        const pbx = sipp(SCEN('uas_notfound.xml'));
+        await pbx.ready;
+        await logged(async () => {
+          const s0 = await stage();
+          const t0 = Date.now();
+          const id = await ph.call('+442079460406');
+          const c = await waitUntil(async () => {
+            const x = await ph.callInfo(id);
+            return x.state === 'ended' && x;
+          }, 'the call to end with 404', { timeout: 15000 });
+          const t1 = Date.now();
+          t.diagnostic(`404 ${t1 - t0} ms after dialling (the gateway waits 4 s for the phone's media)`);
+          assert.equal(c.ended.code, 404, `the phone got the PBX's status: ${JSON.stringify(c.ended)}`);
+          assert.ok(t1 - t0 >= 3500 && t1 - t0 < 8000, `the bounded wait, not longer: ${t1 - t0} ms`);
+          assert.equal((await heard(ph.page, t0)).filter((s) => isTone(s, NF_HZ)).length, 0, 'nothing heard');
+          const s1 = await stage();
+          assert.equal(s1.sipws_media_timeouts - s0.sipws_media_timeouts, 1);
+          assert.equal(s1.announcements - s0.announcements, 0);
+          assert.equal(s1.play_skipped - s0.play_skipped, 1);
+          await waitUntil(async () => (await stage()).calls === 0, 'the call to leave the stage');
+          assert.equal((await pbx.done).code, 0);
+        });
+        pbx.kill();
+      });
+    }
 
     test('the PBX holds: the phone hears music on hold until the PBX resumes', async (t) => {
       const pbx = sipp(LAB('uas_hold_long.xml'), ['-mi', PBX_IP, '-mp', '6370', '-rtp_echo']);
