@@ -26,6 +26,7 @@ import { sipp, PBX_IP } from './lib/sipp.mjs';
 import { openSipPhone, dumpPhone, SIPWS_WSS } from './lib/sipws.mjs';
 import { listen, heard, isTone, waitForTone } from './lib/announce_audio.mjs';
 import { waitUntil } from './lib/wait.mjs';
+import { waitCdr } from './lib/cdr.mjs';
 
 const skip = await gatewaySkipReason();
 if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
@@ -123,6 +124,34 @@ for (const stack of ['jssip', 'sipjs']) {
 
     test('a number the PBX answers 486: 183, the busy announcement, then 486',
       refused('uas_busy.xml', '+442079460486', 486, BUSY_HZ, 'busy'));
+
+    test('the phone hangs up (CANCEL) during the announcement: the play stops at once, the record keeps 404', async (t) => {
+      const pbx = sipp(SCEN('uas_notfound.xml'));
+      await pbx.ready;
+      const number = stack === 'jssip' ? '+442079460407' : '+442079460408';
+      await logged(async () => {
+        const s0 = await stage();
+        const t0 = Date.now();
+        const id = await ph.call(number, { earlyMedia: true });
+        await waitForTone(ph.page, NF_HZ, { since: t0, n: 2, what: 'the announcement' });
+        await ph.hangup(id);
+        const c = await ph.waitState(id, 'ended');
+        t.diagnostic(`the phone's end: ${JSON.stringify(c.ended)}`);
+        // JsSIP reports its own CANCEL; SIP.js the 487 that answers it
+        assert.ok(c.ended.originator === 'local' || c.ended.code === 487, JSON.stringify(c.ended));
+        const cdr = await waitCdr((r) => r.to === number, `the record of the call to ${number}`);
+        assert.equal(cdr.code, 404, 'the detail record keeps the SIP status');
+        assert.equal(cdr.leg, 'sip-ws');
+        await waitUntil(async () => (await stage()).per_core[0].plays_ended
+          - s0.per_core[0].plays_ended === 1, 'the play to stop at the CANCEL');
+        const s1 = await stage();
+        assert.ok(s1.per_core[0].play_packets - s0.per_core[0].play_packets < 95,
+          `the play stopped early (${s1.per_core[0].play_packets - s0.per_core[0].play_packets} packets)`);
+        assert.equal(s1.calls, 0);
+        assert.equal((await pbx.done).code, 0);
+      });
+      pbx.kill();
+    });
 
     if (stack === 'sipjs') {
       test('SIP.js without earlyMedia ignores the 183\'s SDP: the 404 comes once the wait is over, counted', async (t) => {
