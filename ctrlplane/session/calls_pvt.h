@@ -216,6 +216,8 @@ struct call {
 	struct {
 		bool playing;                 /* a play is posted (into key) */
 		bool moh;                     /* music on hold: the bridge's flow plays */
+		bool early;                   /* SIP-WS: our 183 is out, the phone's
+					       * media not up yet (timer: the bound) */
 		struct tz_dp_flow_key key;
 		guint timer;                  /* an announcement: the call ends after it */
 		int code;                     /* ... with this SIP status and reason */
@@ -261,6 +263,11 @@ void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped);
 void tz_announce_clip_stats(uint64_t *pre_encoded, uint64_t *live, uint64_t *clips,
 			    uint64_t *bytes);
 bool tz_call_announce_failure(struct call *c, int status, const char *reason);
+/* A SIP-WS phone's DTLS came up (ann.early): play now; its media failed:
+ * true when the call was waiting for it (it ends with the SIP status). */
+void tz_call_announce_media_up(struct call *c);
+bool tz_call_announce_media_failed(struct call *c);
+void tz_announce_sipws_stats(uint64_t *announced, uint64_t *timeouts);
 void tz_call_moh(struct call *c, bool hold);
 void tz_call_play_flow(const struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
 void tz_call_announce_release(struct call *c);

@@ -323,13 +323,15 @@ const sipjs = {
     });
   },
   unregister() { return P.registerer.unregister(); },
-  call(target) {
+  call(target, opts) {
     const SIP = sipjs.SIP;
     const uri = SIP.UserAgent.makeURI(target.includes(':') ? target
       : `sip:${target}@${SIP.UserAgent.makeURI(P.opts.uri).host}`);
     if (!uri) throw new Error(`SIP.js cannot parse ${target}`);
     const inv = new SIP.Inviter(P.ua, uri, {
       sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } },
+      // early media: the answer of a 18x with SDP is applied (an announcement)
+      earlyMedia: !!(opts && opts.earlyMedia),
     });
     const c = newCall('out', inv, null);
     sipjs.watch(c, inv);
@@ -422,7 +424,7 @@ window.tz = {
   },
   register: () => impl().register(),
   unregister: () => impl().unregister(),
-  call: (target) => impl().call(target),
+  call: (target, opts) => impl().call(target, opts),
   answer: (id) => impl().answer(call(id)),
   reject: (id, code) => impl().reject(call(id), code),
   hangup: (id) => impl().hangup(call(id)),
@@ -468,6 +470,16 @@ window.tz = {
     });
     return out;
   },
+};
+/** The audio track the phone receives on its latest call that has a
+ *  peer connection (lib/announce_audio.mjs listens to it), or null. */
+window.tz.remoteTrack = () => {
+  const c = [...P.calls.values()].reverse().find((x) => x.pc || x.session.connection
+    || (x.session.sessionDescriptionHandler || {}).peerConnection);
+  if (!c) return null;
+  const pc = c.pc || c.session.connection || c.session.sessionDescriptionHandler.peerConnection;
+  const r = pc.getReceivers().find((x) => x.track && x.track.kind === 'audio');
+  return r ? r.track : null;
 };
 window.tz.ready = 'loaded';
 
