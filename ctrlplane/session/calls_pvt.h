@@ -369,7 +369,13 @@ int tz_video_hold_ports(struct call *c);
  * browser. */
 void tz_video_in_offer(struct call *c, struct tz_sdp *offer);
 void tz_video_in_accept(struct call *c);
-void tz_video_in_fast_update(struct tz_sip_leg *leg, void *user);
+void tz_video_in_fast_update(struct tz_sip_leg *leg, int status, void *user);
+/* video_pli.c: SRTCP-protect RTCP packet @p p (@p len bytes, room for
+ * @p cap) with SRTCP index @p index under our DTLS keys @p k (RFC 3711
+ * §3.4, RFC 7714 §9); the new length, or -EINVAL / -EIO. */
+struct tz_dtls_keys;
+int tz_video_srtcp_protect(enum tz_srtp_suite suite, const struct tz_dtls_keys *k,
+			   uint32_t index, uint8_t *p, size_t len, size_t cap);
 
 /* calls.c: the deadline for ICE + DTLS after our answer reached the browser */
 void tz_call_negotiation_deadline(struct call *c);

@@ -7,8 +7,8 @@
  * the call is what an outbound video call is (video.c): the same flows,
  * feedback translation and re-INVITE handling.
  *
- * Which calls: like `video` on outbound calls, the trunk the INVITE comes
- * from must list the codec in `video` and carry plain RTP (`srtp: off`);
+ * Which calls: like `video` on outbound calls, a trunk the INVITE comes
+ * from (video_trunk) must list the codec in `video` and carry plain RTP;
  * the callee must be a trapeze-jsep.v1 client.  Anything else is answered
  * audio only, as before.
  */
@@ -17,24 +17,37 @@
 #include "calls_pvt.h"
 #include "tz_log.h"
 
-static bool trunk_video_in(const struct call *c)
+/* The trunk whose `video` lets the caller's video in: the call's trunk, or
+ * another trunk of the call's tenant at the caller's address (one PBX
+ * configured as several trunks: the first decides the tenant, any with
+ * `video` brings video in).  Plain RTP trunks only, like outbound. */
+static const struct tz_cfg_trunk *video_trunk(const struct call *c)
 {
 	const struct tz_cfg_trunk *t = c->sip.trunk;
+	const struct tz_sip_source *src = tz_sip_leg_source(c->sip.leg);
 
-	return c->inbound && c->kind == TZ_WEB_JSEP && t != NULL && t->video != NULL &&
-	       t->video[0] != NULL && t->srtp == TZ_TRUNK_RTP && c->sip.offer != NULL;
+	if (!c->inbound || c->kind != TZ_WEB_JSEP || c->sip.offer == NULL || t == NULL)
+		return NULL;
+	if (t->video == NULL || t->video[0] == NULL) {
+		t = NULL;
+		for (size_t i = 0; src != NULL && i < src->n_video && t == NULL; i++)
+			if (src->video[i]->tenant == c->tenant)
+				t = src->video[i];
+	}
+	return t != NULL && t->srtp == TZ_TRUNK_RTP ? t : NULL;
 }
 
-static void local_in(const struct call *c, struct tz_sdp_video_local *l)
+static void local_in(const struct call *c, const struct tz_cfg_trunk *t,
+		     struct tz_sdp_video_local *l)
 {
 	*l = (struct tz_sdp_video_local){
-		.codecs = (const char *const *)c->sip.trunk->video, .ssrc = c->video.ssrc,
-		.cname = "trapeze",
+		.codecs = (const char *const *)t->video, .ssrc = c->video.ssrc, .cname = "trapeze",
 	};
 }
 
 void tz_video_in_offer(struct call *c, struct tz_sdp *offer)
 {
+	const struct tz_cfg_trunk *t = video_trunk(c);
 	struct tz_sdp_video_local l;
 	struct tz_sdp_video_neg v;
 	uint8_t taken[TZ_SDP_MAX_CODECS];
@@ -42,14 +55,14 @@ void tz_video_in_offer(struct call *c, struct tz_sdp *offer)
 	char err[128];
 
 	c->video.in_offered = false;
-	if (!trunk_video_in(c) || offer->n_media != 1)
+	if (t == NULL || offer->n_media != 1)
 		return;
 	for (unsigned i = 0; i < offer->media[0].n_codecs && n < G_N_ELEMENTS(taken); i++)
 		taken[n++] = (uint8_t)offer->media[0].codecs[i].pt;
 	c->video.ssrc = g_random_int() | 1;
 	if (c->video.ssrc == c->web.ssrc)
 		c->video.ssrc ^= 2;
-	local_in(c, &l);
+	local_in(c, t, &l);
 	if (tz_sdp_video_read_sip_offer(c->sip.offer, l.codecs, taken, n, &v, err, sizeof(err)) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "incoming call %u: video not offered to the browser: %s",
 		       c->id, err);
