@@ -140,7 +140,7 @@ fi
 [ $# -gt 0 ] || set -- auth.test.mjs echo.test.mjs sip.test.mjs sip_midcall.test.mjs sip_errors.test.mjs \
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
-	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs svc_dtmf.test.mjs video.test.mjs \
+	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs svc_dtmf.test.mjs video.test.mjs video_in.test.mjs \
 	announce.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?

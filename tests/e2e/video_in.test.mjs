@@ -1,0 +1,165 @@
+// E2E: a SIP video phone calls a web user (docs/video.md, incoming video).
+// sipp (tests/sip/lab/uac_video.xml) calls from the lab PBX's address, whose
+// trunks include lab-video (`video: [VP8, H264]`), with audio + VP8 on
+// 203.0.113.2:6212, where lib/video_endpoint.py sends and receives the VP8
+// with GStreamer.  Checked: the demo page offers "Accept with video"; the
+// browser decodes the phone's frames and the phone decodes the browser's;
+// the phone's SIP INFO picture_fast_update reaches the browser as a PLI
+// (outbound-rtp pliCount, `video_plis_to_browser`); a web user who accepts
+// without video sends the phone a video line at port 0 and the call goes on
+// as audio (uac_video_declined.xml).  Run by lab_echo.sh (CI):
+// `lab_echo.sh video_in.test.mjs`.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchBrowser, login, withScreenshot } from './lib/browser.mjs';
+import { gatewaySkipReason, trapezectl, PHONE_URL } from './lib/gateway.mjs';
+import { REPO } from './lib/server.mjs';
+import { sipp as pbx, PBX_IP, GW_SIP } from './lib/sipp.mjs';
+import { waitUntil } from './lib/wait.mjs';
+
+const skip = await gatewaySkipReason();
+if (skip && process.env.TZ_E2E_REQUIRE_GATEWAY) throw new Error(`gateway not reachable: ${skip}`);
+if (skip) console.log(`# SKIP e2e video_in: ${skip}`);
+
+const USER = 'e2e-vin';
+const VIDEO_PORT = '6212';
+
+let browser;
+let page;
+let endpoint;
+let statusFile;
+
+/** The phone's media counters (lib/video_endpoint.py), or {} before its first write. */
+function ep() {
+  try {
+    return JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** The browser's stats by kind: inbound framesDecoded / packetsReceived, outbound pliCount. */
+function stats() {
+  return page.evaluate(async () => {
+    const c = window.phone.call;
+    if (!c || !c.pc) return null;
+    const out = {};
+    (await c.pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp' && s.type !== 'outbound-rtp') return;
+      out[`${s.kind}_${s.type === 'inbound-rtp' ? 'in' : 'out'}`] = {
+        framesDecoded: s.framesDecoded, packetsReceived: s.packetsReceived,
+        packetsSent: s.packetsSent, pliCount: s.pliCount,
+      };
+    });
+    return out;
+  });
+}
+
+const sipStat = async (name) => (await trapezectl(['show', 'sip', 'stats']))[name] ?? 0;
+
+function call(scenario, extra = []) {
+  return pbx(path.join(REPO, 'tests/sip/lab', scenario),
+    ['-s', USER, '-mi', PBX_IP, '-mp', '6110', '-rtp_echo', ...extra, GW_SIP], '5104');
+}
+
+describe('e2e: a SIP video phone calls a web user', { skip }, () => {
+  before(async () => {
+    statusFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tz-video-in-')), 'endpoint.json');
+    endpoint = spawn('ip', ['netns', 'exec', 'sip', 'python3',
+      path.join(REPO, 'tests/e2e/lib/video_endpoint.py'), '--ip', PBX_IP, '--port', VIDEO_PORT,
+      '--ssrc', '0x5eed1234', '--status', statusFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    endpoint.stderr.on('data', (d) => process.stderr.write(`# endpoint: ${d}`));
+    await waitUntil(() => fs.existsSync(statusFile), 'the video endpoint to start', { timeout: 10000 });
+    browser = await launchBrowser({ ignoreHTTPSErrors: true });
+    page = await browser.openPhone(PHONE_URL);
+    await login(page, USER);
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (endpoint && endpoint.exitCode === null) endpoint.kill('SIGTERM');
+  });
+
+  test('accepted with video: pictures both ways, INFO picture_fast_update -> PLI at the browser', async (t) => {
+    const plisBefore = await sipStat('video_plis_to_browser');
+    const sipp = call('uac_video.xml', ['-d', '4000']);
+    await withScreenshot(t, page, async () => {
+      await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
+      assert.match(await page.textContent('#incoming-text'), /Incoming video call from .*vphone@203\.0\.113\.2/);
+      assert.equal(await page.isVisible('#accept-video'), true, 'the Accept with video button');
+      await page.click('#accept-video');
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
+        null, { timeout: 15000 });
+
+      // the phone's frames decoded by the browser, shown on the page
+      const s1 = await waitUntil(async () => {
+        const s = await stats();
+        return s?.video_in?.framesDecoded > 30 && s;
+      }, 'the browser to decode 30 frames of the phone\'s video', { timeout: 20000 })
+        .catch(async (e) => { t.diagnostic(`browser ${JSON.stringify(await stats())} phone ${JSON.stringify(ep())}`); throw e; });
+      t.diagnostic(`browser: ${JSON.stringify(s1)}`);
+      await page.waitForFunction(() => {
+        const v = document.querySelector('#remote-video');
+        return !document.querySelector('#videos').hidden && v.videoWidth === 320 && v.currentTime > 0;
+      }, null, { timeout: 10000 });
+      // the browser's frames decoded by the phone (GStreamer vp8dec)
+      const e1 = await waitUntil(() => ep().frames_decoded > 30 && ep(),
+        'the phone to decode 30 frames of the browser\'s video', { timeout: 20000 })
+        .catch((e) => { t.diagnostic(`phone ${JSON.stringify(ep())}`); throw e; });
+      t.diagnostic(`phone: ${JSON.stringify(e1)}`);
+
+      // the phone's INFO picture_fast_update (sent once a second after 4 s)
+      // arrives at the browser as an RTCP PLI for its video
+      const pliBefore = (await stats()).video_out?.pliCount ?? 0;
+      const gwBefore = await sipStat('video_plis_to_browser');
+      await waitUntil(async () => await sipStat('video_plis_to_browser') > gwBefore &&
+        ((await stats()).video_out?.pliCount ?? 0) > pliBefore,
+      'a SIP INFO picture_fast_update to reach the browser as a PLI', { timeout: 15000, interval: 300 })
+        .catch(async (e) => { t.diagnostic(`sip stats ${JSON.stringify(await trapezectl(['show', 'sip', 'stats']))}`); throw e; });
+      t.diagnostic(`PLIs to the browser: ${await sipStat('video_plis_to_browser') - plisBefore}, `
+        + `browser pliCount ${(await stats()).video_out?.pliCount} (was ${pliBefore})`);
+
+      // the dataplane: the call's video flows
+      const c = (await trapezectl(['show', 'calls'])).find((x) => x.user === USER);
+      assert.equal(c?.state, 'connected');
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === c.call);
+      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
+      assert.equal(flows.length, 6, 'audio and video flows');
+      assert.ok(flows.some((f) => f.in_port === 'bundle' && f.to === `${PBX_IP}:${VIDEO_PORT}` && f.packets > 30),
+        'browser video -> phone');
+      assert.ok(flows.some((f) => f.from === `${PBX_IP}:${VIDEO_PORT}` && f.packets > 30), 'phone video -> browser');
+      await page.click('#hangup');
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `sipp: the 200 accepted the video, INFOs answered, BYE: ${r.err.slice(0, 500)}`);
+    });
+  });
+
+  test('accepted without video: the phone gets video port 0, the call goes on as audio', async (t) => {
+    const declinedBefore = await sipStat('video_in_declined');
+    const sipp = call('uac_video_declined.xml');
+    await withScreenshot(t, page, async () => {
+      await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
+      await page.click('#accept');
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
+        null, { timeout: 15000 });
+      await waitUntil(async () => (await stats())?.audio_in?.packetsReceived > 50,
+        'the phone\'s echoed audio at the browser');
+      const s = await stats();
+      t.diagnostic(`browser: ${JSON.stringify(s)}`);
+      assert.equal(s.video_out, undefined, 'the browser sends no video');
+      const c = (await trapezectl(['show', 'calls'])).find((x) => x.user === USER);
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === c.call);
+      assert.equal(flows.length, 3, 'the audio flows only');
+      assert.equal(await sipStat('video_in_declined'), declinedBefore + 1);
+      assert.equal(await page.evaluate(() => document.querySelector('#videos').hidden), true);
+      await page.click('#hangup');
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `sipp: the 200 had m=video 0: ${r.err.slice(0, 500)}`);
+    });
+  });
+});
