@@ -60,6 +60,10 @@ function stats() {
   });
 }
 
+/** The web user's connected call in `show calls`. */
+const liveCall = async () => (await trapezectl(['show', 'calls']))
+  .find((x) => x.user === USER && x.state === 'connected');
+
 const sipStat = async (name) => (await trapezectl(['show', 'sip', 'stats']))[name] ?? 0;
 
 function call(scenario, extra = []) {
@@ -87,7 +91,7 @@ describe('e2e: a SIP video phone calls a web user', { skip }, () => {
 
   test('accepted with video: pictures both ways, INFO picture_fast_update -> PLI at the browser', async (t) => {
     const plisBefore = await sipStat('video_plis_to_browser');
-    const sipp = call('uac_video.xml', ['-d', '4000']);
+    const sipp = call('uac_video.xml', ['-d', '3000']);
     await withScreenshot(t, page, async () => {
       await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
       assert.match(await page.textContent('#incoming-text'), /Incoming video call from .*vphone@203\.0\.113\.2/);
@@ -113,7 +117,16 @@ describe('e2e: a SIP video phone calls a web user', { skip }, () => {
         .catch((e) => { t.diagnostic(`phone ${JSON.stringify(ep())}`); throw e; });
       t.diagnostic(`phone: ${JSON.stringify(e1)}`);
 
-      // the phone's INFO picture_fast_update (sent once a second after 4 s)
+      // the dataplane: the call's video flows
+      const c = await liveCall();
+      assert.equal(c?.state, 'connected');
+      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === c.call);
+      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
+      assert.equal(flows.length, 6, 'audio and video flows');
+      assert.ok(flows.some((f) => f.in_port === 'bundle' && f.to === `${PBX_IP}:${VIDEO_PORT}` && f.packets > 30),
+        'browser video -> phone');
+      assert.ok(flows.some((f) => f.from === `${PBX_IP}:${VIDEO_PORT}` && f.packets > 30), 'phone video -> browser');
+      // the phone's INFO picture_fast_update (sent once a second after 3 s)
       // arrives at the browser as an RTCP PLI for its video
       const pliBefore = (await stats()).video_out?.pliCount ?? 0;
       const gwBefore = await sipStat('video_plis_to_browser');
@@ -124,18 +137,11 @@ describe('e2e: a SIP video phone calls a web user', { skip }, () => {
       t.diagnostic(`PLIs to the browser: ${await sipStat('video_plis_to_browser') - plisBefore}, `
         + `browser pliCount ${(await stats()).video_out?.pliCount} (was ${pliBefore})`);
 
-      // the dataplane: the call's video flows
-      const c = (await trapezectl(['show', 'calls'])).find((x) => x.user === USER);
-      assert.equal(c?.state, 'connected');
-      const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === c.call);
-      t.diagnostic(`flows: ${JSON.stringify(flows)}`);
-      assert.equal(flows.length, 6, 'audio and video flows');
-      assert.ok(flows.some((f) => f.in_port === 'bundle' && f.to === `${PBX_IP}:${VIDEO_PORT}` && f.packets > 30),
-        'browser video -> phone');
-      assert.ok(flows.some((f) => f.from === `${PBX_IP}:${VIDEO_PORT}` && f.packets > 30), 'phone video -> browser');
-      await page.click('#hangup');
+      // the phone hangs up after its INFOs
       const r = await sipp.done;
       assert.equal(r.code, 0, `sipp: the 200 accepted the video, INFOs answered, BYE: ${r.err.slice(0, 500)}`);
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'ended',
+        null, { timeout: 10000 });
     });
   });
 
@@ -152,7 +158,7 @@ describe('e2e: a SIP video phone calls a web user', { skip }, () => {
       const s = await stats();
       t.diagnostic(`browser: ${JSON.stringify(s)}`);
       assert.equal(s.video_out, undefined, 'the browser sends no video');
-      const c = (await trapezectl(['show', 'calls'])).find((x) => x.user === USER);
+      const c = await liveCall();
       const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === c.call);
       assert.equal(flows.length, 3, 'the audio flows only');
       assert.equal(await sipStat('video_in_declined'), declinedBefore + 1);
