@@ -178,8 +178,10 @@ int tz_sdp_video_accept_webrtc(const struct tz_sdp *offer, const struct tz_sdp *
 	m = &answer->media[idx];
 	if (m->type != TZ_SDP_MEDIA_VIDEO || !m->rtp || m->port == 0 || m->mid == NULL ||
 	    om->mid == NULL || strcmp(m->mid, om->mid) != 0 ||
-	    !sdp_bundled(answer, offer->media[0].mid, m->mid))
-		return 0;               /* declined (port 0), or not on the audio's transport */
+	    !sdp_bundled(answer, offer->media[0].mid, m->mid) ||
+	    tz_sdp_direction(answer, m) == TZ_SDP_INACTIVE)
+		return 0;       /* declined (port 0; inactive: what Chromium answers for a
+				   stopped transceiver), or not on the audio's transport */
 	for (unsigned j = 0; j < m->n_codecs && v->n_codecs < TZ_SDP_VIDEO_MAX_CODECS; j++) {
 		const char *name = sdp_video_name(&m->codecs[j]);
 

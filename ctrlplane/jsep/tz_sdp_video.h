@@ -188,7 +188,9 @@ int tz_sdp_video_offer_webrtc(struct tz_sdp *offer, const struct tz_sdp_video_ne
 
 /**
  * Read the browser's answer to that offer's video: accepted when the
- * section has a port, our mid and is BUNDLEd with the audio; its codecs
+ * section has a port, our mid, is BUNDLEd with the audio and is not
+ * inactive (Chromium answers a stopped or inactive transceiver with
+ * a=inactive, not port 0: declined all the same); its codecs
  * that we offered under the same payload type (others, e.g. rtx, left
  * out), the browser's media SSRC (a=ssrc / FID group) when it sends.
  * @return 0 (@p v->on false: declined, port 0, or no codec of ours).

@@ -679,8 +679,9 @@ export class TrapezeCall extends EventTarget {
    * @param {MediaStream} [options.stream] the stream to send (default: getUserMedia)
    * @param {boolean|'recvonly'} [options.video] an offered video: `true` takes it
    *        with the camera (getUserMedia video, or the stream's video track),
-   *        `'recvonly'` only receives it, absent / false declines it (the
-   *        caller goes on audio only)
+   *        `'recvonly'` only receives it, absent / false declines it (answered
+   *        inactive; the caller gets the video line at port 0 and goes on
+   *        audio only)
    * @param {(sdp: string) => string} [options.sdpTransform] rewrites the answer as sent
    * @returns {Promise<void>} resolved when the answer is sent
    */
@@ -696,7 +697,9 @@ export class TrapezeCall extends EventTarget {
       this._remoteApplied = true;
       for (const t of this.pc.getTransceivers()) {
         if (t.receiver.track.kind !== 'video' || t.stopped) continue;
-        if (!this._options.video) t.stop();           // declined: port 0 in the answer
+        // declined: answered inactive (Chromium does not answer port 0 even
+        // for a stopped transceiver); the gateway gives the caller port 0
+        if (!this._options.video) t.direction = 'inactive';
         else if (this._options.video === 'recvonly' || !t.sender.track) t.direction = 'recvonly';
       }
       await this._applyRemoteCandidates();

@@ -232,6 +232,13 @@ static void test_accept_and_answer_phone(void **state)
 	tz_sdp_free(a);
 	tz_sdp_free(ans);
 
+	/* Chromium's answer for a stopped / inactive transceiver: declined too */
+	ans = parse_ok(WEB_ANSWER("m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
+				  "a=mid:1\r\na=inactive\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n"));
+	assert_int_equal(tz_sdp_video_accept_webrtc(offer, ans, &w), 0);
+	assert_false(w.on);
+	tz_sdp_free(ans);
+
 	/* answered with a payload type we did not offer, or not bundled */
 	ans = parse_ok(WEB_ANSWER("m=video 9 UDP/TLS/RTP/SAVPF 100\r\nc=IN IP4 0.0.0.0\r\n"
 				  "a=mid:1\r\na=rtcp-mux\r\na=rtpmap:100 VP8/90000\r\n"));
