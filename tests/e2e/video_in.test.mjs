@@ -2,7 +2,7 @@
 // sipp (tests/sip/lab/uac_video.xml) calls from the lab PBX's address, whose
 // trunks include lab-video (`video: [VP8, H264]`), with audio + VP8 on
 // 203.0.113.2:6212, where lib/video_endpoint.py sends and receives the VP8
-// with GStreamer.  Checked: the demo page offers "Accept with video"; the
+// with GStreamer (and, in the H.264 case, H.264 on 6216).  Checked: the demo page offers "Accept with video"; the
 // browser decodes the phone's frames and the phone decodes the browser's;
 // the phone's SIP INFO picture_fast_update reaches the browser as a PLI
 // (outbound-rtp pliCount, `video_plis_to_browser`); a web user who accepts
@@ -28,19 +28,38 @@ if (skip) console.log(`# SKIP e2e video_in: ${skip}`);
 
 const USER = 'e2e-vin';
 const VIDEO_PORT = '6212';
+const H264_PORT = '6216';
+/** uac_video.xml's video line (sipp -key) for the VP8 phone and the H.264 one. */
+const VP8 = ['-key', 'vport', VIDEO_PORT, '-key', 'vpt', '96', '-key', 'vname', 'VP8',
+  '-key', 'vfmtp', 'max-fr=30'];
+const H264 = ['-key', 'vport', H264_PORT, '-key', 'vpt', '97', '-key', 'vname', 'H264',
+  '-key', 'vfmtp', 'profile-level-id=42e01f;packetization-mode=1'];
 
 let browser;
 let page;
 let endpoint;
 let statusFile;
+let h264;
+let h264Status;
 
 /** The phone's media counters (lib/video_endpoint.py), or {} before its first write. */
-function ep() {
+function ep(file = statusFile) {
   try {
-    return JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
     return {};
   }
+}
+
+/** lib/video_endpoint.py in namespace sip on @p port with @p codec, its status file. */
+function startPhone(port, codec, ssrc) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tz-video-in-')), 'endpoint.json');
+  const p = spawn('ip', ['netns', 'exec', 'sip', 'python3',
+    path.join(REPO, 'tests/e2e/lib/video_endpoint.py'), '--ip', PBX_IP, '--port', port,
+    '--ssrc', ssrc, '--codec', codec, '--pt', codec === 'h264' ? '97' : '96', '--status', file],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  p.stderr.on('data', (d) => process.stderr.write(`# ${codec} phone: ${d}`));
+  return { p, file };
 }
 
 /** The browser's stats by kind: inbound framesDecoded / packetsReceived, outbound pliCount. */
@@ -68,17 +87,15 @@ const sipStat = async (name) => (await trapezectl(['show', 'sip', 'stats']))[nam
 
 function call(scenario, extra = []) {
   return pbx(path.join(REPO, 'tests/sip/lab', scenario),
-    ['-s', USER, '-mi', PBX_IP, '-mp', '6110', '-rtp_echo', ...extra, GW_SIP], '5104');
+    ['-s', USER, '-mi', PBX_IP, '-mp', '6110', '-rtp_echo', ...extra, GW_SIP], '5108');
 }
 
 describe('e2e: a SIP video phone calls a web user', { skip }, () => {
   before(async () => {
-    statusFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tz-video-in-')), 'endpoint.json');
-    endpoint = spawn('ip', ['netns', 'exec', 'sip', 'python3',
-      path.join(REPO, 'tests/e2e/lib/video_endpoint.py'), '--ip', PBX_IP, '--port', VIDEO_PORT,
-      '--ssrc', '0x5eed1234', '--status', statusFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    endpoint.stderr.on('data', (d) => process.stderr.write(`# endpoint: ${d}`));
-    await waitUntil(() => fs.existsSync(statusFile), 'the video endpoint to start', { timeout: 10000 });
+    ({ p: endpoint, file: statusFile } = startPhone(VIDEO_PORT, 'vp8', '0x5eed1234'));
+    ({ p: h264, file: h264Status } = startPhone(H264_PORT, 'h264', '0x5eed5678'));
+    await waitUntil(() => fs.existsSync(statusFile) && fs.existsSync(h264Status),
+      'the video endpoints to start', { timeout: 10000 });
     browser = await launchBrowser({ ignoreHTTPSErrors: true });
     page = await browser.openPhone(PHONE_URL);
     await login(page, USER);
@@ -87,11 +104,12 @@ describe('e2e: a SIP video phone calls a web user', { skip }, () => {
   after(async () => {
     if (browser) await browser.close();
     if (endpoint && endpoint.exitCode === null) endpoint.kill('SIGTERM');
+    if (h264 && h264.exitCode === null) h264.kill('SIGTERM');
   });
 
   test('accepted with video: pictures both ways, INFO picture_fast_update -> PLI at the browser', async (t) => {
     const plisBefore = await sipStat('video_plis_to_browser');
-    const sipp = call('uac_video.xml', ['-d', '3000']);
+    const sipp = call('uac_video.xml', ['-d', '3000', ...VP8]);
     await withScreenshot(t, page, async () => {
       await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
       assert.match(await page.textContent('#incoming-text'), /Incoming video call from .*vphone@203\.0\.113\.2/);
@@ -140,6 +158,36 @@ describe('e2e: a SIP video phone calls a web user', { skip }, () => {
       // the phone hangs up after its INFOs
       const r = await sipp.done;
       assert.equal(r.code, 0, `sipp: the 200 accepted the video, INFOs answered, BYE: ${r.err.slice(0, 500)}`);
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'ended',
+        null, { timeout: 10000 });
+    });
+  });
+
+  test('an H.264 phone: pictures both ways in H.264', async (t) => {
+    const sipp = call('uac_video.xml', ['-d', '3000', ...H264]);
+    await withScreenshot(t, page, async () => {
+      await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
+      await page.click('#accept-video');
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'in-call',
+        null, { timeout: 15000 });
+      const codec = await waitUntil(async () => page.evaluate(async () => {
+        const st = await window.phone.call.pc.getStats();
+        let out = null;
+        st.forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 30) {
+            out = st.get(s.codecId)?.mimeType ?? '?';
+          }
+        });
+        return out;
+      }), 'the browser to decode 30 frames of the H.264 phone\'s video', { timeout: 20000 })
+        .catch((e) => { t.diagnostic(`phone ${JSON.stringify(ep(h264Status))}`); throw e; });
+      assert.equal(codec, 'video/H264');
+      const e1 = await waitUntil(() => ep(h264Status).frames_decoded > 30 && ep(h264Status),
+        'the H.264 phone to decode 30 frames of the browser\'s video', { timeout: 20000 })
+        .catch((e) => { t.diagnostic(`phone ${JSON.stringify(ep(h264Status))}`); throw e; });
+      t.diagnostic(`H.264 phone: ${JSON.stringify(e1)}`);
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `sipp: ${r.err.slice(0, 500)}`);
       await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'ended',
         null, { timeout: 10000 });
     });
