@@ -153,6 +153,29 @@ void tz_sdp_video_restrict(struct tz_sdp_video_neg *web, const struct tz_sdp_vid
  *  packetization-mode (default 0).  NULL @p fmtp gives the defaults. */
 void tz_sdp_h264_params(const char *fmtp, uint32_t *profile_level_id, uint8_t *pmode);
 
+/**
+ * Reject, in our answer @p answer to a browser, every video section it
+ * accepted: port 0, one format, only a=mid kept, its mid out of the
+ * BUNDLE group (RFC 3264 §6, RFC 8843 §7.3.3).  For a SIP-over-WebSocket
+ * phone whose call's SIP side declined the video: our answer went out in
+ * its 18x before the SIP side answered, the 200 carries this one.
+ * @return 0, -ENOENT (no accepted video section), -ENOMEM.
+ */
+int tz_sdp_video_reject_webrtc(struct tz_sdp *answer);
+
+/**
+ * Make the video section of @p sdp (a SIP-side offer or answer built by
+ * tz_sdp_video_offer_sip() / tz_sdp_video_answer_sip(), the first video
+ * section not rejected) SDES-SRTP: RTP/SAVP(F) and a=crypto lines of the
+ * video's own keys (RFC 4568).  An offer (@p peer NULL) lists all @p n of
+ * @p keys; an answer (@p peer the offer's line chosen) has keys[0] under
+ * @p peer's tag.
+ * @return 0, -ENOENT (no video section to secure), -EINVAL (not RTP/AVP(F),
+ *         or no key), -ENOMEM.
+ */
+int tz_sdp_video_add_crypto(struct tz_sdp *sdp, const struct tz_sdp_crypto *keys, unsigned n,
+			    const struct tz_sdp_crypto *peer);
+
 /*
  * Incoming calls (sdp_video_in.c): a SIP caller's audio + video offer goes
  * to the browser as an audio + video BUNDLE offer; the browser's answer

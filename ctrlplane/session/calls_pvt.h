@@ -135,6 +135,7 @@ struct call_video {
 	uint64_t kf_seen;                     /* requests already turned into INFO */
 	int64_t kf_last;                      /* when the last INFO went (monotonic us) */
 	uint64_t pkts_before;
+	struct call_sdes sdes;                /* SDES trunk: the video's own keys (video_sdes.c) */
 	/* video_in.c: the SIP caller's offered video until the browser answers;
 	 * key frame requests from the SIP side as PLI to the browser */
 	bool in_offered;
@@ -364,6 +365,14 @@ void tz_video_drop_bundle(const struct call *c, struct tz_dp_bundle *bundle);
 void tz_video_unpublish(struct call *c);
 void tz_video_free(struct call *c);
 unsigned tz_video_flows_needed(const struct call *c);
+/* video_sdes.c: the video on an SDES trunk (all no-ops on other calls) */
+bool tz_video_sdes_on(const struct call *c);
+int tz_video_sdes_offer(struct call *c, struct tz_sdp *offer);
+int tz_video_sdes_read(struct call *c, const struct tz_sdp *sdp, unsigned media);
+int tz_video_sdes_answer(struct call *c, const struct tz_sdp *offer, struct tz_sdp *answer);
+int tz_video_sdes_flows(struct call *c, struct tz_dp_flow *from_web, struct tz_dp_flow *to_web);
+void tz_video_sdes_published(struct call *c);
+void tz_video_sdes_free(struct call *c);
 uint64_t tz_video_packets(const struct call *c);
 int tz_video_hold_ports(struct call *c);
 /* video_in.c: an incoming SIP call's video (docs/video.md).  Add the
@@ -510,6 +519,14 @@ void tz_sdes_published(struct call *c);
 void tz_sdes_free(struct call *c);
 /* "rtp" or "srtp-sdes <suite>" for the CLI (never the key). */
 const char *tz_sdes_describe(const struct call *c, char *buf, size_t len);
+/* ... the same on another set of keys (video_sdes.c: the video's own) */
+int tz_sdes_start_of(struct call *c, struct call_sdes *s);
+int tz_sdes_pick_of(const struct call *c, const struct call_sdes *s, const struct tz_sdp_media *m,
+		    bool answer, struct tz_sdes_pick *pick, char *err, size_t errlen);
+void tz_sdes_commit_of(struct call *c, struct call_sdes *s, const struct tz_sdes_pick *pick);
+int tz_sdes_contexts_of(struct call_sdes *s);
+void tz_sdes_published_of(struct call_sdes *s);
+void tz_sdes_free_of(struct call_sdes *s);
 
 /* fork.c: ring the other devices of @p c's AOR (SIP over WebSocket) too */
 void tz_fork_ring_siblings(struct call *c, const char *display);

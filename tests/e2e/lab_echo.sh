@@ -103,11 +103,13 @@ sed -e 's/^\( *media_timeout_s:\) *[0-9]*/\1 5/' \
     -e '/^  trunks:/a\
     - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }\
     - { name: lab-video-info, address: "203.0.113.2:5102", codecs: [PCMU], video: [VP8], video_profile: avp }\
-    - { name: lab-video-h264, address: "203.0.113.2:5104", codecs: [PCMU], video: [H264] }' \
+    - { name: lab-video-h264, address: "203.0.113.2:5104", codecs: [PCMU], video: [H264] }\
+    - { name: lab-video-sdes, address: "203.0.113.2:5106", codecs: [PCMU], video: [VP8], srtp: sdes }' \
     -e '/^  routes:/a\
     - { prefix: "+1321", trunk: lab-video }\
     - { prefix: "+1322", trunk: lab-video-info }\
-    - { prefix: "+1323", trunk: lab-video-h264 }' \
+    - { prefix: "+1323", trunk: lab-video-h264 }\
+    - { prefix: "+1324", trunk: lab-video-sdes }' \
     -e '/^  routes:/a\
     - { prefix: "+1555", trunk: lab-info }\
     - { prefix: "+1666", trunk: lab-nat }\
@@ -148,7 +150,7 @@ fi
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
 	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs svc_dtmf.test.mjs video.test.mjs \
-	video_h264.test.mjs video_in.test.mjs announce.test.mjs
+	video_h264.test.mjs video_in.test.mjs sipws_video.test.mjs announce.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -114,12 +114,14 @@ static void video_policies(struct tz_sdp *sdp)
 		tz_sdp_video_read_sip(sdp, &web, &sip, err, sizeof(err));
 		tz_sdp_video_answer_webrtc(out, sdp, &web, &sip, &vlocal);
 		tz_sdp_video_answer_webrtc(out, sdp, &web, NULL, &vlocal);
+		tz_sdp_video_reject_webrtc(out);        /* a SIP-WS phone's 200 */
 	}
 	build_and_free(out);
 	if (tz_sdp_video_read_web(sdp, neg.mid, &vlocal, &web) == 0 &&
 	    tz_sdp_offer_sip(&sip_local, sdp, &out, err, sizeof(err)) == 0) {
-		if (tz_sdp_video_offer_sip(out, &web, &vlocal) != 0)
-			abort();
+		if (tz_sdp_video_offer_sip(out, &web, &vlocal) != 0 ||
+		    tz_sdp_video_add_crypto(out, sip_local_sdes.crypto, 1, NULL) != 0)
+			abort();                        /* an SDES trunk's video */
 		build_and_free(out);
 	}
 }

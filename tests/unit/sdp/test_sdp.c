@@ -409,5 +409,7 @@ int main(void)
 					    NULL, NULL) +
 	       _cmocka_run_group_tests("sdp-video", sdp_video_tests, sdp_video_n_tests, NULL, NULL) +
 	       _cmocka_run_group_tests("sdp-video-in", sdp_video_in_tests, sdp_video_in_n_tests,
+				       NULL, NULL) +
+	       _cmocka_run_group_tests("sdp-video-sip", sdp_video_sip_tests, sdp_video_sip_n_tests,
 				       NULL, NULL);
 }
