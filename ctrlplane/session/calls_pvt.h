@@ -136,6 +136,11 @@ struct call_video {
 	int64_t kf_last;                      /* when the last INFO went (monotonic us) */
 	uint64_t pkts_before;
 	struct call_sdes sdes;                /* SDES trunk: the video's own keys (video_sdes.c) */
+	/* video_in.c: the SIP caller's offered video until the browser answers;
+	 * key frame requests from the SIP side as PLI to the browser */
+	bool in_offered;
+	int64_t pli_last;                     /* monotonic us of the last PLI sent */
+	uint32_t pli_index;                   /* its SRTCP index (own SSRC: c->video.ssrc) */
 };
 
 /* Mid-call (midcall.c): hold both ways, DTMF as SIP INFO. */
@@ -303,7 +308,13 @@ int tz_media_publish_play(struct call *c);
 	X(SDES_REFUSED, "sdes_refused")             \
 	X(SDES_REKEYED, "sdes_rekeyed")             \
 	X(CTX_RECLAIMED, "calls_ctx_reclaimed")     \
-	X(VIDEO_FAST_UPDATE, "video_fast_updates_out")
+	X(VIDEO_FAST_UPDATE, "video_fast_updates_out") \
+	X(VIDEO_IN_OFFERED, "video_in_offered")    \
+	X(VIDEO_IN_ACCEPTED, "video_in_accepted")  \
+	X(VIDEO_IN_DECLINED, "video_in_declined")  \
+	X(VIDEO_FAST_UPDATE_IN, "video_fast_updates_in") \
+	X(VIDEO_FAST_UPDATE_LIMITED, "video_fast_updates_limited") \
+	X(VIDEO_PLI_TO_WEB, "video_plis_to_browser")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -370,6 +381,21 @@ int tz_video_sdes_flows(struct call *c, struct tz_dp_flow *from_web, struct tz_d
 void tz_video_sdes_published(struct call *c);
 void tz_video_sdes_free(struct call *c);
 uint64_t tz_video_packets(const struct call *c);
+int tz_video_hold_ports(struct call *c);
+/* video_in.c: an incoming SIP call's video (docs/video.md).  Add the
+ * caller's video to our offer to the browser (JSEP only, a trunk with
+ * `video`); read the browser's answer (accepted: the SIP answer carries it,
+ * declined: port 0); a SIP INFO picture_fast_update -> RTCP PLI to the
+ * browser. */
+void tz_video_in_offer(struct call *c, struct tz_sdp *offer);
+void tz_video_in_accept(struct call *c);
+void tz_video_in_fast_update(struct tz_sip_leg *leg, int status, void *user);
+/* video_pli.c: SRTCP-protect RTCP packet @p p (@p len bytes, room for
+ * @p cap) with SRTCP index @p index under our DTLS keys @p k (RFC 3711
+ * §3.4, RFC 7714 §9); the new length, or -EINVAL / -EIO. */
+struct tz_dtls_keys;
+int tz_video_srtcp_protect(enum tz_srtp_suite suite, const struct tz_dtls_keys *k,
+			   uint32_t index, uint8_t *p, size_t len, size_t cap);
 
 /* calls.c: the deadline for ICE + DTLS after our answer reached the browser */
 void tz_call_negotiation_deadline(struct call *c);

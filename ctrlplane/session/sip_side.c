@@ -439,6 +439,7 @@ const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_reinvite = tz_midcall_on_reinvite,
 	.on_reinvite_answer = tz_midcall_on_reinvite_answer,
 	.on_dtmf = tz_midcall_on_dtmf,
+	.on_fast_update = tz_video_in_fast_update,
 	.on_message = on_message,
 	.on_refer = tz_transfer_on_refer,
 };

@@ -120,6 +120,11 @@ static int core_ports(struct call *c)
 	return -EADDRINUSE;
 }
 
+int tz_video_hold_ports(struct call *c)
+{
+	return core_ports(c);
+}
+
 int tz_video_sip_offer(struct call *c, struct tz_sdp *offer)
 {
 	struct tz_sdp_video_local l;

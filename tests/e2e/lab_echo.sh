@@ -152,7 +152,7 @@ fi
 	sip_targets.test.mjs sip_guard.test.mjs media_security.test.mjs sip_srtp_wrap.test.mjs \
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
 	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs svc_dtmf.test.mjs video.test.mjs \
-	video_h264.test.mjs sipws_video.test.mjs announce.test.mjs sipws_announce.test.mjs
+	video_h264.test.mjs video_in.test.mjs sipws_video.test.mjs announce.test.mjs sipws_announce.test.mjs
 "$here/tests/e2e/run.sh" --netns web "$@"
 rc=$?
 if [ $rc -ne 0 ]; then
