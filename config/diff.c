@@ -255,7 +255,7 @@ static bool tenant_eq(const struct tz_cfg_tenant *a, const struct tz_cfg_tenant 
 {
 	return strv_eq(a->domains, b->domains) && strv_eq(a->origins, b->origins) &&
 	       strv_eq(a->hosts, b->hosts) && strv_eq(a->paths, b->paths) &&
-	       limits_eq(&a->limits, &b->limits);
+	       limits_eq(&a->limits, &b->limits) && a->transcode == b->transcode;
 }
 
 static bool secret_eq(const struct tz_config *ca, const struct tz_cfg_token_secret *a,

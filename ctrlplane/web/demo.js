@@ -364,7 +364,8 @@ async function acceptIncoming() {
   audioContext();
   try {
     const stream = await openMic();
-    await c.accept({ stream });
+    // "Force Opus": the answer keeps Opus only; a G.711 caller is transcoded
+    await c.accept({ stream, codecs: el.forceOpus && el.forceOpus.checked ? ['opus'] : undefined });
   } catch (e) {
     if (!c.ended) c.reject(500);
     releaseMic();

@@ -669,6 +669,10 @@ export class TrapezeCall extends EventTarget {
    * @param {object} [options]
    * @param {MediaStream} [options.stream] the stream to send (default: getUserMedia)
    * @param {(sdp: string) => string} [options.sdpTransform] rewrites the answer as sent
+   * @param {string[]} [options.codecs] audio codecs the answer may hold, e.g. ['opus']
+   *   (RTCRtpTransceiver.setCodecPreferences, plus telephone-event at their
+   *   clock rates): the browser then sends one of these; the gateway
+   *   transcodes when the caller has none of them
    * @returns {Promise<void>} resolved when the answer is sent
    */
   async accept(options = {}) {
@@ -681,6 +685,7 @@ export class TrapezeCall extends EventTarget {
       await this._prepare(options.stream);
       await this.pc.setRemoteDescription({ type: 'offer', sdp: this._remoteSdp });
       this._remoteApplied = true;
+      if (options.codecs) this._keepCodecs(options.codecs);
       await this._applyRemoteCandidates();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
@@ -692,6 +697,22 @@ export class TrapezeCall extends EventTarget {
     } catch (e) {
       this._fail(e);
       throw e;
+    }
+  }
+
+  /** Only `names` (and telephone-event at their clock rates) in the audio answer. */
+  _keepCodecs(names) {
+    const caps = RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('audio');
+    if (!caps) return;
+    const want = new Set(names.map((n) => `audio/${n}`.toLowerCase()));
+    const keep = caps.codecs.filter((c) => want.has(c.mimeType.toLowerCase()));
+    const clocks = new Set(keep.map((c) => c.clockRate));
+    const te = caps.codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/telephone-event'
+      && clocks.has(c.clockRate));
+    for (const t of this.pc.getTransceivers()) {
+      if (keep.length && t.receiver.track.kind === 'audio' && t.setCodecPreferences) {
+        t.setCodecPreferences([...keep, ...te]);
+      }
     }
   }
 
