@@ -211,7 +211,21 @@ describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip },
       out.heard = await remoteDominantFreq(page);
       out.s1 = await stage();
       if (during) await during(out);
-      await waitUntil(() => rtpTo(cap.peek(), port).length >= 250, '5 s of RTP at the PBX', { timeout: 20000 });
+      await waitUntil(() => rtpTo(cap.peek(), port).length >= 250, '5 s of RTP at the PBX', { timeout: 20000 })
+        .catch(async (e) => {
+          const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === USER);
+          const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call?.call);
+          t.diagnostic(`call ${JSON.stringify(call)} flows ${JSON.stringify(flows)} stage ${JSON.stringify(await stage())}`);
+          const st = await page.evaluate(async () => {
+            const r = []; (await window.phone.call.pc.getStats()).forEach((x) => {
+              if (/(in|out)bound-rtp|codec/.test(x.type)) r.push(x);
+            }); return r;
+          });
+          t.diagnostic(`browser stats ${JSON.stringify(st)}`);
+          t.diagnostic(`answer ${out.answer}`);
+          t.diagnostic(`captured ${JSON.stringify(parsePcap(cap.peek()).slice(0, 5).map((p) => [p.dport, p.payload.length]))}`);
+          throw e;
+        });
       const ended = nextCallEvent(page, ['hangup']);
       await page.click('#hangup');
       assert.equal((await ended).code, 200);
@@ -219,6 +233,7 @@ describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip },
       assert.equal(r.code, 0, `sipp (PBX calling): ${r.err.slice(0, 800)}`);
       out.pcap = (await cap.stop()).buf;
     } finally {
+      await page.evaluate(() => window.phone.call && !window.phone.call.ended && window.phone.call.hangup());
       uac.kill();
       await cap.stop().catch(() => {});
       await page.setChecked('#force-opus', true);
