@@ -29,6 +29,7 @@ import { dialFrom, nextCallEvent } from './lib/phone.mjs';
 import { parsePcap, parseRtp } from './lib/rtp_events.mjs';
 import { remoteDominantFreq } from './lib/audio_freq.mjs';
 import { waitUntil } from './lib/wait.mjs';
+import { listen, heard, isTone, waitForTone } from './lib/announce_audio.mjs';
 
 const skip = await gatewaySkipReason()
   || (process.env.TZ_XCODE_LAB ? undefined : 'not started by lab_xcode.sh (TZ_XCODE_LAB)');
@@ -316,6 +317,56 @@ describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip },
         pbxGotPcmu440(out);
       });
     } finally {
+      fs.writeFileSync(cfgPath, original);
+      await trapezectl(['reload']).catch(() => {});
+    }
+  });
+
+  // ---- music on hold on a transcoded call (announce.c's player, xcode's flows)
+
+  test('the G.711 PBX holds a transcoded call: the browser hears the music on hold, then the PBX again', async (t) => {
+    const cfgPath = (await trapezectl(['show', 'status'])).config;
+    const original = fs.readFileSync(cfgPath, 'utf8');
+    const moh = path.join(work, 'moh.wav');
+    tm('tone', '--freq', '500', '--seconds', '3', '--rate', '16000', moh);
+    fs.chmodSync(work, 0o755);
+    fs.writeFileSync(cfgPath, `${original}\nmusic_on_hold: ${moh}\n`);
+    const pbx = sipp(path.join(REPO, 'tests/sip/lab/uas_hold_long.xml'), ['-mi', PBX_IP, '-mp', String(PBX_PORT), '-rtp_echo']);
+    try {
+      t.diagnostic(`reload: ${JSON.stringify(await trapezectl(['reload']))}`);
+      await pbx.ready;
+      await listen(page);
+      await withScreenshot(t, page, async () => {
+        const s0 = await stage();
+        const held = nextCallEvent(page, ['held']);
+        assert.deepEqual(await dialFrom(page, '+14440003'), { answered: true });
+        const s1 = await stage();
+        assert.equal(s1.calls_transcoded - s0.calls_transcoded, 1, 'the call is transcoded');
+        assert.equal((await held).by, 'remote');
+        const th = Date.now();
+        const unheld = nextCallEvent(page, ['unheld']);
+        const tones = await waitForTone(page, 500, { since: th, n: 10, what: 'music on hold at 500 Hz' });
+        t.diagnostic(`500 Hz heard ${tones[0].t - th} ms after the hold`);
+        const s2 = await stage();
+        assert.equal(s2.moh_started - s0.moh_started, 1, 'music on hold started');
+        assert.equal(s2.per_core[0].xcode_calls, 1, 'still transcoded during the hold');
+        const during = (await heard(page, th + 1000)).filter((x) => x.t < Date.now());
+        assert.ok(during.filter((x) => isTone(x, 440)).length <= 2,
+          'the PBX\'s own audio (the echo of the browser\'s 440 Hz) waits during the hold');
+        assert.equal((await unheld).by, 'remote');
+        const tu = Date.now();
+        // after the resume the PBX is heard again (its echo of our 440 Hz), the music stops
+        const back = await waitForTone(page, 440, { since: tu + 500, n: 10, what: 'the PBX again (440 Hz echo)' });
+        t.diagnostic(`440 Hz back ${back[0].t - tu} ms after the resume`);
+        const after = (await heard(page, tu + 1000)).filter((x) => isTone(x, 500));
+        assert.ok(after.length <= 1, `no music after the resume (${after.length} samples at 500 Hz)`);
+        const ended = nextCallEvent(page, ['hangup']);
+        await page.click('#hangup');
+        assert.equal((await ended).code, 200);
+        assert.equal((await pbx.done).code, 0, 'the PBX\'s hold and resume were answered');
+      });
+    } finally {
+      pbx.kill();
       fs.writeFileSync(cfgPath, original);
       await trapezectl(['reload']).catch(() => {});
     }
