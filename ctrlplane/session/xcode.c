@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Transcoded calls (issue 14 item 2; docs/media-services.md "Transcoding"):
- * whether a call to a trunk is transcoded (the trunk's `transcode:` and
- * the codecs the browser offered), its admission into the media-services
+ * whether a call to a trunk is transcoded (its mode from the trunk's,
+ * tenant's or gateway's `transcode:`, decided once; the codecs the browser
+ * offered; inbound calls: xcode_in.c), its admission into the media-services
  * stage at set-up (refused when the stage is off or full: the browser gets
  * media-services-unavailable, a SIP-over-WebSocket phone a 488), and the
  * transcoders the stage keeps for it: made when its media is published,
