@@ -105,6 +105,8 @@ void bench_progress(bool quiet, const char *fmt, ...) __attribute__((format(prin
 void bench_pipeline_print(const struct pipeline_result *r, FILE *f);
 int bench_pipeline_json(const struct pipeline_result *r, const char *path);
 
+/* trapeze-bench play (bench/play.c): announcement packets, live vs pre-encoded. */
+int bench_play_main(int argc, char **argv);
 /* trapeze-bench transcode (bench/transcode.c): the tz_media transcoder per frame. */
 int bench_transcode_main(int argc, char **argv);
 /* bench/stage.c: transcoded calls through the stage next to forwarded ones */

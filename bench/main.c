@@ -23,6 +23,8 @@ static const char usage[] =
 "             to cryptodev and our transform on both backends, ns/op and ratios\n"
 "  pipeline   the dataplane worker on ring ports: SRTP <-> RTP bridged both ways,\n"
 "             Mpps per worker core, ratio to the SRTP floor, latency percentiles\n"
+"  play       announcement/music-on-hold packets per codec, encoded live vs\n"
+"             from the file's clip (encoded once): plays per stage core\n"
 "  stage      transcoded calls through the media-services stage next to\n"
 "             forwarded calls, same run (worker and stage CPU per packet)\n"
 "  transcode  the media transcoder: CPU per 20 ms frame (PCMU/G.722 <-> Opus),\n"
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
 		return bench_pipeline_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "calls") == 0) return bench_calls_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "reflect") == 0) return bench_reflect_main(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "play") == 0)
+		return bench_play_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "transcode") == 0)
 		return bench_transcode_main(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "stage") == 0)

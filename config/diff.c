@@ -143,6 +143,23 @@ static int diff_signalling(const struct tz_cfg_signalling *a, const struct tz_cf
 	return 0;
 }
 
+/* Whether trunk certificates go unchecked: sofia holds one verify policy for
+ * its TLS transport, set at start (sip_ua.c tls_policy()): off only when
+ * every TLS trunk says tls_verify: false. */
+static bool tls_verify_off(const struct tz_cfg_sip *s)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < s->n_trunks; i++) {
+		if (s->trunks[i].transport != TZ_SIP_TLS)
+			continue;
+		if (s->trunks[i].tls_verify)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 static int diff_sip_restart(const struct tz_cfg_sip *a, const struct tz_cfg_sip *b,
 			    struct tz_cfg_diff *d)
 {
@@ -152,10 +169,9 @@ static int diff_sip_restart(const struct tz_cfg_sip *a, const struct tz_cfg_sip 
 		listen = hostport_eq(&a->listen[i], &b->listen[i]);
 	NEED(!listen, "sip.listen");
 	NEED(a->transports != b->transports, "sip.transports");
-	NEED(!str_eq(a->tls_cert, b->tls_cert), "sip.tls_cert");
-	NEED(!str_eq(a->tls_key, b->tls_key), "sip.tls_key");
-	NEED(!str_eq(a->tls_ca, b->tls_ca), "sip.tls_ca");
+	/* sip.tls_cert, tls_key and tls_ca are reloaded (tz_sip_tls_reload) */
 	NEED(!str_eq(a->tls_dir, b->tls_dir), "sip.tls_dir");
+	NEED(tls_verify_off(a) != tls_verify_off(b), "sip.trunks[].tls_verify");
 	return 0;
 }
 
@@ -255,7 +271,10 @@ static bool tenant_eq(const struct tz_cfg_tenant *a, const struct tz_cfg_tenant 
 {
 	return strv_eq(a->domains, b->domains) && strv_eq(a->origins, b->origins) &&
 	       strv_eq(a->hosts, b->hosts) && strv_eq(a->paths, b->paths) &&
-	       limits_eq(&a->limits, &b->limits) && a->transcode == b->transcode;
+	       limits_eq(&a->limits, &b->limits) && a->transcode == b->transcode &&
+	       a->messaging.max_bytes == b->messaging.max_bytes &&
+	       a->messaging.per_user_per_minute == b->messaging.per_user_per_minute &&
+	       strv_eq(a->messaging.content_types, b->messaging.content_types);
 }
 
 static bool secret_eq(const struct tz_config *ca, const struct tz_cfg_token_secret *a,
@@ -458,9 +477,6 @@ void tz_cfg_keep_running(struct tz_config *old, struct tz_config *new)
 	SWAP(old->sip.listen, new->sip.listen);
 	SWAP(old->sip.n_listen, new->sip.n_listen);
 	SWAP(old->sip.transports, new->sip.transports);
-	SWAP(old->sip.tls_cert, new->sip.tls_cert);
-	SWAP(old->sip.tls_key, new->sip.tls_key);
-	SWAP(old->sip.tls_ca, new->sip.tls_ca);
 	SWAP(old->sip.tls_dir, new->sip.tls_dir);
 	SWAP(old->limits.max_sessions, new->limits.max_sessions);
 	SWAP(old->recording.ring, new->recording.ring);

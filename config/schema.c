@@ -554,6 +554,17 @@ static const struct tz_cfg_field ann_fields[] = {
 static const struct tz_cfg_schema ann_schema = { TABLE(ann_fields) };
 static const struct tz_cfg_schema tenant_ann_schema = { ann_fields, 4 };
 
+/* A tenant's messaging: no defaults; tz_cfg_tenants_flatten() fills the keys
+ * it leaves out from the top level's. */
+static void messaging_finish(struct tz_cfg_ctx *c, void *obj, const struct tz_cfg_node *map);
+static const struct tz_cfg_field tenant_msg_fields[] = {
+	ROW(tz_cfg_messaging, "max_bytes", u32, max_bytes, .min = 1, .max = 65536),
+	ROW(tz_cfg_messaging, "per_user_per_minute", u32, per_user_per_minute, .max = 100000),
+	ROW(tz_cfg_messaging, "content_types", strlist, content_types),
+};
+static const struct tz_cfg_schema tenant_msg_schema = { TABLE(tenant_msg_fields), NULL,
+							messaging_finish };
+
 /* One tenants[] entry; the lists land in sip.trunks, sip.routes, auth.token_secrets. */
 static const struct tz_cfg_field tenant_fields[] = {
 	ROW(tz_cfg_tenant_src, "name", name, t.name, .required = true),
@@ -573,6 +584,7 @@ static const struct tz_cfg_field tenant_fields[] = {
 	ROW(tz_cfg_tenant_src, "music_on_hold", path, t.announce.moh),
 	ROW(tz_cfg_tenant_src, "transcode", enum, t.transcode, .def = "inherit",
 	    .arg = tenant_transcode),
+	MAP(tz_cfg_tenant_src, "messaging", t.messaging, tenant_msg_schema),
 	MOVED("max_calls", "has moved into the tenant's limits: write limits: {max_calls: N}"),
 };
 const struct tz_cfg_schema tz_cfg_tenant_schema = { TABLE(tenant_fields), NULL, tenant_finish };

@@ -200,6 +200,20 @@ static void default_tenant(struct tz_cfg_ctx *c, struct tz_config *cfg, struct t
 	t->transcode = TZ_XCODE_INHERIT;    /* = media_services.transcode */
 }
 
+/* A tenant's messaging: what it leaves out is the top level's (its own copy:
+ * each tenant's strings are freed with it).  An empty or null key counts as
+ * left out, except per_user_per_minute, where 0 means no limit. */
+static void inherit_messaging(struct tz_cfg_ctx *c, const struct tz_cfg_messaging *top,
+			      struct tz_cfg_messaging *m, bool all)
+{
+	if (all || m->max_bytes == 0)
+		m->max_bytes = top->max_bytes;
+	if (all || tz_cfg_pos_find(c, &m->per_user_per_minute) == NULL)
+		m->per_user_per_minute = top->per_user_per_minute;
+	if (all || m->content_types == NULL)
+		m->content_types = strlist_dup(c, top->content_types);
+}
+
 void tz_cfg_tenants_flatten(struct tz_cfg_ctx *c, struct tz_config *cfg)
 {
 	struct flat lists[] = {
@@ -223,7 +237,9 @@ void tz_cfg_tenants_flatten(struct tz_cfg_ctx *c, struct tz_config *cfg)
 	for (size_t i = 0; i < c->n_tenants; i++) {
 		tenants[i + 1] = c->tenants[i].t;
 		rebase(c, &c->tenants[i].t, sizeof(c->tenants[i].t), &tenants[i + 1]);
+		inherit_messaging(c, &cfg->messaging, &tenants[i + 1].messaging, false);
 	}
+	inherit_messaging(c, &cfg->messaging, &tenants[0].messaging, true);
 	cfg->tenants = tenants;
 	cfg->n_tenants = c->n_tenants + 1;
 	free(c->tenants);

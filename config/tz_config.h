@@ -377,6 +377,16 @@ struct tz_cfg_auth {
 #define TZ_TENANT_DEFAULT 0u
 #define TZ_TENANT_DEFAULT_NAME "default"
 
+/** `messaging:`: trapeze-jsep.v1 `message` <-> SIP MESSAGE (docs/messaging.md);
+ *  also each tenant's (the keys it leaves out are the top level's). */
+struct tz_cfg_messaging {
+	uint32_t max_bytes;           /**< largest body either way; default 4096 */
+	uint32_t per_user_per_minute; /**< messages a web user may send a minute;
+				       *   default 60, 0: none at all */
+	char **content_types;         /**< media types carried (NULL-terminated);
+				       *   default text/plain, application/json */
+};
+
 /**
  * One enterprise hosted on the gateway (issue 11, docs/tenants.md).  Its
  * trunks, routes and token secrets are written inside its entry in YAML
@@ -402,6 +412,9 @@ struct tz_cfg_tenant {
 	struct tz_cfg_recording recording;      /**< mode inherit: the top level's */
 	struct tz_cfg_announce announce;        /**< unset keys: the top level's */
 	enum tz_cfg_transcode transcode;        /**< default inherit: media_services' */
+	struct tz_cfg_messaging messaging;      /**< in force for its users: the keys
+						 *   it leaves out are the top level's
+						 *   (filled in at load) */
 };
 
 /** SRTP crypto backend (issue 12): `crypto:`. */
@@ -435,15 +448,6 @@ struct tz_cfg_control {
 struct tz_cfg_cdr {
 	char *file;               /**< one JSON line per ended call; NULL: no file */
 	uint32_t keep;            /**< records held for `show cdr`; default 1000 */
-};
-
-/** `messaging:`: trapeze-jsep.v1 `message` <-> SIP MESSAGE (docs/messaging.md). */
-struct tz_cfg_messaging {
-	uint32_t max_bytes;           /**< largest body either way; default 4096 */
-	uint32_t per_user_per_minute; /**< messages a web user may send a minute;
-				       *   default 60, 0: none at all */
-	char **content_types;         /**< media types carried (NULL-terminated);
-				       *   default text/plain, application/json */
 };
 
 /** Prometheus exposition (docs/metrics.md): `metrics:`. */

@@ -99,7 +99,7 @@ reachable from the lab's web namespace, e.g. with a desktop session:
       ip netns exec web chromium --user-data-dir=\$(mktemp -d) https://198.51.100.1:8443/
 Log in as any name, dial any number: the PBX answers and you hear yourself.
 Video: press "Video call" with +1321000 (the lab's SIP video endpoint shows a
-test picture and decodes your camera). Messages: send one to any number; the
+test picture and decodes your camera; +1323000: the same in H.264). Messages: send one to any number; the
 PBX answers it. DTMF keys during a call reach the PBX as RFC 4733 events.
 Announcements: numbers starting with 404 are unknown at the PBX (you hear the
 special information tone, then the call ends with 404), 486... are busy.

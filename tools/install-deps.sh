@@ -49,8 +49,10 @@ lab_pkgs=(
 	curl          # scrapes /metrics (test_metrics_lab.sh, tools/demo.sh)
 	ethtool
 	gnuplot-nox   # trapeze-bench calls --plots
+	gstreamer1.0-libav	# avdec_h264 for the lab video endpoint's H.264 (video_endpoint.py --codec h264)
 	gstreamer1.0-plugins-base	# the lab's SIP video endpoint (tests/e2e/lib/video_endpoint.py)
-	gstreamer1.0-plugins-good	# ... vp8enc/vp8dec, rtpvp8pay/depay, udpsrc/udpsink
+	gstreamer1.0-plugins-good	# ... vp8enc/vp8dec, rtpvp8pay/depay, rtph264pay/depay, udpsrc/udpsink
+	gstreamer1.0-plugins-ugly	# ... x264enc (the H.264 endpoint)
 	gstreamer1.0-tools	# ... gst-launch-1.0
 	iptables
 	kamailio

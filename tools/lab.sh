@@ -32,7 +32,10 @@
 #            +1321...): sipp at 203.0.113.2:5100 answers audio (echoed) and VP8
 #            video, tests/e2e/lib/video_endpoint.py sends a GStreamer test
 #            picture and decodes what it gets (counters in
-#            $state/video-endpoint.json); `lab.sh video-pbx stop` ends both
+#            $state/video-endpoint.json); the same in H.264 (trunk
+#            lab-video-h264, numbers +1323..., sipp at 203.0.113.2:5104,
+#            counters in $state/video-endpoint-h264.json);
+#            `lab.sh video-pbx stop` ends them
 #   call USER [SECONDS]  the PBX calls web user USER (logged in on the demo
 #            page): ring, answer, SECONDS (default 20) of echoed audio, BYE
 #   exec NS CMD...   run CMD inside namespace NS
@@ -45,6 +48,17 @@ config=${TZ_CONFIG:-$here/config/lab.yaml}
 namespaces=(web gw sip)
 
 die() { echo "lab: $*" >&2; exit 1; }
+
+# The daemons started here must not keep descriptors they inherited: run as
+# `flock /tmp/tz-test.lock tools/lab.sh start`, trapezed, the token issuer and
+# sipp would hold the lock until `down`.  The caller's own copy (flock's) still
+# holds it for as long as the caller runs.  255 is bash's script descriptor.
+for fd_ in /proc/$$/fd/*; do
+	fd_=${fd_##*/}
+	case $fd_ in 0|1|2|255) ;; *) eval "exec $fd_>&-" 2>/dev/null || true ;; esac
+done
+unset fd_
+
 [ "$(id -u)" -eq 0 ] || die "run as root (it creates network namespaces)"
 
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
@@ -170,9 +184,11 @@ lab_config() {
 	mkdir -p "$state"
 	[ -z "${TZ_CONFIG:-}" ] && video=(
 	    -e '/^  trunks:/a\
-    - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }'
+    - { name: lab-video, address: "203.0.113.2:5100", codecs: [PCMU], video: [VP8, H264] }\
+    - { name: lab-video-h264, address: "203.0.113.2:5104", codecs: [PCMU], video: [H264] }'
 	    -e '/^  routes:/a\
-    - { prefix: "+1321", trunk: lab-video }')
+    - { prefix: "+1321", trunk: lab-video }\
+    - { prefix: "+1323", trunk: lab-video-h264 }')
 	sed -e "s|^  # web_root: .*|  web_root: $here/ctrlplane/web|" \
 	    -e "s|^  file: /run/trapeze/lab/cdr.json|  file: $state/cdr.json|" "${video[@]}" "$config" >"$state/trapeze.yaml"
 	[ -z "${TZ_CONFIG:-}" ] && lab_sounds >>"$state/trapeze.yaml"
@@ -326,7 +342,7 @@ video_alive() { pid_is "$state/video-pbx.pid" "sipp .*uas_video.xml"; }
 
 lab_video_pbx_stop() {
 	local f
-	for f in video-pbx video-endpoint; do
+	for f in video-pbx video-endpoint video-pbx-h264 video-endpoint-h264; do
 		if [ -f "$state/$f.pid" ] && kill -0 "$(cat "$state/$f.pid")" 2>/dev/null; then
 			kill -TERM "$(cat "$state/$f.pid")" 2>/dev/null || true
 		fi
@@ -354,13 +370,27 @@ lab_video_pbx() {
 	ip netns exec sip python3 "$here/tests/e2e/lib/video_endpoint.py" --ip 203.0.113.2 \
 		--port 6202 --status "$state/video-endpoint.json" 2>"$state/video-endpoint.log" &
 	echo $! >"$state/video-endpoint.pid"
-	for _ in $(seq 1 100); do
-		started_alive "$state/video-pbx.pid" || die "sipp did not start (log: $state/video-pbx.log)"
-		in_ns sip ss -Hlun 'sport = :5100' | grep -q 203.0.113.2:5100 && break
-		sleep 0.05
+	# the H.264 one (docs/video.md): its own SIP port, video port and trunk
+	ip netns exec sip sipp -sf "$here/tests/sip/lab/uas_video_h264.xml" -i 203.0.113.2 -p 5104 \
+		-mi 203.0.113.2 -mp 6110 -rtp_echo -nostdin >/dev/null 2>"$state/video-pbx-h264.log" &
+	echo $! >"$state/video-pbx-h264.pid"
+	ip netns exec sip python3 "$here/tests/e2e/lib/video_endpoint.py" --ip 203.0.113.2 \
+		--port 6206 --codec h264 --pt 97 --status "$state/video-endpoint-h264.json" \
+		2>"$state/video-endpoint-h264.log" &
+	echo $! >"$state/video-endpoint-h264.pid"
+	for port in 5100 5104; do
+		for _ in $(seq 1 100); do
+			started_alive "$state/video-pbx.pid" || die "sipp did not start (log: $state/video-pbx.log)"
+			started_alive "$state/video-pbx-h264.pid" ||
+				die "sipp did not start (log: $state/video-pbx-h264.log)"
+			in_ns sip ss -Hlun "sport = :$port" | grep -q "203.0.113.2:$port" && break
+			sleep 0.05
+		done
 	done
 	echo "lab: SIP video endpoint at 203.0.113.2:5100 (call +1321... with Video call)," \
 	     "sipp PID $(cat "$state/video-pbx.pid"), media PID $(cat "$state/video-endpoint.pid")"
+	echo "lab: SIP H.264 video endpoint at 203.0.113.2:5104 (call +1323... with Video call)," \
+	     "sipp PID $(cat "$state/video-pbx-h264.pid"), media PID $(cat "$state/video-endpoint-h264.pid")"
 }
 
 lab_call() {
@@ -405,5 +435,5 @@ case "$cmd" in
 		u=$1; shift
 		python3 "$here/tools/token-issuer.py" mint --secret-file /run/trapeze/lab/token.secret --user "$u" "$@" ;;
 	exec) [ $# -ge 2 ] || die "usage: lab.sh exec NS CMD..."; ns=$1; shift; in_ns "$ns" "$@" ;;
-	*) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
+	*) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 1 ;;
 esac

@@ -59,6 +59,10 @@ static int show_svc(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *
 	member_int(b, "announcements", (gint64)s.announcements);
 	member_int(b, "moh_started", (gint64)s.moh_started);
 	member_int(b, "play_skipped", (gint64)s.play_skipped);
+	member_int(b, "plays_pre_encoded", (gint64)s.plays_pre_encoded);
+	member_int(b, "plays_live", (gint64)s.plays_live);
+	member_int(b, "pre_encoded_clips", (gint64)s.clips);
+	member_int(b, "pre_encoded_kb", (gint64)(s.clip_bytes / 1024));
 	json_builder_set_member_name(b, "per_core");
 	json_builder_begin_array(b);
 	for (unsigned k = 0; k < s.cores; k++)

@@ -141,6 +141,17 @@ void tz_daemon_sample_lcores(struct tz_daemon *d)
 		d->busy_pct[i] = dt > 0 ? 100.0 * (double)(now.busy_tsc - d->last[i].busy_tsc) / (double)dt : 0;
 		d->last[i] = now;
 	}
+	for (unsigned k = 0; k < tz_svc_n_cores() && k < TZ_SVC_MAX_CORES; k++) {
+		uint64_t busy, total, dt;
+
+		if (tz_svc_lcore_stats(k, &busy, &total) != 0)
+			continue;
+		dt = total - d->svc_last[k][1];
+		d->svc_busy_pct[k] = dt > 0 ? 100.0 * (double)(busy - d->svc_last[k][0]) / (double)dt
+					    : 0;
+		d->svc_last[k][0] = busy;
+		d->svc_last[k][1] = total;
+	}
 }
 
 static int show_lcores(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b, void *arg)
@@ -167,6 +178,16 @@ static int show_lcores(struct tz_cli_req *req, int argc, char **argv, JsonBuilde
 		json_builder_set_member_name(b, "busy_pct");
 		json_builder_add_double_value(b, (double)(int)(d->busy_pct[i] * 10) / 10);
 		add_int(b, "poll_rounds", st.rounds);
+		json_builder_end_object(b);
+	}
+	for (unsigned k = 0; k < tz_svc_n_cores() && k < TZ_SVC_MAX_CORES; k++) {
+		json_builder_begin_object(b);
+		add_int(b, "lcore", tz_svc_lcore(k));
+		add_str(b, "role", "media-services");
+		json_builder_set_member_name(b, "busy_pct");
+		json_builder_add_double_value(b, (double)(int)(d->svc_busy_pct[k] * 10) / 10);
+		json_builder_set_member_name(b, "poll_rounds");
+		json_builder_add_null_value(b);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

@@ -13,6 +13,7 @@
 #include "tz_ports.h"
 #include "tz_session.h"
 #include "tz_srtp.h"
+#include "tz_svc.h"
 
 struct tz_ws_server;
 struct tz_sip;
@@ -36,6 +37,9 @@ struct tz_daemon {
 	/* busy % per worker over the last sample period */
 	struct tz_dp_lcore_stats last[TZ_DP_MAX_WORKERS];
 	double busy_pct[TZ_DP_MAX_WORKERS];
+	/* the same for the media-services stage's lcores */
+	uint64_t svc_last[TZ_SVC_MAX_CORES][2];        /* busy, total TSC */
+	double svc_busy_pct[TZ_SVC_MAX_CORES];
 	struct tz_rec_tap *rec_taps[TZ_DP_MAX_WORKERS];   /* rec_taps.c; NULL: no recording */
 };
 

@@ -20,6 +20,7 @@
 #include "tz_calls.h"
 #include "tz_cfg_diff.h"
 #include "tz_log.h"
+#include "tz_sip.h"
 
 struct admin tz_admin;
 
@@ -90,6 +91,39 @@ static void describe(const struct tz_cfg_diff *diff, const char *summary, GStrin
 
 static int reload(struct tz_daemon *d, GString *out);
 
+/* "routes: 1 added; NOTE" or "NOTE" for "no changes". */
+static void add_note(char **summary, const char *note)
+{
+	bool none = strcmp(*summary, "no changes") == 0;
+	char *with = NULL;
+
+	if (asprintf(&with, "%s%s%s", none ? "" : *summary, none ? "" : "; ", note) > 0) {
+		free(*summary);
+		*summary = with;
+	}
+}
+
+/* The SIP TLS files (sip_tls_reload.c): @p check is what the dry run said. */
+static void apply_sip_tls(struct tz_daemon *d, const struct tz_config *new, int check,
+			  char **summary)
+{
+	char err[256] = "";
+	int rc = check;
+
+	if (check > 0)
+		rc = tz_sip_tls_reload(d->sip, &new->sip, true, err, sizeof(err));
+	if (rc < 0 && rc != -ENOENT) {
+		TZ_LOG(MAIN, ERR, "reload: SIP TLS certificate not renewed: %s", err);
+		if (*summary != NULL)
+			add_note(summary, "sip tls certificate not renewed (see the log)");
+		return;
+	}
+	if (*summary != NULL && rc > 0 && (rc & TZ_SIP_TLS_CERT_RENEWED))
+		add_note(summary, "sip tls certificate renewed");
+	if (*summary != NULL && rc > 0 && (rc & TZ_SIP_TLS_CAS_RELOADED))
+		add_note(summary, "sip tls CAs reloaded");
+}
+
 /* systemd hears RELOADING=1, then READY=1 whatever the outcome. */
 int tz_daemon_reload(struct tz_daemon *d, GString *out)
 {
@@ -109,7 +143,7 @@ static int reload(struct tz_daemon *d, GString *out)
 	char err[256] = "";
 	bool cert_renewed;
 	char *summary;
-	int rc;
+	int rc, sip_tls;
 
 	new = tz_cfg_load(d->cfg->path, &errs);
 	if (new == NULL) {
@@ -128,6 +162,14 @@ static int reload(struct tz_daemon *d, GString *out)
 		return refuse("a tenant was removed or moved (logins and calls hold tenants by "
 			      "position: restart, or add new tenants at the end)", out);
 	}
+	/* SIP TLS files first: a broken pair refuses the reload, nothing applied */
+	sip_tls = tz_sip_tls_reload(d->sip, &new->sip, false, err, sizeof(err));
+	if (sip_tls == -EINVAL) {
+		tz_cfg_diff_free(&diff);
+		tz_cfg_free(new);
+		return refuse(err, out);
+	}
+	err[0] = '\0';
 	summary = tz_cfg_diff_summary(&diff);
 	tz_cfg_keep_running(d->cfg, new);
 	rc = tz_daemon_signalling_reconfigure(d, new, err, sizeof(err), &cert_renewed);
@@ -138,16 +180,9 @@ static int reload(struct tz_daemon *d, GString *out)
 		free(summary);
 		return refuse(err[0] ? err : "token secrets do not load", out);
 	}
-	if (cert_renewed && summary != NULL) {
-		char *with = NULL;
-
-		if (asprintf(&with, "%s%s", strcmp(summary, "no changes") == 0 ? "" : summary,
-			     strcmp(summary, "no changes") == 0 ? "https certificate renewed"
-								 : "; https certificate renewed") > 0) {
-			free(summary);
-			summary = with;
-		}
-	}
+	if (cert_renewed && summary != NULL)
+		add_note(&summary, "https certificate renewed");
+	apply_sip_tls(d, new, sip_tls, &summary);
 	apply_log_levels(&new->logging);
 	g_ptr_array_add(tz_admin.retired, d->cfg);
 	d->cfg = new;

@@ -51,6 +51,24 @@ static uint64_t calls_ctr(const char *name)
 	return 0;
 }
 
+/* trapeze_messages_total{tenant, event}: each tenant's `show messaging` counters. */
+static void message_family(GString *out, const struct tz_config *cfg)
+{
+	tz_metrics_family(out, "trapeze_messages_total", TZ_METRICS_COUNTER,
+			  "trapeze-jsep.v1 messages (SIP MESSAGE) by tenant and event "
+			  "(`show messaging`)");
+	for (size_t t = 0; t < cfg->n_tenants; t++) {
+		const char *name = tz_cfg_tenant_name(cfg, (uint32_t)t);
+		const uint64_t *v = tz_messaging_tenant_counters(name);
+
+		for (unsigned i = 0; messaging_name(i) != NULL; i++)
+			tz_metrics_sample_u64(out, "trapeze_messages_total",
+					      (struct tz_metrics_label[]){ { "tenant", name },
+									   { "event", messaging_name(i) } },
+					      2, v != NULL ? v[i] : 0);
+	}
+}
+
 static void call_families(GString *out, const struct tz_metrics_sources *s)
 {
 	struct tz_calls_figures f;
@@ -259,11 +277,7 @@ void tz_metrics_collect_calls(GString *out, void *arg)
 	by_name(out, "trapeze_call_events_total",
 		"every counter of the call manager (`show sip stats`), by name", "event",
 		calls_name, cc, n_cc);
-	for (n_cc = 0; n_cc < G_N_ELEMENTS(cc) && tz_messaging_counter_name(n_cc) != NULL; n_cc++)
-		cc[n_cc] = tz_messaging_counter_value(n_cc);
-	by_name(out, "trapeze_messages_total",
-		"trapeze-jsep.v1 messages (SIP MESSAGE) by event (`show messaging`)", "event",
-		messaging_name, cc, n_cc);
+	message_family(out, *s->cfg);
 	sip_families(out, sip);
 	sipws_families(out);
 	dtls_ice_families(out, &ws);

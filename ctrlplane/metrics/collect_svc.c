@@ -46,6 +46,17 @@ void tz_metrics_collect_svc(GString *out, void *arg)
 			      &(struct tz_metrics_label){ "kind", "moh" }, 1, s.moh_started);
 	tz_metrics_sample_u64(out, "trapeze_media_services_plays_total",
 			      &(struct tz_metrics_label){ "kind", "skipped" }, 1, s.play_skipped);
+	tz_metrics_family(out, "trapeze_media_services_play_encoding_total", TZ_METRICS_COUNTER,
+			  "plays by how their packets were made: pre_encoded (the file's clip, "
+			  "encoded once per codec) or live (encoded during the play)");
+	tz_metrics_sample_u64(out, "trapeze_media_services_play_encoding_total",
+			      &(struct tz_metrics_label){ "encoding", "pre_encoded" }, 1,
+			      s.plays_pre_encoded);
+	tz_metrics_sample_u64(out, "trapeze_media_services_play_encoding_total",
+			      &(struct tz_metrics_label){ "encoding", "live" }, 1, s.plays_live);
+	tz_metrics_family(out, "trapeze_media_services_clip_bytes", TZ_METRICS_GAUGE,
+			  "memory of the announcement and music-on-hold files encoded once per codec");
+	tz_metrics_sample_u64(out, "trapeze_media_services_clip_bytes", NULL, 0, s.clip_bytes);
 	for (unsigned k = 0; k < s.cores && k < TZ_SVC_MAX_CORES; k++) {
 		tz_svc_counters(k, cnt[k]);
 		snprintf(idx[k], sizeof(idx[k]), "%u", k);

@@ -1,73 +1,76 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Payloads to 8 kHz PCM16 for the recording's WAV: G.711 mu-law and A-law
- * (ITU-T G.711 tables 1a/1b, computed, not tabled) and Opus (libopus,
- * decoding straight at 8 kHz).  Other payload types (telephone-event, CN)
- * are not decoded: they stay in the pcap, and the WAV has silence there.
+ * Payloads to REC_WAV_RATE (8 kHz) PCM16 for the recording's WAV, with the
+ * gateway's own codec library (tz_media, dataplane/media): G.711 mu-law and
+ * A-law, Opus (decoded straight at 8 kHz) and G.722 (decoded at its 16 kHz,
+ * then resampled).  Other payload types (telephone-event, CN, a codec we do
+ * not know) are not decoded: they stay in the pcap, and the WAV has silence
+ * there.
  */
 #include <errno.h>
-#include <strings.h>
-
-#include <opus.h>
 
 #include "rec_pvt.h"
+#include "tz_media.h"
 
-int16_t rec_ulaw(uint8_t u)
+/* G.722 at 16 kHz before resampling: twice the 8 kHz samples rec_file.c asks
+ * for at most (120 ms x3, Opus's bound). */
+#define REC_DECODE_WIDE_MAX (2 * 960 * 3)
+
+/* (Re)make @p d's decoder for codec @p c: a direction may change codec
+ * mid-call (a re-INVITE). */
+static int dec_for(struct rec_dec *d, int c)
 {
-	int v;
+	uint32_t rate;
 
-	u = (uint8_t)~u;
-	v = (((u & 0x0f) << 3) + 0x84) << ((u >> 4) & 7);
-	return (int16_t)((u & 0x80) ? 0x84 - v : v - 0x84);
-}
-
-int16_t rec_alaw(uint8_t a)
-{
-	int e, v;
-
-	a ^= 0x55;
-	e = (a >> 4) & 7;
-	v = (a & 0x0f) << 4;
-	v = e == 0 ? v + 8 : (v + 0x108) << (e - 1);
-	return (int16_t)((a & 0x80) ? v : -v);
-}
-
-static int g711(int16_t (*fn)(uint8_t), const uint8_t *p, size_t n, int16_t *out, size_t max)
-{
-	if (n > max)
-		n = max;
-	for (size_t i = 0; i < n; i++)
-		out[i] = fn(p[i]);
-	return (int)n;
+	if (d->dec != NULL && d->codec == c)
+		return 0;
+	rec_dec_free(d);
+	rate = c == TZ_MEDIA_G722 ? tz_media_codec_audio_rate(c) : REC_WAV_RATE;
+	d->dec = tz_media_dec_create((enum tz_media_codec)c, rate);
+	if (d->dec == NULL)
+		return -ENOMEM;
+	if (rate != REC_WAV_RATE) {
+		d->rs = tz_media_resampler_create(rate, REC_WAV_RATE, 1, 0);
+		if (d->rs == NULL) {
+			rec_dec_free(d);
+			return -ENOMEM;
+		}
+	}
+	d->codec = c;
+	return 0;
 }
 
 int rec_decode(struct rec_dec *d, const struct tz_rec_codec *codec, const uint8_t *p, size_t n,
 	       int16_t *out, size_t max)
 {
-	int rc;
+	int16_t wide[REC_DECODE_WIDE_MAX];
+	int c, rc;
 
 	if (codec == NULL)
 		return -ENOTSUP;
-	if (strcasecmp(codec->name, "PCMU") == 0 && codec->clock == 8000)
-		return g711(rec_ulaw, p, n, out, max);
-	if (strcasecmp(codec->name, "PCMA") == 0 && codec->clock == 8000)
-		return g711(rec_alaw, p, n, out, max);
-	if (strcasecmp(codec->name, "opus") != 0)
+	c = tz_media_codec_parse(codec->name);
+	if (c < 0 || tz_media_codec_clock((enum tz_media_codec)c) != codec->clock)
 		return -ENOTSUP;
-	if (d->opus == NULL) {
-		d->opus = opus_decoder_create(REC_WAV_RATE, 1, &rc);
-		if (d->opus == NULL)
-			return -ENOMEM;
+	rc = dec_for(d, c);
+	if (rc < 0)
+		return rc;
+	if (d->rs == NULL) {
+		rc = tz_media_dec_frame(d->dec, p, n, out, max);
+		return rc == -EBADMSG || rc == -ENOSPC ? -EINVAL : rc;
 	}
-	if (n == 0 || n > 1275 * 3)                         /* RFC 6716 section 3.2.1 */
+	rc = tz_media_dec_frame(d->dec, p, n, wide, REC_DECODE_WIDE_MAX);
+	if (rc < 0)
 		return -EINVAL;
-	rc = opus_decode(d->opus, p, (opus_int32)n, out, (int)max, 0);
-	return rc < 0 ? -EINVAL : rc;
+	if (tz_media_resampler_out_max(d->rs, (size_t)rc) > max)
+		return -EINVAL;
+	return tz_media_resample(d->rs, wide, (size_t)rc, out, max);
 }
 
 void rec_dec_free(struct rec_dec *d)
 {
-	if (d->opus != NULL)
-		opus_decoder_destroy(d->opus);
-	d->opus = NULL;
+	tz_media_dec_destroy(d->dec);
+	tz_media_resampler_destroy(d->rs);
+	d->dec = NULL;
+	d->rs = NULL;
+	d->codec = -1;
 }

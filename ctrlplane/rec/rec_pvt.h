@@ -10,7 +10,7 @@
 #include "tz_rec.h"
 
 /* The WAV's sample rate: telephone quality, what G.711 carries; Opus is
- * decoded straight to it. */
+ * decoded straight to it, G.722 resampled to it. */
 #define REC_WAV_RATE 8000
 
 /* rec_rtp.c: the fields of an RTP packet (RFC 3550 section 5.1). */
@@ -25,9 +25,12 @@ struct rec_rtp {
  * padding) does not fit in @p n bytes. */
 int rec_rtp_parse(const uint8_t *p, size_t n, struct rec_rtp *out);
 
-/* rec_decode.c: one direction's decoder. */
+/* rec_decode.c: one direction's decoder (tz_media), made for the codec of
+ * the first payload and remade when the codec changes. */
 struct rec_dec {
-	struct OpusDecoder *opus;
+	struct tz_media_dec *dec;
+	struct tz_media_resampler *rs;  /* G.722: 16 kHz to REC_WAV_RATE */
+	int codec;                      /* enum tz_media_codec of dec */
 };
 /* Decode @p n payload bytes of @p codec to REC_WAV_RATE mono PCM16 into
  * @p out (room for @p max samples).  Samples, or -ENOTSUP (a codec we do not
@@ -35,8 +38,6 @@ struct rec_dec {
 int rec_decode(struct rec_dec *d, const struct tz_rec_codec *codec, const uint8_t *p, size_t n,
 	       int16_t *out, size_t max);
 void rec_dec_free(struct rec_dec *d);
-int16_t rec_ulaw(uint8_t u);
-int16_t rec_alaw(uint8_t a);
 
 /* rec_file.c: the three files of one recording. */
 struct rec_chan {

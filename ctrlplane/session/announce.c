@@ -14,6 +14,12 @@
  * A decoded file is reference-counted: the config in force holds one
  * reference, every play another, dropped by the stage when the play ends,
  * so a reload never frees PCM a stage core still reads.
+ *
+ * After a load, a thread of its own encodes every file once to each codec
+ * a browser leg can have (tz_media clips, 20 ms): a play then sends those
+ * packets and costs the stage no encoding.  Until a file's clip for the
+ * call's codec is ready (the first seconds after a load) its plays encode
+ * live, as before.  A clip belongs to its file and goes with it.
  */
 #include <errno.h>
 #include <string.h>
@@ -34,6 +40,7 @@ struct sound {
 	char *path;
 	int16_t *pcm[N_RATES];
 	size_t frames[N_RATES];
+	struct tz_media_clip *clip[TZ_MEDIA_CODEC_COUNT];      /* atomic: set once */
 };
 
 struct sound_set {
@@ -46,7 +53,13 @@ static size_t n_sets;
 static uint32_t max_s = 30;
 static struct {
 	uint64_t announced, moh, skipped;
+	uint64_t pre_encoded, live;     /* plays of a clip / encoding live */
+	uint64_t clip_bytes, clips;     /* atomic: the encoder thread adds */
 } st;
+
+/* The encoder thread of the last load, and the flag that calls it off. */
+static GThread *enc_thread;
+static int enc_stop;
 
 static void sound_unref(void *p)
 {
@@ -56,6 +69,13 @@ static void sound_unref(void *p)
 		return;
 	for (int r = 0; r < N_RATES; r++)
 		free(s->pcm[r]);
+	for (int c = 0; c < TZ_MEDIA_CODEC_COUNT; c++)
+		if (s->clip[c] != NULL) {
+			__atomic_fetch_sub(&st.clip_bytes, tz_media_clip_bytes(s->clip[c]),
+					   __ATOMIC_RELAXED);
+			__atomic_fetch_sub(&st.clips, 1, __ATOMIC_RELAXED);
+			tz_media_clip_free(s->clip[c]);
+		}
 	g_free(s->path);
 	g_free(s);
 }
@@ -83,6 +103,85 @@ static struct sound *sound_load(const char *path)
 	return s;
 }
 
+static int rate_index(enum tz_media_codec codec)
+{
+	uint32_t rate = tz_media_codec_audio_rate(codec);
+
+	return rate == 8000 ? RATE_8K : rate == 16000 ? RATE_16K : RATE_48K;
+}
+
+/* The encoder thread: every file of @p data (a GPtrArray of sounds, one
+ * reference each) to every codec, one clip at a time, published as soon as
+ * it is made; stops early when enc_stop is set. */
+static gpointer encode_all(gpointer data)
+{
+	GPtrArray *sounds = data;
+	gint64 t0 = g_get_monotonic_time();
+	unsigned made = 0;
+
+	for (int c = 0; c < TZ_MEDIA_CODEC_COUNT; c++)
+		for (guint i = 0; i < sounds->len; i++) {
+			struct sound *s = g_ptr_array_index(sounds, i);
+			struct tz_media_player_cfg pc = { .codec = (enum tz_media_codec)c,
+							  .ptime = 20 };
+			int r = rate_index(pc.codec);
+			struct tz_media_clip *clip;
+
+			if (__atomic_load_n(&enc_stop, __ATOMIC_RELAXED))
+				goto out;
+			clip = tz_media_clip_encode(s->pcm[r], s->frames[r], &pc, &enc_stop);
+			if (clip == NULL) {
+				if (errno != ECANCELED)
+					TZ_LOG(CP_SESSION, WARNING, "announcement %s: no %s clip: %s",
+					       s->path, tz_media_codec_name(pc.codec),
+					       g_strerror(errno));
+				continue;
+			}
+			__atomic_fetch_add(&st.clip_bytes, tz_media_clip_bytes(clip),
+					   __ATOMIC_RELAXED);
+			__atomic_fetch_add(&st.clips, 1, __ATOMIC_RELAXED);
+			g_atomic_pointer_set(&s->clip[c], clip);
+			made++;
+		}
+out:
+	if (made > 0)
+		TZ_LOG(CP_SESSION, INFO, "announcements: %u files encoded once to %u codecs "
+		       "(%u clips) in %ld ms", sounds->len, (unsigned)TZ_MEDIA_CODEC_COUNT,
+		       made, (long)((g_get_monotonic_time() - t0) / 1000));
+	g_ptr_array_unref(sounds);      /* each sound's unref */
+	return NULL;
+}
+
+/* Call off and wait for the encoder thread of the previous load (it stops
+ * within one packet's encoding). */
+static void encoder_stop(void)
+{
+	if (enc_thread == NULL)
+		return;
+	__atomic_store_n(&enc_stop, 1, __ATOMIC_RELAXED);
+	g_thread_join(enc_thread);
+	enc_thread = NULL;
+	__atomic_store_n(&enc_stop, 0, __ATOMIC_RELAXED);
+}
+
+static void encoder_start(void)
+{
+	GPtrArray *sounds = g_ptr_array_new_with_free_func(sound_unref);
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, by_path);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		g_atomic_int_inc(&((struct sound *)v)->refs);
+		g_ptr_array_add(sounds, v);
+	}
+	if (sounds->len == 0) {
+		g_ptr_array_unref(sounds);
+		return;
+	}
+	enc_thread = g_thread_new("tz-announce-enc", encode_all, sounds);
+}
+
 static void sets_free(GHashTable *old, struct sound_set *old_sets)
 {
 	if (old != NULL)
@@ -96,6 +195,7 @@ void tz_announce_configure(const struct tz_config *cfg)
 	struct sound_set *old_sets = sets;
 	uint64_t bytes = 0;
 
+	encoder_stop();
 	by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sound_unref);
 	sets = g_new0(struct sound_set, cfg->n_tenants);
 	n_sets = cfg->n_tenants;
@@ -123,10 +223,12 @@ void tz_announce_configure(const struct tz_config *cfg)
 		TZ_LOG(CP_SESSION, INFO, "announcements: %u files, %lu KB of PCM",
 		       g_hash_table_size(by_path), (unsigned long)(bytes / 1024));
 	sets_free(old, old_sets);       /* plays in progress keep their own reference */
+	encoder_start();
 }
 
 void tz_announce_shutdown(void)
 {
+	encoder_stop();
 	sets_free(by_path, sets);
 	by_path = NULL;
 	sets = NULL;
@@ -164,15 +266,20 @@ static struct tz_media_player *player_for(const struct call *c, struct sound *s,
 	struct tz_media_player_cfg pc = { .pt = p != NULL ? p->pt : 0, .ptime = 20, .loop = loop,
 					  .first_seq = (uint16_t)g_random_int(),
 					  .first_ts = g_random_int() };
-	uint32_t rate;
+	struct tz_media_clip *clip;
 	int r;
 
 	if (codec < 0)
 		return NULL;
 	pc.codec = (enum tz_media_codec)codec;
-	rate = tz_media_codec_audio_rate(pc.codec);
-	r = rate == 8000 ? RATE_8K : rate == 16000 ? RATE_16K : RATE_48K;
-	*ms = (uint32_t)(s->frames[r] * 1000 / rate);
+	r = rate_index(pc.codec);
+	*ms = (uint32_t)(s->frames[r] * 1000 / tz_media_codec_audio_rate(pc.codec));
+	clip = g_atomic_pointer_get(&s->clip[codec]);
+	if (clip != NULL) {
+		st.pre_encoded++;
+		return tz_media_player_create_clip(clip, &pc);
+	}
+	st.live++;
 	return tz_media_player_create(s->pcm[r], s->frames[r], &pc);
 }
 
@@ -317,4 +424,13 @@ void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped)
 	*announced = st.announced;
 	*moh = st.moh;
 	*skipped = st.skipped;
+}
+
+void tz_announce_clip_stats(uint64_t *pre_encoded, uint64_t *live, uint64_t *clips,
+			    uint64_t *bytes)
+{
+	*pre_encoded = st.pre_encoded;
+	*live = st.live;
+	*clips = __atomic_load_n(&st.clips, __ATOMIC_RELAXED);
+	*bytes = __atomic_load_n(&st.clip_bytes, __ATOMIC_RELAXED);
 }

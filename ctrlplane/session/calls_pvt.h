@@ -266,6 +266,10 @@ void tz_call_xcode_sip_names(const struct call *c, const char **names, size_t n)
 void tz_announce_configure(const struct tz_config *cfg);
 void tz_announce_shutdown(void);
 void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped);
+/* Plays of a pre-encoded clip / encoded live; the clips ready (files x
+ * codecs) and their memory in bytes. */
+void tz_announce_clip_stats(uint64_t *pre_encoded, uint64_t *live, uint64_t *clips,
+			    uint64_t *bytes);
 bool tz_call_announce_failure(struct call *c, int status, const char *reason);
 void tz_call_moh(struct call *c, bool hold);
 void tz_call_play_flow(const struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
@@ -556,8 +560,9 @@ void tz_messaging_conn_gone(void *conn);
 int tz_messaging_incoming(int tenant, void *callee, const char *to_user, const char *from_uri,
 			  const char *display, const char *content_type, const char *body,
 			  size_t len);
-/* A SIP MESSAGE for nobody logged in (@p unknown: 404, else 480): counted. */
-void tz_messaging_offline(bool unknown);
+/* A SIP MESSAGE for nobody logged in (@p unknown: 404, else 480): counted
+ * for @p tenant (-1: none, counted as the default tenant's). */
+void tz_messaging_offline(int tenant, bool unknown);
 /* Whether @p content_type's media type (parameters ignored, any case) is
  * among @p m's content_types. */
 bool tz_messaging_type_allowed(const struct tz_cfg_messaging *m, const char *content_type);

@@ -413,7 +413,7 @@ static int on_message(const char *to_user, const char *contact_token, const char
 					     content_type, body, len);   /* 480 when offline */
 	if (conn == NULL) {
 		/* a stale registration, another tenant's user, no tenant */
-		tz_messaging_offline(true);
+		tz_messaging_offline(tenant, true);
 		return 404;
 	}
 	if (jsep)

@@ -25,6 +25,8 @@ void tz_calls_svc_stats(struct tz_calls_svc_stats *out)
 	out->max_calls = tz_calls_env.cfg->media_services.max_calls;
 	out->cores = tz_svc_n_cores();
 	tz_announce_stats(&out->announcements, &out->moh_started, &out->play_skipped);
+	tz_announce_clip_stats(&out->plays_pre_encoded, &out->plays_live, &out->clips,
+			       &out->clip_bytes);
 }
 
 int tz_call_svc_admit(struct call *c)

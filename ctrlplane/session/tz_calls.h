@@ -25,6 +25,8 @@
 
 #include <json-glib/json-glib.h>
 
+struct tz_auth_identity;
+
 /** What kind of web leg a connection speaks. */
 enum tz_web_kind {
 	TZ_WEB_JSEP,                      /**< trapeze-jsep.v1 (trapeze.js) */
@@ -168,6 +170,9 @@ uint64_t tz_calls_counter_value(unsigned i);
  *  NULL past the last; its value. */
 const char *tz_messaging_counter_name(unsigned i);
 uint64_t tz_messaging_counter_value(unsigned i);
+/** Tenant @p tenant's messaging counters (by the same index), or NULL when
+ *  it has none yet (all 0).  Control thread only. */
+const uint64_t *tz_messaging_tenant_counters(const char *tenant);
 
 /**
  * Reload (reconfig.c): new calls and logins use @p cfg from now on; calls in
@@ -199,6 +204,10 @@ struct tz_calls_svc_stats {
 	uint64_t play_skipped;        /**< a file was configured but not played (stage
 				       *   off or full, no codec, the far end's own
 				       *   early media) */
+	uint64_t plays_pre_encoded;   /**< plays sent from the file's clip (encoded once) */
+	uint64_t plays_live;          /**< plays encoded live (the clip not ready yet) */
+	uint64_t clips;               /**< clips ready: files in force x codecs */
+	uint64_t clip_bytes;          /**< memory of those clips */
 };
 
 /** Control thread only. */

@@ -53,6 +53,8 @@ struct tz_sip {
 	unsigned drain_retry_after;  /* draining: 503 to new INVITEs with this Retry-After */
 	bool shutdown_done;
 	uint64_t ctr[TZ_SIP_CTR_COUNT];
+	GPtrArray *tls_ctx;      /* sofia's SSL_CTXs, referenced (sip_tls_reload.c) */
+	unsigned char tls_ca_md[32];  /* SHA-256 of the CA files in force */
 };
 
 struct tz_sip_leg {
@@ -207,6 +209,11 @@ int sip_sipfrag_line(const char *body, size_t len, char *out, size_t outlen);
 char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca,
 			 const struct tz_cfg_trunk *trunks, size_t n_trunks);
 void sip_tls_dir_remove(char *dir);
+
+/* sip_tls_reload.c: around nua_create(), catch the TLS contexts sofia makes. */
+void sip_tls_capture_begin(struct tz_sip *s);
+void sip_tls_capture_end(struct tz_sip *s);
+void sip_tls_forget(struct tz_sip *s);
 int sip_probe_bind(const char *host, uint16_t port, int socktype);
 void sip_log_redirect(bool on, uint64_t *ctr);   /* ctr: TZ_SIP_CTR_COUNT counters */
 

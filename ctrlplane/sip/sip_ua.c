@@ -371,7 +371,11 @@ static int open_transports(struct tz_sip *s)
 			goto out;
 		}
 	}
+	if (surl)
+		sip_tls_capture_begin(s);
 	rc = create_nua(s, url, surl);
+	if (surl)
+		sip_tls_capture_end(s);
 	/* sofia has read the key and CAs into its TLS context: no copy stays on disk. */
 	sip_tls_dir_remove(s->tls_dir);
 	s->tls_dir = NULL;
@@ -469,6 +473,7 @@ void tz_sip_stop(struct tz_sip *s)
 	if (s->ctx)
 		g_main_context_unref(s->ctx);
 	sip_tls_dir_remove(s->tls_dir);
+	sip_tls_forget(s);
 	sip_guard_free(s->guard);
 	sip_log_redirect(false, NULL);
 	su_deinit();

@@ -132,10 +132,31 @@ void tz_sip_stop(struct tz_sip *sip);
 /**
  * Reload (issue 13): trunks, routes and the per-source budget come from
  * @p cfg from now on (the allow-list is rebuilt, trunk DNS names resolved
- * again); listeners and TLS stay as started.  Legs in progress keep their
- * trunk.  @p cfg must stay allocated while the agent runs.  0 or -errno.
+ * again); listeners stay as started, TLS files are tz_sip_tls_reload()'s.
+ * Legs in progress keep their trunk.  @p cfg must stay allocated while the
+ * agent runs.  0 or -errno.
  */
 int tz_sip_reconfigure(struct tz_sip *sip, const struct tz_cfg_sip *cfg);
+
+#define TZ_SIP_TLS_CERT_RENEWED 1   /**< tz_sip_tls_reload(): the certificate differs */
+#define TZ_SIP_TLS_CAS_RELOADED 2   /**< tz_sip_tls_reload(): the CA files differ */
+
+/**
+ * Reload (issue 13): the SIP TLS certificate, chain and key (sip.tls_cert,
+ * sip.tls_key) and the CAs trunks are checked against (sip.tls_ca and the
+ * trunks' tls_ca) from @p cfg.  The files are loaded and checked first;
+ * with @p apply they then go into sofia's TLS contexts: new TLS connections,
+ * inbound and outbound, use them, connections open keep theirs until they
+ * close.  Control thread only.
+ * @return a mask of TZ_SIP_TLS_CERT_RENEWED and TZ_SIP_TLS_CAS_RELOADED
+ *   (0: nothing differs), -ENOENT (no TLS transport, or @p cfg has no
+ *   certificate or key: the running pair stays), -EINVAL (a file does
+ *   not load, the key does not match, the key type changed: @p err says
+ *   which; nothing changed), -ENOTSUP (sofia's context is out of reach:
+ *   restart to apply), -EIO (applying failed midway).
+ */
+int tz_sip_tls_reload(struct tz_sip *sip, const struct tz_cfg_sip *cfg, bool apply, char *err,
+		      size_t errlen);
 
 /**
  * Drain (issue 13): with @p retry_after_s > 0 every new INVITE (outside a

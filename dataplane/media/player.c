@@ -2,9 +2,11 @@
 /*
  * Announcement / music-on-hold player: a PCM buffer (one WAV loaded once,
  * shared by every call playing it) encoded to a leg's codec one packet at a
- * time, with the player's own sequence numbers and timestamps.
+ * time, or a clip (clip.c: the same file encoded once, shared), with the
+ * player's own sequence numbers and timestamps.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +21,9 @@ struct tz_media_player {
 	uint16_t seq;
 	uint32_t ts;
 	bool first;
-	struct tz_media_enc *enc;
+	struct tz_media_enc *enc;       /* live: NULL when playing a clip */
+	const struct tz_media_clip *clip;
+	unsigned idx;                   /* the clip's next packet */
 	int16_t buf[5760];
 	uint8_t out[TZ_MEDIA_XCODE_MAX_PAYLOAD];
 };
@@ -66,6 +70,52 @@ struct tz_media_player *tz_media_player_create(const int16_t *pcm, size_t frames
 	return p;
 }
 
+struct tz_media_player *tz_media_player_create_clip(const struct tz_media_clip *clip,
+						    const struct tz_media_player_cfg *cfg)
+{
+	struct tz_media_player *p;
+
+	if (clip == NULL || !tz_media_clip_fits(clip, cfg) || cfg->pt > 127) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->cfg = *cfg;
+	p->clip = clip;
+	p->ts_step = tz_media_codec_clock(cfg->codec) / 1000 * (cfg->ptime ? cfg->ptime : 20);
+	p->seq = cfg->first_seq;
+	p->ts = cfg->first_ts;
+	p->first = true;
+	return p;
+}
+
+/* The clip's next packet: 1, or 0 at its end (not looping). */
+static int clip_next(struct tz_media_player *p, struct tz_media_rtp *out)
+{
+	uint16_t len;
+	const uint8_t *payload;
+
+	if (p->idx >= tz_media_clip_packets(p->clip)) {
+		if (!p->cfg.loop)
+			return 0;
+		p->idx = 0;
+	}
+	payload = tz_media_clip_payload(p->clip, p->idx++, &len);
+	*out = (struct tz_media_rtp){
+		.payload = payload,
+		.len = len,
+		.seq = p->seq++,
+		.ts = p->ts,
+		.pt = p->cfg.pt,
+		.marker = p->first,
+	};
+	p->ts += p->ts_step;
+	p->first = false;
+	return 1;
+}
+
 void tz_media_player_destroy(struct tz_media_player *p)
 {
 	if (p == NULL)
@@ -79,6 +129,8 @@ int tz_media_player_next(struct tz_media_player *p, struct tz_media_rtp *out)
 	unsigned got = 0;
 	int len;
 
+	if (p->clip != NULL)
+		return clip_next(p, out);
 	if (p->pos >= p->frames && !p->cfg.loop)
 		return 0;
 	/* Fill one packet, wrapping to the start when looping, silence after
@@ -117,5 +169,6 @@ int tz_media_player_next(struct tz_media_player *p, struct tz_media_rtp *out)
 void tz_media_player_rewind(struct tz_media_player *p)
 {
 	p->pos = 0;
+	p->idx = 0;
 	p->first = true;
 }

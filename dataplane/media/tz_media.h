@@ -225,6 +225,36 @@ int tz_media_player_next(struct tz_media_player *p, struct tz_media_rtp *out);
 /** Start the file again (next packet marked); sequence and timestamps go on. */
 void tz_media_player_rewind(struct tz_media_player *p);
 
+/*
+ * A clip: a file encoded once to one codec and ptime, the packets a
+ * non-looping player of it sends (the last padded with silence), shared
+ * read-only by any number of players on any threads.  A play of a clip costs
+ * no encoding; a looping one starts the clip again after its last packet
+ * (where a live player runs on into the file's start within a packet).
+ */
+struct tz_media_clip;
+
+/** Encode pcm (as for tz_media_player_create) with cfg's codec, ptime and
+ *  Opus options (cfg->pt, loop, first_* are not used).  When @p stop (may be
+ *  NULL) becomes non-zero, it gives up: NULL with errno ECANCELED.  errno
+ *  also EINVAL, ENOMEM. */
+struct tz_media_clip *tz_media_clip_encode(const int16_t *pcm, size_t frames,
+					   const struct tz_media_player_cfg *cfg, const int *stop);
+void tz_media_clip_free(struct tz_media_clip *c);
+/** Packets in the clip. */
+unsigned tz_media_clip_packets(const struct tz_media_clip *c);
+/** Memory the clip holds, in bytes. */
+size_t tz_media_clip_bytes(const struct tz_media_clip *c);
+/** Whether a player of @p cfg (codec, ptime) can play the clip. */
+bool tz_media_clip_fits(const struct tz_media_clip *c, const struct tz_media_player_cfg *cfg);
+/** Payload @p i (< packets) and its length. */
+const uint8_t *tz_media_clip_payload(const struct tz_media_clip *c, unsigned i, uint16_t *len);
+/** A player of @p clip (which must outlive it) with cfg's pt, loop, first_seq
+ *  and first_ts; tz_media_player_next/rewind/destroy as for a live one.
+ *  errno: EINVAL (NULL clip, or cfg's codec/ptime not the clip's), ENOMEM. */
+struct tz_media_player *tz_media_player_create_clip(const struct tz_media_clip *clip,
+						    const struct tz_media_player_cfg *cfg);
+
 /* ---- WAV files ---------------------------------------------------------- */
 
 struct tz_media_wav_info {

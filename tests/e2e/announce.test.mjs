@@ -52,6 +52,9 @@ describe('e2e: announcements and music on hold', { skip }, () => {
       + `music_on_hold: ${dir}/moh.wav\n`);
     const reply = await trapezectl(['reload']);
     assert.match(JSON.stringify(reply), /ok|applied|reload/i, `reload: ${JSON.stringify(reply)}`);
+    // both files encoded once to the four codecs in the background (clips)
+    await waitUntil(async () => (await stage()).pre_encoded_clips >= 8,
+      'the two files encoded once per codec');
     await listen(page);
   });
 
@@ -88,6 +91,8 @@ describe('e2e: announcements and music on hold', { skip }, () => {
       const s1 = await stage();
       t.diagnostic(`show media-services: ${JSON.stringify(s1)}`);
       assert.equal(s1.announcements - s0.announcements, 1);
+      assert.equal(s1.plays_pre_encoded - s0.plays_pre_encoded, 1, 'played from the clip');
+      assert.equal(s1.plays_live - s0.plays_live, 0, 'nothing encoded live');
       const c0 = s0.per_core[0], c1 = s1.per_core[0];
       assert.equal(c1.plays_started - c0.plays_started, 1);
       // 2 s at 20 ms a packet, all through the worker
@@ -139,6 +144,7 @@ describe('e2e: announcements and music on hold', { skip }, () => {
       t.diagnostic(`500 Hz heard ${tones[0].t - th} ms after the hold`);
       const s1 = await stage();
       assert.equal(s1.moh_started - s0.moh_started, 1);
+      assert.equal(s1.plays_pre_encoded - s0.plays_pre_encoded, 1, 'music on hold from the clip');
       assert.equal((await unheld).by, 'remote');
       const tu = Date.now();
       // the file is 3 s and the hold 5 s: it looped

@@ -7,14 +7,22 @@
 // refused with `too-big` and counted (show messaging, /metrics); a MESSAGE of
 // a type the gateway does not carry gets 415 with Accept, a too big one 413;
 // a MESSAGE from another tenant's PBX (the tenants sample's globex) for this
-// user gets 404 and never reaches the page.  Run by lab_echo.sh.
+// user gets 404 and never reaches the page; a tenant with a lower per-minute
+// limit (lab_echo.sh gives the sample's acme `messaging: {per_user_per_minute:
+// 2}`) refuses its user's third message while globex's user (the top level's
+// 60) sends on, counted per tenant (show messaging tenants[], /metrics
+// trapeze_messages_total{tenant, event}).  Run by lab_echo.sh.
 
-import { test, describe, before } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { withScreenshot } from './lib/browser.mjs';
+import { launchBrowser, withScreenshot } from './lib/browser.mjs';
+import { mintToken } from './lib/auth.mjs';
 import { gatewaySkipReason, trapezectl } from './lib/gateway.mjs';
+import { openSnippetPage, SIPWS_WSS } from './lib/sipws.mjs';
+import { DRIVER } from './lib/trapeze_driver.mjs';
 import { usePhone } from './lib/phone.mjs';
 import { REPO } from './lib/server.mjs';
 import { sipp, sendRawSip, GW_SIP, TENANT_PBX } from './lib/sipp.mjs';
@@ -53,8 +61,10 @@ function metrics() {
   return new Promise((resolve, reject) => execFile('ip', ['netns', 'exec', 'gw', 'python3', '-c', py],
     { timeout: 10000, maxBuffer: 8 << 20 }, (e, out) => (e ? reject(e) : resolve(out))));
 }
-const metric = (text, event) => Number((text.match(new RegExp(
-  `^trapeze_messages_total\\{event="${event}"\\} (\\d+)$`, 'm')) || [])[1]);
+/** trapeze_messages_total{tenant, event}: of `tenant`, or summed over the tenants. */
+const metric = (text, event, tenant = '[^"]*') => [...text.matchAll(new RegExp(
+  `^trapeze_messages_total\\{tenant="${tenant}",event="${event}"\\} (\\d+)$`, 'gm'))]
+  .reduce((sum, m) => sum + Number(m[1]), 0);
 
 /** A MESSAGE from the PBX host, raw (for the statuses sipp cannot vary). */
 const rawMessage = (user, ctype, body, ip = '203.0.113.2') => `MESSAGE sip:${user}@203.0.113.1 SIP/2.0\r\n`
@@ -167,5 +177,74 @@ describe('e2e: messages between the browser and the PBX', { skip }, () => {
       assert.match(back.peer, /^Lab PBX <sip:pbx@203\.0\.113\.2/);
       assert.equal((await echo.done).code, 0, 'sipp got 200 for its answer');
     });
+  });
+});
+
+describe('e2e: per-tenant messaging limits (a tenant\'s messaging: override)', { skip }, () => {
+  let browser;
+  let drv;
+  // each tenant's token key, from the sample lab_echo.sh appends (docs/tenants.md)
+  const keys = {};
+  for (const m of fs.readFileSync(path.join(REPO, 'docs/tenants.md'), 'utf8')
+    .matchAll(/- \{ name: ((acme|globex)-[0-9]+), secret_file: (\S+) \}/g)) keys[m[2]] = { kid: m[1], secretFile: m[3] };
+  const run = Date.now().toString(36);
+  const users = { acme: `msg-acme-${run}`, globex: `msg-globex-${run}` };
+  const tenantOf = (j, t) => j.tenants?.find((x) => x.tenant === t);
+
+  before(async () => {
+    browser = await launchBrowser({ ignoreHTTPSErrors: true });
+    drv = await openSnippetPage(browser, DRIVER);
+    await drv.waitForFunction(() => window.tReady, null, { timeout: 10000 });
+    for (const t of ['acme', 'globex']) {
+      const r = await drv.evaluate(([w, u, tok]) => window.T.open(w, u, tok),
+        [t, `${SIPWS_WSS.replace(/\/?$/, '/')}${t}`, mintToken(users[t], keys[t])]);
+      assert.equal(r.user, users[t], `${t}'s user logged in: ${JSON.stringify(r)}`);
+    }
+  });
+  after(async () => { if (browser) await browser.close(); });
+
+  test('acme (2 a minute) refuses its user\'s third message; globex\'s user sends on; counted per tenant', async (t) => {
+    const before = await stats();
+    assert.equal(tenantOf(before, 'acme')?.per_user_per_minute, 2, 'acme\'s own limit in force');
+    assert.equal(tenantOf(before, 'globex')?.per_user_per_minute, before.per_user_per_minute,
+      'globex: the top level\'s');
+    const m0 = metric(await metrics(), 'out_refused_rate_limited', 'acme');
+    // To the tenant's own PBX numbers.  What is checked is admission: a
+    // refusal comes at once; an admitted message's report (its PBX may not
+    // answer) is not waited for, the counters below say it was sent.
+    const send = (who, to, i) => drv.evaluate(([w, n, b]) => new Promise((resolve) => {
+      window.T.clients[w].sendMessage(n, b)
+        .then((r) => resolve({ code: r.code }), (e) => resolve({ error: e.code, message: e.message }));
+      setTimeout(() => resolve({ pending: true }), 1000);
+    }), [who, to, `message ${i} from ${who}`]);
+    const acme = [];
+    const globex = [];
+    for (let i = 0; i < 3; i++) {
+      acme.push(await send('acme', '+12005550100', i));
+      globex.push(await send('globex', '+13005550100', i));
+    }
+    assert.ok(acme.slice(0, 2).every((r) => r.error !== 'rate-limited'), `acme's first two admitted: ${JSON.stringify(acme)}`);
+    assert.equal(acme[2].error, 'rate-limited', `acme's third: ${JSON.stringify(acme[2])}`);
+    assert.match(acme[2].message, /more than 2 messages a minute \(tenant acme: messaging\.per_user_per_minute\)/);
+    assert.ok(globex.every((r) => r.error !== 'rate-limited'), `globex's three admitted: ${JSON.stringify(globex)}`);
+    const after = await stats();
+    const d = (t, k) => tenantOf(after, t)[k] - (tenantOf(before, t)?.[k] ?? 0);
+    assert.equal(d('acme', 'out_refused_rate_limited'), 1);
+    assert.equal(d('acme', 'out_sent'), 2);
+    assert.equal(d('globex', 'out_refused_rate_limited'), 0);
+    assert.equal(d('globex', 'out_sent'), 3);
+    assert.equal(after.out_refused_rate_limited - before.out_refused_rate_limited, 1, 'gateway-wide too');
+    await waitUntil(async () => metric(await metrics(), 'out_refused_rate_limited', 'acme') === m0 + 1,
+      '/metrics trapeze_messages_total{tenant="acme",event="out_refused_rate_limited"} to move');
+    assert.equal(metric(await metrics(), 'out_sent', 'globex'), tenantOf(after, 'globex').out_sent);
+    // one tenant's every counter
+    const one = await trapezectl(['show', 'messaging', 'acme']);
+    assert.equal(one.tenant, 'acme');
+    assert.equal(one.per_user_per_minute, 2);
+    assert.equal(one.out_refused_rate_limited, tenantOf(after, 'acme').out_refused_rate_limited);
+    assert.equal(one.out_sent, tenantOf(after, 'acme').out_sent);
+    assert.equal(one.out_requests, one.out_sent + tenantOf(after, 'acme').out_refused);
+    t.diagnostic(`show messaging: ${JSON.stringify(after)}`);
+    t.diagnostic(`show messaging acme: ${JSON.stringify(one)}`);
   });
 });

@@ -51,6 +51,9 @@ fi
 check "show version names trapezed and DPDK" sh -c "'$trapezectl' --socket $sock show version | grep -q 'dpdk: *DPDK 22.11'"
 workers=$(ctl --json show lcores | jget "len([l for l in d if l['role']=='worker'])")
 if [ "$workers" -ge 1 ]; then ok "show lcores lists $workers worker(s)"; else not_ok "show lcores: no worker"; fi
+# the lab runs one media-services stage core (config/lab.yaml): listed too
+stage=$(ctl --json show lcores | jget "len([l for l in d if l['role']=='media-services' and l['busy_pct'] is not None])")
+if [ "$stage" -eq 1 ]; then ok "show lcores lists the media-services lcore"; else not_ok "show lcores: $stage media-services lcores"; fi
 check "show config prints the running config" sh -c "'$trapezectl' --socket $sock show config | grep -q acc0"
 check "set log level cp.cli debug" ctl set log level cp.cli debug
 if ctl set log level cp.cli loud >"$state/err" 2>&1; then not_ok "bad level refused"; else

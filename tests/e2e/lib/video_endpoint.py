@@ -9,6 +9,13 @@ RTCP PORT+1) and starts two GStreamer pipelines on loopback:
   receiver: udpsrc 127.0.0.1:<out> ! rtpvp8depay ! vp8dec ! fakesink (one
             "chain" line per decoded frame on its stdout)
 
+With --codec h264 the same with H.264 (constrained baseline, profile-level-id
+42e01f, packetization-mode 1, as the SIP answer of uas_video_h264.xml says):
+
+  sender:   x264enc tune=zerolatency (baseline, a key frame every second)
+            ! rtph264pay config-interval=-1 (SPS/PPS before every IDR)
+  receiver: rtph264depay ! avdec_h264 (gstreamer1.0-libav)
+
 RTP from the gateway goes to the receiver; the sender's RTP goes to the
 gateway from PORT once the gateway's address is known (symmetric RTP: the
 source of what it sends us).  RTCP from the gateway is parsed: PLI and FIR
@@ -34,6 +41,20 @@ import time
 CAPS = 'application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96'
 
 
+def pipelines(codec, pt, ssrc):
+    """The receiver's caps + depayloader/decoder and the sender's encoder/payloader."""
+    caps = f'application/x-rtp,media=video,encoding-name={codec.upper()},clock-rate=90000,payload={pt}'
+    if codec == 'h264':
+        dec = ['rtph264depay', '!', 'avdec_h264']
+        enc = ['x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'key-int-max=15',
+               'bitrate=300', '!', 'video/x-h264,profile=constrained-baseline,stream-format=avc', '!',
+               'rtph264pay', 'config-interval=-1', 'aggregate-mode=zero-latency']
+    else:
+        dec = ['rtpvp8depay', '!', 'vp8dec']
+        enc = ['vp8enc', 'deadline=1', 'keyframe-max-dist=15', '!', 'rtpvp8pay']
+    return caps, dec, enc + [f'pt={pt}', f'ssrc={ssrc}']
+
+
 def udp(addr, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, port))
@@ -47,6 +68,7 @@ def main():
     ap.add_argument('--ssrc', type=lambda x: int(x, 0), default=0x1234ABCD)
     ap.add_argument('--pt', type=int, default=96)
     ap.add_argument('--status', required=True)
+    ap.add_argument('--codec', choices=('vp8', 'h264'), default='vp8')
     a = ap.parse_args()
 
     rtp, rtcp = udp(a.ip, a.port), udp(a.ip, a.port + 1)
@@ -68,15 +90,15 @@ def main():
             json.dump(st, f)
         os.replace(tmp, a.status)
 
+    caps, dec, enc = pipelines(a.codec, a.pt, a.ssrc)
     recv = subprocess.Popen(
-        ['gst-launch-1.0', '-v', 'udpsrc', 'address=127.0.0.1', f'port={rx_port}', f'caps={CAPS}',
-         '!', 'rtpvp8depay', '!', 'vp8dec', '!', 'fakesink', 'silent=false'],
+        ['gst-launch-1.0', '-v', 'udpsrc', 'address=127.0.0.1', f'port={rx_port}', f'caps={caps}',
+         '!', *dec, '!', 'fakesink', 'silent=false'],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     send = subprocess.Popen(
         ['gst-launch-1.0', '-q', 'videotestsrc', 'is-live=true', 'pattern=ball', '!',
          'video/x-raw,width=320,height=240,framerate=15/1', '!',
-         'vp8enc', 'deadline=1', 'keyframe-max-dist=15', '!',
-         'rtpvp8pay', f'pt={a.pt}', f'ssrc={a.ssrc}', '!',
+         *enc, '!',
          'udpsink', 'host=127.0.0.1', f'port={from_gst.getsockname()[1]}'],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

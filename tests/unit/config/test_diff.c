@@ -150,6 +150,65 @@ static void test_needs_restart(void **state)
 	tz_cfg_diff_free(&d);
 }
 
+#define SIP_TLS(files)                                                        \
+	PORTS "sip:\n"                                                       \
+	"  listen: [\"203.0.113.1:5060\"]\n"                                \
+	"  transports: [udp, tls]\n" files                                   \
+	"  trunks:\n" PBX "  routes:\n" ROUTE_ALL
+
+/* SIP TLS files reload (sip_tls_reload.c): new paths are no restart, and
+ * the config in force carries the new ones. */
+static void test_sip_tls_files_reload(void **state)
+{
+	static const char a[] = SIP_TLS("  tls_cert: /etc/trapeze/a.pem\n"
+					"  tls_key: /etc/trapeze/a.key\n");
+	static const char b[] = SIP_TLS("  tls_cert: /etc/trapeze/b.pem\n"
+					"  tls_key: /etc/trapeze/b.key\n"
+					"  tls_ca: /etc/trapeze/ca.pem\n");
+	struct tz_config *old = load(a), *new = load(b);
+	struct tz_cfg_diff d;
+
+	assert_int_equal(tz_cfg_diff(old, new, &d), 0);
+	assert_int_equal(d.n_restart, 0);
+	tz_cfg_keep_running(old, new);
+	assert_string_equal(new->sip.tls_cert, "/etc/trapeze/b.pem");
+	assert_string_equal(new->sip.tls_key, "/etc/trapeze/b.key");
+	assert_string_equal(new->sip.tls_ca, "/etc/trapeze/ca.pem");
+	tz_cfg_diff_free(&d);
+	tz_cfg_free(old);
+	tz_cfg_free(new);
+}
+
+/* Turning trunk certificate checks off (every TLS trunk tls_verify: false)
+ * is sofia's one policy, set at start: listed; one more verified TLS trunk
+ * changes nothing there. */
+static void test_sip_tls_verify_policy(void **state)
+{
+	static const char a[] = SIP_TLS("  tls_cert: /etc/trapeze/a.pem\n"
+					"  tls_key: /etc/trapeze/a.key\n");
+	static const char off[] = PORTS "sip:\n  listen: [\"203.0.113.1:5060\"]\n"
+		"  transports: [udp, tls]\n  tls_cert: /etc/trapeze/a.pem\n"
+		"  tls_key: /etc/trapeze/a.key\n  trunks:\n" PBX
+		"    - {name: t, address: \"203.0.113.5:5061\", transport: tls, tls_verify: false}\n"
+		"  routes:\n" ROUTE_ALL;
+	static const char on[] = PORTS "sip:\n  listen: [\"203.0.113.1:5060\"]\n"
+		"  transports: [udp, tls]\n  tls_cert: /etc/trapeze/a.pem\n"
+		"  tls_key: /etc/trapeze/a.key\n  trunks:\n" PBX
+		"    - {name: t, address: \"203.0.113.5:5061\", transport: tls}\n"
+		"  routes:\n" ROUTE_ALL;
+	struct tz_cfg_diff d;
+	char *s;
+
+	diff_of(a, off, &d, &s);
+	assert_true(lists(&d, "sip.trunks[].tls_verify"));
+	free(s);
+	tz_cfg_diff_free(&d);
+	diff_of(a, on, &d, &s);
+	assert_int_equal(d.n_restart, 0);
+	free(s);
+	tz_cfg_diff_free(&d);
+}
+
 static void test_ports_added(void **state)
 {
 	static const char b[] = PORTS
@@ -236,6 +295,8 @@ int main(void)
 		cmocka_unit_test(test_route_changed_trunk_added),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_needs_restart),
+		cmocka_unit_test(test_sip_tls_files_reload),
+		cmocka_unit_test(test_sip_tls_verify_policy),
 		cmocka_unit_test(test_ports_added),
 		cmocka_unit_test(test_tenants),
 		cmocka_unit_test(test_keep_running),

@@ -85,22 +85,32 @@ int fp_test_start_worker(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp
 	return fp_test_start_worker_tx(sess, srtp_qp, pid, (const uint8_t[2]){ 0, 0 });
 }
 
+void fp_test_worker_conf(struct tz_dp_worker_conf *c, unsigned lcore,
+			 struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
+			 const uint16_t *pid)
+{
+	*c = (struct tz_dp_worker_conf){ .lcore = lcore, .index = 0, .sessions = sess,
+					 .n_ports = 2, .srtp_qp = srtp_qp };
+	c->wire_port[0] = pid[FP_WIRE0];
+	c->wire_port[1] = pid[FP_WIRE1];
+	c->tap_port[0] = pid[FP_KERNEL0];
+	c->tap_port[1] = pid[FP_KERNEL1];
+	c->rxq[c->n_rxq++] = (struct tz_dp_rxq){ .port = pid[FP_WIRE0], .tx_port = pid[FP_KERNEL0],
+						 .port_idx = 0, .media_first = 20000,
+						 .media_last = 29999 };
+	c->rxq[c->n_rxq++] = (struct tz_dp_rxq){ .port = pid[FP_WIRE1], .tx_port = pid[FP_KERNEL1],
+						 .port_idx = 1, .media_first = 30000,
+						 .media_last = 39999 };
+}
+
 int fp_test_start_worker_tx(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
 			    const uint16_t *pid, const uint8_t tx_flags[2])
 {
-	struct tz_dp_worker_conf c = { .lcore = 1, .index = 0, .sessions = sess, .n_ports = 2,
-				       .srtp_qp = srtp_qp, .tx_flags = { tx_flags[0], tx_flags[1] } };
+	struct tz_dp_worker_conf c;
 
-	c.wire_port[0] = pid[FP_WIRE0];
-	c.wire_port[1] = pid[FP_WIRE1];
-	c.tap_port[0] = pid[FP_KERNEL0];
-	c.tap_port[1] = pid[FP_KERNEL1];
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[FP_WIRE0], .tx_port = pid[FP_KERNEL0],
-					       .port_idx = 0, .media_first = 20000,
-					       .media_last = 29999 };
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[FP_WIRE1], .tx_port = pid[FP_KERNEL1],
-					       .port_idx = 1, .media_first = 30000,
-					       .media_last = 39999 };
+	fp_test_worker_conf(&c, 1, sess, srtp_qp, pid);
+	c.tx_flags[0] = tx_flags[0];
+	c.tx_flags[1] = tx_flags[1];
 	return tz_dp_start(&c, 1);
 }
 

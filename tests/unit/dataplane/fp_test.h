@@ -40,6 +40,13 @@ enum { FP_WIRE0, FP_WIRE1, FP_KERNEL0, FP_KERNEL1, FP_NPORTS };
 int fp_test_start_worker(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
 			 const uint16_t *pid);
 
+/* The two-wire worker configuration of fp_test_start_worker() on @p lcore
+ * (media ports 20000-29999 on wire 0, 30000-39999 on wire 1), for the tests
+ * that start it themselves (inline, with a recording tap ...). */
+void fp_test_worker_conf(struct tz_dp_worker_conf *c, unsigned lcore,
+			 struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
+			 const uint16_t *pid);
+
 /* The same with per-port TZ_DP_TX_* flags (@p tx_flags[0] wire 0, [1] wire 1). */
 int fp_test_start_worker_tx(struct tz_dp_sessions *sess, struct tz_srtp_qp *srtp_qp,
 			    const uint16_t *pid, const uint8_t tx_flags[2]);

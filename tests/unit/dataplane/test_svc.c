@@ -21,7 +21,7 @@
 #include <rte_ring.h>
 #include <srtp2/srtp.h>
 
-#include "fp_test.h"
+#include "fp_test_srtp.h"
 #include "svc_pvt.h"
 #include "tz_dp.h"
 #include "tz_rec_tap.h"
@@ -50,57 +50,29 @@ static const uint8_t master[30] = {
 
 static int group_setup(void **state)
 {
-	struct tz_srtp_engine_conf ec = { .nb_workers = 1, .max_ctx = 16, .socket_id = 0 };
-	srtp_policy_t p;
-
-	mp = fp_test_eal("tz_test_svc");
-	if (mp == NULL || fp_test_ring_ports(mp, "svc", NPORTS, rx, tx, pid) != 0)
+	if (fp_test_dp_setup("svc", &mp, rx, tx, pid, &sess, &eng) != 0)
 		return -1;
-	sess = tz_dp_sessions_create("svc_sessions", 64, 1, 0);
-	eng = tz_srtp_engine_create(&ec);
-	if (sess == NULL || eng == NULL)
-		return -1;
-	ctx_in = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_UNPROTECT,
-				    master, 16, master + 16, 14);
-	srtp_init();
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_rtp_default(&p.rtp);
-	srtp_crypto_policy_set_rtp_default(&p.rtcp);
-	p.ssrc.type = ssrc_any_outbound;
-	p.key = (unsigned char *)master;
-	p.window_size = 128;
-	return ctx_in == NULL || srtp_create(&browser, &p) != srtp_err_status_ok ? -1 : 0;
+	ctx_in = fp_test_aes_cm_ctx(eng, TZ_SRTP_DIR_UNPROTECT, master);
+	return ctx_in == NULL ? -1 : fp_test_browser_srtp(&browser, master, ssrc_any_outbound);
 }
 
 static int group_teardown(void **state)
 {
 	srtp_dealloc(browser);
 	tz_srtp_ctx_destroy(ctx_in);
-	tz_dp_sessions_free(sess);
-	tz_srtp_engine_destroy(eng);
-	rte_eal_cleanup();
+	fp_test_dp_teardown(sess, eng);
 	return 0;
 }
 
 /* Worker 0 inline on both wires, the stage (@p n_cores cores) inline. */
 static void start_cores(uint16_t n_cores)
 {
-	struct tz_dp_worker_conf c = { .lcore = rte_get_main_lcore(), .index = 0, .sessions = sess,
-				       .n_ports = 2, .srtp_qp = tz_srtp_engine_qp(eng, 0),
-				       .rec = tap };
+	struct tz_dp_worker_conf c;
 	struct tz_svc_conf sc = { .n_cores = n_cores, .n_workers = 1, .ring_size = RING,
 				  .sessions = sess, .pool = mp };
 
-	c.wire_port[0] = pid[WEB];
-	c.wire_port[1] = pid[SIP];
-	c.tap_port[0] = pid[KWEB];
-	c.tap_port[1] = pid[KSIP];
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[WEB], .tx_port = pid[KWEB],
-					       .port_idx = 0, .media_first = 20000,
-					       .media_last = 29999 };
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[SIP], .tx_port = pid[KSIP],
-					       .port_idx = 1, .media_first = 30000,
-					       .media_last = 39999 };
+	fp_test_worker_conf(&c, rte_get_main_lcore(), sess, tz_srtp_engine_qp(eng, 0), pid);
+	c.rec = tap;
 	assert_int_equal(tz_svc_inline_start(&sc), 0);
 	assert_int_equal(tz_svc_n_cores(), n_cores);
 	assert_int_equal(tz_dp_inline_start(&c), 0);
@@ -411,7 +383,7 @@ static void test_cancel(void **state)
 	assert_int_equal(cnt[TZ_SVC_C_DTMF_DIGITS], 0);
 	tz_dp_inline_round();
 	while (rte_ring_count(tx[SIP]) > 0) {
-		struct rte_mbuf *m;
+		struct rte_mbuf *m = NULL;
 
 		assert_int_equal(rte_ring_dequeue(tx[SIP], (void **)&m), 0);
 		rte_pktmbuf_free(m);
@@ -434,17 +406,10 @@ static void test_dtmf_sdes(void **state)
 	struct tz_dp_flow_key k;
 	unsigned ev = 0, audio = 0, ends = 0;
 	srtp_t pbx;
-	srtp_policy_t p;
 	uint16_t seq = 8000;
 	int slot, last_seq = -1;
 
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_rtp_default(&p.rtp);
-	srtp_crypto_policy_set_rtp_default(&p.rtcp);
-	p.ssrc.type = ssrc_any_inbound;
-	p.key = (unsigned char *)master;
-	p.window_size = 128;
-	assert_int_equal(srtp_create(&pbx, &p), srtp_err_status_ok);
+	assert_int_equal(fp_test_browser_srtp(&pbx, master, ssrc_any_inbound), 0);
 	assert_non_null(out);
 	start();
 	slot = add_rekey_flow(&k, 40006, out);

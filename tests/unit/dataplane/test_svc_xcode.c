@@ -23,7 +23,7 @@
 #include <rte_ring.h>
 #include <srtp2/srtp.h>
 
-#include "fp_test.h"
+#include "fp_test_srtp.h"
 #include "svc_pvt.h"
 #include "tz_dp.h"
 #include "tz_media.h"
@@ -53,38 +53,17 @@ static const uint8_t master[30] = {
 	0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a, 0xfe, 0xeb, 0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6,
 };
 
-static int srtp_session(srtp_t *s, srtp_ssrc_type_t t)
-{
-	srtp_policy_t p;
-
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_rtp_default(&p.rtp);
-	srtp_crypto_policy_set_rtp_default(&p.rtcp);
-	p.ssrc.type = t;
-	p.key = (unsigned char *)master;
-	p.window_size = 128;
-	return srtp_create(s, &p) == srtp_err_status_ok ? 0 : -1;
-}
 
 static int group_setup(void **state)
 {
-	struct tz_srtp_engine_conf ec = { .nb_workers = 1, .max_ctx = 16, .socket_id = 0 };
-
-	mp = fp_test_eal("tz_test_svc_xcode");
-	if (mp == NULL || fp_test_ring_ports(mp, "svx", NPORTS, rx, tx, pid) != 0)
+	if (fp_test_dp_setup("svx", &mp, rx, tx, pid, &sess, &eng) != 0)
 		return -1;
-	sess = tz_dp_sessions_create("svx_sessions", 64, 1, 0);
-	eng = tz_srtp_engine_create(&ec);
-	if (sess == NULL || eng == NULL)
-		return -1;
-	ctx_in = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_UNPROTECT,
-				    master, 16, master + 16, 14);
-	ctx_out = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_PROTECT,
-				     master, 16, master + 16, 14);
-	srtp_init();
+	ctx_in = fp_test_aes_cm_ctx(eng, TZ_SRTP_DIR_UNPROTECT, master);
+	ctx_out = fp_test_aes_cm_ctx(eng, TZ_SRTP_DIR_PROTECT, master);
 	if (ctx_in == NULL || ctx_out == NULL)
 		return -1;
-	return srtp_session(&browser_tx, ssrc_any_outbound) | srtp_session(&browser_rx, ssrc_any_inbound);
+	return fp_test_browser_srtp(&browser_tx, master, ssrc_any_outbound) |
+	       fp_test_browser_srtp(&browser_rx, master, ssrc_any_inbound);
 }
 
 static int group_teardown(void **state)
@@ -93,29 +72,17 @@ static int group_teardown(void **state)
 	srtp_dealloc(browser_rx);
 	tz_srtp_ctx_destroy(ctx_in);
 	tz_srtp_ctx_destroy(ctx_out);
-	tz_dp_sessions_free(sess);
-	tz_srtp_engine_destroy(eng);
-	rte_eal_cleanup();
+	fp_test_dp_teardown(sess, eng);
 	return 0;
 }
 
 static void start(void)
 {
-	struct tz_dp_worker_conf c = { .lcore = rte_get_main_lcore(), .index = 0, .sessions = sess,
-				       .n_ports = 2, .srtp_qp = tz_srtp_engine_qp(eng, 0) };
+	struct tz_dp_worker_conf c;
 	struct tz_svc_conf sc = { .n_cores = 1, .n_workers = 1, .ring_size = 256,
 				  .sessions = sess, .pool = mp };
 
-	c.wire_port[0] = pid[WEB];
-	c.wire_port[1] = pid[SIP];
-	c.tap_port[0] = pid[KWEB];
-	c.tap_port[1] = pid[KSIP];
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[WEB], .tx_port = pid[KWEB],
-					       .port_idx = 0, .media_first = 20000,
-					       .media_last = 29999 };
-	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[SIP], .tx_port = pid[KSIP],
-					       .port_idx = 1, .media_first = 30000,
-					       .media_last = 39999 };
+	fp_test_worker_conf(&c, rte_get_main_lcore(), sess, tz_srtp_engine_qp(eng, 0), pid);
 	assert_int_equal(tz_svc_inline_start(&sc), 0);
 	assert_int_equal(tz_dp_inline_start(&c), 0);
 }

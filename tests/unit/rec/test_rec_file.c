@@ -5,8 +5,8 @@
  * tone on its channel (Goertzel), time-aligned with silence in a gap, that
  * Python's wave module reads; a pcap whose packets carry the SIP leg's
  * addresses each way with valid IPv4 checksums; a JSON naming both files
- * with the counts; all files mode 0640.  G.711 decoding against G.711's
- * tables, RTP header parsing against odd headers.
+ * with the counts; all files mode 0640.  A G.722 + A-law call decoded into
+ * its channels too; RTP header parsing against odd headers.
  */
 #include <errno.h>
 #include <math.h>
@@ -26,6 +26,7 @@
 #include <opus.h>
 
 #include "rec_pvt.h"
+#include "tz_media.h"
 
 #define T0 1796645893000000000LL        /* 2026-12-07T12:18:13Z, in ns */
 #define MS 1000000LL
@@ -282,19 +283,51 @@ static void test_open_refuses_to_overwrite(void **state)
 	assert_int_equal(rec_files_close(&a, &in, none, T0), 0);
 }
 
-static void test_g711_tables(void **state)
+/* A G.722 call (PT 9, RTP clock 8000, 16 kHz audio) with A-law from the SIP
+ * side: both decoded into the 8 kHz WAV, each tone on its channel. */
+static void test_g722_and_pcma_channels(void **state)
 {
-	assert_int_equal(rec_ulaw(0xff), 0);
-	assert_int_equal(rec_ulaw(0x7f), 0);
-	assert_int_equal(rec_ulaw(0x00), -32124);
-	assert_int_equal(rec_ulaw(0x80), 32124);
-	assert_int_equal(rec_ulaw(0xfe), 8);            /* segment 0, step 1 */
-	assert_int_equal(rec_alaw(0xd5), 8);
-	assert_int_equal(rec_alaw(0x55), -8);
-	assert_int_equal(rec_alaw(0xaa), 32256);
-	assert_int_equal(rec_alaw(0x2a), -32256);
-	for (int v = -32000; v <= 32000; v += 97)       /* encode-decode within a step */
-		assert_true(abs(rec_ulaw(ulaw_enc((int16_t)v)) - v) <= (abs(v) >> 4) + 8);
+	struct tz_rec_info in;
+	struct rec_files f;
+	struct tz_media_enc *g722 = tz_media_enc_create(TZ_MEDIA_G722, 16000, NULL);
+	const uint64_t none[2] = { 0, 0 };
+	uint8_t pkt[1500];
+	int16_t pcm16[320], pcm8[160];
+	g_autofree uint8_t *wav = NULL;
+	const int16_t *s;
+	size_t len;
+
+	assert_non_null(g722);
+	info_init(&in);
+	in.call = 44;
+	in.codecs[0] = (struct tz_rec_codec){ 9, "G722", 8000, 1 };
+	in.codecs[1] = (struct tz_rec_codec){ 8, "PCMA", 8000, 1 };
+	in.n_codecs = 2;
+	assert_int_equal(rec_files_open(&f, &in, T0), 0);
+	for (unsigned i = 0; i < 50; i++) {
+		size_t h = rtp_hdr(pkt, 9, (uint16_t)(100 + i), 160 * i, 0x3333);
+		int n;
+
+		for (unsigned k = 0; k < 320; k++)
+			pcm16[k] = (int16_t)(8000 * sin(2 * M_PI * 440 * (320 * i + k) / 16000));
+		n = tz_media_enc_frame(g722, pcm16, 320, pkt + h, sizeof(pkt) - h);
+		assert_int_equal(n, 160);
+		rec_files_packet(&f, &in, 0, T0 + (int64_t)i * 20 * MS, pkt, h + (size_t)n);
+		for (unsigned k = 0; k < 160; k++)
+			pcm8[k] = (int16_t)(8000 * sin(2 * M_PI * 1000 * (160 * i + k) / 8000));
+		h = rtp_hdr(pkt, 8, (uint16_t)(9 + i), 160 * i, 0x4444);
+		tz_media_g711_encode(true, pcm8, pkt + h, 160);
+		rec_files_packet(&f, &in, 1, T0 + (int64_t)i * 20 * MS, pkt, h + 160);
+	}
+	tz_media_enc_destroy(g722);
+	assert_int_equal(rec_files_close(&f, &in, none, T0 + 1100 * MS), 0);
+	wav = slurp(in.dir, f.name, "wav", &len);
+	assert_true((len - 44) / 4 >= 7000);
+	s = (const int16_t *)(wav + 44);
+	assert_true(tone_share(s + 2 * 1000, 4000, 0, 440) > 0.8);
+	assert_true(tone_share(s + 2 * 1000, 4000, 1, 1000) > 0.8);
+	assert_true(tone_share(s + 2 * 1000, 4000, 0, 1000) < 0.05);
+	assert_true(tone_share(s + 2 * 1000, 4000, 1, 440) < 0.05);
 }
 
 static void test_rtp_parse(void **state)
@@ -332,7 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_gives_pcap_stereo_wav_and_json),
 		cmocka_unit_test(test_open_refuses_to_overwrite),
-		cmocka_unit_test(test_g711_tables),
+		cmocka_unit_test(test_g722_and_pcma_channels),
 		cmocka_unit_test(test_rtp_parse),
 	};
 

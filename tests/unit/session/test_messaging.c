@@ -122,10 +122,42 @@ void tz_sip_set_message_accept(struct tz_sip *sip, const char *accept)
 	g_strlcpy(accept_set, accept ? accept : "", sizeof(accept_set));
 }
 
+static const struct tz_cli_cmd *show_cmd;
+static char cli_err[256];
+
 int tz_cli_register(const struct tz_cli_cmd *cmds, size_t n)
 {
 	assert_string_equal(cmds[0].words, "show messaging");
+	show_cmd = &cmds[0];
 	return 0;
+}
+
+int tz_cli_error(struct tz_cli_req *req, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_vsnprintf(cli_err, sizeof(cli_err), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* `show messaging [args]` as JSON (g_free), or NULL after an error. */
+static char *show(int argc, char **argv)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) g = json_generator_new();
+	JsonNode *root;
+	char *text;
+
+	cli_err[0] = '\0';
+	if (show_cmd->fn(NULL, argc, argv, b, show_cmd->arg) != 0)
+		return NULL;
+	root = json_builder_get_root(b);
+	json_generator_set_root(g, root);
+	text = json_generator_to_data(g, NULL);
+	json_node_unref(root);
+	return text;
 }
 
 GSList *tz_login_conns_of_user(uint32_t tenant, const char *user, enum tz_web_kind kind)
@@ -341,8 +373,102 @@ static void test_incoming(void **state)
 	assert_int_equal(counter("in_unsupported_type"), 3);
 	assert_int_equal(counter("in_offline"), 2);
 	assert_int_equal(counter("in_delivered"), 2);
-	tz_messaging_offline(true);
+	tz_messaging_offline(-1, true);
 	assert_int_equal(counter("in_unknown_user"), 2);
+}
+
+static uint64_t tenant_counter(const char *tenant, const char *name)
+{
+	const uint64_t *v = tz_messaging_tenant_counters(tenant);
+
+	for (unsigned i = 0; tz_messaging_counter_name(i) != NULL; i++)
+		if (strcmp(tz_messaging_counter_name(i), name) == 0)
+			return v != NULL ? v[i] : 0;
+	fail_msg("no counter %s", name);
+	return 0;
+}
+
+/* Tenants with their own messaging: (filled in at load, see
+ * tests/unit/config/test_config_msg.c): acme's lower rate refuses alice
+ * while globex's bob goes on; both counted under their tenant and in the
+ * gateway's total; a body size and the types of the tenant's own. */
+static void test_tenant_limits(void **state)
+{
+	static char *json_only[] = { "application/json", NULL };
+	struct tz_cfg_tenant tenants[3] = {
+		{ .name = "default", .messaging = cfg.messaging },
+		{ .name = "acme", .messaging = { .max_bytes = 16, .per_user_per_minute = 1,
+						 .content_types = types } },
+		{ .name = "globex", .messaging = { .max_bytes = 4, .per_user_per_minute = 3,
+						   .content_types = json_only } },
+	};
+	const struct tz_auth_identity bob = { .user = "alice", .how = "token", .tenant = 2 };
+	struct tz_jsep_msg m;
+	struct tz_jsep_error e;
+	const char *j = "{\"type\":\"message\",\"id\":7,\"to\":\"+1\",\"body\":\"{}\","
+			"\"content_type\":\"application/json\"}";
+
+	cfg.tenants = tenants;
+	cfg.n_tenants = 3;
+	/* acme's alice: one a minute */
+	send_message("{\"type\":\"message\",\"id\":1,\"to\":\"+1\",\"body\":\"x\"}");
+	send_message("{\"type\":\"message\",\"id\":2,\"to\":\"+1\",\"body\":\"x\"}");
+	assert_int_equal(sent.n, 1);
+	assert_int_equal(n_outs, 1);
+	assert_int_equal(outs[0].err, TZ_JSEP_ERR_RATE_LIMITED);
+	assert_string_equal(outs[0].text, "more than 1 messages a minute "
+			    "(tenant acme: messaging.per_user_per_minute); try again later");
+	/* globex's user of the same name: her own count, globex's limit */
+	assert_int_equal(tz_jsep_msg_parse(j, strlen(j), &m, &e), 0);
+	for (int i = 0; i < 3; i++)
+		tz_messaging_on_message(&conn_b, &m, &bob);
+	assert_int_equal(sent.n, 4);
+	assert_int_equal(n_outs, 1);
+	tz_messaging_on_message(&conn_b, &m, &bob);
+	assert_int_equal(n_outs, 2);
+	assert_int_equal(outs[1].err, TZ_JSEP_ERR_RATE_LIMITED);
+	tz_jsep_msg_clear(&m);
+	assert_int_equal(tenant_counter("acme", "out_refused_rate_limited"), 1);
+	assert_int_equal(tenant_counter("acme", "out_sent"), 1);
+	assert_int_equal(tenant_counter("globex", "out_refused_rate_limited"), 1);
+	assert_int_equal(tenant_counter("globex", "out_sent"), 3);
+	assert_int_equal(tenant_counter("default", "out_sent"), 0);
+	assert_null(tz_messaging_tenant_counters("initech"));
+	assert_int_equal(counter("out_refused_rate_limited"), 2);    /* the gateway's */
+	assert_int_equal(counter("out_sent"), 4);
+	/* globex: 4 bytes, JSON only, either way */
+	assert_int_equal(tz_messaging_incoming(2, NULL, "bob", "sip:x@pbx", NULL, "application/json",
+					       "[1,2]", 5), 413);
+	assert_int_equal(tz_messaging_incoming(2, NULL, "bob", "sip:x@pbx", NULL, "text/plain",
+					       "x", 1), 415);
+	assert_int_equal(tz_messaging_incoming(1, NULL, "bob", "sip:x@pbx", NULL, "text/plain",
+					       "x", 1), 480);
+	assert_int_equal(tenant_counter("globex", "in_too_big"), 1);
+	assert_int_equal(tenant_counter("globex", "in_unsupported_type"), 1);
+	assert_int_equal(tenant_counter("acme", "in_offline"), 1);
+	/* a MESSAGE from no tenant's trunk: the default's */
+	tz_messaging_offline(-1, true);
+	assert_int_equal(tenant_counter("default", "in_unknown_user"), 1);
+
+	/* show messaging: a row per tenant, who is refused; one tenant: all */
+	{
+		g_autofree char *all = show(0, NULL);
+		g_autofree char *one = show(1, (char *[]){ "acme" });
+
+		assert_non_null(strstr(all, "{\"tenant\":\"acme\",\"max_bytes\":16,"
+					    "\"per_user_per_minute\":1,\"content_types\":\"text/plain, "
+					    "application/json\",\"out_sent\":1,\"out_refused\":1,"
+					    "\"out_refused_rate_limited\":1,\"in_delivered\":0,"
+					    "\"in_refused\":1}"));
+		assert_non_null(strstr(all, "\"tenant\":\"globex\",\"max_bytes\":4,"));
+		assert_non_null(strstr(all, "\"out_refused_rate_limited\":2,"));   /* gateway */
+		assert_non_null(strstr(one, "\"tenant\":\"acme\""));
+		assert_non_null(strstr(one, "\"in_offline\":1,"));
+		assert_null(show(1, (char *[]){ "acmee" }));
+		assert_string_equal(cli_err, "no tenant \"acmee\" (tenants: default, acme, globex)");
+	}
+	cfg.tenants = NULL;
+	cfg.n_tenants = 0;
 }
 
 static void test_type_allowed(void **state)
@@ -370,6 +496,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conn_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incoming, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tenant_limits, setup, teardown),
 		cmocka_unit_test(test_type_allowed),
 	};
 

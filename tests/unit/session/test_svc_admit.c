@@ -54,6 +54,12 @@ void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped)
 	*announced = *moh = *skipped = 0;
 }
 
+void tz_announce_clip_stats(uint64_t *pre_encoded, uint64_t *live, uint64_t *clips,
+			    uint64_t *bytes)
+{
+	*pre_encoded = *live = *clips = *bytes = 0;
+}
+
 int tz_media_republish(struct call *c)
 {
 	republished++;

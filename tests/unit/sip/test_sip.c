@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The SIP leg against real sipp peers on 127.0.0.1: tz_sip listens on
- * 127.0.0.1:15060 (udp, tcp), sipp plays trunk, caller or registrar on
- * 127.0.0.1:15070.  Scenarios live in tests/sip/scenarios/.
+ * 127.0.0.1:TZ_PORT (udp, tcp), sipp plays trunk, caller or registrar on
+ * 127.0.0.1:PEER_PORT (both found free at start).  Scenarios live in tests/sip/scenarios/.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,8 +24,14 @@
 #include "tz_sip.h"
 #include "sip_test_loop.h"
 
-#define TZ_PORT 15060
-#define PEER_PORT 15070
+/* Found free at group set-up: our listener, sipp's SIP and sipp's media
+ * (scenarios that answer with [media_port]; the others write 16000 and bind
+ * nothing). */
+static uint16_t ports[3];
+#define TZ_PORT ports[0]
+#define PEER_PORT ports[1]
+#define MEDIA_PORT ports[2]
+static char media_port_s[8];
 
 static const char offer[] =
 	"v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -58,6 +64,7 @@ struct world {
 	int reg_calls, reg_status;
 	char reg_reason[128];
 	bool hangup_on_ringing;
+	uint16_t media_port;    /* the answer's m=audio port when not 16000 */
 	int refers;             /* on_refer calls, and what each carried */
 	int refer_status[8];
 	char refer_frag[8][64];
@@ -105,7 +112,8 @@ static void on_progress(struct tz_sip_leg *leg, int status, const char *reason,
 static void on_answered(struct tz_sip_leg *leg, const char *sdp, void *user)
 {
 	assert_non_null(sdp);
-	assert_non_null(strstr(sdp, "m=audio 16000"));
+	g_autofree char *m = g_strdup_printf("m=audio %u", w.media_port ? w.media_port : 16000);
+	assert_non_null(strstr(sdp, m));
 	w.answered++;
 }
 
@@ -180,7 +188,7 @@ static void sipp_exited(GPid pid, gint status, gpointer data)
 	w.pid = 0;
 }
 
-/* sipp -sf PATH on 127.0.0.1:15070 with @p extra arguments (NULL-terminated, or
+/* sipp -sf PATH on 127.0.0.1:PEER_PORT with @p extra arguments (NULL-terminated, or
  * NULL); a UAC gets the target and -s user. */
 static void sipp_run(const char *sf, const char *service, const char *const *extra)
 {
@@ -209,7 +217,7 @@ static void sipp_run(const char *sf, const char *service, const char *const *ext
 		g_usleep(20000);
 }
 
-/* sipp -sf SCENARIO (tests/sip/scenarios) on 127.0.0.1:15070. */
+/* sipp -sf SCENARIO (tests/sip/scenarios) on 127.0.0.1:PEER_PORT. */
 static void sipp_start(const char *scenario, const char *service)
 {
 	char *sf = g_build_filename(SCENARIO_DIR, scenario, NULL);
@@ -229,14 +237,14 @@ static void sipp_finish(void)
 	assert_int_equal(w.sipp_rc, 0);
 }
 
-static struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = TZ_PORT };
+static struct tz_cfg_hostport listen_on = { .host = "127.0.0.1" }; /* .port: set-up */
 /* Requests are accepted from the trunks only: sipp's 127.0.0.1 (the trunk's
  * address, no acl given) and a peer at 127.0.0.3 (acl).  127.0.0.2 is nobody. */
 static struct tz_cfg_cidr peer_acl[] = {
 	{ .addr = { .family = AF_INET, .v4 = { .s_addr = 0 } }, .prefix = 32 },
 };
 static struct tz_cfg_trunk cfg_trunks[] = {
-	{ .name = "sipp", .address = { .host = "127.0.0.1", .port = PEER_PORT },
+	{ .name = "sipp", .address = { .host = "127.0.0.1" }, /* .port: set-up */
 	  .transport = TZ_SIP_UDP },
 	{ .name = "peer", .address = { .host = "peer.invalid", .port = 5060 },
 	  .transport = TZ_SIP_UDP, .acl = peer_acl, .n_acl = 1 },
@@ -263,8 +271,22 @@ static struct tz_cfg_trunk trunk(void)
 	return t;
 }
 
+/* The REFER target: a number at sipp's address. */
+static const char *refer_to(void)
+{
+	static char uri[64];
+
+	g_snprintf(uri, sizeof(uri), "sip:+442079460001@127.0.0.1:%u", PEER_PORT);
+	return uri;
+}
+
 static int group_setup(void **state)
 {
+	if (!sip_test_free_ports(ports, 3))
+		return -1;
+	g_snprintf(media_port_s, sizeof(media_port_s), "%u", MEDIA_PORT);
+	listen_on.port = TZ_PORT;
+	cfg_trunks[0].address.port = PEER_PORT;
 	inet_pton(AF_INET, "127.0.0.3", &peer_acl[0].addr.v4);
 	w.tmpdir = g_dir_make_tmp("tz-sip-test-XXXXXX", NULL);
 	w.sip = tz_sip_start(&cfg, &handlers, NULL);
@@ -535,21 +557,22 @@ static void test_midcall_update_refused(void **state)
 
 /*
  * Blind transfer passed to the far end: the lab PBX's own scenario
- * (tests/sip/lab/uas_refer.xml, media on 127.0.0.1:16000 here) accepts our
+ * (tests/sip/lab/uas_refer.xml, media on 127.0.0.1:MEDIA_PORT here) accepts our
  * REFER 202, NOTIFYs "100 Trying" then "200 OK" (terminated), then hangs up.
  */
 static void test_refer_accepted(void **state)
 {
-	static const char *const media[] = { "-mi", "127.0.0.1", "-mp", "16000", NULL };
+	const char *const media[] = { "-mi", "127.0.0.1", "-mp", media_port_s, NULL };
 	char *sf = g_build_filename(LAB_SCENARIO_DIR, "uas_refer.xml", NULL);
 	struct tz_cfg_trunk t = trunk();
 	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
 
 	tz_sip_counters(w.sip, before);
+	w.media_port = MEDIA_PORT;
 	sipp_run(sf, NULL, media);
 	g_free(sf);
 	call(&t);
-	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070", NULL),
+	assert_int_equal(tz_sip_leg_refer(w.leg, refer_to(), NULL),
 			 -ENOTCONN);      /* not answered yet */
 	WAIT_FOR(w.answered, 5);
 	assert_int_equal(w.answered, 1);
@@ -561,7 +584,7 @@ static void test_refer_accepted(void **state)
 	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:1 2@h", NULL), -EINVAL);
 	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:1@h>\r\nVia: x", NULL), -EINVAL);
 	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:1@h", "sip:a@b>;x=<y"), -EINVAL);
-	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070",
+	assert_int_equal(tz_sip_leg_refer(w.leg, refer_to(),
 					  "sip:alice@example.com"), 0);
 	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:2@127.0.0.1", NULL), -EBUSY);
 	WAIT_FOR(w.ended, 10);
@@ -592,7 +615,7 @@ static void test_refer_refused(void **state)
 	call(&t);
 	WAIT_FOR(w.answered, 5);
 	assert_int_equal(w.answered, 1);
-	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070",
+	assert_int_equal(tz_sip_leg_refer(w.leg, refer_to(),
 					  "sip:alice@example.com"), 0);
 	WAIT_FOR(w.refers, 5);
 	run_for(300);   /* nothing else follows */
@@ -611,17 +634,18 @@ static void test_refer_refused(void **state)
  * reported as (0, NULL); the call goes on. */
 static void test_refer_bad_sipfrag(void **state)
 {
-	static const char *const media[] = { "-mi", "127.0.0.1", "-mp", "16000", NULL };
+	const char *const media[] = { "-mi", "127.0.0.1", "-mp", media_port_s, NULL };
 	char *sf = g_build_filename(SCENARIO_DIR, "uas_refer_badfrag.xml", NULL);
 	struct tz_cfg_trunk t = trunk();
 	uint64_t before[TZ_SIP_CTR_COUNT], after[TZ_SIP_CTR_COUNT];
 
 	tz_sip_counters(w.sip, before);
+	w.media_port = MEDIA_PORT;
 	sipp_run(sf, NULL, media);
 	g_free(sf);
 	call(&t);
 	WAIT_FOR(w.answered, 5);
-	assert_int_equal(tz_sip_leg_refer(w.leg, "sip:+442079460001@127.0.0.1:15070", NULL), 0);
+	assert_int_equal(tz_sip_leg_refer(w.leg, refer_to(), NULL), 0);
 	WAIT_FOR(w.refers >= 2, 10);
 	assert_int_equal(w.refers, 2);
 	assert_int_equal(w.refer_status[0], 202);

@@ -2,9 +2,10 @@
 /*
  * The SIP module's side of SIP over WebSocket (issue 10): relayed
  * registrations, INVITE with the caller's identity and credentials, MESSAGE
- * both ways.  tz_sip listens on 127.0.0.1:15060 (udp, tcp); the far end is a
- * raw SIP peer written here on 127.0.0.1:15070 (it reads every header and
- * computes digests), or the lab's Kamailio config moved to 127.0.0.1:15080.
+ * both ways.  tz_sip listens on 127.0.0.1:TZ_PORT (udp, tcp); the far end is a
+ * raw SIP peer written here on 127.0.0.1:PEER_PORT (it reads every header and
+ * computes digests), or the lab's Kamailio config moved to 127.0.0.1:KAM_PORT
+ * (all three found free at start).
  * Fixed ports: run it alone (is_parallel: false) and under /tmp/tz-test.lock.
  */
 #include <arpa/inet.h>
@@ -27,8 +28,11 @@
 #include "tz_sip.h"
 #include "sip_test_loop.h"
 
-#define TZ_PORT 15060
-#define PEER_PORT 15070
+/* Found free at group set-up: our listener, the raw peer's and Kamailio's. */
+static uint16_t ports[3];
+#define TZ_PORT ports[0]
+#define PEER_PORT ports[1]
+#define KAM_PORT ports[2]
 
 static const char offer[] =
 	"v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -85,11 +89,11 @@ static const struct tz_sip_handlers handlers = {
 	.on_message = on_message,
 };
 
-static struct tz_cfg_hostport listen_on = { .host = "127.0.0.1", .port = TZ_PORT };
+static struct tz_cfg_hostport listen_on = { .host = "127.0.0.1" }; /* .port: set-up */
 /* "peer" and more trunks at its address than a source holds
  * (TZ_SIP_SOURCE_TRUNKS_MAX): eight of the default tenant, then one of
  * tenant 1 (an SBC in front of several tenants' PBXs). */
-#define PEER_TRUNK(n, t) { .name = n, .address = { .host = "127.0.0.1", .port = PEER_PORT }, \
+#define PEER_TRUNK(n, t) { .name = n, .address = { .host = "127.0.0.1" }, /* .port: set-up */ \
 			   .transport = TZ_SIP_UDP, .tenant = t }
 static struct tz_cfg_trunk cfg_trunks[] = {
 	PEER_TRUNK("peer", 0), PEER_TRUNK("peer-2", 0), PEER_TRUNK("peer-3", 0),
@@ -118,6 +122,11 @@ static struct tz_cfg_trunk trunk(void)
 
 static int group_setup(void **state)
 {
+	if (!sip_test_free_ports(ports, 3))
+		return -1;
+	listen_on.port = TZ_PORT;
+	for (size_t i = 0; i < G_N_ELEMENTS(cfg_trunks); i++)
+		cfg_trunks[i].address.port = PEER_PORT;
 	w.sip = tz_sip_start(&cfg, &handlers, NULL);
 	return w.sip ? 0 : -1;
 }
@@ -149,7 +158,7 @@ static int reset(void **state)
 }
 
 /*
- * A raw SIP peer on 127.0.0.1:15070 (UDP) written here rather than in sipp:
+ * A raw SIP peer on 127.0.0.1:PEER_PORT (UDP) written here rather than in sipp:
  * the tests read every header the agent sent (Authorization verbatim,
  * Expires, Contact) and compute digest answers.  It keeps each request and
  * answers through raw.respond().
@@ -414,7 +423,8 @@ static void test_relay_register_digest(void **state)
 	assert_null(rs.challenges[2]);
 	assert_true(!strncmp(raw.req[0], "REGISTER sip:example.test SIP/2.0\r\n", 35));
 	contact = hdr(raw.req[0], "Contact");
-	assert_non_null(strstr(contact, "<sip:alice@127.0.0.1:15060;tz="));
+	g_autofree char *want = g_strdup_printf("<sip:alice@127.0.0.1:%u;tz=", TZ_PORT);
+	assert_non_null(strstr(contact, want));
 	assert_non_null(strstr(contact, tz_sip_reg_contact_token(reg)));
 	assert_non_null(strstr(contact, ";+sip.instance=\"<urn:uuid:0c5e-1>\";reg-id=1"));
 	cid1 = hdr(raw.req[0], "Call-ID");
@@ -484,12 +494,11 @@ static void test_relay_unregister_refused(void **state)
 }
 
 /*
- * The lab's Kamailio (tests/sip/kamailio/kamailio.cfg, moved to 127.0.0.1:15080)
+ * The lab's Kamailio (tests/sip/kamailio/kamailio.cfg, moved to 127.0.0.1:KAM_PORT)
  * as the registrar of a relayed registration: its real 401, the digest the
  * "browser" computes for it, its 200 with the binding, and the un-REGISTER with
  * the reused credentials removing the binding.  Skipped without kamailio.
  */
-#define KAM_PORT 15080
 static const char kam_bin[] = "/usr/sbin/kamailio";
 
 static GPid kam_pid;
@@ -567,8 +576,10 @@ static void test_relay_register_kamailio(void **state)
 	cfgp = g_build_filename(dir, "kamailio.cfg", NULL);
 	assert_true(g_file_get_contents(KAMAILIO_CFG, &cfg, NULL, NULL));
 	c = g_string_new(cfg);
-	g_string_replace(c, "listen=udp:203.0.113.3:5060", "listen=udp:127.0.0.1:15080", 0);
-	g_string_replace(c, "alias=\"203.0.113.3:5060\"", "alias=\"127.0.0.1:15080\"", 0);
+	g_autofree char *kam_listen = g_strdup_printf("listen=udp:127.0.0.1:%u", KAM_PORT);
+	g_autofree char *kam_alias = g_strdup_printf("alias=\"127.0.0.1:%u\"", KAM_PORT);
+	g_string_replace(c, "listen=udp:203.0.113.3:5060", kam_listen, 0);
+	g_string_replace(c, "alias=\"203.0.113.3:5060\"", kam_alias, 0);
 	assert_true(g_file_set_contents(cfgp, c->str, -1, NULL));
 	g_string_free(c, TRUE);
 	cmd = g_strdup_printf("exec %s -f %s -DD -E -Y %s -P %s/kam.pid -m 32 -M 4 -w %s "
@@ -679,8 +690,9 @@ static void test_invite_opts_relay_challenge(void **state)
 	assert_true(g_str_has_prefix(from, "\"Alice 'A'\" <sip:alice@203.0.113.3>;tag="));
 	pai = hdr(raw.req[0], "P-Asserted-Identity");
 	assert_string_equal(pai, "<sip:alice@203.0.113.3>");
-	cred = browser_auth(tz_sip_leg_challenges(leg)[0], "INVITE",
-			    "sip:15551234@127.0.0.1:15070;transport=udp", "secret");
+	g_autofree char *ruri = g_strdup_printf("sip:15551234@127.0.0.1:%u;transport=udp",
+						PEER_PORT);
+	cred = browser_auth(tz_sip_leg_challenges(leg)[0], "INVITE", ruri, "secret");
 	tz_sip_leg_free(leg);
 
 	memset(&w.ended, 0, sizeof(w.ended));
@@ -750,8 +762,9 @@ static void test_message_out(void **state)
 	WAIT_FOR(calls, 5);
 	assert_int_equal(calls, 1);
 	assert_int_equal(msg_status, 202);
-	assert_true(g_str_has_prefix(raw.req[0],
-				     "MESSAGE sip:bob@127.0.0.1:15070;transport=udp SIP/2.0\r\n"));
+	g_autofree char *line = g_strdup_printf("MESSAGE sip:bob@127.0.0.1:%u;transport=udp SIP/2.0\r\n",
+						PEER_PORT);
+	assert_true(g_str_has_prefix(raw.req[0], line));
 	ct = hdr(raw.req[0], "Content-Type");
 	assert_string_equal(ct, "text/plain;charset=UTF-8");
 	from = hdr(raw.req[0], "From");
