@@ -11,6 +11,7 @@
  * outbound path's (xcode.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,6 +27,16 @@ static const char *sip_codec(const struct tz_sdp_neg *sip)
 		if (tz_media_codec_parse(sip->codecs[i].name) >= 0)
 			return sip->codecs[i].name;
 	return NULL;
+}
+
+/* prefer with the stage full: the caller's codecs first, so that a browser
+ * taking them is forwarded rather than refused at its answer */
+static bool stage_has_room(void)
+{
+	struct tz_calls_svc_stats ss;
+
+	tz_calls_svc_stats(&ss);
+	return ss.in_stage < ss.max_calls;
 }
 
 static bool has(const char *const *list, size_t n, const char *name)
@@ -53,7 +64,7 @@ void tz_call_xcode_web_offer(struct call *c, const char *const *sip, const char 
 		return;
 	for (size_t i = 0; m != TZ_XCODE_OFF && tz_svc_n_cores() > 0 && sip[i] != NULL; i++)
 		can |= tz_media_codec_parse(sip[i]) >= 0;
-	if (can && m == TZ_XCODE_PREFER)
+	if (can && m == TZ_XCODE_PREFER && stage_has_room())
 		for (size_t i = 0; web[i] != NULL; i++)
 			add(out, n, &k, web[i]);        /* the browser's own first */
 	for (size_t i = 0; sip[i] != NULL; i++)

@@ -48,6 +48,14 @@ int tz_call_xcode_admit(struct call *c, char *err, size_t errlen)
 	return 0;
 }
 
+static uint32_t in_stage;
+
+void tz_calls_svc_stats(struct tz_calls_svc_stats *out)
+{
+	*out = (struct tz_calls_svc_stats){ .cores = stage_cores, .max_calls = 2,
+					     .in_stage = in_stage };
+}
+
 unsigned tz_svc_n_cores(void)
 {
 	return stage_cores;
@@ -92,6 +100,7 @@ static int setup(void **state)
 	stage_cores = 1;
 	admit_rc = 0;
 	admitted = 0;
+	in_stage = 0;
 	return 0;
 }
 
@@ -109,6 +118,11 @@ static void test_web_offer(void **state)
 	/* prefer: the browser's own first */
 	mode = TZ_XCODE_PREFER;
 	offer_is(pcmu, "opus G722 PCMU PCMA");
+	/* ... unless the stage is full: a browser taking the caller's codec is
+	 * then forwarded, not refused */
+	in_stage = 2;
+	offer_is(pcmu, "PCMU opus G722 PCMA");
+	in_stage = 0;
 	/* off, or the stage off: the caller's alone, as before transcoding */
 	mode = TZ_XCODE_OFF;
 	offer_is(pcmu, "PCMU");
