@@ -271,7 +271,7 @@ static bool tenant_eq(const struct tz_cfg_tenant *a, const struct tz_cfg_tenant 
 {
 	return strv_eq(a->domains, b->domains) && strv_eq(a->origins, b->origins) &&
 	       strv_eq(a->hosts, b->hosts) && strv_eq(a->paths, b->paths) &&
-	       limits_eq(&a->limits, &b->limits) &&
+	       limits_eq(&a->limits, &b->limits) && a->transcode == b->transcode &&
 	       a->messaging.max_bytes == b->messaging.max_bytes &&
 	       a->messaging.per_user_per_minute == b->messaging.per_user_per_minute &&
 	       strv_eq(a->messaging.content_types, b->messaging.content_types);

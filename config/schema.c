@@ -56,6 +56,10 @@ static const struct tz_cfg_enum transcode[] = {
 	{ "when-needed", TZ_XCODE_WHEN_NEEDED, false }, { "off", TZ_XCODE_OFF, false },
 	{ "prefer", TZ_XCODE_PREFER, false }, { NULL, 0, false },
 };
+static const struct tz_cfg_enum tenant_transcode[] = {
+	{ "inherit", TZ_XCODE_INHERIT, false }, { "when-needed", TZ_XCODE_WHEN_NEEDED, false },
+	{ "off", TZ_XCODE_OFF, false }, { "prefer", TZ_XCODE_PREFER, false }, { NULL, 0, false },
+};
 static const struct tz_cfg_enum trunk_srtp[] = {
 	{ "off", TZ_TRUNK_RTP, false }, { "sdes", TZ_TRUNK_SDES, false }, { NULL, 0, false },
 };
@@ -585,6 +589,8 @@ static const struct tz_cfg_field tenant_fields[] = {
 	MAP(tz_cfg_tenant_src, "recording", t.recording, tenant_rec_schema),
 	MAP(tz_cfg_tenant_src, "announcements", t.announce, tenant_ann_schema),
 	ROW(tz_cfg_tenant_src, "music_on_hold", path, t.announce.moh),
+	ROW(tz_cfg_tenant_src, "transcode", enum, t.transcode, .def = "inherit",
+	    .arg = tenant_transcode),
 	MAP(tz_cfg_tenant_src, "messaging", t.messaging, tenant_msg_schema),
 	MOVED("max_calls", "has moved into the tenant's limits: write limits: {max_calls: N}"),
 };
@@ -665,6 +671,8 @@ static const struct tz_cfg_field media_services_fields[] = {
 	    .max = 65536),
 	ROW(tz_cfg_media_services, "max_calls", u32, max_calls, .def = "64", .min = 1,
 	    .max = 100000),
+	ROW(tz_cfg_media_services, "transcode", enum, transcode, .def = "when-needed",
+	    .arg = transcode),
 };
 static const struct tz_cfg_schema media_services_schema = { TABLE(media_services_fields) };
 /* A list default cannot be a def string: text/plain and application/json. */

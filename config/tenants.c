@@ -197,6 +197,7 @@ static void default_tenant(struct tz_cfg_ctx *c, struct tz_config *cfg, struct t
 	t->n_trunks = cfg->sip.n_trunks;
 	t->n_routes = cfg->sip.n_routes;
 	t->n_secrets = cfg->auth.n_secrets;
+	t->transcode = TZ_XCODE_INHERIT;    /* = media_services.transcode */
 }
 
 /* A tenant's messaging: what it leaves out is the top level's (its own copy:

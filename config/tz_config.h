@@ -164,6 +164,7 @@ enum tz_cfg_transcode {
 	TZ_XCODE_WHEN_NEEDED,     /**< only when the legs share no codec (default) */
 	TZ_XCODE_OFF,             /**< never: no common codec = the call is refused */
 	TZ_XCODE_PREFER,          /**< always: the browser keeps its own codec */
+	TZ_XCODE_INHERIT,         /**< tenants only: media_services.transcode */
 };
 
 /** How video is offered to a trunk (docs/video.md). */
@@ -420,6 +421,7 @@ struct tz_cfg_tenant {
 	int line, col;            /**< 0 for the default tenant */
 	struct tz_cfg_recording recording;      /**< mode inherit: the top level's */
 	struct tz_cfg_announce announce;        /**< unset keys: the top level's */
+	enum tz_cfg_transcode transcode;        /**< default inherit: media_services' */
 	struct tz_cfg_messaging messaging;      /**< in force for its users: the keys
 						 *   it leaves out are the top level's
 						 *   (filled in at load) */
@@ -475,6 +477,7 @@ struct tz_cfg_media_services {
 	uint16_t cpus[TZ_CFG_MAX_WORKERS];    /**< the CPU each core runs on (--lcores) */
 	uint32_t ring_size;                   /**< entries per ring, default 1024 */
 	uint32_t max_calls;                   /**< calls in the stage at once, default 64 */
+	enum tz_cfg_transcode transcode;      /**< tenants' default, default when-needed */
 };
 
 struct tz_config {
@@ -535,6 +538,18 @@ int tz_cfg_tenant_find(const struct tz_config *cfg, const char *name);
 int tz_cfg_tenant_of_domain(const struct tz_config *cfg, const char *domain);
 /** Name of tenant @p t ("default" when out of range). */
 const char *tz_cfg_tenant_name(const struct tz_config *cfg, uint32_t t);
+
+/**
+ * How a call of tenant @p tenant through @p trunk (NULL: none) is transcoded
+ * (docs/media-services.md "Transcoding"): a trunk's `off` or `prefer` wins
+ * (a trunk that cannot take transcoded calls, or one the tenant tuned);
+ * else the tenant's own `transcode`, else media_services.transcode.  Never
+ * TZ_XCODE_INHERIT.  Pure; any thread.
+ */
+enum tz_cfg_transcode tz_cfg_transcode_of(const struct tz_config *cfg, uint32_t tenant,
+					  const struct tz_cfg_trunk *trunk);
+/** Name of a transcode mode, as written in YAML. */
+const char *tz_cfg_transcode_name(enum tz_cfg_transcode m);
 
 /** Name of a role / driver / transport, as written in YAML. */
 const char *tz_cfg_role_name(enum tz_cfg_role role);

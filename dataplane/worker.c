@@ -340,9 +340,10 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 	if (f->xform == TZ_XF_PROTECT && !rtcp)
 		rec_tap(w->conf.rec, f, m, w->now);
 	/* transcoded (TZ_SVC_DIVERT): the SIP side's RTP goes to the stage and
-	 * comes back in the browser's codec through the inject ring */
+	 * comes back in the browser's codec through the inject ring; not while
+	 * a file plays into the stream (music on hold: the far end waits) */
 	if (unlikely(f->svc & TZ_SVC_DIVERT) && !rtcp && f->xform == TZ_XF_PROTECT &&
-	    svc_forward(w, f, m))
+	    !(f->svc & TZ_SVC_PLAY) && svc_forward(w, f, m))
 		return;
 	/* SRTP authenticates the header: a packet still protected keeps its PT
 	 * until it is unprotected (UNPROTECT and ECHO rewrite after) */

@@ -149,9 +149,20 @@ static __rte_noinline void svc_inject_burst(struct worker *w, unsigned core, str
 			continue;
 		}
 		rtp = rte_pktmbuf_mtod(m[i], uint8_t *);
+		/* towards the browser, a played file (music on hold) may have gone
+		 * out since: go on after it, never back (the browser's SRTP replay
+		 * window), and let the next file go on after us */
+		if (f->xform == TZ_XF_PROTECT && st->in_started &&
+		    (int16_t)(st->out_last - st->svc_out_last) > 0)
+			svc_take(st, st->out_last);
 		seq = (uint16_t)(st->svc_out_last + 1);
 		svc_take(st, seq);
 		st->svc_seq_off++;
+		if (f->xform == TZ_XF_PROTECT) {
+			st->out_last = seq;
+			st->in_started = 1;
+			st->in_ssrc = 0;        /* a file's first packet continues from here */
+		}
 		rtp[2] = (uint8_t)(seq >> 8);
 		rtp[3] = (uint8_t)seq;
 		/* towards a browser: our SSRC (a transcoded stream) */

@@ -540,6 +540,7 @@ bool tz_calls_conn_busy(void *conn)
 static void on_accept(struct call *c, const struct tz_jsep_msg *m)
 {
 	char err[256] = "";
+	int rc;
 
 	if (!c->inbound || c->sip.answered || c->web.dtls != NULL) {
 		send_error(c->conn, m->id, c->name, TZ_JSEP_ERR_BAD_MESSAGE, "this call is not ringing here");
@@ -548,8 +549,10 @@ static void on_accept(struct call *c, const struct tz_jsep_msg *m)
 	if (c->timer != 0)
 		g_source_remove(c->timer);     /* the no-answer timer */
 	c->timer = 0;
-	if (tz_web_leg_accept(c, m->sdp, err, sizeof(err)) != 0) {
-		send_error(c->conn, m->id, c->name, TZ_JSEP_ERR_BAD_SDP, err);
+	rc = tz_web_leg_accept(c, m->sdp, err, sizeof(err));
+	if (rc != 0) {
+		send_error(c->conn, m->id, c->name, rc == -ENODEV || rc == -EBUSY
+			   ? TZ_JSEP_ERR_MEDIA_SERVICES : TZ_JSEP_ERR_BAD_SDP, err);
 		tz_sip_leg_reject(c->sip.leg, 488, "Not Acceptable Here");
 		tz_call_end(c, 0, "bad-sdp", true);
 		return;

@@ -215,6 +215,8 @@ struct call {
 	struct {
 		bool on;                      /* chosen and admitted */
 		bool posted;                  /* the stage was asked for the transcoders */
+		bool decided;                 /* mode: from the config at set-up */
+		enum tz_cfg_transcode mode;   /* tz_cfg_transcode_of(), kept across reloads */
 	} xc;
 	struct call_video video;              /* video.c */
 	/* announce.c: a file the stage plays to the browser */
@@ -250,11 +252,20 @@ bool tz_call_svc_dtmf(struct call *c, const char *digits, unsigned ms, enum tz_j
  * @p err, counted); mark its flows DIVERT and ask the stage for its
  * transcoders (f[0]/k[0] browser -> SIP, f[1]/k[1] SIP -> browser); free
  * them at its end. */
-bool tz_call_xcode_wanted(const struct call *c, bool common_codec);
+enum tz_cfg_transcode tz_call_xcode_mode(struct call *c);
+bool tz_call_xcode_wanted(struct call *c, bool common_codec);
 const char *const *tz_call_xcode_web_codecs(void);
 int tz_call_xcode_admit(struct call *c, char *err, size_t errlen);
 void tz_call_xcode_flows(struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
 void tz_call_xcode_end(struct call *c);
+/* xcode_in.c: inbound calls (SIP -> browser).  The codecs offered to the
+ * browser for the caller's @p sip (NULL-terminated names, into @p out of
+ * @p n); after the browser's answer (c->web.neg): transcoded?  (0, or
+ * -ENODEV/-EBUSY with @p err: the caller gets 488); the codecs our answer
+ * to the caller may hold. */
+void tz_call_xcode_web_offer(struct call *c, const char *const *sip, const char **out, size_t n);
+int tz_call_xcode_inbound(struct call *c, char *err, size_t errlen);
+void tz_call_xcode_sip_names(const struct call *c, const char **names, size_t n);
 /* announce.c: announcements and music on hold.  Decode the config's files
  * (start, reload; free at shutdown); on a failed SIP leg play the status's
  * announcement and end the call after it (true: the call goes on until

@@ -184,7 +184,7 @@ static uint32_t ring_time(void)
 int tz_sip_side_offer(struct call *c, const char *display)
 {
 	struct tz_sdp_neg neg;
-	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
+	const char *names[TZ_SDP_NEG_MAX_CODECS + 1], *web[TZ_SDP_NEG_MAX_CODECS + 5];
 	g_autofree char *offer = NULL;
 	char err[160];
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_INCOMING, .id = TZ_JSEP_NO_ID, .call = c->name,
@@ -206,8 +206,9 @@ int tz_sip_side_offer(struct call *c, const char *display)
 		tz_calls_ctr[TZ_CC_SDP_REFUSED] += c->sip.sdes.on;
 		return c->sip.sdes.on ? 488 : 500;
 	}
+	tz_call_xcode_web_offer(c, names, web, G_N_ELEMENTS(web));   /* + what the stage could take */
 	if (tz_media_core_ports(c) != 0 ||
-	    tz_web_leg_offer(c, names, err, sizeof(err), &offer) != 0)
+	    tz_web_leg_offer(c, web, err, sizeof(err), &offer) != 0)
 		return 500;
 	o.sdp = offer;
 	tz_calls_send(c, &o);
@@ -347,7 +348,7 @@ int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
 	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
 	g_autofree char *text = NULL;
 
-	tz_sdp_neg_names(&c->web.neg, names, G_N_ELEMENTS(names));
+	tz_call_xcode_sip_names(c, names, G_N_ELEMENTS(names));  /* transcoded: the caller's */
 	c->sip.sess_id = (uint64_t)g_get_real_time();
 	c->sip.version = 0;
 	text = c->sip.offer != NULL ? answer_from(c, c->sip.offer, names, TZ_SDP_DIR_NONE, err, errlen)

@@ -193,6 +193,8 @@ int tz_web_leg_accept(struct call *c, const char *answer_sdp, char *err, size_t 
 	if (rc == 0)
 		tz_video_in_accept(c);
 	if (rc == 0)
+		rc = tz_call_xcode_inbound(c, err, errlen);   /* the browser took none of the caller's */
+	if (rc == 0)
 		rc = make_dtls(c, err, errlen);
 	if (rc == 0 && tz_ice_set_remote_credentials(c->web.ice, c->web.neg.ice_ufrag, c->web.neg.ice_pwd) != 0) {
 		snprintf(err, errlen, "a=ice-ufrag/ice-pwd: unusable");

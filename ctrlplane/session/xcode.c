@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Transcoded calls (issue 14 item 2; docs/media-services.md "Transcoding"):
- * whether a call to a trunk is transcoded (the trunk's `transcode:` and
- * the codecs the browser offered), its admission into the media-services
+ * whether a call to a trunk is transcoded (its mode from the trunk's,
+ * tenant's or gateway's `transcode:`, decided once; the codecs the browser
+ * offered; inbound calls: xcode_in.c), its admission into the media-services
  * stage at set-up (refused when the stage is off or full: the browser gets
  * media-services-unavailable, a SIP-over-WebSocket phone a 488), and the
  * transcoders the stage keeps for it: made when its media is published,
@@ -24,13 +25,25 @@ void tz_calls_xcode_stats(struct tz_calls_xcode_stats *out)
 	*out = st;
 }
 
-bool tz_call_xcode_wanted(const struct call *c, bool common_codec)
+/* Decided once, from the config the call started under: a reload during
+ * its set-up does not change its mind (docs/media-services.md). */
+enum tz_cfg_transcode tz_call_xcode_mode(struct call *c)
 {
-	const struct tz_cfg_trunk *t = c->sip.trunk;
+	if (!c->xc.decided) {
+		c->xc.mode = tz_cfg_transcode_of(tz_calls_env.cfg, c->tenant, c->sip.trunk);
+		c->xc.decided = true;
+	}
+	return c->xc.mode;
+}
 
-	if (t == NULL || c->inbound || t->transcode == TZ_XCODE_OFF)
+bool tz_call_xcode_wanted(struct call *c, bool common_codec)
+{
+	enum tz_cfg_transcode m;
+
+	if (c->sip.trunk == NULL || c->inbound)
 		return false;
-	return !common_codec || t->transcode == TZ_XCODE_PREFER;
+	m = tz_call_xcode_mode(c);
+	return m != TZ_XCODE_OFF && (!common_codec || m == TZ_XCODE_PREFER);
 }
 
 const char *const *tz_call_xcode_web_codecs(void)
@@ -43,20 +56,20 @@ const char *const *tz_call_xcode_web_codecs(void)
 
 int tz_call_xcode_admit(struct call *c, char *err, size_t errlen)
 {
+	const char *trunk = c->sip.trunk != NULL ? c->sip.trunk->name : "(none)";
 	int rc = tz_call_svc_admit(c);
 
 	if (rc == -ENODEV) {
 		st.refused_off++;
 		snprintf(err, errlen, "the browser and trunk %s share no codec and transcoding needs "
-			 "the media-services stage, which is off (media_services.cores)",
-			 c->sip.trunk->name);
+			 "the media-services stage, which is off (media_services.cores)", trunk);
 		return rc;
 	}
 	if (rc != 0) {
 		st.refused_full++;
 		snprintf(err, errlen, "the browser and trunk %s share no codec and the "
 			 "media-services stage is full (media_services.max_calls): try again later",
-			 c->sip.trunk->name);
+			 trunk);
 		return rc;
 	}
 	c->xc.on = true;
@@ -87,7 +100,7 @@ static int make_cmd(const struct call *c, const struct tz_dp_flow_key *k,
 
 	if (leg_of(&c->web.neg, &web) != 0 || leg_of(&c->sip.neg, &sip) != 0)
 		return -EPROTO;
-	if (c->sip.trunk->dtmf == TZ_DTMF_INFO)
+	if (c->sip.trunk != NULL && c->sip.trunk->dtmf == TZ_DTMF_INFO)
 		sip.event_pt = TZ_MEDIA_NO_PT;
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->call = c->id;

@@ -369,7 +369,8 @@ async function acceptIncoming(video = false) {
       el.localVideo.srcObject = new MediaStream(stream.getVideoTracks());
       el.videos.hidden = false;
     }
-    await c.accept({ stream, video });
+    // "Force Opus": the answer keeps Opus only; a G.711 caller is transcoded
+    await c.accept({ stream, video, codecs: el.forceOpus && el.forceOpus.checked ? ['opus'] : undefined });
   } catch (e) {
     if (!c.ended) c.reject(500);
     releaseMic();

@@ -90,6 +90,40 @@ function defaultUrl() {
 }
 
 /**
+ * `sdp` with only the audio codecs named in `names` (case-insensitive, e.g.
+ * ['opus']) and telephone-event at their clock rates; unchanged when none
+ * of them is there.
+ * @param {string} sdp
+ * @param {string[]} names
+ * @returns {string}
+ */
+export function keepCodecs(sdp, names) {
+  const want = new Set(names.map((n) => n.toLowerCase()));
+  const lines = sdp.split('\r\n');
+  const keep = new Set();
+  const clocks = new Set();
+  for (const l of lines) {
+    const m = /^a=rtpmap:(\d+) ([^/]+)\/(\d+)/.exec(l);
+    if (m && want.has(m[2].toLowerCase())) { keep.add(m[1]); clocks.add(m[3]); }
+  }
+  if (keep.size === 0) return sdp;
+  for (const l of lines) {
+    const m = /^a=rtpmap:(\d+) telephone-event\/(\d+)/i.exec(l);
+    if (m && clocks.has(m[2])) keep.add(m[1]);
+  }
+  let audio = false;
+  return lines.filter((l) => {
+    if (l.startsWith('m=')) audio = l.startsWith('m=audio');
+    const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l);
+    return !(audio && pt && !keep.has(pt[1]));
+  }).map((l) => {
+    if (!l.startsWith('m=audio')) return l;
+    const f = l.split(' ');
+    return [...f.slice(0, 3), ...f.slice(3).filter((pt) => keep.has(pt))].join(' ');
+  }).join('\r\n');
+}
+
+/**
  * A connection to the gateway: login, outgoing and incoming calls.
  *
  * Events (all CustomEvents; the members are on the event and in `detail`):
@@ -683,6 +717,10 @@ export class TrapezeCall extends EventTarget {
    *        inactive; the caller gets the video line at port 0 and goes on
    *        audio only)
    * @param {(sdp: string) => string} [options.sdpTransform] rewrites the answer as sent
+   * @param {string[]} [options.codecs] audio codecs the call may use, e.g. ['opus']:
+   *   the gateway's offer is applied with only these (and telephone-event at
+   *   their clock rates), so the browser answers and sends one of them; the
+   *   gateway transcodes when the caller has none of them
    * @returns {Promise<void>} resolved when the answer is sent
    */
   async accept(options = {}) {
@@ -693,7 +731,10 @@ export class TrapezeCall extends EventTarget {
     this._setState('accepting');
     try {
       await this._prepare(options.stream);
-      await this.pc.setRemoteDescription({ type: 'offer', sdp: this._remoteSdp });
+      // codecs: the offer as applied keeps only those (a browser sends the
+      // offer's first codec it knows, whatever its answer says)
+      const offer = options.codecs ? keepCodecs(this._remoteSdp, options.codecs) : this._remoteSdp;
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
       this._remoteApplied = true;
       for (const t of this.pc.getTransceivers()) {
         if (t.receiver.track.kind !== 'video' || t.stopped) continue;

@@ -4,7 +4,8 @@
 # a G.711-only trunk to the lab PBX (`lab-g711`, codecs [PCMU], route
 # `+1444…`), the same with `transcode: off` (`+1445…`), the stage's
 # max_calls at 1 and recording on demand into $TZ_LAB_STATE/rec; run xcode.test.mjs with Chromium in namespace `web` and
-# sipp as the PBX in namespace `sip`; take the lab down.  Exit status: the
+# sipp as the PBX in namespace `sip` (answering, and calling the web user:
+# inbound transcoding); take the lab down.  Exit status: the
 # test's.  Run it under the lab lock:
 #   flock /tmp/tz-test.lock env TZ_BUILD=$PWD/build tests/e2e/lab_xcode.sh
 set -uo pipefail
@@ -14,7 +15,9 @@ state=$(mktemp -d /tmp/tz-e2e.XXXXXX)
 export TZ_LAB_STATE=$state TZ_E2E_REQUIRE_GATEWAY=1 TZ_XCODE_LAB=1 TZ_REC_DIR=$state/rec
 trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 
-sed -e '/^  trunks:/a\
+# the trunks after lab-pbx: a call from the PBX's address is lab-pbx's (the
+# first trunk there), whose transcode is the tenant's (inbound tests)
+sed -e '/^  routes:/i\
     - { name: lab-g711, address: "203.0.113.2:5060", codecs: [PCMU], transcode: when-needed }\
     - { name: lab-g711-off, address: "203.0.113.2:5060", codecs: [PCMU], transcode: "off" }' \
     -e '/^  routes:/a\
@@ -27,7 +30,8 @@ printf '\nrecording:\n  mode: on-demand\n  dir: %s\n' "$TZ_REC_DIR" >>"$state/xc
 if ! TZ_CONFIG=$state/xcode.yaml "$here/tools/lab.sh" start; then
 	echo "lab_xcode: the gateway did not start"; tail -30 "$state/trapezed.log" 2>/dev/null; exit 1
 fi
-"$here/tests/e2e/run.sh" --netns web xcode.test.mjs
+# TZ_E2E_NAME=REGEX: only the tests whose name matches (debugging)
+"$here/tests/e2e/run.sh" --netns web ${TZ_E2E_NAME:+"--test-name-pattern=$TZ_E2E_NAME"} xcode.test.mjs
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "# trapezed log (last 60 lines):"; tail -60 "$state/trapezed.log" | sed 's/^/#   /'

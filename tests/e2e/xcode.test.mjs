@@ -29,6 +29,7 @@ import { dialFrom, nextCallEvent } from './lib/phone.mjs';
 import { parsePcap, parseRtp } from './lib/rtp_events.mjs';
 import { remoteDominantFreq } from './lib/audio_freq.mjs';
 import { waitUntil } from './lib/wait.mjs';
+import { listen, heard, isTone, waitForTone } from './lib/announce_audio.mjs';
 
 const skip = await gatewaySkipReason()
   || (process.env.TZ_XCODE_LAB ? undefined : 'not started by lab_xcode.sh (TZ_XCODE_LAB)');
@@ -43,7 +44,7 @@ const tm = (...args) => execFileSync(MEDIA, args, { encoding: 'utf8' }).trim();
 const stage = () => trapezectl(['show', 'media-services']);
 
 /** RTP to the PBX's media port in a capture. */
-const rtpTo = (pcap) => parsePcap(pcap).filter((p) => p.dport === PBX_PORT).map((p) => parseRtp(p.payload)).filter(Boolean);
+const rtpTo = (pcap, port = PBX_PORT) => parsePcap(pcap).filter((p) => p.dport === port).map((p) => parseRtp(p.payload)).filter(Boolean);
 
 /** The inbound audio of the page's call: packets and codec. */
 const inbound = (page) => page.evaluate(async () => {
@@ -64,6 +65,9 @@ describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip },
     tm('tone', '--freq', '1000', '--seconds', '30', '--rate', '8000', path.join(work, 'b1000.wav'));
     tm('wav2pcap', '--codec', 'pcmu', '--src', `${PBX_IP}:${PBX_PORT}`, '--dst', '203.0.113.1:30000',
       path.join(work, 'b1000.wav'), path.join(work, 'b1000.pcap'));
+    fs.writeFileSync(path.join(work, 'uac_play.xml'),
+      fs.readFileSync(path.join(REPO, 'tests/sip/lab/uac_play.xml'), 'utf8')
+        .replace('[pcap]', path.join(work, 'b1000.pcap')));
     fs.writeFileSync(path.join(work, 'uas_play.xml'),
       fs.readFileSync(path.join(REPO, 'tests/sip/lab/uas_play.xml'), 'utf8')
         .replace('[pcap]', path.join(work, 'b1000.pcap')));
@@ -177,5 +181,194 @@ describe('e2e: transcoding Opus <-> PCMU on the media-services stage', { skip },
     assert.equal(r.answered, false);
     const errs = await page.evaluate(() => window.phone.errors.map((e) => e.code));
     assert.ok(errs.includes('bad-sdp'), `errors shown: ${errs}`);
+  });
+  // ---- inbound: the G.711 PBX calls the web user (xcode_in.c)
+
+  /**
+   * The PBX (sipp uac_play.xml: PCMU only, plays 1000 Hz) calls USER; the
+   * page accepts (the "Force Opus" box as `forceOpus` says); the browser's
+   * received codec and heard frequency, the stage's counters, then `during`
+   * (a callback, mid-call), hang-up from the page; the PBX's capture.
+   */
+  async function inboundCall(t, { forceOpus, during }) {
+    const port = 6100;
+    await page.setChecked('#force-opus', forceOpus);
+    const s0 = await stage();
+    const cap = await capture(`udp and dst host ${PBX_IP} and dst port ${port}`);
+    const uac = sipp(path.join(work, 'uac_play.xml'), ['-s', USER, '-mi', PBX_IP, '-mp', String(port),
+      '203.0.113.1:5060'], '5062');
+    const out = { s0 };
+    try {
+      await page.waitForSelector('#incoming:not([hidden])', { timeout: 15000 });
+      const offer = await page.evaluate(() => window.phone.call._remoteSdp);
+      out.offer = offer;
+      await page.click('#accept');
+      await page.waitForFunction(() => window.phone.call && window.phone.call.state === 'answered',
+        null, { timeout: 15000 });
+      out.answer = await page.evaluate(() => window.phone.call.pc.localDescription.sdp);
+      const rx = await waitUntil(async () => { const r = await inbound(page); return r.packets > 100 && r; },
+        'audio at the browser', { timeout: 20000 });
+      out.codec = rx.codec;
+      out.heard = await remoteDominantFreq(page);
+      out.s1 = await stage();
+      if (during) await during(out);
+      await waitUntil(() => rtpTo(cap.peek(), port).length >= 250, '5 s of RTP at the PBX', { timeout: 20000 })
+        .catch(async (e) => {
+          const call = (await trapezectl(['show', 'calls'])).find((c) => c.user === USER);
+          const flows = (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call?.call);
+          t.diagnostic(`call ${JSON.stringify(call)} flows ${JSON.stringify(flows)} stage ${JSON.stringify(await stage())}`);
+          const st = await page.evaluate(async () => {
+            const r = []; (await window.phone.call.pc.getStats()).forEach((x) => {
+              if (/(in|out)bound-rtp|codec/.test(x.type)) r.push(x);
+            }); return r;
+          });
+          t.diagnostic(`browser stats ${JSON.stringify(st)}`);
+          t.diagnostic(`answer ${out.answer}`);
+          t.diagnostic(`captured ${JSON.stringify(parsePcap(cap.peek()).slice(0, 5).map((p) => [p.dport, p.payload.length]))}`);
+          throw e;
+        });
+      const ended = nextCallEvent(page, ['hangup']);
+      await page.click('#hangup');
+      assert.equal((await ended).code, 200);
+      const r = await uac.done;
+      assert.equal(r.code, 0, `sipp (PBX calling): ${r.err.slice(0, 800)}`);
+      out.pcap = (await cap.stop()).buf;
+    } finally {
+      await page.evaluate(() => window.phone.call && !window.phone.call.ended && window.phone.call.hangup());
+      uac.kill();
+      await cap.stop().catch(() => {});
+      await page.setChecked('#force-opus', true);
+    }
+    out.s2 = await waitUntil(async () => { const s = await stage(); return s.per_core[0].xcode_calls === 0 && s; },
+      'the transcoders freed at the call\'s end');
+    out.rtps = rtpTo(out.pcap, port);
+    const capFile = path.join(work, `in_${port}.pcap`);
+    fs.writeFileSync(capFile, out.pcap);
+    tm('pcap2wav', '--port', String(port), capFile, path.join(work, 'in_pbx.wav'));
+    out.pbxHears = tm('freq', '--from', '1', path.join(work, 'in_pbx.wav'));
+    t.diagnostic(`codec ${out.codec}, browser hears ${JSON.stringify(out.heard)}, PBX hears ${out.pbxHears}, `
+      + `stage ${JSON.stringify(out.s1)}`);
+    return out;
+  }
+
+  /** The PBX's side: PCMU only, one SSRC, the browser's 440 Hz. */
+  function pbxGotPcmu440(out) {
+    assert.ok(out.rtps.length >= 250, `${out.rtps.length} RTP packets reached the PBX`);
+    assert.deepEqual([...new Set(out.rtps.map((r) => r.pt))], [0], 'PCMU (PT 0) only');
+    assert.equal(new Set(out.rtps.map((r) => r.ssrc)).size, 1, 'one SSRC');
+    const hz = Number(/ch0 (\d+) Hz/.exec(out.pbxHears)?.[1]);
+    assert.ok(Math.abs(hz - 440) <= 15, `the PBX hears ${out.pbxHears}, not the browser's 440 Hz`);
+  }
+
+  test('a PCMU-only PBX calls an Opus-only browser: transcoded both ways', async (t) => {
+    await withScreenshot(t, page, async () => {
+      const out = await inboundCall(t, { forceOpus: true });
+      assert.match(out.offer, /a=rtpmap:0 PCMU\/8000/, 'the browser is offered the caller\'s PCMU');
+      assert.match(out.offer, /a=rtpmap:\d+ opus\/48000/, 'and Opus, which the stage can make');
+      assert.match(out.answer, /a=rtpmap:\d+ opus\/48000/, 'the browser answers Opus');
+      assert.doesNotMatch(out.answer, /PCMU|PCMA|G722/, 'and nothing else ("Force Opus")');
+      assert.equal(out.codec, 'audio/opus');
+      assert.ok(Math.abs(out.heard.hz - 1000) <= 30, `the browser hears ${out.heard.hz} Hz, not the PBX's 1000 Hz`);
+      assert.equal(out.s1.calls_transcoded - out.s0.calls_transcoded, 1, 'counted as transcoded');
+      assert.equal(out.s1.per_core[0].xcode_calls, 1);
+      assert.equal(out.s2.calls, 0, 'the call left the stage');
+      pbxGotPcmu440(out);
+    });
+  });
+
+  test('the same call to a browser that takes PCMU is not transcoded (when-needed)', async (t) => {
+    await withScreenshot(t, page, async () => {
+      const out = await inboundCall(t, { forceOpus: false });
+      assert.equal(out.codec, 'audio/PCMU', 'the browser takes the caller\'s codec');
+      assert.equal(out.s1.calls_transcoded, out.s0.calls_transcoded, 'not transcoded');
+      assert.equal(out.s1.per_core[0].xcode_calls, 0);
+      assert.ok(Math.abs(out.heard.hz - 1000) <= 30, `the browser hears ${out.heard.hz} Hz`);
+      pbxGotPcmu440(out);
+    });
+  });
+
+  test('transcode: prefer (the default tenant\'s, media_services.transcode) transcodes although both have PCMU; a reload mid-call leaves the call as it started', async (t) => {
+    const cfgPath = (await trapezectl(['show', 'status'])).config;
+    const original = fs.readFileSync(cfgPath, 'utf8');
+    const prefer = original.replace(/^(media_services:\n)/m, '$1  transcode: prefer\n');
+    assert.notEqual(prefer, original, 'the lab config has a media_services section');
+    fs.writeFileSync(cfgPath, prefer);
+    try {
+      const reply = await trapezectl(['reload']);
+      t.diagnostic(`reload: ${JSON.stringify(reply)}`);
+      await withScreenshot(t, page, async () => {
+        const out = await inboundCall(t, {
+          forceOpus: false,
+          during: async () => {
+            // back to when-needed: the live call keeps its transcoders
+            fs.writeFileSync(cfgPath, original);
+            await trapezectl(['reload']);
+            const before = await inbound(page);
+            await waitUntil(async () => (await inbound(page)).packets > before.packets + 50,
+              'audio goes on after the reload');
+            const s = await stage();
+            assert.equal(s.per_core[0].xcode_calls, 1, 'still transcoded after the reload');
+          },
+        });
+        assert.match(out.offer, /m=audio \d+ \S+ 111 /, 'the browser is offered Opus first');
+        assert.equal(out.codec, 'audio/opus', 'the browser keeps Opus');
+        assert.equal(out.s1.calls_transcoded - out.s0.calls_transcoded, 1, 'transcoded');
+        assert.ok(Math.abs(out.heard.hz - 1000) <= 30, `the browser hears ${out.heard.hz} Hz`);
+        pbxGotPcmu440(out);
+      });
+    } finally {
+      fs.writeFileSync(cfgPath, original);
+      await trapezectl(['reload']).catch(() => {});
+    }
+  });
+
+  // ---- music on hold on a transcoded call (announce.c's player, xcode's flows)
+
+  test('the G.711 PBX holds a transcoded call: the browser hears the music on hold, then the PBX again', async (t) => {
+    const cfgPath = (await trapezectl(['show', 'status'])).config;
+    const original = fs.readFileSync(cfgPath, 'utf8');
+    const moh = path.join(work, 'moh.wav');
+    tm('tone', '--freq', '500', '--seconds', '3', '--rate', '16000', moh);
+    fs.chmodSync(work, 0o755);
+    fs.writeFileSync(cfgPath, `${original}\nmusic_on_hold: ${moh}\n`);
+    const pbx = sipp(path.join(REPO, 'tests/sip/lab/uas_hold_long.xml'), ['-mi', PBX_IP, '-mp', String(PBX_PORT), '-rtp_echo']);
+    try {
+      t.diagnostic(`reload: ${JSON.stringify(await trapezectl(['reload']))}`);
+      await pbx.ready;
+      await listen(page);
+      await withScreenshot(t, page, async () => {
+        const s0 = await stage();
+        const held = nextCallEvent(page, ['held']);
+        assert.deepEqual(await dialFrom(page, '+14440003'), { answered: true });
+        const s1 = await stage();
+        assert.equal(s1.calls_transcoded - s0.calls_transcoded, 1, 'the call is transcoded');
+        assert.equal((await held).by, 'remote');
+        const th = Date.now();
+        const unheld = nextCallEvent(page, ['unheld']);
+        const tones = await waitForTone(page, 500, { since: th, n: 10, what: 'music on hold at 500 Hz' });
+        t.diagnostic(`500 Hz heard ${tones[0].t - th} ms after the hold`);
+        const s2 = await stage();
+        assert.equal(s2.moh_started - s0.moh_started, 1, 'music on hold started');
+        assert.equal(s2.per_core[0].xcode_calls, 1, 'still transcoded during the hold');
+        const during = (await heard(page, th + 1000)).filter((x) => x.t < Date.now());
+        assert.ok(during.filter((x) => isTone(x, 440)).length <= 2,
+          'the PBX\'s own audio (the echo of the browser\'s 440 Hz) waits during the hold');
+        assert.equal((await unheld).by, 'remote');
+        const tu = Date.now();
+        // after the resume the PBX is heard again (its echo of our 440 Hz), the music stops
+        const back = await waitForTone(page, 440, { since: tu + 500, n: 10, what: 'the PBX again (440 Hz echo)' });
+        t.diagnostic(`440 Hz back ${back[0].t - tu} ms after the resume`);
+        const after = (await heard(page, tu + 1000)).filter((x) => isTone(x, 500));
+        assert.ok(after.length <= 1, `no music after the resume (${after.length} samples at 500 Hz)`);
+        const ended = nextCallEvent(page, ['hangup']);
+        await page.click('#hangup');
+        assert.equal((await ended).code, 200);
+        assert.equal((await pbx.done).code, 0, 'the PBX\'s hold and resume were answered');
+      });
+    } finally {
+      pbx.kill();
+      fs.writeFileSync(cfgPath, original);
+      await trapezectl(['reload']).catch(() => {});
+    }
   });
 });
