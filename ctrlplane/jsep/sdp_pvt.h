@@ -133,6 +133,12 @@ bool sdp_proto_any(const char *proto);
 /* sdp_video.c's helpers shared with sdp_video_in.c (tz_sdp_video.h types). */
 struct tz_sdp_vcodec;
 struct tz_sdp_video_local;
+struct tz_sdp_video_neg;
+/* The far end's video section @p m (connection @p c) of @p sdp into @p v
+ * (its codecs already read): on, mid, mirrored direction, feedback, address
+ * and ports, AVPF. */
+void sdp_video_far_end(struct tz_sdp_video_neg *v, const struct tz_sdp *sdp,
+		       const struct tz_sdp_media *m, const struct tz_sdp_conn *c);
 const char *sdp_video_name(const struct tz_sdp_codec *c);
 void sdp_vcodec_from(const struct tz_sdp_media *m, const struct tz_sdp_codec *c,
 		     const char *name, struct tz_sdp_vcodec *v);

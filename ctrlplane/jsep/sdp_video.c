@@ -289,16 +289,7 @@ int tz_sdp_video_read_sip(const struct tz_sdp *answer, const struct tz_sdp_video
 		read_sip_codecs(m, offered, v);
 		if (v->n_codecs == 0)
 			return 0;               /* nothing we offered: treated as rejected */
-		v->on = true;
-		v->mid = m->mid;
-		v->dir = tz_sdp_dir_mirror(tz_sdp_direction(answer, m));
-		v->fb = v->codecs[0].fb;
-		v->addr = c->addr;
-		v->family = c->family;
-		v->port = m->port;
-		v->rtcp_port = m->rtcp_mux ? m->port : m->rtcp.present ? m->rtcp.port
-									: (uint16_t)(m->port + 1);
-		v->avpf = strstr(m->proto, "AVPF") != NULL;
+		sdp_video_far_end(v, answer, m, c);
 		return 0;
 	}
 	return 0;
@@ -407,6 +398,21 @@ static int bundle_add(struct tz_sdp *a, const char *mid);
 int sdp_bundle_add(struct tz_sdp *sdp, const char *mid)
 {
 	return bundle_add(sdp, mid);
+}
+
+void sdp_video_far_end(struct tz_sdp_video_neg *v, const struct tz_sdp *sdp,
+		       const struct tz_sdp_media *m, const struct tz_sdp_conn *c)
+{
+	v->on = true;
+	v->mid = m->mid;
+	v->dir = tz_sdp_dir_mirror(tz_sdp_direction(sdp, m));
+	v->fb = v->codecs[0].fb;
+	v->addr = c->addr;
+	v->family = c->family;
+	v->port = m->port;
+	v->rtcp_port = m->rtcp_mux ? m->port : m->rtcp.present ? m->rtcp.port
+							    : (uint16_t)(m->port + 1);
+	v->avpf = strstr(m->proto, "AVPF") != NULL;
 }
 
 const char *sdp_video_name(const struct tz_sdp_codec *c)

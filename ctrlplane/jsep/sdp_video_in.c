@@ -91,17 +91,8 @@ int tz_sdp_video_read_sip_offer(const struct tz_sdp *offer, const char *const *a
 		}
 		if (v->n_codecs == 0)
 			return 0;
-		v->on = true;
 		v->media = i;
-		v->mid = m->mid;
-		v->dir = tz_sdp_dir_mirror(tz_sdp_direction(offer, m));
-		v->fb = v->codecs[0].fb;
-		v->addr = c->addr;
-		v->family = c->family;
-		v->port = m->port;
-		v->rtcp_port = m->rtcp_mux ? m->port : m->rtcp.present ? m->rtcp.port
-									: (uint16_t)(m->port + 1);
-		v->avpf = strstr(m->proto, "AVPF") != NULL;
+		sdp_video_far_end(v, offer, m, c);
 		return 0;
 	}
 	return 0;
