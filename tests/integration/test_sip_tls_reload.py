@@ -56,21 +56,7 @@ control:
   socket: {dir}/trapezed.sock
 """
 
-n = 0
-failures = 0
-
-
-def check(cond, what, detail=""):
-    global n, failures
-    n += 1
-    if cond:
-        print(f"ok {n} - {what}")
-    else:
-        failures += 1
-        print(f"not ok {n} - {what}")
-        for line in str(detail).splitlines()[-40:]:
-            print(f"#   {line}")
-    sys.stdout.flush()
+from tz_tap import check, finish  # noqa: E402
 
 
 # --- the client side, run inside the daemon's namespace -----------------------
@@ -278,8 +264,7 @@ def main():
         return 0
     with tempfile.TemporaryDirectory(prefix="tz-siptls.") as tmp:
         main_run(tmp)
-    print(f"1..{n}")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

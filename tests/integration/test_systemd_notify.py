@@ -46,21 +46,7 @@ control:
   socket: {dir}/trapezed.sock
 """
 
-n = 0
-failures = 0
-
-
-def check(cond, what, detail=""):
-    global n, failures
-    n += 1
-    if cond:
-        print(f"ok {n} - {what}")
-    else:
-        failures += 1
-        print(f"not ok {n} - {what}")
-        for line in str(detail).splitlines()[-40:]:
-            print(f"#   {line}")
-    sys.stdout.flush()
+from tz_tap import check, finish  # noqa: E402
 
 
 def parse_journal(data):
@@ -275,8 +261,7 @@ def main():
         main_run(tmp)
     with tempfile.TemporaryDirectory(prefix="tz-sd.") as tmp:
         fallback_run(tmp)
-    print(f"1..{n}")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":
