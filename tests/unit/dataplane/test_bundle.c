@@ -23,7 +23,7 @@
 #include <rte_ring.h>
 #include <srtp2/srtp.h>
 
-#include "fp_test.h"
+#include "fp_test_srtp.h"
 #include "tz_dp.h"
 #include "tz_session.h"
 #include "tz_srtp.h"
@@ -51,39 +51,23 @@ static const uint8_t master[30] = {
 
 static int group_setup(void **state)
 {
-	struct tz_srtp_engine_conf ec = { .nb_workers = 1, .max_ctx = 16, .socket_id = 0 };
-
 	(void)state;
-	mp = fp_test_eal("tz_test_bundle");
-	if (mp == NULL || fp_test_ring_ports(mp, "bdl", NPORTS, rx, tx, pid) != 0)
-		return -1;
-	sess = tz_dp_sessions_create("bdl_sessions", 64, 1, 0);
-	eng = tz_srtp_engine_create(&ec);
-	srtp_init();
-	return sess == NULL || eng == NULL ? -1 : 0;
+	return fp_test_dp_setup("bdl", &mp, rx, tx, pid, &sess, &eng);
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	tz_dp_sessions_free(sess);
-	tz_srtp_engine_destroy(eng);
-	rte_eal_cleanup();
+	fp_test_dp_teardown(sess, eng);
 	return 0;
 }
 
 static srtp_t oracle(bool inbound)
 {
-	srtp_policy_t p;
 	srtp_t s;
 
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_rtp_default(&p.rtp);
-	srtp_crypto_policy_set_rtp_default(&p.rtcp);
-	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-	p.key = (unsigned char *)master;
-	p.window_size = 128;
-	assert_int_equal(srtp_create(&s, &p), srtp_err_status_ok);
+	assert_int_equal(fp_test_browser_srtp(&s, master, inbound ? ssrc_any_inbound
+								 : ssrc_any_outbound), 0);
 	return s;
 }
 
@@ -115,10 +99,8 @@ static void publish(struct call *c, bool pli_to_fir, bool replace)
 static void call_setup(struct call *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->in = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_UNPROTECT,
-				   master, 16, master + 16, 14);
-	c->out = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, TZ_SRTP_DIR_PROTECT,
-				    master, 16, master + 16, 14);
+	c->in = fp_test_aes_cm_ctx(eng, TZ_SRTP_DIR_UNPROTECT, master);
+	c->out = fp_test_aes_cm_ctx(eng, TZ_SRTP_DIR_PROTECT, master);
 	assert_non_null(c->in);
 	assert_non_null(c->out);
 	/* the phone's video towards the browser: its own flow, our SSRC */
@@ -357,8 +339,7 @@ static void test_bundle_rejected_video_dropped(void **state)
 	uint8_t plain[1200], buf[1300];
 	struct tz_dp_flow_key k;
 	struct tz_dp_flow f = { .id = 4, .xform = TZ_XF_UNPROTECT };
-	struct tz_srtp_ctx *in = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80,
-						    TZ_SRTP_DIR_UNPROTECT, master, 16, master + 16, 14);
+	struct tz_srtp_ctx *in = fp_test_aes_cm_ctx(eng, TZ_SRTP_DIR_UNPROTECT, master);
 	const struct tz_dp_flow_state *st;
 	struct rte_mbuf *m;
 	int slot, len;

@@ -21,7 +21,7 @@
 #include <rte_ring.h>
 #include <srtp2/srtp.h>
 
-#include "fp_test.h"
+#include "fp_test_srtp.h"
 #include "tz_dp.h"
 #include "tz_session.h"
 #include "tz_srtp.h"
@@ -48,8 +48,6 @@ static uint8_t k_web[30], k_audio[30], k_video[30], k_phone_v[30];
 
 static int group_setup(void **state)
 {
-	struct tz_srtp_engine_conf ec = { .nb_workers = 1, .max_ctx = 16, .socket_id = 0 };
-
 	(void)state;
 	for (int i = 0; i < 30; i++) {
 		k_web[i] = (uint8_t)(i + 1);
@@ -57,43 +55,28 @@ static int group_setup(void **state)
 		k_video[i] = (uint8_t)(0x80 + i);
 		k_phone_v[i] = (uint8_t)(0xc0 + i);
 	}
-	mp = fp_test_eal("tz_test_bdl_sdes");
-	if (mp == NULL || fp_test_ring_ports(mp, "bsd", NPORTS, rx, tx, pid) != 0)
-		return -1;
-	sess = tz_dp_sessions_create("bsd_sessions", 64, 1, 0);
-	eng = tz_srtp_engine_create(&ec);
-	srtp_init();
-	return sess == NULL || eng == NULL ? -1 : 0;
+	return fp_test_dp_setup("bsd", &mp, rx, tx, pid, &sess, &eng);
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	tz_dp_sessions_free(sess);
-	tz_srtp_engine_destroy(eng);
-	rte_eal_cleanup();
+	fp_test_dp_teardown(sess, eng);
 	return 0;
 }
 
 static srtp_t oracle(const uint8_t *key, bool inbound)
 {
-	srtp_policy_t p;
 	srtp_t s;
 
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_rtp_default(&p.rtp);
-	srtp_crypto_policy_set_rtp_default(&p.rtcp);
-	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-	p.key = (unsigned char *)key;
-	p.window_size = 128;
-	assert_int_equal(srtp_create(&s, &p), srtp_err_status_ok);
+	assert_int_equal(fp_test_browser_srtp(&s, key, inbound ? ssrc_any_inbound
+							      : ssrc_any_outbound), 0);
 	return s;
 }
 
 static struct tz_srtp_ctx *ctx(const uint8_t *key, enum tz_srtp_dir dir)
 {
-	struct tz_srtp_ctx *x = tz_srtp_ctx_create(eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80, dir, key,
-						   16, key + 16, 14);
+	struct tz_srtp_ctx *x = fp_test_aes_cm_ctx(eng, dir, key);
 
 	assert_non_null(x);
 	return x;
