@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 
 #include "tz_session.h"
 
@@ -62,10 +63,13 @@ static inline void rtp_loss_slow(struct tz_dp_rtp_loss *l, uint32_t ssrc, uint16
 /* One RTP packet (header at @p rtp, 12 bytes or more), as received. */
 static inline void rtp_loss_update(struct tz_dp_rtp_loss *l, const uint8_t *rtp)
 {
-	uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
-	uint16_t delta = (uint16_t)(seq - (uint16_t)l->max);
+	uint16_t seq;
+	uint16_t delta;
 	uint32_t ssrc;
 
+	memcpy(&seq, rtp + 2, sizeof(seq));       /* one load and a rotate */
+	seq = rte_be_to_cpu_16(seq);
+	delta = (uint16_t)(seq - (uint16_t)l->max);
 	memcpy(&ssrc, rtp + 8, sizeof(ssrc));     /* as on the wire: only compared */
 	if (likely(delta < RTP_LOSS_MAX_DROPOUT && l->ssrc == ssrc && l->started)) {
 		l->max += delta;                  /* past 65535: the next cycle */

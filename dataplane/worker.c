@@ -255,6 +255,13 @@ static inline struct tz_srtp_stream *flow_stream(struct tz_dp_flow_state *st, in
 	return (struct tz_srtp_stream *)st->srtp + i;
 }
 
+/* The flow state whose stream [0] is @p s (an unprotect group's streams
+ * all are): one subtraction instead of the slot lookup again. */
+static inline struct tz_dp_flow_state *stream0_state(struct tz_srtp_stream *s)
+{
+	return (struct tz_dp_flow_state *)((uint8_t *)s - offsetof(struct tz_dp_flow_state, srtp));
+}
+
 /* A new key for stream @p i of the flow (its key_gen bumped by a
  * re-publication): that stream restarts, the other goes on. */
 static inline void stream_gen_check(struct tz_dp_flow_state *st, const struct tz_dp_flow *f, int i)
@@ -446,7 +453,7 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 
 			if (likely(g->status[i] == TZ_SRTP_OK)) {
 				if (k == CG_UNPROTECT_RTP)      /* authenticated, not replayed */
-					rtp_loss_update(&tz_dp_flow_state(w->conf.sessions, f->slot)->loss,
+					rtp_loss_update(&stream0_state(g->st[i])->loss,
 							rte_pktmbuf_mtod(g->m[i], const uint8_t *));
 				if (f->xform == TZ_XF_ECHO && k < CG_PROTECT_RTP) {
 					echo_stage(w, cg, f, g->m[i], rtcp);
