@@ -11,6 +11,7 @@
 #ifndef TZ_RTP_LOSS_PVT_H
 #define TZ_RTP_LOSS_PVT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@
 #define RTP_LOSS_NO_BAD_SEQ 0x10001u    /* A.1: RTP_SEQ_MOD + 1 */
 
 _Static_assert(sizeof(struct tz_dp_rtp_loss) == 32, "loss state: 32 bytes");
+_Static_assert(offsetof(struct tz_dp_flow_state, loss) == 2 * 64 + 32 &&
+	       offsetof(struct tz_dp_flow_state, in_ssrc) == 3 * 64,
+	       "loss state: the end of line 2, after the SRTP streams");
 
 /* The stream so far into the prior sums (each stream's loss clamped at 0),
  * then a new stream from @p seq. */
