@@ -329,6 +329,23 @@ static bool log_levels_eq(const struct tz_cfg_logging *a, const struct tz_cfg_lo
 	return true;
 }
 
+/* Modes, dirs and retention: for new calls / the next sweep (docs/recording.md). */
+static bool recording_eq(const struct tz_cfg_recording *a, const struct tz_cfg_recording *b)
+{
+	return a->mode == b->mode && str_eq(a->dir, b->dir) &&
+	       a->retention.max_age_days == b->retention.max_age_days &&
+	       a->retention.max_total_mb == b->retention.max_total_mb;
+}
+
+static bool recordings_eq(const struct tz_config *a, const struct tz_config *b)
+{
+	bool eq = recording_eq(&a->recording, &b->recording);
+
+	for (size_t i = 0; i < a->n_tenants && i < b->n_tenants; i++)
+		eq &= recording_eq(&a->tenants[i].recording, &b->tenants[i].recording);
+	return eq;
+}
+
 static void diff_flags(const struct tz_config *a, const struct tz_config *b, struct tz_cfg_diff *d)
 {
 	const struct tz_cfg_limits *la = &a->limits, *lb = &b->limits;
@@ -354,6 +371,7 @@ static void diff_flags(const struct tz_config *a, const struct tz_config *b, str
 	d->flag[TZ_CFG_DIFF_F_SIP] = a->sip.ring_timeout_s != b->sip.ring_timeout_s ||
 				     a->sip.max_requests_per_source != b->sip.max_requests_per_source;
 	d->flag[TZ_CFG_DIFF_F_CONTROL] = a->control.dtls_release != b->control.dtls_release;
+	d->flag[TZ_CFG_DIFF_F_RECORDING] = !recordings_eq(a, b);
 }
 
 int tz_cfg_diff(const struct tz_config *old, const struct tz_config *new, struct tz_cfg_diff *out)

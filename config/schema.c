@@ -527,15 +527,22 @@ static const struct tz_cfg_enum tenant_rec_modes[] = {
 	{ "all", TZ_REC_MODE_ALL, false }, { "on-demand", TZ_REC_MODE_ON_DEMAND, false },
 	{ NULL, 0, false },
 };
+static const struct tz_cfg_field rec_retention_fields[] = {
+	ROW(tz_cfg_rec_retention, "max_age_days", u32, max_age_days, .def = "0", .max = 36500),
+	ROW(tz_cfg_rec_retention, "max_total_mb", u32, max_total_mb, .def = "0", .max = 1u << 30),
+};
+static const struct tz_cfg_schema rec_retention_schema = { TABLE(rec_retention_fields) };
 static const struct tz_cfg_field rec_fields[] = {
 	ROW(tz_cfg_recording, "mode", enum, mode, .def = "off", .arg = rec_modes),
 	ROW(tz_cfg_recording, "dir", path, dir),
 	ROW(tz_cfg_recording, "ring", u32, ring, .def = "2048", .min = 64, .max = 1048576),
+	MAP(tz_cfg_recording, "retention", retention, rec_retention_schema),
 };
 static const struct tz_cfg_schema rec_schema = { TABLE(rec_fields) };
 static const struct tz_cfg_field tenant_rec_fields[] = {
 	ROW(tz_cfg_recording, "mode", enum, mode, .def = "inherit", .arg = tenant_rec_modes),
 	ROW(tz_cfg_recording, "dir", path, dir),
+	MAP(tz_cfg_recording, "retention", retention, rec_retention_schema),
 };
 static const struct tz_cfg_schema tenant_rec_schema = { TABLE(tenant_rec_fields) };
 

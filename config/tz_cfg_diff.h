@@ -50,7 +50,8 @@ enum tz_cfg_diff_section {
 	X(LOGGING, "logging")                                                  \
 	X(MEDIA, "media")                                                      \
 	X(SIP, "sip")                                                          \
-	X(CONTROL, "control")
+	X(CONTROL, "control")                                                  \
+	X(RECORDING, "recording")
 
 enum tz_cfg_diff_flag {
 #define TZ_CFG_DIFF_FENUM(e, n) TZ_CFG_DIFF_F_##e,

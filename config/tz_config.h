@@ -274,6 +274,15 @@ struct tz_cfg_announce {
 	uint32_t max_s;           /**< top level only: longest announcement (default 30) */
 };
 
+/** `recording.retention:` (top level and tenants[]; docs/recording.md): the
+ *  sweep deletes whole recordings, oldest first, until both hold.  0 = no
+ *  limit; a tenant's 0: the top level's value. */
+struct tz_cfg_rec_retention {
+	uint32_t max_age_days;    /**< recordings last written longer ago are deleted */
+	uint32_t max_total_mb;    /**< MiB; top level: all tenants without their own
+				   *   max_total_mb together; a tenant's: its dir alone */
+};
+
 /** `recording:` (top level) and `tenants[].recording:` (docs/recording.md). */
 struct tz_cfg_recording {
 	int mode;                 /**< enum tz_cfg_rec_mode; top level default off,
@@ -282,6 +291,7 @@ struct tz_cfg_recording {
 				   *   per tenant; a tenant's own: directly */
 	uint32_t ring;            /**< top level only: packets in flight per worker
 				   *   (default 2048) */
+	struct tz_cfg_rec_retention retention;
 };
 
 /** Fraud and capacity limits of one tenant (issue 11).  0 / NULL = no limit. */

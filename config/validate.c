@@ -308,11 +308,6 @@ static void check_video(struct tz_cfg_ctx *c, const struct tz_cfg_trunk *t)
 	const char *near;
 	char what[200];
 
-	if (t->video != NULL && t->srtp != TZ_TRUNK_RTP) {
-		err_field(c, &t->video, t->line, t->col, NULL, "is set but srtp is sdes; video "
-			  "goes to trunks with srtp: off only (docs/video.md)");
-		return;
-	}
 	for (size_t i = 0; t->video != NULL && t->video[i] != NULL; i++) {
 		const char *s = t->video[i];
 

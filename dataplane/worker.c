@@ -463,6 +463,13 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 				    svc_forward(w, f, g->m[i]))
 					continue;
 				if (f->xform == TZ_XF_REKEY && k < CG_PROTECT_RTP) {
+					/* the browser's SRTCP of a video call to an SDES
+					 * trunk: routed and filtered as for plain RTP */
+					if (k == CG_UNPROTECT_RTCP && (f->bundle.n != 0 || f->fb_from != 0) &&
+					    (f = tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) == NULL) {
+						rte_pktmbuf_free(g->m[i]);
+						continue;
+					}
 					rekey_stage(w, cg, f, g->m[i], rtcp);
 					continue;
 				}

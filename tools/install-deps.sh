@@ -68,12 +68,14 @@ lab_pkgs=(
 # Build-Depends are the build packages above) and checking it.
 pkg_pkgs=(
 	adduser
+	debootstrap	# the systemd suite: a Debian 12 root booted with systemd-nspawn
 	debhelper
 	dpkg-dev
 	fakeroot
 	lintian
 	man-db
 	systemd	# systemd.pc (the unit's directory), systemd-analyze verify
+	systemd-container	# systemd-nspawn: the systemd suite boots the package's unit
 	util-linux	# setpriv, prlimit, unshare: the package test runs the unit's way
 )
 

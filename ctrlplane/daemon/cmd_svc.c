@@ -63,6 +63,8 @@ static int show_svc(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *
 	member_int(b, "plays_live", (gint64)s.plays_live);
 	member_int(b, "pre_encoded_clips", (gint64)s.clips);
 	member_int(b, "pre_encoded_kb", (gint64)(s.clip_bytes / 1024));
+	member_int(b, "announcements_sipws", (gint64)s.announcements_sipws);
+	member_int(b, "sipws_media_timeouts", (gint64)s.sipws_media_timeouts);
 	json_builder_set_member_name(b, "per_core");
 	json_builder_begin_array(b);
 	for (unsigned k = 0; k < s.cores; k++)

@@ -47,6 +47,8 @@ struct tz_daemon {
  * config records anything; before the workers start / after they stopped. */
 int tz_daemon_rec_start(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsigned n_w);
 void tz_daemon_rec_stop(struct tz_daemon *d);
+/* rec_taps.c: recording retention's dirs and limits from d->cfg (start-up, reload). */
+void tz_daemon_rec_retain(struct tz_daemon *d);
 
 struct options {
 	const char *config;

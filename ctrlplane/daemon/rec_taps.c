@@ -50,7 +50,50 @@ int tz_daemon_rec_start(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsign
 		return rc;
 	}
 	TZ_LOG(MAIN, INFO, "recording: %u taps of %u packets", n_w, d->cfg->recording.ring);
+	tz_daemon_rec_retain(d);
 	return 0;
+}
+
+/* Retention (docs/recording.md "Retention"): every tenant's directory, as
+ * session/recording.c picks it, with the tenant's limits or the top
+ * level's.  Tenants without their own max_total_mb share the top level's
+ * (pool 0); a tenant with its own is a pool of its own. */
+void tz_daemon_rec_retain(struct tz_daemon *d)
+{
+	const struct tz_config *cfg = d->cfg;
+	const struct tz_cfg_rec_retention *top = &cfg->recording.retention;
+	struct tz_rec_retain_dir *dirs;
+	unsigned n = 0;
+
+	if (!tz_rec_running())
+		return;
+	dirs = g_new0(struct tz_rec_retain_dir, cfg->n_tenants + 1);
+	for (size_t t = 0; t < cfg->n_tenants; t++) {
+		const struct tz_cfg_recording *own = &cfg->tenants[t].recording;
+		const char *name = tz_cfg_tenant_name(cfg, (uint32_t)t);
+		struct tz_rec_retain_dir *r = &dirs[n];
+		bool dup = false;
+
+		if (own->dir != NULL)
+			g_strlcpy(r->dir, own->dir, sizeof(r->dir));
+		else if (cfg->recording.dir != NULL && strspn(name, ".") != strlen(name))
+			snprintf(r->dir, sizeof(r->dir), "%s/%s", cfg->recording.dir, name);
+		else
+			continue;
+		for (unsigned k = 0; k < n; k++)
+			dup |= strcmp(dirs[k].dir, r->dir) == 0;
+		if (dup)
+			continue;
+		r->max_age_days = own->retention.max_age_days != 0 ? own->retention.max_age_days
+								   : top->max_age_days;
+		r->pool = own->retention.max_total_mb != 0 ? (unsigned)t + 1 : 0;
+		r->max_bytes = (uint64_t)(own->retention.max_total_mb != 0
+					  ? own->retention.max_total_mb : top->max_total_mb) << 20;
+		n++;
+	}
+	if (tz_rec_retain_set(dirs, n) != 0)
+		TZ_LOG(MAIN, ERR, "recording retention: cannot start the sweep thread");
+	g_free(dirs);
 }
 
 void tz_daemon_rec_stop(struct tz_daemon *d)

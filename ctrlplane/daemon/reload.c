@@ -186,6 +186,7 @@ static int reload(struct tz_daemon *d, GString *out)
 	apply_log_levels(&new->logging);
 	g_ptr_array_add(tz_admin.retired, d->cfg);
 	d->cfg = new;
+	tz_daemon_rec_retain(d);
 	tz_admin.generation++;
 	tz_admin.loaded_at = time(NULL);
 	tz_admin.reloads_ok++;

@@ -130,4 +130,18 @@ int sdp_webrtc_audio(struct tz_sdp *sdp, const struct sdp_webrtc_audio *a);
 int sdp_first_audio(const struct tz_sdp *sdp, bool (*proto_ok)(const char *proto));
 bool sdp_proto_any(const char *proto);
 
+/* sdp_video.c's helpers shared with sdp_video_in.c (tz_sdp_video.h types). */
+struct tz_sdp_vcodec;
+struct tz_sdp_video_local;
+const char *sdp_video_name(const struct tz_sdp_codec *c);
+void sdp_vcodec_from(const struct tz_sdp_media *m, const struct tz_sdp_codec *c,
+		     const char *name, struct tz_sdp_vcodec *v);
+int sdp_vcodec_add(struct tz_sdp *sdp, struct tz_sdp_media *m, const struct tz_sdp_vcodec *c,
+		   bool with_fb);
+int sdp_video_ssrc_add(struct tz_sdp *a, struct tz_sdp_media *m,
+		       const struct tz_sdp_video_local *l);
+bool sdp_bundled(const struct tz_sdp *sdp, const char *a, const char *b);
+uint32_t sdp_video_media_ssrc(const struct tz_sdp_media *m);
+int sdp_bundle_add(struct tz_sdp *sdp, const char *mid);
+
 #endif /* TZ_SDP_PVT_H */

@@ -401,6 +401,46 @@ static int add_ssrc(struct tz_sdp *a, struct tz_sdp_media *m, const struct tz_sd
 	return 0;
 }
 
+/* The helpers here, for the inbound video of sdp_video_in.c. */
+static int bundle_add(struct tz_sdp *a, const char *mid);
+
+int sdp_bundle_add(struct tz_sdp *sdp, const char *mid)
+{
+	return bundle_add(sdp, mid);
+}
+
+const char *sdp_video_name(const struct tz_sdp_codec *c)
+{
+	return video_name(c);
+}
+
+void sdp_vcodec_from(const struct tz_sdp_media *m, const struct tz_sdp_codec *c,
+		     const char *name, struct tz_sdp_vcodec *v)
+{
+	vcodec_from(m, c, name, v);
+}
+
+int sdp_vcodec_add(struct tz_sdp *sdp, struct tz_sdp_media *m, const struct tz_sdp_vcodec *c,
+		   bool with_fb)
+{
+	return add_vcodec(sdp, m, c, c->fmtp, with_fb);
+}
+
+int sdp_video_ssrc_add(struct tz_sdp *a, struct tz_sdp_media *m, const struct tz_sdp_video_local *l)
+{
+	return add_ssrc(a, m, l);
+}
+
+bool sdp_bundled(const struct tz_sdp *sdp, const char *a, const char *b)
+{
+	return in_group(sdp, a, b);
+}
+
+uint32_t sdp_video_media_ssrc(const struct tz_sdp_media *m)
+{
+	return media_ssrc(m);
+}
+
 static int bundle_add(struct tz_sdp *a, const char *mid)
 {
 	for (unsigned i = 0; i < a->n_groups; i++) {

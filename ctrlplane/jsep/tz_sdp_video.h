@@ -153,4 +153,72 @@ void tz_sdp_video_restrict(struct tz_sdp_video_neg *web, const struct tz_sdp_vid
  *  packetization-mode (default 0).  NULL @p fmtp gives the defaults. */
 void tz_sdp_h264_params(const char *fmtp, uint32_t *profile_level_id, uint8_t *pmode);
 
+/**
+ * Reject, in our answer @p answer to a browser, every video section it
+ * accepted: port 0, one format, only a=mid kept, its mid out of the
+ * BUNDLE group (RFC 3264 §6, RFC 8843 §7.3.3).  For a SIP-over-WebSocket
+ * phone whose call's SIP side declined the video: our answer went out in
+ * its 18x before the SIP side answered, the 200 carries this one.
+ * @return 0, -ENOENT (no accepted video section), -ENOMEM.
+ */
+int tz_sdp_video_reject_webrtc(struct tz_sdp *answer);
+
+/**
+ * Make the video section of @p sdp (a SIP-side offer or answer built by
+ * tz_sdp_video_offer_sip() / tz_sdp_video_answer_sip(), the first video
+ * section not rejected) SDES-SRTP: RTP/SAVP(F) and a=crypto lines of the
+ * video's own keys (RFC 4568).  An offer (@p peer NULL) lists all @p n of
+ * @p keys; an answer (@p peer the offer's line chosen) has keys[0] under
+ * @p peer's tag.
+ * @return 0, -ENOENT (no video section to secure), -EINVAL (not RTP/AVP(F),
+ *         or no key), -ENOMEM.
+ */
+int tz_sdp_video_add_crypto(struct tz_sdp *sdp, const struct tz_sdp_crypto *keys, unsigned n,
+			    const struct tz_sdp_crypto *peer);
+
+/*
+ * Incoming calls (sdp_video_in.c): a SIP caller's audio + video offer goes
+ * to the browser as an audio + video BUNDLE offer; the browser's answer
+ * says which video codecs (if any) the SIP caller is answered with.
+ */
+
+/**
+ * Read the video of a SIP caller's offer: its first RTP/AVP(F) video
+ * section after an audio one; VP8 and H.264 (any profile and mode: the
+ * browser answers what it decodes) in the offer's order among @p allow
+ * (NULL = both).  Each codec gets @p v->codecs[i].web_pt, its payload type
+ * in the browser's BUNDLE group: the SIP one when dynamic and not in
+ * @p taken (the audio's PTs towards the browser), else the lowest free
+ * dynamic one (RFC 8843 §9.1: PTs unique in a BUNDLE group).
+ * @return 0 (@p v->on false: no video offered, port 0, video first or no
+ *         usable codec), -EINVAL (no c= for the section, with @p err).
+ */
+int tz_sdp_video_read_sip_offer(const struct tz_sdp *offer, const char *const *allow,
+				const uint8_t *taken, unsigned n_taken,
+				struct tz_sdp_video_neg *v, char *err, size_t errlen);
+
+/**
+ * Add the video section to our offer to the browser (@p offer as built by
+ * tz_sdp_offer_webrtc(), audio only, mid "0"): mid "1" in the BUNDLE
+ * group on the audio's port, ICE and DTLS, a=rtcp-mux, the codecs of
+ * @p sip under their web_pt with the caller's fmtp, rtcp-fb nack, nack pli
+ * and ccm fir (translated for a SIP side without them), the direction the
+ * caller sends in, and a=ssrc/msid @p l->ssrc when we send.
+ * @return 0, -EINVAL (@p sip has no video, @p offer not ours), -ENOMEM.
+ */
+int tz_sdp_video_offer_webrtc(struct tz_sdp *offer, const struct tz_sdp_video_neg *sip,
+			      const struct tz_sdp_video_local *l);
+
+/**
+ * Read the browser's answer to that offer's video: accepted when the
+ * section has a port, our mid, is BUNDLEd with the audio and is not
+ * inactive (Chromium answers a stopped or inactive transceiver with
+ * a=inactive, not port 0: declined all the same); its codecs
+ * that we offered under the same payload type (others, e.g. rtx, left
+ * out), the browser's media SSRC (a=ssrc / FID group) when it sends.
+ * @return 0 (@p v->on false: declined, port 0, or no codec of ours).
+ */
+int tz_sdp_video_accept_webrtc(const struct tz_sdp *offer, const struct tz_sdp *answer,
+			       struct tz_sdp_video_neg *v);
+
 #endif /* TZ_SDP_VIDEO_H */

@@ -111,6 +111,8 @@ static void finish(unsigned i)
 		       "packets, %lu+%lu dropped", s->info.call, s->info.dir, s->files.name,
 		       (unsigned long)s->files.cnt.written[0], (unsigned long)s->files.cnt.written[1],
 		       (unsigned long)drops[0], (unsigned long)drops[1]);
+	if (s->open_rc == 0)
+		rec_retain_closed(s->info.dir, s->files.name);
 	g_mutex_lock(&R.lock);
 	g_atomic_pointer_set(&R.slot[i], NULL);
 	R.st.finished++;
@@ -186,6 +188,7 @@ void tz_rec_stop(void)
 {
 	if (!R.running)
 		return;
+	rec_retain_stop();
 	g_atomic_int_set(&R.quit, 1);
 	g_thread_join(R.thread);
 	R.thread = NULL;
@@ -301,4 +304,28 @@ void tz_rec_foreach(void (*fn)(int slot, const struct tz_rec_info *info, const c
 		fn((int)i, &s->info, rc == 0 ? s->files.name : rc == 1 ? "" : NULL, &c, arg);
 	}
 	g_mutex_unlock(&R.lock);
+}
+
+/* The retention sweep's question (any thread): still written?  A slot whose
+ * files are being created has no name yet: then every incomplete recording
+ * (no JSON) of its directory counts as open. */
+bool rec_is_open(const char *dir, const char *name, bool complete, void *unused)
+{
+	bool open = false;
+
+	(void)unused;
+	if (!R.running)
+		return false;
+	g_mutex_lock(&R.lock);
+	for (unsigned i = 1; i < TZ_REC_SLOTS && !open; i++) {
+		const struct slot *s = R.slot[i];
+		int rc;
+
+		if (s == NULL || strcmp(s->info.dir, dir) != 0)
+			continue;
+		rc = g_atomic_int_get(&s->open_rc);
+		open = (rc == 0 && strcmp(s->files.name, name) == 0) || (rc == 1 && !complete);
+	}
+	g_mutex_unlock(&R.lock);
+	return open;
 }

@@ -70,4 +70,26 @@ void rec_files_packet(struct rec_files *f, const struct tz_rec_info *in, unsigne
 int rec_files_close(struct rec_files *f, const struct tz_rec_info *in, const uint64_t dropped[2],
 		    int64_t t_end_ns);
 
+/* rec_sweep.c: one retention sweep over @p dirs at Unix time @p now_s: the
+ * recordings (files "<YYYYmmddTHHMMSSZ>-<call>.{pcap,wav,json}", regular,
+ * not followed through symlinks) older than their dir's max_age_days, then
+ * the oldest of each pool over its max_bytes, are deleted (all their files,
+ * the JSON first) unless @p is_open says the writer still has them
+ * (@p complete: the JSON exists).  Adds to @p res (zeroed by the caller)
+ * and, when not NULL, to @p pool_bytes[i] the bytes left in the pool whose
+ * first dir is dirs[i]. */
+typedef bool (*rec_open_fn)(const char *dir, const char *name, bool complete, void *arg);
+void rec_sweep(const struct tz_rec_retain_dir *dirs, unsigned n, int64_t now_s,
+	       rec_open_fn is_open, void *arg, struct tz_rec_sweep_result *res,
+	       uint64_t *pool_bytes);
+/* rec_sweep.c: is @p s a recording's file name? The stem's length, else 0. */
+size_t rec_sweep_name(const char *s, unsigned *ext);
+
+/* rec.c: is the recording @p name in @p dir open in the writer? */
+bool rec_is_open(const char *dir, const char *name, bool complete, void *unused);
+/* rec_retain.c: the writer closed recording @p name in @p dir. */
+void rec_retain_closed(const char *dir, const char *name);
+/* rec_retain.c: stop the sweep thread (tz_rec_stop). */
+void rec_retain_stop(void);
+
 #endif /* TZ_REC_PVT_H */

@@ -104,6 +104,49 @@ void tz_rec_foreach(void (*fn)(int slot, const struct tz_rec_info *info, const c
 			       const struct tz_rec_counts *cnt, void *arg),
 		    void *arg);
 
+/** One recording directory under retention (docs/recording.md). */
+struct tz_rec_retain_dir {
+	char dir[1024];
+	uint32_t max_age_days;    /**< 0: no age limit */
+	unsigned pool;            /**< dirs with the same pool share max_bytes */
+	uint64_t max_bytes;       /**< of the whole pool; 0: no size limit */
+};
+
+/** What a sweep did (and, in the totals, what is left). */
+struct tz_rec_sweep_result {
+	uint64_t deleted_age, deleted_size;   /**< recordings (all their files) */
+	uint64_t bytes_freed;
+	uint64_t errors;          /**< a dir or file that could not be read or deleted */
+	uint64_t kept_open;       /**< over a limit but still being written: kept */
+	uint64_t total_bytes, total_recordings;   /**< left in every dir */
+	int64_t at;               /**< Unix s when it ran, 0: never */
+	unsigned n_names;         /**< deleted recordings named below (the first ones) */
+	char names[16][1100];     /**< "<dir>/<name>" (files .pcap, .wav, .json) */
+	uint8_t by_size[16];      /**< 0: deleted for its age, 1: for the pool's size */
+};
+
+/**
+ * Set the directories and limits of retention (start-up, reload; control
+ * thread; copied) and sweep them soon.  Starts the sweep thread the first
+ * time (after tz_rec_start()).  @return 0, -ENOTCONN, -ENOMEM.
+ */
+int tz_rec_retain_set(const struct tz_rec_retain_dir *dirs, unsigned n);
+
+/** Totals of every sweep since start and the last sweep's result. */
+struct tz_rec_retain_stats {
+	uint64_t sweeps, deleted_age, deleted_size, bytes_freed, errors;
+	uint64_t total_bytes, total_recordings;   /**< last sweep, plus closed since */
+	struct tz_rec_sweep_result last;
+};
+void tz_rec_retain_stats_get(struct tz_rec_retain_stats *out);
+
+/**
+ * Sweep now and wait at most @p wait_ms for it (the control loop must not
+ * wait long: a sweep still running reports later in the stats).
+ * @return 0 with @p out the sweep's result, -ETIMEDOUT, -ENOTCONN.
+ */
+int tz_rec_sweep_now(unsigned wait_ms, struct tz_rec_sweep_result *out);
+
 /** Register `show recordings` (once). @return 0, -EEXIST, -ENOMEM. */
 int tz_rec_commands_register(void);
 

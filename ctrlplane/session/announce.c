@@ -9,6 +9,12 @@
  *    with an announcement for that status: the browser (DTLS up: its INVITE
  *    went out only after) gets `progress`, hears the file as early media,
  *    and then the `hangup` with the SIP status and reason;
+ *  - the same for a SIP-over-WebSocket phone, whose INVITE went out before
+ *    its DTLS (it starts ICE and DTLS only once our answer reaches it in an
+ *    18x or the 200): `progress` becomes a 183 with our SDP answer, the play
+ *    starts when its DTLS is up, and if that takes longer than
+ *    EARLY_WAIT_MS the final status goes at once (the SIP code always
+ *    reaches the phone);
  *  - the SIP side holds (re-INVITE a=sendonly/inactive): the tenant's music
  *    on hold, looped, until it resumes or the call ends.
  * A decoded file is reference-counted: the config in force holds one
@@ -35,6 +41,10 @@ static const uint32_t rates[N_RATES] = { 8000, 16000, 48000 };
 
 enum { ANN_NOT_FOUND, ANN_BUSY, ANN_UNREACHABLE, ANN_OTHER, ANN_MOH, N_KINDS };
 
+/* How long a SIP-WS phone has, from our 183, to bring up ICE and DTLS (a
+ * browser on a LAN: well under a second; the phone hears nothing meanwhile). */
+#define EARLY_WAIT_MS 4000
+
 struct sound {
 	gint refs;
 	char *path;
@@ -55,6 +65,7 @@ static struct {
 	uint64_t announced, moh, skipped;
 	uint64_t pre_encoded, live;     /* plays of a clip / encoding live */
 	uint64_t clip_bytes, clips;     /* atomic: the encoder thread adds */
+	uint64_t sipws, sipws_timeouts; /* SIP-WS phones: heard one; media never came up */
 } st;
 
 /* The encoder thread of the last load, and the flag that calls it off. */
@@ -320,51 +331,125 @@ static gboolean announcement_over(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
+/* Play the announcement of c->ann.code now (the browser's DTLS is up and
+ * nothing else sends towards it); 0 or -errno (nothing played). */
+static int play_failure(struct call *c, struct sound *s, uint32_t *ms)
+{
+	int rc;
+
+	if (tz_call_svc_admit(c) != 0 || tz_media_publish_play(c) != 0)
+		return -EBUSY;
+	rc = post(c, s, &c->media.keys[0], false, ms);
+	if (rc != 0)
+		return rc;
+	st.announced++;
+	st.sipws += c->kind == TZ_WEB_SIPWS;
+	if (*ms > max_s * 1000)
+		*ms = max_s * 1000;
+	c->ann.timer = g_timeout_add(*ms + 300, announcement_over, c);
+	TZ_LOG(CP_SESSION, INFO, "call %u: SIP %d: announcement %s (%u ms, %s) to the %s",
+	       c->id, c->ann.code, s->path, *ms, c->web.neg.codecs[0].name,
+	       c->kind == TZ_WEB_SIPWS ? "SIP-WS phone" : "browser");
+	return 0;
+}
+
+/* The SIP-WS phone's media did not come up in time (or failed): the final
+ * status now, without the announcement. */
+static gboolean early_expired(gpointer p)
+{
+	struct call *c = p;
+
+	c->ann.timer = 0;
+	c->ann.early = false;
+	st.sipws_timeouts++;
+	st.skipped++;
+	TZ_LOG(CP_SESSION, NOTICE, "call %u: SIP-WS phone's media not up %u ms after our 183: "
+	       "SIP %d without the announcement", c->id, (unsigned)EARLY_WAIT_MS, c->ann.code);
+	tz_call_end(c, c->ann.code, c->ann.reason, true);
+	return G_SOURCE_REMOVE;
+}
+
 bool tz_call_announce_failure(struct call *c, int status, const char *reason)
 {
 	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_PROGRESS, .id = TZ_JSEP_NO_ID,
 				 .call = c->name, .sdp_mline_index = -1 };
 	int kind = kind_of(status);
 	struct sound *s = kind >= 0 ? sound_for(c, kind) : NULL;
+	/* a SIP-WS phone without media yet: a 183 with our answer brings it up */
+	bool early = c->kind == TZ_WEB_SIPWS && !c->web.dtls_done;
 	uint32_t ms = 0;
 	int rc;
 
 	if (s == NULL)
 		return false;
-	/* the browser's media must be up, and ours alone towards it: a far end
-	 * that sent early media of its own was heard instead */
-	if (c->state == CALL_ENDED || c->inbound || c->kind != TZ_WEB_JSEP || !c->web.dtls_done ||
-	    c->media.n_flows != 0 || c->media.hairpin != NULL || c->conn == NULL) {
+	/* the browser's media must be up (or, SIP-WS, about to), and ours alone
+	 * towards it: a far end that sent early media of its own was heard instead */
+	if (c->state == CALL_ENDED || c->inbound || (!c->web.dtls_done && !early) ||
+	    c->media.n_flows != 0 || (early && c->sip.peer.known) ||
+	    c->media.hairpin != NULL || c->conn == NULL || c->web.ice == NULL) {
 		st.skipped++;
 		return false;
 	}
-	if (tz_call_svc_admit(c) != 0 || tz_media_publish_play(c) != 0) {
-		st.skipped++;
-		return false;
+	c->ann.code = status;
+	g_strlcpy(c->ann.reason, reason != NULL ? reason : "", sizeof(c->ann.reason));
+	if (early) {
+		if (tz_call_svc_admit(c) != 0) {
+			st.skipped++;
+			return false;
+		}
+		c->ann.early = true;
+		c->ann.timer = g_timeout_add(EARLY_WAIT_MS, early_expired, c);
+		tz_calls_env.send(c->conn, &o);         /* the edge: 183 with our SDP */
+		TZ_LOG(CP_SESSION, INFO, "call %u: SIP %d: 183 to the SIP-WS phone, its media "
+		       "first, then the announcement %s", c->id, status, s->path);
+		return true;
 	}
-	rc = post(c, s, &c->media.keys[0], false, &ms);
+	rc = play_failure(c, s, &ms);
 	if (rc != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call %u: announcement for %d not played: %s", c->id,
 		       status, g_strerror(-rc));
 		st.skipped++;
 		return false;
 	}
-	st.announced++;
-	c->ann.code = status;
-	g_strlcpy(c->ann.reason, reason != NULL ? reason : "", sizeof(c->ann.reason));
-	if (ms > max_s * 1000)
-		ms = max_s * 1000;
-	c->ann.timer = g_timeout_add(ms + 300, announcement_over, c);
 	tz_calls_env.send(c->conn, &o);
-	TZ_LOG(CP_SESSION, INFO, "call %u: SIP %d: announcement %s (%u ms, %s) to the browser",
-	       c->id, status, s->path, ms, c->web.neg.codecs[0].name);
+	return true;
+}
+
+void tz_call_announce_media_up(struct call *c)
+{
+	int kind = kind_of(c->ann.code);
+	struct sound *s = kind >= 0 ? sound_for(c, kind) : NULL;   /* a reload meanwhile */
+	uint32_t ms = 0;
+	int rc = -ENOENT;
+
+	if (c->ann.timer != 0)
+		g_source_remove(c->ann.timer);
+	c->ann.timer = 0;
+	c->ann.early = false;
+	if (s != NULL)
+		rc = play_failure(c, s, &ms);
+	if (rc != 0) {
+		TZ_LOG(CP_SESSION, NOTICE, "call %u: announcement for %d not played: %s", c->id,
+		       c->ann.code, g_strerror(-rc));
+		st.skipped++;
+		tz_call_end(c, c->ann.code, c->ann.reason, true);
+	}
+}
+
+bool tz_call_announce_media_failed(struct call *c)
+{
+	if (!c->ann.early)
+		return false;
+	if (c->ann.timer != 0)
+		g_source_remove(c->ann.timer);
+	early_expired(c);
 	return true;
 }
 
 /* Music on hold needs the stage and the bridge's flow towards the browser. */
 static bool moh_possible(const struct call *c)
 {
-	return c->kind == TZ_WEB_JSEP && c->media.n_flows >= 2 && !c->sip.sdes.on &&
+	return c->media.n_flows >= 2 && !c->sip.sdes.on &&
 	       c->media.hairpin == NULL && sound_for(c, ANN_MOH) != NULL;
 }
 
@@ -416,7 +501,13 @@ void tz_call_announce_release(struct call *c)
 	c->ann.timer = 0;
 	if (c->ann.playing && c->svc.on)
 		tz_svc_play_stop(c->svc.core, &c->ann.key);
-	c->ann.playing = c->ann.moh = false;
+	c->ann.playing = c->ann.moh = c->ann.early = false;
+}
+
+void tz_announce_sipws_stats(uint64_t *announced, uint64_t *timeouts)
+{
+	*announced = st.sipws;
+	*timeouts = st.sipws_timeouts;
 }
 
 void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped)

@@ -101,8 +101,8 @@ void tz_call_end(struct call *c, int code, const char *reason, bool notify)
 
 void tz_call_failed(struct call *c, enum tz_jsep_err err, const char *why)
 {
-	if (c->state == CALL_ENDED)
-		return;
+	if (c->state == CALL_ENDED || tz_call_announce_media_failed(c))
+		return;                /* a SIP-WS phone waited for: it gets the SIP status */
 	TZ_LOG(CP_SESSION, NOTICE, "call %u (%s -> %s) failed: %s: %s", c->id, c->user, c->target,
 	       tz_jsep_err_name(err), why != NULL ? why : "");
 	send_error(c->conn, TZ_JSEP_NO_ID, c->name, err, why != NULL ? why : tz_jsep_err_name(err));
@@ -207,6 +207,10 @@ void tz_call_connected(struct call *c)
 		g_source_remove(c->timer);     /* the negotiation deadline */
 	c->timer = 0;
 	c->web.dtls_done = true;
+	if (c->ann.early) {            /* a SIP-WS phone's early media for an announcement */
+		tz_call_announce_media_up(c);
+		return;
+	}
 	if (invite_now(c, true) != 0)
 		return;
 	media_maybe(c);

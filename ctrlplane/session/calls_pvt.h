@@ -143,6 +143,12 @@ struct call_video {
 	uint64_t kf_seen;                     /* requests already turned into INFO */
 	int64_t kf_last;                      /* when the last INFO went (monotonic us) */
 	uint64_t pkts_before;
+	struct call_sdes sdes;                /* SDES trunk: the video's own keys (video_sdes.c) */
+	/* video_in.c: the SIP caller's offered video until the browser answers;
+	 * key frame requests from the SIP side as PLI to the browser */
+	bool in_offered;
+	int64_t pli_last;                     /* monotonic us of the last PLI sent */
+	uint32_t pli_index;                   /* its SRTCP index (own SSRC: c->video.ssrc) */
 };
 
 /* Mid-call (midcall.c): hold both ways, DTMF as SIP INFO. */
@@ -223,6 +229,8 @@ struct call {
 	struct {
 		bool playing;                 /* a play is posted (into key) */
 		bool moh;                     /* music on hold: the bridge's flow plays */
+		bool early;                   /* SIP-WS: our 183 is out, the phone's
+					       * media not up yet (timer: the bound) */
 		struct tz_dp_flow_key key;
 		guint timer;                  /* an announcement: the call ends after it */
 		int code;                     /* ... with this SIP status and reason */
@@ -268,6 +276,11 @@ void tz_announce_stats(uint64_t *announced, uint64_t *moh, uint64_t *skipped);
 void tz_announce_clip_stats(uint64_t *pre_encoded, uint64_t *live, uint64_t *clips,
 			    uint64_t *bytes);
 bool tz_call_announce_failure(struct call *c, int status, const char *reason);
+/* A SIP-WS phone's DTLS came up (ann.early): play now; its media failed:
+ * true when the call was waiting for it (it ends with the SIP status). */
+void tz_call_announce_media_up(struct call *c);
+bool tz_call_announce_media_failed(struct call *c);
+void tz_announce_sipws_stats(uint64_t *announced, uint64_t *timeouts);
 void tz_call_moh(struct call *c, bool hold);
 void tz_call_play_flow(const struct call *c, struct tz_dp_flow *f, const struct tz_dp_flow_key *k);
 void tz_call_announce_release(struct call *c);
@@ -303,7 +316,13 @@ int tz_media_publish_play(struct call *c);
 	X(SDES_REFUSED, "sdes_refused")             \
 	X(SDES_REKEYED, "sdes_rekeyed")             \
 	X(CTX_RECLAIMED, "calls_ctx_reclaimed")     \
-	X(VIDEO_FAST_UPDATE, "video_fast_updates_out")
+	X(VIDEO_FAST_UPDATE, "video_fast_updates_out") \
+	X(VIDEO_IN_OFFERED, "video_in_offered")    \
+	X(VIDEO_IN_ACCEPTED, "video_in_accepted")  \
+	X(VIDEO_IN_DECLINED, "video_in_declined")  \
+	X(VIDEO_FAST_UPDATE_IN, "video_fast_updates_in") \
+	X(VIDEO_FAST_UPDATE_LIMITED, "video_fast_updates_limited") \
+	X(VIDEO_PLI_TO_WEB, "video_plis_to_browser")
 
 enum tz_calls_counter {
 #define TZ_CC_ENUM(e, n) TZ_CC_##e,
@@ -374,7 +393,30 @@ void tz_video_drop_bundle(const struct call *c, struct tz_dp_bundle *bundle);
 void tz_video_unpublish(struct call *c);
 void tz_video_free(struct call *c);
 unsigned tz_video_flows_needed(const struct call *c);
+/* video_sdes.c: the video on an SDES trunk (all no-ops on other calls) */
+bool tz_video_sdes_on(const struct call *c);
+int tz_video_sdes_offer(struct call *c, struct tz_sdp *offer);
+int tz_video_sdes_read(struct call *c, const struct tz_sdp *sdp, unsigned media);
+int tz_video_sdes_answer(struct call *c, const struct tz_sdp *offer, struct tz_sdp *answer);
+int tz_video_sdes_flows(struct call *c, struct tz_dp_flow *from_web, struct tz_dp_flow *to_web);
+void tz_video_sdes_published(struct call *c);
+void tz_video_sdes_free(struct call *c);
 uint64_t tz_video_packets(const struct call *c);
+int tz_video_hold_ports(struct call *c);
+/* video_in.c: an incoming SIP call's video (docs/video.md).  Add the
+ * caller's video to our offer to the browser (JSEP only, a trunk with
+ * `video`); read the browser's answer (accepted: the SIP answer carries it,
+ * declined: port 0); a SIP INFO picture_fast_update -> RTCP PLI to the
+ * browser. */
+void tz_video_in_offer(struct call *c, struct tz_sdp *offer);
+void tz_video_in_accept(struct call *c);
+void tz_video_in_fast_update(struct tz_sip_leg *leg, int status, void *user);
+/* video_pli.c: SRTCP-protect RTCP packet @p p (@p len bytes, room for
+ * @p cap) with SRTCP index @p index under our DTLS keys @p k (RFC 3711
+ * §3.4, RFC 7714 §9); the new length, or -EINVAL / -EIO. */
+struct tz_dtls_keys;
+int tz_video_srtcp_protect(enum tz_srtp_suite suite, const struct tz_dtls_keys *k,
+			   uint32_t index, uint8_t *p, size_t len, size_t cap);
 
 /* calls.c: the deadline for ICE + DTLS after our answer reached the browser */
 void tz_call_negotiation_deadline(struct call *c);
@@ -505,6 +547,14 @@ void tz_sdes_published(struct call *c);
 void tz_sdes_free(struct call *c);
 /* "rtp" or "srtp-sdes <suite>" for the CLI (never the key). */
 const char *tz_sdes_describe(const struct call *c, char *buf, size_t len);
+/* ... the same on another set of keys (video_sdes.c: the video's own) */
+int tz_sdes_start_of(struct call *c, struct call_sdes *s);
+int tz_sdes_pick_of(const struct call *c, const struct call_sdes *s, const struct tz_sdp_media *m,
+		    bool answer, struct tz_sdes_pick *pick, char *err, size_t errlen);
+void tz_sdes_commit_of(struct call *c, struct call_sdes *s, const struct tz_sdes_pick *pick);
+int tz_sdes_contexts_of(struct call_sdes *s);
+void tz_sdes_published_of(struct call_sdes *s);
+void tz_sdes_free_of(struct call_sdes *s);
 
 /* fork.c: ring the other devices of @p c's AOR (SIP over WebSocket) too */
 void tz_fork_ring_siblings(struct call *c, const char *display);

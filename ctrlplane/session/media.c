@@ -620,7 +620,8 @@ void tz_media_retire(struct call *c)
 	tz_call_xcode_end(c);
 	tz_call_announce_release(c);
 	tz_call_svc_release(c);
-	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0) {
+	if (c->sip.sdes.ctx_in != NULL || c->sip.sdes.ctx_out != NULL || c->sip.sdes.n_old != 0 ||
+	    c->video.sdes.ctx_in != NULL || c->video.sdes.ctx_out != NULL) {
 		tz_dp_sessions_synchronize(s);
 		tz_srtp_ctx_destroy(c->web.ctx_in);
 		tz_srtp_ctx_destroy(c->web.ctx_out);
@@ -637,6 +638,7 @@ void tz_media_retire(struct call *c)
 		}
 	}
 	tz_sdes_free(c);                /* after the grace period above (SDES) */
+	tz_video_sdes_free(c);
 }
 
 /* At most this many auth-failure warnings a second over all calls: a peer

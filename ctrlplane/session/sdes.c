@@ -53,7 +53,11 @@ bool tz_sdes_trunk(const struct tz_cfg_trunk *t)
 
 int tz_sdes_start(struct call *c)
 {
-	struct call_sdes *s = &c->sip.sdes;
+	return tz_sdes_start_of(c, &c->sip.sdes);
+}
+
+int tz_sdes_start_of(struct call *c, struct call_sdes *s)
+{
 	const char *const *names;
 
 	if (!tz_sdes_trunk(c->sip.trunk) || s->n_ours > 0)
@@ -107,8 +111,13 @@ void tz_sdes_local(struct call *c, struct tz_sdp_sip_local *l, bool offer)
 int tz_sdes_pick(const struct call *c, const struct tz_sdp *sdp, const struct tz_sdp_neg *neg,
 		 bool answer, struct tz_sdes_pick *pick, char *err, size_t errlen)
 {
-	const struct call_sdes *s = &c->sip.sdes;
-	const struct tz_sdp_media *m = &sdp->media[neg->media];
+	return tz_sdes_pick_of(c, &c->sip.sdes, &sdp->media[neg->media], answer, pick, err,
+			       errlen);
+}
+
+int tz_sdes_pick_of(const struct call *c, const struct call_sdes *s, const struct tz_sdp_media *m,
+		    bool answer, struct tz_sdes_pick *pick, char *err, size_t errlen)
+{
 
 	pick->idx = -1;
 	pick->line = NULL;
@@ -167,7 +176,11 @@ int tz_sdes_pick(const struct call *c, const struct tz_sdp *sdp, const struct tz
 
 void tz_sdes_commit(struct call *c, const struct tz_sdes_pick *pick)
 {
-	struct call_sdes *s = &c->sip.sdes;
+	tz_sdes_commit_of(c, &c->sip.sdes, pick);
+}
+
+void tz_sdes_commit_of(struct call *c, struct call_sdes *s, const struct tz_sdes_pick *pick)
+{
 
 	if (!s->on || pick->line == NULL)
 		return;
@@ -210,7 +223,11 @@ static void retire_later(struct call_sdes *s, struct tz_srtp_ctx *x)
 
 int tz_sdes_contexts(struct call *c)
 {
-	struct call_sdes *s = &c->sip.sdes;
+	return tz_sdes_contexts_of(&c->sip.sdes);
+}
+
+int tz_sdes_contexts_of(struct call_sdes *s)
+{
 	enum tz_srtp_suite su;
 	size_t kl;
 
@@ -247,7 +264,11 @@ int tz_sdes_contexts(struct call *c)
 
 void tz_sdes_published(struct call *c)
 {
-	struct call_sdes *s = &c->sip.sdes;
+	tz_sdes_published_of(&c->sip.sdes);
+}
+
+void tz_sdes_published_of(struct call_sdes *s)
+{
 
 	if (s->n_old == 0)
 		return;
@@ -259,7 +280,11 @@ void tz_sdes_published(struct call *c)
 
 void tz_sdes_free(struct call *c)
 {
-	struct call_sdes *s = &c->sip.sdes;
+	tz_sdes_free_of(&c->sip.sdes);
+}
+
+void tz_sdes_free_of(struct call_sdes *s)
+{
 
 	/* the caller has unpublished the flows and waited for the grace period */
 	for (unsigned i = 0; i < s->n_old; i++)

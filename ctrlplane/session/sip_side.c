@@ -313,7 +313,8 @@ static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *c
 	l.addr = addr;
 	if (rc == 0 && (tz_sdp_answer_sip(&l, &neg, &answer) != 0 ||
 			tz_sdp_video_answer_sip(answer, sdp, c->video.held ? &c->video.sip : NULL,
-						c->video.core_port, dir) != 0))
+						c->video.core_port, dir) != 0 ||
+			tz_video_sdes_answer(c, sdp, answer) != 0))
 		snprintf(err, errlen, "cannot build the SDP answer");
 	else if (rc == 0)
 		text = tz_sdp_build(answer, NULL);
@@ -438,6 +439,7 @@ const struct tz_sip_handlers tz_calls_sip_handlers = {
 	.on_reinvite = tz_midcall_on_reinvite,
 	.on_reinvite_answer = tz_midcall_on_reinvite_answer,
 	.on_dtmf = tz_midcall_on_dtmf,
+	.on_fast_update = tz_video_in_fast_update,
 	.on_message = on_message,
 	.on_refer = tz_transfer_on_refer,
 };

@@ -27,6 +27,7 @@ void tz_calls_svc_stats(struct tz_calls_svc_stats *out)
 	tz_announce_stats(&out->announcements, &out->moh_started, &out->play_skipped);
 	tz_announce_clip_stats(&out->plays_pre_encoded, &out->plays_live, &out->clips,
 			       &out->clip_bytes);
+	tz_announce_sipws_stats(&out->announcements_sipws, &out->sipws_media_timeouts);
 }
 
 int tz_call_svc_admit(struct call *c)

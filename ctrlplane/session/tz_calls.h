@@ -220,6 +220,10 @@ struct tz_calls_svc_stats {
 	uint64_t plays_live;          /**< plays encoded live (the clip not ready yet) */
 	uint64_t clips;               /**< clips ready: files in force x codecs */
 	uint64_t clip_bytes;          /**< memory of those clips */
+	uint64_t announcements_sipws; /**< ... of them to SIP-over-WebSocket phones
+				       *   (183 with SDP, then the final status) */
+	uint64_t sipws_media_timeouts; /**< SIP-WS phones whose media did not come up
+					*   after our 183: final status at once */
 };
 
 /** Control thread only. */

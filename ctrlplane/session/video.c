@@ -20,9 +20,8 @@ static bool trunk_video(const struct call *c)
 {
 	const struct tz_cfg_trunk *t = c->sip.trunk;
 
-	/* SDES trunks and hairpins stay audio only (docs/video.md) */
-	return t != NULL && t->video != NULL && t->video[0] != NULL && t->srtp == TZ_TRUNK_RTP &&
-	       !c->inbound;
+	/* hairpins stay audio only; SDES trunks: video_sdes.c (docs/video.md) */
+	return t != NULL && t->video != NULL && t->video[0] != NULL && !c->inbound;
 }
 
 /* One codec for the call, as for audio: the browser sends the first codec
@@ -121,6 +120,11 @@ static int core_ports(struct call *c)
 	return -EADDRINUSE;
 }
 
+int tz_video_hold_ports(struct call *c)
+{
+	return core_ports(c);
+}
+
 int tz_video_sip_offer(struct call *c, struct tz_sdp *offer)
 {
 	struct tz_sdp_video_local l;
@@ -135,7 +139,8 @@ int tz_video_sip_offer(struct call *c, struct tz_sdp *offer)
 		return 0;
 	}
 	local_video(c, &l);
-	return tz_sdp_video_offer_sip(offer, &c->video.web, &l);
+	rc = tz_sdp_video_offer_sip(offer, &c->video.web, &l);
+	return rc == 0 ? tz_video_sdes_offer(c, offer) : rc;   /* SDES trunk: its keys */
 }
 
 void tz_video_read_peer(struct call *c, const struct tz_sdp *sdp)
@@ -147,7 +152,7 @@ void tz_video_read_peer(struct call *c, const struct tz_sdp *sdp)
 	if (!c->video.on || !c->video.held)
 		return;
 	if (tz_sdp_video_read_sip(sdp, &c->video.web, &s, err, sizeof(err)) != 0 || !s.on ||
-	    inet_pton(s.family, s.addr, &a.v4) != 1) {
+	    inet_pton(s.family, s.addr, &a.v4) != 1 || tz_video_sdes_read(c, sdp, s.media) != 0) {
 		if (c->video.sip.on)
 			TZ_LOG(CP_SESSION, INFO, "call %u: the SIP side stopped its video", c->id);
 		c->video.sip.on = false;
@@ -315,7 +320,9 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 	f_out.out = *to_web;
 	f_out.srtp = f_out.srtcp = c->web.ctx_out;
 	f_out.ssrc_out = c->video.ssrc;
-	rc = put(c, 1, &k_out, &f_out);
+	rc = tz_video_sdes_flows(c, &f_in, &f_out);     /* SDES trunk: re-keyed both ways */
+	if (rc == 0)
+		rc = put(c, 1, &k_out, &f_out);
 	if (rc == 0 && c->video.peer_rtcp_port == c->video.peer_port && (c->video.pub & 4u)) {
 		tz_dp_flow_del(tz_calls_env.sessions, &c->video.keys[2]);  /* nothing points at it */
 		c->video.pub &= ~4u;
@@ -366,6 +373,7 @@ void tz_video_published(struct call *c)
 	if (c->video.stale)
 		tz_video_unpublish(c);
 	c->video.stale = false;
+	tz_video_sdes_published(c);     /* replaced SDES contexts: after the grace period */
 }
 
 void tz_video_unpublish(struct call *c)

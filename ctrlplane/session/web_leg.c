@@ -178,6 +178,7 @@ int tz_web_leg_offer(struct call *c, const char *const *codecs, char *err, size_
 		snprintf(err, errlen, "cannot build the offer to the browser");
 		return rc;
 	}
+	tz_video_in_offer(c, c->web.our_offer);    /* a video trunk's caller's video */
 	*offer_sdp = tz_sdp_build(c->web.our_offer, NULL);
 	return *offer_sdp != NULL ? 0 : -ENOMEM;
 }
@@ -189,6 +190,8 @@ int tz_web_leg_accept(struct call *c, const char *answer_sdp, char *err, size_t 
 
 	if (rc == 0)
 		rc = tz_sdp_accept_webrtc(c->web.our_offer, c->web.offer, &c->web.neg, err, errlen);
+	if (rc == 0)
+		tz_video_in_accept(c);
 	if (rc == 0)
 		rc = make_dtls(c, err, errlen);
 	if (rc == 0 && tz_ice_set_remote_credentials(c->web.ice, c->web.neg.ice_ufrag, c->web.neg.ice_pwd) != 0) {

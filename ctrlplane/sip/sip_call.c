@@ -11,6 +11,7 @@
 
 #define SDP_TYPE "application/sdp"
 #define DTMF_TYPE "application/dtmf-relay"
+#define FAST_UPDATE_TYPE "application/media_control+xml"
 
 static struct tz_sip_leg *leg_new(struct tz_sip *s, bool outbound, void *user)
 {
@@ -492,6 +493,11 @@ static void on_i_info(struct tz_sip *s, struct tz_sip_leg *leg, const sip_t *sip
 	    !g_ascii_strcasecmp(sip->sip_content_type->c_type, DTMF_TYPE) &&
 	    sip_dtmf_parse(body, &digit, &ms) == 0 && !leg->released && s->h.on_dtmf)
 		s->h.on_dtmf(leg, digit, ms, s->user);
+	else if (sip && sip->sip_content_type && sip->sip_content_type->c_type &&
+		 !g_ascii_strcasecmp(sip->sip_content_type->c_type, FAST_UPDATE_TYPE) &&
+		 !leg->released && s->h.on_fast_update)
+		s->h.on_fast_update(leg, sip_fast_update_parse(body, body ? strlen(body) : 0),
+				    s->user);
 	g_free(body);
 }
 

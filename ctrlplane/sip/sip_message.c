@@ -178,6 +178,18 @@ void sip_request_source(struct tz_sip *s, const url_t *ru, struct tz_sip_source 
 		if (!seen)      /* the first trunk of each tenant */
 			src->trunks[src->n_trunks++] = &s->cfg->trunks[idx[i]];
 	}
+	for (size_t i = 0; i < n && src->n_video < TZ_SIP_SOURCE_TRUNKS_MAX; i++) {
+		const struct tz_cfg_trunk *t = idx[i] < s->cfg->n_trunks ? &s->cfg->trunks[idx[i]]
+									 : NULL;
+		bool seen = false;
+
+		if (t == NULL || t->video == NULL || t->video[0] == NULL)
+			continue;
+		for (size_t j = 0; j < src->n_video; j++)
+			seen |= src->video[j]->tenant == t->tenant;
+		if (!seen)
+			src->video[src->n_video++] = t;
+	}
 	src->request_host = ru != NULL ? ru->url_host : NULL;
 }
 

@@ -205,6 +205,9 @@ char *sip_challenge_pick(const sip_t *sip, const char *want, const char *pinned)
 int sip_authenticate(nua_handle_t *nh, const sip_t *sip, const char *cfg_realm, char **pinned,
 		     const char *user, const char *pass);
 int sip_dtmf_parse(const char *body, char *digit, unsigned *duration_ms);
+/* RFC 5168 media_control body: 0 a picture_fast_update, -ENOENT well formed
+ * without one, -EINVAL malformed (sip_media_control.c). */
+int sip_fast_update_parse(const char *body, size_t len);
 int sip_sipfrag_line(const char *body, size_t len, char *out, size_t outlen);
 char *sip_tls_dir_create(const char *parent, const char *cert, const char *key, const char *ca,
 			 const struct tz_cfg_trunk *trunks, size_t n_trunks);

@@ -44,6 +44,10 @@ struct tz_sip_source {
 						     the source, at most ..._MAX of them) */
 	size_t n_trunks;
 	const char *request_host;                /**< the Request-URI's host, or NULL */
+	const struct tz_cfg_trunk *video[TZ_SIP_SOURCE_TRUNKS_MAX];  /**< the first trunk
+						     with `video` of each tenant at the source
+						     (incoming video, docs/video.md) */
+	size_t n_video;
 };
 
 struct tz_sip_handlers {
@@ -75,6 +79,10 @@ struct tz_sip_handlers {
 	void (*on_reinvite_answer)(struct tz_sip_leg *leg, int status, const char *sdp, void *user);
 	/** SIP INFO application/dtmf-relay received (already answered 200). */
 	void (*on_dtmf)(struct tz_sip_leg *leg, char digit, unsigned duration_ms, void *user);
+	/** SIP INFO application/media_control+xml received (already answered 200, RFC
+	 *  5168): @p status 0 a picture_fast_update, -ENOENT none in it, -EINVAL a body
+	 *  that is not well formed. */
+	void (*on_fast_update)(struct tz_sip_leg *leg, int status, void *user);
 	/** Out-of-dialog MESSAGE (RFC 3428) from a trunk or peer (after the source check).
 	 *  @p to_user: the Request-URI's user part ("" if none); @p contact_token: its tz
 	 *  parameter (a relayed or own registration's Contact, tz_sip_reg_contact_token)

@@ -778,8 +778,10 @@ void sipws_dialog_deliver(struct sconn *sc, const struct tz_jsep_out *o)
 		answer_browser(d, 183);
 		break;
 	case TZ_JSEP_OUT_ANSWERED:
-		if (d->role == DLG_UAS)
+		if (d->role == DLG_UAS) {
+			sipws_video_answered(d, o);    /* the SIP side declined the video */
 			answer_browser(d, 200);
+		}
 		break;
 	case TZ_JSEP_OUT_HANGUP:
 		on_hangup(d, o);

@@ -51,5 +51,9 @@ GString *sipws_dlg_request(struct dlg *d, const char *method, uint32_t cseq, con
 			   const char *ctype, const char *body);
 /* transfer.c: the phone's REFER in dialog @p d */
 void sipws_on_refer(struct sconn *sc, struct dlg *d, struct sipws_msg *m);
+/* video.c: our answer with its video rejected (malloc'd, NULL: none to
+ * reject); the call's SIP side declined the video: the 200 says so */
+char *sipws_sdp_video_rejected(const char *sdp);
+void sipws_video_answered(struct dlg *d, const struct tz_jsep_out *o);
 
 #endif

@@ -19,7 +19,7 @@ const el = {
   conn: $('conn'), error: $('error'),
   loginForm: $('login-form'), user: $('user'), token: $('token'), issuerHint: $('issuer-hint'),
   sipUser: $('sip-user'), sipPassword: $('sip-password'), sipDomain: $('sip-domain'), login: $('login'),
-  incoming: $('incoming'), incomingText: $('incoming-text'), accept: $('accept'), reject: $('reject'),
+  incoming: $('incoming'), incomingText: $('incoming-text'), accept: $('accept'), acceptVideo: $('accept-video'), reject: $('reject'),
   target: $('target'), backspace: $('backspace'), dialpad: $('dialpad'),
   call: $('call'), videoCall: $('video-call'), hangup: $('hangup'), mute: $('mute'), hold: $('hold'),
   videos: $('videos'), localVideo: $('local-video'), remoteVideo: $('remote-video'),
@@ -348,7 +348,8 @@ function onIncoming(e) {
     return;
   }
   log(`incoming ${c.id} from ${c.from}`);
-  el.incomingText.textContent = `Incoming call from ${c.display ? `${c.display} <${c.from}>` : c.from}`;
+  el.incomingText.textContent = `Incoming ${c.offersVideo ? 'video ' : ''}call from ${c.display ? `${c.display} <${c.from}>` : c.from}`;
+  el.acceptVideo.hidden = !c.offersVideo;
   el.incoming.hidden = false;
   setStatus('incoming', 'incoming call');
   wireCall(c);
@@ -356,15 +357,19 @@ function onIncoming(e) {
   el.accept.focus();
 }
 
-async function acceptIncoming() {
+async function acceptIncoming(video = false) {
   const c = call;
   el.incoming.hidden = true;
   if (!c || c.state !== 'incoming') return;
   clearError();
   audioContext();
   try {
-    const stream = await openMic();
-    await c.accept({ stream });
+    const stream = await openMic(video);
+    if (video) {
+      el.localVideo.srcObject = new MediaStream(stream.getVideoTracks());
+      el.videos.hidden = false;
+    }
+    await c.accept({ stream, video });
   } catch (e) {
     if (!c.ended) c.reject(500);
     releaseMic();
@@ -514,7 +519,8 @@ el.hold.addEventListener('click', () => {
     showError(e.code, e.message);
   }
 });
-el.accept.addEventListener('click', acceptIncoming);
+el.accept.addEventListener('click', () => acceptIncoming(false));
+el.acceptVideo.addEventListener('click', () => acceptIncoming(true));
 el.reject.addEventListener('click', () => {
   el.incoming.hidden = true;
   if (call && call.state === 'incoming') call.reject(486);

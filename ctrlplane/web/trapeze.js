@@ -467,7 +467,7 @@ export class TrapezeClient extends EventTarget {
       from: msg.from, display: msg.display, remoteSdp: msg.sdp,
     });
     this.calls.set(msg.call, call);
-    emit(this, 'incoming', { call, from: msg.from, display: msg.display });
+    emit(this, 'incoming', { call, from: msg.from, display: msg.display, video: call.offersVideo });
   }
 }
 
@@ -665,9 +665,23 @@ export class TrapezeCall extends EventTarget {
   }
 
   /**
+   * Whether the caller offers video (an incoming call from a SIP video
+   * phone through a trunk with `video`, docs/video.md).
+   * @returns {boolean}
+   */
+  get offersVideo() {
+    return /^m=video [1-9]/m.test(this._remoteSdp || '');
+  }
+
+  /**
    * Accept an incoming call.
    * @param {object} [options]
    * @param {MediaStream} [options.stream] the stream to send (default: getUserMedia)
+   * @param {boolean|'recvonly'} [options.video] an offered video: `true` takes it
+   *        with the camera (getUserMedia video, or the stream's video track),
+   *        `'recvonly'` only receives it, absent / false declines it (answered
+   *        inactive; the caller gets the video line at port 0 and goes on
+   *        audio only)
    * @param {(sdp: string) => string} [options.sdpTransform] rewrites the answer as sent
    * @returns {Promise<void>} resolved when the answer is sent
    */
@@ -681,6 +695,13 @@ export class TrapezeCall extends EventTarget {
       await this._prepare(options.stream);
       await this.pc.setRemoteDescription({ type: 'offer', sdp: this._remoteSdp });
       this._remoteApplied = true;
+      for (const t of this.pc.getTransceivers()) {
+        if (t.receiver.track.kind !== 'video' || t.stopped) continue;
+        // declined: answered inactive (Chromium does not answer port 0 even
+        // for a stopped transceiver); the gateway gives the caller port 0
+        if (!this._options.video) t.direction = 'inactive';
+        else if (this._options.video === 'recvonly' || !t.sender.track) t.direction = 'recvonly';
+      }
       await this._applyRemoteCandidates();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);

@@ -1,5 +1,6 @@
 // What the browser hears, by frequency: an AnalyserNode on the remote audio
-// track of the demo phone's call (announcements, music on hold).  Chromium
+// track of the demo phone's call, or of a SIP-over-WebSocket phone's
+// (lib/sipws_page.js: window.tz.remoteTrack) (announcements, music on hold).  Chromium
 // only feeds WebAudio from a remote WebRTC track that is also attached to a
 // media element, so the track goes into a muted <audio> as well.  Once
 // started, the page samples the dominant frequency every 50 ms (FFT of 8192
@@ -30,7 +31,9 @@ export async function listen(page) {
       return { track, el, ctx, an, buf: new Float32Array(an.frequencyBinCount) };
     };
     window.__heardTimer = setInterval(() => {
-      const track = window.phone.call?.remoteStream?.getAudioTracks()[0];
+      // the demo phone's call, or a SIP-over-WebSocket phone's (lib/sipws_page.js)
+      const track = window.tz?.remoteTrack ? window.tz.remoteTrack()
+        : window.phone.call?.remoteStream?.getAudioTracks()[0];
       if (track && (!tap || tap.track !== track)) {
         if (tap) { tap.ctx.close(); tap.el.remove(); }
         tap = attach(track);

@@ -234,8 +234,9 @@ export async function openSipPhone(target, o) {
       }, `${o.stack} ${o.uri} registration failure`, { timeout });
       return f.code;
     },
-    /** Start a call (a number or a SIP URI); its id. */
-    call: (t) => ev(([x]) => window.tz.call(x), t),
+    /** Start a call (a number or a SIP URI); its id.  `opts.earlyMedia`:
+     *  SIP.js plays the media of a 18x with SDP (JsSIP always does). */
+    call: (t, opts) => ev(([x, y]) => window.tz.call(x, y), t, opts ?? null),
     /** The id of the next incoming call (in arrival order). */
     async waitIncoming(timeout = 15000) {
       const c = await waitUntil(async () => (await snap()).calls.filter((x) => x.dir === 'in')[incomingTaken],

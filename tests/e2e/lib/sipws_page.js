@@ -323,13 +323,15 @@ const sipjs = {
     });
   },
   unregister() { return P.registerer.unregister(); },
-  call(target) {
+  call(target, opts) {
     const SIP = sipjs.SIP;
     const uri = SIP.UserAgent.makeURI(target.includes(':') ? target
       : `sip:${target}@${SIP.UserAgent.makeURI(P.opts.uri).host}`);
     if (!uri) throw new Error(`SIP.js cannot parse ${target}`);
     const inv = new SIP.Inviter(P.ua, uri, {
       sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } },
+      // early media: the answer of a 18x with SDP is applied (an announcement)
+      earlyMedia: !!(opts && opts.earlyMedia),
     });
     const c = newCall('out', inv, null);
     sipjs.watch(c, inv);
@@ -422,7 +424,7 @@ window.tz = {
   },
   register: () => impl().register(),
   unregister: () => impl().unregister(),
-  call: (target) => impl().call(target),
+  call: (target, opts) => impl().call(target, opts),
   answer: (id) => impl().answer(call(id)),
   reject: (id, code) => impl().reject(call(id), code),
   hangup: (id) => impl().hangup(call(id)),
@@ -469,6 +471,16 @@ window.tz = {
     return out;
   },
 };
+/** The audio track the phone receives on its latest call that has a
+ *  peer connection (lib/announce_audio.mjs listens to it), or null. */
+window.tz.remoteTrack = () => {
+  const c = [...P.calls.values()].reverse().find((x) => x.pc || x.session.connection
+    || (x.session.sessionDescriptionHandler || {}).peerConnection);
+  if (!c) return null;
+  const pc = c.pc || c.session.connection || c.session.sessionDescriptionHandler.peerConnection;
+  const r = pc.getReceivers().find((x) => x.track && x.track.kind === 'audio');
+  return r ? r.track : null;
+};
 window.tz.ready = 'loaded';
 
 // ---------------------------------------------------------------- REFER (JsSIP)
@@ -503,4 +515,95 @@ window.tz.refer = (id, target) => {
 window.tz.referState = (id) => {
   const c = call(id);
   return c.refer || null;
+};
+
+// ---------------------------------------------------------------- video
+
+/**
+ * An audio + video call (the fake camera at 320x240 next to the
+ * microphone): Chromium offers both in one BUNDLE group.  The far end's
+ * video plays in a <video> of the page (c.videoEl).
+ */
+window.tz.videoCall = async (target) => {
+  if (P.stack === 'sipjs') return sipjsVideoCall(target);
+  const cam = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+  const stream = new MediaStream([...P.stream.getAudioTracks(), ...cam.getVideoTracks()]);
+  const s = P.ua.call(target, { mediaStream: stream, pcConfig: { iceServers: [] } });
+  const c = newCall('out', s, null);
+  c.camera = cam;
+  jssip.watch(c, s);
+  const attach = (pc) => pc.addEventListener('track', (ev) => {
+    if (ev.track.kind !== 'video') return;
+    c.videoEl = document.createElement('video');
+    c.videoEl.autoplay = true;
+    c.videoEl.muted = true;
+    c.videoEl.srcObject = new MediaStream([ev.track]);
+    document.body.appendChild(c.videoEl);
+  });
+  if (s.connection) attach(s.connection);
+  s.on('peerconnection', (e) => attach(e.peerconnection));
+  s.on('ended', () => cam.getTracks().forEach((t) => t.stop()));
+  s.on('failed', () => cam.getTracks().forEach((t) => t.stop()));
+  return c.id;
+};
+
+/** The same with SIP.js: its session description handler takes the
+ *  microphone and the camera itself (getUserMedia constraints). */
+function sipjsVideoCall(target) {
+  const SIP = sipjs.SIP;
+  const uri = SIP.UserAgent.makeURI(target.includes(':') ? target
+    : `sip:${target}@${SIP.UserAgent.makeURI(P.opts.uri).host}`);
+  const inv = new SIP.Inviter(P.ua, uri, {
+    sessionDescriptionHandlerOptions: { constraints: { audio: true, video: { width: 320, height: 240 } } },
+  });
+  const c = newCall('out', inv, null);
+  sipjs.watch(c, inv);
+  const onSdh = inv.delegate.onSessionDescriptionHandler;
+  inv.delegate.onSessionDescriptionHandler = (sdh, provisional) => {
+    onSdh(sdh, provisional);
+    sdh.peerConnection.addEventListener('track', (ev) => {
+      if (ev.track.kind !== 'video' || c.videoEl) return;
+      c.videoEl = document.createElement('video');
+      c.videoEl.autoplay = true;
+      c.videoEl.muted = true;
+      c.videoEl.srcObject = new MediaStream([ev.track]);
+      document.body.appendChild(c.videoEl);
+    });
+  };
+  inv.invite({
+    requestDelegate: {
+      onProgress: () => { if (c.state === 'new') setState(c, 'progress'); },
+      onReject: (r) => { c.rejectCode = r.message.statusCode; c.rejectBy = 'remote'; },
+    },
+  }).catch((e) => { log(`${c.id} invite: ${e.message}`); ended(c, { originator: 'local', cause: e.message, code: null }); });
+  return c.id;
+}
+
+/** A call's video as the page sees it: RTP counters, the <video>'s size,
+ *  the transceivers and the remote SDP's m=video line. */
+window.tz.videoStats = async (id) => {
+  const c = call(id);
+  if (!c.pc) c.pc = c.session.connection || (c.session.sessionDescriptionHandler || {}).peerConnection || null;
+  if (!c.pc) return null;
+  const out = {
+    inbound: null, outbound: null, audioIn: 0, audioOut: 0,
+    remoteVideo: c.videoEl ? `${c.videoEl.videoWidth}x${c.videoEl.videoHeight}` : null,
+    transceivers: c.pc.getTransceivers().map((t) => ({
+      kind: t.receiver.track.kind, mid: t.mid, currentDirection: t.currentDirection, stopped: t.stopped,
+    })),
+    remoteMvideo: ((c.pc.remoteDescription && c.pc.remoteDescription.sdp) || '').split('\r\n')
+      .find((l) => l.startsWith('m=video')) || null,
+  };
+  (await c.pc.getStats()).forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      out.inbound = { framesDecoded: s.framesDecoded, packetsReceived: s.packetsReceived, pliCount: s.pliCount };
+    } else if (s.type === 'outbound-rtp' && s.kind === 'video') {
+      out.outbound = { framesEncoded: s.framesEncoded, packetsSent: s.packetsSent, pliCount: s.pliCount };
+    } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+      out.audioIn = s.packetsReceived;
+    } else if (s.type === 'outbound-rtp' && s.kind === 'audio') {
+      out.audioOut = s.packetsSent;
+    }
+  });
+  return out;
 };

@@ -25,6 +25,12 @@ does).  SIGUSR1 sends a PLI for the
 browser's video; SIGUSR2 drops the next 40 packets towards the gateway (the
 browser's decoder then asks for a key frame).  Counters go to STATUS (JSON)
 whenever they change; SIGTERM ends everything.
+
+With --srtp-key (ours) and --srtp-peer-key-file (the gateway's, written by
+the sipp scenario from the INVITE's a=crypto) the video is SDES-SRTP both
+ways (AES_CM_128_HMAC_SHA1_80, lib/srtp_ctypes.py over libsrtp2): what
+arrives is unprotected before GStreamer and the RTCP parser see it
+(failures counted in srtp_fail), what leaves is protected.
 """
 import argparse
 import json
@@ -68,8 +74,38 @@ def main():
     ap.add_argument('--ssrc', type=lambda x: int(x, 0), default=0x1234ABCD)
     ap.add_argument('--pt', type=int, default=96)
     ap.add_argument('--status', required=True)
+    ap.add_argument('--srtp-key', help='our SDES key||salt (base64): SRTP towards the gateway')
+    ap.add_argument('--srtp-peer-key-file', help='file with the gateway\'s key (base64)')
     ap.add_argument('--codec', choices=('vp8', 'h264'), default='vp8')
     a = ap.parse_args()
+    srtp = {'tx': None, 'rx': None}
+    if a.srtp_key:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import srtp_ctypes
+        srtp['tx'] = srtp_ctypes.Srtp(a.srtp_key, outbound=True)
+
+    def peer_srtp():
+        """The gateway's key once sipp wrote it (None: not yet)."""
+        if srtp['rx'] is None and a.srtp_peer_key_file and os.path.exists(a.srtp_peer_key_file):
+            key = open(a.srtp_peer_key_file).read().strip()
+            if key:
+                srtp['rx'] = srtp_ctypes.Srtp(key, outbound=False)
+        return srtp['rx']
+
+    def inbound(data, rtcp_pkt):
+        """What arrived, unprotected (None: drop it)."""
+        if srtp['tx'] is None:
+            return data
+        rx = peer_srtp()
+        out = None if rx is None else rx.unprotect_rtcp(data) if rtcp_pkt else rx.unprotect(data)
+        if out is None:
+            st['srtp_fail'] += 1
+        return out
+
+    def outbound(data, rtcp_pkt):
+        if srtp['tx'] is None:
+            return data
+        return srtp['tx'].protect_rtcp(data) if rtcp_pkt else srtp['tx'].protect(data)
 
     rtp, rtcp = udp(a.ip, a.port), udp(a.ip, a.port + 1)
     from_gst = udp('127.0.0.1', 0)
@@ -79,7 +115,7 @@ def main():
     fwd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     st = {'rtp_in': 0, 'rtp_out': 0, 'rtcp_in': 0, 'pli_in': 0, 'fir_in': 0,
           'fb_for_us': 0, 'pli_sent': 0, 'auto_pli': 0, 'frames_decoded': 0, 'browser_ssrc': 0,
-          'gateway': None}
+          'gateway': None, 'srtp_fail': 0}
     gw = {'rtp': None, 'rtcp': None}
     drop = [0]
     lock = threading.Lock()
@@ -116,7 +152,9 @@ def main():
         want_pli[0] = False
         if gw['rtcp'] is None or not st['browser_ssrc']:
             return
-        rtcp.sendto(struct.pack('!BBHII', 0x81, 206, 2, a.ssrc, st['browser_ssrc']), gw['rtcp'])
+        pli = outbound(struct.pack('!BBHII', 0x81, 206, 2, a.ssrc, st['browser_ssrc']), True)
+        if pli is not None:
+            rtcp.sendto(pli, gw['rtcp'])
         st['pli_sent'] += 1
 
     def lose(*_):
@@ -153,6 +191,10 @@ def main():
                     send_pli()
                 for s in r:
                     data, src = s.recvfrom(2048)
+                    if s is not from_gst:
+                        data = inbound(data, s is rtcp)
+                        if data is None:
+                            continue
                     if s is rtp:
                         st['rtp_in'] += 1
                         gw['rtp'] = src
@@ -169,6 +211,9 @@ def main():
                     elif gw['rtp'] is not None:
                         if drop[0] > 0:
                             drop[0] -= 1
+                            continue
+                        data = outbound(data, False)
+                        if data is None:
                             continue
                         rtp.sendto(data, gw['rtp'])
                         st['rtp_out'] += 1

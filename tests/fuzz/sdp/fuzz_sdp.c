@@ -13,6 +13,7 @@
  *   mkdir -p work && ./fuzz_sdp -max_len=4096 -max_total_time=180 work tests/fuzz/sdp/corpus
  * Anything it finds goes into corpus/ so the replay test keeps it fixed.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,13 +114,53 @@ static void video_policies(struct tz_sdp *sdp)
 		tz_sdp_video_read_sip(sdp, &web, &sip, err, sizeof(err));
 		tz_sdp_video_answer_webrtc(out, sdp, &web, &sip, &vlocal);
 		tz_sdp_video_answer_webrtc(out, sdp, &web, NULL, &vlocal);
+		tz_sdp_video_reject_webrtc(out);        /* a SIP-WS phone's 200 */
 	}
 	build_and_free(out);
 	if (tz_sdp_video_read_web(sdp, neg.mid, &vlocal, &web) == 0 &&
 	    tz_sdp_offer_sip(&sip_local, sdp, &out, err, sizeof(err)) == 0) {
-		if (tz_sdp_video_offer_sip(out, &web, &vlocal) != 0)
-			abort();
+		if (tz_sdp_video_offer_sip(out, &web, &vlocal) != 0 ||
+		    tz_sdp_video_add_crypto(out, sip_local_sdes.crypto, 1, NULL) != 0)
+			abort();                        /* an SDES trunk's video */
 		build_and_free(out);
+	}
+}
+
+/* Incoming video: the input as a SIP caller's offer (its video offered to
+ * the browser), and as the browser's answer to our audio + video offer
+ * (its video read back). */
+static void video_in_policies(const struct tz_sdp *sdp)
+{
+	static const uint8_t taken[] = { 111, 9, 0, 8, 101, 110 };
+	static const struct tz_sdp_video_neg phone = {
+		.on = true, .n_codecs = 2, .dir = TZ_SDP_SENDRECV,
+		.codecs = {
+			{ .name = "VP8", .pt = 111, .web_pt = 96, .fb = TZ_SDP_FB_PLI },
+			{ .name = "H264", .pt = 96, .web_pt = 97, .packetization_mode = 1,
+			  .profile_level_id = 0x42e01f,
+			  .fmtp = "profile-level-id=42e01f;packetization-mode=1" },
+		},
+	};
+	struct tz_sdp_video_neg v, w;
+	struct tz_sdp *ours;
+	char err[128];
+
+	if (tz_sdp_video_read_sip_offer(sdp, NULL, taken, sizeof(taken), &v, err, sizeof(err)) == 0 &&
+	    v.on && tz_sdp_offer_webrtc(&local, &ours) == 0) {
+		int rc = tz_sdp_video_offer_webrtc(ours, &v, &vlocal);
+
+		if (rc == -EINVAL)
+			abort();                /* a video read from an offer is always offered */
+		if (rc == 0)
+			build_and_free(ours);
+		else
+			tz_sdp_free(ours);
+	}
+	if (tz_sdp_offer_webrtc(&local, &ours) == 0) {
+		if (tz_sdp_video_offer_webrtc(ours, &phone, &vlocal) == 0 &&
+		    tz_sdp_video_accept_webrtc(ours, sdp, &w) == 0 && w.on && w.n_codecs == 0)
+			abort();
+		tz_sdp_free(ours);
 	}
 }
 
@@ -159,6 +200,7 @@ static void policies(struct tz_sdp *sdp)
 		tz_sdp_free(ours);
 	}
 	video_policies(sdp);
+	video_in_policies(sdp);
 	if (sdp->n_media > 0)
 		tz_sdp_add_candidate(sdp, 0, "candidate:1 1 udp 1 198.51.100.1 5000 typ host",
 				     err, sizeof(err));

@@ -439,10 +439,6 @@ static const struct bad_config bad_configs[] = {
 	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, video: [VP8, H263]}\n",
 	  "t.yaml:6:46: sip.trunks[0].video: \"H263\" is not a video codec; did you mean "
 	  "\"H264\"?" },
-	{ "video on an SDES trunk",
-	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, srtp: sdes, video: [VP8]}\n",
-	  "t.yaml:6:58: sip.trunks[0].video: is set but srtp is sdes; video goes to trunks with "
-	  "srtp: off only (docs/video.md)" },
 	{ "bad video profile",
 	  PORTS "sip:\n  trunks:\n    - {name: a, address: 203.0.113.2, video_profile: avpx}\n",
 	  "t.yaml:6:54: sip.trunks[0].video_profile: \"avpx\" is not allowed here; expected one "

@@ -99,6 +99,50 @@ static void test_recording_mistakes(void **state)
 	expect_error("recording: {dir: /x, ring: 10}\n", "recording.ring");
 }
 
+/* recording.retention (top level and a tenant's), its mistakes at their
+ * line, and a reload that changes it needs no restart. */
+static void test_retention(void **state)
+{
+	struct tz_cfg_errors errs = { 0 };
+	struct tz_config *cfg = load("recording:\n"
+				     "  mode: all\n"
+				     "  dir: /var/rec\n"
+				     "  retention: {max_age_days: 90, max_total_mb: 500000}\n"
+				     "tenants:\n"
+				     "  - {name: acme, paths: [/a], recording: {retention: {max_age_days: 7}}}\n",
+				     &errs);
+	struct tz_config *none;
+	struct tz_cfg_diff d;
+	char *sum;
+
+	assert_non_null(cfg);
+	assert_int_equal(cfg->recording.retention.max_age_days, 90);
+	assert_int_equal(cfg->recording.retention.max_total_mb, 500000);
+	assert_int_equal(cfg->tenants[1].recording.retention.max_age_days, 7);
+	assert_int_equal(cfg->tenants[1].recording.retention.max_total_mb, 0);
+	none = load("recording: {mode: all, dir: /var/rec}\n", &errs);
+	assert_non_null(none);
+	assert_int_equal(none->recording.retention.max_age_days, 0);
+	assert_int_equal(none->recording.retention.max_total_mb, 0);
+	assert_int_equal(tz_cfg_diff(none, cfg, &d), 0);
+	assert_int_equal(d.n_restart, 0);
+	sum = tz_cfg_diff_summary(&d);
+	assert_non_null(strstr(sum, "recording changed"));
+	free(sum);
+	tz_cfg_diff_free(&d);
+	tz_cfg_free(none);
+	tz_cfg_free(cfg);
+	expect_error("recording: {dir: /x, retention: {max_age_days: -1}}\n",
+		     "t.yaml:9:48: recording.retention.max_age_days");
+	expect_error("recording: {dir: /x, retention: {max_age_days: 40000}}\n",
+		     "recording.retention.max_age_days");
+	expect_error("recording: {dir: /x, retention: {max_total_mb: 10G}}\n",
+		     "t.yaml:9:48: recording.retention.max_total_mb");
+	expect_error("recording: {dir: /x, retention: {max_days: 3}}\n", "t.yaml:9:34:");
+	expect_error("tenants:\n  - {name: acme, paths: [/a], recording: {retention: "
+		     "{max_age_days: x}}}\n", "max_age_days");
+}
+
 static bool restart_lists(const struct tz_cfg_diff *d, const char *key)
 {
 	for (size_t i = 0; i < d->n_restart; i++)
@@ -154,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_recording_off_by_default),
 		cmocka_unit_test(test_recording_mistakes),
 		cmocka_unit_test(test_recording_reload),
+		cmocka_unit_test(test_retention),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,5 +25,9 @@ extern const struct CMUnitTest sdp_policy_tests[];
 extern const size_t sdp_policy_n_tests;
 extern const struct CMUnitTest sdp_video_tests[];
 extern const size_t sdp_video_n_tests;
+extern const struct CMUnitTest sdp_video_in_tests[];
+extern const size_t sdp_video_in_n_tests;
+extern const struct CMUnitTest sdp_video_sip_tests[];
+extern const size_t sdp_video_sip_n_tests;
 
 #endif /* SDP_TEST_H */

@@ -407,5 +407,9 @@ int main(void)
 
 	return rc + _cmocka_run_group_tests("sdp-policy", sdp_policy_tests, sdp_policy_n_tests,
 					    NULL, NULL) +
-	       _cmocka_run_group_tests("sdp-video", sdp_video_tests, sdp_video_n_tests, NULL, NULL);
+	       _cmocka_run_group_tests("sdp-video", sdp_video_tests, sdp_video_n_tests, NULL, NULL) +
+	       _cmocka_run_group_tests("sdp-video-in", sdp_video_in_tests, sdp_video_in_n_tests,
+				       NULL, NULL) +
+	       _cmocka_run_group_tests("sdp-video-sip", sdp_video_sip_tests, sdp_video_sip_n_tests,
+				       NULL, NULL);
 }

@@ -60,6 +60,11 @@ void tz_announce_clip_stats(uint64_t *pre_encoded, uint64_t *live, uint64_t *cli
 	*pre_encoded = *live = *clips = *bytes = 0;
 }
 
+void tz_announce_sipws_stats(uint64_t *announced, uint64_t *timeouts)
+{
+	*announced = *timeouts = 0;
+}
+
 int tz_media_republish(struct call *c)
 {
 	republished++;

@@ -61,6 +61,8 @@ struct world {
 	bool reinvite_done;     /* the answer or refusal went out */
 	char dtmf;
 	unsigned dtmf_ms;
+	int fast_update[4];
+	unsigned fast_updates;
 	int reg_calls, reg_status;
 	char reg_reason[128];
 	bool hangup_on_ringing;
@@ -159,6 +161,14 @@ static void on_dtmf(struct tz_sip_leg *leg, char digit, unsigned ms, void *user)
 	w.dtmf_ms = ms;
 }
 
+static void on_fast_update(struct tz_sip_leg *leg, int status, void *user)
+{
+	assert_ptr_equal(leg, w.leg);
+	if (w.fast_updates < 4)
+		w.fast_update[w.fast_updates] = status;
+	w.fast_updates++;
+}
+
 static void on_refer(struct tz_sip_leg *leg, int status, const char *sipfrag, void *user)
 {
 	assert_ptr_equal(leg, w.leg);
@@ -177,6 +187,7 @@ static const struct tz_sip_handlers handlers = {
 	.on_ended = on_ended,
 	.on_reinvite = on_reinvite,
 	.on_dtmf = on_dtmf,
+	.on_fast_update = on_fast_update,
 	.on_refer = on_refer,
 };
 
@@ -503,6 +514,25 @@ static void test_midcall_info_and_hold(void **state)
 	assert_int_equal(w.dtmf_ms, 160);
 	assert_int_equal(w.reinvites, 1);
 	run_for(300);
+	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
+	WAIT_FOR(w.ended, 5);
+	assert_int_equal(w.end_status, 200);
+	sipp_finish();
+}
+
+/* SIP INFO application/media_control+xml from the far end (RFC 5168): each
+ * answered 200 (the scenario checks), each reported with what it held. */
+static void test_midcall_fast_update(void **state)
+{
+	struct tz_cfg_trunk t = trunk();
+
+	sipp_start("uas_fast_update.xml", NULL);
+	call(&t);
+	WAIT_FOR(w.answered, 5);
+	WAIT_FOR(w.fast_updates == 3, 5);
+	assert_int_equal(w.fast_update[0], 0);
+	assert_int_equal(w.fast_update[1], -ENOENT);
+	assert_int_equal(w.fast_update[2], -EINVAL);
 	assert_int_equal(tz_sip_leg_hangup(w.leg), 0);
 	WAIT_FOR(w.ended, 5);
 	assert_int_equal(w.end_status, 200);
@@ -907,6 +937,7 @@ int main(void)
 		cmocka_unit_test_setup(test_in_reject, reset),
 		cmocka_unit_test_setup(test_midcall_info_and_hold, reset),
 		cmocka_unit_test_setup(test_midcall_options_answered, reset),
+		cmocka_unit_test_setup(test_midcall_fast_update, reset),
 		cmocka_unit_test_setup(test_midcall_update_hold, reset),
 		cmocka_unit_test_setup(test_midcall_update_answer_later, reset),
 		cmocka_unit_test_setup(test_midcall_update_refused, reset),

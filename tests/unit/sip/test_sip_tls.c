@@ -83,36 +83,14 @@ static void make_cert(const char *cert, const char *key, const char *cn)
 	g_free(cmd);
 }
 
-/* A port free on 127.0.0.1 for both TCP and UDP now (the kernel's pick). */
-static uint16_t free_port(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		socklen_t len = sizeof(a);
-		int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
-		uint16_t port = 0;
-
-		if (t >= 0 && u >= 0 && bind(t, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-		    getsockname(t, (struct sockaddr *)&a, &len) == 0 &&
-		    bind(u, (struct sockaddr *)&a, sizeof(a)) == 0)
-			port = ntohs(a.sin_port);
-		if (t >= 0)
-			close(t);
-		if (u >= 0)
-			close(u);
-		if (port != 0)
-			return port;
-	}
-	fail_msg("no free port on 127.0.0.1");
-	return 0;
-}
-
 static int group_setup(void **state)
 {
-	tz_port = free_port();
-	do
-		trunk_port = free_port();
-	while (trunk_port == tz_port);
+	uint16_t ports[2];
+
+	if (!sip_test_free_ports(ports, 2))
+		return -1;
+	tz_port = ports[0];
+	trunk_port = ports[1];
 	w.dir = g_dir_make_tmp("tz-sip-tls-test-XXXXXX", NULL);
 	w.cert = g_build_filename(w.dir, "trunk.pem", NULL);
 	w.key = g_build_filename(w.dir, "trunk.key", NULL);

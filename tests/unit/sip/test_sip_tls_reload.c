@@ -118,29 +118,6 @@ static void install(const char *cert_name, const char *key_name)
 	assert_int_equal(run(cmd), 0);
 }
 
-static uint16_t free_port(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		socklen_t len = sizeof(a);
-		int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
-		uint16_t port = 0;
-
-		if (t >= 0 && u >= 0 && bind(t, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-		    getsockname(t, (struct sockaddr *)&a, &len) == 0 &&
-		    bind(u, (struct sockaddr *)&a, sizeof(a)) == 0)
-			port = ntohs(a.sin_port);
-		if (t >= 0)
-			close(t);
-		if (u >= 0)
-			close(u);
-		if (port != 0)
-			return port;
-	}
-	fail_msg("no free port on 127.0.0.1");
-	return 0;
-}
-
 static gpointer do_connect(gpointer arg)
 {
 	struct client *c = arg;
@@ -346,10 +323,11 @@ static int group_setup(void **state)
 	g_autofree char *cp = NULL;
 
 	(void)state;
-	w.port = free_port();
-	do
-		w.trunk_port = free_port();
-	while (w.trunk_port == w.port);
+	uint16_t ports[2];
+
+	assert_true(sip_test_free_ports(ports, 2));
+	w.port = ports[0];
+	w.trunk_port = ports[1];
 	w.dir = g_dir_make_tmp("tz-sip-tls-reload-XXXXXX", NULL);
 	assert_non_null(w.dir);
 	w.cert = path("sip.pem");
