@@ -22,6 +22,7 @@
 
 #include "bundle_pvt.h"
 #include "fastpath_pvt.h"
+#include "rtp_loss_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
 #include "tz_srtp.h"
@@ -254,6 +255,13 @@ static inline struct tz_srtp_stream *flow_stream(struct tz_dp_flow_state *st, in
 	return (struct tz_srtp_stream *)st->srtp + i;
 }
 
+/* The flow state whose stream [0] is @p s (an unprotect group's streams
+ * all are): one subtraction instead of the slot lookup again. */
+static inline struct tz_dp_flow_state *stream0_state(struct tz_srtp_stream *s)
+{
+	return (struct tz_dp_flow_state *)((uint8_t *)s - offsetof(struct tz_dp_flow_state, srtp));
+}
+
 /* A new key for stream @p i of the flow (its key_gen bumped by a
  * re-publication): that stream restarts, the other goes on. */
 static inline void stream_gen_check(struct tz_dp_flow_state *st, const struct tz_dp_flow *f, int i)
@@ -336,6 +344,9 @@ static inline void media_one(struct worker *w, struct crypto_group *cg, const st
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* plain RTP in: its loss on the way here (SRTP: once authenticated) */
+	if (!rtcp && (f->xform == TZ_XF_FORWARD || f->xform == TZ_XF_PROTECT))
+		rtp_loss_update(&st->loss, rte_pktmbuf_mtod(m, const uint8_t *));
 	/* recorded as the SIP side sent it: its payload types, sequence, SSRC */
 	if (f->xform == TZ_XF_PROTECT && !rtcp)
 		rec_tap(w->conf.rec, f, m, w->now);
@@ -442,6 +453,9 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 			const struct tz_dp_flow *f = g->flow[i];
 
 			if (likely(g->status[i] == TZ_SRTP_OK)) {
+				if (k == CG_UNPROTECT_RTP)      /* authenticated, not replayed */
+					rtp_loss_update(&stream0_state(g->st[i])->loss,
+							rte_pktmbuf_mtod(g->m[i], const uint8_t *));
 				if (f->xform == TZ_XF_ECHO && k < CG_PROTECT_RTP) {
 					echo_stage(w, cg, f, g->m[i], rtcp);
 					continue;
@@ -487,7 +501,8 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
  * before the per-packet loop, entries first, so that by the second pass
  * the early entries have arrived and their slots and contexts can be
  * fetched while the loop works on the first packets.  What the loop reads
- * of a slot: the counters and stream [0] (lines 0-1), the renumbering
+ * of a slot: the counters and stream [0] (lines 0-1), the RTP loss state
+ * (line 2), the renumbering
  * state after the streams (line 3, protect only).
  */
 static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flow *const *flows,
@@ -509,6 +524,7 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		st = tz_dp_flow_state(w->conf.sessions, f->slot);
 		rte_prefetch0(st);
 		rte_prefetch0(st->srtp);
+		rte_prefetch0(&st->loss);
 		if (f->xform == TZ_XF_PROTECT)
 			rte_prefetch0(&st->in_ssrc);
 		if (f->srtp != NULL)

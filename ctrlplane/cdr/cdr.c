@@ -128,6 +128,21 @@ static void kopt(struct jw *w, const char *k, bool known, int64_t v)
 	}
 }
 
+/* lost/expected in percent with two decimals (0.63), or null when the
+ * way does not apply or nothing was expected. */
+static void kpct(struct jw *w, const char *k, bool known, uint64_t lost, uint64_t expected)
+{
+	char num[32];
+
+	key(w, k);
+	if (!known || expected == 0) {
+		puts_(w, "null");
+		return;
+	}
+	snprintf(num, sizeof(num), "%.2f", 100.0 * (double)lost / (double)expected);
+	puts_(w, num);
+}
+
 static void ktime(struct jw *w, const char *k, int64_t us)
 {
 	char t[40];
@@ -209,6 +224,10 @@ ssize_t tz_cdr_format(const struct tz_cdr *r, char *buf, size_t len)
 	kuint(&w, "pkts_to_web", r->pkts[1]);
 	kuint(&w, "drops_from_web", r->drops[0]);
 	kuint(&w, "drops_to_web", r->drops[1]);
+	kopt(&w, "lost_from_web", r->loss_known[0], (int64_t)r->lost[0]);
+	kopt(&w, "lost_from_sip", r->loss_known[1], (int64_t)r->lost[1]);
+	kpct(&w, "loss_pct_from_web", r->loss_known[0], r->lost[0], r->expected[0]);
+	kpct(&w, "loss_pct_from_sip", r->loss_known[1], r->lost[1], r->expected[1]);
 	put(&w, "}\n", 2);
 	if (w.full || len == 0)
 		return -ENOSPC;

@@ -14,6 +14,7 @@
 #ifndef TZ_CDR_H
 #define TZ_CDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,6 +62,14 @@ struct tz_cdr {
 	const char *sip_media;    /**< "rtp", "srtp-sdes <suite>", or NULL (no SIP leg) */
 	uint64_t pkts[2];         /**< [0] from the web side, [1] towards it */
 	uint64_t drops[2];        /**< dropped by the gateway, same directions */
+	/** RTP lost on the way to the gateway (RFC 3550 A.3, never negative):
+	 *  [0] from the web side, [1] from the SIP side (a hairpin: the other
+	 *  browser); @c expected the packets the senders' sequence numbers
+	 *  say were sent.  @c loss_known[d] false: that way does not apply
+	 *  (echo has no SIP side) and both are written as null. */
+	uint64_t lost[2];
+	uint64_t expected[2];
+	bool loss_known[2];
 };
 
 /** Longest record line tz_cdr_format() writes, NUL included: ten strings of

@@ -69,6 +69,33 @@ static void message_family(GString *out, const struct tz_config *cfg)
 	}
 }
 
+/* RTP lost on the way to the gateway by ended calls (docs/cdr.md): packets
+ * expected and lost each way, and each call's loss in percent. */
+static void loss_families(GString *out, const struct tz_calls_figures *f)
+{
+	static const char *const dir[2] = { "from_web", "from_sip" };
+
+	tz_metrics_family(out, "trapeze_rtp_expected_total", TZ_METRICS_COUNTER,
+			  "RTP packets the senders' sequence numbers say were sent to the gateway "
+			  "(RFC 3550 A.3), ended calls, by direction");
+	for (int d = 0; d < 2; d++)
+		one(out, "trapeze_rtp_expected_total", "direction", dir[d], f->rtp_expected[d]);
+	tz_metrics_family(out, "trapeze_rtp_lost_total", TZ_METRICS_COUNTER,
+			  "RTP packets lost on the way to the gateway (sequence gaps, RFC 3550 A.3), "
+			  "ended calls, by direction");
+	for (int d = 0; d < 2; d++)
+		one(out, "trapeze_rtp_lost_total", "direction", dir[d], f->rtp_lost[d]);
+	tz_metrics_family(out, "trapeze_call_rtp_loss_percent", TZ_METRICS_HISTOGRAM,
+			  "each ended call's RTP loss on the way to the gateway, percent, by direction");
+	for (int d = 0; d < 2; d++)
+		tz_metrics_histogram(out, "trapeze_call_rtp_loss_percent",
+				     &(struct tz_metrics_label){ "direction", dir[d] }, 1,
+				     &(struct tz_metrics_hist){ .bounds = tz_calls_loss_bounds,
+								.n_bounds = TZ_CALLS_LOSS_BUCKETS,
+								.counts = f->loss_counts[d],
+								.sum = f->loss_sum[d] });
+}
+
 static void call_families(GString *out, const struct tz_metrics_sources *s)
 {
 	struct tz_calls_figures f;
@@ -116,6 +143,7 @@ static void call_families(GString *out, const struct tz_metrics_sources *s)
 	tz_metrics_histogram(out, "trapeze_call_setup_seconds", NULL, 0, &(struct tz_metrics_hist){
 		.bounds = tz_calls_setup_bounds, .n_bounds = TZ_CALLS_SETUP_BUCKETS,
 		.counts = f.setup_counts, .sum = f.setup_sum });
+	loss_families(out, &f);
 }
 
 /* The SIP user agent: requests by method, responses by code, then every

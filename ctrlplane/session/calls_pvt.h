@@ -82,6 +82,13 @@ struct call_sip {
 	struct call_sdes sdes;
 };
 
+/* RTP on the way to the gateway (rtp_loss.c), by direction: [0] from the
+ * browser, [1] from the SIP side.  Packets expected (RFC 3550 A.3) and lost. */
+struct tz_call_loss {
+	uint64_t expected[2];
+	uint64_t lost[2];
+};
+
 /* The dataplane side (media.c): flows, core ports, latching, supervision. */
 struct call_media {
 	struct tz_dp_flow_key keys[3];        /* published flows */
@@ -100,6 +107,7 @@ struct call_media {
 	uint64_t pkts_before;                 /* packets of flows no longer published */
 	uint64_t dir_before[2], drops_before[2];  /* ... by direction (web->gw, towards
 						   * the web), for the detail record */
+	struct tz_call_loss loss_before;      /* ... their RTP loss (rtp_loss.c) */
 	int64_t last_media;
 	uint64_t dir_pkts[2];                 /* packets per direction: 0 web->gw, 1 sip->gw */
 	int64_t dir_last[2];                  /* when each last moved */
@@ -367,6 +375,19 @@ void tz_media_retire(struct call *c);
 /* Destroy the contexts still in their grace period (shutdown). */
 void tz_media_reclaim_all(void);
 uint64_t tz_media_packets(const struct call *c);
+/* rtp_loss.c: flow @p i of @p c is about to be unpublished: keep its loss */
+void tz_media_loss_keep(struct call *c, unsigned i);
+/* rtp_loss.c: a hairpin ends: keep what partner @p p's flows lost towards @p c */
+void tz_media_loss_keep_hairpin(struct call *c, const struct call *p);
+/* rtp_loss.c: the call's RTP loss so far, each way */
+void tz_media_loss(const struct call *c, struct tz_call_loss *out);
+/* rtp_loss.c: lost/expected in percent, false when nothing was expected */
+bool tz_media_loss_pct(const struct tz_call_loss *l, unsigned d, double *pct);
+/* rtp_loss.c: a call's record was taken: its loss into the metrics'
+ * counters and histogram (not the SIP side's for echo) */
+void tz_calls_loss_ended(const struct tz_call_loss *l, bool echo);
+/* rtp_loss.c: those into @p out (stats.c) */
+void tz_calls_loss_figures(struct tz_calls_figures *out);
 /* Warn (rate-limited) when the call's SRTP/SRTCP authentication failures
  * grew; @p now is g_get_monotonic_time().  From the media supervision. */
 void tz_media_check_auth(struct call *c, int64_t now);

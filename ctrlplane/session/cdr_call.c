@@ -57,6 +57,20 @@ static void flow_counts(const struct call *c, uint64_t pkts[2], uint64_t drops[2
 	pkts[1] += tz_media_hairpin_packets_in(c);   /* a hairpin: the other browser's */
 }
 
+/* RTP lost on the way to the gateway, each way; echo has no SIP side. */
+static void rtp_loss(const struct call *c, struct tz_cdr *r, bool echo)
+{
+	struct tz_call_loss l;
+
+	tz_media_loss(c, &l);
+	for (int d = 0; d < 2; d++) {
+		r->lost[d] = l.lost[d];
+		r->expected[d] = l.expected[d];
+		r->loss_known[d] = d == 0 || !echo;
+	}
+	tz_calls_loss_ended(&l, echo);
+}
+
 void tz_call_cdr(struct call *c, int code, const char *reason)
 {
 	char codec[64], sdes[64];
@@ -96,5 +110,6 @@ void tz_call_cdr(struct call *c, int code, const char *reason)
 	if (r.code == 200 && r.t_answer == 0)
 		r.code = 487;
 	flow_counts(c, r.pkts, r.drops);
+	rtp_loss(c, &r, echo);
 	tz_cdr_record(&r);
 }

@@ -25,6 +25,27 @@ static void add_int(JsonBuilder *b, const char *k, gint64 v)
 	json_builder_add_int_value(b, v);
 }
 
+/* RTP lost on the way to the gateway so far, each way (docs/cdr.md);
+ * percent null until a packet came that way, no SIP side for echo. */
+static void call_loss(JsonBuilder *b, const struct call *c)
+{
+	static const char *const lost[2] = { "lost_from_web", "lost_from_sip" };
+	static const char *const pct[2] = { "loss_pct_from_web", "loss_pct_from_sip" };
+	bool echo = !c->inbound && c->sip.trunk == NULL;
+	struct tz_call_loss l;
+	double p;
+
+	tz_media_loss(c, &l);
+	for (unsigned d = 0; d < (echo ? 1u : 2u); d++) {
+		add_int(b, lost[d], (gint64)l.lost[d]);
+		json_builder_set_member_name(b, pct[d]);
+		if (tz_media_loss_pct(&l, d, &p))
+			json_builder_add_double_value(b, (double)(int64_t)(p * 100 + 0.5) / 100);
+		else
+			json_builder_add_null_value(b);
+	}
+}
+
 static void call_row(struct call *c, void *arg)
 {
 	JsonBuilder *b = arg;
@@ -43,6 +64,7 @@ static void call_row(struct call *c, void *arg)
 	add_int(b, "setup_ms", c->web.t_dtls != 0 ? (c->web.t_dtls - c->t_offer) / 1000 : -1);
 	add_int(b, "age_s", (now - c->t_offer) / 1000000);
 	add_int(b, "packets", (gint64)tz_media_packets(c));
+	call_loss(b, c);
 	add_str(b, "hold", c->mid.held_local && c->mid.held_remote ? "both"
 			   : c->mid.held_local ? "local" : c->mid.held_remote ? "remote" : "none");
 	if (c->sip.peer.known) {

@@ -102,6 +102,7 @@ static void keep_counts(struct call *c, unsigned i)
 	c->media.dir_before[d] += st->cnt[TZ_FC_PKTS];
 	for (int k = TZ_FC_AUTH_FAIL; k < TZ_FC_COUNT; k++)
 		c->media.drops_before[d] += st->cnt[k];
+	tz_media_loss_keep(c, i);
 }
 
 static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct tz_dp_flow *f,
@@ -234,6 +235,8 @@ void tz_media_hairpin_unlink(struct call *c)
 	for (unsigned i = 0; i < c->media.n_flows; i++)
 		p->media.dir_before[1] += tz_dp_flow_state(tz_calls_env.sessions,
 							   (uint32_t)c->media.slots[i])->cnt[TZ_FC_PKTS];
+	tz_media_loss_keep_hairpin(c, p);
+	tz_media_loss_keep_hairpin(p, c);
 	hairpin_drop_flows(c);
 	hairpin_drop_flows(p);
 }

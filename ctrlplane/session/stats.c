@@ -56,6 +56,7 @@ void tz_calls_figures(struct tz_calls_figures *out)
 	out->setup_sum = setup_sum;
 	for (size_t i = 0; i <= TZ_CALLS_SETUP_BUCKETS; i++)
 		out->setup_count += setup_counts[i];
+	tz_calls_loss_figures(out);
 }
 
 const char *tz_calls_counter_name(unsigned i)

@@ -151,6 +151,10 @@ unsigned tz_calls_count(void);
 /** Upper bounds (seconds) of the set-up time histogram's buckets. */
 extern const double tz_calls_setup_bounds[TZ_CALLS_SETUP_BUCKETS];
 
+#define TZ_CALLS_LOSS_BUCKETS 7
+/** Upper bounds (percent) of the per-call RTP loss histogram's buckets. */
+extern const double tz_calls_loss_bounds[TZ_CALLS_LOSS_BUCKETS];
+
 /** Live calls by state and kind; set-up times (offer to answer) since start. */
 struct tz_calls_figures {
 	unsigned negotiating, connected;  /**< live calls: ICE/DTLS pending, media up */
@@ -158,6 +162,14 @@ struct tz_calls_figures {
 	uint64_t setup_counts[TZ_CALLS_SETUP_BUCKETS + 1];  /**< per bucket, not cumulative */
 	uint64_t setup_count;             /**< answered calls observed */
 	double setup_sum;                 /**< their set-up seconds */
+	/** Ended calls' RTP on the way to the gateway (docs/cdr.md), [0] from
+	 *  the web side, [1] from the SIP side: packets expected (RFC 3550
+	 *  A.3) and lost; per call, its loss in percent (calls that expected
+	 *  a packet that way), per bucket, not cumulative. */
+	uint64_t rtp_expected[2], rtp_lost[2];
+	uint64_t loss_counts[2][TZ_CALLS_LOSS_BUCKETS + 1];
+	uint64_t loss_count[2];
+	double loss_sum[2];
 };
 /** Fill @p out.  Control thread. */
 void tz_calls_figures(struct tz_calls_figures *out);

@@ -184,8 +184,31 @@ enum tz_flow_counter {
 	TZ_FC_COUNT
 };
 
-/** Size of the SRTP stream state a flow slot carries (opaque here). */
-#define TZ_DP_STREAM_STATE_SIZE 128
+/** Size of the SRTP stream state a flow slot carries (opaque here): two
+ *  struct tz_srtp_stream of 48 bytes. */
+#define TZ_DP_STREAM_STATE_SIZE 96
+
+/**
+ * RTP loss on the way to the gateway, of the stream a flow receives
+ * (RFC 3550 §6.4.1, appendix A.1 and A.3), kept by the owning worker for
+ * each RTP packet it accepts (after SRTP authentication and the replay
+ * check, before any rewrite).  Sequence numbers are extended to 32 bits.
+ * A new SSRC (music on hold, a transfer) or a restart of the sender's
+ * numbering (a jump of more than 3000 confirmed by the next packet, A.1)
+ * folds the stream so far into @c expected_prior / @c lost_prior and
+ * starts over.  Read it with tz_dp_rtp_loss_read().
+ */
+struct tz_dp_rtp_loss {
+	uint32_t ssrc;                /**< SSRC of the current stream */
+	uint32_t max;                 /**< extended highest sequence number */
+	uint32_t base;                /**< extended first sequence number */
+	uint32_t received;            /**< packets (late and duplicates included, A.1) */
+	uint32_t expected_prior;      /**< expected in the streams before this one */
+	uint32_t lost_prior;          /**< lost in them, each clamped at 0 */
+	uint32_t bad_seq;             /**< A.1: the sequence number that confirms a
+					   jump; > 65535: none */
+	uint8_t started;              /**< a packet was seen */
+};
 
 /** Per-flow mutable state; written only by the owning worker. */
 struct tz_dp_flow_state {
@@ -195,6 +218,9 @@ struct tz_dp_flow_state {
 	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow or the
 	 *  re-protected stream of a TZ_XF_REKEY flow */
 	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
+	/** Loss of the RTP the flow receives, in the 32 bytes after the
+	 *  streams (line 2, prefetched with them) */
+	struct tz_dp_rtp_loss loss;
 	/** TZ_XF_PROTECT and TZ_XF_REKEY with ssrc_out: the sender's SSRC last seen and the
 	 *  offset added to its sequence numbers.  We rewrite the SSRC, so the
 	 *  outgoing sequence is ours: when the SIP side's source changes (music
@@ -233,6 +259,22 @@ struct tz_dp_flow_state {
 	uint16_t kf_requests;
 	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
 } __rte_cache_aligned;
+
+/** Loss so far of a flow's received RTP: @p expected packets (RFC 3550
+ *  A.3, all its SSRCs summed), @p lost of them, never negative.  Threading:
+ *  any thread; read from another than the owning worker the fields may be
+ *  one packet apart (relaxed loads), good enough for a display or a CDR. */
+static inline void tz_dp_rtp_loss_read(const struct tz_dp_rtp_loss *l, uint64_t *expected,
+				       uint64_t *lost)
+{
+	uint32_t max = __atomic_load_n(&l->max, __ATOMIC_RELAXED);
+	uint32_t base = __atomic_load_n(&l->base, __ATOMIC_RELAXED);
+	uint32_t rcvd = __atomic_load_n(&l->received, __ATOMIC_RELAXED);
+	uint64_t exp = __atomic_load_n(&l->started, __ATOMIC_RELAXED) ? (uint64_t)(max - base) + 1 : 0;
+
+	*expected = __atomic_load_n(&l->expected_prior, __ATOMIC_RELAXED) + exp;
+	*lost = __atomic_load_n(&l->lost_prior, __ATOMIC_RELAXED) + (exp > rcvd ? exp - rcvd : 0);
+}
 
 /** The shadow key of sub-flow @p i of the flow under @p parent: no packet
  *  can look it up (its port_idx is no configured port). */

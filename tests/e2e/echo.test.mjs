@@ -156,6 +156,9 @@ describe('e2e: echo call through the gateway', { skip }, () => {
       assert.equal(cdr.ended_by, 'web');
       assert.ok(cdr.pkts_from_web > 50 && cdr.pkts_to_web > 50, `${cdr.pkts_from_web} packets echoed`);
       assert.equal(cdr.drops_from_web, 0);
+      assert.equal(cdr.lost_from_web, 0);          // a clean lab call
+      assert.equal(cdr.loss_pct_from_web, 0);
+      assert.equal(cdr.lost_from_sip, null);       // echo: no SIP side
       assert.ok(cdr.setup_ms >= 0 && cdr.srtp, `setup ${cdr.setup_ms} ms, ${cdr.srtp}`);
     });
   });

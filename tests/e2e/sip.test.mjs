@@ -102,6 +102,11 @@ describe('e2e: calls to the SIP side', { skip }, () => {
       assert.equal(cdr.ended_by, 'web');
       assert.ok(cdr.pkts_from_web > 50 && cdr.pkts_to_web > 50,
         `packets ${cdr.pkts_from_web} from / ${cdr.pkts_to_web} to the browser`);
+      // a clean lab call: no RTP lost on the way to the gateway, either way
+      assert.equal(cdr.lost_from_web, 0);
+      assert.equal(cdr.lost_from_sip, 0);
+      assert.equal(cdr.loss_pct_from_web, 0);
+      assert.equal(cdr.loss_pct_from_sip, 0);
       assert.ok(cdr.setup_ms >= 0 && cdr.media_setup_ms >= 0 && cdr.duration_ms > 0);
       assert.ok(Date.parse(cdr.offer_time) <= Date.parse(cdr.answer_time)
         && Date.parse(cdr.answer_time) <= Date.parse(cdr.end_time));

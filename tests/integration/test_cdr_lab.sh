@@ -37,13 +37,15 @@ import json, sys
 fields = ["call_id", "tenant", "user", "from", "to", "direction", "trunk", "leg",
           "offer_time", "answer_time", "media_time", "end_time", "setup_ms", "media_setup_ms",
           "duration_ms", "code", "reason", "ended_by", "codec", "srtp", "sip_media",
-          "pkts_from_web", "pkts_to_web", "drops_from_web", "drops_to_web"]
+          "pkts_from_web", "pkts_to_web", "drops_from_web", "drops_to_web",
+          "lost_from_web", "lost_from_sip", "loss_pct_from_web", "loss_pct_from_sip"]
 for i, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     r = json.loads(line)
     assert list(r) == fields, f"line {i}: fields {list(r)}"
     assert r["code"] == 200 and r["direction"] == "web-to-sip" and r["tenant"] == "default", r
     assert r["user"].startswith("load") and r["to"] == "+15551230000", r
     assert r["pkts_from_web"] > 0 and r["pkts_to_web"] > 0, r
+    assert all(isinstance(r[k], int) and r[k] >= 0 for k in ("lost_from_web", "lost_from_sip")), r
     assert r["setup_ms"] >= 0 and r["duration_ms"] > 0 and r["srtp"], r
 PY
 }

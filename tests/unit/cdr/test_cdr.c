@@ -29,6 +29,7 @@ static const char *const every_field[] = {
 	"offer_time", "answer_time", "media_time", "end_time", "setup_ms", "media_setup_ms",
 	"duration_ms", "code", "reason", "ended_by", "codec", "srtp", "sip_media",
 	"pkts_from_web", "pkts_to_web", "drops_from_web", "drops_to_web",
+	"lost_from_web", "lost_from_sip", "loss_pct_from_web", "loss_pct_from_sip",
 };
 
 static struct tz_cdr sample(void)
@@ -41,6 +42,7 @@ static struct tz_cdr sample(void)
 		.ended_by = TZ_CDR_BY_WEB, .codec = "opus/48000/2",
 		.srtp = "AES_CM_128_HMAC_SHA1_80", .sip_media = "rtp",
 		.pkts = { 617, 615 }, .drops = { 0, 2 },
+		.lost = { 0, 4 }, .expected = { 620, 636 }, .loss_known = { true, true },
 	};
 }
 
@@ -89,6 +91,34 @@ static void test_every_field(void **state)
 	assert_int_equal(json_object_get_int_member(o, "pkts_from_web"), 617);
 	assert_int_equal(json_object_get_int_member(o, "pkts_to_web"), 615);
 	assert_int_equal(json_object_get_int_member(o, "drops_to_web"), 2);
+}
+
+/* RTP lost on the way in, each way: counts and percent with two decimals;
+ * null where the way does not apply (echo) or nothing was expected. */
+static void test_loss(void **state)
+{
+	struct tz_cdr r = sample();
+	char line[TZ_CDR_LINE_MAX];
+	g_autoptr(JsonNode) n = round_trip(&r, line, sizeof(line));
+	g_autoptr(JsonNode) e = NULL;
+	JsonObject *o = json_node_get_object(n);
+
+	assert_non_null(strstr(line, "\"drops_to_web\":2,\"lost_from_web\":0,\"lost_from_sip\":4,"
+				     "\"loss_pct_from_web\":0.00,\"loss_pct_from_sip\":0.63}"));
+	assert_int_equal(json_object_get_int_member(o, "lost_from_sip"), 4);
+	assert_true(json_object_get_double_member(o, "loss_pct_from_sip") > 0.62 &&
+		    json_object_get_double_member(o, "loss_pct_from_sip") < 0.64);
+
+	/* echo: no SIP side; a call without media: nothing expected */
+	r.direction = TZ_CDR_ECHO;
+	r.loss_known[1] = false;
+	r.lost[0] = r.expected[0] = 0;
+	e = round_trip(&r, line, sizeof(line));
+	o = json_node_get_object(e);
+	assert_int_equal(json_object_get_int_member(o, "lost_from_web"), 0);
+	assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(o, "loss_pct_from_web")));
+	assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(o, "lost_from_sip")));
+	assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(o, "loss_pct_from_sip")));
 }
 
 /* Not reached / not there: null, never a made-up value. */
@@ -351,6 +381,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field),
 		cmocka_unit_test(test_unknowns_are_null),
+		cmocka_unit_test(test_loss),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test_setup_teardown(test_reopen, file_setup, file_teardown),
