@@ -24,6 +24,7 @@
 #include "rlimits.h"
 #include "sd_notify.h"
 #include "tz_cli.h"
+#include "tz_ice.h"
 #include "tz_log.h"
 #include "tz_svc.h"
 
@@ -327,6 +328,13 @@ static void event_poll_setup(const struct tz_config *cfg)
 		       strerror(-rc));
 	else
 		TZ_LOG(MAIN, INFO, "control loop: epoll");
+	if (rc == 0) {
+		/* consent checks peeked at from the poll (ice.c) */
+		static const struct tz_ice_peek_ops ops = { .add = tz_evpoll_peek_add,
+							    .del = tz_evpoll_peek_del };
+
+		tz_ice_set_peek_ops(&ops);
+	}
 }
 
 int tz_daemon_run(struct tz_daemon *d, const struct options *o)
