@@ -378,7 +378,8 @@ int tz_ice_selected_remote(const struct tz_ice *ice, struct sockaddr_storage *ad
 
 int64_t tz_ice_last_consent(const struct tz_ice *ice)
 {
-	return ice->consent_watch != 0 || ice->consent_rearm != 0 ? ice->last_consent : 0;
+	return ice->consent_watch != 0 || ice->consent_rearm != 0 || ice->consent_hooked ?
+		       ice->last_consent : 0;
 }
 
 void tz_ice_set_peek_ops(const struct tz_ice_peek_ops *ops)
