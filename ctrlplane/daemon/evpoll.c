@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
@@ -58,6 +59,17 @@ static struct {
 	int64_t next_check;
 	struct tz_evpoll_stats st;
 } ep = { .epfd = -1 };
+
+/* Peek hooks (tz_evpoll_peek_add): called from the poll when the
+ * descriptor is readable, before GLib dispatches its source. */
+struct peek {
+	tz_evpoll_peek_fn fn;
+	void *arg;
+	uint32_t gen; /* close generation when added: a reused number is not hooked */
+};
+
+static struct peek *peeks;
+static size_t n_peeks;
 
 /* Close generations: written by any thread, read by the loop. */
 static uint32_t *close_gen;
@@ -308,10 +320,14 @@ static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
 	if (n < 0)
 		return -1; /* errno from epoll_wait (EINTR) */
 	for (gint j = 0; j < n; j++) {
-		struct slot *s = &ep.slots[ep.evs[j].data.fd];
+		int fd = ep.evs[j].data.fd;
+		struct slot *s = &ep.slots[fd];
 
 		s->ready = ep.iter;
 		s->revents = ep.evs[j].events;
+		if ((s->revents & EPOLLIN) != 0 && (size_t)fd < n_peeks && peeks[fd].fn != NULL &&
+		    peeks[fd].gen == gen_of(fd))
+			peeks[fd].fn(fd, peeks[fd].arg);
 	}
 	for (guint i = 0; i < nfds; i++) {
 		struct slot *s;
@@ -355,6 +371,35 @@ int tz_evpoll_install(GMainContext *ctx)
 	ep.next_check = g_get_monotonic_time() + RECHECK_US;
 	g_main_context_set_poll_func(ctx, evpoll);
 	return 0;
+}
+
+int tz_evpoll_peek_add(int fd, tz_evpoll_peek_fn fn, void *arg)
+{
+	if (ep.epfd < 0)
+		return -ENOTSUP;
+	if (fd < 0 || fn == NULL)
+		return -EINVAL;
+	if ((size_t)fd >= n_peeks) {
+		size_t n = n_peeks != 0 ? n_peeks : 64;
+		struct peek *p;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		p = realloc(peeks, n * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		memset(p + n_peeks, 0, (n - n_peeks) * sizeof(*p));
+		peeks = p;
+		n_peeks = n;
+	}
+	peeks[fd] = (struct peek){ .fn = fn, .arg = arg, .gen = gen_of(fd) };
+	return 0;
+}
+
+void tz_evpoll_peek_del(int fd)
+{
+	if (fd >= 0 && (size_t)fd < n_peeks)
+		peeks[fd].fn = NULL;
 }
 
 void tz_evpoll_get_stats(struct tz_evpoll_stats *st)

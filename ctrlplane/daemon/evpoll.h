@@ -33,6 +33,22 @@ int tz_evpoll_install(GMainContext *ctx);
 /** The descriptor @p fd is being closed (any thread; async-signal-safe). */
 void tz_evpoll_closed(int fd);
 
+/** Called from the poll with the descriptor readable, before its source is
+ *  dispatched: it may peek (MSG_PEEK), never read what the source expects. */
+typedef void (*tz_evpoll_peek_fn)(int fd, void *arg);
+
+/**
+ * Call @p fn(@p fd, @p arg) from the poll whenever @p fd is reported
+ * readable, until tz_evpoll_peek_del() or until @p fd is closed.  The
+ * descriptor must be polled by some source for this to fire.  The loop's
+ * thread.
+ * @return 0, or -ENOTSUP (epoll not installed), -EINVAL, -ENOMEM.
+ */
+int tz_evpoll_peek_add(int fd, tz_evpoll_peek_fn fn, void *arg);
+
+/** Remove @p fd's peek hook (none: nothing). The loop's thread. */
+void tz_evpoll_peek_del(int fd);
+
 /** Counters; zero when not installed.  The loop's thread. */
 void tz_evpoll_get_stats(struct tz_evpoll_stats *st);
 

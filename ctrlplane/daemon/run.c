@@ -20,9 +20,11 @@
 
 #include "daemon_pvt.h"
 #include "evpoll.h"
+#include "wakeup.h"
 #include "rlimits.h"
 #include "sd_notify.h"
 #include "tz_cli.h"
+#include "tz_ice.h"
 #include "tz_log.h"
 #include "tz_svc.h"
 
@@ -258,7 +260,7 @@ static void remove_runtime_dir(const char *dir)
 
 static void run_loop(struct tz_daemon *d)
 {
-	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	GMainLoop *loop = g_main_loop_new(NULL, TRUE);
 	guint sources[3];
 
 	sources[0] = g_unix_signal_add(SIGINT, on_signal, loop);
@@ -268,7 +270,16 @@ static void run_loop(struct tz_daemon *d)
 	TZ_LOG(MAIN, NOTICE, "trapezed %s running: %zu ports, %u workers, control socket %s",
 	       TZ_VERSION, d->n_ports, tz_dp_n_workers(), d->cfg->control.socket);
 	tz_daemon_sd_ready(d);
-	g_main_loop_run(loop);
+	/* g_main_loop_run(), with GLib's stale self-wake-ups drained before
+	 * each iteration (wakeup.c) */
+	if (tz_wakeup_find(g_main_context_default()) != 0)
+		TZ_LOG(MAIN, INFO, "control loop: wake-up descriptor not found, not drained");
+	g_main_context_acquire(g_main_context_default());
+	while (g_main_loop_is_running(loop)) {
+		tz_wakeup_drain();
+		g_main_context_iteration(NULL, TRUE);
+	}
+	g_main_context_release(g_main_context_default());
 	for (int i = 0; i < 3; i++)
 		g_source_remove(sources[i]);
 	g_main_loop_unref(loop);
@@ -317,6 +328,13 @@ static void event_poll_setup(const struct tz_config *cfg)
 		       strerror(-rc));
 	else
 		TZ_LOG(MAIN, INFO, "control loop: epoll");
+	if (rc == 0) {
+		/* consent checks peeked at from the poll (ice.c) */
+		static const struct tz_ice_peek_ops ops = { .add = tz_evpoll_peek_add,
+							    .del = tz_evpoll_peek_del };
+
+		tz_ice_set_peek_ops(&ops);
+	}
 }
 
 int tz_daemon_run(struct tz_daemon *d, const struct options *o)

@@ -29,7 +29,14 @@ struct tz_ice {
 	int consent_fd;
 	guint consent_watch, consent_rearm;
 	int64_t last_consent;   /* g_get_monotonic_time() of the last valid check */
+	bool consent_hooked;    /* consent_fd watched through the peek hooks */
+	bool have_txid;
+	uint8_t last_txid[12];  /* transaction ID of the check last counted */
 };
+
+/* The daemon's poll can peek at a readable descriptor before GLib dispatches
+ * it (tz_ice_set_peek_ops); without it, a watch of our own steps aside. */
+static struct tz_ice_peek_ops peek_ops;
 
 /* After a peek, libnice's own (default-priority) source reads the socket;
  * the watch comes back this much later. */
@@ -95,7 +102,10 @@ static gboolean consent_rearm(gpointer data)
  * priority than libnice's, and steps aside until libnice has drained the
  * socket.  A valid check from the selected pair renews consent.
  */
-static gboolean consent_peek(gint fd, GIOCondition cond, gpointer data)
+/* Look at the datagram at the head of the socket, leaving it for libnice.
+ * A datagram libnice has not read yet can be seen twice: a check is
+ * counted once (by its transaction ID). */
+static void consent_look(int fd, void *data)
 {
 	struct tz_ice *ice = data;
 	uint8_t buf[1500];
@@ -105,8 +115,15 @@ static gboolean consent_peek(gint fd, GIOCondition cond, gpointer data)
 			     &fl);
 
 	if (n > 0 && buf[0] < 4) {           /* RFC 7983: STUN */
-		int rc = tz_ice_stun_consent_check(buf, (size_t)n, ice->ufrag, ice->pwd);
+		int rc;
 
+		if (n >= 20) {
+			if (ice->have_txid && memcmp(ice->last_txid, buf + 8, 12) == 0)
+				return;
+			memcpy(ice->last_txid, buf + 8, 12);
+			ice->have_txid = true;
+		}
+		rc = tz_ice_stun_consent_check(buf, (size_t)n, ice->ufrag, ice->pwd);
 		if (rc == 0 && same_addr(&from, &ice->remote)) {
 			ice->last_consent = g_get_monotonic_time();
 			ice->stats.consent_checks++;
@@ -114,6 +131,13 @@ static gboolean consent_peek(gint fd, GIOCondition cond, gpointer data)
 			ice->stats.consent_refused++;
 		}
 	}
+}
+
+static gboolean consent_peek(gint fd, GIOCondition cond, gpointer data)
+{
+	struct tz_ice *ice = data;
+
+	consent_look(fd, ice);
 	ice->consent_watch = 0;
 	ice->consent_rearm = g_timeout_add(CONSENT_REARM_MS, consent_rearm, ice);
 	return G_SOURCE_REMOVE;
@@ -125,7 +149,7 @@ static void consent_start(struct tz_ice *ice, NiceAgent *agent, guint stream)
 	GSocket *s;
 
 	ice->last_consent = g_get_monotonic_time();     /* the nominating check */
-	if (ice->consent_watch != 0 || ice->consent_rearm != 0)
+	if (ice->consent_watch != 0 || ice->consent_rearm != 0 || ice->consent_hooked)
 		return;
 	s = nice_agent_get_selected_socket(agent, stream, 1);
 	if (s == NULL) {
@@ -134,6 +158,10 @@ static void consent_start(struct tz_ice *ice, NiceAgent *agent, guint stream)
 	}
 	ice->consent_fd = g_socket_get_fd(s);
 	g_object_unref(s);
+	if (peek_ops.add != NULL && peek_ops.add(ice->consent_fd, consent_look, ice) == 0) {
+		ice->consent_hooked = true;
+		return;
+	}
 	consent_rearm(ice);
 }
 
@@ -350,7 +378,16 @@ int tz_ice_selected_remote(const struct tz_ice *ice, struct sockaddr_storage *ad
 
 int64_t tz_ice_last_consent(const struct tz_ice *ice)
 {
-	return ice->consent_watch != 0 || ice->consent_rearm != 0 ? ice->last_consent : 0;
+	return ice->consent_watch != 0 || ice->consent_rearm != 0 || ice->consent_hooked ?
+		       ice->last_consent : 0;
+}
+
+void tz_ice_set_peek_ops(const struct tz_ice_peek_ops *ops)
+{
+	if (ops != NULL)
+		peek_ops = *ops;
+	else
+		memset(&peek_ops, 0, sizeof(peek_ops));
 }
 
 void tz_ice_get_stats(const struct tz_ice *ice, struct tz_ice_stats *st)
@@ -369,6 +406,8 @@ void tz_ice_free(struct tz_ice *ice)
 {
 	if (ice == NULL)
 		return;
+	if (ice->consent_hooked && peek_ops.del != NULL)
+		peek_ops.del(ice->consent_fd);          /* before libnice closes it */
 	if (ice->agent != NULL) {
 		g_signal_handlers_disconnect_by_data(ice->agent, ice);
 		if (ice->stream != 0) {

@@ -97,6 +97,23 @@ int tz_ice_send(struct tz_ice *ice, const uint8_t *data, size_t len);
  */
 int tz_ice_selected_remote(const struct tz_ice *ice, struct sockaddr_storage *addr);
 
+/**
+ * How consent checks are seen (RFC 7675): the daemon's epoll loop can call
+ * a function when a descriptor is readable, before GLib dispatches its
+ * source; then the check at the head of libnice's socket is peeked at in
+ * the same loop iteration in which libnice reads it.  Without these hooks
+ * (unit tests, control.event_poll: poll) a watch of the ICE module's own
+ * peeks and steps aside for 2 ms, which costs two more loop iterations and
+ * a source per datagram.
+ */
+struct tz_ice_peek_ops {
+	int (*add)(int fd, void (*fn)(int fd, void *arg), void *arg); /**< 0 or -errno */
+	void (*del)(int fd);
+};
+
+/** Install (or with NULL remove) the hooks; before the first call starts. */
+void tz_ice_set_peek_ops(const struct tz_ice_peek_ops *ops);
+
 /** Counters: datagrams in and out, consent checks seen. */
 struct tz_ice_stats {
 	uint64_t rx_datagrams;

@@ -235,6 +235,69 @@ static void test_removed_source_deleted(void **state)
 	close(sv[1]);
 }
 
+/* The peek hook sees the datagram before the source that reads it. */
+static int peeked, peeked_before_read;
+
+static void on_peek(int fd, void *arg)
+{
+	char c;
+
+	(void)arg;
+	if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1) {
+		peeked++;
+		peeked_before_read += fired[4] == 0;
+	}
+}
+
+static void test_peek_hook(void **state)
+{
+	int sv[2];
+	guint id;
+
+	(void)state;
+	peeked = peeked_before_read = 0;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	id = g_unix_fd_add(sv[0], G_IO_IN, on_ready, GINT_TO_POINTER(4));
+	assert_int_equal(tz_evpoll_peek_add(sv[0], on_peek, NULL), 0);
+	assert_int_equal(write(sv[1], "p", 1), 1);
+	assert_true(run_until(4, 5000) >= 1);
+	assert_int_equal(peeked, 1);            /* in the same iteration, once */
+	assert_int_equal(peeked_before_read, 1);
+	tz_evpoll_peek_del(sv[0]);
+	fired[4] = 0;
+	assert_int_equal(write(sv[1], "q", 1), 1);
+	assert_true(run_until(4, 5000) >= 1);
+	assert_int_equal(peeked, 1);            /* removed: not called */
+	g_source_remove(id);
+	close(sv[0]);
+	close(sv[1]);
+	settle();
+}
+
+/* A hooked descriptor closed and its number reused: the new file is not hooked. */
+static void test_peek_hook_dropped_at_close(void **state)
+{
+	int sv[2], sv2[2];
+	guint id;
+
+	(void)state;
+	peeked = 0;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(tz_evpoll_peek_add(sv[0], on_peek, NULL), 0);
+	close(sv[0]);
+	close(sv[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv2), 0);
+	id = g_unix_fd_add(sv2[0], G_IO_IN, on_ready, GINT_TO_POINTER(5));
+	assert_int_equal(write(sv2[1], "r", 1), 1);
+	assert_true(run_until(5, 5000) >= 1);
+	assert_int_equal(peeked, 0);
+	g_source_remove(id);
+	tz_evpoll_peek_del(sv2[0]);
+	close(sv2[0]);
+	close(sv2[1]);
+	settle();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +307,8 @@ int main(void)
 		cmocka_unit_test_setup(test_reused_behind_the_wrapper, setup),
 		cmocka_unit_test_setup(test_regular_file_is_ready, setup),
 		cmocka_unit_test_setup(test_removed_source_deleted, setup),
+		cmocka_unit_test_setup(test_peek_hook, setup),
+		cmocka_unit_test_setup(test_peek_hook_dropped_at_close, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
