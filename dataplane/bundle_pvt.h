@@ -56,10 +56,67 @@ static inline const struct tz_dp_flow *bundle_sub_flow(struct tz_dp_flow_state *
 }
 
 /*
+ * The MID an RTP packet of @p len bytes at @p p carries in header extension
+ * element @p id (RFC 8285: the one-byte form 0xBEDE, ids 1-14, or the
+ * two-byte form 0x100x); its bytes at *@p mid.  Returns the MID's length, 0
+ * when the packet has no such element or its extension block does not fit.
+ * Reads only the clear header: SRTP leaves it unencrypted.
+ */
+static inline unsigned tz_dp_rtp_mid(const uint8_t *p, uint32_t len, uint8_t id,
+				     const uint8_t **mid)
+{
+	uint32_t off = 12u + 4u * (p[0] & 0x0fu), end, profile;
+	bool one;
+
+	if (!(p[0] & 0x10) || len < off + 4u)
+		return 0;
+	profile = (uint32_t)p[off] << 8 | p[off + 1];
+	end = off + 4u + 4u * ((uint32_t)p[off + 2] << 8 | p[off + 3]);
+	one = profile == 0xBEDE;
+	if ((!one && (profile & 0xfff0u) != 0x1000u) || end > len)
+		return 0;
+	for (off += 4; off < end;) {
+		uint8_t eid;
+		uint32_t elen;
+
+		if (one) {
+			eid = p[off] >> 4;
+			if (eid == 0) {                 /* padding byte */
+				off++;
+				continue;
+			}
+			if (eid == 15)                  /* stop: the rest is padding */
+				return 0;
+			elen = (p[off] & 0x0fu) + 1u;
+			off++;
+		} else {
+			eid = p[off];
+			if (eid == 0) {
+				off++;
+				continue;
+			}
+			if (off + 2u > end)
+				return 0;
+			elen = p[off + 1];
+			off += 2;
+		}
+		if (off + elen > end)
+			return 0;
+		if (eid == id) {
+			*mid = p + off;
+			return elen;
+		}
+		off += elen;
+	}
+	return 0;
+}
+
+/*
  * The flow a packet of @p f's key belongs to (NULL: drop it, counted): @p f itself, or one of its
  * BUNDLE sub-flows by the SSRC in the clear part of the packet (RTP: the
  * header's SSRC; SRTCP: the sender SSRC, whose SRTCP index space it is),
- * then by payload type for RTP (the SSRC then learned for the RTCP).  The
+ * then for RTP by the MID header extension (when negotiated) and by payload
+ * type (the SSRC then learned for the RTCP).  The
  * packet still starts at its Ethernet header (@p hdr_len bytes).
  */
 static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sessions *s,
@@ -85,6 +142,23 @@ static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sess
 	}
 	if (rtcp)
 		return f;
+	if (f->bundle.mid_ext != 0) {
+		const uint8_t *mid;
+		unsigned n = tz_dp_rtp_mid(p, rte_pktmbuf_data_len(m) - hdr_len, f->bundle.mid_ext,
+					   &mid);
+
+		if (n != 0 && n == f->bundle.mid_len && memcmp(mid, f->bundle.mid, n) == 0)
+			return f;
+		for (unsigned i = 0; n != 0 && i < f->bundle.n && i < TZ_DP_BUNDLE_MAX; i++) {
+			const struct tz_dp_bundle_sub *sub = &f->bundle.sub[i];
+
+			if (n == sub->mid_len && memcmp(mid, sub->mid, n) == 0) {
+				if (st != NULL)
+					st->bundle_ssrc[i] = ssrc;
+				return bundle_sub_flow(st, sub);
+			}
+		}
+	}
 	for (unsigned i = 0; i < f->bundle.n && i < TZ_DP_BUNDLE_MAX; i++)
 		if (bundle_pt_in(&f->bundle.sub[i], p[1] & 0x7f)) {
 			if (st != NULL)

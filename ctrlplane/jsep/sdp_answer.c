@@ -134,6 +134,7 @@ static void fill_neg(const struct tz_sdp *o, const struct tz_sdp_media *m, unsig
 	neg->rtcp_rsize = m->rtcp_rsize;
 	neg->rtcp_mux = true;
 	neg->port = m->port;
+	neg->mid_ext = m->mid != NULL ? sdp_mid_ext_of(m) : 0;  /* RFC 8843 §9.1 */
 }
 
 static int build(const struct tz_sdp *o, const struct tz_sdp_local *l, unsigned idx,
@@ -143,7 +144,7 @@ static int build(const struct tz_sdp *o, const struct tz_sdp_local *l, unsigned 
 	struct sdp_webrtc_audio audio = {
 		.local = l, .dir = neg->dir, .mid = m->mid, .rtcp_rsize = m->rtcp_rsize,
 		.setup = answer_setup(tz_sdp_setup(o, m), l->setup),
-		.neg = neg, .fmtp_from = m,
+		.neg = neg, .fmtp_from = m, .mid_ext = neg->mid_ext,
 	};
 	int family = sdp_addr_family(l->addr), rc;
 

@@ -38,7 +38,7 @@ int tz_sdp_offer_webrtc(const struct tz_sdp_local *local, struct tz_sdp **offer)
 	struct tz_sdp_neg neg = { .te_pt = -1 };
 	struct sdp_webrtc_audio audio = {
 		.local = local, .setup = TZ_SDP_SETUP_ACTPASS, .dir = TZ_SDP_SENDRECV,
-		.mid = "0", .rtcp_rsize = true, .neg = &neg,
+		.mid = "0", .rtcp_rsize = true, .neg = &neg, .mid_ext = TZ_SDP_MID_EXT_ID,
 	};
 	struct tz_sdp *o;
 	int rc;
@@ -152,5 +152,7 @@ int tz_sdp_accept_webrtc(const struct tz_sdp *offer, const struct tz_sdp *answer
 	neg->rtcp_rsize = m->rtcp_rsize && om->rtcp_rsize;
 	neg->rtcp_mux = true;
 	neg->port = m->port;
+	/* the MID extension only under the id we offered (RFC 8285 §7) */
+	neg->mid_ext = sdp_mid_ext_of(m) == sdp_mid_ext_of(om) ? sdp_mid_ext_of(m) : 0;
 	return 0;
 }

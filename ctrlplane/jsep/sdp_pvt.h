@@ -121,6 +121,7 @@ struct sdp_webrtc_audio {
 	const char *mid;
 	bool rtcp_rsize;
 	const struct tz_sdp_neg *neg;         /* codecs and their PTs */
+	uint16_t mid_ext;                     /* a=extmap id of the MID extension, 0 = none */
 	const struct tz_sdp_media *fmtp_from; /* the offer's section, or NULL */
 };
 
@@ -128,6 +129,10 @@ int sdp_webrtc_local_check(const struct tz_sdp_local *l, char *err, size_t errle
 int sdp_webrtc_session(struct tz_sdp *sdp, const struct tz_sdp_local *l, const char *mid);
 int sdp_webrtc_audio(struct tz_sdp *sdp, const struct sdp_webrtc_audio *a);
 int sdp_first_audio(const struct tz_sdp *sdp, bool (*proto_ok)(const char *proto));
+/* The id @p m gives the MID header extension (TZ_SDP_MID_EXT_URI), 0 = none. */
+uint16_t sdp_mid_ext_of(const struct tz_sdp_media *m);
+/* a=extmap:@p id for the MID header extension on @p m. */
+int sdp_mid_ext_add(struct tz_sdp *sdp, struct tz_sdp_media *m, uint16_t id);
 bool sdp_proto_any(const char *proto);
 
 /* sdp_video.c's helpers shared with sdp_video_in.c (tz_sdp_video.h types). */

@@ -498,6 +498,8 @@ static int video_section(struct tz_sdp *a, struct tz_sdp_media *m, const struct 
 	m->common.n_fp = au->common.n_fp;
 	m->common.setup = au->common.setup;
 	m->common.dir = dir;
+	m->extmaps = au->extmaps;       /* the MID extension's id: one per BUNDLE group */
+	m->n_extmaps = au->n_extmaps;
 	for (unsigned i = 0; rc == 0 && i < web->n_codecs; i++) {
 		const char *fmtp = h264_fmtp(a, &web->codecs[i], sip);
 

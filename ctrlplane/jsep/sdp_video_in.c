@@ -127,6 +127,8 @@ int tz_sdp_video_offer_webrtc(struct tz_sdp *offer, const struct tz_sdp_video_ne
 	memcpy(m->common.fp, au->common.fp, sizeof(m->common.fp));
 	m->common.n_fp = au->common.n_fp;
 	m->common.setup = au->common.setup;
+	m->extmaps = au->extmaps;       /* the MID extension's id: one per BUNDLE group */
+	m->n_extmaps = au->n_extmaps;
 	/* we send the browser what the SIP caller sends us */
 	m->common.dir = tz_sdp_dir_mirror(sip->dir);
 	for (unsigned i = 0; i < sip->n_codecs; i++) {

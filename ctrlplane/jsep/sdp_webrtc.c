@@ -151,6 +151,27 @@ static int transport(struct tz_sdp *sdp, struct tz_sdp_media *m, const struct sd
 	return host_candidate(sdp, m, l);
 }
 
+uint16_t sdp_mid_ext_of(const struct tz_sdp_media *m)
+{
+	for (unsigned i = 0; i < m->n_extmaps; i++)
+		if (m->extmaps[i].uri != NULL && strcmp(m->extmaps[i].uri, TZ_SDP_MID_EXT_URI) == 0 &&
+		    m->extmaps[i].id >= 1 && m->extmaps[i].id <= 255 &&
+		    (m->extmaps[i].dir == TZ_SDP_DIR_NONE || m->extmaps[i].dir == TZ_SDP_SENDRECV ||
+		     m->extmaps[i].dir == TZ_SDP_SENDONLY))
+			return m->extmaps[i].id;
+	return 0;
+}
+
+int sdp_mid_ext_add(struct tz_sdp *sdp, struct tz_sdp_media *m, uint16_t id)
+{
+	struct tz_sdp_extmap *x = TZ_SDP_PUSH(sdp, m->extmaps, m->n_extmaps, TZ_SDP_MAX_LIST);
+
+	if (x == NULL)
+		return -ENOMEM;
+	*x = (struct tz_sdp_extmap){ .id = id, .dir = TZ_SDP_DIR_NONE, .uri = TZ_SDP_MID_EXT_URI };
+	return 0;
+}
+
 int sdp_webrtc_audio(struct tz_sdp *sdp, const struct sdp_webrtc_audio *a)
 {
 	struct tz_sdp_media *m = sdp_media_new(sdp, TZ_SDP_MEDIA_AUDIO, a->local->port,
@@ -160,6 +181,8 @@ int sdp_webrtc_audio(struct tz_sdp *sdp, const struct sdp_webrtc_audio *a)
 	if (m == NULL)
 		return -ENOMEM;
 	rc = transport(sdp, m, a);
+	if (rc == 0 && a->mid_ext != 0)
+		rc = sdp_mid_ext_add(sdp, m, a->mid_ext);
 	for (unsigned i = 0; rc == 0 && i < a->neg->n_codecs; i++) {
 		const struct tz_sdp_pt *pt = &a->neg->codecs[i];
 		const char *fmtp = offered_fmtp(a->fmtp_from, pt->pt);

@@ -402,6 +402,8 @@ struct tz_sdp_neg {
 	struct tz_sdp_fingerprint fingerprint;  /**< the remote's */
 	bool dtls_client;         /**< we are DTLS client (a=setup:active) */
 	bool rtcp_rsize;
+	uint16_t mid_ext;         /**< RFC 8843 MID header extension id both sides
+				     use (a=extmap, RFC 8285), 0 = not negotiated */
 	/* SIP leg */
 	const char *addr;         /**< remote media address */
 	int family;
@@ -410,6 +412,12 @@ struct tz_sdp_neg {
 	bool rtcp_mux;
 	const struct tz_sdp_crypto *crypto;  /**< SDES key chosen, or NULL */
 };
+
+/** The RTP header extension carrying the MID (RFC 8843 §15.2), and the id our
+ *  own offers give it: the dataplane's BUNDLE demultiplexer falls back to it
+ *  for a stream whose SSRC it has not learned yet. */
+#define TZ_SDP_MID_EXT_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define TZ_SDP_MID_EXT_ID 9
 
 /** Local parameters of the WebRTC leg. */
 struct tz_sdp_local {

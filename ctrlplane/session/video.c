@@ -278,6 +278,18 @@ static void pt_maps(const struct call *c, struct tz_dp_pt_rewrite *to_sip,
 	}
 }
 
+/* The MIDs of the browser's audio and video and the id of the MID header
+ * extension (RFC 8843 §15), when negotiated: the dataplane finds a video
+ * stream whose SSRC it has not learned yet by the MID it carries. */
+static void bundle_mids(const struct call *c, struct tz_dp_bundle *bundle)
+{
+	if (c->web.neg.mid_ext == 0 || c->web.neg.mid_ext > 255)
+		return;
+	bundle->mid_ext = (uint8_t)c->web.neg.mid_ext;
+	tz_dp_bundle_mid_set(bundle->mid, &bundle->mid_len, c->web.neg.mid);
+	tz_dp_bundle_mid_set(bundle->sub[0].mid, &bundle->sub[0].mid_len, c->video.web.mid);
+}
+
 /*
  * The video flows of a bridged call, before its audio flows (which carry
  * @p bundle, pointing at the browser's video sub-flow): [1] the SIP side's
@@ -300,6 +312,7 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 		return 0;
 	bundle->n = 1;
 	sub->ssrc = c->video.web.ssrc;
+	bundle_mids(c, bundle);
 	memset(&f_in.bundle, 0, sizeof(f_in.bundle));
 	f_in.rec = 0;                   /* recordings are of the audio (docs/recording.md) */
 	f_in.rec_dir = 0;
@@ -361,6 +374,7 @@ void tz_video_drop_bundle(const struct call *c, struct tz_dp_bundle *bundle)
 		return;
 	bundle->n = 1;
 	bundle->sub[0].ssrc = c->video.web.ssrc;
+	bundle_mids(c, bundle);
 	for (unsigned i = 0; i < c->video.web.n_codecs; i++)
 		tz_dp_bundle_pt_add(&bundle->sub[0], c->video.web.codecs[i].pt);
 }

@@ -21,6 +21,7 @@
 #define TZ_SESSION_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_ether.h>
@@ -88,12 +89,16 @@ struct tz_dp_pt_rewrite {
  * hang off it as sub-flows.  Each sub-flow is a complete flow of its own
  * (egress, PT rewrite, state slot with its own SRTP stream: ROC, replay
  * window, SRTCP index) published under a shadow key that no packet can
- * match (tz_dp_bundle_key()), and is found by SSRC, then by payload type
- * (unique per m= line in a browser's BUNDLE group) for RTP whose SSRC the
- * SDP did not announce; an SSRC found that way is remembered in the
- * parent's state slot (bundle_ssrc) so its RTCP finds the sub-flow too.
+ * match (tz_dp_bundle_key()), and is found by SSRC, then, for RTP whose
+ * SSRC the SDP did not announce, by the MID the packet carries in its RTP
+ * header extension (RFC 8843 §15, when negotiated: mid_ext), then by
+ * payload type (unique per m= line in a browser's BUNDLE group); an SSRC
+ * found that way is remembered in the parent's state slot (bundle_ssrc) so
+ * its RTCP finds the sub-flow too.
  */
 #define TZ_DP_BUNDLE_MAX 2
+#define TZ_DP_MID_MAX 16              /**< longest MID matched, bytes (RFC 8843 allows
+					   more; Chromium's are "0", "1" ...) */
 #define TZ_DP_BUNDLE_PORT 0xfffeu     /**< port_idx of a shadow key */
 
 struct tz_dp_bundle_sub {
@@ -101,10 +106,16 @@ struct tz_dp_bundle_sub {
 	uint32_t pt_mask[4];          /**< its payload types, bit per PT 0-127 */
 	const struct tz_dp_flow *flow;    /**< the sub-flow's published entry; NULL:
 					       drop the stream (counted in bundle_dropped) */
+	uint8_t mid_len;              /**< its MID (m= line's a=mid), 0 = none */
+	char mid[TZ_DP_MID_MAX];
 };
 
 struct tz_dp_bundle {
 	uint8_t n;                    /**< sub-flows; 0 = not bundled */
+	uint8_t mid_ext;              /**< the MID header extension's id (RFC 8285),
+					   0 = not negotiated */
+	uint8_t mid_len;              /**< the parent's (audio's) own MID, 0 = none */
+	char mid[TZ_DP_MID_MAX];
 	struct tz_dp_bundle_sub sub[TZ_DP_BUNDLE_MAX];
 };
 
@@ -284,6 +295,18 @@ static inline void tz_dp_bundle_key(const struct tz_dp_flow_key *parent, unsigne
 	*out = *parent;
 	out->port_idx = TZ_DP_BUNDLE_PORT;
 	out->pad = (uint16_t)(i + 1);
+}
+
+/** Set a MID (@p mid may be NULL or too long: none, never matched). */
+static inline void tz_dp_bundle_mid_set(char dst[TZ_DP_MID_MAX], uint8_t *len, const char *mid)
+{
+	size_t n = mid != NULL ? strlen(mid) : 0;
+
+	*len = 0;
+	if (n == 0 || n > TZ_DP_MID_MAX)
+		return;
+	memcpy(dst, mid, n);
+	*len = (uint8_t)n;
 }
 
 /** Put payload type @p pt into @p sub's mask. */

@@ -7,7 +7,9 @@
  * mapped), and a trailing PLI through the PLI -> FIR rewrite on a stack
  * mbuf.  Needs no EAL.  The result is never longer than the input (plus
  * the FIR's 8 bytes) and still a sequence of whole RTCP packets where it
- * was one before.
+ * was one before.  The same bytes as an RTP packet go through the MID
+ * header-extension reader (the BUNDLE demultiplexer's RFC 8843 fallback),
+ * whose MID must lie inside the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > ROOM)
 		size = ROOM;
 	memcpy(p, data, size);
+	if (size >= 12) {
+		const uint8_t *mid = NULL;
+		unsigned n = tz_dp_rtp_mid(p, (uint32_t)size, (uint8_t)(size > 12 ? p[size - 1] : 4),
+					   &mid);
+
+		if (n != 0 && (mid < p || mid + n > p + size))
+			abort();
+	}
 	(void)bundle_fb_about(p, (uint32_t)size, 0xbeef);   /* the routing peek */
 	if (size & 1)           /* a SIP side that takes key frame requests by INFO */
 		len = tz_dp_rtcp_fb_filter_kf(p, (uint32_t)size, 0xbeef, 0x51515151, &dropped, &kf);

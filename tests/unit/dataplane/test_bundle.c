@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 #include <srtp2/srtp.h>
 
+#include "bundle_pvt.h"
 #include "fp_test_srtp.h"
 #include "tz_dp.h"
 #include "tz_session.h"
@@ -377,11 +378,104 @@ static void test_bundle_rejected_video_dropped(void **state)
 	srtp_dealloc(browser_tx);
 }
 
+/* An RTP packet of @p len bytes (header included) with a header extension
+ * block carrying MID @p mid as element 4, one-byte (0xBEDE) or two-byte
+ * (0x1000) form, padded to a word. */
+static int rtp_with_mid(uint8_t *b, int len, uint8_t pt, uint16_t seq, uint32_t ssrc,
+			const char *mid, bool two_byte)
+{
+	size_t n = strlen(mid);
+	uint8_t ext[16] = { 0 };
+	int e = 4;
+
+	if (two_byte) {
+		ext[0] = 0x10;
+		ext[4] = 4;
+		ext[5] = (uint8_t)n;
+		memcpy(ext + 6, mid, n);
+		e += 2 + (int)n;
+	} else {
+		ext[0] = 0xBE;
+		ext[1] = 0xDE;
+		ext[4] = 0x00;                  /* a padding byte first (RFC 8285 §4.2) */
+		ext[5] = (uint8_t)(4 << 4 | (n - 1));
+		memcpy(ext + 6, mid, n);
+		e += 2 + (int)n;
+	}
+	e = (e + 3) & ~3;
+	ext[3] = (uint8_t)((e - 4) / 4);
+	fp_test_rtp(b, len, pt, seq, ssrc);
+	memmove(b + 12 + e, b + 12, (size_t)len - 12);
+	memcpy(b + 12, ext, (size_t)e);
+	b[0] |= 0x10;
+	return len + e;
+}
+
+/* RFC 8843 MID fallback: a video stream whose SSRC the SDP did not announce
+ * and whose payload type is not among the video's is found by the MID in
+ * its header extension (one-byte and two-byte forms), its SSRC learned; the
+ * audio's MID keeps a packet on the audio. */
+static void test_bundle_mid_fallback(void **state)
+{
+	srtp_t browser_tx = oracle(false);
+	uint8_t plain[1200];
+	struct rte_mbuf *m;
+	struct call c;
+	const uint8_t *mid;
+	uint8_t raw[64];
+	int len;
+
+	(void)state;
+	/* the parser alone: found, absent, truncated */
+	len = rtp_with_mid(raw, 20, 98, 1, V_SSRC, "12", false);
+	assert_int_equal(tz_dp_rtp_mid(raw, (uint32_t)len, 4, &mid), 2);
+	assert_memory_equal(mid, "12", 2);
+	assert_int_equal(tz_dp_rtp_mid(raw, (uint32_t)len, 5, &mid), 0);
+	assert_int_equal(tz_dp_rtp_mid(raw, 17, 4, &mid), 0);
+	len = rtp_with_mid(raw, 20, 98, 1, V_SSRC, "1", true);
+	assert_int_equal(tz_dp_rtp_mid(raw, (uint32_t)len, 4, &mid), 1);
+	raw[0] &= (uint8_t)~0x10;               /* no X bit: no extension */
+	assert_int_equal(tz_dp_rtp_mid(raw, (uint32_t)len, 4, &mid), 0);
+
+	call_setup(&c);
+	c.audio.bundle.mid_ext = 4;
+	tz_dp_bundle_mid_set(c.audio.bundle.mid, &c.audio.bundle.mid_len, "0");
+	tz_dp_bundle_mid_set(c.audio.bundle.sub[0].mid, &c.audio.bundle.sub[0].mid_len, "1");
+	c.slot_audio = tz_dp_flow_replace(sess, &c.k_audio, &c.k_audio, &c.audio);
+	assert_true(c.slot_audio >= 0);
+	assert_int_equal(fp_test_start_worker(sess, tz_srtp_engine_qp(eng, 0), pid), 0);
+	for (uint16_t i = 0; i < 3; i++) {
+		len = rtp_with_mid(plain, 600, 98, (uint16_t)(100 + i), V_SSRC, "1", i == 1);
+		from_browser(browser_tx, plain, len, false);
+		m = fp_test_drain_one(tx[SIP]);
+		assert_non_null(m);
+		assert_int_equal(udp_dport(m), 5006);   /* the video's SIP port */
+		rte_pktmbuf_free(m);
+	}
+	/* learned: the same SSRC without the extension still goes to the video */
+	len = fp_test_rtp(plain, 600, 98, 103, V_SSRC);
+	from_browser(browser_tx, plain, len, false);
+	m = fp_test_drain_one(tx[SIP]);
+	assert_non_null(m);
+	assert_int_equal(udp_dport(m), 5006);
+	rte_pktmbuf_free(m);
+	/* the audio's MID on an unannounced SSRC and payload type: the audio */
+	len = rtp_with_mid(plain, 172, 98, 7, 0x0a0a0a0au, "0", false);
+	from_browser(browser_tx, plain, len, false);
+	m = fp_test_drain_one(tx[SIP]);
+	assert_non_null(m);
+	assert_int_equal(udp_dport(m), 5004);
+	rte_pktmbuf_free(m);
+	call_teardown(&c);
+	srtp_dealloc(browser_tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundle_demux_both_ways),
 		cmocka_unit_test(test_bundle_rejected_video_dropped),
+		cmocka_unit_test(test_bundle_mid_fallback),
 	};
 
 	return cmocka_run_group_tests_name("bundle", tests, group_setup, group_teardown);

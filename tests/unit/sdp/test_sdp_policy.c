@@ -48,6 +48,7 @@ static const char answer_chromium156[] =
 	"a=fingerprint:sha-256 " FP "\r\n"
 	"a=setup:passive\r\n"
 	"a=mid:0\r\n"
+	"a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
 	"a=sendrecv\r\n"
 	"a=msid:trapeze trapeze-audio\r\n"
 	"a=rtcp-mux\r\n"
@@ -77,6 +78,7 @@ static void test_answer_chromium156(void **state)
 
 	assert_int_equal(answer(text, &local4, &offer, &ans, &neg, err), 0);
 	assert_sdp_text(ans, answer_chromium156);
+	assert_int_equal(neg.mid_ext, 4);       /* RFC 8843 MID, the browser's id */
 	assert_int_equal(neg.media, 0);
 	assert_string_equal(neg.mid, "0");
 	assert_int_equal(neg.n_codecs, 6);
@@ -304,6 +306,7 @@ static const char webrtc_offer[] =
 	"a=fingerprint:sha-256 " FP "\r\n"
 	"a=setup:actpass\r\n"
 	"a=mid:0\r\n"
+	"a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
 	"a=sendrecv\r\n"
 	"a=msid:trapeze trapeze-audio\r\n"
 	"a=rtcp-mux\r\n"
@@ -344,6 +347,19 @@ static void test_offer_to_browser(void **state)
 	assert_false(neg.dtls_client);
 	assert_false(neg.rtcp_rsize);
 	assert_string_equal(neg.ice_ufrag, "R8gs");
+	assert_int_equal(neg.mid_ext, 0);       /* the answer did not take the MID extension */
+	tz_sdp_free(ans);
+
+	ans = parse_ok(BROWSER_ANSWER("active", "111", "a=extmap:9 " TZ_SDP_MID_EXT_URI "\r\n"
+				      "a=rtpmap:111 opus/48000/2\r\n"));
+	assert_int_equal(tz_sdp_accept_webrtc(offer, ans, &neg, err, sizeof(err)), 0);
+	assert_int_equal(neg.mid_ext, TZ_SDP_MID_EXT_ID);
+	tz_sdp_free(ans);
+
+	ans = parse_ok(BROWSER_ANSWER("active", "111", "a=extmap:3 " TZ_SDP_MID_EXT_URI "\r\n"
+				      "a=rtpmap:111 opus/48000/2\r\n"));
+	assert_int_equal(tz_sdp_accept_webrtc(offer, ans, &neg, err, sizeof(err)), 0);
+	assert_int_equal(neg.mid_ext, 0);       /* not the id we offered: not used */
 	tz_sdp_free(ans);
 
 	ans = parse_ok(BROWSER_ANSWER("passive", "0 101", "a=rtpmap:101 telephone-event/8000\r\n"));

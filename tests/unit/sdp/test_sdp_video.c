@@ -269,7 +269,8 @@ static void test_answer_webrtc_video(void **state)
 	out = tz_sdp_build(a, NULL);
 	assert_non_null(strstr(out, "a=group:BUNDLE 0 1\r\n"));
 	assert_non_null(strstr(out, video_answer));
-	assert_non_null(strstr(out, "a=mid:1\r\na=sendrecv\r\na=msid:trapeze trapeze-video\r\n"
+	assert_non_null(strstr(out, "a=mid:1\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+				    "a=sendrecv\r\na=msid:trapeze trapeze-video\r\n"
 				    "a=rtcp-mux\r\na=rtcp-rsize\r\na=rtpmap:96 VP8/90000\r\n"
 				    "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n"
 				    "a=rtcp-fb:96 ccm fir\r\n"
@@ -279,7 +280,11 @@ static void test_answer_webrtc_video(void **state)
 	assert_null(strstr(out, "transport-cc"));
 	assert_null(strstr(out, "goog-remb"));
 	assert_null(strstr(out, "rtx"));
-	assert_null(strstr(out, "a=extmap"));
+	/* of the header extensions only the MID (RFC 8843), the same id in both sections */
+	assert_null(strstr(out, "abs-send-time"));
+	assert_null(strstr(out, "ssrc-audio-level"));
+	assert_non_null(strstr(out, "a=mid:0\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"));
+	assert_int_equal(neg.mid_ext, 4);
 	/* the answer is valid SDP and keeps its audio */
 	back = parse_ok(out);
 	assert_int_equal(back->n_media, 2);
@@ -334,7 +339,8 @@ static void test_answer_h264_level_and_direction(void **state)
 	assert_non_null(strstr(out, "m=video 40000 UDP/TLS/RTP/SAVPF 108\r\n"));
 	assert_non_null(strstr(out, "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;"
 				    "profile-level-id=42e00d\r\n"));
-	assert_non_null(strstr(out, "a=mid:1\r\na=recvonly\r\n"));
+	assert_non_null(strstr(out, "a=mid:1\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+				    "a=recvonly\r\n"));
 	assert_null(strstr(out, "trapeze-video"));
 	free(out);
 	tz_sdp_free(a);
