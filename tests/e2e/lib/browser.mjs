@@ -90,7 +90,16 @@ export async function openPhone(context, url, o = {}) {
   page.tzLog = [];
   page.on('console', (m) => page.tzLog.push(`console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => page.tzLog.push(`pageerror: ${e.message}`));
-  await page.goto(url, { waitUntil: 'load' });
+  // A lab just brought up may still be settling its addresses: Chromium
+  // then aborts the first navigation with ERR_NETWORK_CHANGED; try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url, { waitUntil: 'load' });
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/ERR_NETWORK_CHANGED/.test(String(e.message))) throw e;
+    }
+  }
   // Only the front tab is visible: a hidden page gets throttled timers and
   // no animation frames (slow clicks, meters updating once a second).
   await page.bringToFront();
