@@ -133,11 +133,35 @@ lab_issuer_stop() {
 	rm -f "$state/issuer.pid"
 }
 
+# Wait until the lab's links have carrier and no address is still tentative
+# (left from an older lab, or DAD on a kernel that ignores accept_dad=0), so
+# that nothing changes under a browser started right after `up`.
+lab_settled() {
+	local ns dev
+	for _ in $(seq 1 100); do
+		local busy=
+		for ns in web sip; do
+			[ -n "$(in_ns "$ns" ip -6 addr show tentative 2>/dev/null)" ] && busy=1
+		done
+		for dev in web:web0 sip:sip0 gw:acc0 gw:core0; do
+			in_ns "${dev%%:*}" ip link show "${dev#*:}" 2>/dev/null | grep -q LOWER_UP || busy=1
+		done
+		[ -z "$busy" ] && return 0
+		sleep 0.05
+	done
+	echo "lab: addresses or links still settling after 5 s (ip -6 addr show tentative)" >&2
+}
+
 lab_up() {
 	mkdir -p "$state"
 	for ns in "${namespaces[@]}"; do
 		ns_exists "$ns" || ip netns add "$ns"
 		in_ns "$ns" ip link set lo up
+		# No duplicate address detection in the lab: an address that turns
+		# from tentative to valid a second after `up` is a "network change"
+		# to Chromium, which then aborts what it was loading
+		# (net::ERR_NETWORK_CHANGED). Interfaces made later take `default`.
+		in_ns "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 || true
 	done
 	if ! in_ns gw ip link show acc0 >/dev/null 2>&1; then
 		ip link add web0 netns web type veth peer name acc0 netns gw
@@ -168,6 +192,7 @@ lab_up() {
 	in_ns sip ip -6 route replace default via 2001:db8:200::1
 	# The gateway namespace forwards nothing itself: media goes through DPDK.
 	in_ns gw sysctl -qw net.ipv4.ip_forward=0
+	lab_settled
 	lab_cert
 	lab_token_secret
 	lab_tenant_secrets

@@ -10,6 +10,19 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TZ_BUILD:-$here/build}
 cd "$here"
 
+# The lab suites use the fixed namespaces web/gw/sip, which anything else on
+# this machine that uses the lab (tools/bench.sh, a developer's e2e run) takes
+# under the lab lock: the whole run holds it (TZ_LAB_HELD=1: the caller holds
+# it already).  flock -o: the lock stays with flock, not with the tests' children.
+if [ -z "${TZ_LAB_HELD:-}" ]; then
+	lock=/tmp/tz-test.lock
+	flock -n "$lock" true || echo "test: waiting for the lab lock $lock (another lab user)"
+	flock -o -w 3600 -E 75 "$lock" env TZ_LAB_HELD=1 "$here/tools/test.sh" "$@"
+	rc=$?
+	[ $rc -eq 75 ] && { echo "test: the lab lock $lock is still held after 1 h"; echo "0 passed, 1 failed"; }
+	exit $rc
+fi
+
 tools/install-deps.sh --with-lab || exit 1
 tools/build.sh "$build" || { echo "0 passed, 1 failed"; exit 1; }
 
