@@ -52,9 +52,5 @@ sed -e "s|$lab_cert|$state/https-cert.pem|" -e "s|$lab_key|$state/https-key.pem|
 if ! TZ_BUILD=$wrap TZ_CONFIG=$state/admin.yaml "$here/tools/lab.sh" start; then
 	echo "lab_admin: the gateway did not start"; exit 1
 fi
-"$here/tests/e2e/run.sh" --netns web "$1"
-rc=$?
-if [ $rc -ne 0 ]; then
-	echo "# trapezed log (last 60 lines):"; tail -60 "$state/trapezed.log" | sed 's/^/#   /'
-fi
-exit $rc
+. "$here/tests/e2e/lib/run_report.sh"
+e2e_run "$state" --netns web "$1"

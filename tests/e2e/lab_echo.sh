@@ -153,9 +153,5 @@ fi
 	kamailio.test.mjs flood.test.mjs sipws_jssip.test.mjs sipws_sipjs.test.mjs sipws_more.test.mjs \
 	sipws_hairpin.test.mjs sip_sdes.test.mjs tenants.test.mjs messaging.test.mjs svc_dtmf.test.mjs video.test.mjs \
 	video_h264.test.mjs video_in.test.mjs sipws_video.test.mjs announce.test.mjs sipws_announce.test.mjs
-"$here/tests/e2e/run.sh" --netns web "$@"
-rc=$?
-if [ $rc -ne 0 ]; then
-	echo "# trapezed log (last 60 lines):"; tail -60 "$state/trapezed.log" | sed 's/^/#   /'
-fi
-exit $rc
+. "$here/tests/e2e/lib/run_report.sh"
+e2e_run "$state" --netns web "$@"

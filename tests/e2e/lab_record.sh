@@ -20,9 +20,5 @@ printf '\nrecording:\n  mode: on-demand\n  dir: %s\n' "$TZ_REC_DIR" >>"$state/re
 if ! TZ_CONFIG=$state/rec.yaml "$here/tools/lab.sh" start; then
 	echo "lab_record: the gateway did not start"; exit 1
 fi
-"$here/tests/e2e/run.sh" --netns web record.test.mjs
-rc=$?
-if [ $rc -ne 0 ]; then
-	echo "# trapezed log (last 60 lines):"; tail -60 "$state/trapezed.log" | sed 's/^/#   /'
-fi
-exit $rc
+. "$here/tests/e2e/lib/run_report.sh"
+e2e_run "$state" --netns web record.test.mjs

@@ -31,9 +31,5 @@ if ! TZ_CONFIG=$state/xcode.yaml "$here/tools/lab.sh" start; then
 	echo "lab_xcode: the gateway did not start"; tail -30 "$state/trapezed.log" 2>/dev/null; exit 1
 fi
 # TZ_E2E_NAME=REGEX: only the tests whose name matches (debugging)
-"$here/tests/e2e/run.sh" --netns web ${TZ_E2E_NAME:+"--test-name-pattern=$TZ_E2E_NAME"} xcode.test.mjs
-rc=$?
-if [ $rc -ne 0 ]; then
-	echo "# trapezed log (last 60 lines):"; tail -60 "$state/trapezed.log" | sed 's/^/#   /'
-fi
-exit $rc
+. "$here/tests/e2e/lib/run_report.sh"
+e2e_run "$state" --netns web ${TZ_E2E_NAME:+"--test-name-pattern=$TZ_E2E_NAME"} xcode.test.mjs
