@@ -105,7 +105,29 @@ struct srtp_dir_ops {
 	srtp_prepare_fn prepare;
 	srtp_finish_fn finish;
 	enum tz_srtp_dir dir;
+	bool rtp;		/* RTP: the index comes from the sequence number */
 };
+
+/*
+ * Highest index among the packets before @p i in this round that belong to
+ * stream st[i] and were prepared, or SRTP_NO_BASE.  Only for a stream that
+ * has not started: its first round is the only one where the estimate
+ * cannot lean on committed state (srtp_rtp_estimate).
+ */
+static inline uint64_t srtp_round_base(struct tz_srtp_stream *const st[],
+				       const struct srtp_pkt_meta meta[], const uint8_t status[],
+				       uint16_t i)
+{
+	uint64_t base = SRTP_NO_BASE;
+
+	for (uint16_t j = 0; j < i; j++) {
+		if (st[j] != st[i] || status[j] != TZ_SRTP_OK)
+			continue;
+		if (base == SRTP_NO_BASE || meta[j].index > base)
+			base = meta[j].index;
+	}
+	return base;
+}
 
 /*
  * One round of at most TZ_SRTP_BURST_MAX packets: prepare each packet (parse,
@@ -135,6 +157,9 @@ static __rte_always_inline uint16_t srtp_round(struct tz_srtp_qp *qp,
 			status[i] = TZ_SRTP_BAD_MBUF;
 			continue;
 		}
+		meta[i].base = SRTP_NO_BASE;
+		if (ops->rtp && unlikely(!st[i]->rtp_started))
+			meta[i].base = srtp_round_base(st, meta, status, i);
 		status[i] = ops->prepare(ctx[i], st[i], pkts[i], op, &meta[i]);
 		if (status[i] == TZ_SRTP_OK) {
 			srtp_op_priv(op)->pkt = i;

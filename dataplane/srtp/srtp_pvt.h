@@ -122,6 +122,9 @@ struct srtp_pkt_meta {
 	uint16_t tag_off;	/* where the tag goes (protect) / starts (unprotect) */
 	uint16_t trim;		/* bytes to trim after unprotect */
 	uint16_t slot;		/* op used in the round */
+	/* RTP, stream not started: highest index of its earlier packets in
+	 * this round, or SRTP_NO_BASE (srtp_round) */
+	uint64_t base;
 };
 
 /* Session keys of one protocol (RFC 3711 §4.3 output); wiped after use. */
@@ -234,18 +237,15 @@ static inline void srtp_replay_commit(uint64_t *hi, uint64_t win[2], bool starte
 }
 
 /*
- * RFC 3711 §3.3.1 / Appendix A index estimate from the stream's highest
- * index and a received sequence number (the same guess as libsrtp, so the
- * two agree on every packet).
+ * RFC 3711 §3.3.1 / Appendix A index estimate of a received sequence number
+ * against the highest index @p local so far (the same guess as libsrtp, so
+ * the two agree on every packet).
  */
-static inline uint64_t srtp_rtp_estimate(const struct tz_srtp_stream *st, uint16_t seq)
+static inline uint64_t srtp_rtp_estimate_from(uint64_t local, uint16_t seq)
 {
-	uint64_t local = st->rtp_index;
 	uint64_t roc = local >> 16;
 	uint16_t s_l = (uint16_t)local;
 
-	if (!st->rtp_started)
-		return (roc << 16) | seq;
 	if (s_l < 32768) {
 		if ((int)seq - (int)s_l > 32768 && roc > 0)
 			roc--;
@@ -253,6 +253,27 @@ static inline uint64_t srtp_rtp_estimate(const struct tz_srtp_stream *st, uint16
 		roc++;
 	}
 	return (roc << 16) | seq;
+}
+
+/* No earlier packet of the stream in this round (srtp_pkt_meta.base). */
+#define SRTP_NO_BASE UINT64_MAX
+
+/*
+ * The index of a packet of stream @p st: against the stream's committed
+ * state, or, for a stream that has not started (its first round), against
+ * @p base, the highest index of its earlier packets in the same round --
+ * as if each had been committed before the next, as libsrtp does packet by
+ * packet.  Without it a new stream's first burst crossing 65535 -> 0 put
+ * ROC 0 on the packets after the wrap.
+ */
+static inline uint64_t srtp_rtp_estimate(const struct tz_srtp_stream *st, uint64_t base,
+					 uint16_t seq)
+{
+	if (likely(st->rtp_started))
+		return srtp_rtp_estimate_from(st->rtp_index, seq);
+	if (base != SRTP_NO_BASE)
+		return srtp_rtp_estimate_from(base, seq);
+	return (st->rtp_index & ~(uint64_t)0xffff) | seq;
 }
 
 #endif /* TZ_SRTP_PVT_H */
