@@ -92,10 +92,11 @@ static inline void srtp_xor16(uint8_t *dst, const uint8_t *a, const uint8_t *b)
 		dst[i] = a[i] ^ b[i];
 }
 
-/* Per-packet step of a round: check and fill @p op, or return a failure status. */
+/* Per-packet step of a round: check and fill @p op, or return a failure
+ * status.  @p base: RTP only, see srtp_round_base(). */
 typedef uint8_t (*srtp_prepare_fn)(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 				   struct rte_mbuf *m, struct rte_crypto_op *op,
-				   struct srtp_pkt_meta *meta);
+				   struct srtp_pkt_meta *meta, uint64_t base);
 /* After the engine: commit state and place/trim the tag; returns the final status. */
 typedef uint8_t (*srtp_finish_fn)(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 				  struct rte_mbuf *m, struct rte_crypto_op *op,
@@ -157,10 +158,11 @@ static __rte_always_inline uint16_t srtp_round(struct tz_srtp_qp *qp,
 			status[i] = TZ_SRTP_BAD_MBUF;
 			continue;
 		}
-		meta[i].base = SRTP_NO_BASE;
+		uint64_t base = SRTP_NO_BASE;
+
 		if (ops->rtp && unlikely(!st[i]->rtp_started))
-			meta[i].base = srtp_round_base(st, meta, status, i);
-		status[i] = ops->prepare(ctx[i], st[i], pkts[i], op, &meta[i]);
+			base = srtp_round_base(st, meta, status, i);
+		status[i] = ops->prepare(ctx[i], st[i], pkts[i], op, &meta[i], base);
 		if (status[i] == TZ_SRTP_OK) {
 			srtp_op_priv(op)->pkt = i;
 			meta[i].slot = nb_ops++;

@@ -140,9 +140,6 @@ struct srtp_pkt_meta {
 	uint16_t tag_off;	/* where the tag goes (protect) / starts (unprotect) */
 	uint16_t trim;		/* bytes to trim after unprotect */
 	uint16_t slot;		/* op used in the round */
-	/* RTP, stream not started: highest index of its earlier packets in
-	 * this round, or SRTP_NO_BASE (srtp_round) */
-	uint64_t base;
 };
 
 /* Session keys of one protocol (RFC 3711 §4.3 output); wiped after use. */
@@ -291,7 +288,7 @@ static inline uint64_t srtp_rtp_estimate_from(uint64_t local, uint16_t seq)
 	return (roc << 16) | seq;
 }
 
-/* No earlier packet of the stream in this round (srtp_pkt_meta.base). */
+/* No earlier packet of the stream in this round (srtp_round_base). */
 #define SRTP_NO_BASE UINT64_MAX
 
 /*
