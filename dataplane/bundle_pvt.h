@@ -59,15 +59,18 @@ static inline const struct tz_dp_flow *bundle_sub_flow(struct tz_dp_flow_state *
  * The MID an RTP packet of @p len bytes at @p p carries in header extension
  * element @p id (RFC 8285: the one-byte form 0xBEDE, ids 1-14, or the
  * two-byte form 0x100x); its bytes at *@p mid.  Returns the MID's length, 0
- * when the packet has no such element or its extension block does not fit.
+ * when the packet has no such element or its extension block does not fit;
+ * *@p bad is set when the block fits the packet but its elements do not fit
+ * the block (a malformed extension: counted by the caller, MID ignored).
  * Reads only the clear header: SRTP leaves it unencrypted.
  */
-static inline unsigned tz_dp_rtp_mid(const uint8_t *p, uint32_t len, uint8_t id,
-				     const uint8_t **mid)
+static inline unsigned tz_dp_rtp_mid_check(const uint8_t *p, uint32_t len, uint8_t id,
+					   const uint8_t **mid, bool *bad)
 {
 	uint32_t off = 12u + 4u * (p[0] & 0x0fu), end, profile;
 	bool one;
 
+	*bad = false;
 	if (!(p[0] & 0x10) || len < off + 4u)
 		return 0;
 	profile = (uint32_t)p[off] << 8 | p[off + 1];
@@ -96,12 +99,12 @@ static inline unsigned tz_dp_rtp_mid(const uint8_t *p, uint32_t len, uint8_t id,
 				continue;
 			}
 			if (off + 2u > end)
-				return 0;
+				goto bad;
 			elen = p[off + 1];
 			off += 2;
 		}
 		if (off + elen > end)
-			return 0;
+			goto bad;
 		if (eid == id) {
 			*mid = p + off;
 			return elen;
@@ -109,6 +112,18 @@ static inline unsigned tz_dp_rtp_mid(const uint8_t *p, uint32_t len, uint8_t id,
 		off += elen;
 	}
 	return 0;
+bad:
+	*bad = true;
+	return 0;
+}
+
+/* tz_dp_rtp_mid_check() without the verdict. */
+static inline unsigned tz_dp_rtp_mid(const uint8_t *p, uint32_t len, uint8_t id,
+				     const uint8_t **mid)
+{
+	bool bad;
+
+	return tz_dp_rtp_mid_check(p, len, id, mid, &bad);
 }
 
 /*
@@ -117,11 +132,15 @@ static inline unsigned tz_dp_rtp_mid(const uint8_t *p, uint32_t len, uint8_t id,
  * header's SSRC; SRTCP: the sender SSRC, whose SRTCP index space it is),
  * then for RTP by the MID header extension (when negotiated) and by payload
  * type (the SSRC then learned for the RTCP).  The
- * packet still starts at its Ethernet header (@p hdr_len bytes).
+ * packet still starts at its Ethernet header (@p hdr_len bytes).  A
+ * malformed header extension where the MID is read adds one to
+ * *@p mid_bad (the port's mid_malformed counter) and the packet goes on
+ * by payload type.
  */
 static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sessions *s,
 							 const struct tz_dp_flow *f,
-							 const struct rte_mbuf *m, uint16_t hdr_len)
+							 const struct rte_mbuf *m, uint16_t hdr_len,
+							 uint64_t *mid_bad)
 {
 	const uint8_t *p;
 	struct tz_dp_flow_state *st;
@@ -144,8 +163,11 @@ static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sess
 		return f;
 	if (f->bundle.mid_ext != 0) {
 		const uint8_t *mid;
-		unsigned n = tz_dp_rtp_mid(p, rte_pktmbuf_data_len(m) - hdr_len, f->bundle.mid_ext,
-					   &mid);
+		bool bad;
+		unsigned n = tz_dp_rtp_mid_check(p, rte_pktmbuf_data_len(m) - hdr_len,
+						 f->bundle.mid_ext, &mid, &bad);
+
+		*mid_bad += bad;
 
 		if (n != 0 && n == f->bundle.mid_len && memcmp(mid, f->bundle.mid, n) == 0)
 			return f;

@@ -590,7 +590,8 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 			continue;
 		}
 		cnt[TZ_PC_MEDIA_RX]++;
-		f = tz_dp_bundle_pick(w->conf.sessions, flows[j], media[j], hlen[j]);
+		f = tz_dp_bundle_pick(w->conf.sessions, flows[j], media[j], hlen[j],
+				      &cnt[TZ_PC_MID_MALFORMED]);
 		if (unlikely(f == NULL)) {      /* a stream with nowhere to go: counted */
 			rte_pktmbuf_free(media[j]);
 			continue;

@@ -31,6 +31,7 @@ int tz_metrics_gw_start(const struct tz_metrics_sources *src)
 	tz_metrics_collector_add(tz_metrics_collect_rec, NULL);
 	tz_metrics_collector_add(tz_metrics_collect_svc, &sources);
 	if (cfg->eal.telemetry) {
+		tz_metrics_collector_add(tz_metrics_collect_telemetry, NULL);
 		tz_metrics_telemetry_register();
 		tz_metrics_telemetry_refresh(&sources);
 		snap_timer = g_timeout_add_seconds(1, on_snapshot, NULL);

@@ -6,9 +6,15 @@
  * never touch GLib or the call manager: they copy a snapshot that the
  * control thread refreshes once a second (tz_metrics_telemetry_refresh)
  * under a mutex.  Counter names come from the same X-macro lists as the CLI.
+ * A command given parameters it does not take is refused (EINVAL) and
+ * counted: telemetry_bad_params in /trapeze/counters,
+ * trapeze_telemetry_refused_total{reason="bad_params"} in /metrics.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_telemetry.h>
@@ -45,6 +51,44 @@ static struct {
 	struct snap_kv kv[SNAP_KV_MAX];         /* /trapeze/counters */
 } snap = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* Commands refused for their parameters (telemetry thread adds, relaxed). */
+static uint64_t bad_params;
+
+int tz_metrics_telemetry_params(const char *params, bool takes_worker, unsigned n_workers,
+				unsigned *worker)
+{
+	unsigned long v;
+	char *end;
+
+	*worker = UINT32_MAX;
+	if (params == NULL || *params == '\0')
+		return 0;
+	if (takes_worker && isdigit((unsigned char)params[0])) {
+		errno = 0;
+		v = strtoul(params, &end, 10);
+		if (*end == '\0' && errno == 0 && v < n_workers) {
+			*worker = (unsigned)v;
+			return 0;
+		}
+	}
+	__atomic_fetch_add(&bad_params, 1, __ATOMIC_RELAXED);
+	return -EINVAL;
+}
+
+uint64_t tz_metrics_telemetry_bad_params(void)
+{
+	return __atomic_load_n(&bad_params, __ATOMIC_RELAXED);
+}
+
+void tz_metrics_collect_telemetry(GString *out, void *unused)
+{
+	tz_metrics_family(out, "trapeze_telemetry_refused_total", TZ_METRICS_COUNTER,
+			  "DPDK telemetry /trapeze/... commands refused, by reason");
+	tz_metrics_sample_u64(out, "trapeze_telemetry_refused_total",
+			      &(struct tz_metrics_label){ "reason", "bad_params" }, 1,
+			      tz_metrics_telemetry_bad_params());
+}
+
 static void kv_add(const char *prefix, const char *name, uint64_t v)
 {
 	if (snap.n_kv == SNAP_KV_MAX || name == NULL)
@@ -73,6 +117,7 @@ static void refresh_counters(const struct tz_metrics_sources *s)
 	tz_dtls_counters(dtls);
 	for (unsigned c = 0; c < TZ_DTLS_CNT_COUNT; c++)
 		kv_add("", tz_dtls_counter_name(c), dtls[c]);
+	kv_add("", "telemetry_bad_params", tz_metrics_telemetry_bad_params());
 }
 
 void tz_metrics_telemetry_refresh(const struct tz_metrics_sources *s)
@@ -156,14 +201,10 @@ static int fill_calls(const char *params, struct rte_tel_data *d)
 /* /trapeze/workers: every worker; /trapeze/workers,N: worker N only. */
 static int fill_workers(const char *params, struct rte_tel_data *d)
 {
-	unsigned only = UINT32_MAX;
-	char *end;
+	unsigned only;
 
-	if (params != NULL && *params != '\0') {
-		only = (unsigned)strtoul(params, &end, 10);
-		if (*end != '\0' || only >= snap.n_workers)
-			return -EINVAL;
-	}
+	if (tz_metrics_telemetry_params(params, true, snap.n_workers, &only) != 0)
+		return -EINVAL;
 	rte_tel_data_start_dict(d);
 	for (unsigned w = 0; w < snap.n_workers; w++) {
 		struct rte_tel_data *one;
@@ -193,12 +234,16 @@ static int fill_counters(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-/* Every command: @p fill reads the snapshot under its lock, or "stopped". */
+/* Every command: @p fill reads the snapshot under its lock, or "stopped";
+ * those that take no parameters refuse any. */
 static int with_snapshot(int (*fill)(const char *, struct rte_tel_data *), const char *params,
 			 struct rte_tel_data *d)
 {
+	unsigned unused;
 	int rc;
 
+	if (fill != fill_workers && tz_metrics_telemetry_params(params, false, 0, &unused) != 0)
+		return -EINVAL;
 	pthread_mutex_lock(&snap.lock);
 	rc = snap.live ? fill(params, d) : stopped(d);
 	pthread_mutex_unlock(&snap.lock);

@@ -41,7 +41,9 @@
 	X(PUNT_DROP_WORKER, "punt_drop_worker",                                          \
 	  "punts to media ports dropped: the worker's limits.punt_pps_per_worker exceeded") \
 	X(SRTP_AUTH_FAIL, "srtp_auth_fail",                                              \
-	  "SRTP/SRTCP packets that failed authentication ('show session' names the call)")
+	  "SRTP/SRTCP packets that failed authentication ('show session' names the call)") \
+	X(MID_MALFORMED, "mid_malformed",                                                \
+	  "BUNDLE RTP whose header extension block is malformed: its RFC 8843 MID ignored")
 
 enum tz_port_counter {
 #define TZ_CNT_ENUM(e, n, h) TZ_PC_##e,

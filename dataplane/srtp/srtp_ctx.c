@@ -135,15 +135,24 @@ static void *gcm_session(struct tz_srtp_engine *eng, enum tz_srtp_dir dir,
 	return rte_cryptodev_sym_session_create(eng->dev_id, &aead, eng->sess_pool);
 }
 
-/* Where the direct backend's key blocks start: after the context's common
- * part (the cryptodev-only GCM hash powers are not allocated). */
+/* Where the direct backend's key blocks start: after the context's two
+ * lines (the cryptodev-only GCM hash powers are not allocated). */
 #define CTX_KB_OFFSET RTE_ALIGN_CEIL(offsetof(struct tz_srtp_ctx, rtp_hpow), RTE_CACHE_LINE_SIZE)
 
+/*
+ * Direct backend: the context's two lines, then the SRTP key block and,
+ * for AES-CM, the SRTCP one (GCM's SRTCP key stays unexpanded in rtcp_kb:
+ * intel-ipsec-mb's gcm_key_data is 1 KiB for the AVX-512 manager, and
+ * SRTCP is a few packets a second, so it is expanded per packet).
+ */
 size_t srtp_ctx_alloc_size(const struct tz_srtp_engine *eng, bool aead)
 {
+	size_t kb = RTE_ALIGN_CEIL(srtp_imb_kb_size(aead), RTE_CACHE_LINE_SIZE);
+
 	if (!eng->direct)
 		return sizeof(struct tz_srtp_ctx);
-	return CTX_KB_OFFSET + 2 * RTE_ALIGN_CEIL(srtp_imb_kb_size(aead), RTE_CACHE_LINE_SIZE);
+	return RTE_ALIGN_CEIL(CTX_KB_OFFSET + (aead ? srtp_imb_kb_size(aead) : 2 * kb),
+			      RTE_CACHE_LINE_SIZE);
 }
 
 /* One protocol's session and salt and, for GCM, its hash key powers. */
@@ -151,17 +160,19 @@ static int setup_proto(struct tz_srtp_ctx *ctx, const struct suite_info *si,
 		       const struct srtp_session_keys *d, bool rtcp)
 {
 	struct srtp_proto_keys *pk = rtcp ? &ctx->rtcp : &ctx->rtp;
+	uint8_t *kb = (uint8_t *)ctx + CTX_KB_OFFSET;
 	uint8_t h[16];
 	int rc = 0;
 
 	memcpy(pk->salt, d->salt, si->salt_len);
 	if (ctx->direct) {
-		/* key blocks: RTP, then RTCP, each cache-line aligned */
-		pk->sess = (uint8_t *)ctx + CTX_KB_OFFSET +
-			   (rtcp ? RTE_ALIGN_CEIL(srtp_imb_kb_size(si->aead), RTE_CACHE_LINE_SIZE)
-				 : 0);
-		return srtp_imb_kb_init(ctx->eng, pk->sess, si->aead, ctx->dir, d, si->key_len,
-					rtcp ? si->rtcp_tag_len : si->rtp_tag_len);
+		if (rtcp && si->aead)
+			kb = ctx->rtcp_kb;
+		else if (rtcp)
+			kb += RTE_ALIGN_CEIL(srtp_imb_kb_size(false), RTE_CACHE_LINE_SIZE);
+		return srtp_imb_kb_init(ctx->eng, kb, si->aead, rtcp && si->aead, ctx->dir, d,
+					si->key_len, rtcp ? si->rtcp_tag_len : si->rtp_tag_len,
+					&pk->sess);
 	}
 	if (si->aead) {
 		rc = srtp_gcm_hash_key(d->enc, si->key_len, h);
@@ -183,6 +194,13 @@ out:
 	return rc;
 }
 
+static struct tz_srtp_ctx *ctx_alloc(struct tz_srtp_engine *eng, bool aead)
+{
+	if (eng->direct)
+		return srtp_slab_alloc(eng->slab[aead]);
+	return rte_zmalloc("tz_srtp_ctx", sizeof(struct tz_srtp_ctx), RTE_CACHE_LINE_SIZE);
+}
+
 struct tz_srtp_ctx *srtp_ctx_create_keys(struct tz_srtp_engine *eng, enum tz_srtp_suite suite,
 					 enum tz_srtp_dir dir,
 					 const struct srtp_session_keys *rtp,
@@ -192,15 +210,15 @@ struct tz_srtp_ctx *srtp_ctx_create_keys(struct tz_srtp_engine *eng, enum tz_srt
 	struct tz_srtp_ctx *ctx;
 	int rc;
 
-	ctx = rte_zmalloc("tz_srtp_ctx", srtp_ctx_alloc_size(eng, si->aead), RTE_CACHE_LINE_SIZE);
+	ctx = ctx_alloc(eng, si->aead);
 	if (ctx == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	ctx->eng = eng;
 	ctx->direct = eng->direct;
-	ctx->suite = suite;
-	ctx->dir = dir;
+	ctx->suite = (uint8_t)suite;
+	ctx->dir = (uint8_t)dir;
 	ctx->aead = si->aead;
 	ctx->rtp_tag_len = si->rtp_tag_len;
 	ctx->rtcp_tag_len = si->rtcp_tag_len;
@@ -248,8 +266,10 @@ void tz_srtp_ctx_destroy(struct tz_srtp_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	if (ctx->direct) {
+		struct srtp_slab *sl = ctx->eng->slab[ctx->aead];
+
 		OPENSSL_cleanse(ctx, srtp_ctx_alloc_size(ctx->eng, ctx->aead));
-		rte_free(ctx);
+		srtp_slab_free(sl, ctx);
 		return;
 	}
 	if (ctx->rtp.sess != NULL)
@@ -262,7 +282,7 @@ void tz_srtp_ctx_destroy(struct tz_srtp_ctx *ctx)
 
 enum tz_srtp_suite tz_srtp_ctx_suite(const struct tz_srtp_ctx *ctx)
 {
-	return ctx->suite;
+	return (enum tz_srtp_suite)ctx->suite;
 }
 
 int tz_srtp_ctx_set_rtcp_index(struct tz_srtp_ctx *ctx, uint32_t next)

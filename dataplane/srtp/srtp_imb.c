@@ -10,13 +10,18 @@
  * no GHASH fix-up is needed).  Unprotect computes the tag and compares it
  * with the received one in constant time.
  *
- * Per context, instead of two cryptodev sessions, two key blocks follow
- * the context in its allocation: AES-CM the expanded AES-128 key and the
- * HMAC inner/outer hash states (232 bytes), GCM IMB's gcm_key_data (whose
- * layout depends on the manager's architecture, so the control thread's
- * manager is of the workers' architecture).  Per queue pair one IMB_MGR,
- * used by its worker only.
+ * Per context, instead of two cryptodev sessions, key blocks follow the
+ * context in its slot: AES-CM the expanded AES-128 key and the HMAC
+ * inner/outer hash states (232 bytes) for SRTP and for SRTCP; GCM IMB's
+ * gcm_key_data for SRTP (1,008 bytes: its layout is the AVX-512 manager's,
+ * 48 hash-key powers, so the control thread's manager is of the workers'
+ * architecture) and, for SRTCP, only the session key (a "lazy" block in the
+ * context's SRTCP line): the worker expands it into its queue pair's
+ * scratch for each SRTCP packet (≈ 120 ns, a few packets a second per
+ * call) rather than keep 1 KiB per context for it.  Per queue pair one
+ * IMB_MGR, used by its worker only.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +29,7 @@
 #include <intel-ipsec-mb.h>
 #include <openssl/crypto.h>
 #include <rte_common.h>
+#include <rte_malloc.h>
 
 #include "srtp_pvt.h"
 #include "tz_log.h"
@@ -39,6 +45,7 @@ struct imb_kb_hdr {
 	uint8_t verify;		/* unprotect: compare tags */
 	uint8_t key_len;	/* AES key bytes */
 	uint8_t tag_len;	/* bytes compared on unprotect */
+	uint8_t lazy;		/* GCM: the key is unexpanded (struct imb_gcm_lazy_kb) */
 };
 
 struct imb_cm_kb {
@@ -48,11 +55,25 @@ struct imb_cm_kb {
 	uint8_t opad[HMAC_SHA1_STATE];		/* SHA1 state after key ^ opad */
 } __rte_aligned(16);
 
+/* The header after the key data (1,008 bytes): the block stays 1 KiB. */
 struct imb_gcm_kb {
-	struct imb_kb_hdr h;
 	/* the header aligns it to 64 only if LINUX is defined */
 	struct gcm_key_data gdata __rte_aligned(64);
+	struct imb_kb_hdr h;
 };
+
+/* GCM, SRTCP: the session key, expanded per packet into the qp's scratch. */
+struct imb_gcm_lazy_kb {
+	struct imb_kb_hdr h;
+	uint8_t key[32];
+};
+
+/* One scratch key per op of a round (struct tz_srtp_qp.gcm_tmp). */
+struct imb_gcm_tmp {
+	struct gcm_key_data k __rte_aligned(64);
+};
+
+static_assert(sizeof(struct imb_gcm_lazy_kb) <= SRTP_IMB_LAZY_KB, "rtcp_kb too small");
 
 static const char *const arch_names[] = {
 	[TZ_SRTP_IMB_AUTO] = "auto",	[TZ_SRTP_IMB_SSE] = "sse",
@@ -178,12 +199,21 @@ int srtp_imb_engine_init(struct tz_srtp_engine *eng, const struct tz_srtp_engine
 		return -ENOTSUP;
 	for (uint16_t q = 0; q < eng->nb_qps; q++) {
 		eng->qps[q].mgr = mgr_new(a);
-		if (eng->qps[q].mgr == NULL) {
+		eng->qps[q].gcm_tmp = rte_zmalloc("tz_srtp_gcm_tmp",
+						  TZ_SRTP_BURST_MAX * sizeof(struct imb_gcm_tmp),
+						  RTE_CACHE_LINE_SIZE);
+		if (eng->qps[q].mgr == NULL || eng->qps[q].gcm_tmp == NULL) {
 			srtp_imb_engine_fini(eng);
 			return -ENOMEM;
 		}
 	}
 	eng->direct = true;
+	eng->slab[0] = srtp_slab_create(srtp_ctx_alloc_size(eng, false));
+	eng->slab[1] = srtp_slab_create(srtp_ctx_alloc_size(eng, true));
+	if (eng->slab[0] == NULL || eng->slab[1] == NULL) {
+		srtp_imb_engine_fini(eng);
+		return -ENOMEM;
+	}
 	snprintf(eng->driver, sizeof(eng->driver), "ipsec_mb_direct/%s", arch_names[a]);
 	TZ_LOG(DP_SRTP, INFO,
 	       "crypto engine %s (intel-ipsec-mb %s, %s, CPU%s%s%s%s%s; %u managers)",
@@ -201,7 +231,18 @@ void srtp_imb_engine_fini(struct tz_srtp_engine *eng)
 		if (eng->qps[q].mgr != NULL)
 			free_mb_mgr(eng->qps[q].mgr);
 		eng->qps[q].mgr = NULL;
+		if (eng->qps[q].gcm_tmp != NULL) {
+			OPENSSL_cleanse(eng->qps[q].gcm_tmp,
+					TZ_SRTP_BURST_MAX * sizeof(struct imb_gcm_tmp));
+			rte_free(eng->qps[q].gcm_tmp);
+		}
+		eng->qps[q].gcm_tmp = NULL;
 	}
+	for (unsigned int k = 0; k < RTE_DIM(eng->slab); k++) {
+		srtp_slab_destroy(eng->slab[k]);
+		eng->slab[k] = NULL;
+	}
+	eng->direct = false;
 	if (eng->ctl_mgr != NULL)
 		free_mb_mgr(eng->ctl_mgr);
 	eng->ctl_mgr = NULL;
@@ -228,25 +269,25 @@ static void hmac_pads(IMB_MGR *m, const uint8_t *key, size_t len, uint8_t *ipad,
 	OPENSSL_cleanse(blk, sizeof(blk));
 }
 
-int srtp_imb_kb_init(struct tz_srtp_engine *eng, void *kb, bool aead, enum tz_srtp_dir dir,
-		     const struct srtp_session_keys *d, uint8_t key_len, uint8_t tag_len)
+int srtp_imb_kb_init(struct tz_srtp_engine *eng, void *kb, bool aead, bool lazy,
+		     enum tz_srtp_dir dir, const struct srtp_session_keys *d, uint8_t key_len,
+		     uint8_t tag_len, void **sess)
 {
 	struct imb_kb_hdr *h = kb;
 	IMB_MGR *m = eng->ctl_mgr;
 
-	h->aead = aead;
-	h->verify = dir == TZ_SRTP_DIR_UNPROTECT;
-	h->key_len = key_len;
-	h->tag_len = tag_len;
-	if (aead) {
+	if (aead && key_len != 16 && key_len != 32)
+		return -EINVAL;
+	if (aead && !lazy) {
 		struct imb_gcm_kb *g = kb;
 
+		h = &g->h;
 		if (key_len == 16)
 			IMB_AES128_GCM_PRE(m, d->enc, &g->gdata);
-		else if (key_len == 32)
-			IMB_AES256_GCM_PRE(m, d->enc, &g->gdata);
 		else
-			return -EINVAL;
+			IMB_AES256_GCM_PRE(m, d->enc, &g->gdata);
+	} else if (aead) {
+		memcpy(((struct imb_gcm_lazy_kb *)kb)->key, d->enc, key_len);
 	} else {
 		struct imb_cm_kb *c = kb;
 		uint8_t dec[16 * 11] __rte_aligned(16);
@@ -257,11 +298,34 @@ int srtp_imb_kb_init(struct tz_srtp_engine *eng, void *kb, bool aead, enum tz_sr
 		OPENSSL_cleanse(dec, sizeof(dec));
 		hmac_pads(m, d->auth, sizeof(d->auth), c->ipad, c->opad);
 	}
+	h->aead = aead;
+	h->lazy = aead && lazy;
+	h->verify = dir == TZ_SRTP_DIR_UNPROTECT;
+	h->key_len = key_len;
+	h->tag_len = tag_len;
+	*sess = h;
 	return imb_get_errno(m) != 0 ? -EIO : 0;
 }
 
+/* GCM key data of a job: the context's, or its SRTCP key expanded into @p tmp. */
+static inline const struct gcm_key_data *gcm_keys(IMB_MGR *m, const struct imb_kb_hdr *h,
+						  struct imb_gcm_tmp *tmp)
+{
+	const struct imb_gcm_lazy_kb *l;
+
+	if (likely(!h->lazy))
+		return &container_of(h, const struct imb_gcm_kb, h)->gdata;
+	l = (const struct imb_gcm_lazy_kb *)h;
+	if (h->key_len == 16)
+		IMB_AES128_GCM_PRE(m, l->key, &tmp->k);
+	else
+		IMB_AES256_GCM_PRE(m, l->key, &tmp->k);
+	return &tmp->k;
+}
+
 /* One op as one job. */
-static inline void fill_job(IMB_JOB *job, struct rte_crypto_op *op)
+static inline void fill_job(IMB_MGR *m, IMB_JOB *job, struct rte_crypto_op *op,
+			    struct imb_gcm_tmp *tmp)
 {
 	const struct imb_kb_hdr *h = op->sym->session;
 	struct srtp_op_priv *pv = srtp_op_priv(op);
@@ -276,12 +340,12 @@ static inline void fill_job(IMB_JOB *job, struct rte_crypto_op *op)
 	job->chain_order = h->verify ? IMB_ORDER_HASH_CIPHER : IMB_ORDER_CIPHER_HASH;
 	pv->verify = h->verify;
 	if (h->aead) {
-		const struct imb_gcm_kb *g = (const struct imb_gcm_kb *)h;
+		const struct gcm_key_data *k = gcm_keys(m, h, tmp);
 
 		job->cipher_mode = IMB_CIPHER_GCM;
 		job->hash_alg = IMB_AUTH_AES_GMAC;
-		job->enc_keys = &g->gdata;
-		job->dec_keys = &g->gdata;
+		job->enc_keys = k;
+		job->dec_keys = k;
 		job->key_len_in_bytes = h->key_len;
 		job->iv_len_in_bytes = 12;
 		job->dst = src + sym->aead.data.offset;
@@ -346,7 +410,7 @@ void srtp_imb_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[])
 		status[srtp_op_priv(qp->ops[i])->pkt] = TZ_SRTP_CRYPTO_ERR;
 	for (uint16_t i = 0; i < nb; i++) {
 		job = IMB_GET_NEXT_JOB(m);
-		fill_job(job, qp->ops[i]);
+		fill_job(m, job, qp->ops[i], (struct imb_gcm_tmp *)qp->gcm_tmp + i);
 		job = IMB_SUBMIT_JOB_NOCHECK(m);
 		/* completed jobs come back in submission order */
 		while (job != NULL) {

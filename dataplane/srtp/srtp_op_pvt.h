@@ -92,10 +92,11 @@ static inline void srtp_xor16(uint8_t *dst, const uint8_t *a, const uint8_t *b)
 		dst[i] = a[i] ^ b[i];
 }
 
-/* Per-packet step of a round: check and fill @p op, or return a failure status. */
+/* Per-packet step of a round: check and fill @p op, or return a failure
+ * status.  @p base: RTP only, see srtp_round_base(). */
 typedef uint8_t (*srtp_prepare_fn)(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 				   struct rte_mbuf *m, struct rte_crypto_op *op,
-				   struct srtp_pkt_meta *meta);
+				   struct srtp_pkt_meta *meta, uint64_t base);
 /* After the engine: commit state and place/trim the tag; returns the final status. */
 typedef uint8_t (*srtp_finish_fn)(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 				  struct rte_mbuf *m, struct rte_crypto_op *op,
@@ -105,7 +106,29 @@ struct srtp_dir_ops {
 	srtp_prepare_fn prepare;
 	srtp_finish_fn finish;
 	enum tz_srtp_dir dir;
+	bool rtp;		/* RTP: the index comes from the sequence number */
 };
+
+/*
+ * Highest index among the packets before @p i in this round that belong to
+ * stream st[i] and were prepared, or SRTP_NO_BASE.  Only for a stream that
+ * has not started: its first round is the only one where the estimate
+ * cannot lean on committed state (srtp_rtp_estimate).
+ */
+static inline uint64_t srtp_round_base(struct tz_srtp_stream *const st[],
+				       const struct srtp_pkt_meta meta[], const uint8_t status[],
+				       uint16_t i)
+{
+	uint64_t base = SRTP_NO_BASE;
+
+	for (uint16_t j = 0; j < i; j++) {
+		if (st[j] != st[i] || status[j] != TZ_SRTP_OK)
+			continue;
+		if (base == SRTP_NO_BASE || meta[j].index > base)
+			base = meta[j].index;
+	}
+	return base;
+}
 
 /*
  * One round of at most TZ_SRTP_BURST_MAX packets: prepare each packet (parse,
@@ -135,7 +158,11 @@ static __rte_always_inline uint16_t srtp_round(struct tz_srtp_qp *qp,
 			status[i] = TZ_SRTP_BAD_MBUF;
 			continue;
 		}
-		status[i] = ops->prepare(ctx[i], st[i], pkts[i], op, &meta[i]);
+		uint64_t base = SRTP_NO_BASE;
+
+		if (ops->rtp && unlikely(!st[i]->rtp_started))
+			base = srtp_round_base(st, meta, status, i);
+		status[i] = ops->prepare(ctx[i], st[i], pkts[i], op, &meta[i], base);
 		if (status[i] == TZ_SRTP_OK) {
 			srtp_op_priv(op)->pkt = i;
 			meta[i].slot = nb_ops++;

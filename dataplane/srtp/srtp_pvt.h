@@ -56,11 +56,15 @@ static inline struct srtp_op_priv *srtp_op_priv(struct rte_crypto_op *op)
 }
 
 struct IMB_MGR;
+struct srtp_slab;
 
 struct tz_srtp_qp {
 	uint8_t dev_id;
 	uint16_t qp_id;
 	struct IMB_MGR *mgr;	/* direct backend: this worker's own manager, else NULL */
+	/* direct backend: GCM key data expanded per SRTCP packet, one per op
+	 * of a round (srtp_imb.c: SRTCP keys are kept unexpanded) */
+	void *gcm_tmp;
 	struct rte_crypto_op *ops[TZ_SRTP_BURST_MAX];
 	struct rte_crypto_op *done[TZ_SRTP_BURST_MAX];
 } __rte_cache_aligned;
@@ -68,6 +72,9 @@ struct tz_srtp_qp {
 struct tz_srtp_engine {
 	bool direct;		/* intel-ipsec-mb job API, no cryptodev (srtp_imb.c) */
 	struct IMB_MGR *ctl_mgr; /* direct: key set-up on the control thread */
+	/* direct: where contexts come from, by kind (AES-CM, GCM): slabs of
+	 * fixed-size slots, no per-allocation heap header (srtp_slab.c) */
+	struct srtp_slab *slab[2];
 	uint8_t dev_id;
 	bool own_vdev;		/* we created the vdev and must uninit it */
 	char driver[32];
@@ -84,12 +91,21 @@ struct srtp_proto_keys {
 	uint8_t salt[16];	/* session salt, zero padded (14 bytes CM, 12 GCM) */
 };
 
+/* Bytes of the direct backend's SRTCP GCM key block kept in the context:
+ * the header and the session key, expanded per packet (srtp_imb.c). */
+#define SRTP_IMB_LAZY_KB 40
+
+/*
+ * The first cache line is what every RTP packet reads; the second is
+ * SRTCP's.  The direct backend's key blocks follow the second line in the
+ * same slot; the cryptodev backend's GCM hash powers take that place.
+ */
 struct tz_srtp_ctx {
 	struct srtp_proto_keys rtp;
 	struct srtp_proto_keys rtcp;
 	struct tz_srtp_engine *eng;
-	enum tz_srtp_suite suite;
-	enum tz_srtp_dir dir;
+	uint8_t suite;		/* enum tz_srtp_suite */
+	uint8_t dir;		/* enum tz_srtp_dir */
 	bool aead;
 	bool direct;		/* keys are direct-backend key blocks (after the context) */
 	uint8_t rtp_tag_len;
@@ -97,9 +113,11 @@ struct tz_srtp_ctx {
 	/* The one field that changes: the next SRTCP index to send (protect).
 	 * RFC 3711 §3.4 makes the index per key, not per flow, and several
 	 * flows (RTP port with muxed RTCP, a separate RTCP port) on possibly
-	 * different workers protect with one context: atomic, own cache line
-	 * (RTCP is a few packets a second). */
+	 * different workers protect with one context: atomic, off the RTP
+	 * line (RTCP is a few packets a second). */
 	uint64_t rtcp_next __rte_cache_aligned;
+	/* direct backend, GCM: the SRTCP key block (SRTP_IMB_LAZY_KB bytes) */
+	uint8_t rtcp_kb[SRTP_IMB_LAZY_KB] __rte_aligned(8);
 	/* Cryptodev GCM only, and last: the direct backend's contexts end
 	 * before them (their key blocks follow instead).  Powers H^(2^k) of
 	 * the SRTP hash key and the SRTCP hash key, byte-reflected for
@@ -177,11 +195,29 @@ void srtp_engine_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[]);
 /* Set up eng->direct, ctl_mgr and every qp's manager; logs the choice. */
 int srtp_imb_engine_init(struct tz_srtp_engine *eng, const struct tz_srtp_engine_conf *conf);
 void srtp_imb_engine_fini(struct tz_srtp_engine *eng);
-/* Bytes of the two key blocks a context of @p aead kind carries after itself. */
+/* Bytes of the SRTP key block (and, for AES-CM, of the SRTCP one) a context
+ * of @p aead kind carries after itself; GCM's SRTCP block is rtcp_kb. */
 size_t srtp_imb_kb_size(bool aead);
-/* Fill the key block @p kb (srtp_imb_kb_size bytes) from session keys. */
-int srtp_imb_kb_init(struct tz_srtp_engine *eng, void *kb, bool aead, enum tz_srtp_dir dir,
-		     const struct srtp_session_keys *d, uint8_t key_len, uint8_t tag_len);
+/*
+ * Fill the key block at @p kb from session keys: srtp_imb_kb_size() bytes,
+ * or with @p lazy (GCM's SRTCP) SRTP_IMB_LAZY_KB bytes holding the key
+ * unexpanded.  *@p sess gets the pointer the ops carry as their session.
+ */
+int srtp_imb_kb_init(struct tz_srtp_engine *eng, void *kb, bool aead, bool lazy,
+		     enum tz_srtp_dir dir, const struct srtp_session_keys *d, uint8_t key_len,
+		     uint8_t tag_len, void **sess);
+
+/* --- context slabs (srtp_slab.c), control thread only ------------------- */
+
+/* A slab of @p slot_size-byte, cache-aligned, zeroed slots; NULL on ENOMEM. */
+struct srtp_slab *srtp_slab_create(size_t slot_size);
+/* A zeroed slot, or NULL (errno ENOMEM). */
+void *srtp_slab_alloc(struct srtp_slab *sl);
+/* Give back a slot (the caller wiped it). */
+void srtp_slab_free(struct srtp_slab *sl, void *slot);
+/* Free the slab and all its chunks; every slot must be back. */
+void srtp_slab_destroy(struct srtp_slab *sl);
+
 /* The direct round: run qp->ops[0..nb) as jobs, statuses as srtp_engine_run. */
 void srtp_imb_run(struct tz_srtp_qp *qp, uint16_t nb, uint8_t status[]);
 
@@ -234,18 +270,15 @@ static inline void srtp_replay_commit(uint64_t *hi, uint64_t win[2], bool starte
 }
 
 /*
- * RFC 3711 §3.3.1 / Appendix A index estimate from the stream's highest
- * index and a received sequence number (the same guess as libsrtp, so the
- * two agree on every packet).
+ * RFC 3711 §3.3.1 / Appendix A index estimate of a received sequence number
+ * against the highest index @p local so far (the same guess as libsrtp, so
+ * the two agree on every packet).
  */
-static inline uint64_t srtp_rtp_estimate(const struct tz_srtp_stream *st, uint16_t seq)
+static inline uint64_t srtp_rtp_estimate_from(uint64_t local, uint16_t seq)
 {
-	uint64_t local = st->rtp_index;
 	uint64_t roc = local >> 16;
 	uint16_t s_l = (uint16_t)local;
 
-	if (!st->rtp_started)
-		return (roc << 16) | seq;
 	if (s_l < 32768) {
 		if ((int)seq - (int)s_l > 32768 && roc > 0)
 			roc--;
@@ -253,6 +286,27 @@ static inline uint64_t srtp_rtp_estimate(const struct tz_srtp_stream *st, uint16
 		roc++;
 	}
 	return (roc << 16) | seq;
+}
+
+/* No earlier packet of the stream in this round (srtp_round_base). */
+#define SRTP_NO_BASE UINT64_MAX
+
+/*
+ * The index of a packet of stream @p st: against the stream's committed
+ * state, or, for a stream that has not started (its first round), against
+ * @p base, the highest index of its earlier packets in the same round --
+ * as if each had been committed before the next, as libsrtp does packet by
+ * packet.  Without it a new stream's first burst crossing 65535 -> 0 put
+ * ROC 0 on the packets after the wrap.
+ */
+static inline uint64_t srtp_rtp_estimate(const struct tz_srtp_stream *st, uint64_t base,
+					 uint16_t seq)
+{
+	if (likely(st->rtp_started))
+		return srtp_rtp_estimate_from(st->rtp_index, seq);
+	if (base != SRTP_NO_BASE)
+		return srtp_rtp_estimate_from(base, seq);
+	return (st->rtp_index & ~(uint64_t)0xffff) | seq;
 }
 
 #endif /* TZ_SRTP_PVT_H */

@@ -23,7 +23,7 @@ static inline uint8_t rtcp_check_header(const uint8_t *p, uint32_t len, uint32_t
 
 static uint8_t protect_prepare(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 			       struct rte_mbuf *m, struct rte_crypto_op *op,
-			       struct srtp_pkt_meta *meta)
+			       struct srtp_pkt_meta *meta, uint64_t base)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), trailer;
@@ -98,7 +98,7 @@ static void unprotect_gcm(const struct tz_srtp_ctx *ctx, struct rte_crypto_op *o
 
 static uint8_t unprotect_prepare(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 				 struct rte_mbuf *m, struct rte_crypto_op *op,
-				 struct srtp_pkt_meta *meta)
+				 struct srtp_pkt_meta *meta, uint64_t base)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), trailer, clen;

@@ -34,9 +34,9 @@ static inline uint8_t rtp_header(const uint8_t *p, uint32_t len, uint32_t *hdr_l
 
 /* Index of this packet and the replay pre-check (RFC 3711 §3.3.1-§3.3.2). */
 static inline uint8_t rtp_index(const struct tz_srtp_stream *st, const uint8_t *p,
-				uint64_t *index)
+				uint64_t base, uint64_t *index)
 {
-	uint64_t i = srtp_rtp_estimate(st, ((uint16_t)p[2] << 8) | p[3]);
+	uint64_t i = srtp_rtp_estimate(st, base, ((uint16_t)p[2] << 8) | p[3]);
 
 	if (unlikely(i > SRTP_RTP_INDEX_MAX))
 		return TZ_SRTP_KEY_EXPIRED;
@@ -74,7 +74,7 @@ static inline void rtp_fill(const struct tz_srtp_ctx *ctx, struct rte_crypto_op 
 
 static uint8_t protect_prepare(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 			       struct rte_mbuf *m, struct rte_crypto_op *op,
-			       struct srtp_pkt_meta *meta)
+			       struct srtp_pkt_meta *meta, uint64_t base)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), hdr;
@@ -82,7 +82,7 @@ static uint8_t protect_prepare(const struct tz_srtp_ctx *ctx, struct tz_srtp_str
 
 	rc = rtp_header(p, len, &hdr);
 	if (rc == TZ_SRTP_OK)
-		rc = rtp_index(st, p, &meta->index);
+		rc = rtp_index(st, p, base, &meta->index);
 	if (rc != TZ_SRTP_OK)
 		return rc;
 	if (unlikely(rte_pktmbuf_append(m, ctx->rtp_tag_len) == NULL))
@@ -114,7 +114,7 @@ static uint8_t protect_finish(const struct tz_srtp_ctx *ctx, struct tz_srtp_stre
 
 static uint8_t unprotect_prepare(const struct tz_srtp_ctx *ctx, struct tz_srtp_stream *st,
 				 struct rte_mbuf *m, struct rte_crypto_op *op,
-				 struct srtp_pkt_meta *meta)
+				 struct srtp_pkt_meta *meta, uint64_t base)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), hdr, plen;
@@ -126,7 +126,7 @@ static uint8_t unprotect_prepare(const struct tz_srtp_ctx *ctx, struct tz_srtp_s
 		return rc;
 	if (unlikely(len < hdr + ctx->rtp_tag_len))
 		return TZ_SRTP_TOO_SHORT;
-	rc = rtp_index(st, p, &meta->index);
+	rc = rtp_index(st, p, base, &meta->index);
 	if (rc != TZ_SRTP_OK)
 		return rc;
 	plen = len - ctx->rtp_tag_len;
@@ -157,12 +157,14 @@ static const struct srtp_dir_ops protect_ops = {
 	.prepare = protect_prepare,
 	.finish = protect_finish,
 	.dir = TZ_SRTP_DIR_PROTECT,
+	.rtp = true,
 };
 
 static const struct srtp_dir_ops unprotect_ops = {
 	.prepare = unprotect_prepare,
 	.finish = unprotect_finish,
 	.dir = TZ_SRTP_DIR_UNPROTECT,
+	.rtp = true,
 };
 
 uint16_t tz_srtp_protect_burst(struct tz_srtp_qp *qp, const struct tz_srtp_ctx *const ctx[],

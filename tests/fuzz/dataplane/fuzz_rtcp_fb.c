@@ -34,11 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(p, data, size);
 	if (size >= 12) {
 		const uint8_t *mid = NULL;
-		unsigned n = tz_dp_rtp_mid(p, (uint32_t)size, (uint8_t)(size > 12 ? p[size - 1] : 4),
-					   &mid);
+		bool bad;
+		unsigned n = tz_dp_rtp_mid_check(p, (uint32_t)size,
+						 (uint8_t)(size > 12 ? p[size - 1] : 4), &mid, &bad);
 
 		if (n != 0 && (mid < p || mid + n > p + size))
 			abort();
+		if (bad && (n != 0 || !(p[0] & 0x10)))
+			abort();        /* malformed means: an extension, and no MID */
 	}
 	(void)bundle_fb_about(p, (uint32_t)size, 0xbeef);   /* the routing peek */
 	if (size & 1)           /* a SIP side that takes key frame requests by INFO */

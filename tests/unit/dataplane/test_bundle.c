@@ -422,7 +422,9 @@ static void test_bundle_mid_fallback(void **state)
 	struct rte_mbuf *m;
 	struct call c;
 	const uint8_t *mid;
+	uint64_t cnt[TZ_PC_COUNT];
 	uint8_t raw[64];
+	bool bad;
 	int len;
 
 	(void)state;
@@ -436,6 +438,18 @@ static void test_bundle_mid_fallback(void **state)
 	assert_int_equal(tz_dp_rtp_mid(raw, (uint32_t)len, 4, &mid), 1);
 	raw[0] &= (uint8_t)~0x10;               /* no X bit: no extension */
 	assert_int_equal(tz_dp_rtp_mid(raw, (uint32_t)len, 4, &mid), 0);
+	/* malformed: an element running past its block, said so (a well-formed
+	 * block without the element is not) */
+	len = rtp_with_mid(raw, 20, 98, 1, V_SSRC, "12", false);
+	assert_int_equal(tz_dp_rtp_mid_check(raw, (uint32_t)len, 5, &mid, &bad), 0);
+	assert_false(bad);
+	raw[16] = 0x4f;                         /* id 4, 16 bytes: past the block */
+	assert_int_equal(tz_dp_rtp_mid_check(raw, (uint32_t)len, 4, &mid, &bad), 0);
+	assert_true(bad);
+	len = rtp_with_mid(raw, 20, 98, 1, V_SSRC, "1", true);
+	raw[17] = 40;                           /* two-byte form, length past the block */
+	assert_int_equal(tz_dp_rtp_mid_check(raw, (uint32_t)len, 4, &mid, &bad), 0);
+	assert_true(bad);
 
 	call_setup(&c);
 	c.audio.bundle.mid_ext = 4;
@@ -466,6 +480,20 @@ static void test_bundle_mid_fallback(void **state)
 	assert_non_null(m);
 	assert_int_equal(udp_dport(m), 5004);
 	rte_pktmbuf_free(m);
+	/* a malformed extension on an unannounced SSRC: counted, the MID
+	 * ignored, the packet routed by payload type (not the video's: the
+	 * parent flow, the audio) */
+	tz_dp_port_counters(WEB, cnt);
+	assert_int_equal(cnt[TZ_PC_MID_MALFORMED], 0);
+	len = rtp_with_mid(plain, 600, 98, 8, 0x0b0b0b0bu, "0", false);
+	plain[16] = 0x4f;
+	from_browser(browser_tx, plain, len, false);
+	m = fp_test_drain_one(tx[SIP]);
+	assert_non_null(m);
+	assert_int_equal(udp_dport(m), 5004);
+	rte_pktmbuf_free(m);
+	tz_dp_port_counters(WEB, cnt);
+	assert_int_equal(cnt[TZ_PC_MID_MALFORMED], 1);
 	call_teardown(&c);
 	srtp_dealloc(browser_tx);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <rte_malloc.h>
 
 #include "srtp_pvt.h"
 #include "srtp_test_util.h"
@@ -422,10 +423,61 @@ static void names_and_footprint(void **state)
 		      tz_srtp_engine_suite_footprint(te->eng, TZ_SRTP_AES_CM_128_HMAC_SHA1_80),
 		      tz_srtp_engine_suite_footprint(te->eng, TZ_SRTP_AEAD_AES_128_GCM));
 	assert_true(tz_srtp_engine_ctx_footprint(te->eng) > sizeof(struct tz_srtp_ctx));
-	if (te->backend == TZ_SRTP_BACKEND_IPSEC_MB)
+	if (te->backend == TZ_SRTP_BACKEND_IPSEC_MB) {
 		/* AES-CM key blocks instead of two ~1.4 KiB cryptodev sessions */
 		assert_true(tz_srtp_engine_suite_footprint(te->eng,
-							   TZ_SRTP_AES_CM_128_HMAC_SHA1_80) <= 768);
+							   TZ_SRTP_AES_CM_128_HMAC_SHA1_80) <= 640);
+		/* GCM: one 1 KiB gcm_key_data (SRTP); SRTCP's key expanded per
+		 * packet -- two of these and the flows fit a call in 4 KiB */
+		assert_true(tz_srtp_engine_suite_footprint(te->eng, TZ_SRTP_AEAD_AES_128_GCM) <=
+			    1152);
+		assert_true(tz_srtp_engine_suite_footprint(te->eng, TZ_SRTP_AEAD_AES_256_GCM) <=
+			    1152);
+	}
+}
+
+static size_t heap_in_use(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t used = 0;
+
+	for (unsigned int s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats((int)rte_socket_id_by_idx(s), &st) == 0)
+			used += st.heap_allocsz_bytes;
+	return used;
+}
+
+/* Direct backend: contexts come from slabs; freed slots are reused (the
+ * heap does not grow on a second round of calls) and come back zeroed. */
+static void slab_reuse(void **state)
+{
+	enum { N = 300 };
+	struct test_engine *te = *state;
+	static struct tz_srtp_ctx *c[N];
+	uint8_t key[32] = { 1 }, salt[14] = { 2 };
+	size_t after_first;
+
+	if (te->eng == NULL || te->backend != TZ_SRTP_BACKEND_IPSEC_MB)
+		skip();
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < N; i++) {
+			enum tz_srtp_suite su = i % 2 ? TZ_SRTP_AEAD_AES_128_GCM
+						      : TZ_SRTP_AES_CM_128_HMAC_SHA1_80;
+
+			key[1] = (uint8_t)i;
+			c[i] = tz_srtp_ctx_create(te->eng, su, TZ_SRTP_DIR_PROTECT, key, 16, salt,
+						  tz_srtp_suite_salt_len(su));
+			assert_non_null(c[i]);
+			assert_int_equal(tz_srtp_ctx_rtcp_index(c[i]), 0);
+			assert_int_equal(tz_srtp_ctx_set_rtcp_index(c[i], 1000u + i), 0);
+		}
+		for (int i = 0; i < N; i++)
+			tz_srtp_ctx_destroy(c[i]);
+		if (round == 0)
+			after_first = heap_in_use();
+		else
+			assert_int_equal(heap_in_use(), after_first);
+	}
 }
 
 static int group_setup(void **state)
@@ -458,6 +510,7 @@ int main(void)
 		PER_ENGINE(bad_inputs),
 		PER_ENGINE(key_limits),
 		PER_ENGINE(names_and_footprint),
+		PER_ENGINE(slab_reuse),
 		cmocka_unit_test(cross_backend),
 	};
 
