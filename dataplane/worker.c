@@ -477,8 +477,10 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 	}
 	/* burst_bytes() has loaded every mbuf header: the first data line of
 	 * the whole burst is requested at once, not a few packets ahead */
-	for (uint16_t i = 0; i < n; i++)
+	for (uint16_t i = 0; i < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		rte_prefetch0(&pkts[i]->next);  /* line 1: trim and append walk the chain */
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		enum fp_class c;
 
