@@ -55,6 +55,8 @@ struct pipeline_opts {
 	enum tz_srtp_backend backend; /* --crypto: auto (direct ipsec_mb) or cryptodev */
 	enum tz_srtp_imb_arch imb_arch; /* --arch: the direct backend's manager */
 	uint32_t record;              /* --record N: calls 0..N-1 recorded (pipeline_rec.c) */
+	bool no_huge;                 /* --no-huge: 4 KiB pages even if hugepages are free
+					 (valgrind cannot map them) */
 };
 
 struct pipeline_result {
@@ -86,6 +88,10 @@ struct pipeline_result {
 	const char *raw_floor_mgr;    /* its manager ("avx512") */
 	double pipeline_minus_raw_ns; /* pipeline_ns - raw_floor_ns */
 	double ratio_to_raw;          /* raw_floor_ns / pipeline_ns */
+	/* the transform on packets not in cache (pipe): what the floor costs when
+	 * every packet is first touched, as the pipeline's are */
+	double floor_cold_ns;         /* ns/packet (mixed directions), 0: not run */
+	uint32_t floor_cold_pkts;     /* distinct packets it used */
 };
 
 int bench_pipeline_main(int argc, char **argv);

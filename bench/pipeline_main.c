@@ -38,6 +38,7 @@ static const char usage[] =
 "      --arch NAME       the direct backend's manager: auto, sse, avx, avx2, avx512\n"
 "      --record N        record calls 0..N-1: their packets are copied to the\n"
 "                        workers' recording taps (a thread drains them, no files)\n"
+"      --no-huge         4 KiB pages even when hugepages are free (valgrind)\n"
 "\n"
 "Measured in the same run: the raw floor (the crypto chain alone through\n"
 "intel-ipsec-mb's job API, best manager: trapeze-bench floor), the SRTP\n"
@@ -88,7 +89,7 @@ static int parse_workers(const char *arg, struct pipeline_opts *o)
 }
 
 /* long-only options (floor-imb) */
-enum { OPT_CRYPTO = 0x100, OPT_ARCH, OPT_RECORD };
+enum { OPT_CRYPTO = 0x100, OPT_ARCH, OPT_RECORD, OPT_NO_HUGE };
 
 static int parse(int argc, char **argv, struct pipeline_opts *o)
 {
@@ -102,6 +103,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "crypto", required_argument, NULL, OPT_CRYPTO },
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -157,6 +159,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 			}
 			break;
 		case OPT_RECORD: o->record = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case OPT_NO_HUGE: o->no_huge = true; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
 		}
@@ -211,7 +214,7 @@ static int eal_init(const struct pipeline_opts *o, bool *huge, bool *shared)
 
 	*shared = lcore_map(o->workers, lcores, sizeof(lcores));
 	snprintf(mem, sizeof(mem), "%u", mb);
-	*huge = free_hugepages() * 2 >= (long)mb;
+	*huge = !o->no_huge && free_hugepages() * 2 >= (long)mb;
 	if (*huge) {
 		argv[argc++] = "--in-memory";
 	} else {
@@ -301,6 +304,7 @@ int bench_pipeline_main(int argc, char **argv)
 	if (pl.o.suite != BENCH_SUITE_NONE) {
 		bench_progress(pl.o.quiet, "measuring the SRTP floor");
 		r.floor_ns = pipeline_floor(&pl);
+		r.floor_cold_ns = pipeline_floor_cold(&pl, pl.o.packets, &r.floor_cold_pkts);
 		pipeline_raw_floor(&pl, &r);
 	}
 	if (run_counts(&pl, &r) != 0) {

@@ -59,6 +59,9 @@ uint32_t pipeline_build(struct pipeline *pl, struct rte_mbuf **pkts, uint8_t *wo
 			uint8_t *side, uint32_t n);
 
 double pipeline_floor(struct pipeline *pl);
+/* The same transform over up to @p max distinct packets built first (so each
+ * is first touched from memory, as the pipeline's are); sets *@p used. */
+double pipeline_floor_cold(struct pipeline *pl, uint32_t max, uint32_t *used);
 /* The raw floor of the run's suite and size (bench_floor_raw_ns) into @p r,
  * and the pipeline against it once r->pipeline_ns is known. */
 void pipeline_raw_floor(struct pipeline *pl, struct pipeline_result *r);

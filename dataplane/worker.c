@@ -27,6 +27,7 @@
 #include "tz_log.h"
 #include "tz_srtp.h"
 #include "tz_svc.h"
+#include "worker_punt.h"
 #include "worker_pvt.h"
 #include "worker_rec.h"
 #include "svc/svc_pvt.h"
@@ -42,35 +43,6 @@ struct crypto_group {
 };
 
 enum { CG_UNPROTECT_RTP, CG_UNPROTECT_RTCP, CG_PROTECT_RTP, CG_PROTECT_RTCP, CG_COUNT };
-
-/* Packets ahead whose headers are prefetched while classifying. */
-#define FP_PREFETCH 4
-
-/*
- * Punt policer.  A source address (what the worker sees; a spoofer can
- * vary it, which the worker-wide meter then catches) maps by a keyed hash
- * to a 2-way bucket; a new source takes the way used least recently, with
- * a full token bucket.  srTCM colour-blind with the packet as the unit
- * (length 1): CIR = packets/s, CBS = burst, EBS = 0 (green or red).
- */
-#define PUNT_WAYS 2
-#define PUNT_BUCKETS (TZ_DP_PUNT_SOURCES / PUNT_WAYS)
-_Static_assert((PUNT_BUCKETS & (PUNT_BUCKETS - 1)) == 0, "buckets: a power of two");
-
-struct punt_src {
-	uint8_t addr[16];
-	uint64_t last;                  /* TSC of its last punt */
-	struct rte_meter_srtcm m;
-};
-
-struct punt_police {
-	struct punt_src *src;           /* TZ_DP_PUNT_SOURCES, NULL = off */
-	uint32_t seed;                  /* per worker, random: no aiming at a bucket */
-	bool total_on;
-	struct rte_meter_srtcm total;
-	struct rte_meter_srtcm_profile src_prof;
-	struct rte_meter_srtcm_profile total_prof;
-};
 
 struct worker {
 	struct tz_dp_worker_conf conf;
@@ -92,14 +64,6 @@ static const uint8_t fp_class_counter[] = {
 	[FP_UNKNOWN] = TZ_PC_PUNT_OTHER,
 	[FP_OTHER] = TZ_PC_PUNT_OTHER,
 	[FP_MALFORMED] = TZ_PC_MALFORMED,
-};
-
-/* Which drop counter the punt policer increments per class (0: not metered). */
-static const uint8_t fp_class_drop[] = {
-	[FP_STUN] = TZ_PC_PUNT_DROP_STUN,
-	[FP_DTLS] = TZ_PC_PUNT_DROP_DTLS,
-	[FP_UNKNOWN] = TZ_PC_PUNT_DROP_OTHER,
-	[FP_MEDIA] = TZ_PC_PUNT_DROP_NO_SESSION,      /* media without a session */
 };
 
 static struct worker workers[TZ_DP_MAX_WORKERS];
@@ -151,51 +115,6 @@ static inline void punt(struct worker *w, const struct tz_dp_rxq *q, struct rte_
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	cnt[TZ_PC_TO_KERNEL] += sent;
 	cnt[TZ_PC_KERNEL_DROPS] += n - sent;
-}
-
-/* The meter of source @p a: its own, or the least recently used way of its
- * bucket, reset to a full bucket. */
-static inline struct rte_meter_srtcm *punt_src_meter(struct punt_police *p, const uint8_t a[16],
-						     uint64_t now)
-{
-	struct punt_src *b = &p->src[PUNT_WAYS * (rte_hash_crc(a, 16, p->seed) & (PUNT_BUCKETS - 1))];
-	struct punt_src *e;
-
-	if (memcmp(b[0].addr, a, 16) == 0)
-		e = &b[0];
-	else if (memcmp(b[1].addr, a, 16) == 0)
-		e = &b[1];
-	else {
-		e = b[0].last <= b[1].last ? &b[0] : &b[1];
-		memcpy(e->addr, a, 16);
-		rte_meter_srtcm_config(&e->m, &p->src_prof);
-		/* config stamps the current TSC; the checks use the round's,
-		 * which is older: an earlier stamp keeps time - m->time >= 0 */
-		e->m.time = now;
-	}
-	e->last = now;
-	return &e->m;
-}
-
-/* May a packet of class @p c from source @p a go to the kernel?  Counts the
- * drop by reason when not.  Punted packets only: media never gets here. */
-static inline bool punt_allowed(struct worker *w, uint64_t *cnt, enum fp_class c, const uint8_t a[16])
-{
-	struct punt_police *p = &w->pol;
-
-	if (p->src == NULL)
-		return true;
-	if (rte_meter_srtcm_color_blind_check(punt_src_meter(p, a, w->now), &p->src_prof, w->now,
-					      1) == RTE_COLOR_RED) {
-		cnt[fp_class_drop[c]]++;
-		return false;
-	}
-	if (p->total_on && rte_meter_srtcm_color_blind_check(&p->total, &p->total_prof, w->now,
-							     1) == RTE_COLOR_RED) {
-		cnt[TZ_PC_PUNT_DROP_WORKER]++;
-		return false;
-	}
-	return true;
 }
 
 /* Queue a fast-path packet for its egress port; flushed once per rx burst. */
@@ -556,21 +475,25 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 		punt(w, q, pkts, n);
 		return;
 	}
-	for (uint16_t i = 0; i < n && i < FP_PREFETCH; i++)
+	/* burst_bytes() has loaded every mbuf header: the first data line of
+	 * the whole burst is requested at once, not a few packets ahead */
+	for (uint16_t i = 0; i < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		rte_prefetch0(&pkts[i]->next);  /* line 1: trim and append walk the chain */
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		enum fp_class c;
 
-		if (i + FP_PREFETCH < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + FP_PREFETCH], void *));
 		c = fp_classify(pkts[i], q, &keys[nm], &hlen[nm]);
 
 		cnt[fp_class_counter[c]]++;
 		if (c == FP_MEDIA) {
+			/* the rest of it arrives while the burst is looked up */
+			fp_prefetch_rest(pkts[i]);
 			kp[nm] = &keys[nm];
 			media[nm++] = pkts[i];
 		} else if (c == FP_MALFORMED ||
-			   (c != FP_OTHER && !punt_allowed(w, cnt, c, keys[nm].remote))) {
+			   (c != FP_OTHER && !punt_allowed(&w->pol, w->now, cnt, c, keys[nm].remote))) {
 			rte_pktmbuf_free(pkts[i]);
 		} else {
 			punts[np++] = pkts[i];
@@ -583,7 +506,7 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 
 		if (flows[j] == NULL) {
 			cnt[TZ_PC_NO_SESSION]++;
-			if (punt_allowed(w, cnt, FP_MEDIA, keys[j].remote))
+			if (punt_allowed(&w->pol, w->now, cnt, FP_MEDIA, keys[j].remote))
 				punts[np++] = media[j];
 			else
 				rte_pktmbuf_free(media[j]);
@@ -683,35 +606,6 @@ static int check_conf(const struct tz_dp_worker_conf *c)
 	return 0;
 }
 
-/* The punt policer of a worker about to start (control thread). */
-static int police_init(struct worker *w)
-{
-	const struct tz_dp_worker_conf *c = &w->conf;
-	struct punt_police *p = &w->pol;
-	struct rte_meter_srtcm_params src = { .cir = c->punt_pps, .cbs = c->punt_burst };
-	/* the worker's bucket: a quarter second of its rate, at least one source's burst */
-	struct rte_meter_srtcm_params total = {
-		.cir = c->punt_pps_total,
-		.cbs = RTE_MAX(c->punt_pps_total / 4, c->punt_burst),
-	};
-
-	memset(p, 0, sizeof(*p));
-	if (c->punt_pps == 0)
-		return 0;
-	if (rte_meter_srtcm_profile_config(&p->src_prof, &src) != 0)
-		return -EINVAL;
-	if (c->punt_pps_total != 0) {
-		if (rte_meter_srtcm_profile_config(&p->total_prof, &total) != 0 ||
-		    rte_meter_srtcm_config(&p->total, &p->total_prof) != 0)
-			return -EINVAL;
-		p->total_on = true;
-	}
-	p->seed = (uint32_t)rte_rand();
-	p->src = rte_zmalloc_socket("tz_punt_src", sizeof(*p->src) * TZ_DP_PUNT_SOURCES,
-				    RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(c->lcore));
-	return p->src != NULL ? 0 : -ENOMEM;
-}
-
 /* worker_pvt.h: one worker run round by round on the calling thread. */
 int tz_dp_inline_start(const struct tz_dp_worker_conf *c)
 {
@@ -721,7 +615,7 @@ int tz_dp_inline_start(const struct tz_dp_worker_conf *c)
 		return -EINVAL;
 	memset(&workers[0], 0, sizeof(workers[0]));
 	workers[0].conf = *c;
-	rc = police_init(&workers[0]);
+	rc = police_init(&workers[0].pol, c);
 	if (rc != 0)
 		return rc;
 	if (c->sessions != NULL)
@@ -767,7 +661,7 @@ int tz_dp_start(const struct tz_dp_worker_conf *confs, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		memset(&workers[i], 0, sizeof(workers[i]));
 		workers[i].conf = confs[i];
-		rc = police_init(&workers[i]);
+		rc = police_init(&workers[i].pol, &confs[i]);
 		if (rc == 0 && rte_eal_remote_launch(worker_main, &workers[i], confs[i].lcore) != 0)
 			rc = -EBUSY;
 		if (rc != 0) {

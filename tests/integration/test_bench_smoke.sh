@@ -25,6 +25,9 @@ if sys.argv[2] != "none":
     assert r["raw_floor_manager"] in ("sse", "avx", "avx2", "avx512"), r
     assert abs(r["pipeline_minus_raw_ns"] - (r["pipeline_ns"] - r["raw_floor_ns"])) < 0.1, r
     assert r["engine"].startswith("ipsec_mb_direct/"), r
+# the transform over packets from memory (pipe): run, on distinct packets
+assert (r["floor_cold_ns"] > 0) == (sys.argv[2] != "none"), r
+assert (r["floor_cold_packets"] >= 32) == (sys.argv[2] != "none"), r
 PY
 	then
 		echo "ok $n - pipeline bench, $suite: every packet bridged, JSON complete"
