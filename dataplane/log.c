@@ -58,7 +58,7 @@ const char *tz_log_sub_name(enum tz_log_sub sub)
 
 const char *tz_log_level_name(int level)
 {
-	if (level < RTE_LOG_EMERG || level > RTE_LOG_DEBUG)
+	if (level < (int)RTE_LOG_EMERG || level > (int)RTE_LOG_DEBUG)
 		return "?";
 	return level_names[level];
 }
@@ -68,7 +68,7 @@ int tz_log_level_parse(const char *s)
 	char *end;
 	long v;
 
-	for (int l = RTE_LOG_EMERG; l <= RTE_LOG_DEBUG; l++)
+	for (int l = (int)RTE_LOG_EMERG; l <= (int)RTE_LOG_DEBUG; l++)
 		if (strcasecmp(s, level_names[l]) == 0)
 			return l;
 	if (strcasecmp(s, "err") == 0)
@@ -141,7 +141,7 @@ static int set_matching(const char *pattern, int level)
 			match = 1;
 		else if (plen >= 2 && strcmp(pattern + plen - 2, ".*") == 0)
 			match = strncmp(name, pattern, plen - 1) == 0 ||
-				strncmp(name, pattern, plen - 2) == 0 && name[plen - 2] == '\0';
+				(strncmp(name, pattern, plen - 2) == 0 && name[plen - 2] == '\0');
 		else
 			match = strcmp(name, pattern) == 0;
 		if (match && rte_log_set_level(tz_logtype[i], (uint32_t)level) == 0)
@@ -154,7 +154,7 @@ int tz_log_set_level(const char *pattern, int level)
 {
 	int n;
 
-	if (level < RTE_LOG_EMERG || level > RTE_LOG_DEBUG)
+	if (level < (int)RTE_LOG_EMERG || level > (int)RTE_LOG_DEBUG)
 		return -EINVAL;
 	if (strncmp(pattern, "tz.", 3) == 0)
 		pattern += 3;
