@@ -17,6 +17,7 @@
 #include "daemon_pvt.h"
 #include "ctxhub.h"
 #include "evpoll.h"
+#include "ifaddrs_cache.h"
 #include "procstat.h"
 #include "wakeup.h"
 #include "tz_cli.h"
@@ -137,8 +138,10 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 {
 	struct tz_evpoll_stats ev;
 	struct tz_ctxhub_stats hub;
+	struct tz_ifaddrs_stats ifa;
 	uint64_t drains, drained;
 
+	tz_ifaddrs_get_stats(&ifa);
 	tz_evpoll_get_stats(&ev);
 	tz_ctxhub_get_stats(&hub);
 	tz_wakeup_get_stats(&drains, &drained);
@@ -147,6 +150,8 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	member(b, "epoll_fds", ev.fds);
 	member(b, "epoll_ctl", ev.adds + ev.mods + ev.dels);
 	member(b, "wakeups_drained", drained);
+	member(b, "getifaddrs_calls", ifa.calls);
+	member(b, "getifaddrs_dumps", ifa.dumps);
 	json_builder_set_member_name(b, "ctxhub");
 	json_builder_begin_object(b);
 	member(b, "active", tz_ctxhub_active());
