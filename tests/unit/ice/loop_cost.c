@@ -11,7 +11,7 @@
  *
  *   ice_loop_cost N hub|main [K]
  * prints: mode N agents, CPU µs per agent creation, CPU µs per iteration,
- * descriptors in the main context's poll.
+ * descriptors in the main context's poll, descriptors open.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -41,6 +41,19 @@ static gboolean on_read(gint fd, GIOCondition cond, gpointer data)
 	if (read(fd, &c, 1) == 1)
 		hits++;
 	return G_SOURCE_CONTINUE;
+}
+
+static int open_fds(void)
+{
+	GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (g_dir_read_name(d) != NULL)
+		n++;
+	g_dir_close(d);
+	return n;
 }
 
 static double cpu_us(void)
@@ -122,8 +135,8 @@ int main(int argc, char **argv)
 	}
 	t2 = (cpu_us() - t2) / k;
 	tz_evpoll_get_stats(&st);
-	printf("%s agents=%d create_us=%.1f iteration_us=%.2f main_fds=%u\n", hub ? "hub" : "main", n,
-	       (t1 - t0) / n, t2, st.fds);
+	printf("%s agents=%d create_us=%.1f iteration_us=%.2f main_fds=%u open_fds=%d\n",
+	       hub ? "hub" : "main", n, (t1 - t0) / n, t2, st.fds, open_fds());
 	for (int i = 0; i < n; i++)
 		tz_ice_free(ices[i]);
 	while (g_main_context_iteration(NULL, FALSE))
