@@ -212,8 +212,9 @@ static int fd_register(struct tz_ctxhub_member *m, int fd, uint32_t events)
 		return 0;
 	hub.st.ctl++;
 	if (e->m != NULL) {
-		if (epoll_ctl(hub.epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
-		    epoll_ctl(hub.epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		/* ENOENT: closed and reused behind the owner's back */
+		if (epoll_ctl(hub.epfd, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+		    (errno != ENOENT || epoll_ctl(hub.epfd, EPOLL_CTL_ADD, fd, &ev) != 0))
 			return -errno;
 	} else {
 		if (epoll_ctl(hub.epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
