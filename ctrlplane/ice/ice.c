@@ -33,6 +33,7 @@ struct tz_ice {
 	bool have_txid;
 	uint8_t last_txid[12];  /* transaction ID of the check last counted */
 	void *hub;              /* the agent's own context in the daemon's hub, or NULL */
+	GMainContext *ctx;      /* that context (the agent holds it), or NULL */
 };
 
 /* The daemon's poll can peek at a readable descriptor before GLib dispatches
@@ -294,6 +295,7 @@ struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
 
 		ice->hub = ctx_ops.add(own);
 		ctx = ice->hub != NULL ? own : NULL;
+		ice->ctx = ctx;
 		g_main_context_unref(own); /* the hub's and then the agent's */
 	}
 	rc = setup_agent(ice, ctx, conf);
@@ -413,6 +415,16 @@ void tz_ice_set_peek_ops(const struct tz_ice_peek_ops *ops)
 		peek_ops = *ops;
 	else
 		memset(&peek_ops, 0, sizeof(peek_ops));
+}
+
+GMainContext *tz_ice_context(const struct tz_ice *ice)
+{
+	return ice->hub != NULL ? ice->ctx : NULL;
+}
+
+void tz_ice_touch(struct tz_ice *ice)
+{
+	touch(ice);
 }
 
 void tz_ice_set_ctx_ops(const struct tz_ice_ctx_ops *ops)

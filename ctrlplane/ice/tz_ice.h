@@ -131,6 +131,14 @@ struct tz_ice_ctx_ops {
 /** Install (or with NULL remove) the hooks; before the first call starts. */
 void tz_ice_set_ctx_ops(const struct tz_ice_ctx_ops *ops);
 
+/** The agent's own context (tz_ice_set_ctx_ops), or NULL when it runs on the
+ *  default context.  Sources of the call may be attached there; then call
+ *  tz_ice_touch(). */
+GMainContext *tz_ice_context(const struct tz_ice *ice);
+
+/** Sources of the agent's own context changed outside its dispatch. */
+void tz_ice_touch(struct tz_ice *ice);
+
 /** Counters: datagrams in and out, consent checks seen. */
 struct tz_ice_stats {
 	uint64_t rx_datagrams;
