@@ -15,7 +15,11 @@
 #include <rte_lcore.h>
 
 #include "daemon_pvt.h"
+#include "ctxhub.h"
+#include "evpoll.h"
+#include "ifaddrs_cache.h"
 #include "procstat.h"
+#include "wakeup.h"
 #include "tz_cli.h"
 #include "tz_svc.h"
 
@@ -120,5 +124,47 @@ int tz_daemon_show_process(struct tz_cli_req *req, int argc, char **argv, JsonBu
 				row(b, &threads[i], want, want == ROLE_OTHER ? -1 : lcore, (double)tck);
 		}
 	json_builder_end_array(b);
+	return 0;
+}
+
+static void member(JsonBuilder *b, const char *name, uint64_t v)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_int_value(b, (gint64)v);
+}
+
+/* `show loop`: the control loop's counters (epoll poll, wake-ups, context hub). */
+int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b, void *arg)
+{
+	struct tz_evpoll_stats ev;
+	struct tz_ctxhub_stats hub;
+	struct tz_ifaddrs_stats ifa;
+	uint64_t drains, drained;
+
+	tz_ifaddrs_get_stats(&ifa);
+	tz_evpoll_get_stats(&ev);
+	tz_ctxhub_get_stats(&hub);
+	tz_wakeup_get_stats(&drains, &drained);
+	json_builder_begin_object(b);
+	member(b, "iterations", ev.polls);
+	member(b, "epoll_fds", ev.fds);
+	member(b, "epoll_ctl", ev.adds + ev.mods + ev.dels);
+	member(b, "wakeups_drained", drained);
+	member(b, "getifaddrs_calls", ifa.calls);
+	member(b, "getifaddrs_dumps", ifa.dumps);
+	json_builder_set_member_name(b, "ctxhub");
+	json_builder_begin_object(b);
+	member(b, "active", tz_ctxhub_active());
+	member(b, "members", hub.members);
+	member(b, "fds", hub.fds);
+	member(b, "dispatches", hub.dispatches);
+	member(b, "runs", hub.runs);
+	member(b, "runs_by_fd", hub.by_fd);
+	member(b, "runs_by_timer", hub.by_timer);
+	member(b, "syncs", hub.syncs);
+	member(b, "epoll_ctl", hub.ctl);
+	member(b, "errors", hub.errors);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
 	return 0;
 }

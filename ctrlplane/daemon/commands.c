@@ -269,6 +269,8 @@ int tz_daemon_commands_register(struct tz_daemon *d)
 		  show_lcores },
 		{ "show process", NULL, 0, 0, "every thread's CPU seconds; workers' busy seconds",
 		  tz_daemon_show_process },
+		{ "show loop", NULL, 0, 0, "control loop iterations, epoll and the context hub's counters",
+		  tz_daemon_show_loop },
 		{ "show config", NULL, 0, 0, "the running config with defaults (secrets hidden)",
 		  show_config },
 		{ "show log", NULL, 0, 0, "log level of every subsystem", show_log },

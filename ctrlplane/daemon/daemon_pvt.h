@@ -101,6 +101,8 @@ int tz_daemon_svc_commands_register(struct tz_daemon *d);
 /* `show process` (cmd_process.c): threads, their CPU, workers' busy time. */
 int tz_daemon_show_process(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b,
 			   void *arg);
+int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuilder *b,
+			void *arg);
 
 /* Sample the workers' busy time (called once a second). */
 void tz_daemon_sample_lcores(struct tz_daemon *d);

@@ -5,6 +5,7 @@
  * TAPs, workers, control loop; then the reverse.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "ctxhub.h"
 #include "daemon_pvt.h"
 #include "evpoll.h"
 #include "wakeup.h"
@@ -337,6 +339,67 @@ static void event_poll_setup(const struct tz_config *cfg)
 	}
 }
 
+static void *hub_add(GMainContext *ctx)
+{
+	return tz_ctxhub_add(ctx);
+}
+
+static void hub_touch(void *m)
+{
+	tz_ctxhub_touch(m);
+}
+
+static void hub_remove(void *m)
+{
+	tz_ctxhub_remove(m);
+}
+
+/*
+ * Each call's ICE agent in a context of its own, run by the hub (ctxhub.c)
+ * by readiness, so that the main loop's walk does not grow with the calls
+ * up.  TZ_CTXHUB=0 in the environment keeps them on the main context (for
+ * comparison).
+ */
+static void ctxhub_setup(void)
+{
+	static const struct tz_ice_ctx_ops ctx_ops = { .add = hub_add, .touch = hub_touch,
+						       .remove = hub_remove };
+	static const struct tz_ice_peek_ops peek_ops = { .add = tz_ctxhub_peek_add,
+							 .del = tz_ctxhub_peek_del };
+	const char *env = g_getenv("TZ_CTXHUB");
+	int rc;
+
+	if (env != NULL && strcmp(env, "0") == 0) {
+		TZ_LOG(MAIN, INFO, "control loop: ICE agents on the main context (TZ_CTXHUB=0)");
+		return;
+	}
+	rc = tz_ctxhub_install(g_main_context_default());
+	if (rc != 0) {
+		TZ_LOG(MAIN, WARNING, "control loop: no context hub (%s), ICE agents on the "
+		       "main context", strerror(-rc));
+		return;
+	}
+	tz_ice_set_ctx_ops(&ctx_ops);
+	tz_ice_set_peek_ops(&peek_ops);  /* the agents' sockets are in the hub's epoll */
+	TZ_LOG(MAIN, INFO, "control loop: ICE agents in contexts of their own (context hub)");
+}
+
+static void ctxhub_teardown(void)
+{
+	struct tz_ctxhub_stats st;
+
+	if (!tz_ctxhub_active())
+		return;
+	tz_ctxhub_get_stats(&st);
+	TZ_LOG(MAIN, INFO, "context hub: %" PRIu64 " dispatches, %" PRIu64 " runs (%" PRIu64
+	       " by descriptor, %" PRIu64 " by timer), %" PRIu64 " syncs, %" PRIu64
+	       " epoll_ctl, %" PRIu64 " errors", st.dispatches, st.runs, st.by_fd, st.by_timer,
+	       st.syncs, st.ctl, st.errors);
+	tz_ice_set_ctx_ops(NULL);
+	tz_ice_set_peek_ops(NULL);
+	tz_ctxhub_uninstall();
+}
+
 int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 {
 	char runtime_dir[PATH_MAX];
@@ -352,6 +415,7 @@ int tz_daemon_run(struct tz_daemon *d, const struct options *o)
 	if (nofile_setup(d->cfg) != 0)
 		goto out_eal;
 	event_poll_setup(d->cfg);
+	ctxhub_setup();
 	rc = tz_cli_server_start(d->cfg->control.socket, d->cfg->control.mode, d->cfg->control.group);
 	if (rc != 0) {
 		TZ_LOG(MAIN, ERR, "control socket %s: %s", d->cfg->control.socket,
@@ -378,6 +442,7 @@ out_metrics:
 out_sig:
 	tz_daemon_signalling_stop(d);
 	tz_daemon_admin_stop(d);            /* after the calls: frees replaced configs */
+	ctxhub_teardown();
 out_dp:
 	dataplane_stop(d);
 	tz_cli_server_stop();

@@ -32,11 +32,23 @@ struct tz_ice {
 	bool consent_hooked;    /* consent_fd watched through the peek hooks */
 	bool have_txid;
 	uint8_t last_txid[12];  /* transaction ID of the check last counted */
+	void *hub;              /* the agent's own context in the daemon's hub, or NULL */
+	GMainContext *ctx;      /* that context (the agent holds it), or NULL */
 };
 
 /* The daemon's poll can peek at a readable descriptor before GLib dispatches
  * it (tz_ice_set_peek_ops); without it, a watch of our own steps aside. */
 static struct tz_ice_peek_ops peek_ops;
+
+/* Where agents get a context of their own (tz_ice_set_ctx_ops), or none. */
+static struct tz_ice_ctx_ops ctx_ops;
+
+/* Something may have changed the agent's sources outside its dispatch. */
+static void touch(struct tz_ice *ice)
+{
+	if (ice->hub != NULL)
+		ctx_ops.touch(ice->hub);
+}
 
 /* After a peek, libnice's own (default-priority) source reads the socket;
  * the watch comes back this much later. */
@@ -277,7 +289,17 @@ struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
 	ice->state_fn = state_fn;
 	ice->recv_fn = recv_fn;
 	ice->user = user;
+	if (ctx == NULL && ctx_ops.add != NULL) {
+		/* a context of the agent's own, run by the hub (before any source) */
+		GMainContext *own = g_main_context_new();
+
+		ice->hub = ctx_ops.add(own);
+		ctx = ice->hub != NULL ? own : NULL;
+		ice->ctx = ctx;
+		g_main_context_unref(own); /* the hub's and then the agent's */
+	}
 	rc = setup_agent(ice, ctx, conf);
+	touch(ice);
 	if (rc != 0) {
 		TZ_LOG(CP_ICE, WARNING, "cannot bind ICE on %s ports %u-%u: %s", conf->local_ip,
 		       conf->port_min, conf->port_max, g_strerror(-rc));
@@ -325,9 +347,13 @@ int tz_ice_local_candidate(const struct tz_ice *ice, char *buf, size_t len)
 
 int tz_ice_set_remote_credentials(struct tz_ice *ice, const char *ufrag, const char *pwd)
 {
+	int rc;
+
 	if (ufrag == NULL || pwd == NULL || *ufrag == '\0' || *pwd == '\0')
 		return -EINVAL;
-	return nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag, pwd) ? 0 : -EINVAL;
+	rc = nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag, pwd) ? 0 : -EINVAL;
+	touch(ice);
+	return rc;
 }
 
 int tz_ice_add_remote_candidate(struct tz_ice *ice, const char *sdp_candidate)
@@ -347,6 +373,7 @@ int tz_ice_add_remote_candidate(struct tz_ice *ice, const char *sdp_candidate)
 	one.data = c;
 	rc = nice_agent_set_remote_candidates(ice->agent, ice->stream, 1, &one) >= 0 ? 0 : -EINVAL;
 	nice_candidate_free(c);
+	touch(ice);
 	return rc;
 }
 
@@ -361,7 +388,7 @@ int tz_ice_send(struct tz_ice *ice, const uint8_t *data, size_t len)
 		return (int)len;
 	}
 	n = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)data);
-
+	touch(ice);         /* a send queued on EAGAIN adds a watch */
 	if (n < 0)
 		return -EAGAIN;
 	ice->stats.tx_datagrams++;
@@ -390,6 +417,24 @@ void tz_ice_set_peek_ops(const struct tz_ice_peek_ops *ops)
 		memset(&peek_ops, 0, sizeof(peek_ops));
 }
 
+GMainContext *tz_ice_context(const struct tz_ice *ice)
+{
+	return ice->hub != NULL ? ice->ctx : NULL;
+}
+
+void tz_ice_touch(struct tz_ice *ice)
+{
+	touch(ice);
+}
+
+void tz_ice_set_ctx_ops(const struct tz_ice_ctx_ops *ops)
+{
+	if (ops != NULL && ops->add != NULL && ops->touch != NULL && ops->remove != NULL)
+		ctx_ops = *ops;
+	else
+		memset(&ctx_ops, 0, sizeof(ctx_ops));
+}
+
 void tz_ice_get_stats(const struct tz_ice *ice, struct tz_ice_stats *st)
 {
 	*st = ice->stats;
@@ -408,6 +453,8 @@ void tz_ice_free(struct tz_ice *ice)
 		return;
 	if (ice->consent_hooked && peek_ops.del != NULL)
 		peek_ops.del(ice->consent_fd);          /* before libnice closes it */
+	if (ice->hub != NULL)
+		ctx_ops.remove(ice->hub);               /* before libnice closes its sockets */
 	if (ice->agent != NULL) {
 		g_signal_handlers_disconnect_by_data(ice->agent, ice);
 		if (ice->stream != 0) {

@@ -114,6 +114,31 @@ struct tz_ice_peek_ops {
 /** Install (or with NULL remove) the hooks; before the first call starts. */
 void tz_ice_set_peek_ops(const struct tz_ice_peek_ops *ops);
 
+/**
+ * Where an agent created with a NULL context gets a context of its own that
+ * the daemon's main loop never walks (the daemon's hub, ctxhub.c): add()
+ * takes a new empty context and returns a handle (NULL: the agent uses the
+ * default context); touch() says the agent's sources may have changed
+ * outside its dispatch (after each libnice call from here); remove() stops
+ * dispatching it, before libnice closes its sockets.
+ */
+struct tz_ice_ctx_ops {
+	void *(*add)(GMainContext *ctx);
+	void (*touch)(void *handle);
+	void (*remove)(void *handle);
+};
+
+/** Install (or with NULL remove) the hooks; before the first call starts. */
+void tz_ice_set_ctx_ops(const struct tz_ice_ctx_ops *ops);
+
+/** The agent's own context (tz_ice_set_ctx_ops), or NULL when it runs on the
+ *  default context.  Sources of the call may be attached there; then call
+ *  tz_ice_touch(). */
+GMainContext *tz_ice_context(const struct tz_ice *ice);
+
+/** Sources of the agent's own context changed outside its dispatch. */
+void tz_ice_touch(struct tz_ice *ice);
+
 /** Counters: datagrams in and out, consent checks seen. */
 struct tz_ice_stats {
 	uint64_t rx_datagrams;

@@ -96,7 +96,8 @@ struct call_media {
 	unsigned n_flows;
 	int core_fd[2];                       /* our RTP/RTCP ports on the core side, held */
 	uint16_t core_port;
-	guint core_watch;                     /* punted media on our core port (latching) */
+	GSource *core_watch;                  /* punted media on our core port (latching); in
+					       * the call's ICE context when it has one */
 	bool latched;
 	int64_t latch_start;                  /* media published: the latch window opens */
 	struct {

@@ -400,24 +400,34 @@ static gboolean core_readable(GIOChannel *ch, GIOCondition cond, gpointer p)
 	return G_SOURCE_CONTINUE;
 }
 
+/* The watch lives in the call's ICE context when it has one (run by the
+ * daemon's context hub, not walked by the main loop), else the default. */
 void tz_call_latch_watch(struct call *c)
 {
+	GMainContext *ctx = c->web.ice != NULL ? tz_ice_context(c->web.ice) : NULL;
 	GIOChannel *ch;
 
-	if (c->media.core_watch != 0 || c->media.core_fd[0] < 0)
+	if (c->media.core_watch != NULL || c->media.core_fd[0] < 0)
 		return;
 	c->media.latch_start = g_get_monotonic_time();     /* media is up: the window opens */
 	c->media.latch_cand.n = 0;
 	ch = g_io_channel_unix_new(c->media.core_fd[0]);
-	c->media.core_watch = g_io_add_watch(ch, G_IO_IN, core_readable, c);
+	c->media.core_watch = g_io_create_watch(ch, G_IO_IN);
+	g_source_set_callback(c->media.core_watch, (GSourceFunc)(void (*)(void))core_readable, c,
+			      NULL);
+	g_source_attach(c->media.core_watch, ctx);
 	g_io_channel_unref(ch);
+	if (ctx != NULL)
+		tz_ice_touch(c->web.ice);
 }
 
 void tz_call_midcall_free(struct call *c)
 {
-	if (c->media.core_watch != 0)
-		g_source_remove(c->media.core_watch);
-	c->media.core_watch = 0;
+	if (c->media.core_watch != NULL) {
+		g_source_destroy(c->media.core_watch);
+		g_source_unref(c->media.core_watch);
+	}
+	c->media.core_watch = NULL;
 	if (c->mid.dtmf_timer != 0)
 		g_source_remove(c->mid.dtmf_timer);
 	c->mid.dtmf_timer = 0;

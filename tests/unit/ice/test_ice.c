@@ -16,6 +16,36 @@
 #include <glib.h>
 
 #include "tz_ice.h"
+#ifdef TZ_TEST_CTXHUB
+#include "ctxhub.h"
+
+/* The same tests with each agent in a context of its own, run by the
+ * daemon's context hub from the default main loop (ctrlplane/daemon/ctxhub.c). */
+static void *hub_add(GMainContext *ctx)
+{
+	return tz_ctxhub_add(ctx);
+}
+
+static void hub_touch(void *m)
+{
+	tz_ctxhub_touch(m);
+}
+
+static void hub_remove(void *m)
+{
+	tz_ctxhub_remove(m);
+}
+
+static void use_hub(void)
+{
+	static const struct tz_ice_ctx_ops ops = { hub_add, hub_touch, hub_remove };
+	static const struct tz_ice_peek_ops peek = { tz_ctxhub_peek_add, tz_ctxhub_peek_del };
+
+	assert_int_equal(tz_ctxhub_install(g_main_context_default()), 0);
+	tz_ice_set_ctx_ops(&ops);
+	tz_ice_set_peek_ops(&peek);
+}
+#endif
 
 struct world {
 	GMainLoop *loop;
@@ -321,5 +351,8 @@ int main(void)
 		cmocka_unit_test(test_consent_follows_the_peers_checks),
 	};
 
+#ifdef TZ_TEST_CTXHUB
+	use_hub();
+#endif
 	return cmocka_run_group_tests_name("ice", tests, NULL, NULL);
 }
