@@ -16,6 +16,16 @@
 #include <glib.h>
 
 #include "tz_ice.h"
+
+/* Each build of this test (plain, and with the context hub) binds its own
+ * port ranges, so the two can run side by side. */
+#ifdef TZ_TEST_CTXHUB
+#define TZ_TEST_PORT_BASE 42000
+#else
+#define TZ_TEST_PORT_BASE 41000
+#endif
+#define TZ_PORT(n) (TZ_TEST_PORT_BASE + (n))
+
 #ifdef TZ_TEST_CTXHUB
 #include "ctxhub.h"
 
@@ -141,14 +151,14 @@ static void start_full(struct world *w)
 
 static void test_lite_connects_and_exchanges_datagrams(void **state)
 {
-	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41000, .port_max = 41099 };
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = TZ_PORT(0), .port_max = TZ_PORT(99) };
 	struct world w = { .loop = g_main_loop_new(NULL, FALSE) };
 	struct sockaddr_storage peer;
 	guint timer;
 
 	w.lite = tz_ice_new(NULL, &conf, lite_state, lite_recv, &w);
 	assert_non_null(w.lite);
-	assert_true(tz_ice_local_port(w.lite) >= 41000 && tz_ice_local_port(w.lite) <= 41099);
+	assert_true(tz_ice_local_port(w.lite) >= TZ_PORT(0) && tz_ice_local_port(w.lite) <= TZ_PORT(99));
 	assert_int_equal(strlen(tz_ice_local_ufrag(w.lite)), 8);
 	assert_int_equal(strlen(tz_ice_local_pwd(w.lite)), 24);
 	assert_int_equal(tz_ice_selected_remote(w.lite, &peer), -ENOTCONN);
@@ -176,7 +186,7 @@ static void test_lite_connects_and_exchanges_datagrams(void **state)
  * (a Mersenne Twister anyone can re-seed or predict) is re-seeded. */
 static void test_credentials_do_not_come_from_g_random(void **state)
 {
-	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41300, .port_max = 41309 };
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = TZ_PORT(300), .port_max = TZ_PORT(309) };
 	struct tz_ice *a, *b;
 
 	g_random_set_seed(7);
@@ -262,7 +272,7 @@ static void spin(GMainLoop *loop, guint ms)
  * every ~5 s) renew tz_ice_last_consent(); when they stop, it stays put. */
 static void test_consent_follows_the_peers_checks(void **state)
 {
-	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41400, .port_max = 41409 };
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = TZ_PORT(400), .port_max = TZ_PORT(409) };
 	struct world w = { .loop = g_main_loop_new(NULL, FALSE) };
 	struct tz_ice_stats st;
 	int64_t t0, t1;
@@ -299,7 +309,7 @@ static void test_consent_follows_the_peers_checks(void **state)
 
 static void test_each_call_gets_its_own_port(void **state)
 {
-	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = 41100, .port_max = 41101 };
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = TZ_PORT(100), .port_max = TZ_PORT(101) };
 	struct tz_ice *a = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
 	struct tz_ice *b = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
 	struct tz_ice *c;
@@ -318,7 +328,7 @@ static void test_each_call_gets_its_own_port(void **state)
 
 static void test_bad_input_is_refused(void **state)
 {
-	struct tz_ice_conf conf = { .local_ip = "not-an-ip", .port_min = 41200, .port_max = 41209 };
+	struct tz_ice_conf conf = { .local_ip = "not-an-ip", .port_min = TZ_PORT(200), .port_max = TZ_PORT(209) };
 	struct tz_ice *ice;
 
 	assert_null(tz_ice_new(NULL, &conf, NULL, NULL, NULL));
