@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ctxhub.h"
+#include "evpoll.h"
 
 #define MEMBER_FDS 8     /* descriptors a member may have registered */
 #define EVENTS_MAX 256   /* epoll events taken per hub dispatch */
@@ -174,19 +175,6 @@ static int grow_fdt(int fd)
 	return 0;
 }
 
-static uint32_t to_epoll(gushort e)
-{
-	return (e & G_IO_IN ? EPOLLIN : 0) | (e & G_IO_PRI ? EPOLLPRI : 0) |
-	       (e & G_IO_OUT ? EPOLLOUT : 0);
-}
-
-static gushort to_poll(uint32_t e)
-{
-	return (gushort)((e & EPOLLIN ? G_IO_IN : 0) | (e & EPOLLPRI ? G_IO_PRI : 0) |
-			 (e & EPOLLOUT ? G_IO_OUT : 0) | (e & EPOLLERR ? G_IO_ERR : 0) |
-			 (e & EPOLLHUP ? G_IO_HUP : 0));
-}
-
 static void fd_forget(int fd)
 {
 	struct fdent *e = &hub.fdt[fd];
@@ -253,7 +241,7 @@ static void sync_one(struct tz_ctxhub_member *m, const GPollFD *p, gint n, gint 
 		return;
 	for (gint j = i; j < n; j++)
 		if (p[j].fd == fd)
-			ev |= to_epoll(p[j].events);
+			ev |= tz_evpoll_to_epoll(p[j].events);
 	if (fd_register(m, fd, ev) != 0) {
 		hub.st.errors++;
 		return;
@@ -339,7 +327,7 @@ static void run_member(struct tz_ctxhub_member *m)
 
 		hub.pfds[i].revents = 0;
 		if (e != NULL && e->m == m && e->round == hub.round)
-			hub.pfds[i].revents = to_poll(e->revents) &
+			hub.pfds[i].revents = tz_evpoll_to_poll(e->revents) &
 					      (hub.pfds[i].events | G_IO_ERR | G_IO_HUP);
 	}
 	if (g_main_context_check(m->ctx, prio, hub.pfds, n))

@@ -93,19 +93,6 @@ static uint32_t gen_of(int fd)
 			       __ATOMIC_ACQUIRE);
 }
 
-static uint32_t to_epoll(gushort e)
-{
-	return (e & G_IO_IN ? EPOLLIN : 0) | (e & G_IO_PRI ? EPOLLPRI : 0) |
-	       (e & G_IO_OUT ? EPOLLOUT : 0);
-}
-
-static gushort to_poll(uint32_t e)
-{
-	return (gushort)((e & EPOLLIN ? G_IO_IN : 0) | (e & EPOLLPRI ? G_IO_PRI : 0) |
-			 (e & EPOLLOUT ? G_IO_OUT : 0) | (e & EPOLLERR ? G_IO_ERR : 0) |
-			 (e & EPOLLHUP ? G_IO_HUP : 0));
-}
-
 static int grow_slots(int fd)
 {
 	size_t n = ep.n_slots;
@@ -299,7 +286,7 @@ static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
 			s->seen = ep.iter;
 			s->want = 0;
 		}
-		s->want |= to_epoll(ufds[i].events);
+		s->want |= tz_evpoll_to_epoll(ufds[i].events);
 	}
 	if (grow_evs(nfds) != 0)
 		return g_poll(ufds, nfds, timeout);
@@ -339,7 +326,7 @@ static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
 		if (s->broken != 0)
 			r = s->broken;
 		else if (s->ready == ep.iter)
-			r = to_poll(s->revents);
+			r = tz_evpoll_to_poll(s->revents);
 		r &= (gushort)(ufds[i].events | G_IO_ERR | G_IO_HUP | G_IO_NVAL);
 		ufds[i].revents = r;
 		count += r != 0;

@@ -7,8 +7,24 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 
 #include <glib.h>
+
+/** GLib poll events (G_IO_*) as epoll events: what to register. */
+static inline uint32_t tz_evpoll_to_epoll(gushort e)
+{
+	return (e & G_IO_IN ? EPOLLIN : 0) | (e & G_IO_PRI ? EPOLLPRI : 0) |
+	       (e & G_IO_OUT ? EPOLLOUT : 0);
+}
+
+/** epoll's reported events as GLib's revents. */
+static inline gushort tz_evpoll_to_poll(uint32_t e)
+{
+	return (gushort)((e & EPOLLIN ? G_IO_IN : 0) | (e & EPOLLPRI ? G_IO_PRI : 0) |
+			 (e & EPOLLOUT ? G_IO_OUT : 0) | (e & EPOLLERR ? G_IO_ERR : 0) |
+			 (e & EPOLLHUP ? G_IO_HUP : 0));
+}
 
 /** What the epoll poll function has done, for `show process`. */
 struct tz_evpoll_stats {

@@ -19,7 +19,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "ctxhub.h"
+#include "ctxhub_ice.h"
 #include "daemon_pvt.h"
 #include "evpoll.h"
 #include "wakeup.h"
@@ -339,21 +339,6 @@ static void event_poll_setup(const struct tz_config *cfg)
 	}
 }
 
-static void *hub_add(GMainContext *ctx)
-{
-	return tz_ctxhub_add(ctx);
-}
-
-static void hub_touch(void *m)
-{
-	tz_ctxhub_touch(m);
-}
-
-static void hub_remove(void *m)
-{
-	tz_ctxhub_remove(m);
-}
-
 /*
  * Each call's ICE agent in a context of its own, run by the hub (ctxhub.c)
  * by readiness, so that the main loop's walk does not grow with the calls
@@ -362,10 +347,6 @@ static void hub_remove(void *m)
  */
 static void ctxhub_setup(void)
 {
-	static const struct tz_ice_ctx_ops ctx_ops = { .add = hub_add, .touch = hub_touch,
-						       .remove = hub_remove };
-	static const struct tz_ice_peek_ops peek_ops = { .add = tz_ctxhub_peek_add,
-							 .del = tz_ctxhub_peek_del };
 	const char *env = g_getenv("TZ_CTXHUB");
 	int rc;
 
@@ -373,14 +354,12 @@ static void ctxhub_setup(void)
 		TZ_LOG(MAIN, INFO, "control loop: ICE agents on the main context (TZ_CTXHUB=0)");
 		return;
 	}
-	rc = tz_ctxhub_install(g_main_context_default());
+	rc = tz_ctxhub_serve_ice();
 	if (rc != 0) {
 		TZ_LOG(MAIN, WARNING, "control loop: no context hub (%s), ICE agents on the "
 		       "main context", strerror(-rc));
 		return;
 	}
-	tz_ice_set_ctx_ops(&ctx_ops);
-	tz_ice_set_peek_ops(&peek_ops);  /* the agents' sockets are in the hub's epoll */
 	TZ_LOG(MAIN, INFO, "control loop: ICE agents in contexts of their own (context hub)");
 }
 

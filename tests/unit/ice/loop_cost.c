@@ -26,7 +26,7 @@
 #include <glib-unix.h>
 #include <glib.h>
 
-#include "ctxhub.h"
+#include "ctxhub_ice.h"
 #include "evpoll.h"
 #include "tz_ice.h"
 
@@ -64,30 +64,10 @@ static double cpu_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static void *hub_add(GMainContext *ctx)
-{
-	return tz_ctxhub_add(ctx);
-}
-
-static void hub_touch(void *m)
-{
-	tz_ctxhub_touch(m);
-}
-
-static void hub_remove(void *m)
-{
-	tz_ctxhub_remove(m);
-}
-
 static void use_hub(void)
 {
-	static const struct tz_ice_ctx_ops ops = { hub_add, hub_touch, hub_remove };
-	static const struct tz_ice_peek_ops peek = { tz_ctxhub_peek_add, tz_ctxhub_peek_del };
-
-	if (tz_ctxhub_install(g_main_context_default()) != 0)
+	if (tz_ctxhub_serve_ice() != 0)
 		exit(1);
-	tz_ice_set_ctx_ops(&ops);
-	tz_ice_set_peek_ops(&peek);
 }
 
 int main(int argc, char **argv)

@@ -27,33 +27,13 @@
 #define TZ_PORT(n) (TZ_TEST_PORT_BASE + (n))
 
 #ifdef TZ_TEST_CTXHUB
-#include "ctxhub.h"
+#include "ctxhub_ice.h"
 
 /* The same tests with each agent in a context of its own, run by the
  * daemon's context hub from the default main loop (ctrlplane/daemon/ctxhub.c). */
-static void *hub_add(GMainContext *ctx)
-{
-	return tz_ctxhub_add(ctx);
-}
-
-static void hub_touch(void *m)
-{
-	tz_ctxhub_touch(m);
-}
-
-static void hub_remove(void *m)
-{
-	tz_ctxhub_remove(m);
-}
-
 static void use_hub(void)
 {
-	static const struct tz_ice_ctx_ops ops = { hub_add, hub_touch, hub_remove };
-	static const struct tz_ice_peek_ops peek = { tz_ctxhub_peek_add, tz_ctxhub_peek_del };
-
-	assert_int_equal(tz_ctxhub_install(g_main_context_default()), 0);
-	tz_ice_set_ctx_ops(&ops);
-	tz_ice_set_peek_ops(&peek);
+	assert_int_equal(tz_ctxhub_serve_ice(), 0);
 }
 #endif
 
