@@ -18,7 +18,8 @@
  * on the same port, a shadow key, a miss) goes to the hash, which stays the
  * authority.  The slot always names the entry the hash holds for its key:
  * it is rewritten before the hash retires the entry it named (delete,
- * replace), so it never outlives the entry's grace period.
+ * replace), so it never outlives the entry's grace period.  Slots come in
+ * chunks of 1,024 local ports (32 KiB), made at their first flow.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -55,7 +56,11 @@ struct idx_slot {
 _Static_assert(sizeof(struct tz_dp_flow_key) == sizeof(((struct idx_slot *)0)->key),
 	       "the index slot holds a whole key");
 
-#define IDX_SLOTS 65536u                    /* one per local UDP port */
+/* one slot per local UDP port, in chunks made at their first flow: a
+ * gateway's media ports are one range per port, so few chunks exist */
+#define IDX_CHUNK_BITS 10
+#define IDX_CHUNK (1u << IDX_CHUNK_BITS)                /* slots, 32 KiB */
+#define IDX_CHUNKS (65536u >> IDX_CHUNK_BITS)
 
 struct tz_dp_sessions {
 	struct tz_dp_sessions_hot hot;      /* first: tz_dp_flow_state() inlines on it */
@@ -69,9 +74,9 @@ struct tz_dp_sessions {
 					       counts deleted keys awaiting reclaim) */
 	unsigned n_workers;
 	int socket;
-	/* the direct index per configured port, allocated at its first flow
-	 * (2 MiB each), NULL: not (yet) indexed, the hash alone */
-	struct idx_slot *idx[TZ_DP_MAX_PORTS];
+	/* the direct index per configured port and chunk of local ports,
+	 * NULL: not (yet) indexed, the hash alone */
+	struct idx_slot *idx[TZ_DP_MAX_PORTS][IDX_CHUNKS];
 	/* tz_dp_sessions_defer(): callbacks waiting for their grace period,
 	 * oldest first (tokens only grow, so the head is due first). */
 	struct deferred *dq_head, *dq_tail;
@@ -156,21 +161,23 @@ static inline struct idx_slot *idx_slot(const struct tz_dp_sessions *s,
 
 	if (key->port_idx >= TZ_DP_MAX_PORTS)
 		return NULL;    /* a shadow key (BUNDLE): no packet carries it */
-	t = __atomic_load_n(&s->idx[key->port_idx], __ATOMIC_ACQUIRE);
-	return t != NULL ? &t[key->local_port] : NULL;
+	t = __atomic_load_n(&s->idx[key->port_idx][key->local_port >> IDX_CHUNK_BITS],
+			    __ATOMIC_ACQUIRE);
+	return t != NULL ? &t[key->local_port & (IDX_CHUNK - 1)] : NULL;
 }
 
-/* Point @p key's slot at entry @p e (control thread); the port's index is
- * made at its first flow, and without memory for it the hash serves it. */
+/* Point @p key's slot at entry @p e (control thread); a chunk is made at
+ * its first flow, and without memory for it the hash serves its ports. */
 static void idx_set(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 		    const struct tz_dp_flow *e)
 {
 	struct idx_slot *x;
 	uint64_t k[3];
 
-	if (key->port_idx < TZ_DP_MAX_PORTS && s->idx[key->port_idx] == NULL)
-		__atomic_store_n(&s->idx[key->port_idx],
-				 rte_zmalloc_socket("tz_flow_index", sizeof(*x) * IDX_SLOTS,
+	if (key->port_idx < TZ_DP_MAX_PORTS &&
+	    s->idx[key->port_idx][key->local_port >> IDX_CHUNK_BITS] == NULL)
+		__atomic_store_n(&s->idx[key->port_idx][key->local_port >> IDX_CHUNK_BITS],
+				 rte_zmalloc_socket("tz_flow_index", sizeof(*x) * IDX_CHUNK,
 						    RTE_CACHE_LINE_SIZE, s->socket),
 				 __ATOMIC_RELEASE);
 	x = idx_slot(s, key);
@@ -291,7 +298,8 @@ void tz_dp_sessions_free(struct tz_dp_sessions *s)
 		rte_rcu_qsbr_dq_delete(s->swapped);     /* workers stopped: reclaims all */
 	rte_free(s->rcu);
 	for (unsigned p = 0; p < TZ_DP_MAX_PORTS; p++)
-		rte_free(s->idx[p]);
+		for (unsigned c = 0; c < IDX_CHUNKS; c++)
+			rte_free(s->idx[p][c]);
 	if (s->hot.state != NULL)       /* SRTP stream state: no key, but no use left either */
 		memset(s->hot.state, 0, sizeof(*s->hot.state) * s->hot.max_flows);
 	rte_free(s->hot.state);

@@ -43,7 +43,7 @@ static void key_of(unsigned i, struct tz_dp_flow_key *k)
 	i /= N_REMOTE;
 	k->remote_port = (uint16_t)(40000 + i % N_RPORT);
 	i /= N_RPORT;
-	k->local_port = (uint16_t)(20000 + 2 * (i % N_LOCAL));
+	k->local_port = (uint16_t)(20000 + 700 * (i % N_LOCAL));   /* across index chunks */
 	i /= N_LOCAL;
 	k->port_idx = port_of[i % N_PORTS];
 }
