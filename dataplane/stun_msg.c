@@ -219,7 +219,12 @@ static enum tz_stun_verdict attr_one(struct walk *w, uint16_t type, size_t alen,
 		return alen == 4 ? TZ_STUN_ANSWER : TZ_STUN_PUNT_MALFORMED;
 	case A_ICE_CONTROLLING:
 		return alen == 8 ? TZ_STUN_ANSWER : TZ_STUN_PUNT_MALFORMED;
-	case A_USE_CANDIDATE:   /* a nomination: libnice's */
+	case A_USE_CANDIDATE:
+		/* Chromium's checks of the selected pair all carry it against a
+		 * lite agent (semi-aggressive nomination); on the flow's own
+		 * 5-tuple -- the pair selected already -- it changes nothing
+		 * (RFC 8445 §7.3.1.5); another pair has no credentials */
+		return alen == 0 ? TZ_STUN_ANSWER : TZ_STUN_PUNT_MALFORMED;
 	case A_ICE_CONTROLLED:  /* a role conflict (we are controlled): libnice's */
 		return TZ_STUN_PUNT;
 	default:

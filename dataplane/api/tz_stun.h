@@ -10,9 +10,12 @@
  * the message is walked with every length checked, USERNAME, FINGERPRINT
  * (CRC-32, RFC 8489 §14.7) and MESSAGE-INTEGRITY (RFC 8489 §14.5) are
  * verified, and a success response with XOR-MAPPED-ADDRESS,
- * MESSAGE-INTEGRITY and FINGERPRINT goes back.  What it cannot handle
- * (nomination, a role conflict, an unknown comprehension-required
- * attribute, another user) is punted to libnice exactly as before.
+ * MESSAGE-INTEGRITY and FINGERPRINT goes back.  USE-CANDIDATE is answered
+ * too: the flow's 5-tuple is the pair already selected, and Chromium sets
+ * it on every check of that pair against our ICE-lite agent.  What it
+ * cannot handle (a role conflict, an unknown comprehension-required
+ * attribute, another user, another pair) is punted to libnice exactly as
+ * before.
  */
 #ifndef TZ_STUN_H
 #define TZ_STUN_H

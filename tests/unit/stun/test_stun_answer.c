@@ -5,8 +5,8 @@
  * peers' checks are compared with) are answered, and libnice validates the
  * response (MESSAGE-INTEGRITY with our password, FINGERPRINT, the
  * XOR-MAPPED-ADDRESS of the source).  A wrong password is refused, another
- * USERNAME, truncation, a bad FINGERPRINT, nomination and a role conflict
- * are punted.  SHA-1 and CRC-32 against RFC 5769's sample request.
+ * USERNAME, truncation, a bad FINGERPRINT and a role conflict are punted;
+ * USE-CANDIDATE (the selected pair, as Chromium sends it) is answered.  SHA-1 and CRC-32 against RFC 5769's sample request.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,16 +164,20 @@ static void test_other_user_punted(void **state)
 	}
 }
 
-/* Nomination and a role conflict are libnice's to handle. */
-static void test_nomination_and_conflict_punted(void **state)
+/* USE-CANDIDATE on the selected pair (Chromium against a lite agent) is
+ * answered; a role conflict is libnice's to handle. */
+static void test_nomination_answered_conflict_punted(void **state)
 {
 	struct peer p;
+	StunMessage resp;
 	uint8_t out[TZ_STUN_RESP_MAX];
 	size_t olen = 0;
 
 	(void)state;
 	peer_check(&p, USER, PWD, true, true, 0);
-	assert_int_equal(answer(&p, out, &olen), TZ_STUN_PUNT);
+	assert_int_equal(answer(&p, out, &olen), TZ_STUN_ANSWER);
+	assert_int_equal(stun_agent_validate(&p.agent, &resp, out, olen, give_pwd, PWD),
+			 STUN_VALIDATION_SUCCESS);
 	peer_check(&p, USER, PWD, false, false, 0);
 	assert_int_equal(answer(&p, out, &olen), TZ_STUN_PUNT);
 }
@@ -262,7 +266,7 @@ int main(void)
 		cmocka_unit_test(test_answered_ipv6),
 		cmocka_unit_test(test_wrong_password_refused),
 		cmocka_unit_test(test_other_user_punted),
-		cmocka_unit_test(test_nomination_and_conflict_punted),
+		cmocka_unit_test(test_nomination_answered_conflict_punted),
 		cmocka_unit_test(test_damaged_punted),
 		cmocka_unit_test(test_rfc5769_sample),
 		cmocka_unit_test(test_cred_limits),
