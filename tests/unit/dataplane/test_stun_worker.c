@@ -3,7 +3,7 @@
  * ICE consent checks answered by the worker (dataplane/stun_answer.c),
  * through the worker loop on ring ethdevs: a check made by libnice's STUN
  * agent for a flow with credentials comes back on the wire, headers turned
- * around with valid checksums, and libnice validates it; the flow's
+ * around with valid checksums (IPv4 and IPv6), and libnice validates it; the flow's
  * consent count and stun_answered move and the kernel sees nothing.  A
  * wrong password is dropped and counted; another USERNAME, a flow without
  * credentials (ICE not connected) and no flow at all go to the kernel.
@@ -41,6 +41,8 @@ static int slot;
 #define PWD "0123456789abcdefghijklmn"
 #define BROWSER "198.51.100.10"
 #define GW "198.51.100.1"
+#define BROWSER6 "2001:db8:10::10"
+#define GW6 "2001:db8:10::1"
 
 static void key(struct tz_dp_flow_key *k, uint16_t rport)
 {
@@ -60,6 +62,9 @@ static void publish(void)
 	key(&k, 40000);
 	slot = tz_dp_flow_add(sess, &k, &f);
 	assert_true(slot >= 0);
+	k.remote_port = 40006;
+	inet_pton(AF_INET6, BROWSER6, k.remote);
+	assert_true(tz_dp_flow_add(sess, &k, &f) >= 0);
 }
 
 static int group_setup(void **state)
@@ -97,13 +102,12 @@ struct check {
 	size_t len;
 };
 
-static void send_check(struct check *c, const char *user, const char *pwd, uint16_t sport)
+static void make_check(struct check *c, const char *user, const char *pwd)
 {
 	static const uint16_t known[] = { STUN_ATTRIBUTE_USERNAME, STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
 					  STUN_ATTRIBUTE_FINGERPRINT,
 					  STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, 0 };
 	StunMessage req;
-	struct rte_mbuf *m;
 
 	stun_agent_init(&c->agent, known, STUN_COMPATIBILITY_RFC5389,
 			STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
@@ -113,8 +117,42 @@ static void send_check(struct check *c, const char *user, const char *pwd, uint1
 						 0x6e7f00ff, 42, NULL,
 						 STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
 	assert_true(c->len > 20);
+}
+
+static void send_check(struct check *c, const char *user, const char *pwd, uint16_t sport)
+{
+	struct rte_mbuf *m;
+
+	make_check(c, user, pwd);
 	m = fp_test_frame4(mp, BROWSER, sport, GW, 20000, c->buf, (uint16_t)c->len);
 	assert_non_null(m);
+	assert_int_equal(rte_ring_enqueue(rx[WEB], m), 0);
+}
+
+/* The same over IPv6 (no helper in fp_test.c for it). */
+static void send_check6(struct check *c, uint16_t sport)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip;
+	struct rte_udp_hdr *udp;
+
+	make_check(c, "gw01ufrg:brws", PWD);
+	assert_non_null(m);
+	eth = (void *)rte_pktmbuf_append(m, (uint16_t)(62 + c->len));
+	ip = (void *)(eth + 1);
+	udp = (void *)(ip + 1);
+	eth->dst_addr = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0, 0xa }};
+	eth->src_addr = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0, 0x10 }};
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+	*ip = (struct rte_ipv6_hdr){ .vtc_flow = htonl(6u << 28),
+				     .payload_len = htons((uint16_t)(8 + c->len)),
+				     .proto = IPPROTO_UDP, .hop_limits = 64 };
+	inet_pton(AF_INET6, BROWSER6, ip->src_addr);
+	inet_pton(AF_INET6, GW6, ip->dst_addr);
+	*udp = (struct rte_udp_hdr){ htons(sport), htons(20000), htons((uint16_t)(8 + c->len)), 0 };
+	memcpy(udp + 1, c->buf, c->len);
+	udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
 	assert_int_equal(rte_ring_enqueue(rx[WEB], m), 0);
 }
 
@@ -228,10 +266,52 @@ static void test_not_ours_punted(void **state)
 	assert_int_equal(counter(TZ_PC_STUN_ANSWERED), a0);
 }
 
+static void test_answered_ipv6(void **state)
+{
+	struct check c;
+	struct rte_mbuf *m;
+	const struct rte_ipv6_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	StunMessage resp;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	const struct sockaddr_in6 *sin6 = (const void *)&ss;
+	uint8_t a[16];
+	uint64_t a0 = counter(TZ_PC_STUN_ANSWERED);
+
+	(void)state;
+	send_check6(&c, 40006);
+	m = fp_test_drain_one(tx[WEB]);
+	assert_non_null(m);
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+	udp = (const void *)(ip + 1);
+	inet_pton(AF_INET6, GW6, a);
+	assert_memory_equal(ip->src_addr, a, 16);
+	inet_pton(AF_INET6, BROWSER6, a);
+	assert_memory_equal(ip->dst_addr, a, 16);
+	assert_int_equal(ntohs(udp->src_port), 20000);
+	assert_int_equal(ntohs(udp->dst_port), 40006);
+	assert_int_equal(ip->payload_len, udp->dgram_len);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip, udp), 0);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), 54 + ntohs(ip->payload_len));
+	assert_int_equal(stun_agent_validate(&c.agent, &resp, (const uint8_t *)(udp + 1),
+					     ntohs(udp->dgram_len) - sizeof(*udp), give_pwd, PWD),
+			 STUN_VALIDATION_SUCCESS);
+	assert_int_equal(stun_usage_ice_conncheck_process(&resp, &ss, &sl,
+							   STUN_USAGE_ICE_COMPATIBILITY_RFC5245),
+			 STUN_USAGE_ICE_RETURN_SUCCESS);
+	assert_int_equal(sin6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(sin6->sin6_port), 40006);
+	assert_memory_equal(&sin6->sin6_addr, a, 16);
+	rte_pktmbuf_free(m);
+	wait_counter(TZ_PC_STUN_ANSWERED, a0 + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answered_on_the_wire),
+		cmocka_unit_test(test_answered_ipv6),
 		cmocka_unit_test(test_wrong_password_dropped),
 		cmocka_unit_test(test_not_ours_punted),
 	};
