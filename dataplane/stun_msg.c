@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ICE consent checks answered in the dataplane (tz_stun.h): the message
- * walk, the checks and the response, on plain buffers.  SHA-1 (FIPS 180-4)
- * and CRC-32 are here so that the worker needs no library state per call:
- * the HMAC key is kept as the two SHA-1 states after the padded key block
- * (RFC 2104 §4), 40 bytes in the flow entry.
+ * walk, the checks and the response, on plain buffers.  The worker needs no
+ * library state per call: the HMAC key is kept as the two SHA-1 states
+ * after the padded key block (RFC 2104 §4), 40 bytes in the flow entry, and
+ * each block goes through OpenSSL's SHA1_Transform (SHA-NI where the CPU
+ * has it; the low-level call is deprecated in OpenSSL 3 but the only one
+ * that starts from a saved state).  CRC-32 is a table here.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+
+#include <openssl/sha.h>
 
 #include "tz_stun.h"
 
@@ -49,47 +54,16 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, v);
 }
 
-static uint32_t rol(uint32_t x, unsigned n)
-{
-	return x << n | x >> (32 - n);
-}
-
 static void sha1_block(uint32_t h[5], const uint8_t *p)
 {
-	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	SHA_CTX c = { .h0 = h[0], .h1 = h[1], .h2 = h[2], .h3 = h[3], .h4 = h[4] };
 
-	for (int i = 0; i < 16; i++)
-		w[i] = be32(p + 4 * i);
-	for (int i = 16; i < 80; i++)
-		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k, t;
-
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5A827999u;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ED9EBA1u;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8F1BBCDCu;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xCA62C1D6u;
-		}
-		t = rol(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol(b, 30);
-		b = a;
-		a = t;
-	}
-	h[0] += a;
-	h[1] += b;
-	h[2] += c;
-	h[3] += d;
-	h[4] += e;
+	SHA1_Transform(&c, p);
+	h[0] = c.h0;
+	h[1] = c.h1;
+	h[2] = c.h2;
+	h[3] = c.h3;
+	h[4] = c.h4;
 }
 
 /* SHA-1 of one 64-byte block already folded into @p mid, then @p len bytes. */
