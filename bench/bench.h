@@ -57,6 +57,7 @@ struct pipeline_opts {
 	uint32_t record;              /* --record N: calls 0..N-1 recorded (pipeline_rec.c) */
 	bool no_huge;                 /* --no-huge: 4 KiB pages even if hugepages are free
 					 (valgrind cannot map them) */
+	bool cold_only;               /* --mbufs cold: no warm-mbuf run (pipeline_warm.c) */
 };
 
 struct pipeline_result {
@@ -92,6 +93,8 @@ struct pipeline_result {
 	 * every packet is first touched, as the pipeline's are */
 	double floor_cold_ns;         /* ns/packet (mixed directions), 0: not run */
 	uint32_t floor_cold_pkts;     /* distinct packets it used */
+	/* the same packets in mbufs recycled warm, as a NIC driver's (pipeline_warm.c) */
+	double pipeline_warm_ns;      /* ns/packet per worker core, 0: not run */
 };
 
 int bench_pipeline_main(int argc, char **argv);

@@ -39,6 +39,8 @@ static const char usage[] =
 "      --record N        record calls 0..N-1: their packets are copied to the\n"
 "                        workers' recording taps (a thread drains them, no files)\n"
 "      --no-huge         4 KiB pages even when hugepages are free (valgrind)\n"
+"      --mbufs M         both (default): the throughput also with mbufs recycled\n"
+"                        warm as a NIC driver's; cold: only packets built first\n"
 "\n"
 "Measured in the same run: the raw floor (the crypto chain alone through\n"
 "intel-ipsec-mb's job API, best manager: trapeze-bench floor), the SRTP\n"
@@ -89,7 +91,7 @@ static int parse_workers(const char *arg, struct pipeline_opts *o)
 }
 
 /* long-only options (floor-imb) */
-enum { OPT_CRYPTO = 0x100, OPT_ARCH, OPT_RECORD, OPT_NO_HUGE };
+enum { OPT_CRYPTO = 0x100, OPT_ARCH, OPT_RECORD, OPT_NO_HUGE, OPT_MBUFS };
 
 static int parse(int argc, char **argv, struct pipeline_opts *o)
 {
@@ -104,6 +106,7 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
+		{ "mbufs", required_argument, NULL, OPT_MBUFS },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c, s;
@@ -160,6 +163,13 @@ static int parse(int argc, char **argv, struct pipeline_opts *o)
 			break;
 		case OPT_RECORD: o->record = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case OPT_NO_HUGE: o->no_huge = true; break;
+		case OPT_MBUFS:
+			if (strcmp(optarg, "cold") != 0 && strcmp(optarg, "both") != 0) {
+				fprintf(stderr, "trapeze-bench: --mbufs \"%s\": both or cold\n", optarg);
+				return -1;
+			}
+			o->cold_only = strcmp(optarg, "cold") == 0;
+			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
 		}
@@ -232,6 +242,7 @@ static int run_counts(struct pipeline *pl, struct pipeline_result *r)
 		struct bench_scaling *sc = &r->scaling[i];
 		struct pipeline_result one = *r;
 
+		one.pipeline_warm_ns = 0;
 		pl->active = pl->o.worker_counts[i];
 		if (pipeline_start_workers(pl) != 0 || pipeline_throughput(pl, &one) != 0 ||
 		    pipeline_latency(pl, &one, BENCH_LOAD_HIGH, &sc->lat[0]) != 0 ||
@@ -255,6 +266,7 @@ static int run_counts(struct pipeline *pl, struct pipeline_result *r)
 		r->n_scaling = i + 1;
 		if (i == 0) {
 			r->pipeline_ns = one.pipeline_ns;
+			r->pipeline_warm_ns = one.pipeline_warm_ns;
 			r->mpps_per_worker = one.mpps_per_worker;
 			r->workers = pl->active;
 			r->offered_mpps = sc->lat[0].offered_mpps;

@@ -67,6 +67,11 @@ double pipeline_floor_cold(struct pipeline *pl, uint32_t max, uint32_t *used);
 void pipeline_raw_floor(struct pipeline *pl, struct pipeline_result *r);
 void pipeline_vs_raw(struct pipeline_result *r);
 int pipeline_throughput(struct pipeline *pl, struct pipeline_result *r);
+/* pipeline_warm.c: the @p n packets built, timed through mbufs recycled
+ * warm (their mbufs are freed first); ns/packet per worker core in @p ns.
+ * 0, or -ETIMEDOUT when some never came out. */
+int pipeline_run_warm(struct pipeline *pl, struct rte_mbuf **pkts, const uint8_t *worker,
+		      const uint8_t *side, uint32_t n, double *ns);
 /* Paced at @p load of the rate pipeline_throughput() measured into @p r. */
 int pipeline_latency(struct pipeline *pl, struct pipeline_result *r, double load,
 		     struct bench_latency *out);

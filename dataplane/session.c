@@ -10,6 +10,16 @@
  * defer queue of ours.  A state slot is referenced by every entry that
  * names it -- a replacement names its predecessor's -- and returns to the
  * free stack when the last of them is reclaimed.
+ *
+ * In front of the hash, a direct index by (port, local UDP port): each call
+ * owns its local port, so one slot per local port names the flow published
+ * last on it, with its whole key.  A lookup whose key equals the slot's is
+ * answered there (one cache line, no hash); any other key (a second remote
+ * on the same port, a shadow key, a miss) goes to the hash, which stays the
+ * authority.  The slot always names the entry the hash holds for its key:
+ * it is rewritten before the hash retires the entry it named (delete,
+ * replace), so it never outlives the entry's grace period.  Slots come in
+ * chunks of 1,024 local ports (32 KiB), made at their first flow.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,6 +31,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #include "tz_dp.h"
@@ -30,6 +41,26 @@
 /* Deleted keys stay allocated until their grace period ends, so the hash
  * gets some room beyond max_flows. */
 #define HASH_SLACK 1024
+
+/* One direct-index slot: a key and the entry published under it, or NULL.
+ * The control thread writes it seqlock-fashion with the pointer as the
+ * sequence: NULL first, then the key, then the entry; a reader that finds
+ * the same non-NULL pointer before and after reading the key has read the
+ * key that goes with it (an entry's key never changes, and its address is
+ * not reused while the reader is not quiescent). */
+struct idx_slot {
+	uint64_t key[3];
+	const struct tz_dp_flow *flow;
+};
+
+_Static_assert(sizeof(struct tz_dp_flow_key) == sizeof(((struct idx_slot *)0)->key),
+	       "the index slot holds a whole key");
+
+/* one slot per local UDP port, in chunks made at their first flow: a
+ * gateway's media ports are one range per port, so few chunks exist */
+#define IDX_CHUNK_BITS 10
+#define IDX_CHUNK (1u << IDX_CHUNK_BITS)                /* slots, 32 KiB */
+#define IDX_CHUNKS (65536u >> IDX_CHUNK_BITS)
 
 struct tz_dp_sessions {
 	struct tz_dp_sessions_hot hot;      /* first: tz_dp_flow_state() inlines on it */
@@ -42,6 +73,10 @@ struct tz_dp_sessions {
 	uint32_t n_flows;                   /* published (rte_hash_count also
 					       counts deleted keys awaiting reclaim) */
 	unsigned n_workers;
+	int socket;
+	/* the direct index per configured port and chunk of local ports,
+	 * NULL: not (yet) indexed, the hash alone */
+	struct idx_slot *idx[TZ_DP_MAX_PORTS][IDX_CHUNKS];
 	/* tz_dp_sessions_defer(): callbacks waiting for their grace period,
 	 * oldest first (tokens only grow, so the head is due first). */
 	struct deferred *dq_head, *dq_tail;
@@ -118,6 +153,75 @@ static int attach_rcu(struct tz_dp_sessions *s)
 	return s->swapped != NULL ? 0 : -ENOMEM;
 }
 
+/* The slot of @p key's local port, NULL when its port has no index. */
+static inline struct idx_slot *idx_slot(const struct tz_dp_sessions *s,
+					 const struct tz_dp_flow_key *key)
+{
+	struct idx_slot *t;
+
+	if (key->port_idx >= TZ_DP_MAX_PORTS)
+		return NULL;    /* a shadow key (BUNDLE): no packet carries it */
+	t = __atomic_load_n(&s->idx[key->port_idx][key->local_port >> IDX_CHUNK_BITS],
+			    __ATOMIC_ACQUIRE);
+	return t != NULL ? &t[key->local_port & (IDX_CHUNK - 1)] : NULL;
+}
+
+/* Point @p key's slot at entry @p e (control thread); a chunk is made at
+ * its first flow, and without memory for it the hash serves its ports. */
+static void idx_set(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
+		    const struct tz_dp_flow *e)
+{
+	struct idx_slot *x;
+	uint64_t k[3];
+
+	if (key->port_idx < TZ_DP_MAX_PORTS &&
+	    s->idx[key->port_idx][key->local_port >> IDX_CHUNK_BITS] == NULL)
+		__atomic_store_n(&s->idx[key->port_idx][key->local_port >> IDX_CHUNK_BITS],
+				 rte_zmalloc_socket("tz_flow_index", sizeof(*x) * IDX_CHUNK,
+						    RTE_CACHE_LINE_SIZE, s->socket),
+				 __ATOMIC_RELEASE);
+	x = idx_slot(s, key);
+	if (x == NULL)
+		return;
+	memcpy(k, key, sizeof(k));
+	__atomic_store_n(&x->flow, NULL, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (int i = 0; i < 3; i++)
+		__atomic_store_n(&x->key[i], k[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&x->flow, e, __ATOMIC_RELEASE);
+}
+
+/* Empty @p key's slot if it names entry @p e (control thread), before the
+ * hash or the swapped queue retires @p e. */
+static void idx_clear(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
+		      const struct tz_dp_flow *e)
+{
+	struct idx_slot *x = idx_slot(s, key);
+
+	if (x != NULL && x->flow == e)
+		__atomic_store_n(&x->flow, NULL, __ATOMIC_RELEASE);
+}
+
+/* The entry of @p key if its slot holds it, else NULL (then ask the hash). */
+static inline const struct tz_dp_flow *idx_get(const struct idx_slot *x,
+					       const struct tz_dp_flow_key *key)
+{
+	const struct tz_dp_flow *f;
+	uint64_t k[3], d;
+
+	f = __atomic_load_n(&x->flow, __ATOMIC_ACQUIRE);
+	if (f == NULL)
+		return NULL;
+	memcpy(k, key, sizeof(k));
+	d = (__atomic_load_n(&x->key[0], __ATOMIC_RELAXED) ^ k[0]) |
+	    (__atomic_load_n(&x->key[1], __ATOMIC_RELAXED) ^ k[1]) |
+	    (__atomic_load_n(&x->key[2], __ATOMIC_RELAXED) ^ k[2]);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (d != 0 || __atomic_load_n(&x->flow, __ATOMIC_RELAXED) != f)
+		return NULL;
+	return f;
+}
+
 struct tz_dp_sessions *tz_dp_sessions_create(const char *name, uint32_t max_flows,
 					     unsigned n_workers, int socket)
 {
@@ -140,6 +244,7 @@ struct tz_dp_sessions *tz_dp_sessions_create(const char *name, uint32_t max_flow
 		goto err_nomem;
 	s->hot.max_flows = max_flows;
 	s->n_workers = n_workers;
+	s->socket = socket;
 	s->hot.state = rte_zmalloc_socket("tz_flow_state", sizeof(*s->hot.state) * max_flows,
 				      RTE_CACHE_LINE_SIZE, socket);
 	s->free_slots = rte_malloc_socket("tz_flow_slots", sizeof(uint32_t) * max_flows, 0, socket);
@@ -192,6 +297,9 @@ void tz_dp_sessions_free(struct tz_dp_sessions *s)
 	if (s->swapped != NULL)
 		rte_rcu_qsbr_dq_delete(s->swapped);     /* workers stopped: reclaims all */
 	rte_free(s->rcu);
+	for (unsigned p = 0; p < TZ_DP_MAX_PORTS; p++)
+		for (unsigned c = 0; c < IDX_CHUNKS; c++)
+			rte_free(s->idx[p][c]);
 	if (s->hot.state != NULL)       /* SRTP stream state: no key, but no use left either */
 		memset(s->hot.state, 0, sizeof(*s->hot.state) * s->hot.max_flows);
 	rte_free(s->hot.state);
@@ -228,6 +336,7 @@ int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 	}
 	s->slot_refs[slot] = 1;
 	s->n_flows++;
+	idx_set(s, key, e);
 	return (int)slot;
 }
 
@@ -270,6 +379,8 @@ int tz_dp_flow_replace(struct tz_dp_sessions *s, const struct tz_dp_flow_key *ol
 		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
 	}
 	s->slot_refs[e->slot]++;
+	idx_clear(s, old_key, data);
+	idx_set(s, key, e);
 	if (same)
 		retire_swapped(s, data);        /* the hash just swapped the pointer */
 	else
@@ -279,6 +390,11 @@ int tz_dp_flow_replace(struct tz_dp_sessions *s, const struct tz_dp_flow_key *ol
 
 int tz_dp_flow_del(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key)
 {
+	void *data;
+
+	if (rte_hash_lookup_data(s->hash, key, &data) < 0)
+		return -ENOENT;
+	idx_clear(s, key, data);
 	if (rte_hash_del_key(s->hash, key) < 0)
 		return -ENOENT;
 	s->n_flows--;
@@ -315,16 +431,38 @@ unsigned tz_dp_flow_lookup_bulk(const struct tz_dp_sessions *s,
 				const struct tz_dp_flow_key **keys, unsigned n,
 				const struct tz_dp_flow **out)
 {
-	uint64_t hits = 0;
+	const struct idx_slot *x[64];
+	const struct tz_dp_flow_key *rest[64];
+	uint8_t at[64];
+	unsigned nr = 0, hits;
+	uint64_t hmask = 0;
 	void *data[64];
 
 	if (n == 0)
 		return 0;
 	n = RTE_MIN(n, 64u);
-	rte_hash_lookup_bulk_data(s->hash, (const void **)keys, n, &hits, data);
-	for (unsigned i = 0; i < n; i++)
-		out[i] = (hits >> i) & 1 ? data[i] : NULL;
-	return (unsigned)__builtin_popcountll(hits);
+	/* the direct index: every slot's line requested, then read */
+	for (unsigned i = 0; i < n; i++) {
+		x[i] = idx_slot(s, keys[i]);
+		if (x[i] != NULL)
+			rte_prefetch0(x[i]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		out[i] = x[i] != NULL ? idx_get(x[i], keys[i]) : NULL;
+		if (out[i] == NULL) {
+			at[nr] = (uint8_t)i;
+			rest[nr++] = keys[i];
+		}
+	}
+	hits = n - nr;
+	if (nr == 0)
+		return hits;
+	/* the rest (second remotes on a port, misses): the hash */
+	rte_hash_lookup_bulk_data(s->hash, (const void **)rest, nr, &hmask, data);
+	for (unsigned j = 0; j < nr; j++)
+		if ((hmask >> j) & 1)
+			out[at[j]] = data[j];
+	return hits + (unsigned)__builtin_popcountll(hmask);
 }
 
 _Static_assert(offsetof(struct tz_dp_sessions, hot) == 0,

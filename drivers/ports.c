@@ -288,6 +288,7 @@ void tz_ports_close(struct tz_port *ports, size_t n)
 			close_dev(p->port_id, p->wire_started, p->vdev);
 		memset(p, 0, sizeof(*p));
 	}
+	tz_port_next_hop_flush();
 }
 
 int tz_ports_eal_args(const struct tz_config *cfg, char **argv, int max)

@@ -76,6 +76,18 @@ void tz_ports_close(struct tz_port *ports, size_t n);
 int tz_port_next_hop(const struct tz_port *p, const struct tz_cfg_addr *dst,
 		     struct rte_ether_addr *mac);
 
+/**
+ * Next hops are cached for a second per (TAP ifindex, hop address); only
+ * resolved ones.  Forget them all (tz_ports_close does).
+ */
+void tz_port_next_hop_flush(void);
+
+/** Cache hits and lookups of tz_port_next_hop() since start. */
+void tz_port_next_hop_stats(uint64_t *hits, uint64_t *lookups);
+
+/** For tests: the cache's clock in ns (NULL: CLOCK_MONOTONIC_COARSE). */
+void tz_port_next_hop_clock(uint64_t (*now_ns)(void));
+
 /** EAL arguments a config's ports need ("-a" per PCI address); appended to @p argv. */
 int tz_ports_eal_args(const struct tz_config *cfg, char **argv, int max);
 

@@ -18,6 +18,8 @@
 #include "ctxhub.h"
 #include "evpoll.h"
 #include "ifaddrs_cache.h"
+#include "localips_cache.h"
+#include "tz_ports.h"
 #include "procstat.h"
 #include "wakeup.h"
 #include "tz_cli.h"
@@ -139,9 +141,12 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	struct tz_evpoll_stats ev;
 	struct tz_ctxhub_stats hub;
 	struct tz_ifaddrs_stats ifa;
-	uint64_t drains, drained;
+	struct tz_localips_stats lip;
+	uint64_t drains, drained, nh_hits, nh_lookups;
 
 	tz_ifaddrs_get_stats(&ifa);
+	tz_localips_get_stats(&lip);
+	tz_port_next_hop_stats(&nh_hits, &nh_lookups);
 	tz_evpoll_get_stats(&ev);
 	tz_ctxhub_get_stats(&hub);
 	tz_wakeup_get_stats(&drains, &drained);
@@ -152,6 +157,10 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	member(b, "wakeups_drained", drained);
 	member(b, "getifaddrs_calls", ifa.calls);
 	member(b, "getifaddrs_dumps", ifa.dumps);
+	member(b, "local_ips_calls", lip.calls);
+	member(b, "local_ips_listings", lip.queries);
+	member(b, "next_hop_lookups", nh_lookups);
+	member(b, "next_hop_cached", nh_hits);
 	json_builder_set_member_name(b, "ctxhub");
 	json_builder_begin_object(b);
 	member(b, "active", tz_ctxhub_active());

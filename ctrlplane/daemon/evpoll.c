@@ -22,6 +22,16 @@
  *
  * A descriptor epoll refuses (a regular file: EPERM) is reported ready, as
  * poll(2) reports it; a bad one POLLNVAL, so its source sees the error.
+ *
+ * Leavers are dropped only after a listing with a timeout other than 0.
+ * When a source is ready before the poll, GLib polls with timeout 0 and
+ * lists only the descriptors of sources of that priority or higher; the
+ * others come back in the next iteration.  Dropping them then cost an
+ * EPOLL_CTL_DEL and an EPOLL_CTL_ADD per descriptor and such iteration
+ * (8.5 % of the control thread in set-up, perf).  A full listing (no source
+ * ready, timeout -1 or > 0) drops what really left before the loop sleeps,
+ * as does LEAVE_POLLS polls in a row without it (non-blocking iterations);
+ * what epoll reports for an unlisted descriptor is ignored.
  */
 #include <errno.h>
 #include <limits.h>
@@ -34,6 +44,7 @@
 
 #define RECHECK_US 1000000 /* the once-a-second check of every registration */
 #define CLOSE_GEN_MAX (1u << 22) /* descriptors with their own close generation */
+#define LEAVE_POLLS 4 /* timeout-0 polls without a descriptor before it is dropped */
 
 struct slot {
 	uint32_t want;      /* events asked for in this iteration (epoll bits) */
@@ -198,13 +209,15 @@ static void sync_one(int fd, struct slot *s)
 	}
 }
 
-/* Forget the descriptors this iteration did not list. */
-static void drop_leavers(void)
+/* Forget the descriptors this iteration did not list; after a listing that
+ * may be partial (@p full false), only those missing for LEAVE_POLLS polls. */
+static void drop_leavers(bool full)
 {
 	for (size_t k = 0; k < ep.n_reg;) {
 		int fd = ep.reg[k];
+		uint32_t seen = ep.slots[fd].seen;
 
-		if (ep.slots[fd].seen == ep.iter) {
+		if (seen == ep.iter || (!full && ep.iter - seen < LEAVE_POLLS)) {
 			k++;
 			continue;
 		}
@@ -288,7 +301,7 @@ static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
 		}
 		s->want |= tz_evpoll_to_epoll(ufds[i].events);
 	}
-	if (grow_evs(nfds) != 0)
+	if (grow_evs(nfds > ep.n_reg ? nfds : (guint)ep.n_reg) != 0)
 		return g_poll(ufds, nfds, timeout);
 	for (guint i = 0; i < nfds; i++) {
 		struct slot *s = ufds[i].fd >= 0 ? &ep.slots[ufds[i].fd] : NULL;
@@ -299,7 +312,7 @@ static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
 		sync_one(ufds[i].fd, s);
 		any_broken |= s->broken != 0;
 	}
-	drop_leavers();
+	drop_leavers(timeout != 0);
 	timeout = recheck(any_broken ? 0 : timeout);
 	ep.st.polls++;
 	n = epoll_wait(ep.epfd, ep.evs, (int)(ep.cap_evs > INT_MAX ? INT_MAX : ep.cap_evs),
@@ -312,8 +325,8 @@ static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
 
 		s->ready = ep.iter;
 		s->revents = ep.evs[j].events;
-		if ((s->revents & EPOLLIN) != 0 && (size_t)fd < n_peeks && peeks[fd].fn != NULL &&
-		    peeks[fd].gen == gen_of(fd))
+		if ((s->revents & EPOLLIN) != 0 && s->seen == ep.iter && (size_t)fd < n_peeks &&
+		    peeks[fd].fn != NULL && peeks[fd].gen == gen_of(fd))
 			peeks[fd].fn(fd, peeks[fd].arg);
 	}
 	for (guint i = 0; i < nfds; i++) {

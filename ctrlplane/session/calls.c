@@ -95,7 +95,8 @@ void tz_call_end(struct call *c, int code, const char *reason, bool notify)
 		send_out(c->conn, &o);
 	g_hash_table_remove(by_name, key);
 	/* Freed from an idle callback: we may be inside a libnice or DTLS callback. */
-	g_hash_table_steal(by_id, GUINT_TO_POINTER(c->id));
+	if (g_hash_table_steal(by_id, GUINT_TO_POINTER(c->id)))
+		tz_calls_admit_count(c, -1);
 	g_idle_add_full(G_PRIORITY_HIGH, free_later, c, NULL);
 }
 
@@ -277,6 +278,7 @@ void tz_call_register(struct call *c)
 {
 	g_hash_table_insert(by_id, GUINT_TO_POINTER(c->id), c);
 	g_hash_table_insert(by_name, name_key(c->conn, c->name), c);
+	tz_calls_admit_count(c, +1);
 }
 
 void tz_calls_send(struct call *c, const struct tz_jsep_out *o)
@@ -291,41 +293,30 @@ static struct call *find(void *conn, const char *name)
 	return g_hash_table_lookup(by_name, key);
 }
 
-static unsigned calls_of_user(const char *user)
-{
-	GHashTableIter it;
-	gpointer v;
-	unsigned n = 0;
-
-	g_hash_table_iter_init(&it, by_id);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		n += strcmp(((struct call *)v)->user, user) == 0;
-	return n;
-}
-
 /* Dataplane flows a call may publish: one (echo), or three for a bridge
- * (browser, SIP RTP, SIP RTCP); reserved from the call's start. */
+ * (browser, SIP RTP, SIP RTCP), plus video's; reserved from the call's start. */
+#define FLOWS_MAX 6 /* the most flows_needed() returns: 3 + 3 for video */
 static unsigned flows_needed(const struct call *c)
 {
 	return (c->sip.trunk != NULL || c->inbound ? 3 : 1) + tz_video_flows_needed(c);
 }
 
 /* Is there room for one more call (@p ip: the client's, or NULL) needing
- * @p flows session-table slots?  NULL, or which limit says no. */
+ * @p flows session-table slots?  NULL, or which limit says no.  The calls'
+ * slots are summed only when FLOWS_MAX per call might not fit. */
 static const char *over_limit(const char *ip, unsigned flows, enum tz_calls_counter *ctr)
 {
 	const struct tz_cfg_limits *l = &tz_calls_env.cfg->limits;
 	GHashTableIter it;
 	gpointer v;
-	unsigned n = 0, n_ip = 0, slots = 0;
+	unsigned n = g_hash_table_size(by_id), n_ip = 0, slots = 0;
 
-	g_hash_table_iter_init(&it, by_id);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		const struct call *c = v;
-
-		n++;
-		n_ip += ip != NULL && ip[0] != '\0' && strcmp(c->src_ip, ip) == 0;
-		slots += flows_needed(c);
+	if (ip != NULL && ip[0] != '\0')
+		n_ip = tz_calls_of_ip(ip);
+	if ((uint64_t)n * FLOWS_MAX + flows > l->max_sessions) {
+		g_hash_table_iter_init(&it, by_id);
+		while (g_hash_table_iter_next(&it, NULL, &v))
+			slots += flows_needed(v);
 	}
 	*ctr = TZ_CC_REFUSED_MAX_CALLS;
 	if (n >= l->max_calls)
@@ -371,7 +362,7 @@ static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user, boo
 			   "the gateway is draining for maintenance: no new calls; try again later");
 		return false;
 	}
-	if (calls_of_user(user) >= tz_calls_env.cfg->limits.max_calls_per_user) {
+	if (tz_calls_of_user(user) >= tz_calls_env.cfg->limits.max_calls_per_user) {
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_TOO_MANY_CALLS,
 			   "limits.max_calls_per_user reached");
 		return false;
@@ -762,6 +753,7 @@ void tz_calls_shutdown(void)
 	g_source_remove(supervisor);
 	g_hash_table_destroy(by_id);
 	g_hash_table_destroy(by_name);
+	tz_calls_admit_count_reset();
 	tz_login_shutdown();
 	tz_messaging_shutdown();
 	tz_tenant_shutdown();

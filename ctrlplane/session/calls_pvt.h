@@ -443,6 +443,13 @@ void tz_call_negotiation_deadline(struct call *c);
 /* calls.c: registry shared with the SIP side */
 struct call *tz_call_new(void *conn, const char *name, const char *user, const char *target);
 void tz_call_register(struct call *c);
+
+/* admit_count.c: live calls per user and client address (@p d: +1 when a
+ * call is registered, -1 when it leaves the table); reset at shutdown. */
+void tz_calls_admit_count(const struct call *c, int d);
+unsigned tz_calls_of_user(const char *user);
+unsigned tz_calls_of_ip(const char *ip);
+void tz_calls_admit_count_reset(void);
 /* Free @p c, never registered (refused before it started). */
 void tz_call_discard(struct call *c);
 void *tz_calls_conn_of_user(uint32_t tenant, const char *user);

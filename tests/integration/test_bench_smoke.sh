@@ -28,6 +28,8 @@ if sys.argv[2] != "none":
 # the transform over packets from memory (pipe): run, on distinct packets
 assert (r["floor_cold_ns"] > 0) == (sys.argv[2] != "none"), r
 assert (r["floor_cold_packets"] >= 32) == (sys.argv[2] != "none"), r
+# the same packets through mbufs recycled warm (pipeline_warm.c): run, none lost
+assert r["pipeline_warm_ns"] > 0, r
 PY
 	then
 		echo "ok $n - pipeline bench, $suite: every packet bridged, JSON complete"

@@ -235,6 +235,41 @@ static void test_removed_source_deleted(void **state)
 	close(sv[1]);
 }
 
+static gboolean on_busy(gpointer data)
+{
+	int *left = data;
+
+	return --*left > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* While a higher-priority source is ready, GLib polls with timeout 0 and
+ * leaves lower-priority descriptors out: they stay registered (no DEL and
+ * ADD per such iteration), and fire again once listed. */
+static void test_partial_listing_keeps_registration(void **state)
+{
+	struct tz_evpoll_stats before, after;
+	int sv[2], left = 3;
+	guint id;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	id = g_unix_fd_add_full(G_PRIORITY_LOW, sv[0], G_IO_IN, on_ready, GINT_TO_POINTER(5), NULL);
+	settle();
+	tz_evpoll_get_stats(&before);
+	g_idle_add_full(G_PRIORITY_DEFAULT, on_busy, &left, NULL);
+	while (left > 0)
+		g_main_context_iteration(NULL, TRUE);
+	tz_evpoll_get_stats(&after);
+	assert_true(after.polls >= before.polls + 3);
+	assert_int_equal(after.dels, before.dels);
+	assert_int_equal(after.adds, before.adds);
+	assert_int_equal(write(sv[1], "p", 1), 1);
+	assert_int_equal(run_until(5, 5000), 1);
+	g_source_remove(id);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* The peek hook sees the datagram before the source that reads it. */
 static int peeked, peeked_before_read;
 
@@ -307,6 +342,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reused_behind_the_wrapper, setup),
 		cmocka_unit_test_setup(test_regular_file_is_ready, setup),
 		cmocka_unit_test_setup(test_removed_source_deleted, setup),
+		cmocka_unit_test_setup(test_partial_listing_keeps_registration, setup),
 		cmocka_unit_test_setup(test_peek_hook, setup),
 		cmocka_unit_test_setup(test_peek_hook_dropped_at_close, setup),
 	};

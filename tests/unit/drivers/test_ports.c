@@ -244,6 +244,55 @@ static void test_next_hop_from_kernel_neighbours(void **state)
 	tz_ports_close(&port, 1);
 }
 
+static uint64_t fake_ns;
+
+static uint64_t fake_clock(void)
+{
+	return fake_ns;
+}
+
+/* Resolved next hops are cached: a changed neighbour is seen only once the
+ * entry has expired (a second), an unresolved one is asked every time. */
+static void test_next_hop_cache_expires(void **state)
+{
+	struct tz_config cfg = { 0 };
+	struct tz_cfg_port pc;
+	struct tz_port port;
+	struct tz_cfg_addr a = { .family = AF_INET };
+	struct rte_ether_addr mac;
+	static const uint8_t m1[6] = { 0x02, 0, 0, 0, 0, 0x41 }, m2[6] = { 0x02, 0, 0, 0, 0, 0x42 };
+	uint64_t h0, l0, h1, l1;
+
+	cfg_port(&pc, "nc", TZ_DRV_RING, "198.51.100.1", 24);
+	cfg.ports = &pc;
+	cfg.n_ports = 1;
+	assert_int_equal(tz_ports_open(&cfg, mp, 1, &port), 0);
+	tz_port_next_hop_clock(fake_clock);
+	fake_ns = 5000000000ULL;
+	assert_int_equal(system("ip neigh replace 198.51.100.40 lladdr 02:00:00:00:00:41 dev tz-nc"), 0);
+	inet_pton(AF_INET, "198.51.100.40", &a.v4);
+	tz_port_next_hop_stats(&h0, &l0);
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), 0);
+	assert_memory_equal(mac.addr_bytes, m1, 6);
+	assert_int_equal(system("ip neigh replace 198.51.100.40 lladdr 02:00:00:00:00:42 dev tz-nc"), 0);
+	fake_ns += 900000000ULL;                               /* fresh: the cached MAC */
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), 0);
+	assert_memory_equal(mac.addr_bytes, m1, 6);
+	tz_port_next_hop_stats(&h1, &l1);
+	assert_int_equal(h1 - h0, 1);
+	assert_int_equal(l1 - l0, 2);
+	fake_ns += 200000000ULL;                               /* expired: asks the kernel */
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), 0);
+	assert_memory_equal(mac.addr_bytes, m2, 6);
+	inet_pton(AF_INET, "198.51.100.41", &a.v4);            /* unresolved: never cached */
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), -EAGAIN);
+	assert_int_equal(system("ip neigh replace 198.51.100.41 lladdr 02:00:00:00:00:42 dev tz-nc"), 0);
+	assert_int_equal(tz_port_next_hop(&port, &a, &mac), 0);
+	assert_memory_equal(mac.addr_bytes, m2, 6);
+	tz_port_next_hop_clock(NULL);
+	tz_ports_close(&port, 1);
+}
+
 /* udp_checksum resolved against what a device reports: a device with UDP
  * checksum offload gets it (and the IPv4 header's) with auto and offload;
  * one without sends IPv4 with checksum 0 under auto and zero, refuses
@@ -339,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_missing_interface_fails_cleanly),
 		cmocka_unit_test(test_worker_moves_kernel_traffic_both_ways),
 		cmocka_unit_test(test_next_hop_from_kernel_neighbours),
+		cmocka_unit_test(test_next_hop_cache_expires),
 		cmocka_unit_test(test_bad_worker_conf_is_refused),
 		cmocka_unit_test(test_udp_checksum_modes_follow_the_capability),
 		cmocka_unit_test(test_ring_port_defaults_to_zero_checksum),
