@@ -366,6 +366,7 @@ static void diff_flags(const struct tz_config *a, const struct tz_config *b, str
 	d->flag[TZ_CFG_DIFF_F_MEDIA] =
 		a->media.latching != b->media.latching ||
 		a->media.latch_window_s != b->media.latch_window_s ||
+		a->media.consent_in_dataplane != b->media.consent_in_dataplane ||
 		!cidrs_eq(a->media.latch_networks, a->media.n_latch_networks,
 			  b->media.latch_networks, b->media.n_latch_networks);
 	d->flag[TZ_CFG_DIFF_F_SIP] = a->sip.ring_timeout_s != b->sip.ring_timeout_s ||

@@ -150,6 +150,7 @@ static const struct tz_cfg_field media_fields[] = {
 	    .max = 3600),
 	ROW(tz_cfg_media, "latch_networks", cidrlist, latch_networks,
 	    .off_n = offsetof(struct tz_cfg_media, n_latch_networks)),
+	ROW(tz_cfg_media, "consent_in_dataplane", bool, consent_in_dataplane, .def = "true"),
 };
 static const struct tz_cfg_schema media_schema = { TABLE(media_fields) };
 

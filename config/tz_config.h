@@ -127,6 +127,10 @@ struct tz_cfg_media {
 	uint32_t latch_window_s;          /**< default 5 */
 	struct tz_cfg_cidr *latch_networks;  /**< NAT ranges the PBXs' media may come from */
 	size_t n_latch_networks;
+	/* The browser's ICE consent checks (RFC 7675) answered by the dataplane
+	 * worker once the call's ICE pair is selected (dataplane/api/tz_stun.h),
+	 * not by libnice on the control thread; default true */
+	bool consent_in_dataplane;
 };
 
 struct tz_cfg_signalling {

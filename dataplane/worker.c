@@ -23,6 +23,7 @@
 #include "bundle_pvt.h"
 #include "fastpath_pvt.h"
 #include "rtp_loss_pvt.h"
+#include "stun_pvt.h"
 #include "tz_dp.h"
 #include "tz_log.h"
 #include "tz_srtp.h"
@@ -451,6 +452,20 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 	}
 }
 
+/* A consent check answered (sent back) or refused (freed) by the worker,
+ * stun_answer.c; false: punt it as before. */
+static inline bool stun_answered(struct worker *w, const struct tz_dp_rxq *q, struct rte_mbuf *m,
+				 struct tz_dp_flow_key *k, uint16_t hlen, uint64_t *cnt)
+{
+	enum tz_stun_action a = tz_dp_stun_try(w->conf.sessions, q, m, hlen, k, cnt);
+
+	if (a == TZ_STUN_ACT_TX)
+		stage_tx(w, q->port_idx, m);
+	else if (a == TZ_STUN_ACT_DROP)
+		rte_pktmbuf_free(m);
+	return a != TZ_STUN_ACT_PUNT;
+}
+
 /*
  * A non-empty burst from the wire.  Not inlined into the poll loop: one call
  * per burst costs nothing, and a profile (callgrind) then shows the work per
@@ -495,6 +510,8 @@ static __rte_noinline void wire_burst(struct worker *w, const struct tz_dp_rxq *
 		} else if (c == FP_MALFORMED ||
 			   (c != FP_OTHER && !punt_allowed(&w->pol, w->now, cnt, c, keys[nm].remote))) {
 			rte_pktmbuf_free(pkts[i]);
+		} else if (c == FP_STUN && stun_answered(w, q, pkts[i], &keys[nm], hlen[nm], cnt)) {
+			continue;
 		} else {
 			punts[np++] = pkts[i];
 		}

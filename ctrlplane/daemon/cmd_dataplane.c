@@ -103,6 +103,10 @@ static int flow_row(const struct tz_dp_flow_key *k, const struct tz_dp_flow *f, 
 	}
 	json_builder_set_member_name(b, "worker");
 	json_builder_add_int_value(b, f->worker);
+	if (f->stun.on) {       /* consent checks answered here (wrapping at 256) */
+		json_builder_set_member_name(b, "consent_answered");
+		json_builder_add_int_value(b, tz_dp_flow_state(w->d->sessions, f->slot)->consent_n);
+	}
 	add_flow_counters(b, tz_dp_flow_state(w->d->sessions, f->slot), w->id >= 0);
 	json_builder_end_object(b);
 	w->n++;

@@ -665,7 +665,7 @@ static void check_media(struct call *c, void *arg)
 
 	if (c->state != CALL_CONNECTED)
 		return;
-	consent = c->web.ice != NULL ? tz_ice_last_consent(c->web.ice) : 0;
+	consent = tz_consent_last(c, now);
 	if (consent != 0 && now - consent > (int64_t)l->consent_timeout_s * G_USEC_PER_SEC) {
 		tz_calls_ctr[TZ_CC_CONSENT_LOST]++;
 		snprintf(why, sizeof(why), "consent lost: no ICE check from the browser for %u s "

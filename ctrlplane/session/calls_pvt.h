@@ -118,6 +118,8 @@ struct call_media {
 	 * partner, and whether we wait for its DTLS keys */
 	struct call *hairpin;
 	bool hairpin_wait;
+	uint32_t consent_seen;                /* consent checks the workers answered (consent.c) */
+	int64_t consent_at;                   /* ... when that count last moved */
 	uint64_t auth_fail_seen;              /* SRTP auth-failure reports */
 	int64_t auth_fail_logged;
 };
@@ -378,6 +380,11 @@ void tz_media_reclaim_all(void);
 uint64_t tz_media_packets(const struct call *c);
 /* rtp_loss.c: flow @p i of @p c is about to be unpublished: keep its loss */
 void tz_media_loss_keep(struct call *c, unsigned i);
+/* consent.c: the call's STUN credentials on a browser-keyed flow (cleared
+ * on any other) when media.consent_in_dataplane; the last consent check
+ * (g_get_monotonic_time), libnice's or the dataplane's, 0 = not followed. */
+void tz_consent_flow(const struct call *c, const struct tz_dp_flow_key *k, struct tz_dp_flow *f);
+int64_t tz_consent_last(struct call *c, int64_t now);
 /* rtp_loss.c: a hairpin ends: keep what partner @p p's flows lost towards @p c */
 void tz_media_loss_keep_hairpin(struct call *c, const struct call *p);
 /* rtp_loss.c: the call's RTP loss so far, each way */

@@ -112,8 +112,12 @@ static int publish(struct call *c, const struct tz_dp_flow_key *k, const struct 
 	unsigned had = c->media.n_flows;
 
 	for (unsigned i = 0; i < n; i++) {
-		int rc = i < had ? tz_dp_flow_replace(s, &c->media.keys[i], &k[i], &f[i])
-				 : tz_dp_flow_add(s, &k[i], &f[i]);
+		struct tz_dp_flow fi = f[i];
+		int rc;
+
+		tz_consent_flow(c, &k[i], &fi);
+		rc = i < had ? tz_dp_flow_replace(s, &c->media.keys[i], &k[i], &fi)
+			     : tz_dp_flow_add(s, &k[i], &fi);
 
 		if (rc < 0)
 			return rc;

@@ -43,7 +43,15 @@
 	X(SRTP_AUTH_FAIL, "srtp_auth_fail",                                              \
 	  "SRTP/SRTCP packets that failed authentication ('show session' names the call)") \
 	X(MID_MALFORMED, "mid_malformed",                                                \
-	  "BUNDLE RTP whose header extension block is malformed: its RFC 8843 MID ignored")
+	  "BUNDLE RTP whose header extension block is malformed: its RFC 8843 MID ignored") \
+	X(STUN_ANSWERED, "stun_answered",                                                \
+	  "ICE consent checks answered by the worker (media.consent_in_dataplane)")      \
+	X(STUN_BAD_AUTH, "stun_bad_auth",                                                \
+	  "STUN with a call's USERNAME but a wrong MESSAGE-INTEGRITY, dropped by the worker") \
+	X(STUN_OTHER_USER, "stun_other_user",                                            \
+	  "STUN on a call's flow with another USERNAME (ICE restart?), punted to ICE")   \
+	X(STUN_MALFORMED, "stun_malformed",                                              \
+	  "STUN on a call's flow with bad lengths or FINGERPRINT, punted to ICE")
 
 enum tz_port_counter {
 #define TZ_CNT_ENUM(e, n, h) TZ_PC_##e,

@@ -119,6 +119,20 @@ struct tz_dp_bundle {
 	struct tz_dp_bundle_sub sub[TZ_DP_BUNDLE_MAX];
 };
 
+/**
+ * ICE consent checks (RFC 7675) answered by the owning worker (tz_stun.h):
+ * what the control plane publishes on a browser-keyed flow once its ICE
+ * pair is selected.  @c on 0 (every other flow): STUN is punted as before.
+ */
+#define TZ_DP_STUN_USER_MAX 64        /**< longest "local:remote" USERNAME handled */
+struct tz_dp_stun_cred {
+	uint8_t on;
+	uint8_t user_len;
+	char user[TZ_DP_STUN_USER_MAX];   /**< expected USERNAME "<our ufrag>:<theirs>" */
+	uint32_t hmac_in[5];          /**< SHA-1 state after (pwd ^ ipad) */
+	uint32_t hmac_out[5];         /**< SHA-1 state after (pwd ^ opad) */
+};
+
 struct tz_dp_flow {
 	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
 	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
@@ -176,6 +190,8 @@ struct tz_dp_flow {
 	 *  (kf_requests) for the control plane, which asks the SIP side for a
 	 *  key frame by SIP INFO picture_fast_update (RFC 5168) */
 	uint8_t fb_kf_to_cp;
+	/** Browser-keyed flows: answer the browser's consent checks here */
+	struct tz_dp_stun_cred stun;
 };
 
 /* X(enum suffix, name, help): per-flow counters, one writer (the owner). */
@@ -269,6 +285,10 @@ struct tz_dp_flow_state {
 	/** key frame requests (PLI, FIR) held for the control plane (fb_kf_to_cp) */
 	uint16_t kf_requests;
 	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
+	/** Consent checks the owning worker answered (tz_stun.h), wrapping: the
+	 *  control plane, looking every second, takes a change for a check
+	 *  (consent expiry).  The last byte of the fourth line: no growth. */
+	uint8_t consent_n;
 } __rte_cache_aligned;
 
 /** Loss so far of a flow's received RTP: @p expected packets (RFC 3550

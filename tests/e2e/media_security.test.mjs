@@ -44,6 +44,12 @@ async function hangup() {
 
 const stats = () => trapezectl(['show', 'sip', 'stats']);
 const myCall = async () => (await trapezectl(['show', 'calls'])).find((c) => c.user === USER);
+/** Consent checks the dataplane workers answered (media.consent_in_dataplane). */
+const stunCounters = async () => (await trapezectl(['show', 'port', 'counters']))
+  .map((p) => `${p.port}: ${['punt_stun', 'stun_answered', 'stun_bad_auth', 'stun_other_user', 'stun_malformed']
+    .map((k) => `${k} ${p[k]}`).join(', ')}`).join('; ');
+const stunAnswered = async () => (await trapezectl(['show', 'port', 'counters']))
+  .reduce((n, p) => n + (p.stun_answered ?? 0), 0);
 const flowsOf = async (call) => (await trapezectl(['show', 'sessions'])).filter((f) => f.session === call.call);
 
 /** lib/wait.mjs's waitUntil, with the description first as this file reads. */
@@ -207,6 +213,7 @@ for i in range(50):
     let rule;
     try {
       await withScreenshot(t, page, async () => {
+        const answered0 = await stunAnswered();
         assert.deepEqual(await dial('echo'), { answered: true });
         await statsWithMedia(page, 20);
         // First the browser's own checks keep the call alive past the
@@ -216,6 +223,11 @@ for i in range(50):
           assert.equal(c?.state, 'connected', 'the call lives on its consent checks');
           return c.age_s >= CONSENT_TIMEOUT_S + 3 ? c : null;
         }, (CONSENT_TIMEOUT_S + 10) * 1000);
+        // ... answered by the dataplane worker, not libnice (lab default:
+        // media.consent_in_dataplane true)
+        const answered = await stunAnswered() - answered0;
+        t.diagnostic(`consent checks answered by the worker: ${answered} (${await stunCounters()})`);
+        assert.ok(answered >= 1, 'the worker answers the browser\'s consent checks');
         const before = await stats();
         rule = ['-p', 'udp', '-d', '198.51.100.1', '--dport', String(call.local_port),
           '-m', 'u32', '--u32', '0>>22&0x3C@8>>30=0', '-j', 'DROP'];
