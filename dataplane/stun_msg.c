@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <openssl/sha.h>
+#include <zlib.h>
 
 #include "tz_stun.h"
 
@@ -101,28 +102,10 @@ void tz_dp_stun_hmac(const struct tz_dp_stun_cred *c, const uint8_t *msg, size_t
 	sha1_from(c->hmac_out, inner, sizeof(inner), mac);
 }
 
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t r = i;
-
-		for (int k = 0; k < 8; k++)
-			r = (r & 1) ? 0xEDB88320u ^ (r >> 1) : r >> 1;
-		crc_table[i] = r;
-	}
-}
-
+/* STUN FINGERPRINT (RFC 5389 15.5) is the CRC-32 of zlib / IEEE 802.3. */
 uint32_t tz_dp_stun_crc32(const uint8_t *p, size_t len)
 {
-	uint32_t r = 0xFFFFFFFFu;
-
-	if (crc_table[1] == 0)          /* idempotent: every thread writes the same */
-		crc_init();
-	while (len-- > 0)
-		r = crc_table[(r ^ *p++) & 0xff] ^ (r >> 8);
-	return r ^ 0xFFFFFFFFu;
+	return (uint32_t)crc32(0, p, (uInt)len);   /* len: a UDP payload, < 64 KiB */
 }
 
 int tz_dp_stun_cred_set(struct tz_dp_stun_cred *c, const char *lufrag, const char *rufrag,

@@ -41,6 +41,7 @@ build_pkgs=(
 	pkg-config
 	python3
 	python3-websockets
+	zlib1g-dev	# crc32() for STUN FINGERPRINT (also pulled by dpdk-dev)
 )
 # The lab and the end-to-end tests use real peers.
 lab_pkgs=(

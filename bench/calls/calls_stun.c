@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <zlib.h>
 
 #include "calls_pvt.h"
 
@@ -24,28 +25,10 @@ const char *calls_stun_verdict_name(enum calls_stun_verdict v)
 	return (unsigned)v < CALLS_STUN_VERDICT_COUNT ? verdict_names[v] : "?";
 }
 
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
+/* FINGERPRINT's CRC-32 is zlib's; a STUN message is < 64 KiB. */
 uint32_t calls_crc32(const uint8_t *p, size_t n)
 {
-	uint32_t c = 0xFFFFFFFFu;
-
-	if (crc_table[1] == 0)
-		crc_init();
-	while (n--)
-		c = crc_table[(c ^ *p++) & 0xFF] ^ (c >> 8);
-	return c ^ 0xFFFFFFFFu;
+	return (uint32_t)crc32(0, p, (uInt)n);
 }
 
 static void put16(uint8_t *p, uint16_t v)
