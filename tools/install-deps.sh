@@ -32,8 +32,10 @@ build_pkgs=(
 	libspeexdsp-dev	# tz_media: resampler
 	libsrtp2-dev
 	libssl-dev
+	libuv1-dev	# ctrlplane/ws/ws_loop.c: lws's libuv loop as one GSource
 	libwebsockets-dev
-	libwebsockets-evlib-glib
+	libwebsockets-evlib-glib	# TZ_WS_GLIB=1: lws on a GSource per connection
+	libwebsockets-evlib-uv	# lws on one GSource (ctrlplane/ws/ws_loop.c)
 	libyaml-dev
 	meson
 	ninja-build

@@ -19,7 +19,9 @@ enum ws_listener {
 
 struct tz_ws_server {
 	struct lws_context *ctx;
-	GMainLoop *loop;                  /* the caller's context, lent to lws */
+	GMainLoop *loop;                  /* TZ_WS_GLIB=1: the caller's context, lent to lws */
+	void *uv;                         /* else lws's libuv loop (ws_loop.c), or NULL */
+	GSource *uv_src;                  /* its one source on the caller's context */
 	struct lws_vhost *vh[WS_LISTEN_COUNT];
 	struct tz_ws_handlers h;
 	void *user;
@@ -48,6 +50,11 @@ struct tz_ws_server {
 	struct lws_protocols protocols[WS_PROTOCOLS_MAX];
 	void *https_ctx;                  /* the https vhost's SSL_CTX (ws_tls_reload.c) */
 };
+
+/* ws_loop.c: lws on one GSource (a libuv loop), unless TZ_WS_GLIB=1. */
+bool tz_ws_loop_glib(void);
+int tz_ws_loop_open(struct tz_ws_server *srv, GMainContext *ctx);
+void tz_ws_loop_close(struct tz_ws_server *srv);
 
 /* ws_tls_reload.c: lws showed the https vhost's SSL_CTX. */
 void tz_ws_tls_ctx_seen(struct tz_ws_server *srv, void *ssl_ctx);
@@ -80,6 +87,7 @@ struct tz_ws_conn {
 	char ip[INET6_ADDRSTRLEN];        /* source address, for limits.ws_connections_per_ip */
 	bool tls;
 	bool closing;                     /* no more sends accepted */
+	bool close_started;               /* libuv path: the close is under way (ws_send.c) */
 	uint16_t close_code;
 	char close_reason[64];
 	struct ws_rx rx;                  /* message being assembled */

@@ -90,6 +90,37 @@ int tz_ws_conn_close(struct tz_ws_conn *conn, uint16_t code, const char *reason)
 	return 0;
 }
 
+/*
+ * Close with the reason lws_close_reason() set: return -1 from the callback.
+ * On the libuv path not that: lws 4.1.6 built with _DEBUG (Debian's) closes
+ * a wsi twice after a callback's -1 on libuv ("close_and_handled uv repeat
+ * test"), and the second close kills the connection before the close frame
+ * is sent (the peer saw 1006).  There the close starts right after the
+ * callback, outside lws's service of this wsi, with one close: lws sends
+ * the frame and waits for the peer's (PENDING_TIMEOUT_CLOSE_ACK).
+ */
+static gboolean close_outside(void *data)
+{
+	struct tz_ws_conn *conn = data;
+
+	if (conn->wsi != NULL)
+		lws_set_timeout(conn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+	tz_ws_conn_unref(conn);
+	return G_SOURCE_REMOVE;
+}
+
+static int ws_close_after_callback(struct tz_ws_conn *conn)
+{
+	if (conn->srv->uv == NULL)
+		return -1;
+	if (!conn->close_started) {
+		conn->close_started = true;
+		tz_ws_conn_ref(conn);
+		g_idle_add_full(G_PRIORITY_HIGH, close_outside, conn, NULL);
+	}
+	return 0;
+}
+
 /* LWS_CALLBACK_SERVER_WRITEABLE: one frame per call, as lws requires. */
 int tz_ws_conn_writeable(struct tz_ws_conn *conn)
 {
@@ -111,7 +142,7 @@ int tz_ws_conn_writeable(struct tz_ws_conn *conn)
 	if (conn->closing) {
 		lws_close_reason(conn->wsi, (enum lws_close_status)conn->close_code,
 				 (unsigned char *)conn->close_reason, strlen(conn->close_reason));
-		return -1;
+		return ws_close_after_callback(conn);
 	}
 	return 0;
 }

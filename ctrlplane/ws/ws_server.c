@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The signalling server: one lws context on the caller's GLib main context
- * (lws's glib event library in foreign-loop mode: lws attaches its fd and
- * timer GSources to our loop and never runs or quits it), one vhost per
- * listener.
+ * The signalling server: one lws context on the caller's GLib main context,
+ * one vhost per listener.  lws runs on a libuv loop that is one GSource of
+ * that context (ws_loop.c); with TZ_WS_GLIB=1 on lws's glib event library
+ * in foreign-loop mode instead (a GSource per descriptor and timer).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -270,24 +270,37 @@ static int resolve_web_root(struct tz_ws_server *srv, const char *web_root)
 
 static int create_context(struct tz_ws_server *srv)
 {
+	GMainContext *main_ctx = g_main_context_get_thread_default();
 	struct lws_context_creation_info ci;
+	bool glib = tz_ws_loop_glib();
 	void *loops[1];
+	int rc;
 
-	srv->loop = g_main_loop_new(g_main_context_get_thread_default(), FALSE);
-	loops[0] = srv->loop;
 	memset(&ci, 0, sizeof(ci));
-	ci.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-		     LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	if (glib) {
+		srv->loop = g_main_loop_new(main_ctx, FALSE);
+		loops[0] = srv->loop;
+	} else {
+		rc = tz_ws_loop_open(srv, main_ctx);
+		if (rc < 0)
+			return rc;
+		loops[0] = srv->uv;
+	}
+	ci.options = (glib ? LWS_SERVER_OPTION_GLIB : LWS_SERVER_OPTION_LIBUV) |
+		     LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	ci.port = CONTEXT_PORT_NO_LISTEN;
 	ci.foreign_loops = loops;     /* read during lws_create_context() only */
 	ci.user = srv;
 	ci.timeout_secs = 10;         /* handshakes and HTTP transactions */
 	srv->ctx = lws_create_context(&ci);
 	if (srv->ctx == NULL) {
-		TZ_LOG(CP_WS, ERR, "signalling: cannot start libwebsockets with the glib "
-		       "event library (is libwebsockets-evlib-glib installed?)");
+		TZ_LOG(CP_WS, ERR, "signalling: cannot start libwebsockets with the %s event "
+		       "library (is libwebsockets-evlib-%s installed?)", glib ? "glib" : "libuv",
+		       glib ? "glib" : "uv");
 		return -ENOMEM;
 	}
+	TZ_LOG(CP_WS, DEBUG, "signalling: lws on the %s", glib ?
+	       "glib event library (a GSource per connection)" : "libuv loop (one GSource)");
 	return 0;
 }
 
@@ -337,6 +350,7 @@ void tz_ws_server_stop(struct tz_ws_server *srv)
 	/* Closes every connection: each gets LWS_CALLBACK_CLOSED -> on_close. */
 	if (srv->ctx != NULL)
 		lws_context_destroy(srv->ctx);
+	tz_ws_loop_close(srv);        /* libuv: lws finishes closing through it */
 	if (srv->loop != NULL)
 		g_main_loop_unref(srv->loop);
 	tz_ws_admit_free(srv);
