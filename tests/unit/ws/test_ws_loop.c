@@ -231,6 +231,70 @@ static void test_glib_grows(void **state)
 	unsetenv("TZ_WS_GLIB");
 }
 
+struct hung {
+	int fd;
+	GMainLoop *loop;
+	int64_t deadline;
+	bool closed;
+};
+
+static gboolean hung_tick(void *data)
+{
+	struct hung *h = data;
+	char buf[256];
+	ssize_t r = recv(h->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+		h->closed = true;
+	else if (g_get_monotonic_time() < h->deadline)
+		return G_SOURCE_CONTINUE;
+	g_main_loop_quit(h->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * lws's timers run on the one source: a client that never finishes its
+ * request is closed by lws's handshake timeout (timeout_secs, 10 s), not
+ * before and not never.
+ */
+static void test_handshake_timeout(void **state)
+{
+	struct tz_ws_server *srv;
+	struct client c;
+	struct hung h = { .loop = g_main_loop_new(NULL, FALSE) };
+	int64_t t0 = g_get_monotonic_time();
+	static const char part[] = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+	int fd;
+
+	(void)state;
+	unsetenv("TZ_WS_GLIB");
+	srv = start();
+	client_connect(&c, tz_ws_server_port(srv, false));
+	/* client_connect sent a whole request: open a second, unfinished one */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)tz_ws_server_port(srv, false)) };
+
+		inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	assert_int_equal(send(fd, part, sizeof(part) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(part) - 1);
+	h.fd = fd;
+	h.deadline = t0 + 30 * G_USEC_PER_SEC;
+	g_timeout_add(20, hung_tick, &h);
+	g_main_loop_run(h.loop);
+	g_main_loop_unref(h.loop);
+	print_message("unfinished request closed after %.1f s\n",
+		      (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+	assert_true(h.closed);
+	assert_true(g_get_monotonic_time() - t0 >= 5 * G_USEC_PER_SEC);
+	close(fd);
+	close(c.fd);
+	g_string_free(c.in, TRUE);
+	tz_ws_server_stop(srv);
+}
+
 /* Start and stop leave nothing on the context. */
 static void test_stop_clean(void **state)
 {
@@ -256,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_sources_flat),
 		cmocka_unit_test(test_glib_grows),
 		cmocka_unit_test(test_stop_clean),
+		cmocka_unit_test(test_handshake_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
