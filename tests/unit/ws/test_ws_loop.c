@@ -22,9 +22,12 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "evpoll.h"
 #include "tz_ws.h"
 
 #define N_CLIENTS 40
+#define MAX_CLIENTS 2000    /* TZ_WS_LOOP_BENCH: idle connections measured */
+#define BENCH_ITERS 20000
 #define WAIT_S 20
 
 struct client {
@@ -33,7 +36,7 @@ struct client {
 };
 
 struct fleet {
-	struct client c[N_CLIENTS];
+	struct client c[MAX_CLIENTS];
 	unsigned n;
 	unsigned from;      /* the clients waited for: from .. n - 1 */
 	const char *want;   /* their input must hold this */
@@ -200,7 +203,7 @@ static void fleet_close(struct fleet *f)
 static unsigned sources_for_more_clients(void)
 {
 	struct tz_ws_server *srv = start();
-	struct fleet f = { .n = 0 };
+	static struct fleet f;
 	unsigned one, many;
 
 	fleet_open(&f, srv, 1);
@@ -300,7 +303,7 @@ static void test_stop_clean(void **state)
 {
 	unsigned before, after;
 	struct tz_ws_server *srv;
-	struct fleet f = { .n = 0 };
+	static struct fleet f;
 
 	(void)state;
 	unsetenv("TZ_WS_GLIB");
@@ -314,6 +317,64 @@ static void test_stop_clean(void **state)
 	assert_int_equal(after, before);
 }
 
+static gboolean spin(void *data)
+{
+	(void)data;
+	return G_SOURCE_CONTINUE;
+}
+
+/* ns per main-loop iteration (kept busy by an idle source) with n idle clients. */
+static double iter_ns(unsigned n)
+{
+	struct tz_ws_server *srv = start();
+	static struct fleet f;
+	guint idle;
+	int64_t t0;
+
+	fleet_open(&f, srv, n);
+	fleet_ping(&f);
+	idle = g_idle_add(spin, NULL);
+	t0 = g_get_monotonic_time();
+	for (int i = 0; i < BENCH_ITERS; i++)
+		g_main_context_iteration(NULL, FALSE);
+	t0 = g_get_monotonic_time() - t0;
+	g_source_remove(idle);
+	fleet_close(&f);
+	tz_ws_server_stop(srv);
+	return (double)t0 * 1000.0 / BENCH_ITERS;
+}
+
+/*
+ * TZ_WS_LOOP_BENCH=N: the main loop's cost per iteration with N idle
+ * WebSockets, libuv path and glib path back to back (a measurement, not a
+ * check; skipped without the variable).  TZ_WS_LOOP_EVPOLL=1: on the
+ * daemon's epoll poll function, as trapezed runs.
+ */
+static void test_bench(void **state)
+{
+	const char *e = getenv("TZ_WS_LOOP_BENCH");
+	unsigned n = e != NULL ? (unsigned)atoi(e) : 0;
+	double uv0, uv, gl0, gl;
+
+	(void)state;
+	if (n == 0)
+		skip();
+	if (n > MAX_CLIENTS)
+		n = MAX_CLIENTS;
+	/* the daemon's poll (ctrlplane/daemon/evpoll.c): epoll instead of poll(2) */
+	if (getenv("TZ_WS_LOOP_EVPOLL") != NULL)
+		assert_int_equal(tz_evpoll_install(g_main_context_default()), 0);
+	unsetenv("TZ_WS_GLIB");
+	uv0 = iter_ns(1);
+	uv = iter_ns(n);
+	setenv("TZ_WS_GLIB", "1", 1);
+	gl0 = iter_ns(1);
+	gl = iter_ns(n);
+	unsetenv("TZ_WS_GLIB");
+	print_message("ns per loop iteration: one source (libuv) %.0f with 1, %.0f with %u "
+		      "connections; glib %.0f with 1, %.0f with %u\n", uv0, uv, n, gl0, gl, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_glib_grows),
 		cmocka_unit_test(test_stop_clean),
 		cmocka_unit_test(test_handshake_timeout),
+		cmocka_unit_test(test_bench),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
