@@ -268,11 +268,10 @@ static int resolve_web_root(struct tz_ws_server *srv, const char *web_root)
 	return 0;
 }
 
-static int create_context(struct tz_ws_server *srv)
+static int context_on(struct tz_ws_server *srv, bool glib)
 {
 	GMainContext *main_ctx = g_main_context_get_thread_default();
 	struct lws_context_creation_info ci;
-	bool glib = tz_ws_loop_glib();
 	void *loops[1];
 	int rc;
 
@@ -293,15 +292,32 @@ static int create_context(struct tz_ws_server *srv)
 	ci.user = srv;
 	ci.timeout_secs = 10;         /* handshakes and HTTP transactions */
 	srv->ctx = lws_create_context(&ci);
-	if (srv->ctx == NULL) {
-		TZ_LOG(CP_WS, ERR, "signalling: cannot start libwebsockets with the %s event "
-		       "library (is libwebsockets-evlib-%s installed?)", glib ? "glib" : "libuv",
-		       glib ? "glib" : "uv");
-		return -ENOMEM;
+	return srv->ctx != NULL ? 0 : -ENOMEM;
+}
+
+/*
+ * lws on one GSource (its libuv event library, ws_loop.c); without the
+ * libuv plugin (libwebsockets-evlib-uv), or with TZ_WS_GLIB=1, on its glib
+ * event library: a GSource per connection, as before.
+ */
+static int create_context(struct tz_ws_server *srv)
+{
+	bool glib = tz_ws_loop_glib();
+
+	if (!glib && context_on(srv, false) == 0) {
+		TZ_LOG(CP_WS, DEBUG, "signalling: lws on a libuv loop (one GSource)");
+		return 0;
 	}
-	TZ_LOG(CP_WS, DEBUG, "signalling: lws on the %s", glib ?
-	       "glib event library (a GSource per connection)" : "libuv loop (one GSource)");
-	return 0;
+	if (!glib) {
+		tz_ws_loop_close(srv);
+		TZ_LOG(CP_WS, WARNING, "signalling: libwebsockets' libuv event library did not "
+		       "load (libwebsockets-evlib-uv); on its glib one, a GSource per connection");
+	}
+	if (context_on(srv, true) == 0)
+		return 0;
+	TZ_LOG(CP_WS, ERR, "signalling: cannot start libwebsockets with the glib event "
+	       "library (is libwebsockets-evlib-glib installed?)");
+	return -ENOMEM;
 }
 
 struct tz_ws_server *tz_ws_server_start(const struct tz_cfg_signalling *sig,
