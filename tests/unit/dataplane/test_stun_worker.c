@@ -26,6 +26,7 @@
 #include <stun/usages/ice.h>
 
 #include "fp_test.h"
+#include "tz_test_stun_pwd.h"
 #include "tz_counters.h"
 #include "tz_dp.h"
 #include "tz_session.h"
@@ -170,18 +171,6 @@ static void wait_counter(enum tz_port_counter c, uint64_t want)
 	for (int i = 0; i < 200 && counter(c) < want; i++)
 		usleep(5000);
 	assert_int_equal(counter(c), want);
-}
-
-static bool give_pwd(StunAgent *a, StunMessage *m, uint8_t *user, uint16_t ulen, uint8_t **pwd,
-		     size_t *plen, void *data)
-{
-	(void)a;
-	(void)m;
-	(void)user;
-	(void)ulen;
-	*pwd = (uint8_t *)data;
-	*plen = strlen(data);
-	return true;
 }
 
 static void test_answered_on_the_wire(void **state)

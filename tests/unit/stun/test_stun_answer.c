@@ -21,6 +21,8 @@
 #include <stun/usages/ice.h>
 
 #include "tz_stun.h"
+#include "tz_test_rfc5769.h"
+#include "tz_test_stun_pwd.h"
 
 #define LUFRAG "gw01ufrg"
 #define RUFRAG "brws"
@@ -69,18 +71,6 @@ static enum tz_stun_verdict answer(const struct peer *p, uint8_t *out, size_t *o
 	struct tz_dp_stun_cred c = cred();
 
 	return tz_dp_stun_answer_buf(&c, p->buf, p->len, src4, 40000, out, olen);
-}
-
-static bool give_pwd(StunAgent *a, StunMessage *m, uint8_t *user, uint16_t ulen, uint8_t **pwd,
-		     size_t *plen, void *data)
-{
-	(void)a;
-	(void)m;
-	(void)user;
-	(void)ulen;
-	*pwd = (uint8_t *)data;
-	*plen = strlen(data);
-	return true;
 }
 
 /* libnice takes our response to its check: integrity, fingerprint, address. */
@@ -217,29 +207,19 @@ static void test_damaged_punted(void **state)
  * ICE-CONTROLLED (we are controlled too: a role conflict), so punted. */
 static void test_rfc5769_sample(void **state)
 {
-	static const uint8_t req[] = {
-		0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01,
-		0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae, 0x80, 0x22, 0x00, 0x10,
-		0x53, 0x54, 0x55, 0x4e, 0x20, 0x74, 0x65, 0x73, 0x74, 0x20, 0x63, 0x6c,
-		0x69, 0x65, 0x6e, 0x74, 0x00, 0x24, 0x00, 0x04, 0x6e, 0x00, 0x01, 0xff,
-		0x80, 0x29, 0x00, 0x08, 0x93, 0x2f, 0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36,
-		0x00, 0x06, 0x00, 0x09, 0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76,
-		0x59, 0x20, 0x20, 0x20, 0x00, 0x08, 0x00, 0x14, 0x9a, 0xea, 0xa7, 0x0c,
-		0xbf, 0xd8, 0xcb, 0x56, 0x78, 0x1e, 0xf2, 0xb5, 0xb2, 0xd3, 0xf2, 0x49,
-		0xc1, 0xb5, 0x71, 0xa2, 0x80, 0x28, 0x00, 0x04, 0xe5, 0x7a, 0x3b, 0xcf,
-	};
 	struct tz_dp_stun_cred c;
-	uint8_t hdr[sizeof(req)], mac[20], out[TZ_STUN_RESP_MAX];
+	uint8_t hdr[sizeof(rfc5769_request)], mac[20], out[TZ_STUN_RESP_MAX];
 	size_t olen;
 
 	(void)state;
-	assert_int_equal(tz_dp_stun_cred_set(&c, "evtj", "h6vY", "VOkJxbRl1RmTxUk/WvJxBt"), 0);
-	memcpy(hdr, req, sizeof(req));
+	assert_int_equal(tz_dp_stun_cred_set(&c, "evtj", "h6vY", TZ_TEST_RFC5769_PWD), 0);
+	memcpy(hdr, rfc5769_request, sizeof(rfc5769_request));
 	hdr[3] = 0x50;                      /* length up to MESSAGE-INTEGRITY */
 	tz_dp_stun_hmac(&c, hdr, 76, mac);
-	assert_memory_equal(mac, req + 80, 20);
-	assert_int_equal(tz_dp_stun_crc32(req, 100) ^ 0x5354554eu, 0xe57a3bcfu);
-	assert_int_equal(tz_dp_stun_answer_buf(&c, req, sizeof(req), src4, 1, out, &olen),
+	assert_memory_equal(mac, rfc5769_request + 80, 20);
+	assert_int_equal(tz_dp_stun_crc32(rfc5769_request, 100) ^ 0x5354554eu, 0xe57a3bcfu);
+	assert_int_equal(tz_dp_stun_answer_buf(&c, rfc5769_request, sizeof(rfc5769_request), src4,
+					       1, out, &olen),
 			 TZ_STUN_PUNT);
 }
 
