@@ -55,6 +55,7 @@ struct tz_ws_server {
 bool tz_ws_loop_glib(void);
 int tz_ws_loop_open(struct tz_ws_server *srv, GMainContext *ctx);
 void tz_ws_loop_close(struct tz_ws_server *srv);
+void tz_ws_loop_destroy(struct tz_ws_server *srv);
 
 /* ws_tls_reload.c: lws showed the https vhost's SSL_CTX. */
 void tz_ws_tls_ctx_seen(struct tz_ws_server *srv, void *ssl_ctx);

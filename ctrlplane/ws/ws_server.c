@@ -363,10 +363,9 @@ void tz_ws_server_stop(struct tz_ws_server *srv)
 {
 	if (srv == NULL)
 		return;
-	/* Closes every connection: each gets LWS_CALLBACK_CLOSED -> on_close. */
-	if (srv->ctx != NULL)
-		lws_context_destroy(srv->ctx);
-	tz_ws_loop_close(srv);        /* libuv: lws finishes closing through it */
+	/* Closes every connection: each gets LWS_CALLBACK_CLOSED -> on_close;
+	 * on libuv lws finishes closing through the loop. */
+	tz_ws_loop_destroy(srv);
 	if (srv->loop != NULL)
 		g_main_loop_unref(srv->loop);
 	tz_ws_admit_free(srv);
