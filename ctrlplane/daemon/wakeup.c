@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wake_mute.h"
 #include "wakeup.h"
 
 #define MAX_EVENTFDS 4096
@@ -157,6 +158,7 @@ void tz_wakeup_drain(void)
 {
 	uint64_t v;
 
+	tz_wake_mute_rearm();
 	if (wake_fd < 0)
 		return;
 	drains++;
