@@ -160,6 +160,7 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	member(b, "wakeups_drained", drained);
 	member(b, "wakeups_skipped_member", mute.member);
 	member(b, "wakeups_skipped_loop", mute.loop);
+	member(b, "wakeup_reads_skipped", mute.unread);
 	member(b, "getifaddrs_calls", ifa.calls);
 	member(b, "getifaddrs_dumps", ifa.dumps);
 	member(b, "local_ips_calls", lip.calls);

@@ -15,7 +15,9 @@
  *    poll returned (check and dispatch steps): the loop drains the wake-up
  *    before the next iteration (wakeup.c), so the signal is read and
  *    dropped unseen.  Skipping it changes nothing; a write from another
- *    thread, or before the poll, is still done.
+ *    thread, or before the poll, is still done.  And the drain itself
+ *    skips its read() when no write reached the wake-up since the last one
+ *    (tz_wake_mute_loop_unwritten(): counted here).
  *
  * The executable's definition comes first in the dynamic linker's search
  * order, so GLib calls this one (as for close(), close_hook.c).  The table
@@ -31,7 +33,9 @@ enum { MUTE_NONE, MUTE_MEMBER, MUTE_LOOP };
 
 static uint8_t mute[TZ_WAKE_MUTE_FDS];
 static __thread bool after_poll;
-static uint64_t n_member, n_loop;
+static uint64_t n_member, n_loop, n_unread;
+static uint64_t loop_written;             /* real writes to the loop's wake-up */
+static uint64_t loop_seen = UINT64_MAX;   /* loop_written at the last drain */
 
 static void set(int fd, uint8_t how)
 {
@@ -46,7 +50,24 @@ void tz_wake_mute_member(int fd)
 
 void tz_wake_mute_loop(int fd)
 {
+	loop_seen = UINT64_MAX;
 	set(fd, MUTE_LOOP);
+}
+
+bool tz_wake_mute_loop_unwritten(int fd)
+{
+	uint64_t n;
+
+	if (fd < 0 || fd >= TZ_WAKE_MUTE_FDS ||
+	    __atomic_load_n(&mute[fd], __ATOMIC_RELAXED) != MUTE_LOOP)
+		return false;
+	n = __atomic_load_n(&loop_written, __ATOMIC_ACQUIRE);
+	if (n == loop_seen) {
+		n_unread++;
+		return true;
+	}
+	loop_seen = n;
+	return false;
 }
 
 void tz_wake_unmute(int fd)
@@ -68,6 +89,7 @@ void tz_wake_mute_get_stats(struct tz_wake_mute_stats *st)
 {
 	st->member = __atomic_load_n(&n_member, __ATOMIC_RELAXED);
 	st->loop = __atomic_load_n(&n_loop, __ATOMIC_RELAXED);
+	st->unread = n_unread;
 }
 
 static bool skip(int fd)
@@ -78,9 +100,14 @@ static bool skip(int fd)
 		__atomic_fetch_add(&n_member, 1, __ATOMIC_RELAXED);
 		return true;
 	}
-	if (how == MUTE_LOOP && after_poll) {
-		__atomic_fetch_add(&n_loop, 1, __ATOMIC_RELAXED);
-		return true;
+	if (how == MUTE_LOOP) {
+		if (after_poll) {
+			__atomic_fetch_add(&n_loop, 1, __ATOMIC_RELAXED);
+			return true;
+		}
+		/* counted before it is written: a drain that sees the old count
+		 * leaves this signal to wake the poll */
+		__atomic_fetch_add(&loop_written, 1, __ATOMIC_RELEASE);
 	}
 	return false;
 }

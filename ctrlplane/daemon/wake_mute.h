@@ -5,6 +5,7 @@
 #ifndef TZ_WAKE_MUTE_H
 #define TZ_WAKE_MUTE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /** Descriptors above this are never muted. */
@@ -13,6 +14,7 @@
 struct tz_wake_mute_stats {
 	uint64_t member;  /* writes skipped: a hub member's wake-up */
 	uint64_t loop;    /* writes skipped: the control loop's own, after its poll */
+	uint64_t unread;  /* drains without a read(): nothing written since the last */
 };
 
 /**
@@ -27,6 +29,13 @@ void tz_wake_mute_member(int fd);
  * tz_wake_mute_rearm() (the drain before each iteration reads them anyway).
  */
 void tz_wake_mute_loop(int fd);
+
+/**
+ * Whether no write() reached @p fd (the loop's wake-up, tz_wake_mute_loop())
+ * since the last call that returned false: the drain can skip its read().
+ * False for any other descriptor.  Call from the loop's thread.
+ */
+bool tz_wake_mute_loop_unwritten(int fd);
 
 /** Write to @p fd again (before it is closed or the context is let go). */
 void tz_wake_unmute(int fd);

@@ -162,6 +162,8 @@ void tz_wakeup_drain(void)
 	if (wake_fd < 0)
 		return;
 	drains++;
+	if (tz_wake_mute_loop_unwritten(wake_fd))
+		return; /* nothing written since the last drain (wake_mute.c) */
 	if (read(wake_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
 		drained++;
 }

@@ -5,8 +5,8 @@
  * wake-up eventfd unsignalled (GLib signals it on every attach and after
  * every dispatch otherwise), and signals again once removed from the hub;
  * the control loop's own wake-up is skipped only from the loop's thread
- * between its poll and the next iteration; a muted number closed and
- * reused is written again.
+ * between its poll and the next iteration, and its drain reads only after
+ * a write; a muted number closed and reused is written again.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -131,6 +131,35 @@ static void test_loop_wakeup_after_poll_only(void **state)
 	close(efd);
 }
 
+/* The drain reads the loop's wake-up only when something was written. */
+static void test_drain_reads_only_after_a_write(void **state)
+{
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), other = eventfd(0, EFD_NONBLOCK);
+	uint64_t one = 1;
+	pthread_t t;
+
+	(void)state;
+	tz_wake_mute_loop(efd);
+	assert_false(tz_wake_mute_loop_unwritten(efd));   /* first: read */
+	assert_true(tz_wake_mute_loop_unwritten(efd));    /* nothing since */
+	assert_int_equal(pthread_create(&t, NULL, write_one, &efd), 0);
+	pthread_join(t, NULL);
+	assert_false(tz_wake_mute_loop_unwritten(efd));   /* another thread wrote */
+	assert_true(tz_wake_mute_loop_unwritten(efd));
+	tz_wake_mute_rearm();
+	assert_int_equal(write(efd, &one, sizeof(one)), sizeof(one));
+	assert_false(tz_wake_mute_loop_unwritten(efd));   /* before the poll: counted */
+	tz_wake_mute_polled();
+	assert_int_equal(write(efd, &one, sizeof(one)), sizeof(one));
+	assert_true(tz_wake_mute_loop_unwritten(efd));    /* skipped: nothing to read */
+	tz_wake_mute_rearm();
+	assert_false(tz_wake_mute_loop_unwritten(other)); /* not the loop's: always read */
+	tz_wake_unmute(efd);
+	assert_false(tz_wake_mute_loop_unwritten(efd));
+	close(efd);
+	close(other);
+}
+
 /* close() (close_hook.c) unmutes: a reused number is written again. */
 static void test_close_unmutes(void **state)
 {
@@ -154,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_member_wakeups_skipped),
 		cmocka_unit_test(test_loop_wakeup_after_poll_only),
+		cmocka_unit_test(test_drain_reads_only_after_a_write),
 		cmocka_unit_test(test_close_unmutes),
 	};
 
