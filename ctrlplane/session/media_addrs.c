@@ -9,7 +9,9 @@
  * flow key's pad (0 = the direct index, others the hash) and picks the
  * egress source address.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "calls_pvt.h"
@@ -124,4 +126,68 @@ void tz_media_addr_apply(enum tz_cfg_role r, unsigned i, struct tz_dp_flow_key *
 	a = tz_media_addr_v4(r, i);
 	k->pad = (uint16_t)i;
 	memcpy(e->src, &a, 4);
+}
+
+/* Bind an even RTP port and the RTCP port above it on @p a, from
+ * @p *cursor on (round-robin over the range); 0 and the fds, or -EADDRINUSE. */
+static int bind_pair(struct in_addr a, unsigned *cursor, int fd[2], uint16_t *port_out)
+{
+	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_CORE];
+	unsigned base = (r->first + 1u) & ~1u, span = (unsigned)(r->last - base + 1) / 2;
+
+	for (unsigned i = 0; i < span; i++) {
+		uint16_t port = (uint16_t)(base + 2 * ((*cursor + i) % span));
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = a };
+		int fd0 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int fd1 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		sa.sin_port = htons(port);
+		if (bind(fd0, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			sa.sin_port = htons(port + 1);
+			if (bind(fd1, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+				fd[0] = fd0;
+				fd[1] = fd1;
+				*port_out = port;
+				*cursor = (*cursor + i + 1) % span;
+				return 0;
+			}
+		}
+		close(fd0);
+		close(fd1);
+	}
+	return -EADDRINUSE;
+}
+
+/* Hold an even RTP port and the RTCP port above it on one of the core
+ * media addresses, the least used first, so no other call or process gets
+ * them. */
+int tz_media_core_ports(struct call *c)
+{
+	static unsigned cursor[TZ_DP_MAX_LOCAL_ADDRS];
+	unsigned order[TZ_DP_MAX_LOCAL_ADDRS];
+	unsigned n = tz_media_addr_order(TZ_ROLE_CORE, order);
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned a = order[i];
+
+		if (bind_pair(tz_media_addr_v4(TZ_ROLE_CORE, a), &cursor[a], c->media.core_fd,
+			      &c->media.core_port) == 0) {
+			c->media.core_addr = (uint8_t)a;
+			tz_media_addr_take(TZ_ROLE_CORE, a);
+			return 0;
+		}
+	}
+	return -EADDRINUSE;
+}
+
+void tz_media_core_ports_close(struct call *c)
+{
+	tz_video_free(c);
+	if (c->media.core_fd[0] > 0)
+		tz_media_addr_put(TZ_ROLE_CORE, c->media.core_addr);
+	for (int i = 0; i < 2; i++) {
+		if (c->media.core_fd[i] > 0)
+			close(c->media.core_fd[i]);
+		c->media.core_fd[i] = -1;
+	}
 }
