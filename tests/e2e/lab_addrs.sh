@@ -16,13 +16,20 @@ export TZ_BUILD=${TZ_BUILD:?TZ_BUILD must name the build directory}
 state=$(mktemp -d /tmp/tz-e2e.XXXXXX)
 ctl=("$TZ_BUILD/ctrlplane/cli/trapezectl" --socket /run/trapeze/trapezed.sock)
 fail() { echo "lab_addrs: FAIL: $*"; exit 1; }
-trap '"$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
+dump=
+trap '[ -n "$dump" ] && kill "$dump" 2>/dev/null; "$here/tools/lab.sh" down >/dev/null 2>&1; rm -rf "$state"' EXIT
 
 sed -e 's|^\(    ipv4: 198.51.100.1/24\)\(.*\)$|\1\2\n    media_addresses: [198.51.100.11]|' \
     -e 's|^\(    ipv4: 203.0.113.1/24\)\(.*\)$|\1\2\n    media_addresses: [203.0.113.11]|' \
     "$here/config/bench-lab.yaml" >"$state/addrs.yaml"
 [ "$(grep -c media_addresses "$state/addrs.yaml")" -eq 2 ] || fail "config not generated"
 "$here/tools/lab.sh" down >/dev/null 2>&1
+"$here/tools/lab.sh" up >/dev/null || fail "the lab did not come up"
+# the SIP the PBX sees: each INVITE's SDP must name the call's core address
+ip netns exec sip tcpdump -i sip0 -n -l -U -A -s 0 'udp port 5060' >"$state/sip.txt" 2>"$state/tcpdump.err" &
+dump=$!
+for _ in $(seq 1 50); do grep -q "listening on" "$state/tcpdump.err" && break; sleep 0.1; done
+grep -q "listening on" "$state/tcpdump.err" || fail "tcpdump did not start: $(cat "$state/tcpdump.err")"
 
 # the calls, in the background: 6 at 3/s, each held 12 s
 TZ_LAB_LOCKED=1 "$here/tools/bench.sh" calls --config "$state/addrs.yaml" --out "$state/out" \
@@ -47,8 +54,15 @@ if len(calls) == 6:
 done
 ports=$(ip netns exec gw "${ctl[@]}" --json show ports 2>/dev/null)
 wait "$bench"; rc=$?
+kill "$dump" 2>/dev/null; wait "$dump" 2>/dev/null; dump=
 cat "$state/bench.log"
 echo "lab_addrs: calls held on: $seen"
+# our INVITEs' c= (the PBX's answers name 203.0.113.2): both addresses, 3
+# calls each (an INVITE retransmitted over UDP counts again: at least 3)
+sdp=$(grep -ao 'c=IN IP4 203\.0\.113\.1[0-9]*' "$state/sip.txt" | sort | uniq -c | awk '{print $1 "x" $4}' | tr '\n' ' ')
+echo "lab_addrs: SIP SDP c= lines: $sdp"
+printf '%s' "$sdp" | grep -Eq '^([3-9]|[1-9][0-9]+)x203\.0\.113\.1 ([3-9]|[1-9][0-9]+)x203\.0\.113\.11 $' ||
+	fail "the INVITEs' c= lines: '$sdp'; expected at least 3 of each address"
 want="203.0.113.1 203.0.113.1 203.0.113.1 203.0.113.11 203.0.113.11 203.0.113.11 | 198.51.100.1 198.51.100.1 198.51.100.1 198.51.100.11 198.51.100.11 198.51.100.11"
 [ "$seen" = "$want" ] || fail "addresses in use: '$seen'; expected '$want'"
 printf '%s' "$ports" | grep -q '203.0.113.1 203.0.113.11' || fail "show ports: $ports"
