@@ -114,6 +114,11 @@ unsigned tz_media_addr_used(enum tz_cfg_role r, unsigned i)
 	return i < TZ_DP_MAX_LOCAL_ADDRS ? used[r][i] : 0;
 }
 
+unsigned tz_calls_media_addr_calls(enum tz_cfg_role role, unsigned i)
+{
+	return role < TZ_ROLE_COUNT ? tz_media_addr_used(role, i) : 0;
+}
+
 /* The flow key's local-address index and the egress source of address
  * @p i on side @p r (IPv4 only: an IPv6 flow keeps the port's address). */
 void tz_media_addr_apply(enum tz_cfg_role r, unsigned i, struct tz_dp_flow_key *k,
