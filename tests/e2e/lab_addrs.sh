@@ -67,6 +67,10 @@ want="203.0.113.1 203.0.113.1 203.0.113.1 203.0.113.11 203.0.113.11 203.0.113.11
 [ "$seen" = "$want" ] || fail "addresses in use: '$seen'; expected '$want'"
 printf '%s' "$ports" | grep -q '203.0.113.1 203.0.113.11' || fail "show ports: $ports"
 printf '%s' "$ports" | grep -q '198.51.100.1 198.51.100.11' || fail "show ports: $ports"
+calls=$(printf '%s' "$ports" | python3 -c '
+import json, sys
+print(" ".join(p["media_calls"] for p in json.load(sys.stdin) if p["role"] != "tap"))')
+[ "$calls" = "3 3 3 3" ] || fail "show ports media_calls: '$calls'; expected '3 3 3 3'"
 [ "$rc" -eq 0 ] || fail "trapeze-bench calls exited $rc"
 python3 - "$state/out/calls.json" <<'PY' || fail "the calls did not all complete with media both ways"
 import json, sys
