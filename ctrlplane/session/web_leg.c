@@ -143,6 +143,11 @@ static int make_ice(struct call *c, char *addr, size_t addrlen, char *err, size_
 		ic.local_ip = addr;
 		c->web.ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
 		c->web.addr = (uint8_t)order[i];
+		if (c->web.ice == NULL && (errno == EMFILE || errno == ENFILE)) {
+			/* out of descriptors: no other address helps */
+			snprintf(err, errlen, "out of descriptors (RLIMIT_NOFILE)");
+			return -EMFILE;
+		}
 	}
 	if (c->web.ice == NULL) {
 		snprintf(err, errlen, "no free media port on %s%s (%u-%u)", addr,
