@@ -126,6 +126,7 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 				.port_idx = (uint16_t)p, .from_kernel = 0,
 				.media_first = media->first, .media_last = media->last,
 			};
+			tz_port_media_addrs(port, &c->rxq[c->n_rxq - 1]);
 		}
 		for (uint16_t q = 0; q < port->n_tap_queues; q++) {
 			struct tz_dp_worker_conf *c = &w[q % n_w];
