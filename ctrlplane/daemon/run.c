@@ -380,6 +380,7 @@ static void ctxhub_teardown(void)
 	       st.syncs, st.ctl, st.errors);
 	tz_ice_set_ctx_ops(NULL);
 	tz_ice_set_peek_ops(NULL);
+	tz_ctxpool_drain();
 	tz_ctxhub_uninstall();
 }
 
