@@ -51,6 +51,7 @@ static gboolean clean(struct tz_ctxpool_lease *l)
 
 	if (last <= l->first_id || last - l->first_id > SCAN_MAX)
 		return FALSE;
+	pool.st.scanned += last - l->first_id - 1;
 	for (guint id = l->first_id + 1; id < last; id++) {
 		GSource *s = g_main_context_find_source_by_id(l->ctx, id);
 

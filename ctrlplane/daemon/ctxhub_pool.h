@@ -32,6 +32,7 @@ struct tz_ctxpool_stats {
 	uint64_t made;        /**< contexts created (pool empty) */
 	uint64_t reused;      /**< leases served from the pool */
 	uint64_t leftovers;   /**< sources of a previous lease destroyed before reuse */
+	uint64_t scanned;     /**< source ids looked up for leftovers */
 	uint64_t dropped;     /**< returned contexts unreferenced (pool full, id wrap) */
 	uint32_t pooled;      /**< contexts waiting in the pool now */
 	uint32_t leased;      /**< contexts leased now */
