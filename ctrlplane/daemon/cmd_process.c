@@ -188,6 +188,7 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	member(b, "pool_leased", pool.leased);
 	member(b, "pool_max", pool.max);
 	member(b, "pool_leftovers_destroyed", pool.leftovers);
+	member(b, "pool_ids_scanned", pool.scanned);
 	member(b, "pool_dropped", pool.dropped);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
