@@ -16,6 +16,7 @@
 
 #include "daemon_pvt.h"
 #include "ctxhub.h"
+#include "ctxhub_pool.h"
 #include "evpoll.h"
 #include "ifaddrs_cache.h"
 #include "localips_cache.h"
@@ -141,6 +142,7 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 {
 	struct tz_evpoll_stats ev;
 	struct tz_ctxhub_stats hub;
+	struct tz_ctxpool_stats pool;
 	struct tz_ifaddrs_stats ifa;
 	struct tz_localips_stats lip;
 	struct tz_wake_mute_stats mute;
@@ -151,6 +153,7 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	tz_port_next_hop_stats(&nh_hits, &nh_lookups);
 	tz_evpoll_get_stats(&ev);
 	tz_ctxhub_get_stats(&hub);
+	tz_ctxpool_get_stats(&pool);
 	tz_wakeup_get_stats(&drains, &drained);
 	tz_wake_mute_get_stats(&mute);
 	json_builder_begin_object(b);
@@ -179,6 +182,14 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	member(b, "syncs", hub.syncs);
 	member(b, "epoll_ctl", hub.ctl);
 	member(b, "errors", hub.errors);
+	member(b, "pool_made", pool.made);
+	member(b, "pool_reused", pool.reused);
+	member(b, "pool_contexts", pool.pooled);
+	member(b, "pool_leased", pool.leased);
+	member(b, "pool_max", pool.max);
+	member(b, "pool_leftovers_destroyed", pool.leftovers);
+	member(b, "pool_ids_scanned", pool.scanned);
+	member(b, "pool_dropped", pool.dropped);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	return 0;

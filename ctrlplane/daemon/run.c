@@ -348,11 +348,12 @@ static void event_poll_setup(const struct tz_config *cfg)
  * Each call's ICE agent in a context of its own, run by the hub (ctxhub.c)
  * by readiness, so that the main loop's walk does not grow with the calls
  * up.  TZ_CTXHUB=0 in the environment keeps them on the main context (for
- * comparison).
+ * comparison); TZ_CTXPOOL=0 makes every call's context new (pool bound 0).
  */
 static void ctxhub_setup(void)
 {
 	const char *env = g_getenv("TZ_CTXHUB");
+	struct tz_ctxpool_stats pool;
 	int rc;
 
 	if (env != NULL && strcmp(env, "0") == 0) {
@@ -365,7 +366,12 @@ static void ctxhub_setup(void)
 		       "main context", strerror(-rc));
 		return;
 	}
-	TZ_LOG(MAIN, INFO, "control loop: ICE agents in contexts of their own (context hub)");
+	env = g_getenv("TZ_CTXPOOL");
+	if (env != NULL && strcmp(env, "0") == 0)
+		tz_ctxpool_set_max(0);
+	tz_ctxpool_get_stats(&pool);
+	TZ_LOG(MAIN, INFO, "control loop: ICE agents in contexts of their own (context hub, "
+	       "%u pooled at most)", pool.max);
 }
 
 static void ctxhub_teardown(void)
@@ -381,6 +387,7 @@ static void ctxhub_teardown(void)
 	       st.syncs, st.ctl, st.errors);
 	tz_ice_set_ctx_ops(NULL);
 	tz_ice_set_peek_ops(NULL);
+	tz_ctxpool_drain();
 	tz_ctxhub_uninstall();
 }
 

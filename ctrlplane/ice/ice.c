@@ -34,6 +34,7 @@ struct tz_ice {
 	uint8_t last_txid[12];  /* transaction ID of the check last counted */
 	void *hub;              /* the agent's own context in the daemon's hub, or NULL */
 	GMainContext *ctx;      /* that context (the agent holds it), or NULL */
+	void *lease;            /* ctx's lease (ctx_ops.lease), or NULL */
 };
 
 /* The daemon's poll can peek at a readable descriptor before GLib dispatches
@@ -292,6 +293,25 @@ static int setup_agent(struct tz_ice *ice, GMainContext *ctx, const struct tz_ic
 	return ice->port != 0 ? 0 : -EADDRINUSE;
 }
 
+/* A context of the agent's own, run by the hub (before any source): leased
+ * or new; NULL when the hub will not take it. */
+static GMainContext *own_context(struct tz_ice *ice)
+{
+	GMainContext *own = ctx_ops.lease != NULL ? ctx_ops.lease(&ice->lease) : g_main_context_new();
+
+	if (own == NULL)
+		return NULL;
+	ice->hub = ctx_ops.add(own);
+	if (ice->lease == NULL) {
+		g_main_context_unref(own); /* the hub's and then the agent's */
+	} else if (ice->hub == NULL) {
+		ctx_ops.release(ice->lease, NULL);
+		ice->lease = NULL;
+	}
+	ice->ctx = ice->hub != NULL ? own : NULL;
+	return ice->ctx;
+}
+
 struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
 			  tz_ice_state_fn state_fn, tz_ice_recv_fn recv_fn, void *user)
 {
@@ -302,15 +322,8 @@ struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
 	ice->state_fn = state_fn;
 	ice->recv_fn = recv_fn;
 	ice->user = user;
-	if (ctx == NULL && ctx_ops.add != NULL) {
-		/* a context of the agent's own, run by the hub (before any source) */
-		GMainContext *own = g_main_context_new();
-
-		ice->hub = ctx_ops.add(own);
-		ctx = ice->hub != NULL ? own : NULL;
-		ice->ctx = ctx;
-		g_main_context_unref(own); /* the hub's and then the agent's */
-	}
+	if (ctx == NULL && ctx_ops.add != NULL)
+		ctx = own_context(ice);
 	rc = setup_agent(ice, ctx, conf);
 	touch(ice);
 	if (rc != 0) {
@@ -476,6 +489,8 @@ void tz_ice_free(struct tz_ice *ice)
 		}
 		g_idle_add(unref_later, ice->agent);
 	}
+	if (ice->lease != NULL)  /* back once the agent is finalized */
+		ctx_ops.release(ice->lease, ice->agent != NULL ? G_OBJECT(ice->agent) : NULL);
 	if (ice->pending != NULL)
 		g_ptr_array_unref(ice->pending);
 	if (ice->consent_watch != 0)

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <glib-object.h>
 #include <glib.h>
 
 struct tz_ice;
@@ -126,6 +127,10 @@ struct tz_ice_ctx_ops {
 	void *(*add)(GMainContext *ctx);
 	void (*touch)(void *handle);
 	void (*remove)(void *handle);
+	/* optional: a context to add instead of a new one (*lease: its handle),
+	 * and its return once @last_user (or NULL: nothing) is finalized */
+	GMainContext *(*lease)(void **lease);
+	void (*release)(void *lease, GObject *last_user);
 };
 
 /** Install (or with NULL remove) the hooks; before the first call starts. */

@@ -31,6 +31,7 @@
 #ifdef TZ_TEST_CTXHUB
 #include "ctxhub.h"
 #include "ctxhub_ice.h"
+#include "ctxhub_pool.h"
 
 /* The same tests with each agent in a context of its own, run by the
  * daemon's context hub from the default main loop (ctrlplane/daemon/ctxhub.c). */
@@ -309,6 +310,64 @@ static void test_quiet_once_connected(void **state)
 	while (g_main_context_iteration(NULL, FALSE))
 		;
 }
+
+/* One connected call, freed. */
+static void connected_call(const struct tz_ice_conf *conf)
+{
+	struct world w = { .loop = g_main_loop_new(NULL, FALSE) };
+	guint timer;
+
+	w.lite = tz_ice_new(NULL, conf, lite_state, lite_recv, &w);
+	assert_non_null(w.lite);
+	start_full(&w);
+	timer = g_timeout_add_seconds(10, give_up, &w);
+	g_main_loop_run(w.loop);
+	g_source_remove(timer);
+	assert_true(w.lite_connected);
+	assert_int_equal(w.failed, 0);
+	tz_ice_free(w.lite);
+	g_object_unref(w.full);
+	g_main_loop_unref(w.loop);
+}
+
+static gboolean flag_up(gpointer data)
+{
+	*(bool *)data = true;
+	return G_SOURCE_REMOVE;
+}
+
+/* The second call runs in the first one's context, leased from the pool
+ * once the first agent is finalized, with nothing of the first call left. */
+static void test_second_call_reuses_the_context(void **state)
+{
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = TZ_PORT(600), .port_max = TZ_PORT(609) };
+	struct tz_ctxpool_stats a, b;
+	bool late = false;
+	guint timer;
+
+	tz_ctxpool_drain();
+	tz_ctxpool_get_stats(&a);
+	connected_call(&conf);
+	timer = g_timeout_add_seconds(5, flag_up, &late);
+	for (;;) {                               /* until the agent is finalized */
+		tz_ctxpool_get_stats(&b);
+		if (b.pooled == 1 || late)
+			break;
+		g_main_context_iteration(NULL, TRUE);
+	}
+	assert_false(late);
+	g_source_remove(timer);
+	connected_call(&conf);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	tz_ctxpool_get_stats(&b);
+	print_message("pool: made %" PRIu64 ", reused %" PRIu64 ", ids scanned %" PRIu64
+		      ", leftovers %" PRIu64 "\n", b.made - a.made, b.reused - a.reused,
+		      b.scanned - a.scanned, b.leftovers - a.leftovers);
+	assert_int_equal(b.made - a.made, 1);
+	assert_int_equal(b.reused - a.reused, 1);
+	assert_int_equal(b.leftovers - a.leftovers, 0);
+}
 #endif
 
 static void test_each_call_gets_its_own_port(void **state)
@@ -365,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_consent_follows_the_peers_checks),
 #ifdef TZ_TEST_CTXHUB
 		cmocka_unit_test(test_quiet_once_connected),
+		cmocka_unit_test(test_second_call_reuses_the_context),
 #endif
 	};
 
