@@ -22,6 +22,8 @@
 #   --max-sessions N   limits.max_sessions (the dataplane session table)
 #   --memory-mb N      eal.memory_mb (EAL memory for that table and mbufs)
 #   --nofile N         RLIMIT_NOFILE (soft and hard) of the gateway and client
+#   --dtls-release     control.dtls_release: true (OpenSSL's state freed once
+#                 media flows)
 #   --sample-gw        every 2 s, DIR/gw-samples.tsv: the gateway's RSS, PSS,
 #                 descriptors, CPU (main thread and all), the client's RSS/CPU
 #
@@ -37,7 +39,7 @@ state=${TZ_LAB_STATE:-/run/trapeze/lab}
 lock=/tmp/tz-test.lock
 
 die() { echo "bench: $*" >&2; exit 1; }
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 case "$cmd" in
@@ -59,6 +61,7 @@ max_sessions=
 memory_mb=
 nofile=
 sample=0
+dtls_release=
 pass=()
 have_json=0
 have_plots=0
@@ -71,6 +74,7 @@ while [ $# -gt 0 ]; do
 		--out=*) out=${1#--out=}; shift ;;
 		--keep) keep=1; shift ;;
 		--sample-gw) sample=1; shift ;;
+		--dtls-release) dtls_release=true; shift ;;
 		--media-ports|--max-sessions|--memory-mb|--nofile)
 			[ $# -ge 2 ] || die "$1 needs a value"
 			case "$1" in
@@ -97,7 +101,7 @@ bench="$build/bench/trapeze-bench"
 mkdir -p "$out"
 
 # The widened copy of the config: only the lines asked for change.
-if [ -n "$media_ports$max_sessions$memory_mb" ]; then
+if [ -n "$media_ports$max_sessions$memory_mb$dtls_release" ]; then
 	acc=${media_ports%%,*}
 	core=${media_ports#*,}
 	if [ -n "$media_ports" ]; then
@@ -106,7 +110,8 @@ if [ -n "$media_ports$max_sessions$memory_mb" ]; then
 	fi
 	[[ "${max_sessions:-1}" =~ ^[0-9]+$ ]] || die "--max-sessions wants a number"
 	[[ "${memory_mb:-1}" =~ ^[0-9]+$ ]] || die "--memory-mb wants a number"
-	awk -v acc="$acc" -v core="$core" -v ms="$max_sessions" -v mm="$memory_mb" '
+	awk -v acc="$acc" -v core="$core" -v ms="$max_sessions" -v mm="$memory_mb" \
+	    -v dr="$dtls_release" '
 		/^[a-z]/ { sect = $1 }
 		sect == "media:" && /^  access:/ { side = "acc" }
 		sect == "media:" && /^  core:/ { side = "core" }
@@ -114,7 +119,8 @@ if [ -n "$media_ports$max_sessions$memory_mb" ]; then
 			sub(/"[0-9]+-[0-9]+"/, "\"" (side == "acc" ? acc : core) "\"") }
 		sect == "limits:" && /^  max_sessions:/ && ms != "" { sub(/[0-9]+/, ms) }
 		sect == "eal:" && /^  memory_mb:/ && mm != "" { sub(/[0-9]+/, mm) }
-		{ print }' "$config" >"$out/trapeze.yaml"
+		{ print }
+		/^control:/ && dr != "" { print "  dtls_release: true" }' "$config" >"$out/trapeze.yaml"
 	config=$out/trapeze.yaml
 	echo "bench: widened config $config" >&2
 fi
