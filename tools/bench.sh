@@ -41,7 +41,7 @@ state=${TZ_LAB_STATE:-/run/trapeze/lab}
 lock=/tmp/tz-test.lock
 
 die() { echo "bench: $*" >&2; exit 1; }
-usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 case "$cmd" in
