@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <agent.h>
 #include <glib.h>
@@ -282,8 +284,20 @@ static int setup_agent(struct tz_ice *ice, GMainContext *ctx, const struct tz_ic
 struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
 			  tz_ice_state_fn state_fn, tz_ice_recv_fn recv_fn, void *user)
 {
-	struct tz_ice *ice = g_new0(struct tz_ice, 1);
-	int rc;
+	struct tz_ice *ice;
+	int rc, probe;
+
+	/* GLib aborts the process when a new context cannot make its wake-up
+	 * descriptor (g_wakeup_new): at RLIMIT_NOFILE refuse the call instead. */
+	probe = eventfd(0, EFD_CLOEXEC);
+	if (probe < 0) {
+		rc = errno;
+		TZ_LOG(CP_ICE, WARNING, "cannot start ICE: %s (RLIMIT_NOFILE)", g_strerror(rc));
+		errno = rc;
+		return NULL;
+	}
+	close(probe);
+	ice = g_new0(struct tz_ice, 1);
 
 	ice->pending = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	ice->state_fn = state_fn;
