@@ -147,10 +147,6 @@ static int make_ice(struct call *c, char *addr, size_t addrlen, char *err, size_
 	access_addr(addr, addrlen);
 	ic.local_ip = addr;
 	c->web.ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
-	if (c->web.ice == NULL && (errno == EMFILE || errno == ENFILE)) {
-		snprintf(err, errlen, "out of descriptors (RLIMIT_NOFILE)");
-		return -EMFILE;
-	}
 	if (c->web.ice == NULL) {
 		snprintf(err, errlen, "no free media port on %s (%u-%u)", addr, r->first, r->last);
 		return -EADDRINUSE;
