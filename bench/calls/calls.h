@@ -27,6 +27,9 @@
 
 struct calls_step_result;
 
+/** Seconds of 50 packets/s media checked both ways at the start and end of a sparse hold. */
+#define CALLS_CHECK_S 0.5
+
 /** How calls are signalled. */
 enum calls_signal {
 	CALLS_SIG_JSEP,		/**< trapeze-jsep.v1 over WebSocket (the gateway) */
@@ -81,6 +84,15 @@ struct calls_conf {
 	unsigned concurrent;		/**< most calls up at once */
 	unsigned total;			/**< calls to place in this step */
 	double hold_s;			/**< media time of each call, seconds */
+	/**
+	 * Media packets per second per call while held: 0 = 50 (every 20 ms,
+	 * the default); 0 < P < 50: 50/s for CALLS_CHECK_S after the first
+	 * media back and again before hang-up (which then fails "no-media" if
+	 * nothing came back), P/s in between; < 0: nothing in between (the
+	 * gateway's limits.media_timeout_s ends calls silent for longer).
+	 * ICE consent checks go on every 5 s whatever the rate.
+	 */
+	double hold_pps;
 	double timeout_s;		/**< per set-up phase (answer, ICE, DTLS, first media); default 10 */
 	double loss_fail_pct;		/**< a held call with more loss than this is failed; default 5 */
 	unsigned threads;		/**< client threads, default 1 */
@@ -102,6 +114,7 @@ struct calls_pct {
 /** What one step measured.  Zero-filled by the engine before it starts. */
 struct calls_step_result {
 	double rate;			/**< asked attempts per second */
+	double hold_pps;		/**< media packets/s per held call used (0: none between the checks) */
 	unsigned concurrent;		/**< asked most calls up at once */
 	uint64_t attempted, completed, failed;
 	uint64_t failures[CALLS_FAIL_COUNT];	/**< by reason ([CALLS_FAIL_NONE] unused) */

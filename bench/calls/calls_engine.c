@@ -57,6 +57,8 @@
 #define STUN_RTO_MAX 2.0
 #define CONSENT_S 5.0		/* RFC 7675 consent refresh */
 #define RTCP_S 5.0
+#define FULL_PPS 50.0		/* one packet per 20 ms: the wheel */
+#define HELD_SLICES 20		/* held calls: each visited every 20 scans (100 ms) */
 
 static const char *const failure_names[] = {
 #define CALLS_FAILURE_NAME(e, n) n,
@@ -112,6 +114,12 @@ struct call {
 	uint16_t seq;
 	uint8_t pt;
 	double rtcp_next;
+	/* sparse hold (conf->hold_pps < 50) */
+	double ts_t0, next_pkt, check_end;
+	uint32_t ts_base;
+	uint64_t recv_check;		/* received when the final check began */
+	bool final_check;
+	enum calls_failure fail_pending;	/* reported at the end unless worse */
 	uint64_t sent, received, bad;
 	bool rx_started;
 	uint16_t max_seq;
@@ -180,6 +188,12 @@ struct cthread {
 	/* live calls */
 	struct call **live;
 	size_t nlive, live_cap;
+	/* calls in CS_HOLD, visited a slice per scan (HELD_SLICES) */
+	struct call **held;
+	size_t nheld, held_cap, held_pos;
+	/* sparse hold: per-socket batches of single packets (nudp x BURST) */
+	struct call **sb;
+	unsigned *nsb;
 	struct call **hash;
 	size_t hmask;
 	struct call *wheel[WHEEL];
@@ -210,6 +224,8 @@ struct engine {
 	_Atomic uint64_t done_ok;		/* for progress: completed so far */
 	_Atomic unsigned next_user;
 	_Atomic bool stop;
+	double pps;			/* hold packets/s: FULL_PPS, less, or 0 */
+	bool sparse;			/* pps < FULL_PPS */
 	/* steady window */
 	pthread_mutex_t mlock;
 	unsigned media_up, peak;
@@ -533,6 +549,8 @@ static void call_finish(struct cthread *t, struct call *c, enum calls_failure f)
 
 	if (c->st == CS_DONE)
 		return;
+	if (f == CALLS_FAIL_NONE)
+		f = c->fail_pending;
 	media_up(e, c, false);
 	wheel_del(t, c);
 	if (c->key != 0)
@@ -689,7 +707,15 @@ static void media_start(struct cthread *t, struct call *c, double now)
 	c->st = CS_MEDIA_WAIT;
 	c->deadline = now + t->e->c->timeout_s;
 	c->rtcp_next = now + RTCP_S;
+	c->ts_t0 = now;
+	c->ts_base = c->ts;
 	wheel_add(t, c);
+}
+
+/* RTP timestamp of @p now: sparse packets keep the 8 kHz clock. */
+static uint32_t ts_at(const struct call *c, double now)
+{
+	return c->ts_base + (uint32_t)((now - c->ts_t0) * 8000.0) / PAYLOAD * PAYLOAD;
 }
 
 static void rtp_write(uint8_t *p, struct call *c)
@@ -1697,6 +1723,7 @@ static void udp_readable(struct cthread *t, struct udpsock *u, double now)
 					c->t_media = now;
 					c->st = CS_HOLD;
 					c->hold_end = now + e->c->hold_s;
+					c->check_end = now + CALLS_CHECK_S;
 					media_up(e, c, true);
 				}
 			}
@@ -1709,6 +1736,55 @@ static void udp_readable(struct cthread *t, struct udpsock *u, double now)
 }
 
 /* ---------------------------- timers ------------------------------- */
+
+/* Queue one packet of @p c in its socket's batch; a full batch is sent. */
+static void sb_add(struct cthread *t, struct call *c)
+{
+	struct call **b = t->sb + (size_t)c->sock * BURST;
+
+	b[t->nsb[c->sock]++] = c;
+	if (t->nsb[c->sock] == BURST) {
+		send_burst(t, b, BURST, false);
+		t->nsb[c->sock] = 0;
+	}
+}
+
+static void sb_flush(struct cthread *t)
+{
+	for (unsigned s = 0; s < t->nudp; s++)
+		if (t->nsb[s] > 0) {
+			send_burst(t, t->sb + (size_t)s * BURST, t->nsb[s], false);
+			t->nsb[s] = 0;
+		}
+}
+
+/*
+ * A sparse hold: 50 packets/s (the wheel) for CALLS_CHECK_S after the first
+ * media back, then e->pps (or none), then the wheel again for the last
+ * CALLS_CHECK_S, in which something must come back.
+ */
+static void hold_sparse(struct cthread *t, struct call *c, double now)
+{
+	double pps = t->e->pps, end_win = c->hold_end - CALLS_CHECK_S;
+
+	if (c->slot >= 0) {
+		if (!c->final_check && now >= c->check_end && now < end_win) {
+			wheel_del(t, c);
+			c->next_pkt = pps > 0 ? now + 1.0 / pps : c->hold_end;
+		}
+	} else if (now >= end_win) {
+		c->final_check = true;
+		c->recv_check = c->received;
+		c->ts = ts_at(c, now);
+		wheel_add(t, c);
+	} else if (pps > 0 && now >= c->next_pkt) {
+		c->next_pkt += 1.0 / pps;
+		if (c->next_pkt < now)
+			c->next_pkt = now + 1.0 / pps;
+		c->ts = ts_at(c, now);
+		sb_add(t, c);
+	}
+}
 
 static void call_timers(struct cthread *t, struct call *c, double now)
 {
@@ -1744,12 +1820,16 @@ static void call_timers(struct cthread *t, struct call *c, double now)
 		break;
 	case CS_HOLD:
 		if (now >= c->hold_end) {
+			if (e->sparse && c->final_check && c->received == c->recv_check)
+				c->fail_pending = CALLS_FAIL_MEDIA_TIMEOUT;
 			wheel_del(t, c);
 			media_up(e, c, false);
 			if (e->c->signal == CALLS_SIG_JSEP && c->ws != NULL)
 				ws_hangup_send(c, now);
 			else
 				call_finish(t, c, CALLS_FAIL_NONE);	/* NG: delete in finish */
+		} else if (e->sparse) {
+			hold_sparse(t, c, now);
 		}
 		break;
 	case CS_HANGUP:
@@ -1766,6 +1846,47 @@ static void call_timers(struct cthread *t, struct call *c, double now)
 	}
 }
 
+static bool arr_push(struct call ***a, size_t *n, size_t *cap, struct call *c)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct call **na = realloc(*a, nc * sizeof(**a));
+
+		if (na == NULL)
+			return false;
+		*a = na;
+		*cap = nc;
+	}
+	(*a)[(*n)++] = c;
+	return true;
+}
+
+/* One slice of the held calls: each is visited every HELD_SLICES scans. */
+static void scan_held(struct cthread *t, double now)
+{
+	size_t todo = (t->nheld + HELD_SLICES - 1) / HELD_SLICES;
+
+	while (todo-- > 0 && t->nheld > 0) {
+		struct call *c;
+
+		if (t->held_pos >= t->nheld)
+			t->held_pos = 0;
+		c = t->held[t->held_pos];
+		if (c->st != CS_DONE)
+			call_timers(t, c, now);
+		if (c->st == CS_HOLD) {
+			t->held_pos++;
+			continue;
+		}
+		if (c->st == CS_DONE)
+			free(c);
+		else if (!arr_push(&t->live, &t->nlive, &t->live_cap, c))
+			call_finish(t, c, CALLS_FAIL_CLIENT), free(c);
+		t->held[t->held_pos] = t->held[--t->nheld];
+	}
+	sb_flush(t);
+}
+
 static void scan(struct cthread *t, double now)
 {
 	size_t j = 0;
@@ -1777,10 +1898,11 @@ static void scan(struct cthread *t, double now)
 			call_timers(t, c, now);
 		if (c->st == CS_DONE)
 			free(c);
-		else
+		else if (c->st != CS_HOLD || !arr_push(&t->held, &t->nheld, &t->held_cap, c))
 			t->live[j++] = c;
 	}
 	t->nlive = j;
+	scan_held(t, now);
 	/* connections with no calls stay open for the next calls of the step */
 	for (struct wsconn *w = t->conns; w != NULL; w = w->next)
 		if ((w->st == WS_CONNECTING || w->st == WS_TLS || w->st == WS_UPGRADE ||
@@ -1966,6 +2088,16 @@ static void thread_free(struct cthread *t)
 		free(c);
 	}
 	free(t->live);
+	for (size_t i = 0; i < t->nheld; i++) {
+		struct call *c = t->held[i];
+
+		if (c->st != CS_DONE)
+			call_finish(t, c, CALLS_FAIL_CLIENT);
+		free(c);
+	}
+	free(t->held);
+	free(t->sb);
+	free(t->nsb);
 	while (t->conns != NULL) {
 		struct wsconn *w = t->conns;
 
@@ -2101,8 +2233,11 @@ static int engine_setup(struct engine *e, char *err, size_t err_len)
 		t->qp = tz_srtp_engine_qp(e->srtp, (uint16_t)i);
 		t->nudp = e->nlocal ? e->nlocal : 1;
 		t->udp = calloc(t->nudp, sizeof(*t->udp));
+		t->sb = calloc((size_t)t->nudp * BURST, sizeof(*t->sb));
+		t->nsb = calloc(t->nudp, sizeof(*t->nsb));
 		t->ep = epoll_create1(EPOLL_CLOEXEC);
-		if (t->q == NULL || t->hash == NULL || t->udp == NULL || t->ep < 0 || t->qp == NULL) {
+		if (t->q == NULL || t->hash == NULL || t->udp == NULL || t->ep < 0 || t->qp == NULL ||
+		    t->sb == NULL || t->nsb == NULL) {
 			snprintf(err, err_len, "out of memory / epoll");
 			return -ENOMEM;
 		}
@@ -2160,14 +2295,21 @@ int calls_run_step(const struct calls_conf *conf, struct calls_step_result *out,
 		c.timeout_s = 10;
 	if (c.loss_fail_pct <= 0)
 		c.loss_fail_pct = 5;
+	if (c.hold_pps == 0 || c.hold_pps > FULL_PPS)
+		c.hold_pps = FULL_PPS;
+	else if (c.hold_pps < 0)
+		c.hold_pps = 0;
 	if (c.threads == 0)
 		c.threads = 1;
 	rc = check_conf(&c, err, err_len);
 	if (rc != 0)
 		return rc;
 	out->rate = c.rate;
+	out->hold_pps = c.hold_pps;
 	out->concurrent = c.concurrent;
 	e.c = &c;
+	e.pps = c.hold_pps;
+	e.sparse = c.hold_pps < FULL_PPS;
 	e.out = out;
 	e.nth = c.threads;
 	pthread_mutex_init(&e.mlock, NULL);

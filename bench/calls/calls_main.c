@@ -37,6 +37,9 @@ static const char usage[] =
 "  --concurrent C          most calls up at once (default 100)\n"
 "  --total N               calls to place (default 100)\n"
 "  --hold S                media time per call, seconds (default 10)\n"
+"  --hold-pps P            media packets/s per call while held (default 50;\n"
+"                          below 50: 50/s for 0.5 s at the start and the end,\n"
+"                          P/s between; 0: none between, ICE consent only)\n"
 "  --timeout S             per set-up phase, seconds (default 10)\n"
 "  --threads T             client threads (default 1)\n"
 "  --suite S               SRTP suite offered (default AES_CM_128_HMAC_SHA1_80)\n"
@@ -86,6 +89,7 @@ static const struct opt_def opt_defs[] = {
 	{ "concurrent", O_UINT, OC(concurrent), 1, 1 },
 	{ "total", O_UINT, OC(total), 2, 1 },
 	{ "hold", O_DBL, OC(hold_s), 3, 0 },
+	{ "hold-pps", O_DBL, OC(hold_pps), -1, 0 },
 	{ "timeout", O_DBL, OC(timeout_s), -1, 0.1 },
 	{ "threads", O_UINT, OC(threads), -1, 1 },
 	{ "suite", O_SUITE, OC(suite), -1, 0 },
@@ -121,6 +125,7 @@ static void opts_default(struct calls_opts *o)
 	o->conf.concurrent = 100;
 	o->conf.total = 100;
 	o->conf.hold_s = 10;
+	o->conf.hold_pps = 50;
 	o->conf.timeout_s = 10;
 	o->conf.loss_fail_pct = 5;
 	o->conf.threads = 1;
@@ -241,6 +246,12 @@ static int opts_parse(struct calls_opts *o, int argc, char **argv)
 		fputs("calls: --signal self needs --reflector IP:PORT\n", stderr);
 		return -EINVAL;
 	}
+	if (o->conf.hold_pps > 50) {
+		fputs("calls: --hold-pps is at most 50 (one packet per 20 ms)\n", stderr);
+		return -EINVAL;
+	}
+	if (o->conf.hold_pps == 0)
+		o->conf.hold_pps = -1;	/* the engine's "none between the checks" */
 	if (o->ramp_max_steps > CALLS_MAX_STEPS)
 		o->ramp_max_steps = CALLS_MAX_STEPS;
 	if (strcmp(o->ctl, "none") == 0)

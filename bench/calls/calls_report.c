@@ -120,6 +120,12 @@ void calls_report_step(FILE *f, const struct calls_step *s)
 		num(s->gw.ctl_ms_per_call, 2), num(s->gw.worker_busy_pct_max, 1),
 		num(s->gw.worker_us_per_call_s, 1), calls_bound_name(s->bound),
 		s->passed ? "" : " FAIL");
+	if (r->hold_pps > 0 && r->hold_pps < 50)
+		fprintf(f, "     step %u held calls at %s packets/s (50/s for %.1f s at the start and the end)\n",
+			s->index, num(r->hold_pps, r->hold_pps < 10 ? 2 : 0), CALLS_CHECK_S);
+	else if (r->hold_pps == 0)
+		fprintf(f, "     step %u held calls silent (50 packets/s for %.1f s at the start and the end, "
+			"ICE consent every 5 s)\n", s->index, CALLS_CHECK_S);
 	if (s->bound == CALLS_BOUND_CLIENT)
 		fprintf(f, "     step %u is client-bound: the load client used %.0f %% of its cores; "
 			"the gateway was not measured at its limit\n", s->index, r->client_cpu_pct);
@@ -229,6 +235,7 @@ static void j_step(JsonBuilder *b, const struct calls_step *s)
 	j_int(b, "concurrent", r->concurrent);
 	j_int(b, "peak_concurrent", r->peak_concurrent);
 	j_num(b, "hold_s", s->hold_s);
+	j_num(b, "hold_pps", r->hold_pps);
 	j_int(b, "attempted", r->attempted);
 	j_int(b, "completed", r->completed);
 	j_int(b, "failed", r->failed);
@@ -291,6 +298,7 @@ static void j_options(JsonBuilder *b, const struct calls_opts *o)
 	j_int(b, "concurrent", c->concurrent);
 	j_int(b, "total", c->total);
 	j_num(b, "hold_s", c->hold_s);
+	j_num(b, "hold_pps", c->hold_pps < 0 ? 0 : c->hold_pps);
 	j_num(b, "timeout_s", c->timeout_s);
 	j_int(b, "threads", c->threads);
 	j_str(b, "suite", bench_suite_name(c->suite));

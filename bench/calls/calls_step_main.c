@@ -27,6 +27,7 @@ static const char usage[] =
 "  --ng IP:PORT --rtp-peer IP:PORT   (ng)     --reflector IP:PORT   (self)\n"
 "  --local IP              a source address (repeat to spread calls)\n"
 "  --rate R --concurrent N --total N --hold S --timeout S --loss-fail PCT\n"
+"  --hold-pps P            packets/s per held call (default 50; 0: silent between checks)\n"
 "  --threads N --suite NAME (AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM, ...)\n"
 "  --eal ARG               extra EAL argument (repeat: --eal -m --eal 8192)\n"
 "  --progress              a line on stderr every second\n";
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
 		{ "total", 1, NULL, 't' }, { "hold", 1, NULL, 'H' }, { "timeout", 1, NULL, 'O' },
 		{ "loss-fail", 1, NULL, 'L' }, { "threads", 1, NULL, 'j' },
 		{ "suite", 1, NULL, 'x' }, { "calls-per-ws", 1, NULL, 'P' },
+		{ "hold-pps", 1, NULL, 'Q' },
 		{ "eal", 1, NULL, 'e' }, { "progress", 0, NULL, 'g' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *locals[64];
@@ -109,6 +111,9 @@ int main(int argc, char **argv)
 		case 'c': c.concurrent = (unsigned)atoi(optarg); break;
 		case 't': c.total = (unsigned)atoi(optarg); break;
 		case 'H': c.hold_s = atof(optarg); break;
+		case 'Q':	/* 0 asks for silence: the engine's < 0 */
+			c.hold_pps = atof(optarg) > 0 ? atof(optarg) : -1;
+			break;
 		case 'O': c.timeout_s = atof(optarg); break;
 		case 'L': c.loss_fail_pct = atof(optarg); break;
 		case 'j': c.threads = (unsigned)atoi(optarg); break;
@@ -154,7 +159,8 @@ int main(int argc, char **argv)
 		calls_engine_fini();
 		return 1;
 	}
-	printf("{\n  \"rate\": %.3f, \"concurrent\": %u,\n", r.rate, r.concurrent);
+	printf("{\n  \"rate\": %.3f, \"concurrent\": %u, \"hold_pps\": %.3f,\n", r.rate,
+	       r.concurrent, r.hold_pps);
 	printf("  \"attempted\": %llu, \"completed\": %llu, \"failed\": %llu,\n",
 	       (unsigned long long)r.attempted, (unsigned long long)r.completed,
 	       (unsigned long long)r.failed);

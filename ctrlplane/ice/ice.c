@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <agent.h>
 #include <glib.h>
@@ -293,6 +295,10 @@ static int setup_agent(struct tz_ice *ice, GMainContext *ctx, const struct tz_ic
 	return ice->port != 0 ? 0 : -EADDRINUSE;
 }
 
+/* Descriptors one agent opens: its context's eventfd, libnice's, the socket,
+ * and one spare for the call's other legs to fail on gracefully. */
+#define ICE_FDS 4
+
 /* A context of the agent's own, run by the hub (before any source): leased
  * or new; NULL when the hub will not take it. */
 static GMainContext *own_context(struct tz_ice *ice)
@@ -315,8 +321,26 @@ static GMainContext *own_context(struct tz_ice *ice)
 struct tz_ice *tz_ice_new(GMainContext *ctx, const struct tz_ice_conf *conf,
 			  tz_ice_state_fn state_fn, tz_ice_recv_fn recv_fn, void *user)
 {
-	struct tz_ice *ice = g_new0(struct tz_ice, 1);
-	int rc;
+	struct tz_ice *ice;
+	int rc, n, probe[ICE_FDS];
+
+	/* GLib aborts the process when a context or the agent cannot make its
+	 * wake-up eventfd (g_wakeup_new): a call takes ICE_FDS descriptors
+	 * (context, agent, socket); at RLIMIT_NOFILE refuse it instead. */
+	for (n = 0; n < ICE_FDS; n++) {
+		probe[n] = eventfd(0, EFD_CLOEXEC);
+		if (probe[n] < 0)
+			break;
+	}
+	rc = n < ICE_FDS ? errno : 0;
+	while (n > 0)
+		close(probe[--n]);
+	if (rc != 0) {
+		TZ_LOG(CP_ICE, WARNING, "cannot start ICE: %s (RLIMIT_NOFILE)", g_strerror(rc));
+		errno = rc;
+		return NULL;
+	}
+	ice = g_new0(struct tz_ice, 1);
 
 	ice->pending = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	ice->state_fn = state_fn;

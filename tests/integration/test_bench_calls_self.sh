@@ -56,6 +56,31 @@ PY
 	fi
 done
 
+# A sparse hold (--hold-pps): 50/s for 0.5 s at the start and the end, P/s
+# in between (0: nothing), every call still checked both ways at the end.
+# 4 s at 50/s would be >= 190 packets per call; sparse is about 53 + 3 s x P.
+for pps in 2 0; do
+	if "$step" --signal self --reflector "$addr" --rate 50 --concurrent 50 --total 50 \
+		--hold 4 --hold-pps $pps >"$out/sparse$pps.json" 2>"$out/sparse$pps.err" &&
+	   python3 - "$out/sparse$pps.json" $pps <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+pps = float(sys.argv[2])
+assert r["hold_pps"] == pps, r["hold_pps"]
+assert r["completed"] == 50 and r["failed"] == 0, r
+assert r["pkts_bad"] == 0 and r["loss_pct"] == 0, r
+per_call = r["pkts_sent"] / 50
+# the two checks (>= 2 x 24) plus the sparse packets, far below 4 s x 50
+assert 45 + 2 * pps <= per_call <= 70 + 4 * pps, per_call
+assert r["pkts_received"] >= r["pkts_sent"] - 50 * 5, (r["pkts_sent"], r["pkts_received"])
+PY
+	then
+		ok "sparse hold at $pps packets/s: 50 calls completed, checked both ways, few packets"
+	else
+		fail "sparse hold at $pps packets/s"; sed 's/^/# /' "$out/sparse$pps.json" "$out/sparse$pps.err"
+	fi
+done
+
 kill -TERM "$rpid"; wait "$rpid"; rpid=
 if grep -q '^reflect: received [1-9][0-9]*, sent [1-9]' "$out/reflect.log"; then
 	ok "reflector counted what it returned"

@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <agent.h>
 #include <cmocka.h>
@@ -389,6 +391,35 @@ static void test_each_call_gets_its_own_port(void **state)
 		;
 }
 
+/* At the descriptor limit a call is refused (EMFILE), the process goes on. */
+static void test_descriptor_limit_refuses(void **state)
+{
+	struct tz_ice_conf conf = { .local_ip = "127.0.0.1", .port_min = TZ_PORT(300), .port_max = TZ_PORT(309) };
+	struct rlimit old, low;
+	int fds[64], n = 0;
+	struct tz_ice *ice;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)dup(0) + 32;	/* a little above what is open now */
+	close((int)low.rlim_cur - 32);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 64 && (fds[n] = dup(0)) >= 0)
+		n++;
+	assert_true(n < 64);
+	ice = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
+	assert_null(ice);
+	assert_int_equal(errno, EMFILE);
+	while (n > 0)
+		close(fds[--n]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ice = tz_ice_new(NULL, &conf, NULL, NULL, NULL);
+	assert_non_null(ice);
+	tz_ice_free(ice);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
 static void test_bad_input_is_refused(void **state)
 {
 	struct tz_ice_conf conf = { .local_ip = "not-an-ip", .port_min = TZ_PORT(200), .port_max = TZ_PORT(209) };
@@ -419,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_lite_connects_and_exchanges_datagrams),
 		cmocka_unit_test(test_each_call_gets_its_own_port),
 		cmocka_unit_test(test_bad_input_is_refused),
+		cmocka_unit_test(test_descriptor_limit_refuses),
 		cmocka_unit_test(test_credentials_do_not_come_from_g_random),
 		cmocka_unit_test(test_consent_check_recognised),
 		cmocka_unit_test(test_consent_follows_the_peers_checks),
