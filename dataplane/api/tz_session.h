@@ -211,9 +211,9 @@ enum tz_flow_counter {
 	TZ_FC_COUNT
 };
 
-/** Size of the SRTP stream state a flow slot carries (opaque here): two
+/** Size of one SRTP stream state a flow slot carries (opaque here): a
  *  struct tz_srtp_stream of 48 bytes. */
-#define TZ_DP_STREAM_STATE_SIZE 96
+#define TZ_DP_STREAM_STATE_SIZE 48
 
 /**
  * RTP loss on the way to the gateway, of the stream a flow receives
@@ -237,17 +237,21 @@ struct tz_dp_rtp_loss {
 	uint8_t started;              /**< a packet was seen */
 };
 
-/** Per-flow mutable state; written only by the owning worker. */
+/**
+ * Per-flow mutable state; written only by the owning worker.  Four cache
+ * lines, laid out so that a packet of any kind but TZ_XF_ECHO / _REKEY
+ * touches the first two only (the worker prefetches those): line 0 the
+ * SRTP stream it unprotects or protects and the renumbering state, line 1
+ * the RTP loss, the time of the last packet and the three counters every
+ * packet increments; the counters of dropped packets start line 2, then
+ * the second stream (echo, re-key), the media service and video state.
+ * (Static asserts in rtp_loss_pvt.h hold the offsets.)
+ */
 struct tz_dp_flow_state {
-	uint64_t cnt[TZ_FC_COUNT];
-	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
-	/** SRTP/SRTCP stream states (struct tz_srtp_stream): [0] the flow's
-	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow or the
-	 *  re-protected stream of a TZ_XF_REKEY flow */
+	/* line 0 */
+	/** SRTP/SRTCP stream state (struct tz_srtp_stream) of the flow's
+	 *  incoming SSRC (or, TZ_XF_PROTECT, the stream it protects) */
 	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
-	/** Loss of the RTP the flow receives, in the 32 bytes after the
-	 *  streams (line 2, prefetched with them) */
-	struct tz_dp_rtp_loss loss;
 	/** TZ_XF_PROTECT and TZ_XF_REKEY with ssrc_out: the sender's SSRC last seen and the
 	 *  offset added to its sequence numbers.  We rewrite the SSRC, so the
 	 *  outgoing sequence is ours: when the SIP side's source changes (music
@@ -259,6 +263,20 @@ struct tz_dp_flow_state {
 	uint16_t out_last;            /**< highest sequence number written */
 	uint8_t in_started;
 	uint8_t key_gen[2];           /**< the flow's key_gen the streams belong to */
+	/** Consent checks the owning worker answered (tz_stun.h), wrapping: the
+	 *  control plane, looking every second, takes a change for a check
+	 *  (consent expiry). */
+	uint8_t consent_n;
+	/* line 1 */
+	/** Loss of the RTP the flow receives */
+	struct tz_dp_rtp_loss loss __rte_aligned(64);
+	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
+	/** Counters (enum tz_flow_counter): PKTS, BYTES, RTCP end line 1, the
+	 *  drop counters start line 2 */
+	uint64_t cnt[TZ_FC_COUNT];
+	/** Stream [1]: the echoed stream of a TZ_XF_ECHO flow or the
+	 *  re-protected stream of a TZ_XF_REKEY flow */
+	uint8_t srtp_out[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
 	/** A flow with a media service: where its outgoing RTP stream stands,
 	 *  so the gateway's own packets (injected through the owning worker)
 	 *  share its SSRC, timeline and sequence space.  Written by the owning
@@ -272,8 +290,8 @@ struct tz_dp_flow_state {
 	uint64_t svc_tsc;             /**< TSC when it was forwarded */
 	uint64_t svc_sent;            /**< bit i: number svc_out_last - i was sent (a
 					   reordered packet may take a number not used) */
-	/* Video (docs/video.md), in the 16 bytes left of the fourth line; the
-	 * 16-bit counters wrap (diagnostics; kf_requests is compared, not summed). */
+	/* Video (docs/video.md), in the last 16 bytes of line 3; the 16-bit
+	 * counters wrap (diagnostics; kf_requests is compared, not summed). */
 	/** BUNDLE parent: the SSRC learned for each sub-flow from its PT */
 	uint32_t bundle_ssrc[TZ_DP_BUNDLE_MAX];
 	/** RTCP feedback dropped: REMB and transport-cc (never negotiated,
@@ -285,10 +303,6 @@ struct tz_dp_flow_state {
 	/** key frame requests (PLI, FIR) held for the control plane (fb_kf_to_cp) */
 	uint16_t kf_requests;
 	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
-	/** Consent checks the owning worker answered (tz_stun.h), wrapping: the
-	 *  control plane, looking every second, takes a change for a check
-	 *  (consent expiry).  The last byte of the fourth line: no growth. */
-	uint8_t consent_n;
 } __rte_cache_aligned;
 
 /** Loss so far of a flow's received RTP: @p expected packets (RFC 3550
