@@ -102,10 +102,10 @@ struct tz_dp_pt_rewrite {
 #define TZ_DP_BUNDLE_PORT 0xfffeu     /**< port_idx of a shadow key */
 
 struct tz_dp_bundle_sub {
-	uint32_t ssrc;                /**< the stream's SSRC per SDP, 0 = unknown */
-	uint32_t pt_mask[4];          /**< its payload types, bit per PT 0-127 */
 	const struct tz_dp_flow *flow;    /**< the sub-flow's published entry; NULL:
 					       drop the stream (counted in bundle_dropped) */
+	uint32_t ssrc;                /**< the stream's SSRC per SDP, 0 = unknown */
+	uint32_t pt_mask[4];          /**< its payload types, bit per PT 0-127 */
 	uint8_t mid_len;              /**< its MID (m= line's a=mid), 0 = none */
 	char mid[TZ_DP_MID_MAX];
 };
@@ -134,46 +134,19 @@ struct tz_dp_stun_cred {
 };
 
 struct tz_dp_flow {
-	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
-	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
-	uint16_t worker;              /**< owning worker index */
-	uint8_t xform;                /**< enum tz_dp_xform */
-	uint8_t is_rtcp_port;         /**< 1: this key is a separate RTCP port */
-	struct tz_dp_egress out;
+	/* Lines 0-1: what the worker reads for every packet (the SRTCP and
+	 * feedback fields ride along); the BUNDLE table starts line 2, and
+	 * the entry is six lines (static asserts in session.c). */
 	const struct tz_srtp_ctx *srtp;   /**< RTP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtcp;  /**< RTCP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtp_out;   /**< TZ_XF_ECHO: the protect context back;
 						   TZ_XF_REKEY: RTP protect context */
+	const struct tz_srtp_ctx *srtcp_out;  /**< TZ_XF_REKEY: RTCP protect context */
+	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
+	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
 	uint32_t ssrc_out;                    /**< TZ_XF_ECHO, _PROTECT, _REKEY: SSRC written
 						   into outgoing RTP (the one our SDP
 						   announced); 0 = keep the sender's */
-	struct tz_dp_pt_rewrite pt;           /**< TZ_XF_FORWARD, _PROTECT (before
-						   protecting), _UNPROTECT and _ECHO
-						   (after unprotecting), _REKEY
-						   (between the two) */
-	const struct tz_srtp_ctx *srtcp_out;  /**< TZ_XF_REKEY: RTCP protect context */
-	/** Key generation of stream [0] (unprotect) and [1] (TZ_XF_REKEY's
-	 *  protect): re-published with tz_dp_flow_replace() and one of them
-	 *  bumped, the owning worker restarts that stream (ROC 0, empty replay
-	 *  window) at its next packet and keeps the other -- a new SDES key
-	 *  from the PBX is a new association, while the browser side's stream
-	 *  under the unchanged DTLS key must go on (a restart there would
-	 *  reuse SRTP indices, i.e. keystream). */
-	uint8_t key_gen[2];
-	/** Recording slot (dataplane/api/tz_rec_tap.h), 0 = not recorded: the
-	 *  owning worker copies each plain RTP packet into its recording tap,
-	 *  after unprotect (browser to SIP) or before protect (SIP to browser) */
-	uint16_t rec;
-	uint8_t rec_dir;              /**< enum tz_rec_dir of the copies */
-	/** Media services (tz_svc.h) this flow needs, TZ_SVC_* bits; 0 (nearly
-	 *  every flow) = none: the worker forwards it and never looks further. */
-	uint8_t svc;
-	uint8_t svc_core;                     /**< the stage core serving it */
-	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
-						   the stage names the flow by it */
-	/** The browser's other streams on this key (see struct tz_dp_bundle);
-	 *  published after its sub-flows, deleted before them. */
-	struct tz_dp_bundle bundle;
 	/** TZ_XF_UNPROTECT (browser -> SIP) video: the media SSRC of PLI, FIR
 	 *  and NACK is @c fb_from (the SSRC our answer announced, which the SIP
 	 *  side never saw) and becomes the SIP sender's, read from the in_ssrc
@@ -182,6 +155,31 @@ struct tz_dp_flow {
 	 *  unprotect flow (counted in fb_dropped). */
 	uint32_t fb_from;
 	uint32_t fb_peer_slot;
+	uint16_t worker;              /**< owning worker index */
+	/** Recording slot (dataplane/api/tz_rec_tap.h), 0 = not recorded: the
+	 *  owning worker copies each plain RTP packet into its recording tap,
+	 *  after unprotect (browser to SIP) or before protect (SIP to browser) */
+	uint16_t rec;
+	struct tz_dp_egress out;
+	struct tz_dp_pt_rewrite pt;           /**< TZ_XF_FORWARD, _PROTECT (before
+						   protecting), _UNPROTECT and _ECHO
+						   (after unprotecting), _REKEY
+						   (between the two) */
+	uint8_t xform;                /**< enum tz_dp_xform */
+	uint8_t is_rtcp_port;         /**< 1: this key is a separate RTCP port */
+	/** Key generation of stream [0] (unprotect) and [1] (TZ_XF_REKEY's
+	 *  protect): re-published with tz_dp_flow_replace() and one of them
+	 *  bumped, the owning worker restarts that stream (ROC 0, empty replay
+	 *  window) at its next packet and keeps the other -- a new SDES key
+	 *  from the PBX is a new association, while the browser side's stream
+	 *  under the unchanged DTLS key must go on (a restart there would
+	 *  reuse SRTP indices, i.e. keystream). */
+	uint8_t key_gen[2];
+	uint8_t rec_dir;              /**< enum tz_rec_dir of the copies */
+	/** Media services (tz_svc.h) this flow needs, TZ_SVC_* bits; 0 (nearly
+	 *  every flow) = none: the worker forwards it and never looks further. */
+	uint8_t svc;
+	uint8_t svc_core;                     /**< the stage core serving it */
 	/** Browser -> SIP video: the SIP side negotiated ccm fir but not nack
 	 *  pli (RFC 5104 §4.3.1), so a PLI leaves as a FIR */
 	uint8_t fb_pli_to_fir;
@@ -190,6 +188,12 @@ struct tz_dp_flow {
 	 *  (kf_requests) for the control plane, which asks the SIP side for a
 	 *  key frame by SIP INFO picture_fast_update (RFC 5168) */
 	uint8_t fb_kf_to_cp;
+	/* line 2 */
+	/** The browser's other streams on this key (see struct tz_dp_bundle);
+	 *  published after its sub-flows, deleted before them. */
+	struct tz_dp_bundle bundle;
+	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
+						   the stage names the flow by it */
 	/** Browser-keyed flows: answer the browser's consent checks here */
 	struct tz_dp_stun_cred stun;
 };
