@@ -71,7 +71,7 @@ _Static_assert(sizeof(struct tz_dp_flow_key) == sizeof(((struct idx_slot *)0)->k
 _Static_assert(sizeof(struct tz_dp_flow) % RTE_CACHE_LINE_SIZE == 0 &&
 	       sizeof(struct tz_dp_flow) <= 6 * RTE_CACHE_LINE_SIZE,
 	       "a flow entry is six whole lines (state per call: <= 4 KiB)");
-_Static_assert(offsetof(struct tz_dp_flow, fb_kf_to_cp) < 2 * RTE_CACHE_LINE_SIZE &&
+_Static_assert(offsetof(struct tz_dp_flow, bundled) < 2 * RTE_CACHE_LINE_SIZE &&
 	       offsetof(struct tz_dp_flow, bundle) == 2 * RTE_CACHE_LINE_SIZE,
 	       "what every packet reads of an entry is in its first two lines, "
 	       "the BUNDLE table starts the third (the worker prefetches those)");
@@ -372,6 +372,7 @@ int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 		return -ENOMEM;
 	slot = s->free_slots[--s->n_free];
 	*e = *flow;
+	e->bundled = flow->bundle.n != 0;
 	e->slot = slot;
 	memset(&s->hot.state[slot], 0, sizeof(s->hot.state[slot]));
 	rc = rte_hash_add_key_data(s->hash, key, e);
@@ -416,6 +417,7 @@ int tz_dp_flow_replace(struct tz_dp_sessions *s, const struct tz_dp_flow_key *ol
 	if (e == NULL)
 		return -ENOMEM;
 	*e = *flow;
+	e->bundled = flow->bundle.n != 0;
 	e->slot = ((struct tz_dp_flow *)data)->slot;
 	/* Make before break: a worker finds the old entry or the new one,
 	 * both naming the same stream state; never neither. */

@@ -386,7 +386,7 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 				if (f->xform == TZ_XF_REKEY && k < CG_PROTECT_RTP) {
 					/* the browser's SRTCP of a video call to an SDES
 					 * trunk: routed and filtered as for plain RTP */
-					if (k == CG_UNPROTECT_RTCP && (f->bundle.n != 0 || f->fb_from != 0) &&
+					if (k == CG_UNPROTECT_RTCP && (f->bundled || f->fb_from != 0) &&
 					    (f = tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) == NULL) {
 						rte_pktmbuf_free(g->m[i]);
 						continue;
@@ -432,8 +432,6 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		if (flows[j] != NULL) {
 			rte_prefetch0(flows[j]);
 			rte_prefetch0(RTE_PTR_ADD(flows[j], RTE_CACHE_LINE_SIZE));
-			/* the BUNDLE table (tz_dp_bundle_pick reads its count) */
-			rte_prefetch0(RTE_PTR_ADD(flows[j], offsetof(struct tz_dp_flow, bundle)));
 		}
 	for (uint16_t j = 0; j < n; j++) {
 		const struct tz_dp_flow *f = flows[j];
@@ -442,6 +440,8 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		if (f == NULL)
 			continue;
 		st = tz_dp_flow_state(w->conf.sessions, f->slot);
+		if (f->bundled)         /* tz_dp_bundle_pick() reads the table */
+			rte_prefetch0(&f->bundle);
 		rte_prefetch0(st);
 		rte_prefetch0(&st->loss);
 		if (f->xform >= TZ_XF_ECHO) {

@@ -154,7 +154,6 @@ struct tz_dp_flow {
 	 *  0 = no mapping.  REMB and transport-cc are dropped on every
 	 *  unprotect flow (counted in fb_dropped). */
 	uint32_t fb_from;
-	uint32_t fb_peer_slot;
 	uint16_t worker;              /**< owning worker index */
 	/** Recording slot (dataplane/api/tz_rec_tap.h), 0 = not recorded: the
 	 *  owning worker copies each plain RTP packet into its recording tap,
@@ -188,10 +187,14 @@ struct tz_dp_flow {
 	 *  (kf_requests) for the control plane, which asks the SIP side for a
 	 *  key frame by SIP INFO picture_fast_update (RFC 5168) */
 	uint8_t fb_kf_to_cp;
+	/** bundle.n != 0, set by tz_dp_flow_add() and _replace(): the worker
+	 *  reads it here, and the BUNDLE table's line only for bundled flows */
+	uint8_t bundled;
 	/* line 2 */
 	/** The browser's other streams on this key (see struct tz_dp_bundle);
 	 *  published after its sub-flows, deleted before them. */
 	struct tz_dp_bundle bundle;
+	uint32_t fb_peer_slot;        /**< see fb_from */
 	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
 						   the stage names the flow by it */
 	/** Browser-keyed flows: answer the browser's consent checks here */
