@@ -307,9 +307,12 @@ void tz_srtp_stream_init(struct tz_srtp_stream *st, uint32_t roc)
 	st->rtp_index = (uint64_t)roc << 16;
 }
 
-/* GCM: the hash key powers a packet of up to this many lines of payload
- * reads (intel-ipsec-mb keeps the lowest powers at the end of its
- * gcm_key_data, just before our header line). */
+/* GCM: the lines at the end of the key block a short packet reads: our
+ * header and, with the VAES/AVX-512 manager (this machine's), the lowest
+ * hash key powers, which intel-ipsec-mb keeps at the end of its 48-power
+ * gcm_key_data.  With the SSE/AVX/AVX2 managers the 8 powers follow the
+ * round keys instead (lines 3-7, not prefetched here), and AES-256's
+ * round keys take a fourth line: tuned for the first case only. */
 #define GCM_KB_TAIL_LINES 5
 
 void tz_srtp_ctx_prefetch_keys(const struct tz_srtp_ctx *ctx)
