@@ -116,6 +116,10 @@ static int diff_port(size_t i, const struct tz_cfg_port *a, const struct tz_cfg_
 	NEED(a->mtu != b->mtu, "ports[%zu].mtu", i);
 	NEED(a->queues != b->queues, "ports[%zu].queues", i);
 	NEED(a->udp_checksum != b->udp_checksum, "ports[%zu].udp_checksum", i);
+	NEED(a->n_media_addrs != b->n_media_addrs ||
+	     (a->n_media_addrs != 0 && memcmp(a->media_addrs, b->media_addrs,
+					      a->n_media_addrs * sizeof(*a->media_addrs)) != 0),
+	     "ports[%zu].media_addresses", i);
 	return 0;
 }
 

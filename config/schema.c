@@ -125,6 +125,8 @@ static const struct tz_cfg_field port_fields[] = {
 	ROW(tz_cfg_port, "ipv6", cidr, ipv6, .arg = &af6),
 	ROW(tz_cfg_port, "gateway4", addr, gateway4, .arg = &af4),
 	ROW(tz_cfg_port, "gateway6", addr, gateway6, .arg = &af6),
+	ROW(tz_cfg_port, "media_addresses", cidrlist, media_addrs,
+	    .off_n = offsetof(struct tz_cfg_port, n_media_addrs)),
 	ROW(tz_cfg_port, "mtu", u16, mtu, .def = "1500", .min = 576, .max = 9216),
 	ROW(tz_cfg_port, "queues", u16, queues, .def = "1", .min = 1, .max = 64),
 	ROW(tz_cfg_port, "udp_checksum", enum, udp_checksum, .def = "auto", .arg = tz_cfg_udp_cksums),

@@ -21,6 +21,8 @@
 
 #define TZ_CFG_MAX_WORKERS 64
 #define TZ_CFG_NAME_MAX 32
+/** media addresses of a port besides its own ipv4 (ports[].media_addresses) */
+#define TZ_CFG_MAX_MEDIA_ADDRS 15
 /** Longest signalling.sip_paths entry, in bytes. */
 #define TZ_CFG_URL_PATH_MAX 63
 
@@ -100,6 +102,11 @@ struct tz_cfg_port {
 	struct tz_cfg_cidr ipv6;  /**< addr.family 0 when absent */
 	struct tz_cfg_addr gateway4;  /**< next hop for off-link IPv4, or unset */
 	struct tz_cfg_addr gateway6;
+	/* More IPv4 media addresses in ipv4's subnet (bare, /32 as parsed):
+	 * calls are spread over ipv4 (index 0) and these (1..n); each holds
+	 * the whole media port range, so capacity = (1 + n) x range. */
+	struct tz_cfg_cidr *media_addrs;
+	size_t n_media_addrs;
 	uint16_t mtu;             /**< default 1500 */
 	uint16_t queues;          /**< rx/tx queue pairs, default 1 */
 	enum tz_cfg_udp_cksum udp_checksum;   /**< default auto */

@@ -69,6 +69,58 @@ static void check_gateway(struct tz_cfg_ctx *c, const struct tz_cfg_port *p,
 	err_field(c, gw, p->line, p->col, NULL, what);
 }
 
+/* ports[].media_addresses: bare IPv4 addresses inside ipv4's subnet, none
+ * equal to ipv4 or to another entry, at most TZ_CFG_MAX_MEDIA_ADDRS. */
+static const char *media_addr_problem(const struct tz_cfg_port *p, size_t j, char *what,
+				      size_t len)
+{
+	const struct tz_cfg_cidr *a = &p->media_addrs[j];
+
+	if (j >= TZ_CFG_MAX_MEDIA_ADDRS)
+		snprintf(what, len, "is one address too many; expected at most %u besides ipv4",
+			 TZ_CFG_MAX_MEDIA_ADDRS);
+	else if (a->addr.family != AF_INET)
+		snprintf(what, len, "is not an IPv4 address; expected IPv4 (IPv6 media "
+			 "addresses are not supported yet)");
+	else if (a->prefix != 32)
+		snprintf(what, len, "has a prefix length; expected a bare address like "
+			 "203.0.113.11 (it takes ipv4's prefix)");
+	else if (p->ipv4.addr.family != AF_INET)
+		snprintf(what, len, "is set but ipv4 is not; expected ipv4 too");
+	else if (!tz_cfg_cidr_contains(&p->ipv4, &a->addr))
+		snprintf(what, len, "is not inside ipv4's subnet; expected an address on the "
+			 "port's network");
+	else if (tz_cfg_addr_equal(&a->addr, &p->ipv4.addr))
+		snprintf(what, len, "is the port's own ipv4 address (always used); expected "
+			 "other addresses");
+	else
+		for (size_t k = 0; k < j; k++)
+			if (tz_cfg_addr_equal(&a->addr, &p->media_addrs[k].addr)) {
+				snprintf(what, len, "is already media_addresses[%zu]; expected "
+					 "unique addresses", k);
+				return what;
+			}
+	return what[0] != '\0' ? what : NULL;
+}
+
+static void check_media_addrs(struct tz_cfg_ctx *c, const struct tz_cfg_port *p, size_t i)
+{
+	char path[80], what[160], a[INET6_ADDRSTRLEN];
+
+	for (size_t j = 0; j < p->n_media_addrs; j++) {
+		what[0] = '\0';
+		if (media_addr_problem(p, j, what, sizeof(what)) == NULL)
+			continue;
+		snprintf(path, sizeof(path), "ports[%zu].media_addresses[%zu]", i, j);
+		const struct tz_cfg_pos *pos = tz_cfg_pos_find(c, &p->n_media_addrs);
+
+		inet_ntop(p->media_addrs[j].addr.family, &p->media_addrs[j].addr.v6, a, sizeof(a));
+		tz_cfg_err_at(c, pos ? pos->line : p->line, pos ? pos->col : p->col, path,
+			      "\"%s\" %s", a, what);
+		return;         /* one per port: the rest often follow from it */
+	}
+}
+
 static void check_port(struct tz_cfg_ctx *c, const struct tz_cfg_port *p, size_t i)
 {
 	static const char *const needs[] = {
@@ -93,6 +145,7 @@ static void check_port(struct tz_cfg_ctx *c, const struct tz_cfg_port *p, size_t
 			      "needs the gateway's address on its network");
 	check_gateway(c, p, &p->ipv4, &p->gateway4, "ipv4");
 	check_gateway(c, p, &p->ipv6, &p->gateway6, "ipv6");
+	check_media_addrs(c, p, i);
 }
 
 static void check_ports(struct tz_cfg_ctx *c, const struct tz_config *cfg)

@@ -68,6 +68,22 @@ static inline const struct rte_udp_hdr *fp_l3(const struct rte_mbuf *m, struct t
 	return NULL;
 }
 
+/* The local-address index of packet @p m (IP/UDP, fp_l3 checked): 0 (the
+ * port's own address, IPv6, or any other) unless it is IPv4 to one of the
+ * queue's further media addresses. */
+static inline uint16_t fp_local_addr(const struct tz_dp_rxq *q, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const void *)(eth + 1);
+
+	if (likely(q->n_addr4 == 0) || eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return 0;
+	for (unsigned i = 0; i < q->n_addr4; i++)
+		if (ip->dst_addr == q->addr4[i])
+			return (uint16_t)(i + 1);
+	return 0;
+}
+
 /* Classify one packet from the wire; for FP_MEDIA fill the key, for every
  * IPv4/IPv6 UDP packet (all but FP_OTHER) at least k->remote, the source. */
 static inline enum fp_class fp_classify(const struct rte_mbuf *m, const struct tz_dp_rxq *q,
@@ -97,7 +113,7 @@ static inline enum fp_class fp_classify(const struct rte_mbuf *m, const struct t
 	k->remote_port = rte_be_to_cpu_16(udp->src_port);
 	k->local_port = dport;
 	k->port_idx = q->port_idx;
-	k->pad = 0;
+	k->pad = fp_local_addr(q, m);
 	return FP_MEDIA;
 }
 

@@ -208,6 +208,8 @@ static inline struct idx_slot *idx_slot(const struct tz_dp_sessions *s,
 
 	if (key->port_idx >= TZ_DP_MAX_PORTS)
 		return NULL;    /* a shadow key (BUNDLE): no packet carries it */
+	if (key->pad != 0)
+		return NULL;    /* a further media address (pad = its index): the hash */
 	t = __atomic_load_n(&s->idx[key->port_idx][key->local_port >> IDX_CHUNK_BITS],
 			    __ATOMIC_ACQUIRE);
 	return t != NULL ? &t[key->local_port & (IDX_CHUNK - 1)] : NULL;

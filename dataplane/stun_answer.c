@@ -97,7 +97,7 @@ enum tz_stun_action tz_dp_stun_try(const struct tz_dp_sessions *s, const struct 
 	k->remote_port = rte_be_to_cpu_16(udp->src_port);
 	k->local_port = rte_be_to_cpu_16(udp->dst_port);
 	k->port_idx = q->port_idx;
-	k->pad = 0;
+	k->pad = fp_local_addr(q, m);
 	tz_dp_flow_lookup_bulk(s, &kp, 1, &f);
 	if (f == NULL || !f->stun.on)
 		return TZ_STUN_ACT_PUNT;

@@ -15,11 +15,42 @@
 
 #include "netlink_pvt.h"
 #include "ports_pvt.h"
+#include "tz_dp.h"
 #include "tz_log.h"
 
 static const char *addr_str(const struct tz_cfg_addr *a, char *buf, size_t len)
 {
 	return inet_ntop(a->family, &a->v4, buf, (socklen_t)len);
+}
+
+/* The port's further media addresses on the TAP, with ipv4's prefix: the
+ * kernel answers ARP for them and the control plane binds them. */
+static int tap_media_addresses(const struct tz_port *p)
+{
+	char buf[INET6_ADDRSTRLEN];
+	int rc;
+
+	for (size_t i = 0; i < p->cfg->n_media_addrs; i++) {
+		struct tz_cfg_cidr a = { .addr = p->cfg->media_addrs[i].addr,
+					 .prefix = p->cfg->ipv4.prefix };
+
+		rc = tz_nl_addr_add(p->tap_ifindex, &a);
+		if (rc != 0 && rc != -EEXIST) {
+			TZ_LOG(DRV_TAP, ERR, "%s: cannot add media address %s/%u: %s",
+			       p->tap_ifname, addr_str(&a.addr, buf, sizeof(buf)), a.prefix,
+			       strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void tz_port_media_addrs(const struct tz_port *p, struct tz_dp_rxq *q)
+{
+	q->n_addr4 = 0;
+	for (size_t i = 0; i < p->cfg->n_media_addrs && i < TZ_DP_MAX_LOCAL_ADDRS - 1; i++)
+		if (p->cfg->media_addrs[i].addr.family == AF_INET)
+			q->addr4[q->n_addr4++] = p->cfg->media_addrs[i].addr.v4.s_addr;
 }
 
 /* Addresses and routes on the TAP; -errno on the first failure. */
@@ -44,6 +75,9 @@ static int tap_addresses(const struct tz_port *p)
 			return rc;
 		}
 	}
+	rc = tap_media_addresses(p);
+	if (rc != 0)
+		return rc;
 	for (int i = 0; i < 2; i++) {
 		if (gws[i]->family == 0)
 			continue;

@@ -18,6 +18,8 @@
 
 #include "tz_config.h"
 
+struct tz_dp_rxq;
+
 struct tz_port {
 	const struct tz_cfg_port *cfg;
 	uint16_t index;                 /**< position in the config */
@@ -36,6 +38,10 @@ struct tz_port {
 					     "zero", "compute" (show ports) */
 	bool wire_started, tap_started;
 };
+
+/** The port's further media addresses (ports[].media_addresses) into
+ *  the rx queue @p q, for the flow keys' local-address index. */
+void tz_port_media_addrs(const struct tz_port *p, struct tz_dp_rxq *q);
 
 /**
  * Open every configured port and its TAP, configure the TAP's addresses and

@@ -10,9 +10,11 @@
 #include <sys/syscall.h>
 
 #include "evpoll.h"
+#include "wake_mute.h"
 
 int close(int fd)
 {
 	tz_evpoll_closed(fd);
+	tz_wake_unmute(fd);
 	return (int)syscall(SYS_close, fd);
 }

@@ -68,6 +68,27 @@ static void add_flow_counters(JsonBuilder *b, const struct tz_dp_flow_state *st,
 	}
 }
 
+/* The local address a flow's packets arrive at: the port's own (key index
+ * 0) or its media address pad (ports[].media_addresses), "-" for BUNDLE. */
+static void local_addr(JsonBuilder *b, const struct tz_daemon *d, const struct tz_dp_flow_key *k)
+{
+	const struct tz_cfg_port *p;
+	char a[INET6_ADDRSTRLEN] = "-";
+
+	if (k->port_idx < d->n_ports) {
+		p = d->ports[k->port_idx].cfg;
+		if (k->pad > 0 && k->pad <= p->n_media_addrs)
+			inet_ntop(AF_INET, &p->media_addrs[k->pad - 1].addr.v4, a, sizeof(a));
+		else if (p->ipv4.addr.family == AF_INET && k->remote[10] == 0xff &&
+			 k->remote[11] == 0xff)
+			inet_ntop(AF_INET, &p->ipv4.addr.v4, a, sizeof(a));
+		else if (p->ipv6.addr.family == AF_INET6)
+			inet_ntop(AF_INET6, &p->ipv6.addr.v6, a, sizeof(a));
+	}
+	json_builder_set_member_name(b, "local_addr");
+	json_builder_add_string_value(b, a);
+}
+
 static int flow_row(const struct tz_dp_flow_key *k, const struct tz_dp_flow *f, void *arg)
 {
 	struct walk_ctx *w = arg;
@@ -88,6 +109,7 @@ static int flow_row(const struct tz_dp_flow_key *k, const struct tz_dp_flow *f, 
 					 : w->d->ports[k->port_idx].cfg->name);
 	json_builder_set_member_name(b, "from");
 	json_builder_add_string_value(b, from);
+	local_addr(b, w->d, k);
 	json_builder_set_member_name(b, "local_port");
 	json_builder_add_int_value(b, k->local_port);
 	json_builder_set_member_name(b, "to");

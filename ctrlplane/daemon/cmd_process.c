@@ -21,6 +21,7 @@
 #include "localips_cache.h"
 #include "tz_ports.h"
 #include "procstat.h"
+#include "wake_mute.h"
 #include "wakeup.h"
 #include "tz_cli.h"
 #include "tz_svc.h"
@@ -142,6 +143,7 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	struct tz_ctxhub_stats hub;
 	struct tz_ifaddrs_stats ifa;
 	struct tz_localips_stats lip;
+	struct tz_wake_mute_stats mute;
 	uint64_t drains, drained, nh_hits, nh_lookups;
 
 	tz_ifaddrs_get_stats(&ifa);
@@ -150,11 +152,15 @@ int tz_daemon_show_loop(struct tz_cli_req *req, int argc, char **argv, JsonBuild
 	tz_evpoll_get_stats(&ev);
 	tz_ctxhub_get_stats(&hub);
 	tz_wakeup_get_stats(&drains, &drained);
+	tz_wake_mute_get_stats(&mute);
 	json_builder_begin_object(b);
 	member(b, "iterations", ev.polls);
 	member(b, "epoll_fds", ev.fds);
 	member(b, "epoll_ctl", ev.adds + ev.mods + ev.dels);
 	member(b, "wakeups_drained", drained);
+	member(b, "wakeups_skipped_member", mute.member);
+	member(b, "wakeups_skipped_loop", mute.loop);
+	member(b, "wakeup_reads_skipped", mute.unread);
 	member(b, "getifaddrs_calls", ifa.calls);
 	member(b, "getifaddrs_dumps", ifa.dumps);
 	member(b, "local_ips_calls", lip.calls);

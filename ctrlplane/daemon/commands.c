@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <openssl/crypto.h>
 #include <rte_cycles.h>
@@ -15,6 +16,7 @@
 #include <rte_version.h>
 
 #include "daemon_pvt.h"
+#include "tz_calls.h"
 #include "tz_cli.h"
 #include "tz_log.h"
 
@@ -71,6 +73,29 @@ static const char *link_text(uint16_t port_id, char *buf, size_t len)
 	return buf;
 }
 
+/* The port's media addresses: its own IPv4 (or IPv6) then media_addresses. */
+static void media_addrs(JsonBuilder *b, const struct tz_cfg_port *c)
+{
+	GString *s = g_string_new(NULL), *n = g_string_new(NULL);
+	char a[INET6_ADDRSTRLEN];
+
+	if (c->ipv4.addr.family == AF_INET)
+		g_string_append(s, inet_ntop(AF_INET, &c->ipv4.addr.v4, a, sizeof(a)));
+	else if (c->ipv6.addr.family == AF_INET6)
+		g_string_append(s, inet_ntop(AF_INET6, &c->ipv6.addr.v6, a, sizeof(a)));
+	for (size_t i = 0; i < c->n_media_addrs; i++)
+		g_string_append_printf(s, " %s", inet_ntop(AF_INET, &c->media_addrs[i].addr.v4, a,
+							   sizeof(a)));
+	/* the calls on each, in the same order */
+	for (size_t i = 0; i <= c->n_media_addrs; i++)
+		g_string_append_printf(n, "%s%u", i ? " " : "",
+				       tz_calls_media_addr_calls(c->role, (unsigned)i));
+	add_str(b, "media_addresses", s->str);
+	add_str(b, "media_calls", n->str);
+	g_string_free(s, TRUE);
+	g_string_free(n, TRUE);
+}
+
 /* One table row: the wire side of a port, or its TAP. */
 static void port_row(JsonBuilder *b, const struct tz_port *p, bool tap, const uint64_t *cnt)
 {
@@ -85,6 +110,12 @@ static void port_row(JsonBuilder *b, const struct tz_port *p, bool tap, const ui
 	add_str(b, "driver", tap ? "tap" : p->driver);
 	add_str(b, "link", link_text(id, buf, sizeof(buf)));
 	add_str(b, "udp_checksum", tap || p->udp_checksum == NULL ? "-" : p->udp_checksum);
+	if (!tap)
+		media_addrs(b, p->cfg);
+	else {
+		add_str(b, "media_addresses", "-");
+		add_str(b, "media_calls", "-");
+	}
 	add_int(b, "rx_packets", st.ipackets);
 	add_int(b, "rx_bytes", st.ibytes);
 	add_int(b, "tx_packets", st.opackets);

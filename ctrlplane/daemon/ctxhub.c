@@ -26,6 +26,7 @@
 
 #include "ctxhub.h"
 #include "evpoll.h"
+#include "wake_mute.h"
 
 #define MEMBER_FDS 8     /* descriptors a member may have registered */
 #define EVENTS_MAX 256   /* epoll events taken per hub dispatch */
@@ -522,6 +523,7 @@ struct tz_ctxhub_member *tz_ctxhub_add(GMainContext *ctx)
 	m = g_new0(struct tz_ctxhub_member, 1);
 	m->ctx = g_main_context_ref(ctx);
 	m->wake_fd = wake_fd_of(ctx);
+	tz_wake_mute_member(m->wake_fd); /* never watched: its signals are useless */
 	m->deadline = -1;
 	m->heap_pos = SIZE_MAX;
 	m->refs = 1;
@@ -544,6 +546,7 @@ void tz_ctxhub_remove(struct tz_ctxhub_member *m)
 	if (m == NULL || m->dead)
 		return;
 	m->dead = true;
+	tz_wake_unmute(m->wake_fd);
 	forget_all(m);
 	heap_remove(m);
 	hub.st.members--;

@@ -41,6 +41,7 @@
 #include <sys/resource.h>
 
 #include "evpoll.h"
+#include "wake_mute.h"
 
 #define RECHECK_US 1000000 /* the once-a-second check of every registration */
 #define CLOSE_GEN_MAX (1u << 22) /* descriptors with their own close generation */
@@ -317,6 +318,7 @@ static gint evpoll(GPollFD *ufds, guint nfds, gint timeout)
 	ep.st.polls++;
 	n = epoll_wait(ep.epfd, ep.evs, (int)(ep.cap_evs > INT_MAX ? INT_MAX : ep.cap_evs),
 		       timeout);
+	tz_wake_mute_polled();
 	if (n < 0)
 		return -1; /* errno from epoll_wait (EINTR) */
 	for (gint j = 0; j < n; j++) {

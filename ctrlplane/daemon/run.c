@@ -22,6 +22,7 @@
 #include "ctxhub_ice.h"
 #include "daemon_pvt.h"
 #include "evpoll.h"
+#include "wake_mute.h"
 #include "wakeup.h"
 #include "rlimits.h"
 #include "sd_notify.h"
@@ -125,6 +126,7 @@ static void plan_workers(struct tz_daemon *d, struct tz_dp_worker_conf *w, unsig
 				.port_idx = (uint16_t)p, .from_kernel = 0,
 				.media_first = media->first, .media_last = media->last,
 			};
+			tz_port_media_addrs(port, &c->rxq[c->n_rxq - 1]);
 		}
 		for (uint16_t q = 0; q < port->n_tap_queues; q++) {
 			struct tz_dp_worker_conf *c = &w[q % n_w];
@@ -276,12 +278,15 @@ static void run_loop(struct tz_daemon *d)
 	 * each iteration (wakeup.c) */
 	if (tz_wakeup_find(g_main_context_default()) != 0)
 		TZ_LOG(MAIN, INFO, "control loop: wake-up descriptor not found, not drained");
+	tz_wake_mute_loop(tz_wakeup_fd()); /* its own signals after the poll (wake_mute.c) */
 	g_main_context_acquire(g_main_context_default());
 	while (g_main_loop_is_running(loop)) {
 		tz_wakeup_drain();
 		g_main_context_iteration(NULL, TRUE);
 	}
 	g_main_context_release(g_main_context_default());
+	tz_wake_unmute(tz_wakeup_fd());
+	tz_wake_mute_rearm();
 	for (int i = 0; i < 3; i++)
 		g_source_remove(sources[i]);
 	g_main_loop_unref(loop);

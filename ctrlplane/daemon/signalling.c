@@ -211,6 +211,8 @@ static int show_signalling_stats(struct tz_cli_req *req, int argc, char **argv,
 		return tz_cli_error(req, "signalling is not running");
 	tz_ws_server_stats(d->ws, &st);
 	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "event_loop");
+	json_builder_add_string_value(b, tz_ws_server_event_loop(d->ws));
 	for (int i = 0; i < TZ_WS_CNT_COUNT; i++) {
 		json_builder_set_member_name(b, tz_ws_counter_name((enum tz_ws_counter)i));
 		json_builder_add_int_value(b, (gint64)st.cnt[i]);

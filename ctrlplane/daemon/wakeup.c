@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wake_mute.h"
 #include "wakeup.h"
 
 #define MAX_EVENTFDS 4096
@@ -157,9 +158,12 @@ void tz_wakeup_drain(void)
 {
 	uint64_t v;
 
+	tz_wake_mute_rearm();
 	if (wake_fd < 0)
 		return;
 	drains++;
+	if (tz_wake_mute_loop_unwritten(wake_fd))
+		return; /* nothing written since the last drain (wake_mute.c) */
 	if (read(wake_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
 		drained++;
 }

@@ -378,76 +378,98 @@ static bool admit(void *conn, const struct tz_jsep_msg *m, const char *user, boo
 	return true;
 }
 
-static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_auth_identity *id)
+/* The token's targets and the routing rules (not for the echo test):
+ * false, the error sent, when the call cannot go anywhere. */
+static bool route_call(void *conn, const struct tz_jsep_msg *m, const struct tz_auth_identity *id,
+		       const struct tz_cfg_trunk **trunk, char *user_part, size_t user_part_len)
 {
-	const char *user = id->user;
-	const struct tz_cfg_trunk *trunk = NULL;
-	char err[256] = "", user_part[128] = "";
-	struct call *c;
-	g_autofree char *answer = NULL;
-	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWER, .id = m->id, .sdp_mline_index = -1 };
-	int rc;
+	enum tz_jsep_err code = TZ_JSEP_ERR_NO_ROUTE;
+	char err[256] = "";
 
-	if (!admit(conn, m, user, strcmp(m->target, "echo") != 0))
-		return;
 	if (!tz_auth_target_allowed(id, m->target)) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s to %s refused: not among the token's targets",
-		       user, m->target);
+		       id->user, m->target);
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_FORBIDDEN,
 			   "your login does not allow calls to this target");
-		return;
+		return false;
 	}
-	if (strcmp(m->target, "echo") != 0) {
-		enum tz_jsep_err code = TZ_JSEP_ERR_NO_ROUTE;
+	if (strcmp(m->target, "echo") == 0)
+		return true;
+	if (tz_calls_env.sip == NULL) {
+		send_error(conn, m->id, m->call, code, "no routing rule matches this target");
+		return false;
+	}
+	if (tz_route_target(id->tenant, m->target, strlen(m->target), trunk, user_part,
+			    user_part_len, &code, err, sizeof(err)) != 0) {
+		send_error(conn, m->id, m->call, code, err);
+		return false;
+	}
+	return true;
+}
 
-		if (tz_calls_env.sip == NULL) {
-			send_error(conn, m->id, m->call, code, "no routing rule matches this target");
-			return;
-		}
-		if (tz_route_target(id->tenant, m->target, strlen(m->target), &trunk, user_part,
-				    sizeof(user_part), &code, err, sizeof(err)) != 0) {
-			send_error(conn, m->id, m->call, code, err);
-			return;
-		}
-	}
-	c = tz_call_new(conn, m->call, user, m->target);
-	c->tenant = id->tenant;
-	g_strlcpy(c->display, id->display, sizeof(c->display));
-	g_strlcpy(c->from_uri, id->uri, sizeof(c->from_uri));
-	c->sip.auth = g_strdup(m->sip_auth);
-	c->sip.proxy_auth = m->sip_proxy_auth;
-	c->sip.trunk = trunk;
-	if (trunk != NULL) {
+/* The tenant's limits, the web leg (@p answer) and the core ports of a new
+ * call: false, the error sent and the call freed, when refused. */
+static bool start_call(void *conn, const struct tz_jsep_msg *m, const char *user, struct call *c,
+		       char **answer)
+{
+	char err[256] = "";
+	int rc;
+
+	if (c->sip.trunk != NULL) {
 		enum tz_jsep_err code = TZ_JSEP_ERR_FORBIDDEN;
 
 		/* the tenant's fraud and capacity limits (docs/tenants.md) */
 		if (tz_calls_tenant_admit(c, g_str_has_prefix(m->target, "sip:") ? m->target
-										 : user_part,
+										 : c->sip.user_part,
 					  &code, err, sizeof(err)) != 0) {
 			send_error(conn, m->id, m->call, code, err);
 			call_free(c);
-			return;
+			return false;
 		}
 	}
-	rc = tz_web_leg_start(c, m->sdp, err, sizeof(err), &answer);
+	rc = tz_web_leg_start(c, m->sdp, err, sizeof(err), answer);
 	if (rc != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s refused: %s", user, err);
 		/* a transcoded call the stage cannot take: 488 on the SIP-WS edge */
 		send_error(conn, m->id, m->call, rc == -ENODEV || rc == -EBUSY
 			   ? TZ_JSEP_ERR_MEDIA_SERVICES : TZ_JSEP_ERR_BAD_SDP, err);
 		call_free(c);
-		return;
+		return false;
 	}
 	/* Admitted: the core ports are held now; the INVITE leaves once ICE
 	 * and DTLS are up (invite_now). */
-	if (trunk != NULL && tz_media_core_ports(c) != 0) {
+	if (c->sip.trunk != NULL && tz_media_core_ports(c) != 0) {
 		TZ_LOG(CP_SESSION, NOTICE, "call from %s to %s refused: no free core media port", user,
 		       m->target);
 		send_error(conn, m->id, m->call, TZ_JSEP_ERR_INTERNAL, "no free media port on the core side");
 		call_free(c);
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void on_call(void *conn, const struct tz_jsep_msg *m, const struct tz_auth_identity *id)
+{
+	const struct tz_cfg_trunk *trunk = NULL;
+	char user_part[128] = "";
+	struct call *c;
+	g_autofree char *answer = NULL;
+	struct tz_jsep_out o = { .type = TZ_JSEP_OUT_ANSWER, .id = m->id, .sdp_mline_index = -1 };
+
+	if (!admit(conn, m, id->user, strcmp(m->target, "echo") != 0))
+		return;
+	if (!route_call(conn, m, id, &trunk, user_part, sizeof(user_part)))
+		return;
+	c = tz_call_new(conn, m->call, id->user, m->target);
+	c->tenant = id->tenant;
+	g_strlcpy(c->display, id->display, sizeof(c->display));
+	g_strlcpy(c->from_uri, id->uri, sizeof(c->from_uri));
+	c->sip.auth = g_strdup(m->sip_auth);
+	c->sip.proxy_auth = m->sip_proxy_auth;
+	c->sip.trunk = trunk;
 	g_strlcpy(c->sip.user_part, user_part, sizeof(c->sip.user_part));
+	if (!start_call(conn, m, id->user, c, &answer))
+		return;
 	tz_call_register(c);
 	o.call = c->name;
 	o.sdp = answer;

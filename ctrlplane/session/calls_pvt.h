@@ -6,6 +6,7 @@
 
 #include "tz_auth.h"
 #include "tz_calls.h"
+#include "tz_dp.h"
 #include "tz_cdr.h"
 #include "tz_ice.h"
 #include "tz_sdp.h"
@@ -22,6 +23,7 @@ enum call_state {
 /* The browser side (web_leg.c): ICE-lite, DTLS-SRTP, the browser's SDP. */
 struct call_web {
 	struct tz_ice *ice;
+	uint8_t addr;                         /* its access media address (media_addrs.c) */
 	struct tz_dtls *dtls;
 	struct tz_sdp *offer;                 /* the browser's SDP (offer, or answer inbound) */
 	struct tz_sdp *our_offer;             /* inbound: what we offered the browser */
@@ -96,6 +98,7 @@ struct call_media {
 	unsigned n_flows;
 	int core_fd[2];                       /* our RTP/RTCP ports on the core side, held */
 	uint16_t core_port;
+	uint8_t core_addr;                    /* on this core media address (media_addrs.c) */
 	GSource *core_watch;                  /* punted media on our core port (latching); in
 					       * the call's ICE context when it has one */
 	bool latched;
@@ -373,6 +376,19 @@ uint64_t tz_media_hairpin_packets_in(const struct call *c);
 int tz_media_peer_path(const struct tz_cfg_addr *a, uint16_t local, uint16_t remote,
 		       uint16_t remote_rtcp, struct tz_dp_flow_key *k, struct tz_dp_egress *e);
 int tz_media_core_ports(struct call *c);
+
+/* media_addrs.c: a side's media addresses (0 = the port's own, 1..n its
+ * media_addresses), how many calls use each, the least used first. */
+unsigned tz_media_addr_n(enum tz_cfg_role r);
+struct in_addr tz_media_addr_v4(enum tz_cfg_role r, unsigned i);
+void tz_media_addr_str(enum tz_cfg_role r, unsigned i, char *out, size_t len);
+int tz_media_addr_find(enum tz_cfg_role r, const struct tz_cfg_addr *a);
+unsigned tz_media_addr_order(enum tz_cfg_role r, unsigned order[TZ_DP_MAX_LOCAL_ADDRS]);
+void tz_media_addr_take(enum tz_cfg_role r, unsigned i);
+void tz_media_addr_put(enum tz_cfg_role r, unsigned i);
+unsigned tz_media_addr_used(enum tz_cfg_role r, unsigned i);
+void tz_media_addr_apply(enum tz_cfg_role r, unsigned i, struct tz_dp_flow_key *k,
+			 struct tz_dp_egress *e);
 void tz_media_core_ports_close(struct call *c);
 void tz_media_retire(struct call *c);
 /* Destroy the contexts still in their grace period (shutdown). */

@@ -60,6 +60,12 @@ static void call_row(struct call *c, void *arg)
 	if (c->sip.trunk != NULL)
 		add_str(b, "trunk", c->sip.trunk->name);
 	add_str(b, "state", state_names[c->state]);
+	if (c->web.ice != NULL) {
+		char a[64];
+
+		tz_media_addr_str(TZ_ROLE_ACCESS, c->web.addr, a, sizeof(a));
+		add_str(b, "local_media", a);     /* our browser-side media address */
+	}
 	add_int(b, "local_port", c->web.ice != NULL ? tz_ice_local_port(c->web.ice) : 0);
 	add_int(b, "setup_ms", c->web.t_dtls != 0 ? (c->web.t_dtls - c->t_offer) / 1000 : -1);
 	add_int(b, "age_s", (now - c->t_offer) / 1000000);
@@ -67,6 +73,13 @@ static void call_row(struct call *c, void *arg)
 	call_loss(b, c);
 	add_str(b, "hold", c->mid.held_local && c->mid.held_remote ? "both"
 			   : c->mid.held_local ? "local" : c->mid.held_remote ? "remote" : "none");
+	if (c->media.core_fd[0] > 0) {
+		char a[64];
+
+		tz_media_addr_str(TZ_ROLE_CORE, c->media.core_addr, a, sizeof(a));
+		add_str(b, "core_media", a);      /* our SIP-side media address and port */
+		add_int(b, "core_media_port", c->media.core_port);
+	}
 	if (c->sip.peer.known) {
 		char a[64];
 

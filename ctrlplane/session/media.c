@@ -60,6 +60,7 @@ static int browser_path(struct call *c, struct tz_dp_flow_key *k, struct tz_dp_e
 	e->src_port = k->local_port;
 	e->dst_port = e->dst_rtcp_port = rport;
 	rc = tz_port_next_hop(tz_calls_env.access, &dst, &e->dst_mac);
+	tz_media_addr_apply(TZ_ROLE_ACCESS, c->web.addr, k, e);
 	return rc;
 }
 
@@ -161,15 +162,11 @@ const char *tz_media_error(int rc)
 	       : g_strerror(-rc);
 }
 
-/* Is @p a our own core address (the far end is another call of this gateway)? */
+/* Is @p a one of our own core media addresses (the far end is another
+ * call of this gateway)? */
 static bool own_core_address(const struct tz_cfg_addr *a)
 {
-	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-
-	return (a->family == AF_INET && p->ipv4.addr.family == AF_INET &&
-		a->v4.s_addr == p->ipv4.addr.v4.s_addr) ||
-	       (a->family == AF_INET6 && p->ipv6.addr.family == AF_INET6 &&
-		memcmp(&a->v6, &p->ipv6.addr.v6, 16) == 0);
+	return tz_media_addr_find(TZ_ROLE_CORE, a) >= 0;
 }
 
 /*
@@ -198,9 +195,11 @@ static void hairpin_match(struct call *x, void *arg)
 	const struct call *c = h->c;
 
 	if (x == c || x->state == CALL_ENDED || x->sip.leg == NULL || x->media.core_port == 0 ||
-	    x->media.core_port != c->sip.peer.port || h->found != NULL)
+	    x->media.core_port != c->sip.peer.port || h->found != NULL ||
+	    tz_media_addr_find(TZ_ROLE_CORE, &c->sip.peer.addr) != x->media.core_addr)
 		return;
-	if (x->sip.peer.known && (!own_core_address(&x->sip.peer.addr) || x->sip.peer.port != c->media.core_port))
+	if (x->sip.peer.known && (tz_media_addr_find(TZ_ROLE_CORE, &x->sip.peer.addr) != c->media.core_addr ||
+				   x->sip.peer.port != c->media.core_port))
 		return;
 	h->found = x;
 }
@@ -404,6 +403,7 @@ int tz_media_publish_bridge(struct call *c)
 					 c->sip.peer.rtcp_port, &k[1], &f[0].out);
 	if (rc != 0)
 		return rc;
+	tz_media_addr_apply(TZ_ROLE_CORE, c->media.core_addr, &k[1], &f[0].out);
 	pt_rewrites(c, &f[0].pt, &f[1].pt);
 	tz_call_rec_decide(c);
 	f[0].rec = f[1].rec = (uint16_t)c->rec.slot;
@@ -465,52 +465,11 @@ int tz_media_publish_play(struct call *c)
 	memset(&k, 0, sizeof(k));
 	k.local_port = c->media.core_port;
 	k.port_idx = tz_calls_env.core_idx;
+	k.pad = c->media.core_addr;     /* the same port on another address is another call's */
 	f.svc_key = k;
 	f.srtp = f.srtcp = c->web.ctx_out;
 	f.ssrc_out = c->web.ssrc;
 	return publish(c, &k, &f, 1);
-}
-
-/* Hold an even RTP port and the RTCP port above it on the core address, so
- * no other call or process gets them. */
-int tz_media_core_ports(struct call *c)
-{
-	static unsigned cursor;
-	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_CORE];
-	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
-	unsigned base = (r->first + 1u) & ~1u, span = (unsigned)(r->last - base + 1) / 2;
-
-	for (unsigned i = 0; i < span; i++) {
-		uint16_t port = (uint16_t)(base + 2 * ((cursor + i) % span));
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = p->ipv4.addr.v4 };
-		int fd0 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		int fd1 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-		sa.sin_port = htons(port);
-		if (bind(fd0, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			sa.sin_port = htons(port + 1);
-			if (bind(fd1, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-				c->media.core_fd[0] = fd0;
-				c->media.core_fd[1] = fd1;
-				c->media.core_port = port;
-				cursor = (cursor + i + 1) % span;
-				return 0;
-			}
-		}
-		close(fd0);
-		close(fd1);
-	}
-	return -EADDRINUSE;
-}
-
-void tz_media_core_ports_close(struct call *c)
-{
-	tz_video_free(c);
-	for (int i = 0; i < 2; i++) {
-		if (c->media.core_fd[i] > 0)
-			close(c->media.core_fd[i]);
-		c->media.core_fd[i] = -1;
-	}
 }
 
 static void unpublish(struct call *c)

@@ -63,7 +63,9 @@ static void fill_info(const struct call *c, struct tz_rec_info *in)
 	g_strlcpy(in->target, c->inbound ? c->sip.from : c->target, sizeof(in->target));
 	in->family = a->family;
 	if (a->family == AF_INET) {
-		memcpy(in->gw, &p->ipv4.addr.v4, 4);
+		struct in_addr gw = tz_media_addr_v4(TZ_ROLE_CORE, c->media.core_addr);
+
+		memcpy(in->gw, &gw, 4);     /* the call's own core media address */
 		memcpy(in->peer, &a->v4, 4);
 	} else {
 		memcpy(in->gw, &p->ipv6.addr.v6, 16);

@@ -92,14 +92,10 @@ int tz_sip_side_read_peer(struct call *c, const char *text, bool *hold)
 
 /* Our core media address for SDP: the core port's IPv4 address, or its IPv6
  * one on an IPv6-only core. */
-static void core_addr(const struct tz_cfg_port *p, char *out, size_t len)
+/* The call's core media address for o= and c= (media_addrs.c). */
+static void core_addr(const struct call *c, char *out, size_t len)
 {
-	if (p->ipv4.addr.family == AF_INET)
-		inet_ntop(AF_INET, &p->ipv4.addr.v4, out, (socklen_t)len);
-	else if (p->ipv6.addr.family == AF_INET6)
-		inet_ntop(AF_INET6, &p->ipv6.addr.v6, out, (socklen_t)len);
-	else
-		g_strlcpy(out, "0.0.0.0", len);
+	tz_media_addr_str(TZ_ROLE_CORE, c->media.core_addr, out, len);
 }
 
 static int read_peer(struct call *c, const char *text)
@@ -294,7 +290,6 @@ static void on_incoming(struct tz_sip_leg *leg, const char *to_user, const char 
 static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *const *allow,
 			 enum tz_sdp_dir dir, char *err, size_t errlen)
 {
-	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
 	struct tz_sdp_sip_local l = { .sess_id = c->sip.sess_id, .sess_version = c->sip.version + 1,
 				      .port = c->media.core_port, .dir = dir };
 	struct tz_sdp *answer = NULL;
@@ -310,7 +305,7 @@ static char *answer_from(struct call *c, const struct tz_sdp *sdp, const char *c
 		neg.crypto = pick.line;
 		l.crypto = tz_sdes_answer_key(c, &pick);
 	}
-	core_addr(p, addr, sizeof(addr));
+	core_addr(c, addr, sizeof(addr));
 	l.addr = addr;
 	if (rc == 0 && (tz_sdp_answer_sip(&l, &neg, &answer) != 0 ||
 			tz_sdp_video_answer_sip(answer, sdp, c->video.held ? &c->video.sip : NULL,
@@ -373,7 +368,6 @@ int tz_sip_side_answer(struct call *c, char *err, size_t errlen)
  * the legs agreed on, direction @p dir. */
 char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 {
-	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
 	const char *names[TZ_SDP_NEG_MAX_CODECS + 1];
 	struct tz_sdp_sip_local l = { .sess_id = c->sip.sess_id, .sess_version = ++c->sip.version,
 				      .port = c->media.core_port, .dir = dir, .codecs = names,
@@ -383,7 +377,7 @@ char *tz_sip_side_sdp(struct call *c, enum tz_sdp_dir dir)
 	char *text = NULL;
 
 	tz_sdp_neg_names(&c->sip.neg, names, G_N_ELEMENTS(names));
-	core_addr(p, addr, sizeof(addr));
+	core_addr(c, addr, sizeof(addr));
 	l.addr = addr;
 	tz_sdes_local(c, &l, true);             /* SDES: the key in use, same tag */
 	if (tz_sdp_offer_sip(&l, c->xc.on ? NULL : c->web.offer, &offer, err, sizeof(err)) == 0 &&
@@ -452,7 +446,6 @@ const struct tz_sip_handlers *tz_calls_sip_handlers_get(void)
 
 int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t errlen)
 {
-	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
 	struct tz_sdp_sip_local l = { .sess_id = (uint64_t)g_get_real_time(), .sess_version = 1 };
 	struct tz_sdp *offer = NULL;
 	char addr[INET6_ADDRSTRLEN];
@@ -467,7 +460,7 @@ int tz_sip_side_start(struct call *c, const char *user_part, char *err, size_t e
 	tz_sdp_neg_names(&c->web.neg, names, G_N_ELEMENTS(names));   /* what the browser got */
 	c->sip.sess_id = l.sess_id;
 	c->sip.version = l.sess_version;
-	core_addr(p, addr, sizeof(addr));
+	core_addr(c, addr, sizeof(addr));
 	l.addr = addr;
 	l.port = c->media.core_port;
 	l.codecs = names;

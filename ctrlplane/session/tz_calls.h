@@ -73,6 +73,10 @@ void tz_calls_on_message(void *conn, const struct tz_jsep_msg *msg);
 /** Connection @p conn is gone: end its calls (no message is sent to it). */
 void tz_calls_on_close(void *conn);
 
+/** Calls on media address @p i (0 = the port's own, i the port's
+ *  media_addresses[i - 1]) of side @p role, for `show ports`. */
+unsigned tz_calls_media_addr_calls(enum tz_cfg_role role, unsigned i);
+
 /** End every call and free everything (daemon shutdown, before the dataplane stops). */
 void tz_calls_shutdown(void);
 

@@ -91,7 +91,6 @@ int tz_video_web_answer(struct call *c, struct tz_sdp *answer)
 static int core_ports(struct call *c)
 {
 	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_CORE];
-	const struct tz_cfg_port *p = tz_calls_env.core->cfg;
 	unsigned base = (r->first + 1u) & ~1u, span = (unsigned)(r->last - base + 1) / 2;
 	unsigned start = g_random_int_range(0, (gint32)span);
 
@@ -99,7 +98,8 @@ static int core_ports(struct call *c)
 		return 0;
 	for (unsigned i = 0; i < span; i++) {
 		uint16_t port = (uint16_t)(base + 2 * ((start + i) % span));
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = p->ipv4.addr.v4 };
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr = tz_media_addr_v4(TZ_ROLE_CORE, c->media.core_addr) };
 		int fd0 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		int fd1 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
@@ -330,6 +330,7 @@ int tz_video_publish(struct call *c, const struct tz_dp_flow_key *web_key,
 			       c->video.peer_rtcp_port, &k_out, &f_in.out);
 	if (rc != 0)
 		return rc;
+	tz_media_addr_apply(TZ_ROLE_CORE, c->media.core_addr, &k_out, &f_in.out);
 	f_out.out = *to_web;
 	f_out.srtp = f_out.srtcp = c->web.ctx_out;
 	f_out.ssrc_out = c->video.ssrc;

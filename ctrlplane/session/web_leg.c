@@ -114,16 +114,6 @@ static int make_dtls(struct call *c, char *err, size_t errlen)
 }
 
 /* The access address browsers reach us on (IPv4 preferred). */
-static void access_addr(char *addr, size_t addrlen)
-{
-	const struct tz_cfg_port *p = tz_calls_env.access->cfg;
-
-	if (p->ipv4.addr.family != 0)
-		inet_ntop(AF_INET, &p->ipv4.addr.v4, addr, (socklen_t)addrlen);
-	else
-		inet_ntop(AF_INET6, &p->ipv6.addr.v6, addr, (socklen_t)addrlen);
-}
-
 /* Our side of the SDP: ICE credentials and port from the agent, our cert. */
 static void local_params(struct call *c, struct tz_sdp_local *l, const char *addr, uint8_t fp[32])
 {
@@ -139,18 +129,32 @@ static void local_params(struct call *c, struct tz_sdp_local *l, const char *add
 	memcpy(l->fingerprint, fp, 32);
 }
 
+/* The ICE agent on one of the access media addresses, the least used
+ * first, the next when its range is full (media_addrs.c). */
 static int make_ice(struct call *c, char *addr, size_t addrlen, char *err, size_t errlen)
 {
 	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_ACCESS];
 	struct tz_ice_conf ic = { .port_min = r->first, .port_max = r->last };
+	unsigned order[TZ_DP_MAX_LOCAL_ADDRS];
+	unsigned n = tz_media_addr_order(TZ_ROLE_ACCESS, order);
 
-	access_addr(addr, addrlen);
-	ic.local_ip = addr;
-	c->web.ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
+	for (unsigned i = 0; i < n && c->web.ice == NULL; i++) {
+		tz_media_addr_str(TZ_ROLE_ACCESS, order[i], addr, addrlen);
+		ic.local_ip = addr;
+		c->web.ice = tz_ice_new(NULL, &ic, ice_state, ice_recv, c);
+		c->web.addr = (uint8_t)order[i];
+		if (c->web.ice == NULL && (errno == EMFILE || errno == ENFILE)) {
+			/* out of descriptors: no other address helps */
+			snprintf(err, errlen, "out of descriptors (RLIMIT_NOFILE)");
+			return -EMFILE;
+		}
+	}
 	if (c->web.ice == NULL) {
-		snprintf(err, errlen, "no free media port on %s (%u-%u)", addr, r->first, r->last);
+		snprintf(err, errlen, "no free media port on %s%s (%u-%u)", addr,
+			 n > 1 ? " nor the other access media addresses" : "", r->first, r->last);
 		return -EADDRINUSE;
 	}
+	tz_media_addr_take(TZ_ROLE_ACCESS, c->web.addr);
 	return 0;
 }
 
@@ -283,6 +287,8 @@ void tz_web_leg_free(struct call *c)
 {
 	tz_dtls_free(c->web.dtls);
 	c->web.dtls = NULL;
+	if (c->web.ice != NULL)
+		tz_media_addr_put(TZ_ROLE_ACCESS, c->web.addr);
 	tz_ice_free(c->web.ice);
 	c->web.ice = NULL;
 	tz_sdp_free(c->web.offer);

@@ -171,6 +171,19 @@ void tz_ws_server_stop(struct tz_ws_server *srv);
  */
 int tz_ws_server_port(const struct tz_ws_server *srv, bool tls);
 
+/**
+ * The event library lws runs on: "libuv" (one GSource for every WebSocket,
+ * ws_loop.c) or "glib" (a GSource per connection: TZ_WS_GLIB=1, or the
+ * libuv plugin libwebsockets-evlib-uv did not load).
+ */
+const char *tz_ws_server_event_loop(const struct tz_ws_server *srv);
+
+/**
+ * Test hook: while @p on, a server started acts as if lws's libuv event
+ * library did not load (the fallback to the glib one is then exercised).
+ */
+void tz_ws_test_no_libuv(bool on);
+
 /* Counters: X(enum suffix, name shown by the CLI and telemetry). */
 #define TZ_WS_COUNTERS(X)                              \
 	X(CONN_OPENED, "ws_connections_opened")        \
@@ -198,7 +211,8 @@ int tz_ws_server_port(const struct tz_ws_server *srv, bool tls);
 	X(SIP_KEEPALIVE, "ws_sip_keepalives")          \
 	X(SIP_TOO_BIG, "ws_sip_too_big")               \
 	X(SIP_RATE_LIMITED, "ws_sip_rate_limited")     \
-	X(SIP_EMPTY, "ws_sip_empty")
+	X(SIP_EMPTY, "ws_sip_empty")                   \
+	X(LOOP_RUNS, "ws_loop_runs")
 
 enum tz_ws_counter {
 #define TZ_WS_CNT_ENUM(e, n) TZ_WS_CNT_##e,

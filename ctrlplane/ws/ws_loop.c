@@ -30,6 +30,7 @@
 struct ws_uv_source {
 	GSource src;
 	uv_loop_t *uv;
+	struct tz_ws_server *srv;
 	gpointer tag;        /* uv_backend_fd() in the source */
 };
 
@@ -62,6 +63,7 @@ static gboolean uvsrc_dispatch(GSource *s, GSourceFunc cb, gpointer data)
 
 	(void)cb;
 	(void)data;
+	u->srv->stats.cnt[TZ_WS_CNT_LOOP_RUNS]++;
 	uv_run(u->uv, UV_RUN_NOWAIT);
 	return G_SOURCE_CONTINUE;
 }
@@ -92,6 +94,7 @@ int tz_ws_loop_open(struct tz_ws_server *srv, GMainContext *ctx)
 	}
 	u = (struct ws_uv_source *)g_source_new(&uvsrc_funcs, sizeof(*u));
 	u->uv = uv;
+	u->srv = srv;
 	u->tag = g_source_add_unix_fd(&u->src, uv_backend_fd(uv), G_IO_IN);
 	g_source_set_name(&u->src, "tz-ws-uv");
 	g_source_set_can_recurse(&u->src, FALSE);

@@ -268,6 +268,18 @@ static int resolve_web_root(struct tz_ws_server *srv, const char *web_root)
 	return 0;
 }
 
+static bool test_no_libuv;
+
+void tz_ws_test_no_libuv(bool on)
+{
+	test_no_libuv = on;
+}
+
+const char *tz_ws_server_event_loop(const struct tz_ws_server *srv)
+{
+	return srv->uv != NULL ? "libuv" : "glib";
+}
+
 static int context_on(struct tz_ws_server *srv, bool glib)
 {
 	GMainContext *main_ctx = g_main_context_get_thread_default();
@@ -291,6 +303,8 @@ static int context_on(struct tz_ws_server *srv, bool glib)
 	ci.foreign_loops = loops;     /* read during lws_create_context() only */
 	ci.user = srv;
 	ci.timeout_secs = 10;         /* handshakes and HTTP transactions */
+	if (!glib && test_no_libuv)
+		return -ENOENT;       /* as lws_create_context() without the plugin */
 	srv->ctx = lws_create_context(&ci);
 	return srv->ctx != NULL ? 0 : -ENOMEM;
 }

@@ -30,6 +30,9 @@ struct tz_srtp_qp;
 #define TZ_DP_BURST 32
 
 /** One rx queue a worker polls, and where its packets go. */
+/** local addresses a port's media may use: its own and up to 15 more */
+#define TZ_DP_MAX_LOCAL_ADDRS 16
+
 struct tz_dp_rxq {
 	uint16_t port;        /**< ethdev port id to receive from */
 	uint16_t queue;       /**< its rx queue */
@@ -38,6 +41,11 @@ struct tz_dp_rxq {
 	uint8_t from_kernel;  /**< 1: rx from the TAP (kernel -> wire) */
 	uint16_t media_first; /**< UDP media port range of the port's role; */
 	uint16_t media_last;  /**< 0-0 = no fast path on this queue */
+	/** the port's further IPv4 media addresses (network order): a packet to
+	 *  addr4[i] has local-address index i + 1 in its flow key (the key's
+	 *  pad), any other (the port's own address) index 0 */
+	uint8_t n_addr4;
+	uint32_t addr4[TZ_DP_MAX_LOCAL_ADDRS - 1];
 };
 
 /** @name How a worker fills the checksums of what it sends on a port

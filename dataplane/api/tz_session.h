@@ -35,7 +35,9 @@ struct tz_dp_flow_key {
 	uint16_t remote_port;
 	uint16_t local_port;
 	uint16_t port_idx;        /**< configured port the packet arrives on */
-	uint16_t pad;
+	uint16_t pad;             /**< local-address index: 0 the port's own address,
+				       i > 0 its media address i (tz_dp_rxq.addr4[i - 1]);
+				       the direct index serves only 0 */
 };
 
 /** What the fast path does to a flow's packets. */

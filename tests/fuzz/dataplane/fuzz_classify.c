@@ -17,7 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[HEADROOM + ROOM];
 	struct rte_mbuf m;
-	struct tz_dp_rxq q = { .media_first = 20000, .media_last = 29999, .port_idx = 1 };
+	/* two further media addresses, 198.51.100.11 and .12: the key's index */
+	struct tz_dp_rxq q = { .media_first = 20000, .media_last = 29999, .port_idx = 1,
+			       .n_addr4 = 2, .addr4 = { 0x0b6433c6u, 0x0c6433c6u } };
 	struct tz_dp_egress e = { .family = AF_INET6, .dst_port = 5004, .dst_rtcp_port = 5005 };
 	struct tz_dp_flow_key k;
 	uint16_t hlen = 0;
@@ -34,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.nb_segs = 1;
 	if (fp_classify(&m, &q, &k, &hlen) != FP_MEDIA)
 		return 0;
-	if (k.local_port < q.media_first || k.local_port > q.media_last || k.port_idx != 1)
+	if (k.local_port < q.media_first || k.local_port > q.media_last || k.port_idx != 1 ||
+	    k.pad > q.n_addr4)
 		abort();
 	/* Alternate egress families so both rewrites run. */
 	if (size & 1)

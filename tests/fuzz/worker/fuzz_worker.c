@@ -147,7 +147,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[WEB], .tx_port = pid[KWEB], .port_idx = 0,
 					       .media_first = 20000, .media_last = 29999 };
 	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[SIP], .tx_port = pid[KSIP], .port_idx = 1,
-					       .media_first = 30000, .media_last = 39999 };
+					       .media_first = 30000, .media_last = 39999,
+					       .n_addr4 = 2,   /* media_addresses: the key's index */
+					       .addr4 = { htonl(0xcb00710bu), htonl(0xcb00710cu) } };
 	if (tz_dp_inline_start(&c) != 0)
 		die("inline worker");
 	return 0;

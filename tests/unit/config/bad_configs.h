@@ -206,6 +206,30 @@ static const struct bad_config bad_configs[] = {
 	{ "gateway off the subnet", PORT_A("iface: acc0, gateway4: 203.0.113.1"),
 	  "t.yaml:2:75: ports[0].gateway4: is not inside ipv4's subnet; expected an on-link "
 	  "next hop" },
+	{ "media address off the subnet", PORT_A("iface: acc0, media_addresses: [198.51.100.11, 203.0.113.7]"),
+	  "t.yaml:2:82: ports[0].media_addresses[1]: \"203.0.113.7\" is not inside ipv4's "
+	  "subnet; expected an address on the port's network" },
+	{ "media address twice", PORT_A("iface: acc0, media_addresses: [198.51.100.11, 198.51.100.11]"),
+	  "t.yaml:2:82: ports[0].media_addresses[1]: \"198.51.100.11\" is already "
+	  "media_addresses[0]; expected unique addresses" },
+	{ "media address is the port's own", PORT_A("iface: acc0, media_addresses: [198.51.100.1]"),
+	  "t.yaml:2:82: ports[0].media_addresses[0]: \"198.51.100.1\" is the port's own "
+	  "ipv4 address (always used); expected other addresses" },
+	{ "media address with a prefix", PORT_A("iface: acc0, media_addresses: [198.51.100.11/24]"),
+	  "t.yaml:2:82: ports[0].media_addresses[0]: \"198.51.100.11\" has a prefix "
+	  "length; expected a bare address like 203.0.113.11 (it takes ipv4's prefix)" },
+	{ "media address IPv6", PORT_A("iface: acc0, media_addresses: [\"2001:db8::7\"]"),
+	  "t.yaml:2:82: ports[0].media_addresses[0]: \"2001:db8::7\" is not an IPv4 "
+	  "address; expected IPv4 (IPv6 media addresses are not supported yet)" },
+	{ "media address not an address", PORT_A("iface: acc0, media_addresses: [acme]"),
+	  "t.yaml:2:83: ports[0].media_addresses[0]: \"acme\" is not an address or CIDR "
+	  "like 198.51.100.0/24 or 2001:db8::/32" },
+	{ "too many media addresses", PORT_A("iface: acc0, media_addresses: [198.51.100.2, "
+	  "198.51.100.3, 198.51.100.4, 198.51.100.5, 198.51.100.6, 198.51.100.7, 198.51.100.8, "
+	  "198.51.100.9, 198.51.100.10, 198.51.100.11, 198.51.100.12, 198.51.100.13, "
+	  "198.51.100.14, 198.51.100.15, 198.51.100.16, 198.51.100.17]"),
+	  "t.yaml:2:82: ports[0].media_addresses[15]: \"198.51.100.17\" is one address too "
+	  "many; expected at most 15 besides ipv4" },
 	{ "no core port", "ports:\n  - {name: a, role: access, iface: acc0, ipv4: 198.51.100.1/24}\n",
 	  "t.yaml:2:3: ports: no port has role core; expected at least one access and one "
 	  "core port" },

@@ -584,6 +584,36 @@ static void test_normalised_values(void **state)
 	tz_cfg_free(cfg);
 }
 
+/* ports[].media_addresses: kept in order, none by default, dumped and
+ * read back (the dump writes them as /32). */
+static void test_media_addresses(void **state)
+{
+	struct tz_cfg_errors errs;
+	char *dump;
+	struct tz_config *cfg = load(
+		"ports:\n  - {name: a, role: access, iface: acc0, ipv4: 198.51.100.1/24, "
+		"media_addresses: [198.51.100.11]}\n"
+		"  - {name: c, role: core, iface: core0, ipv4: 203.0.113.1/24,\n"
+		"     media_addresses: [203.0.113.12, 203.0.113.11]}\n", &errs), *again;
+
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(cfg->ports[0].n_media_addrs, 1);
+	assert_int_equal(cfg->ports[1].n_media_addrs, 2);
+	assert_int_equal(cfg->ports[1].media_addrs[0].addr.v4.s_addr, inet_addr("203.0.113.12"));
+	assert_int_equal(cfg->ports[1].media_addrs[1].addr.v4.s_addr, inet_addr("203.0.113.11"));
+	dump = tz_cfg_dump(cfg);
+	assert_non_null(strstr(dump, "media_addresses: [\"203.0.113.12/32\", \"203.0.113.11/32\"]"));
+	again = load(dump, &errs);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(again->ports[1].n_media_addrs, 2);
+	tz_cfg_free(again);
+	free(dump);
+	tz_cfg_free(cfg);
+	cfg = load(PORTS, &errs);
+	assert_int_equal(cfg->ports[1].n_media_addrs, 0);
+	tz_cfg_free(cfg);
+}
+
 /* media.latch_*, limits for admission and supervision: defaults, values,
  * networks of both families, the containment check, a bad network. */
 static void test_media_security_keys(void **state)
@@ -662,6 +692,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_media_addresses),
 		cmocka_unit_test(test_lab_sample),
 		cmocka_unit_test(test_bare_metal_sample),
 		cmocka_unit_test(test_crypto_keys),

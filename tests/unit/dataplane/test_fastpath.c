@@ -52,7 +52,8 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void start_worker(void)
+/* The worker; port A's further media address @p extra (or NULL). */
+static void start_worker_addr(const char *extra)
 {
 	struct tz_dp_worker_conf c = { .lcore = 1, .index = 0, .sessions = sess, .n_ports = 2 };
 
@@ -64,7 +65,16 @@ static void start_worker(void)
 					       .media_first = 20000, .media_last = 29999 };
 	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[B], .tx_port = pid[KB], .port_idx = 1,
 					       .media_first = 30000, .media_last = 39999 };
+	if (extra != NULL) {
+		c.rxq[0].n_addr4 = 1;
+		inet_pton(AF_INET, extra, &c.rxq[0].addr4[0]);
+	}
 	assert_int_equal(tz_dp_start(&c, 1), 0);
+}
+
+static void start_worker(void)
+{
+	start_worker_addr(NULL);
 }
 
 static struct rte_mbuf *frame4(const char *src, uint16_t sport, const char *dst, uint16_t dport,
@@ -241,6 +251,50 @@ static void test_demux_punts_and_drops_with_reasons(void **state)
 
 /* Flows published and removed while packets stream: every packet is either
  * forwarded or punted, none lost or double-freed, the worker keeps going. */
+/* Two media addresses on port A (198.51.100.1, index 0, and .11, index
+ * 1): one browser at the same source to the same local port on each is
+ * two calls, keyed apart by the key's local-address index (index 0 by the
+ * direct index, 1 by the hash), each sent on from its own core address. */
+static void test_two_local_addresses(void **state)
+{
+	uint8_t pl[100];
+	struct rte_mbuf *out;
+	struct tz_dp_flow_key k[2];
+	const char *src[2] = { "203.0.113.1", "203.0.113.11" };
+	const char *dst[2] = { "198.51.100.1", "198.51.100.11" };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct tz_dp_flow f = { .id = 7 + (uint32_t)i, .xform = TZ_XF_FORWARD };
+
+		k[i] = (struct tz_dp_flow_key){ .remote = { [10] = 0xff, [11] = 0xff },
+						.remote_port = 40000, .local_port = 20000,
+						.port_idx = 0, .pad = (uint16_t)i };
+		inet_pton(AF_INET, "198.51.100.10", &k[i].remote[12]);
+		f.out = (struct tz_dp_egress){ .port_idx = 1, .family = AF_INET, .src_mac = mac_gw_b,
+					       .dst_mac = mac_sip, .src_port = 30000,
+					       .dst_port = 5004, .dst_rtcp_port = 5005 };
+		inet_pton(AF_INET, src[i], f.out.src);
+		inet_pton(AF_INET, "203.0.113.2", f.out.dst);
+		assert_true(tz_dp_flow_add(sess, &k[i], &f) >= 0);
+	}
+	start_worker_addr("198.51.100.11");
+	for (int i = 1; i >= 0; i--) {
+		struct in_addr want;
+
+		rtp(pl, sizeof(pl), 0, (uint16_t)(10 + i));
+		inject(A, frame4("198.51.100.10", 40000, dst[i], 20000, pl, sizeof(pl)));
+		assert_int_equal(drain(tx[B], &out, 1), 1);
+		inet_pton(AF_INET, src[i], &want);
+		assert_memory_equal(&rte_pktmbuf_mtod_offset(out, struct rte_ipv4_hdr *, 14)->src_addr,
+				    &want, 4);
+		rte_pktmbuf_free(out);
+	}
+	tz_dp_stop();
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(tz_dp_flow_del(sess, &k[i]), 0);
+}
+
 static void test_flows_change_under_traffic(void **state)
 {
 	uint8_t pl[100];
@@ -295,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_rtp_is_rewritten_byte_exact),
 		cmocka_unit_test(test_payload_types_are_mapped),
 		cmocka_unit_test(test_demux_punts_and_drops_with_reasons),
+		cmocka_unit_test(test_two_local_addresses),
 		cmocka_unit_test(test_flows_change_under_traffic),
 	};
 

@@ -42,6 +42,7 @@ static int slot;
 #define PWD "0123456789abcdefghijklmn"
 #define BROWSER "198.51.100.10"
 #define GW "198.51.100.1"
+#define GW2 "198.51.100.11"     /* the port's media address 1 (media_addresses) */
 #define BROWSER6 "2001:db8:10::10"
 #define GW6 "2001:db8:10::1"
 
@@ -66,6 +67,9 @@ static void publish(void)
 	k.remote_port = 40006;
 	inet_pton(AF_INET6, BROWSER6, k.remote);
 	assert_true(tz_dp_flow_add(sess, &k, &f) >= 0);
+	key(&k, 40010);                 /* a call on media address 1 */
+	k.pad = 1;
+	assert_true(tz_dp_flow_add(sess, &k, &f) >= 0);
 }
 
 static int group_setup(void **state)
@@ -84,7 +88,9 @@ static int group_setup(void **state)
 	c.wire_port[0] = pid[WEB];
 	c.tap_port[0] = pid[KWEB];
 	c.rxq[c.n_rxq++] = (struct tz_dp_rxq){ .port = pid[WEB], .tx_port = pid[KWEB], .port_idx = 0,
-					       .media_first = 20000, .media_last = 29999 };
+					       .media_first = 20000, .media_last = 29999,
+					       .n_addr4 = 1 };
+	inet_pton(AF_INET, GW2, &c.rxq[0].addr4[0]);
 	return tz_dp_start(&c, 1);
 }
 
@@ -120,14 +126,20 @@ static void make_check(struct check *c, const char *user, const char *pwd)
 	assert_true(c->len > 20);
 }
 
-static void send_check(struct check *c, const char *user, const char *pwd, uint16_t sport)
+static void send_check_to(struct check *c, const char *user, const char *pwd, uint16_t sport,
+			  const char *gw)
 {
 	struct rte_mbuf *m;
 
 	make_check(c, user, pwd);
-	m = fp_test_frame4(mp, BROWSER, sport, GW, 20000, c->buf, (uint16_t)c->len);
+	m = fp_test_frame4(mp, BROWSER, sport, gw, 20000, c->buf, (uint16_t)c->len);
 	assert_non_null(m);
 	assert_int_equal(rte_ring_enqueue(rx[WEB], m), 0);
+}
+
+static void send_check(struct check *c, const char *user, const char *pwd, uint16_t sport)
+{
+	send_check_to(c, user, pwd, sport, GW);
 }
 
 /* The same over IPv6 (no helper in fp_test.c for it). */
@@ -255,6 +267,30 @@ static void test_not_ours_punted(void **state)
 	assert_int_equal(counter(TZ_PC_STUN_ANSWERED), a0);
 }
 
+/* A call on the port's media address 1: its check to that address is
+ * answered from it; the same check to the port's own address finds no flow
+ * (the key's local-address index differs) and goes to the kernel. */
+static void test_media_address(void **state)
+{
+	struct check c;
+	struct rte_mbuf *m;
+	uint64_t a0 = counter(TZ_PC_STUN_ANSWERED);
+	uint32_t a;
+
+	(void)state;
+	send_check_to(&c, "gw01ufrg:brws", PWD, 40010, GW2);
+	m = fp_test_drain_one(tx[WEB]);
+	assert_non_null(m);
+	inet_pton(AF_INET, GW2, &a);
+	assert_int_equal(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+						 RTE_ETHER_HDR_LEN)->src_addr, a);
+	rte_pktmbuf_free(m);
+	wait_counter(TZ_PC_STUN_ANSWERED, a0 + 1);
+	send_check(&c, "gw01ufrg:brws", PWD, 40010);
+	expect_punted(&c);
+	assert_int_equal(counter(TZ_PC_STUN_ANSWERED), a0 + 1);
+}
+
 static void test_answered_ipv6(void **state)
 {
 	struct check c;
@@ -303,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_answered_ipv6),
 		cmocka_unit_test(test_wrong_password_dropped),
 		cmocka_unit_test(test_not_ours_punted),
+		cmocka_unit_test(test_media_address),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -199,19 +199,30 @@ static void fleet_close(struct fleet *f)
 	f->n = 0;
 }
 
-/* Sources added by going from 1 to N_CLIENTS connections. */
-static unsigned sources_for_more_clients(void)
+/*
+ * Sources added by going from 1 to N_CLIENTS connections, on the event
+ * library @p evlib (what `show signalling stats` reports as event_loop).
+ */
+static unsigned sources_for_more_clients(const char *evlib)
 {
 	struct tz_ws_server *srv = start();
 	static struct fleet f;
+	struct tz_ws_stats st;
 	unsigned one, many;
 
+	assert_string_equal(tz_ws_server_event_loop(srv), evlib);
 	fleet_open(&f, srv, 1);
 	fleet_ping(&f);
 	one = count_sources();
 	fleet_open(&f, srv, N_CLIENTS);
 	fleet_ping(&f);
 	many = count_sources();
+	tz_ws_server_stats(srv, &st);
+	/* the one libuv source ran for the traffic; on glib it never exists */
+	if (strcmp(evlib, "libuv") == 0)
+		assert_true(st.cnt[TZ_WS_CNT_LOOP_RUNS] >= 2);
+	else
+		assert_int_equal(st.cnt[TZ_WS_CNT_LOOP_RUNS], 0);
 	fleet_close(&f);
 	tz_ws_server_stop(srv);
 	print_message("sources: %u with 1 connection, %u with %u\n", one, many, N_CLIENTS);
@@ -223,15 +234,31 @@ static void test_sources_flat(void **state)
 	(void)state;
 	unsetenv("TZ_WS_GLIB");
 	/* a little slack for a timer lws may hold at that moment */
-	assert_true(sources_for_more_clients() <= 2);
+	assert_true(sources_for_more_clients("libuv") <= 2);
 }
 
 static void test_glib_grows(void **state)
 {
 	(void)state;
 	setenv("TZ_WS_GLIB", "1", 1);
-	assert_true(sources_for_more_clients() >= N_CLIENTS - 1);
+	assert_true(sources_for_more_clients("glib") >= N_CLIENTS - 1);
 	unsetenv("TZ_WS_GLIB");
+}
+
+/*
+ * Without libwebsockets-evlib-uv (simulated: the libuv context fails to
+ * come up) the server still starts, on lws's glib event library, and
+ * serves: the handshakes and pings above succeed, a source per connection.
+ */
+static void test_no_libuv_falls_back(void **state)
+{
+	(void)state;
+	unsetenv("TZ_WS_GLIB");
+	tz_ws_test_no_libuv(true);
+	assert_true(sources_for_more_clients("glib") >= N_CLIENTS - 1);
+	tz_ws_test_no_libuv(false);
+	/* and the hook off again: back on libuv */
+	assert_true(sources_for_more_clients("libuv") <= 2);
 }
 
 struct hung {
@@ -380,6 +407,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sources_flat),
 		cmocka_unit_test(test_glib_grows),
+		cmocka_unit_test(test_no_libuv_falls_back),
 		cmocka_unit_test(test_stop_clean),
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_bench),
