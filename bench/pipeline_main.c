@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* trapeze-bench pipeline: options, EAL, the run in order, the report. */
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,93 +95,118 @@ static int parse_workers(const char *arg, struct pipeline_opts *o)
 /* long-only options (floor-imb) */
 enum { OPT_CRYPTO = 0x100, OPT_ARCH, OPT_RECORD, OPT_NO_HUGE, OPT_MBUFS };
 
+static const struct option long_opts[] = {
+	{ "suite", required_argument, NULL, 's' }, { "sessions", required_argument, NULL, 'n' },
+	{ "size", required_argument, NULL, 'S' }, { "burst", required_argument, NULL, 'b' },
+	{ "workers", required_argument, NULL, 'w' }, { "packets", required_argument, NULL, 'p' },
+	{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
+	{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
+	{ "sdes", no_argument, NULL, 'd' }, { "udp-checksum", required_argument, NULL, 'c' },
+	{ "crypto", required_argument, NULL, OPT_CRYPTO },
+	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
+	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+};
+
+static const struct pipeline_opts default_opts = {
+	.suite = TZ_SRTP_AES_CM_128_HMAC_SHA1_80, .sessions = 10000, .size = 172, .burst = 32,
+	.workers = 1, .packets = 1000000, .runs = 3, .latency_packets = 200000,
+	.worker_counts = { 1 }, .n_worker_counts = 1,
+	.udp_checksum = "zero", .tx_flags = TZ_DP_TX_UDP_ZERO4,
+};
+
+/* "trapeze-bench: <message>" on stderr; -1. */
+static int __attribute__((format(printf, 1, 2))) opt_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("trapeze-bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* Options that take a number (checked for range after all are read) or
+ * none: true when @p c is one of them. */
+static bool set_plain(int c, const char *arg, struct pipeline_opts *o)
+{
+	switch (c) {
+	case 'n': o->sessions = (uint32_t)strtoul(arg, NULL, 0); break;
+	case 'S': o->size = (uint16_t)strtoul(arg, NULL, 0); break;
+	case 'b': o->burst = (uint16_t)strtoul(arg, NULL, 0); break;
+	case 'p': o->packets = (uint32_t)strtoul(arg, NULL, 0); break;
+	case 'r': o->runs = (unsigned)strtoul(arg, NULL, 0); break;
+	case 'L': o->latency_packets = (uint32_t)strtoul(arg, NULL, 0); break;
+	case OPT_RECORD: o->record = (uint32_t)strtoul(arg, NULL, 0); break;
+	case 'j': o->json = arg; break;
+	case 'q': o->quiet = true; break;
+	case 'd': o->sdes = true; break;
+	case OPT_NO_HUGE: o->no_huge = true; break;
+	default: return false;
+	}
+	return true;
+}
+
+/* Options that name something: 0, or -1 with the reason printed. */
+static int set_named(int c, const char *arg, struct pipeline_opts *o)
+{
+	int s;
+
+	switch (c) {
+	case 's':
+		if ((s = bench_suite_parse(arg)) < 0)
+			return opt_error("unknown suite \"%s\"", arg);
+		o->suite = (unsigned)s;
+		return 0;
+	case 'w':
+		if (parse_workers(arg, o) != 0)
+			return opt_error("--workers \"%s\": counts 1..16, ascending, at most %d",
+					 arg, BENCH_MAX_SCALING);
+		return 0;
+	case 'c':
+		if (parse_cksum(arg, o) != 0)
+			return opt_error("--udp-checksum \"%s\": zero, compute or offload", arg);
+		return 0;
+	case OPT_CRYPTO:
+		if (tz_srtp_backend_parse(arg, &o->backend) != 0)
+			return opt_error("unknown crypto backend \"%s\"", arg);
+		return 0;
+	case OPT_ARCH:
+		if (tz_srtp_imb_arch_parse(arg, &o->imb_arch) != 0)
+			return opt_error("unknown manager \"%s\"", arg);
+		return 0;
+	case OPT_MBUFS:
+		if (strcmp(arg, "cold") != 0 && strcmp(arg, "both") != 0)
+			return opt_error("--mbufs \"%s\": both or cold", arg);
+		o->cold_only = strcmp(arg, "cold") == 0;
+		return 0;
+	default:
+		fputs("Try 'trapeze-bench pipeline --help'.\n", stderr);
+		return -1;
+	}
+}
+
 static int parse(int argc, char **argv, struct pipeline_opts *o)
 {
-	static const struct option lo[] = {
-		{ "suite", required_argument, NULL, 's' }, { "sessions", required_argument, NULL, 'n' },
-		{ "size", required_argument, NULL, 'S' }, { "burst", required_argument, NULL, 'b' },
-		{ "workers", required_argument, NULL, 'w' }, { "packets", required_argument, NULL, 'p' },
-		{ "runs", required_argument, NULL, 'r' }, { "latency", required_argument, NULL, 'L' },
-		{ "json", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
-		{ "sdes", no_argument, NULL, 'd' }, { "udp-checksum", required_argument, NULL, 'c' },
-		{ "crypto", required_argument, NULL, OPT_CRYPTO },
-		{ "arch", required_argument, NULL, OPT_ARCH },
-		{ "record", required_argument, NULL, OPT_RECORD },
-		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
-		{ "mbufs", required_argument, NULL, OPT_MBUFS },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
-	int c, s;
+	int c;
 
-	*o = (struct pipeline_opts){ .suite = TZ_SRTP_AES_CM_128_HMAC_SHA1_80, .sessions = 10000,
-				     .size = 172, .burst = 32, .workers = 1, .packets = 1000000,
-				     .runs = 3, .latency_packets = 200000,
-				     .worker_counts = { 1 }, .n_worker_counts = 1,
-				     .udp_checksum = "zero", .tx_flags = TZ_DP_TX_UDP_ZERO4 };
-	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdc:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			s = bench_suite_parse(optarg);
-			if (s < 0) {
-				fprintf(stderr, "trapeze-bench: unknown suite \"%s\"\n", optarg);
-				return -1;
-			}
-			o->suite = (unsigned)s;
-			break;
-		case 'n': o->sessions = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'S': o->size = (uint16_t)strtoul(optarg, NULL, 0); break;
-		case 'b': o->burst = (uint16_t)strtoul(optarg, NULL, 0); break;
-		case 'w':
-			if (parse_workers(optarg, o) != 0) {
-				fprintf(stderr, "trapeze-bench: --workers \"%s\": counts 1..16, "
-					"ascending, at most %d\n", optarg, BENCH_MAX_SCALING);
-				return -1;
-			}
-			break;
-		case 'p': o->packets = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'r': o->runs = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'L': o->latency_packets = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'j': o->json = optarg; break;
-		case 'q': o->quiet = true; break;
-		case 'd': o->sdes = true; break;
-		case 'c':
-			if (parse_cksum(optarg, o) != 0) {
-				fprintf(stderr, "trapeze-bench: --udp-checksum \"%s\": zero, compute "
-					"or offload\n", optarg);
-				return -1;
-			}
-			break;
-		case OPT_CRYPTO:
-			if (tz_srtp_backend_parse(optarg, &o->backend) != 0) {
-				fprintf(stderr, "trapeze-bench: unknown crypto backend \"%s\"\n", optarg);
-				return -1;
-			}
-			break;
-		case OPT_ARCH:
-			if (tz_srtp_imb_arch_parse(optarg, &o->imb_arch) != 0) {
-				fprintf(stderr, "trapeze-bench: unknown manager \"%s\"\n", optarg);
-				return -1;
-			}
-			break;
-		case OPT_RECORD: o->record = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case OPT_NO_HUGE: o->no_huge = true; break;
-		case OPT_MBUFS:
-			if (strcmp(optarg, "cold") != 0 && strcmp(optarg, "both") != 0) {
-				fprintf(stderr, "trapeze-bench: --mbufs \"%s\": both or cold\n", optarg);
-				return -1;
-			}
-			o->cold_only = strcmp(optarg, "cold") == 0;
-			break;
-		case 'h': fputs(usage, stdout); exit(0);
-		default: fputs("Try 'trapeze-bench pipeline --help'.\n", stderr); return -1;
+	*o = default_opts;
+	while ((c = getopt_long(argc, argv, "s:n:S:b:w:p:r:L:j:qdc:h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			exit(0);
 		}
+		if (!set_plain(c, optarg, o) && set_named(c, optarg, o) != 0)
+			return -1;
 	}
 	if (o->sessions < 1 || o->sessions > 4000000 || o->size < 12 || o->size > 1400 ||
 	    o->burst < 1 || o->burst > 32 || o->workers < 1 || o->workers > 16 ||
-	    o->packets < 1000 || o->runs < 1 || o->latency_packets < 100) {
-		fprintf(stderr, "trapeze-bench: an option is out of range; see --help\n");
-		return -1;
-	}
+	    o->packets < 1000 || o->runs < 1 || o->latency_packets < 100)
+		return opt_error("an option is out of range; see --help");
 	return 0;
 }
 

@@ -147,7 +147,7 @@ static inline const struct tz_dp_flow *tz_dp_bundle_pick(const struct tz_dp_sess
 	uint32_t ssrc;
 	bool rtcp;
 
-	if (likely(f->bundle.n == 0) || rte_pktmbuf_data_len(m) < hdr_len + 12u)
+	if (likely(!f->bundled) || rte_pktmbuf_data_len(m) < hdr_len + 12u)
 		return f;
 	p = rte_pktmbuf_mtod_offset(m, const uint8_t *, hdr_len);
 	rtcp = p[1] >= 192 && p[1] <= 223;      /* RFC 5761 §4 */

@@ -25,9 +25,16 @@
 #define RTP_LOSS_NO_BAD_SEQ 0x10001u    /* A.1: RTP_SEQ_MOD + 1 */
 
 _Static_assert(sizeof(struct tz_dp_rtp_loss) == 32, "loss state: 32 bytes");
-_Static_assert(offsetof(struct tz_dp_flow_state, loss) == 2 * 64 + 32 &&
-	       offsetof(struct tz_dp_flow_state, in_ssrc) == 3 * 64,
-	       "loss state: the end of line 2, after the SRTP streams");
+/* What every packet touches is in the state's first two lines (line 0:
+ * stream [0], renumbering, key generations; line 1: loss, last packet,
+ * the counters PKTS, BYTES, RTCP); what only drops, echo, re-key, media
+ * services and video touch is after (tz_session.h). */
+_Static_assert(offsetof(struct tz_dp_flow_state, key_gen) + 2 <= 64 &&
+	       offsetof(struct tz_dp_flow_state, loss) == 64 &&
+	       offsetof(struct tz_dp_flow_state, last_rx_tsc) < 128 &&
+	       offsetof(struct tz_dp_flow_state, cnt[TZ_FC_RTCP]) + 8 == 128 &&
+	       sizeof(struct tz_dp_flow_state) == 4 * 64,
+	       "flow state: the per-packet fields in lines 0-1, four lines in all");
 
 /* The stream so far into the prior sums (each stream's loss clamped at 0),
  * then a new stream from @p seq. */

@@ -62,8 +62,24 @@ _Static_assert(sizeof(struct tz_dp_flow_key) == sizeof(((struct idx_slot *)0)->k
 #define IDX_CHUNK (1u << IDX_CHUNK_BITS)                /* slots, 32 KiB */
 #define IDX_CHUNKS (65536u >> IDX_CHUNK_BITS)
 
+/* Flow entries come from chunks of ENTRY_CHUNK, after a line holding the
+ * next chunk: no heap header per entry (64 bytes, a sixth of one).  A
+ * freed entry goes on a free list, reused first; chunks go back with the
+ * table.  Control thread only, as every publish and reclaim. */
+#define ENTRY_CHUNK 64u
+
+_Static_assert(sizeof(struct tz_dp_flow) % RTE_CACHE_LINE_SIZE == 0 &&
+	       sizeof(struct tz_dp_flow) <= 6 * RTE_CACHE_LINE_SIZE,
+	       "a flow entry is six whole lines (state per call: <= 4 KiB)");
+_Static_assert(offsetof(struct tz_dp_flow, bundled) < 2 * RTE_CACHE_LINE_SIZE &&
+	       offsetof(struct tz_dp_flow, bundle) == 2 * RTE_CACHE_LINE_SIZE,
+	       "what every packet reads of an entry is in its first two lines, "
+	       "the BUNDLE table starts the third (the worker prefetches those)");
+
 struct tz_dp_sessions {
 	struct tz_dp_sessions_hot hot;      /* first: tz_dp_flow_state() inlines on it */
+	void *entry_chunks;                 /* chunks, each naming the next */
+	void *free_entries;                 /* free entries, each naming the next */
 	struct rte_hash *hash;
 	struct rte_rcu_qsbr *rcu;
 	struct rte_rcu_qsbr_dq *swapped;    /* entries replaced under their key */
@@ -101,6 +117,37 @@ const char *tz_flow_counter_name(enum tz_flow_counter c)
 	return (unsigned)c < TZ_FC_COUNT ? flow_counter_names[c] : "?";
 }
 
+static struct tz_dp_flow *entry_alloc(struct tz_dp_sessions *s)
+{
+	struct tz_dp_flow *e;
+
+	if (s->free_entries == NULL) {
+		uint8_t *c = rte_malloc_socket("tz_flow", RTE_CACHE_LINE_SIZE + ENTRY_CHUNK *
+					       sizeof(struct tz_dp_flow), RTE_CACHE_LINE_SIZE,
+					       s->socket);
+
+		if (c == NULL)
+			return NULL;
+		*(void **)c = s->entry_chunks;
+		s->entry_chunks = c;
+		for (unsigned i = ENTRY_CHUNK; i-- > 0;) {
+			void **f = (void **)(c + RTE_CACHE_LINE_SIZE + i * sizeof(struct tz_dp_flow));
+
+			*f = s->free_entries;
+			s->free_entries = f;
+		}
+	}
+	e = s->free_entries;
+	s->free_entries = *(void **)e;
+	return e;
+}
+
+static void entry_free(struct tz_dp_sessions *s, struct tz_dp_flow *e)
+{
+	*(void **)e = s->free_entries;
+	s->free_entries = e;
+}
+
 /* Called by a defer queue (on the control thread) once no worker can hold it. */
 static void free_entry(void *p, void *key_data)
 {
@@ -109,7 +156,7 @@ static void free_entry(void *p, void *key_data)
 
 	if (--s->slot_refs[f->slot] == 0)
 		s->free_slots[s->n_free++] = f->slot;
-	rte_free(f);
+	entry_free(s, f);
 }
 
 static void free_swapped(void *p, void *e, unsigned n)
@@ -275,10 +322,6 @@ err_nomem:
 
 void tz_dp_sessions_free(struct tz_dp_sessions *s)
 {
-	const void *key;
-	void *data;
-	uint32_t it = 0;
-
 	if (s == NULL)
 		return;
 	/* Workers stopped: every grace period is over. */
@@ -289,15 +332,18 @@ void tz_dp_sessions_free(struct tz_dp_sessions *s)
 		d->fn(d->arg);
 		free(d);
 	}
-	if (s->hash != NULL) {
-		while (rte_hash_iterate(s->hash, &key, &data, &it) >= 0)
-			rte_free(data);
-		/* Entries deleted but not yet reclaimed are freed by the hash's
-		 * defer queue when it is destroyed with the hash. */
+	/* Entries, live or retiring, go with their chunks, last: the hash's
+	 * defer queue and the swapped queue still reclaim into them. */
+	if (s->hash != NULL)
 		rte_hash_free(s->hash);
-	}
 	if (s->swapped != NULL)
 		rte_rcu_qsbr_dq_delete(s->swapped);     /* workers stopped: reclaims all */
+	while (s->entry_chunks != NULL) {
+		void *c = s->entry_chunks;
+
+		s->entry_chunks = *(void **)c;
+		rte_free(c);
+	}
 	rte_free(s->rcu);
 	for (unsigned p = 0; p < TZ_DP_MAX_PORTS; p++)
 		for (unsigned c = 0; c < IDX_CHUNKS; c++)
@@ -323,17 +369,18 @@ int tz_dp_flow_add(struct tz_dp_sessions *s, const struct tz_dp_flow_key *key,
 		return -EEXIST;
 	if (s->n_free == 0)
 		return -ENOSPC;
-	e = rte_malloc("tz_flow", sizeof(*e), RTE_CACHE_LINE_SIZE);
+	e = entry_alloc(s);
 	if (e == NULL)
 		return -ENOMEM;
 	slot = s->free_slots[--s->n_free];
 	*e = *flow;
+	e->bundled = flow->bundle.n != 0;
 	e->slot = slot;
 	memset(&s->hot.state[slot], 0, sizeof(s->hot.state[slot]));
 	rc = rte_hash_add_key_data(s->hash, key, e);
 	if (rc != 0) {
 		s->free_slots[s->n_free++] = slot;
-		rte_free(e);
+		entry_free(s, e);
 		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
 	}
 	s->slot_refs[slot] = 1;
@@ -368,16 +415,17 @@ int tz_dp_flow_replace(struct tz_dp_sessions *s, const struct tz_dp_flow_key *ol
 		return -EEXIST;
 	if (s->slot_refs[((struct tz_dp_flow *)data)->slot] == UINT8_MAX)
 		return -ENOSPC;     /* a slot renamed 255 times within one grace period */
-	e = rte_malloc("tz_flow", sizeof(*e), RTE_CACHE_LINE_SIZE);
+	e = entry_alloc(s);
 	if (e == NULL)
 		return -ENOMEM;
 	*e = *flow;
+	e->bundled = flow->bundle.n != 0;
 	e->slot = ((struct tz_dp_flow *)data)->slot;
 	/* Make before break: a worker finds the old entry or the new one,
 	 * both naming the same stream state; never neither. */
 	rc = rte_hash_add_key_data(s->hash, key, e);
 	if (rc != 0) {
-		rte_free(e);
+		entry_free(s, e);
 		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
 	}
 	s->slot_refs[e->slot]++;

@@ -167,12 +167,12 @@ static const uint8_t srtp_drop_counter[TZ_SRTP_STATUS_COUNT] = {
 	[TZ_SRTP_CRYPTO_ERR] = TZ_FC_AUTH_FAIL,
 };
 
-_Static_assert(2 * sizeof(struct tz_srtp_stream) <= TZ_DP_STREAM_STATE_SIZE,
-	       "flow state too small for two SRTP streams");
+_Static_assert(sizeof(struct tz_srtp_stream) <= TZ_DP_STREAM_STATE_SIZE,
+	       "flow state too small for an SRTP stream");
 
 static inline struct tz_srtp_stream *flow_stream(struct tz_dp_flow_state *st, int i)
 {
-	return (struct tz_srtp_stream *)st->srtp + i;
+	return (struct tz_srtp_stream *)(i == 0 ? st->srtp : st->srtp_out);
 }
 
 /* The flow state whose stream [0] is @p s (an unprotect group's streams
@@ -386,7 +386,7 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 				if (f->xform == TZ_XF_REKEY && k < CG_PROTECT_RTP) {
 					/* the browser's SRTCP of a video call to an SDES
 					 * trunk: routed and filtered as for plain RTP */
-					if (k == CG_UNPROTECT_RTCP && (f->bundle.n != 0 || f->fb_from != 0) &&
+					if (k == CG_UNPROTECT_RTCP && (f->bundled || f->fb_from != 0) &&
 					    (f = tz_dp_rtcp_from_browser(w->conf.sessions, f, g->m[i])) == NULL) {
 						rte_pktmbuf_free(g->m[i]);
 						continue;
@@ -417,13 +417,13 @@ static inline void crypto_flush(struct worker *w, struct crypto_group *cg, uint1
 
 /*
  * After the bulk lookup every packet's next loads depend on the one before
- * (entry -> state slot -> SRTP context): issue them for the whole burst
- * before the per-packet loop, entries first, so that by the second pass
- * the early entries have arrived and their slots and contexts can be
- * fetched while the loop works on the first packets.  What the loop reads
- * of a slot: the counters and stream [0] (lines 0-1), the RTP loss state
- * (line 2), the renumbering
- * state after the streams (line 3, protect only).
+ * (entry -> state slot -> SRTP context -> key block): issue them for the
+ * whole burst before the per-packet loop, entries first, so that by the
+ * second pass the early entries have arrived and their slots and contexts
+ * can be fetched while the loop works on the first packets.  What the loop
+ * reads of a slot: lines 0-1 (tz_session.h), the second stream (lines 2-3)
+ * for echo and re-key only; of the context and its key block, what
+ * tz_srtp_ctx_prefetch_keys() names.
  */
 static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flow *const *flows,
 				  uint16_t n)
@@ -432,8 +432,6 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		if (flows[j] != NULL) {
 			rte_prefetch0(flows[j]);
 			rte_prefetch0(RTE_PTR_ADD(flows[j], RTE_CACHE_LINE_SIZE));
-			/* the BUNDLE table (tz_dp_bundle_pick reads its count) */
-			rte_prefetch0(RTE_PTR_ADD(flows[j], offsetof(struct tz_dp_flow, bundle)));
 		}
 	for (uint16_t j = 0; j < n; j++) {
 		const struct tz_dp_flow *f = flows[j];
@@ -442,14 +440,21 @@ static inline void prefetch_flows(const struct worker *w, const struct tz_dp_flo
 		if (f == NULL)
 			continue;
 		st = tz_dp_flow_state(w->conf.sessions, f->slot);
+		if (f->bundled)         /* tz_dp_bundle_pick() reads the table */
+			rte_prefetch0(&f->bundle);
 		rte_prefetch0(st);
-		rte_prefetch0(st->srtp);
 		rte_prefetch0(&st->loss);
-		if (f->xform == TZ_XF_PROTECT)
-			rte_prefetch0(&st->in_ssrc);
+		if (f->xform >= TZ_XF_ECHO) {
+			rte_prefetch0(st->srtp_out);
+			rte_prefetch0(RTE_PTR_ADD(st->srtp_out, TZ_DP_STREAM_STATE_SIZE - 1));
+		}
 		if (f->srtp != NULL)
 			rte_prefetch0(f->srtp);
 	}
+	/* by now the first contexts' lines are here: their key blocks */
+	for (uint16_t j = 0; j < n; j++)
+		if (flows[j] != NULL && flows[j]->srtp != NULL)
+			tz_srtp_ctx_prefetch_keys(flows[j]->srtp);
 }
 
 /* A consent check answered (sent back) or refused (freed) by the worker,

@@ -104,10 +104,10 @@ struct tz_dp_pt_rewrite {
 #define TZ_DP_BUNDLE_PORT 0xfffeu     /**< port_idx of a shadow key */
 
 struct tz_dp_bundle_sub {
-	uint32_t ssrc;                /**< the stream's SSRC per SDP, 0 = unknown */
-	uint32_t pt_mask[4];          /**< its payload types, bit per PT 0-127 */
 	const struct tz_dp_flow *flow;    /**< the sub-flow's published entry; NULL:
 					       drop the stream (counted in bundle_dropped) */
+	uint32_t ssrc;                /**< the stream's SSRC per SDP, 0 = unknown */
+	uint32_t pt_mask[4];          /**< its payload types, bit per PT 0-127 */
 	uint8_t mid_len;              /**< its MID (m= line's a=mid), 0 = none */
 	char mid[TZ_DP_MID_MAX];
 };
@@ -136,24 +136,38 @@ struct tz_dp_stun_cred {
 };
 
 struct tz_dp_flow {
-	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
-	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
-	uint16_t worker;              /**< owning worker index */
-	uint8_t xform;                /**< enum tz_dp_xform */
-	uint8_t is_rtcp_port;         /**< 1: this key is a separate RTCP port */
-	struct tz_dp_egress out;
+	/* Lines 0-1: what the worker reads for every packet (the SRTCP and
+	 * feedback fields ride along); the BUNDLE table starts line 2, and
+	 * the entry is six lines (static asserts in session.c). */
 	const struct tz_srtp_ctx *srtp;   /**< RTP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtcp;  /**< RTCP crypto, NULL for TZ_XF_FORWARD */
 	const struct tz_srtp_ctx *srtp_out;   /**< TZ_XF_ECHO: the protect context back;
 						   TZ_XF_REKEY: RTP protect context */
+	const struct tz_srtp_ctx *srtcp_out;  /**< TZ_XF_REKEY: RTCP protect context */
+	uint32_t id;                  /**< session id the CLI shows (both directions share it) */
+	uint32_t slot;                /**< state slot; set by tz_dp_flow_add() */
 	uint32_t ssrc_out;                    /**< TZ_XF_ECHO, _PROTECT, _REKEY: SSRC written
 						   into outgoing RTP (the one our SDP
 						   announced); 0 = keep the sender's */
+	/** TZ_XF_UNPROTECT (browser -> SIP) video: the media SSRC of PLI, FIR
+	 *  and NACK is @c fb_from (the SSRC our answer announced, which the SIP
+	 *  side never saw) and becomes the SIP sender's, read from the in_ssrc
+	 *  of state slot @c fb_peer_slot - 1 (its flow towards the browser);
+	 *  0 = no mapping.  REMB and transport-cc are dropped on every
+	 *  unprotect flow (counted in fb_dropped). */
+	uint32_t fb_from;
+	uint16_t worker;              /**< owning worker index */
+	/** Recording slot (dataplane/api/tz_rec_tap.h), 0 = not recorded: the
+	 *  owning worker copies each plain RTP packet into its recording tap,
+	 *  after unprotect (browser to SIP) or before protect (SIP to browser) */
+	uint16_t rec;
+	struct tz_dp_egress out;
 	struct tz_dp_pt_rewrite pt;           /**< TZ_XF_FORWARD, _PROTECT (before
 						   protecting), _UNPROTECT and _ECHO
 						   (after unprotecting), _REKEY
 						   (between the two) */
-	const struct tz_srtp_ctx *srtcp_out;  /**< TZ_XF_REKEY: RTCP protect context */
+	uint8_t xform;                /**< enum tz_dp_xform */
+	uint8_t is_rtcp_port;         /**< 1: this key is a separate RTCP port */
 	/** Key generation of stream [0] (unprotect) and [1] (TZ_XF_REKEY's
 	 *  protect): re-published with tz_dp_flow_replace() and one of them
 	 *  bumped, the owning worker restarts that stream (ROC 0, empty replay
@@ -162,28 +176,11 @@ struct tz_dp_flow {
 	 *  under the unchanged DTLS key must go on (a restart there would
 	 *  reuse SRTP indices, i.e. keystream). */
 	uint8_t key_gen[2];
-	/** Recording slot (dataplane/api/tz_rec_tap.h), 0 = not recorded: the
-	 *  owning worker copies each plain RTP packet into its recording tap,
-	 *  after unprotect (browser to SIP) or before protect (SIP to browser) */
-	uint16_t rec;
 	uint8_t rec_dir;              /**< enum tz_rec_dir of the copies */
 	/** Media services (tz_svc.h) this flow needs, TZ_SVC_* bits; 0 (nearly
 	 *  every flow) = none: the worker forwards it and never looks further. */
 	uint8_t svc;
 	uint8_t svc_core;                     /**< the stage core serving it */
-	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
-						   the stage names the flow by it */
-	/** The browser's other streams on this key (see struct tz_dp_bundle);
-	 *  published after its sub-flows, deleted before them. */
-	struct tz_dp_bundle bundle;
-	/** TZ_XF_UNPROTECT (browser -> SIP) video: the media SSRC of PLI, FIR
-	 *  and NACK is @c fb_from (the SSRC our answer announced, which the SIP
-	 *  side never saw) and becomes the SIP sender's, read from the in_ssrc
-	 *  of state slot @c fb_peer_slot - 1 (its flow towards the browser);
-	 *  0 = no mapping.  REMB and transport-cc are dropped on every
-	 *  unprotect flow (counted in fb_dropped). */
-	uint32_t fb_from;
-	uint32_t fb_peer_slot;
 	/** Browser -> SIP video: the SIP side negotiated ccm fir but not nack
 	 *  pli (RFC 5104 §4.3.1), so a PLI leaves as a FIR */
 	uint8_t fb_pli_to_fir;
@@ -192,6 +189,16 @@ struct tz_dp_flow {
 	 *  (kf_requests) for the control plane, which asks the SIP side for a
 	 *  key frame by SIP INFO picture_fast_update (RFC 5168) */
 	uint8_t fb_kf_to_cp;
+	/** bundle.n != 0, set by tz_dp_flow_add() and _replace(): the worker
+	 *  reads it here, and the BUNDLE table's line only for bundled flows */
+	uint8_t bundled;
+	/* line 2 */
+	/** The browser's other streams on this key (see struct tz_dp_bundle);
+	 *  published after its sub-flows, deleted before them. */
+	struct tz_dp_bundle bundle;
+	uint32_t fb_peer_slot;        /**< see fb_from */
+	struct tz_dp_flow_key svc_key;        /**< this entry's own key, with svc set:
+						   the stage names the flow by it */
 	/** Browser-keyed flows: answer the browser's consent checks here */
 	struct tz_dp_stun_cred stun;
 };
@@ -213,9 +220,9 @@ enum tz_flow_counter {
 	TZ_FC_COUNT
 };
 
-/** Size of the SRTP stream state a flow slot carries (opaque here): two
+/** Size of one SRTP stream state a flow slot carries (opaque here): a
  *  struct tz_srtp_stream of 48 bytes. */
-#define TZ_DP_STREAM_STATE_SIZE 96
+#define TZ_DP_STREAM_STATE_SIZE 48
 
 /**
  * RTP loss on the way to the gateway, of the stream a flow receives
@@ -239,17 +246,21 @@ struct tz_dp_rtp_loss {
 	uint8_t started;              /**< a packet was seen */
 };
 
-/** Per-flow mutable state; written only by the owning worker. */
+/**
+ * Per-flow mutable state; written only by the owning worker.  Four cache
+ * lines, laid out so that a packet of any kind but TZ_XF_ECHO / _REKEY
+ * touches the first two only (the worker prefetches those): line 0 the
+ * SRTP stream it unprotects or protects and the renumbering state, line 1
+ * the RTP loss, the time of the last packet and the three counters every
+ * packet increments; the counters of dropped packets start line 2, then
+ * the second stream (echo, re-key), the media service and video state.
+ * (Static asserts in rtp_loss_pvt.h hold the offsets.)
+ */
 struct tz_dp_flow_state {
-	uint64_t cnt[TZ_FC_COUNT];
-	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
-	/** SRTP/SRTCP stream states (struct tz_srtp_stream): [0] the flow's
-	 *  incoming SSRC, [1] the echoed stream of a TZ_XF_ECHO flow or the
-	 *  re-protected stream of a TZ_XF_REKEY flow */
+	/* line 0 */
+	/** SRTP/SRTCP stream state (struct tz_srtp_stream) of the flow's
+	 *  incoming SSRC (or, TZ_XF_PROTECT, the stream it protects) */
 	uint8_t srtp[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
-	/** Loss of the RTP the flow receives, in the 32 bytes after the
-	 *  streams (line 2, prefetched with them) */
-	struct tz_dp_rtp_loss loss;
 	/** TZ_XF_PROTECT and TZ_XF_REKEY with ssrc_out: the sender's SSRC last seen and the
 	 *  offset added to its sequence numbers.  We rewrite the SSRC, so the
 	 *  outgoing sequence is ours: when the SIP side's source changes (music
@@ -261,6 +272,20 @@ struct tz_dp_flow_state {
 	uint16_t out_last;            /**< highest sequence number written */
 	uint8_t in_started;
 	uint8_t key_gen[2];           /**< the flow's key_gen the streams belong to */
+	/** Consent checks the owning worker answered (tz_stun.h), wrapping: the
+	 *  control plane, looking every second, takes a change for a check
+	 *  (consent expiry). */
+	uint8_t consent_n;
+	/* line 1 */
+	/** Loss of the RTP the flow receives */
+	struct tz_dp_rtp_loss loss __rte_aligned(64);
+	uint64_t last_rx_tsc;         /**< TSC of the last packet (media timeout) */
+	/** Counters (enum tz_flow_counter): PKTS, BYTES, RTCP end line 1, the
+	 *  drop counters start line 2 */
+	uint64_t cnt[TZ_FC_COUNT];
+	/** Stream [1]: the echoed stream of a TZ_XF_ECHO flow or the
+	 *  re-protected stream of a TZ_XF_REKEY flow */
+	uint8_t srtp_out[TZ_DP_STREAM_STATE_SIZE] __rte_aligned(8);
 	/** A flow with a media service: where its outgoing RTP stream stands,
 	 *  so the gateway's own packets (injected through the owning worker)
 	 *  share its SSRC, timeline and sequence space.  Written by the owning
@@ -274,8 +299,8 @@ struct tz_dp_flow_state {
 	uint64_t svc_tsc;             /**< TSC when it was forwarded */
 	uint64_t svc_sent;            /**< bit i: number svc_out_last - i was sent (a
 					   reordered packet may take a number not used) */
-	/* Video (docs/video.md), in the 16 bytes left of the fourth line; the
-	 * 16-bit counters wrap (diagnostics; kf_requests is compared, not summed). */
+	/* Video (docs/video.md), in the last 16 bytes of line 3; the 16-bit
+	 * counters wrap (diagnostics; kf_requests is compared, not summed). */
 	/** BUNDLE parent: the SSRC learned for each sub-flow from its PT */
 	uint32_t bundle_ssrc[TZ_DP_BUNDLE_MAX];
 	/** RTCP feedback dropped: REMB and transport-cc (never negotiated,
@@ -287,10 +312,6 @@ struct tz_dp_flow_state {
 	/** key frame requests (PLI, FIR) held for the control plane (fb_kf_to_cp) */
 	uint16_t kf_requests;
 	uint8_t fir_seq;              /**< FIR sequence number (PLI -> FIR) */
-	/** Consent checks the owning worker answered (tz_stun.h), wrapping: the
-	 *  control plane, looking every second, takes a change for a check
-	 *  (consent expiry).  The last byte of the fourth line: no growth. */
-	uint8_t consent_n;
 } __rte_cache_aligned;
 
 /** Loss so far of a flow's received RTP: @p expected packets (RFC 3550

@@ -243,6 +243,15 @@ int tz_srtp_ctx_set_rtcp_index(struct tz_srtp_ctx *ctx, uint32_t next);
  */
 uint32_t tz_srtp_ctx_rtcp_index(const struct tz_srtp_ctx *ctx);
 
+/**
+ * Prefetch what an RTP packet's crypto reads of @p ctx beyond its first
+ * line (which the caller prefetched earlier and this reads): the direct
+ * backend's SRTP key block -- AES-CM's round keys and HMAC states (four
+ * lines), GCM's round keys, the hash key powers a short packet uses and
+ * the block's header.  Nothing for cryptodev contexts.  Threading: workers.
+ */
+void tz_srtp_ctx_prefetch_keys(const struct tz_srtp_ctx *ctx);
+
 /** Suite of a context.  Threading: any thread. */
 enum tz_srtp_suite tz_srtp_ctx_suite(const struct tz_srtp_ctx *ctx);
 
