@@ -41,3 +41,17 @@ int tz_daemon_nofile_raise(rlim_t need, struct rlimit *set, char *why, size_t ws
 		 (unsigned long long)cur.rlim_max, strerror(err));
 	return -EMFILE;
 }
+
+rlim_t tz_daemon_nofile_need(uint32_t max_calls, uint32_t ws_max)
+{
+	return (rlim_t)ws_max + TZ_NOFILE_RESERVE + (rlim_t)max_calls * TZ_NOFILE_PER_CALL;
+}
+
+uint64_t tz_daemon_nofile_calls(rlim_t limit, uint32_t ws_max)
+{
+	rlim_t fixed = (rlim_t)ws_max + TZ_NOFILE_RESERVE;
+
+	if (limit == RLIM_INFINITY)
+		return UINT64_MAX;
+	return limit > fixed ? (uint64_t)((limit - fixed) / TZ_NOFILE_PER_CALL) : 0;
+}

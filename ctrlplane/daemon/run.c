@@ -293,6 +293,27 @@ static void run_loop(struct tz_daemon *d)
 }
 
 /*
+ * The calls' descriptors (≈ TZ_NOFILE_PER_CALL each): raised as far as the
+ * hard limit allows; short of limits.max_calls only a warning, since a call
+ * over the limit is refused cleanly (tz_ice_new: "RLIMIT_NOFILE").
+ */
+static void nofile_calls(const struct tz_config *cfg)
+{
+	uint32_t ws = cfg->limits.ws_connections_max;
+	rlim_t need = tz_daemon_nofile_need(cfg->limits.max_calls, ws);
+	struct rlimit set;
+	char why[256];
+
+	if (ws == 0 || tz_daemon_nofile_raise(need, &set, why, sizeof(why)) == 0)
+		return;
+	TZ_LOG(MAIN, WARNING, "limits.max_calls %u needs about %llu open files (%u per call "
+	       "besides the WebSockets): %s; about %llu calls fit, calls beyond are refused. "
+	       "Raise LimitNOFILE= (systemd) or ulimit -Hn",
+	       cfg->limits.max_calls, (unsigned long long)need, TZ_NOFILE_PER_CALL, why,
+	       (unsigned long long)tz_daemon_nofile_calls(set.rlim_cur, ws));
+}
+
+/*
  * One descriptor per WebSocket the caps allow plus a reserve; log what is
  * in force, refuse to start when the caps cannot be met.
  */
@@ -317,6 +338,7 @@ static int nofile_setup(const struct tz_config *cfg)
 	TZ_LOG(MAIN, INFO, "RLIMIT_NOFILE: %llu open files (hard %llu; limits.ws_connections_max "
 	       "%u + %u reserved)", (unsigned long long)set.rlim_cur,
 	       (unsigned long long)set.rlim_max, ws, TZ_NOFILE_RESERVE);
+	nofile_calls(cfg);
 	return 0;
 }
 

@@ -123,9 +123,26 @@ static void test_hard_raised_by_root(void **state)
 	in_child(hard_raised_by_root);
 }
 
+/* What the calls need and what a limit holds (the start-up warning's figures). */
+static void test_calls_arithmetic(void **state)
+{
+	(void)state;
+	assert_int_equal(tz_daemon_nofile_need(0, 10000), 10000 + TZ_NOFILE_RESERVE);
+	assert_int_equal(tz_daemon_nofile_need(100000, 10000),
+			 10000 + TZ_NOFILE_RESERVE + 100000 * TZ_NOFILE_PER_CALL);
+	/* this container's 20,000 next to 1,000 WebSockets: ≈ 2,980 calls */
+	assert_int_equal(tz_daemon_nofile_calls(20000, 1000),
+			 (20000 - 1000 - TZ_NOFILE_RESERVE) / TZ_NOFILE_PER_CALL);
+	assert_int_equal(tz_daemon_nofile_calls(4000, 1000), 0);
+	assert_true(tz_daemon_nofile_calls(RLIM_INFINITY, 1000) == UINT64_MAX);
+	/* the need round-trips: a limit of exactly that holds max_calls */
+	assert_int_equal(tz_daemon_nofile_calls(tz_daemon_nofile_need(7777, 500), 500), 7777);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_calls_arithmetic),
 		cmocka_unit_test(test_soft_raised),
 		cmocka_unit_test(test_hard_too_low),
 		cmocka_unit_test(test_hard_raised_by_root),
