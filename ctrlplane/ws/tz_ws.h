@@ -212,7 +212,8 @@ void tz_ws_test_no_libuv(bool on);
 	X(SIP_TOO_BIG, "ws_sip_too_big")               \
 	X(SIP_RATE_LIMITED, "ws_sip_rate_limited")     \
 	X(SIP_EMPTY, "ws_sip_empty")                   \
-	X(LOOP_RUNS, "ws_loop_runs")
+	X(LOOP_RUNS, "ws_loop_runs")                   \
+	X(REFUSED_NO_FD, "ws_refused_no_descriptors")
 
 enum tz_ws_counter {
 #define TZ_WS_CNT_ENUM(e, n) TZ_WS_CNT_##e,

@@ -49,6 +49,11 @@ struct tz_ws_server {
 	/* What lws picks from Sec-WebSocket-Protocol; lives as long as the vhosts. */
 	struct lws_protocols protocols[WS_PROTOCOLS_MAX];
 	void *https_ctx;                  /* the https vhost's SSL_CTX (ws_tls_reload.c) */
+	/* At the descriptor limit (ws_emfile.c). */
+	int listen_fd[WS_LISTEN_COUNT];   /* lws's listening sockets, -1 = unknown */
+	int spare_fd;                     /* /dev/null, closed to refuse at EMFILE */
+	int64_t emfile_warned_at;         /* monotonic us of the last warning, 0 = none */
+	uint64_t emfile_unwarned;         /* refused since that warning */
 };
 
 /* ws_loop.c: lws on one GSource (a libuv loop), unless TZ_WS_GLIB=1. */
@@ -56,6 +61,12 @@ bool tz_ws_loop_glib(void);
 int tz_ws_loop_open(struct tz_ws_server *srv, GMainContext *ctx);
 void tz_ws_loop_close(struct tz_ws_server *srv);
 void tz_ws_loop_destroy(struct tz_ws_server *srv);
+
+/* ws_emfile.c: at EMFILE, pending connections are accepted and closed. */
+void tz_ws_emfile_init(struct tz_ws_server *srv);
+void tz_ws_emfile_listener(struct tz_ws_server *srv, enum ws_listener l);
+void tz_ws_emfile_free(struct tz_ws_server *srv);
+bool tz_ws_emfile_log(const char *line);
 
 /* ws_tls_reload.c: lws showed the https vhost's SSL_CTX. */
 void tz_ws_tls_ctx_seen(struct tz_ws_server *srv, void *ssl_ctx);

@@ -93,7 +93,9 @@ static void lws_log_emit(int level, const char *line)
 {
 	int n = (int)strcspn(line, "\n");
 
-	if (!(level & (LLL_ERR | LLL_WARN)))
+	if ((level & LLL_ERR) && tz_ws_emfile_log(line))
+		TZ_LOG(CP_WS, DEBUG, "lws: %.*s (refused, ws_emfile.c)", n, line);
+	else if (!(level & (LLL_ERR | LLL_WARN)))
 		TZ_LOG(CP_WS, DEBUG, "lws: %.*s", n, line);
 	else if (!lws_log_allowed())
 		return;
@@ -245,6 +247,7 @@ static int open_listener(struct tz_ws_server *srv, const struct tz_cfg_signallin
 		       strerror(-rc), rc == -EINVAL ? " (check tls_cert and tls_key)" : "");
 		return rc;
 	}
+	tz_ws_emfile_listener(srv, l);
 	TZ_LOG(CP_WS, INFO, "%s: listening on %s, port %d (%s://.../ws; sip: %s)",
 	       listener_names[l], where, lws_get_vhost_listen_port(srv->vh[l]),
 	       l == WS_LISTEN_HTTPS ? "wss" : "ws",
@@ -352,6 +355,7 @@ struct tz_ws_server *tz_ws_server_start(const struct tz_cfg_signalling *sig,
 	srv->user = user;
 	srv->max_message = lim->ws_max_message;
 	srv->max_rate = lim->ws_max_rate;
+	tz_ws_emfile_init(srv);
 	rc = tz_ws_admit_init(srv, sig, lim);
 	if (rc == 0)
 		rc = tz_ws_sip_init(srv, sig);
@@ -380,6 +384,7 @@ void tz_ws_server_stop(struct tz_ws_server *srv)
 	/* Closes every connection: each gets LWS_CALLBACK_CLOSED -> on_close;
 	 * on libuv lws finishes closing through the loop. */
 	tz_ws_loop_destroy(srv);
+	tz_ws_emfile_free(srv);
 	if (srv->loop != NULL)
 		g_main_loop_unref(srv->loop);
 	tz_ws_admit_free(srv);
