@@ -295,10 +295,40 @@ static void test_two_local_addresses(void **state)
 		assert_int_equal(tz_dp_flow_del(sess, &k[i]), 0);
 }
 
+/* Take what the worker sent on to B and to the kernel so far. */
+static void count_out(unsigned *fwd, unsigned *punted)
+{
+	struct rte_mbuf *out[64];
+	unsigned n;
+
+	while ((n = rte_ring_dequeue_burst(tx[B], (void **)out, 64, NULL)) > 0) {
+		*fwd += n;
+		rte_pktmbuf_free_bulk(out, n);
+	}
+	while ((n = rte_ring_dequeue_burst(tx[KA], (void **)out, 64, NULL)) > 0) {
+		*punted += n;
+		rte_pktmbuf_free_bulk(out, n);
+	}
+}
+
+/* Until the worker has handled all @p sent packets (at most 5 s). */
+static void wait_out(unsigned sent, unsigned *fwd, unsigned *punted)
+{
+	for (int i = 0; i < 1000 && *fwd + *punted < sent; i++) {
+		usleep(5000);
+		count_out(fwd, punted);
+	}
+}
+
+/*
+ * Flows published and withdrawn while packets are in flight: every packet is
+ * either forwarded or punted, counted once.  The first round waits for the
+ * worker while its flow is up (on a loaded machine the worker may otherwise
+ * run only after the last withdrawal), so forwarding is checked too.
+ */
 static void test_flows_change_under_traffic(void **state)
 {
 	uint8_t pl[100];
-	struct rte_mbuf *out[64];
 	uint64_t cnt[TZ_PC_COUNT];
 	unsigned sent = 0, fwd = 0, punted = 0;
 
@@ -309,37 +339,20 @@ static void test_flows_change_under_traffic(void **state)
 			publish_a_to_b(3, 40004);
 		for (int i = 0; i < 20; i++, sent++)
 			inject(A, frame4("198.51.100.10", 40004, "198.51.100.1", 20000, pl, sizeof(pl)));
+		if (round == 0) {
+			wait_out(sent, &fwd, &punted);
+			assert_int_equal(fwd, 20);
+		}
 		if (round % 2 == 1)
 			unpublish_a_to_b(40004);
-		unsigned n;
-		while ((n = rte_ring_dequeue_burst(tx[B], (void **)out, 64, NULL)) > 0) {
-			fwd += n;
-			rte_pktmbuf_free_bulk(out, n);
-		}
-		while ((n = rte_ring_dequeue_burst(tx[KA], (void **)out, 64, NULL)) > 0) {
-			punted += n;
-			rte_pktmbuf_free_bulk(out, n);
-		}
+		count_out(&fwd, &punted);
 	}
-	for (int i = 0; i < 100 && fwd + punted < sent; i++) {
-		unsigned n;
-
-		usleep(5000);
-		while ((n = rte_ring_dequeue_burst(tx[B], (void **)out, 64, NULL)) > 0) {
-			fwd += n;
-			rte_pktmbuf_free_bulk(out, n);
-		}
-		while ((n = rte_ring_dequeue_burst(tx[KA], (void **)out, 64, NULL)) > 0) {
-			punted += n;
-			rte_pktmbuf_free_bulk(out, n);
-		}
-	}
+	wait_out(sent, &fwd, &punted);
 	tz_dp_port_counters(0, cnt);
 	tz_dp_stop();
 	assert_int_equal(fwd + punted, sent);
 	assert_int_equal(cnt[TZ_PC_MEDIA_RX], fwd);
 	assert_int_equal(cnt[TZ_PC_NO_SESSION], punted);
-	assert_true(fwd > 0);
 	assert_int_equal(tz_dp_flow_count(sess), 0);
 }
 
