@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_prefetch.h>
+
 struct rte_mbuf;
 
 /** Largest burst handled in one enqueue/dequeue round; longer bursts are split. */
@@ -243,9 +245,10 @@ int tz_srtp_ctx_set_rtcp_index(struct tz_srtp_ctx *ctx, uint32_t next);
  */
 uint32_t tz_srtp_ctx_rtcp_index(const struct tz_srtp_ctx *ctx);
 
-/* Where tz_srtp_ctx_prefetch_keys() finds a context's 16-bit mask of key
- * block lines (in the context's first line) and the key block itself
- * (srtp_ctx.c asserts both). */
+/* Where tz_srtp_ctx_prefetch_keys() finds a context's key block lines --
+ * lines 0..head-1 and tail..15 of the block, two bytes at the end of the
+ * context's first line -- and the key block itself (srtp_ctx.c asserts
+ * both). */
 #define TZ_SRTP_CTX_KB_LINES_OFF 62
 #define TZ_SRTP_CTX_KB_OFF 128
 
@@ -255,18 +258,20 @@ uint32_t tz_srtp_ctx_rtcp_index(const struct tz_srtp_ctx *ctx);
  * backend's SRTP key block lines the engine's intel-ipsec-mb manager reads
  * for a short packet, chosen at key set-up -- AES-CM's round keys and HMAC
  * states (four lines); GCM's round keys, the hash key powers of that
- * manager's layout and the block's header.  Nothing for cryptodev
- * contexts.  Inline: ≈ 4 instructions a line.  Threading: workers.
+ * manager's gcm_key_data layout and the block's header.  Nothing for
+ * cryptodev contexts.  Inline, ≈ 4 instructions a line.  Threading: workers.
  */
 static inline void tz_srtp_ctx_prefetch_keys(const struct tz_srtp_ctx *ctx)
 {
-	const char *c = (const char *)ctx;
-	unsigned int m = *(const uint16_t *)(const void *)(c + TZ_SRTP_CTX_KB_LINES_OFF);
+	const uint8_t *c = (const uint8_t *)ctx;
+	const uint8_t *kb = c + TZ_SRTP_CTX_KB_OFF;
+	unsigned int head = c[TZ_SRTP_CTX_KB_LINES_OFF];
+	unsigned int tail = c[TZ_SRTP_CTX_KB_LINES_OFF + 1];
 
-	while (m != 0) {
-		__builtin_prefetch(c + TZ_SRTP_CTX_KB_OFF + 64 * __builtin_ctz(m), 0, 3);
-		m &= m - 1;
-	}
+	for (unsigned int l = 0; l < head; l++)
+		rte_prefetch0(kb + l * 64u);
+	for (unsigned int l = tail; l < 16; l++)
+		rte_prefetch0(kb + l * 64u);
 }
 
 /** Suite of a context.  Threading: any thread. */

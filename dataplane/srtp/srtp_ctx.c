@@ -195,6 +195,18 @@ out:
 	return rc;
 }
 
+/* Line mask @p m as tz_srtp_ctx_prefetch_keys()'s two runs: the low run of
+ * ones, and from the next set line to line 15 (a superset if @p m has more
+ * runs or its last does not end at 15: the managers' masks have not). */
+static void kb_runs(struct tz_srtp_ctx *ctx, uint16_t m)
+{
+	unsigned int head = (unsigned int)__builtin_ctz(~(unsigned int)m);
+	unsigned int rest = m & ~((1u << head) - 1u);
+
+	ctx->kb_head = (uint8_t)head;
+	ctx->kb_tail = (uint8_t)(rest != 0 ? __builtin_ctz(rest) : 16);
+}
+
 static struct tz_srtp_ctx *ctx_alloc(struct tz_srtp_engine *eng, bool aead)
 {
 	if (eng->direct)
@@ -223,7 +235,7 @@ struct tz_srtp_ctx *srtp_ctx_create_keys(struct tz_srtp_engine *eng, enum tz_srt
 	ctx->aead = si->aead;
 	ctx->rtp_tag_len = si->rtp_tag_len;
 	ctx->rtcp_tag_len = si->rtcp_tag_len;
-	ctx->kb_lines = srtp_imb_kb_lines(eng, si->aead, si->key_len);
+	kb_runs(ctx, srtp_imb_kb_lines(eng, si->aead, si->key_len));
 	rc = setup_proto(ctx, si, rtp, false);
 	if (rc == 0)
 		rc = setup_proto(ctx, si, rtcp, true);
@@ -309,8 +321,9 @@ void tz_srtp_stream_init(struct tz_srtp_stream *st, uint32_t roc)
 }
 
 /* tz_srtp_ctx_prefetch_keys() (tz_srtp.h, inline) finds these by offset. */
-static_assert(offsetof(struct tz_srtp_ctx, kb_lines) == TZ_SRTP_CTX_KB_LINES_OFF,
+static_assert(offsetof(struct tz_srtp_ctx, kb_head) == TZ_SRTP_CTX_KB_LINES_OFF &&
+	      offsetof(struct tz_srtp_ctx, kb_tail) == TZ_SRTP_CTX_KB_LINES_OFF + 1,
 	      "TZ_SRTP_CTX_KB_LINES_OFF");
-static_assert(TZ_SRTP_CTX_KB_LINES_OFF + sizeof(uint16_t) <= RTE_CACHE_LINE_SIZE,
+static_assert(TZ_SRTP_CTX_KB_LINES_OFF + 2 <= RTE_CACHE_LINE_SIZE,
 	      "kb_lines off the context's first line");
 static_assert(CTX_KB_OFFSET == TZ_SRTP_CTX_KB_OFF, "TZ_SRTP_CTX_KB_OFF");

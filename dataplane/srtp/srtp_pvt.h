@@ -113,9 +113,11 @@ struct tz_srtp_ctx {
 	bool direct;		/* keys are direct-backend key blocks (after the context) */
 	uint8_t rtp_tag_len;
 	uint8_t rtcp_tag_len;
-	/* direct: SRTP key-block lines to prefetch, the engine's kb_lines for
-	 * this suite (tz_srtp_ctx_prefetch_keys() in tz_srtp.h reads it) */
-	uint16_t kb_lines;
+	/* SRTP key-block lines to prefetch, 0..kb_head-1 and kb_tail..15:
+	 * the engine's kb_lines for this suite as two runs (none: 0, 16;
+	 * tz_srtp_ctx_prefetch_keys() in tz_srtp.h reads them) */
+	uint8_t kb_head;
+	uint8_t kb_tail;
 	/* The one field that changes: the next SRTCP index to send (protect).
 	 * RFC 3711 §3.4 makes the index per key, not per flow, and several
 	 * flows (RTP port with muxed RTCP, a separate RTCP port) on possibly
