@@ -197,14 +197,17 @@ out:
 
 /* Line mask @p m as tz_srtp_ctx_prefetch_keys()'s two runs: the low run of
  * ones, and from the next set line to line 15 (a superset if @p m has more
- * runs or its last does not end at 15: the managers' masks have not). */
+ * runs or its last does not end at 15: the managers' masks have not),
+ * clamped to head <= 8, tail >= 11. */
 static void kb_runs(struct tz_srtp_ctx *ctx, uint16_t m)
 {
 	unsigned int head = (unsigned int)__builtin_ctz(~(unsigned int)m);
 	unsigned int rest = m & ~((1u << head) - 1u);
+	unsigned int tail = rest != 0 ? (unsigned int)__builtin_ctz(rest) : 16;
 
-	ctx->kb_head = (uint8_t)head;
-	ctx->kb_tail = (uint8_t)(rest != 0 ? __builtin_ctz(rest) : 16);
+	/* the inline prefetch's unrolled range: a line less, never a wrong one */
+	ctx->kb_head = (uint8_t)RTE_MIN(head, 8u);
+	ctx->kb_tail = (uint8_t)RTE_MAX(tail, 11u);
 }
 
 static struct tz_srtp_ctx *ctx_alloc(struct tz_srtp_engine *eng, bool aead)
