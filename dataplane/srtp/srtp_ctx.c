@@ -3,6 +3,7 @@
  * Context creation (control thread): suite table, key derivation
  * (RFC 3711 §4.3, RFC 7714 §11) and the cryptodev sessions.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -10,7 +11,6 @@
 #include <openssl/crypto.h>
 #include <rte_cryptodev.h>
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 #include "srtp_pvt.h"
 
@@ -195,6 +195,21 @@ out:
 	return rc;
 }
 
+/* Line mask @p m as tz_srtp_ctx_prefetch_keys()'s two runs: the low run of
+ * ones, and from the next set line to line 15 (a superset if @p m has more
+ * runs or its last does not end at 15: the managers' masks have not),
+ * clamped to head <= 8, tail >= 11. */
+static void kb_runs(struct tz_srtp_ctx *ctx, uint16_t m)
+{
+	unsigned int head = (unsigned int)__builtin_ctz(~(unsigned int)m);
+	unsigned int rest = m & ~((1u << head) - 1u);
+	unsigned int tail = rest != 0 ? (unsigned int)__builtin_ctz(rest) : 16;
+
+	/* the inline prefetch's unrolled range: a line less, never a wrong one */
+	ctx->kb_head = (uint8_t)RTE_MIN(head, 8u);
+	ctx->kb_tail = (uint8_t)RTE_MAX(tail, 11u);
+}
+
 static struct tz_srtp_ctx *ctx_alloc(struct tz_srtp_engine *eng, bool aead)
 {
 	if (eng->direct)
@@ -223,6 +238,7 @@ struct tz_srtp_ctx *srtp_ctx_create_keys(struct tz_srtp_engine *eng, enum tz_srt
 	ctx->aead = si->aead;
 	ctx->rtp_tag_len = si->rtp_tag_len;
 	ctx->rtcp_tag_len = si->rtcp_tag_len;
+	kb_runs(ctx, srtp_imb_kb_lines(eng, si->aead, si->key_len));
 	rc = setup_proto(ctx, si, rtp, false);
 	if (rc == 0)
 		rc = setup_proto(ctx, si, rtcp, true);
@@ -307,31 +323,10 @@ void tz_srtp_stream_init(struct tz_srtp_stream *st, uint32_t roc)
 	st->rtp_index = (uint64_t)roc << 16;
 }
 
-/* GCM: the lines at the end of the key block a short packet reads: our
- * header and, with the VAES/AVX-512 manager (this machine's), the lowest
- * hash key powers, which intel-ipsec-mb keeps at the end of its 48-power
- * gcm_key_data.  With the SSE/AVX/AVX2 managers the 8 powers follow the
- * round keys instead (lines 3-7, not prefetched here), and AES-256's
- * round keys take a fourth line: tuned for the first case only. */
-#define GCM_KB_TAIL_LINES 5
-
-void tz_srtp_ctx_prefetch_keys(const struct tz_srtp_ctx *ctx)
-{
-	const uint8_t *kb = ctx->rtp.sess;
-	size_t size;
-
-	if (!ctx->direct)
-		return;
-	size = srtp_imb_kb_size(ctx->aead);
-	if (!ctx->aead) {
-		for (size_t off = 0; off < size; off += RTE_CACHE_LINE_SIZE)
-			rte_prefetch0(kb + off);
-		return;
-	}
-	/* AES-128 round keys: 176 bytes */
-	for (size_t off = 0; off < 3 * RTE_CACHE_LINE_SIZE; off += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0(kb + off);
-	for (size_t l = 1; l <= GCM_KB_TAIL_LINES; l++)
-		rte_prefetch0(kb + RTE_ALIGN_FLOOR(size - 1, RTE_CACHE_LINE_SIZE) -
-			      (l - 1) * RTE_CACHE_LINE_SIZE);
-}
+/* tz_srtp_ctx_prefetch_keys() (tz_srtp.h, inline) finds these by offset. */
+static_assert(offsetof(struct tz_srtp_ctx, kb_head) == TZ_SRTP_CTX_KB_LINES_OFF &&
+	      offsetof(struct tz_srtp_ctx, kb_tail) == TZ_SRTP_CTX_KB_LINES_OFF + 1,
+	      "TZ_SRTP_CTX_KB_LINES_OFF");
+static_assert(TZ_SRTP_CTX_KB_LINES_OFF + 2 <= RTE_CACHE_LINE_SIZE,
+	      "kb_lines off the context's first line");
+static_assert(CTX_KB_OFFSET == TZ_SRTP_CTX_KB_OFF, "TZ_SRTP_CTX_KB_OFF");

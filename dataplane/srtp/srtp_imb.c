@@ -175,6 +175,50 @@ static IMB_MGR *mgr_new(enum tz_srtp_imb_arch a)
 	return m;
 }
 
+/* Bits for the lines holding bytes [@p from, @p to) of a key block. */
+static uint16_t lines_of(size_t from, size_t to)
+{
+	uint16_t m = 0;
+
+	for (size_t l = from / RTE_CACHE_LINE_SIZE; l <= (to - 1) / RTE_CACHE_LINE_SIZE; l++)
+		m |= (uint16_t)(1u << l);
+	return m;
+}
+
+/*
+ * The gcm_key_data lines GCM of manager @p a reads for a short (≈ 170
+ * bytes, ≤ 16 blocks) packet, IMB 1.x layouts: the round keys (AES-128
+ * 176 bytes, AES-256 240), then at byte 240 the hash key powers -- SSE and
+ * AVX: H^8..H^1 and their Karatsuba halves (256 bytes); AVX2 and AVX-512
+ * without VAES: H^8..H^1 (128 bytes); VAES AVX-512: H^48..H^1, a short
+ * packet using the lowest 16, at the end (752..1007).  Plus our header.
+ */
+static void kb_lines_init(struct tz_srtp_engine *eng, enum tz_srtp_imb_arch a, uint64_t f)
+{
+	const size_t hk = offsetof(struct gcm_key_data, ghash_keys);
+	const size_t end = offsetof(struct imb_gcm_kb, h);
+	uint16_t hdr = lines_of(end, end + sizeof(struct imb_kb_hdr));
+	uint16_t pow;
+
+	static_assert(sizeof(struct imb_gcm_kb) <= 16 * RTE_CACHE_LINE_SIZE, "16-bit mask");
+	if (a == TZ_SRTP_IMB_SSE || a == TZ_SRTP_IMB_AVX)
+		pow = lines_of(hk, hk + 16 * 16);
+	else if (a == TZ_SRTP_IMB_AVX512 && (f & IMB_FEATURE_VAES))
+		pow = lines_of(end - 16 * 16, end);
+	else
+		pow = lines_of(hk, hk + 16 * 8);
+	eng->kb_lines[0] = lines_of(0, sizeof(struct imb_cm_kb));
+	eng->kb_lines[1] = lines_of(0, 16 * 11) | pow | hdr;
+	eng->kb_lines[2] = lines_of(0, 16 * 15) | pow | hdr;
+}
+
+uint16_t srtp_imb_kb_lines(const struct tz_srtp_engine *eng, bool aead, uint8_t key_len)
+{
+	if (!eng->direct)
+		return 0;
+	return eng->kb_lines[aead ? (key_len == 32 ? 2 : 1) : 0];
+}
+
 int srtp_imb_engine_init(struct tz_srtp_engine *eng, const struct tz_srtp_engine_conf *conf)
 {
 	enum tz_srtp_imb_arch a = conf->imb_arch;
@@ -208,6 +252,7 @@ int srtp_imb_engine_init(struct tz_srtp_engine *eng, const struct tz_srtp_engine
 		}
 	}
 	eng->direct = true;
+	kb_lines_init(eng, a, f);
 	eng->slab[0] = srtp_slab_create(srtp_ctx_alloc_size(eng, false));
 	eng->slab[1] = srtp_slab_create(srtp_ctx_alloc_size(eng, true));
 	if (eng->slab[0] == NULL || eng->slab[1] == NULL) {

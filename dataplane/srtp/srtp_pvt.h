@@ -71,6 +71,9 @@ struct tz_srtp_qp {
 
 struct tz_srtp_engine {
 	bool direct;		/* intel-ipsec-mb job API, no cryptodev (srtp_imb.c) */
+	/* direct: the lines (bit n: line n) of an SRTP key block the chosen
+	 * manager reads for a short packet -- AES-CM, GCM-128, GCM-256 */
+	uint16_t kb_lines[3];
 	struct IMB_MGR *ctl_mgr; /* direct: key set-up on the control thread */
 	/* direct: where contexts come from, by kind (AES-CM, GCM): slabs of
 	 * fixed-size slots, no per-allocation heap header (srtp_slab.c) */
@@ -110,6 +113,11 @@ struct tz_srtp_ctx {
 	bool direct;		/* keys are direct-backend key blocks (after the context) */
 	uint8_t rtp_tag_len;
 	uint8_t rtcp_tag_len;
+	/* SRTP key-block lines to prefetch, 0..kb_head-1 and kb_tail..15:
+	 * the engine's kb_lines for this suite as two runs (none: 0, 16;
+	 * tz_srtp_ctx_prefetch_keys() in tz_srtp.h reads them) */
+	uint8_t kb_head;
+	uint8_t kb_tail;
 	/* The one field that changes: the next SRTCP index to send (protect).
 	 * RFC 3711 §3.4 makes the index per key, not per flow, and several
 	 * flows (RTP port with muxed RTCP, a separate RTCP port) on possibly
@@ -198,6 +206,9 @@ void srtp_imb_engine_fini(struct tz_srtp_engine *eng);
 /* Bytes of the SRTP key block (and, for AES-CM, of the SRTCP one) a context
  * of @p aead kind carries after itself; GCM's SRTCP block is rtcp_kb. */
 size_t srtp_imb_kb_size(bool aead);
+/* Lines of an SRTP key block (bit n: bytes 64n..64n+63) the engine's
+ * manager reads for a short packet, GCM with a @p key_len-byte key. */
+uint16_t srtp_imb_kb_lines(const struct tz_srtp_engine *eng, bool aead, uint8_t key_len);
 /*
  * Fill the key block at @p kb from session keys: srtp_imb_kb_size() bytes,
  * or with @p lazy (GCM's SRTCP) SRTP_IMB_LAZY_KB bytes holding the key

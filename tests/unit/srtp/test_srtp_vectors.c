@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <intel-ipsec-mb.h>
+#include <rte_common.h>
 #include <rte_malloc.h>
 
 #include "srtp_pvt.h"
@@ -480,6 +482,43 @@ static void slab_reuse(void **state)
 	}
 }
 
+/* The key-block lines each manager's job reads (intel-ipsec-mb 1.x, a
+ * 170-byte packet), as the context's prefetch runs (head, tail). */
+static void prefetch_lines(void **state)
+{
+	struct test_engine *te = *state;
+	static const struct { enum tz_srtp_suite su; size_t kl; } s[] = {
+		{ TZ_SRTP_AES_CM_128_HMAC_SHA1_80, 16 },
+		{ TZ_SRTP_AEAD_AES_128_GCM, 16 },
+		{ TZ_SRTP_AEAD_AES_256_GCM, 32 },
+	};
+	/* [arch][suite] = { head, tail }: SSE/AVX, AVX2, VAES AVX-512 */
+	static const uint8_t want[3][3][2] = {
+		{ { 4, 16 }, { 8, 15 }, { 8, 15 } },
+		{ { 4, 16 }, { 6, 15 }, { 6, 15 } },
+		{ { 4, 16 }, { 3, 11 }, { 4, 11 } },
+	};
+	uint8_t key[32] = { 1 }, salt[14] = { 2 };
+	int a;
+
+	if (te->eng == NULL || te->backend != TZ_SRTP_BACKEND_IPSEC_MB)
+		skip();
+	a = te->arch == TZ_SRTP_IMB_AVX2 ? 1 : te->arch == TZ_SRTP_IMB_AVX512 ? 2 : 0;
+	if (a == 2 && !(te->eng->ctl_mgr->features & IMB_FEATURE_VAES))
+		a = 1;
+	for (size_t i = 0; i < RTE_DIM(s); i++) {
+		struct tz_srtp_ctx *c = tz_srtp_ctx_create(te->eng, s[i].su, TZ_SRTP_DIR_PROTECT,
+							   key, s[i].kl, salt,
+							   tz_srtp_suite_salt_len(s[i].su));
+
+		assert_non_null(c);
+		assert_int_equal(c->kb_head, want[a][i][0]);
+		assert_int_equal(c->kb_tail, want[a][i][1]);
+		tz_srtp_ctx_prefetch_keys(c);
+		tz_srtp_ctx_destroy(c);
+	}
+}
+
 static int group_setup(void **state)
 {
 	return test_env_setup("srtp_vectors");
@@ -511,6 +550,7 @@ int main(void)
 		PER_ENGINE(key_limits),
 		PER_ENGINE(names_and_footprint),
 		PER_ENGINE(slab_reuse),
+		PER_ENGINE(prefetch_lines),
 		cmocka_unit_test(cross_backend),
 	};
 
