@@ -381,6 +381,8 @@ int tz_media_core_ports(struct call *c);
  * media_addresses), how many calls use each, the least used first. */
 unsigned tz_media_addr_n(enum tz_cfg_role r);
 struct in_addr tz_media_addr_v4(enum tz_cfg_role r, unsigned i);
+/* An even RTP port and the RTCP port above it bound on @p a (media_addrs.c). */
+int tz_media_bind_core_pair(struct in_addr a, unsigned *cursor, int fd[2], uint16_t *port_out);
 void tz_media_addr_str(enum tz_cfg_role r, unsigned i, char *out, size_t len);
 int tz_media_addr_find(enum tz_cfg_role r, const struct tz_cfg_addr *a);
 unsigned tz_media_addr_order(enum tz_cfg_role r, unsigned order[TZ_DP_MAX_LOCAL_ADDRS]);

@@ -135,7 +135,7 @@ void tz_media_addr_apply(enum tz_cfg_role r, unsigned i, struct tz_dp_flow_key *
 
 /* Bind an even RTP port and the RTCP port above it on @p a, from
  * @p *cursor on (round-robin over the range); 0 and the fds, or -EADDRINUSE. */
-static int bind_pair(struct in_addr a, unsigned *cursor, int fd[2], uint16_t *port_out)
+int tz_media_bind_core_pair(struct in_addr a, unsigned *cursor, int fd[2], uint16_t *port_out)
 {
 	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_CORE];
 	unsigned base = (r->first + 1u) & ~1u, span = (unsigned)(r->last - base + 1) / 2;
@@ -175,7 +175,7 @@ int tz_media_core_ports(struct call *c)
 	for (unsigned i = 0; i < n; i++) {
 		unsigned a = order[i];
 
-		if (bind_pair(tz_media_addr_v4(TZ_ROLE_CORE, a), &cursor[a], c->media.core_fd,
+		if (tz_media_bind_core_pair(tz_media_addr_v4(TZ_ROLE_CORE, a), &cursor[a], c->media.core_fd,
 			      &c->media.core_port) == 0) {
 			c->media.core_addr = (uint8_t)a;
 			tz_media_addr_take(TZ_ROLE_CORE, a);

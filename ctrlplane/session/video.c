@@ -90,34 +90,16 @@ int tz_video_web_answer(struct call *c, struct tz_sdp *answer)
  * audio's (tz_media_core_ports). */
 static int core_ports(struct call *c)
 {
-	const struct tz_cfg_range *r = &tz_calls_env.cfg->media.ports[TZ_ROLE_CORE];
-	unsigned base = (r->first + 1u) & ~1u, span = (unsigned)(r->last - base + 1) / 2;
-	unsigned start = g_random_int_range(0, (gint32)span);
+	unsigned start = (unsigned)g_random_int_range(0, 65536);
+	int rc;
 
 	if (c->video.held)
 		return 0;
-	for (unsigned i = 0; i < span; i++) {
-		uint16_t port = (uint16_t)(base + 2 * ((start + i) % span));
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_addr = tz_media_addr_v4(TZ_ROLE_CORE, c->media.core_addr) };
-		int fd0 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		int fd1 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-		sa.sin_port = htons(port);
-		if (bind(fd0, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			sa.sin_port = htons(port + 1);
-			if (bind(fd1, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-				c->video.core_fd[0] = fd0;
-				c->video.core_fd[1] = fd1;
-				c->video.core_port = port;
-				c->video.held = true;
-				return 0;
-			}
-		}
-		close(fd0);
-		close(fd1);
-	}
-	return -EADDRINUSE;
+	rc = tz_media_bind_core_pair(tz_media_addr_v4(TZ_ROLE_CORE, c->media.core_addr), &start,
+				     c->video.core_fd, &c->video.core_port);
+	if (rc == 0)
+		c->video.held = true;
+	return rc;
 }
 
 int tz_video_hold_ports(struct call *c)
